@@ -1,0 +1,1 @@
+"""Nuvem: a local AWS cloud."""

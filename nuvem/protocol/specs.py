@@ -1,0 +1,39 @@
+"""botocore's service models, with Nuvem's spec overlays merged in through botocore's own Loader.
+
+Overlays live in `extras/<service>/<api-version>/service-2.nuvem-extras.json` and use the Loader's
+`{"merge": {...}}` format. Each entry restores a Smithy trait the JSON model lost (S3 root element
+names, EC2 error shapes, ...) and has a test that uses it.
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+from botocore.loaders import Loader
+from botocore.model import OperationModel, ServiceModel
+
+EXTRAS_DIR = os.path.join(os.path.dirname(__file__), "extras")
+
+
+@functools.cache
+def loader() -> Loader:
+    # No ~/.aws/models: what Nuvem serves must not depend on the user's home directory.
+    spec_loader = Loader(extra_search_paths=[EXTRAS_DIR, Loader.BUILTIN_DATA_PATH],
+                         include_default_search_paths=False)
+    spec_loader.extras_types.append("nuvem")
+    return spec_loader
+
+
+@functools.cache
+def service_model(name: str) -> ServiceModel:
+    """The model of a service by its botocore name (`sts`, `ec2`, `s3`, ...), loaded once."""
+    return ServiceModel(loader().load_service_model(name, "service-2"), service_name=name)
+
+
+def operation_model(service: str, operation: str) -> OperationModel:
+    return service_model(service).operation_model(operation)
+
+
+@functools.cache
+def available_services() -> tuple[str, ...]:
+    return tuple(loader().list_available_services("service-2"))
