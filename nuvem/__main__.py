@@ -1,0 +1,3 @@
+from nuvem.cli import main
+
+main()

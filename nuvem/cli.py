@@ -1,0 +1,109 @@
+"""The `nuvem` command: serve, status, reset, aws, coverage."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import urllib.error
+import urllib.request
+
+from nuvem.config import Config
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["aws"]:            # everything after `aws` belongs to the AWS CLI
+        sys.exit(run_aws(argv[1:]))
+    parser = argparse.ArgumentParser(prog="nuvem", description="A local AWS cloud.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="start Nuvem (default 127.0.0.1:4566)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--state-dir", help="where state is kept (default ./state)")
+    serve.add_argument("--ephemeral", action="store_true", default=None,
+                       help="keep all state in memory")
+
+    for name, text in (("status", "show whether Nuvem runs and what it serves"),
+                       ("reset", "wipe all state (of the running server, else of the state dir)")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--port", type=int)
+        sub.add_argument("--state-dir")
+    commands.add_parser("aws", help="run the AWS CLI against Nuvem (like awslocal)")
+    coverage = commands.add_parser("coverage", help="implemented vs. modelled operations")
+    coverage.add_argument("--markdown", action="store_true", help="print docs/coverage.md")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        cmd_serve(args)
+    elif args.command == "status":
+        sys.exit(cmd_status(args))
+    elif args.command == "reset":
+        sys.exit(cmd_reset(args))
+    elif args.command == "coverage":
+        from nuvem.coverage import render_markdown, render_text
+        print(render_markdown() if args.markdown else render_text(), end="")
+
+
+def cmd_serve(args) -> None:
+    config = Config.from_env(host=args.host, port=args.port, state_dir=args.state_dir,
+                             ephemeral=args.ephemeral)
+    logging.basicConfig(level=config.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    from nuvem.runtime import Runtime
+    from nuvem.server import serve
+    where = "in memory" if config.ephemeral else f"in {os.path.abspath(config.state_dir)}"
+    logging.getLogger("nuvem").info("Nuvem on %s (state %s)", config.endpoint, where)
+    serve(Runtime(config))
+
+
+def _endpoint(args) -> str:
+    return Config.from_env(port=getattr(args, "port", None)).endpoint
+
+
+def _admin(args, method: str, path: str) -> dict | None:
+    request = urllib.request.Request(_endpoint(args) + path, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.load(response)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def cmd_status(args) -> int:
+    health = _admin(args, "GET", "/_nuvem/health")
+    if health is None:
+        print(f"Nuvem is not running at {_endpoint(args)}")
+        return 1
+    print(f"Nuvem {health['version']} at {_endpoint(args)} (state: {health['state']}, "
+          f"clock: {health['clock']})")
+    for name, state in health["services"].items():
+        print(f"  {name:<24} {state}")
+    return 0
+
+
+def cmd_reset(args) -> int:
+    if _admin(args, "POST", "/_nuvem/reset") is not None:
+        print("state of the running Nuvem wiped")
+        return 0
+    config = Config.from_env(state_dir=args.state_dir)
+    if os.path.isdir(config.state_dir):
+        shutil.rmtree(config.state_dir)
+        print(f"removed {os.path.abspath(config.state_dir)}")
+    else:
+        print("nothing to reset")
+    return 0
+
+
+def run_aws(argv: list[str]) -> int:
+    """The AWS CLI with Nuvem's endpoint, test credentials and a region unless the user set them."""
+    env = dict(os.environ)
+    env.setdefault("AWS_ENDPOINT_URL", Config.from_env().endpoint)
+    if not (env.get("AWS_ACCESS_KEY_ID") or env.get("AWS_PROFILE")):
+        env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = "test", "test"
+    env.setdefault("AWS_DEFAULT_REGION", env.get("AWS_REGION", "us-east-1"))
+    import subprocess
+    return subprocess.call([sys.executable, "-m", "awscli", *argv], env=env)

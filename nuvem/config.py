@@ -1,0 +1,62 @@
+"""Every Nuvem setting, read in one place. Each is documented in the README.
+
+| variable            | default            | meaning                                                        |
+|---------------------|--------------------|----------------------------------------------------------------|
+| NUVEM_HOST          | 127.0.0.1          | address to listen on                                           |
+| NUVEM_PORT          | 4566               | port to listen on                                              |
+| NUVEM_STATE_DIR     | ./state            | where the database and blobs live                              |
+| NUVEM_EPHEMERAL     | 0                  | 1: keep all state in memory, lose it on exit                   |
+| NUVEM_CLOCK         | real               | `manual`: time moves only through POST /_nuvem/clock           |
+| NUVEM_DURABILITY    | process            | `process`: survives kill -9; `power`: fsync every commit too   |
+| NUVEM_LOG_LEVEL     | info               | debug, info, warning, error                                    |
+| NUVEM_DEFAULT_REGION| us-east-1          | region for requests that carry none (unsigned requests)        |
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+DEFAULT_ACCOUNT = "000000000000"
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 4566
+    state_dir: str = "state"
+    ephemeral: bool = False
+    clock: str = "real"
+    durability: str = "process"
+    log_level: str = "info"
+    default_region: str = "us-east-1"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Config":
+        env = os.environ if env is None else env
+        values = {}
+        for f in fields(cls):
+            raw = env.get(f"NUVEM_{f.name.upper()}")
+            if raw is None:
+                continue
+            if f.type == "int" or f.type is int:
+                values[f.name] = int(raw)
+            elif f.type == "bool" or f.type is bool:
+                values[f.name] = _flag(raw)
+            else:
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        config = cls(**values)
+        if config.clock not in ("real", "manual"):
+            raise ValueError(f"NUVEM_CLOCK must be 'real' or 'manual', not {config.clock!r}")
+        if config.durability not in ("process", "power"):
+            raise ValueError(f"NUVEM_DURABILITY must be 'process' or 'power', not {config.durability!r}")
+        return config
+
+    @property
+    def endpoint(self) -> str:
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "::", "::1") else self.host
+        return f"http://{host}:{self.port}"

@@ -1,0 +1,95 @@
+"""The request pipeline: route → parse → authenticate → authorize → dispatch → serialize → audit.
+
+Every call runs in one store transaction; the response is built only after it has committed, so a
+success that reached the client survives a crash. Any exception that is not an AwsError becomes
+InternalFailure with the request id; the traceback goes to the log, never onto the wire.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from nuvem import admin, services
+from nuvem.auth.credentials import authenticate
+from nuvem.context import Call
+from nuvem.errors import AwsError, InternalFailure
+from nuvem.protocol import specs
+from nuvem.protocol.chunked import decode_request_body
+from nuvem.protocol.parsers import parse_request
+from nuvem.protocol.routing import Route, Router, not_implemented
+from nuvem.protocol.serializers import serialize_error, serialize_response
+from nuvem.protocol.validate import validate
+from nuvem.protocol.wire import HttpRequest, HttpResponse
+
+log = logging.getLogger("nuvem")
+
+
+class Gateway:
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.router = Router(services.implemented())
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        runtime = self.runtime
+        call = Call(request=request, runtime=runtime, request_id=runtime.ids.request_id(),
+                    received_at=runtime.clock.now())
+        if (response := admin.serve(call)) is not None:     # Nuvem's own /_nuvem endpoints
+            return response
+        route: Route | None = None
+        try:
+            route = self.router.route(request)
+            call.service, call.protocol = route.service, route.protocol
+            if route.error:
+                raise route.error
+            operation = route.operation
+            call.operation = operation.name
+            decode_request_body(request)
+            call.params = parse_request(request, operation, route.protocol, route.uri_params)
+            validate(call.params, operation, route.protocol)
+            authenticate(call, route, runtime.config.default_region)
+            service = services.load(route.service)
+            handler = service.operations.get(operation.name)
+            if handler is None:
+                raise not_implemented(route.protocol,
+                                      f"Nuvem does not implement {route.service}.{operation.name} yet")
+            with runtime.store.tx() as tx:
+                call.tx = tx
+                # authorize: every principal is its account's root until IAM lands (issue 3),
+                # and root is allowed everything, as in AWS.
+                if service.before:
+                    service.before(call, call.params)
+                result = handler(call, call.params)
+            response = serialize_response(result, operation, route.protocol, call.request_id)
+        except AwsError as error:
+            response = self._error(call, route, error)
+        except Exception:
+            log.exception("internal error in %s.%s req=%s", call.service, call.operation,
+                          call.request_id)
+            response = self._error(call, route, InternalFailure())
+        call.status = response.status
+        self._audit(call, started)
+        return response
+
+    def _error(self, call: Call, route: Route | None, error: AwsError) -> HttpResponse:
+        call.error = error.code
+        service = route.service if route else "s3"
+        protocol = route.protocol if route else "rest-xml"
+        try:
+            model = specs.service_model(service)
+        except Exception:   # an unknown model still gets a well-formed error
+            model = specs.service_model("sts")
+        return serialize_error(error, model, protocol, call.request_id,
+                               operation=route.operation if route else None,
+                               query_mode="x-amzn-query-mode" in call.request.headers)
+
+    @staticmethod
+    def _audit(call: Call, started: float) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
+        elapsed = (time.perf_counter() - started) * 1000
+        principal = call.principal.arn if call.principal else "-"
+        log.info("%s.%s %d acct=%s region=%s principal=%s %.1fms req=%s%s",
+                 call.service or "-", call.operation or "-", call.status, call.account or "-",
+                 call.region or "-", principal, elapsed, call.request_id,
+                 f" error={call.error}" if call.error else "")

@@ -1,0 +1,220 @@
+"""Which service, protocol and operation a request is for.
+
+The service comes, in this order, from: the `X-Amz-Target` prefix (JSON protocols), the
+`Smithy-Protocol: rpc-v2-cbor` path, the SigV4 credential scope's signing name, the Host's endpoint
+prefix, and finally S3 (unsigned requests with no other hint are anonymous S3 access). Signing
+names shared by several services are settled by the explicit rules in `_settle_collision`.
+The protocol is detected per request, since a service may speak several (SQS: json and query;
+CloudWatch: cbor, json and query).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote
+
+from botocore.model import OperationModel
+
+from nuvem.errors import AwsError, NotImplementedYet
+from nuvem.protocol import specs
+from nuvem.protocol.wire import HttpRequest
+
+INDEX_PATH = os.path.join(os.path.dirname(__file__), "service_index.json")
+FORM_TYPE = "application/x-www-form-urlencoded"
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
+_CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/?]+)$")
+_REST = ("rest-json", "rest-xml")
+
+
+@dataclass
+class Credential:
+    access_key: str
+    date: str
+    region: str
+    signing_name: str
+
+
+@dataclass
+class Route:
+    service: str
+    protocol: str
+    operation: OperationModel | None = None
+    uri_params: dict[str, str] = field(default_factory=dict)
+    credential: Credential | None = None
+    region: str | None = None
+    error: AwsError | None = None   # set when the request cannot be served; in `protocol`
+
+
+def credential_scope(request: HttpRequest) -> Credential | None:
+    """The SigV4 credential scope from the Authorization header or a presigned query."""
+    auth = request.headers.get("authorization")
+    if auth and auth.startswith("AWS4-"):
+        match = _CREDENTIAL.search(auth)
+    elif "X-Amz-Credential" in request.query:
+        credential = dict(request.query_list()).get("X-Amz-Credential", "")
+        match = _CREDENTIAL.search("Credential=" + credential)
+    else:
+        return None
+    return Credential(*match.groups()) if match else None
+
+
+def form_params(request: HttpRequest) -> dict[str, str]:
+    """Query-protocol parameters: the form body of a POST, else the query string."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if request.method == "POST" and content_type == FORM_TYPE:
+        try:
+            return dict(parse_qsl(request.body_bytes().decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            return {}
+    return dict(request.query_list())
+
+
+class Router:
+    def __init__(self, implemented: frozenset[str]):
+        with open(INDEX_PATH) as f:
+            self.index: dict[str, dict] = json.load(f)
+        self.implemented = implemented
+        self.by_target: dict[str, list[str]] = {}
+        self.by_signing: dict[str, list[str]] = {}
+        self.by_endpoint: dict[str, str] = {}
+        for name, entry in self.index.items():
+            if "targetPrefix" in entry:
+                self.by_target.setdefault(entry["targetPrefix"], []).append(name)
+            self.by_signing.setdefault(entry["signingName"], []).append(name)
+            self.by_endpoint.setdefault(entry["endpointPrefix"], name)
+
+    # -- service ------------------------------------------------------------------------------
+    def find_service(self, request: HttpRequest, credential: Credential | None) -> str:
+        target = request.headers.get("x-amz-target")
+        if target:
+            names = self.by_target.get(target.rsplit(".", 1)[0])
+            if names:
+                return self._pick(names, request, credential)
+        if request.headers.get("smithy-protocol") == "rpc-v2-cbor":
+            match = _CBOR_PATH.match(request.path)
+            if match and match.group(1) in self.by_target:
+                return self._pick(self.by_target[match.group(1)], request, credential)
+        if credential and credential.signing_name in self.by_signing:
+            return self._pick(self.by_signing[credential.signing_name], request, credential)
+        from_host = self._service_from_host(request.host)
+        return from_host or "s3"
+
+    def _pick(self, names: list[str], request: HttpRequest, credential: Credential | None) -> str:
+        if len(names) == 1:
+            return names[0]
+        return _settle_collision(names, request, credential, self.index)
+
+    def _service_from_host(self, host: str) -> str | None:
+        labels = host.split(":")[0].lower().split(".")
+        if len(labels) < 2:
+            return None
+        for i in range(len(labels) - 1):
+            for width in (2, 1):   # "streams.dynamodb" before "dynamodb"
+                prefix = ".".join(labels[i:i + width])
+                if prefix in self.by_endpoint:
+                    return self.by_endpoint[prefix]
+            if labels[i] == "s3" or labels[i].startswith("s3-"):
+                return "s3control" if labels[i] == "s3-control" else "s3"
+        return None
+
+    # -- protocol and operation ---------------------------------------------------------------
+    def route(self, request: HttpRequest) -> Route:
+        """Always returns a Route; `route.error` says why it cannot be served, if it cannot."""
+        credential = credential_scope(request)
+        service = self.find_service(request, credential)
+        protocols = self.index[service]["protocols"]
+        route = Route(service=service, protocol=_detect_protocol(request, protocols),
+                      credential=credential, region=credential.region if credential else None)
+        name = self._operation_name(request, route)
+        if service not in self.implemented:
+            route.error = not_implemented(
+                route.protocol,
+                f"Nuvem does not implement the {service} service yet" + (f" ({name})" if name else ""))
+            return route
+        model = specs.service_model(service)
+        if route.protocol in _REST:
+            from nuvem.protocol.rest_router import NoMatchingOperation
+            try:
+                route.operation, route.uri_params = _rest_router(service).match(
+                    request.method, request.path, request.query_list(), request.headers)
+            except NoMatchingOperation:
+                route.error = _unknown_operation(route.protocol, request.method + " " + request.path)
+        elif not name or name not in model.operation_names:
+            route.error = _unknown_operation(route.protocol, name)
+        else:
+            route.operation = model.operation_model(name)
+        return route
+
+    @staticmethod
+    def _operation_name(request: HttpRequest, route: Route) -> str | None:
+        if route.protocol == "json":
+            target = request.headers.get("x-amz-target") or ""
+            return target.rsplit(".", 1)[-1] if "." in target else None
+        if route.protocol == "smithy-rpc-v2-cbor":
+            match = _CBOR_PATH.match(request.path)
+            return unquote(match.group(2)) if match else None
+        if route.protocol in ("query", "ec2"):
+            return form_params(request).get("Action")
+        return None
+
+
+def _detect_protocol(request: HttpRequest, protocols: list[str]) -> str:
+    headers = request.headers
+    if "json" in protocols and "x-amz-target" in headers and \
+            "json" in (headers.get("content-type") or "application/x-amz-json"):
+        return "json"
+    if "smithy-rpc-v2-cbor" in protocols and headers.get("smithy-protocol") == "rpc-v2-cbor":
+        return "smithy-rpc-v2-cbor"
+    for query_like in ("query", "ec2"):
+        if query_like in protocols and "Action" in form_params(request):
+            return query_like
+    for rest in _REST:
+        if rest in protocols:
+            return rest
+    return protocols[0]
+
+
+def _settle_collision(names: list[str], request: HttpRequest, credential: Credential | None,
+                      index: dict[str, dict]) -> str:
+    """The signing names several services share, settled explicitly."""
+    if "s3" in names:            # s3 / s3control: S3 Control's paths are /v20180820/...
+        host = request.host.lower()
+        return "s3control" if request.path.startswith("/v20180820/") or "s3-control" in host else "s3"
+    if "dynamodb" in names:      # dynamodb / dynamodbstreams: by X-Amz-Target (DynamoDBStreams_...)
+        target = request.headers.get("x-amz-target") or ""
+        return "dynamodbstreams" if target.startswith("DynamoDBStreams_") else "dynamodb"
+    if "elb" in names:           # elb / elbv2: by the query API Version
+        return "elbv2" if form_params(request).get("Version") == "2015-12-01" else "elb"
+    # Other shared names: the service named like its signing name, else the API version asked.
+    if credential and credential.signing_name in names:
+        return credential.signing_name
+    version = form_params(request).get("Version")
+    for name in names:
+        if version and index[name].get("apiVersion") == version:
+            return name
+    return sorted(names)[0]
+
+
+@functools.cache
+def _rest_router(service: str):
+    from nuvem.protocol.rest_router import RestRouter
+    return RestRouter(specs.service_model(service))
+
+
+def not_implemented(protocol: str, message: str) -> AwsError:
+    code = {"query": "InvalidAction", "ec2": "InvalidAction", "json": "UnknownOperationException",
+            "smithy-rpc-v2-cbor": "UnknownOperationException"}.get(protocol, "NotImplemented")
+    return NotImplementedYet(message, code=code)
+
+
+def _unknown_operation(protocol: str, name: str | None) -> AwsError:
+    if protocol in ("query", "ec2"):
+        if not name:
+            return AwsError("Could not find operation in the request", code="MissingAction")
+        return AwsError(f"The action {name} is not valid for this web service.", code="InvalidAction")
+    if protocol in _REST:
+        return AwsError(f"No operation matches {name}", code="UnknownOperationException", status=404)
+    return AwsError(None, code="UnknownOperationException")

@@ -1,0 +1,11 @@
+from nuvem.errors import AwsError
+
+
+class InvalidParameterValue(AwsError):
+    code = "InvalidParameterValue"
+
+
+class DryRunOperation(AwsError):
+    code = "DryRunOperation"
+    status = 412
+    message = "Request would have succeeded, but DryRun flag is set."

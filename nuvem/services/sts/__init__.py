@@ -1,0 +1,6 @@
+"""AWS Security Token Service. Issue 2 brings GetCallerIdentity; the rest comes with IAM."""
+from nuvem.services import Service
+
+SERVICE = Service("sts")
+
+from nuvem.services.sts import api  # noqa: E402,F401  (registers the operations)

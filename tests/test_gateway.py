@@ -1,0 +1,69 @@
+"""The pipeline on the wire: health, clock, routing, not-implemented errors, bad input."""
+import json
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def raw(nuvem, method, path, body=b"", headers=None):
+    request = urllib.request.Request(nuvem.endpoint + path, data=body or None, method=method,
+                                     headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+@pytest.mark.parametrize("path", ["/_nuvem/health", "/_localstack/health"])
+def test_health_lists_services(nuvem, path):
+    status, headers, body = raw(nuvem, "GET", path)
+    assert status == 200
+    health = json.loads(body)
+    assert health["services"]["sts"] in ("available", "running")
+    assert set(health["services"]) >= {"sts", "ec2"}
+
+
+@pytest.mark.parametrize("service,call,protocol_code", [
+    ("sns", lambda c: c.list_topics(), "InvalidAction"),                       # query
+    ("dynamodb", lambda c: c.list_tables(), "UnknownOperationException"),      # json 1.0
+    ("lambda", lambda c: c.list_functions(), "NotImplemented"),                # rest-json
+    ("s3", lambda c: c.list_buckets(), "NotImplemented"),                      # rest-xml
+    ("cloudwatch", lambda c: c.list_metrics(), "UnknownOperationException"),   # json / cbor
+    ("sts", lambda c: c.get_session_token(), "InvalidAction"),                 # op of a served service
+    ("ec2", lambda c: c.describe_vpcs(), "InvalidAction"),                     # ec2
+])
+def test_not_implemented_is_an_aws_error_in_the_service_protocol(nuvem, service, call, protocol_code):
+    with pytest.raises(ClientError) as e:
+        call(nuvem.client(service))
+    error = e.value.response["Error"]
+    assert error["Code"] == protocol_code
+    assert "Nuvem does not implement" in error["Message"]
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+
+
+def test_unknown_query_action(nuvem):
+    status, _, body = raw(nuvem, "POST", "/", b"Action=NoSuchThing&Version=2011-06-15", {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sts/aws4_request, "
+                         "SignedHeaders=host, Signature=00"})
+    assert status == 400
+    assert b"<Code>InvalidAction</Code>" in body
+
+
+def test_manual_clock_moves_only_when_told(manual_nuvem):
+    before = manual_nuvem.admin("GET", "/_nuvem/clock")
+    assert before["mode"] == "manual"
+    after = manual_nuvem.admin("POST", "/_nuvem/clock", {"advance": 3600})
+    from datetime import datetime
+    delta = datetime.fromisoformat(after["now"].replace("Z", "+00:00")) - \
+        datetime.fromisoformat(before["now"].replace("Z", "+00:00"))
+    assert 3600 <= delta.total_seconds() < 3660
+    moved = manual_nuvem.admin("POST", "/_nuvem/clock", {"set": "2031-05-06T07:08:09Z"})
+    assert moved["now"].startswith("2031-05-06T07:08:09")
+
+
+def test_real_clock_refuses_to_move(nuvem):
+    status, _, body = raw(nuvem, "POST", "/_nuvem/clock", json.dumps({"advance": 5}).encode())
+    assert status == 400 and json.loads(body)["error"] == "ClockNotManual"
