@@ -80,7 +80,10 @@ class Router:
         self.by_target: dict[str, list[str]] = {}
         self.by_signing: dict[str, list[str]] = {}
         self.by_endpoint: dict[str, str] = {}
+        self.by_query_version: dict[str, list[str]] = {}
         for name, entry in self.index.items():
+            if {"query", "ec2"} & set(entry["protocols"]):
+                self.by_query_version.setdefault(entry["apiVersion"], []).append(name)
             if "targetPrefix" in entry:
                 self.by_target.setdefault(entry["targetPrefix"], []).append(name)
             self.by_signing.setdefault(entry["signingName"], []).append(name)
@@ -100,7 +103,12 @@ class Router:
         if credential and credential.signing_name in self.by_signing:
             return self._pick(self.by_signing[credential.signing_name], request, credential)
         from_host = self._service_from_host(request.host)
-        return from_host or "s3"
+        if from_host:
+            return from_host
+        form = form_params(request)     # an unsigned query request: its API Version names it
+        if "Action" in form and form.get("Version") in self.by_query_version:
+            return self._pick(self.by_query_version[form["Version"]], request, credential)
+        return "s3"
 
     def _pick(self, names: list[str], request: HttpRequest, credential: Credential | None) -> str:
         if len(names) == 1:

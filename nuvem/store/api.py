@@ -26,6 +26,8 @@ Transactions
     # committed and durable here, before the caller answers
 
 An exception inside the block rolls everything back (records, tags, outbox rows) and propagates.
+A `store.tx()` opened inside another on the same thread joins it as a savepoint: it commits with
+the outer one, and an exception leaving it undoes only its own changes.
 `store.read()` gives a consistent read-only snapshot that never blocks writers. Objects returned
 by `get`/`query` are copies: change them, then `put` them. Iterators from `query`/`resources` must
 be consumed inside their block.
@@ -192,10 +194,11 @@ class Store(Protocol):
     ephemeral: bool
 
     def tx(self) -> Tx:
-        """A write transaction: use as a context manager. Not reentrant within a thread."""
+        """A write transaction: use as a context manager. Nested on one thread: a savepoint."""
 
     def read(self) -> ReadView:
-        """A read-only snapshot: use as a context manager. Sees only committed data."""
+        """A read-only snapshot: use as a context manager. Sees only committed data (not the
+        open transaction of the same thread)."""
 
     def register(self, *classes: type) -> None:
         """Declare record classes, so `by_arn` can decode kinds this process has not touched."""

@@ -13,4 +13,4 @@ def _dry_run(ctx, req: dict) -> None:
 
 SERVICE.before = _dry_run
 
-from nuvem.services.ec2 import regions  # noqa: E402,F401  (registers the operations)
+from nuvem.services.ec2 import keypairs, regions  # noqa: E402,F401  (registers the operations)

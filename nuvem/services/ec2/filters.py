@@ -23,19 +23,36 @@ def glob_to_regex(pattern: str) -> re.Pattern:
 
 
 def apply_filters(items: Iterable[T], filters: list[dict] | None,
-                  fields: dict[str, Callable[[T], object]]) -> list[T]:
-    """Keep the items matching every filter (a filter matches when any of its values does)."""
+                  fields: dict[str, Callable[[T], object]],
+                  tags: Callable[[T], list[dict]] | None = None) -> list[T]:
+    """Keep the items matching every filter (a filter matches when any of its values does).
+
+    With `tags` (the item's `[{"Key":..,"Value":..}]`), `tag-key`, `tag-value` and `tag:<key>`
+    filters work too, as on every taggable EC2 resource.
+    """
     compiled = []
     for f in filters or []:
         name = f.get("Name", "")
-        if name not in fields:
+        getter = fields.get(name) or (_tag_getter(name, tags) if tags else None)
+        if getter is None:
             raise InvalidParameterValue(f"The filter '{name}' is invalid")
-        compiled.append((fields[name], [glob_to_regex(v) for v in f.get("Values", [])]))
+        compiled.append((getter, [glob_to_regex(v) for v in f.get("Values", [])]))
     result = []
     for item in items:
         if all(_matches(getter(item), patterns) for getter, patterns in compiled):
             result.append(item)
     return result
+
+
+def _tag_getter(name: str, tags: Callable[[T], list[dict]]) -> Callable[[T], object] | None:
+    if name == "tag-key":
+        return lambda item: [t["Key"] for t in tags(item)]
+    if name == "tag-value":
+        return lambda item: [t["Value"] for t in tags(item)]
+    if name.startswith("tag:"):
+        key = name[4:]
+        return lambda item: [t["Value"] for t in tags(item) if t["Key"] == key]
+    return None
 
 
 def _matches(value: object, patterns: list[re.Pattern]) -> bool:

@@ -1,0 +1,84 @@
+"""AWS-shaped identifiers, injected like the clock.
+
+`Ids(seed)` makes every sequence reproducible for tests; `Ids()` draws from the operating
+system's CSPRNG (`secrets`), since secrets and access keys are real credentials to Nuvem.
+Thread-safe: a seeded generator hands out each id whole under a lock.
+"""
+from __future__ import annotations
+
+import base64
+import random
+import secrets
+import string
+import threading
+
+HEX = "0123456789abcdef"
+BASE32 = string.ascii_uppercase + "234567"              # AWS access key id characters
+ALNUM_UPPER = string.ascii_uppercase + string.digits
+SECRET_CHARS = string.ascii_letters + string.digits + "+/"
+
+
+class Ids:
+    def __init__(self, seed: int | None = None):
+        self.seed = seed
+        self._rng = random.Random(seed) if seed is not None else None
+        self._lock = threading.Lock()
+
+    # -- primitives --
+
+    def token_bytes(self, n: int) -> bytes:
+        with self._lock:
+            return self._rng.randbytes(n) if self._rng else secrets.token_bytes(n)
+
+    def chars(self, alphabet: str, n: int) -> str:
+        """`n` characters drawn uniformly from `alphabet`."""
+        with self._lock:
+            if self._rng:
+                return "".join(self._rng.choice(alphabet) for _ in range(n))
+            return "".join(secrets.choice(alphabet) for _ in range(n))
+
+    def hex(self, n: int) -> str:
+        return self.chars(HEX, n)
+
+    def digits(self, n: int) -> str:
+        return self.chars(string.digits, n)
+
+    # -- AWS shapes --
+
+    def uuid(self) -> str:
+        """A random (version 4) UUID, lower-case: `x-amzn-RequestId`, SQS MessageId, ..."""
+        raw = bytearray(self.token_bytes(16))
+        raw[6] = (raw[6] & 0x0F) | 0x40   # version 4
+        raw[8] = (raw[8] & 0x3F) | 0x80   # RFC 4122 variant
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    request_id = uuid
+
+    def new(self, prefix: str, length: int = 17) -> str:
+        """An EC2-style resource id: `i-0123456789abcdef0` (17 hex digits; 8 for old shapes)."""
+        return f"{prefix}-{self.hex(length)}"
+
+    def access_key_id(self, prefix: str = "AKIA") -> str:
+        """20 characters: `AKIA` (long-term) or `ASIA` (temporary) and 16 of [A-Z2-7]."""
+        return prefix + self.chars(BASE32, 20 - len(prefix))
+
+    def secret(self) -> str:
+        """A 40-character secret access key."""
+        return self.chars(SECRET_CHARS, 40)
+
+    def account_id(self) -> str:
+        """A 12-digit account id (no leading zero, so it survives being read as a number)."""
+        return self.chars("123456789", 1) + self.digits(11)
+
+    def s3_request_id(self) -> str:
+        """S3's `x-amz-request-id`: 16 upper-case hex characters."""
+        return self.hex(16).upper()
+
+    def host_id(self) -> str:
+        """S3's `x-amz-id-2`: base64 of random bytes, 76 characters."""
+        return base64.b64encode(self.token_bytes(56)).decode("ascii")
+
+    def token(self, nbytes: int = 32) -> str:
+        """An opaque URL-safe token (receipt handles, pagination tokens, session tokens)."""
+        return base64.urlsafe_b64encode(self.token_bytes(nbytes)).decode("ascii").rstrip("=")

@@ -1,0 +1,62 @@
+"""The one table of per-(service, protocol) wire behaviours that the models do not describe.
+
+The serializers look an entry up by botocore service name and protocol and read its fields; the
+generic code never names a service. Spec gaps that are plain data (S3 root element names, SQS's
+query error codes) are not quirks: they live in the `extras/` model overlays. Each entry links the
+AWS behaviour it copies and is exercised by tests/protocol/test_serializers.py.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Quirks:
+    # Header carrying the request id on every response. AWS's common one:
+    # https://docs.aws.amazon.com/general/latest/gr/api-retries.html (x-amzn-RequestId).
+    request_id_header: str = "x-amzn-RequestId"
+    # A second id header (S3's "host id"), also written as <HostId> in error bodies.
+    host_id_header: str | None = None
+    # Error body is a bare <Error> holding <RequestId> (and <HostId>) instead of
+    # <ErrorResponse><Error/><RequestId/></ErrorResponse>; also no <Type>.
+    bare_error_root: bool = False
+    # iso8601 timestamps always carry milliseconds (".000Z"), not only when non-zero.
+    iso8601_millis: bool = False
+    # Operations whose XML body is a single element holding one output member as its text.
+    text_root_members: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+DEFAULT = Quirks()
+
+_TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
+    ("s3", "rest-xml"): Quirks(
+        # x-amz-request-id / x-amz-id-2 on every response:
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/RESTCommonResponseHeaders.html
+        request_id_header="x-amz-request-id",
+        host_id_header="x-amz-id-2",
+        # <Error><Code/><Message/>...<RequestId/><HostId/></Error>:
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#RESTErrorResponses
+        bare_error_root=True,
+        # <LocationConstraint xmlns="...">eu-west-1</LocationConstraint>, empty for us-east-1:
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html
+        text_root_members=MappingProxyType({"GetBucketLocation": "LocationConstraint"}),
+    ),
+    ("ec2", "ec2"): Quirks(
+        # <launchTime>2016-09-26T10:35:00.000Z</launchTime>: EC2 always writes milliseconds.
+        # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html#API_DescribeInstances_Examples
+        iso8601_millis=True,
+    ),
+})
+
+
+def quirks_for(service_name: str, protocol: str) -> Quirks:
+    return _TABLE.get((service_name, protocol), DEFAULT)
+
+
+def host_id(request_id: str) -> str:
+    """A stable S3-style host id for a request id (S3's are opaque base64 tokens)."""
+    return base64.b64encode(hashlib.sha256(request_id.encode()).digest()).decode("ascii")

@@ -1,0 +1,322 @@
+"""Value encoding shared by the response serializers: scalars, timestamps, headers, JSON and CBOR trees.
+
+Handlers return plain Python values keyed by botocore member names. These helpers turn one value into
+its wire form for a shape. In strict mode (tests) a value that does not fit its shape raises
+`SerializationError`; otherwise the value is coerced as well as possible, because a response must go
+out even when a handler drifts from the model.
+"""
+from __future__ import annotations
+
+import base64
+import calendar
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from cbor2 import CBORTag
+
+_UTC = timezone.utc
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Smithy writes non-finite floats as these strings in JSON and XML; handlers may pass them as-is.
+SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+INT_TYPES = frozenset(("integer", "long", "short", "byte"))
+FLOAT_TYPES = frozenset(("float", "double"))
+
+
+class SerializationError(ValueError):
+    """A handler's result does not match the model (raised in strict mode only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    strict: bool = False
+    iso8601_millis: bool = False  # always write .sss in iso8601 timestamps (a quirk, see quirks.py)
+
+
+def mismatch(opts: Options, shape, value: Any, expected: str) -> None:
+    if opts.strict:
+        raise SerializationError(f"{shape.name}: expected {expected}, got {type(value).__name__} {value!r:.80}")
+
+
+def unknown_member(opts: Options, shape, name: str) -> None:
+    if opts.strict:
+        raise SerializationError(f"{shape.name} has no member {name!r}")
+
+
+# --- scalars ------------------------------------------------------------------------------------
+
+def to_str(shape, value: Any, opts: Options) -> str:
+    if isinstance(value, str):
+        return value
+    mismatch(opts, shape, value, "str")
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_int(shape, value: Any, opts: Options) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    mismatch(opts, shape, value, "int")
+    return int(value)
+
+
+def to_float(shape, value: Any, opts: Options) -> float:
+    """A float, with the Smithy strings 'NaN', 'Infinity' and '-Infinity' accepted for non-finite values."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in SPECIAL_FLOATS:
+        return SPECIAL_FLOATS[value]
+    mismatch(opts, shape, value, "float")
+    return float(value)
+
+
+def to_bool(shape, value: Any, opts: Options) -> bool:
+    if isinstance(value, bool):
+        return value
+    mismatch(opts, shape, value, "bool")
+    if isinstance(value, str):
+        return value.lower() == "true"
+    return bool(value)
+
+
+def to_bytes(shape, value: Any, opts: Options) -> bytes:
+    """Blob values: bytes-like, or a str taken as UTF-8."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    mismatch(opts, shape, value, "bytes")
+    return str(value).encode()
+
+
+def b64(shape, value: Any, opts: Options) -> str:
+    return base64.b64encode(to_bytes(shape, value, opts)).decode("ascii")
+
+
+def float_text(value: float) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(value)
+
+
+def json_float(value: float) -> float | str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return float_text(value)
+    return value
+
+
+# --- timestamps ---------------------------------------------------------------------------------
+
+def to_datetime(shape, value: Any, opts: Options) -> datetime | None:
+    """An aware UTC datetime from a datetime (naive means UTC), a date, or epoch seconds."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, _UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=_UTC)
+    mismatch(opts, shape, value, "datetime or epoch seconds")
+    if isinstance(value, str):
+        try:
+            return to_datetime(shape, datetime.fromisoformat(value), opts)
+        except ValueError:
+            return None
+    return None
+
+
+def epoch_seconds(shape, value: Any, opts: Options) -> int | float | None:
+    """Whole seconds as an int, otherwise seconds with millisecond precision."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else round(value, 3)
+    dt = to_datetime(shape, value, opts)
+    if dt is None:
+        return None
+    seconds = calendar.timegm(dt.utctimetuple())
+    millis = dt.microsecond // 1000
+    return round(seconds + millis / 1000, 3) if millis else seconds
+
+
+def iso8601(dt: datetime, always_millis: bool = False) -> str:
+    # AWS writes fractional seconds only when they are not zero (EC2 always does: a quirk).
+    millis = dt.microsecond // 1000
+    text = (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T"
+            f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}")
+    return f"{text}.{millis:03d}Z" if millis or always_millis else text + "Z"
+
+
+def rfc822(dt: datetime) -> str:
+    # Fixed English names: strftime would follow the process locale.
+    return (f"{_DAYS[dt.weekday()]}, {dt.day:02d} {_MONTHS[dt.month - 1]} {dt.year:04d} "
+            f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d} GMT")
+
+
+def format_timestamp(shape, value: Any, fmt: str, opts: Options) -> str | int | float:
+    """`fmt` is the model's timestampFormat: iso8601, rfc822 or unixTimestamp."""
+    if fmt == "unixTimestamp":
+        seconds = epoch_seconds(shape, value, opts)
+        return str(value) if seconds is None else seconds
+    dt = to_datetime(shape, value, opts)
+    if dt is None:
+        return str(value)
+    return rfc822(dt) if fmt == "rfc822" else iso8601(dt, opts.iso8601_millis)
+
+
+# --- text form (XML bodies and HTTP headers) ----------------------------------------------------
+
+def scalar_text(shape, value: Any, opts: Options, timestamp_default: str) -> str:
+    kind = shape.type_name
+    if kind == "string" or kind == "character":
+        return to_str(shape, value, opts)
+    if kind in INT_TYPES:
+        return str(to_int(shape, value, opts))
+    if kind == "boolean":
+        return "true" if to_bool(shape, value, opts) else "false"
+    if kind in FLOAT_TYPES:
+        return float_text(to_float(shape, value, opts))
+    if kind == "timestamp":
+        fmt = shape.serialization.get("timestampFormat", timestamp_default)
+        return str(format_timestamp(shape, value, fmt, opts))
+    if kind == "blob":
+        return b64(shape, value, opts)
+    mismatch(opts, shape, value, f"a {kind} value, not a scalar")
+    return json.dumps(value, default=str) if kind == "structure" else str(value)
+
+
+def header_text(shape, value: Any, opts: Options) -> str:
+    """A header member's value: lists are comma-joined, timestamps default to an HTTP date."""
+    if shape.serialization.get("jsonvalue"):
+        # A str is taken as JSON text already; other values are dumped.
+        text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        return base64.b64encode(text.encode()).decode("ascii")
+    if shape.type_name == "list":
+        if not isinstance(value, (list, tuple)):
+            mismatch(opts, shape, value, "list")
+            value = [value]
+        member = shape.member
+        return ", ".join(_header_item(member, item, opts) for item in value if item is not None)
+    return scalar_text(shape, value, opts, "rfc822")
+
+
+def _header_item(shape, value: Any, opts: Options) -> str:
+    text = header_text(shape, value, opts)
+    # List items that hold a comma or a quote are quoted (RFC 9110 quoted-string); dates never are.
+    if shape.type_name == "string" and ("," in text or '"' in text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+# --- JSON and CBOR trees ------------------------------------------------------------------------
+
+def json_struct(shape, value: Any, opts: Options, body_only: bool = False) -> dict:
+    """A structure as a JSON object keyed by wire names. `body_only` skips header/status members."""
+    if not isinstance(value, Mapping):
+        mismatch(opts, shape, value, "mapping")
+        return {}
+    members = shape.members
+    out = {}
+    for name, item in value.items():
+        if item is None:
+            continue
+        member = members.get(name)
+        if member is None:
+            unknown_member(opts, shape, name)
+            continue
+        ser = member.serialization
+        if body_only and "location" in ser:
+            continue
+        out[ser.get("name", name)] = json_value(member, item, opts)
+    return out
+
+
+def json_value(shape, value: Any, opts: Options) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        return value if shape.is_document_type else json_struct(shape, value, opts)
+    if kind == "list":
+        if not isinstance(value, (list, tuple)):
+            mismatch(opts, shape, value, "list")
+            return value
+        member = shape.member
+        return [None if item is None else json_value(member, item, opts) for item in value]
+    if kind == "map":
+        if not isinstance(value, Mapping):
+            mismatch(opts, shape, value, "mapping")
+            return value
+        value_shape = shape.value
+        return {str(key): None if item is None else json_value(value_shape, item, opts)
+                for key, item in value.items()}
+    if kind == "string":
+        return to_str(shape, value, opts)
+    if kind in INT_TYPES:
+        return to_int(shape, value, opts)
+    if kind == "boolean":
+        return to_bool(shape, value, opts)
+    if kind in FLOAT_TYPES:
+        return json_float(to_float(shape, value, opts))
+    if kind == "timestamp":
+        fmt = shape.serialization.get("timestampFormat", "unixTimestamp")
+        return format_timestamp(shape, value, fmt, opts)
+    if kind == "blob":
+        return b64(shape, value, opts)
+    return value
+
+
+def cbor_struct(shape, value: Any, opts: Options) -> dict:
+    """A structure as a CBOR map keyed by member names (rpc-v2-cbor ignores wire names)."""
+    if not isinstance(value, Mapping):
+        mismatch(opts, shape, value, "mapping")
+        return {}
+    members = shape.members
+    out = {}
+    for name, item in value.items():
+        if item is None:
+            continue
+        member = members.get(name)
+        if member is None:
+            unknown_member(opts, shape, name)
+            continue
+        out[name] = cbor_value(member, item, opts)
+    return out
+
+
+def cbor_value(shape, value: Any, opts: Options) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        return value if shape.is_document_type else cbor_struct(shape, value, opts)
+    if kind == "list":
+        member = shape.member
+        return [None if item is None else cbor_value(member, item, opts) for item in value]
+    if kind == "map":
+        value_shape = shape.value
+        return {str(key): None if item is None else cbor_value(value_shape, item, opts)
+                for key, item in value.items()}
+    if kind == "string":
+        return to_str(shape, value, opts)
+    if kind in INT_TYPES:
+        return to_int(shape, value, opts)
+    if kind == "boolean":
+        return to_bool(shape, value, opts)
+    if kind in FLOAT_TYPES:
+        return float(to_float(shape, value, opts))
+    if kind == "timestamp":
+        # Tag 1 (epoch seconds) as a float, whatever the model's timestampFormat says.
+        seconds = epoch_seconds(shape, value, opts)
+        return CBORTag(1, float(seconds)) if seconds is not None else str(value)
+    if kind == "blob":
+        return to_bytes(shape, value, opts)
+    return value

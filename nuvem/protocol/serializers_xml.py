@@ -1,0 +1,178 @@
+"""XML bodies for the query, ec2 and rest-xml protocols, written as text in one pass.
+
+Element names follow botocore's parser (the reference client): a member's `locationName`, list items
+named by the list member's `locationName` (default `member`, or for flattened lists the member's
+own name), maps as `<entry><key/><value/></entry>` unless flattened.
+
+Namespaces: a reference's `xmlNamespace` (on a member, a list member, a map key or value) is declared
+on that element. A shape's own default namespace is written only on the document root, while a
+shape-level *prefixed* namespace is always declared, because that shape's attributes use the prefix
+(S3's `<Grantee xmlns:xsi="..." xsi:type="CanonicalUser">`).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from nuvem.protocol.serializers_values import (
+    Options, mismatch, scalar_text, unknown_member,
+)
+
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+def esc(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#xD;")  # a raw CR would be normalised away by the reader
+    return text
+
+
+def esc_attr(text: str) -> str:
+    return (esc(text).replace('"', "&quot;").replace("\n", "&#xA;").replace("\t", "&#x9;"))
+
+
+def ns_attr(namespace: Any) -> str:
+    """`xmlns` declaration for a model `xmlNamespace` (a URI string or {"uri", "prefix"})."""
+    if not namespace:
+        return ""
+    if isinstance(namespace, str):
+        return f' xmlns="{esc_attr(namespace)}"'
+    uri = esc_attr(namespace.get("uri", ""))
+    prefix = namespace.get("prefix")
+    return f' xmlns:{prefix}="{uri}"' if prefix else f' xmlns="{uri}"'
+
+
+def _element_ns(ref: Mapping, shape) -> str:
+    namespace = ref.get("xmlNamespace")
+    if namespace is None:
+        merged = shape._shape_model.get("xmlNamespace")  # the target shape's own trait
+        if isinstance(merged, Mapping) and merged.get("prefix"):
+            namespace = merged
+    return ns_attr(namespace)
+
+
+def _attributes(shape, value: Mapping, opts: Options) -> str:
+    """Members marked `xmlAttribute` become attributes of the structure's element."""
+    text = ""
+    for name, member in shape.members.items():
+        ser = member.serialization
+        if ser.get("xmlAttribute") and value.get(name) is not None:
+            attr_text = esc_attr(scalar_text(member, value[name], opts, "iso8601"))
+            text += f' {ser.get("name", name)}="{attr_text}"'
+    return text
+
+
+def has_attributes(shape) -> bool:
+    return any(m.serialization.get("xmlAttribute") for m in shape.members.values())
+
+
+def write_members(out: list, shape, value: Any, opts: Options, body_only: bool = False) -> None:
+    """The member elements of a structure (not its own tags). `body_only` skips header members."""
+    if not isinstance(value, Mapping):
+        mismatch(opts, shape, value, "mapping")
+        return
+    members = shape.members
+    refs = shape._shape_model.get("members", {})
+    for name, item in value.items():
+        if item is None:
+            continue
+        member = members.get(name)
+        if member is None:
+            unknown_member(opts, shape, name)
+            continue
+        ser = member.serialization
+        if ser.get("xmlAttribute") or (body_only and "location" in ser):
+            continue
+        tag = ser.get("name", name)
+        kind = member.type_name
+        if ser.get("flattened") and kind == "list":
+            item_shape = member.member
+            item_tag = item_shape.serialization.get("name") or tag
+            item_ns = ns_attr(member._shape_model["member"].get("xmlNamespace"))
+            for element in item:
+                if element is not None:
+                    write_value(out, item_tag, item_ns, item_shape, element, opts)
+        elif ser.get("flattened") and kind == "map":
+            _write_entries(out, tag, _element_ns(refs.get(name, {}), member), member, item, opts)
+        else:
+            write_value(out, tag, _element_ns(refs.get(name, {}), member), member, item, opts)
+
+
+def write_value(out: list, tag: str, attrs: str, shape, value: Any, opts: Options) -> None:
+    """One element `<tag attrs>...</tag>` holding `value` as `shape`."""
+    kind = shape.type_name
+    if kind == "structure" and not shape.is_document_type:
+        if isinstance(value, Mapping) and has_attributes(shape):
+            attrs += _attributes(shape, value, opts)
+        out.append(f"<{tag}{attrs}>")
+        write_members(out, shape, value, opts)
+        out.append(f"</{tag}>")
+    elif kind == "list":
+        if not isinstance(value, (list, tuple)):
+            mismatch(opts, shape, value, "list")
+            value = [value]
+        item_shape = shape.member
+        item_tag = item_shape.serialization.get("name", "member")
+        item_ns = ns_attr(shape._shape_model["member"].get("xmlNamespace"))
+        out.append(f"<{tag}{attrs}>")
+        for element in value:
+            if element is not None:
+                write_value(out, item_tag, item_ns, item_shape, element, opts)
+        out.append(f"</{tag}>")
+    elif kind == "map":
+        out.append(f"<{tag}{attrs}>")
+        _write_entries(out, "entry", "", shape, value, opts)
+        out.append(f"</{tag}>")
+    else:
+        out.append(f"<{tag}{attrs}>{esc(scalar_text(shape, value, opts, 'iso8601'))}</{tag}>")
+
+
+def _write_entries(out: list, tag: str, attrs: str, shape, value: Any, opts: Options) -> None:
+    if not isinstance(value, Mapping):
+        mismatch(opts, shape, value, "mapping")
+        return
+    model = shape._shape_model
+    key_shape, value_shape = shape.key, shape.value
+    key_tag = key_shape.serialization.get("name", "key")
+    value_tag = value_shape.serialization.get("name", "value")
+    key_ns = ns_attr(model["key"].get("xmlNamespace"))
+    value_ns = ns_attr(model["value"].get("xmlNamespace"))
+    for key, item in value.items():
+        out.append(f"<{tag}{attrs}>")
+        write_value(out, key_tag, key_ns, key_shape, key, opts)
+        if item is not None:
+            write_value(out, value_tag, value_ns, value_shape, item, opts)
+        out.append(f"</{tag}>")
+
+
+def document(tag: str, attrs: str, shape, value: Any, opts: Options, body_only: bool = False,
+             declaration: bool = True) -> bytes:
+    """A whole XML document whose root element holds a structure."""
+    out = [XML_DECLARATION] if declaration else []
+    if isinstance(value, Mapping) and has_attributes(shape):
+        attrs += _attributes(shape, value, opts)
+    out.append(f"<{tag}{attrs}>")
+    write_members(out, shape, value, opts, body_only)
+    out.append(f"</{tag}>")
+    return "".join(out).encode()
+
+
+def text_element(tag: str, value: Any) -> str:
+    """`<Name>text</Name>` for protocol envelope fields (codes, messages, request ids)."""
+    return f"<{tag}>{esc(value if isinstance(value, str) else str(value))}</{tag}>"
+
+
+def loose_fields(out: list, fields: Mapping) -> None:
+    """Error fields the model does not describe (S3's <Key>, <BucketName>): written as text."""
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        out.append(text_element(name, value))

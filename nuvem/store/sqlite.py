@@ -1,0 +1,638 @@
+"""The default store: SQLite in WAL mode, one file under the state directory.
+
+Concurrency. One writer connection behind a lock: transactions run `BEGIN IMMEDIATE ... COMMIT`
+one at a time, so there is no busy-waiting between our own threads. Snapshot reads use pooled
+reader connections; under WAL they run concurrently with the writer and each other.
+
+Durability. `synchronous=NORMAL` (the default) in WAL mode survives the process dying at any
+point (kill -9): a transaction whose COMMIT returned is in the WAL file, which the OS keeps.
+It is not power-loss safe: the last transactions before a power cut or kernel crash may be lost
+(the database stays consistent). `synchronous="FULL"` fsyncs every commit and is.
+
+Ephemeral mode (`state_dir=None`) uses a database file in a private temporary directory with
+`synchronous=OFF`, deleted on close: the same code path and the same concurrency as file mode
+(a real `:memory:` database cannot be shared between connections without table-level locking).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import shutil
+import sqlite3
+import tempfile
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from .api import (Clock, DeadLetter, FormatTooNew, OutboxEntry, OutboxRetry, Resource,
+                  StoreError, SystemClock, UnknownKind)
+from .blobs import BlobStore
+from .records import RecordType, decode_key, key_range, record_type, to_json
+
+log = logging.getLogger("nuvem.store")
+
+DB_NAME = "nuvem.db"
+FORMAT_VERSION = 1          # bump with a step in _upgrade() whenever the schema changes
+PAGE = 256                  # rows fetched per statement while iterating a query
+
+_SCHEMA = """
+CREATE TABLE records (
+    kind TEXT NOT NULL, pk BLOB NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (kind, pk)) WITHOUT ROWID;
+CREATE TABLE record_index (
+    kind TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, pk BLOB NOT NULL,
+    PRIMARY KEY (kind, name, value, pk)) WITHOUT ROWID;
+CREATE INDEX record_index_by_pk ON record_index (kind, pk);
+CREATE TABLE blob_refs (
+    digest TEXT NOT NULL, kind TEXT NOT NULL, pk BLOB NOT NULL,
+    PRIMARY KEY (digest, kind, pk)) WITHOUT ROWID;
+CREATE INDEX blob_refs_by_pk ON blob_refs (kind, pk);
+CREATE TABLE resources (
+    arn TEXT PRIMARY KEY, kind TEXT NOT NULL, pk BLOB NOT NULL,
+    account TEXT, region TEXT) WITHOUT ROWID;
+CREATE UNIQUE INDEX resources_by_pk ON resources (kind, pk);
+CREATE INDEX resources_by_scope ON resources (account, region, arn);
+CREATE TABLE resource_tags (
+    arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (arn, key)) WITHOUT ROWID;
+CREATE INDEX resource_tags_by_tag ON resource_tags (key, value);
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, payload TEXT NOT NULL,
+    created_us INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    next_us INTEGER NOT NULL DEFAULT 0, pending TEXT, last_error TEXT);
+CREATE INDEX outbox_due ON outbox (next_us, seq);
+CREATE TABLE dead_letters (
+    seq INTEGER PRIMARY KEY, type TEXT NOT NULL, payload TEXT NOT NULL,
+    created_us INTEGER NOT NULL, failed_us INTEGER NOT NULL, attempts INTEGER NOT NULL,
+    subscribers TEXT NOT NULL, error TEXT NOT NULL);
+"""
+_DATA_TABLES = ("records", "record_index", "blob_refs", "resources", "resource_tags",
+                "outbox", "dead_letters")
+
+_GET = "SELECT version, doc FROM records WHERE kind = ? AND pk = ?"
+_PUT = ("INSERT INTO records (kind, pk, version, doc) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (kind, pk) DO UPDATE SET version = excluded.version, doc = excluded.doc")
+_DELETE = "DELETE FROM records WHERE kind = ? AND pk = ?"
+_SCAN = ("SELECT pk, version, doc FROM records WHERE kind = ? AND pk >= ? AND pk < ? "
+         "ORDER BY pk {order} LIMIT ?")
+_SCAN_INDEX = ("SELECT r.pk, r.version, r.doc FROM record_index i "
+               "JOIN records r ON r.kind = i.kind AND r.pk = i.pk "
+               "WHERE i.kind = ? AND i.name = ? AND i.value = ? AND i.pk >= ? AND i.pk < ? "
+               "ORDER BY i.pk {order} LIMIT ?")
+_COUNT = "SELECT count(*) FROM records WHERE kind = ? AND pk >= ? AND pk < ?"
+_COUNT_INDEX = ("SELECT count(*) FROM record_index WHERE kind = ? AND name = ? AND value = ? "
+                "AND pk >= ? AND pk < ?")
+_DEL_INDEX = "DELETE FROM record_index WHERE kind = ? AND pk = ?"
+_ADD_INDEX = "INSERT OR IGNORE INTO record_index (kind, name, value, pk) VALUES (?, ?, ?, ?)"
+_DEL_REFS = "DELETE FROM blob_refs WHERE kind = ? AND pk = ?"
+_ADD_REF = "INSERT OR IGNORE INTO blob_refs (digest, kind, pk) VALUES (?, ?, ?)"
+_ARN_OF = "SELECT arn FROM resources WHERE kind = ? AND pk = ?"
+_ADD_RESOURCE = "INSERT INTO resources (arn, kind, pk, account, region) VALUES (?, ?, ?, ?, ?)"
+_DEL_RESOURCE = "DELETE FROM resources WHERE arn = ?"
+_DEL_TAGS = "DELETE FROM resource_tags WHERE arn = ?"
+_RESOURCE = "SELECT arn, kind, pk, account, region FROM resources WHERE arn = ?"
+_TAGS_OF = "SELECT key, value FROM resource_tags WHERE arn = ? ORDER BY key"
+_SET_TAG = ("INSERT INTO resource_tags (arn, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value")
+_DEL_TAG = "DELETE FROM resource_tags WHERE arn = ? AND key = ?"
+_BY_ARN = ("SELECT r.kind, r.version, r.doc FROM resources x "
+           "JOIN records r ON r.kind = x.kind AND r.pk = x.pk WHERE x.arn = ?")
+_EMIT = "INSERT INTO outbox (type, payload, created_us) VALUES (?, ?, ?)"
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_US = timedelta(microseconds=1)
+
+
+def _us(dt: datetime) -> int:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)   # naive times are taken as UTC
+    return (dt - _EPOCH) // _US
+
+
+def _dt(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+class _View:
+    """Read methods over one connection; the base of snapshots and transactions."""
+
+    def __init__(self, store: "SqliteStore"):
+        self._store = store
+        self._db: sqlite3.Connection | None = None
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("store transaction used outside its `with` block")
+        return self._db
+
+    def get(self, cls, *key):
+        meta = self._store._meta(cls)
+        row = self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
+        return None if row is None else meta.decode(row[0], row[1])
+
+    def _range(self, meta: RecordType, account, region, prefix, startswith, bounds,
+               reverse) -> tuple[bytes, bytes]:
+        width = meta.scope_width
+        if (width < 2 and region is not None) or (width < 1 and account is not None):
+            raise ValueError(f"{meta.kind} is {meta.scope.value}-scoped: drop account/region")
+        if account is None and region is not None:
+            raise ValueError("a query by region needs an account too")
+        scope = tuple(s for s in (account, region)[:width] if s is not None)
+        narrowing = prefix or startswith is not None or any(b is not None for b in bounds)
+        if narrowing and len(scope) < width:
+            raise ValueError(f"{meta.kind} keys start with {meta.storage_fields[:width]}: "
+                             "give account/region to use prefix, bounds or start_after")
+        gt, ge, lt, le, start_after = bounds
+        return key_range(scope, prefix=tuple(prefix), startswith=startswith, gt=gt, ge=ge,
+                         lt=lt, le=le, start_after=start_after, reverse=reverse)
+
+    def query(self, cls, *, account=None, region=None, prefix=(), startswith=None, index=None,
+              gt=None, ge=None, lt=None, le=None, start_after=None, limit=None, reverse=False):
+        meta = self._store._meta(cls)
+        lo, hi = self._range(meta, account, region, prefix, startswith,
+                             (gt, ge, lt, le, start_after), reverse)
+        if index is None:
+            sql, head = _SCAN, (meta.kind,)
+        else:
+            sql, head = _SCAN_INDEX, (meta.kind, index[0], meta.index_value(*index))
+        return self._scan(meta, sql.format(order="DESC" if reverse else "ASC"), head, lo, hi,
+                          limit, reverse)
+
+    def _scan(self, meta, sql, head, lo, hi, limit, reverse) -> Iterator[Any]:
+        # Keyset pages, one statement each: a caller may write between items without disturbing
+        # an open cursor, and the snapshot (or the transaction) keeps the pages consistent.
+        remaining = limit if limit is not None else -1
+        while remaining != 0 and lo < hi:
+            size = PAGE if remaining < 0 else min(PAGE, remaining)
+            rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
+            for pk, version, doc in rows:
+                yield meta.decode(version, doc)
+            if len(rows) < size:
+                return
+            if remaining > 0:
+                remaining -= len(rows)
+            last = rows[-1][0]
+            if reverse:
+                hi = last
+            else:
+                lo = last + b"\x00"
+
+    def count(self, cls, *, account=None, region=None, prefix=(), startswith=None, index=None):
+        meta = self._store._meta(cls)
+        lo, hi = self._range(meta, account, region, prefix, startswith, (None,) * 5, False)
+        if index is None:
+            return self._conn().execute(_COUNT, (meta.kind, lo, hi)).fetchone()[0]
+        args = (meta.kind, index[0], meta.index_value(*index), lo, hi)
+        return self._conn().execute(_COUNT_INDEX, args).fetchone()[0]
+
+    def by_arn(self, arn):
+        row = self._conn().execute(_BY_ARN, (arn,)).fetchone()
+        if row is None:
+            return None
+        kind, version, doc = row
+        return self._store._kind(kind).decode(version, doc)
+
+    def resource(self, arn):
+        row = self._conn().execute(_RESOURCE, (arn,)).fetchone()
+        if row is None:
+            return None
+        return self._resource(row, dict(self._conn().execute(_TAGS_OF, (arn,)).fetchall()))
+
+    def _resource(self, row, tags) -> Resource:
+        arn, kind, pk, account, region = row
+        width = (account is not None) + (region is not None)
+        return Resource(arn=arn, kind=kind, account=account, region=region,
+                        key=decode_key(pk)[width:], tags=tags)
+
+    def tags(self, arn):
+        db = self._conn()
+        if db.execute(_RESOURCE, (arn,)).fetchone() is None:
+            raise KeyError(arn)
+        return dict(db.execute(_TAGS_OF, (arn,)).fetchall())
+
+    def resources(self, *, account=None, region=None, kinds=None, tags=None, start_after=None,
+                  limit=None):
+        where, args = ["arn > ?"], [start_after or ""]
+        if account is not None:
+            where.append("account = ?")
+            args.append(account)
+        if region is not None:
+            where.append("region = ?")
+            args.append(region)
+        if kinds is not None:
+            kinds = list(kinds)
+            where.append(f"kind IN ({','.join('?' * len(kinds))})" if kinds else "0 = 1")
+            args.extend(kinds)
+        for key, values in (tags or {}).items():
+            sub = "SELECT 1 FROM resource_tags t WHERE t.arn = resources.arn AND t.key = ?"
+            args.append(key)
+            if values is not None:
+                values = list(values)
+                sub += f" AND t.value IN ({','.join('?' * len(values))})" if values else " AND 0"
+                args.extend(values)
+            where.append(f"EXISTS ({sub})")
+        sql = ("SELECT arn, kind, pk, account, region FROM resources WHERE "
+               + " AND ".join(where) + " ORDER BY arn LIMIT ?")
+        return self._resource_pages(sql, args, limit)
+
+    def _resource_pages(self, sql, args, limit) -> Iterator[Resource]:
+        remaining = limit if limit is not None else -1
+        while remaining != 0:
+            size = PAGE if remaining < 0 else min(PAGE, remaining)
+            db = self._conn()
+            rows = db.execute(sql, args + [size]).fetchall()
+            if rows:
+                marks = ",".join("?" * len(rows))
+                tag_rows = db.execute(f"SELECT arn, key, value FROM resource_tags WHERE arn IN "
+                                      f"({marks}) ORDER BY arn, key", [r[0] for r in rows])
+                tags: dict[str, dict[str, str]] = {}
+                for arn, key, value in tag_rows:
+                    tags.setdefault(arn, {})[key] = value
+                for row in rows:
+                    yield self._resource(row, tags.get(row[0], {}))
+            if len(rows) < size:
+                return
+            if remaining > 0:
+                remaining -= len(rows)
+            args = [rows[-1][0]] + args[1:]
+
+
+class SqliteTx(_View):
+    """A write transaction; `with store.tx() as tx:`.
+
+    A `store.tx()` opened inside another on the same thread joins it as a savepoint (an
+    internal call made while serving a call): its changes commit with the outer transaction,
+    and an exception leaving the inner block undoes only the inner block's changes.
+    """
+
+    _savepoint: str | None = None
+
+    def __enter__(self) -> "SqliteTx":
+        store = self._store
+        me = threading.get_ident()
+        if store._writer_thread == me:
+            store._depth += 1
+            self._savepoint = f"nested_{store._depth}"
+            self._db = store._writer
+            self._db.execute(f"SAVEPOINT {self._savepoint}")
+            return self
+        store._write_lock.acquire()
+        try:
+            store._check_open()
+            store._writer_thread = me
+            store._emitted = False
+            self._db = store._writer
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            store._writer_thread = None
+            self._db = None
+            store._write_lock.release()
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        store, db = self._store, self._db
+        self._db = None
+        if self._savepoint:
+            store._depth -= 1
+            if exc_type is not None:
+                db.execute(f"ROLLBACK TO {self._savepoint}")
+            db.execute(f"RELEASE {self._savepoint}")
+            return
+        try:
+            if exc_type is None:
+                try:
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:       # SQLite may have rolled back already
+                        db.execute("ROLLBACK")
+                    raise
+            elif db.in_transaction:
+                db.execute("ROLLBACK")
+        finally:
+            emitted = store._emitted and exc_type is None
+            store._writer_thread = None
+            store._write_lock.release()
+        if emitted:
+            store._notify_emit()
+
+    def put(self, rec) -> None:
+        db = self._conn()
+        meta = self._store._meta(type(rec))
+        kind, pk = meta.kind, meta.pk(rec)
+        db.execute(_PUT, (kind, pk, meta.version, meta.encode(rec)))
+        if meta.indexes:
+            db.execute(_DEL_INDEX, (kind, pk))
+            db.executemany(_ADD_INDEX, [(kind, n, v, pk) for n, v in meta.index_entries(rec)])
+        if meta.blobs:
+            db.execute(_DEL_REFS, (kind, pk))
+            db.executemany(_ADD_REF, [(d, kind, pk) for d in meta.blob_digests(rec)])
+        if meta.has_arn:
+            self._sync_resource(db, meta, rec, pk)
+
+    def _sync_resource(self, db, meta: RecordType, rec, pk: bytes) -> None:
+        arn = rec.arn
+        row = db.execute(_ARN_OF, (meta.kind, pk)).fetchone()
+        if row is not None:
+            if row[0] == arn:
+                return                      # the usual update: nothing to change
+            db.execute(_DEL_TAGS, (row[0],))
+            db.execute(_DEL_RESOURCE, (row[0],))
+        if arn:
+            account = rec.account if meta.scope_width >= 1 else None
+            region = rec.region if meta.scope_width == 2 else None
+            try:
+                db.execute(_ADD_RESOURCE, (arn, meta.kind, pk, account, region))
+            except sqlite3.IntegrityError:
+                raise ValueError(f"ARN {arn} already belongs to another record") from None
+
+    def delete(self, target, *key) -> bool:
+        db = self._conn()
+        if isinstance(target, type):
+            meta = self._store._meta(target)
+            pk = meta.pk_of(key)
+        else:
+            meta = self._store._meta(type(target))
+            pk = meta.pk(target)
+        if db.execute(_DELETE, (meta.kind, pk)).rowcount == 0:
+            return False
+        db.execute(_DEL_INDEX, (meta.kind, pk))
+        db.execute(_DEL_REFS, (meta.kind, pk))
+        row = db.execute(_ARN_OF, (meta.kind, pk)).fetchone()
+        if row is not None:
+            db.execute(_DEL_TAGS, (row[0],))
+            db.execute(_DEL_RESOURCE, (row[0],))
+        return True
+
+    def tag(self, arn: str, tags: Mapping[str, str]) -> None:
+        db = self._conn()
+        if db.execute(_RESOURCE, (arn,)).fetchone() is None:
+            raise KeyError(arn)
+        db.executemany(_SET_TAG, [(arn, k, v) for k, v in tags.items()])
+
+    def untag(self, arn: str, keys: Iterable[str]) -> None:
+        db = self._conn()
+        if db.execute(_RESOURCE, (arn,)).fetchone() is None:
+            raise KeyError(arn)
+        db.executemany(_DEL_TAG, [(arn, k) for k in keys])
+
+    def emit(self, event) -> None:
+        name = getattr(type(event), "event_type", None)
+        if not isinstance(name, str):
+            raise TypeError(f"{type(event).__name__} is not an event (no event_type)")
+        self._conn().execute(_EMIT, (name, to_json(event), _us(self._store.clock.now())))
+        self._store._emitted = True
+
+
+class SqliteRead(_View):
+    """A read-only snapshot; `with store.read() as r:`."""
+
+    def __enter__(self) -> "SqliteRead":
+        self._db = self._store._reader()
+        try:
+            self._db.execute("BEGIN")
+        except BaseException:
+            self._store._release(self._db)
+            self._db = None
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        db, self._db = self._db, None
+        try:
+            db.execute("ROLLBACK")
+        finally:
+            self._store._release(db)
+
+
+class SqliteStore:
+    """See the module docstring and `api.Store` for the contract."""
+
+    def __init__(self, state_dir: str | os.PathLike | None = None, *,
+                 synchronous: str = "NORMAL", clock: Clock | None = None,
+                 busy_timeout_ms: int = 10_000):
+        """`state_dir` holds `nuvem.db` and `blobs/`; None (or ":memory:") is ephemeral.
+        `synchronous`: NORMAL survives kill -9; FULL (fsync per commit) survives power loss."""
+        synchronous = synchronous.upper()
+        if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous}")
+        self.clock = clock or SystemClock()
+        self.ephemeral = state_dir is None or str(state_dir) == ":memory:"
+        self._tmp: str | None = None
+        if self.ephemeral:
+            self._tmp = tempfile.mkdtemp(prefix="nuvem-")
+            root = Path(self._tmp)
+            synchronous = "OFF"             # nothing to keep across a crash
+        else:
+            root = Path(state_dir)
+            root.mkdir(parents=True, exist_ok=True)
+        self.path = root / DB_NAME
+        self._pragmas = (f"PRAGMA busy_timeout = {int(busy_timeout_ms)}",
+                         f"PRAGMA synchronous = {synchronous}",
+                         "PRAGMA foreign_keys = OFF", "PRAGMA temp_store = MEMORY",
+                         "PRAGMA cache_size = -16000")
+        self._write_lock = threading.Lock()
+        self._writer_thread: int | None = None     # these three belong to the lock holder
+        self._depth = 0                             # savepoints open in its transaction
+        self._emitted = False                       # its transaction wrote outbox rows
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._all_readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._kinds: dict[str, RecordType] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self._closed = False
+        try:
+            self._writer = self._connect()
+            mode = self._writer.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                self._writer.close()
+                raise StoreError(f"{self.path}: SQLite cannot use WAL here (got {mode}); "
+                                 "put the state directory on a local file system")
+            self._open_schema()
+        except BaseException:
+            self._cleanup_tmp()
+            raise
+        self.blobs = BlobStore(root / "blobs", fsync=synchronous in ("FULL", "EXTRA"))
+
+    # -- connections ---------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                             cached_statements=512)
+        for pragma in self._pragmas:
+            db.execute(pragma)
+        return db
+
+    def _reader(self) -> sqlite3.Connection:
+        self._check_open()
+        try:
+            return self._readers.get_nowait()
+        except queue.Empty:
+            db = self._connect()
+            db.execute("PRAGMA query_only = 1")
+            with self._readers_lock:
+                self._all_readers.append(db)
+            return db
+
+    def _release(self, db: sqlite3.Connection) -> None:
+        if self._closed:
+            db.close()
+        else:
+            self._readers.put(db)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the store is closed")
+
+    def _open_schema(self) -> None:
+        db = self._writer
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+            row = db.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
+            if row is None:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT INTO meta (name, value) VALUES ('format', ?)",
+                           (str(FORMAT_VERSION),))
+            elif int(row[0]) > FORMAT_VERSION:
+                raise FormatTooNew(
+                    f"{self.path} was written by a newer Nuvem (store format {row[0]}; this "
+                    f"Nuvem reads up to {FORMAT_VERSION}). Upgrade Nuvem or use another state "
+                    "directory.")
+            elif int(row[0]) < FORMAT_VERSION:
+                self._upgrade(db, int(row[0]))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            db.close()
+            raise
+
+    def _upgrade(self, db: sqlite3.Connection, version: int) -> None:
+        """Schema steps from older store formats; none exist yet (format 1 is the first)."""
+        raise StoreError(f"{self.path}: unknown store format {version}")
+
+    # -- record classes ------------------------------------------------------------------------
+    def _meta(self, cls: type) -> RecordType:
+        meta = record_type(cls)
+        if self._kinds.get(meta.kind) is not meta:
+            self._register(meta)
+        return meta
+
+    def _register(self, meta: RecordType) -> None:
+        known = self._kinds.setdefault(meta.kind, meta)
+        if known is not meta:
+            raise TypeError(f"record kind {meta.kind!r} is declared by both "
+                            f"{known.cls.__qualname__} and {meta.cls.__qualname__}")
+
+    def _kind(self, kind: str) -> RecordType:
+        meta = self._kinds.get(kind)
+        if meta is None:
+            raise UnknownKind(f"record kind {kind!r} is not registered with this store")
+        return meta
+
+    def register(self, *classes: type) -> None:
+        for cls in classes:
+            self._register(record_type(cls))
+
+    # -- the Store API -------------------------------------------------------------------------
+    def tx(self) -> SqliteTx:
+        return SqliteTx(self)
+
+    def read(self) -> SqliteRead:
+        return SqliteRead(self)
+
+    def reset(self) -> None:
+        with self.tx() as tx:
+            for table in _DATA_TABLES:
+                tx._conn().execute(f"DELETE FROM {table}")
+        self.blobs.clear()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        with self._write_lock:
+            self._closed = True
+            self._writer.close()
+        with self._readers_lock:
+            readers, self._all_readers = self._all_readers, []
+        for db in readers:
+            db.close()      # a reader still in use fails its next call; it is closed on release
+        self.blobs.close()
+        self._cleanup_tmp()
+
+    def _cleanup_tmp(self) -> None:
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def gc_blobs(self, *, grace: float = 600.0) -> int:
+        def live() -> set[str]:
+            with self.read() as r:
+                return {d for (d,) in r._conn().execute("SELECT DISTINCT digest FROM blob_refs")}
+        return self.blobs.gc(live, grace=grace)
+
+    # -- outbox --------------------------------------------------------------------------------
+    def add_emit_listener(self, callback: Callable[[], None]) -> Callable[[], None]:
+        self._listeners = self._listeners + [callback]     # copy-on-write: readers never lock
+
+        def remove() -> None:
+            self._listeners = [c for c in self._listeners if c is not callback]
+        return remove
+
+    def _notify_emit(self) -> None:
+        for callback in self._listeners:
+            try:
+                callback()
+            except Exception:
+                log.exception("outbox listener %r failed", callback)
+
+    def outbox_due(self, now: datetime, limit: int) -> list[OutboxEntry]:
+        with self.read() as r:
+            rows = r._conn().execute(
+                "SELECT seq, type, payload, created_us, attempts, pending FROM outbox "
+                "WHERE next_us <= ? ORDER BY seq LIMIT ?", (_us(now), limit)).fetchall()
+        return [OutboxEntry(seq=seq, type=type_, payload=payload, created=_dt(created),
+                            attempts=attempts,
+                            pending=None if pending is None else tuple(json.loads(pending)))
+                for seq, type_, payload, created, attempts, pending in rows]
+
+    def outbox_next_due(self) -> datetime | None:
+        with self.read() as r:
+            row = r._conn().execute("SELECT min(next_us) FROM outbox").fetchone()
+        return None if row[0] is None else _dt(row[0])
+
+    def outbox_size(self) -> int:
+        with self.read() as r:
+            return r._conn().execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+    def outbox_settle(self, *, done: Iterable[int] = (), retry: Iterable[OutboxRetry] = (),
+                      dead: Iterable[DeadLetter] = ()) -> None:
+        with self.tx() as tx:
+            db = tx._conn()
+            db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in done])
+            db.executemany(
+                "UPDATE outbox SET attempts = ?, next_us = ?, pending = ?, last_error = ? "
+                "WHERE seq = ?",
+                [(r.attempts, _us(r.next_attempt), json.dumps(list(r.pending)), r.error, r.seq)
+                 for r in retry])
+            for d in dead:
+                db.execute("DELETE FROM outbox WHERE seq = ?", (d.seq,))
+                db.execute(
+                    "INSERT INTO dead_letters (seq, type, payload, created_us, failed_us, "
+                    "attempts, subscribers, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.seq, d.type, d.payload, _us(d.created), _us(d.failed), d.attempts,
+                     json.dumps(list(d.subscribers)), d.error))
+
+    def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
+        with self.read() as r:
+            rows = r._conn().execute(
+                "SELECT seq, type, payload, created_us, failed_us, attempts, subscribers, error "
+                "FROM dead_letters ORDER BY seq LIMIT ?", (limit,)).fetchall()
+        return [DeadLetter(seq=seq, type=t, payload=p, created=_dt(c), failed=_dt(f),
+                           attempts=a, subscribers=tuple(json.loads(s)), error=e)
+                for seq, t, p, c, f, a, s, e in rows]
+

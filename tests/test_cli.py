@@ -1,0 +1,38 @@
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO, NuvemServer
+
+
+def nuvem_cmd(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "nuvem", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, **(env or {})})
+
+
+def test_status_of_a_running_server(nuvem):
+    out = nuvem_cmd("status", "--port", str(nuvem.port))
+    assert out.returncode == 0, out.stderr
+    assert "sts" in out.stdout and "ec2" in out.stdout
+
+
+def test_status_when_nothing_runs():
+    from tests.conftest import free_port
+    out = nuvem_cmd("status", "--port", str(free_port()))
+    assert out.returncode == 1 and "not running" in out.stdout
+
+
+def test_coverage_lists_served_services():
+    out = nuvem_cmd("coverage")
+    assert out.returncode == 0
+    lines = {line.split()[0]: line for line in out.stdout.splitlines() if line and line[0] != "("}
+    assert {"sts", "ec2"} <= set(lines)
+
+
+def test_reset_of_a_state_dir_that_is_not_served(tmp_path):
+    from tests.conftest import free_port
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "nuvem.db").write_bytes(b"")
+    out = nuvem_cmd("reset", "--state-dir", str(state), "--port", str(free_port()))
+    assert out.returncode == 0 and not state.exists()
