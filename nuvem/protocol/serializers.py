@@ -38,7 +38,7 @@ from nuvem.protocol import serializers_xml as xml
 from nuvem.protocol.quirks import Quirks, host_id, quirks_for
 from nuvem.protocol.serializers_events import encode_stream, event_message
 from nuvem.protocol.serializers_values import (
-    Options, SerializationError, cbor_struct, cbor_value, header_text, json_struct, json_value,
+    NON_BODY_LOCATIONS, Options, SerializationError, cbor_struct, cbor_value, header_text, json_struct, json_value,
     mismatch, to_bytes, to_int, to_str, unknown_member,
 )
 from nuvem.protocol.wire import HttpResponse
@@ -306,7 +306,7 @@ def _rest_xml_body(result: Mapping, shape, operation: OperationModel, call: _Cal
         text = "" if value is None else xml.esc(to_str(member, value, call.opts))
         tag = member.serialization.get("name", text_member)
         return f"{xml.XML_DECLARATION}<{tag}{namespace}>{text}</{tag}>".encode(), "application/xml"
-    if not any("location" not in m.serialization for m in shape.members.values()):
+    if all(m.serialization.get("location") in NON_BODY_LOCATIONS for m in shape.members.values()):
         return b"", None  # every member is a header or the status: no body
     tag = shape.serialization.get("name", shape.name)
     return xml.document(tag, namespace, shape, result, call.opts, body_only=True), "application/xml"
@@ -396,7 +396,8 @@ def _error_info(error: AwsError, service: ServiceModel, query_mode: bool, opts: 
     if shape is not None:
         meta = shape.metadata.get("error") or {}
         code, query_code = shape.name, meta.get("code", shape.name)
-        model_status = meta.get("httpStatusCode")
+        # A server fault without a modelled status is a 500 (Smithy's @error("server") default).
+        model_status = meta.get("httpStatusCode") or (500 if shape._shape_model.get("fault") else None)
         if model_status and (status == AwsError.status or (query_mode and "code" in meta)):
             status = model_status
         if sender == AwsError.sender_fault:

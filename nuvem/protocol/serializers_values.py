@@ -25,6 +25,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 INT_TYPES = frozenset(("integer", "long", "short", "byte"))
 FLOAT_TYPES = frozenset(("float", "double"))
+# Output members bound outside the body; others ("uri", "querystring") are input-only and in a
+# response travel in the body, as botocore's parsers read them.
+NON_BODY_LOCATIONS = frozenset(("header", "headers", "statusCode"))
 
 
 class SerializationError(ValueError):
@@ -237,7 +240,7 @@ def json_struct(shape, value: Any, opts: Options, body_only: bool = False) -> di
             unknown_member(opts, shape, name)
             continue
         ser = member.serialization
-        if body_only and "location" in ser:
+        if body_only and ser.get("location") in NON_BODY_LOCATIONS:
             continue
         out[ser.get("name", name)] = json_value(member, item, opts)
     return out

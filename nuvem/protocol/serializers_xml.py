@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nuvem.protocol.serializers_values import (
-    Options, mismatch, scalar_text, unknown_member,
+    NON_BODY_LOCATIONS, Options, mismatch, scalar_text, unknown_member,
 )
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -87,7 +87,7 @@ def write_members(out: list, shape, value: Any, opts: Options, body_only: bool =
             unknown_member(opts, shape, name)
             continue
         ser = member.serialization
-        if ser.get("xmlAttribute") or (body_only and "location" in ser):
+        if ser.get("xmlAttribute") or (body_only and ser.get("location") in NON_BODY_LOCATIONS):
             continue
         tag = ser.get("name", name)
         kind = member.type_name
