@@ -8,7 +8,8 @@ POST /_nuvem/reset                         wipe all state
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 
 from nuvem import __version__, services
 from nuvem.context import Call
@@ -52,8 +53,12 @@ def _set_clock(call: Call) -> HttpResponse:
         body = json.loads(call.request.body_bytes() or b"{}")
         if "advance" in body:
             seconds = float(body["advance"])
-            if seconds < 0:
-                raise ValueError("the clock only moves forward")
+            if not math.isfinite(seconds) or seconds < 0:
+                raise ValueError("the clock only moves forward, by a finite number of seconds")
+            try:   # a manual clock moved past datetime's range would fail every later call
+                runtime.clock.now() + timedelta(seconds=seconds)
+            except OverflowError:
+                raise ValueError("the clock cannot move past the year 9999") from None
             runtime.clock.advance(seconds=seconds)
         elif "set" in body:
             target = datetime.fromisoformat(str(body["set"]).replace("Z", "+00:00"))
@@ -62,7 +67,7 @@ def _set_clock(call: Call) -> HttpResponse:
             runtime.clock.set(target)
         else:
             raise ValueError('expected {"advance": seconds} or {"set": "<ISO 8601 time>"}')
-    except (ValueError, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
         return _json(400, {"error": "InvalidClockRequest", "message": str(exc)})
     return _json(200, {"now": _iso(runtime.clock.now()), "mode": "manual"})
 

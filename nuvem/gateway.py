@@ -34,10 +34,10 @@ class Gateway:
         runtime = self.runtime
         call = Call(request=request, runtime=runtime, request_id=runtime.ids.request_id(),
                     received_at=runtime.clock.now())
-        if (response := admin.serve(call)) is not None:     # Nuvem's own /_nuvem endpoints
-            return response
         route: Route | None = None
         try:
+            if (response := admin.serve(call)) is not None:     # Nuvem's own /_nuvem endpoints
+                return response
             route = self.router.route(request)
             call.service, call.protocol = route.service, route.protocol
             if route.error:
@@ -67,6 +67,24 @@ class Gateway:
             log.exception("internal error in %s.%s req=%s", call.service, call.operation,
                           call.request_id)
             response = self._error(call, route, InternalFailure())
+        call.status = response.status
+        self._audit(call, started)
+        return response
+
+    def reject(self, request: HttpRequest, error: AwsError) -> HttpResponse:
+        """`error` in the protocol `request` points to, for a request the server refuses before
+        the pipeline can run (an oversized head, a body that stopped arriving)."""
+        started = time.perf_counter()
+        call = Call(request=request, runtime=self.runtime, request_id=self.runtime.ids.request_id(),
+                    received_at=self.runtime.clock.now())
+        route: Route | None = None
+        try:
+            route = self.router.route(request)
+            call.service, call.protocol = route.service, route.protocol
+        except Exception:   # whatever the partial request says: answer in S3's words
+            log.debug("cannot route a refused request", exc_info=True)
+            route = None
+        response = self._error(call, route, error)
         call.status = response.status
         self._audit(call, started)
         return response

@@ -3,6 +3,14 @@
 Request bodies are spooled (in memory up to 1 MiB, then to a temporary file), so a large upload
 never sits whole in memory. The gateway is synchronous and runs on a thread pool, so a slow call
 (a long poll, a big upload) never blocks the event loop.
+
+Bad HTTP gets AWS-shaped errors, in the protocol the request points to, never a hang:
+- a request head (request line and headers) over MAX_HEAD is refused with S3's
+  `RequestHeaderSectionTooLarge` (400) and the connection closes: httptools has no limit of its
+  own, so without this a client could make the server buffer an endless header;
+- a body that stops arriving for BODY_IDLE_TIMEOUT seconds is answered with S3's
+  `RequestTimeout` (400) and the connection closes;
+- a client that hangs up mid-body gets nothing: there is nobody left to answer.
 """
 from __future__ import annotations
 
@@ -12,19 +20,37 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from nuvem.errors import AwsError
 from nuvem.gateway import Gateway
 from nuvem.protocol.wire import Headers, HttpRequest, HttpResponse
 
 log = logging.getLogger("nuvem")
 SPOOL_LIMIT = 1 << 20
 STREAM_CHUNK = 1 << 16
+MAX_HEAD = 64 * 1024          # request line + headers, in bytes (S3 itself allows 8 KiB)
+BODY_IDLE_TIMEOUT = 20.0      # seconds without a byte of a started body (S3: about 20 s)
+LINGER = 2.0                  # seconds a refused connection drains before it is closed
+
+
+def head_too_large() -> AwsError:
+    return AwsError("Your request header section exceeds the maximum allowed size.",
+                    code="RequestHeaderSectionTooLarge", status=400, MaxSizeAllowed=str(MAX_HEAD))
+
+
+def body_timeout() -> AwsError:
+    return AwsError("Your socket connection to the server was not read from or written to within "
+                    "the timeout period. Idle connections will be closed.",
+                    code="RequestTimeout", status=400)
 
 
 class App:
-    def __init__(self, runtime, workers: int = 64):
+    def __init__(self, runtime, workers: int = 64, body_idle_timeout: float = BODY_IDLE_TIMEOUT):
         self.runtime = runtime
         self.gateway = Gateway(runtime)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nuvem")
+        self.body_idle_timeout = body_idle_timeout
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -46,33 +72,43 @@ class App:
 
     async def _http(self, scope, receive, send):
         body = tempfile.SpooledTemporaryFile(max_size=SPOOL_LIMIT)
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                body.close()
-                return
-            chunk = message.get("body", b"")
-            if chunk:
-                body.write(chunk)
-            if not message.get("more_body", False):
-                break
-        body.seek(0)
-        client = scope.get("client") or ("127.0.0.1", 0)
-        request = HttpRequest(
-            method=scope["method"],
-            path=scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0],
-            query=scope.get("query_string", b"").decode("latin-1"),
-            headers=Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
-            body=body,
-            scheme=scope.get("scheme", "http"),
-            client_ip=client[0],
-        )
-        loop = asyncio.get_running_loop()
         try:
-            response = await loop.run_in_executor(self.executor, self.gateway.handle, request)
+            while True:
+                try:
+                    message = await asyncio.wait_for(receive(), self.body_idle_timeout)
+                except asyncio.TimeoutError:
+                    body.seek(0)
+                    response = self.gateway.reject(_request(scope, body), body_timeout())
+                    response.headers.append(("Connection", "close"))
+                    await _send(send, response, head=scope["method"] == "HEAD")
+                    return
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                if chunk:
+                    body.write(chunk)
+                if not message.get("more_body", False):
+                    break
+            body.seek(0)
+            loop = asyncio.get_running_loop()
+            response = await loop.run_in_executor(self.executor, self.gateway.handle,
+                                                  _request(scope, body))
             await _send(send, response, head=scope["method"] == "HEAD")
         finally:
             body.close()
+
+
+def _request(scope, body) -> HttpRequest:
+    client = scope.get("client") or ("127.0.0.1", 0)
+    return HttpRequest(
+        method=scope["method"],
+        path=scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0],
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
+        body=body,
+        scheme=scope.get("scheme", "http"),
+        client_ip=client[0],
+    )
 
 
 async def _send(send, response: HttpResponse, head: bool) -> None:
@@ -102,11 +138,91 @@ def _chunks(body) -> Iterable[bytes]:
         yield from body
 
 
+class HeadLimitedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a bound on the request head (see the module docstring).
+
+    Bytes are counted as they arrive while a head is being read, so an endless header is cut
+    off after about one read past MAX_HEAD; a head that arrives whole is measured exactly when
+    it completes. The refusal goes through `gateway.reject`, in the protocol the headers read
+    so far point to, and the connection is closed.
+    """
+    gateway: Gateway   # set on the subclass `serve` makes
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._in_head = True
+        self._head_bytes = 0
+        self._refused = False
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if (self._in_head and self._head_bytes > MAX_HEAD and not self._refused
+                and not self.transport.is_closing()):
+            self._refuse()
+
+    def on_headers_complete(self) -> None:
+        if self._refused:
+            return
+        method = self.parser.get_method()
+        size = len(method) + len(self.url) + 13 + sum(len(n) + len(v) + 4 for n, v in self.headers)
+        if size > MAX_HEAD:
+            self._refuse()
+            return
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if self._refused:
+            return
+        super().on_message_complete()
+        self._in_head, self._head_bytes = True, 0
+
+    def _refuse(self) -> None:
+        self._refused = True
+        try:
+            url = (self.url or b"").decode("latin-1")
+            path, _, query = url.partition("?")
+            request = HttpRequest(
+                method=(self.parser.get_method() or b"GET").decode("latin-1"),
+                path=path or "/", query=query,
+                headers=Headers((k.decode("latin-1"), v.decode("latin-1"))
+                                for k, v in self.headers or ()))
+            response = self.gateway.reject(request, head_too_large())
+            body = response.body if isinstance(response.body, bytes) else b""
+            headers = response.headers
+        except Exception:   # the parser may not even know the method yet
+            log.exception("cannot build the refusal of an oversized request head")
+            body, headers = b"", []
+            response = HttpResponse(400)
+        content = [STATUS_LINE[response.status]]
+        content += [f"{k}: {v}\r\n".encode("latin-1", "replace") for k, v in headers]
+        content.append(b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body))
+        self.transport.write(b"".join(content) + body)
+        # Lingering close: closing with unread request bytes would reset the connection, and a
+        # reset can destroy the answer before the client reads it. So end our side, ignore what
+        # still comes (data_received drops it), and close when the client does or after a while.
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.loop.call_later(LINGER, self.transport.close)
+        else:
+            self.transport.close()
+
+
 def serve(runtime) -> None:
     import uvicorn
     config = runtime.config
+    app = App(runtime)
+    protocol = type("NuvemHttpProtocol", (HeadLimitedProtocol,), {"gateway": app.gateway})
     server = uvicorn.Server(uvicorn.Config(
-        App(runtime), host=config.host, port=config.port, http="httptools", loop="asyncio",
+        app, host=config.host, port=config.port, http=protocol, loop="asyncio",
         lifespan="on", access_log=False, log_level="warning", server_header=False,
-        date_header=True, h11_max_incomplete_event_size=64 * 1024))
+        date_header=True))
     server.run()

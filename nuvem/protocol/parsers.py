@@ -41,8 +41,8 @@ MAX_INFLATED_BODY = 64 * 1024 * 1024
 
 MISSING: Any = object()
 _UTC = datetime.timezone.utc
-_INT = re.compile(r"[+-]?\d+")
-_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_INT = re.compile(r"[+-]?[0-9]+")  # ASCII only: \d would take any script's digits
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _INDEX = re.compile(r"[0-9]+")
 _SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _INT_RANGE = {"integer": (-2**31, 2**31 - 1), "long": (-2**63, 2**63 - 1)}
@@ -60,7 +60,8 @@ def malformed(protocol: str, detail: str = "") -> AwsError:
     if protocol == "rest-xml":
         return MalformedInput(MALFORMED_XML_MESSAGE, code="MalformedXML")
     if protocol in ("query", "ec2"):
-        return MalformedInput(detail or "The query string is malformed", code="MalformedQueryString")
+        return MalformedInput(detail or "The query string is malformed",
+                              code="MalformedQueryString")
     return MalformedInput(detail, code="SerializationException")
 
 
@@ -93,7 +94,8 @@ def wrong_type(protocol: str, location: str, path: str, wire_name: str, value: A
             f"constraint: Member must be a valid {type_name}")
     if protocol == "ec2":
         return InvalidParameterValue(
-            f"Value ({_show(value)}) for parameter {wire_name} is invalid. Expected: '{type_name}'.")
+            f"Value ({_show(value)}) for parameter {wire_name} is invalid. "
+            f"Expected: '{type_name}'.")
     if protocol == "rest-xml":
         if location == "body":
             return MalformedInput(MALFORMED_XML_MESSAGE, code="MalformedXML")
@@ -107,7 +109,8 @@ def wrong_type(protocol: str, location: str, path: str, wire_name: str, value: A
     elif location == "body" and protocol != "smithy-rpc-v2-cbor":
         detail = f"{_json_kind(value)} can not be converted to {type_name}"
     else:
-        detail = f"Value '{_show(value)}' at '{path or wire_name}' can not be converted to {type_name}"
+        detail = (f"Value '{_show(value)}' at '{path or wire_name}' can not be converted to "
+                  f"{type_name}")
     return MalformedInput(detail, code="SerializationException")
 
 
@@ -120,7 +123,7 @@ def parse_timestamp(text: str) -> datetime.datetime | None:
     try:
         if _FLOAT.fullmatch(text):
             return datetime.datetime.fromtimestamp(float(text), _UTC)
-        if text[:1].isdigit():
+        if text[:1] in "0123456789" and text:
             value = datetime.datetime.fromisoformat(text)
         else:
             value = email.utils.parsedate_to_datetime(text)
@@ -209,8 +212,9 @@ class _Decoder:
                 return _SPECIAL_FLOATS[value]
         elif kind == "timestamp":
             parsed = None
-            if isinstance(value, datetime.datetime):
-                parsed = value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+            if isinstance(value, datetime.datetime):  # CBOR tag 1 or 0, decoded by cbor2
+                parsed = (value.replace(tzinfo=_UTC) if value.tzinfo is None
+                          else value.astimezone(_UTC))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 parsed = _epoch(value)
             elif isinstance(value, str):
@@ -312,9 +316,6 @@ class _CborReader(_JsonReader):
             raise self.bad(path, node, shape)
         return [(k, None if v is cbor2.undefined else v) for k, v in pairs]
 
-    def document(self, node: Any, shape: Shape, path: str) -> Any:
-        return node
-
 
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2].rpartition(":")[2]
@@ -386,7 +387,10 @@ class _XmlReader(_Decoder):
     def entries(self, node: Any, shape: Shape, path: str) -> list:
         key_name = shape.key.serialization.get("name", "key")
         value_name = shape.value.serialization.get("name", "value")
-        entries = node.elements if isinstance(node, _Flat) else self._children(node).get("entry", [])
+        if isinstance(node, _Flat):
+            entries = node.elements
+        else:
+            entries = self._children(node).get("entry", [])
         pairs = []
         for entry in entries:
             kids = self._children(entry)
@@ -503,11 +507,6 @@ class _Ec2Reader(_QueryReader):
 
     def flattened(self, shape: Shape) -> bool:
         return True
-
-    def scalar(self, node: _QueryNode, shape: Shape, path: str) -> Any:
-        if node.value is None:
-            raise self.bad(path, "", shape)
-        return self.from_text(shape, node.value, path, _capitalize(path.rpartition(".")[2]))
 
 
 def _capitalize(name: str) -> str:
@@ -653,10 +652,11 @@ def _header_value(message: _Message, member: Shape, wire: str, path: str, protoc
     if value is None:
         return MISSING
     decoder = _Decoder(protocol, "header")
-    if member.serialization.get("jsonvalue"):
+    if member.serialization.get("jsonvalue"):  # base64 of a JSON document
         decoded = _b64(value)
         try:
-            return json.loads(decoded) if decoded is not None else None
+            if decoded is not None:
+                return json.loads(decoded)
         except (ValueError, RecursionError):
             pass
         raise decoder.bad(path, value, member, wire)

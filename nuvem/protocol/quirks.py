@@ -47,7 +47,7 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
     ),
     ("ec2", "ec2"): Quirks(
         # <launchTime>2016-09-26T10:35:00.000Z</launchTime>: EC2 always writes milliseconds.
-        # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html#API_DescribeInstances_Examples
+        # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html (examples)
         iso8601_millis=True,
     ),
 })

@@ -65,10 +65,10 @@ def form_params(request: HttpRequest) -> dict[str, str]:
     """Query-protocol parameters: the form body of a POST, else the query string."""
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if request.method == "POST" and content_type == FORM_TYPE:
-        try:
-            return dict(parse_qsl(request.body_bytes().decode("utf-8"), keep_blank_values=True))
-        except UnicodeDecodeError:
-            return {}
+        # Routing only needs Action and Version: a body that is not UTF-8 still names its
+        # action, and the parser then answers it with the protocol's malformed-input error.
+        body = request.body_bytes().decode("utf-8", "replace")
+        return dict(parse_qsl(body, keep_blank_values=True))
     return dict(request.query_list())
 
 

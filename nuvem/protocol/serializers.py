@@ -20,7 +20,11 @@ fault, the members, and the query code used by query/ec2 bodies and the `x-amzn-
 Status rule: the shape's `httpStatusCode` applies when the AwsError kept the base class default status
 (400); a class or instance that sets another status keeps it. When the client sent
 `x-amzn-query-mode` (`query_mode=True`) to a query-compatible service, the status of the shape's
-awsQueryError always applies, since that client expects the errors of the query protocol.
+awsQueryError always applies, since that client expects the errors of the query protocol; without
+it, a JSON or CBOR response keeps that protocol's own status (the botocore vectors'
+QueryCompatible*CustomCodeError: awsQueryError 402, HTTP 400). Query-compatible services always send
+`x-amzn-query-error: <query code>;Sender|Receiver`, as SQS does. `operation` is accepted for the
+caller's convenience; error shapes are looked up in the whole service, as clients do.
 """
 from __future__ import annotations
 
@@ -38,8 +42,8 @@ from nuvem.protocol import serializers_xml as xml
 from nuvem.protocol.quirks import Quirks, host_id, quirks_for
 from nuvem.protocol.serializers_events import encode_stream, event_message
 from nuvem.protocol.serializers_values import (
-    NON_BODY_LOCATIONS, Options, SerializationError, cbor_struct, cbor_value, header_text, json_struct, json_value,
-    mismatch, to_bytes, to_int, to_str, unknown_member,
+    NON_BODY_LOCATIONS, Options, SerializationError, cbor_struct, cbor_value, header_text, json_struct,
+    json_value, mismatch, to_bytes, to_int, to_str, unknown_member,
 )
 from nuvem.protocol.wire import HttpResponse
 
@@ -50,6 +54,7 @@ log = logging.getLogger(__name__)
 EVENT_STREAM = "application/vnd.amazon.eventstream"
 _CHUNK = 64 * 1024
 _SCALARS = (str, int, float, bool)
+_QUERY_COMPATIBLE = ("json", "smithy-rpc-v2-cbor")  # protocols that carry x-amzn-query-error
 
 
 @dataclass(slots=True)
@@ -107,7 +112,7 @@ def _query_response(result: Mapping, operation: OperationModel, call: _Call) -> 
     if shape is None:
         _no_output(result, operation, call)
     else:
-        # JSON-first models (SQS) carry no resultWrapper: the query protocol's default name applies.
+        # A JSON-first model without an overlay has no resultWrapper: the protocol's default applies.
         wrapper = shape.serialization.get("resultWrapper") or f"{name}Result"
         out.append(f"<{wrapper}>")
         xml.write_members(out, shape, result, call.opts)
@@ -119,7 +124,8 @@ def _query_response(result: Mapping, operation: OperationModel, call: _Call) -> 
 
 def _ec2_response(result: Mapping, operation: OperationModel, call: _Call) -> HttpResponse:
     name, shape = operation.name, operation.output_shape
-    out = [xml.XML_DECLARATION, f"<{name}Response{xml.ns_attr(call.service.metadata.get('xmlNamespace'))}>",
+    namespace = xml.ns_attr(call.service.metadata.get("xmlNamespace"))
+    out = [xml.XML_DECLARATION, f"<{name}Response{namespace}>",
            xml.text_element("requestId", call.request_id)]
     if shape is None:
         _no_output(result, operation, call)
@@ -154,19 +160,20 @@ def _cbor_response(result: Mapping, operation: OperationModel, call: _Call) -> H
         _no_output(result, operation, call)
         return HttpResponse(200, [("Smithy-Protocol", "rpc-v2-cbor"), *call.id_headers()], b"")
     if shape.event_stream_name:
-        return _rpc_event_stream(result, shape, _cbor_encoder(call.opts), call)
+        return _rpc_event_stream(result, shape, _cbor_encoder(call.opts), call,
+                                 ("Smithy-Protocol", "rpc-v2-cbor"))
     headers = [("Content-Type", "application/cbor"), ("Smithy-Protocol", "rpc-v2-cbor"), *call.id_headers()]
     return HttpResponse(200, headers, cbor2.dumps(cbor_struct(shape, result, call.opts)))
 
 
-def _rpc_event_stream(result: Mapping, shape, encode, call: _Call) -> HttpResponse:
+def _rpc_event_stream(result: Mapping, shape, encode, call: _Call, *extra_headers) -> HttpResponse:
     """RPC protocols send the non-stream members first, as an `initial-response` event."""
     stream_name = shape.event_stream_name
     content_type, payload = encode(shape, {k: v for k, v in result.items() if k != stream_name})
     initial = event_message("initial-response", content_type, payload)
     events = result.get(stream_name) or ()
     body = encode_stream(shape.members[stream_name], events, encode, call.opts, initial)
-    headers = [("Content-Type", EVENT_STREAM), *call.id_headers()]
+    headers = [("Content-Type", EVENT_STREAM), *extra_headers, *call.id_headers()]
     return HttpResponse(200, headers, body)
 
 
@@ -187,7 +194,7 @@ def _xml_encoder(opts: Options):
 
 # REST protocols: members bound to headers and the status code, then the payload or the body.
 
-def _rest_response(result: Mapping, operation: OperationModel, call: _Call, body_writer) -> HttpResponse:
+def _rest_response(result: Mapping, operation: OperationModel, call: _Call, as_json: bool) -> HttpResponse:
     shape = operation.output_shape
     status = operation.http.get("responseCode", 200)
     headers: list[tuple[str, str]] = []
@@ -199,9 +206,13 @@ def _rest_response(result: Mapping, operation: OperationModel, call: _Call, body
         status = _bind_members(result, shape, headers, call.opts, status)
         payload = shape.serialization.get("payload")
         if payload:
-            body, content_type = _payload(result.get(payload), shape, payload, call, body_writer)
+            body, content_type = _payload(result.get(payload), shape, payload, call, as_json)
+        elif as_json:
+            body, content_type = _rest_json_body(result, shape, call)
         else:
-            body, content_type = body_writer(result, shape, operation, call)
+            body, content_type = _rest_xml_body(result, shape, operation, call)
+    if status in (204, 304):  # these statuses carry no body
+        body, content_type = b"", None
     if content_type and not any(name.lower() == "content-type" for name, _ in headers):
         headers.insert(0, ("Content-Type", content_type))
     headers.extend(call.id_headers())
@@ -229,6 +240,9 @@ def _bind_members(result: Mapping, shape, headers: list, opts: Options, status: 
             if member.type_name != "list" or value:
                 _add_header(headers, ser.get("name", name), header_text(member, value, opts))
         elif location == "headers":
+            if not isinstance(value, Mapping):
+                mismatch(opts, member, value, "mapping")
+                continue
             prefix, value_shape = ser.get("name", ""), member.value
             for key, item in value.items():
                 if item is not None:
@@ -238,20 +252,20 @@ def _bind_members(result: Mapping, shape, headers: list, opts: Options, status: 
     return status
 
 
-def _payload(value: Any, shape, name: str, call: _Call, body_writer) -> tuple[Any, str | None]:
+def _payload(value: Any, shape, name: str, call: _Call, as_json: bool) -> tuple[Any, str | None]:
     member = shape.members[name]
     if value is None:
         return b"", None
     opts = call.opts
     if member.serialization.get("eventstream"):
-        encoder = _json_encoder(opts) if body_writer is _rest_json_body else _xml_encoder(opts)
+        encoder = _json_encoder(opts) if as_json else _xml_encoder(opts)
         return encode_stream(member, value, encoder, opts), EVENT_STREAM
     kind = member.type_name
     if kind == "blob":
         return _blob_body(member, value, opts), "application/octet-stream"
     if kind == "string":
         return to_str(member, value, opts).encode(), "text/plain"
-    if body_writer is _rest_json_body:
+    if as_json:
         return _dump_json(json_value(member, value, opts)), "application/json"
     namespace = member._shape_model.get("xmlNamespace") or call.service.metadata.get("xmlNamespace")
     tag = _payload_root(member, name, call.service)
@@ -293,12 +307,13 @@ def _read_chunks(stream) -> Iterator[bytes]:
             close()
 
 
-def _rest_json_body(result: Mapping, shape, operation: OperationModel, call: _Call):
+def _rest_json_body(result: Mapping, shape, call: _Call):
     return _dump_json(json_struct(shape, result, call.opts, body_only=True)), "application/json"
 
 
 def _rest_xml_body(result: Mapping, shape, operation: OperationModel, call: _Call):
-    namespace = xml.ns_attr(shape._shape_model.get("xmlNamespace") or call.service.metadata.get("xmlNamespace"))
+    namespace = xml.ns_attr(shape._shape_model.get("xmlNamespace")
+                            or call.service.metadata.get("xmlNamespace"))
     text_member = call.quirks.text_root_members.get(operation.name)
     if text_member:
         member = shape.members[text_member]
@@ -313,11 +328,11 @@ def _rest_xml_body(result: Mapping, shape, operation: OperationModel, call: _Cal
 
 
 def _rest_json_response(result, operation, call):
-    return _rest_response(result, operation, call, _rest_json_body)
+    return _rest_response(result, operation, call, as_json=True)
 
 
 def _rest_xml_response(result, operation, call):
-    return _rest_response(result, operation, call, _rest_xml_body)
+    return _rest_response(result, operation, call, as_json=False)
 
 
 _RESPONSE_WRITERS: Mapping[str, Callable[[Mapping, OperationModel, _Call], HttpResponse]] = {
@@ -357,7 +372,7 @@ def serialize_error(error: AwsError, service: ServiceModel, protocol: str, reque
         raise ValueError(f"unknown protocol {protocol!r}")
     call = _call(service, protocol, request_id, strict)
     try:
-        return writer(_error_info(error, service, query_mode, call.opts), call)
+        return writer(_error_info(error, service, protocol, query_mode, call.opts), call)
     except Exception:
         if strict:
             raise
@@ -383,7 +398,8 @@ def _error_shape(service: ServiceModel, code: str):
     return service.shape_for_error_code(code)  # a handler may raise with the query code
 
 
-def _error_info(error: AwsError, service: ServiceModel, query_mode: bool, opts: Options) -> _ErrorInfo:
+def _error_info(error: AwsError, service: ServiceModel, protocol: str, query_mode: bool,
+                opts: Options) -> _ErrorInfo:
     shape = _error_shape(service, error.code)
     fields = dict(error.fields)
     message = error.message or ""
@@ -396,15 +412,20 @@ def _error_info(error: AwsError, service: ServiceModel, query_mode: bool, opts: 
     if shape is not None:
         meta = shape.metadata.get("error") or {}
         code, query_code = shape.name, meta.get("code", shape.name)
-        # A server fault without a modelled status is a 500 (Smithy's @error("server") default).
-        model_status = meta.get("httpStatusCode") or (500 if shape._shape_model.get("fault") else None)
-        if model_status and (status == AwsError.status or (query_mode and "code" in meta)):
-            status = model_status
-        if sender == AwsError.sender_fault:
+        if sender == AwsError.sender_fault:  # the instance kept the default: the model says
             if "senderFault" in meta:
                 sender = bool(meta["senderFault"])
             elif shape._shape_model.get("fault"):
                 sender = False
+        model_status = meta.get("httpStatusCode")
+        awsquery_status = "code" in meta  # the status came with an awsQueryError trait
+        if (awsquery_status and protocol in _QUERY_COMPATIBLE and service.is_query_compatible
+                and not query_mode):
+            model_status = None  # ...and belongs to the query protocol, not to JSON or CBOR
+        if model_status is None and not sender:
+            model_status = 500  # a server fault (Smithy's @error("server") default)
+        if model_status and (status == AwsError.status or (query_mode and awsquery_status)):
+            status = model_status
     body, headers, loose = _split_fields(shape, fields, opts)
     return _ErrorInfo(shape, code, query_code, status, sender, message, body, headers, loose)
 
@@ -419,7 +440,7 @@ def _split_fields(shape, fields: Mapping, opts: Options) -> tuple[dict, list, di
         if member is None:
             # Unmodelled fields are allowed (S3 sends <Key>, <BucketName>...), but only plain values.
             if not isinstance(value, _SCALARS):
-                mismatch(opts, shape or _Nameless, value, "a plain value for an unmodelled error field")
+                mismatch(opts, shape, value, f"a plain value for the unmodelled error field {name!r}")
             loose[name] = value
             continue
         location = member.serialization.get("location")
@@ -431,10 +452,6 @@ def _split_fields(shape, fields: Mapping, opts: Options) -> tuple[dict, list, di
         elif location != "statusCode":
             body[name] = value
     return body, headers, loose
-
-
-class _Nameless:
-    name = "error"
 
 
 def _xml_error_fields(out: list, info: _ErrorInfo, opts: Options) -> None:

@@ -42,7 +42,8 @@ class Options:
 
 def mismatch(opts: Options, shape, value: Any, expected: str) -> None:
     if opts.strict:
-        raise SerializationError(f"{shape.name}: expected {expected}, got {type(value).__name__} {value!r:.80}")
+        got = f"{type(value).__name__} {value!r:.80}"
+        raise SerializationError(f"{getattr(shape, 'name', 'error')}: expected {expected}, got {got}")
 
 
 def unknown_member(opts: Options, shape, name: str) -> None:

@@ -1,8 +1,9 @@
 """XML bodies for the query, ec2 and rest-xml protocols, written as text in one pass.
 
-Element names follow botocore's parser (the reference client): a member's `locationName`, list items
-named by the list member's `locationName` (default `member`, or for flattened lists the member's
-own name), maps as `<entry><key/><value/></entry>` unless flattened.
+Element names follow botocore's parser (the reference client): a member's `locationName` (which
+botocore merges with its target shape's own), list items named by the list member's `locationName`
+(default `member`, or for flattened lists the member's own name), maps as
+`<entry><key/><value/></entry>` unless flattened. Structure members come in model order.
 
 Namespaces: a reference's `xmlNamespace` (on a member, a list member, a map key or value) is declared
 on that element. A shape's own default namespace is written only on the document root, while a
@@ -34,7 +35,7 @@ def esc(text: str) -> str:
 
 
 def esc_attr(text: str) -> str:
-    return (esc(text).replace('"', "&quot;").replace("\n", "&#xA;").replace("\t", "&#x9;"))
+    return esc(text).replace('"', "&quot;").replace("\n", "&#xA;").replace("\t", "&#x9;")
 
 
 def ns_attr(namespace: Any) -> str:
@@ -57,41 +58,36 @@ def _element_ns(ref: Mapping, shape) -> str:
     return ns_attr(namespace)
 
 
-def _attributes(shape, value: Mapping, opts: Options) -> str:
-    """Members marked `xmlAttribute` become attributes of the structure's element."""
-    text = ""
-    for name, member in shape.members.items():
-        ser = member.serialization
-        if ser.get("xmlAttribute") and value.get(name) is not None:
-            attr_text = esc_attr(scalar_text(member, value[name], opts, "iso8601"))
-            text += f' {ser.get("name", name)}="{attr_text}"'
-    return text
-
-
-def has_attributes(shape) -> bool:
-    return any(m.serialization.get("xmlAttribute") for m in shape.members.values())
-
-
-def write_members(out: list, shape, value: Any, opts: Options, body_only: bool = False) -> None:
-    """The member elements of a structure (not its own tags). `body_only` skips header members."""
+def write_members(out: list, shape, value: Any, opts: Options, body_only: bool = False) -> str:
+    """The member elements of a structure, in model order (as AWS writes them); returns the text of
+    its `xmlAttribute` members, which belong on the structure's own tag. `body_only` skips members
+    bound to headers or the status code."""
     if not isinstance(value, Mapping):
         mismatch(opts, shape, value, "mapping")
-        return
+        return ""
     members = shape.members
+    if opts.strict:
+        for name in value:
+            if name not in members:
+                unknown_member(opts, shape, name)
     refs = shape._shape_model.get("members", {})
-    for name, item in value.items():
+    attributes = ""
+    for name, member in members.items():
+        item = value.get(name)
         if item is None:
             continue
-        member = members.get(name)
-        if member is None:
-            unknown_member(opts, shape, name)
-            continue
         ser = member.serialization
-        if ser.get("xmlAttribute") or (body_only and ser.get("location") in NON_BODY_LOCATIONS):
-            continue
         tag = ser.get("name", name)
+        if ser.get("xmlAttribute"):
+            attributes += f' {tag}="{esc_attr(scalar_text(member, item, opts, "iso8601"))}"'
+            continue
+        if body_only and ser.get("location") in NON_BODY_LOCATIONS:
+            continue
         kind = member.type_name
         if ser.get("flattened") and kind == "list":
+            if not isinstance(item, (list, tuple)):
+                mismatch(opts, member, item, "list")
+                item = [item]
             item_shape = member.member
             item_tag = item_shape.serialization.get("name") or tag
             item_ns = ns_attr(member._shape_model["member"].get("xmlNamespace"))
@@ -102,17 +98,23 @@ def write_members(out: list, shape, value: Any, opts: Options, body_only: bool =
             _write_entries(out, tag, _element_ns(refs.get(name, {}), member), member, item, opts)
         else:
             write_value(out, tag, _element_ns(refs.get(name, {}), member), member, item, opts)
+    return attributes
+
+
+def write_struct(out: list, tag: str, attrs: str, shape, value: Any, opts: Options,
+                 body_only: bool = False) -> None:
+    opening = len(out)
+    out.append("")  # the opening tag, once the attribute members are known
+    attributes = write_members(out, shape, value, opts, body_only)
+    out[opening] = f"<{tag}{attrs}{attributes}>"
+    out.append(f"</{tag}>")
 
 
 def write_value(out: list, tag: str, attrs: str, shape, value: Any, opts: Options) -> None:
     """One element `<tag attrs>...</tag>` holding `value` as `shape`."""
     kind = shape.type_name
     if kind == "structure" and not shape.is_document_type:
-        if isinstance(value, Mapping) and has_attributes(shape):
-            attrs += _attributes(shape, value, opts)
-        out.append(f"<{tag}{attrs}>")
-        write_members(out, shape, value, opts)
-        out.append(f"</{tag}>")
+        write_struct(out, tag, attrs, shape, value, opts)
     elif kind == "list":
         if not isinstance(value, (list, tuple)):
             mismatch(opts, shape, value, "list")
@@ -155,11 +157,7 @@ def document(tag: str, attrs: str, shape, value: Any, opts: Options, body_only: 
              declaration: bool = True) -> bytes:
     """A whole XML document whose root element holds a structure."""
     out = [XML_DECLARATION] if declaration else []
-    if isinstance(value, Mapping) and has_attributes(shape):
-        attrs += _attributes(shape, value, opts)
-    out.append(f"<{tag}{attrs}>")
-    write_members(out, shape, value, opts, body_only)
-    out.append(f"</{tag}>")
+    write_struct(out, tag, attrs, shape, value, opts, body_only)
     return "".join(out).encode()
 
 

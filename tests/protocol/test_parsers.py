@@ -6,6 +6,7 @@ hands us the prepared request, or botocore's serializer for a protocol the clien
 """
 from __future__ import annotations
 
+import base64
 import datetime
 import gzip
 import io
@@ -67,7 +68,7 @@ def send(service: str, operation: str, **params) -> HttpRequest:
 
 
 def serialize(service: str, operation: str, protocol: str, params: dict) -> HttpRequest:
-    """What botocore's serializer for `protocol` produces (for protocols a client would not pick)."""
+    """What botocore's serializer for `protocol` produces (a protocol the client would not pick)."""
     model = specs.operation_model(service, operation)
     serialized = create_serializer(protocol).serialize_to_request(params, model)
     body = serialized["body"]
@@ -218,7 +219,8 @@ def test_cloudwatch_every_protocol(protocol):
 
 
 def test_cloudwatch_real_client():
-    # The client picks one of the model's protocols; tell which from the request, as the gateway does.
+    # The client picks one of the model's protocols; tell which from the request, as the gateway
+    # does.
     params = dict(MetricName="Latency", Namespace="App", StartTime=WHEN, EndTime=WHEN,
                   Period=60, Statistics=["Average", "Maximum"],
                   Dimensions=[{"Name": "Host", "Value": "a"}])
@@ -447,6 +449,21 @@ def test_rest_json_bad_values():
     assert info.value.code == "SerializationException"
 
 
+def test_bad_jsonvalue_header():
+    # Lex runtime carries session attributes as base64 JSON in a header.
+    url = "/bot/b/alias/a/user/u/content"
+    for value in ("!!!", base64.b64encode(b"{not json").decode()):
+        with pytest.raises(AwsError) as info:
+            _raw("lex-runtime", "PostContent", "rest-json", b"", url=url,
+                 headers=[("x-amz-lex-session-attributes", value),
+                          ("Content-Type", "audio/l16")])
+        assert info.value.code == "SerializationException"
+    good = base64.b64encode(b'{"a": "1"}').decode()
+    parsed = _raw("lex-runtime", "PostContent", "rest-json", b"audio", url=url,
+                  headers=[("x-amz-lex-session-attributes", good), ("Content-Type", "audio/l16")])
+    assert parsed["sessionAttributes"] == {"a": "1"}
+
+
 def test_gzip_bomb_and_garbage():
     bomb = gzip.compress(b"{" + b" " * (MAX_INFLATED_BODY + 10) + b"}")
     for body in (bomb, b"not gzip"):
@@ -466,7 +483,8 @@ PROTOCOL_SAMPLES = [("sqs", "SendMessage", "json"), ("dynamodb", "PutItem", "jso
                     ("cloudwatch", "PutMetricData", "smithy-rpc-v2-cbor"),
                     ("cloudwatch", "PutMetricData", "query"), ("sts", "AssumeRole", "query"),
                     ("ec2", "RunInstances", "ec2"), ("s3", "DeleteObjects", "rest-xml"),
-                    ("s3", "PutBucketTagging", "rest-xml"), ("lambda", "CreateFunction", "rest-json")]
+                    ("s3", "PutBucketTagging", "rest-xml"),
+                    ("lambda", "CreateFunction", "rest-json")]
 _URLS = {"DeleteObjects": ("POST", "/b?delete"), "PutBucketTagging": ("PUT", "/b?tagging"),
          "CreateFunction": ("POST", "/2015-03-31/functions")}
 
@@ -495,7 +513,8 @@ def test_fuzzed_bodies_raise_only_aws_errors(body, sample):
     ("1576540098", datetime.datetime(2019, 12, 16, 23, 48, 18, tzinfo=UTC)),
     ("1576540098.5", datetime.datetime(2019, 12, 16, 23, 48, 18, 500000, tzinfo=UTC)),
     ("2019-12-16T23:48:18Z", datetime.datetime(2019, 12, 16, 23, 48, 18, tzinfo=UTC)),
-    ("2019-12-16T23:48:18.250+01:00", datetime.datetime(2019, 12, 16, 22, 48, 18, 250000, tzinfo=UTC)),
+    ("2019-12-16T23:48:18.250+01:00",
+     datetime.datetime(2019, 12, 16, 22, 48, 18, 250000, tzinfo=UTC)),
     ("Mon, 16 Dec 2019 23:48:18 GMT", datetime.datetime(2019, 12, 16, 23, 48, 18, tzinfo=UTC)),
     ("yesterday", None), ("", None), ("1e400", None),
 ])
