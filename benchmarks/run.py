@@ -473,9 +473,10 @@ def report(results: list[TargetResult], args, notes: list[str]) -> str:
             "- Client and servers share the machine's CPUs; with 2 CPUs, the client's and the "
             "server's work overlap only partly, so calls/s depend on both sides. Server CPU per "
             "call is the number to compare servers by; calls/s says what a boto3 user sees.",
-            "- **p99 latency** here is mostly scheduling: the client and the server wait for a CPU "
-            "(other jobs, waking an idle vCPU). The canned server, which does nothing, shows the "
-            "same multi-millisecond p99, so p99 says little about the servers on this machine.", ""]
+            "- **p99 latency** is mostly scheduling: the client and the server wait for a CPU. "
+            "With other jobs on this 2-CPU machine it rose to 5–10 ms for every server, the canned "
+            "one included; compare p99 only between runs on a quiet machine (see the load "
+            "average above).", ""]
     return "\n".join(out)
 
 

@@ -154,7 +154,7 @@ def nuvem() -> Target:
 def canned() -> Target:
     return Target("canned asyncio", [sys.executable, os.path.join(HERE, "canned_server.py"),
                                      "--port", "{port}"],
-                  ops=("sts", "regions"), version="—")
+                  ops=("sts", "regions"), version="(benchmarks/canned_server.py)")
 
 
 def moto(quiet: bool = False) -> Target | None:

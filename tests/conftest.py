@@ -104,3 +104,33 @@ def manual_nuvem():
     server = NuvemServer(env={"NUVEM_CLOCK": "manual"}).start()
     yield server
     server.stop()
+
+
+# -- the codec's proof, printed at the end of every run (also under xdist) ------------------------
+_PROOF = {"test_input_vector": "botocore input vectors", "test_output_vector": "botocore output vectors",
+          "test_input_roundtrip": "round trip, client → our parser",
+          "test_output_roundtrip": "round trip, our serializer → client"}
+
+_TALLY: dict[str, dict[str, int]] = {name: {"passed": 0, "failed": 0, "skipped": 0} for name in _PROOF}
+
+
+def pytest_runtest_logreport(report):
+    function = report.nodeid.split("::")[-1].split("[")[0]
+    tally = _TALLY.get(function)
+    if tally is None:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        tally[report.outcome] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not any(sum(t.values()) for t in _TALLY.values()):
+        return
+    terminalreporter.section("codec proof")
+    for function, label in _PROOF.items():
+        t = _TALLY[function]
+        total = sum(t.values())
+        if total:
+            terminalreporter.write_line(
+                f"{label}: {t['passed']}/{total} passed, {t['skipped']} ignored or not applicable "
+                f"({100 * t['skipped'] / total:.1f}%), {t['failed']} failed")

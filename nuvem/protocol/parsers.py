@@ -20,6 +20,7 @@ import base64
 import binascii
 import datetime
 import email.utils
+import io
 import json
 import math
 import re
@@ -46,6 +47,11 @@ _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _INDEX = re.compile(r"[0-9]+")
 _SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _INT_RANGE = {"integer": (-2**31, 2**31 - 1), "long": (-2**63, 2**63 - 1)}
+# More significant digits than any long has: out of range without converting. int() of text refuses
+# more than 4,300 digits (Python's int/str limit), and a request may carry any number of them.
+_MAX_INT_DIGITS = 19
+# Integers wider than this (about 200 digits) are described, not written out, in error messages.
+_SHOWN_INT_BITS = 664
 _HTTP_DATE = re.compile(r"[A-Za-z]{3},\s*\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}:\d{2}\s+GMT")
 _TYPE_NAMES = {"string": "String", "integer": "Integer", "long": "Long", "float": "Float",
                "double": "Double", "boolean": "Boolean", "timestamp": "Timestamp", "blob": "Blob",
@@ -60,8 +66,11 @@ def malformed(protocol: str, detail: str = "") -> AwsError:
     if protocol == "rest-xml":
         return MalformedInput(MALFORMED_XML_MESSAGE, code="MalformedXML")
     if protocol in ("query", "ec2"):
-        return MalformedInput(detail or "The query string is malformed",
-                              code="MalformedQueryString")
+        # AWS's common errors: "MalformedQueryString: The query string contains a syntax error.
+        # HTTP Status Code: 404" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/
+        # CommonErrors.html, the same page for every query service).
+        return MalformedInput(detail or "The query string contains a syntax error.",
+                              code="MalformedQueryString", status=404)
     return MalformedInput(detail, code="SerializationException")
 
 
@@ -70,7 +79,14 @@ def _show(value: Any) -> str:
         return "<binary>"
     if isinstance(value, str):
         return value if len(value) <= 200 else value[:200] + "..."
-    return json.dumps(value, default=str)[:200]
+    if isinstance(value, int) and value.bit_length() > _SHOWN_INT_BITS:
+        # A CBOR bignum: its digits would not fit the message, and past 4,300 of them Python
+        # refuses to write them at all.
+        return f"<{'negative ' if value < 0 else ''}integer of {value.bit_length()} bits>"
+    try:
+        return json.dumps(value, default=str)[:200]
+    except (ValueError, TypeError, RecursionError):  # a bignum deep inside, a cycle (CBOR tag 28)
+        return f"<{type(value).__name__}>"
 
 
 def _json_kind(value: Any) -> str:
@@ -150,6 +166,19 @@ def _b64(text: str | bytes) -> bytes | None:
         return None
 
 
+def _int_text(text: str) -> int | None:
+    """The integer written as ASCII digits in `text` (sign and leading zeros allowed), or None.
+    A value of more than `_MAX_INT_DIGITS` significant digits is too big for any integer shape
+    and comes back as None unconverted."""
+    if not _INT.fullmatch(text):
+        return None
+    sign, digits = (text[0], text[1:]) if text[0] in "+-" else ("", text)
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > _MAX_INT_DIGITS:
+        return None
+    return int(sign + digits)
+
+
 class _Decoder:
     """Turns wire values into typed params for one part of a request (body, header, query, uri)
     and raises the protocol's own error when a value does not fit."""
@@ -172,9 +201,9 @@ class _Decoder:
             if stripped.lower() in ("true", "false"):
                 return stripped.lower() == "true"
         elif kind in _INT_RANGE:
-            if _INT.fullmatch(stripped):
+            if (value := _int_text(stripped)) is not None:
                 low, high = _INT_RANGE[kind]
-                if low <= (value := int(stripped)) <= high:
+                if low <= value <= high:
                     return value
         elif kind in ("float", "double"):
             if stripped in _SPECIAL_FLOATS:
@@ -206,8 +235,13 @@ class _Decoder:
                 if low <= value <= high:
                     return value
         elif kind in ("float", "double"):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return float(value)
+            if isinstance(value, float):
+                return value
+            if isinstance(value, int) and not isinstance(value, bool):
+                try:
+                    return float(value)
+                except OverflowError:  # a CBOR bignum past 1.8e308
+                    pass
             if isinstance(value, str) and value in _SPECIAL_FLOATS:
                 return _SPECIAL_FLOATS[value]
         elif kind == "timestamp":
@@ -430,6 +464,11 @@ def _query_tree(pairs: list[tuple[str, str]]) -> _QueryNode:
     return root
 
 
+def _index_order(index: str) -> tuple[int, str]:
+    digits = index.lstrip("0")
+    return len(digits), digits
+
+
 class _QueryReader(_Decoder):
     def names(self, name: str, member: Shape) -> list[str]:
         wire = member.serialization.get("name", name)
@@ -459,7 +498,9 @@ class _QueryReader(_Decoder):
     def _indexed(node: _QueryNode | None) -> list[_QueryNode]:
         if node is None:
             return []
-        keys = sorted((k for k in node.kids if _INDEX.fullmatch(k)), key=int)
+        # In numeric order, compared as text (int() refuses more than 4,300 digits): without
+        # leading zeros, a shorter number is the smaller one.
+        keys = sorted((k for k in node.kids if _INDEX.fullmatch(k)), key=_index_order)
         return [node.kids[k] for k in keys]
 
     def items(self, node: _QueryNode, shape: Shape, path: str) -> list:
@@ -614,10 +655,14 @@ def _parse_cbor(message: _Message, shape: Shape, protocol: str) -> dict:
     body = message.body()
     if not body:
         return {}
+    stream = io.BytesIO(body)
     try:
-        document = cbor2.loads(body)
+        document = cbor2.CBORDecoder(stream).decode()
     except (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise malformed(protocol, f"Malformed CBOR body: {exc}") from None
+    if stream.tell() != len(body):
+        # application/cbor is one data item (RFC 8949); JSON bodies reject trailing data too.
+        raise malformed(protocol, "Malformed CBOR body: unexpected data after the top-level item")
     return _decode_members(_CborReader(protocol), shape, document, "")
 
 

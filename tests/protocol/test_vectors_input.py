@@ -30,7 +30,6 @@ import gzip
 import json
 import math
 import os
-import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -257,24 +256,3 @@ def test_ignore_lists_are_small_and_real() -> None:
     listed = {case for protocol in botocore_list["protocols"].values()
               for case in protocol.get("input", {}).get("cases", [])}
     assert {case_id.split(":", 1)[1] for case_id in BOTOCORE_IGNORED} <= listed
-
-
-def test_input_vectors_summary(capsys: pytest.CaptureFixture) -> None:
-    """Runs every case once more and reports the pass rate (visible even under xdist)."""
-    passed = failed = ignored = 0
-    for param in CASES:
-        if _ignored(param.id):
-            ignored += 1
-            continue
-        try:
-            ok = not check_case(*param.values)
-        except Exception:  # a crash counts as a failure here; the case's own test shows it
-            ok = False
-        passed += ok
-        failed += not ok
-    summary = (f"input vectors: {passed}/{len(CASES)} passed, {ignored} ignored "
-               f"({len(BOTOCORE_IGNORED)} from botocore's ignore list), {failed} failed")
-    with capsys.disabled():
-        print(f"\n{summary}")
-    warnings.warn(summary, stacklevel=1)
-    assert failed == 0, summary

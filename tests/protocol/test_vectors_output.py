@@ -34,7 +34,6 @@ import json
 import math
 import os
 import re
-import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime
@@ -437,22 +436,8 @@ def test_output_vector(vector: Vector) -> None:
     run(vector)
 
 
-def test_output_vectors_summary() -> None:
-    """Runs every case once more to report the totals (visible under xdist as a warning)."""
+def test_output_ignore_list_is_small_and_current() -> None:
     assert len(IGNORED) <= 0.02 * len(VECTOR_LIST)
     known = {v.id for v in VECTOR_LIST}
     for listed in (IGNORED, READ_BACK_ONLY, WIRE_ONLY):
         assert set(listed) <= known, f"stale ids: {set(listed) - known}"
-    passed, failed = 0, []
-    for vector in VECTOR_LIST:
-        if vector.id in IGNORED:
-            continue
-        try:
-            run(vector)
-            passed += 1
-        except Exception:
-            failed.append(vector.id)
-    line = f"output vectors: {passed}/{len(VECTOR_LIST)} passed, {len(IGNORED)} ignored"
-    print(line)
-    warnings.warn(line, stacklevel=1)
-    assert not failed, f"{line}; failing: {failed}"
