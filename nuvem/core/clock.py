@@ -12,10 +12,16 @@ that became due has fired, in order and at its own time, when `advance` returns.
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Protocol
+
+
+_MICROSECOND = timedelta(microseconds=1)
+# No step wider than this keeps a datetime in range (year 1 to year 9999), in microseconds.
+_WIDEST_STEP = (datetime.max - datetime.min) // _MICROSECOND
 
 
 class TimerSource(Protocol):
@@ -137,7 +143,15 @@ class ManualClock(_WaitingClock):
 
     def now(self) -> datetime:
         with self._cv:
-            return self._base_now + timedelta(microseconds=self._micros - self._base_micros)
+            return self._wall_time(self._micros)
+
+    def _wall_time(self, micros: int) -> datetime:
+        """The wall time at monotonic time `micros`; ValueError past datetime's range."""
+        try:
+            return self._base_now + timedelta(microseconds=micros - self._base_micros)
+        except OverflowError:
+            raise ValueError(f"the clock cannot move past the year {datetime.max.year} "
+                             f"(the end of Python's datetime range)") from None
 
     def monotonic(self) -> float:
         with self._cv:
@@ -160,16 +174,17 @@ class ManualClock(_WaitingClock):
                 days: float = 0) -> None:
         """Move time forward, firing each attached timer at its own due time, in order.
 
-        Returns once every timer that became due has run (in this thread).
+        Returns once every timer that became due has run (in this thread). Raises ValueError,
+        with the clock unmoved, for a step that is negative, not a number, or that would take
+        the wall time past datetime's range (year 9999).
         """
-        if isinstance(seconds, timedelta):
-            seconds = seconds.total_seconds()
-        total = round((seconds + 60 * minutes + 3600 * hours + 86400 * days) * 1_000_000)
+        total = _step_micros(seconds, minutes, hours, days)
         if total < 0:
             raise ValueError("a clock cannot advance backwards; use set() to move wall time back")
         with self._advancing:
             with self._cv:
                 target = self._micros + total
+                self._wall_time(target)   # in range, or ValueError before any timer fires
             steps_here, here = 0, None
             while (due := self._earliest_due()) is not None and _micros_at(due) <= target:
                 instant = self._move_to(_micros_at(due))
@@ -186,12 +201,13 @@ class ManualClock(_WaitingClock):
 
     def set(self, when: datetime) -> None:
         """Jump to `when`: forward is an `advance` (timers fire); back moves only the wall time."""
-        delta = _utc(when) - self.now()
+        when = _utc(when)
+        delta = when - self.now()
         if delta >= timedelta(0):
             self.advance(delta)
         else:
             with self._cv:
-                self._base_now, self._base_micros = _utc(when), self._micros
+                self._base_now, self._base_micros = when, self._micros
                 self._wake()
 
     def _attached(self) -> list[TimerSource]:
@@ -210,6 +226,26 @@ class ManualClock(_WaitingClock):
             return self._micros
 
 
+def _step_micros(seconds: float | timedelta, minutes: float, hours: float, days: float) -> int:
+    """A step of time in whole microseconds (a timedelta exactly, numbers rounded). ValueError
+    for NaN and for a step wider than datetime's whole range (infinities included)."""
+    exact = 0
+    if isinstance(seconds, timedelta):
+        exact, seconds = seconds // _MICROSECOND, 0
+    try:
+        step = (seconds + 60 * minutes + 3600 * hours + 86400 * days) * 1_000_000
+    except OverflowError:   # an int too large to add to a float
+        raise ValueError("a clock step must stay within Python's datetime range") from None
+    if isinstance(step, float) and math.isnan(step):
+        raise ValueError("a clock step must be a number of seconds, not NaN")
+    if not -_WIDEST_STEP <= step <= _WIDEST_STEP:
+        if step < 0:
+            raise ValueError("a clock cannot advance backwards; use set() to move wall time back")
+        raise ValueError(f"the clock cannot move past the year {datetime.max.year} "
+                         f"(the end of Python's datetime range)")
+    return exact + round(step)
+
+
 def _micros_at(mono: float) -> int:
     """The first whole microsecond at or after monotonic time `mono`, so a timer due at `mono`
     is due there."""
@@ -220,4 +256,7 @@ def _micros_at(mono: float) -> int:
 def _utc(when: datetime) -> datetime:
     if when.tzinfo is None:
         raise ValueError("clock times must be timezone-aware (use timezone.utc)")
-    return when.astimezone(timezone.utc)
+    try:
+        return when.astimezone(timezone.utc)
+    except OverflowError:   # 9999-12-31T23:00-14:00 is in year 10000 in UTC
+        raise ValueError(f"{when.isoformat()} is outside Python's datetime range in UTC") from None

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -55,6 +56,9 @@ EVENT_STREAM = "application/vnd.amazon.eventstream"
 _CHUNK = 64 * 1024
 _SCALARS = (str, int, float, bool)
 _QUERY_COMPATIBLE = ("json", "smithy-rpc-v2-cbor")  # protocols that carry x-amzn-query-error
+# A lone surrogate: a request may carry one (JSON "\ud800"), and an error may echo it, but UTF-8
+# cannot encode it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(slots=True)
@@ -140,7 +144,37 @@ def _json_content_type(service: ServiceModel) -> str:
 
 
 def _dump_json(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        # Lone surrogates, which only a string literal can hold: written as JSON escapes, as
+        # ensure_ascii=True would (for them only; other text stays UTF-8, as AWS sends it).
+        return _SURROGATE.sub(_json_escape, text).encode()
+
+
+def _json_escape(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def _dump_cbor(value: Any) -> bytes:
+    try:
+        return cbor2.dumps(value)
+    except UnicodeEncodeError:
+        # A CBOR text string must be UTF-8 and has no escapes: lone surrogates become U+FFFD.
+        return cbor2.dumps(_without_surrogates(value))
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, cbor2.CBORTag):
+        return cbor2.CBORTag(value.tag, _without_surrogates(value.value))
+    return value
 
 
 def _json_response(result: Mapping, operation: OperationModel, call: _Call) -> HttpResponse:
@@ -163,7 +197,7 @@ def _cbor_response(result: Mapping, operation: OperationModel, call: _Call) -> H
         return _rpc_event_stream(result, shape, _cbor_encoder(call.opts), call,
                                  ("Smithy-Protocol", "rpc-v2-cbor"))
     headers = [("Content-Type", "application/cbor"), ("Smithy-Protocol", "rpc-v2-cbor"), *call.id_headers()]
-    return HttpResponse(200, headers, cbor2.dumps(cbor_struct(shape, result, call.opts)))
+    return HttpResponse(200, headers, _dump_cbor(cbor_struct(shape, result, call.opts)))
 
 
 def _rpc_event_stream(result: Mapping, shape, encode, call: _Call, *extra_headers) -> HttpResponse:
@@ -182,7 +216,7 @@ def _json_encoder(opts: Options):
 
 
 def _cbor_encoder(opts: Options):
-    return lambda shape, value: ("application/cbor", cbor2.dumps(cbor_value(shape, value, opts)))
+    return lambda shape, value: ("application/cbor", _dump_cbor(cbor_value(shape, value, opts)))
 
 
 def _xml_encoder(opts: Options):
@@ -543,7 +577,7 @@ def _cbor_error(info: _ErrorInfo, call: _Call) -> HttpResponse:
     document = _error_document(info, call, cbor_struct, with_type=True)
     headers = [("Content-Type", "application/cbor"), ("Smithy-Protocol", "rpc-v2-cbor"),
                *_query_error_header(info, call), *info.headers, *call.id_headers()]
-    return HttpResponse(info.status, headers, cbor2.dumps(document))
+    return HttpResponse(info.status, headers, _dump_cbor(document))
 
 
 _ERROR_WRITERS: Mapping[str, Callable[[_ErrorInfo, _Call], HttpResponse]] = {

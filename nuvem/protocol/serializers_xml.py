@@ -12,6 +12,7 @@ shape-level *prefixed* namespace is always declared, because that shape's attrib
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,9 +21,19 @@ from nuvem.protocol.serializers_values import (
 )
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+# What XML 1.0 cannot carry at all, not even as a character reference (its `Char` production):
+# C0 controls but tab, LF and CR, U+FFFE, U+FFFF, and lone surrogates (not encodable as UTF-8).
+# A value holding them (an error echoing a request's `bad\x01name`) is written with U+FFFD, the
+# replacement character, in their place: the document stays well-formed and the client still reads
+# the error's code. AWS never sends ill-formed XML; where S3 must return such keys exactly, it has
+# clients ask for `encoding-type=url`, which a handler applies before this.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def esc(text: str) -> str:
+    # isprintable() is a fast precheck: True means no control, surrogate or noncharacter code point.
+    if not text.isprintable() and _XML_FORBIDDEN.search(text) is not None:
+        text = _XML_FORBIDDEN.sub("\ufffd", text)
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:

@@ -174,3 +174,11 @@ def test_a_predicate_may_take_a_lock_that_the_notifier_holds():
     notifying.join(BOUND)
     waiter.join(BOUND)
     assert not notifying.is_alive() and result["value"] is True
+
+
+@pytest.mark.parametrize("step", [float("nan"), float("inf"), 1e300, 10_000 * 365 * 86400])
+def test_manual_clock_refuses_steps_past_its_range_and_stays_put(step):
+    clock = ManualClock(datetime(2030, 1, 1, tzinfo=timezone.utc))
+    with pytest.raises(ValueError):
+        clock.advance(seconds=step)
+    assert clock.now() == datetime(2030, 1, 1, tzinfo=timezone.utc)
