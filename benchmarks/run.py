@@ -112,6 +112,7 @@ class TargetResult:
     rss_ec2_mib: list[float] = field(default_factory=list)
     first_ec2_s: list[float] = field(default_factory=list)
     idle_cpu_ms_per_s: float = 0.0
+    idle_wakeups_per_s: float = 0.0
     rss_after_mib: float = 0.0
     ops: dict[str, OpResult] = field(default_factory=dict)
     failure: str = ""
@@ -224,11 +225,13 @@ def bench_all(chosen: list[targets.Target], args) -> list[TargetResult]:
                 except Exception as error:
                     fail(target, error)
 
-        idle = 0.5 if args.quick else 2.0
-        before = {name: targets.cpu_seconds(run.pid) for name, run in running.items()}
+        idle = 0.5 if args.quick else 3.0
+        before = {name: targets.sched(run.pid) for name, run in running.items()}
         time.sleep(idle)
         for name, run in running.items():
-            results[name].idle_cpu_ms_per_s = (targets.cpu_seconds(run.pid) - before[name]) * 1000 / idle
+            cpu, wakeups = targets.sched(run.pid)
+            results[name].idle_cpu_ms_per_s = (cpu - before[name][0]) * 1000 / idle
+            results[name].idle_wakeups_per_s = (wakeups - before[name][1]) / idle
 
         for key in args.ops:
             op = OPS[key]
@@ -381,7 +384,8 @@ def report(results: list[TargetResult], args, notes: list[str]) -> str:
          lambda r: _num(med(r.rss_ec2_mib), 1), ""),
         ("RSS after all the runs below (MiB)",
          lambda r: _num(r.rss_after_mib, 1) if r.rss_after_mib else "—", ""),
-        ("idle CPU (ms per s)", lambda r: _num(r.idle_cpu_ms_per_s, 1), ""),
+        ("idle CPU (ms per s) / thread wake-ups per s",
+         lambda r: f"{_num(r.idle_cpu_ms_per_s, 2)} / {_num(r.idle_wakeups_per_s)}", ""),
     ]
     for label, cell, target in rows:
         out.append(f"| {label} | " + " | ".join(cell(r) for r in results) + f" | {target} |")
@@ -459,7 +463,9 @@ def report(results: list[TargetResult], args, notes: list[str]) -> str:
             "timed: the cost of loading a second, large service on first use.",
             "- **RSS**: `VmRSS` from `/proc/<pid>/status` of the server and any children, read "
             "after the first call and a short idle pause (median over the starts), then after one "
-            "`ec2 describe-regions` call (loading a second service), and after all the runs.",
+            "`ec2 describe-regions` call (loading a second service), and after all the runs. "
+            "Idle CPU and wake-ups: `/proc/<pid>/task/*/schedstat` (ns) and "
+            "`voluntary_ctxt_switches` over a few idle seconds after the starts.",
             "- **Server CPU per call**: utime + stime from `/proc/<pid>/stat` (all threads, and "
             "children) divided by `SC_CLK_TCK`, over the run, divided by the calls. The tick is "
             "10 ms, so short runs are coarse. Background threads count too: that is what a call "

@@ -58,6 +58,28 @@ def cpu_seconds(pid: int) -> float:
     return ticks / CLK_TCK
 
 
+def sched(pid: int) -> tuple[float, int]:
+    """(CPU seconds from /proc/<pid>/task/*/schedstat, nanosecond resolution; voluntary context
+    switches) summed over the process tree's threads: how often and how long an idle server wakes."""
+    cpu_ns, wakeups = 0, 0
+    for p in process_tree(pid):
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{p}/task/{tid}/schedstat") as f:
+                    cpu_ns += int(f.read().split()[0])
+                with open(f"/proc/{p}/task/{tid}/status") as f:
+                    for line in f:
+                        if line.startswith("voluntary_ctxt_switches:"):
+                            wakeups += int(line.split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    return cpu_ns / 1e9, wakeups
+
+
 def rss_mib(pid: int) -> float:
     """VmRSS of the process tree, in MiB."""
     kib = 0
