@@ -62,7 +62,13 @@ def credential_scope(request: HttpRequest) -> Credential | None:
 
 
 def form_params(request: HttpRequest) -> dict[str, str]:
-    """Query-protocol parameters: the form body of a POST, else the query string."""
+    """Query-protocol parameters: the form body of a POST, else the query string (parsed once)."""
+    if request.form_cache is None:
+        request.form_cache = _form_params(request)
+    return request.form_cache
+
+
+def _form_params(request: HttpRequest) -> dict[str, str]:
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if request.method == "POST" and content_type == FORM_TYPE:
         # Routing only needs Action and Version: a body that is not UTF-8 still names its

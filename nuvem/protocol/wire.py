@@ -65,6 +65,7 @@ class HttpRequest:
     client_ip: str = "127.0.0.1"
     _body_bytes: bytes | None = field(default=None, repr=False)
     _query_list: list[tuple[str, str]] | None = field(default=None, repr=False)
+    form_cache: dict[str, str] | None = field(default=None, repr=False)   # routing's form params
 
     @classmethod
     def build(cls, method: str, url_path: str, headers: Iterable[tuple[str, str]] | dict = (),
