@@ -44,7 +44,7 @@ from nuvem.protocol.quirks import Quirks, host_id, quirks_for
 from nuvem.protocol.serializers_events import encode_stream, event_message
 from nuvem.protocol.serializers_values import (
     NON_BODY_LOCATIONS, Options, SerializationError, cbor_struct, cbor_value, header_text, json_struct,
-    json_value, mismatch, to_bytes, to_int, to_str, unknown_member,
+    json_value, mismatch, to_bytes, to_int, to_str, known_members,
 )
 from nuvem.protocol.wire import HttpResponse
 
@@ -260,14 +260,7 @@ def _add_header(headers: list, name: str, value: str) -> None:
 
 
 def _bind_members(result: Mapping, shape, headers: list, opts: Options, status: int) -> int:
-    members = shape.members
-    for name, value in result.items():
-        if value is None:
-            continue
-        member = members.get(name)
-        if member is None:
-            unknown_member(opts, shape, name)
-            continue
+    for name, member, value in known_members(shape, result, opts):
         ser = member.serialization
         location = ser.get("location")
         if location == "header":

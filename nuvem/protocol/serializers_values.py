@@ -51,6 +51,19 @@ def unknown_member(opts: Options, shape, name: str) -> None:
         raise SerializationError(f"{shape.name} has no member {name!r}")
 
 
+def known_members(shape, value: Mapping, opts: Options):
+    """(name, member shape, value) of a structure's set members; unknown names are reported."""
+    members = shape.members
+    for name, item in value.items():
+        if item is None:
+            continue
+        member = members.get(name)
+        if member is None:
+            unknown_member(opts, shape, name)
+            continue
+        yield name, member, item
+
+
 # --- scalars ------------------------------------------------------------------------------------
 
 def to_str(shape, value: Any, opts: Options) -> str:
@@ -231,15 +244,8 @@ def json_struct(shape, value: Any, opts: Options, body_only: bool = False) -> di
     if not isinstance(value, Mapping):
         mismatch(opts, shape, value, "mapping")
         return {}
-    members = shape.members
     out = {}
-    for name, item in value.items():
-        if item is None:
-            continue
-        member = members.get(name)
-        if member is None:
-            unknown_member(opts, shape, name)
-            continue
+    for name, member, item in known_members(shape, value, opts):
         ser = member.serialization
         if body_only and ser.get("location") in NON_BODY_LOCATIONS:
             continue
@@ -285,17 +291,8 @@ def cbor_struct(shape, value: Any, opts: Options) -> dict:
     if not isinstance(value, Mapping):
         mismatch(opts, shape, value, "mapping")
         return {}
-    members = shape.members
-    out = {}
-    for name, item in value.items():
-        if item is None:
-            continue
-        member = members.get(name)
-        if member is None:
-            unknown_member(opts, shape, name)
-            continue
-        out[name] = cbor_value(member, item, opts)
-    return out
+    return {name: cbor_value(member, item, opts)
+            for name, member, item in known_members(shape, value, opts)}
 
 
 def cbor_value(shape, value: Any, opts: Options) -> Any:
