@@ -10,6 +10,8 @@
 | NUVEM_DURABILITY    | process            | `process`: survives kill -9; `power`: fsync every commit too   |
 | NUVEM_LOG_LEVEL     | info               | debug, info, warning, error                                    |
 | NUVEM_DEFAULT_REGION| us-east-1          | region for requests that carry none (unsigned requests)        |
+| NUVEM_AUTH          | lenient            | off, lenient (verify keys IAM issued), enforce (reject others) |
+| NUVEM_IAM           | enforce            | enforce, log (allow, log would-be denials), off                |
 """
 from __future__ import annotations
 
@@ -33,6 +35,8 @@ class Config:
     durability: str = "process"
     log_level: str = "info"
     default_region: str = "us-east-1"
+    auth: str = "lenient"
+    iam: str = "enforce"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Config":
@@ -52,6 +56,10 @@ class Config:
         config = cls(**values)
         if config.clock not in ("real", "manual"):
             raise ValueError(f"NUVEM_CLOCK must be 'real' or 'manual', not {config.clock!r}")
+        if config.auth not in ("off", "lenient", "enforce"):
+            raise ValueError(f"NUVEM_AUTH must be off, lenient or enforce, not {config.auth!r}")
+        if config.iam not in ("enforce", "log", "off"):
+            raise ValueError(f"NUVEM_IAM must be enforce, log or off, not {config.iam!r}")
         if config.durability not in ("process", "power"):
             raise ValueError(f"NUVEM_DURABILITY must be 'process' or 'power', not {config.durability!r}")
         return config

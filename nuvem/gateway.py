@@ -10,7 +10,6 @@ import logging
 import time
 
 from nuvem import admin, services
-from nuvem.auth.credentials import authenticate
 from nuvem.context import Call
 from nuvem.errors import AwsError, InternalFailure
 from nuvem.protocol import specs
@@ -45,18 +44,17 @@ class Gateway:
             operation = route.operation
             call.operation = operation.name
             decode_request_body(request)
+            runtime.authenticator.authenticate(call, route, runtime.config.default_region)
             call.params = parse_request(request, operation, route.protocol, route.uri_params)
             validate(call.params, operation, route.protocol)
-            authenticate(call, route, runtime.config.default_region)
             service = services.load(route.service)
             handler = service.operations.get(operation.name)
             if handler is None:
                 raise not_implemented(route.protocol,
                                       f"Nuvem does not implement {route.service}.{operation.name} yet")
+            runtime.authorizer.authorize(call, operation)
             with runtime.store.tx() as tx:
                 call.tx = tx
-                # authorize: every principal is its account's root until IAM lands (issue 3),
-                # and root is allowed everything, as in AWS.
                 if service.before:
                     service.before(call, call.params)
                 result = handler(call, call.params)

@@ -9,7 +9,9 @@ import logging
 import os
 import sys
 
+from nuvem.auth.credentials import Authenticator, KeyOwner
 from nuvem.config import Config
+from nuvem.context import Principal
 
 log = logging.getLogger("nuvem")
 
@@ -20,6 +22,7 @@ class Runtime:
         from nuvem.core.events import Dispatcher
         from nuvem.core.ids import Ids
         from nuvem.core.scheduler import Scheduler
+        from nuvem.iam.middleware import Authorizer
         from nuvem.store.sqlite import SqliteStore
 
         self.config = config
@@ -33,6 +36,8 @@ class Runtime:
                                      synchronous="FULL" if config.durability == "power" else "NORMAL")
         self.scheduler = Scheduler(self.clock)
         self.dispatcher = Dispatcher(self.store, clock=self.clock)
+        self.authenticator = Authenticator(config.auth, self.clock, self._key_owner)
+        self.authorizer = Authorizer(config.iam, self._identity_policies)
 
     def start(self) -> None:
         self.scheduler.start()
@@ -45,6 +50,23 @@ class Runtime:
 
     def reset(self) -> None:
         self.store.reset()
+
+    # -- the narrow view of IAM that authentication and authorization read ----------------------
+    def _key_owner(self, access_key: str) -> KeyOwner | None:
+        from nuvem.services.iam import lookup
+        with self.store.read() as view:
+            found = lookup.access_key_principal(view, access_key)
+        if found is None:
+            return None
+        account, user, secret, status = found
+        return KeyOwner(Principal("user", account, user.arn, user.UserId), secret, status == "Active")
+
+    def _identity_policies(self, call):
+        from nuvem.services.iam import lookup
+        user_name = call.principal.arn.rsplit("/", 1)[-1]
+        with self.store.read() as view:
+            return (lookup.principal_policies(view, call.account, user_name),
+                    lookup.permissions_boundary(view, call.account, user_name))
 
     @staticmethod
     def loaded_services() -> set[str]:

@@ -1,44 +1,76 @@
-"""Access key → principal, account and region.
+"""Authentication: the request's signature → principal, account and region.
 
-Issue 2 scope: any signed request acts as the root of the account its access key names (a
-12-digit key is the account id, otherwise the default account), in the region of its credential
-scope. Unsigned requests are the anonymous principal, never root: S3 lets its policies decide;
-every other service refuses them as AWS does. Signature verification and IAM-issued keys arrive
-with the SigV4 verifier (`auth/sigv4.py`, issue 3).
+`NUVEM_AUTH` decides what an access key must be:
+- `off`: any key is the root of the account it names (a 12-digit key is the account id,
+  otherwise the default account); signatures are not checked;
+- `lenient` (default): keys Nuvem's IAM issued are verified (SigV4) and act as their user;
+  unknown keys act as the root of the account they name, so `test`/`test` keeps working;
+- `enforce`: unknown keys are refused with the service family's error.
+Unsigned requests are the anonymous principal, never root: S3 lets its policies decide, every
+other service refuses them as AWS does. The key lookup is injected (`find_key`), so this module
+never reads IAM's records.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
+from nuvem.auth import sigv4
 from nuvem.config import DEFAULT_ACCOUNT
 from nuvem.context import Call, Principal
-from nuvem.errors import AwsError
+from nuvem.protocol.chunked import ChunkedDecoder
 from nuvem.protocol.routing import Route
 
 # Services that serve anonymous requests themselves (their resource policies decide).
 ANONYMOUS_ALLOWED = frozenset({"s3"})
 
 
+@dataclass(frozen=True)
+class KeyOwner:
+    """What IAM knows about an access key it issued."""
+    principal: Principal
+    secret: str
+    active: bool
+
+
 def account_for_key(access_key: str) -> str:
     return access_key if len(access_key) == 12 and access_key.isdigit() else DEFAULT_ACCOUNT
 
 
-def authenticate(call: Call, route: Route, default_region: str) -> None:
-    credential = route.credential
-    if credential is None:
-        if route.service not in ANONYMOUS_ALLOWED:
-            raise missing_authentication(route.protocol)
-        call.principal = Principal.anonymous()
-        call.account = ""
-        call.region = default_region
-        return
-    call.access_key = credential.access_key
-    call.account = account_for_key(credential.access_key)
-    call.region = credential.region
-    call.principal = Principal.root(call.account)
+class Authenticator:
+    def __init__(self, mode: str, clock, find_key: Callable[[str], KeyOwner | None]):
+        self.mode = mode
+        self.clock = clock
+        self.find_key = find_key
+        self.verifier = sigv4.Verifier()
 
-
-def missing_authentication(protocol: str) -> AwsError:
-    if protocol in ("query", "ec2"):
-        return AwsError("Request is missing Authentication Token",
-                        code="MissingAuthenticationToken", status=403)
-    return AwsError("Missing Authentication Token",
-                    code="MissingAuthenticationTokenException", status=403)
+    def authenticate(self, call: Call, route: Route, default_region: str) -> None:
+        family = sigv4.family_of(route.protocol, route.service)
+        request = call.request
+        signed = sigv4.parse_auth(request, family)
+        if signed is None:
+            if route.service not in ANONYMOUS_ALLOWED:
+                raise sigv4.error(family, "missing")
+            call.principal = Principal.anonymous()
+            call.region = default_region
+            return
+        call.access_key, call.region = signed.access_key, signed.region
+        owner = self.find_key(signed.access_key) if self.mode != "off" else None
+        if owner is None:
+            if self.mode == "enforce":
+                raise sigv4.error(family, "unknown_key")
+            call.account = account_for_key(signed.access_key)
+            call.principal = Principal.root(call.account)
+            return
+        if not owner.active:
+            raise sigv4.error(family, "unknown_key")
+        s3 = family == "rest-xml-s3"
+        # S3 bodies can be large: their payload hash is checked while they are stored.
+        self.verifier.verify(request, signed, owner.secret, now=self.clock.now(), s3=s3,
+                             family=family, check_body=not s3)
+        if isinstance(request.body, ChunkedDecoder) and signed.payload_hash.startswith("STREAMING-AWS4"):
+            on_chunk, on_trailer = self.verifier.chunk_verifier(signed, owner.secret,
+                                                                signed.signature, family=family)
+            request.body.chunk_verifier, request.body.trailer_verifier = on_chunk, on_trailer
+        call.principal = owner.principal
+        call.account = owner.principal.account

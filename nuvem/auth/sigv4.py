@@ -111,8 +111,11 @@ _S3_TABLE = {
                        "X-Amz-Algorithm query parameter, Signature query string parameter or the "
                        "Authorization header should be specified"),
 }
+# EC2 answers an unknown key with AuthFailure (401), not InvalidClientTokenId.
+_EC2_TABLE = {**_QUERY_TABLE, "unknown_key": (
+    "AuthFailure", 401, "AWS was not able to validate the provided access credentials")}
 _TABLES = {
-    "query": _QUERY_TABLE, "ec2": _QUERY_TABLE, "rest-xml": _QUERY_TABLE,
+    "query": _QUERY_TABLE, "ec2": _EC2_TABLE, "rest-xml": _QUERY_TABLE,
     "json": _JSON_TABLE, "smithy-rpc-v2-cbor": _JSON_TABLE, "rest-json": _REST_JSON_TABLE,
     "rest-xml-s3": _S3_TABLE,
 }

@@ -12,6 +12,7 @@ from typing import Callable
 REGISTRY: dict[str, str] = {
     "sts": "nuvem.services.sts",
     "ec2": "nuvem.services.ec2",
+    "iam": "nuvem.services.iam",
 }
 
 Handler = Callable[..., dict]

@@ -52,7 +52,7 @@ def raw(headers: dict, path="/", query="", method="GET") -> HttpRequest:
 
 @pytest.mark.parametrize("family,kind,code,status", [
     ("query", "unknown_key", "InvalidClientTokenId", 403),
-    ("ec2", "unknown_key", "InvalidClientTokenId", 403),
+    ("ec2", "unknown_key", "AuthFailure", 401),
     ("json", "unknown_key", "UnrecognizedClientException", 400),
     ("rest-json", "unknown_key", "UnrecognizedClientException", 403),
     ("rest-xml-s3", "unknown_key", "InvalidAccessKeyId", 403),

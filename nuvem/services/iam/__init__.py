@@ -1,0 +1,12 @@
+"""AWS Identity and Access Management: a global service whose records belong to accounts.
+
+Policy simulation (SimulatePrincipalPolicy, SimulateCustomPolicy) and full policy validation come
+from the evaluator in `nuvem/iam/`; `lookup.py` is the narrow read API authentication and
+authorization use.
+"""
+from nuvem.services import Service
+
+SERVICE = Service("iam")
+
+from nuvem.services.iam import (account, certificates, policies, providers, roles,  # noqa: E402,F401
+                                service_credentials, ssh_keys, users)  # (registers the operations)

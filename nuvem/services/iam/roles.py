@@ -1,0 +1,304 @@
+"""Roles (trust policies, session duration), instance profiles and service-linked roles."""
+from __future__ import annotations
+
+import json
+
+from nuvem.context import Call
+from nuvem.services.iam import SERVICE
+from nuvem.services.iam.common import (add_tags, boundary_out, check_name, check_path, drop_none,
+                                       get_instance_profile, get_role, matches_prefix, new_id,
+                                       paginate, tag_list)
+from nuvem.services.iam.documents import encode, normalize, validate_document
+from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, InvalidInput,
+                                       LimitExceeded, NoSuchEntity, UnmodifiableEntity)
+from nuvem.services.iam.models import InstanceProfile, Role
+
+# Service principals whose service-linked role name is not simply the capitalised service name.
+_SLR_NAMES = {
+    "autoscaling.amazonaws.com": "AutoScaling",
+    "elasticloadbalancing.amazonaws.com": "ElasticLoadBalancing",
+    "ecs.amazonaws.com": "ECS",
+    "rds.amazonaws.com": "RDS",
+    "elasticache.amazonaws.com": "ElastiCache",
+    "es.amazonaws.com": "AmazonElasticsearchService",
+    "opensearchservice.amazonaws.com": "AmazonOpenSearchService",
+    "organizations.amazonaws.com": "Organizations",
+    "support.amazonaws.com": "Support",
+    "trustedadvisor.amazonaws.com": "TrustedAdvisor",
+    "spot.amazonaws.com": "EC2Spot",
+    "ec2scheduled.amazonaws.com": "EC2Scheduled",
+    "cloudtrail.amazonaws.com": "CloudTrail",
+    "config.amazonaws.com": "Config",
+    "lambda.amazonaws.com": "Lambda",
+    "dynamodb.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_DynamoDBTable",
+    "ecs.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_ECSService",
+}
+
+
+def role_out(ctx: Call, role: Role, full: bool = True) -> dict:
+    out = {"Path": role.Path, "RoleName": role.RoleName, "RoleId": role.RoleId, "Arn": role.arn,
+           "CreateDate": role.CreateDate,
+           "AssumeRolePolicyDocument": encode(role.AssumeRolePolicyDocument),
+           "Description": role.Description, "MaxSessionDuration": role.MaxSessionDuration}
+    if full:
+        out["PermissionsBoundary"] = boundary_out(role.PermissionsBoundary)
+        out["Tags"] = tag_list(ctx, role.arn) or None
+        out["RoleLastUsed"] = drop_none({"LastUsedDate": role.LastUsedDate,
+                                         "Region": role.LastUsedRegion})
+    return drop_none(out)
+
+
+def profile_out(ctx: Call, profile: InstanceProfile, tags: bool = False) -> dict:
+    roles = [ctx.store.get(Role, ctx.account, k) for k in profile.Roles]
+    out = {"Path": profile.Path, "InstanceProfileName": profile.InstanceProfileName,
+           "InstanceProfileId": profile.InstanceProfileId, "Arn": profile.arn,
+           "CreateDate": profile.CreateDate,
+           "Roles": [role_out(ctx, r, full=False) for r in roles if r]}
+    if tags:
+        out["Tags"] = tag_list(ctx, profile.arn) or None
+    return drop_none(out)
+
+
+def _trust(text: str) -> str:
+    text = normalize(text)
+    validate_document(text, "trust")
+    return text
+
+
+def _check_protected(role: Role) -> None:
+    if role.ServiceLinked:
+        raise UnmodifiableEntity(f"Cannot perform the operation on the protected role "
+                                 f"'{role.RoleName}' - this role is only modifiable by AWS")
+
+
+def _new_role(ctx: Call, name: str, path: str, trust: str, req: dict) -> Role:
+    if ctx.store.get(Role, ctx.account, name.lower()):
+        raise EntityAlreadyExists(f"Role with name {name} already exists.")
+    return Role(account=ctx.account, key=name.lower(), RoleName=name, Path=path,
+                RoleId=new_id(ctx, "AROA"), CreateDate=ctx.now, AssumeRolePolicyDocument=trust,
+                MaxSessionDuration=req.get("MaxSessionDuration") or 3600,
+                Description=req.get("Description"))
+
+
+@SERVICE.op("CreateRole")
+def create_role(ctx: Call, req: dict) -> dict:
+    role = _new_role(ctx, check_name(req["RoleName"], "roleName"), check_path(req.get("Path")),
+                     _trust(req["AssumeRolePolicyDocument"]), req)
+    if req.get("PermissionsBoundary"):
+        from nuvem.services.iam.policies import attachable
+        role.PermissionsBoundary = attachable(ctx, req["PermissionsBoundary"]).arn
+    ctx.store.put(role)
+    add_tags(ctx, role.arn, req.get("Tags"))
+    return {"Role": role_out(ctx, role)}
+
+
+@SERVICE.op("GetRole")
+def get_role_op(ctx: Call, req: dict) -> dict:
+    return {"Role": role_out(ctx, get_role(ctx, req["RoleName"]))}
+
+
+@SERVICE.op("ListRoles")
+def list_roles(ctx: Call, req: dict) -> dict:
+    roles = [r for r in ctx.store.query(Role, account=ctx.account)
+             if matches_prefix(r.Path, req.get("PathPrefix"))]
+    page = paginate(roles, req, lambda r: r.key, "Roles")
+    page["Roles"] = [role_out(ctx, r, full=False) for r in page["Roles"]]
+    return page
+
+
+@SERVICE.op("UpdateRole")
+def update_role(ctx: Call, req: dict) -> dict:
+    role = get_role(ctx, req["RoleName"])
+    _check_protected(role)
+    if req.get("Description") is not None:
+        role.Description = req["Description"]
+    if req.get("MaxSessionDuration") is not None:
+        role.MaxSessionDuration = req["MaxSessionDuration"]
+    ctx.store.put(role)
+    return {}
+
+
+@SERVICE.op("UpdateRoleDescription")
+def update_role_description(ctx: Call, req: dict) -> dict:
+    role = get_role(ctx, req["RoleName"])
+    _check_protected(role)
+    role.Description = req["Description"]
+    ctx.store.put(role)
+    return {"Role": role_out(ctx, role)}
+
+
+@SERVICE.op("UpdateAssumeRolePolicy")
+def update_assume_role_policy(ctx: Call, req: dict) -> dict:
+    role = get_role(ctx, req["RoleName"])
+    _check_protected(role)
+    role.AssumeRolePolicyDocument = _trust(req["PolicyDocument"])
+    ctx.store.put(role)
+    return {}
+
+
+def _delete_role(ctx: Call, role: Role) -> None:
+    if ctx.store.count(InstanceProfile, account=ctx.account, index=("Roles", role.key)):
+        raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
+    if role.InlinePolicies:
+        raise DeleteConflict("Cannot delete entity, must delete policies first.")
+    if role.AttachedPolicies:
+        raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    ctx.store.delete(role)
+
+
+@SERVICE.op("DeleteRole")
+def delete_role(ctx: Call, req: dict) -> dict:
+    role = get_role(ctx, req["RoleName"])
+    _check_protected(role)
+    _delete_role(ctx, role)
+    return {}
+
+
+@SERVICE.op("TagRole")
+def tag_role(ctx: Call, req: dict) -> dict:
+    add_tags(ctx, get_role(ctx, req["RoleName"]).arn, req["Tags"])
+    return {}
+
+
+@SERVICE.op("UntagRole")
+def untag_role(ctx: Call, req: dict) -> dict:
+    ctx.store.untag(get_role(ctx, req["RoleName"]).arn, req["TagKeys"])
+    return {}
+
+
+@SERVICE.op("ListRoleTags")
+def list_role_tags(ctx: Call, req: dict) -> dict:
+    return paginate(tag_list(ctx, get_role(ctx, req["RoleName"]).arn), req,
+                    lambda t: t["Key"], "Tags")
+
+
+# -- service-linked roles ------------------------------------------------------------------------
+@SERVICE.op("CreateServiceLinkedRole")
+def create_service_linked_role(ctx: Call, req: dict) -> dict:
+    service = req["AWSServiceName"]
+    if not service.endswith(".amazonaws.com"):
+        raise InvalidInput(f"Service principal {service} is not a valid AWS service principal.")
+    base = _SLR_NAMES.get(service) or service.split(".")[0].capitalize()
+    name = f"AWSServiceRoleFor{base}"
+    if req.get("CustomSuffix"):
+        name += f"_{req['CustomSuffix']}"
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}]})
+    if ctx.store.get(Role, ctx.account, name.lower()):
+        raise InvalidInput(f"Service role name {name} has been taken in this account, "
+                           "please try a different suffix.")
+    role = _new_role(ctx, name, f"/aws-service-role/{service}/", trust, req)
+    role.ServiceLinked = True
+    ctx.store.put(role)
+    return {"Role": role_out(ctx, role)}
+
+
+@SERVICE.op("DeleteServiceLinkedRole")
+def delete_service_linked_role(ctx: Call, req: dict) -> dict:
+    role = get_role(ctx, req["RoleName"])
+    if not role.ServiceLinked:
+        raise InvalidInput(f"Role {role.RoleName} is not a service-linked role.")
+    role.InlinePolicies.clear()
+    role.AttachedPolicies.clear()
+    _delete_role(ctx, role)
+    service = role.Path.split("/")[2]
+    return {"DeletionTaskId": f"task/aws-service-role/{service}/{role.RoleName}/{ctx.ids.uuid()}"}
+
+
+@SERVICE.op("GetServiceLinkedRoleDeletionStatus")
+def get_service_linked_role_deletion_status(ctx: Call, req: dict) -> dict:
+    """Deletion is immediate in Nuvem, so every well-formed task has succeeded."""
+    if not req["DeletionTaskId"].startswith("task/aws-service-role/"):
+        raise InvalidInput(f"Invalid deletion task id: {req['DeletionTaskId']}")
+    return {"Status": "SUCCEEDED"}
+
+
+# -- instance profiles ---------------------------------------------------------------------------
+@SERVICE.op("CreateInstanceProfile")
+def create_instance_profile(ctx: Call, req: dict) -> dict:
+    name = check_name(req["InstanceProfileName"], "instanceProfileName")
+    if ctx.store.get(InstanceProfile, ctx.account, name.lower()):
+        raise EntityAlreadyExists(f"Instance Profile {name} already exists.")
+    profile = InstanceProfile(account=ctx.account, key=name.lower(), InstanceProfileName=name,
+                              Path=check_path(req.get("Path")),
+                              InstanceProfileId=new_id(ctx, "AIPA"), CreateDate=ctx.now)
+    ctx.store.put(profile)
+    add_tags(ctx, profile.arn, req.get("Tags"))
+    return {"InstanceProfile": profile_out(ctx, profile, tags=True)}
+
+
+@SERVICE.op("GetInstanceProfile")
+def get_instance_profile_op(ctx: Call, req: dict) -> dict:
+    return {"InstanceProfile": profile_out(ctx, get_instance_profile(ctx, req["InstanceProfileName"]),
+                                           tags=True)}
+
+
+@SERVICE.op("ListInstanceProfiles")
+def list_instance_profiles(ctx: Call, req: dict) -> dict:
+    profiles = [p for p in ctx.store.query(InstanceProfile, account=ctx.account)
+                if matches_prefix(p.Path, req.get("PathPrefix"))]
+    page = paginate(profiles, req, lambda p: p.key, "InstanceProfiles")
+    page["InstanceProfiles"] = [profile_out(ctx, p) for p in page["InstanceProfiles"]]
+    return page
+
+
+@SERVICE.op("DeleteInstanceProfile")
+def delete_instance_profile(ctx: Call, req: dict) -> dict:
+    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+    if profile.Roles:
+        raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
+    ctx.store.delete(profile)
+    return {}
+
+
+@SERVICE.op("AddRoleToInstanceProfile")
+def add_role_to_instance_profile(ctx: Call, req: dict) -> dict:
+    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+    role = get_role(ctx, req["RoleName"])
+    if role.key in profile.Roles:
+        raise EntityAlreadyExists(f"The role with name {role.RoleName} is already associated "
+                                  f"with instance profile {profile.InstanceProfileName}.")
+    if profile.Roles:
+        raise LimitExceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1")
+    profile.Roles.append(role.key)
+    ctx.store.put(profile)
+    return {}
+
+
+@SERVICE.op("RemoveRoleFromInstanceProfile")
+def remove_role_from_instance_profile(ctx: Call, req: dict) -> dict:
+    profile = get_instance_profile(ctx, req["InstanceProfileName"])
+    role = get_role(ctx, req["RoleName"])
+    if role.key not in profile.Roles:
+        raise NoSuchEntity(f"The role with name {role.RoleName} cannot be found in instance "
+                           f"profile {profile.InstanceProfileName}.")
+    profile.Roles.remove(role.key)
+    ctx.store.put(profile)
+    return {}
+
+
+@SERVICE.op("ListInstanceProfilesForRole")
+def list_instance_profiles_for_role(ctx: Call, req: dict) -> dict:
+    role = get_role(ctx, req["RoleName"])
+    profiles = list(ctx.store.query(InstanceProfile, account=ctx.account, index=("Roles", role.key)))
+    page = paginate(profiles, req, lambda p: p.key, "InstanceProfiles")
+    page["InstanceProfiles"] = [profile_out(ctx, p) for p in page["InstanceProfiles"]]
+    return page
+
+
+@SERVICE.op("TagInstanceProfile")
+def tag_instance_profile(ctx: Call, req: dict) -> dict:
+    add_tags(ctx, get_instance_profile(ctx, req["InstanceProfileName"]).arn, req["Tags"])
+    return {}
+
+
+@SERVICE.op("UntagInstanceProfile")
+def untag_instance_profile(ctx: Call, req: dict) -> dict:
+    ctx.store.untag(get_instance_profile(ctx, req["InstanceProfileName"]).arn, req["TagKeys"])
+    return {}
+
+
+@SERVICE.op("ListInstanceProfileTags")
+def list_instance_profile_tags(ctx: Call, req: dict) -> dict:
+    return paginate(tag_list(ctx, get_instance_profile(ctx, req["InstanceProfileName"]).arn), req,
+                    lambda t: t["Key"], "Tags")

@@ -1,0 +1,168 @@
+import base64
+import hashlib
+import hmac
+import struct
+import time
+
+from tests.services.iam.helpers import TRUST, doc, error
+
+
+def totp(seed: str, step: int) -> str:
+    """RFC 6238 written out independently of Nuvem's, as an authenticator app computes it."""
+    mac = hmac.new(base64.b32decode(seed), struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = mac[-1] & 15
+    return "%06d" % ((int.from_bytes(mac[offset:offset + 4], "big") & 0x7FFFFFFF) % 1_000_000)
+
+
+def test_rfc6238_reference_vector():
+    # RFC 6238 appendix B, SHA-1, T = 59 s: 94287082 (8 digits) -> last 6 digits
+    seed = base64.b32encode(b"12345678901234567890").decode()
+    from nuvem.services.iam.account import totp as ours
+    assert ours(seed, 59 // 30, digits=8) == "94287082"
+    assert ours(seed, 1111111109 // 30, digits=8) == "07081804"
+
+
+def test_virtual_mfa_device_enable_with_two_consecutive_codes(iam, name):
+    u, d = name("mfauser"), name("mfa")
+    iam.create_user(UserName=u)
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=d)["VirtualMFADevice"]
+    serial, seed = device["SerialNumber"], device["Base32StringSeed"].decode()
+    assert serial.endswith(f":mfa/{d}") and len(base64.b32decode(seed)) == 40
+    assert "QRCodePNG" not in device
+    step = int(time.time()) // 30 - 1
+    assert error(iam.enable_mfa_device, UserName=u, SerialNumber=serial,
+                 AuthenticationCode1="123456", AuthenticationCode2="654321")[:2] == (
+        "InvalidAuthenticationCode", 403)
+    assert error(iam.enable_mfa_device, UserName=u, SerialNumber=serial,        # not consecutive
+                 AuthenticationCode1=totp(seed, step), AuthenticationCode2=totp(seed, step))[0] == \
+        "InvalidAuthenticationCode"
+    iam.enable_mfa_device(UserName=u, SerialNumber=serial, AuthenticationCode1=totp(seed, step),
+                          AuthenticationCode2=totp(seed, step + 1))
+    devices = iam.list_mfa_devices(UserName=u)["MFADevices"]
+    assert [x["SerialNumber"] for x in devices] == [serial]
+    assigned = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+    assert any(x["SerialNumber"] == serial and x["User"]["UserName"] == u for x in assigned)
+    assert error(iam.delete_virtual_mfa_device, SerialNumber=serial)[:2] == ("DeleteConflict", 409)
+    assert error(iam.delete_user, UserName=u)[:2] == ("DeleteConflict", 409)
+    iam.deactivate_mfa_device(UserName=u, SerialNumber=serial)
+    assert iam.list_mfa_devices(UserName=u)["MFADevices"] == []
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+    assert error(iam.deactivate_mfa_device, SerialNumber=serial)[:2] == ("NoSuchEntity", 404)
+    iam.delete_user(UserName=u)
+
+
+def test_password_policy(nuvem):
+    iam = nuvem.client("iam", key="222233334444")
+    assert error(iam.get_account_password_policy)[:2] == ("NoSuchEntity", 404)
+    iam.update_account_password_policy(MinimumPasswordLength=12, RequireNumbers=True,
+                                       MaxPasswordAge=90)
+    policy = iam.get_account_password_policy()["PasswordPolicy"]
+    assert policy["MinimumPasswordLength"] == 12 and policy["RequireNumbers"] is True
+    assert policy["ExpirePasswords"] is True and policy["MaxPasswordAge"] == 90
+    iam.create_user(UserName="pw")
+    assert error(iam.create_login_profile, UserName="pw", Password="no-digits-here")[:2] == (
+        "PasswordPolicyViolation", 400)
+    iam.create_login_profile(UserName="pw", Password="has-digits-123")
+    iam.delete_login_profile(UserName="pw")
+    iam.delete_user(UserName="pw")
+    iam.delete_account_password_policy()
+    assert error(iam.delete_account_password_policy)[0] == "NoSuchEntity"
+
+
+def test_account_alias_is_unique_across_accounts(nuvem, name):
+    alias = name("alias-")
+    one, two = nuvem.client("iam", key="333344445555"), nuvem.client("iam", key="333344446666")
+    one.create_account_alias(AccountAlias=alias)
+    assert one.list_account_aliases()["AccountAliases"] == [alias]
+    assert error(two.create_account_alias, AccountAlias=alias)[:2] == ("EntityAlreadyExists", 409)
+    assert error(two.delete_account_alias, AccountAlias=alias)[:2] == ("NoSuchEntity", 404)
+    one.delete_account_alias(AccountAlias=alias)
+    assert one.list_account_aliases()["AccountAliases"] == []
+
+
+def test_summary_and_authorization_details(nuvem):
+    iam = nuvem.client("iam", key="555566667777")
+    iam.create_user(UserName="u1")
+    iam.create_group(GroupName="g1")
+    iam.add_user_to_group(UserName="u1", GroupName="g1")
+    iam.put_group_policy(GroupName="g1", PolicyName="inline", PolicyDocument=doc())
+    iam.create_role(RoleName="r1", AssumeRolePolicyDocument=TRUST)
+    iam.create_instance_profile(InstanceProfileName="ip1")
+    iam.add_role_to_instance_profile(InstanceProfileName="ip1", RoleName="r1")
+    arn = iam.create_policy(PolicyName="p1", PolicyDocument=doc())["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="r1", PolicyArn=arn)
+    iam.attach_user_policy(UserName="u1", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert (summary["Users"], summary["Groups"], summary["Roles"], summary["Policies"],
+            summary["InstanceProfiles"]) == (1, 1, 1, 1, 1)
+    assert summary["AccessKeysPerUserQuota"] == 2 and summary["VersionsPerPolicyQuota"] == 5
+
+    details = iam.get_account_authorization_details()
+    user, = details["UserDetailList"]
+    assert user["GroupList"] == ["g1"] and user["AttachedManagedPolicies"][0]["PolicyName"] == \
+        "AdministratorAccess"
+    group, = details["GroupDetailList"]
+    assert group["GroupPolicyList"][0]["PolicyDocument"]["Statement"][0]["Action"] == "s3:GetObject"
+    role, = details["RoleDetailList"]
+    assert role["InstanceProfileList"][0]["InstanceProfileName"] == "ip1"
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Action"] == "sts:AssumeRole"
+    assert {p["PolicyName"] for p in details["Policies"]} == {"p1", "AdministratorAccess"}
+    local = iam.get_account_authorization_details(Filter=["LocalManagedPolicy"])
+    assert [p["PolicyName"] for p in local["Policies"]] == ["p1"] and not local["UserDetailList"]
+    assert local["Policies"][0]["PolicyVersionList"][0]["IsDefaultVersion"] is True
+    paged = iam.get_account_authorization_details(MaxItems=2)
+    rest = iam.get_account_authorization_details(Marker=paged["Marker"])
+    assert paged["IsTruncated"] and not rest["IsTruncated"]
+    assert len(paged["Policies"]) + len(rest["Policies"]) == 2
+
+
+def test_mfa_codes_are_single_use_and_resync_follows_the_clock(manual_nuvem):
+    from datetime import datetime
+    iam = manual_nuvem.client("iam", key="777788889999")
+    iam.create_user(UserName="resync")
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="resync-dev")[
+        "VirtualMFADevice"]["SerialNumber"]
+    device = [d for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+              if d["SerialNumber"] == serial]
+    assert device and "User" not in device[0]
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+    created = iam.create_virtual_mfa_device(VirtualMFADeviceName="resync-dev")["VirtualMFADevice"]
+    serial, seed = created["SerialNumber"], created["Base32StringSeed"].decode()
+
+    def step():
+        now = manual_nuvem.admin("GET", "/_nuvem/clock")["now"]
+        return int(datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp()) // 30
+
+    s = step()
+    codes = dict(AuthenticationCode1=totp(seed, s - 1), AuthenticationCode2=totp(seed, s))
+    iam.enable_mfa_device(UserName="resync", SerialNumber=serial, **codes)
+    assert iam.get_mfa_device(SerialNumber=serial)["UserName"] == "resync"
+    assert error(iam.resync_mfa_device, UserName="resync", SerialNumber=serial, **codes)[0] == \
+        "InvalidAuthenticationCode"                                  # already used
+    manual_nuvem.admin("POST", "/_nuvem/clock", {"advance": 90})
+    s = step()
+    iam.resync_mfa_device(UserName="resync", SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, s - 1), AuthenticationCode2=totp(seed, s))
+    iam.deactivate_mfa_device(UserName="resync", SerialNumber=serial)
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+    iam.delete_user(UserName="resync")
+
+
+def test_credential_report(nuvem):
+    import csv
+    import io
+    iam = nuvem.client("iam", key="888899990000")
+    assert error(iam.get_credential_report)[:2] == ("ReportNotPresent", 410)
+    iam.create_user(UserName="reported")
+    key = iam.create_access_key(UserName="reported")["AccessKey"]["AccessKeyId"]
+    assert iam.generate_credential_report()["State"] == "STARTED"
+    assert iam.generate_credential_report()["State"] == "COMPLETE"
+    report = iam.get_credential_report()
+    assert report["ReportFormat"] == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(report["Content"].decode())))
+    row, = [r for r in rows if r["user"] == "reported"]
+    assert row["arn"] == "arn:aws:iam::888899990000:user/reported"
+    assert row["password_enabled"] == "false" and row["access_key_1_active"] == "true"
+    assert row["access_key_2_active"] == "false" and row["mfa_active"] == "false"
+    iam.delete_access_key(UserName="reported", AccessKeyId=key)
+    iam.delete_user(UserName="reported")

@@ -1,0 +1,215 @@
+import json
+
+from tests.services.iam.helpers import DOC, TRUST, doc, drain, error
+
+POWER = "arn:aws:iam::aws:policy/PowerUserAccess"
+
+
+def test_managed_policy_versions(iam, name):
+    n = name("pol")
+    policy = iam.create_policy(PolicyName=n, Path="/team/", PolicyDocument=doc(),
+                               Description="reads")["Policy"]
+    arn = policy["Arn"]
+    assert arn.endswith(f":policy/team/{n}") and policy["DefaultVersionId"] == "v1"
+    assert policy["PolicyId"].startswith("ANPA") and policy["AttachmentCount"] == 0
+    assert error(iam.create_policy, PolicyName=n, PolicyDocument=doc())[:2] == (
+        "EntityAlreadyExists", 409)
+    for i in range(2, 6):
+        v = iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc(f"s3:Put{i}"),
+                                      SetAsDefault=(i == 3))["PolicyVersion"]
+        assert v["VersionId"] == f"v{i}" and "Document" not in v
+    code, status, message = error(iam.create_policy_version, PolicyArn=arn, PolicyDocument=doc())
+    assert (code, status) == ("LimitExceeded", 409) and "up to 5 versions" in message
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v3"
+    got = iam.get_policy_version(PolicyArn=arn, VersionId="v3")["PolicyVersion"]
+    assert got["IsDefaultVersion"] and got["Document"]["Statement"][0]["Action"] == "s3:Put3"
+    assert error(iam.delete_policy_version, PolicyArn=arn, VersionId="v3")[:2] == (
+        "DeleteConflict", 409)
+    iam.delete_policy_version(PolicyArn=arn, VersionId="v2")
+    versions = [v["VersionId"] for v in iam.list_policy_versions(PolicyArn=arn)["Versions"]]
+    assert versions == ["v5", "v4", "v3", "v1"]
+    iam.set_default_policy_version(PolicyArn=arn, VersionId="v5")
+    assert iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc())["PolicyVersion"][
+        "VersionId"] == "v6"
+    assert error(iam.get_policy_version, PolicyArn=arn, VersionId="v2")[:2] == ("NoSuchEntity", 404)
+    assert error(iam.delete_policy, PolicyArn=arn)[:2] == ("DeleteConflict", 409)
+    for v in ("v1", "v3", "v4", "v6"):
+        iam.delete_policy_version(PolicyArn=arn, VersionId=v)
+    iam.delete_policy(PolicyArn=arn)
+    assert error(iam.get_policy, PolicyArn=arn) == ("NoSuchEntity", 404, f"Policy {arn} was not found.")
+
+
+def test_malformed_documents(iam, name):
+    n = name("mal")
+    assert error(iam.create_policy, PolicyName=n, PolicyDocument="{") == (
+        "MalformedPolicyDocument", 400, "Syntax errors in policy.")
+    assert error(iam.create_policy, PolicyName=n, PolicyDocument=json.dumps({"Version": "2012-10-17"}))[0] \
+        == "MalformedPolicyDocument"
+    iam.create_user(UserName=n)
+    assert error(iam.put_user_policy, UserName=n, PolicyName="p", PolicyDocument="[]")[0] == \
+        "MalformedPolicyDocument"
+    iam.delete_user(UserName=n)
+
+
+def test_attach_power_user_access_and_read_its_document(iam, name):
+    n = name("power")
+    iam.create_user(UserName=n)
+    iam.attach_user_policy(UserName=n, PolicyArn=POWER)
+    iam.attach_user_policy(UserName=n, PolicyArn=POWER)          # attaching twice is a no-op
+    attached = iam.list_attached_user_policies(UserName=n)["AttachedPolicies"]
+    assert attached == [{"PolicyName": "PowerUserAccess", "PolicyArn": POWER}]
+    policy = iam.get_policy(PolicyArn=POWER)["Policy"]
+    assert policy["AttachmentCount"] >= 1 and policy["Path"] == "/"
+    document = iam.get_policy_version(PolicyArn=POWER, VersionId=policy["DefaultVersionId"])[
+        "PolicyVersion"]["Document"]
+    first, second = document["Statement"]
+    assert first == {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"],
+                     "Resource": "*"}
+    assert {"iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole", "iam:ListRoles",
+            "organizations:DescribeOrganization", "account:ListRegions",
+            "account:GetAccountInformation"} <= set(second["Action"])
+    entities = iam.list_entities_for_policy(PolicyArn=POWER, EntityFilter="User")
+    assert {"UserName": n, "UserId": iam.get_user(UserName=n)["User"]["UserId"]} in \
+        entities["PolicyUsers"]
+    assert error(iam.delete_policy, PolicyArn=POWER)[0] == "InvalidInput"
+    iam.detach_user_policy(UserName=n, PolicyArn=POWER)
+    assert error(iam.detach_user_policy, UserName=n, PolicyArn=POWER)[:2] == ("NoSuchEntity", 404)
+    iam.delete_user(UserName=n)
+
+
+def test_aws_managed_policies_are_listed_and_scoped(iam):
+    aws, pages = drain(iam.list_policies, "Policies", Scope="AWS", MaxItems=2)
+    names = {p["PolicyName"] for p in aws}
+    assert {"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"} <= names and pages > 1
+    assert all(p["Arn"].startswith("arn:aws:iam::aws:policy/") for p in aws)
+    local = iam.list_policies(Scope="Local")["Policies"]
+    assert not any(p["Arn"].startswith("arn:aws:iam::aws:") for p in local)
+    assert error(iam.get_policy, PolicyArn="arn:aws:iam::aws:policy/NoSuchPolicy")[:2] == (
+        "NoSuchEntity", 404)
+
+
+def test_only_attached_and_entities(iam, name):
+    u, g, r, n = name("eu"), name("eg"), name("er"), name("ep")
+    arn = iam.create_policy(PolicyName=n, PolicyDocument=doc())["Policy"]["Arn"]
+    iam.create_user(UserName=u)
+    iam.create_group(GroupName=g)
+    iam.create_role(RoleName=r, AssumeRolePolicyDocument=TRUST)
+    assert arn not in [p["Arn"] for p in iam.list_policies(Scope="Local", OnlyAttached=True)["Policies"]]
+    iam.attach_user_policy(UserName=u, PolicyArn=arn)
+    iam.attach_group_policy(GroupName=g, PolicyArn=arn)
+    iam.attach_role_policy(RoleName=r, PolicyArn=arn)
+    assert arn in [p["Arn"] for p in iam.list_policies(Scope="Local", OnlyAttached=True)["Policies"]]
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 3
+    entities = iam.list_entities_for_policy(PolicyArn=arn)
+    assert [x["UserName"] for x in entities["PolicyUsers"]] == [u]
+    assert [x["GroupName"] for x in entities["PolicyGroups"]] == [g]
+    assert [x["RoleName"] for x in entities["PolicyRoles"]] == [r]
+    first = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=2)
+    assert first["IsTruncated"]
+    rest = iam.list_entities_for_policy(PolicyArn=arn, Marker=first["Marker"])
+    assert sum(len(p[k]) for p in (first, rest) for k in ("PolicyUsers", "PolicyGroups",
+                                                             "PolicyRoles")) == 3
+    assert [p["PolicyArn"] for p in iam.list_attached_group_policies(GroupName=g)[
+        "AttachedPolicies"]] == [arn]
+    assert [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=r)[
+        "AttachedPolicies"]] == [arn]
+    assert error(iam.delete_policy, PolicyArn=arn) == (
+        "DeleteConflict", 409, "Cannot delete a policy attached to entities.")
+    assert error(iam.delete_role, RoleName=r)[:2] == ("DeleteConflict", 409)
+    iam.detach_user_policy(UserName=u, PolicyArn=arn)
+    iam.detach_group_policy(GroupName=g, PolicyArn=arn)
+    iam.detach_role_policy(RoleName=r, PolicyArn=arn)
+    iam.delete_policy(PolicyArn=arn)
+    iam.delete_user(UserName=u)
+    iam.delete_group(GroupName=g)
+    iam.delete_role(RoleName=r)
+    missing = f"arn:aws:iam::000000000000:policy/{n}"
+    assert error(iam.attach_user_policy, UserName=u + "x", PolicyArn=missing)[:2] == (
+        "NoSuchEntity", 404)
+
+
+def test_inline_policies_on_users_groups_roles(iam, name):
+    u, g, r = name("iu"), name("ig"), name("ir")
+    iam.create_user(UserName=u)
+    iam.create_group(GroupName=g)
+    iam.create_role(RoleName=r, AssumeRolePolicyDocument=TRUST)
+    pretty = json.dumps(DOC, indent=2)
+    iam.put_user_policy(UserName=u, PolicyName="b", PolicyDocument=pretty)
+    iam.put_user_policy(UserName=u, PolicyName="a", PolicyDocument=doc())
+    got = iam.get_user_policy(UserName=u, PolicyName="b")
+    assert got["UserName"] == u and got["PolicyDocument"] == DOC
+    assert iam.list_user_policies(UserName=u)["PolicyNames"] == ["a", "b"]
+    page = iam.list_user_policies(UserName=u, MaxItems=1)
+    assert page["PolicyNames"] == ["a"] and page["IsTruncated"]
+    iam.put_group_policy(GroupName=g, PolicyName="gp", PolicyDocument=doc())
+    assert iam.get_group_policy(GroupName=g, PolicyName="gp")["PolicyDocument"] == DOC
+    iam.put_role_policy(RoleName=r, PolicyName="rp", PolicyDocument=doc())
+    assert iam.list_role_policies(RoleName=r)["PolicyNames"] == ["rp"]
+    assert error(iam.get_role_policy, RoleName=r, PolicyName="zz") == (
+        "NoSuchEntity", 404, "The role policy with name zz cannot be found.")
+    iam.delete_user_policy(UserName=u, PolicyName="a")
+    iam.delete_user_policy(UserName=u, PolicyName="b")
+    iam.delete_group_policy(GroupName=g, PolicyName="gp")
+    iam.delete_role_policy(RoleName=r, PolicyName="rp")
+    iam.delete_user(UserName=u)
+    iam.delete_group(GroupName=g)
+    iam.delete_role(RoleName=r)
+
+
+def test_permissions_boundaries(iam, name):
+    u, r = name("bu"), name("br")
+    boundary = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    user = iam.create_user(UserName=u, PermissionsBoundary=boundary)["User"]
+    assert user["PermissionsBoundary"] == {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                                           "PermissionsBoundaryArn": boundary}
+    iam.create_role(RoleName=r, AssumeRolePolicyDocument=TRUST)
+    iam.put_role_permissions_boundary(RoleName=r, PermissionsBoundary=boundary)
+    assert iam.get_role(RoleName=r)["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+    assert iam.get_policy(PolicyArn=boundary)["Policy"]["PermissionsBoundaryUsageCount"] >= 2
+    assert boundary in [p["Arn"] for p in iam.list_policies(
+        Scope="AWS", OnlyAttached=True, PolicyUsageFilter="PermissionsBoundary")["Policies"]]
+    assert error(iam.put_user_permissions_boundary, UserName=u,
+                 PermissionsBoundary="arn:aws:iam::aws:policy/Nope")[:2] == ("NoSuchEntity", 404)
+    iam.delete_user_permissions_boundary(UserName=u)
+    iam.delete_role_permissions_boundary(RoleName=r)
+    assert "PermissionsBoundary" not in iam.get_user(UserName=u)["User"]
+    iam.delete_user(UserName=u)
+    iam.delete_role(RoleName=r)
+
+
+def test_policy_tags(iam, name):
+    arn = iam.create_policy(PolicyName=name("tp"), PolicyDocument=doc(),
+                            Tags=[{"Key": "a", "Value": "1"}])["Policy"]["Arn"]
+    iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "b", "Value": "2"}])
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["Tags"] == [
+        {"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
+    iam.untag_policy(PolicyArn=arn, TagKeys=["a"])
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
+    iam.delete_policy(PolicyArn=arn)
+
+
+EXPECTED_AWS = {
+    "AdministratorAccess": "/", "PowerUserAccess": "/", "ReadOnlyAccess": "/", "IAMFullAccess": "/",
+    "AmazonS3FullAccess": "/", "AmazonS3ReadOnlyAccess": "/", "AmazonEC2FullAccess": "/",
+    "AmazonSQSFullAccess": "/", "AmazonSNSFullAccess": "/", "AmazonDynamoDBFullAccess": "/",
+    "AWSLambdaBasicExecutionRole": "/service-role/", "CloudWatchFullAccess": "/"}
+
+
+def test_every_curated_aws_policy_is_served(iam):
+    listed = {p["PolicyName"]: p for p in iam.list_policies(Scope="AWS", MaxItems=1000)["Policies"]}
+    assert set(EXPECTED_AWS) <= set(listed)
+    for policy_name, path in EXPECTED_AWS.items():
+        p = listed[policy_name]
+        assert p["Arn"] == f"arn:aws:iam::aws:policy{path}{policy_name}" and p["Path"] == path
+        version = iam.get_policy_version(PolicyArn=p["Arn"], VersionId=p["DefaultVersionId"])
+        document = version["PolicyVersion"]["Document"]
+        assert document["Version"] == "2012-10-17" and document["Statement"]
+    admin = iam.get_policy_version(PolicyArn=listed["AdministratorAccess"]["Arn"], VersionId="v1")
+    assert admin["PolicyVersion"]["Document"]["Statement"] == [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]
+    read_only = iam.get_policy_version(PolicyArn=listed["ReadOnlyAccess"]["Arn"],
+                                       VersionId=listed["ReadOnlyAccess"]["DefaultVersionId"])
+    actions = read_only["PolicyVersion"]["Document"]["Statement"][0]["Action"]
+    assert len(actions) > 1000 and "s3:Get*" in actions and "ec2:Describe*" in actions
+    lam = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    assert iam.list_policy_versions(PolicyArn=lam)["Versions"][0]["IsDefaultVersion"] is True

@@ -1,0 +1,45 @@
+from tests.services.iam.helpers import error
+
+THUMB = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
+METADATA = ('<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+            'entityID="https://idp.example.com" validUntil="2031-01-01T00:00:00Z">'
+            + "<!-- padding -->" * 70 + "</md:EntityDescriptor>")
+
+
+def test_oidc_provider_lifecycle(iam, name):
+    host = f"{name('oidc')}.example.com"
+    arn = iam.create_open_id_connect_provider(
+        Url=f"https://{host}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=[THUMB],
+        Tags=[{"Key": "k", "Value": "v"}])["OpenIDConnectProviderArn"]
+    assert arn == f"arn:aws:iam::000000000000:oidc-provider/{host}"
+    assert error(iam.create_open_id_connect_provider, Url=f"https://{host}",
+                 ThumbprintList=[THUMB])[:2] == ("EntityAlreadyExists", 409)
+    iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="app")
+    iam.update_open_id_connect_provider_thumbprint(OpenIDConnectProviderArn=arn,
+                                                   ThumbprintList=[THUMB.upper()])
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert got["Url"] == host and got["ClientIDList"] == ["sts.amazonaws.com", "app"]
+    assert got["ThumbprintList"] == [THUMB.upper()] and got["Tags"] == [{"Key": "k", "Value": "v"}]
+    assert arn in [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]]
+    assert error(iam.update_open_id_connect_provider_thumbprint, OpenIDConnectProviderArn=arn,
+                 ThumbprintList=["z" * 40])[0] == "InvalidInput"
+    iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="app")
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert error(iam.get_open_id_connect_provider, OpenIDConnectProviderArn=arn)[:2] == (
+        "NoSuchEntity", 404)
+
+
+def test_saml_provider_lifecycle(iam, name):
+    n = name("saml")
+    arn = iam.create_saml_provider(Name=n, SAMLMetadataDocument=METADATA)["SAMLProviderArn"]
+    assert arn.endswith(f":saml-provider/{n}")
+    got = iam.get_saml_provider(SAMLProviderArn=arn)
+    assert got["SAMLMetadataDocument"] == METADATA and got["ValidUntil"].year == 2031
+    assert error(iam.create_saml_provider, Name=n, SAMLMetadataDocument=METADATA)[:2] == (
+        "EntityAlreadyExists", 409)
+    listed = iam.list_saml_providers()["SAMLProviderList"]
+    assert any(p["Arn"] == arn for p in listed)
+    assert iam.update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=METADATA)[
+        "SAMLProviderArn"] == arn
+    iam.delete_saml_provider(SAMLProviderArn=arn)
+    assert error(iam.get_saml_provider, SAMLProviderArn=arn)[:2] == ("NoSuchEntity", 404)

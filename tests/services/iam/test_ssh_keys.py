@@ -1,0 +1,62 @@
+import base64
+import hashlib
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.services.iam.helpers import error
+
+
+def test_ssh_public_keys(iam, name):
+    n = name("ssh")
+    iam.create_user(UserName=n)
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    body = public.public_bytes(serialization.Encoding.OpenSSH,
+                               serialization.PublicFormat.OpenSSH).decode()
+    key = iam.upload_ssh_public_key(UserName=n, SSHPublicKeyBody=body)["SSHPublicKey"]
+    assert key["SSHPublicKeyId"].startswith("APKA") and len(key["SSHPublicKeyId"]) == 20
+    blob = base64.b64decode(body.split()[1])
+    assert key["Fingerprint"] == ":".join(f"{b:02x}" for b in hashlib.md5(blob).digest())
+    assert error(iam.upload_ssh_public_key, UserName=n, SSHPublicKeyBody=body)[0] == \
+        "DuplicateSSHPublicKey"
+    assert error(iam.upload_ssh_public_key, UserName=n, SSHPublicKeyBody="ssh-rsa nope")[:2] == (
+        "InvalidPublicKey", 400)
+    pem = iam.get_ssh_public_key(UserName=n, SSHPublicKeyId=key["SSHPublicKeyId"],
+                                 Encoding="PEM")["SSHPublicKey"]["SSHPublicKeyBody"]
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----")
+    iam.update_ssh_public_key(UserName=n, SSHPublicKeyId=key["SSHPublicKeyId"], Status="Inactive")
+    listed = iam.list_ssh_public_keys(UserName=n)["SSHPublicKeys"]
+    assert [(k["SSHPublicKeyId"], k["Status"]) for k in listed] == [(key["SSHPublicKeyId"], "Inactive")]
+    assert error(iam.delete_user, UserName=n)[:2] == ("DeleteConflict", 409)
+    iam.delete_ssh_public_key(UserName=n, SSHPublicKeyId=key["SSHPublicKeyId"])
+    assert error(iam.get_ssh_public_key, UserName=n, SSHPublicKeyId=key["SSHPublicKeyId"],
+                 Encoding="SSH")[:2] == ("NoSuchEntity", 404)
+    iam.delete_user(UserName=n)
+
+
+def test_service_specific_credentials(iam, name):
+    n = name("git")
+    iam.create_user(UserName=n)
+    cred = iam.create_service_specific_credential(
+        UserName=n, ServiceName="codecommit.amazonaws.com")["ServiceSpecificCredential"]
+    assert cred["ServiceUserName"] == f"{n}-at-000000000000" and len(cred["ServicePassword"]) == 44
+    assert cred["ServiceSpecificCredentialId"].startswith("ACCA")
+    assert error(iam.create_service_specific_credential, UserName=n,
+                 ServiceName="s3.amazonaws.com")[:2] == ("NotSupportedService", 404)
+    reset = iam.reset_service_specific_credential(
+        UserName=n, ServiceSpecificCredentialId=cred["ServiceSpecificCredentialId"])
+    assert reset["ServiceSpecificCredential"]["ServicePassword"] != cred["ServicePassword"]
+    iam.update_service_specific_credential(
+        UserName=n, ServiceSpecificCredentialId=cred["ServiceSpecificCredentialId"],
+        Status="Inactive")
+    listed = iam.list_service_specific_credentials(UserName=n)["ServiceSpecificCredentials"]
+    assert [c["Status"] for c in listed] == ["Inactive"] and "ServicePassword" not in listed[0]
+    assert error(iam.delete_user, UserName=n)[0] == "DeleteConflict"
+    iam.delete_service_specific_credential(
+        UserName=n, ServiceSpecificCredentialId=cred["ServiceSpecificCredentialId"])
+    iam.delete_user(UserName=n)
+
+
+def test_change_password_is_for_iam_users_only(iam):
+    assert error(iam.change_password, OldPassword="a", NewPassword="b")[:2] == (
+        "InvalidUserType", 400)
