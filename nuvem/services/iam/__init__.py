@@ -9,4 +9,5 @@ from nuvem.services import Service
 SERVICE = Service("iam")
 
 from nuvem.services.iam import (account, certificates, policies, providers, roles,  # noqa: E402,F401
+                                simulate,
                                 service_credentials, ssh_keys, users)  # (registers the operations)

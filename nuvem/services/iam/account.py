@@ -15,7 +15,7 @@ from nuvem.services.iam.common import (add_tags, boundary_out, check_name, check
 from nuvem.services.iam.documents import encode
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists,
                                        InvalidAuthenticationCode, NoSuchEntity, ReportExpired,
-                                       ReportNotPresent)
+                                       ReportNotPresent, ValidationError)
 from nuvem.services.iam.models import (AccountSettings, Group, InstanceProfile,
                                        MFADevice, Policy, Role, User)
 from nuvem.services.iam.policies import Found, policy_out
@@ -114,7 +114,8 @@ def get_account_summary(ctx: Call, req: dict) -> dict:
                "InstanceProfiles": ctx.store.count(InstanceProfile, account=a),
                "PolicyVersionsInUse": sum(len(p.Versions) for p in policies),
                "MFADevices": len(mfa), "MFADevicesInUse": sum(1 for d in mfa if d.user_key),
-               "ServerCertificates": 0, "Providers": 0, "AccountMFAEnabled": 0,
+               "ServerCertificates": 0, "Providers": 0,
+               "AccountMFAEnabled": int(any(d.user_key == ROOT_KEY for d in mfa)),
                "AccountAccessKeysPresent": 0, "AccountSigningCertificatesPresent": 0}
     return {"SummaryMap": summary}
 
@@ -307,15 +308,45 @@ def create_virtual_mfa_device(ctx: Call, req: dict) -> dict:
                                            "Tags": tag_list(ctx, device.arn) or None})}
 
 
+# The root user's MFA. AWS enables it only in the console (the API refuses the root user); Nuvem
+# has no console, so the root principal enables a virtual device through the API itself: with no
+# UserName, or with UserName "root" or the account id when no IAM user has that name. Root's
+# devices are assigned to ROOT_KEY, which no IAM user key can equal.
+ROOT_KEY = "<root>"
+ROOT_DEVICE_NAME = "root-account-mfa-device"   # the name the console gives the root's device
+
+
+def _assignee(ctx: Call, user_name: str | None) -> str:
+    """The user key a device is enabled for: an IAM user's, or ROOT_KEY for the root user."""
+    root = ctx.principal is not None and ctx.principal.kind == "root"
+    if root and (not user_name or (user_name in ("root", ctx.account)
+                                   and ctx.store.get(User, ctx.account, user_name.lower()) is None)):
+        return ROOT_KEY
+    if not user_name:
+        raise ValidationError("Must specify userName when calling with non-User credentials")
+    return get_user(ctx, user_name).key
+
+
+def _holder(ctx: Call, device: MFADevice) -> tuple[str, dict]:
+    """(UserName as MFA listings show it, the User shape) of an assigned device."""
+    if device.user_key == ROOT_KEY:
+        return ctx.account, {"Path": "/", "UserName": ctx.account, "UserId": ctx.account,
+                             "Arn": f"arn:aws:iam::{ctx.account}:root",
+                             "CreateDate": device.EnableDate}
+    from nuvem.services.iam.users import user_out
+    user = ctx.store.get(User, ctx.account, device.user_key)
+    return user.UserName, user_out(ctx, user, tags=False)
+
+
 @SERVICE.op("EnableMFADevice")
 def enable_mfa_device(ctx: Call, req: dict) -> dict:
-    user = get_user(ctx, req["UserName"])
+    user_key = _assignee(ctx, req.get("UserName"))
     device = _device(ctx, req["SerialNumber"])
     if device.user_key:
         raise EntityAlreadyExists("MFA Device is already in use.")
     _check_codes(device, int(ctx.now.timestamp()) // 30, req["AuthenticationCode1"],
                  req["AuthenticationCode2"])
-    device.user_key, device.EnableDate = user.key, ctx.now
+    device.user_key, device.EnableDate = user_key, ctx.now
     ctx.store.put(device)
     return {}
 
@@ -332,11 +363,11 @@ def _check_codes(device: MFADevice, now_step: int, code1: str, code2: str) -> No
 
 @SERVICE.op("ResyncMFADevice")
 def resync_mfa_device(ctx: Call, req: dict) -> dict:
-    user = get_user(ctx, req["UserName"])
+    user_key = _assignee(ctx, req.get("UserName"))
     device = _device(ctx, req["SerialNumber"])
-    if device.user_key != user.key:
+    if device.user_key != user_key:
         raise NoSuchEntity(f"MFA Device with serial number {req['SerialNumber']} does not exist "
-                           f"for user {user.UserName}.")
+                           f"for user {req.get('UserName') or ctx.account}.")
     _check_codes(device, int(ctx.now.timestamp()) // 30, req["AuthenticationCode1"],
                  req["AuthenticationCode2"])
     ctx.store.put(device)
@@ -348,18 +379,17 @@ def get_mfa_device(ctx: Call, req: dict) -> dict:
     device = _device(ctx, req["SerialNumber"])
     if not device.user_key:
         raise NoSuchEntity(f"MFA Device with serial number {req['SerialNumber']} is not assigned.")
-    user = ctx.store.get(User, ctx.account, device.user_key)
-    return {"UserName": user.UserName, "SerialNumber": device.arn, "EnableDate": device.EnableDate}
+    return {"UserName": _holder(ctx, device)[0], "SerialNumber": device.arn,
+            "EnableDate": device.EnableDate}
 
 
 @SERVICE.op("DeactivateMFADevice")
 def deactivate_mfa_device(ctx: Call, req: dict) -> dict:
     device = _device(ctx, req["SerialNumber"])
     if req.get("UserName"):
-        user = get_user(ctx, req["UserName"])
-        if device.user_key != user.key:
+        if device.user_key != _assignee(ctx, req["UserName"]):
             raise NoSuchEntity(f"MFA Device with serial number {req['SerialNumber']} does not "
-                               f"exist for user {user.UserName}.")
+                               f"exist for user {req['UserName']}.")
     device.user_key = device.EnableDate = None
     ctx.store.put(device)
     return {}
@@ -377,11 +407,11 @@ def delete_virtual_mfa_device(ctx: Call, req: dict) -> dict:
 @SERVICE.op("ListMFADevices")
 def list_mfa_devices(ctx: Call, req: dict) -> dict:
     if req.get("UserName"):
-        user = get_user(ctx, req["UserName"])
-        devices = ctx.store.query(MFADevice, account=ctx.account, index=("user_key", user.key))
+        user_key = _assignee(ctx, req["UserName"])
+        devices = ctx.store.query(MFADevice, account=ctx.account, index=("user_key", user_key))
     else:
         devices = (d for d in ctx.store.query(MFADevice, account=ctx.account) if d.user_key)
-    items = [{"UserName": ctx.store.get(User, ctx.account, d.user_key).UserName,
+    items = [{"UserName": _holder(ctx, d)[0],
               "SerialNumber": d.arn, "EnableDate": d.EnableDate} for d in devices]
     return paginate(items, req, lambda i: i["SerialNumber"], "MFADevices")
 
@@ -392,11 +422,9 @@ def list_virtual_mfa_devices(ctx: Call, req: dict) -> dict:
     devices = [d for d in ctx.store.query(MFADevice, account=ctx.account)
                if status == "Any" or (status == "Assigned") == bool(d.user_key)]
     page = paginate(devices, req, lambda d: d.key, "VirtualMFADevices")
-    from nuvem.services.iam.users import user_out
     page["VirtualMFADevices"] = [drop_none({
         "SerialNumber": d.arn, "EnableDate": d.EnableDate,
-        "User": user_out(ctx, ctx.store.get(User, ctx.account, d.user_key), tags=False)
-        if d.user_key else None,
+        "User": _holder(ctx, d)[1] if d.user_key else None,
         "Tags": tag_list(ctx, d.arn) or None}) for d in page["VirtualMFADevices"]]
     return page
 

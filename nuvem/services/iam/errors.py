@@ -90,3 +90,9 @@ class NotSupportedService(AwsError):
 class InvalidUserType(AwsError):
     code = "InvalidUserType"
     status = 400
+
+
+class PolicyEvaluation(AwsError):
+    """The simulator could not evaluate the policies (IAM's PolicyEvaluationException)."""
+    code = "PolicyEvaluation"
+    status = 500

@@ -166,3 +166,66 @@ def test_credential_report(nuvem):
     assert row["access_key_2_active"] == "false" and row["mfa_active"] == "false"
     iam.delete_access_key(UserName="reported", AccessKeyId=key)
     iam.delete_user(UserName="reported")
+
+
+def test_root_user_virtual_mfa(manual_nuvem):
+    """The root user enables a virtual MFA device (AWS's console step, done through the API here):
+    two consecutive codes, then ListMFADevices and GetAccountSummary's AccountMFAEnabled show it."""
+    from datetime import datetime
+    account = "777788880001"
+    iam = manual_nuvem.client("iam", key=account)
+    assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
+    created = iam.create_virtual_mfa_device(
+        VirtualMFADeviceName="root-account-mfa-device")["VirtualMFADevice"]
+    serial, seed = created["SerialNumber"], created["Base32StringSeed"].decode()
+    assert serial == f"arn:aws:iam::{account}:mfa/root-account-mfa-device"
+
+    def step():
+        now = manual_nuvem.admin("GET", "/_nuvem/clock")["now"]
+        return int(datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp()) // 30
+
+    s = step()
+    assert error(iam.enable_mfa_device, UserName="root", SerialNumber=serial,
+                 AuthenticationCode1=totp(seed, s), AuthenticationCode2=totp(seed, s))[0] == \
+        "InvalidAuthenticationCode"
+    iam.enable_mfa_device(UserName="root", SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, s - 1), AuthenticationCode2=totp(seed, s))
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert summary["AccountMFAEnabled"] == 1 and summary["MFADevicesInUse"] == 1
+    listed = iam.list_mfa_devices()["MFADevices"]
+    assert [(d["UserName"], d["SerialNumber"]) for d in listed] == [(account, serial)]
+    assert iam.list_mfa_devices(UserName="root")["MFADevices"][0]["SerialNumber"] == serial
+    assert iam.get_mfa_device(SerialNumber=serial)["UserName"] == account
+    virtual = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+    assert virtual[0]["User"]["Arn"] == f"arn:aws:iam::{account}:root"
+    assert error(iam.delete_virtual_mfa_device, SerialNumber=serial)[0] == "DeleteConflict"
+    # codes are single use; after the clock moves, a resync takes fresh ones
+    assert error(iam.resync_mfa_device, UserName="root", SerialNumber=serial,
+                 AuthenticationCode1=totp(seed, s - 1), AuthenticationCode2=totp(seed, s))[0] == \
+        "InvalidAuthenticationCode"
+    manual_nuvem.admin("POST", "/_nuvem/clock", {"advance": 60})
+    s = step()
+    iam.resync_mfa_device(UserName="root", SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, s - 1), AuthenticationCode2=totp(seed, s))
+    iam.deactivate_mfa_device(SerialNumber=serial)
+    assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+
+
+def test_only_the_root_user_enables_root_mfa(nuvem, name):
+    """An IAM user cannot claim the root's MFA: "root" is then an ordinary (missing) user name."""
+    account = "777788880002"
+    admin = nuvem.client("iam", key=account)
+    admin.create_user(UserName="mfa-admin")
+    admin.attach_user_policy(UserName="mfa-admin",
+                             PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    key = admin.create_access_key(UserName="mfa-admin")["AccessKey"]
+    import boto3
+    iam = boto3.client("iam", endpoint_url=nuvem.endpoint, region_name="us-east-1",
+                       aws_access_key_id=key["AccessKeyId"],
+                       aws_secret_access_key=key["SecretAccessKey"])
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=name("d"))[
+        "VirtualMFADevice"]["SerialNumber"]
+    assert error(iam.enable_mfa_device, UserName="root", SerialNumber=serial,
+                 AuthenticationCode1="123456", AuthenticationCode2="654321")[0] == "NoSuchEntity"
+    assert admin.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
