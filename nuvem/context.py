@@ -13,11 +13,25 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling. `kind` is root, user, assumed-role, service or anonymous."""
+    """Who is calling. `kind` is root, user, assumed-role, federated-user, service or anonymous.
+
+    Temporary credentials (STS) add: `entity_arn` (the role behind an assumed-role session, the
+    user behind a federated user), `session_key` (the temporary access key id, so authorization
+    finds the session's policies), `tags` (session tags, as aws:PrincipalTag), `mfa` (None for
+    long-term keys; True/False for sessions: aws:MultiFactorAuthPresent) and `source_identity`.
+    """
     kind: str
     account: str
     arn: str
     user_id: str
+    entity_arn: str | None = None
+    session_key: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    mfa: bool | None = None
+    mfa_at: datetime | None = None
+    source_identity: str | None = None
+    chained: bool = False
+    issued_at: datetime | None = None      # aws:TokenIssueTime of temporary credentials
 
     @classmethod
     def root(cls, account: str) -> "Principal":
@@ -30,6 +44,12 @@ class Principal:
     @property
     def name(self) -> str:
         return self.arn.rsplit(":", 1)[-1] if self.kind != "anonymous" else "anonymous"
+
+    @property
+    def entity_name(self) -> str:
+        """The IAM name behind the caller: the user (also behind a federated user or a
+        GetSessionToken session) or the role behind an assumed-role session."""
+        return (self.entity_arn or self.arn).rsplit("/", 1)[-1]
 
 
 @dataclass

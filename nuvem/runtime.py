@@ -15,6 +15,11 @@ from nuvem.context import Principal
 
 log = logging.getLogger("nuvem")
 
+# The session policy of a federated user who passed none: it allows nothing ("If you do not pass
+# a policy to this operation, the resulting federated user session has no permissions").
+NO_PERMISSIONS = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+                  '"Action": "none:NoPermissions", "Resource": "*"}]}')
+
 
 class Runtime:
     def __init__(self, config: Config):
@@ -37,7 +42,7 @@ class Runtime:
         self.scheduler = Scheduler(self.clock)
         self.dispatcher = Dispatcher(self.store, clock=self.clock)
         self.authenticator = Authenticator(config.auth, self.clock, self._key_owner)
-        self.authorizer = Authorizer(config.iam, self._identity_policies)
+        self.authorizer = Authorizer(config.iam, self._identity_policies, self._trust_policy)
 
     def start(self) -> None:
         self.scheduler.start()
@@ -54,6 +59,8 @@ class Runtime:
     # -- the narrow view of IAM that authentication and authorization read ----------------------
     def _key_owner(self, access_key: str) -> KeyOwner | None:
         from nuvem.services.iam import lookup
+        if access_key.startswith("ASIA"):
+            return self._session_owner(access_key)
         with self.store.read() as view:
             found = lookup.access_key_principal(view, access_key)
         if found is None:
@@ -61,12 +68,65 @@ class Runtime:
         account, user, secret, status = found
         return KeyOwner(Principal("user", account, user.arn, user.UserId), secret, status == "Active")
 
-    def _identity_policies(self, call):
-        from nuvem.services.iam import lookup
-        user_name = call.principal.arn.rsplit("/", 1)[-1]
+    def _session_owner(self, access_key: str) -> KeyOwner | None:
+        from nuvem.services.sts import lookup as sts_lookup
         with self.store.read() as view:
-            return (lookup.principal_policies(view, call.account, user_name),
-                    lookup.permissions_boundary(view, call.account, user_name))
+            session = sts_lookup.session(view, access_key)
+            if session is None:
+                return None
+            # aws:PrincipalTag of a role session: the role's tags, then the session tags (which
+            # win on a key clash: "Tagging AWS STS sessions", session tags override role tags)
+            tags = dict(view.tags(session.entity_arn)) \
+                if session.kind == "assumed-role" and session.entity_arn else {}
+        lowered = {k.lower() for k in session.tags}
+        tags = {k: v for k, v in tags.items() if k.lower() not in lowered}
+        tags.update(session.tags)
+        principal = Principal(session.kind, session.account, session.CallerArn, session.UserId,
+                              entity_arn=session.entity_arn, session_key=session.AccessKeyId,
+                              tags=tuple(sorted(tags.items())), mfa=session.mfa,
+                              issued_at=session.created,
+                              mfa_at=session.mfa_at, source_identity=session.source_identity,
+                              chained=session.chained)
+        return KeyOwner(principal, session.SecretAccessKey, True,
+                        session_token=session.SessionToken, expiration=session.Expiration)
+
+    def _identity_policies(self, call):
+        """(identity policies, permissions boundary, session policies) of the caller: a user's
+        (and its groups'); the role's for an assumed-role session; the user's for a federated
+        user. Session policies come from the STS session (a federated user without one has no
+        permissions, as AWS documents for GetFederationToken)."""
+        from nuvem.services.iam import lookup
+        principal = call.principal
+        account = principal.account
+        name = principal.entity_name
+        sessions: list[tuple[str, str]] = []
+        with self.store.read() as view:
+            if principal.kind == "assumed-role":
+                identity = lookup.role_policies(view, account, name)
+                boundary = lookup.role_permissions_boundary(view, account, name)
+            else:
+                identity = lookup.principal_policies(view, account, name)
+                boundary = lookup.permissions_boundary(view, account, name)
+            if principal.session_key:
+                from nuvem.services.sts import lookup as sts_lookup
+                session = sts_lookup.session(view, principal.session_key)
+                if session is not None:
+                    sessions = [(f"session:{i}", doc) for i, doc in enumerate(session.session_policies)]
+                    if not sessions and session.no_permissions_without_policy:
+                        sessions = [("session:none", NO_PERMISSIONS)]
+        return identity, boundary, sessions
+
+    def _trust_policy(self, role_arn: str) -> tuple[str, str] | None:
+        """The trust policy of the role `role_arn` names, as (name, document), or None."""
+        from nuvem.services.iam import lookup
+        parts = role_arn.split(":", 5)
+        if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("role/"):
+            return None
+        with self.store.read() as view:
+            role = lookup.role(view, parts[4], parts[5].rsplit("/", 1)[-1])
+        if role is None or role.arn != role_arn:
+            return None
+        return f"trust:{role.RoleName}", role.AssumeRolePolicyDocument
 
     @staticmethod
     def loaded_services() -> set[str]:

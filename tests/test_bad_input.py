@@ -202,8 +202,9 @@ def test_query_boto3_missing_required_member(nuvem):
 
 
 def test_query_valid_request_for_an_unwritten_operation_is_501(nuvem):
-    reply = sts(nuvem, b"Action=AssumeRole&Version=2011-06-15&RoleSessionName=sess"
-                       b"&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fr")
+    reply = sts(nuvem, b"Action=AssumeRoot&Version=2011-06-15&TargetPrincipal=123456789012"
+                       b"&TaskPolicyArn.arn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2Froot-task%2F"
+                       b"IAMAuditRootUserCredentials")
     assert (reply.status, reply.code) == (501, "InvalidAction")
 
 

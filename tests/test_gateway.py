@@ -31,7 +31,10 @@ def test_health_lists_services(nuvem, path):
     ("lambda", lambda c: c.list_functions(), "NotImplemented"),                # rest-json
     ("s3", lambda c: c.list_buckets(), "NotImplemented"),                      # rest-xml
     ("cloudwatch", lambda c: c.list_metrics(), "UnknownOperationException"),   # json / cbor
-    ("sts", lambda c: c.get_session_token(), "InvalidAction"),                 # op of a served service
+    ("sts", lambda c: c.assume_root(                                           # op of a served service
+        TargetPrincipal="123456789012",
+        TaskPolicyArn={"arn": "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"}),
+     "InvalidAction"),
     ("ec2", lambda c: c.describe_vpcs(), "InvalidAction"),                     # ec2
 ])
 def test_not_implemented_is_an_aws_error_in_the_service_protocol(nuvem, service, call, protocol_code):

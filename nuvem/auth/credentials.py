@@ -9,10 +9,19 @@
 Unsigned requests are the anonymous principal, never root: S3 lets its policies decide, every
 other service refuses them as AWS does. The key lookup is injected (`find_key`), so this module
 never reads IAM's records.
+
+Temporary credentials (STS, `ASIA...` keys) must carry their session token
+(`X-Amz-Security-Token`), else the family's invalid-token error; after their expiration they are
+refused with `ExpiredToken` (query) / `ExpiredTokenException` (JSON). A long-term key sent with a
+session token is refused the same way AWS does (invalid token). AssumeRoleWithWebIdentity and
+AssumeRoleWithSAML are unsigned by design: they run as the anonymous principal and only the
+role's trust policy decides.
 """
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable
 
 from nuvem.auth import sigv4
@@ -23,6 +32,8 @@ from nuvem.protocol.routing import Route
 
 # Services that serve anonymous requests themselves (their resource policies decide).
 ANONYMOUS_ALLOWED = frozenset({"s3"})
+# Operations AWS serves without a signature (the caller proves itself with a token in the body).
+UNSIGNED_OPERATIONS = frozenset({("sts", "AssumeRoleWithWebIdentity"), ("sts", "AssumeRoleWithSAML")})
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,14 @@ class KeyOwner:
     principal: Principal
     secret: str
     active: bool
+    session_token: str | None = None      # temporary credentials only
+    expiration: datetime | None = None
+
+
+def _same_token(given: str | None, expected: str | None) -> bool:
+    if not given or not expected:
+        return not given and not expected
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def account_for_key(access_key: str) -> str:
@@ -47,6 +66,10 @@ class Authenticator:
     def authenticate(self, call: Call, route: Route, default_region: str) -> None:
         family = sigv4.family_of(route.protocol, route.service)
         request = call.request
+        if (route.service, route.operation.name if route.operation else "") in UNSIGNED_OPERATIONS:
+            call.principal = Principal.anonymous()
+            call.region = default_region
+            return
         signed = sigv4.parse_auth(request, family)
         if signed is None:
             if route.service not in ANONYMOUS_ALLOWED:
@@ -64,6 +87,10 @@ class Authenticator:
             return
         if not owner.active:
             raise sigv4.error(family, "unknown_key")
+        if not _same_token(signed.security_token, owner.session_token):
+            raise sigv4.error(family, "unknown_key")
+        if owner.expiration is not None and self.clock.now() >= owner.expiration:
+            raise sigv4.error(family, "expired_token")
         s3 = family == "rest-xml-s3"
         # S3 bodies can be large: their payload hash is checked while they are stored.
         self.verifier.verify(request, signed, owner.secret, now=self.clock.now(), s3=s3,

@@ -3,9 +3,17 @@
 The accesses (action, resource ARNs, context keys) come from `actions.accesses`; the principal's
 identity policies and boundary come through an injected lookup, so this module never reads IAM's
 records. Root is allowed everything, as in AWS. `NUVEM_IAM=log` allows but logs what it would deny.
+
+Temporary credentials: an assumed-role session is evaluated as the evaluator's "role-session"
+(the role's policies ∩ its boundary ∩ the session policies), a federated user as "federated-user"
+(the user's policies ∩ boundary ∩ session policies). Trust actions (sts:AssumeRole and the
+sts:TagSession / sts:SetSourceIdentity that go with it) are evaluated with the role's trust policy
+as the resource-based policy, which must always allow (`require_resource_policy`), for the root
+user too; a role that does not exist answers the same AccessDenied, as STS does.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from datetime import timezone
@@ -21,42 +29,148 @@ from nuvem.protocol import specs
 
 log = logging.getLogger("nuvem.iam")
 
-# (identity policies as [(name, document)], boundary as (name, document) or None) of a principal
-PolicyLookup = Callable[[Call], tuple[list[tuple[str, str]], tuple[str, str] | None]]
+# (identity policies as [(name, document)], boundary as (name, document) or None, and optionally
+# session policies as [(name, document)]) of a principal
+PolicyLookup = Callable[[Call], tuple]
+# role ARN -> its trust policy as (name, document), or None when there is no such role
+TrustLookup = Callable[[str], tuple[str, str] | None]
+
+TRUST_ACTIONS = frozenset({"sts:assumerole", "sts:tagsession", "sts:setsourceidentity"})
+_KINDS = {"assumed-role": "role-session"}
+# sts:GetSessionToken: "No permissions are required for users to perform this operation ... You
+# cannot use policies to control authentication operations" (STS API reference). Belongs with
+# `no_permission_needed` in data/actions/_overrides.json.
+_NO_PERMISSION = frozenset({("sts", "GetSessionToken")})
 
 
 class Authorizer:
-    def __init__(self, mode: str, policies: PolicyLookup):
+    def __init__(self, mode: str, policies: PolicyLookup, trust: TrustLookup | None = None):
         self.mode = mode
         self.policies = policies
+        self.trust = trust
         self._cache = PolicyCache(4096)
         self._lock = threading.Lock()   # the cache is an OrderedDict; calls run on a thread pool
 
     def authorize(self, call: Call, operation) -> None:
         principal = call.principal
-        if self.mode == "off" or principal is None or principal.kind in ("root", "anonymous"):
+        if self.mode == "off" or principal is None or principal.kind == "anonymous":
             return   # anonymous requests reach only S3, whose own checks come with the S3 issue
-        if actions.needs_no_permission(call.service, operation.name):
+        if actions.needs_no_permission(call.service, operation.name) or \
+                (call.service, operation.name) in _NO_PERMISSION:
+            if operation.name != "GetCallerIdentity":
+                _session_limits(call, principal)
             return
-        identity, boundary = self.policies(call)
+        _session_limits(call, principal)
+        accesses = list(actions.accesses(call.service, operation, call.params, call.account,
+                                         call.region))
+        if call.service == "sts" and operation.name == "AssumeRole":
+            accesses += _assume_role_extras(call.params, accesses)
+        elif call.service == "sts" and operation.name == "GetFederationToken":
+            # the federated user the call creates ("Actions, resources, and condition keys for
+            # AWS STS": federated-user resource type)
+            arn = f"arn:aws:sts::{call.account}:federated-user/{call.params.get('Name', '')}"
+            accesses = [dataclasses.replace(a, resources=[arn]) for a in accesses]
+        trust_checks = [a for a in accesses if a.action.lower() in TRUST_ACTIONS and self.trust]
+        if principal.kind == "root" and not trust_checks:
+            return
+        identity, boundary, session = _unpack(self.policies(call)) if principal.kind != "root" \
+            else ([], None, [])
         with self._lock:
             compiled = [self._cache.get(doc, "identity", name) for name, doc in identity]
             compiled_boundary = self._cache.get(boundary[1], "boundary", boundary[0]) if boundary else None
-        who = IamPrincipal(arn=principal.arn, account=principal.account, type=principal.kind,
-                           userid=principal.user_id)
+            compiled_session = [self._cache.get(doc, "session", name) for name, doc in session]
+        who = iam_principal(principal)
         context = _global_context(call)
-        for access in actions.accesses(call.service, operation, call.params, call.account,
-                                       call.region):
+        for access in accesses:
+            trust = access.action.lower() in TRUST_ACTIONS and self.trust is not None
+            if principal.kind == "root" and not trust:
+                continue
+            resource_policy, resource_account = None, call.account
+            if trust:
+                role_arn = access.resources[0] if access.resources else ""
+                found = self.trust(role_arn)
+                resource_account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else call.account
+                if found is not None:
+                    with self._lock:
+                        resource_policy = self._cache.get(found[1], "resource", found[0])
             request = Request(principal=who, action=access.action, resource=access.resources,
-                              resource_account=call.account, context={**context, **access.context})
-            decision = evaluate(request, identity_policies=compiled, boundary=compiled_boundary)
+                              resource_account=resource_account,
+                              context={**context, **access.context})
+            decision = evaluate(request, identity_policies=compiled, boundary=compiled_boundary,
+                                session_policies=compiled_session, resource_policy=resource_policy,
+                                require_resource_policy=trust)
             if decision.allowed:
                 continue
             message = denial_message(request, decision)
+            if trust:   # STS names no reason: "User: ... is not authorized to perform:
+                # sts:AssumeRole on resource: arn:aws:iam::...:role/..."
+                message = message.split(" because ")[0].split(" with an explicit deny")[0]
             log.info("denied %s.%s req=%s: %s; trace=%s", call.service, operation.name,
                      call.request_id, message, decision.trace)
             if self.mode == "enforce":
-                raise access_denied(call, message)
+                raise access_denied(call, message, encode_failure(request, decision))
+
+
+def iam_principal(principal) -> IamPrincipal:
+    """The evaluator's view of the caller (role sessions are its "role-session")."""
+    return IamPrincipal(arn=principal.arn, account=principal.account,
+                        type=_KINDS.get(principal.kind, principal.kind), userid=principal.user_id,
+                        tags=dict(principal.tags), entity_arn=principal.entity_arn)
+
+
+def _session_limits(call: Call, principal) -> None:
+    """What some temporary credentials can never call, whatever their policies say (STS API
+    reference, GetSessionToken and GetFederationToken): credentials from GetSessionToken call IAM
+    only with MFA, and STS only for AssumeRole and GetCallerIdentity; a federated user calls no IAM
+    and no STS operation but GetCallerIdentity. IAM answers InvalidClientTokenId, STS
+    AccessDenied "Cannot call <Operation> with session credentials"."""
+    if not principal.session_key or call.service not in ("iam", "sts"):
+        return
+    if call.service == "sts" and call.operation == "GetCallerIdentity":
+        return
+    if principal.kind == "federated-user":
+        pass
+    elif principal.kind in ("user", "root"):
+        if call.service == "sts" and call.operation == "AssumeRole":
+            return
+        if call.service == "iam" and principal.mfa:
+            return
+    else:
+        return
+    if call.service == "sts" and call.operation in ("GetSessionToken", "GetFederationToken"):
+        return   # the handlers answer "Cannot call ... with session credentials"
+    if call.service == "iam":   # what IAM answers such credentials
+        raise AwsError("The security token included in the request is invalid.",
+                       code="InvalidClientTokenId", status=403)
+    raise AwsError(f"Cannot call {call.operation} with session credentials", code="AccessDenied",
+                   status=403)
+
+
+def _unpack(found) -> tuple:
+    if len(found) == 2:
+        return found[0], found[1], []
+    return found
+
+
+def _assume_role_extras(params: dict, accesses: list) -> list:
+    """AssumeRole with session tags also needs sts:TagSession, with a source identity also
+    sts:SetSourceIdentity, both allowed by the trust policy ("Passing session tags in AWS STS",
+    "Monitor and control actions taken with assumed roles")."""
+    base = next((a for a in accesses if a.action == "sts:AssumeRole"), None)
+    if base is None:
+        return []
+    if params.get("SerialNumber") and params.get("TokenCode"):
+        # the handler refuses a wrong code, so the trust policy may count on MFA being present
+        i = accesses.index(base)
+        base = accesses[i] = dataclasses.replace(base, context={
+            **base.context, "aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"})
+    extras = []
+    if params.get("Tags"):
+        extras.append(actions.Access("sts:TagSession", list(base.resources), dict(base.context)))
+    if params.get("SourceIdentity"):
+        extras.append(actions.Access("sts:SetSourceIdentity", list(base.resources),
+                                     dict(base.context)))
+    return extras
 
 
 def _global_context(call: Call) -> dict:
@@ -68,14 +182,76 @@ def _global_context(call: Call) -> dict:
         "aws:SecureTransport": "true" if call.request.scheme == "https" else "false",
         "aws:RequestedRegion": call.region,
         "aws:UserAgent": call.request.headers.get("user-agent", ""),
+        **_session_context(call.principal, now),
     }
 
 
-def access_denied(call: Call, message: str) -> AwsError:
-    """The service's own access-denied error: EC2's UnauthorizedOperation, a modelled
-    AccessDeniedException where the service has one, else the query family's AccessDenied."""
+def _session_context(principal, now) -> dict:
+    """aws:MultiFactorAuthPresent/Age and aws:SourceIdentity of temporary credentials (absent
+    for long-term keys, as AWS documents)."""
+    if principal is None or principal.mfa is None:
+        return {}
+    out = {"aws:MultiFactorAuthPresent": "true" if principal.mfa else "false"}
+    if principal.mfa and principal.mfa_at is not None:
+        out["aws:MultiFactorAuthAge"] = str(int((now - principal.mfa_at).total_seconds()))
+    if principal.source_identity:
+        out["aws:SourceIdentity"] = principal.source_identity
+    if principal.issued_at is not None:
+        out["aws:TokenIssueTime"] = principal.issued_at.astimezone(timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+    return out
+
+
+ENCODED_PREFIX = "nuvem1."
+
+
+def encode_failure(request: Request, decision) -> str:
+    """EC2's "Encoded authorization failure message", which sts:DecodeAuthorizationMessage turns
+    back into the JSON AWS documents (allowed, explicitDeny, matchedStatements, failures,
+    context). AWS encrypts it; ours is zlib + base64url behind a version prefix, since it holds
+    nothing the caller did not send or could not learn from the plain message."""
+    import base64
+    import json
+    import zlib
+    p = request.principal
+    statements = [{"statementId": t.get("sid") or "", "effect": "DENY" if decision.effect ==
+                   "ExplicitDeny" and t is decision.trace[-1] else "ALLOW",
+                   "policyType": t.get("policy_type"), "policyName": t.get("policy")}
+                  for t in decision.trace]
+    conditions = [{"key": k, "values": {"items": [{"value": str(x)} for x in
+                                                  (v if isinstance(v, list) else [v])]}}
+                  for k, v in sorted(request.condition_context().items())]
+    body = {"allowed": False, "explicitDeny": decision.effect == "ExplicitDeny",
+            "matchedStatements": {"items": statements}, "failures": {"items": []},
+            "context": {"principal": {"id": p.userid or "", "arn": p.arn},
+                        "action": request.action, "resource": decision.resource or "",
+                        "conditions": {"items": conditions}}}
+    raw = zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 9)
+    return ENCODED_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_failure(encoded: str) -> dict | None:
+    """The JSON of an `encode_failure` message, or None if it is not one."""
+    import base64
+    import binascii
+    import json
+    import zlib
+    if not encoded.startswith(ENCODED_PREFIX):
+        return None
+    data = encoded[len(ENCODED_PREFIX):]
+    try:
+        return json.loads(zlib.decompress(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))))
+    except (ValueError, binascii.Error, zlib.error):
+        return None
+
+
+def access_denied(call: Call, message: str, encoded: str | None = None) -> AwsError:
+    """The service's own access-denied error: EC2's UnauthorizedOperation (with AWS's "Encoded
+    authorization failure message"), a modelled AccessDeniedException where the service has one,
+    else the query family's AccessDenied."""
     if call.protocol == "ec2":
-        return AwsError(f"You are not authorized to perform this operation. {message}",
+        tail = f". Encoded authorization failure message: {encoded}" if encoded else ""
+        return AwsError(f"You are not authorized to perform this operation. {message}{tail}",
                         code="UnauthorizedOperation", status=403)
     shapes = specs.service_model(call.service).shape_names
     if "AccessDeniedException" in shapes:
