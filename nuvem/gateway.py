@@ -58,6 +58,8 @@ class Gateway:
                 if service.before:
                     service.before(call, call.params)
                 result = handler(call, call.params)
+            if service.changes_identity and tx.wrote:
+                runtime.identities.invalidate()
             response = serialize_response(result, operation, route.protocol, call.request_id)
         except AwsError as error:
             response = self._error(call, route, error)

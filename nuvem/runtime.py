@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
+from collections import OrderedDict
 
 from nuvem.auth.credentials import Authenticator, KeyOwner
 from nuvem.config import Config
@@ -19,6 +21,41 @@ log = logging.getLogger("nuvem")
 # a policy to this operation, the resulting federated user session has no permissions").
 NO_PERMISSIONS = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
                   '"Action": "none:NoPermissions", "Resource": "*"}]}')
+
+
+class IdentityCache:
+    """Results of the IAM and STS lookups that every signed call makes (key owner, policies, trust
+    policy), kept until a call to a service that changes identities commits (`invalidate`).
+
+    A value computed while an invalidation happened is not kept, so a reader never caches what a
+    concurrent IAM write has just made stale.
+    """
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self.generation = 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        with self._lock:
+            generation = self.generation
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        value = compute()
+        with self._lock:
+            if self.generation == generation:
+                self._items[key] = value
+                if len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return value
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self._items.clear()
 
 
 class Runtime:
@@ -41,6 +78,7 @@ class Runtime:
                                      synchronous="FULL" if config.durability == "power" else "NORMAL")
         self.scheduler = Scheduler(self.clock)
         self.dispatcher = Dispatcher(self.store, clock=self.clock)
+        self.identities = IdentityCache()
         self.authenticator = Authenticator(config.auth, self.clock, self._key_owner)
         self.authorizer = Authorizer(config.iam, self._identity_policies, self._trust_policy)
 
@@ -55,9 +93,13 @@ class Runtime:
 
     def reset(self) -> None:
         self.store.reset()
+        self.identities.invalidate()
 
     # -- the narrow view of IAM that authentication and authorization read ----------------------
     def _key_owner(self, access_key: str) -> KeyOwner | None:
+        return self.identities.get(("key", access_key), lambda: self._find_key_owner(access_key))
+
+    def _find_key_owner(self, access_key: str) -> KeyOwner | None:
         from nuvem.services.iam import lookup
         if access_key.startswith("ASIA"):
             return self._session_owner(access_key)
@@ -91,6 +133,11 @@ class Runtime:
                         session_token=session.SessionToken, expiration=session.Expiration)
 
     def _identity_policies(self, call):
+        principal = call.principal
+        return self.identities.get(("policies", principal.arn, principal.session_key),
+                                   lambda: self._find_identity_policies(call))
+
+    def _find_identity_policies(self, call):
         """(identity policies, permissions boundary, session policies) of the caller: a user's
         (and its groups'); the role's for an assumed-role session; the user's for a federated
         user. Session policies come from the STS session (a federated user without one has no
@@ -117,6 +164,9 @@ class Runtime:
         return identity, boundary, sessions
 
     def _trust_policy(self, role_arn: str) -> tuple[str, str] | None:
+        return self.identities.get(("trust", role_arn), lambda: self._find_trust_policy(role_arn))
+
+    def _find_trust_policy(self, role_arn: str) -> tuple[str, str] | None:
         """The trust policy of the role `role_arn` names, as (name, document), or None."""
         from nuvem.services.iam import lookup
         parts = role_arn.split(":", 5)

@@ -573,6 +573,7 @@ class _EveryOperation(dict):
 class _AnyService:
     operations = _EveryOperation()
     before = None
+    changes_identity = False
 
 
 @pytest.fixture(scope="module")

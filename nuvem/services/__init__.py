@@ -24,6 +24,9 @@ class Service:
         self.operations: dict[str, Handler] = {}
         # Runs before every operation, inside its transaction (EC2: the DryRun check).
         self.before: Handler | None = None
+        # Its committed calls may change who a key is or what it may do (IAM, STS): the gateway
+        # then drops the runtime's cached identity lookups.
+        self.changes_identity = False
 
     def op(self, operation: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:

@@ -169,7 +169,10 @@ class ReadView(Protocol):
 
 
 class Tx(ReadView, Protocol):
-    """One transaction. Reads see its own writes."""
+    """One transaction. Reads see its own writes. After a commit, `wrote` says whether it
+    changed anything (callers drop caches only then)."""
+
+    wrote: bool
 
     def put(self, record: Any) -> None:
         """Insert or replace the record at its key; keeps indexes, blob references and the

@@ -269,6 +269,7 @@ class SqliteTx(_View):
     """
 
     _savepoint: str | None = None
+    wrote = False                      # set on commit: did this transaction change any row?
 
     def __enter__(self) -> "SqliteTx":
         store = self._store
@@ -286,6 +287,7 @@ class SqliteTx(_View):
             store._emitted = False
             self._db = store._writer
             self._db.execute("BEGIN IMMEDIATE")
+            self._changes_at = self._db.total_changes
         except BaseException:
             store._writer_thread = None
             self._db = None
@@ -304,6 +306,7 @@ class SqliteTx(_View):
             return
         try:
             if exc_type is None:
+                self.wrote = db.total_changes != self._changes_at
                 try:
                     db.execute("COMMIT")
                 except BaseException:

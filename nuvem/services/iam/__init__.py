@@ -7,6 +7,7 @@ authorization use.
 from nuvem.services import Service
 
 SERVICE = Service("iam")
+SERVICE.changes_identity = True
 
 from nuvem.services.iam import (account, certificates, policies, providers, roles,  # noqa: E402,F401
                                 simulate,

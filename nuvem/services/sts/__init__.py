@@ -2,5 +2,6 @@
 from nuvem.services import Service
 
 SERVICE = Service("sts")
+SERVICE.changes_identity = True
 
 from nuvem.services.sts import api  # noqa: E402,F401  (registers the operations)
