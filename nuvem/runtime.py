@@ -100,6 +100,10 @@ class Runtime:
         return self.identities.get(("key", access_key), lambda: self._find_key_owner(access_key))
 
     def _find_key_owner(self, access_key: str) -> KeyOwner | None:
+        # Keys IAM and STS issue are AKIA/ASIA + 16 characters; any other key (`test`, a 12-digit
+        # account id) cannot be theirs, and quick starts need not load IAM to learn that.
+        if len(access_key) != 20 or not access_key.startswith(("AKIA", "ASIA")):
+            return None
         from nuvem.services.iam import lookup
         if access_key.startswith("ASIA"):
             return self._session_owner(access_key)

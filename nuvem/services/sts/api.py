@@ -15,12 +15,18 @@ from datetime import timedelta
 
 from nuvem.context import Call
 from nuvem.iam import policy as iam_policy
-from nuvem.services.iam import lookup as iam
 from nuvem.services.sts import SERVICE
 from nuvem.services.sts.errors import (AccessDenied, ExpiredToken, InvalidIdentityToken,
                                        MalformedPolicyDocument,
                                        PackedPolicyTooLarge, ValidationError)
 from nuvem.services.sts.models import Session
+
+
+def _iam():
+    """IAM's lookup, imported on first use: GetCallerIdentity, the first call of most sessions,
+    must not pay for loading the IAM service."""
+    from nuvem.services.iam import lookup
+    return lookup
 
 _NAME = re.compile(r"[\w+=,.@-]*")
 ROLE_CHAINING_LIMIT = 3600
@@ -57,7 +63,7 @@ def _session_policies(ctx: Call, req: dict, account: str) -> tuple[list[str], st
         packed += inline
     for i, entry in enumerate(req.get("PolicyArns") or []):
         arn = entry.get("arn", "")
-        document = iam.managed_document(ctx.store, account, arn)
+        document = _iam().managed_document(ctx.store, account, arn)
         if document is None:
             raise _validation(arn, f"policyArns.{i + 1}.member.arn",
                               "Member must be the ARN of an existing managed policy")
@@ -156,7 +162,7 @@ def _role_from_arn(ctx: Call, role_arn: str):
     parts = role_arn.split(":", 5)
     role = None
     if len(parts) == 6 and parts[2] == "iam" and parts[5].startswith("role/"):
-        role = iam.role(ctx.store, parts[4], parts[5].rsplit("/", 1)[-1])
+        role = _iam().role(ctx.store, parts[4], parts[5].rsplit("/", 1)[-1])
     if role is None or role.arn != role_arn:
         raise AccessDenied(f"User: {ctx.principal.arn} is not authorized to perform: "
                            f"sts:AssumeRole on resource: {role_arn}")
@@ -261,7 +267,7 @@ def get_access_key_info(ctx: Call, req: dict) -> dict:
     session = ctx.store.get(Session, key) if key.startswith("ASIA") else None
     if session is not None:
         return {"Account": session.account}
-    found = iam.access_key_principal(ctx.store, key)
+    found = _iam().access_key_principal(ctx.store, key)
     if found is not None:
         return {"Account": found[0]}
     from nuvem.auth.credentials import account_for_key
@@ -305,7 +311,7 @@ def assume_role_with_web_identity(ctx: Call, req: dict) -> dict:
     parts = role_arn.split(":", 5)
     role = None
     if len(parts) == 6 and parts[2] == "iam" and parts[5].startswith("role/"):
-        role = iam.role(ctx.store, parts[4], parts[5].rsplit("/", 1)[-1])
+        role = _iam().role(ctx.store, parts[4], parts[5].rsplit("/", 1)[-1])
     if role is not None and role.arn != role_arn:
         role = None
     _header, claims = _web_identity_claims(req["WebIdentityToken"])
@@ -313,7 +319,7 @@ def assume_role_with_web_identity(ctx: Call, req: dict) -> dict:
     host = issuer[len("https://"):] if issuer.startswith("https://") else issuer
     host = host.rstrip("/")
     account = parts[4] if len(parts) == 6 else ""
-    provider = iam.oidc_provider(ctx.store, account, host) if host else None
+    provider = _iam().oidc_provider(ctx.store, account, host) if host else None
     if provider is None:
         raise InvalidIdentityToken(f"No OpenIDConnect provider found in your account for {issuer}")
     audiences = claims.get("aud")
