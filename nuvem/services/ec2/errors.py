@@ -1,18 +1,10 @@
-from nuvem.errors import AwsError
-
-
-class InvalidParameterValue(AwsError):
-    code = "InvalidParameterValue"
+from nuvem.errors import AwsError, InvalidParameterValue, MissingParameter  # noqa: F401 (re-exported)
 
 
 class DryRunOperation(AwsError):
     code = "DryRunOperation"
     status = 412
     message = "Request would have succeeded, but DryRun flag is set."
-
-
-class MissingParameter(AwsError):
-    code = "MissingParameter"
 
 
 class InvalidKeyPairDuplicate(AwsError):

@@ -133,19 +133,20 @@ def import_key_pair(ctx: Call, req: dict) -> dict:
 def describe_key_pairs(ctx: Call, req: dict) -> dict:
     pairs = list(ctx.store.query(KeyPair, account=ctx.account, region=ctx.region))
     names, ids = req.get("KeyNames") or [], req.get("KeyPairIds") or []
-    for name in names:
-        if not any(p.KeyName == name for p in pairs):
-            raise InvalidKeyPairNotFound(f"The key pair '{name}' does not exist")
-    for pair_id in ids:
-        if not any(p.KeyPairId == pair_id for p in pairs):
-            raise InvalidKeyPairNotFound(f"The key pair '{pair_id}' does not exist")
+    known_names, known_ids = {p.KeyName for p in pairs}, {p.KeyPairId for p in pairs}
+    for wanted, known in ((names, known_names), (ids, known_ids)):
+        missing = next((w for w in wanted if w not in known), None)
+        if missing is not None:
+            raise InvalidKeyPairNotFound(f"The key pair '{missing}' does not exist")
     if names or ids:
         pairs = [p for p in pairs if p.KeyName in names or p.KeyPairId in ids]
-    pairs = apply_filters(pairs, req.get("Filters"), {
-        "key-pair-id": lambda p: p.KeyPairId, "key-name": lambda p: p.KeyName,
-        "fingerprint": lambda p: p.KeyFingerprint, "key-type": lambda p: p.KeyType,
-    }, tags=lambda p: _tag_list(ctx, p))
-    return {"KeyPairs": [_item(ctx, p, bool(req.get("IncludePublicKey"))) for p in pairs]}
+    include_public = bool(req.get("IncludePublicKey"))
+    items = [_item(ctx, p, include_public) for p in pairs]   # reads each pair's tags once
+    items = apply_filters(items, req.get("Filters"), {
+        "key-pair-id": lambda i: i["KeyPairId"], "key-name": lambda i: i["KeyName"],
+        "fingerprint": lambda i: i["KeyFingerprint"], "key-type": lambda i: i["KeyType"],
+    }, tags=lambda i: i["Tags"])
+    return {"KeyPairs": items}
 
 
 @SERVICE.op("DeleteKeyPair")
