@@ -123,7 +123,10 @@ async def _send(send, response: HttpResponse, head: bool) -> None:
         return
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     if not head:
-        for chunk in _chunks(body):
+        # The next chunk is read on the thread pool: a file or a generator over the store may
+        # block, and the event loop must not wait for disk.
+        loop, chunks = asyncio.get_running_loop(), iter(_chunks(body))
+        while (chunk := await loop.run_in_executor(None, next, chunks, None)) is not None:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b""})
 
