@@ -82,5 +82,10 @@ class Call:
     def store(self):
         return self.tx
 
+    @property
+    def blobs(self):
+        """Content-addressed files for large bytes; records hold their digests."""
+        return self.runtime.store.blobs
+
     def emit(self, event) -> None:
         self.tx.emit(event)

@@ -41,10 +41,13 @@ class Gateway:
             call.service, call.protocol = route.service, route.protocol
             if route.error:
                 raise route.error
+            if route.operation is None:          # data planes: S3 websites, CORS preflights
+                return self._data_plane(call, route)
             operation = route.operation
             call.operation = operation.name
             decode_request_body(request)
             runtime.authenticator.authenticate(call, route, runtime.config.default_region)
+            runtime.note_use(call)
             call.params = parse_request(request, operation, route.protocol, route.uri_params)
             validate(call.params, operation, route.protocol)
             service = services.load(route.service)
@@ -52,7 +55,7 @@ class Gateway:
             if handler is None:
                 raise not_implemented(route.protocol,
                                       f"Nuvem does not implement {route.service}.{operation.name} yet")
-            runtime.authorizer.authorize(call, operation)
+            runtime.authorizer.authorize(call, operation, service.resource_view)
             with runtime.store.tx() as tx:
                 call.tx = tx
                 if service.before:
@@ -67,9 +70,37 @@ class Gateway:
             log.exception("internal error in %s.%s req=%s", call.service, call.operation,
                           call.request_id)
             response = self._error(call, route, InternalFailure())
+        if route is not None and route.service in services.REGISTRY and call.operation:
+            self._after(call, route, response)
         call.status = response.status
         self._audit(call, started)
         return response
+
+    @staticmethod
+    def _after(call: Call, route: Route, response: HttpResponse) -> None:
+        """The service's last touch on a response (S3's CORS headers); never fails the call."""
+        try:
+            after = services.load(route.service).after
+            if after is not None:
+                after(call, response)
+        except Exception:
+            log.exception("%s.%s: response hook failed req=%s", call.service, call.operation,
+                          call.request_id)
+
+    def _data_plane(self, call: Call, route: Route) -> HttpResponse:
+        """Requests no API operation models, served by an engine: an S3 website endpoint or a
+        CORS preflight, both answered from the bucket's configuration."""
+        from nuvem.services.s3 import endpoints
+        runtime = self.runtime
+        decode_request_body(call.request)
+        runtime.authenticator.authenticate(call, route, runtime.config.default_region)
+        with runtime.store.tx() as tx:
+            call.tx = tx
+            if route.preflight:
+                call.operation = "PreflightRequest"
+                return endpoints.preflight(call, route.uri_params)
+            call.operation = "WebsiteRequest"
+            return endpoints.website(call, route.website_bucket, call.request.path)
 
     def reject(self, request: HttpRequest, error: AwsError) -> HttpResponse:
         """`error` in the protocol `request` points to, for a request the server refuses before

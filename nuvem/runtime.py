@@ -64,6 +64,7 @@ class Runtime:
         from nuvem.core.events import Dispatcher
         from nuvem.core.ids import Ids
         from nuvem.core.scheduler import Scheduler
+        from nuvem.core.usage import UsageTracker
         from nuvem.iam.middleware import Authorizer
         from nuvem.store.sqlite import SqliteStore
 
@@ -79,21 +80,36 @@ class Runtime:
         self.scheduler = Scheduler(self.clock)
         self.dispatcher = Dispatcher(self.store, clock=self.clock)
         self.identities = IdentityCache()
+        # last use of IAM keys and roles: in memory, written at most once a minute per key
+        self.usage = UsageTracker(self.store, self.clock, self.scheduler, _write_usage)
         self.authenticator = Authenticator(config.auth, self.clock, self._key_owner)
         self.authorizer = Authorizer(config.iam, self._identity_policies, self._trust_policy)
 
     def start(self) -> None:
+        from nuvem import services
+        epoch = self.clock.now().timestamp()
+        for interval, target in services.PERIODIC.values():
+            self.scheduler.every(interval, lambda target=target: services.periodic_job(target)(self),
+                                 first=interval - epoch % interval + 1)
         self.scheduler.start()
         self.dispatcher.start()
 
     def stop(self) -> None:
         self.dispatcher.stop()
         self.scheduler.stop()
+        self.usage.flush()
         self.store.close()
 
     def reset(self) -> None:
+        self.usage.clear()
         self.store.reset()
         self.identities.invalidate()
+
+    def note_use(self, call) -> None:
+        """After authentication: remember that an IAM user's key or a role session was used."""
+        if call.principal is not None and call.principal.kind in ("user", "assumed-role"):
+            from nuvem.services.iam import usage
+            usage.note(self.usage, call)
 
     # -- the narrow view of IAM that authentication and authorization read ----------------------
     def _key_owner(self, access_key: str) -> KeyOwner | None:
@@ -186,3 +202,8 @@ class Runtime:
     def loaded_services() -> set[str]:
         from nuvem import services
         return {name for name, module in services.REGISTRY.items() if module in sys.modules}
+
+
+def _write_usage(tx, key, use) -> None:
+    from nuvem.services.iam import usage
+    usage.write(tx, key, use)

@@ -3,8 +3,8 @@
 `NUVEM_AUTH` decides what an access key must be:
 - `off`: any key is the root of the account it names (a 12-digit key is the account id,
   otherwise the default account); signatures are not checked;
-- `lenient` (default): keys Nuvem's IAM issued are verified (SigV4) and act as their user;
-  unknown keys act as the root of the account they name, so `test`/`test` keeps working;
+- `lenient` (default): keys Nuvem's IAM issued are verified (SigV4; S3 also takes SigV2) and act
+  as their user; unknown keys act as the root of the account they name, so `test`/`test` works;
 - `enforce`: unknown keys are refused with the service family's error.
 Unsigned requests are the anonymous principal, never root: S3 lets its policies decide, every
 other service refuses them as AWS does. The key lookup is injected (`find_key`), so this module
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from nuvem.auth import sigv4
+from nuvem.auth import sigv2, sigv4
 from nuvem.config import DEFAULT_ACCOUNT
 from nuvem.context import Call, Principal
 from nuvem.protocol.chunked import ChunkedDecoder
@@ -70,6 +70,20 @@ class Authenticator:
             call.principal = Principal.anonymous()
             call.region = default_region
             return
+        if route.service in sigv2.SERVICES:
+            signed_v2 = sigv2.parse_auth(request)
+            if signed_v2 is not None:
+                # SigV2 names no region: the endpoint's, else the default.
+                owner = self._key_owner(call, family, signed_v2.access_key,
+                                        signed_v2.security_token, route.region or default_region)
+                if owner is not None:
+                    # A virtual-hosted request signs "/bucket" + path; routing read the bucket
+                    # from Host (getattr: s3_host is new in routing).
+                    host = getattr(route, "s3_host", None)
+                    sigv2.verify(request, signed_v2, owner.secret, now=self.clock.now(),
+                                 bucket=host.bucket if host else None)
+                    self._act_as(call, owner)
+                return
         signed = sigv4.parse_auth(request, family)
         if signed is None:
             if route.service not in ANONYMOUS_ALLOWED:
@@ -77,20 +91,10 @@ class Authenticator:
             call.principal = Principal.anonymous()
             call.region = default_region
             return
-        call.access_key, call.region = signed.access_key, signed.region
-        owner = self.find_key(signed.access_key) if self.mode != "off" else None
+        owner = self._key_owner(call, family, signed.access_key, signed.security_token,
+                                signed.region)
         if owner is None:
-            if self.mode == "enforce":
-                raise sigv4.error(family, "unknown_key")
-            call.account = account_for_key(signed.access_key)
-            call.principal = Principal.root(call.account)
             return
-        if not owner.active:
-            raise sigv4.error(family, "unknown_key")
-        if not _same_token(signed.security_token, owner.session_token):
-            raise sigv4.error(family, "unknown_key")
-        if owner.expiration is not None and self.clock.now() >= owner.expiration:
-            raise sigv4.error(family, "expired_token")
         s3 = family == "rest-xml-s3"
         # S3 bodies can be large: their payload hash is checked while they are stored.
         self.verifier.verify(request, signed, owner.secret, now=self.clock.now(), s3=s3,
@@ -99,5 +103,29 @@ class Authenticator:
             on_chunk, on_trailer = self.verifier.chunk_verifier(signed, owner.secret,
                                                                 signed.signature, family=family)
             request.body.chunk_verifier, request.body.trailer_verifier = on_chunk, on_trailer
+        self._act_as(call, owner)
+
+    def _key_owner(self, call: Call, family: str, access_key: str, token: str | None,
+                   region: str) -> KeyOwner | None:
+        """The owner whose secret must verify the signature (any signature version); None when
+        the key is unknown in lenient/off mode, which makes the call its account's root."""
+        call.access_key, call.region = access_key, region
+        owner = self.find_key(access_key) if self.mode != "off" else None
+        if owner is None:
+            if self.mode == "enforce":
+                raise sigv4.error(family, "unknown_key")
+            call.account = account_for_key(access_key)
+            call.principal = Principal.root(call.account)
+            return None
+        if not owner.active:
+            raise sigv4.error(family, "unknown_key")
+        if not _same_token(token, owner.session_token):
+            raise sigv4.error(family, "unknown_key")
+        if owner.expiration is not None and self.clock.now() >= owner.expiration:
+            raise sigv4.error(family, "expired_token")
+        return owner
+
+    @staticmethod
+    def _act_as(call: Call, owner: KeyOwner) -> None:
         call.principal = owner.principal
         call.account = owner.principal.account

@@ -51,10 +51,15 @@ class Authorizer:
         self._cache = PolicyCache(4096)
         self._lock = threading.Lock()   # the cache is an OrderedDict; calls run on a thread pool
 
-    def authorize(self, call: Call, operation) -> None:
+    def authorize(self, call: Call, operation, resources: "ResourceLookup | None" = None) -> None:
+        """Allow the call or raise the service's access-denied error. `resources` is the
+        service's view of what an access touches (owner account, resource-based policy, ACL
+        grants): S3 gives it; other services' resource policies come with their issues."""
         principal = call.principal
-        if self.mode == "off" or principal is None or principal.kind == "anonymous":
-            return   # anonymous requests reach only S3, whose own checks come with the S3 issue
+        if self.mode == "off" or principal is None:
+            return
+        if principal.kind == "anonymous" and resources is None:
+            return   # unsigned calls to services without resource policies: the handler decides
         if actions.needs_no_permission(call.service, operation.name) or \
                 (call.service, operation.name) in _NO_PERMISSION:
             if operation.name != "GetCallerIdentity":
@@ -70,20 +75,40 @@ class Authorizer:
             # AWS STS": federated-user resource type)
             arn = f"arn:aws:sts::{call.account}:federated-user/{call.params.get('Name', '')}"
             accesses = [dataclasses.replace(a, resources=[arn]) for a in accesses]
+        self.check(call, operation.name, accesses, resources)
+
+    def permits(self, call: Call, access: "actions.Access", resources: "ResourceLookup") -> bool:
+        """Whether the caller may make `access` (S3: may it list the bucket, which decides
+        between 404 and 403 for a missing key)."""
+        if self.mode == "off" or call.principal is None:
+            return True
+        try:
+            self.check(call, access.action, [access], resources, quiet=True)
+        except AwsError:
+            return False
+        return True
+
+    def check(self, call: Call, what: str, accesses: list, resources: "ResourceLookup | None",
+              quiet: bool = False) -> None:
+        principal = call.principal
+        views = [resources(call, access) if resources else None for access in accesses]
         trust_checks = [a for a in accesses if a.action.lower() in TRUST_ACTIONS and self.trust]
-        if principal.kind == "root" and not trust_checks:
+        if principal.kind == "root" and not trust_checks and \
+                not any(v and v.policy for v in views):
             return
-        identity, boundary, session = _unpack(self.policies(call)) if principal.kind != "root" \
-            else ([], None, [])
+        identity, boundary, session = _unpack(self.policies(call)) \
+            if principal.kind not in ("root", "anonymous") else ([], None, [])
         with self._lock:
             compiled = [self._cache.get(doc, "identity", name) for name, doc in identity]
             compiled_boundary = self._cache.get(boundary[1], "boundary", boundary[0]) if boundary else None
             compiled_session = [self._cache.get(doc, "session", name) for name, doc in session]
         who = iam_principal(principal)
         context = _global_context(call)
-        for access in accesses:
+        for access, view in zip(accesses, views):
             trust = access.action.lower() in TRUST_ACTIONS and self.trust is not None
-            if principal.kind == "root" and not trust:
+            if view is not None and not view.exists:
+                continue     # the handler answers for a resource that is not there (NoSuchBucket)
+            if principal.kind == "root" and not trust and not (view and view.policy):
                 continue
             resource_policy, resource_account = None, call.account
             if trust:
@@ -93,6 +118,11 @@ class Authorizer:
                 if found is not None:
                     with self._lock:
                         resource_policy = self._cache.get(found[1], "resource", found[0])
+            elif view is not None:
+                resource_account = view.account
+                if view.policy:
+                    with self._lock:
+                        resource_policy = self._cache.get(view.policy[1], "resource", view.policy[0])
             request = Request(principal=who, action=access.action, resource=access.resources,
                               resource_account=resource_account,
                               context={**context, **access.context})
@@ -101,14 +131,43 @@ class Authorizer:
                                 require_resource_policy=trust)
             if decision.allowed:
                 continue
+            if view is not None and view.grants and decision.effect != "ExplicitDeny" and \
+                    self._granted(request, view, compiled, compiled_boundary, compiled_session):
+                continue
             message = denial_message(request, decision)
             if trust:   # STS names no reason: "User: ... is not authorized to perform:
                 # sts:AssumeRole on resource: arn:aws:iam::...:role/..."
                 message = message.split(" because ")[0].split(" with an explicit deny")[0]
-            log.info("denied %s.%s req=%s: %s; trace=%s", call.service, operation.name,
+            if quiet:
+                raise access_denied(call, message)
+            log.info("denied %s.%s req=%s: %s; trace=%s", call.service, what,
                      call.request_id, message, decision.trace)
             if self.mode == "enforce":
                 raise access_denied(call, message, encode_failure(request, decision))
+
+    @staticmethod
+    def _granted(request: Request, view: "ResourceView", compiled, boundary, session) -> bool:
+        """Access an ACL grants the caller's account (or everyone): it stands in for a
+        resource-based policy naming the account, so a caller from that account still needs its
+        identity policies to allow, unless it is anonymous or the account's root."""
+        if request.principal.type in ("anonymous", "root"):
+            return True
+        same_account = dataclasses.replace(request, resource_account=request.principal.account)
+        return evaluate(same_account, identity_policies=compiled, boundary=boundary,
+                        session_policies=session).allowed
+
+
+@dataclasses.dataclass(frozen=True)
+class ResourceView:
+    """What a service tells the authorizer about the resource an access touches."""
+    account: str                           # the resource owner's account
+    policy: tuple[str, str] | None = None  # (name, document) of its resource-based policy
+    grants: bool = False                   # an ACL grants the caller this access
+    exists: bool = True
+
+
+# (call, access) -> the view of the resource the access touches, or None for no resource
+ResourceLookup = Callable[[Call, "actions.Access"], ResourceView | None]
 
 
 def iam_principal(principal) -> IamPrincipal:
@@ -253,6 +312,8 @@ def access_denied(call: Call, message: str, encoded: str | None = None) -> AwsEr
         tail = f". Encoded authorization failure message: {encoded}" if encoded else ""
         return AwsError(f"You are not authorized to perform this operation. {message}{tail}",
                         code="UnauthorizedOperation", status=403)
+    if call.principal is not None and call.principal.kind == "anonymous":
+        return AwsError("Access Denied", code="AccessDenied", status=403)   # S3 says no more
     shapes = specs.service_model(call.service).shape_names
     if "AccessDeniedException" in shapes:
         return AwsError(message, code="AccessDeniedException",

@@ -118,6 +118,11 @@ class ChunkedDecoder(io.RawIOBase):
         self._done = False
         self._error: AwsError | None = None
 
+    @property
+    def trailer_algorithms(self) -> frozenset[str]:
+        """Checksum algorithms this decoder computes and verifies from the trailers."""
+        return frozenset(self._hashers)
+
     # -- file protocol --
 
     def readable(self) -> bool:

@@ -4,6 +4,9 @@ The service comes, in this order, from: the `X-Amz-Target` prefix (JSON protocol
 `Smithy-Protocol: rpc-v2-cbor` path, the SigV4 credential scope's signing name, the Host's endpoint
 prefix, and finally S3 (unsigned requests with no other hint are anonymous S3 access). Signing
 names shared by several services are settled by the explicit rules in `_settle_collision`.
+S3 requests may name their bucket in the Host (virtual-host, accelerate and website endpoints, see
+`s3_host`); their operation is then matched against the path-style path "/bucket/path", while
+`request.path` itself stays as sent (SigV4 signs it).
 The protocol is detected per request, since a service may speak several (SQS: json and query;
 CloudWatch: cbor, json and query).
 """
@@ -27,6 +30,21 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
 _CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/?]+)$")
 _REST = ("rest-json", "rest-xml")
+S3_CONTROL_PATH = "/v20180820/"
+
+# S3 endpoint hosts, after the port is stripped and the name lowercased. The bucket may hold dots.
+_S3_SUFFIX = r"\.(?:localhost(?:\.localstack\.cloud)?|amazonaws\.com)"
+_S3_REGION = r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"          # us-east-1, us-gov-west-1
+_S3_BUCKET = r"(?:(?P<bucket>[a-z0-9][a-z0-9._-]*)\.)?"
+_S3_FORMS = (   # (kind, host form); the first that matches wins
+    ("control", re.compile(r"(?:\d{12}\.)?s3-control(?:\.dualstack)?(?:\." + _S3_REGION + ")?"
+                           + _S3_SUFFIX)),
+    ("website", re.compile(_S3_BUCKET + r"s3-website(?:[.-]" + _S3_REGION + ")?" + _S3_SUFFIX)),
+    ("accelerate", re.compile(_S3_BUCKET + r"s3-accelerate(?:\.dualstack)?" + _S3_SUFFIX)),
+    ("api", re.compile(_S3_BUCKET + r"s3(?:\.dualstack)?(?:[.-]" + _S3_REGION + ")?" + _S3_SUFFIX)),
+)
+_LOCALHOST_BUCKET = re.compile(_S3_BUCKET + "localhost")    # what botocore sends to localhost:4566
+_IPV4 = re.compile(r"[\d.]+")
 
 
 @dataclass
@@ -35,6 +53,47 @@ class Credential:
     date: str
     region: str
     signing_name: str
+
+
+@dataclass(frozen=True)
+class S3Host:
+    """What an S3 request's Host says: the bucket (None for path-style hosts), the endpoint kind
+    ("api", "accelerate" or "website") and the region the host names, if any."""
+    bucket: str | None
+    kind: str
+    region: str | None
+
+
+def host_name(host: str) -> str:
+    """The Host header without its port, lowercased; IPv6 literals keep their brackets."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    return host.partition(":")[0].rstrip(".")
+
+
+def _s3_form(name: str) -> tuple[str, re.Match] | None:
+    for kind, form in _S3_FORMS:
+        match = form.fullmatch(name)
+        if match:
+            return kind, match
+    return None
+
+
+def s3_host(host: str) -> S3Host | None:
+    """Classifies a Host header as S3 sees it; None when it is no S3 endpoint host (S3 Control's
+    endpoints included), which the router then treats as path-style."""
+    name = host_name(host)
+    if "." not in name or name.startswith("[") or _IPV4.fullmatch(name):   # localhost, IPs
+        return S3Host(None, "api", None)
+    found = _s3_form(name)
+    if found:
+        kind, match = found
+        if kind == "control":
+            return None
+        return S3Host(match["bucket"], kind, match.groupdict().get("region"))
+    match = _LOCALHOST_BUCKET.fullmatch(name)
+    return S3Host(match["bucket"], "api", None) if match else None
 
 
 @dataclass
@@ -46,6 +105,14 @@ class Route:
     credential: Credential | None = None
     region: str | None = None
     error: AwsError | None = None   # set when the request cannot be served; in `protocol`
+    s3_host: S3Host | None = None   # S3 only: what the Host says (bucket for virtual-host style)
+    preflight: bool = False         # S3 only: a CORS preflight (OPTIONS); no operation, no error
+
+    @property
+    def website_bucket(self) -> str | None:
+        """The bucket an S3 website endpoint request is for (no operation, no error), else None."""
+        host = self.s3_host
+        return host.bucket if host and host.kind == "website" else None
 
 
 def credential_scope(request: HttpRequest) -> Credential | None:
@@ -114,7 +181,7 @@ class Router:
         form = form_params(request)     # an unsigned query request: its API Version names it
         if "Action" in form and form.get("Version") in self.by_query_version:
             return self._pick(self.by_query_version[form["Version"]], request, credential)
-        return "s3"
+        return "s3control" if request.path.startswith(S3_CONTROL_PATH) else "s3"
 
     def _pick(self, names: list[str], request: HttpRequest, credential: Credential | None) -> str:
         if len(names) == 1:
@@ -122,7 +189,11 @@ class Router:
         return _settle_collision(names, request, credential, self.index)
 
     def _service_from_host(self, host: str) -> str | None:
-        labels = host.split(":")[0].lower().split(".")
+        name = host_name(host)
+        found = _s3_form(name)   # before endpoint prefixes: a bucket may be called "sqs.data"
+        if found:
+            return "s3control" if found[0] == "control" else "s3"
+        labels = name.split(".")
         if len(labels) < 2:
             return None
         for i in range(len(labels) - 1):
@@ -142,6 +213,13 @@ class Router:
         protocols = self.index[service]["protocols"]
         route = Route(service=service, protocol=_detect_protocol(request, protocols),
                       credential=credential, region=credential.region if credential else None)
+        path = request.path
+        if service == "s3":
+            route.s3_host = s3_host(request.host)
+            if route.s3_host and route.s3_host.bucket:   # virtual-host style: match path-style
+                path = "/" + route.s3_host.bucket + request.path
+            if route.region is None and route.s3_host:   # unsigned: the region the host names
+                route.region = route.s3_host.region
         name = self._operation_name(request, route)
         if service not in self.implemented:
             route.error = not_implemented(
@@ -149,13 +227,18 @@ class Router:
                 f"Nuvem does not implement the {service} service yet" + (f" ({name})" if name else ""))
             return route
         model = specs.service_model(service)
+        if service == "s3" and (request.method == "OPTIONS" or route.website_bucket):
+            # Served from the bucket's CORS or website configuration, not by an operation.
+            route.preflight = request.method == "OPTIONS"
+            route.uri_params = _bucket_and_key(path)
+            return route
         if route.protocol in _REST:
             from nuvem.protocol.rest_router import NoMatchingOperation
             try:
                 route.operation, route.uri_params = _rest_router(service).match(
-                    request.method, request.path, request.query_list(), request.headers)
+                    request.method, path, request.query_list(), request.headers)
             except NoMatchingOperation:
-                route.error = _unknown_operation(route.protocol, request.method + " " + request.path)
+                route.error = _unknown_operation(route.protocol, request.method + " " + path)
         elif not name or name not in model.operation_names:
             route.error = _unknown_operation(route.protocol, name)
         else:
@@ -195,8 +278,9 @@ def _settle_collision(names: list[str], request: HttpRequest, credential: Creden
                       index: dict[str, dict]) -> str:
     """The signing names several services share, settled explicitly."""
     if "s3" in names:            # s3 / s3control: S3 Control's paths are /v20180820/...
-        host = request.host.lower()
-        return "s3control" if request.path.startswith("/v20180820/") or "s3-control" in host else "s3"
+        found = _s3_form(host_name(request.host))
+        control = request.path.startswith(S3_CONTROL_PATH) or (found and found[0] == "control")
+        return "s3control" if control else "s3"
     if "dynamodb" in names:      # dynamodb / dynamodbstreams: by X-Amz-Target (DynamoDBStreams_...)
         target = request.headers.get("x-amz-target") or ""
         return "dynamodbstreams" if target.startswith("DynamoDBStreams_") else "dynamodb"
@@ -210,6 +294,15 @@ def _settle_collision(names: list[str], request: HttpRequest, credential: Creden
         if version and index[name].get("apiVersion") == version:
             return name
     return sorted(names)[0]
+
+
+def _bucket_and_key(path: str) -> dict[str, str]:
+    """The Bucket and Key of a path-style S3 path, percent-decoded, as far as present."""
+    bucket, _, key = path[1:].partition("/")
+    params = {"Bucket": unquote(bucket)} if bucket else {}
+    if key:
+        params["Key"] = unquote(key)
+    return params
 
 
 @functools.cache

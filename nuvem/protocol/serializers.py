@@ -89,14 +89,26 @@ def _call(service: ServiceModel, protocol: str, request_id: str, strict: bool) -
 
 # --- responses ----------------------------------------------------------------------------------
 
+# A REST handler may set the status where the model has no statusCode member (S3's 206 for a
+# range, 202 for RestoreObject): `{STATUS: 206, ...}`.
+STATUS = "@status"
+
+
 def serialize_response(result: dict, operation: OperationModel, protocol: str, request_id: str,
                        *, strict: bool = False) -> HttpResponse:
     writer = _RESPONSE_WRITERS.get(protocol)
     if writer is None:
         raise ValueError(f"unknown protocol {protocol!r}")
     call = _call(operation.service_model, protocol, request_id, strict)
+    status = None
+    if result and STATUS in result:
+        result = dict(result)
+        status = result.pop(STATUS)
     try:
-        return writer(result or {}, operation, call)
+        response = writer(result or {}, operation, call)
+        if status is not None:
+            response.status = status
+        return response
     except Exception:
         if strict:
             raise
@@ -454,6 +466,7 @@ def _error_info(error: AwsError, service: ServiceModel, protocol: str, query_mod
         if model_status and (status == AwsError.status or (query_mode and awsquery_status)):
             status = model_status
     body, headers, loose = _split_fields(shape, fields, opts)
+    headers = headers + list(error.headers.items())   # e.g. S3's x-amz-delete-marker on a 404
     return _ErrorInfo(shape, code, query_code, status, sender, message, body, headers, loose)
 
 

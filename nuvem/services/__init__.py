@@ -13,9 +13,18 @@ REGISTRY: dict[str, str] = {
     "sts": "nuvem.services.sts",
     "ec2": "nuvem.services.ec2",
     "iam": "nuvem.services.iam",
+    "s3": "nuvem.services.s3",
 }
 
 Handler = Callable[..., dict]
+
+# Periodic work of services, as (interval in seconds, "module:function(runtime)"). The runtime
+# runs each at the multiples of its interval since the epoch (daily: just after midnight UTC) and
+# imports a module only when its job first fires, so startup stays free of service code; on the
+# manual clock they fire as tests move time.
+PERIODIC: dict[str, tuple[float, str]] = {
+    "s3.lifecycle": (86400.0, "nuvem.services.s3.lifecycle:sweep"),   # S3 acts at midnight UTC
+}
 
 
 class Service:
@@ -27,6 +36,11 @@ class Service:
         # Its committed calls may change who a key is or what it may do (IAM, STS): the gateway
         # then drops the runtime's cached identity lookups.
         self.changes_identity = False
+        # (call, access) -> iam.middleware.ResourceView: who owns what an access touches, and
+        # its resource-based policy and ACL grants (S3's buckets and objects).
+        self.resource_view: Callable | None = None
+        # (call, response) -> None: adjusts every response of the service (S3's CORS headers).
+        self.after: Callable | None = None
 
     def op(self, operation: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
@@ -37,6 +51,12 @@ class Service:
 
 def implemented() -> frozenset[str]:
     return frozenset(REGISTRY)
+
+
+def periodic_job(target: str) -> Callable:
+    """The callable behind a PERIODIC entry, imported on first use."""
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def load(name: str) -> Service:

@@ -24,7 +24,7 @@ from nuvem.protocol.chunked import (
     SIGNED, SIGNED_TRAILER, UNSIGNED_TRAILER, ChunkedDecoder, decode_request_body,
     is_aws_chunked, verify_trailing_checksum,
 )
-from nuvem.protocol.wire import HttpRequest
+from nuvem.protocol.wire import Headers, HttpRequest
 
 # --- real botocore requests --------------------------------------------------------------------
 
@@ -46,8 +46,9 @@ def botocore_put(body, *, read_body=True, unsigned=False, **params):
     captured = {}
 
     def before_send(request, **_):
-        captured["headers"] = {k: v.decode() if isinstance(v, bytes) else v
-                               for k, v in request.headers.items()}
+        # case-insensitive: botocore's CRT signer (awscrt installed) writes lower-case names
+        captured["headers"] = Headers((k, v.decode() if isinstance(v, bytes) else v)
+                                      for k, v in request.headers.items())
         captured["body"] = request.body.read() if read_body else request.body
         return AWSResponse(request.url, 200, {}, _EmptyRaw())
 
@@ -58,8 +59,8 @@ def botocore_put(body, *, read_body=True, unsigned=False, **params):
 
 def as_request(headers, body) -> HttpRequest:
     if isinstance(body, bytes):
-        return HttpRequest.build("PUT", "/bucket/key", headers, body)
-    request = HttpRequest.build("PUT", "/bucket/key", headers)
+        return HttpRequest.build("PUT", "/bucket/key", headers.items(), body)
+    request = HttpRequest.build("PUT", "/bucket/key", headers.items())
     request.body = body
     return request
 

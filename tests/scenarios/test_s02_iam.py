@@ -38,6 +38,14 @@ def test_power_user_can_use_ec2_and_sts(nuvem, dev):
     assert identity["Account"] == "210987654321"
 
 
+def test_power_user_can_use_s3(nuvem, dev):
+    s3 = as_dev(nuvem, dev, "s3")
+    s3.create_bucket(Bucket="dev-power-user-bucket")
+    s3.put_object(Bucket="dev-power-user-bucket", Key="k", Body=b"mine")
+    assert s3.get_object(Bucket="dev-power-user-bucket", Key="k")["Body"].read() == b"mine"
+    assert "dev-power-user-bucket" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
 def test_power_user_cannot_create_users_but_can_list_roles(nuvem, dev):
     iam = as_dev(nuvem, dev, "iam")
     with pytest.raises(ClientError) as e:
@@ -86,6 +94,9 @@ def test_cli_profile_made_from_the_key(nuvem, dev, tmp_path):
     run = lambda *args: subprocess.run([sys.executable, "-m", "awscli", *args], env=full,
                                        capture_output=True, text=True, timeout=60)
     assert run("ec2", "describe-regions", "--output", "text").returncode == 0
+    made = run("s3", "mb", "s3://dev-cli-bucket")
+    assert made.returncode == 0, made.stderr
+    assert "dev-cli-bucket" in run("s3", "ls").stdout
     denied = run("iam", "create-user", "--user-name", "cli-intruder")
     assert denied.returncode == 255 and "AccessDenied" in denied.stderr
     listed = run("iam", "list-roles")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import struct
 from datetime import timedelta
+from urllib.parse import quote
 
 from nuvem.context import Call
 from nuvem.services.iam import SERVICE
@@ -20,6 +22,7 @@ from nuvem.services.iam.models import (AccountSettings, Group, InstanceProfile,
                                        MFADevice, Policy, Role, User)
 from nuvem.services.iam.policies import Found, policy_out
 from nuvem.services.iam.managed import aws_policy
+from nuvem.services.iam.usage import key_last_used, role_last_used
 
 # -- password policy -----------------------------------------------------------------------------
 _PASSWORD_DEFAULTS = {"MinimumPasswordLength": 6, "RequireSymbols": False,
@@ -162,7 +165,7 @@ def _role_detail(ctx: Call, r: Role) -> dict:
         "AttachedManagedPolicies": _attached(ctx, r.AttachedPolicies),
         "PermissionsBoundary": boundary_out(r.PermissionsBoundary),
         "Tags": tag_list(ctx, r.arn),
-        "RoleLastUsed": drop_none({"LastUsedDate": r.LastUsedDate, "Region": r.LastUsedRegion})})
+        "RoleLastUsed": role_last_used(ctx, r)})
 
 
 def _policy_detail(ctx: Call, found: Found) -> dict:
@@ -237,8 +240,9 @@ def _report(ctx: Call) -> bytes:
         for i in range(2):
             if i < len(keys):
                 k = keys[i]
+                used, service, region = key_last_used(ctx, k)
                 row += [str(k.Status == "Active").lower(), _when(k.CreateDate),
-                        _when(k.LastUsedDate), k.LastUsedRegion or "N/A", k.LastUsedService or "N/A"]
+                        _when(used), region or "N/A", service or "N/A"]
             else:
                 row += ["false", "N/A", "N/A", "N/A", "N/A"]
         row += ["false", "N/A", "false", "N/A"]
@@ -282,6 +286,27 @@ def totp(seed_b32: str, step: int, digits: int = 6) -> str:
     return f"{code:0{digits}d}"
 
 
+MFA_ISSUER = "Amazon Web Services"
+
+
+def otpauth_uri(ctx: Call, name: str, seed: str) -> str:
+    """The Key URI an authenticator app scans: IAM documents the label as
+    `$virtualMFADeviceName@$AccountName` (the account alias if there is one, else the account
+    id); the issuer (label prefix and parameter, as authenticator apps expect) is AWS's."""
+    account_name = _settings(ctx).Alias or ctx.account
+    issuer = quote(MFA_ISSUER, safe="")
+    label = f"{issuer}:{quote(name, safe='')}@{quote(account_name, safe='')}"
+    return f"otpauth://totp/{label}?secret={seed}&issuer={issuer}"
+
+
+def qr_code_png(text: str) -> bytes:
+    """A QR code of `text` as PNG bytes (segno: pure Python)."""
+    import segno
+    out = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(out, kind="png", scale=4, border=4)
+    return out.getvalue()
+
+
 def _device(ctx: Call, serial: str) -> MFADevice:
     prefix = f"arn:aws:iam::{ctx.account}:mfa/"
     device = None
@@ -302,9 +327,9 @@ def create_virtual_mfa_device(ctx: Call, req: dict) -> dict:
                        Path=check_path(req.get("Path")), Seed=seed)
     ctx.store.put(device)
     add_tags(ctx, device.arn, req.get("Tags"))
-    # QRCodePNG is left out: the `qrcode` package is not installed.
     return {"VirtualMFADevice": drop_none({"SerialNumber": device.arn,
                                            "Base32StringSeed": seed.encode(),
+                                           "QRCodePNG": qr_code_png(otpauth_uri(ctx, name, seed)),
                                            "Tags": tag_list(ctx, device.arn) or None})}
 
 

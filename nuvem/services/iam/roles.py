@@ -12,6 +12,7 @@ from nuvem.services.iam.documents import encode, normalize, validate_document
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, InvalidInput,
                                        LimitExceeded, NoSuchEntity, UnmodifiableEntity)
 from nuvem.services.iam.models import InstanceProfile, Role
+from nuvem.services.iam.usage import role_last_used
 
 # Service principals whose service-linked role name is not simply the capitalised service name.
 _SLR_NAMES = {
@@ -43,8 +44,7 @@ def role_out(ctx: Call, role: Role, full: bool = True) -> dict:
     if full:
         out["PermissionsBoundary"] = boundary_out(role.PermissionsBoundary)
         out["Tags"] = tag_list(ctx, role.arn) or None
-        out["RoleLastUsed"] = drop_none({"LastUsedDate": role.LastUsedDate,
-                                         "Region": role.LastUsedRegion})
+        out["RoleLastUsed"] = role_last_used(ctx, role)
     return drop_none(out)
 
 

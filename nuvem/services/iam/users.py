@@ -188,9 +188,10 @@ def get_access_key_last_used(ctx: Call, req: dict) -> dict:
     key = ctx.store.get(AccessKey, req["AccessKeyId"])
     if key is None or key.account != ctx.account:
         raise NoSuchEntity(f"The Access Key with id {req['AccessKeyId']} cannot be found.")
+    from nuvem.services.iam.usage import key_last_used
+    when, service, region = key_last_used(ctx, key)
     return {"UserName": key.UserName, "AccessKeyLastUsed": drop_none({
-        "LastUsedDate": key.LastUsedDate, "ServiceName": key.LastUsedService or "N/A",
-        "Region": key.LastUsedRegion or "N/A"})}
+        "LastUsedDate": when, "ServiceName": service or "N/A", "Region": region or "N/A"})}
 
 
 # -- login profiles ------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def test_virtual_mfa_device_enable_with_two_consecutive_codes(iam, name):
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=d)["VirtualMFADevice"]
     serial, seed = device["SerialNumber"], device["Base32StringSeed"].decode()
     assert serial.endswith(f":mfa/{d}") and len(base64.b32decode(seed)) == 40
-    assert "QRCodePNG" not in device
+    assert device["QRCodePNG"].startswith(b"\x89PNG\r\n\x1a\n")
     step = int(time.time()) // 30 - 1
     assert error(iam.enable_mfa_device, UserName=u, SerialNumber=serial,
                  AuthenticationCode1="123456", AuthenticationCode2="654321")[:2] == (
@@ -114,6 +114,92 @@ def test_summary_and_authorization_details(nuvem):
     rest = iam.get_account_authorization_details(Marker=paged["Marker"])
     assert paged["IsTruncated"] and not rest["IsTruncated"]
     assert len(paged["Policies"]) + len(rest["Policies"]) == 2
+
+
+def _png_modules(png: bytes) -> list[list[int]]:
+    """The dark (1) and light (0) pixels of a PNG: grayscale or palette, 1 to 8 bits a pixel,
+    no interlacing (what QR code writers produce), read with zlib only."""
+    import zlib
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, pos = {}, 8
+    while pos < len(png):
+        length = struct.unpack(">I", png[pos:pos + 4])[0]
+        kind, data = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + length]
+        assert zlib.crc32(kind + data) == struct.unpack(">I", png[pos + 8 + length:pos + 12 + length])[0]
+        chunks[kind] = chunks.get(kind, b"") + data
+        pos += 12 + length
+    width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+    assert width > 0 and height > 0 and color in (0, 3) and interlace == 0 and depth <= 8
+    palette = chunks.get(b"PLTE")
+    raw = zlib.decompress(chunks[b"IDAT"])
+    stride = (width * depth + 7) // 8
+    rows, prev = [], bytes(stride)
+    for y in range(height):
+        line = raw[y * (stride + 1):(y + 1) * (stride + 1)]
+        kind, cur = line[0], bytearray(line[1:])
+        bpp = max(1, depth // 8)
+        for i in range(stride):                      # PNG filters (RFC 2083, 6)
+            a = cur[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if kind == 1:
+                cur[i] = (cur[i] + a) & 255
+            elif kind == 2:
+                cur[i] = (cur[i] + b) & 255
+            elif kind == 3:
+                cur[i] = (cur[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                cur[i] = (cur[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = bytes(cur)
+        bits = "".join(f"{byte:08b}" for byte in cur)
+        values = [int(bits[x * depth:(x + 1) * depth], 2) for x in range(width)]
+        if palette:
+            values = [palette[3 * v] for v in values]       # the red channel: black or white
+        else:
+            values = [v * 255 // (2 ** depth - 1) for v in values]
+        rows.append([1 if v < 128 else 0 for v in values])
+    return rows
+
+
+def test_virtual_mfa_qr_code_encodes_the_otpauth_uri(nuvem):
+    import urllib.parse
+
+    import segno
+    account = "777700001111"
+    iam = nuvem.client("iam", key=account)
+
+    def created(device_name):
+        device = iam.create_virtual_mfa_device(VirtualMFADeviceName=device_name)["VirtualMFADevice"]
+        return device["Base32StringSeed"].decode(), _png_modules(device["QRCodePNG"])
+
+    def expected(device_name, seed, account_name):
+        issuer = urllib.parse.quote("Amazon Web Services")
+        return (f"otpauth://totp/{issuer}:{device_name}@{account_name}?secret={seed}"
+                f"&issuer={issuer}")
+
+    def qr_matrix(pixels):
+        # 4 light modules of quiet zone around the code; the top-left finder pattern is 7 wide
+        row = next(y for y, r in enumerate(pixels) if any(r))
+        left = pixels[row].index(1)
+        run = pixels[row][left:].index(0)
+        scale = run // 7
+        assert scale > 0 and left == 4 * scale and row == left
+        size = (len(pixels[0]) - 2 * left) // scale
+        return [[pixels[left + y * scale][left + x * scale] for x in range(size)]
+                for y in range(size)]
+
+    seed, pixels = created("phone")
+    assert len(pixels) == len(pixels[0]) > 0
+    ours = segno.make(expected("phone", seed, account), error="m", micro=False)
+    assert qr_matrix(pixels) == [list(r) for r in ours.matrix]   # the URI the code holds
+    iam.create_account_alias(AccountAlias="qr-alias-777700001111")
+    try:
+        seed, pixels = created("tablet")                     # the alias names the account
+        ours = segno.make(expected("tablet", seed, "qr-alias-777700001111"), error="m", micro=False)
+        assert qr_matrix(pixels) == [list(r) for r in ours.matrix]
+    finally:
+        iam.delete_account_alias(AccountAlias="qr-alias-777700001111")
 
 
 def test_mfa_codes_are_single_use_and_resync_follows_the_clock(manual_nuvem):

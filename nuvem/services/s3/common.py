@@ -1,0 +1,78 @@
+"""What every S3 family needs: finding buckets and objects, owners, and S3's small formats."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+from nuvem.context import Call
+from nuvem.services.s3.errors import AccessDenied, NoSuchBucket, NoSuchKey, NoSuchVersion
+from nuvem.services.s3.models import Bucket, S3Object
+
+
+def canonical_id(account: str) -> str:
+    """The account's canonical user ID (64 hex characters, stable per account)."""
+    return hashlib.sha256(f"nuvem-canonical-user:{account}".encode()).hexdigest()
+
+
+def owner(account: str) -> dict:
+    return {"ID": canonical_id(account)}
+
+
+def bucket_of(ctx: Call, name: str) -> Bucket:
+    bucket = ctx.store.get(Bucket, name)
+    if bucket is None:
+        raise NoSuchBucket(BucketName=name)
+    expected = ctx.params.get("ExpectedBucketOwner")
+    if expected and expected != bucket.account:
+        raise AccessDenied("Access Denied")
+    return bucket
+
+
+def current(ctx: Call, bucket: str, key: str) -> S3Object | None:
+    """The key's current version (maybe a delete marker), or None."""
+    return next(ctx.store.query(S3Object, prefix=(bucket, key), limit=1), None)
+
+
+def versions(ctx: Call, bucket: str, key: str):
+    return ctx.store.query(S3Object, prefix=(bucket, key))
+
+
+def find_object(ctx: Call, bucket: Bucket, key: str, version_id: str | None,
+                *, allow_marker: bool = False) -> S3Object:
+    """The object a read names. A current delete marker reads as NoSuchKey (with the marker's
+    headers); naming a delete marker's version is 405 MethodNotAllowed, as S3 answers."""
+    if version_id is None:
+        obj = current(ctx, bucket.name, key)
+        if obj is None:
+            raise NoSuchKey(Key=key)
+        if obj.delete_marker and not allow_marker:
+            raise NoSuchKey(Key=key, headers=marker_headers(obj))
+        return obj
+    for obj in versions(ctx, bucket.name, key):
+        if obj.version_id == version_id:
+            return obj
+    if version_id != "null" and not _valid_version_id(version_id):
+        from nuvem.services.s3.errors import InvalidArgument
+        raise InvalidArgument("Invalid version id specified", ArgumentName="versionId",
+                              ArgumentValue=version_id)
+    raise NoSuchVersion(Key=key, VersionId=version_id)
+
+
+def marker_headers(obj: S3Object) -> dict[str, str]:
+    return {"x-amz-delete-marker": "true", "x-amz-version-id": obj.version_id}
+
+
+def _valid_version_id(version_id: str) -> bool:
+    return len(version_id) == 32 and all(c.isalnum() or c in "._" for c in version_id)
+
+
+def new_version_id(ctx: Call) -> str:
+    return ctx.ids.chars("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._", 32)
+
+
+def http_date(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def quoted(etag: str) -> str:
+    return etag if etag.startswith('"') else f'"{etag}"'

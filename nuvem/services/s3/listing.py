@@ -1,0 +1,243 @@
+"""ListObjects (v1), ListObjectsV2 and ListObjectVersions, served in key order from the store's
+index: a page reads about MaxKeys records, whatever the bucket's size. A common prefix is one
+entry; the scan then jumps past every key under it instead of reading them.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Iterator
+from urllib.parse import quote
+
+from nuvem.context import Call
+from nuvem.services.s3 import SERVICE
+from nuvem.services.s3.common import bucket_of, owner
+from nuvem.services.s3.errors import InvalidArgument
+from nuvem.services.s3.models import S3Object
+
+_AFTER_ALL_RANKS = 1 << 62     # ranks are <= 0, so (bucket, key, this) follows every version
+
+
+def _after(prefix: str) -> str:
+    """The smallest string above every string that starts with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | None,
+          from_key: str | None) -> Iterator[S3Object]:
+    """Every version in key order (newest first within a key), strictly after `after` (a key and
+    the rank of one of its versions; rank None: after all its versions) or from `from_key` on."""
+    if from_key is not None:
+        bounds = {"ge": (bucket, from_key)}
+    elif after is not None:
+        key, rank = after
+        bounds = {"gt": (bucket, key, _AFTER_ALL_RANKS if rank is None else rank)}
+    else:
+        bounds = {}
+    return ctx.store.query(S3Object, prefix=(bucket,), startswith=prefix or None, **bounds)
+
+
+def _walk(ctx: Call, bucket: str, prefix: str, delimiter: str | None, *,
+          after: tuple[str, int | None] | None = None, from_key: str | None = None,
+          current_only: bool = True) -> Iterator[tuple[str, object]]:
+    """("object", S3Object) and ("prefix", common prefix) entries in order; with `current_only`
+    only current versions that are not delete markers."""
+    while True:
+        jumped = False
+        previous = after[0] if after is not None and after[1] is None else None
+        for obj in _scan(ctx, bucket, prefix, after, from_key):
+            if current_only:
+                if obj.key == previous:
+                    continue          # an older version of the key just seen
+                previous = obj.key
+                if obj.delete_marker:
+                    continue
+            if delimiter:
+                cut = obj.key.find(delimiter, len(prefix))
+                if cut >= 0:
+                    common = obj.key[:cut + len(delimiter)]
+                    yield "prefix", common
+                    after, from_key, jumped = None, _after(common), True   # skip what is under it
+                    break
+            yield "object", obj
+        if not jumped:
+            return
+
+
+def _encode(value: str | None, url: bool) -> str | None:
+    if value is None or not url:
+        return value
+    return quote(value, safe="/")
+
+
+def _max_keys(req: dict) -> int:
+    value = req.get("MaxKeys")
+    if value is None:
+        return 1000
+    if value < 0:
+        raise InvalidArgument("Argument maxKeys must be an integer between 0 and 2147483647",
+                              ArgumentName="maxKeys", ArgumentValue=str(value))
+    return min(value, 1000)
+
+
+def _encoding(req: dict) -> bool:
+    kind = req.get("EncodingType")
+    if kind is None:
+        return False
+    if kind != "url":
+        raise InvalidArgument("Invalid Encoding Method specified in Request",
+                              ArgumentName="encoding-type", ArgumentValue=kind)
+    return True
+
+
+def _content(obj: S3Object, url: bool, with_owner: bool) -> dict:
+    entry = {"Key": _encode(obj.key, url), "LastModified": obj.last_modified, "ETag": obj.etag,
+             "Size": obj.size, "StorageClass": obj.storage_class}
+    if obj.checksum:
+        entry["ChecksumAlgorithm"] = [obj.checksum["Algorithm"]]
+        entry["ChecksumType"] = obj.checksum.get("Type", "FULL_OBJECT")
+    if with_owner:
+        entry["Owner"] = owner(obj.owner)
+    return entry
+
+
+def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: str | None = None):
+    bucket = bucket_of(ctx, req["Bucket"])
+    url = _encoding(req)
+    prefix, delimiter = req.get("Prefix") or "", req.get("Delimiter") or None
+    limit = _max_keys(req)
+    contents, prefixes, truncated, last = [], [], False, None
+    if limit:
+        for kind, item in _walk(ctx, bucket.name, prefix, delimiter,
+                                after=(after, None) if after is not None else None,
+                                from_key=from_key):
+            if len(contents) + len(prefixes) == limit:
+                truncated = True
+                break
+            if kind == "prefix":
+                if after is not None and item <= after:
+                    continue
+                prefixes.append({"Prefix": _encode(item, url)})
+                last = ("P", item)
+            else:
+                contents.append(_content(item, url, with_owner))
+                last = ("K", item.key)
+    out = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
+           "IsTruncated": truncated}
+    if delimiter:
+        out["Delimiter"] = _encode(delimiter, url)
+    if url:
+        out["EncodingType"] = "url"
+    if contents:
+        out["Contents"] = contents
+    if prefixes:
+        out["CommonPrefixes"] = prefixes
+    return out, (last if truncated else None)
+
+
+@SERVICE.op("ListObjectsV2")
+def list_objects_v2(ctx: Call, req: dict) -> dict:
+    token = req.get("ContinuationToken")
+    after, from_key = req.get("StartAfter") or None, None
+    if token is not None:
+        # the token says where the next page starts: after a key ("K"), or past everything
+        # under a common prefix ("P")
+        try:
+            kind, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition("\0")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            kind, value = "", ""
+        if kind not in ("K", "P") or not value:
+            raise InvalidArgument("The continuation token provided is incorrect",
+                                  ArgumentName="continuation-token", ArgumentValue=token)
+        after, from_key = (value, None) if kind == "K" else (None, _after(value))
+    out, last = _page(ctx, req, after, bool(req.get("FetchOwner")), from_key)
+    out["KeyCount"] = len(out.get("Contents", ())) + len(out.get("CommonPrefixes", ()))
+    if token is not None:
+        out["ContinuationToken"] = token
+    if req.get("StartAfter"):
+        out["StartAfter"] = _encode(req["StartAfter"], bool(req.get("EncodingType")))
+    if last:
+        out["NextContinuationToken"] = base64.urlsafe_b64encode(
+            f"{last[0]}\0{last[1]}".encode()).decode()
+    return out
+
+
+@SERVICE.op("ListObjects")
+def list_objects(ctx: Call, req: dict) -> dict:
+    marker = req.get("Marker") or None
+    out, last = _page(ctx, req, marker, True)
+    out["Marker"] = _encode(req.get("Marker") or "", bool(req.get("EncodingType")))
+    if last and req.get("Delimiter"):
+        out["NextMarker"] = _encode(last[1], bool(req.get("EncodingType")))
+    return out
+
+
+@SERVICE.op("ListObjectVersions")
+def list_object_versions(ctx: Call, req: dict) -> dict:
+    bucket = bucket_of(ctx, req["Bucket"])
+    url = _encoding(req)
+    prefix, delimiter = req.get("Prefix") or "", req.get("Delimiter") or None
+    limit = _max_keys(req)
+    key_marker, version_marker = req.get("KeyMarker") or None, req.get("VersionIdMarker") or None
+    if version_marker and not key_marker:
+        raise InvalidArgument("A version-id marker cannot be specified without a key marker.",
+                              ArgumentName="version-id-marker", ArgumentValue=version_marker)
+    after_rank = None
+    if key_marker and version_marker:
+        found = next((v for v in ctx.store.query(S3Object, prefix=(bucket.name, key_marker))
+                      if v.version_id == version_marker), None)
+        if found is None:
+            raise InvalidArgument("Invalid version id specified", ArgumentName="version-id-marker",
+                                  ArgumentValue=version_marker)
+        after_rank = found.rank
+    versions, markers, prefixes = [], [], []
+    truncated, last, latest_key = False, None, None
+    if key_marker and after_rank is not None:
+        latest_key = key_marker        # the marker's key already had its latest version listed
+    if limit:
+        for kind, item in _walk(ctx, bucket.name, prefix, delimiter,
+                                after=(key_marker, after_rank) if key_marker else None,
+                                current_only=False):
+            if len(versions) + len(markers) + len(prefixes) == limit:
+                truncated = True
+                break
+            if kind == "prefix":
+                if key_marker is not None and item <= key_marker:
+                    continue
+                prefixes.append({"Prefix": _encode(item, url)})
+                last = (item, None)
+                continue
+            obj = item
+            is_latest = obj.key != latest_key
+            latest_key = obj.key
+            entry = {"Key": _encode(obj.key, url), "VersionId": obj.version_id,
+                     "IsLatest": is_latest, "LastModified": obj.last_modified,
+                     "Owner": owner(obj.owner)}
+            if obj.delete_marker:
+                markers.append(entry)
+            else:
+                entry.update({"ETag": obj.etag, "Size": obj.size,
+                              "StorageClass": obj.storage_class})
+                if obj.checksum:
+                    entry["ChecksumAlgorithm"] = [obj.checksum["Algorithm"]]
+                    entry["ChecksumType"] = obj.checksum.get("Type", "FULL_OBJECT")
+                versions.append(entry)
+            last = (obj.key, obj.version_id)
+    out: dict = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
+                 "IsTruncated": truncated, "KeyMarker": _encode(key_marker or "", url),
+                 "VersionIdMarker": version_marker or ""}
+    if delimiter:
+        out["Delimiter"] = _encode(delimiter, url)
+    if url:
+        out["EncodingType"] = "url"
+    if versions:
+        out["Versions"] = versions
+    if markers:
+        out["DeleteMarkers"] = markers
+    if prefixes:
+        out["CommonPrefixes"] = prefixes
+    if truncated and last:
+        out["NextKeyMarker"] = _encode(last[0], url)
+        if last[1] is not None:
+            out["NextVersionIdMarker"] = last[1]
+    return out

@@ -1,0 +1,774 @@
+"""Objects: Put/Get/Head/Delete/Copy, DeleteObjects, GetObjectAttributes, tagging, retention and
+legal hold. Conditional requests follow RFC 7232 as S3 applies them ("Conditional requests",
+Amazon S3 User Guide); ranges follow RFC 7233 with S3's single-range support."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl, unquote
+
+from nuvem.context import Call
+from nuvem.protocol.serializers import STATUS
+from nuvem.services.s3 import SERVICE
+from nuvem.services.s3.bodies import read_range, receive, requested_checksums
+from nuvem.services.s3.common import (bucket_of, current, find_object, marker_headers,
+                                      new_version_id, quoted, versions)
+from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
+                                      InvalidRange, InvalidRequest, InvalidTag, KeyTooLongError,
+                                      MalformedXML, NoSuchKey, NotModified, PreconditionFailed,
+                                      S3Error)
+from nuvem.services.s3.models import Bucket, S3Object
+
+STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
+                   "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR",
+                   "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS", "FSX_ONTAP")
+ARCHIVED = ("GLACIER", "DEEP_ARCHIVE")
+CONTENT_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage",
+                   "CacheControl", "Expires", "WebsiteRedirectLocation")
+MAX_METADATA = 2048
+MAX_TAGS = 10
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class MetadataTooLarge(S3Error):
+    code, status = "MetadataTooLarge", 400
+    message = "Your metadata headers exceed the maximum allowed metadata size."
+
+
+class InvalidStorageClass(S3Error):
+    code, status = "InvalidStorageClass", 400
+    message = "The storage class you specified is not valid"
+
+
+# -- writing ------------------------------------------------------------------------------------
+def check_key(key: str) -> None:
+    if len(key.encode()) > 1024:
+        raise KeyTooLongError(Size=str(len(key.encode())), MaxSizeAllowed="1024")
+    if not key:
+        raise InvalidArgument("Invalid key", ArgumentName="key", ArgumentValue="")
+
+
+def parse_tagging(text: str | None) -> dict[str, str]:
+    """The `x-amz-tagging` header: a URL query string of tags."""
+    if not text:
+        return {}
+    tags: dict[str, str] = {}
+    for k, v in parse_qsl(text, keep_blank_values=True):
+        if k in tags:
+            raise InvalidTag("Cannot provide multiple Tags with the same key", TagKey=k)
+        tags[k] = v
+    return check_tags(tags)
+
+
+def check_tags(tags: dict[str, str], limit: int = MAX_TAGS) -> dict[str, str]:
+    if len(tags) > limit:
+        raise S3Error("Object tags cannot be greater than 10", code="BadRequest")
+    for k, v in tags.items():
+        if not 1 <= len(k) <= 128:
+            raise InvalidTag("The TagKey you have provided is invalid", TagKey=k)
+        if len(v) > 256:
+            raise InvalidTag("The TagValue you have provided is invalid", TagKey=k, TagValue=v)
+        if k.startswith("aws:"):
+            raise InvalidTag("Your TagKey cannot be prefixed with aws:", TagKey=k)
+    return tags
+
+
+def tagset(tags: dict[str, str]) -> list[dict]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def tags_of_set(tag_set: list[dict], limit: int = MAX_TAGS) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for tag in tag_set:
+        if tag.get("Key") in tags:
+            raise InvalidTag("Cannot provide multiple Tags with the same key", TagKey=tag["Key"])
+        tags[tag.get("Key", "")] = tag.get("Value", "")
+    return check_tags(tags, limit)
+
+
+def content_headers(req: dict) -> dict[str, str]:
+    headers = {}
+    for name in CONTENT_HEADERS:
+        value = req.get(name)
+        if value is not None:
+            headers[name] = value.isoformat() if isinstance(value, datetime) else str(value)
+    headers.setdefault("ContentType", "binary/octet-stream")
+    return headers
+
+
+def user_metadata(req: dict) -> dict[str, str]:
+    metadata = {k.lower(): v for k, v in (req.get("Metadata") or {}).items()}
+    if sum(len(k) + len(v) for k, v in metadata.items()) > MAX_METADATA:
+        raise MetadataTooLarge(Size=str(sum(len(k) + len(v) for k, v in metadata.items())),
+                               MaxSizeAllowed=str(MAX_METADATA))
+    return metadata
+
+
+def storage_class(req: dict) -> str:
+    value = req.get("StorageClass") or "STANDARD"
+    if value not in STORAGE_CLASSES:
+        raise InvalidStorageClass(StorageClassRequested=value)
+    return value
+
+
+def sse_of(req: dict, bucket: Bucket) -> dict[str, str]:
+    """Every object is encrypted at rest: SSE-S3 unless the request or the bucket default says
+    aws:kms ("Setting default server-side encryption behavior")."""
+    algorithm = req.get("ServerSideEncryption")
+    key_id = req.get("SSEKMSKeyId")
+    if algorithm is None:
+        rules = ((bucket.config.get("Encryption") or {}).get("Rules") or [{}])
+        default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
+        algorithm = default.get("SSEAlgorithm", "AES256")
+        key_id = key_id or default.get("KMSMasterKeyID")
+    if algorithm not in ("AES256", "aws:kms", "aws:kms:dsse"):
+        raise InvalidArgument("The encryption method specified is not supported",
+                              ArgumentName="x-amz-server-side-encryption", ArgumentValue=algorithm)
+    sse = {"ServerSideEncryption": algorithm}
+    if algorithm.startswith("aws:kms"):
+        sse["SSEKMSKeyId"] = key_id or f"arn:aws:kms:{bucket.region}:{bucket.account}:alias/aws/s3"
+    return sse
+
+
+def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> None:
+    """Conditional writes: If-None-Match: * fails if the key exists, If-Match if its ETag
+    differs ("Add preconditions to S3 operations with conditional requests")."""
+    if_none, if_match = req.get("IfNoneMatch"), req.get("IfMatch")
+    if if_none is None and if_match is None:
+        return
+    existing = current(ctx, bucket.name, key)
+    live = existing is not None and not existing.delete_marker
+    if if_none is not None:
+        if if_none.strip() != "*":
+            raise S3Error("Only * is supported for the If-None-Match header",
+                          code="NotImplemented", status=501)
+        if live:
+            raise PreconditionFailed(Condition="If-None-Match")
+    if if_match is not None:
+        if not live:
+            raise NoSuchKey(Key=key)
+        if not etag_matches(if_match, existing.etag):
+            raise PreconditionFailed(Condition="If-Match")
+
+
+def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> S3Object | None:
+    """Put `obj` as the key's newest version, as versioning says; returns the version it
+    replaced outright (unversioned or suspended: the null version), if any."""
+    replaced = None
+    existing = list(versions(ctx, bucket.name, obj.key))
+    if bucket.versioning == "Enabled":
+        obj.version_id = obj.version_id if obj.version_id != "null" else new_version_id(ctx)
+    else:
+        obj.version_id = "null"
+        replaced = next((v for v in existing if v.version_id == "null"), None)
+        if replaced is not None:
+            check_lock(ctx, replaced, {})
+            ctx.store.delete(replaced)
+            existing.remove(replaced)
+    if bucket.versioning == "" and replaced is not None:
+        obj.rank = replaced.rank
+    else:
+        obj.rank = (min(v.rank for v in existing) - 1) if existing else 0
+        if replaced is not None and not existing:
+            obj.rank = replaced.rank
+    ctx.store.put(obj)
+    return replaced
+
+
+def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
+    lock = {}
+    if req.get("ObjectLockMode") or req.get("ObjectLockRetainUntilDate"):
+        if not bucket.object_lock:
+            raise InvalidRequest("Bucket is missing Object Lock Configuration")
+        lock["Mode"] = req.get("ObjectLockMode")
+        lock["RetainUntilDate"] = req.get("ObjectLockRetainUntilDate")
+    elif bucket.object_lock:
+        rule = ((bucket.config.get("ObjectLock") or {}).get("Rule") or {}).get("DefaultRetention")
+        if rule:
+            from datetime import timedelta
+            days = rule.get("Days") or 365 * (rule.get("Years") or 0)
+            lock["Mode"] = rule.get("Mode")
+            lock["RetainUntilDate"] = now + timedelta(days=days)
+    if req.get("ObjectLockLegalHoldStatus"):
+        if not bucket.object_lock:
+            raise InvalidRequest("Bucket is missing Object Lock Configuration")
+        lock["LegalHold"] = req["ObjectLockLegalHoldStatus"]
+    return lock
+
+
+def check_lock(ctx: Call, obj: S3Object, req: dict) -> None:
+    """A locked version cannot be deleted or overwritten: legal hold, COMPLIANCE retention, and
+    GOVERNANCE retention unless bypassed ("How S3 Object Lock works")."""
+    lock = obj.lock or {}
+    if lock.get("LegalHold") == "ON":
+        raise AccessDenied("Access Denied because object protected by object lock.")
+    until = lock.get("RetainUntilDate")
+    if until and _aware(until) > ctx.now.astimezone(timezone.utc):
+        if lock.get("Mode") == "COMPLIANCE" or not req.get("BypassGovernanceRetention"):
+            raise AccessDenied("Access Denied because object protected by object lock.")
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def checksum_record(checksums: dict[str, str], wanted: dict, multipart_type: str = "") -> dict:
+    if not checksums:
+        return {}
+    algorithm = next(iter(checksums))
+    return {"Algorithm": algorithm, "Value": checksums[algorithm],
+            "Type": multipart_type or "FULL_OBJECT"}
+
+
+def checksum_fields(checksum: dict) -> dict:
+    if not checksum:
+        return {}
+    return {f"Checksum{checksum['Algorithm']}": checksum["Value"],
+            "ChecksumType": checksum.get("Type", "FULL_OBJECT")}
+
+
+@SERVICE.op("PutObject")
+def put_object(ctx: Call, req: dict) -> dict:
+    bucket = bucket_of(ctx, req["Bucket"])
+    key = req["Key"]
+    check_key(key)
+    check_write_conditions(ctx, bucket, key, req)
+    headers = content_headers(req)
+    metadata = user_metadata(req)
+    tags = parse_tagging(req.get("Tagging"))
+    cls = storage_class(req)
+    sse = sse_of(req, bucket)
+    lock = default_lock(bucket, req, ctx.now)
+    from nuvem.services.s3.acl import acl_from_request
+    grants = acl_from_request(req, ctx.account, bucket.account)
+    if grants is not None:
+        from nuvem.services.s3.acl import _check_settable
+        from nuvem.services.s3.access import check_public_acl
+        _check_settable(bucket, grants)
+        check_public_acl(ctx, bucket, grants)
+    wanted = requested_checksums(req, ctx.request.headers)
+    got = receive(ctx, req.get("Body"), wanted, content_md5=req.get("ContentMD5"))
+    obj = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null",
+                   last_modified=ctx.now, owner=object_owner(ctx, bucket), etag=f'"{got.md5.hex()}"',
+                   size=got.size, data=got.data, chunks=got.chunks, headers=headers,
+                   metadata=metadata, storage_class=cls,
+                   checksum=checksum_record(got.checksums, wanted), tags=tags,
+                   acl={"Grants": grants} if grants else {}, sse=sse, lock=lock)
+    store_version(ctx, bucket, obj)
+    from nuvem.services.s3.notifications import notify
+    notify(ctx, bucket, "ObjectCreated:Put", obj)
+    result = {"ETag": obj.etag, **sse, **checksum_fields(obj.checksum)}
+    if obj.version_id != "null":
+        result["VersionId"] = obj.version_id
+    return result
+
+
+def object_owner(ctx: Call, bucket: Bucket) -> str:
+    """BucketOwnerEnforced and BucketOwnerPreferred give objects to the bucket owner (the latter
+    only with bucket-owner-full-control; kept simple: the writer keeps ObjectWriter objects)."""
+    if bucket.ownership == "ObjectWriter":
+        return ctx.account
+    if bucket.ownership == "BucketOwnerPreferred" and ctx.params.get("ACL") != "bucket-owner-full-control":
+        return ctx.account
+    return bucket.account
+
+
+# -- reading ------------------------------------------------------------------------------------
+def etag_matches(condition: str, etag: str) -> bool:
+    bare = etag.strip('"')
+    for candidate in condition.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/").strip('"') == bare:
+            return True
+    return False
+
+
+def _second(dt: datetime) -> datetime:
+    return dt.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def check_read_conditions(obj: S3Object, req: dict, prefix: str = "") -> None:
+    """If-Match / If-Unmodified-Since fail with 412; If-None-Match / If-Modified-Since with 304
+    (412 for CopyObject's copy-source conditions). If-Match true overrides
+    If-Unmodified-Since false; If-None-Match false overrides If-Modified-Since true."""
+    if_match, if_none = req.get(f"{prefix}IfMatch"), req.get(f"{prefix}IfNoneMatch")
+    modified_since = req.get(f"{prefix}IfModifiedSince")
+    unmodified_since = req.get(f"{prefix}IfUnmodifiedSince")
+    modified = _second(obj.last_modified)
+    not_modified = PreconditionFailed if prefix else NotModified
+    if if_match is not None:
+        if not etag_matches(if_match, obj.etag):
+            raise PreconditionFailed(Condition="If-Match")
+    elif unmodified_since is not None and modified > _second(unmodified_since):
+        raise PreconditionFailed(Condition="If-Unmodified-Since")
+    if if_none is not None:
+        if etag_matches(if_none, obj.etag):
+            raise not_modified(Condition="If-None-Match") if prefix else \
+                not_modified(headers=_validators(obj))
+    elif modified_since is not None and modified <= _second(modified_since):
+        raise not_modified(Condition="If-Modified-Since") if prefix else \
+            not_modified(headers=_validators(obj))
+
+
+def _validators(obj: S3Object) -> dict[str, str]:
+    from nuvem.services.s3.common import http_date
+    return {"ETag": obj.etag, "Last-Modified": http_date(obj.last_modified)}
+
+
+def parse_range(text: str | None, size: int) -> tuple[int, int] | None:
+    """(start, end) inclusive for a satisfiable single range; None to send the whole object (no
+    header, or one S3 ignores); InvalidRange when it cannot be satisfied."""
+    if not text:
+        return None
+    match = _RANGE.match(text.strip())
+    if not match or (not match.group(1) and not match.group(2)):
+        return None
+    first, last = match.groups()
+    if not first:
+        length = int(last)
+        if length == 0:
+            raise InvalidRange(ActualObjectSize=str(size), RangeRequested=text)
+        return (max(size - length, 0), size - 1) if size else _unsatisfiable(text, size)
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return None
+    if start >= size:
+        _unsatisfiable(text, size)
+    return start, min(end, size - 1)
+
+
+def _unsatisfiable(text: str, size: int):
+    raise InvalidRange(ActualObjectSize=str(size), RangeRequested=text)
+
+
+def describe(obj: S3Object, req: dict, *, checksums: bool) -> dict:
+    """The members GetObject and HeadObject share."""
+    out: dict = {"ETag": obj.etag, "LastModified": obj.last_modified, "AcceptRanges": "bytes",
+                 "Metadata": dict(obj.metadata), **obj.sse}
+    for name, value in obj.headers.items():
+        if name == "Expires":
+            out["ExpiresString"] = value
+        else:
+            out[name] = value
+    if obj.version_id != "null":
+        out["VersionId"] = obj.version_id
+    if obj.storage_class != "STANDARD":
+        out["StorageClass"] = obj.storage_class
+    if obj.part_sizes:
+        out["PartsCount"] = len(obj.part_sizes)
+    if obj.tags:
+        out["TagCount"] = len(obj.tags)
+    if checksums and req.get("ChecksumMode") == "ENABLED":
+        out.update(checksum_fields(obj.checksum))
+    lock = obj.lock or {}
+    if lock.get("Mode"):
+        out["ObjectLockMode"] = lock["Mode"]
+        out["ObjectLockRetainUntilDate"] = lock.get("RetainUntilDate")
+    if lock.get("LegalHold"):
+        out["ObjectLockLegalHoldStatus"] = lock["LegalHold"]
+    restore = obj.lock.get("Restore") if obj.lock else None
+    if restore:
+        out["Restore"] = restore
+    for name in ("ResponseContentType", "ResponseContentLanguage", "ResponseExpires",
+                 "ResponseCacheControl", "ResponseContentDisposition", "ResponseContentEncoding"):
+        value = req.get(name)
+        if value is not None:
+            target = name.removeprefix("Response")
+            out["ExpiresString" if target == "Expires" else target] = \
+                value if not isinstance(value, datetime) else _http(value)
+    return out
+
+
+def _http(value: datetime) -> str:
+    from nuvem.services.s3.common import http_date
+    return http_date(value)
+
+
+def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
+    bucket = bucket_of(ctx, req["Bucket"])
+    try:
+        obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    except NoSuchKey:
+        from nuvem.services.s3.access import may_list
+        if not may_list(ctx, bucket):   # without s3:ListBucket a missing key is 403, not 404
+            raise AccessDenied("Access Denied") from None
+        raise
+    if obj.delete_marker:   # a delete marker named by its version
+        from nuvem.services.s3.errors import MethodNotAllowed
+        raise MethodNotAllowed(Method=ctx.request.method, ResourceType="DeleteMarker",
+                               headers=marker_headers(obj))
+    check_read_conditions(obj, req)
+    return bucket, obj
+
+
+def _part_range(obj: S3Object, number: int) -> tuple[int, int]:
+    sizes = obj.part_sizes or [obj.size]
+    if not 1 <= number <= max(len(sizes), 1) or number > 10000:
+        raise InvalidRange(ActualObjectSize=str(obj.size), RangeRequested=f"partNumber={number}") \
+            if number > len(sizes) else InvalidArgument(
+                "Part number must be an integer between 1 and 10000, inclusive",
+                ArgumentName="partNumber", ArgumentValue=str(number))
+    start = sum(sizes[:number - 1])
+    return start, start + sizes[number - 1] - 1
+
+
+@SERVICE.op("GetObject")
+def get_object(ctx: Call, req: dict) -> dict:
+    bucket, obj = _read_target(ctx, req)
+    if obj.storage_class in ARCHIVED and not (obj.lock or {}).get("Restore"):
+        raise InvalidObjectState(StorageClass=obj.storage_class)
+    out = describe(obj, req, checksums=True)
+    span = _span(obj, req)
+    if span is None:
+        start, end = 0, obj.size - 1
+        out["ContentLength"] = obj.size
+    else:
+        start, end = span
+        out["ContentLength"] = end - start + 1
+        out["ContentRange"] = f"bytes {start}-{end}/{obj.size}"
+        out[STATUS] = 206
+        if out.get("ChecksumType") == "FULL_OBJECT" or req.get("Range"):
+            for k in [k for k in out if k.startswith("Checksum")]:
+                del out[k]
+    out["Body"] = read_range(ctx, obj.data, obj.chunks, start, end) if obj.size else b""
+    return out
+
+
+def _span(obj: S3Object, req: dict) -> tuple[int, int] | None:
+    number = req.get("PartNumber")
+    if number is not None:
+        if req.get("Range"):
+            raise InvalidRequest("Cannot specify both Range header and partNumber query parameter")
+        return _part_range(obj, number)
+    return parse_range(req.get("Range"), obj.size)
+
+
+@SERVICE.op("HeadObject")
+def head_object(ctx: Call, req: dict) -> dict:
+    bucket, obj = _read_target(ctx, req)
+    out = describe(obj, req, checksums=True)
+    span = _span(obj, req)
+    if span is None:
+        out["ContentLength"] = obj.size
+    else:
+        out["ContentLength"] = span[1] - span[0] + 1
+        out["ContentRange"] = f"bytes {span[0]}-{span[1]}/{obj.size}"
+        out[STATUS] = 206
+    return out
+
+
+# -- deleting -----------------------------------------------------------------------------------
+def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req: dict) -> dict:
+    """One DeleteObject: returns the output members (DeleteMarker, VersionId)."""
+    if version_id is not None:
+        for obj in versions(ctx, bucket.name, key):
+            if obj.version_id == version_id:
+                if not obj.delete_marker:
+                    check_lock(ctx, obj, req)
+                ctx.store.delete(obj)
+                from nuvem.services.s3.notifications import notify
+                notify(ctx, bucket, "ObjectRemoved:Delete", obj)
+                out = {"VersionId": version_id}
+                if obj.delete_marker:
+                    out["DeleteMarker"] = True
+                return out
+        if version_id != "null" and len(version_id) != 32:
+            raise InvalidArgument("Invalid version id specified", ArgumentName="versionId",
+                                  ArgumentValue=version_id)
+        return {"VersionId": version_id}
+    if_match = req.get("IfMatch")
+    existing = current(ctx, bucket.name, key)
+    if if_match is not None:
+        if existing is None or existing.delete_marker:
+            raise NoSuchKey(Key=key)
+        if not etag_matches(if_match, existing.etag):
+            raise PreconditionFailed(Condition="If-Match")
+    if bucket.versioning == "":
+        if existing is not None:
+            check_lock(ctx, existing, req)
+            ctx.store.delete(existing)
+            from nuvem.services.s3.notifications import notify
+            notify(ctx, bucket, "ObjectRemoved:Delete", existing)
+        return {}
+    marker = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null",
+                      last_modified=ctx.now, owner=ctx.account, delete_marker=True)
+    if bucket.versioning == "Enabled":
+        marker.version_id = new_version_id(ctx)
+    store_version(ctx, bucket, marker)
+    from nuvem.services.s3.notifications import notify
+    notify(ctx, bucket, "ObjectRemoved:DeleteMarkerCreated", marker)
+    return {"DeleteMarker": True, "VersionId": marker.version_id}
+
+
+@SERVICE.op("DeleteObject")
+def delete_object(ctx: Call, req: dict) -> dict:
+    bucket = bucket_of(ctx, req["Bucket"])
+    return delete_one(ctx, bucket, req["Key"], req.get("VersionId"), req)
+
+
+@SERVICE.op("DeleteObjects")
+def delete_objects(ctx: Call, req: dict) -> dict:
+    bucket = bucket_of(ctx, req["Bucket"])
+    spec = req.get("Delete") or {}
+    items = spec.get("Objects") or []
+    if not items or len(items) > 1000:
+        raise MalformedXML()
+    deleted, errors = [], []
+    for item in items:
+        key, version_id = item.get("Key", ""), item.get("VersionId")
+        try:
+            with ctx.runtime.store.tx():   # a savepoint: one key's failure keeps the others
+                out = delete_one(ctx, bucket, key, version_id, {**req, "IfMatch": item.get("ETag")})
+        except S3Error as error:
+            errors.append({"Key": key, "Code": error.code, "Message": error.message,
+                           **({"VersionId": version_id} if version_id else {})})
+            continue
+        entry = {"Key": key}
+        if version_id is not None:
+            entry["VersionId"] = version_id
+            if out.get("DeleteMarker"):
+                entry["DeleteMarker"] = True
+                entry["DeleteMarkerVersionId"] = version_id
+        elif out.get("DeleteMarker"):
+            entry["DeleteMarker"] = True
+            entry["DeleteMarkerVersionId"] = out["VersionId"]
+        if not spec.get("Quiet"):
+            deleted.append(entry)
+    result: dict = {}
+    if deleted:
+        result["Deleted"] = deleted
+    if errors:
+        result["Errors"] = errors
+    return result
+
+
+# -- copying ------------------------------------------------------------------------------------
+def parse_copy_source(text: str) -> tuple[str, str, str | None]:
+    source, _, query = text.partition("?")
+    source = unquote(source).lstrip("/")
+    bucket, _, key = source.partition("/")
+    version_id = None
+    if query:
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        version_id = params.get("versionId")
+    if not bucket or not key:
+        raise InvalidArgument("Invalid copy source object key", ArgumentName="x-amz-copy-source",
+                              ArgumentValue=text)
+    return bucket, key, version_id
+
+
+def copy_source(ctx: Call, text: str) -> tuple[Bucket, S3Object]:
+    name, key, version_id = parse_copy_source(text)
+    bucket = ctx.store.get(Bucket, name)
+    if bucket is None:
+        from nuvem.services.s3.errors import NoSuchBucket
+        raise NoSuchBucket(BucketName=name)
+    obj = find_object(ctx, bucket, key, version_id, allow_marker=True)
+    if obj.delete_marker:
+        if version_id:
+            raise InvalidRequest("The source of a copy request may not specifically refer to "
+                                 "a delete marker by version id.")
+        raise NoSuchKey(Key=key)
+    return bucket, obj
+
+
+def full_md5(ctx: Call, obj: S3Object) -> str:
+    if obj.data is not None:
+        return hashlib.md5(obj.data).hexdigest()
+    md5 = hashlib.md5()
+    for piece in read_range(ctx, None, obj.chunks, 0, obj.size - 1):
+        md5.update(piece)
+    return md5.hexdigest()
+
+
+@SERVICE.op("CopyObject")
+def copy_object(ctx: Call, req: dict) -> dict:
+    bucket = bucket_of(ctx, req["Bucket"])
+    key = req["Key"]
+    check_key(key)
+    source_bucket, source = copy_source(ctx, req["CopySource"])
+    check_read_conditions(source, req, prefix="CopySource")
+    if source.storage_class in ARCHIVED and not (source.lock or {}).get("Restore"):
+        raise InvalidObjectState(StorageClass=source.storage_class)
+    check_write_conditions(ctx, bucket, key, req)
+    directive = req.get("MetadataDirective") or "COPY"
+    tag_directive = req.get("TaggingDirective") or "COPY"
+    if directive not in ("COPY", "REPLACE") or tag_directive not in ("COPY", "REPLACE"):
+        raise InvalidArgument("Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
+                              ArgumentValue=directive)
+    same = source_bucket.name == bucket.name and source.key == key
+    changes = (directive == "REPLACE" or req.get("StorageClass") or req.get("WebsiteRedirectLocation")
+               or req.get("ServerSideEncryption") or req.get("SSEKMSKeyId"))
+    if same and not changes and req.get("CopySource", "").find("versionId=") < 0 and \
+            bucket.versioning != "Enabled":
+        raise InvalidRequest("This copy request is illegal because it is trying to copy an object "
+                             "to itself without changing the object's metadata, storage class, "
+                             "website redirect location or encryption attributes.")
+    if directive == "REPLACE":
+        headers, metadata = content_headers(req), user_metadata(req)
+    else:
+        headers, metadata = dict(source.headers), dict(source.metadata)
+        if req.get("WebsiteRedirectLocation"):
+            headers["WebsiteRedirectLocation"] = req["WebsiteRedirectLocation"]
+    tags = parse_tagging(req.get("Tagging")) if tag_directive == "REPLACE" else dict(source.tags)
+    etag = source.etag if not source.part_sizes else f'"{full_md5(ctx, source)}"'
+    checksum = dict(source.checksum)
+    algorithm = req.get("ChecksumAlgorithm")
+    if (algorithm and algorithm.upper() != checksum.get("Algorithm")) or \
+            checksum.get("Type") == "COMPOSITE":
+        from nuvem.protocol import checksums as sums
+        h = sums.new((algorithm or checksum.get("Algorithm") or "CRC64NVME").upper())
+        for piece in read_range(ctx, source.data, source.chunks, 0, max(source.size - 1, 0)):
+            h.update(piece)
+        checksum = {"Algorithm": (algorithm or checksum.get("Algorithm") or "CRC64NVME").upper(),
+                    "Value": sums.b64(h.digest()), "Type": "FULL_OBJECT"}
+    obj = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null", last_modified=ctx.now,
+                   owner=object_owner(ctx, bucket), etag=etag, size=source.size,
+                   data=source.data, chunks=list(source.chunks), headers=headers,
+                   metadata=metadata, storage_class=storage_class(req), checksum=checksum,
+                   tags=tags, sse=sse_of(req, bucket), lock=default_lock(bucket, req, ctx.now))
+    store_version(ctx, bucket, obj)
+    from nuvem.services.s3.notifications import notify
+    notify(ctx, bucket, "ObjectCreated:Copy", obj)
+    result = {"CopyObjectResult": {"ETag": obj.etag, "LastModified": obj.last_modified,
+                                   **checksum_fields(obj.checksum)}, **obj.sse}
+    if source.version_id != "null":
+        result["CopySourceVersionId"] = source.version_id
+    if obj.version_id != "null":
+        result["VersionId"] = obj.version_id
+    return result
+
+
+# -- attributes, tagging, retention -------------------------------------------------------------
+@SERVICE.op("GetObjectAttributes")
+def get_object_attributes(ctx: Call, req: dict) -> dict:
+    bucket = bucket_of(ctx, req["Bucket"])
+    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"), allow_marker=True)
+    if obj.delete_marker:
+        raise NoSuchKey(Key=obj.key, headers=marker_headers(obj))
+    wanted = set(req.get("ObjectAttributes") or [])
+    out: dict = {"LastModified": obj.last_modified}
+    if obj.version_id != "null":
+        out["VersionId"] = obj.version_id
+    if "ETag" in wanted:
+        out["ETag"] = obj.etag.strip('"')
+    if "StorageClass" in wanted:
+        out["StorageClass"] = obj.storage_class
+    if "ObjectSize" in wanted:
+        out["ObjectSize"] = obj.size
+    if "Checksum" in wanted and obj.checksum:
+        out["Checksum"] = checksum_fields(obj.checksum)
+    if "ObjectParts" in wanted and obj.part_sizes:
+        from nuvem.services.s3.multipart import object_parts
+        out["ObjectParts"] = object_parts(obj, req)
+    return out
+
+
+@SERVICE.op("PutObjectTagging")
+def put_object_tagging(ctx: Call, req: dict) -> dict:
+    bucket = bucket_of(ctx, req["Bucket"])
+    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    obj.tags = tags_of_set((req.get("Tagging") or {}).get("TagSet") or [])
+    ctx.store.put(obj)
+    return {"VersionId": obj.version_id} if obj.version_id != "null" else {}
+
+
+@SERVICE.op("GetObjectTagging")
+def get_object_tagging(ctx: Call, req: dict) -> dict:
+    bucket = bucket_of(ctx, req["Bucket"])
+    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    out = {"TagSet": tagset(obj.tags)}
+    if obj.version_id != "null":
+        out["VersionId"] = obj.version_id
+    return out
+
+
+@SERVICE.op("DeleteObjectTagging")
+def delete_object_tagging(ctx: Call, req: dict) -> dict:
+    bucket = bucket_of(ctx, req["Bucket"])
+    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    obj.tags = {}
+    ctx.store.put(obj)
+    return {"VersionId": obj.version_id} if obj.version_id != "null" else {}
+
+
+def _locked_object(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
+    bucket = bucket_of(ctx, req["Bucket"])
+    if not bucket.object_lock:
+        raise InvalidRequest("Bucket is missing Object Lock Configuration")
+    return bucket, find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+
+
+@SERVICE.op("PutObjectRetention")
+def put_object_retention(ctx: Call, req: dict) -> dict:
+    bucket, obj = _locked_object(ctx, req)
+    retention = req.get("Retention") or {}
+    lock = dict(obj.lock or {})
+    old_until = lock.get("RetainUntilDate")
+    new_until = retention.get("RetainUntilDate")
+    if lock.get("Mode") == "COMPLIANCE" and old_until and (
+            not new_until or _aware(new_until) < _aware(old_until)):
+        raise AccessDenied("Access Denied because object protected by object lock.")
+    if lock.get("Mode") == "GOVERNANCE" and old_until and _aware(old_until) > ctx.now and (
+            not new_until or _aware(new_until) < _aware(old_until)) and \
+            not req.get("BypassGovernanceRetention"):
+        raise AccessDenied("Access Denied because object protected by object lock.")
+    lock["Mode"] = retention.get("Mode")
+    lock["RetainUntilDate"] = new_until
+    obj.lock = lock
+    ctx.store.put(obj)
+    return {}
+
+
+@SERVICE.op("GetObjectRetention")
+def get_object_retention(ctx: Call, req: dict) -> dict:
+    bucket, obj = _locked_object(ctx, req)
+    lock = obj.lock or {}
+    if not lock.get("Mode"):
+        from nuvem.services.s3.errors import NoSuchObjectLockConfiguration
+        raise NoSuchObjectLockConfiguration()
+    return {"Retention": {"Mode": lock["Mode"], "RetainUntilDate": lock.get("RetainUntilDate")}}
+
+
+@SERVICE.op("PutObjectLegalHold")
+def put_object_legal_hold(ctx: Call, req: dict) -> dict:
+    bucket, obj = _locked_object(ctx, req)
+    status = (req.get("LegalHold") or {}).get("Status")
+    if status not in ("ON", "OFF"):
+        raise MalformedXML()
+    obj.lock = {**(obj.lock or {}), "LegalHold": status}
+    ctx.store.put(obj)
+    return {}
+
+
+@SERVICE.op("GetObjectLegalHold")
+def get_object_legal_hold(ctx: Call, req: dict) -> dict:
+    bucket, obj = _locked_object(ctx, req)
+    status = (obj.lock or {}).get("LegalHold")
+    if not status:
+        from nuvem.services.s3.errors import NoSuchObjectLockConfiguration
+        raise NoSuchObjectLockConfiguration()
+    return {"LegalHold": {"Status": status}}
+
+
+@SERVICE.op("RestoreObject")
+def restore_object(ctx: Call, req: dict) -> dict:
+    """Archived objects restore at once here (AWS takes minutes to hours): the temporary copy
+    lasts `Days` from now."""
+    from datetime import timedelta
+    bucket = bucket_of(ctx, req["Bucket"])
+    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    if obj.storage_class not in ARCHIVED:
+        raise InvalidObjectState("Restore is not allowed for the object's current storage class",
+                                 StorageClass=obj.storage_class)
+    days = (req.get("RestoreRequest") or {}).get("Days") or 1
+    already = bool((obj.lock or {}).get("Restore"))
+    expiry = (ctx.now + timedelta(days=days)).astimezone(timezone.utc)
+    obj.lock = {**(obj.lock or {}), "Restore":
+                f'ongoing-request="false", expiry-date="{expiry.strftime("%a, %d %b %Y %H:%M:%S GMT")}"'}
+    ctx.store.put(obj)
+    return {STATUS: 200 if already else 202}

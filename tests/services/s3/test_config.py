@@ -1,0 +1,516 @@
+"""Bucket configurations over the wire: for each family a put/get/delete round trip, the missing
+configuration's error code and status, and S3's validation errors."""
+import itertools
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from nuvem.services.s3.config import policy_is_public
+
+_n = itertools.count()
+
+
+def error(call, *args, **kwargs):
+    with pytest.raises(ClientError) as e:
+        call(*args, **kwargs)
+    r = e.value.response
+    return r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"], r["Error"].get("Message")
+
+
+def new_bucket(s3, name=None, **kwargs):
+    name = name or f"cfg-{next(_n)}-{id(s3) % 100000}"
+    s3.create_bucket(Bucket=name, **kwargs)
+    return name
+
+
+# --- CORS ------------------------------------------------------------------------------------
+
+CORS = {"CORSRules": [{"AllowedOrigins": ["https://example.com"], "AllowedMethods": ["GET", "PUT"],
+                       "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 300,
+                       "ID": "r1"}]}
+
+
+def test_cors_round_trip(s3, bucket):
+    assert error(s3.get_bucket_cors, Bucket=bucket)[:2] == ("NoSuchCORSConfiguration", 404)
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=CORS)
+    got = s3.get_bucket_cors(Bucket=bucket)
+    assert got["CORSRules"] == CORS["CORSRules"]
+    assert s3.delete_bucket_cors(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error(s3.get_bucket_cors, Bucket=bucket)[:2] == ("NoSuchCORSConfiguration", 404)
+
+
+def test_cors_validation(s3, bucket):
+    bad = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "PATCH"]}]}
+    assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=bad) == (
+        "InvalidRequest", 400, "Found unsupported HTTP method in CORS config. Unsupported method "
+        "is PATCH")
+    many = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}] * 101}
+    assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=many)[0] == "MalformedXML"
+    two = {"CORSRules": [{"AllowedOrigins": ["https://*.a.*"], "AllowedMethods": ["GET"]}]}
+    assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=two)[0] == "InvalidRequest"
+
+
+# --- website ---------------------------------------------------------------------------------
+
+def test_website_round_trip(s3, bucket):
+    assert error(s3.get_bucket_website, Bucket=bucket)[:2] == ("NoSuchWebsiteConfiguration", 404)
+    cfg = {"IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "error.html"},
+           "RoutingRules": [{"Condition": {"KeyPrefixEquals": "docs/"},
+                             "Redirect": {"ReplaceKeyPrefixWith": "documents/"}}]}
+    s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration=cfg)
+    got = s3.get_bucket_website(Bucket=bucket)
+    assert got["IndexDocument"] == {"Suffix": "index.html"}
+    assert got["ErrorDocument"] == {"Key": "error.html"}
+    assert got["RoutingRules"] == cfg["RoutingRules"]
+    s3.delete_bucket_website(Bucket=bucket)
+    assert error(s3.get_bucket_website, Bucket=bucket)[0] == "NoSuchWebsiteConfiguration"
+    s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={
+        "RedirectAllRequestsTo": {"HostName": "example.com", "Protocol": "https"}})
+    got = s3.get_bucket_website(Bucket=bucket)
+    assert got["RedirectAllRequestsTo"]["HostName"] == "example.com"
+
+
+def test_website_validation(s3, bucket):
+    code, status, message = error(s3.put_bucket_website, Bucket=bucket,
+                                  WebsiteConfiguration={"ErrorDocument": {"Key": "e.html"}})
+    assert (code, status) == ("InvalidArgument", 400)
+    assert "IndexDocument Suffix must be provided" in message
+    assert error(s3.put_bucket_website, Bucket=bucket,
+                 WebsiteConfiguration={"IndexDocument": {"Suffix": "a/index.html"}})[:2] == (
+        "InvalidArgument", 400)
+    assert error(s3.put_bucket_website, Bucket=bucket, WebsiteConfiguration={
+        "RedirectAllRequestsTo": {"HostName": "x.com"},
+        "IndexDocument": {"Suffix": "index.html"}})[0] == "InvalidArgument"
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+RULE = {"ID": "expire-logs", "Filter": {"Prefix": "logs/"}, "Status": "Enabled",
+        "Expiration": {"Days": 30},
+        "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}]}
+
+
+def test_lifecycle_round_trip(s3, bucket):
+    assert error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)[:2] == (
+        "NoSuchLifecycleConfiguration", 404)
+    out = s3.put_bucket_lifecycle_configuration(Bucket=bucket,
+                                                LifecycleConfiguration={"Rules": [RULE]})
+    assert out["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    assert got["Rules"] == [RULE]
+    assert got["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    assert error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)[0] == \
+        "NoSuchLifecycleConfiguration"
+
+
+def test_lifecycle_generates_ids_and_old_api(s3, bucket):
+    rule = {"Filter": {}, "Status": "Disabled", "AbortIncompleteMultipartUpload":
+            {"DaysAfterInitiation": 7}}
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [rule]})
+    assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"][0]["ID"]
+    s3.put_bucket_lifecycle(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "old", "Prefix": "tmp/", "Status": "Enabled", "Expiration": {"Days": 1}}]})
+    got = s3.get_bucket_lifecycle(Bucket=bucket)["Rules"]
+    assert got[0]["Prefix"] == "tmp/" and got[0]["Expiration"] == {"Days": 1}
+
+
+@pytest.mark.parametrize("rule,code", [
+    ({**RULE, "Status": "On"}, "MalformedXML"),
+    ({k: v for k, v in RULE.items() if k != "Filter"}, "MalformedXML"),
+    ({**RULE, "Prefix": "x/"}, "MalformedXML"),
+    ({"ID": "a", "Filter": {}, "Status": "Enabled"}, "InvalidRequest"),
+    ({**RULE, "ID": "x" * 256}, "InvalidArgument"),
+    ({**RULE, "Expiration": {"Days": 0}}, "InvalidArgument"),
+    ({**RULE, "Transitions": [{"Days": 10, "StorageClass": "STANDARD_IA"}]}, "InvalidArgument"),
+    ({**RULE, "NoncurrentVersionExpiration": {"NoncurrentDays": 0}}, "InvalidArgument"),
+])
+def test_lifecycle_validation(s3, bucket, rule, code):
+    assert error(s3.put_bucket_lifecycle_configuration, Bucket=bucket,
+                 LifecycleConfiguration={"Rules": [rule]})[:2] == (code, 400)
+
+
+def test_lifecycle_duplicate_ids(s3, bucket):
+    code, _, message = error(s3.put_bucket_lifecycle_configuration, Bucket=bucket,
+                             LifecycleConfiguration={"Rules": [RULE, RULE]})
+    assert code == "InvalidArgument" and "unique" in message
+
+
+# --- policy ----------------------------------------------------------------------------------
+
+def policy(bucket, **statement):
+    st = {"Sid": "s", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+          "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*", **statement}
+    return json.dumps({"Version": "2012-10-17", "Statement": [st]})
+
+
+def test_policy_round_trip_and_status(s3, bucket):
+    assert error(s3.get_bucket_policy, Bucket=bucket)[:2] == ("NoSuchBucketPolicy", 404)
+    assert error(s3.get_bucket_policy_status, Bucket=bucket)[:2] == ("NoSuchBucketPolicy", 404)
+    text = policy(bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=text)
+    assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == text
+    assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is False
+    # new buckets block public policies: a public one is refused until that is turned off
+    assert error(s3.put_bucket_policy, Bucket=bucket,
+                 Policy=policy(bucket, Principal="*"))[:2] == ("AccessDenied", 403)
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket, Principal="*"))
+    assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is True
+    assert s3.delete_bucket_policy(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error(s3.get_bucket_policy, Bucket=bucket)[0] == "NoSuchBucketPolicy"
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda b: "not json", "Policies must be valid JSON and the first byte must be '{'"),
+    (lambda b: json.dumps({"Version": "2012-10-17"}), "Missing required field Statement"),
+    (lambda b: policy(b, Resource="arn:aws:s3:::some-other-bucket/*"),
+     "Policy has invalid resource"),
+    (lambda b: policy(b, Action="sqs:SendMessage"), "Policy has invalid action"),
+    (lambda b: policy(b, Action="s3:NoSuchThing"), "Policy has invalid action"),
+    (lambda b: json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                          "Resource": f"arn:aws:s3:::{b}"}]}),
+     "Missing required field Principal"),
+    (lambda b: policy(b, Effect="Maybe"), "Invalid effect: Maybe"),
+    (lambda b: policy(b, Sid="x" * 21000), "Policy exceeds the maximum allowed document size."),
+])
+def test_policy_validation(s3, bucket, make, message):
+    assert error(s3.put_bucket_policy, Bucket=bucket, Policy=make(bucket)) == (
+        "MalformedPolicy", 400, message)
+
+
+def test_public_policy_blocked_by_public_access_block(s3, bucket):
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicPolicy": True})
+    code, status, message = error(s3.put_bucket_policy, Bucket=bucket,
+                                  Policy=policy(bucket, Principal="*"))
+    assert (code, status) == ("AccessDenied", 403) and "BlockPublicPolicy" in message
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket))
+
+
+def test_policy_is_public():
+    def doc(**statement):
+        st = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+              **statement}
+        return json.dumps({"Statement": [st]})
+    assert policy_is_public(doc(Principal="*"))
+    assert policy_is_public(doc(Principal={"AWS": "*"}))
+    assert policy_is_public(doc(Principal={"AWS": ["arn:aws:iam::111122223333:root", "*"]}))
+    assert not policy_is_public(doc(Principal={"AWS": "arn:aws:iam::111122223333:root"}))
+    assert not policy_is_public(doc(Principal={"Service": "cloudtrail.amazonaws.com"}))
+    assert not policy_is_public(doc(Principal="*", Effect="Deny"))
+    assert not policy_is_public(doc(Principal="*", Condition={
+        "StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}))
+    assert not policy_is_public(doc(Principal="*", Condition={
+        "IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}))
+    assert policy_is_public(doc(Principal="*", Condition={
+        "IpAddress": {"aws:SourceIp": "0.0.0.0/1"}}))
+    assert policy_is_public(doc(Principal="*", Condition={
+        "StringLike": {"aws:SourceArn": "arn:aws:sns:*"}}))
+    assert policy_is_public(doc(Principal="*", Condition={
+        "StringNotEquals": {"aws:SourceAccount": "111122223333"}}))
+    assert policy_is_public(doc(Principal="*", Condition={
+        "StringEquals": {"s3:prefix": "home/"}}))
+    assert policy_is_public(doc(Principal={"AWS": "arn:aws:iam::*:root"}))
+    assert not policy_is_public(doc(Principal="*", Condition={
+        "StringLike": {"aws:userid": "AROAEXAMPLEID:*"}}))
+    assert not policy_is_public("not json")
+
+
+# --- tagging ---------------------------------------------------------------------------------
+
+def test_tagging_round_trip(s3, bucket):
+    assert error(s3.get_bucket_tagging, Bucket=bucket)[:2] == ("NoSuchTagSet", 404)
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": "a"},
+                                                             {"Key": "env", "Value": "dev"}]})
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+    assert tags == {"team": "a", "env": "dev"}
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": "b"}]})
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "team", "Value": "b"}]
+    assert s3.delete_bucket_tagging(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error(s3.get_bucket_tagging, Bucket=bucket)[0] == "NoSuchTagSet"
+
+
+@pytest.mark.parametrize("tag_set", [
+    [{"Key": f"k{i}", "Value": "v"} for i in range(51)],
+    [{"Key": "k", "Value": "a"}, {"Key": "k", "Value": "b"}],
+    [{"Key": "x" * 129, "Value": "v"}],
+    [{"Key": "aws:thing", "Value": "v"}],
+    [{"Key": "k", "Value": "bad<value>"}],
+])
+def test_tagging_validation(s3, bucket, tag_set):
+    assert error(s3.put_bucket_tagging, Bucket=bucket,
+                 Tagging={"TagSet": tag_set})[:2] == ("InvalidTag", 400)
+
+
+# --- encryption, public access block ---------------------------------------------------------
+
+def test_encryption_default_and_round_trip(s3, bucket):
+    default = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    assert default["Rules"] == [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                                 "BucketKeyEnabled": False}]
+    kms = {"Rules": [{"ApplyServerSideEncryptionByDefault": {
+        "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "arn:aws:kms:us-east-1:000000000000:key/k"},
+        "BucketKeyEnabled": True}]}
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms)
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == kms
+    s3.delete_bucket_encryption(Bucket=bucket)
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == default
+
+
+def test_encryption_validation(s3, bucket):
+    bad = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "DES"}}]}
+    assert error(s3.put_bucket_encryption, Bucket=bucket,
+                 ServerSideEncryptionConfiguration=bad)[:2] == ("MalformedXML", 400)
+    bad = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256",
+                                                             "KMSMasterKeyID": "k"}}]}
+    assert error(s3.put_bucket_encryption, Bucket=bucket,
+                 ServerSideEncryptionConfiguration=bad)[:2] == ("InvalidArgument", 400)
+
+
+def test_public_access_block(s3, bucket):
+    s3.delete_public_access_block(Bucket=bucket)
+    assert error(s3.get_public_access_block, Bucket=bucket)[:2] == (
+        "NoSuchPublicAccessBlockConfiguration", 404)
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "RestrictPublicBuckets": True})
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": True}
+    assert error(s3.put_public_access_block, Bucket=bucket,
+                 PublicAccessBlockConfiguration={}) == (
+        "InvalidRequest", 400, "Must specify at least one configuration.")
+    s3.delete_public_access_block(Bucket=bucket)
+    assert error(s3.get_public_access_block, Bucket=bucket)[0] == \
+        "NoSuchPublicAccessBlockConfiguration"
+
+
+# --- versioning, object lock, replication ----------------------------------------------------
+
+def test_versioning(s3, bucket):
+    assert {k for k in s3.get_bucket_versioning(Bucket=bucket)
+            if k != "ResponseMetadata"} == set()
+    assert error(s3.put_bucket_versioning, Bucket=bucket,
+                 VersioningConfiguration={"Status": "On"})[:2] == ("MalformedXML", 400)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Suspended"
+
+
+def test_object_lock(s3):
+    plain = new_bucket(s3)
+    assert error(s3.get_object_lock_configuration, Bucket=plain)[:2] == (
+        "ObjectLockConfigurationNotFoundError", 404)
+    cfg = {"ObjectLockEnabled": "Enabled",
+           "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}}
+    assert error(s3.put_object_lock_configuration, Bucket=plain,
+                 ObjectLockConfiguration=cfg)[:2] == ("InvalidBucketState", 409)
+    locked = new_bucket(s3, ObjectLockEnabledForBucket=True)
+    assert s3.get_object_lock_configuration(Bucket=locked)["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled"}
+    s3.put_object_lock_configuration(Bucket=locked, ObjectLockConfiguration=cfg)
+    assert s3.get_object_lock_configuration(Bucket=locked)["ObjectLockConfiguration"] == cfg
+    both = {"ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1, "Years": 1}}}
+    assert error(s3.put_object_lock_configuration, Bucket=locked,
+                 ObjectLockConfiguration=both)[:2] == ("MalformedXML", 400)
+    bad_mode = {"ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "STRICT", "Days": 1}}}
+    assert error(s3.put_object_lock_configuration, Bucket=locked,
+                 ObjectLockConfiguration=bad_mode)[0] == "MalformedXML"
+    assert error(s3.put_bucket_versioning, Bucket=locked,
+                 VersioningConfiguration={"Status": "Suspended"})[:2] == ("InvalidBucketState", 409)
+    # a versioned bucket may turn object lock on later
+    s3.put_bucket_versioning(Bucket=plain, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object_lock_configuration(Bucket=plain, ObjectLockConfiguration=cfg)
+    assert s3.get_object_lock_configuration(Bucket=plain)["ObjectLockConfiguration"] == cfg
+
+
+def test_replication(s3, bucket):
+    destination = new_bucket(s3)
+    cfg = {"Role": "arn:aws:iam::000000000000:role/replication",
+           "Rules": [{"ID": "all", "Priority": 1, "Filter": {}, "Status": "Enabled",
+                      "DeleteMarkerReplication": {"Status": "Disabled"},
+                      "Destination": {"Bucket": f"arn:aws:s3:::{destination}"}}]}
+    assert error(s3.get_bucket_replication, Bucket=bucket)[:2] == (
+        "ReplicationConfigurationNotFoundError", 404)
+    assert error(s3.put_bucket_replication, Bucket=bucket,
+                 ReplicationConfiguration=cfg)[:2] == ("InvalidRequest", 400)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    code, _, message = error(s3.put_bucket_replication, Bucket=bucket, ReplicationConfiguration=cfg)
+    assert code == "InvalidRequest" and "Destination bucket must have versioning" in message
+    s3.put_bucket_versioning(Bucket=destination, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=cfg)
+    assert s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"] == cfg
+    s3.delete_bucket_replication(Bucket=bucket)
+    assert error(s3.get_bucket_replication, Bucket=bucket)[0] == \
+        "ReplicationConfigurationNotFoundError"
+
+
+# --- ownership controls ----------------------------------------------------------------------
+
+def test_ownership_controls(s3, bucket):
+    rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={
+        "Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert rules == [{"ObjectOwnership": "ObjectWriter"}]
+    assert error(s3.put_bucket_ownership_controls, Bucket=bucket, OwnershipControls={
+        "Rules": [{"ObjectOwnership": "Everyone"}]})[:2] == ("MalformedXML", 400)
+    s3.delete_bucket_ownership_controls(Bucket=bucket)
+    assert error(s3.get_bucket_ownership_controls, Bucket=bucket)[:2] == (
+        "OwnershipControlsNotFoundError", 404)
+
+
+# --- logging, request payment, accelerate ----------------------------------------------------
+
+def test_logging(s3, bucket):
+    out = s3.get_bucket_logging(Bucket=bucket)
+    assert "LoggingEnabled" not in out
+    target = new_bucket(s3)
+    s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={
+        "LoggingEnabled": {"TargetBucket": target, "TargetPrefix": "logs/"}})
+    assert s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"] == {
+        "TargetBucket": target, "TargetPrefix": "logs/"}
+    assert error(s3.put_bucket_logging, Bucket=bucket, BucketLoggingStatus={
+        "LoggingEnabled": {"TargetBucket": "no-such-bucket-here-x", "TargetPrefix": ""}})[:2] == (
+        "InvalidTargetBucketForLogging", 400)
+    s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+
+
+def test_request_payment(s3, bucket):
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
+    s3.put_bucket_request_payment(Bucket=bucket,
+                                  RequestPaymentConfiguration={"Payer": "Requester"})
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "Requester"
+    assert error(s3.put_bucket_request_payment, Bucket=bucket,
+                 RequestPaymentConfiguration={"Payer": "Nobody"})[:2] == ("MalformedXML", 400)
+
+
+def test_accelerate(s3, bucket):
+    assert "Status" not in s3.get_bucket_accelerate_configuration(Bucket=bucket)
+    s3.put_bucket_accelerate_configuration(Bucket=bucket,
+                                           AccelerateConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_accelerate_configuration(Bucket=bucket)["Status"] == "Enabled"
+    assert error(s3.put_bucket_accelerate_configuration, Bucket=bucket,
+                 AccelerateConfiguration={"Status": "Fast"})[:2] == ("MalformedXML", 400)
+    dotted = new_bucket(s3, f"cfg.dotted.{next(_n)}")
+    assert error(s3.put_bucket_accelerate_configuration, Bucket=dotted,
+                 AccelerateConfiguration={"Status": "Enabled"}) == (
+        "InvalidRequest", 400, "S3 Transfer Acceleration is not supported for buckets with "
+        "periods (.) in their names")
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+QUEUE = "arn:aws:sqs:us-east-1:000000000000:events"
+
+
+def test_notification_round_trip(s3, bucket):
+    out = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert not out.get("QueueConfigurations")
+    cfg = {"QueueConfigurations": [
+        {"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [
+            {"Name": "prefix", "Value": "in/"}, {"Name": "suffix", "Value": ".jpg"}]}}},
+        {"Id": "removed", "QueueArn": QUEUE, "Events": ["s3:ObjectRemoved:Delete"]}],
+        "EventBridgeConfiguration": {}}
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=cfg)
+    got = s3.get_bucket_notification_configuration(Bucket=bucket)
+    queues = got["QueueConfigurations"]
+    assert queues[0]["Id"] and queues[0]["Events"] == ["s3:ObjectCreated:*"]
+    assert queues[0]["Filter"]["Key"]["FilterRules"] == [
+        {"Name": "Prefix", "Value": "in/"}, {"Name": "Suffix", "Value": ".jpg"}]
+    assert queues[1]["Id"] == "removed"
+    assert "EventBridgeConfiguration" in got
+    old = s3.get_bucket_notification(Bucket=bucket)
+    assert old["QueueConfiguration"]["Queue"] == QUEUE
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+    assert not s3.get_bucket_notification_configuration(Bucket=bucket).get("QueueConfigurations")
+
+
+def test_notification_validation(s3, bucket):
+    def put(**cfg):
+        return error(s3.put_bucket_notification_configuration, Bucket=bucket,
+                     NotificationConfiguration=cfg)
+    assert put(QueueConfigurations=[{"QueueArn": QUEUE, "Events": ["s3:ObjectExploded"]}])[:2] == \
+        ("InvalidArgument", 400)
+    assert put(QueueConfigurations=[{"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"],
+                                     "Filter": {"Key": {"FilterRules": [
+                                         {"Name": "middle", "Value": "x"}]}}}])[0] == \
+        "InvalidArgument"
+    assert put(QueueConfigurations=[{"QueueArn": "not-an-arn",
+                                     "Events": ["s3:ObjectCreated:*"]}])[0] == "InvalidArgument"
+    code, _, message = put(QueueConfigurations=[
+        {"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"]},
+        {"QueueArn": QUEUE, "Events": ["s3:ObjectCreated:Put"]}])
+    assert code == "InvalidArgument" and "overlap" in message
+
+
+# --- analytics, metrics, inventory, intelligent-tiering --------------------------------------
+
+def test_metrics_by_id(s3, bucket):
+    assert error(s3.get_bucket_metrics_configuration, Bucket=bucket, Id="m1")[:2] == (
+        "NoSuchConfiguration", 404)
+    for i in range(105):
+        s3.put_bucket_metrics_configuration(Bucket=bucket, Id=f"m{i:03}", MetricsConfiguration={
+            "Id": f"m{i:03}", "Filter": {"Prefix": "p/"}})
+    got = s3.get_bucket_metrics_configuration(Bucket=bucket, Id="m001")
+    assert got["MetricsConfiguration"] == {"Id": "m001", "Filter": {"Prefix": "p/"}}
+    first = s3.list_bucket_metrics_configurations(Bucket=bucket)
+    assert first["IsTruncated"] is True and len(first["MetricsConfigurationList"]) == 100
+    second = s3.list_bucket_metrics_configurations(
+        Bucket=bucket, ContinuationToken=first["NextContinuationToken"])
+    assert second["IsTruncated"] is False
+    assert [c["Id"] for c in second["MetricsConfigurationList"]] == \
+        [f"m{i:03}" for i in range(100, 105)]
+    s3.delete_bucket_metrics_configuration(Bucket=bucket, Id="m001")
+    assert error(s3.get_bucket_metrics_configuration, Bucket=bucket, Id="m001")[0] == \
+        "NoSuchConfiguration"
+    assert error(s3.delete_bucket_metrics_configuration, Bucket=bucket, Id="m001")[:2] == (
+        "NoSuchConfiguration", 404)
+    assert error(s3.put_bucket_metrics_configuration, Bucket=bucket, Id="x",
+                 MetricsConfiguration={"Id": "x", "Filter": {"Prefix": "a", "Tag": {
+                     "Key": "k", "Value": "v"}}})[:2] == ("MalformedXML", 400)
+
+
+def test_analytics_inventory_tiering(s3, bucket):
+    analytics = {"Id": "a1", "StorageClassAnalysis": {}}
+    s3.put_bucket_analytics_configuration(Bucket=bucket, Id="a1", AnalyticsConfiguration=analytics)
+    assert s3.get_bucket_analytics_configuration(Bucket=bucket, Id="a1")[
+        "AnalyticsConfiguration"]["Id"] == "a1"
+    assert [c["Id"] for c in s3.list_bucket_analytics_configurations(Bucket=bucket)[
+        "AnalyticsConfigurationList"]] == ["a1"]
+    s3.delete_bucket_analytics_configuration(Bucket=bucket, Id="a1")
+    assert error(s3.get_bucket_analytics_configuration, Bucket=bucket, Id="a1")[0] == \
+        "NoSuchConfiguration"
+
+    inventory = {"Id": "i1", "IsEnabled": True, "IncludedObjectVersions": "Current",
+                 "Schedule": {"Frequency": "Daily"},
+                 "Destination": {"S3BucketDestination": {"Bucket": f"arn:aws:s3:::{bucket}",
+                                                         "Format": "CSV"}}}
+    s3.put_bucket_inventory_configuration(Bucket=bucket, Id="i1", InventoryConfiguration=inventory)
+    assert s3.get_bucket_inventory_configuration(Bucket=bucket, Id="i1")[
+        "InventoryConfiguration"] == inventory
+    bad = {**inventory, "Schedule": {"Frequency": "Hourly"}}
+    assert error(s3.put_bucket_inventory_configuration, Bucket=bucket, Id="i1",
+                 InventoryConfiguration=bad)[:2] == ("MalformedXML", 400)
+
+    tiering = {"Id": "t1", "Status": "Enabled",
+               "Tierings": [{"Days": 90, "AccessTier": "ARCHIVE_ACCESS"}]}
+    s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="t1",
+                                                    IntelligentTieringConfiguration=tiering)
+    assert s3.list_bucket_intelligent_tiering_configurations(Bucket=bucket)[
+        "IntelligentTieringConfigurationList"] == [tiering]
+    bad = {**tiering, "Tierings": [{"Days": 10, "AccessTier": "ARCHIVE_ACCESS"}]}
+    assert error(s3.put_bucket_intelligent_tiering_configuration, Bucket=bucket, Id="t1",
+                 IntelligentTieringConfiguration=bad)[:2] == ("InvalidArgument", 400)
+
+
+def test_missing_bucket(s3):
+    assert error(s3.get_bucket_cors, Bucket="no-such-bucket-cfg")[:2] == ("NoSuchBucket", 404)
+    assert error(s3.put_bucket_tagging, Bucket="no-such-bucket-cfg",
+                 Tagging={"TagSet": []})[:2] == ("NoSuchBucket", 404)

@@ -1,0 +1,174 @@
+"""S3 objects over the wire with boto3: writes, reads, conditions, ranges, copies, deletes."""
+import base64
+import hashlib
+import zlib
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def error_of(exc_info):
+    response = exc_info.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_put_get_head_round_trip_with_metadata_and_etag(s3, bucket):
+    body = b"hello world"
+    put = s3.put_object(Bucket=bucket, Key="a/b.txt", Body=body, ContentType="text/plain",
+                        Metadata={"Owner": "me"}, CacheControl="max-age=60")
+    assert put["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    assert put["ServerSideEncryption"] == "AES256"
+    got = s3.get_object(Bucket=bucket, Key="a/b.txt")
+    assert got["Body"].read() == body
+    assert (got["ContentType"], got["Metadata"], got["CacheControl"]) == \
+        ("text/plain", {"owner": "me"}, "max-age=60")
+    assert got["ETag"] == put["ETag"] and got["ContentLength"] == len(body)
+    head = s3.head_object(Bucket=bucket, Key="a/b.txt")
+    assert head["ContentLength"] == len(body) and head["ETag"] == put["ETag"]
+    assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
+    assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-id-2"]
+
+
+def test_default_content_type_and_large_body_streams(s3, bucket):
+    body = bytes(range(256)) * 4096 * 3           # 3 MiB: stored as a blob, not inline
+    s3.put_object(Bucket=bucket, Key="big", Body=body)
+    got = s3.get_object(Bucket=bucket, Key="big")
+    assert got["ContentType"] == "binary/octet-stream"
+    assert got["Body"].read() == body
+
+
+def test_checksums_are_validated_and_returned(s3, bucket):
+    body = b"checksummed"
+    crc = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+    put = s3.put_object(Bucket=bucket, Key="k", Body=body, ChecksumAlgorithm="CRC32")
+    assert put["ChecksumCRC32"] == crc
+    got = s3.get_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert got["ChecksumCRC32"] == crc and got["Body"].read() == body
+    sha = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k2", Body=body, ChecksumSHA256=sha)
+    assert error_of(e) == ("BadDigest", 400)
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k3", Body=body,
+                      ContentMD5=base64.b64encode(hashlib.md5(b"x").digest()).decode())
+    assert error_of(e) == ("BadDigest", 400)
+
+
+def test_ranges(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="r", Body=b"0123456789")
+    part = s3.get_object(Bucket=bucket, Key="r", Range="bytes=2-5")
+    assert part["Body"].read() == b"2345" and part["ContentRange"] == "bytes 2-5/10"
+    assert part["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert s3.get_object(Bucket=bucket, Key="r", Range="bytes=-3")["Body"].read() == b"789"
+    assert s3.get_object(Bucket=bucket, Key="r", Range="bytes=7-")["Body"].read() == b"789"
+    assert s3.get_object(Bucket=bucket, Key="r", Range="bytes=8-100")["Body"].read() == b"89"
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="r", Range="bytes=10-20")
+    assert error_of(e) == ("InvalidRange", 416)
+
+
+def test_conditional_reads(s3, bucket):
+    etag = s3.put_object(Bucket=bucket, Key="c", Body=b"x")["ETag"]
+    assert s3.get_object(Bucket=bucket, Key="c", IfMatch=etag)["Body"].read() == b"x"
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="c", IfMatch='"nope"')
+    assert error_of(e) == ("PreconditionFailed", 412)
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="c", IfNoneMatch=etag)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+    future = datetime.now(timezone.utc) + timedelta(days=1)
+    with pytest.raises(ClientError) as e:
+        s3.head_object(Bucket=bucket, Key="c", IfModifiedSince=future)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+    past = datetime.now(timezone.utc) - timedelta(days=1)
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="c", IfUnmodifiedSince=past)
+    assert error_of(e) == ("PreconditionFailed", 412)
+    # If-Match true wins over If-Unmodified-Since false (RFC 7232 as S3 applies it)
+    assert s3.get_object(Bucket=bucket, Key="c", IfMatch=etag, IfUnmodifiedSince=past)
+
+
+def test_conditional_writes(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="once", Body=b"1", IfNoneMatch="*")
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="once", Body=b"2", IfNoneMatch="*")
+    assert error_of(e) == ("PreconditionFailed", 412)
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="once", Body=b"2", IfMatch='"abc"')
+    assert error_of(e) == ("PreconditionFailed", 412)
+    assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"1"
+
+
+def test_missing_things(s3, bucket):
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="nope")
+    assert error_of(e) == ("NoSuchKey", 404)
+    assert e.value.response["Error"]["Key"] == "nope"
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket="no-such-bucket-here", Key="k")
+    assert error_of(e) == ("NoSuchBucket", 404)
+    assert e.value.response["Error"]["BucketName"] == "no-such-bucket-here"
+    with pytest.raises(ClientError) as e:
+        s3.head_object(Bucket=bucket, Key="nope")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_copy_object_directives_and_self_copy(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="src", Body=b"data", Metadata={"a": "1"},
+                  ContentType="text/plain", Tagging="t=1")
+    copied = s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src")
+    assert copied["CopyObjectResult"]["ETag"] == f'"{hashlib.md5(b"data").hexdigest()}"'
+    head = s3.head_object(Bucket=bucket, Key="dst")
+    assert head["Metadata"] == {"a": "1"} and head["ContentType"] == "text/plain"
+    assert s3.get_object_tagging(Bucket=bucket, Key="dst")["TagSet"] == [{"Key": "t", "Value": "1"}]
+    s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
+                   MetadataDirective="REPLACE", Metadata={"b": "2"})
+    assert s3.head_object(Bucket=bucket, Key="dst")["Metadata"] == {"b": "2"}
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=bucket, Key="src", CopySource=f"{bucket}/src")
+    assert error_of(e) == ("InvalidRequest", 400)
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=bucket, Key="x", CopySource=f"{bucket}/src", CopySourceIfMatch='"no"')
+    assert error_of(e) == ("PreconditionFailed", 412)
+
+
+def test_delete_objects_and_quiet(s3, bucket):
+    for key in ("a", "b", "c"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    out = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "a"}, {"Key": "b"},
+                                                               {"Key": "missing"}]})
+    assert sorted(d["Key"] for d in out["Deleted"]) == ["a", "b", "missing"]
+    out = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "c"}], "Quiet": True})
+    assert "Deleted" not in out
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def test_object_tagging(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    s3.put_object_tagging(Bucket=bucket, Key="k", Tagging={"TagSet": [{"Key": "a", "Value": "b"}]})
+    assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == [{"Key": "a", "Value": "b"}]
+    assert s3.get_object(Bucket=bucket, Key="k")["TagCount"] == 1
+    with pytest.raises(ClientError) as e:
+        s3.put_object_tagging(Bucket=bucket, Key="k", Tagging={"TagSet": [
+            {"Key": f"k{i}", "Value": "v"} for i in range(11)]})
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    s3.delete_object_tagging(Bucket=bucket, Key="k")
+    assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == []
+
+
+def test_get_object_attributes(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"12345")
+    out = s3.get_object_attributes(Bucket=bucket, Key="k",
+                                   ObjectAttributes=["ETag", "ObjectSize", "StorageClass"])
+    assert out["ETag"] == hashlib.md5(b"12345").hexdigest()
+    assert (out["ObjectSize"], out["StorageClass"]) == (5, "STANDARD")
+
+
+def test_key_too_long_and_bad_storage_class(s3, bucket):
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b"x")
+    assert error_of(e) == ("KeyTooLongError", 400)
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", StorageClass="CHEAP")
+    assert error_of(e) == ("InvalidStorageClass", 400)
