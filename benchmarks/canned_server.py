@@ -5,12 +5,20 @@ time per keep-alive connection, picks the response by the form body's `Action` (
 or DescribeRegions) and writes precomputed bytes. Whatever throughput boto3 reaches against it
 is what the client side of the benchmark can drive at most.
 
+For S3 (benchmarks/s3.py) it answers by method alone: any PUT gets a 200 with an ETag and a
+CRC32 (what PutObject and CreateBucket return), any GET a fixed 1 KiB object with the headers
+Nuvem sends (ETag, Last-Modified, CRC32, so boto3 validates the same checksum), and
+`Expect: 100-continue` gets its interim 100.
+
     python benchmarks/canned_server.py --port 8123
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import hashlib
+import zlib
 
 REQUEST_ID = "c0ffee00-0000-4000-8000-000000000000"
 
@@ -61,6 +69,20 @@ RESPONSES = {
 }
 NOT_FOUND = _response("400 Bad Request", UNKNOWN)
 
+S3_OBJECT = bytes(range(256)) * 4          # 1 KiB
+_ETAG = hashlib.md5(S3_OBJECT).hexdigest()
+_CRC32 = base64.b64encode(zlib.crc32(S3_OBJECT).to_bytes(4, "big")).decode()
+_S3_HEAD = (f"x-amz-request-id: {REQUEST_ID}\r\n"
+            "Date: Sat, 28 Nov 2026 00:00:00 GMT\r\n"
+            f'ETag: "{_ETAG}"\r\n'
+            "x-amz-checksum-type: FULL_OBJECT\r\n"
+            f"x-amz-checksum-crc32: {_CRC32}\r\n")
+S3_PUT = ("HTTP/1.1 200 OK\r\n" + _S3_HEAD + "Content-Length: 0\r\n\r\n").encode()
+S3_GET = ("HTTP/1.1 200 OK\r\n" + _S3_HEAD + "Last-Modified: Sat, 28 Nov 2026 00:00:00 GMT\r\n"
+          "Accept-Ranges: bytes\r\nContent-Type: binary/octet-stream\r\n"
+          f"Content-Length: {len(S3_OBJECT)}\r\n\r\n").encode() + S3_OBJECT
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
 
 def _action(body: bytes) -> bytes:
     for pair in body.split(b"&"):
@@ -73,13 +95,25 @@ async def _connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
+            length, expect = 0, False
+            lines = head.split(b"\r\n")
+            for line in lines[1:]:
                 name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
+                name = name.strip().lower()
+                if name == b"content-length":
                     length = int(value)
+                elif name == b"expect" and value.strip().lower() == b"100-continue":
+                    expect = True
+            if expect:
+                writer.write(CONTINUE)
             body = await reader.readexactly(length) if length else b""
-            writer.write(RESPONSES.get(_action(body), NOT_FOUND))
+            method = lines[0].split(b" ", 1)[0]
+            if method == b"PUT":
+                writer.write(S3_PUT)
+            elif method == b"GET":
+                writer.write(S3_GET)
+            else:
+                writer.write(RESPONSES.get(_action(body), NOT_FOUND))
             await writer.drain()
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
         pass

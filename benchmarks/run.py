@@ -3,6 +3,7 @@ throughput. Prints a Markdown report and writes it to docs/benchmarks.md.
 
     make bench                                   # full run, with moto (installed on first use)
     make bench ARGS="--quick --no-moto"          # smoke run, well under 30 s; writes no file
+    make bench ARGS="--s3"                       # also the S3 section (benchmarks/s3.py)
     .venv/bin/python benchmarks/run.py --help
 
 All servers are child processes of this one, measured the same way from /proc; the clients are
@@ -669,6 +670,9 @@ def main(argv: list[str] | None = None) -> int:
                              "(default 6, quick 2)")
     parser.add_argument("--ops", default=",".join(OPS),
                         help=f"comma-separated operations among {','.join(OPS)}")
+    parser.add_argument("--s3", action="store_true",
+                        help="also run benchmarks/s3.py and (re)write the report's S3 section; "
+                             "without it the S3 section already in the file is kept")
     parser.add_argument("--out", help="where to write the report (default docs/benchmarks.md; "
                                       "none with --quick); '-' writes no file")
     args = parser.parse_args(argv)
@@ -703,6 +707,19 @@ def main(argv: list[str] | None = None) -> int:
     if nv is not None and nv.auth and not args.no_auth:
         nv.auth_profile = profile_auth(args)
     text = report(results, args, notes)
+    import s3  # noqa: E402  (benchmarks/s3.py)
+    section = None
+    if args.s3:
+        s3_args = argparse.Namespace(calls=None, pages=None, rss=False, keys=0, runs=args.runs,
+                                     no_ephemeral=False, no_moto=args.no_moto,
+                                     no_canned=args.no_canned, quick=args.quick,
+                                     argv=["--no-moto"] if args.no_moto else [])
+        s3.defaults(s3_args, args.quick)
+        section = s3.measure(s3_args)
+    elif out and out != "-" and os.path.exists(out):
+        with open(out) as f:
+            section = s3.section_of(f.read())      # keep the last S3 measurement
+    text = s3.splice(text, section)
     print(text)
     if out and out != "-":
         with open(out, "w") as f:

@@ -166,9 +166,11 @@ class Running:
         self.log.close()
 
 
-def nuvem() -> Target:
+def nuvem(state_dir: str | None = None, name: str = "Nuvem") -> Target:
+    """`nuvem serve --ephemeral`, or with its durable store in `state_dir` if one is given."""
     from importlib.metadata import version
-    return Target("Nuvem", [sys.executable, "-m", "nuvem", "serve", "--ephemeral", "--port", "{port}"],
+    store = ["--state-dir", state_dir] if state_dir else ["--ephemeral"]
+    return Target(name, [sys.executable, "-m", "nuvem", "serve", *store, "--port", "{port}"],
                   env={"NUVEM_LOG_LEVEL": "warning"},
                   ops=("sts", "regions", "zones", "keypairs"), version=version("nuvem"))
 

@@ -33,6 +33,14 @@ def main(argv: list[str] | None = None) -> None:
         sub.add_argument("--port", type=int)
         sub.add_argument("--state-dir")
     commands.add_parser("aws", help="run the AWS CLI against Nuvem (like awslocal)")
+    # the local mailbox of a running server (issue 5; nuvem/engines/mail, GET /_nuvem/mail)
+    mail = commands.add_parser("mail", help="list or show the e-mail (and SMS) Nuvem sent")
+    mail.add_argument("--port", type=int)
+    mail.add_argument("--to", help="only messages to this address or phone number")
+    mail.add_argument("--sms", action="store_true", help="the captured SMS instead of e-mail")
+    mail.add_argument("--json", action="store_true", help="print the messages as JSON")
+    mail.add_argument("action", nargs="?", choices=("list", "show"), default="list")
+    mail.add_argument("id", nargs="?", help="the message to show (default: the latest)")
     coverage = commands.add_parser("coverage", help="implemented vs. modelled operations")
     coverage.add_argument("--markdown", action="store_true", help="print docs/coverage.md")
 
@@ -43,6 +51,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(cmd_status(args))
     elif args.command == "reset":
         sys.exit(cmd_reset(args))
+    elif args.command == "mail":
+        sys.exit(cmd_mail(args))
     elif args.command == "coverage":
         from nuvem.coverage import render_markdown, render_text
         print(render_markdown() if args.markdown else render_text(), end="")
@@ -95,6 +105,42 @@ def cmd_reset(args) -> int:
         print(f"removed {os.path.abspath(config.state_dir)}")
     else:
         print("nothing to reset")
+    return 0
+
+
+def cmd_mail(args) -> int:
+    """`nuvem mail`: one line per message, newest last; `nuvem mail show [ID]`: one in full."""
+    from urllib.parse import urlencode
+    query = {"channel": "sms" if args.sms else "email"}
+    if args.to:
+        query["to"] = args.to
+    listing = _admin(args, "GET", "/_nuvem/mail?" + urlencode(query))
+    if listing is None:
+        print(f"Nuvem is not running at {_endpoint(args)}")
+        return 1
+    messages = listing["messages"]
+    if args.action == "show":
+        chosen = [m for m in messages if m["id"] == args.id] if args.id else messages[-1:]
+        if not chosen:
+            print(f"no message {args.id}" if args.id else "the mailbox is empty")
+            return 1
+        m = chosen[0]
+        if args.json:
+            print(json.dumps(m, indent=2))
+            return 0
+        print(f"Id: {m['id']}\nDate: {m['date']}\nFrom: {m['from']}\nTo: {', '.join(m['to'])}")
+        if m.get("subject"):
+            print(f"Subject: {m['subject']}")
+        print()
+        print(m["body"])
+        return 0
+    if args.json:
+        print(json.dumps(messages, indent=2))
+        return 0
+    if not messages:
+        print("the mailbox is empty")
+    for m in messages:
+        print(f"{m['id']}  {m['date']}  {', '.join(m['to'])}  {m.get('subject') or m['body'][:60]}")
     return 0
 
 

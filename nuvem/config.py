@@ -12,6 +12,7 @@
 | NUVEM_DEFAULT_REGION| us-east-1          | region for requests that carry none (unsigned requests)        |
 | NUVEM_AUTH          | lenient            | off, lenient (verify keys IAM issued), enforce (reject others) |
 | NUVEM_IAM           | enforce            | enforce, log (allow, log would-be denials), off                |
+| NUVEM_SMTP_URL      | (unset)            | relay e-mail (SNS email) to smtp[s]://[user:pw@]host[:port]    |
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Config:
     default_region: str = "us-east-1"
     auth: str = "lenient"
     iam: str = "enforce"
+    smtp_url: str = ""          # empty: e-mail stays in the local mailbox (nuvem/engines/mail)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Config":
@@ -62,6 +64,9 @@ class Config:
             raise ValueError(f"NUVEM_IAM must be enforce, log or off, not {config.iam!r}")
         if config.durability not in ("process", "power"):
             raise ValueError(f"NUVEM_DURABILITY must be 'process' or 'power', not {config.durability!r}")
+        if config.smtp_url and not config.smtp_url.startswith(("smtp://", "smtps://")):
+            raise ValueError(f"NUVEM_SMTP_URL must start with smtp:// or smtps://, not "
+                             f"{config.smtp_url!r}")
         return config
 
     @property

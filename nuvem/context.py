@@ -69,6 +69,11 @@ class Call:
     tx: Any = None             # the store transaction this call runs in
     status: int = 0            # for the audit line
     error: str = ""
+    # calls one service makes to another (core/internal.py): aws:SourceArn / aws:SourceAccount
+    source_arn: str | None = None
+    source_account: str | None = None
+    # the last run of a long poll (errors.WaitFor): answer with what there is, do not wait
+    last_attempt: bool = False
 
     @property
     def now(self) -> datetime:
@@ -89,3 +94,8 @@ class Call:
 
     def emit(self, event) -> None:
         self.tx.emit(event)
+
+    @property
+    def internal(self):
+        """Calls to other services, as a service principal (core/internal.py)."""
+        return self.runtime.internal

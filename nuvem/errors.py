@@ -71,3 +71,15 @@ class MalformedInput(AwsError):
     """
     code = "SerializationException"
     status = 400
+
+
+class WaitFor(Exception):
+    """Not an AWS error: control flow for long polls. A handler that found nothing raises it
+    (before writing anything) to be run again when `key` is notified (core/waiters.py), after
+    `recheck` seconds (when something becomes ready by time alone), or at the end of `seconds`.
+    The gateway waits outside the call's transaction; on the last run `call.last_attempt` is set
+    and the handler answers with what it has."""
+
+    def __init__(self, key: str, seconds: float, recheck: float | None = None):
+        super().__init__(key)
+        self.key, self.seconds, self.recheck = key, seconds, recheck

@@ -84,13 +84,22 @@ class Runtime:
         self.usage = UsageTracker(self.store, self.clock, self.scheduler, _write_usage)
         self.authenticator = Authenticator(config.auth, self.clock, self._key_owner)
         self.authorizer = Authorizer(config.iam, self._identity_policies, self._trust_policy)
+        from nuvem.core.internal import InternalClient
+        self.internal = InternalClient(self)
+        from nuvem.core.waiters import Waiters
+        self.waiters = Waiters()       # long polls (SQS ReceiveMessage) wait here
 
     def start(self) -> None:
         from nuvem import services
         epoch = self.clock.now().timestamp()
         for interval, target in services.PERIODIC.values():
-            self.scheduler.every(interval, lambda target=target: services.periodic_job(target)(self),
-                                 first=interval - epoch % interval + 1)
+            self.scheduler.every(interval, lambda target=target: services.resolve(target)(self),
+                                 first=interval - epoch % interval + 1, coalesce=True)
+        for event_target, handler_target in services.SUBSCRIPTIONS:
+            self.dispatcher.subscribe(
+                services.resolve(event_target),
+                lambda event, target=handler_target: services.resolve(target)(self, event),
+                name=handler_target)
         self.scheduler.start()
         self.dispatcher.start()
 

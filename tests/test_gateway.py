@@ -26,7 +26,7 @@ def test_health_lists_services(nuvem, path):
 
 
 @pytest.mark.parametrize("service,call,protocol_code", [
-    ("sns", lambda c: c.list_topics(), "InvalidAction"),                       # query
+    ("cloudformation", lambda c: c.list_stacks(), "InvalidAction"),           # query
     ("dynamodb", lambda c: c.list_tables(), "UnknownOperationException"),      # json 1.0
     ("lambda", lambda c: c.list_functions(), "NotImplemented"),                # rest-json
     ("route53", lambda c: c.list_hosted_zones(), "NotImplemented"),            # rest-xml

@@ -19,6 +19,7 @@ role's trust policy decides.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,6 +104,34 @@ class Authenticator:
             on_chunk, on_trailer = self.verifier.chunk_verifier(signed, owner.secret,
                                                                 signed.signature, family=family)
             request.body.chunk_verifier, request.body.trailer_verifier = on_chunk, on_trailer
+        self._act_as(call, owner)
+
+    def authenticate_post(self, call: Call, *, policy: str, signature: str, region: str,
+                          access_key: str | None = None, credential: str | None = None,
+                          security_token: str | None = None) -> None:
+        """An S3 browser-based upload (POST Object, services/s3/post_object.py): the form signs
+        its base64 `policy` field. SigV4 forms name `credential` (x-amz-credential) and sign with
+        the derived key (hex HMAC-SHA256); SigV2 forms name `access_key` (AWSAccessKeyId) and
+        sign with the secret (base64 HMAC-SHA1). The key's owner is resolved as for any request:
+        unknown keys act as their account's root in lenient mode, and are not checked."""
+        family = sigv2.FAMILY
+        scope = None
+        if credential is not None:
+            access_key, date, region, service = sigv4._credential(credential, family)
+            scope = (date, region, service)
+        owner = self._key_owner(call, family, access_key or "", security_token, region)
+        if owner is None:
+            return
+        text = policy.encode("utf-8")
+        if scope is None:
+            expected = sigv2.signature(owner.secret, text)
+        else:
+            key = self.verifier.signing_key(owner.secret, *scope)
+            expected = hmac.new(key, text, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8")):
+            raise sigv4.error(family, "bad_signature", AWSAccessKeyId=access_key,
+                              StringToSign=policy, SignatureProvided=signature,
+                              StringToSignBytes=" ".join(f"{b:02x}" for b in text))
         self._act_as(call, owner)
 
     def _key_owner(self, call: Call, family: str, access_key: str, token: str | None,

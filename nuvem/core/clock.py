@@ -39,6 +39,7 @@ class Clock(Protocol):
     def sleep(self, seconds: float) -> None: ...
     def sleep_until(self, when: datetime) -> None: ...
     def notify(self) -> None: ...
+    def horizon(self) -> float: ...           # monotonic time a jump under way ends at
     def attach(self, source: TimerSource) -> None: ...
     def detach(self, source: TimerSource) -> None: ...
 
@@ -109,6 +110,9 @@ class RealClock(_WaitingClock):
     def monotonic(self) -> float:
         return time.monotonic()
 
+    def horizon(self) -> float:
+        return time.monotonic()
+
     def _real_wait(self, remaining: float | None) -> float | None:
         return remaining
 
@@ -138,6 +142,7 @@ class ManualClock(_WaitingClock):
         self._base_now = _utc(start)   # wall time at _base_micros
         self._base_micros = 0
         self._micros = 0               # monotonic time
+        self._target = 0               # where the advance under way stops (see horizon)
         self._sources: list[TimerSource] = []
         self._advancing = threading.RLock()   # one advance at a time; a timer may nest one
 
@@ -156,6 +161,11 @@ class ManualClock(_WaitingClock):
     def monotonic(self) -> float:
         with self._cv:
             return self._micros / 1_000_000
+
+    def horizon(self) -> float:
+        """Where the `advance` under way will stop (now when none is)."""
+        with self._cv:
+            return max(self._micros, self._target) / 1_000_000
 
     def _real_wait(self, remaining: float | None) -> float | None:
         return None   # only advance/set/notify can end a wait on manual time
@@ -185,6 +195,7 @@ class ManualClock(_WaitingClock):
             with self._cv:
                 target = self._micros + total
                 self._wall_time(target)   # in range, or ValueError before any timer fires
+                self._target = target
             steps_here, here = 0, None
             while (due := self._earliest_due()) is not None and _micros_at(due) <= target:
                 instant = self._move_to(_micros_at(due))

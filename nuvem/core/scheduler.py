@@ -27,12 +27,14 @@ log = logging.getLogger("nuvem.scheduler")
 class Timer:
     """A handle on a scheduled callback."""
 
-    __slots__ = ("fn", "when", "interval", "_seq", "_cancelled", "fired")
+    __slots__ = ("fn", "when", "interval", "_seq", "_cancelled", "fired", "coalesce")
 
-    def __init__(self, fn: Callable[[], object], when: float, interval: float | None, seq: int):
+    def __init__(self, fn: Callable[[], object], when: float, interval: float | None, seq: int,
+                 coalesce: bool = False):
         self.fn = fn
         self.when = when                  # monotonic deadline on the scheduler's clock
         self.interval = interval          # seconds between runs for `every`, else None
+        self.coalesce = coalesce          # across a clock jump: run once more at its end only
         self._seq = seq
         self._cancelled = False
         self.fired = 0                    # how many times it ran
@@ -84,14 +86,21 @@ class Scheduler:
         return self._schedule(fn, max(seconds, 0.0), None)
 
     def every(self, seconds: float, fn: Callable[[], object], *,
-              first: float | None = None) -> Timer:
-        """Run `fn` every `seconds`, the first time after `first` seconds (default `seconds`)."""
+              first: float | None = None, coalesce: bool = False) -> Timer:
+        """Run `fn` every `seconds`, the first time after `first` seconds (default `seconds`).
+
+        `coalesce=True` is for sweeps that catch up by themselves: when a manual clock jumps
+        over many intervals, the timer fires at its first due time and once at the end of the
+        jump, not at every interval in between (five years of an hourly sweep would be 43,800
+        runs)."""
         if seconds <= 0:
             raise ValueError("a periodic timer needs a positive interval")
-        return self._schedule(fn, seconds if first is None else max(first, 0.0), seconds)
+        return self._schedule(fn, seconds if first is None else max(first, 0.0), seconds,
+                              coalesce)
 
-    def _schedule(self, fn, delay: float, interval: float | None) -> Timer:
-        timer = Timer(fn, _quantize(self.clock.monotonic() + delay), interval, next(self._seq))
+    def _schedule(self, fn, delay: float, interval: float | None, coalesce: bool = False) -> Timer:
+        timer = Timer(fn, _quantize(self.clock.monotonic() + delay), interval, next(self._seq),
+                      coalesce)
         self._push(timer)
         return timer
 
@@ -134,6 +143,8 @@ class Scheduler:
                     timer.when = _quantize(timer.when + timer.interval)
                     if timer.when <= now:
                         timer.when = _quantize(now + timer.interval)
+                    if timer.coalesce:
+                        timer.when = max(timer.when, _quantize(self.clock.horizon()))
                     self._push(timer)
         return fired
 

@@ -58,8 +58,9 @@ class Authorizer:
         principal = call.principal
         if self.mode == "off" or principal is None:
             return
-        if principal.kind == "anonymous" and resources is None:
-            return   # unsigned calls to services without resource policies: the handler decides
+        if principal.kind in ("anonymous", "service") and resources is None:
+            return   # no resource policy to consult: the handler decides (unsigned calls are
+            # refused by authentication for every service but S3)
         if actions.needs_no_permission(call.service, operation.name) or \
                 (call.service, operation.name) in _NO_PERMISSION:
             if operation.name != "GetCallerIdentity":
@@ -97,7 +98,7 @@ class Authorizer:
                 not any(v and v.policy for v in views):
             return
         identity, boundary, session = _unpack(self.policies(call)) \
-            if principal.kind not in ("root", "anonymous") else ([], None, [])
+            if principal.kind not in ("root", "anonymous", "service") else ([], None, [])
         with self._lock:
             compiled = [self._cache.get(doc, "identity", name) for name, doc in identity]
             compiled_boundary = self._cache.get(boundary[1], "boundary", boundary[0]) if boundary else None
@@ -241,6 +242,8 @@ def _global_context(call: Call) -> dict:
         "aws:SecureTransport": "true" if call.request.scheme == "https" else "false",
         "aws:RequestedRegion": call.region,
         "aws:UserAgent": call.request.headers.get("user-agent", ""),
+        **({"aws:SourceArn": call.source_arn} if call.source_arn else {}),
+        **({"aws:SourceAccount": call.source_account} if call.source_account else {}),
         **_session_context(call.principal, now),
     }
 

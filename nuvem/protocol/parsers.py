@@ -477,6 +477,9 @@ class _QueryReader(_Decoder):
             inner = member.member.serialization.get("name")
             if inner and inner != wire:
                 names.append(inner)  # botocore names a flattened list by its member
+        query = member.serialization.get("queryName")
+        if query and query not in names:
+            names.append(query)  # the legacy query name overlays give (SQS `Attribute.1.Name`)
         return names
 
     def flattened(self, shape: Shape) -> bool:

@@ -41,6 +41,10 @@ _S3_FORMS = (   # (kind, host form); the first that matches wins
                            + _S3_SUFFIX)),
     ("website", re.compile(_S3_BUCKET + r"s3-website(?:[.-]" + _S3_REGION + ")?" + _S3_SUFFIX)),
     ("accelerate", re.compile(_S3_BUCKET + r"s3-accelerate(?:\.dualstack)?" + _S3_SUFFIX)),
+    # Access point endpoints "<name>-<account>.s3-accesspoint.<region>.amazonaws.com": the
+    # "bucket" is the access point's host label, resolved by nuvem/services/s3/accesspoints.py.
+    ("accesspoint", re.compile(r"(?P<bucket>[a-z0-9-]+-\d{12})\.s3-accesspoint(?:-fips)?"
+                               r"(?:\.dualstack)?\." + _S3_REGION + _S3_SUFFIX)),
     ("api", re.compile(_S3_BUCKET + r"s3(?:\.dualstack)?(?:[.-]" + _S3_REGION + ")?" + _S3_SUFFIX)),
 )
 _LOCALHOST_BUCKET = re.compile(_S3_BUCKET + "localhost")    # what botocore sends to localhost:4566
@@ -58,7 +62,7 @@ class Credential:
 @dataclass(frozen=True)
 class S3Host:
     """What an S3 request's Host says: the bucket (None for path-style hosts), the endpoint kind
-    ("api", "accelerate" or "website") and the region the host names, if any."""
+    ("api", "accelerate", "website" or "accesspoint") and the region the host names, if any."""
     bucket: str | None
     kind: str
     region: str | None
@@ -107,6 +111,7 @@ class Route:
     error: AwsError | None = None   # set when the request cannot be served; in `protocol`
     s3_host: S3Host | None = None   # S3 only: what the Host says (bucket for virtual-host style)
     preflight: bool = False         # S3 only: a CORS preflight (OPTIONS); no operation, no error
+    post_object: bool = False       # S3 only: a browser-based upload (POST /bucket, a form)
 
     @property
     def website_bucket(self) -> str | None:
@@ -232,6 +237,11 @@ class Router:
             route.preflight = request.method == "OPTIONS"
             route.uri_params = _bucket_and_key(path)
             return route
+        if service == "s3" and _is_post_object(request, path):
+            # A browser-based upload: no operation models it (services/s3/post_object.py).
+            route.post_object = True
+            route.uri_params = _bucket_and_key(path)
+            return route
         if route.protocol in _REST:
             from nuvem.protocol.rest_router import NoMatchingOperation
             try:
@@ -294,6 +304,18 @@ def _settle_collision(names: list[str], request: HttpRequest, credential: Creden
         if version and index[name].get("apiVersion") == version:
             return name
     return sorted(names)[0]
+
+
+def _is_post_object(request: HttpRequest, path: str) -> bool:
+    """POST Object: a multipart/form-data POST to a bucket (path-style "/bucket" or a virtual
+    host's "/"), with no query."""
+    if request.method != "POST" or request.query:
+        return False
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "multipart/form-data":
+        return False
+    params = _bucket_and_key(path)
+    return "Bucket" in params and "Key" not in params
 
 
 def _bucket_and_key(path: str) -> dict[str, str]:

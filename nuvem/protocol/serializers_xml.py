@@ -106,6 +106,7 @@ def write_members(out: list, shape, value: Any, opts: Options, body_only: bool =
                 if element is not None:
                     write_value(out, item_tag, item_ns, item_shape, element, opts)
         elif ser.get("flattened") and kind == "map":
+            tag = ser.get("queryName", tag)   # SQS's <Attribute> for `Attributes` (overlay)
             _write_entries(out, tag, _element_ns(refs.get(name, {}), member), member, item, opts)
         else:
             write_value(out, tag, _element_ns(refs.get(name, {}), member), member, item, opts)

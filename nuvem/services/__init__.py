@@ -14,6 +14,9 @@ REGISTRY: dict[str, str] = {
     "ec2": "nuvem.services.ec2",
     "iam": "nuvem.services.iam",
     "s3": "nuvem.services.s3",
+    "s3control": "nuvem.services.s3control",
+    "sqs": "nuvem.services.sqs",
+    "sns": "nuvem.services.sns",
 }
 
 Handler = Callable[..., dict]
@@ -24,6 +27,7 @@ Handler = Callable[..., dict]
 # manual clock they fire as tests move time.
 PERIODIC: dict[str, tuple[float, str]] = {
     "s3.lifecycle": (86400.0, "nuvem.services.s3.lifecycle:sweep"),   # S3 acts at midnight UTC
+    "sqs.retention": (3600.0, "nuvem.services.sqs.redrive:sweep"),    # receives also drop them
 }
 
 
@@ -39,6 +43,10 @@ class Service:
         # (call, access) -> iam.middleware.ResourceView: who owns what an access touches, and
         # its resource-based policy and ACL grants (S3's buckets and objects).
         self.resource_view: Callable | None = None
+        # (call, operation) -> None: authorizes the service's calls in place of the authorizer's
+        # plain check (S3: a request through an access point is resolved to its bucket first,
+        # then checked at the access point and at the bucket, see s3/accesspoints.py).
+        self.authorize: Callable | None = None
         # (call, response) -> None: adjusts every response of the service (S3's CORS headers).
         self.after: Callable | None = None
 
@@ -53,8 +61,22 @@ def implemented() -> frozenset[str]:
     return frozenset(REGISTRY)
 
 
-def periodic_job(target: str) -> Callable:
-    """The callable behind a PERIODIC entry, imported on first use."""
+# Event handlers, as ("module:EventClass", "module:handler(runtime, event)"). The runtime
+# subscribes them at start (event classes live in small modules that are cheap to import) and
+# imports a handler's module on its first delivery. The handler string is the subscription's
+# stable name: undelivered events survive restarts under it.
+SUBSCRIPTIONS: list[tuple[str, str]] = [
+    ("nuvem.services.s3.events:Notification", "nuvem.services.s3.notifications:deliver"),
+    # SNS fan-out: a publish, then one delivery per matching subscription (services/sns/events.py)
+    ("nuvem.services.sns.events:Published", "nuvem.services.sns.delivery:fan_out"),
+    ("nuvem.services.sns.events:Delivery", "nuvem.services.sns.delivery:deliver"),
+    ("nuvem.services.sns.events:ConfirmationRequested", "nuvem.services.sns.delivery:confirm"),
+]
+
+
+def resolve(target: str) -> Callable:
+    """The object a "module:name" target names (PERIODIC jobs, SUBSCRIPTIONS), imported on
+    first use."""
     module, _, function = target.partition(":")
     return getattr(importlib.import_module(module), function)
 

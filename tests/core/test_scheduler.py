@@ -71,6 +71,16 @@ def test_every_fires_at_each_period_within_one_advance(clock, scheduler):
     assert len(fired) == 60 and scheduler.pending == 0
 
 
+def test_a_coalescing_timer_runs_once_more_at_the_end_of_a_jump(clock, scheduler):
+    fired = []
+    scheduler.every(3600, recorder(clock, fired, "sweep"), coalesce=True)
+    clock.advance(days=365)
+    # its first due time, then the end of the jump: not 8,760 hourly runs
+    assert [when for _, when in fired] == [START + timedelta(hours=1), START + timedelta(days=365)]
+    clock.advance(hours=1)
+    assert len(fired) == 3 and fired[-1][1] == START + timedelta(days=365, hours=1)
+
+
 def test_every_with_a_first_delay(clock, scheduler):
     fired = []
     scheduler.every(10, recorder(clock, fired, "tick"), first=0)

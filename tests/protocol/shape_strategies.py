@@ -58,7 +58,8 @@ def value_for(shape, location: str | None = None, depth: int = 0):
 
 
 def structure(shape, depth: int = 0, top_level: bool = True, skip=lambda name, member: False):
-    if depth >= _MAX_DEPTH:
+    # A union may go a little deeper: an empty one has no valid wire form (exactly one member).
+    if depth >= _MAX_DEPTH + (3 if shape.metadata.get("union") else 0):
         return st.just({})
     required, optional = {}, {}
     for name, member in shape.members.items():
@@ -70,7 +71,9 @@ def structure(shape, depth: int = 0, top_level: bool = True, skip=lambda name, m
         (required if name in shape.required_members else optional)[name] = strategy
     union = shape.metadata.get("union")
     if union and not top_level:   # a union carries exactly one member
-        options = [st.fixed_dictionaries({name: s}) for name, s in {**required, **optional}.items()]
+        # ...and that member is not an empty structure cut off at the depth limit
+        options = [st.fixed_dictionaries({name: s}).filter(lambda d: d[next(iter(d))] != {})
+                   for name, s in {**required, **optional}.items()]
         return st.one_of(options) if options else st.just({})
     strategy = st.fixed_dictionaries(required, optional=optional)
     # An empty nested structure has no wire form in most protocols: always give it a member.

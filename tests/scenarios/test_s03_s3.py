@@ -191,3 +191,37 @@ def test_aws_cli_s3_commands(nuvem, tmp_path):
     assert http(url)[:2] == (200, b"alpha")
     nuvem.aws_cli("s3", "rm", "--recursive", "s3://cli-studies/site")
     assert nuvem.aws_cli("s3", "rb", "s3://cli-studies").returncode == 0
+
+
+def curl(*args: str) -> tuple[int, bytes]:
+    """Plain curl, as a user types it: returns (HTTP status, body)."""
+    import shutil
+    import subprocess
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    out = subprocess.run(["curl", "-s", "-o", "-", "-w", "\n%{http_code}", *args],
+                         capture_output=True, timeout=30, check=True).stdout
+    body, _, status = out.rpartition(b"\n")
+    return int(status), body
+
+
+def test_curl_anonymous_presigned_and_website(nuvem, site, s3_user):
+    import boto3
+    port = nuvem.endpoint.rsplit(":", 1)[1]
+    site.delete_public_access_block(Bucket=BUCKET)
+    site.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(PUBLIC_READ))
+    assert curl(f"{nuvem.endpoint}/{BUCKET}/corinthians.jpeg") == (200, b"\xff\xd8\xff\xe0JPEG")
+    # virtual-host style with curl's own name resolution pinned to loopback
+    assert curl("--resolve", f"{BUCKET}.s3.us-east-1.localhost:{port}:127.0.0.1",
+                f"http://{BUCKET}.s3.us-east-1.localhost:{port}/corinthians.jpeg")[0] == 200
+    s3 = boto3.client("s3", endpoint_url=nuvem.endpoint, region_name="us-east-1",
+                      aws_access_key_id=s3_user[0], aws_secret_access_key=s3_user[1],
+                      config=Config(signature_version="s3v4"))
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": "curl.txt"})
+    assert curl("-X", "PUT", "--data-binary", "from curl", "-H", "Content-Type:", url)[0] == 200
+    assert curl(f"{nuvem.endpoint}/{BUCKET}/curl.txt") == (200, b"from curl")
+    site.put_bucket_website(Bucket=BUCKET, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "curl.txt"}})
+    host = f"{BUCKET}.s3-website-us-east-1.localhost"
+    assert curl("--resolve", f"{host}:{port}:127.0.0.1", f"http://{host}:{port}/") == \
+        (200, b"from curl")

@@ -1,12 +1,14 @@
 """Amazon S3: buckets, objects, multipart uploads, listing, versioning and bucket configurations.
 
-Families: buckets.py (create/delete/list/head/location), config.py (the Put/Get/Delete bucket
-configurations), objects.py (object reads and writes), listing.py (ListObjects v1/v2,
-ListObjectVersions), multipart.py.
+Families: buckets.py (create/delete/list/head/location), config.py (the plain Put/Get/Delete bucket
+configurations and their shared helpers), policy.py (bucket policy), lifecycle.py (lifecycle
+configuration and its sweep), notifications.py (notification configuration), reporting.py
+(analytics, metrics, inventory and intelligent-tiering configurations by Id), objects.py (object
+reads and writes), listing.py (ListObjects v1/v2, ListObjectVersions), multipart.py.
 """
 from nuvem.services import Service
 
 SERVICE = Service("s3")
 
-from nuvem.services.s3 import (access, acl, buckets, config, endpoints, listing,  # noqa: E402,F401
-                               multipart, objects)
+from nuvem.services.s3 import (access, acl, buckets, config, endpoints, lifecycle,  # noqa: E402,F401
+                               listing, multipart, notifications, objects, policy, reporting)

@@ -69,7 +69,7 @@ def _view(call: Call, access, arn: str, read) -> ResourceView:
     caller = call.principal
     outsider = caller is None or caller.kind == "anonymous" or caller.account != bucket.account
     if policy and bpa["RestrictPublicBuckets"] and outsider:
-        from nuvem.services.s3.config import policy_is_public
+        from nuvem.services.s3.policy import policy_is_public
         if policy_is_public(policy):
             policy = None
     return ResourceView(account=bucket.account,
@@ -107,7 +107,7 @@ def check_public_acl(ctx: Call, bucket: Bucket, grants: list[dict]) -> None:
 
 def check_public_policy(ctx: Call, bucket: Bucket, policy: str) -> None:
     """BlockPublicPolicy: PutBucketPolicy with a public policy fails."""
-    from nuvem.services.s3.config import policy_is_public
+    from nuvem.services.s3.policy import policy_is_public
     if block_public_access(ctx.store, bucket)["BlockPublicPolicy"] and policy_is_public(policy):
         who = ctx.principal.arn if ctx.principal else "anonymous"
         raise AccessDenied(f"User: {who} is not authorized to perform: s3:PutBucketPolicy on "
@@ -121,3 +121,8 @@ def may_list(ctx: Call, bucket: Bucket) -> bool:
     from nuvem.iam.actions import Access
     access = Access("s3:ListBucket", [bucket.arn], {})
     return ctx.runtime.authorizer.permits(ctx, access, resource_view)
+
+
+# Requests through access points and on the accelerate endpoint: resolved and authorized by
+# accesspoints.py, which sets SERVICE.authorize (imported here, after resource_view exists).
+from nuvem.services.s3 import accesspoints  # noqa: E402,F401

@@ -1,47 +1,46 @@
-"""Bucket configurations: the Put/Get/Delete families that store a document on the bucket.
+"""Bucket configurations: the Put/Get/Delete families that store a document on the bucket, and the
+helpers shared by the configuration modules.
 
 Each configuration is kept as the API's request dict under `bucket.config[<Name>]` (Policy is the
 policy text); tags live in the store's resources table, versioning and ownership on the bucket.
-Alike families are one table (`_FAMILIES`, `_BY_ID`); what differs is each family's check, which
-answers S3's codes and messages. Sources: the Amazon S3 API Reference page of each operation and
-"Error responses"; "The meaning of public" (S3 User Guide) for `policy_is_public`.
+Alike families are one table (`_FAMILIES`: CORS, website, Get/DeleteBucketPolicy, encryption,
+public access block, replication); what differs is each family's check, which answers S3's codes
+and messages. Here too: logging, request payment, accelerate, tagging, ownership controls,
+versioning and object lock. Elsewhere: policy.py (PutBucketPolicy, policy status, `check_policy`,
+`policy_is_public`), lifecycle.py (lifecycle configuration), notifications.py (notification
+configuration), reporting.py (analytics, metrics, inventory, intelligent-tiering by Id).
+Sources: the Amazon S3 API Reference page of each operation and "Error responses".
 """
 from __future__ import annotations
 
 import base64
-import fnmatch
-import ipaddress
-import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of
 from nuvem.services.s3.errors import (
-    AccessDenied, CrossLocationLoggingProhibitted, InvalidArgument,
-    InvalidBucketAclWithObjectOwnership, InvalidBucketState, InvalidRequest, InvalidTag,
-    InvalidTargetBucketForLogging, MalformedPolicy, MalformedXML, NoSuchBucketPolicy,
-    NoSuchConfiguration, NoSuchCORSConfiguration,
-    NoSuchLifecycleConfiguration, NoSuchPublicAccessBlockConfiguration, NoSuchTagSet,
-    NoSuchWebsiteConfiguration, ObjectLockConfigurationNotFoundError,
-    OwnershipControlsNotFoundError, ReplicationConfigurationNotFoundError, TooManyConfigurations)
+    CrossLocationLoggingProhibitted, InvalidArgument, InvalidBucketAclWithObjectOwnership,
+    InvalidBucketState, InvalidRequest, InvalidTag, InvalidTargetBucketForLogging, MalformedXML,
+    NoSuchBucketPolicy, NoSuchCORSConfiguration, NoSuchPublicAccessBlockConfiguration,
+    NoSuchTagSet, NoSuchWebsiteConfiguration, ObjectLockConfigurationNotFoundError,
+    OwnershipControlsNotFoundError, ReplicationConfigurationNotFoundError)
 from nuvem.services.s3.models import Bucket
 
 DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
                                  "BucketKeyEnabled": False}]}
 _OWNERSHIPS = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter")
-_STATUS = ("Enabled", "Disabled")
+STATUS = ("Enabled", "Disabled")
 
 
-def _one_of(value, allowed) -> None:
+def one_of(value, allowed) -> None:
     if value not in allowed:
         raise MalformedXML()
 
 
-def _save(ctx: Call, bucket: Bucket, name: str, value: Any) -> None:
+def save(ctx: Call, bucket: Bucket, name: str, value: Any) -> None:
     if value is None:
         bucket.config.pop(name, None)
     else:
@@ -49,9 +48,16 @@ def _save(ctx: Call, bucket: Bucket, name: str, value: Any) -> None:
     ctx.store.put(bucket)
 
 
-def _new_id(ctx: Call) -> str:
+def new_id(ctx: Call) -> str:
     """S3 names a rule or notification sent without an ID itself (an opaque token)."""
     return base64.b64encode(ctx.ids.uuid().encode()).decode().rstrip("=")
+
+
+def filter_members(filt: dict, allowed: tuple) -> list[str]:
+    present = [k for k in allowed if filt.get(k) is not None]
+    if len(present) > 1:
+        raise MalformedXML()
+    return present
 
 
 # --- CORS ----------------------------------------------------------------------------------------
@@ -95,7 +101,7 @@ def _check_website(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
                                   ArgumentValue="not null")
         if not redirect_all.get("HostName"):
             raise MalformedXML()
-        _one_of(redirect_all.get("Protocol", "http"), ("http", "https"))
+        one_of(redirect_all.get("Protocol", "http"), ("http", "https"))
         return cfg
     index = cfg.get("IndexDocument")
     if index is None:
@@ -125,365 +131,8 @@ def _check_website(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
         if code is not None and not (re.fullmatch(r"3\d\d", code) and code != "300"):
             raise InvalidRequest(f"The provided HTTP redirect code ({code}) is not valid. Valid "
                                  "codes are 3XX except 300.")
-        _one_of(redirect.get("Protocol", "http"), ("http", "https"))
+        one_of(redirect.get("Protocol", "http"), ("http", "https"))
     return cfg
-
-
-# --- lifecycle -----------------------------------------------------------------------------------
-
-_IA = ("STANDARD_IA", "ONEZONE_IA")
-_TRANSITION_CLASSES = ("GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-                       "DEEP_ARCHIVE", "GLACIER_IR")
-_ACTIONS = ("Expiration", "Transitions", "NoncurrentVersionTransitions",
-            "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload")
-
-
-def _positive(value, message: str, name: str) -> None:
-    if value is not None and value <= 0:
-        raise InvalidArgument(message, ArgumentName=name, ArgumentValue=str(value))
-
-
-def _midnight(when) -> None:
-    if isinstance(when, datetime):
-        utc = when.astimezone(timezone.utc) if when.tzinfo else when
-        if (utc.hour, utc.minute, utc.second, utc.microsecond) != (0, 0, 0, 0):
-            raise InvalidArgument("'Date' must be at midnight GMT", ArgumentName="Date",
-                                  ArgumentValue=utc.isoformat())
-
-
-def _filter_members(filt: dict, allowed: tuple) -> list[str]:
-    present = [k for k in allowed if filt.get(k) is not None]
-    if len(present) > 1:
-        raise MalformedXML()
-    return present
-
-
-def _has_tags(filt: dict | None) -> bool:
-    return bool(filt) and bool(filt.get("Tag") or (filt.get("And") or {}).get("Tags"))
-
-
-def _check_lifecycle_rule(rule: dict, ids: set, ctx: Call) -> None:
-    _one_of(rule.get("Status"), _STATUS)
-    filt = rule.get("Filter")
-    if (filt is None) == (rule.get("Prefix") is None):
-        raise MalformedXML()
-    if filt is not None:
-        _filter_members(filt, ("Prefix", "Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan",
-                               "And"))
-    rule_id = rule.get("ID")
-    if rule_id is None:
-        rule["ID"] = rule_id = _new_id(ctx)
-    if len(rule_id) > 255:
-        raise InvalidArgument("ID length should not exceed allowed limit of 255",
-                              ArgumentName="ID", ArgumentValue=rule_id)
-    if rule_id in ids:
-        raise InvalidArgument("Rule ID must be unique. Found same ID for more than one rule",
-                              ArgumentName="ID", ArgumentValue=rule_id)
-    ids.add(rule_id)
-    if not any(rule.get(a) for a in _ACTIONS):
-        raise InvalidRequest("At least one action needs to be specified in a rule")
-    expiration = rule.get("Expiration")
-    if expiration is not None:
-        given = [k for k in ("Date", "Days", "ExpiredObjectDeleteMarker")
-                 if expiration.get(k) is not None]
-        if not given or (expiration.get("Date") is not None and expiration.get("Days") is not None):
-            raise MalformedXML()
-        if "ExpiredObjectDeleteMarker" in given and len(given) > 1:
-            raise InvalidArgument("ExpiredObjectDeleteMarker cannot be specified with Days or "
-                                  "Date in a Lifecycle Expiration Policy.",
-                                  ArgumentName="ExpiredObjectDeleteMarker", ArgumentValue="true")
-        if expiration.get("ExpiredObjectDeleteMarker") and _has_tags(filt):
-            raise InvalidRequest("ExpiredObjectDeleteMarker cannot be specified with Tags.")
-        _positive(expiration.get("Days"), "'Days' for Expiration action must be a positive "
-                  "integer", "Days")
-        _midnight(expiration.get("Date"))
-    for transition in rule.get("Transitions") or []:
-        if (transition.get("Days") is None) == (transition.get("Date") is None):
-            raise MalformedXML()
-        _one_of(transition.get("StorageClass"), _TRANSITION_CLASSES)
-        days = transition.get("Days")
-        if days is not None and days < 0:
-            raise InvalidArgument("'Days' in Transition action must be nonnegative",
-                                  ArgumentName="Days", ArgumentValue=str(days))
-        if days is not None and days < 30 and transition["StorageClass"] in _IA:
-            raise InvalidArgument("'Days' in Transition action must be greater than or equal to "
-                                  f"30 for storageClass '{transition['StorageClass']}'",
-                                  ArgumentName="Days", ArgumentValue=str(days))
-        _midnight(transition.get("Date"))
-    for transition in rule.get("NoncurrentVersionTransitions") or []:
-        _one_of(transition.get("StorageClass"), _TRANSITION_CLASSES)
-        days = transition.get("NoncurrentDays")
-        if days is None or days < 0:
-            raise InvalidArgument("'NoncurrentDays' in NoncurrentVersionTransition action must "
-                                  "be nonnegative", ArgumentName="NoncurrentDays",
-                                  ArgumentValue=str(days))
-        if days < 30 and transition["StorageClass"] in _IA:
-            raise InvalidArgument("'NoncurrentDays' in NoncurrentVersionTransition action must "
-                                  "be greater than or equal to 30 for storageClass "
-                                  f"'{transition['StorageClass']}'",
-                                  ArgumentName="NoncurrentDays", ArgumentValue=str(days))
-    noncurrent = rule.get("NoncurrentVersionExpiration")
-    if noncurrent is not None:
-        if noncurrent.get("NoncurrentDays") is None:
-            raise MalformedXML()
-        _positive(noncurrent["NoncurrentDays"], "'NoncurrentDays' for NoncurrentVersionExpiration "
-                  "action must be a positive integer", "NoncurrentDays")
-    abort = rule.get("AbortIncompleteMultipartUpload")
-    if abort is not None:
-        if abort.get("DaysAfterInitiation") is None:
-            raise MalformedXML()
-        _positive(abort["DaysAfterInitiation"], "'DaysAfterInitiation' for "
-                  "AbortIncompleteMultipartUpload action must be a positive integer",
-                  "DaysAfterInitiation")
-        if _has_tags(filt):
-            raise InvalidRequest("AbortIncompleteMultipartUpload cannot be specified with Tags.")
-
-
-def _check_lifecycle(ctx: Call, rules: list) -> list:
-    if not 1 <= len(rules) <= 1000:
-        raise MalformedXML()
-    ids: set[str] = set()
-    for rule in rules:
-        _check_lifecycle_rule(rule, ids, ctx)
-    return rules
-
-
-@SERVICE.op("PutBucketLifecycleConfiguration")
-def put_bucket_lifecycle_configuration(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    rules = _check_lifecycle(ctx, (req.get("LifecycleConfiguration") or {}).get("Rules") or [])
-    size = req.get("TransitionDefaultMinimumObjectSize") or "all_storage_classes_128K"
-    _one_of(size, ("varies_by_storage_class", "all_storage_classes_128K"))
-    _save(ctx, bucket, "Lifecycle", {"Rules": rules, "TransitionDefaultMinimumObjectSize": size})
-    return {"TransitionDefaultMinimumObjectSize": size}
-
-
-@SERVICE.op("GetBucketLifecycleConfiguration")
-def get_bucket_lifecycle_configuration(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    cfg = bucket.config.get("Lifecycle")
-    if not cfg:
-        raise NoSuchLifecycleConfiguration(BucketName=bucket.name)
-    return {"Rules": cfg["Rules"], "TransitionDefaultMinimumObjectSize":
-            cfg.get("TransitionDefaultMinimumObjectSize", "all_storage_classes_128K")}
-
-
-@SERVICE.op("DeleteBucketLifecycle")
-def delete_bucket_lifecycle(ctx: Call, req: dict) -> dict:
-    _save(ctx, bucket_of(ctx, req["Bucket"]), "Lifecycle", None)
-    return {}
-
-
-@SERVICE.op("PutBucketLifecycle")
-def put_bucket_lifecycle(ctx: Call, req: dict) -> dict:
-    """The deprecated API: rules with a Prefix and one Transition each, kept in the current form."""
-    bucket = bucket_of(ctx, req["Bucket"])
-    rules = []
-    for old in (req.get("LifecycleConfiguration") or {}).get("Rules") or []:
-        rule = {k: v for k, v in old.items()
-                if k not in ("Transition", "NoncurrentVersionTransition")}
-        if old.get("Transition"):
-            rule["Transitions"] = [old["Transition"]]
-        if old.get("NoncurrentVersionTransition"):
-            rule["NoncurrentVersionTransitions"] = [old["NoncurrentVersionTransition"]]
-        rules.append(rule)
-    _save(ctx, bucket, "Lifecycle", {"Rules": _check_lifecycle(ctx, rules),
-                                     "TransitionDefaultMinimumObjectSize":
-                                         "all_storage_classes_128K"})
-    return {}
-
-
-@SERVICE.op("GetBucketLifecycle")
-def get_bucket_lifecycle(ctx: Call, req: dict) -> dict:
-    rules = []
-    for rule in get_bucket_lifecycle_configuration(ctx, req)["Rules"]:
-        old = {k: v for k, v in rule.items() if k not in ("Filter", "Transitions",
-                                                           "NoncurrentVersionTransitions")}
-        old.setdefault("Prefix", (rule.get("Filter") or {}).get("Prefix", ""))
-        if rule.get("Transitions"):
-            old["Transition"] = rule["Transitions"][0]
-        if rule.get("NoncurrentVersionTransitions"):
-            old["NoncurrentVersionTransition"] = rule["NoncurrentVersionTransitions"][0]
-        rules.append(old)
-    return {"Rules": rules}
-
-
-# --- bucket policy -------------------------------------------------------------------------------
-
-MAX_POLICY_BYTES = 20 * 1024
-_PRINCIPAL_KINDS = ("AWS", "Service", "CanonicalUser", "Federated")
-_AWS_PRINCIPAL = re.compile(r"^(\*|\d{12}|arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*|aws):.+|[0-9a-f]{64}"
-                            r"|A[A-Z0-9]{15,127})$")
-
-
-def _as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def _s3_actions() -> list[str]:
-    from nuvem.iam.actions import service_data
-    return [name.lower() for name in ((service_data("s3") or {}).get("actions") or {})]
-
-
-def _check_action(action) -> None:
-    if not isinstance(action, str):
-        raise MalformedPolicy("Policy has invalid action")
-    if action == "*":
-        return
-    prefix, _, name = action.partition(":")
-    if prefix.lower() != "s3" or not name:
-        raise MalformedPolicy("Policy has invalid action")
-    known = _s3_actions()
-    if known and not fnmatch.filter(known, name.lower()):
-        raise MalformedPolicy("Policy has invalid action")
-
-
-def _check_resource(resource, bucket: str) -> None:
-    if not isinstance(resource, str) or not resource.startswith("arn:aws:s3:::"):
-        raise MalformedPolicy("Policy has invalid resource")
-    name = resource[len("arn:aws:s3:::"):].split("/", 1)[0]
-    if not name or not fnmatch.fnmatchcase(bucket, name):
-        raise MalformedPolicy("Policy has invalid resource")
-
-
-def _check_principal(principal) -> None:
-    if principal == "*":
-        return
-    if not isinstance(principal, dict) or not principal or \
-            any(k not in _PRINCIPAL_KINDS for k in principal):
-        raise MalformedPolicy("Invalid principal in policy")
-    for value in _as_list(principal.get("AWS", [])):
-        if not isinstance(value, str) or not _AWS_PRINCIPAL.match(value):
-            raise MalformedPolicy("Invalid principal in policy")
-
-
-def check_policy(text: str, bucket: str) -> dict:
-    """The parsed policy, or MalformedPolicy with S3's message."""
-    if len(text.encode()) > MAX_POLICY_BYTES:
-        raise MalformedPolicy("Policy exceeds the maximum allowed document size.")
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        doc = None
-    if not isinstance(doc, dict):
-        raise MalformedPolicy()
-    if "Version" in doc and doc["Version"] not in ("2012-10-17", "2008-10-17"):
-        raise MalformedPolicy("The policy must contain a valid version string")
-    if "Statement" not in doc:
-        raise MalformedPolicy("Missing required field Statement")
-    statements = _as_list(doc["Statement"])
-    if not statements:
-        raise MalformedPolicy("Could not parse the policy: Statement is empty!")
-    for st in statements:
-        if not isinstance(st, dict):
-            raise MalformedPolicy("Invalid policy syntax.")
-        if "Effect" not in st:
-            raise MalformedPolicy("Missing required field Effect")
-        if st["Effect"] not in ("Allow", "Deny"):
-            raise MalformedPolicy(f"Invalid effect: {st['Effect']}")
-        if "Principal" not in st and "NotPrincipal" not in st:
-            raise MalformedPolicy("Missing required field Principal")
-        _check_principal(st.get("Principal", st.get("NotPrincipal")))
-        if "Action" not in st and "NotAction" not in st:
-            raise MalformedPolicy("Missing required field Action")
-        for action in _as_list(st.get("Action", st.get("NotAction"))):
-            _check_action(action)
-        if "Resource" not in st and "NotResource" not in st:
-            raise MalformedPolicy("Missing required field Resource")
-        for resource in _as_list(st.get("Resource", st.get("NotResource"))):
-            _check_resource(resource, bucket)
-        condition = st.get("Condition", {})
-        if not isinstance(condition, dict) or \
-                any(not isinstance(v, dict) for v in condition.values()):
-            raise MalformedPolicy("Invalid Condition type")
-        for block in condition.values():
-            for key in block:
-                if ":" not in key:
-                    raise MalformedPolicy("Policy has an invalid condition key")
-    return doc
-
-
-# "The meaning of public": condition keys whose fixed values make a statement non-public.
-_FIXING_KEYS = {"aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceaccount",
-                "aws:sourceowner", "aws:principalorgid", "aws:principalaccount",
-                "aws:principalarn", "aws:userid", "aws:sourceip", "s3:dataaccesspointarn",
-                "s3:dataaccesspointaccount", "aws:principalorgpaths"}
-_POSITIVE_OPS = re.compile(r"^(ForAnyValue:|ForAllValues:)?(StringEquals|StringEqualsIgnoreCase|"
-                           r"StringLike|ArnEquals|ArnLike|IpAddress)(IfExists)?$")
-
-
-def _fixed(key: str, value) -> bool:
-    if not isinstance(value, str) or not value:
-        return False
-    if "*" in value or "?" in value:
-        # the one wildcard S3 accepts as fixed: a role's sessions, "AROLEID:*"
-        return key == "aws:userid" and re.fullmatch(r"[A-Z0-9]+:\*", value) is not None
-    if key == "aws:sourceip":
-        try:
-            net = ipaddress.ip_network(value, strict=False)
-        except ValueError:
-            return False
-        return net.prefixlen >= (8 if net.version == 4 else 32)
-    return True
-
-
-def _restricting(condition: dict) -> bool:
-    for op, block in (condition or {}).items():
-        if not isinstance(block, dict) or not _POSITIVE_OPS.match(op):
-            continue
-        for key, values in block.items():
-            key = key.lower()
-            values = _as_list(values)
-            if key in _FIXING_KEYS and values and all(_fixed(key, v) for v in values):
-                return True
-    return False
-
-
-def _public_principal(principal) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        return any(isinstance(v, str) and "*" in v for kind in ("AWS", "CanonicalUser")
-                   for v in _as_list(principal.get(kind, [])))
-    return False
-
-
-def policy_is_public(policy_text: str) -> bool:
-    """Whether a bucket policy is public in S3's sense: some Allow statement grants to a wildcard
-    principal (or with NotPrincipal) without a condition pinning a fixed value of a key such as
-    aws:SourceArn, aws:SourceVpce, aws:PrincipalOrgID, aws:SourceIp (a /8 or narrower range)."""
-    try:
-        doc = json.loads(policy_text)
-    except (TypeError, ValueError):
-        return False
-    if not isinstance(doc, dict):
-        return False
-    for st in _as_list(doc.get("Statement") or []):
-        if not isinstance(st, dict) or st.get("Effect") != "Allow":
-            continue
-        wide = "NotPrincipal" in st or _public_principal(st.get("Principal"))
-        if wide and not _restricting(st.get("Condition") or {}):
-            return True
-    return False
-
-
-@SERVICE.op("PutBucketPolicy")
-def put_bucket_policy(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    text = req.get("Policy") or ""
-    check_policy(text, bucket.name)
-    from nuvem.services.s3.access import check_public_policy
-    check_public_policy(ctx, bucket, text)     # the bucket's and the account's settings
-    _save(ctx, bucket, "Policy", text)
-    return {}
-
-
-@SERVICE.op("GetBucketPolicyStatus")
-def get_bucket_policy_status(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    if not bucket.config.get("Policy"):
-        raise NoSuchBucketPolicy(BucketName=bucket.name)
-    return {"PolicyStatus": {"IsPublic": policy_is_public(bucket.config["Policy"])}}
 
 
 # --- encryption, public access block, replication --------------------------------------------
@@ -498,7 +147,7 @@ def _check_encryption(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
     rule = dict(rules[0])
     default = rule.get("ApplyServerSideEncryptionByDefault")
     if default is not None:
-        _one_of(default.get("SSEAlgorithm"), _SSE)
+        one_of(default.get("SSEAlgorithm"), _SSE)
         if default.get("KMSMasterKeyID") and default["SSEAlgorithm"] == "AES256":
             raise InvalidArgument("a KMSMasterKeyID is not applicable if the default sse "
                                   "algorithm is not aws:kms or aws:kms:dsse",
@@ -525,11 +174,11 @@ def _check_replication(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
         raise MalformedXML()
     ids, priorities = set(), set()
     for rule in rules:
-        _one_of(rule.get("Status"), _STATUS)
+        one_of(rule.get("Status"), STATUS)
         if rule.get("Filter") is not None and rule.get("Prefix") is not None:
             raise MalformedXML()
         if rule.get("Filter") is not None:
-            _filter_members(rule["Filter"], ("Prefix", "Tag", "And"))
+            filter_members(rule["Filter"], ("Prefix", "Tag", "And"))
             if rule.get("DeleteMarkerReplication") is None:
                 raise InvalidRequest("DeleteMarkerReplication must be specified for this version "
                                      "of Cross Region Replication configuration schema.")
@@ -538,7 +187,7 @@ def _check_replication(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
                 raise InvalidRequest(f"Found two rules with same priority {priority} for the "
                                      "same destination.")
             priorities.add(priority)
-        rule.setdefault("ID", _new_id(ctx))
+        rule.setdefault("ID", new_id(ctx))
         if len(rule["ID"]) > 255:
             raise InvalidArgument("ID length should not exceed allowed limit of 255",
                                   ArgumentName="ID", ArgumentValue=rule["ID"])
@@ -599,7 +248,7 @@ def _register(family: _Family) -> None:
         document = req.get(family.member)
         if document is None:
             raise MalformedXML()
-        _save(ctx, bucket, family.name, family.check(ctx, bucket, document))
+        save(ctx, bucket, family.name, family.check(ctx, bucket, document))
         return {}
 
     def get(ctx: Call, req: dict) -> dict:
@@ -610,7 +259,7 @@ def _register(family: _Family) -> None:
         return {family.wrap: document} if family.wrap else dict(document)
 
     def delete(ctx: Call, req: dict) -> dict:
-        _save(ctx, bucket_of(ctx, req["Bucket"]), family.name, None)
+        save(ctx, bucket_of(ctx, req["Bucket"]), family.name, None)
         return {}
 
     if family.put:
@@ -631,7 +280,7 @@ def put_bucket_logging(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
     enabled = (req.get("BucketLoggingStatus") or {}).get("LoggingEnabled")
     if enabled is None:
-        _save(ctx, bucket, "Logging", None)
+        save(ctx, bucket, "Logging", None)
         return {}
     name = enabled.get("TargetBucket") or ""
     target = ctx.store.get(Bucket, name)
@@ -648,7 +297,7 @@ def put_bucket_logging(ctx: Call, req: dict) -> dict:
         raise InvalidTargetBucketForLogging("Target Bucket does not support target grants when "
                                             "Object Ownership is set to Bucket owner enforced.",
                                             TargetBucket=name)
-    _save(ctx, bucket, "Logging", {"LoggingEnabled": enabled})
+    save(ctx, bucket, "Logging", {"LoggingEnabled": enabled})
     return {}
 
 
@@ -661,8 +310,8 @@ def get_bucket_logging(ctx: Call, req: dict) -> dict:
 def put_bucket_request_payment(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
     payer = (req.get("RequestPaymentConfiguration") or {}).get("Payer")
-    _one_of(payer, ("BucketOwner", "Requester"))
-    _save(ctx, bucket, "RequestPayment", {"Payer": payer})
+    one_of(payer, ("BucketOwner", "Requester"))
+    save(ctx, bucket, "RequestPayment", {"Payer": payer})
     return {}
 
 
@@ -676,11 +325,11 @@ def get_bucket_request_payment(ctx: Call, req: dict) -> dict:
 def put_bucket_accelerate_configuration(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
     status = (req.get("AccelerateConfiguration") or {}).get("Status")
-    _one_of(status, ("Enabled", "Suspended"))
+    one_of(status, ("Enabled", "Suspended"))
     if "." in bucket.name:
         raise InvalidRequest("S3 Transfer Acceleration is not supported for buckets with periods "
                              "(.) in their names")
-    _save(ctx, bucket, "Accelerate", {"Status": status})
+    save(ctx, bucket, "Accelerate", {"Status": status})
     return {}
 
 
@@ -756,7 +405,7 @@ def put_bucket_ownership_controls(ctx: Call, req: dict) -> dict:
     if len(rules) != 1:
         raise MalformedXML()
     ownership = rules[0].get("ObjectOwnership")
-    _one_of(ownership, _OWNERSHIPS)
+    one_of(ownership, _OWNERSHIPS)
     if ownership == "BucketOwnerEnforced" and bucket.acl.get("Grants"):
         from nuvem.services.s3.acl import is_owner_only
         if not is_owner_only(bucket.acl["Grants"], bucket.account):
@@ -787,9 +436,9 @@ def put_bucket_versioning(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
     cfg = req.get("VersioningConfiguration") or {}
     status, mfa_delete = cfg.get("Status"), cfg.get("MFADelete")
-    _one_of(status, ("Enabled", "Suspended"))
+    one_of(status, ("Enabled", "Suspended"))
     if mfa_delete is not None:
-        _one_of(mfa_delete, _STATUS)
+        one_of(mfa_delete, STATUS)
         if not req.get("MFA") and (mfa_delete == "Enabled" or bucket.mfa_delete == "Enabled"):
             raise InvalidRequest("Missing required header for this request: x-amz-mfa")
     if status == "Suspended" and bucket.versioning == "Enabled":
@@ -824,13 +473,13 @@ def put_object_lock_configuration(ctx: Call, req: dict) -> dict:
         raise InvalidBucketState("Versioning must be 'Enabled' on the bucket to apply a Object "
                                  "Lock configuration")
     cfg = req.get("ObjectLockConfiguration") or {}
-    _one_of(cfg.get("ObjectLockEnabled"), ("Enabled",))
+    one_of(cfg.get("ObjectLockEnabled"), ("Enabled",))
     rule = cfg.get("Rule")
     if rule is not None:
         retention = rule.get("DefaultRetention")
         if retention is None:
             raise MalformedXML()
-        _one_of(retention.get("Mode"), ("GOVERNANCE", "COMPLIANCE"))
+        one_of(retention.get("Mode"), ("GOVERNANCE", "COMPLIANCE"))
         days, years = retention.get("Days"), retention.get("Years")
         if (days is None) == (years is None):
             raise MalformedXML()
@@ -844,7 +493,7 @@ def put_object_lock_configuration(ctx: Call, req: dict) -> dict:
                                   ArgumentName="Days" if days is not None else "Years",
                                   ArgumentValue=str(period))
     bucket.object_lock = True
-    _save(ctx, bucket, "ObjectLock", {k: v for k, v in cfg.items() if v is not None})
+    save(ctx, bucket, "ObjectLock", {k: v for k, v in cfg.items() if v is not None})
     return {}
 
 
@@ -855,259 +504,3 @@ def get_object_lock_configuration(ctx: Call, req: dict) -> dict:
         raise ObjectLockConfigurationNotFoundError(BucketName=bucket.name)
     return {"ObjectLockConfiguration": bucket.config.get("ObjectLock")
             or {"ObjectLockEnabled": "Enabled"}}
-
-
-# --- notifications -------------------------------------------------------------------------------
-
-EVENTS = ("s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCreated:Put",
-          "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy",
-          "s3:ObjectCreated:CompleteMultipartUpload", "s3:ObjectRemoved:*",
-          "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated", "s3:ObjectRestore:*",
-          "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed", "s3:ObjectRestore:Delete",
-          "s3:Replication:*", "s3:Replication:OperationFailedReplication",
-          "s3:Replication:OperationNotTracked", "s3:Replication:OperationMissedThreshold",
-          "s3:Replication:OperationReplicatedAfterThreshold", "s3:LifecycleTransition",
-          "s3:IntelligentTiering", "s3:ObjectAcl:Put", "s3:LifecycleExpiration:*",
-          "s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated",
-          "s3:ObjectTagging:*", "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete",
-          "s3:ObjectAnnotation:*", "s3:ObjectAnnotation:Put", "s3:ObjectAnnotation:Delete",
-          "s3:ObjectRetention:Put")
-# (list member, ARN member, service in the ARN)
-_DESTINATIONS = (("TopicConfigurations", "TopicArn", "sns"),
-                 ("QueueConfigurations", "QueueArn", "sqs"),
-                 ("LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda"))
-
-
-def event_matches(pattern: str, event: str) -> bool:
-    """Whether a configured event name (maybe `s3:ObjectCreated:*`) covers an event."""
-    return pattern == event or (pattern.endswith(":*") and event.startswith(pattern[:-1]))
-
-
-def _key_filter(config: dict) -> tuple[str, str]:
-    prefix = suffix = None
-    for rule in ((config.get("Filter") or {}).get("Key") or {}).get("FilterRules") or []:
-        name, value = (rule.get("Name") or "").lower(), rule.get("Value") or ""
-        if name not in ("prefix", "suffix"):
-            raise InvalidArgument("filter rule name must be either prefix or suffix",
-                                  ArgumentName="FilterRule.Name", ArgumentValue=rule.get("Name"))
-        if (prefix if name == "prefix" else suffix) is not None:
-            raise InvalidArgument(f"Cannot specify more than one {name} rule in a filter.",
-                                  ArgumentName="FilterRule.Name", ArgumentValue=rule.get("Name"))
-        rule["Name"] = name.capitalize()      # S3 answers "Prefix" / "Suffix"
-        if name == "prefix":
-            prefix = value
-        else:
-            suffix = value
-    return prefix or "", suffix or ""
-
-
-def _overlap(a: tuple, b: tuple) -> bool:
-    (events_a, prefix_a, suffix_a), (events_b, prefix_b, suffix_b) = a, b
-    shared = any(event_matches(x, y) or event_matches(y, x) for x in events_a for y in events_b)
-    return (shared and (prefix_a.startswith(prefix_b) or prefix_b.startswith(prefix_a))
-            and (suffix_a.endswith(suffix_b) or suffix_b.endswith(suffix_a)))
-
-
-def _check_notification(ctx: Call, cfg: dict) -> dict:
-    out: dict = {}
-    seen: list[tuple] = []
-    for member, arn_member, service in _DESTINATIONS:
-        for config in cfg.get(member) or []:
-            arn = config.get(arn_member) or ""
-            if not re.fullmatch(rf"arn:aws[a-z-]*:{service}:[a-z0-9-]+:\d{{12}}:.+", arn):
-                raise InvalidArgument("Unable to validate the following destination "
-                                      "configurations", ArgumentName=arn,
-                                      ArgumentValue="The destination ARN is not valid")
-            events = config.get("Events") or []
-            if not events:
-                raise MalformedXML()
-            for event in events:
-                if event not in EVENTS:
-                    raise InvalidArgument("The event is not supported for notifications",
-                                          ArgumentName="Event", ArgumentValue=event)
-            prefix, suffix = _key_filter(config)
-            for other in seen:
-                if other[0] == arn and _overlap(other[1:], (events, prefix, suffix)):
-                    raise InvalidArgument("Configurations overlap. Configurations on the same "
-                                          "bucket cannot share a common event type.",
-                                          ArgumentName="Event", ArgumentValue=events[0])
-            seen.append((arn, events, prefix, suffix))
-            stored = {k: v for k, v in config.items() if v is not None}
-            stored.setdefault("Id", _new_id(ctx))
-            out.setdefault(member, []).append(stored)
-    if cfg.get("EventBridgeConfiguration") is not None:
-        out["EventBridgeConfiguration"] = {}
-    return out
-
-
-@SERVICE.op("PutBucketNotificationConfiguration")
-def put_bucket_notification_configuration(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    cfg = _check_notification(ctx, req.get("NotificationConfiguration") or {})
-    _save(ctx, bucket, "Notification", cfg or None)
-    return {}
-
-
-@SERVICE.op("GetBucketNotificationConfiguration")
-def get_bucket_notification_configuration(ctx: Call, req: dict) -> dict:
-    return dict(bucket_of(ctx, req["Bucket"]).config.get("Notification") or {})
-
-
-# The deprecated API: one configuration of each kind, `Event` or `Events`.
-_DEPRECATED = (("TopicConfiguration", "Topic", "TopicConfigurations", "TopicArn"),
-               ("QueueConfiguration", "Queue", "QueueConfigurations", "QueueArn"),
-               ("CloudFunctionConfiguration", "CloudFunction", "LambdaFunctionConfigurations",
-                "LambdaFunctionArn"))
-
-
-@SERVICE.op("PutBucketNotification")
-def put_bucket_notification(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    old = req.get("NotificationConfiguration") or {}
-    cfg: dict = {}
-    for member, arn_member, new_member, new_arn in _DEPRECATED:
-        config = old.get(member)
-        if not config:
-            continue
-        events = list(config.get("Events") or [])
-        if config.get("Event"):
-            events.append(config["Event"])
-        item = {new_arn: config.get(arn_member), "Events": events}
-        if config.get("Id"):
-            item["Id"] = config["Id"]
-        cfg[new_member] = [item]
-    cfg = _check_notification(ctx, cfg)
-    _save(ctx, bucket, "Notification", cfg or None)
-    return {}
-
-
-@SERVICE.op("GetBucketNotification")
-def get_bucket_notification(ctx: Call, req: dict) -> dict:
-    cfg = get_bucket_notification_configuration(ctx, req)
-    out = {}
-    for member, arn_member, new_member, new_arn in _DEPRECATED:
-        if cfg.get(new_member):
-            item = cfg[new_member][0]
-            events = item.get("Events") or []
-            out[member] = {"Id": item.get("Id"), arn_member: item.get(new_arn), "Events": events}
-            if len(events) == 1:
-                out[member]["Event"] = events[0]
-    return out
-
-
-# --- analytics, metrics, inventory, intelligent-tiering: configurations by Id ------------------
-
-PAGE = 100
-MAX_CONFIGURATIONS = 1000
-
-
-def _check_analytics(cfg: dict) -> None:
-    if cfg.get("Filter") is not None:
-        _filter_members(cfg["Filter"], ("Prefix", "Tag", "And"))
-    export = (cfg.get("StorageClassAnalysis") or {}).get("DataExport")
-    if export is not None:
-        _one_of(export.get("OutputSchemaVersion"), ("V_1",))
-
-
-def _check_metrics(cfg: dict) -> None:
-    if cfg.get("Filter") is not None:
-        _filter_members(cfg["Filter"], ("Prefix", "Tag", "AccessPointArn", "And"))
-
-
-def _check_inventory(cfg: dict) -> None:
-    _one_of(cfg.get("IncludedObjectVersions"), ("All", "Current"))
-    _one_of((cfg.get("Schedule") or {}).get("Frequency"), ("Daily", "Weekly"))
-    destination = (cfg.get("Destination") or {}).get("S3BucketDestination") or {}
-    _one_of(destination.get("Format"), ("CSV", "ORC", "Parquet"))
-    if not destination.get("Bucket", "").startswith("arn:aws:s3:::"):
-        raise InvalidArgument("Invalid bucket ARN.", ArgumentName="Bucket",
-                              ArgumentValue=destination.get("Bucket"))
-
-
-_TIERS = {"ARCHIVE_ACCESS": (90, 730), "DEEP_ARCHIVE_ACCESS": (180, 730)}
-
-
-def _check_intelligent_tiering(cfg: dict) -> None:
-    _one_of(cfg.get("Status"), _STATUS)
-    tierings = cfg.get("Tierings") or []
-    if not tierings:
-        raise MalformedXML()
-    for tiering in tierings:
-        _one_of(tiering.get("AccessTier"), _TIERS)
-        low, high = _TIERS[tiering["AccessTier"]]
-        if not low <= (tiering.get("Days") or 0) <= high:
-            raise InvalidArgument(f"Days for the {tiering['AccessTier']} tier must be between "
-                                  f"{low} and {high}.", ArgumentName="Days",
-                                  ArgumentValue=str(tiering.get("Days")))
-
-
-# family -> (configuration member, list member, check)
-_BY_ID: dict[str, tuple[str, str, Callable[[dict], None]]] = {
-    "Analytics": ("AnalyticsConfiguration", "AnalyticsConfigurationList", _check_analytics),
-    "Metrics": ("MetricsConfiguration", "MetricsConfigurationList", _check_metrics),
-    "Inventory": ("InventoryConfiguration", "InventoryConfigurationList", _check_inventory),
-    "IntelligentTiering": ("IntelligentTieringConfiguration",
-                           "IntelligentTieringConfigurationList", _check_intelligent_tiering),
-}
-
-
-def _register_by_id(family: str, member: str, list_member: str, check) -> None:
-    def put(ctx: Call, req: dict) -> dict:
-        bucket = bucket_of(ctx, req["Bucket"])
-        cfg = req.get(member)
-        if cfg is None:
-            raise MalformedXML()
-        if cfg.get("Id") != req["Id"]:
-            raise InvalidArgument("Configuration Id does not match the id in the request",
-                                  ArgumentName="id", ArgumentValue=req["Id"])
-        check(cfg)
-        stored = dict(bucket.config.get(family) or {})
-        if req["Id"] not in stored and len(stored) >= MAX_CONFIGURATIONS:
-            raise TooManyConfigurations()
-        stored[req["Id"]] = cfg
-        _save(ctx, bucket, family, stored)
-        return {}
-
-    def get(ctx: Call, req: dict) -> dict:
-        bucket = bucket_of(ctx, req["Bucket"])
-        cfg = (bucket.config.get(family) or {}).get(req["Id"])
-        if cfg is None:
-            raise NoSuchConfiguration()
-        return {member: cfg}
-
-    def delete(ctx: Call, req: dict) -> dict:
-        bucket = bucket_of(ctx, req["Bucket"])
-        stored = dict(bucket.config.get(family) or {})
-        if stored.pop(req["Id"], None) is None:
-            raise NoSuchConfiguration()
-        _save(ctx, bucket, family, stored or None)
-        return {}
-
-    def list_(ctx: Call, req: dict) -> dict:
-        bucket = bucket_of(ctx, req["Bucket"])
-        token = req.get("ContinuationToken")
-        after = ""
-        if token:
-            try:
-                after = base64.urlsafe_b64decode(token.encode()).decode()
-            except ValueError:
-                raise InvalidArgument("The continuation token provided is incorrect",
-                                      ArgumentName="continuation-token", ArgumentValue=token)
-        ids = sorted(i for i in (bucket.config.get(family) or {}) if i > after)
-        page = ids[:PAGE]
-        out: dict = {"IsTruncated": len(ids) > PAGE,
-                     list_member: [bucket.config[family][i] for i in page]}
-        if token:
-            out["ContinuationToken"] = token
-        if len(ids) > PAGE:
-            out["NextContinuationToken"] = base64.urlsafe_b64encode(page[-1].encode()).decode()
-        return out
-
-    SERVICE.op(f"PutBucket{family}Configuration")(put)
-    SERVICE.op(f"GetBucket{family}Configuration")(get)
-    SERVICE.op(f"DeleteBucket{family}Configuration")(delete)
-    SERVICE.op(f"ListBucket{family}Configurations")(list_)
-
-
-for _name, (_member, _list_member, _check) in _BY_ID.items():
-    _register_by_id(_name, _member, _list_member, _check)

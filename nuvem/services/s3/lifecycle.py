@@ -11,6 +11,9 @@ configuration elements", "Understanding and managing Amazon S3 Lifecycle"):
 Like S3, a rule counts days from the object's creation (or from when it became noncurrent) and
 acts at the next midnight UTC after that many days. The sweep runs just after each midnight UTC
 on the runtime's clock, so tests move the manual clock instead of waiting.
+
+The lifecycle configuration operations (Put/Get/DeleteBucketLifecycle[Configuration], with
+S3's validation of the rules) are at the end of this module.
 """
 from __future__ import annotations
 
@@ -19,6 +22,11 @@ from datetime import datetime, time, timedelta, timezone
 
 from nuvem.context import Call, Principal
 from nuvem.protocol.wire import HttpRequest
+from nuvem.services.s3 import SERVICE
+from nuvem.services.s3.common import bucket_of
+from nuvem.services.s3.config import STATUS, filter_members, new_id, one_of, save
+from nuvem.services.s3.errors import (InvalidArgument, InvalidRequest, MalformedXML,
+                                      NoSuchLifecycleConfiguration)
 from nuvem.services.s3.models import Bucket, S3Object, Upload
 
 log = logging.getLogger("nuvem.s3")
@@ -140,3 +148,175 @@ def _expired(spec: dict, created: datetime, now: datetime) -> bool:
             date = datetime.fromisoformat(date.replace("Z", "+00:00"))
         return now >= (date if date.tzinfo else date.replace(tzinfo=timezone.utc))
     return False
+
+
+# --- lifecycle configuration: validation and the Put/Get/Delete operations -----------------------
+
+_IA = ("STANDARD_IA", "ONEZONE_IA")
+_TRANSITION_CLASSES = ("GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+                       "DEEP_ARCHIVE", "GLACIER_IR")
+_ACTIONS = ("Expiration", "Transitions", "NoncurrentVersionTransitions",
+            "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload")
+
+
+def _positive(value, message: str, name: str) -> None:
+    if value is not None and value <= 0:
+        raise InvalidArgument(message, ArgumentName=name, ArgumentValue=str(value))
+
+
+def _midnight(when) -> None:
+    if isinstance(when, datetime):
+        utc = when.astimezone(timezone.utc) if when.tzinfo else when
+        if (utc.hour, utc.minute, utc.second, utc.microsecond) != (0, 0, 0, 0):
+            raise InvalidArgument("'Date' must be at midnight GMT", ArgumentName="Date",
+                                  ArgumentValue=utc.isoformat())
+
+
+def _has_tags(filt: dict | None) -> bool:
+    return bool(filt) and bool(filt.get("Tag") or (filt.get("And") or {}).get("Tags"))
+
+
+def _check_lifecycle_rule(rule: dict, ids: set, ctx: Call) -> None:
+    one_of(rule.get("Status"), STATUS)
+    filt = rule.get("Filter")
+    if (filt is None) == (rule.get("Prefix") is None):
+        raise MalformedXML()
+    if filt is not None:
+        filter_members(filt, ("Prefix", "Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan",
+                               "And"))
+    rule_id = rule.get("ID")
+    if rule_id is None:
+        rule["ID"] = rule_id = new_id(ctx)
+    if len(rule_id) > 255:
+        raise InvalidArgument("ID length should not exceed allowed limit of 255",
+                              ArgumentName="ID", ArgumentValue=rule_id)
+    if rule_id in ids:
+        raise InvalidArgument("Rule ID must be unique. Found same ID for more than one rule",
+                              ArgumentName="ID", ArgumentValue=rule_id)
+    ids.add(rule_id)
+    if not any(rule.get(a) for a in _ACTIONS):
+        raise InvalidRequest("At least one action needs to be specified in a rule")
+    expiration = rule.get("Expiration")
+    if expiration is not None:
+        given = [k for k in ("Date", "Days", "ExpiredObjectDeleteMarker")
+                 if expiration.get(k) is not None]
+        if not given or (expiration.get("Date") is not None and expiration.get("Days") is not None):
+            raise MalformedXML()
+        if "ExpiredObjectDeleteMarker" in given and len(given) > 1:
+            raise InvalidArgument("ExpiredObjectDeleteMarker cannot be specified with Days or "
+                                  "Date in a Lifecycle Expiration Policy.",
+                                  ArgumentName="ExpiredObjectDeleteMarker", ArgumentValue="true")
+        if expiration.get("ExpiredObjectDeleteMarker") and _has_tags(filt):
+            raise InvalidRequest("ExpiredObjectDeleteMarker cannot be specified with Tags.")
+        _positive(expiration.get("Days"), "'Days' for Expiration action must be a positive "
+                  "integer", "Days")
+        _midnight(expiration.get("Date"))
+    for transition in rule.get("Transitions") or []:
+        if (transition.get("Days") is None) == (transition.get("Date") is None):
+            raise MalformedXML()
+        one_of(transition.get("StorageClass"), _TRANSITION_CLASSES)
+        days = transition.get("Days")
+        if days is not None and days < 0:
+            raise InvalidArgument("'Days' in Transition action must be nonnegative",
+                                  ArgumentName="Days", ArgumentValue=str(days))
+        if days is not None and days < 30 and transition["StorageClass"] in _IA:
+            raise InvalidArgument("'Days' in Transition action must be greater than or equal to "
+                                  f"30 for storageClass '{transition['StorageClass']}'",
+                                  ArgumentName="Days", ArgumentValue=str(days))
+        _midnight(transition.get("Date"))
+    for transition in rule.get("NoncurrentVersionTransitions") or []:
+        one_of(transition.get("StorageClass"), _TRANSITION_CLASSES)
+        days = transition.get("NoncurrentDays")
+        if days is None or days < 0:
+            raise InvalidArgument("'NoncurrentDays' in NoncurrentVersionTransition action must "
+                                  "be nonnegative", ArgumentName="NoncurrentDays",
+                                  ArgumentValue=str(days))
+        if days < 30 and transition["StorageClass"] in _IA:
+            raise InvalidArgument("'NoncurrentDays' in NoncurrentVersionTransition action must "
+                                  "be greater than or equal to 30 for storageClass "
+                                  f"'{transition['StorageClass']}'",
+                                  ArgumentName="NoncurrentDays", ArgumentValue=str(days))
+    noncurrent = rule.get("NoncurrentVersionExpiration")
+    if noncurrent is not None:
+        if noncurrent.get("NoncurrentDays") is None:
+            raise MalformedXML()
+        _positive(noncurrent["NoncurrentDays"], "'NoncurrentDays' for NoncurrentVersionExpiration "
+                  "action must be a positive integer", "NoncurrentDays")
+    abort = rule.get("AbortIncompleteMultipartUpload")
+    if abort is not None:
+        if abort.get("DaysAfterInitiation") is None:
+            raise MalformedXML()
+        _positive(abort["DaysAfterInitiation"], "'DaysAfterInitiation' for "
+                  "AbortIncompleteMultipartUpload action must be a positive integer",
+                  "DaysAfterInitiation")
+        if _has_tags(filt):
+            raise InvalidRequest("AbortIncompleteMultipartUpload cannot be specified with Tags.")
+
+
+def _check_lifecycle(ctx: Call, rules: list) -> list:
+    if not 1 <= len(rules) <= 1000:
+        raise MalformedXML()
+    ids: set[str] = set()
+    for rule in rules:
+        _check_lifecycle_rule(rule, ids, ctx)
+    return rules
+
+
+@SERVICE.op("PutBucketLifecycleConfiguration")
+def put_bucket_lifecycle_configuration(ctx: Call, req: dict) -> dict:
+    bucket = bucket_of(ctx, req["Bucket"])
+    rules = _check_lifecycle(ctx, (req.get("LifecycleConfiguration") or {}).get("Rules") or [])
+    size = req.get("TransitionDefaultMinimumObjectSize") or "all_storage_classes_128K"
+    one_of(size, ("varies_by_storage_class", "all_storage_classes_128K"))
+    save(ctx, bucket, "Lifecycle", {"Rules": rules, "TransitionDefaultMinimumObjectSize": size})
+    return {"TransitionDefaultMinimumObjectSize": size}
+
+
+@SERVICE.op("GetBucketLifecycleConfiguration")
+def get_bucket_lifecycle_configuration(ctx: Call, req: dict) -> dict:
+    bucket = bucket_of(ctx, req["Bucket"])
+    cfg = bucket.config.get("Lifecycle")
+    if not cfg:
+        raise NoSuchLifecycleConfiguration(BucketName=bucket.name)
+    return {"Rules": cfg["Rules"], "TransitionDefaultMinimumObjectSize":
+            cfg.get("TransitionDefaultMinimumObjectSize", "all_storage_classes_128K")}
+
+
+@SERVICE.op("DeleteBucketLifecycle")
+def delete_bucket_lifecycle(ctx: Call, req: dict) -> dict:
+    save(ctx, bucket_of(ctx, req["Bucket"]), "Lifecycle", None)
+    return {}
+
+
+@SERVICE.op("PutBucketLifecycle")
+def put_bucket_lifecycle(ctx: Call, req: dict) -> dict:
+    """The deprecated API: rules with a Prefix and one Transition each, kept in the current form."""
+    bucket = bucket_of(ctx, req["Bucket"])
+    rules = []
+    for old in (req.get("LifecycleConfiguration") or {}).get("Rules") or []:
+        rule = {k: v for k, v in old.items()
+                if k not in ("Transition", "NoncurrentVersionTransition")}
+        if old.get("Transition"):
+            rule["Transitions"] = [old["Transition"]]
+        if old.get("NoncurrentVersionTransition"):
+            rule["NoncurrentVersionTransitions"] = [old["NoncurrentVersionTransition"]]
+        rules.append(rule)
+    save(ctx, bucket, "Lifecycle", {"Rules": _check_lifecycle(ctx, rules),
+                                     "TransitionDefaultMinimumObjectSize":
+                                         "all_storage_classes_128K"})
+    return {}
+
+
+@SERVICE.op("GetBucketLifecycle")
+def get_bucket_lifecycle(ctx: Call, req: dict) -> dict:
+    rules = []
+    for rule in get_bucket_lifecycle_configuration(ctx, req)["Rules"]:
+        old = {k: v for k, v in rule.items() if k not in ("Filter", "Transitions",
+                                                           "NoncurrentVersionTransitions")}
+        old.setdefault("Prefix", (rule.get("Filter") or {}).get("Prefix", ""))
+        if rule.get("Transitions"):
+            old["Transition"] = rule["Transitions"][0]
+        if rule.get("NoncurrentVersionTransitions"):
+            old["NoncurrentVersionTransition"] = rule["NoncurrentVersionTransitions"][0]
+        rules.append(old)
+    return {"Rules": rules}

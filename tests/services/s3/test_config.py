@@ -6,7 +6,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from nuvem.services.s3.config import policy_is_public
+from nuvem.services.s3.policy import policy_is_public
 
 _n = itertools.count()
 
@@ -418,7 +418,11 @@ def test_notification_round_trip(s3, bucket):
             {"Name": "prefix", "Value": "in/"}, {"Name": "suffix", "Value": ".jpg"}]}}},
         {"Id": "removed", "QueueArn": QUEUE, "Events": ["s3:ObjectRemoved:Delete"]}],
         "EventBridgeConfiguration": {}}
-    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=cfg)
+    # the queue does not exist: S3 would refuse it unless told to skip the test event
+    assert error(s3.put_bucket_notification_configuration, Bucket=bucket,
+                 NotificationConfiguration=cfg)[:2] == ("InvalidArgument", 400)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=cfg,
+                                             SkipDestinationValidation=True)
     got = s3.get_bucket_notification_configuration(Bucket=bucket)
     queues = got["QueueConfigurations"]
     assert queues[0]["Id"] and queues[0]["Events"] == ["s3:ObjectCreated:*"]

@@ -1,0 +1,46 @@
+"""The internal client: one service calling another through the front door (DESIGN principle 5).
+
+A call made here runs the target operation's handler in its own transaction, after the same
+authorization every caller meets, as the calling *service principal* (`s3.amazonaws.com`,
+`sns.amazonaws.com`) with `aws:SourceArn` / `aws:SourceAccount` set, so the target's resource
+policy decides (an SQS queue policy must allow S3 to send to it, as in AWS). It never touches
+another service's records.
+"""
+from __future__ import annotations
+
+from nuvem.context import Call, Principal
+from nuvem.protocol import specs
+from nuvem.protocol.validate import validate
+from nuvem.protocol.wire import HttpRequest
+
+
+def service_principal(service_host: str) -> Principal:
+    """`sqs.amazonaws.com` and the like, as the evaluator sees an AWS service."""
+    return Principal("service", "", service_host, service_host)
+
+
+class InternalClient:
+    def __init__(self, runtime):
+        self.runtime = runtime
+
+    def call(self, service: str, operation: str, params: dict, *, principal: Principal,
+             account: str, region: str, source_arn: str | None = None,
+             source_account: str | None = None) -> dict:
+        """Run `service.operation(params)` and return its result dict; raises its AwsError."""
+        from nuvem import services
+        runtime = self.runtime
+        model = specs.service_model(service).operation_model(operation)
+        validate(params, model, specs.service_model(service).protocol)
+        target = services.load(service)
+        call = Call(request=HttpRequest.build("POST", "/"), runtime=runtime,
+                    request_id=runtime.ids.request_id(), received_at=runtime.clock.now(),
+                    service=service, protocol=specs.service_model(service).protocol,
+                    operation=operation, params=params, account=account, region=region,
+                    principal=principal, source_arn=source_arn,
+                    source_account=source_account or (account if source_arn else None))
+        runtime.authorizer.authorize(call, model, target.resource_view)
+        with runtime.store.tx() as tx:
+            call.tx = tx
+            if target.before:
+                target.before(call, params)
+            return target.operations[operation](call, params)

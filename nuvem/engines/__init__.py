@@ -1,0 +1,1 @@
+"""Data planes: real engines that converge to the state the API recorded (DESIGN principle 7)."""

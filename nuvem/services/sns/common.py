@@ -1,0 +1,108 @@
+"""Helpers shared by the SNS operation modules: ARNs, lookups, default documents, paging."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+from nuvem.context import Call
+from nuvem.services.sns.errors import InvalidParameter, NotFound, invalid
+from nuvem.services.sns.models import Subscription, Topic
+
+PAGE = 100            # ListTopics / ListSubscriptions page size
+_ARN = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,256})")
+_SUB_ARN = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,256}):"
+                      r"([0-9a-f-]{36})")
+
+# The delivery policy a topic or subscription has when none is set (GetTopicAttributes'
+# EffectiveDeliveryPolicy of a new topic).
+DEFAULT_DELIVERY_POLICY = {
+    "http": {
+        "defaultHealthyRetryPolicy": {
+            "minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 3,
+            "numMaxDelayRetries": 0, "numNoDelayRetries": 0, "numMinDelayRetries": 0,
+            "backoffFunction": "linear"},
+        "disableSubscriptionOverrides": False,
+        "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}}}
+
+
+def dumps(doc) -> str:
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def default_policy(topic: Topic) -> str:
+    """The policy AWS gives a new topic: the owner account may manage, subscribe and publish."""
+    return dumps({
+        "Version": "2008-10-17", "Id": "__default_policy_ID",
+        "Statement": [{
+            "Sid": "__default_statement_ID", "Effect": "Allow", "Principal": {"AWS": "*"},
+            "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+                       "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+                       "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
+            "Resource": topic.arn,
+            "Condition": {"StringEquals": {"AWS:SourceOwner": topic.account}}}]})
+
+
+def parse_topic_arn(arn: str | None, member: str = "TopicArn") -> tuple[str, str, str]:
+    """(region, account, name) of a topic ARN, or InvalidParameter."""
+    m = _ARN.fullmatch(arn or "")
+    if not m:
+        raise invalid(f"{member}")
+    return m.group(1), m.group(2), m.group(3)
+
+
+def find_topic(read, arn: str | None, member: str = "TopicArn") -> Topic | None:
+    region, account, name = parse_topic_arn(arn, member)
+    return read.get(Topic, account, region, name)
+
+
+def topic_of(ctx: Call, arn: str | None, member: str = "TopicArn") -> Topic:
+    topic = find_topic(ctx.store, arn, member)
+    if topic is None:
+        raise NotFound("Topic does not exist")
+    return topic
+
+
+def subscription_of(ctx: Call, arn: str | None) -> Subscription:
+    m = _SUB_ARN.fullmatch(arn or "")
+    if not m:
+        parts = len((arn or "").split(":"))
+        if parts < 6:
+            raise InvalidParameter("Invalid parameter: SubscriptionArn Reason: An ARN must have "
+                                   f"at least 6 elements, not {parts}")
+        raise invalid("SubscriptionId")
+    sub = ctx.store.get(Subscription, m.group(2), m.group(1), m.group(3), m.group(4))
+    if sub is None:
+        raise NotFound("Subscription does not exist")
+    return sub
+
+
+def subscriptions_of(read, topic: Topic) -> list[Subscription]:
+    return list(read.query(Subscription, account=topic.account, region=topic.region,
+                           prefix=(topic.name,)))
+
+
+def page(items: list, req: dict, key, result: str, size: int = PAGE) -> dict:
+    """`items` sorted by `key(item)`; NextToken paging as SNS's List* operations do it."""
+    start = 0
+    token = req.get("NextToken")
+    if token:
+        try:
+            after = base64.urlsafe_b64decode(token.encode()).decode()
+        except (ValueError, UnicodeDecodeError):
+            raise invalid("NextToken") from None
+        start = next((i for i, it in enumerate(items) if key(it) > after), len(items))
+    chunk = items[start:start + size]
+    out: dict = {result: chunk}
+    if start + size < len(items):
+        out["NextToken"] = base64.urlsafe_b64encode(key(chunk[-1]).encode()).decode()
+    return out
+
+
+def check_policy(text: str, member: str = "Policy") -> None:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise InvalidParameter(f"Invalid parameter: {member} Error: null") from None
+    if not isinstance(doc, dict) or "Statement" not in doc:
+        raise InvalidParameter(f"Invalid parameter: {member} Error: null")

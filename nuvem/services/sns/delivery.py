@@ -1,0 +1,278 @@
+"""Delivery: the event handlers that fan a published message out and deliver it.
+
+`fan_out` (on `Published`) matches the topic's confirmed subscriptions against their filter
+policies and commits one `Delivery` per match. `deliver` (on `Delivery`) delivers to one
+subscription: sqs through the internal client as sns.amazonaws.com (the queue policy decides),
+http/https as a real POST of the signed JSON envelope, email/email-json into the mailbox (or the
+SMTP relay), sms captured in the mailbox. A handler that raises is retried by the dispatcher with
+backoff and dead-lettered after its last attempt; other deliveries go on meanwhile.
+`confirm` (on `ConfirmationRequested`) sends the SubscriptionConfirmation message.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from nuvem.core.internal import service_principal
+from nuvem.services.sns import filters, signing
+from nuvem.services.sns.events import ConfirmationRequested, Delivery, Message, Published
+from nuvem.services.sns.models import FailedDelivery, Subscription, Topic, partition
+
+log = logging.getLogger("nuvem.sns")
+
+HTTP_TIMEOUT = 15.0       # seconds SNS waits for an HTTP/S endpoint
+USER_AGENT = "Amazon Simple Notification Service Agent"
+SENDER = "no-reply@sns.amazonaws.com"
+CONFIRM_PATH = "/_nuvem/sns/confirm"
+UNSUBSCRIBE_PATH = "/_nuvem/sns/unsubscribe"
+
+
+def topic_arn(account: str, region: str, name: str) -> str:
+    return f"arn:{partition(region)}:sns:{region}:{account}:{name}"
+
+
+def fan_out(runtime, event: Published) -> None:
+    m = event.message
+    with runtime.store.tx() as tx:
+        subs = list(tx.query(Subscription, account=m.account, region=m.region, prefix=(m.topic,)))
+        for sub in subs:
+            if sub.confirmed and _passes(sub, m):
+                tx.emit(Delivery(subscription=sub.id, message=m))
+
+
+def _passes(sub: Subscription, m: Message) -> bool:
+    text = sub.attributes.get("FilterPolicy")
+    if not text:
+        return True
+    try:
+        policy = json.loads(text)
+    except ValueError:
+        return False
+    scope = sub.attributes.get("FilterPolicyScope", "MessageAttributes")
+    body = _text_for(m, sub.protocol) if scope == "MessageBody" else None
+    return filters.matches(policy, attributes=m.attributes, body=body, scope=scope)
+
+
+def _text_for(m: Message, protocol: str) -> str:
+    """The message a protocol gets: with MessageStructure json, its own entry or `default`."""
+    if m.structure != "json":
+        return m.message
+    doc = json.loads(m.message)
+    return doc.get(protocol, doc["default"])
+
+
+def deliver(runtime, event: Delivery) -> None:
+    m = event.message
+    if event.phone is not None:
+        _sms(runtime, event.phone, m)
+        return
+    with runtime.store.read() as read:
+        sub = read.get(Subscription, m.account, m.region, m.topic, event.subscription)
+        topic = read.get(Topic, m.account, m.region, m.topic)
+    if sub is None or topic is None or not sub.confirmed:
+        log.info("sns: subscription %s is gone; message %s not delivered", event.subscription,
+                 m.message_id)
+        return
+    try:
+        if sub.protocol == "sqs":
+            _sqs(runtime, topic, sub, m)
+        elif sub.protocol in ("http", "https"):
+            _http(runtime, sub, notification(runtime, topic, sub, m), m)
+        elif sub.protocol in ("email", "email-json"):
+            _email(runtime, topic, sub, m)
+        elif sub.protocol == "sms":
+            _sms(runtime, sub.endpoint, m, topic)
+        else:   # lambda (until Lambda exists), application, firehose: stored only
+            log.info("sns: %s delivery not emulated; message %s to %s dropped", sub.protocol,
+                     m.message_id, sub.endpoint)
+    except Exception:
+        if not _failed(runtime, topic, sub, m):
+            raise
+        return
+    _forget_failures(runtime, sub, m)
+
+
+def _failed(runtime, topic: Topic, sub: Subscription, m: Message) -> bool:
+    """Counts a failed attempt. After the dispatcher's last one, a subscription with a
+    RedrivePolicy gets the message in its dead-letter queue (True: handled); without one the
+    outbox dead-letters the delivery (False: raise)."""
+    with runtime.store.tx() as tx:
+        record = tx.get(FailedDelivery, sub.account, sub.region, sub.topic, sub.id,
+                        m.message_id) or FailedDelivery(account=sub.account, region=sub.region,
+                                                        topic=sub.topic, subscription=sub.id,
+                                                        message_id=m.message_id)
+        record.failures += 1
+        final = record.failures >= runtime.dispatcher.max_attempts
+        if final:
+            tx.delete(record)
+        else:
+            tx.put(record)
+    redrive = sub.attributes.get("RedrivePolicy")
+    if not final or not redrive:
+        return False
+    target = json.loads(redrive)["deadLetterTargetArn"]
+    log.warning("sns: message %s to %s failed %d times; moved to %s", m.message_id, sub.arn,
+                record.failures, target)
+    _send_to_queue(runtime, topic, target, json.dumps(notification(runtime, topic, sub, m),
+                                                      indent=2), m)
+    return True
+
+
+def _forget_failures(runtime, sub: Subscription, m: Message) -> None:
+    with runtime.store.read() as read:
+        found = read.get(FailedDelivery, sub.account, sub.region, sub.topic, sub.id, m.message_id)
+    if found is not None:
+        with runtime.store.tx() as tx:
+            tx.delete(found)
+
+
+def unsubscribe_url(runtime, sub: Subscription) -> str:
+    return (runtime.config.endpoint + UNSUBSCRIBE_PATH + "?" +
+            urllib.parse.urlencode({"Action": "Unsubscribe", "SubscriptionArn": sub.arn}))
+
+
+def subscribe_url(runtime, sub: Subscription, token: str) -> str:
+    return (runtime.config.endpoint + CONFIRM_PATH + "?" +
+            urllib.parse.urlencode({"Action": "ConfirmSubscription", "TopicArn": sub.topic_arn,
+                                    "Token": token}))
+
+
+def notification(runtime, topic: Topic, sub: Subscription, m: Message) -> dict:
+    """The JSON envelope of a Notification, signed, in the order SNS writes its fields."""
+    out: dict = {"Type": "Notification", "MessageId": m.message_id}
+    if m.sequence is not None:
+        out["SequenceNumber"] = m.sequence
+    out["TopicArn"] = topic.arn
+    if m.subject is not None:
+        out["Subject"] = m.subject
+    out["Message"] = _text_for(m, sub.protocol)
+    out["Timestamp"] = m.timestamp
+    signing.sign(runtime, out, topic.attributes.get("SignatureVersion", "1"))
+    out["UnsubscribeURL"] = unsubscribe_url(runtime, sub)
+    if m.attributes:
+        out["MessageAttributes"] = {
+            name: {"Type": a["DataType"], "Value": a.get("StringValue", a.get("BinaryValue"))}
+            for name, a in m.attributes.items()}
+    return out
+
+
+def _raw(sub: Subscription) -> bool:
+    return sub.attributes.get("RawMessageDelivery") == "true"
+
+
+def _sqs(runtime, topic: Topic, sub: Subscription, m: Message) -> None:
+    if _raw(sub):
+        _send_to_queue(runtime, topic, sub.endpoint, _text_for(m, "sqs"), m, attributes=True)
+    else:
+        _send_to_queue(runtime, topic, sub.endpoint,
+                       json.dumps(notification(runtime, topic, sub, m), indent=2), m)
+
+
+def _send_to_queue(runtime, topic: Topic, queue_arn: str, body: str, m: Message,
+                   attributes: bool = False) -> None:
+    parts = queue_arn.split(":")
+    region, account, name = parts[3], parts[4], parts[5]
+    params: dict = {"QueueUrl": f"{runtime.config.endpoint}/{account}/{name}",
+                    "MessageBody": body}
+    if attributes and m.attributes:
+        params["MessageAttributes"] = {
+            n: ({"DataType": a["DataType"], "StringValue": a["StringValue"]}
+                if "StringValue" in a else
+                {"DataType": a["DataType"], "BinaryValue": base64.b64decode(a["BinaryValue"])})
+            for n, a in m.attributes.items()}
+    if name.endswith(".fifo"):
+        params["MessageGroupId"] = m.group_id or "default"
+        params["MessageDeduplicationId"] = m.dedup_id or m.message_id
+    runtime.internal.call("sqs", "SendMessage", params,
+                          principal=service_principal("sns.amazonaws.com"), account=account,
+                          region=region, source_arn=topic.arn)
+
+
+def _post(url: str, body: str, headers: dict) -> int:
+    request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
+        "Content-Type": "text/plain; charset=UTF-8", "User-Agent": USER_AGENT, **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def _http(runtime, sub: Subscription, envelope: dict, m: Message | None,
+          kind: str = "Notification") -> None:
+    headers = {"x-amz-sns-message-type": kind, "x-amz-sns-message-id": envelope["MessageId"],
+               "x-amz-sns-topic-arn": envelope["TopicArn"]}
+    if kind == "Notification":
+        headers["x-amz-sns-subscription-arn"] = sub.arn
+    if kind == "Notification" and _raw(sub):
+        headers["x-amz-sns-rawdelivery"] = "true"
+        body = envelope["Message"]
+    else:
+        body = json.dumps(envelope, indent=2)
+    status = _post(sub.endpoint, body, headers)
+    # "Amazon SNS considers HTTP status codes 200–499 as successful deliveries" for retry
+    # purposes: only 5xx and connection failures are retried (Amazon SNS message delivery retries)
+    if status >= 500:
+        raise RuntimeError(f"{sub.endpoint} answered HTTP {status}")
+    if status >= 300:
+        log.warning("sns: %s answered HTTP %d to %s; not retried", sub.endpoint, status, kind)
+
+
+def _display_name(topic: Topic) -> str:
+    return topic.attributes.get("DisplayName") or "AWS Notifications"
+
+
+def _email(runtime, topic: Topic, sub: Subscription, m: Message) -> None:
+    from nuvem.engines import mail
+    if sub.protocol == "email-json":
+        body = json.dumps(notification(runtime, topic, sub, m), indent=2)
+    else:
+        body = (f"{_text_for(m, 'email')}\n\n--\nIf you wish to stop receiving notifications "
+                f"from this topic, please click or visit the link below to unsubscribe:\n"
+                f"{unsubscribe_url(runtime, sub)}\n")
+    mail.send(runtime, sender=f"{_display_name(topic)} <{SENDER}>", to=[sub.endpoint],
+              subject=m.subject or "AWS Notification Message",
+              body=body, headers={"X-Amz-Sns-Topic-Arn": topic.arn,
+                                  "X-Amz-Sns-Message-Id": m.message_id})
+
+
+def _sms(runtime, phone: str, m: Message, topic: Topic | None = None) -> None:
+    from nuvem.engines import mail
+    text = _text_for(m, "sms")
+    name = topic.attributes.get("DisplayName") if topic else None
+    mail.send(runtime, sender=name or "AWS SMS", to=[phone], subject="", channel="sms",
+              body=f"{name}> {text}" if name else text,
+              headers={"X-Amz-Sns-Message-Id": m.message_id})
+
+
+def confirm(runtime, event: ConfirmationRequested) -> None:
+    with runtime.store.read() as read:
+        sub = read.get(Subscription, event.account, event.region, event.topic, event.subscription)
+        topic = read.get(Topic, event.account, event.region, event.topic)
+    if sub is None or topic is None or sub.confirmed or sub.token != event.token:
+        return      # confirmed, unsubscribed or asked again since: nothing to send
+    url = subscribe_url(runtime, sub, event.token)
+    text = (f"You have chosen to subscribe to the topic {topic.arn}.\nTo confirm the "
+            "subscription, visit the SubscribeURL included in this message.")
+    envelope = {"Type": "SubscriptionConfirmation", "MessageId": event.message_id,
+                "Token": event.token, "TopicArn": topic.arn, "Message": text,
+                "SubscribeURL": url, "Timestamp": event.timestamp}
+    signing.sign(runtime, envelope, topic.attributes.get("SignatureVersion", "1"))
+    if sub.protocol in ("http", "https"):
+        _http(runtime, sub, envelope, None, kind="SubscriptionConfirmation")
+        return
+    from nuvem.engines import mail
+    if sub.protocol == "email-json":
+        body = json.dumps(envelope, indent=2)
+    else:
+        body = (f"You have chosen to subscribe to the topic: \n{topic.arn}\n\nTo confirm this "
+                "subscription, click or visit the link below (If this was in error no action is "
+                f"necessary): \nConfirm subscription: {url}\n")
+    mail.send(runtime, sender=f"{_display_name(topic)} <{SENDER}>", to=[sub.endpoint],
+              subject="AWS Notification - Subscription Confirmation", body=body,
+              headers={"X-Amz-Sns-Topic-Arn": topic.arn})

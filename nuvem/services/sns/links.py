@@ -1,0 +1,35 @@
+"""The links SNS puts in its messages, followed with a plain GET (admin.py serves the HTTP):
+SubscribeURL confirms the subscription, UnsubscribeURL deletes it, SigningCertURL gives the
+certificate that verifies the signatures. Answers are the ConfirmSubscription / Unsubscribe
+results, as SNS answers these links."""
+from __future__ import annotations
+
+from nuvem.context import Call
+from nuvem.services.sns import delivery, signing
+from nuvem.services.sns.common import subscription_of
+from nuvem.services.sns.errors import invalid
+
+CERT_PATH = signing.CERT_PATH
+_OPERATIONS = {delivery.CONFIRM_PATH: "ConfirmSubscription",
+               delivery.UNSUBSCRIBE_PATH: "Unsubscribe"}
+
+
+def certificate(runtime) -> str:
+    return signing.signing_key(runtime).certificate
+
+
+def operation(path: str) -> str | None:
+    return _OPERATIONS.get(path)
+
+
+def follow(call: Call, operation: str, params: dict) -> dict:
+    """Runs in its own transaction (`call.tx`)."""
+    from nuvem.services.sns import subscriptions
+    if operation == "ConfirmSubscription":
+        if not params.get("TopicArn") or not params.get("Token"):
+            raise invalid("Token" if params.get("TopicArn") else "TopicArn")
+        sub = subscriptions.confirm(call, params["TopicArn"], params["Token"])
+        return {"SubscriptionArn": sub.arn}
+    sub = subscription_of(call, params.get("SubscriptionArn"))
+    call.tx.delete(sub)
+    return {}

@@ -1,0 +1,248 @@
+"""Subscriptions: Subscribe, ConfirmSubscription, Unsubscribe, ListSubscriptions(ByTopic),
+Get/SetSubscriptionAttributes.
+
+sqs, lambda, sms and application subscriptions are confirmed at once; http/https and
+email/email-json stay `PendingConfirmation` until the token sent in the SubscriptionConfirmation
+message comes back (ConfirmSubscription, or a GET of its SubscribeURL, see admin.py).
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+from nuvem.context import Call
+from nuvem.services.sns import SERVICE
+from nuvem.services.sns.common import (DEFAULT_DELIVERY_POLICY, dumps, page, subscription_of,
+                                       subscriptions_of, topic_of)
+from nuvem.services.sns.errors import invalid
+from nuvem.services.sns.events import ConfirmationRequested
+from nuvem.services.sns.filters import FilterPolicyError
+from nuvem.services.sns.filters import parse as parse_filter
+from nuvem.services.sns.models import Subscription, Topic
+
+PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda",
+             "firehose")
+NEEDS_CONFIRMATION = ("http", "https", "email", "email-json")
+RAW_PROTOCOLS = ("sqs", "http", "https", "firehose")
+SETTABLE = ("DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery",
+            "RedrivePolicy", "SubscriptionRoleArn", "ReplayPolicy")
+TOKEN_LIFETIME = timedelta(days=3)     # "confirmation tokens are valid for three days"
+_SQS_ARN = re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?")
+_LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:.+)?")
+_PHONE = re.compile(r"\+?[0-9]{7,15}")
+
+
+def _check_endpoint(topic: Topic, protocol: str, endpoint: str) -> str:
+    if protocol not in PROTOCOLS:
+        raise invalid(f"Amazon SNS does not support this protocol string: {protocol}")
+    bad = invalid("Endpoint must match the specified protocol")
+    if protocol in ("http", "https"):
+        if not endpoint.lower().startswith(protocol + "://") or len(endpoint) <= len(protocol) + 3:
+            raise bad
+    elif protocol in ("email", "email-json"):
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+", endpoint):
+            raise invalid("Email address")
+    elif protocol == "sms":
+        if not _PHONE.fullmatch(endpoint.replace("-", "").replace(" ", "")):
+            raise invalid("Invalid SMS endpoint")
+    elif protocol == "sqs":
+        if not _SQS_ARN.fullmatch(endpoint):
+            raise invalid("SQS endpoint ARN")
+        if endpoint.endswith(".fifo") and not topic.fifo:
+            raise invalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be "
+                          "subscribed to standard SNS topics")
+    elif protocol == "lambda":
+        if not _LAMBDA_ARN.fullmatch(endpoint):
+            raise invalid("Lambda endpoint ARN")
+    elif protocol in ("application", "firehose"):
+        if not endpoint.startswith("arn:"):
+            raise bad
+    if topic.fifo and protocol not in ("sqs", "firehose"):
+        raise invalid(f"Invalid protocol type: {protocol}")
+    return endpoint
+
+
+def _check_attributes(protocol: str, attributes: dict, current: dict | None = None) -> dict:
+    out = dict(current or {})
+    for name, value in attributes.items():
+        if name not in SETTABLE:
+            raise invalid(f"Attributes Reason: Unknown attribute {name}" if current is None
+                          else "AttributeName")
+        if name == "RawMessageDelivery":
+            if value.lower() not in ("true", "false"):
+                raise invalid("Attributes Reason: RawMessageDelivery: Invalid value "
+                              f"[{value}]. Must be true or false.")
+            if protocol not in RAW_PROTOCOLS and value.lower() == "true":
+                raise invalid(f"Attributes Reason: Delivery protocol [{protocol}] does not "
+                              "support raw message delivery.")
+            value = value.lower()
+        elif name == "FilterPolicyScope":
+            if value not in ("MessageAttributes", "MessageBody"):
+                raise invalid("Attributes Reason: FilterPolicyScope: Invalid value "
+                              f"[{value}]. Please use either MessageBody or MessageAttributes")
+        elif name in ("DeliveryPolicy", "RedrivePolicy", "ReplayPolicy") and value:
+            try:
+                doc = json.loads(value)
+            except ValueError:
+                raise invalid(f"{name}: failed to parse JSON.") from None
+            if name == "RedrivePolicy" and not (isinstance(doc, dict) and
+                                                 _SQS_ARN.fullmatch(doc.get("deadLetterTargetArn") or "")):
+                raise invalid("RedrivePolicy: deadLetterTargetArn is missing or not an SQS ARN")
+        out[name] = value
+    scope = out.get("FilterPolicyScope", "MessageAttributes")
+    if out.get("FilterPolicy"):
+        try:
+            if not parse_filter(out["FilterPolicy"], scope):
+                out.pop("FilterPolicy")
+        except FilterPolicyError as e:
+            raise invalid(f"Filter policy: {e}") from None
+    for name in [k for k, v in out.items() if v == "" and k != "FilterPolicy"]:
+        out.pop(name)
+    return out
+
+
+def _request_confirmation(ctx: Call, sub: Subscription) -> None:
+    sub.token = ctx.ids.token_bytes(64).hex()
+    sub.token_sent = ctx.now
+    ctx.emit(ConfirmationRequested(account=sub.account, region=sub.region, topic=sub.topic,
+                                   subscription=sub.id, token=sub.token,
+                                   message_id=ctx.ids.uuid(), timestamp=timestamp(ctx.now)))
+
+
+def timestamp(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@SERVICE.op("Subscribe")
+def subscribe(ctx: Call, req: dict) -> dict:
+    topic = topic_of(ctx, req["TopicArn"])
+    protocol = (req.get("Protocol") or "").lower()
+    endpoint = req.get("Endpoint") or ""
+    _check_endpoint(topic, protocol, endpoint)
+    attributes = _check_attributes(protocol, dict(req.get("Attributes") or {}))
+    for sub in subscriptions_of(ctx.store, topic):
+        if sub.protocol == protocol and sub.endpoint == endpoint:
+            if req.get("Attributes") and sub.attributes != attributes:
+                raise invalid("Attributes Reason: Subscription already exists with different "
+                              "attributes")
+            if not sub.confirmed:
+                _request_confirmation(ctx, sub)       # SNS sends the confirmation again
+                ctx.store.put(sub)
+            return {"SubscriptionArn": sub.arn if sub.confirmed or req.get("ReturnSubscriptionArn")
+                    else "pending confirmation"}
+    owner = ctx.account
+    sub = Subscription(account=topic.account, region=topic.region, topic=topic.name,
+                       id=ctx.ids.uuid(), protocol=protocol, endpoint=endpoint, owner=owner,
+                       attributes=attributes, confirmed=protocol not in NEEDS_CONFIRMATION,
+                       created=ctx.now)
+    if not sub.confirmed:
+        _request_confirmation(ctx, sub)
+    ctx.store.put(sub)
+    if sub.confirmed or req.get("ReturnSubscriptionArn"):
+        return {"SubscriptionArn": sub.arn}
+    return {"SubscriptionArn": "pending confirmation"}
+
+
+def confirm(ctx: Call, topic_arn: str, token: str) -> Subscription:
+    """The subscription `token` confirms, now confirmed (ConfirmSubscription and the
+    SubscribeURL link)."""
+    topic = topic_of(ctx, topic_arn)
+    sub = next(ctx.store.query(Subscription, account=topic.account, region=topic.region,
+                               index=("token", token), limit=1), None)
+    if sub is None or sub.topic != topic.name:
+        raise invalid("Token")
+    if sub.token_sent is not None and ctx.now - sub.token_sent > TOKEN_LIFETIME:
+        raise invalid("Token")
+    if not sub.confirmed:
+        sub.confirmed = True
+        ctx.store.put(sub)
+    return sub
+
+
+@SERVICE.op("ConfirmSubscription")
+def confirm_subscription(ctx: Call, req: dict) -> dict:
+    sub = confirm(ctx, req["TopicArn"], req["Token"])
+    if (req.get("AuthenticateOnUnsubscribe") or "").lower() == "true":
+        sub.attributes["ConfirmationWasAuthenticated"] = "true"
+        ctx.store.put(sub)
+    return {"SubscriptionArn": sub.arn}
+
+
+@SERVICE.op("Unsubscribe")
+def unsubscribe(ctx: Call, req: dict) -> dict:
+    sub = subscription_of(ctx, req["SubscriptionArn"])
+    ctx.store.delete(sub)
+    return {}
+
+
+def _summary(sub: Subscription) -> dict:
+    return {"SubscriptionArn": sub.arn if sub.confirmed else "PendingConfirmation",
+            "Owner": sub.owner, "Protocol": sub.protocol, "Endpoint": sub.endpoint,
+            "TopicArn": sub.topic_arn}
+
+
+def _sort_key(sub: dict) -> str:
+    return sub["TopicArn"] + "\x00" + sub["_id"]
+
+
+def _listing(subs: list[Subscription], req: dict) -> dict:
+    items = [{**_summary(s), "_id": s.id} for s in subs]
+    out = page(items, req, _sort_key, "Subscriptions")
+    for item in out["Subscriptions"]:
+        item.pop("_id")
+    return out
+
+
+@SERVICE.op("ListSubscriptions")
+def list_subscriptions(ctx: Call, req: dict) -> dict:
+    subs = [s for s in ctx.store.query(Subscription, account=ctx.account, region=ctx.region)]
+    return _listing(subs, req)
+
+
+@SERVICE.op("ListSubscriptionsByTopic")
+def list_subscriptions_by_topic(ctx: Call, req: dict) -> dict:
+    topic = topic_of(ctx, req["TopicArn"])
+    return _listing(subscriptions_of(ctx.store, topic), req)
+
+
+@SERVICE.op("GetSubscriptionAttributes")
+def get_subscription_attributes(ctx: Call, req: dict) -> dict:
+    sub = subscription_of(ctx, req["SubscriptionArn"])
+    topic = ctx.store.get(Topic, sub.account, sub.region, sub.topic)
+    out = {"SubscriptionArn": sub.arn, "TopicArn": sub.topic_arn, "Owner": sub.owner,
+           "Protocol": sub.protocol, "Endpoint": sub.endpoint,
+           "ConfirmationWasAuthenticated": sub.attributes.get("ConfirmationWasAuthenticated",
+                                                              "true" if sub.confirmed else "false"),
+           "PendingConfirmation": "false" if sub.confirmed else "true",
+           "RawMessageDelivery": "false"}
+    if sub.protocol in ("http", "https"):
+        out["EffectiveDeliveryPolicy"] = sub.attributes.get("DeliveryPolicy") or \
+            (topic.attributes.get("DeliveryPolicy") if topic else None) or \
+            dumps(DEFAULT_DELIVERY_POLICY)
+    if sub.protocol == "sqs":
+        out["SubscriptionPrincipal"] = f"arn:aws:iam::{sub.owner}:root"
+    out.update({k: v for k, v in sub.attributes.items() if k != "ConfirmationWasAuthenticated"})
+    if "FilterPolicy" in out:
+        out.setdefault("FilterPolicyScope", "MessageAttributes")
+    return {"Attributes": out}
+
+
+@SERVICE.op("SetSubscriptionAttributes")
+def set_subscription_attributes(ctx: Call, req: dict) -> dict:
+    sub = subscription_of(ctx, req["SubscriptionArn"])
+    name = req["AttributeName"]
+    if name not in SETTABLE:
+        raise invalid("AttributeName")
+    kept = {k: v for k, v in sub.attributes.items() if k == "ConfirmationWasAuthenticated"}
+    rest = {k: v for k, v in sub.attributes.items() if k != "ConfirmationWasAuthenticated"}
+    value = req.get("AttributeValue") or ""
+    if name == "FilterPolicy" and not value:
+        rest.pop("FilterPolicy", None)
+        new = _check_attributes(sub.protocol, {}, rest)
+    else:
+        new = _check_attributes(sub.protocol, {name: value}, rest)
+    sub.attributes = {**new, **kept}
+    ctx.store.put(sub)
+    return {}
+

@@ -1,0 +1,437 @@
+"""Queues: create, find, list, delete, attributes, tags, purge, and the queue policy the
+authorizer consults (`resource_view`, as S3's bucket policy in s3/access.py)."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+
+from nuvem.context import Call
+from nuvem.iam.middleware import ResourceView
+from nuvem.services.sqs import SERVICE
+from nuvem.services.sqs.errors import (InvalidAddress, InvalidAttributeName,
+                                       InvalidAttributeValue, InvalidParameterValue,
+                                       PurgeQueueInProgress, QueueDeletedRecently,
+                                       QueueDoesNotExist, QueueNameExists)
+from nuvem.services.sqs.models import DeletedQueue, Message, Queue
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
+# attribute -> (min, max) for the integer ones
+_RANGES = {
+    "DelaySeconds": (0, 900), "MaximumMessageSize": (1024, 1048576),
+    "MessageRetentionPeriod": (60, 1209600), "ReceiveMessageWaitTimeSeconds": (0, 20),
+    "VisibilityTimeout": (0, 43200), "KmsDataKeyReusePeriodSeconds": (60, 86400),
+}
+DEFAULTS = {"DelaySeconds": "0", "MaximumMessageSize": "262144",
+            "MessageRetentionPeriod": "345600", "ReceiveMessageWaitTimeSeconds": "0",
+            "VisibilityTimeout": "30", "SqsManagedSseEnabled": "true"}
+FIFO_DEFAULTS = {"FifoQueue": "true", "ContentBasedDeduplication": "false",
+                 "DeduplicationScope": "queue", "FifoThroughputLimit": "perQueue"}
+SETTABLE = set(_RANGES) | {"Policy", "RedrivePolicy", "RedriveAllowPolicy", "KmsMasterKeyId",
+                           "SqsManagedSseEnabled", "FifoQueue", "ContentBasedDeduplication",
+                           "DeduplicationScope", "FifoThroughputLimit"}
+_FIFO_ONLY = {"ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"}
+COMPUTED = ("QueueArn", "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp", "LastModifiedTimestamp")
+READABLE = set(COMPUTED) | SETTABLE
+
+
+def us(when: datetime) -> int:
+    """Microseconds since the epoch: message keys and timestamps."""
+    return int(when.timestamp() * 1_000_000)
+
+
+# -- finding queues ------------------------------------------------------------------------------
+def parse_url(ctx: Call, url: str) -> tuple[str, str]:
+    """(account, name) of a QueueUrl in any host form: the last two path segments."""
+    path = url.split("?", 1)[0].rstrip("/")
+    parts = path.split("/")
+    if len(parts) < 2 or not parts[-1]:
+        raise InvalidAddress(f"The address {url} is not valid for this endpoint.")
+    account, name = parts[-2], parts[-1]
+    if not (account.isdigit() and len(account) == 12):
+        if "://" not in url and len(parts) == 1:
+            return ctx.account, name
+        raise InvalidAddress(f"The address {url} is not valid for this endpoint.")
+    return account, name
+
+
+def by_url(ctx: Call, url: str) -> Queue:
+    account, name = parse_url(ctx, url)
+    queue = ctx.store.get(Queue, account, ctx.region, name)
+    if queue is None:
+        raise QueueDoesNotExist()
+    return queue
+
+
+def by_arn(ctx: Call, arn: str) -> Queue | None:
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[2] != "sqs":
+        return None
+    return ctx.store.get(Queue, parts[4], parts[3], parts[5])
+
+
+def url_of(ctx: Call, queue: Queue) -> str:
+    """AWS's form, on the host the client used, so AWS_ENDPOINT_URL clients can use it."""
+    host = ctx.request.host
+    if not host:
+        return f"https://sqs.{queue.region}.amazonaws.com/{queue.account}/{queue.name}"
+    return f"{ctx.request.scheme}://{host}/{queue.account}/{queue.name}"
+
+
+# -- attributes ----------------------------------------------------------------------------------
+def _invalid(name: str, reason: str = "") -> InvalidAttributeValue:
+    tail = f" Reason: {reason}" if reason else ""
+    return InvalidAttributeValue(f"Invalid value for the parameter {name}.{tail}")
+
+
+def validate_attributes(ctx: Call, attributes: dict, fifo: bool, creating: bool,
+                        arn: str = "") -> dict:
+    out = {}
+    for name, value in attributes.items():
+        if name not in SETTABLE:
+            raise InvalidAttributeName(f"Unknown Attribute {name}.")
+        value = str(value)
+        if name in _RANGES:
+            low, high = _RANGES[name]
+            if not re.fullmatch(r"-?\d+", value.strip()) or not low <= int(value) <= high:
+                raise _invalid(name)
+            value = str(int(value))
+        elif name in ("SqsManagedSseEnabled", "ContentBasedDeduplication", "FifoQueue"):
+            if value.lower() not in ("true", "false"):
+                raise _invalid(name)
+            value = value.lower()
+            if name == "FifoQueue":
+                if not creating:
+                    raise _invalid(name, "Modifying queue type is not supported.")
+                if (value == "true") != fifo:
+                    raise _invalid(name, "The queue name must end with the .fifo suffix for a "
+                                   "FIFO queue." if value == "true" else "")
+        elif name == "DeduplicationScope" and value not in ("messageGroup", "queue"):
+            raise _invalid(name)
+        elif name == "FifoThroughputLimit" and value not in ("perQueue", "perMessageGroupId"):
+            raise _invalid(name)
+        elif name == "Policy" and value:
+            _json_object(name, value)
+        elif name == "RedrivePolicy" and value:
+            value = _redrive_policy(ctx, value, fifo, arn)
+        elif name == "RedriveAllowPolicy" and value:
+            _redrive_allow_policy(value)
+        if name in _FIFO_ONLY and not fifo:
+            raise InvalidAttributeName(f"Unknown Attribute {name}.")
+        out[name] = value
+    if out.get("FifoThroughputLimit") == "perMessageGroupId" and \
+            out.get("DeduplicationScope", "messageGroup") == "queue" and \
+            "DeduplicationScope" in out:
+        raise _invalid("FifoThroughputLimit", "The perMessageGroupId value is allowed only when "
+                       "the value for DeduplicationScope is messageGroup.")
+    return out
+
+
+def _json_object(name: str, value: str) -> dict:
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        raise _invalid(name)
+    return doc
+
+
+def _redrive_policy(ctx: Call, value: str, fifo: bool, source_arn: str) -> str:
+    doc = _json_object("RedrivePolicy", value)
+    target, count = doc.get("deadLetterTargetArn"), doc.get("maxReceiveCount")
+    if not target or count is None:
+        raise _invalid("RedrivePolicy", "Redrive policy does not contain mandatory attribute: "
+                       f"{'deadLetterTargetArn' if not target else 'maxReceiveCount'}.")
+    try:
+        count = int(count)
+    except (TypeError, ValueError):
+        raise _invalid("RedrivePolicy", "Invalid value for maxReceiveCount: "
+                       f"{doc.get('maxReceiveCount')}, valid values are from 1 to 1000 both "
+                       "inclusive.")
+    if not 1 <= count <= 1000:
+        raise _invalid("RedrivePolicy", f"Invalid value for maxReceiveCount: {count}, valid "
+                       "values are from 1 to 1000 both inclusive.")
+    dlq = by_arn(ctx, str(target))
+    if dlq is None:
+        raise _invalid("RedrivePolicy", "Dead letter target does not exist.")
+    if dlq.fifo != fifo:
+        raise _invalid("RedrivePolicy", "Dead-letter queue must be same type of queue as the "
+                       "source.")
+    allow = json.loads(dlq.attributes.get("RedriveAllowPolicy") or "{}")
+    permission = allow.get("redrivePermission", "allowAll")
+    if permission == "denyAll" or (permission == "byQueue" and
+                                   source_arn not in (allow.get("sourceQueueArns") or [])):
+        raise _invalid("RedrivePolicy", "Dead letter target does not allow this queue to use it "
+                       "as a dead-letter queue (RedriveAllowPolicy).")
+    return json.dumps({"deadLetterTargetArn": target, "maxReceiveCount": count},
+                      separators=(",", ":"))
+
+
+def _redrive_allow_policy(value: str) -> None:
+    doc = _json_object("RedriveAllowPolicy", value)
+    permission = doc.get("redrivePermission")
+    if permission not in ("allowAll", "denyAll", "byQueue"):
+        raise _invalid("RedriveAllowPolicy")
+    if permission == "byQueue" and not doc.get("sourceQueueArns"):
+        raise _invalid("RedriveAllowPolicy")
+
+
+def _epoch(when: datetime) -> str:
+    return str(int(when.timestamp()))
+
+
+def counts(ctx: Call, queue: Queue) -> tuple[int, int, int]:
+    """(visible, in flight, delayed), as the Approximate* attributes count them. The one scan of
+    a queue's messages; SQS calls these numbers approximate, and only this call reads them."""
+    now = us(ctx.now)
+    retention = queue.int_attr("MessageRetentionPeriod") * 1_000_000
+    visible = in_flight = delayed = 0
+    for m in ctx.store.query(Message, account=queue.account, region=queue.region,
+                             prefix=(queue.id,)):
+        if m.sent + retention <= now:
+            continue
+        if m.ready <= now:
+            visible += 1
+        elif m.receipt:
+            in_flight += 1
+        else:
+            delayed += 1
+    return visible, in_flight, delayed
+
+
+def attributes_of(ctx: Call, queue: Queue, names: list[str]) -> dict:
+    wanted = set(names)
+    if "All" in wanted:
+        wanted = READABLE
+    else:
+        for name in names:
+            if name not in READABLE:
+                raise InvalidAttributeName(f"Unknown Attribute {name}.")
+    out = {k: v for k, v in queue.attributes.items() if k in wanted and v != ""}
+    if wanted & {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                 "ApproximateNumberOfMessagesDelayed"}:
+        visible, in_flight, delayed = counts(ctx, queue)
+        computed = {"ApproximateNumberOfMessages": visible,
+                    "ApproximateNumberOfMessagesNotVisible": in_flight,
+                    "ApproximateNumberOfMessagesDelayed": delayed}
+        out.update({k: str(v) for k, v in computed.items() if k in wanted})
+    if "QueueArn" in wanted:
+        out["QueueArn"] = queue.arn
+    if "CreatedTimestamp" in wanted:
+        out["CreatedTimestamp"] = _epoch(queue.created)
+    if "LastModifiedTimestamp" in wanted:
+        out["LastModifiedTimestamp"] = _epoch(queue.modified)
+    return out
+
+
+# -- operations ----------------------------------------------------------------------------------
+@SERVICE.op("CreateQueue")
+def create_queue(ctx: Call, req: dict) -> dict:
+    name = req["QueueName"]
+    given = req.get("Attributes") or {}
+    fifo = name.endswith(".fifo")
+    if fifo and str(given.get("FifoQueue", "true")).lower() != "true":
+        raise InvalidParameterValue("Can only include alphanumeric characters, hyphens, or "
+                                    "underscores. 1 to 80 in length")
+    if not (_FIFO_NAME if fifo else _NAME).match(name):
+        raise InvalidParameterValue("Can only include alphanumeric characters, hyphens, or "
+                                    "underscores. 1 to 80 in length")
+    if str(given.get("FifoQueue", "false")).lower() == "true" and not fifo:
+        raise InvalidAttributeValue(
+            "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+            "underscores, must end with .fifo suffix and be 1 to 80 in length.")
+    attributes = {**DEFAULTS, **(FIFO_DEFAULTS if fifo else {}),
+                  **validate_attributes(ctx, given, fifo, creating=True,
+                                        arn=f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}")}
+    existing = ctx.store.get(Queue, ctx.account, ctx.region, name)
+    if existing is not None:
+        for key, value in attributes.items():
+            if existing.attributes.get(key) != value:
+                raise QueueNameExists("A queue already exists with the same name and a "
+                                      f"different value for attribute {key}")
+        return {"QueueUrl": url_of(ctx, existing)}
+    deleted = ctx.store.get(DeletedQueue, ctx.account, ctx.region, name)
+    if deleted is not None and ctx.now - deleted.deleted < timedelta(seconds=60):
+        raise QueueDeletedRecently()
+    queue = Queue(account=ctx.account, region=ctx.region, name=name, id=ctx.ids.new("q"),
+                  created=ctx.now, modified=ctx.now, attributes=attributes)
+    ctx.store.put(queue)
+    tags = req.get("tags") or {}
+    if tags:
+        ctx.store.tag(queue.arn, tags)
+    return {"QueueUrl": url_of(ctx, queue)}
+
+
+@SERVICE.op("GetQueueUrl")
+def get_queue_url(ctx: Call, req: dict) -> dict:
+    account = req.get("QueueOwnerAWSAccountId") or ctx.account
+    queue = ctx.store.get(Queue, account, ctx.region, req["QueueName"])
+    if queue is None:
+        raise QueueDoesNotExist()
+    return {"QueueUrl": url_of(ctx, queue)}
+
+
+@SERVICE.op("ListQueues")
+def list_queues(ctx: Call, req: dict) -> dict:
+    limit = req.get("MaxResults")
+    if limit is not None and not 1 <= limit <= 1000:
+        raise InvalidParameterValue(f"Value {limit} for parameter MaxResults is invalid. "
+                                    "Reason: Must be between 1 and 1000, if provided.")
+    token = req.get("NextToken")
+    kwargs = {"start_after": (token,)} if token else {}
+    prefix = req.get("QueueNamePrefix") or None
+    found = list(ctx.store.query(Queue, account=ctx.account, region=ctx.region,
+                                 startswith=prefix, limit=(limit + 1) if limit else 1000,
+                                 **kwargs))
+    out: dict = {}
+    if limit and len(found) > limit:
+        found = found[:limit]
+        out["NextToken"] = found[-1].name
+    if found:
+        out["QueueUrls"] = [url_of(ctx, q) for q in found]
+    return out
+
+
+def _delete_messages(ctx: Call, queue: Queue) -> None:
+    for m in ctx.store.query(Message, account=queue.account, region=queue.region,
+                             prefix=(queue.id,)):
+        ctx.store.delete(m)
+
+
+@SERVICE.op("DeleteQueue")
+def delete_queue(ctx: Call, req: dict) -> dict:
+    queue = by_url(ctx, req["QueueUrl"])
+    _delete_messages(ctx, queue)
+    ctx.store.delete(queue)
+    ctx.store.put(DeletedQueue(account=queue.account, region=queue.region, name=queue.name,
+                               deleted=ctx.now))
+    ctx.runtime.waiters.notify(queue.wait_key)
+    return {}
+
+
+@SERVICE.op("PurgeQueue")
+def purge_queue(ctx: Call, req: dict) -> dict:
+    queue = by_url(ctx, req["QueueUrl"])
+    if queue.purged_at is not None and ctx.now - queue.purged_at < timedelta(seconds=60):
+        raise PurgeQueueInProgress(f"Only one PurgeQueue operation on {queue.name} is allowed "
+                                   "every 60 seconds.")
+    _delete_messages(ctx, queue)
+    queue.purged_at = ctx.now
+    ctx.store.put(queue)
+    return {}
+
+
+@SERVICE.op("GetQueueAttributes")
+def get_queue_attributes(ctx: Call, req: dict) -> dict:
+    queue = by_url(ctx, req["QueueUrl"])
+    attributes = attributes_of(ctx, queue, req.get("AttributeNames") or [])
+    return {"Attributes": attributes} if attributes else {}
+
+
+@SERVICE.op("SetQueueAttributes")
+def set_queue_attributes(ctx: Call, req: dict) -> dict:
+    queue = by_url(ctx, req["QueueUrl"])
+    changes = validate_attributes(ctx, req.get("Attributes") or {}, queue.fifo, creating=False,
+                                  arn=queue.arn)
+    for key, value in changes.items():
+        if value == "" and key in ("Policy", "RedrivePolicy", "RedriveAllowPolicy"):
+            queue.attributes.pop(key, None)
+        else:
+            queue.attributes[key] = value
+    queue.modified = ctx.now
+    ctx.store.put(queue)
+    return {}
+
+
+@SERVICE.op("TagQueue")
+def tag_queue(ctx: Call, req: dict) -> dict:
+    queue = by_url(ctx, req["QueueUrl"])
+    tags = req.get("Tags") or {}
+    if len(set(ctx.store.tags(queue.arn)) | set(tags)) > 50:
+        raise InvalidParameterValue("Too many tags added for queue " + queue.name + ".")
+    ctx.store.tag(queue.arn, tags)
+    return {}
+
+
+@SERVICE.op("UntagQueue")
+def untag_queue(ctx: Call, req: dict) -> dict:
+    queue = by_url(ctx, req["QueueUrl"])
+    ctx.store.untag(queue.arn, req.get("TagKeys") or [])
+    return {}
+
+
+@SERVICE.op("ListQueueTags")
+def list_queue_tags(ctx: Call, req: dict) -> dict:
+    queue = by_url(ctx, req["QueueUrl"])
+    tags = ctx.store.tags(queue.arn)
+    return {"Tags": tags} if tags else {}
+
+
+@SERVICE.op("AddPermission")
+def add_permission(ctx: Call, req: dict) -> dict:
+    """Adds a statement to the queue policy, as SQS does (Label is the statement's Sid)."""
+    queue = by_url(ctx, req["QueueUrl"])
+    policy = json.loads(queue.attributes.get("Policy") or "null") or {
+        "Version": "2012-10-17", "Id": f"{queue.arn}/SQSDefaultPolicy", "Statement": []}
+    label = req["Label"]
+    if any(s.get("Sid") == label for s in policy["Statement"]):
+        raise InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: "
+                                    "Already exists.")
+    actions = [f"SQS:{a}" if a != "*" else "SQS:*" for a in req["Actions"]]
+    principals = [f"arn:aws:iam::{a}:root" for a in req["AWSAccountIds"]]
+    policy["Statement"].append({
+        "Sid": label, "Effect": "Allow",
+        "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
+        "Action": actions[0] if len(actions) == 1 else actions, "Resource": queue.arn})
+    queue.attributes["Policy"] = json.dumps(policy, separators=(",", ":"))
+    queue.modified = ctx.now
+    ctx.store.put(queue)
+    return {}
+
+
+@SERVICE.op("RemovePermission")
+def remove_permission(ctx: Call, req: dict) -> dict:
+    queue = by_url(ctx, req["QueueUrl"])
+    policy = json.loads(queue.attributes.get("Policy") or "null")
+    label = req["Label"]
+    if not policy or not any(s.get("Sid") == label for s in policy.get("Statement", [])):
+        raise InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: "
+                                    "can't find label on existing policy.")
+    policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != label]
+    if policy["Statement"]:
+        queue.attributes["Policy"] = json.dumps(policy, separators=(",", ":"))
+    else:
+        queue.attributes.pop("Policy", None)
+    queue.modified = ctx.now
+    ctx.store.put(queue)
+    return {}
+
+
+# -- authorization: the queue policy ---------------------------------------------------------------
+def resource_view(call: Call, access) -> ResourceView | None:
+    """The queue's owner and policy, so cross-account callers and service principals
+    (sns.amazonaws.com, s3.amazonaws.com with aws:SourceArn) are decided by the queue policy."""
+    arn = access.resources[0] if access.resources else ""
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[2] != "sqs" or not parts[5] or "*" in arn:
+        return None
+    _, _, _, region, account, name = parts
+    if call.tx is not None:
+        queue = call.tx.get(Queue, account, region, name)
+    else:
+        with call.runtime.store.read() as read:   # authorization runs before the transaction
+            queue = read.get(Queue, account, region, name)
+    if queue is None:
+        return ResourceView(account=account, exists=False)   # the handler says QueueDoesNotExist
+    policy = queue.attributes.get("Policy")
+    caller = call.principal
+    if not policy and caller is not None and caller.kind == "root" and caller.account != account:
+        # another account's root: only a queue policy can let it in
+        policy = '{"Version":"2012-10-17","Statement":[]}'
+    return ResourceView(account=account, policy=(f"queue-policy:{arn}", policy) if policy else None)
+
+
+SERVICE.resource_view = resource_view

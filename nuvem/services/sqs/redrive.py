@@ -1,0 +1,173 @@
+"""Dead-letter queues: ListDeadLetterSourceQueues and message move tasks (the "redrive" of a
+dead-letter queue back to its sources or to another queue). A receive moves a message whose
+receive count reached the source's maxReceiveCount (messages.py, `_Receiver.offer`).
+
+Move tasks run to completion inside StartMessageMoveTask (a queue of any depth is moved in one
+call; MaxNumberOfMessagesPerSecond is recorded, not paced), so ListMessageMoveTasks shows them
+COMPLETED and CancelMessageMoveTask finds nothing running.
+"""
+from __future__ import annotations
+
+import json
+
+from nuvem.context import Call
+from nuvem.services.sqs import SERVICE
+from nuvem.services.sqs.errors import InvalidParameterValue, ResourceNotFoundException
+from nuvem.services.sqs.messages import move
+from nuvem.services.sqs.models import Message, MoveTask, Queue
+from nuvem.services.sqs.queues import by_arn, by_url, url_of, us
+
+
+def _sources(ctx: Call, dlq: Queue) -> list[Queue]:
+    out = []
+    for q in ctx.store.query(Queue, account=dlq.account, region=dlq.region):
+        policy = q.attributes.get("RedrivePolicy")
+        if policy and json.loads(policy).get("deadLetterTargetArn") == dlq.arn:
+            out.append(q)
+    return out
+
+
+@SERVICE.op("ListDeadLetterSourceQueues")
+def list_dead_letter_source_queues(ctx: Call, req: dict) -> dict:
+    dlq = by_url(ctx, req["QueueUrl"])
+    limit = req.get("MaxResults")
+    if limit is not None and not 1 <= limit <= 1000:
+        raise InvalidParameterValue(f"Value {limit} for parameter MaxResults is invalid. "
+                                    "Reason: Must be between 1 and 1000, if provided.")
+    sources = _sources(ctx, dlq)
+    token = req.get("NextToken")
+    if token:
+        sources = [q for q in sources if q.name > token]
+    out: dict = {}
+    if limit and len(sources) > limit:
+        sources = sources[:limit]
+        out["NextToken"] = sources[-1].name
+    out["queueUrls"] = [url_of(ctx, q) for q in sources]
+    return out
+
+
+def _not_found(name: str) -> ResourceNotFoundException:
+    return ResourceNotFoundException(f"The resource that you specified for the {name} "
+                                     "parameter doesn't exist.")
+
+
+@SERVICE.op("StartMessageMoveTask")
+def start_message_move_task(ctx: Call, req: dict) -> dict:
+    source = by_arn(ctx, req["SourceArn"])
+    if source is None:
+        raise _not_found("SourceArn")
+    if not _sources(ctx, source):
+        raise InvalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
+    destination = None
+    if req.get("DestinationArn"):
+        destination = by_arn(ctx, req["DestinationArn"])
+        if destination is None:
+            raise _not_found("DestinationArn")
+    rate = req.get("MaxNumberOfMessagesPerSecond")
+    if rate is not None and not 1 <= rate <= 500:
+        raise InvalidParameterValue(f"Value {rate} for parameter MaxNumberOfMessagesPerSecond "
+                                    "is invalid. Reason: Must be between 1 and 500.")
+    running = any(t.status == "RUNNING" for t in ctx.store.query(
+        MoveTask, account=source.account, region=source.region, prefix=(source.arn,)))
+    if running:
+        raise InvalidParameterValue("There is already a task running. Only one active task is "
+                                    "allowed for a source queue arn at a given time.")
+    messages = list(ctx.store.query(Message, account=source.account, region=source.region,
+                                    prefix=(source.id,)))
+    targets: dict[str, Queue | None] = {}
+    moved = 0
+    for m in messages:
+        target = destination
+        if target is None:
+            arn = m.dead_letter_source or ""
+            if arn not in targets:
+                targets[arn] = by_arn(ctx, arn) if arn else None
+            target = targets[arn]
+        if target is None:
+            continue
+        m.receive_count = 0
+        move(ctx, m, source, target, dead_letter=False)
+        moved += 1
+    task = MoveTask(account=source.account, region=source.region, source=source.arn,
+                    handle=ctx.ids.token(24), destination=req.get("DestinationArn"),
+                    started=us(ctx.now) // 1000, status="COMPLETED", moved=moved,
+                    to_move=len(messages), rate=rate)
+    ctx.store.put(task)
+    return {"TaskHandle": task.handle}
+
+
+@SERVICE.op("ListMessageMoveTasks")
+def list_message_move_tasks(ctx: Call, req: dict) -> dict:
+    source = by_arn(ctx, req["SourceArn"])
+    if source is None:
+        raise _not_found("SourceArn")
+    limit = req.get("MaxResults") or 1
+    if not 1 <= limit <= 10:
+        raise InvalidParameterValue(f"Value {limit} for parameter MaxResults is invalid. "
+                                    "Reason: Must be between 1 and 10, if provided.")
+    tasks = sorted(ctx.store.query(MoveTask, account=source.account, region=source.region,
+                                   prefix=(source.arn,)), key=lambda t: -t.started)[:limit]
+    results = []
+    for t in tasks:
+        item = {"Status": t.status, "SourceArn": t.source,
+                "ApproximateNumberOfMessagesMoved": t.moved,
+                "ApproximateNumberOfMessagesToMove": t.to_move, "StartedTimestamp": t.started}
+        if t.status == "RUNNING":
+            item["TaskHandle"] = t.handle
+        if t.destination:
+            item["DestinationArn"] = t.destination
+        if t.rate:
+            item["MaxNumberOfMessagesPerSecond"] = t.rate
+        results.append(item)
+    return {"Results": results}
+
+
+@SERVICE.op("CancelMessageMoveTask")
+def cancel_message_move_task(ctx: Call, req: dict) -> dict:
+    handle = req["TaskHandle"]
+    for t in ctx.store.query(MoveTask, account=ctx.account, region=ctx.region):
+        if t.handle == handle:
+            if t.status != "RUNNING":
+                raise ResourceNotFoundException("Task does not exist.")
+            t.status = "CANCELLED"
+            ctx.store.put(t)
+            return {"ApproximateNumberOfMessagesMoved": t.moved}
+    raise ResourceNotFoundException("Task does not exist.")
+
+
+# -- retention ------------------------------------------------------------------------------------
+def sweep(runtime) -> int:
+    """The periodic job (services.PERIODIC "sqs.retention"): deletes messages past their queue's
+    retention period (receives also drop the ones they meet) and expired FIFO deduplication and
+    receive-attempt entries. Reads on a snapshot, deletes in small transactions, so calls go on."""
+    from nuvem.services.sqs.models import DeletedQueue, Dedup, ReceiveAttempt
+    now = runtime.clock.now()
+    now_us = us(now)
+    removed = 0
+    with runtime.store.read() as read:
+        queues = list(read.query(Queue))
+    for queue in queues:
+        retention = queue.int_attr("MessageRetentionPeriod") * 1_000_000
+        with runtime.store.read() as read:
+            expired = [(Message, m.account, m.region, m.queue_id, m.ready, m.seq)
+                       for m in read.query(Message, account=queue.account, region=queue.region,
+                                           prefix=(queue.id,)) if m.sent + retention <= now_us]
+        removed += _delete_keys(runtime, expired)
+    with runtime.store.read() as read:
+        stale = [(Dedup, d.account, d.region, d.queue_id, d.dedup_key)
+                 for d in read.query(Dedup) if d.expires <= now]
+        stale += [(ReceiveAttempt, a.account, a.region, a.queue_id, a.attempt_id)
+                  for a in read.query(ReceiveAttempt) if a.expires <= now]
+        stale += [(DeletedQueue, d.account, d.region, d.name)
+                  for d in read.query(DeletedQueue) if (now - d.deleted).total_seconds() > 60]
+    _delete_keys(runtime, stale)
+    return removed
+
+
+def _delete_keys(runtime, keys: list[tuple]) -> int:
+    done = 0
+    for start in range(0, len(keys), 500):
+        with runtime.store.tx() as tx:
+            for cls, *key in keys[start:start + 500]:
+                done += bool(tx.delete(cls, *key))
+    return done

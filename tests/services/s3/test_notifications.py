@@ -1,0 +1,87 @@
+"""S3 event notifications delivered to SQS and SNS through the outbox, with the target's policy
+checked for the S3 service principal."""
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def queue_for(nuvem, name, bucket, allow=True):
+    sqs = nuvem.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    if allow:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": arn,
+                "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"}}}]})})
+    return sqs, url, arn
+
+
+def receive(sqs, url, count=1):
+    got = []
+    for _ in range(20):
+        out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in out.get("Messages", []):
+            got.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        if len(got) >= count:
+            return got
+    return got
+
+
+def test_events_reach_a_queue_with_prefix_and_suffix_filters(nuvem, s3, bucket):
+    sqs, url, arn = queue_for(nuvem, f"{bucket}-events", bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"Id": "jpegs", "QueueArn": arn, "Events": ["s3:ObjectCreated:*",
+                                                                           "s3:ObjectRemoved:*"],
+                                 "Filter": {"Key": {"FilterRules": [
+                                     {"Name": "prefix", "Value": "photos/"},
+                                     {"Name": "suffix", "Value": ".jpg"}]}}}]})
+    test_event = receive(sqs, url)[0]
+    assert test_event["Event"] == "s3:TestEvent" and test_event["Bucket"] == bucket
+    s3.put_object(Bucket=bucket, Key="photos/a b.jpg", Body=b"jpeg")
+    s3.put_object(Bucket=bucket, Key="photos/skip.png", Body=b"png")      # filtered out
+    s3.delete_object(Bucket=bucket, Key="photos/a b.jpg")
+    records = [r for m in receive(sqs, url, 2) for r in m["Records"]]
+    assert [r["eventName"] for r in records] == ["ObjectCreated:Put", "ObjectRemoved:Delete"]
+    created = records[0]
+    assert created["eventSource"] == "aws:s3" and created["awsRegion"] == "us-east-1"
+    assert created["s3"]["configurationId"] == "jpegs"
+    assert created["s3"]["bucket"]["name"] == bucket
+    assert created["s3"]["object"]["key"] == "photos/a+b.jpg"
+    assert created["s3"]["object"]["size"] == 4
+    assert created["s3"]["object"]["eTag"] == "3d8ba4ee8c5b2a4ad1fe8bb3a5e8cf27" or \
+        len(created["s3"]["object"]["eTag"]) == 32
+
+
+def test_a_queue_that_does_not_allow_s3_is_refused(nuvem, s3, bucket):
+    _, _, arn = queue_for(nuvem, f"{bucket}-closed", bucket, allow=False)
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    assert e.value.response["Error"]["Code"] == "InvalidArgument"
+    assert "Unable to validate" in e.value.response["Error"]["Message"]
+
+
+def test_events_reach_a_topic(nuvem, s3, bucket):
+    sns = nuvem.client("sns")
+    topic = sns.create_topic(Name=f"{bucket}-topic")["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sns:Publish", "Resource": topic}]}))
+    sqs, url, queue_arn = queue_for(nuvem, f"{bucket}-fanout", bucket, allow=False)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": queue_arn}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                  Attributes={"RawMessageDelivery": "true"})
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "TopicConfigurations": [{"TopicArn": topic, "Events": ["s3:ObjectCreated:Put"]}]})
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    bodies = receive(sqs, url, 2)
+    names = [r["eventName"] for b in bodies for r in b.get("Records", [])]
+    assert "ObjectCreated:Put" in names

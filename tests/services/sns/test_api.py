@@ -1,0 +1,305 @@
+"""SNS's control plane over the wire with boto3 and the AWS CLI: topics, attributes, tags,
+subscriptions, publish validation, FIFO deduplication, errors with SNS's codes and statuses."""
+import itertools
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+_names = itertools.count()
+
+
+def err(e):
+    return (e.value.response["Error"]["Code"],
+            e.value.response["ResponseMetadata"]["HTTPStatusCode"],
+            e.value.response["Error"]["Message"])
+
+
+@pytest.fixture
+def sns(nuvem):
+    return nuvem.client("sns")
+
+
+@pytest.fixture
+def topic(sns):
+    return sns.create_topic(Name=f"api-{next(_names)}")["TopicArn"]
+
+
+def test_create_topic_is_idempotent_and_has_aws_defaults(sns):
+    arn = sns.create_topic(Name="orders")["TopicArn"]
+    assert arn == "arn:aws:sns:us-east-1:000000000000:orders"
+    assert sns.create_topic(Name="orders")["TopicArn"] == arn
+    attrs = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert attrs["Owner"] == "000000000000" and attrs["DisplayName"] == ""
+    policy = json.loads(attrs["Policy"])
+    assert policy["Id"] == "__default_policy_ID"
+    assert "SNS:Publish" in policy["Statement"][0]["Action"]
+    assert json.loads(attrs["EffectiveDeliveryPolicy"])["http"]["defaultHealthyRetryPolicy"][
+        "numRetries"] == 3
+    with pytest.raises(ClientError) as e:
+        sns.create_topic(Name="orders", Attributes={"DisplayName": "other"})
+    assert err(e)[:2] == ("InvalidParameter", 400)
+
+
+@pytest.mark.parametrize("name, attributes", [
+    ("bad name", {}), ("x" * 257, {}), ("plain.fifo", {}), ("nofifo", {"FifoTopic": "true"}),
+])
+def test_topic_name_rules(sns, name, attributes):
+    with pytest.raises(ClientError) as e:
+        sns.create_topic(Name=name, Attributes=attributes)
+    assert err(e)[:2] == ("InvalidParameter", 400)
+    assert err(e)[2].startswith("Invalid parameter: ")
+
+
+def test_fifo_topic_attributes(sns):
+    arn = sns.create_topic(Name="f1.fifo", Attributes={"FifoTopic": "true",
+                                                      "ContentBasedDeduplication": "true"})[
+        "TopicArn"]
+    attrs = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert attrs["FifoTopic"] == "true" and attrs["ContentBasedDeduplication"] == "true"
+
+
+def test_set_topic_attributes(sns, topic):
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="Shop")
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert attrs["DisplayName"] == "Shop" and attrs["SignatureVersion"] == "2"
+    for name, value in (("Bogus", "x"), ("SignatureVersion", "3"), ("Policy", "{not json")):
+        with pytest.raises(ClientError) as e:
+            sns.set_topic_attributes(TopicArn=topic, AttributeName=name, AttributeValue=value)
+        assert err(e)[:2] == ("InvalidParameter", 400)
+
+
+def test_missing_topic_is_not_found(sns):
+    missing = "arn:aws:sns:us-east-1:000000000000:nope"
+    for call in (lambda: sns.get_topic_attributes(TopicArn=missing),
+                 lambda: sns.publish(TopicArn=missing, Message="x"),
+                 lambda: sns.subscribe(TopicArn=missing, Protocol="sqs",
+                                       Endpoint="arn:aws:sqs:us-east-1:000000000000:q"),
+                 lambda: sns.list_subscriptions_by_topic(TopicArn=missing)):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert err(e) == ("NotFound", 404, "Topic does not exist")
+    sns.delete_topic(TopicArn=missing)          # deleting a missing topic is not an error
+    with pytest.raises(ClientError) as e:
+        sns.get_topic_attributes(TopicArn="not-an-arn")
+    assert err(e)[:2] == ("InvalidParameter", 400)
+
+
+def test_list_topics_pages_by_100(nuvem):
+    sns = nuvem.client("sns", region="eu-west-3")
+    arns = {sns.create_topic(Name=f"p{i:03d}")["TopicArn"] for i in range(105)}
+    first = sns.list_topics()
+    assert len(first["Topics"]) == 100 and "NextToken" in first
+    second = sns.list_topics(NextToken=first["NextToken"])
+    assert "NextToken" not in second
+    assert {t["TopicArn"] for t in first["Topics"] + second["Topics"]} == arns
+    paged = [t for p in sns.get_paginator("list_topics").paginate() for t in p["Topics"]]
+    assert len(paged) == 105
+
+
+def test_tags(sns):
+    arn = sns.create_topic(Name="tagged", Tags=[{"Key": "env", "Value": "dev"}])["TopicArn"]
+    sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "a"}])
+    tags = sns.list_tags_for_resource(ResourceArn=arn)["Tags"]
+    assert tags == [{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "a"}]
+    sns.untag_resource(ResourceArn=arn, TagKeys=["env"])
+    assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "a"}]
+    with pytest.raises(ClientError) as e:
+        sns.tag_resource(ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+    assert err(e)[:2] == ("TagLimitExceeded", 400)
+    with pytest.raises(ClientError) as e:
+        sns.list_tags_for_resource(ResourceArn=arn + "-missing")
+    assert err(e)[:2] == ("ResourceNotFound", 404)
+
+
+def test_delete_topic_removes_its_subscriptions(sns):
+    arn = sns.create_topic(Name="doomed")["TopicArn"]
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:000000000000:q1")
+    sns.delete_topic(TopicArn=arn)
+    assert arn not in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    assert all(s["TopicArn"] != arn for s in sns.list_subscriptions()["Subscriptions"])
+
+
+def test_subscriptions_lifecycle(sns, topic):
+    q = "arn:aws:sqs:us-east-1:000000000000:sub-q"
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q)["SubscriptionArn"]
+    assert sub.startswith(topic + ":")
+    assert sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q)["SubscriptionArn"] == sub
+    pending = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="x@example.com")
+    assert pending["SubscriptionArn"] == "pending confirmation"
+    listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert sorted(s["SubscriptionArn"] for s in listed) == sorted([sub, "PendingConfirmation"])
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert attrs["Protocol"] == "sqs" and attrs["PendingConfirmation"] == "false"
+    assert attrs["RawMessageDelivery"] == "false"
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery",
+                                    AttributeValue="true")
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy",
+                                    AttributeValue='{"color": ["red"]}')
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert attrs["RawMessageDelivery"] == "true"
+    assert json.loads(attrs["FilterPolicy"]) == {"color": ["red"]}
+    assert attrs["FilterPolicyScope"] == "MessageAttributes"
+    with pytest.raises(ClientError) as e:
+        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy",
+                                        AttributeValue='{"color": "red"}')
+    assert err(e)[:2] == ("InvalidParameter", 400)
+    topic_attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (topic_attrs["SubscriptionsConfirmed"], topic_attrs["SubscriptionsPending"]) == ("1", "1")
+    sns.unsubscribe(SubscriptionArn=sub)
+    with pytest.raises(ClientError) as e:
+        sns.get_subscription_attributes(SubscriptionArn=sub)
+    assert err(e)[:2] == ("NotFound", 404)
+
+
+@pytest.mark.parametrize("protocol, endpoint", [
+    ("http", "https://example.com"), ("email", "not-an-address"), ("sqs", "queue-name"),
+    ("carrier-pigeon", "x"), ("sms", "call me"),
+])
+def test_subscribe_endpoint_rules(sns, topic, protocol, endpoint):
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol=protocol, Endpoint=endpoint)
+    assert err(e)[:2] == ("InvalidParameter", 400)
+
+
+def test_email_raw_delivery_is_refused(sns, topic):
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com",
+                      Attributes={"RawMessageDelivery": "true"})
+    assert err(e)[:2] == ("InvalidParameter", 400)
+
+
+def test_confirm_with_a_bad_token(sns, topic):
+    with pytest.raises(ClientError) as e:
+        sns.confirm_subscription(TopicArn=topic, Token="0" * 64)
+    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: Token")
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"Message": ""}, "Empty message"),
+    ({"Message": "x", "Subject": "a\nb"}, "Subject"),
+    ({"Message": "x" * (256 * 1024 + 1)}, "Message too long"),
+    ({"Message": "{}", "MessageStructure": "json"}, "No default entry"),
+    ({"Message": "nope", "MessageStructure": "json"}, "failed to parse"),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "abc"}}},
+     "Could not cast message attribute 'a' value to number"),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Weird", "StringValue": "1"}}},
+     "invalid message attribute type"),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "String.Array",
+                                                   "StringValue": "x"}}}, "JSON array"),
+    ({"Message": "x", "MessageAttributes": {f"a{i}": {"DataType": "String", "StringValue": "v"}
+                                            for i in range(11)}}, "exceeds the allowed maximum"),
+    ({"Message": "x", "MessageDeduplicationId": "d"}, "MessageDeduplicationId"),
+])
+def test_publish_validation(sns, topic, kwargs, fragment):
+    with pytest.raises(ClientError) as e:
+        sns.publish(TopicArn=topic, **kwargs)
+    code, status, message = err(e)
+    assert (code, status) == ("InvalidParameter", 400)
+    assert message.startswith("Invalid parameter: ") and fragment in message
+
+
+def test_publish_returns_message_ids(sns, topic):
+    first = sns.publish(TopicArn=topic, Message="hello", Subject="Hi",
+                        MessageAttributes={"n": {"DataType": "Number", "StringValue": "3"},
+                                           "b": {"DataType": "Binary", "BinaryValue": b"\x00"}})
+    second = sns.publish(TargetArn=topic, Message=json.dumps({"default": "d", "sqs": "s"}),
+                         MessageStructure="json")
+    assert len(first["MessageId"]) == 36 and first["MessageId"] != second["MessageId"]
+    with pytest.raises(ClientError) as e:
+        sns.publish(Message="x")
+    assert err(e)[:2] == ("InvalidParameter", 400)
+
+
+def test_fifo_publish_needs_group_and_deduplicates(sns):
+    arn = sns.create_topic(Name="dedup.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    with pytest.raises(ClientError) as e:
+        sns.publish(TopicArn=arn, Message="x", MessageDeduplicationId="d1")
+    assert "MessageGroupId" in err(e)[2]
+    with pytest.raises(ClientError) as e:
+        sns.publish(TopicArn=arn, Message="x", MessageGroupId="g")
+    assert "ContentBasedDeduplication" in err(e)[2]
+    a = sns.publish(TopicArn=arn, Message="x", MessageGroupId="g", MessageDeduplicationId="d1")
+    b = sns.publish(TopicArn=arn, Message="y", MessageGroupId="g", MessageDeduplicationId="d1")
+    c = sns.publish(TopicArn=arn, Message="x", MessageGroupId="g", MessageDeduplicationId="d2")
+    assert a["MessageId"] == b["MessageId"] and a["SequenceNumber"] == b["SequenceNumber"]
+    assert int(c["SequenceNumber"]) > int(a["SequenceNumber"]) and len(c["SequenceNumber"]) == 20
+
+
+def test_publish_batch(sns, topic):
+    result = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "ok", "Message": "fine"}, {"Id": "bad", "Message": "x", "Subject": "a\nb"}])
+    assert [s["Id"] for s in result["Successful"]] == ["ok"]
+    assert result["Failed"][0]["Id"] == "bad" and result["Failed"][0]["Code"] == "InvalidParameter"
+    assert result["Failed"][0]["SenderFault"] is True
+    for entries, code in (([], "EmptyBatchRequest"),
+                          ([{"Id": str(i), "Message": "m"} for i in range(11)],
+                           "TooManyEntriesInBatchRequest"),
+                          ([{"Id": "a", "Message": "m"}, {"Id": "a", "Message": "n"}],
+                           "BatchEntryIdsNotDistinct"),
+                          ([{"Id": "no spaces", "Message": "m"}], "InvalidBatchEntryId"),
+                          ([{"Id": str(i), "Message": "m" * 30000} for i in range(10)],
+                           "BatchRequestTooLong")):
+        with pytest.raises(ClientError) as e:
+            sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
+        assert err(e)[:2] == (code, 400)
+
+
+def test_topic_policy_and_authorization_error(nuvem):
+    account = "515151515151"
+    iam = nuvem.client("iam", key=account)
+    iam.create_user(UserName="nosns")
+    key = iam.create_access_key(UserName="nosns")["AccessKey"]
+    owner = nuvem.client("sns", key=account)
+    arn = owner.create_topic(Name="guarded")["TopicArn"]
+    import boto3
+    from botocore.config import Config
+    user = boto3.client("sns", endpoint_url=nuvem.endpoint, region_name="us-east-1",
+                        aws_access_key_id=key["AccessKeyId"],
+                        aws_secret_access_key=key["SecretAccessKey"],
+                        config=Config(retries={"max_attempts": 1}))
+    with pytest.raises(ClientError) as e:
+        user.publish(TopicArn=arn, Message="x")
+    code, status, message = err(e)
+    assert (code, status) == ("AuthorizationError", 403)
+    assert "sns:Publish" in message
+    # the topic policy grants the user: now it may publish
+    owner.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:user/nosns"},
+            "Action": "sns:Publish", "Resource": arn}]}))
+    assert user.publish(TopicArn=arn, Message="x")["MessageId"]
+    # another account needs the topic policy too: AddPermission grants it
+    other = nuvem.client("sns", key="616161616161")
+    with pytest.raises(ClientError) as e:
+        other.publish(TopicArn=arn, Message="x")
+    assert err(e)[:2] == ("AuthorizationError", 403)
+    owner.add_permission(TopicArn=arn, Label="other", AWSAccountId=["616161616161"],
+                         ActionName=["Publish"])
+    assert other.publish(TopicArn=arn, Message="x")["MessageId"]
+    owner.remove_permission(TopicArn=arn, Label="other")
+    with pytest.raises(ClientError) as e:
+        other.publish(TopicArn=arn, Message="x")
+    assert err(e)[:2] == ("AuthorizationError", 403)
+
+
+def test_data_protection_policy_is_stored(sns, topic):
+    doc = json.dumps({"Name": "p", "Version": "2021-06-01", "Statement": []})
+    sns.put_data_protection_policy(ResourceArn=topic, DataProtectionPolicy=doc)
+    assert sns.get_data_protection_policy(ResourceArn=topic)["DataProtectionPolicy"] == doc
+
+
+def test_aws_cli(nuvem):
+    out = nuvem.aws_cli("sns", "create-topic", "--name", "cli-topic")
+    arn = json.loads(out.stdout)["TopicArn"]
+    nuvem.aws_cli("sns", "subscribe", "--topic-arn", arn, "--protocol", "sms",
+                  "--notification-endpoint", "+15550100")
+    listed = json.loads(nuvem.aws_cli("sns", "list-subscriptions-by-topic", "--topic-arn",
+                                      arn).stdout)
+    assert listed["Subscriptions"][0]["Endpoint"] == "+15550100"
+    published = json.loads(nuvem.aws_cli("sns", "publish", "--topic-arn", arn, "--message",
+                                         "from the CLI").stdout)
+    assert published["MessageId"]
+    failed = nuvem.aws_cli("sns", "get-topic-attributes", "--topic-arn", arn + "x", check=False)
+    assert failed.returncode != 0 and "NotFound" in failed.stderr

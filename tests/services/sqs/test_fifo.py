@@ -1,0 +1,114 @@
+"""FIFO queues: order per group, group blocking, deduplication (5-minute window), sequence
+numbers, ReceiveRequestAttemptId."""
+import hashlib
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import NuvemServer
+from tests.services.sqs.conftest import advance, error
+
+
+@pytest.fixture(scope="module")
+def server():
+    """Its own manual clock: these tests move it by minutes."""
+    s = NuvemServer(env={"NUVEM_CLOCK": "manual"}).start()
+    yield s
+    s.stop()
+
+
+def fifo(sqs, name, **attributes):
+    return sqs.create_queue(QueueName=f"{name}.fifo", Attributes={"FifoQueue": "true", **attributes})["QueueUrl"]
+
+
+def test_fifo_attributes_and_required_group(nuvem, qname):
+    sqs = nuvem.client("sqs")
+    url = fifo(sqs, qname)
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["FifoQueue"] == "true" and attrs["ContentBasedDeduplication"] == "false"
+    assert attrs["DeduplicationScope"] == "queue" and attrs["FifoThroughputLimit"] == "perQueue"
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageDeduplicationId="d")
+    assert error(e) == ("MissingParameter", 400)
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g")
+    assert error(e) == ("InvalidParameterValue", 400)   # no dedup id, no content-based dedup
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g",
+                         MessageDeduplicationId="d", DelaySeconds=3)
+    assert error(e) == ("InvalidParameterValue", 400)
+    with pytest.raises(ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "false"})
+    assert error(e) == ("InvalidAttributeValue", 400)
+
+
+def test_order_per_group_and_blocking(nuvem, qname):
+    sqs = nuvem.client("sqs")
+    url = fifo(sqs, qname, ContentBasedDeduplication="true")
+    seqs = []
+    for i in range(4):
+        for group in ("a", "b"):
+            seqs.append(sqs.send_message(QueueUrl=url, MessageBody=f"{group}{i}",
+                                         MessageGroupId=group)["SequenceNumber"])
+    assert seqs == sorted(seqs) and len(set(seqs)) == 8
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, AttributeNames=["All"])["Messages"]
+    assert [m["Body"] for m in first] == ["a0", "b0", "a1"]
+    assert first[0]["Attributes"]["MessageGroupId"] == "a"
+    assert first[0]["Attributes"]["SequenceNumber"] == seqs[0]
+    assert first[0]["Attributes"]["MessageDeduplicationId"] == hashlib.sha256(b"a0").hexdigest()
+    # both groups have messages in flight: nothing more until they are deleted
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first[1]["ReceiptHandle"])   # b0
+    nxt = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in nxt] == ["b1", "b2", "b3"]
+    # a0 goes back (visibility 0): order within the group is kept
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"], VisibilityTimeout=0)
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first[2]["ReceiptHandle"], VisibilityTimeout=0)
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in again] == ["a0", "a1", "a2", "a3"]
+
+
+def test_deduplication_window(server, qname):
+    sqs = server.client("sqs")
+    url = fifo(sqs, qname, ContentBasedDeduplication="true")
+    one = sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g")
+    two = sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g")
+    assert one["MessageId"] == two["MessageId"] and one["SequenceNumber"] == two["SequenceNumber"]
+    explicit = sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g",
+                                MessageDeduplicationId="other")
+    assert explicit["MessageId"] != one["MessageId"]
+    msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert len(msgs) == 2
+    for m in msgs:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    # a duplicate still counts as one after its message was deleted, within 5 minutes
+    sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g")
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    advance(server, 301)
+    three = sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g")
+    assert three["MessageId"] != one["MessageId"]
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["MessageId"] == three["MessageId"]
+
+
+def test_receive_request_attempt_id(nuvem, qname):
+    sqs = nuvem.client("sqs")
+    url = fifo(sqs, qname, ContentBasedDeduplication="true")
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=str(i), MessageGroupId="g")
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")
+    retry = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")
+    assert [m["MessageId"] for m in first["Messages"]] == [m["MessageId"] for m in retry["Messages"]]
+    assert [m["ReceiptHandle"] for m in first["Messages"]] == [m["ReceiptHandle"] for m in retry["Messages"]]
+
+
+def test_batch_send_fifo(nuvem, qname):
+    sqs = nuvem.client("sqs")
+    url = fifo(sqs, qname)
+    result = sqs.send_message_batch(QueueUrl=url, Entries=[
+        {"Id": "1", "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "1"},
+        {"Id": "2", "MessageBody": "y", "MessageDeduplicationId": "2"},
+        {"Id": "3", "MessageBody": "z", "MessageGroupId": "g", "MessageDeduplicationId": "3"}])
+    assert [s["Id"] for s in result["Successful"]] == ["1", "3"]
+    assert result["Failed"][0]["Code"] == "MissingParameter"
+    body = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert body == ["x", "z"]

@@ -1,0 +1,72 @@
+"""Queue policies decide for other accounts and for AWS service principals (SNS, S3), which
+reach SQS through the internal client with aws:SourceArn."""
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from nuvem.config import Config
+from nuvem.context import Principal
+from nuvem.core.internal import service_principal
+from nuvem.runtime import Runtime
+
+OWNER, OTHER = "000000000000", "111111111111"
+
+
+def test_cross_account_needs_the_queue_policy(nuvem, sqs, qname):
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    other = nuvem.client("sqs", key=OTHER)
+    with pytest.raises(ClientError) as e:
+        other.send_message(QueueUrl=url, MessageBody="hi")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"},
+            "Action": "sqs:SendMessage", "Resource": arn}]})})
+    other.send_message(QueueUrl=url, MessageBody="hi")
+    with pytest.raises(ClientError) as e:          # only SendMessage was granted
+        other.receive_message(QueueUrl=url)
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    got = sqs.receive_message(QueueUrl=url, AttributeNames=["SenderId"])["Messages"][0]
+    assert got["Attributes"]["SenderId"] == OTHER
+
+
+@pytest.fixture
+def runtime():
+    rt = Runtime(Config(ephemeral=True))
+    yield rt
+    rt.store.close()
+
+
+def test_service_principals_need_a_matching_source_arn(runtime):
+    root = Principal.root(OWNER)
+    internal = runtime.internal
+    url = internal.call("sqs", "CreateQueue", {"QueueName": "events"}, principal=root,
+                        account=OWNER, region="us-east-1")["QueueUrl"]
+    arn = f"arn:aws:sqs:us-east-1:{OWNER}:events"
+    topic = f"arn:aws:sns:us-east-1:{OWNER}:orders"
+    sns = service_principal("sns.amazonaws.com")
+
+    def send(source_arn, who=sns):
+        return internal.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": "m"},
+                             principal=who, account=OWNER, region="us-east-1",
+                             source_arn=source_arn)
+
+    with pytest.raises(Exception) as e:
+        send(topic)
+    assert getattr(e.value, "code", "") == "AccessDenied"
+    internal.call("sqs", "SetQueueAttributes", {"QueueUrl": url, "Attributes": {"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})}},
+        principal=root, account=OWNER, region="us-east-1")
+    assert send(topic)["MessageId"]
+    with pytest.raises(Exception) as e:
+        send(topic.replace("orders", "other"))
+    assert getattr(e.value, "code", "") == "AccessDenied"
+    with pytest.raises(Exception) as e:
+        send(topic, service_principal("s3.amazonaws.com"))
+    assert getattr(e.value, "code", "") == "AccessDenied"

@@ -1,0 +1,147 @@
+"""Queues over the wire (boto3, JSON protocol): create, find, list, attributes, tags, delete."""
+import json
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.services.sqs.conftest import error
+
+
+def test_create_is_idempotent_and_url_uses_the_request_host(nuvem, sqs, qname):
+    url = sqs.create_queue(QueueName=qname, Attributes={"VisibilityTimeout": "45"})["QueueUrl"]
+    assert url == f"{nuvem.endpoint}/000000000000/{qname}"
+    assert sqs.create_queue(QueueName=qname, Attributes={"VisibilityTimeout": "45"})["QueueUrl"] == url
+    with pytest.raises(ClientError) as e:
+        sqs.create_queue(QueueName=qname, Attributes={"VisibilityTimeout": "46"})
+    assert error(e) == ("QueueAlreadyExists", 400)
+    assert "VisibilityTimeout" in e.value.response["Error"]["Message"]
+    assert sqs.get_queue_url(QueueName=qname)["QueueUrl"] == url
+    # any host form of the URL is accepted
+    other = f"https://sqs.us-east-1.amazonaws.com/000000000000/{qname}"
+    assert sqs.get_queue_attributes(QueueUrl=other, AttributeNames=["VisibilityTimeout"])[
+        "Attributes"] == {"VisibilityTimeout": "45"}
+
+
+def test_missing_queue_errors(sqs):
+    with pytest.raises(ClientError) as e:
+        sqs.get_queue_url(QueueName="no-such-queue")
+    assert error(e) == ("AWS.SimpleQueueService.NonExistentQueue", 400)
+    assert e.value.response["Error"]["Message"] == "The specified queue does not exist."
+    assert isinstance(e.value, sqs.exceptions.QueueDoesNotExist)
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl="http://x/000000000000/nope", MessageBody="x")
+    assert error(e)[0] == "AWS.SimpleQueueService.NonExistentQueue"
+
+
+@pytest.mark.parametrize("attributes,code", [
+    ({"VisibilityTimeout": "43201"}, "InvalidAttributeValue"),
+    ({"DelaySeconds": "-1"}, "InvalidAttributeValue"),
+    ({"MaximumMessageSize": "1048577"}, "InvalidAttributeValue"),
+    ({"MessageRetentionPeriod": "59"}, "InvalidAttributeValue"),
+    ({"ReceiveMessageWaitTimeSeconds": "21"}, "InvalidAttributeValue"),
+    ({"Bogus": "1"}, "InvalidAttributeName"),
+    ({"ContentBasedDeduplication": "true"}, "InvalidAttributeName"),   # FIFO only
+    ({"Policy": "{not json"}, "InvalidAttributeValue"),
+    ({"RedrivePolicy": json.dumps({"maxReceiveCount": 3})}, "InvalidAttributeValue"),
+])
+def test_attribute_validation(sqs, qname, attributes, code):
+    with pytest.raises(ClientError) as e:
+        sqs.create_queue(QueueName=qname, Attributes=attributes)
+    assert error(e) == (code, 400)
+
+
+def test_bad_names(sqs):
+    for name in ("has space", "x" * 81, "bad.fifo.name"):
+        with pytest.raises(ClientError) as e:
+            sqs.create_queue(QueueName=name)
+        assert error(e) == ("InvalidParameterValue", 400)
+    with pytest.raises(ClientError) as e:
+        sqs.create_queue(QueueName="plain", Attributes={"FifoQueue": "true"})
+    assert error(e) == ("InvalidAttributeValue", 400)
+
+
+def test_attributes_all_and_set(sqs, qname):
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["QueueArn"] == f"arn:aws:sqs:us-east-1:000000000000:{qname}"
+    assert attrs["VisibilityTimeout"] == "30" and attrs["MaximumMessageSize"] == "262144"
+    assert attrs["MessageRetentionPeriod"] == "345600" and attrs["DelaySeconds"] == "0"
+    for name in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                 "ApproximateNumberOfMessagesDelayed"):
+        assert attrs[name] == "0"
+    assert abs(int(attrs["CreatedTimestamp"]) - time.time()) < 60
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": attrs["QueueArn"]}]})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "5", "Policy": policy,
+                                                       "MaximumMessageSize": "1048576"})
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "Policy",
+                                                                 "MaximumMessageSize"])["Attributes"]
+    assert got == {"VisibilityTimeout": "5", "Policy": policy, "MaximumMessageSize": "1048576"}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    with pytest.raises(ClientError) as e:
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Nope"])
+    assert error(e) == ("InvalidAttributeName", 400)
+
+
+def test_list_queues_prefix_and_paging(sqs, qname):
+    urls = [sqs.create_queue(QueueName=f"{qname}-{i}")["QueueUrl"] for i in range(5)]
+    assert sqs.list_queues(QueueNamePrefix=qname)["QueueUrls"] == urls
+    page = sqs.list_queues(QueueNamePrefix=qname, MaxResults=2)
+    assert page["QueueUrls"] == urls[:2] and page["NextToken"]
+    rest = sqs.list_queues(QueueNamePrefix=qname, MaxResults=10, NextToken=page["NextToken"])
+    assert rest["QueueUrls"] == urls[2:] and "NextToken" not in rest
+    assert "QueueUrls" not in sqs.list_queues(QueueNamePrefix=qname + "zzz")
+    # regional
+    assert "QueueUrls" not in nuvem_client_region(sqs, "eu-west-1").list_queues(QueueNamePrefix=qname)
+
+
+def nuvem_client_region(sqs, region):
+    import boto3
+    return boto3.client("sqs", endpoint_url=sqs.meta.endpoint_url, region_name=region,
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def test_delete_and_deleted_recently(sqs, qname):
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    sqs.delete_queue(QueueUrl=url)
+    with pytest.raises(ClientError) as e:
+        sqs.get_queue_url(QueueName=qname)
+    assert error(e)[0] == "AWS.SimpleQueueService.NonExistentQueue"
+    with pytest.raises(ClientError) as e:
+        sqs.create_queue(QueueName=qname)
+    assert error(e) == ("AWS.SimpleQueueService.QueueDeletedRecently", 400)
+
+
+def test_tags(sqs, qname):
+    url = sqs.create_queue(QueueName=qname, tags={"team": "a"})["QueueUrl"]
+    sqs.tag_queue(QueueUrl=url, Tags={"env": "dev", "team": "b"})
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "b", "env": "dev"}
+    sqs.untag_queue(QueueUrl=url, TagKeys=["team"])
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"env": "dev"}
+
+
+def test_purge_and_purge_in_progress(sqs, qname):
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "m"} for i in range(3)])
+    sqs.purge_queue(QueueUrl=url)
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+        "Attributes"]["ApproximateNumberOfMessages"] == "0"
+    with pytest.raises(ClientError) as e:
+        sqs.purge_queue(QueueUrl=url)
+    assert error(e)[0] == "AWS.SimpleQueueService.PurgeQueueInProgress"
+    assert "60 seconds" in e.value.response["Error"]["Message"]
+
+
+def test_add_and_remove_permission(sqs, qname):
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    sqs.add_permission(QueueUrl=url, Label="p1", AWSAccountIds=["111111111111"],
+                       Actions=["SendMessage"])
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])[
+        "Attributes"]["Policy"])
+    assert policy["Statement"][0]["Sid"] == "p1"
+    assert policy["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::111111111111:root"}
+    sqs.remove_permission(QueueUrl=url, Label="p1")
+    assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]

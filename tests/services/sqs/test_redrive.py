@@ -1,0 +1,114 @@
+"""Dead-letter queues and message move tasks; retention."""
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.services.sqs.conftest import advance, error
+
+
+def _pair(sqs, qname, fifo=False, **extra):
+    suffix = ".fifo" if fifo else ""
+    base = {"FifoQueue": "true"} if fifo else {}
+    dlq = sqs.create_queue(QueueName=f"{qname}-dlq{suffix}", Attributes=base)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    src = sqs.create_queue(QueueName=f"{qname}-src{suffix}", Attributes={
+        **base, "VisibilityTimeout": "0", **extra,
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
+    return src, dlq, dlq_arn
+
+
+def test_dead_letter_after_max_receive_count(sqs, qname):
+    src, dlq, dlq_arn = _pair(sqs, qname)
+    sent = sqs.send_message(QueueUrl=src, MessageBody="poison")
+    for n in (1, 2):
+        m = sqs.receive_message(QueueUrl=src, AttributeNames=["All"])["Messages"][0]
+        assert m["Attributes"]["ApproximateReceiveCount"] == str(n)
+    assert "Messages" not in sqs.receive_message(QueueUrl=src)        # third receive: moved
+    moved = sqs.receive_message(QueueUrl=dlq, AttributeNames=["All"])["Messages"][0]
+    assert moved["MessageId"] == sent["MessageId"] and moved["Body"] == "poison"
+    src_arn = sqs.get_queue_attributes(QueueUrl=src, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert moved["Attributes"]["DeadLetterQueueSourceArn"] == src_arn
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [src]
+    redrive = json.loads(sqs.get_queue_attributes(QueueUrl=src, AttributeNames=["RedrivePolicy"])[
+        "Attributes"]["RedrivePolicy"])
+    assert redrive == {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}
+
+
+def test_move_task_back_to_source(sqs, qname):
+    src, dlq, dlq_arn = _pair(sqs, qname)
+    for i in range(3):
+        sqs.send_message(QueueUrl=src, MessageBody=str(i))
+    for _ in range(3):
+        sqs.receive_message(QueueUrl=src, MaxNumberOfMessages=10)
+    assert sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])[
+        "Attributes"]["ApproximateNumberOfMessages"] == "3"
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn)["TaskHandle"]
+    assert handle
+    tasks = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert tasks[0]["Status"] == "COMPLETED" and tasks[0]["ApproximateNumberOfMessagesMoved"] == 3
+    back = sqs.receive_message(QueueUrl=src, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in back) == ["0", "1", "2"]
+    with pytest.raises(ClientError) as e:
+        sqs.cancel_message_move_task(TaskHandle=handle)
+    assert error(e)[0] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:      # not a dead-letter queue
+        sqs.start_message_move_task(SourceArn=dlq_arn.replace("-dlq", "-src"))
+    assert error(e)[0] == "InvalidParameterValue"
+
+
+def test_fifo_dead_letter_must_be_fifo(sqs, qname):
+    dlq = sqs.create_queue(QueueName=f"{qname}-std")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    with pytest.raises(ClientError) as e:
+        sqs.create_queue(QueueName=f"{qname}.fifo", Attributes={"FifoQueue": "true", "RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": arn, "maxReceiveCount": 1})})
+    assert error(e) == ("InvalidAttributeValue", 400)
+
+
+def test_retention_expires_messages(manual_nuvem, qname):
+    sqs = manual_nuvem.client("sqs")
+    url = sqs.create_queue(QueueName=qname, Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="old")
+    advance(manual_nuvem, 30)
+    sqs.send_message(QueueUrl=url, MessageBody="new")
+    advance(manual_nuvem, 31)
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+        "Attributes"]["ApproximateNumberOfMessages"] == "1"
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["new"]
+
+
+def test_redrive_allow_policy(sqs, qname):
+    dlq = sqs.create_queue(QueueName=f"{qname}-dlq", Attributes={
+        "RedriveAllowPolicy": json.dumps({"redrivePermission": "denyAll"})})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 1})
+    with pytest.raises(ClientError) as e:
+        sqs.create_queue(QueueName=f"{qname}-src", Attributes={"RedrivePolicy": policy})
+    assert error(e) == ("InvalidAttributeValue", 400)
+    src_arn = arn.replace("-dlq", "-src")
+    sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"RedriveAllowPolicy": json.dumps(
+        {"redrivePermission": "byQueue", "sourceQueueArns": [src_arn]})})
+    sqs.create_queue(QueueName=f"{qname}-src", Attributes={"RedrivePolicy": policy})
+
+
+def test_periodic_sweep_removes_expired_messages():
+    from nuvem.config import Config
+    from nuvem.context import Principal
+    from nuvem.runtime import Runtime
+    from nuvem.services.sqs.redrive import sweep
+    runtime = Runtime(Config(ephemeral=True, clock="manual"))
+    try:
+        root, acct = Principal.root("000000000000"), "000000000000"
+        call = runtime.internal.call
+        url = call("sqs", "CreateQueue", {"QueueName": "sweep", "Attributes": {"MessageRetentionPeriod": "60"}},
+                   principal=root, account=acct, region="us-east-1")["QueueUrl"]
+        for i in range(3):
+            call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": str(i)}, principal=root,
+                 account=acct, region="us-east-1")
+        runtime.clock.advance(59)
+        assert sweep(runtime) == 0
+        runtime.clock.advance(1)
+        assert sweep(runtime) == 3
+    finally:
+        runtime.store.close()
