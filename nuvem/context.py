@@ -72,6 +72,9 @@ class Call:
     # calls one service makes to another (core/internal.py): aws:SourceArn / aws:SourceAccount
     source_arn: str | None = None
     source_account: str | None = None
+    # records a service read in this call's transaction and may read again (S3: the bucket,
+    # for authorization and then the handler)
+    memo: dict = field(default_factory=dict)
     # the last run of a long poll (errors.WaitFor): answer with what there is, do not wait
     last_attempt: bool = False
 

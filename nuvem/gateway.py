@@ -55,17 +55,16 @@ class Gateway:
             if handler is None:
                 raise not_implemented(route.protocol,
                                       f"Nuvem does not implement {route.service}.{operation.name} yet")
-            # S3 authorizes its own calls: access points (services/s3/accesspoints.py)
-            if (authorize := getattr(service, "authorize", None)) is not None:
-                authorize(call, operation)
-            else:
-                runtime.authorizer.authorize(call, operation, service.resource_view)
-            deadline = None
+            deadline, authorized = None, False
             while True:
                 seen = runtime.waiters.mark()
                 try:
                     with runtime.store.tx() as tx:
                         call.tx = tx
+                        if not authorized:   # in the call's transaction: one snapshot, no
+                            # second read transaction for the resource policies
+                            self._authorize(call, service, operation)
+                            authorized = True
                         if service.before:
                             service.before(call, call.params)
                         result = handler(call, call.params)
@@ -96,6 +95,13 @@ class Gateway:
         call.status = response.status
         self._audit(call, started)
         return response
+
+    def _authorize(self, call: Call, service, operation) -> None:
+        # S3 authorizes its own calls: access points (services/s3/accesspoints.py)
+        if (authorize := getattr(service, "authorize", None)) is not None:
+            authorize(call, operation)
+        else:
+            self.runtime.authorizer.authorize(call, operation, service.resource_view)
 
     @staticmethod
     def _after(call: Call, route: Route, response: HttpResponse) -> None:

@@ -303,8 +303,17 @@ def _request_tags(params: dict) -> dict:
     return tags
 
 
+@functools.lru_cache(maxsize=4096)
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+@functools.lru_cache(maxsize=4096)
+def _service_keys(action: str) -> tuple[tuple[str, str], ...]:
+    """The action's service-specific condition keys, with their normalized local names."""
+    info = action_info(action) or {}
+    return tuple((key, _norm(key.split(":", 1)[1])) for key in info.get("conditions", ())
+                 if not key.startswith("aws:"))
 
 
 def _context(action: str, variables: dict, params: dict, explicit: dict) -> dict:
@@ -314,13 +323,8 @@ def _context(action: str, variables: dict, params: dict, explicit: dict) -> dict
     keys = info["conditions"]
     context: dict = {}
     by_norm = {_norm(k): k for k, v in params.items() if _scalar(v) or isinstance(v, (bool, list))}
-    for key in keys:
-        if key.startswith("aws:"):
-            continue
-        source = explicit.get(key)
-        if source is None:
-            local = key.split(":", 1)[1]
-            source = by_norm.get(_norm(local))
+    for key, local in _service_keys(action):
+        source = explicit.get(key) or by_norm.get(local)
         if source is None:
             continue
         value = params.get(source, variables.get(source.lower()))

@@ -772,25 +772,40 @@ def _payload(message: _Message, member: Shape, protocol: str, path: str) -> Any:
     return _decode_members(_JsonReader(protocol), member, document, path)
 
 
+_REST_PLANS: dict[int, tuple] = {}
+
+
+def _rest_plan(shape: Shape) -> tuple:
+    """(name, member, location, wire name, lower-case wire name, path) for each input member,
+    and whether any is bound to the body: computed once per shape (models are long-lived)."""
+    cached = _REST_PLANS.get(id(shape))
+    if cached is None or cached[0] is not shape:
+        plan = tuple((name, member, member.serialization.get("location"),
+                      member.serialization.get("name", name),
+                      member.serialization.get("name", name).lower(), _path("", name))
+                     for name, member in shape.members.items())
+        cached = _REST_PLANS[id(shape)] = (shape, plan, any(not p[2] for p in plan))
+    return cached[1], cached[2]
+
+
 def _parse_rest(message: _Message, shape: Shape, protocol: str, uri_params: dict) -> dict:
     result: dict = {}
-    has_body_members = False
-    for name, member in shape.members.items():
-        location = member.serialization.get("location")
-        wire = member.serialization.get("name", name)
-        path = _path("", name)
+    plan, has_body_members = _rest_plan(shape)
+    present = set(message.headers.keys_lower())
+    query_keys = {key for key, _ in message.request.query_list()}
+    for name, member, location, wire, lower, path in plan:
         value = MISSING
         if location == "uri":
             if wire in uri_params:
                 value = _Decoder(protocol, "uri").from_text(member, uri_params[wire], path, wire)
         elif location == "querystring":
-            value = _query_value(message, member, wire, path, protocol)
+            if member.type_name == "map" or wire in query_keys:
+                value = _query_value(message, member, wire, path, protocol)
         elif location == "header":
-            value = _header_value(message, member, wire, path, protocol)
+            if lower in present:
+                value = _header_value(message, member, wire, path, protocol)
         elif location == "headers":
             value = _prefix_headers(message, member, wire)
-        elif not location:
-            has_body_members = True
         if value is not MISSING:
             result[name] = value
     payload_name = shape.serialization.get("payload")

@@ -7,6 +7,7 @@ protocol family is included so the whole codec is exercised.
 """
 from __future__ import annotations
 
+import functools
 import io
 from types import SimpleNamespace
 from datetime import datetime
@@ -115,6 +116,11 @@ def test_input_roundtrip(service, protocol, operation):
 def _legacy_query_shape(service: str, operation: str):
     """The output shape as a client of the legacy query model sees it: the overlays' `queryName`
     (SQS's `<Attribute>` for `Attributes`) was that model's member locationName."""
+    return _legacy_query_model(service).operation_model(operation).output_shape
+
+
+@functools.cache
+def _legacy_query_model(service: str):
     import copy
     from botocore.model import ServiceModel
     model = copy.deepcopy(specs.loader().load_service_model(service, "service-2"))
@@ -122,7 +128,7 @@ def _legacy_query_shape(service: str, operation: str):
         for member in shape.get("members", {}).values():
             if "queryName" in member:
                 member["locationName"] = member["queryName"]
-    return ServiceModel(model, service).operation_model(operation).output_shape
+    return ServiceModel(model, service)
 
 
 @pytest.mark.parametrize("service,protocol,operation", CASES)

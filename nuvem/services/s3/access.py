@@ -17,6 +17,7 @@ from nuvem.context import Call
 from nuvem.iam.middleware import ResourceView
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.acl import ALL_USERS, AUTHENTICATED_USERS, allows
+from nuvem.services.s3.common import find_bucket
 from nuvem.services.s3.errors import AccessDenied
 from nuvem.services.s3.models import AccountSettings, Bucket, S3Object
 
@@ -61,7 +62,7 @@ def resource_view(call: Call, access) -> ResourceView | None:
 
 def _view(call: Call, access, arn: str, read) -> ResourceView:
     name, _, key = arn[len(ARN_PREFIX):].partition("/")
-    bucket = read.get(Bucket, name)
+    bucket = find_bucket(call, read, name)
     if bucket is None:
         return ResourceView(account=call.account, exists=False)
     bpa = block_public_access(read, bucket)

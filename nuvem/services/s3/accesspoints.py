@@ -61,15 +61,22 @@ def resolve(call: Call) -> AccessPoint | None:
     requests on the accelerate endpoint for a bucket that is not accelerated."""
     host = s3_host(call.request.host)
     name = call.params.get("Bucket")
-    with call.runtime.store.read() as read:   # before the call's transaction, as authorization
-        if host is not None and host.kind == "accelerate":
-            _check_accelerated(call, read, name)
-        if not name:
-            return None
-        point = find(read, name, call.region, from_host=host is not None and host.bucket == name)
+    if call.tx is not None:
+        point = _resolve(call, call.tx, host, name)
+    else:
+        with call.runtime.store.read() as read:
+            point = _resolve(call, read, host, name)
     if point is not None:
         call.params["Bucket"] = point.bucket
     return point
+
+
+def _resolve(call: Call, read, host, name: str | None) -> AccessPoint | None:
+    if host is not None and host.kind == "accelerate":
+        _check_accelerated(call, read, name)
+    if not name:
+        return None
+    return find(read, name, call.region, from_host=host is not None and host.bucket == name)
 
 
 def _check_accelerated(call: Call, read, name: str | None) -> None:

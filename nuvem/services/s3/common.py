@@ -18,8 +18,19 @@ def owner(account: str) -> dict:
     return {"ID": canonical_id(account)}
 
 
+def find_bucket(ctx: Call, read, name: str) -> Bucket | None:
+    """The bucket, read once per call: authorization and the handler share the record (the
+    handler may change it; both run in the call's transaction)."""
+    if read is not ctx.tx:
+        return read.get(Bucket, name)
+    key = ("s3.Bucket", name)
+    if key not in ctx.memo:
+        ctx.memo[key] = read.get(Bucket, name)
+    return ctx.memo[key]
+
+
 def bucket_of(ctx: Call, name: str) -> Bucket:
-    bucket = ctx.store.get(Bucket, name)
+    bucket = find_bucket(ctx, ctx.store, name)
     if bucket is None:
         raise NoSuchBucket(BucketName=name)
     expected = ctx.params.get("ExpectedBucketOwner")

@@ -1,7 +1,8 @@
 """Amazon SQS: standard and FIFO queues, over JSON and the legacy query protocol.
 
 queues.py: queues, attributes, tags, policies (resource_view). messages.py: send, receive,
-delete, visibility. redrive.py: dead-letter queues and message move tasks.
+delete, visibility, long polls. redrive.py: dead-letter queues, message move tasks and the
+retention sweep.
 """
 from nuvem.services import Service
 

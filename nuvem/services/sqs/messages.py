@@ -22,7 +22,8 @@ from nuvem.services.sqs.errors import (BatchEntryIdsNotDistinct, BatchRequestToo
                                        EmptyBatchRequest, InvalidBatchEntryId,
                                        InvalidMessageContents, InvalidParameterValue,
                                        MessageNotInflight, MissingParameter,
-                                       ReceiptHandleIsInvalid, TooManyEntriesInBatchRequest)
+                                       ReceiptHandleIsInvalid, TooManyEntriesInBatchRequest,
+                                       UnsupportedOperation)
 from nuvem.services.sqs.models import Dedup, Message, Queue, ReceiveAttempt
 from nuvem.services.sqs.queues import by_arn, by_url, us
 
@@ -98,8 +99,8 @@ def _check_attributes(attributes: dict, system: bool = False) -> int:
                                         "type prefixes: Binary, Number, String.")
         string, binary = value.get("StringValue"), value.get("BinaryValue")
         if value.get("StringListValues") or value.get("BinaryListValues"):
-            raise AwsError("Message attribute list values in SendMessage operation are not "
-                           "supported.", code="UnsupportedOperation")
+            raise UnsupportedOperation("Message attribute list values in SendMessage operation "
+                                       "are not supported.")
         if base in ("String", "Number"):
             if string is None or string == "":
                 raise InvalidParameterValue(f"Message (user) attribute '{name}' must contain a "
@@ -457,7 +458,9 @@ def receive_message(ctx: Call, req: dict) -> dict:
         _receive_fifo(r, count)
     else:
         _receive_standard(r, count)
-    if not r.taken and wait > 0 and not r.wrote and not ctx.last_attempt:
+    # Only calls that came through the gateway wait (it catches WaitFor); an internal call has
+    # no Host header and answers at once.
+    if not r.taken and wait > 0 and not r.wrote and not ctx.last_attempt and ctx.request.host:
         upcoming = next(ctx.store.query(Message, account=queue.account, region=queue.region,
                                         prefix=(queue.id,), gt=(queue.id, r.now), limit=1), None)
         recheck = (upcoming.ready - r.now) / 1_000_000 if upcoming else None

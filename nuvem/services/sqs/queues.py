@@ -51,8 +51,6 @@ def parse_url(ctx: Call, url: str) -> tuple[str, str]:
         raise InvalidAddress(f"The address {url} is not valid for this endpoint.")
     account, name = parts[-2], parts[-1]
     if not (account.isdigit() and len(account) == 12):
-        if "://" not in url and len(parts) == 1:
-            return ctx.account, name
         raise InvalidAddress(f"The address {url} is not valid for this endpoint.")
     return account, name
 
@@ -243,12 +241,12 @@ def create_queue(ctx: Call, req: dict) -> dict:
         raise InvalidAttributeValue(
             "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
             "underscores, must end with .fifo suffix and be 1 to 80 in length.")
-    attributes = {**DEFAULTS, **(FIFO_DEFAULTS if fifo else {}),
-                  **validate_attributes(ctx, given, fifo, creating=True,
-                                        arn=f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}")}
+    chosen = validate_attributes(ctx, given, fifo, creating=True,
+                                 arn=f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}")
+    attributes = {**DEFAULTS, **(FIFO_DEFAULTS if fifo else {}), **chosen}
     existing = ctx.store.get(Queue, ctx.account, ctx.region, name)
-    if existing is not None:
-        for key, value in attributes.items():
+    if existing is not None:   # the same queue again: the attributes given must match
+        for key, value in chosen.items():
             if existing.attributes.get(key) != value:
                 raise QueueNameExists("A queue already exists with the same name and a "
                                       f"different value for attribute {key}")

@@ -145,3 +145,14 @@ def test_add_and_remove_permission(sqs, qname):
     assert policy["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::111111111111:root"}
     sqs.remove_permission(QueueUrl=url, Label="p1")
     assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+
+
+def test_create_again_without_attributes_returns_the_queue(sqs, qname):
+    url = sqs.create_queue(QueueName=qname, Attributes={"DelaySeconds": "3"})["QueueUrl"]
+    assert sqs.create_queue(QueueName=qname)["QueueUrl"] == url
+    with pytest.raises(ClientError) as e:
+        sqs.create_queue(QueueName=qname, Attributes={"DelaySeconds": "0"})
+    assert error(e) == ("QueueAlreadyExists", 400)
+    with pytest.raises(ClientError) as e:
+        sqs.get_queue_attributes(QueueUrl="http://localhost/not-an-account/x", AttributeNames=["All"])
+    assert error(e) == ("InvalidAddress", 400)
