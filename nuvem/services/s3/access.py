@@ -31,6 +31,9 @@ _BUCKET_ACL = {
     "s3:putobject": "WRITE", "s3:deleteobject": "WRITE", "s3:deleteobjectversion": "WRITE",
     "s3:getbucketacl": "READ_ACP", "s3:putbucketacl": "WRITE_ACP",
 }
+# "As a security precaution, the root user of the AWS account that owns a bucket can always use
+# [Get|Put|Delete]BucketPolicy, even if the policy explicitly denies the root user" (PutBucketPolicy).
+_POLICY_ACTIONS = frozenset({"s3:getbucketpolicy", "s3:putbucketpolicy", "s3:deletebucketpolicy"})
 _OBJECT_ACL = {
     "s3:getobject": "READ", "s3:getobjectversion": "READ",
     "s3:getobjectacl": "READ_ACP", "s3:getobjectversionacl": "READ_ACP",
@@ -69,6 +72,8 @@ def _view(call: Call, access, arn: str, read) -> ResourceView:
     policy = bucket.config.get("Policy")
     caller = call.principal
     outsider = caller is None or caller.kind == "anonymous" or caller.account != bucket.account
+    if access.action.lower() in _POLICY_ACTIONS and not outsider and caller.kind == "root":
+        policy = None   # the owner's root can always manage the policy, even one denying it
     if policy and bpa["RestrictPublicBuckets"] and outsider:
         from nuvem.services.s3.policy import policy_is_public
         if policy_is_public(policy):

@@ -10,6 +10,7 @@ import json
 import re
 
 from nuvem.context import Call
+from nuvem.protocol.serializers import STATUS
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of
 from nuvem.services.s3.config import save
@@ -177,12 +178,22 @@ def policy_is_public(policy_text: str) -> bool:
 @SERVICE.op("PutBucketPolicy")
 def put_bucket_policy(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
+    check_owner_account(ctx, bucket)
     text = req.get("Policy") or ""
     check_policy(text, bucket.name)
     from nuvem.services.s3.access import check_public_policy
     check_public_policy(ctx, bucket, text)     # the bucket's and the account's settings
     save(ctx, bucket, "Policy", text)
-    return {}
+    return {STATUS: 204}      # S3 answers PutBucketPolicy with 204 No Content
+
+
+def check_owner_account(ctx: Call, bucket) -> None:
+    """Only identities of the owner's account may manage a bucket policy: others, even when
+    allowed, get 405 MethodNotAllowed (PutBucketPolicy, "Permissions")."""
+    if ctx.principal is not None and ctx.principal.kind != "service" and \
+            ctx.account != bucket.account:
+        from nuvem.services.s3.errors import MethodNotAllowed
+        raise MethodNotAllowed(Method=ctx.request.method, ResourceType="BUCKETPOLICY")
 
 
 @SERVICE.op("GetBucketPolicyStatus")

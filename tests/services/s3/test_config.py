@@ -518,3 +518,15 @@ def test_missing_bucket(s3):
     assert error(s3.get_bucket_cors, Bucket="no-such-bucket-cfg")[:2] == ("NoSuchBucket", 404)
     assert error(s3.put_bucket_tagging, Bucket="no-such-bucket-cfg",
                  Tagging={"TagSet": []})[:2] == ("NoSuchBucket", 404)
+
+
+def test_owner_root_can_always_manage_a_policy_that_denies_it(s3, bucket):
+    deny_all = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]})
+    put = s3.put_bucket_policy(Bucket=bucket, Policy=deny_all)
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error(s3.list_objects_v2, Bucket=bucket)[:2] == ("AccessDenied", 403)
+    assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == deny_all
+    s3.delete_bucket_policy(Bucket=bucket)
+    s3.list_objects_v2(Bucket=bucket)
