@@ -244,8 +244,18 @@ def _global_context(call: Call) -> dict:
         "aws:UserAgent": call.request.headers.get("user-agent", ""),
         **({"aws:SourceArn": call.source_arn} if call.source_arn else {}),
         **({"aws:SourceAccount": call.source_account} if call.source_account else {}),
+        **_source_owner(call),
         **_session_context(call.principal, now),
     }
+
+
+def _source_owner(call: Call) -> dict:
+    """AWS:SourceOwner, the legacy key of SNS's default topic policy: the account a request
+    comes from (the source's owner for a service calling on its behalf)."""
+    principal = call.principal
+    owner = call.source_account or (principal.account if principal is not None and
+                                     principal.kind not in ("anonymous", "service") else None)
+    return {"aws:SourceOwner": owner} if owner else {}
 
 
 def _session_context(principal, now) -> dict:

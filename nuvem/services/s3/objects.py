@@ -231,7 +231,8 @@ def checksum_fields(checksum: dict) -> dict:
 
 
 @SERVICE.op("PutObject")
-def put_object(ctx: Call, req: dict) -> dict:
+def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
+    """Also the write behind browser POST uploads, which notify `ObjectCreated:Post`."""
     bucket = bucket_of(ctx, req["Bucket"])
     key = req["Key"]
     check_key(key)
@@ -259,7 +260,7 @@ def put_object(ctx: Call, req: dict) -> dict:
                    acl={"Grants": grants} if grants else {}, sse=sse, lock=lock)
     store_version(ctx, bucket, obj)
     from nuvem.services.s3.notifications import notify
-    notify(ctx, bucket, "ObjectCreated:Put", obj)
+    notify(ctx, bucket, event, obj)
     result = {"ETag": obj.etag, **sse, **checksum_fields(obj.checksum)}
     if obj.version_id != "null":
         result["VersionId"] = obj.version_id

@@ -450,7 +450,7 @@ def serve(call: Call, route: Route) -> HttpResponse:
     from nuvem.services.s3.objects import put_object
     with runtime.store.tx() as tx:
         call.tx = tx
-        result = put_object(call, req)
+        result = put_object(call, req, event="ObjectCreated:Post")
     return _answer(call, route, bucket, key, fields, result)
 
 

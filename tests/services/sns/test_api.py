@@ -259,6 +259,13 @@ def test_topic_policy_and_authorization_error(nuvem):
                         aws_access_key_id=key["AccessKeyId"],
                         aws_secret_access_key=key["SecretAccessKey"],
                         config=Config(retries={"max_attempts": 1}))
+    # the default topic policy lets the owner's account publish (AWS:SourceOwner)...
+    assert user.publish(TopicArn=arn, Message="x")["MessageId"]
+    # ...a policy without that statement leaves a user with no IAM permissions refused
+    owner.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+            "Action": "sns:GetTopicAttributes", "Resource": arn}]}))
     with pytest.raises(ClientError) as e:
         user.publish(TopicArn=arn, Message="x")
     code, status, message = err(e)
