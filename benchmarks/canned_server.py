@@ -10,6 +10,12 @@ CRC32 (what PutObject and CreateBucket return), any GET a fixed 1 KiB object wit
 Nuvem sends (ETag, Last-Modified, CRC32, so boto3 validates the same checksum), and
 `Expect: 100-continue` gets its interim 100.
 
+For SQS (benchmarks/sqs.py; JSON protocol, picked by the `X-Amz-Target` header) it answers
+CreateQueue, GetQueueUrl and SetQueueAttributes with fixed bytes, SendMessage and
+SendMessageBatch with the MD5 of each body sent (computed per request: boto3 checks it),
+ReceiveMessage with 10 fixed messages and their MD5s, and DeleteMessageBatch with every entry
+successful. For SNS (query protocol) it answers Publish with a fixed MessageId.
+
     python benchmarks/canned_server.py --port 8123
 """
 from __future__ import annotations
@@ -18,6 +24,9 @@ import argparse
 import asyncio
 import base64
 import hashlib
+import itertools
+import json
+import uuid
 import zlib
 
 REQUEST_ID = "c0ffee00-0000-4000-8000-000000000000"
@@ -84,6 +93,66 @@ S3_GET = ("HTTP/1.1 200 OK\r\n" + _S3_HEAD + "Last-Modified: Sat, 28 Nov 2026 00
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
+QUEUE_URL = "http://127.0.0.1/000000000000/canned"
+_RECEIVED = [{"MessageId": f"c0ffee00-0000-4000-8000-{n:012d}", "ReceiptHandle": f"handle-{n}",
+              "Body": "r" * 100, "MD5OfBody": hashlib.md5(b"r" * 100).hexdigest()}
+             for n in range(10)]
+PUBLISH = _response("200 OK", (
+    '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>'
+    f"<MessageId>{REQUEST_ID}</MessageId></PublishResult>"
+    f"<ResponseMetadata><RequestId>{REQUEST_ID}</RequestId></ResponseMetadata>"
+    "</PublishResponse>"))
+RESPONSES[b"Publish"] = PUBLISH
+
+
+def _json_response(data: dict, status: str = "200 OK") -> bytes:
+    body = json.dumps(data).encode()
+    return (f"HTTP/1.1 {status}\r\n"
+            "Content-Type: application/x-amz-json-1.0\r\n"
+            f"x-amzn-RequestId: {REQUEST_ID}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+_sequence = itertools.count(10**19)
+
+
+def _sent(request: dict) -> dict:
+    out = {"MessageId": str(uuid.uuid4()), "MD5OfMessageBody": _md5(request["MessageBody"])}
+    if "MessageGroupId" in request:
+        out["SequenceNumber"] = str(next(_sequence))
+    return out
+
+
+SQS_FIXED = {
+    b"CreateQueue": _json_response({"QueueUrl": QUEUE_URL}),
+    b"GetQueueUrl": _json_response({"QueueUrl": QUEUE_URL}),
+    b"SetQueueAttributes": _json_response({}),
+    b"ReceiveMessage": _json_response({"Messages": _RECEIVED}),
+}
+
+
+def _sqs(operation: bytes, body: bytes) -> bytes:
+    fixed = SQS_FIXED.get(operation)
+    if fixed is not None:
+        return fixed
+    request = json.loads(body or b"{}")
+    if operation == b"SendMessage":
+        return _json_response(_sent(request))
+    if operation == b"SendMessageBatch":
+        return _json_response({"Successful": [{"Id": e["Id"], **_sent(e)}
+                                              for e in request["Entries"]], "Failed": []})
+    if operation == b"DeleteMessageBatch":
+        return _json_response({"Successful": [{"Id": e["Id"]} for e in request["Entries"]],
+                               "Failed": []})
+    return _json_response({"__type": "com.amazonaws.sqs#InvalidAction",
+                           "message": "The canned server does not answer this."},
+                          "400 Bad Request")
+
+
 def _action(body: bytes) -> bytes:
     for pair in body.split(b"&"):
         if pair.startswith(b"Action="):
@@ -95,7 +164,7 @@ async def _connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
-            length, expect = 0, False
+            length, expect, target = 0, False, b""
             lines = head.split(b"\r\n")
             for line in lines[1:]:
                 name, _, value = line.partition(b":")
@@ -104,11 +173,15 @@ async def _connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
                     length = int(value)
                 elif name == b"expect" and value.strip().lower() == b"100-continue":
                     expect = True
+                elif name == b"x-amz-target":
+                    target = value.strip()
             if expect:
                 writer.write(CONTINUE)
             body = await reader.readexactly(length) if length else b""
             method = lines[0].split(b" ", 1)[0]
-            if method == b"PUT":
+            if target.startswith(b"AmazonSQS."):
+                writer.write(_sqs(target[10:], body))
+            elif method == b"PUT":
                 writer.write(S3_PUT)
             elif method == b"GET":
                 writer.write(S3_GET)

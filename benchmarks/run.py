@@ -4,6 +4,7 @@ throughput. Prints a Markdown report and writes it to docs/benchmarks.md.
     make bench                                   # full run, with moto (installed on first use)
     make bench ARGS="--quick --no-moto"          # smoke run, well under 30 s; writes no file
     make bench ARGS="--s3"                       # also the S3 section (benchmarks/s3.py)
+    make bench ARGS="--sqs"                      # also the SQS and SNS section (benchmarks/sqs.py)
     .venv/bin/python benchmarks/run.py --help
 
 All servers are child processes of this one, measured the same way from /proc; the clients are
@@ -673,6 +674,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--s3", action="store_true",
                         help="also run benchmarks/s3.py and (re)write the report's S3 section; "
                              "without it the S3 section already in the file is kept")
+    parser.add_argument("--sqs", action="store_true",
+                        help="also run benchmarks/sqs.py and (re)write the report's SQS and SNS "
+                             "section; without it the section already in the file is kept")
     parser.add_argument("--out", help="where to write the report (default docs/benchmarks.md; "
                                       "none with --quick); '-' writes no file")
     args = parser.parse_args(argv)
@@ -708,6 +712,11 @@ def main(argv: list[str] | None = None) -> int:
         nv.auth_profile = profile_auth(args)
     text = report(results, args, notes)
     import s3  # noqa: E402  (benchmarks/s3.py)
+    import sqs  # noqa: E402  (benchmarks/sqs.py)
+    previous = ""
+    if out and out != "-" and os.path.exists(out):
+        with open(out) as f:
+            previous = f.read()
     section = None
     if args.s3:
         s3_args = argparse.Namespace(calls=None, pages=None, rss=False, keys=0, runs=args.runs,
@@ -716,10 +725,17 @@ def main(argv: list[str] | None = None) -> int:
                                      argv=["--no-moto"] if args.no_moto else [])
         s3.defaults(s3_args, args.quick)
         section = s3.measure(s3_args)
-    elif out and out != "-" and os.path.exists(out):
-        with open(out) as f:
-            section = s3.section_of(f.read())      # keep the last S3 measurement
+    elif previous:
+        section = s3.section_of(previous)          # keep the last S3 measurement
     text = s3.splice(text, section)
+    if args.sqs:
+        sqs_args = argparse.Namespace(no_moto=args.no_moto, no_canned=args.no_canned,
+                                      runs=args.runs, argv=["--no-moto"] if args.no_moto else [])
+        sqs.defaults(sqs_args, args.quick)
+        section = sqs.measure(sqs_args)
+    else:
+        section = s3.section_of(previous, sqs.BEGIN, sqs.END)   # keep the last SQS measurement
+    text = s3.splice(text, section, sqs.BEGIN, sqs.END)
     print(text)
     if out and out != "-":
         with open(out, "w") as f:

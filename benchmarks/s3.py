@@ -564,17 +564,18 @@ def report(results: list[Result], scale_rows: list[dict], args, notes: list[str]
 # ---------------------------------------------------------------------------------------------
 # docs/benchmarks.md: the S3 section lives between BEGIN and END and survives `make bench`
 
-def section_of(doc: str) -> str | None:
-    if BEGIN in doc and END in doc:
-        return doc[doc.index(BEGIN):doc.index(END) + len(END)]
+def section_of(doc: str, begin: str = BEGIN, end: str = END) -> str | None:
+    if begin in doc and end in doc:
+        return doc[doc.index(begin):doc.index(end) + len(end)]
     return None
 
 
-def splice(doc: str, section: str | None) -> str:
-    """`doc` with its S3 section replaced by `section` (or inserted before "## Profiling")."""
+def splice(doc: str, section: str | None, begin: str = BEGIN, end: str = END) -> str:
+    """`doc` with its section between `begin` and `end` (S3's by default; benchmarks/sqs.py
+    passes its own markers) replaced by `section`, or inserted before "## Profiling"."""
     if not section:
         return doc
-    old = section_of(doc)
+    old = section_of(doc, begin, end)
     if old is not None:
         return doc.replace(old, section)
     marker = "\n## Profiling"

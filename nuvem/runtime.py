@@ -86,6 +86,9 @@ class Runtime:
         self.authorizer = Authorizer(config.iam, self._identity_policies, self._trust_policy)
         from nuvem.core.internal import InternalClient
         self.internal = InternalClient(self)
+        # Derived values a service may keep for the life of the process (a parsed signing key):
+        # never state, always recomputable from the store.
+        self.caches: dict = {}
         from nuvem.core.waiters import Waiters
         self.waiters = Waiters()       # long polls (SQS ReceiveMessage) wait here
 
@@ -112,6 +115,7 @@ class Runtime:
     def reset(self) -> None:
         self.usage.clear()
         self.store.reset()
+        self.caches.clear()
         self.identities.invalidate()
 
     def note_use(self, call) -> None:

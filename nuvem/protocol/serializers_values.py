@@ -170,10 +170,15 @@ def epoch_seconds(shape, value: Any, opts: Options) -> int | float | None:
 
 def iso8601(dt: datetime, always_millis: bool = False) -> str:
     # AWS writes fractional seconds only when they are not zero (EC2 always does: a quirk).
+    # (%-formatting: about twice as fast as an f-string with format specs; lists write many.)
+    if dt.tzinfo is not _UTC and dt.tzinfo is not None:
+        dt = dt.astimezone(_UTC)       # naive means UTC
     millis = dt.microsecond // 1000
-    text = (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T"
-            f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}")
-    return f"{text}.{millis:03d}Z" if millis or always_millis else text + "Z"
+    if millis or always_millis:
+        return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
+            dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, millis)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (dt.year, dt.month, dt.day, dt.hour, dt.minute,
+                                               dt.second)
 
 
 def rfc822(dt: datetime) -> str:

@@ -9,15 +9,25 @@ Namespaces: a reference's `xmlNamespace` (on a member, a list member, a map key 
 on that element. A shape's own default namespace is written only on the document root, while a
 shape-level *prefixed* namespace is always declared, because that shape's attributes use the prefix
 (S3's `<Grantee xmlns:xsi="..." xsi:type="CanonicalUser">`).
+
+Plans. Everything about a structure that follows from its model alone (each member's tag, namespace
+declaration, flattening and how its value becomes text) is worked out once and kept on the shape
+object (models and their shapes are long-lived; a shape built for one call takes its plan with it).
+Writing a structure is then a loop over its members' writers: `writer(out, value, opts)` appends one
+element (or, for flattened lists and maps, its items). Values of exactly the member's Python type
+(`str` for strings, `int`, `bool`, `datetime` for iso8601 timestamps) are written inline; anything
+else goes through the same coercions (`serializers_values`) as ever, so strict mode still reports a
+value that does not fit its shape.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Callable
 
 from nuvem.protocol.serializers_values import (
-    NON_BODY_LOCATIONS, Options, mismatch, scalar_text, unknown_member,
+    INT_TYPES, NON_BODY_LOCATIONS, Options, iso8601, mismatch, scalar_text, unknown_member,
 )
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -28,6 +38,9 @@ XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 # the error's code. AWS never sends ill-formed XML; where S3 must return such keys exactly, it has
 # clients ask for `encoding-type=url`, which a handler applies before this.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# writer(out, value, opts): appends the XML of one value
+Writer = Callable[[list, Any, Options], None]
 
 
 def esc(text: str) -> str:
@@ -69,100 +82,27 @@ def _element_ns(ref: Mapping, shape) -> str:
     return ns_attr(namespace)
 
 
+# -- public entry points -------------------------------------------------------------------------
+
 def write_members(out: list, shape, value: Any, opts: Options, body_only: bool = False) -> str:
     """The member elements of a structure, in model order (as AWS writes them); returns the text of
     its `xmlAttribute` members, which belong on the structure's own tag. `body_only` skips members
     bound to headers or the status code."""
-    if not isinstance(value, Mapping):
-        mismatch(opts, shape, value, "mapping")
-        return ""
-    members = shape.members
-    if opts.strict:
-        for name in value:
-            if name not in members:
-                unknown_member(opts, shape, name)
-    refs = shape._shape_model.get("members", {})
-    attributes = ""
-    for name, member in members.items():
-        item = value.get(name)
-        if item is None:
-            continue
-        ser = member.serialization
-        tag = ser.get("name", name)
-        if ser.get("xmlAttribute"):
-            attributes += f' {tag}="{esc_attr(scalar_text(member, item, opts, "iso8601"))}"'
-            continue
-        if body_only and ser.get("location") in NON_BODY_LOCATIONS:
-            continue
-        kind = member.type_name
-        if ser.get("flattened") and kind == "list":
-            if not isinstance(item, (list, tuple)):
-                mismatch(opts, member, item, "list")
-                item = [item]
-            item_shape = member.member
-            item_tag = item_shape.serialization.get("name") or tag
-            item_ns = ns_attr(member._shape_model["member"].get("xmlNamespace"))
-            for element in item:
-                if element is not None:
-                    write_value(out, item_tag, item_ns, item_shape, element, opts)
-        elif ser.get("flattened") and kind == "map":
-            tag = ser.get("queryName", tag)   # SQS's <Attribute> for `Attributes` (overlay)
-            _write_entries(out, tag, _element_ns(refs.get(name, {}), member), member, item, opts)
-        else:
-            write_value(out, tag, _element_ns(refs.get(name, {}), member), member, item, opts)
-    return attributes
+    return _write_members(out, _plan(shape, opts), value, opts, body_only)
 
 
 def write_struct(out: list, tag: str, attrs: str, shape, value: Any, opts: Options,
                  body_only: bool = False) -> None:
     opening = len(out)
     out.append("")  # the opening tag, once the attribute members are known
-    attributes = write_members(out, shape, value, opts, body_only)
+    attributes = _write_members(out, _plan(shape, opts), value, opts, body_only)
     out[opening] = f"<{tag}{attrs}{attributes}>"
     out.append(f"</{tag}>")
 
 
 def write_value(out: list, tag: str, attrs: str, shape, value: Any, opts: Options) -> None:
     """One element `<tag attrs>...</tag>` holding `value` as `shape`."""
-    kind = shape.type_name
-    if kind == "structure" and not shape.is_document_type:
-        write_struct(out, tag, attrs, shape, value, opts)
-    elif kind == "list":
-        if not isinstance(value, (list, tuple)):
-            mismatch(opts, shape, value, "list")
-            value = [value]
-        item_shape = shape.member
-        item_tag = item_shape.serialization.get("name", "member")
-        item_ns = ns_attr(shape._shape_model["member"].get("xmlNamespace"))
-        out.append(f"<{tag}{attrs}>")
-        for element in value:
-            if element is not None:
-                write_value(out, item_tag, item_ns, item_shape, element, opts)
-        out.append(f"</{tag}>")
-    elif kind == "map":
-        out.append(f"<{tag}{attrs}>")
-        _write_entries(out, "entry", "", shape, value, opts)
-        out.append(f"</{tag}>")
-    else:
-        out.append(f"<{tag}{attrs}>{esc(scalar_text(shape, value, opts, 'iso8601'))}</{tag}>")
-
-
-def _write_entries(out: list, tag: str, attrs: str, shape, value: Any, opts: Options) -> None:
-    if not isinstance(value, Mapping):
-        mismatch(opts, shape, value, "mapping")
-        return
-    model = shape._shape_model
-    key_shape, value_shape = shape.key, shape.value
-    key_tag = key_shape.serialization.get("name", "key")
-    value_tag = value_shape.serialization.get("name", "value")
-    key_ns = ns_attr(model["key"].get("xmlNamespace"))
-    value_ns = ns_attr(model["value"].get("xmlNamespace"))
-    for key, item in value.items():
-        out.append(f"<{tag}{attrs}>")
-        write_value(out, key_tag, key_ns, key_shape, key, opts)
-        if item is not None:
-            write_value(out, value_tag, value_ns, value_shape, item, opts)
-        out.append(f"</{tag}>")
+    _writer(shape, tag, attrs)(out, value, opts)
 
 
 def document(tag: str, attrs: str, shape, value: Any, opts: Options, body_only: bool = False,
@@ -186,3 +126,202 @@ def loose_fields(out: list, fields: Mapping) -> None:
         if isinstance(value, bool):
             value = "true" if value else "false"
         out.append(text_element(name, value))
+
+
+# -- structure plans -----------------------------------------------------------------------------
+
+_PLAN_ATTR = "_nuvem_xml_plans"
+_INLINE_TEXT = {   # member kind -> (the value type written inline, its text)
+    "string": (str, esc), "character": (str, esc),
+    "boolean": (bool, lambda value: "true" if value else "false"),
+    **{kind: (int, str) for kind in INT_TYPES},
+}
+# iso8601 timestamps, without and with the always-milliseconds quirk (a plan is made for each)
+_TIMESTAMP_TEXT = {False: iso8601, True: lambda value: iso8601(value, True)}
+
+
+class _Plan:
+    """A structure's members as the writer needs them, in model order, for `Options` with this
+    `iso8601_millis`."""
+    __slots__ = ("shape", "names", "attributes", "elements", "body_elements")
+
+    def __init__(self, shape, iso8601_millis: bool):
+        self.shape = shape
+        self.names = shape.members
+        refs = shape._shape_model.get("members", {})
+        attributes, elements, body_elements = [], [], []
+        for name, member in shape.members.items():
+            ser = member.serialization
+            tag = ser.get("name", name)
+            if ser.get("xmlAttribute"):
+                attributes.append((name, tag, member))
+                continue
+            kind = member.type_name
+            # (name, type written inline, its text, opening tag, closing tag, writer otherwise)
+            if ser.get("flattened") and kind == "list":
+                item_shape = member.member
+                item_tag = item_shape.serialization.get("name") or tag
+                item_ns = ns_attr(member._shape_model["member"].get("xmlNamespace"))
+                element = (name, None, None, "", "",
+                           _items_writer(member, _writer(item_shape, item_tag, item_ns)))
+            elif ser.get("flattened") and kind == "map":
+                tag = ser.get("queryName", tag)   # SQS's <Attribute> for `Attributes` (overlay)
+                element = (name, None, None, "", "",
+                           _entries_writer(member, tag, _element_ns(refs.get(name, {}), member)))
+            else:
+                attrs = _element_ns(refs.get(name, {}), member)
+                inline, text = _INLINE_TEXT.get(kind, (None, None))
+                if kind == "timestamp" and ser.get("timestampFormat", "iso8601") == "iso8601":
+                    inline, text = datetime, _TIMESTAMP_TEXT[iso8601_millis]
+                element = (name, inline, text, f"<{tag}{attrs}>", f"</{tag}>",
+                           _writer(member, tag, attrs))
+            elements.append(element)
+            if ser.get("location") not in NON_BODY_LOCATIONS:
+                body_elements.append(element)
+        self.attributes = tuple(attributes)
+        self.elements = tuple(elements)
+        self.body_elements = tuple(body_elements)
+
+
+def _plan(shape, opts: Options) -> _Plan:
+    plans = shape.__dict__.get(_PLAN_ATTR)
+    if plans is None:
+        plans = {}
+        setattr(shape, _PLAN_ATTR, plans)
+    millis = opts.iso8601_millis
+    plan = plans.get(millis)
+    if plan is None:
+        plan = plans[millis] = _Plan(shape, millis)
+    return plan
+
+
+def _write_members(out: list, plan: _Plan, value: Any, opts: Options, body_only: bool) -> str:
+    if type(value) is not dict and not isinstance(value, Mapping):
+        mismatch(opts, plan.shape, value, "mapping")
+        return ""
+    if opts.strict:
+        for name in value:
+            if name not in plan.names:
+                unknown_member(opts, plan.shape, name)
+    attributes = ""
+    for name, tag, member in plan.attributes:
+        item = value.get(name)
+        if item is not None:
+            attributes += f' {tag}="{esc_attr(scalar_text(member, item, opts, "iso8601"))}"'
+    get, append = value.get, out.append
+    for name, inline, text, open_, close, write in (plan.body_elements if body_only
+                                                    else plan.elements):
+        item = get(name)
+        if item is None:
+            continue
+        if type(item) is inline:      # a plain str, int, bool or datetime: no coercion needed
+            append(f"{open_}{text(item)}{close}")
+        else:
+            write(out, item, opts)
+    return attributes
+
+
+# -- writers -------------------------------------------------------------------------------------
+
+def _writer(shape, tag: str, attrs: str) -> Writer:
+    """The writer of one `<tag attrs>...</tag>` element holding a value of `shape`."""
+    kind = shape.type_name
+    if kind == "structure" and not shape.is_document_type:
+        return _struct_writer(shape, tag, attrs)
+    open_, close = f"<{tag}{attrs}>", f"</{tag}>"
+    if kind == "list":
+        item_shape = shape.member
+        item_tag = item_shape.serialization.get("name", "member")
+        item_ns = ns_attr(shape._shape_model["member"].get("xmlNamespace"))
+        items = _items_writer(shape, _writer(item_shape, item_tag, item_ns))
+
+        def write_list(out: list, value: Any, opts: Options) -> None:
+            out.append(open_)
+            items(out, value, opts)
+            out.append(close)
+        return write_list
+    if kind == "map":
+        entries = _entries_writer(shape, "entry", "")
+
+        def write_map(out: list, value: Any, opts: Options) -> None:
+            out.append(open_)
+            entries(out, value, opts)
+            out.append(close)
+        return write_map
+    text = _text(shape)
+
+    def write_scalar(out: list, value: Any, opts: Options) -> None:
+        out.append(f"{open_}{text(value, opts)}{close}")
+    return write_scalar
+
+
+def _struct_writer(shape, tag: str, attrs: str) -> Writer:
+    # The plan is looked up when writing, not now: a structure may contain itself.
+    open_, close = f"<{tag}{attrs}>", f"</{tag}>"
+
+    def write_struct_element(out: list, value: Any, opts: Options) -> None:
+        plan = _plan(shape, opts)
+        if plan.attributes:
+            write_struct(out, tag, attrs, shape, value, opts)
+            return
+        out.append(open_)
+        _write_members(out, plan, value, opts, False)
+        out.append(close)
+    return write_struct_element
+
+
+def _items_writer(shape, item: Writer) -> Writer:
+    """A list's items, each written by `item` (without an enclosing element)."""
+    def write_items(out: list, value: Any, opts: Options) -> None:
+        if type(value) is not list and not isinstance(value, (list, tuple)):
+            mismatch(opts, shape, value, "list")
+            value = [value]
+        for element in value:
+            if element is not None:
+                item(out, element, opts)
+    return write_items
+
+
+def _entries_writer(shape, tag: str, attrs: str) -> Writer:
+    """A map's entries, each `<tag attrs><key/><value/></tag>`."""
+    key_shape, value_shape = shape.key, shape.value
+    model = shape._shape_model
+    key = _writer(key_shape, key_shape.serialization.get("name", "key"),
+                  ns_attr(model["key"].get("xmlNamespace")))
+    item_value = _writer(value_shape, value_shape.serialization.get("name", "value"),
+                         ns_attr(model["value"].get("xmlNamespace")))
+    open_, close = f"<{tag}{attrs}>", f"</{tag}>"
+
+    def write_entries(out: list, value: Any, opts: Options) -> None:
+        if not isinstance(value, Mapping):
+            mismatch(opts, shape, value, "mapping")
+            return
+        for k, item in value.items():
+            out.append(open_)
+            key(out, k, opts)
+            if item is not None:
+                item_value(out, item, opts)
+            out.append(close)
+    return write_entries
+
+
+def _text(shape) -> Callable[[Any, Options], str]:
+    """The escaped text of a scalar value of `shape` (fast paths for values of the exact type)."""
+    def general(value: Any, opts: Options) -> str:
+        return esc(scalar_text(shape, value, opts, "iso8601"))
+
+    kind = shape.type_name
+    if kind == "string" or kind == "character":
+        return lambda value, opts: esc(value) if type(value) is str else general(value, opts)
+    if kind in INT_TYPES:
+        return lambda value, opts: str(value) if type(value) is int else general(value, opts)
+    if kind == "boolean":
+        return lambda value, opts: (("true" if value else "false") if type(value) is bool
+                                    else general(value, opts))
+    if kind == "timestamp" and shape.serialization.get("timestampFormat", "iso8601") == "iso8601":
+        def timestamp(value: Any, opts: Options) -> str:
+            if type(value) is datetime:
+                return iso8601(value, opts.iso8601_millis)   # digits and punctuation only
+            return general(value, opts)
+        return timestamp
+    return general

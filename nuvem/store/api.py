@@ -131,7 +131,7 @@ class ReadView(Protocol):
               gt: tuple | None = None, ge: tuple | None = None,
               lt: tuple | None = None, le: tuple | None = None,
               start_after: tuple | None = None, limit: int | None = None,
-              reverse: bool = False) -> Iterator[R]:
+              reverse: bool = False, fields: Iterable[str] | None = None) -> Iterator[R]:
         """Records of kind `cls` in key order (descending if `reverse`).
 
         - `account` / `region`: the scope. Leaving them out lists across accounts or regions;
@@ -144,6 +144,12 @@ class ReadView(Protocol):
           `le=("a",)` excludes `("a", 1)` and `gt=("a",)` includes it.
         - `start_after`: a key (after the scope) to resume after, in the scan direction.
         - `limit`: at most this many records.
+        - `fields`: read only these fields of each record, for scans that need a few fields of
+          many records (a listing page). Yields read-only named tuples (`<Class>Fields`) with
+          one attribute per field, each value decoded exactly as in the whole record (records
+          stored at an older version are migrated first), instead of records: no properties or
+          methods, and nothing to `put` back. A backend may read whole documents anyway; the
+          views are the same.
         """
 
     def count(self, cls: type, *, account: str | None = None, region: str | None = None,

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from .api import (Clock, DeadLetter, FormatTooNew, OutboxEntry, OutboxRetry, Resource,
                   StoreError, SystemClock, UnknownKind)
 from .blobs import BlobStore
-from .records import RecordType, decode_key, key_range, record_type, to_json
+from .records import Projection, RecordType, decode_key, key_range, record_type, to_json
 
 log = logging.getLogger("nuvem.store")
 
@@ -76,12 +76,14 @@ _GET = "SELECT version, doc FROM records WHERE kind = ? AND pk = ?"
 _PUT = ("INSERT INTO records (kind, pk, version, doc) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (kind, pk) DO UPDATE SET version = excluded.version, doc = excluded.doc")
 _DELETE = "DELETE FROM records WHERE kind = ? AND pk = ?"
-_SCAN = ("SELECT pk, version, doc FROM records WHERE kind = ? AND pk >= ? AND pk < ? "
+# {cols}: _WHOLE, or the columns of a projection (_projected_cols)
+_SCAN = ("SELECT {cols} FROM records r WHERE kind = ? AND pk >= ? AND pk < ? "
          "ORDER BY pk {order} LIMIT ?")
-_SCAN_INDEX = ("SELECT r.pk, r.version, r.doc FROM record_index i "
+_SCAN_INDEX = ("SELECT {cols} FROM record_index i "
                "JOIN records r ON r.kind = i.kind AND r.pk = i.pk "
                "WHERE i.kind = ? AND i.name = ? AND i.value = ? AND i.pk >= ? AND i.pk < ? "
                "ORDER BY i.pk {order} LIMIT ?")
+_WHOLE = "r.pk, r.version, r.doc"
 _COUNT = "SELECT count(*) FROM records WHERE kind = ? AND pk >= ? AND pk < ?"
 _COUNT_INDEX = ("SELECT count(*) FROM record_index WHERE kind = ? AND name = ? AND value = ? "
                 "AND pk >= ? AND pk < ?")
@@ -114,6 +116,17 @@ def _us(dt: datetime) -> int:
 
 def _dt(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
+
+
+def _projected_cols(projection: Projection) -> str:
+    """The columns of a projected scan: pk, version, the document only for a record at an older
+    version (it needs migrating), then the fields' values as one JSON array (json_extract with
+    several paths copies each value's JSON text as stored, so it decodes as the document would;
+    one path alone would give an SQL value instead, hence a single field's path twice)."""
+    names = projection.names if len(projection.names) > 1 else projection.names * 2
+    paths = ", ".join(f"'$.\"{name}\"'" for name in names)
+    return (f"r.pk, r.version, CASE WHEN r.version = {int(projection.meta.version)} THEN NULL "
+            f"ELSE r.doc END, json_extract(r.doc, {paths})")
 
 
 class _View:
@@ -150,7 +163,8 @@ class _View:
                          lt=lt, le=le, start_after=start_after, reverse=reverse)
 
     def query(self, cls, *, account=None, region=None, prefix=(), startswith=None, index=None,
-              gt=None, ge=None, lt=None, le=None, start_after=None, limit=None, reverse=False):
+              gt=None, ge=None, lt=None, le=None, start_after=None, limit=None, reverse=False,
+              fields=None):
         meta = self._store._meta(cls)
         lo, hi = self._range(meta, account, region, prefix, startswith,
                              (gt, ge, lt, le, start_after), reverse)
@@ -158,18 +172,35 @@ class _View:
             sql, head = _SCAN, (meta.kind,)
         else:
             sql, head = _SCAN_INDEX, (meta.kind, index[0], meta.index_value(*index))
-        return self._scan(meta, sql.format(order="DESC" if reverse else "ASC"), head, lo, hi,
-                          limit, reverse)
+        order = "DESC" if reverse else "ASC"
+        whole = sql.format(cols=_WHOLE, order=order)
+        if fields is None:
+            return self._scan(meta, whole, head, lo, hi, limit, reverse)
+        projection = meta.projection(fields)
+        return self._scan(meta, sql.format(cols=_projected_cols(projection), order=order), head,
+                          lo, hi, limit, reverse, projection, whole)
 
-    def _scan(self, meta, sql, head, lo, hi, limit, reverse) -> Iterator[Any]:
+    def _scan(self, meta, sql, head, lo, hi, limit, reverse, projection=None,
+              whole_sql=None) -> Iterator[Any]:
         # Keyset pages, one statement each: a caller may write between items without disturbing
         # an open cursor, and the snapshot (or the transaction) keeps the pages consistent.
         remaining = limit if limit is not None else -1
         while remaining != 0 and lo < hi:
             size = PAGE if remaining < 0 else min(PAGE, remaining)
-            rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
-            for pk, version, doc in rows:
-                yield meta.decode(version, doc)
+            if projection is None:
+                rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
+                for pk, version, doc in rows:
+                    yield meta.decode(version, doc)
+            else:
+                try:
+                    rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
+                except sqlite3.OperationalError as e:
+                    if "JSON" not in str(e):
+                        raise
+                    # a document SQLite's JSON functions refuse (a NaN float): decode them all
+                    sql = whole_sql
+                    rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
+                yield from self._views(meta, projection, rows)
             if len(rows) < size:
                 return
             if remaining > 0:
@@ -179,6 +210,23 @@ class _View:
                 hi = last
             else:
                 lo = last + b"\x00"
+
+    def _views(self, meta: RecordType, projection: Projection, rows) -> list:
+        # The whole page before any is yielded: a document read again here (a value the
+        # projection cannot vouch for) is then read before the caller may change it.
+        views = []
+        for row in rows:
+            doc = row[2]
+            if doc is None:        # see _projected_cols
+                view = projection.view_of_json(row[3])
+                if view is not None:
+                    views.append(view)
+                    continue
+                version, doc = self._conn().execute(_GET, (meta.kind, row[0])).fetchone()
+            else:
+                version = row[1]
+            views.append(projection.view_of(meta.decode(version, doc)))
+        return views
 
     def count(self, cls, *, account=None, region=None, prefix=(), startswith=None, index=None):
         meta = self._store._meta(cls)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -193,6 +194,41 @@ def test_fan_out_to_sqs_with_filter_policies(nuvem):
     assert blue["MessageAttributes"]["color"]["StringValue"] == "blue"
     # nothing else arrives on the filtered queues
     assert drain(sqs, red, 1, timeout=1.5) == [] and drain(sqs, big, 1, timeout=0.5) == []
+
+
+def test_refused_queue_delivery_is_retried_and_does_not_block_the_others(manual_nuvem):
+    """SQS subscriptions are delivered while the publish fans out; one whose queue policy
+    refuses SNS is left to the dispatcher, which retries it alone (on Nuvem's clock) while the
+    other queues already have the message, once."""
+    sns, sqs = manual_nuvem.client("sns"), manual_nuvem.client("sqs")
+    topic = sns.create_topic(Name="s18-refused")["TopicArn"]
+    good_url, good_arn = make_queue(manual_nuvem, "s18-refused-good", topic)
+    late_url = sqs.create_queue(QueueName="s18-refused-late")["QueueUrl"]
+    late_arn = sqs.get_queue_attributes(QueueUrl=late_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=late_url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": late_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic + "-other"}}}]})})
+    for arn in (good_arn, late_arn):
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="eventually")
+    got = drain(sqs, good_url, 1)
+    assert [json.loads(m["Body"])["Message"] for m in got] == ["eventually"]
+    note = json.loads(got[0]["Body"])
+    assert verify_sns_message(note)
+    good_sub = next(s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(
+        TopicArn=topic)["Subscriptions"] if s["Endpoint"] == good_arn)
+    assert note["UnsubscribeURL"].endswith("SubscriptionArn=" +
+                                           urllib.parse.quote_plus(good_sub, safe=""))
+    assert drain(sqs, late_url, 1, timeout=1.5) == []
+    make_queue(manual_nuvem, "s18-refused-late", topic)       # now the policy allows the topic
+    manual_nuvem.admin("POST", "/_nuvem/clock", {"advance": 600})
+    late = drain(sqs, late_url, 1)
+    assert [json.loads(m["Body"])["Message"] for m in late] == ["eventually"]
+    assert verify_sns_message(json.loads(late[0]["Body"]))
+    assert drain(sqs, good_url, 1, timeout=1.5) == []          # delivered once
 
 
 def test_fifo_topic_to_fifo_queue_in_order(nuvem):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Iterator
 from urllib.parse import quote
 
@@ -16,6 +17,12 @@ from nuvem.services.s3.errors import InvalidArgument
 from nuvem.services.s3.models import S3Object
 
 _AFTER_ALL_RANKS = 1 << 62     # ranks are <= 0, so (bucket, key, this) follows every version
+# What a page reads of each version (the store skips decoding the rest): object listings, with
+# the owner when asked for it, and version listings.
+_OBJECT_FIELDS = ("key", "delete_marker", "last_modified", "etag", "size", "storage_class",
+                  "checksum")
+_OWNED_FIELDS = _OBJECT_FIELDS + ("owner",)
+_VERSION_FIELDS = _OWNED_FIELDS + ("version_id",)
 
 
 def _after(prefix: str) -> str:
@@ -24,9 +31,10 @@ def _after(prefix: str) -> str:
 
 
 def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | None,
-          from_key: str | None) -> Iterator[S3Object]:
+          from_key: str | None, fields: tuple[str, ...]) -> Iterator:
     """Every version in key order (newest first within a key), strictly after `after` (a key and
-    the rank of one of its versions; rank None: after all its versions) or from `from_key` on."""
+    the rank of one of its versions; rank None: after all its versions) or from `from_key` on;
+    as views of their `fields`."""
     if from_key is not None:
         bounds = {"ge": (bucket, from_key)}
     elif after is not None:
@@ -34,18 +42,20 @@ def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | N
         bounds = {"gt": (bucket, key, _AFTER_ALL_RANKS if rank is None else rank)}
     else:
         bounds = {}
-    return ctx.store.query(S3Object, prefix=(bucket,), startswith=prefix or None, **bounds)
+    return ctx.store.query(S3Object, prefix=(bucket,), startswith=prefix or None, fields=fields,
+                           **bounds)
 
 
-def _walk(ctx: Call, bucket: str, prefix: str, delimiter: str | None, *,
+def _walk(ctx: Call, bucket: str, prefix: str, delimiter: str | None,
+          fields: tuple[str, ...], *,
           after: tuple[str, int | None] | None = None, from_key: str | None = None,
           current_only: bool = True) -> Iterator[tuple[str, object]]:
-    """("object", S3Object) and ("prefix", common prefix) entries in order; with `current_only`
-    only current versions that are not delete markers."""
+    """("object", view of an S3Object's `fields`) and ("prefix", common prefix) entries in order;
+    with `current_only` only current versions that are not delete markers."""
     while True:
         jumped = False
         previous = after[0] if after is not None and after[1] is None else None
-        for obj in _scan(ctx, bucket, prefix, after, from_key):
+        for obj in _scan(ctx, bucket, prefix, after, from_key, fields):
             if current_only:
                 if obj.key == previous:
                     continue          # an older version of the key just seen
@@ -64,8 +74,12 @@ def _walk(ctx: Call, bucket: str, prefix: str, delimiter: str | None, *,
             return
 
 
+# What quote(value, safe="/") leaves as it is (SDKs ask for url encoding by default).
+_URL_PLAIN = re.compile(r"[A-Za-z0-9_.~/-]*\Z").match
+
+
 def _encode(value: str | None, url: bool) -> str | None:
-    if value is None or not url:
+    if value is None or not url or _URL_PLAIN(value):
         return value
     return quote(value, safe="/")
 
@@ -90,7 +104,7 @@ def _encoding(req: dict) -> bool:
     return True
 
 
-def _content(obj: S3Object, url: bool, with_owner: bool) -> dict:
+def _content(obj, url: bool, with_owner: bool) -> dict:
     entry = {"Key": _encode(obj.key, url), "LastModified": obj.last_modified, "ETag": obj.etag,
              "Size": obj.size, "StorageClass": obj.storage_class}
     if obj.checksum:
@@ -108,7 +122,8 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
     limit = _max_keys(req)
     contents, prefixes, truncated, last = [], [], False, None
     if limit:
-        for kind, item in _walk(ctx, bucket.name, prefix, delimiter,
+        fields = _OWNED_FIELDS if with_owner else _OBJECT_FIELDS
+        for kind, item in _walk(ctx, bucket.name, prefix, delimiter, fields,
                                 after=(after, None) if after is not None else None,
                                 from_key=from_key):
             if len(contents) + len(prefixes) == limit:
@@ -195,7 +210,7 @@ def list_object_versions(ctx: Call, req: dict) -> dict:
     if key_marker and after_rank is not None:
         latest_key = key_marker        # the marker's key already had its latest version listed
     if limit:
-        for kind, item in _walk(ctx, bucket.name, prefix, delimiter,
+        for kind, item in _walk(ctx, bucket.name, prefix, delimiter, _VERSION_FIELDS,
                                 after=(key_marker, after_rank) if key_marker else None,
                                 current_only=False):
             if len(versions) + len(markers) + len(prefixes) == limit:

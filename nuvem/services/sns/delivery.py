@@ -36,12 +36,57 @@ def topic_arn(account: str, region: str, name: str) -> str:
 
 
 def fan_out(runtime, event: Published) -> None:
+    """SQS subscriptions are delivered here at once, all in this one transaction (each send a
+    savepoint of it): a local queue never hangs, and a publish then costs one commit instead of
+    an outbox event, a read and a commit per subscription. A send that fails (no such queue, the
+    queue policy denies) is undone and leaves a `Delivery`, which the dispatcher retries on its
+    own (its attempts and the redrive policy as for any delivery). The other protocols always
+    go through a `Delivery`."""
     m = event.message
     with runtime.store.tx() as tx:
-        subs = list(tx.query(Subscription, account=m.account, region=m.region, prefix=(m.topic,)))
+        subs = [sub for sub in tx.query(Subscription, account=m.account, region=m.region,
+                                        prefix=(m.topic,))
+                if sub.confirmed and _passes(sub, m)]
+        topic = tx.get(Topic, m.account, m.region, m.topic) if subs else None
+        envelopes = _Envelopes(runtime, topic, m)
         for sub in subs:
-            if sub.confirmed and _passes(sub, m):
-                tx.emit(Delivery(subscription=sub.id, message=m))
+            if topic is not None and sub.protocol == "sqs" and \
+                    _sqs_now(runtime, topic, sub, m, envelopes):
+                continue
+            tx.emit(Delivery(subscription=sub.id, message=m))
+
+
+class _Envelopes:
+    """One publish's JSON envelope for its SQS subscriptions, serialized once: they differ only
+    in the UnsubscribeURL, put in place of a placeholder no message can contain."""
+
+    def __init__(self, runtime, topic: Topic | None, m: Message):
+        self.runtime, self.topic, self.m = runtime, topic, m
+        self._template: tuple[str, str] | None = None
+
+    def text(self, sub: Subscription) -> str:
+        if self._template is None:
+            placeholder = json.dumps("\x00" + self.runtime.ids.uuid())
+            envelope = notification(self.runtime, self.topic, sub, self.m)
+            envelope["UnsubscribeURL"] = json.loads(placeholder)
+            self._template = (json.dumps(envelope, indent=2), placeholder)
+        template, placeholder = self._template
+        return template.replace(placeholder, json.dumps(unsubscribe_url(self.runtime, sub)), 1)
+
+
+def _sqs_now(runtime, topic: Topic, sub: Subscription, m: Message,
+             envelopes: _Envelopes) -> bool:
+    """Deliver to an SQS subscription inside `fan_out`; False: leave it to a `Delivery`."""
+    try:
+        if _raw(sub):
+            _sqs(runtime, topic, sub, m)
+        else:       # its own savepoint: a failed send leaves no trace
+            _send_to_queue(runtime, topic, sub.endpoint, envelopes.text(sub), m)
+        return True
+    except Exception:
+        log.info("sns: delivery of %s to %s failed; left to the dispatcher to retry",
+                 m.message_id, sub.arn, exc_info=True)
+        return False
 
 
 def _passes(sub: Subscription, m: Message) -> bool:
@@ -131,8 +176,9 @@ def _forget_failures(runtime, sub: Subscription, m: Message) -> None:
 
 
 def unsubscribe_url(runtime, sub: Subscription) -> str:
-    return (runtime.config.endpoint + UNSUBSCRIBE_PATH + "?" +
-            urllib.parse.urlencode({"Action": "Unsubscribe", "SubscriptionArn": sub.arn}))
+    # = urlencode({"Action": "Unsubscribe", "SubscriptionArn": sub.arn})
+    return (runtime.config.endpoint + UNSUBSCRIBE_PATH + "?Action=Unsubscribe&SubscriptionArn=" +
+            urllib.parse.quote_plus(sub.arn, safe=""))
 
 
 def subscribe_url(runtime, sub: Subscription, token: str) -> str:
@@ -189,7 +235,7 @@ def _send_to_queue(runtime, topic: Topic, queue_arn: str, body: str, m: Message,
         params["MessageDeduplicationId"] = m.dedup_id or m.message_id
     runtime.internal.call("sqs", "SendMessage", params,
                           principal=service_principal("sns.amazonaws.com"), account=account,
-                          region=region, source_arn=topic.arn)
+                          region=region, source_arn=topic.arn, validated=True)
 
 
 def _post(url: str, body: str, headers: dict) -> int:

@@ -72,14 +72,39 @@ def _private(pem: str):
     return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
+_SIGNATURES_KEPT = 256
+
+
+def _cached(runtime) -> dict:
+    """The parsed private key and recent signatures, kept on the runtime: parsing the PEM and an
+    RSA signature cost far more than a delivery, and one publish to ten subscriptions signs the
+    same text ten times (the string to sign names no subscription)."""
+    cache = runtime.caches.get("sns.signing")
+    if cache is None:
+        cache = runtime.caches["sns.signing"] = {
+            "key": _private(signing_key(runtime).private_key), "signatures": {}}
+    return cache
+
+
 def sign(runtime, message: dict, version: str = "1") -> dict:
     """`message` with SignatureVersion, Signature and SigningCertURL set."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
-    key = _private(signing_key(runtime).private_key)
-    digest = hashes.SHA256() if version == "2" else hashes.SHA1()
-    signature = key.sign(string_to_sign(message).encode(), padding.PKCS1v15(), digest)
+    cache = _cached(runtime)
+    text = string_to_sign(message)
+    signature = cache["signatures"].get((version, text))
+    if signature is None:
+        digest = hashes.SHA256() if version == "2" else hashes.SHA1()
+        signature = base64.b64encode(
+            cache["key"].sign(text.encode(), padding.PKCS1v15(), digest)).decode()
+        signatures = cache["signatures"]
+        if len(signatures) >= _SIGNATURES_KEPT:
+            try:       # the oldest; another thread may be trimming too
+                signatures.pop(next(iter(signatures)))
+            except (StopIteration, KeyError, RuntimeError):
+                pass
+        signatures[(version, text)] = signature
     message["SignatureVersion"] = version
-    message["Signature"] = base64.b64encode(signature).decode()
+    message["Signature"] = signature
     message["SigningCertURL"] = runtime.config.endpoint + CERT_PATH
     return message

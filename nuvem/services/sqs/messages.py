@@ -221,15 +221,20 @@ def enqueue(ctx: Call, queue: Queue, entry: dict) -> dict:
         ctx.store.put(Dedup(account=queue.account, region=queue.region, queue_id=queue.id,
                             dedup_key=key, expires=ctx.now + DEDUP_WINDOW, message_id=message.id,
                             sequence_number=sequence_number))
-    return _sent(body, attributes, system, message.id, sequence_number)
+    return _sent(body, attributes, system, message.id, sequence_number, message)
 
 
-def _sent(body, attributes, system, message_id, sequence_number) -> dict:
-    out = {"MessageId": message_id, "MD5OfMessageBody": md5_of_body(body)}
+def _sent(body, attributes, system, message_id, sequence_number,
+          stored: Message | None = None) -> dict:
+    """SendMessage's answer; `stored`: the message just made, whose digests are computed."""
+    out = {"MessageId": message_id,
+           "MD5OfMessageBody": stored.md5_body if stored else md5_of_body(body)}
     if attributes:
-        out["MD5OfMessageAttributes"] = md5_of_attributes(attributes)
+        out["MD5OfMessageAttributes"] = (stored.md5_attributes if stored else
+                                         md5_of_attributes(attributes))
     if system:
-        out["MD5OfMessageSystemAttributes"] = md5_of_attributes(system)
+        out["MD5OfMessageSystemAttributes"] = (stored.md5_system if stored else
+                                               md5_of_attributes(system))
     if sequence_number:
         out["SequenceNumber"] = sequence_number
     return out

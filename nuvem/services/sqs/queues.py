@@ -57,6 +57,9 @@ def parse_url(ctx: Call, url: str) -> tuple[str, str]:
 
 def by_url(ctx: Call, url: str) -> Queue:
     account, name = parse_url(ctx, url)
+    seen = ctx.memo.get(("sqs.Queue", account, ctx.region, name))
+    if seen is not None and seen[0] is ctx.tx:     # read by `resource_view` in this transaction
+        return seen[1]
     queue = ctx.store.get(Queue, account, ctx.region, name)
     if queue is None:
         raise QueueDoesNotExist()
@@ -419,6 +422,8 @@ def resource_view(call: Call, access) -> ResourceView | None:
     _, _, _, region, account, name = parts
     if call.tx is not None:
         queue = call.tx.get(Queue, account, region, name)
+        if queue is not None:       # the handler's `by_url` takes it from here
+            call.memo[("sqs.Queue", account, region, name)] = (call.tx, queue)
     else:
         with call.runtime.store.read() as read:   # authorization runs before the transaction
             queue = read.get(Queue, account, region, name)
