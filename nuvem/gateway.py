@@ -42,7 +42,10 @@ class Gateway:
             if route.error:
                 raise route.error
             if route.operation is None:          # data planes: S3 websites, CORS preflights
-                return self._data_plane(call, route)
+                response = self._data_plane(call, route)
+                call.status = response.status
+                self._audit(call, started)
+                return response
             operation = route.operation
             call.operation = operation.name
             decode_request_body(request)

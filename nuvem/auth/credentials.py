@@ -97,9 +97,13 @@ class Authenticator:
         if owner is None:
             return
         s3 = family == "rest-xml-s3"
-        # S3 bodies can be large: their payload hash is checked while they are stored.
+        # An S3 object body can be large: its declared hash is checked while it is stored
+        # (services/s3/bodies.py reads `request.payload_sha256`), every other body here.
+        streamed = s3 and _streams_body(route)
         self.verifier.verify(request, signed, owner.secret, now=self.clock.now(), s3=s3,
-                             family=family, check_body=not s3)
+                             family=family, check_body=not streamed)
+        if streamed and sigv4.is_hex_sha256(signed.payload_hash):
+            request.payload_sha256 = signed.payload_hash
         if isinstance(request.body, ChunkedDecoder) and signed.payload_hash.startswith("STREAMING-AWS4"):
             on_chunk, on_trailer = self.verifier.chunk_verifier(signed, owner.secret,
                                                                 signed.signature, family=family)
@@ -158,3 +162,10 @@ class Authenticator:
     def _act_as(call: Call, owner: KeyOwner) -> None:
         call.principal = owner.principal
         call.account = owner.principal.account
+
+
+def _streams_body(route: Route) -> bool:
+    """Whether the operation's payload is a streamed blob (S3 PutObject, UploadPart)."""
+    shape = route.operation.input_shape if route.operation is not None else None
+    payload = shape.serialization.get("payload") if shape is not None else None
+    return bool(payload) and bool(shape.members[payload].serialization.get("streaming"))

@@ -518,7 +518,7 @@ class Verifier:
         _check_signed_headers(request, signed, family)
         if s3 and not signed.presigned and not signed.payload_hash:
             raise error(family, "missing_content_sha256")
-        if check_body and _is_hex_sha256(signed.payload_hash):
+        if check_body and is_hex_sha256(signed.payload_hash):
             body = request.body_bytes()
             computed = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
             if not hmac.compare_digest(computed, signed.payload_hash.lower()):
@@ -563,7 +563,7 @@ class Verifier:
         return on_chunk, on_trailer
 
 
-def _is_hex_sha256(value: str) -> bool:
+def is_hex_sha256(value: str) -> bool:
     return len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value)
 
 

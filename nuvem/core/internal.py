@@ -52,7 +52,7 @@ class InternalClient:
                     service=service, protocol=protocol,
                     operation=operation, params=params, account=account, region=region,
                     principal=principal, source_arn=source_arn,
-                    source_account=source_account or (account if source_arn else None))
+                    source_account=source_account)   # the source's owner, never guessed
         with runtime.store.tx() as tx:
             call.tx = tx
             runtime.authorizer.authorize(call, model, target.resource_view)

@@ -81,8 +81,8 @@ class Authorizer:
     def permits(self, call: Call, access: "actions.Access", resources: "ResourceLookup") -> bool:
         """Whether the caller may make `access` (S3: may it list the bucket, which decides
         between 404 and 403 for a missing key)."""
-        if self.mode == "off" or call.principal is None:
-            return True
+        if self.mode != "enforce" or call.principal is None:
+            return True      # `log` mode allows, as it does for the call itself
         try:
             self.check(call, access.action, [access], resources, quiet=True)
         except AwsError:
@@ -94,8 +94,10 @@ class Authorizer:
         principal = call.principal
         views = [resources(call, access) if resources else None for access in accesses]
         trust_checks = [a for a in accesses if a.action.lower() in TRUST_ACTIONS and self.trust]
+        # Root may do anything in its own account; another account's resource needs that
+        # resource's policy (or ACL) to let it in, so it is evaluated.
         if principal.kind == "root" and not trust_checks and \
-                not any(v and v.policy for v in views):
+                not any(v and (v.policy or v.account != principal.account) for v in views):
             return
         identity, boundary, session = _unpack(self.policies(call)) \
             if principal.kind not in ("root", "anonymous", "service") else ([], None, [])
@@ -109,7 +111,8 @@ class Authorizer:
             trust = access.action.lower() in TRUST_ACTIONS and self.trust is not None
             if view is not None and not view.exists:
                 continue     # the handler answers for a resource that is not there (NoSuchBucket)
-            if principal.kind == "root" and not trust and not (view and view.policy):
+            if principal.kind == "root" and not trust and \
+                    not (view and (view.policy or view.account != principal.account)):
                 continue
             resource_policy, resource_account = None, call.account
             if trust:

@@ -66,6 +66,8 @@ class HttpRequest:
     _body_bytes: bytes | None = field(default=None, repr=False)
     _query_list: list[tuple[str, str]] | None = field(default=None, repr=False)
     form_cache: dict[str, str] | None = field(default=None, repr=False)   # routing's form params
+    # A signed hex SHA-256 of a streamed body that its reader must check at the end (S3 uploads)
+    payload_sha256: str | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, method: str, url_path: str, headers: Iterable[tuple[str, str]] | dict = (),

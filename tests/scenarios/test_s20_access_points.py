@@ -147,3 +147,15 @@ def test_transfer_acceleration(world):
         s3.put_bucket_accelerate_configuration(Bucket="s20.dotted",
                                                AccelerateConfiguration={"Status": "Enabled"})
     assert error_of(e) == ("InvalidRequest", 400)
+
+
+def test_bucket_administration_is_not_served_through_an_access_point(world):
+    from botocore.exceptions import ClientError
+    alias = world["points"]["finance"]["Alias"]
+    with pytest.raises(ClientError) as e:
+        world["s3"].delete_bucket(Bucket=alias)
+    assert e.value.response["Error"]["Code"] == "InvalidRequest"
+    with pytest.raises(ClientError) as e:
+        world["s3"].put_bucket_versioning(Bucket=alias,
+                                          VersioningConfiguration={"Status": "Enabled"})
+    assert e.value.response["Error"]["Code"] == "InvalidRequest"

@@ -67,8 +67,24 @@ def resolve(call: Call) -> AccessPoint | None:
         with call.runtime.store.read() as read:
             point = _resolve(call, read, host, name)
     if point is not None:
+        if call.operation not in THROUGH_ACCESS_POINTS:
+            raise InvalidRequest(f"The {call.operation} operation is not supported through an "
+                                 "access point")
         call.params["Bucket"] = point.bucket
     return point
+
+
+# What S3 serves through an access point ("Access point compatibility"): object operations and
+# listings, not bucket administration.
+THROUGH_ACCESS_POINTS = frozenset({
+    "AbortMultipartUpload", "CompleteMultipartUpload", "CopyObject", "CreateMultipartUpload",
+    "DeleteObject", "DeleteObjects", "DeleteObjectTagging", "GetBucketAcl", "GetBucketCors",
+    "GetBucketLocation", "GetBucketNotificationConfiguration", "GetBucketPolicy", "GetObject",
+    "GetObjectAcl", "GetObjectAttributes", "GetObjectLegalHold", "GetObjectRetention",
+    "GetObjectTagging", "HeadBucket", "HeadObject", "ListMultipartUploads", "ListObjects",
+    "ListObjectsV2", "ListObjectVersions", "ListParts", "PutObject", "PutObjectAcl",
+    "PutObjectLegalHold", "PutObjectRetention", "PutObjectTagging", "RestoreObject",
+    "UploadPart", "UploadPartCopy"})
 
 
 def _resolve(call: Call, read, host, name: str | None) -> AccessPoint | None:

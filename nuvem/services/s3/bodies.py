@@ -108,6 +108,12 @@ def receive(ctx, body: BinaryIO | None, wanted: dict[str, str | None], *,
         got.checksums[algorithm] = value      # verified by the aws-chunked decoder
     if content_md5 is not None:
         check_md5(content_md5, got.md5)
+    declared = getattr(ctx.request, "payload_sha256", None)
+    if declared:     # the signed x-amz-content-sha256 (auth/credentials.py leaves it to us)
+        computed = got.chunks[0].digest if got.chunks else hashlib.sha256(got.data or b"").hexdigest()
+        if computed != declared.lower():
+            from nuvem.auth.sigv4 import payload_mismatch
+            raise payload_mismatch("rest-xml-s3", declared, computed)
     return got
 
 

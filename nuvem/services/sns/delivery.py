@@ -235,7 +235,8 @@ def _send_to_queue(runtime, topic: Topic, queue_arn: str, body: str, m: Message,
         params["MessageDeduplicationId"] = m.dedup_id or m.message_id
     runtime.internal.call("sqs", "SendMessage", params,
                           principal=service_principal("sns.amazonaws.com"), account=account,
-                          region=region, source_arn=topic.arn, validated=True)
+                          region=region, source_arn=topic.arn, source_account=topic.account,
+                          validated=True)
 
 
 def _post(url: str, body: str, headers: dict) -> int:

@@ -430,10 +430,6 @@ def resource_view(call: Call, access) -> ResourceView | None:
     if queue is None:
         return ResourceView(account=account, exists=False)   # the handler says QueueDoesNotExist
     policy = queue.attributes.get("Policy")
-    caller = call.principal
-    if not policy and caller is not None and caller.kind == "root" and caller.account != account:
-        # another account's root: only a queue policy can let it in
-        policy = '{"Version":"2012-10-17","Statement":[]}'
     return ResourceView(account=account, policy=(f"queue-policy:{arn}", policy) if policy else None)
 
 

