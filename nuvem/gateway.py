@@ -66,7 +66,7 @@ class Gateway:
                         call.tx = tx
                         if not authorized:   # in the call's transaction: one snapshot, no
                             # second read transaction for the resource policies
-                            self._authorize(call, service, operation)
+                            services.authorize(service, call, operation)
                             authorized = True
                         if service.before:
                             service.before(call, call.params)
@@ -98,13 +98,6 @@ class Gateway:
         call.status = response.status
         self._audit(call, started)
         return response
-
-    def _authorize(self, call: Call, service, operation) -> None:
-        # S3 authorizes its own calls: access points (services/s3/accesspoints.py)
-        if (authorize := getattr(service, "authorize", None)) is not None:
-            authorize(call, operation)
-        else:
-            self.runtime.authorizer.authorize(call, operation, service.resource_view)
 
     @staticmethod
     def _after(call: Call, route: Route, response: HttpResponse) -> None:

@@ -99,11 +99,21 @@ def nuvem():
 
 
 @pytest.fixture(scope="session")
-def manual_nuvem():
-    """A server whose clock moves only when a test says so."""
+def _manual_server():
     server = NuvemServer(env={"NUVEM_CLOCK": "manual"}).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def manual_nuvem(_manual_server):
+    """A server whose clock moves only when a test says so. It is shared by the session, so its
+    wall clock goes back to real time after each test: the next test's signatures (stamped with
+    real time) must not look skewed."""
+    yield _manual_server
+    from datetime import datetime, timezone
+    _manual_server.admin("POST", "/_nuvem/clock",
+                         {"set": datetime.now(timezone.utc).replace(microsecond=0).isoformat()})
 
 
 # -- the codec's proof, printed at the end of every run (also under xdist) ------------------------

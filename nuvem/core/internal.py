@@ -55,7 +55,7 @@ class InternalClient:
                     source_account=source_account)   # the source's owner, never guessed
         with runtime.store.tx() as tx:
             call.tx = tx
-            runtime.authorizer.authorize(call, model, target.resource_view)
+            services.authorize(target, call, model)
             if target.before:
                 target.before(call, params)
             return target.operations[operation](call, params)

@@ -74,6 +74,16 @@ SUBSCRIPTIONS: list[tuple[str, str]] = [
 ]
 
 
+def authorize(service, call, operation) -> None:
+    """The one way a call is authorized, from the gateway and from other services alike: the
+    service's own `authorize` (S3 access points, SNS's AuthorizationError) or the authorizer with
+    the service's resource view."""
+    if (own := getattr(service, "authorize", None)) is not None:
+        own(call, operation)
+    else:
+        call.runtime.authorizer.authorize(call, operation, service.resource_view)
+
+
 def resolve(target: str) -> Callable:
     """The object a "module:name" target names (PERIODIC jobs, SUBSCRIPTIONS), imported on
     first use."""

@@ -34,7 +34,8 @@ def allow(action, resource="*"):
 
 
 @pytest.fixture(scope="module")
-def setup(manual_nuvem):
+def setup(_manual_server):
+    manual_nuvem = _manual_server      # module-wide set-up on the shared manual server
     iam = manual_nuvem.client("iam", key=ACCOUNT)
     trust = policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
                     "Action": ["sts:AssumeRole", "sts:TagSession"]})
