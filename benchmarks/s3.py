@@ -14,7 +14,6 @@ directory), as users run it, and again with `--ephemeral`.
 from __future__ import annotations
 
 import argparse
-import datetime
 import io
 import itertools
 import os
@@ -622,9 +621,12 @@ def measure(args) -> str:
     return report(results, rows, args, notes)
 
 
-def main(argv: list[str] | None = None) -> int:
+def section_main(argv: list[str] | None, description: str, add_arguments, defaults, measure,
+                 begin: str = BEGIN, end: str = END) -> int:
+    """The command line every benchmark section shares (S3 here, SQS/SNS in sqs.py): options,
+    measuring, printing, and writing the section between its markers in docs/benchmarks.md."""
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="a smoke run; writes no file")
     parser.add_argument("--no-moto", action="store_true")
     parser.add_argument("--no-canned", action="store_true")
@@ -645,9 +647,13 @@ def main(argv: list[str] | None = None) -> int:
     if out and out != "-":
         doc = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
         with open(out, "w") as f:
-            f.write(splice(doc, text))
+            f.write(splice(doc, text, begin, end))
         run.say(f"written to {os.path.relpath(out, targets.REPO)}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return section_main(argv, __doc__.splitlines()[0], add_arguments, defaults, measure)
 
 
 if __name__ == "__main__":

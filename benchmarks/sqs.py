@@ -578,31 +578,8 @@ def measure(args) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke run; writes no file")
-    parser.add_argument("--no-moto", action="store_true")
-    parser.add_argument("--no-canned", action="store_true")
-    parser.add_argument("--runs", type=int, help="runs, median taken (default 3, quick 1)")
-    add_arguments(parser)
-    parser.add_argument("--notes", help="a file whose text is added at the end of the section")
-    parser.add_argument("--out", help="the report to put the section in (default "
-                                      "docs/benchmarks.md; none with --quick); '-' writes none")
-    args = parser.parse_args(argv)
-    args.argv = argv
-    defaults(args, args.quick)
-    if args.notes:
-        with open(args.notes) as f:
-            args.extra_notes = f.read().rstrip("\n").splitlines() + [""]
-    text = measure(args)
-    print(text)
-    out = args.out or (None if args.quick else os.path.join(targets.REPO, "docs", "benchmarks.md"))
-    if out and out != "-":
-        doc = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
-        with open(out, "w") as f:
-            f.write(s3.splice(doc, text, BEGIN, END))
-        run.say(f"written to {os.path.relpath(out, targets.REPO)}")
-    return 0
+    return s3.section_main(argv, __doc__.splitlines()[0], add_arguments, defaults, measure,
+                           BEGIN, END)
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ def is_public(grants: list[dict]) -> bool:
                for g in grants)
 
 
-def _check_settable(bucket, grants: list[dict]) -> None:
+def check_settable(bucket, grants: list[dict]) -> None:
     if bucket.ownership == "BucketOwnerEnforced" and not is_owner_only(grants, bucket.account):
         raise AccessControlListNotSupported()
 
@@ -127,7 +127,7 @@ def put_bucket_acl(ctx: Call, req: dict) -> dict:
     grants = acl_from_request(req, bucket.account)
     if grants is None:
         raise MalformedXML()
-    _check_settable(bucket, grants)
+    check_settable(bucket, grants)
     from nuvem.services.s3.access import check_public_acl
     check_public_acl(ctx, bucket, grants)
     bucket.acl = {"Grants": grants}
@@ -151,7 +151,7 @@ def put_object_acl(ctx: Call, req: dict) -> dict:
     grants = acl_from_request(req, obj.owner or bucket.account, bucket.account)
     if grants is None:
         raise MalformedXML()
-    _check_settable(bucket, grants)
+    check_settable(bucket, grants)
     from nuvem.services.s3.access import check_public_acl
     check_public_acl(ctx, bucket, grants)
     obj.acl = {"Grants": grants}

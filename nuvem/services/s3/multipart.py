@@ -29,9 +29,8 @@ from nuvem.services.s3.errors import (BadDigest, EntityTooLarge, EntityTooSmall,
                                       PreconditionFailed)
 from nuvem.services.s3.models import Chunk, Part, S3Object, Upload
 from nuvem.services.s3.objects import (ARCHIVED, check_key, check_read_conditions,
-                                       check_write_conditions, content_headers, copy_source,
-                                       default_lock, object_owner, parse_tagging, sse_of,
-                                       storage_class, store_version, user_metadata)
+                                       check_write_conditions, copy_source,
+                                       new_object_attributes, store_version)
 
 MIN_PART_SIZE = 5 * 1024 * 1024          # every part but the last ("Multipart upload limits")
 MAX_PART_SIZE = 5 * 1024 ** 3
@@ -226,25 +225,11 @@ def create_multipart_upload(ctx: Call, req: dict) -> dict:
     key = req["Key"]
     check_key(key)
     algorithm, kind = _checksum_mode(req)
-    headers = content_headers(req)
-    metadata = user_metadata(req)
-    tags = parse_tagging(req.get("Tagging"))
-    cls = storage_class(req)
-    sse = sse_of(req, bucket)
-    lock = default_lock(bucket, req, ctx.now)
-    from nuvem.services.s3.acl import acl_from_request
-    grants = acl_from_request(req, ctx.account, bucket.account)
-    if grants is not None:
-        from nuvem.services.s3.access import check_public_acl
-        from nuvem.services.s3.acl import _check_settable
-        _check_settable(bucket, grants)
-        check_public_acl(ctx, bucket, grants)
+    attributes = new_object_attributes(ctx, bucket, req)
+    sse = attributes["sse"]
     upload = Upload(bucket=bucket.name, key=key, upload_id=_new_upload_id(ctx, bucket.name, key),
-                    initiated=ctx.now, owner=object_owner(ctx, bucket),
-                    initiator=ctx.principal.arn if ctx.principal else "",
-                    headers=headers, metadata=metadata, storage_class=cls,
-                    checksum_algorithm=algorithm, checksum_type=kind, tags=tags,
-                    acl={"Grants": grants} if grants else {}, sse=sse, lock=lock)
+                    initiated=ctx.now, initiator=ctx.principal.arn if ctx.principal else "",
+                    checksum_algorithm=algorithm, checksum_type=kind, **attributes)
     ctx.store.put(upload)
     out = {"Bucket": bucket.name, "Key": key, "UploadId": upload.upload_id, **sse,
            **_abort_rule(bucket, key, upload.initiated)}

@@ -13,7 +13,7 @@ from nuvem.protocol.serializers import STATUS
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.bodies import read_range, receive, requested_checksums
 from nuvem.services.s3.common import (bucket_of, current, find_object, marker_headers,
-                                      new_version_id, quoted, versions)
+                                      new_version_id, versions)
 from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
                                       InvalidRange, InvalidRequest, InvalidTag, KeyTooLongError,
                                       MalformedXML, NoSuchKey, NotModified, PreconditionFailed,
@@ -237,27 +237,14 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     key = req["Key"]
     check_key(key)
     check_write_conditions(ctx, bucket, key, req)
-    headers = content_headers(req)
-    metadata = user_metadata(req)
-    tags = parse_tagging(req.get("Tagging"))
-    cls = storage_class(req)
-    sse = sse_of(req, bucket)
-    lock = default_lock(bucket, req, ctx.now)
-    from nuvem.services.s3.acl import acl_from_request
-    grants = acl_from_request(req, ctx.account, bucket.account)
-    if grants is not None:
-        from nuvem.services.s3.acl import _check_settable
-        from nuvem.services.s3.access import check_public_acl
-        _check_settable(bucket, grants)
-        check_public_acl(ctx, bucket, grants)
+    attributes = new_object_attributes(ctx, bucket, req)
     wanted = requested_checksums(req, ctx.request.headers)
     got = receive(ctx, req.get("Body"), wanted, content_md5=req.get("ContentMD5"))
     obj = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null",
-                   last_modified=ctx.now, owner=object_owner(ctx, bucket), etag=f'"{got.md5.hex()}"',
-                   size=got.size, data=got.data, chunks=got.chunks, headers=headers,
-                   metadata=metadata, storage_class=cls,
-                   checksum=checksum_record(got.checksums, wanted), tags=tags,
-                   acl={"Grants": grants} if grants else {}, sse=sse, lock=lock)
+                   last_modified=ctx.now, etag=f'"{got.md5.hex()}"', size=got.size,
+                   data=got.data, chunks=got.chunks,
+                   checksum=checksum_record(got.checksums, wanted), **attributes)
+    sse = obj.sse
     store_version(ctx, bucket, obj)
     from nuvem.services.s3.notifications import notify
     notify(ctx, bucket, event, obj)
@@ -265,6 +252,23 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     if obj.version_id != "null":
         result["VersionId"] = obj.version_id
     return result
+
+
+def new_object_attributes(ctx: Call, bucket: Bucket, req: dict) -> dict:
+    """What a PutObject or CreateMultipartUpload request says about the object to be: owner,
+    content headers, metadata, tags, storage class, encryption, lock and ACL (checked against
+    Object Ownership and Block Public Access), as keyword arguments of the record."""
+    from nuvem.services.s3.access import check_public_acl
+    from nuvem.services.s3.acl import acl_from_request, check_settable
+    grants = acl_from_request(req, ctx.account, bucket.account)
+    if grants is not None:
+        check_settable(bucket, grants)
+        check_public_acl(ctx, bucket, grants)
+    return {"owner": object_owner(ctx, bucket), "headers": content_headers(req),
+            "metadata": user_metadata(req), "tags": parse_tagging(req.get("Tagging")),
+            "storage_class": storage_class(req), "sse": sse_of(req, bucket),
+            "lock": default_lock(bucket, req, ctx.now),
+            "acl": {"Grants": grants} if grants else {}}
 
 
 def object_owner(ctx: Call, bucket: Bucket) -> str:
