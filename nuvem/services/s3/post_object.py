@@ -37,7 +37,6 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from nuvem.context import Call
-from nuvem.iam.actions import Access
 from nuvem.protocol import checksums
 from nuvem.protocol.quirks import host_id
 from nuvem.protocol.routing import Route
@@ -47,7 +46,6 @@ from nuvem.services.s3.errors import (AccessDenied, EntityTooLarge, EntityTooSma
 
 MAX_PRE_DATA = 20 * 1024          # "The form data and boundaries (excluding the file) ≤ 20 KB"
 READ_SIZE = 1 << 20
-ARN_PREFIX = "arn:aws:s3:::"
 # Fields no condition needs to name (SigV4 and SigV2 lists combined).
 EXEMPT = frozenset({"file", "policy", "x-amz-signature", "signature", "awsaccesskeyid"})
 V4_FIELDS = ("x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature")
@@ -441,16 +439,20 @@ def serve(call: Call, route: Route) -> HttpResponse:
         conditions = Conditions(document)
         conditions.check(fields, bucket)
         length = conditions.length
-    from nuvem.services.s3.access import resource_view
-    access = Access("s3:PutObject", [f"{ARN_PREFIX}{bucket}/{key}"], {})
-    if not runtime.authorizer.permits(call, access, resource_view):
-        raise AccessDenied("Access Denied")
     req = _put_request(bucket, key, fields, SizedFile(part, length))
     call.params = req
+    call.operation = "PutObject"
+    from nuvem import services
+    from nuvem.protocol import specs
+    from nuvem.services.s3 import SERVICE
     from nuvem.services.s3.objects import put_object
     with runtime.store.tx() as tx:
         call.tx = tx
+        # authorized as the PutObject it is (its condition keys, access points), in its own
+        # transaction
+        services.authorize(SERVICE, call, specs.service_model("s3").operation_model("PutObject"))
         result = put_object(call, req, event="ObjectCreated:Post")
+        call.operation = "PostObject"
     return _answer(call, route, bucket, key, fields, result)
 
 
