@@ -43,6 +43,8 @@ class Gateway:
                 raise route.error
             if route.operation is None:          # data planes: S3 websites, CORS preflights
                 response = self._data_plane(call, route)
+                if call.operation:
+                    self._after(call, route, response)   # CORS headers on POST uploads
                 call.status = response.status
                 self._audit(call, started)
                 return response

@@ -35,7 +35,7 @@ def form_body(fields, file=b"hello", filename="hello.txt", with_file=True, extra
     return bytes(out), f"multipart/form-data; boundary={boundary}"
 
 
-def post(url, fields, host=None, **kw):
+def post(url, fields, host=None, origin=None, **kw):
     """POSTs the form without following redirects: (status, headers, body)."""
     body, content_type = form_body(fields, **kw)
     parts = urlsplit(url)
@@ -43,6 +43,8 @@ def post(url, fields, host=None, **kw):
     headers = {"Content-Type": content_type}
     if host:
         headers["Host"] = host
+    if origin:
+        headers["Origin"] = origin
     conn.request("POST", parts.path or "/", body=body, headers=headers)
     response = conn.getresponse()
     data = response.read()
@@ -368,3 +370,12 @@ def test_a_file_part_that_never_closes_stores_nothing(s3, v4, bucket):
     conn.close()
     assert (response.status, error(data)[0]) == (400, "MalformedPOSTRequest")
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+def test_a_cross_origin_form_upload_gets_cors_headers(s3, v4, bucket):
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": ["https://app.example"], "AllowedMethods": ["POST"]}]})
+    form = v4.generate_presigned_post(bucket, "cors.txt")
+    status, headers, _ = post(form["url"], form["fields"], origin="https://app.example")
+    assert status == 204
+    assert headers["access-control-allow-origin"] == "https://app.example"
