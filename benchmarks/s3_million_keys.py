@@ -25,7 +25,8 @@ from nuvem.services.s3.models import S3Object
 class _Raw(io.BytesIO):
     def stream(self, **_): yield self.getvalue()
 pg._Raw = _Raw
-runtime = Runtime(NuvemConfig(ephemeral=False, state_dir=tempfile.mkdtemp(), log_level="warning"))
+state = tempfile.TemporaryDirectory()        # about 600 MB with a million keys; removed at exit
+runtime = Runtime(NuvemConfig(ephemeral=False, state_dir=state.name, log_level="warning"))
 app = App(runtime); runtime.start()
 hook = pg.InProcess(app)
 c = pg.client("s3", hook)
@@ -52,3 +53,4 @@ t = time.time(); fill("small-bucket", 5000); fill("million-bucket", 1_000_000); 
 for b, n in (("small-bucket", 5000), ("million-bucket", 1_000_000), ("small-bucket", 5000), ("million-bucket", 1_000_000)):
     print(b, n, f"{page_cpu(b, n):.2f} ms per page server CPU (App.__call__, in process)", flush=True)
 runtime.stop()
+state.cleanup()
