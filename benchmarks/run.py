@@ -694,15 +694,7 @@ def main(argv: list[str] | None = None) -> int:
 
     notes: list[str] = []
     chosen = [targets.nuvem()]
-    if not args.no_moto:
-        moto = targets.moto()
-        if moto is None:
-            notes.append(f"moto[server]=={targets.MOTO_VERSION} could not be installed; "
-                         "it is missing from this run.")
-        else:
-            chosen.append(moto)
-    if not args.no_canned:
-        chosen.append(targets.canned())
+    chosen += targets.comparisons(args.no_moto, args.no_canned, notes)
 
     load_before = _loadavg()
     results = bench_all(chosen, args)

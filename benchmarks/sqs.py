@@ -222,15 +222,7 @@ def bench(args) -> tuple[list[Result], list[str]]:
     notes: list[str] = []
     state = tempfile.mkdtemp(prefix="nuvem-sqs-bench-")
     chosen = [targets.nuvem(os.path.join(state, "durable"), NUVEM)]
-    if not args.no_moto:
-        moto = targets.moto()
-        if moto is None:
-            notes.append(f"moto[server]=={targets.MOTO_VERSION} could not be installed; it is "
-                         "missing from this run.")
-        else:
-            chosen.append(moto)
-    if not args.no_canned:
-        chosen.append(targets.canned())
+    chosen += targets.comparisons(args.no_moto, args.no_canned, notes)
     results = {t.name: Result(t.name, t.version) for t in chosen}
     running: dict[str, targets.Running] = {}
     clients, ops, urls, fans = {}, {}, {}, {}

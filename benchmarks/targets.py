@@ -215,3 +215,19 @@ def _moto_ready(python: str) -> bool:
                            capture_output=True, text=True)
     return probe.returncode == 0 and probe.stdout.strip() == MOTO_VERSION \
         and os.path.exists(os.path.join(MOTO_VENV, "bin", "moto_server"))
+
+
+def comparisons(no_moto: bool, no_canned: bool, notes: list[str]) -> list:
+    """The servers Nuvem is measured beside: moto's server (a note when it cannot be installed)
+    and the canned asyncio server, unless left out."""
+    chosen = []
+    if not no_moto:
+        found = moto()
+        if found is None:
+            notes.append(f"moto[server]=={MOTO_VERSION} could not be installed; it is missing "
+                         "from this run.")
+        else:
+            chosen.append(found)
+    if not no_canned:
+        chosen.append(canned())
+    return chosen

@@ -2,7 +2,7 @@
 minute per key, durable across restarts, and never a reason to drop cached identities."""
 import itertools
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import boto3
 import pytest
@@ -31,15 +31,6 @@ def advance(server, seconds) -> None:
     server.admin("POST", "/_nuvem/clock", {"advance": seconds})
 
 
-@pytest.fixture
-def restore_clock(manual_nuvem):
-    """The manual server is shared (its wall clock must stay near the clients' signing clocks):
-    put it back to the real time afterwards."""
-    yield
-    manual_nuvem.admin("POST", "/_nuvem/clock",
-                       {"set": datetime.now(timezone.utc).replace(microsecond=0).isoformat()})
-
-
 def fresh_account() -> str:
     return f"5{next(_accounts):011d}"
 
@@ -59,8 +50,7 @@ def role_for(iam, account, name):
     return arn
 
 
-def test_access_key_last_used_names_the_service_and_region_of_the_last_call(manual_nuvem,
-                                                                             restore_clock):
+def test_access_key_last_used_names_the_service_and_region_of_the_last_call(manual_nuvem):
     account = fresh_account()
     iam = manual_nuvem.client("iam", key=account)
     key = user_with_key(iam, "worker")
@@ -107,7 +97,7 @@ def test_refused_signature_is_not_a_use(nuvem):
         "AccessKeyLastUsed"]["ServiceName"] == "N/A"
 
 
-def test_role_last_used_follows_its_sessions(manual_nuvem, restore_clock):
+def test_role_last_used_follows_its_sessions(manual_nuvem):
     account = fresh_account()
     iam = manual_nuvem.client("iam", key=account)
     arn = role_for(iam, account, "deployer")

@@ -1,5 +1,6 @@
 """S3 event notifications delivered to SQS and SNS through the outbox, with the target's policy
 checked for the S3 service principal."""
+import hashlib
 import json
 
 import pytest
@@ -52,8 +53,7 @@ def test_events_reach_a_queue_with_prefix_and_suffix_filters(nuvem, s3, bucket):
     assert created["s3"]["bucket"]["name"] == bucket
     assert created["s3"]["object"]["key"] == "photos/a+b.jpg"
     assert created["s3"]["object"]["size"] == 4
-    assert created["s3"]["object"]["eTag"] == "3d8ba4ee8c5b2a4ad1fe8bb3a5e8cf27" or \
-        len(created["s3"]["object"]["eTag"]) == 32
+    assert created["s3"]["object"]["eTag"] == hashlib.md5(b"jpeg").hexdigest()
 
 
 def test_a_queue_that_does_not_allow_s3_is_refused(nuvem, s3, bucket):
