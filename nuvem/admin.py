@@ -24,10 +24,14 @@ from nuvem.protocol.wire import HttpResponse
 HEALTH_PATHS = ("/_nuvem/health", "/_localstack/health")
 
 
+def is_admin(request) -> bool:
+    return request.path.startswith("/_nuvem/") or request.path in HEALTH_PATHS
+
+
 def serve(call: Call) -> HttpResponse | None:
     request = call.request
     path = request.path
-    if not (path.startswith("/_nuvem/") or path in HEALTH_PATHS):
+    if not is_admin(request):
         return None
     runtime = call.runtime
     if path in HEALTH_PATHS and request.method in ("GET", "HEAD"):

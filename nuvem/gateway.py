@@ -6,8 +6,10 @@ InternalFailure with the request id; the traceback goes to the log, never onto t
 """
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from typing import Callable, Generator
 
 from nuvem import admin, services
 from nuvem.context import Call
@@ -19,6 +21,7 @@ from nuvem.protocol.routing import Route, Router, not_implemented
 from nuvem.protocol.serializers import serialize_error, serialize_response
 from nuvem.protocol.validate import validate
 from nuvem.protocol.wire import HttpRequest, HttpResponse
+from nuvem.store import Busy
 
 log = logging.getLogger("nuvem")
 
@@ -29,12 +32,43 @@ class Gateway:
         self.router = Router(services.implemented())
 
     def handle(self, request: HttpRequest) -> HttpResponse:
+        """Serve `request` on this (worker) thread, blocking wherever the call must wait."""
+        return self._drive(self._serve(request, inline=False), None)
+
+    def handle_inline(self, request: HttpRequest) -> HttpResponse | Callable[[], HttpResponse]:
+        """Serve `request` on the event loop's thread if it can be done without blocking: the
+        response, or the rest of the call as a function to run on a worker thread (a long poll
+        that must wait, an operation the service marks `blocking`, a store transaction another
+        thread holds). Most calls take a few hundred microseconds; a hop to a thread pool would
+        add a third to that."""
+        steps = self._serve(request, inline=True)
+        try:
+            wait = next(steps)
+        except StopIteration as done:
+            return done.value
+        return functools.partial(self._drive, steps, wait)
+
+    def _drive(self, steps: Generator, wait: tuple | None) -> HttpResponse:
+        try:
+            while True:
+                if wait is not None:
+                    self.runtime.waiters.wait(*wait)
+                wait = steps.send(None)
+        except StopIteration as done:
+            return done.value
+
+    def _serve(self, request: HttpRequest, inline: bool) -> Generator:
+        """The pipeline, as a generator that yields where it would block: None to be moved to a
+        worker thread, or (key, seen, timeout) for a long poll to wait on there."""
         started = time.perf_counter()
         runtime = self.runtime
         call = Call(request=request, runtime=runtime, request_id=runtime.ids.request_id(),
                     received_at=runtime.clock.now())
         route: Route | None = None
         try:
+            if inline and admin.is_admin(request):   # resets and clock jumps take their time
+                yield None
+                inline = False
             if (response := admin.serve(call)) is not None:     # Nuvem's own /_nuvem endpoints
                 return response
             route = self.router.route(request)
@@ -42,6 +76,9 @@ class Gateway:
             if route.error:
                 raise route.error
             if route.operation is None:          # data planes: S3 websites, CORS preflights
+                if inline:
+                    yield None
+                    inline = False
                 response = self._data_plane(call, route)
                 if call.operation:
                     self._after(call, route, response)   # CORS headers on POST uploads
@@ -60,11 +97,14 @@ class Gateway:
             if handler is None:
                 raise not_implemented(route.protocol,
                                       f"Nuvem does not implement {route.service}.{operation.name} yet")
+            if inline and operation.name in service.blocking:
+                yield None
+                inline = False
             deadline, authorized = None, False
             while True:
                 seen = runtime.waiters.mark()
                 try:
-                    with runtime.store.tx() as tx:
+                    with runtime.store.tx(wait=not inline) as tx:
                         call.tx = tx
                         if not authorized:   # in the call's transaction: one snapshot, no
                             # second read transaction for the resource policies
@@ -74,6 +114,9 @@ class Gateway:
                             service.before(call, call.params)
                         result = handler(call, call.params)
                     break
+                except Busy:         # another thread's transaction is open: wait on a worker
+                    yield None
+                    inline = False
                 except WaitFor as wait:
                     # A long poll found nothing: its transaction has rolled back (it wrote
                     # nothing). Wait outside it, in real seconds, then run it again; the last
@@ -84,7 +127,8 @@ class Gateway:
                     if wait.recheck is not None:
                         timeout = min(timeout, wait.recheck)
                     if timeout > 0:
-                        runtime.waiters.wait(wait.key, seen, timeout)
+                        yield (wait.key, seen, timeout)
+                        inline = False
                     call.last_attempt = time.monotonic() >= deadline
             if service.changes_identity and tx.wrote:
                 runtime.identities.invalidate()

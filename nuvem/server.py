@@ -1,8 +1,11 @@
 """The ASGI adapter: turns uvicorn's HTTP into HttpRequest/HttpResponse and back.
 
 Request bodies are spooled (in memory up to 1 MiB, then to a temporary file), so a large upload
-never sits whole in memory. The gateway is synchronous and runs on a thread pool, so a slow call
-(a long poll, a big upload) never blocks the event loop.
+never sits whole in memory. The gateway is synchronous. A call with a small body runs on the event
+loop's thread while it can go without blocking (Gateway.handle_inline), since a thread hop costs as
+much as a third of a typical call; a big upload, a long poll that must wait, an operation a
+service marks blocking, or a call that finds the store busy runs on the thread pool, so the event
+loop never waits for them.
 
 Bad HTTP gets AWS-shaped errors, in the protocol the request points to, never a hang:
 - a request head (request line and headers) over MAX_HEAD is refused with S3's
@@ -28,6 +31,7 @@ from nuvem.protocol.wire import Headers, HttpRequest, HttpResponse
 
 log = logging.getLogger("nuvem")
 SPOOL_LIMIT = 1 << 20
+INLINE_BODY_LIMIT = 64 << 10  # larger bodies are hashed and written on a worker thread
 STREAM_CHUNK = 1 << 16
 MAX_HEAD = 64 * 1024          # request line + headers, in bytes (S3 itself allows 8 KiB)
 BODY_IDLE_TIMEOUT = 20.0      # seconds without a byte of a started body (S3: about 20 s)
@@ -90,10 +94,16 @@ class App:
                     body.write(chunk)
                 if not message.get("more_body", False):
                     break
+            small = body.tell() <= INLINE_BODY_LIMIT
             body.seek(0)
             loop = asyncio.get_running_loop()
-            response = await loop.run_in_executor(self.executor, self.gateway.handle,
-                                                  _request(scope, body))
+            if small:
+                response = self.gateway.handle_inline(_request(scope, body))
+                if not isinstance(response, HttpResponse):     # the rest must run on a thread
+                    response = await loop.run_in_executor(self.executor, response)
+            else:
+                response = await loop.run_in_executor(self.executor, self.gateway.handle,
+                                                      _request(scope, body))
             await _send(send, response, head=scope["method"] == "HEAD")
         finally:
             body.close()

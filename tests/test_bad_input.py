@@ -342,7 +342,7 @@ def test_ec2_unwritten_action_is_501(nuvem):
 
 def test_json_garbage_to_an_unserved_service_is_501(nuvem):
     reply = request(nuvem.endpoint, "POST", "/", b"{not json", signed(
-        "dynamodb", **{"Content-Type": JSON10, "X-Amz-Target": "DynamoDB_20120810.ListTables"}))
+        "swf", **{"Content-Type": JSON10, "X-Amz-Target": "SimpleWorkflowService.ListDomains"}))
     assert (reply.status, reply.code) == (501, "UnknownOperationException")
     assert reply.headers["content-type"] == JSON10
 

@@ -27,7 +27,8 @@ def test_health_lists_services(nuvem, path):
 
 @pytest.mark.parametrize("service,call,protocol_code", [
     ("cloudformation", lambda c: c.list_stacks(), "InvalidAction"),           # query
-    ("dynamodb", lambda c: c.list_tables(), "UnknownOperationException"),      # json 1.0
+    ("swf", lambda c: c.list_domains(registrationStatus="REGISTERED"),          # json 1.0
+     "UnknownOperationException"),
     ("lambda", lambda c: c.list_functions(), "NotImplemented"),                # rest-json
     ("route53", lambda c: c.list_hosted_zones(), "NotImplemented"),            # rest-xml
     ("cloudwatch", lambda c: c.list_metrics(), "UnknownOperationException"),   # json / cbor

@@ -36,8 +36,7 @@ import itertools
 import json
 import os
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import parse_qsl, unquote
 
 if TYPE_CHECKING:
@@ -52,13 +51,38 @@ _ANY_CHARS = ("objectname",)  # template variables whose values may hold a ':'
 _TAG_PARAMS = ("Tags", "tags", "TagSpecifications", "Tagging")
 
 
-@dataclass(frozen=True)
 class Access:
-    """One IAM action a call needs, on these resource ARNs, with these request context keys."""
+    """One IAM action a call needs, on these resource ARNs, with these request context keys.
 
-    action: str
-    resources: list[str]
-    context: dict = field(default_factory=dict)
+    The context may be given as a function: it is computed on first use, since most calls
+    (the root user's, with no resource policy in the way) are decided without it."""
+
+    __slots__ = ("action", "resources", "_context", "_make")
+
+    def __init__(self, action: str, resources: list[str], context: dict | None = None, *,
+                 make: Callable[[], dict] | None = None):
+        self.action, self.resources = action, resources
+        self._context, self._make = context, make
+
+    @property
+    def context(self) -> dict:
+        if self._context is None:
+            self._context = self._make() if self._make is not None else {}
+            self._make = None
+        return self._context
+
+    def replace(self, *, resources: list[str] | None = None,
+                context: dict | None = None) -> "Access":
+        """A copy with other resources, or with `context` added to its own (still lazily)."""
+        if context is None:
+            own = self._context if self._context is not None else None
+            return Access(self.action, self.resources if resources is None else resources,
+                          own, make=None if own is not None else self._make)
+        return Access(self.action, self.resources if resources is None else resources,
+                      make=lambda: {**self.context, **context})
+
+    def __repr__(self) -> str:
+        return f"Access({self.action!r}, {self.resources!r})"
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -372,7 +396,7 @@ def _entry_accesses(entry: dict, variables: dict, params: dict, explicit: dict,
             return []
         bound = _bind(entry, variables)
         return [Access(action, _resources(action, entry.get("resources"), bound, params),
-                       _context(action, bound, params, explicit))]
+                       make=lambda: _context(action, bound, params, explicit))]
     resources = []
     for item in _lookup(params, entry["each"]):
         if not isinstance(item, dict):
@@ -382,7 +406,8 @@ def _entry_accesses(entry: dict, variables: dict, params: dict, explicit: dict,
             resources.extend(_resources(action, entry.get("resources"), _bind(entry, scoped), {}))
     if not resources:
         return []
-    return [Access(action, _dedupe(resources), _context(action, variables, params, explicit))]
+    return [Access(action, _dedupe(resources),
+                   make=lambda: _context(action, variables, params, explicit))]
 
 
 def _role_arn(value: str, account: str, region: str) -> str:

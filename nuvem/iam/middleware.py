@@ -75,7 +75,7 @@ class Authorizer:
             # the federated user the call creates ("Actions, resources, and condition keys for
             # AWS STS": federated-user resource type)
             arn = f"arn:aws:sts::{call.account}:federated-user/{call.params.get('Name', '')}"
-            accesses = [dataclasses.replace(a, resources=[arn]) for a in accesses]
+            accesses = [a.replace(resources=[arn]) for a in accesses]
         self.check(call, operation.name, accesses, resources)
 
     def permits(self, call: Call, access: "actions.Access", resources: "ResourceLookup") -> bool:
@@ -225,8 +225,8 @@ def _assume_role_extras(params: dict, accesses: list) -> list:
     if params.get("SerialNumber") and params.get("TokenCode"):
         # the handler refuses a wrong code, so the trust policy may count on MFA being present
         i = accesses.index(base)
-        base = accesses[i] = dataclasses.replace(base, context={
-            **base.context, "aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"})
+        base = accesses[i] = base.replace(context={
+            "aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"})
     extras = []
     if params.get("Tags"):
         extras.append(actions.Access("sts:TagSession", list(base.resources), dict(base.context)))

@@ -150,6 +150,13 @@ class RestRouter:
             if path not in templates:
                 templates[path] = _compile(path)
             templates[path].routes.append(_route(operation, query))
+        routes = [r for ts in self._methods.values() for t in ts.values() for r in t.routes]
+        # What a route's rank can depend on besides the path: the headers it names, and the
+        # query keys whose value it requires (`list-type=2`). The choice is cached by those.
+        self._header_vocab = frozenset(
+            h for r in routes for h in (*r.required_headers, *r.optional_headers))
+        self._valued_keys = tuple(sorted({k for r in routes for k, v in r.literals if v}))
+        self._chosen: dict[tuple, tuple[int, _Route] | None] = {}
 
     def match(self, method: str, path: str, query: list[tuple[str, str]],
               headers: Any = None) -> tuple[OperationModel, dict[str, str]]:
@@ -160,11 +167,30 @@ class RestRouter:
             params.setdefault(key, []).append(value)
         names = _header_names(headers)
         x_id = params["x-id"][0] if "x-id" in params else None
+        matched = [(template, found) for template in self._methods.get(method.upper(), {}).values()
+                   if (found := template.regex.fullmatch(path)) is not None]
+        key = (method.upper(), tuple(id(t) for t, _ in matched), frozenset(params),
+               tuple((k, tuple(params[k])) for k in self._valued_keys if k in params),
+               frozenset(names & self._header_vocab), x_id)
+        if key in self._chosen:
+            chosen = self._chosen[key]
+        else:
+            chosen = self._choose(matched, params, names, x_id)
+            if len(self._chosen) >= 4096:      # a bound against clients that vary everything
+                self._chosen.clear()
+            self._chosen[key] = chosen
+        if chosen is None:
+            raise NoMatchingOperation(method, path, self._methods_for(path))
+        index, route = chosen
+        template, found = matched[index]
+        labels = {name: unquote(value) for name, value in zip(template.labels, found.groups())}
+        return route.operation, labels
+
+    @staticmethod
+    def _choose(matched: list, params: dict, names: set, x_id: str | None):
+        """(index in `matched` of the template, route) that ranks best, or None."""
         best: tuple | None = None
-        for template in self._methods.get(method.upper(), {}).values():
-            found = template.regex.fullmatch(path)
-            if found is None:
-                continue
+        for index, (template, _) in enumerate(matched):
             for route in template.routes:
                 if not route.accepts(params):
                     continue
@@ -172,12 +198,8 @@ class RestRouter:
                 rank = (dynamic[0], template.literal_segments, not template.greedy, *dynamic[1:],
                         template.literal_chars)
                 if best is None or rank > best[0]:
-                    best = (rank, route, template, found)
-        if best is None:
-            raise NoMatchingOperation(method, path, self._methods_for(path))
-        _, route, template, found = best
-        labels = {name: unquote(value) for name, value in zip(template.labels, found.groups())}
-        return route.operation, labels
+                    best = (rank, index, route)
+        return None if best is None else (best[1], best[2])
 
     def _methods_for(self, path: str) -> set[str]:
         return {method for method, templates in self._methods.items()

@@ -49,6 +49,9 @@ class Service:
         self.authorize: Callable | None = None
         # (call, response) -> None: adjusts every response of the service (S3's CORS headers).
         self.after: Callable | None = None
+        # Operations that may take long (copying big objects): always served on a worker
+        # thread, never on the event loop (see Gateway.handle_inline).
+        self.blocking: frozenset[str] = frozenset()
 
     def op(self, operation: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:

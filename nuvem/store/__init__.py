@@ -7,14 +7,14 @@ The contract is in `api.py`, records in `records.py`.
 """
 from __future__ import annotations
 
-from .api import (Clock, DeadLetter, FormatTooNew, MigrationMissing, OutboxEntry, OutboxRetry,
+from .api import (Busy, Clock, DeadLetter, FormatTooNew, MigrationMissing, OutboxEntry, OutboxRetry,
                   ReadView, Resource, Store, StoreError, SystemClock, Tx, UnknownKind)
 from .blobs import Blob, BlobStore, BlobWriter
 from .records import Scope, decode_key, encode_key, from_json, record, record_type, to_json
 from .sqlite import SqliteStore
 
 __all__ = [
-    "Blob", "BlobStore", "BlobWriter", "Clock", "DeadLetter", "FormatTooNew", "MigrationMissing",
+    "Blob", "BlobStore", "Busy", "BlobWriter", "Clock", "DeadLetter", "FormatTooNew", "MigrationMissing",
     "OutboxEntry", "OutboxRetry", "ReadView", "Resource", "Scope", "SqliteStore", "Store",
     "StoreError", "SystemClock", "Tx", "UnknownKind", "decode_key", "encode_key", "from_json",
     "record", "record_type", "to_json",

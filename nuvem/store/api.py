@@ -62,6 +62,11 @@ class MigrationMissing(StoreError):
     """A stored record is older than its class and no migration covers the gap."""
 
 
+class Busy(StoreError):
+    """`tx(wait=False)` found another transaction open: the caller may retry where blocking is
+    fine (the gateway moves the call from the event loop to a worker thread)."""
+
+
 class UnknownKind(StoreError):
     """A record kind met by ARN that no record class registered with this store declares."""
 
@@ -202,8 +207,9 @@ class Store(Protocol):
     blobs: "BlobStore"
     ephemeral: bool
 
-    def tx(self) -> Tx:
-        """A write transaction: use as a context manager. Nested on one thread: a savepoint."""
+    def tx(self, wait: bool = True) -> Tx:
+        """A write transaction: use as a context manager. Nested on one thread: a savepoint.
+        `wait=False`: raise Busy on entry instead of waiting for another transaction to end."""
 
     def read(self) -> ReadView:
         """A read-only snapshot: use as a context manager. Sees only committed data (not the

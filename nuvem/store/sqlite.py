@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from .api import (Clock, DeadLetter, FormatTooNew, OutboxEntry, OutboxRetry, Resource,
+from .api import (Busy, Clock, DeadLetter, FormatTooNew, OutboxEntry, OutboxRetry, Resource,
                   StoreError, SystemClock, UnknownKind)
 from .blobs import BlobStore
 from .records import Projection, RecordType, decode_key, key_range, record_type, to_json
@@ -319,6 +319,10 @@ class SqliteTx(_View):
     _savepoint: str | None = None
     wrote = False                      # set on commit: did this transaction change any row?
 
+    def __init__(self, store: "SqliteStore", wait: bool = True):
+        super().__init__(store)
+        self._wait = wait
+
     def __enter__(self) -> "SqliteTx":
         store = self._store
         me = threading.get_ident()
@@ -328,7 +332,8 @@ class SqliteTx(_View):
             self._db = store._writer
             self._db.execute(f"SAVEPOINT {self._savepoint}")
             return self
-        store._write_lock.acquire()
+        if not store._write_lock.acquire(blocking=self._wait):
+            raise Busy("another transaction is open")
         try:
             store._check_open()
             store._writer_thread = me
@@ -590,8 +595,8 @@ class SqliteStore:
             self._register(record_type(cls))
 
     # -- the Store API -------------------------------------------------------------------------
-    def tx(self) -> SqliteTx:
-        return SqliteTx(self)
+    def tx(self, wait: bool = True) -> SqliteTx:
+        return SqliteTx(self, wait)
 
     def read(self) -> SqliteRead:
         return SqliteRead(self)

@@ -9,6 +9,9 @@ reads and writes), listing.py (ListObjects v1/v2, ListObjectVersions), multipart
 from nuvem.services import Service
 
 SERVICE = Service("s3")
+# They read or write whole objects (up to 5 GiB) or up to 1,000 keys: served on a worker thread.
+SERVICE.blocking = frozenset({"CopyObject", "UploadPartCopy", "CompleteMultipartUpload",
+                              "DeleteObjects"})
 
 from nuvem.services.s3 import (access, acl, buckets, config, endpoints, lifecycle,  # noqa: E402,F401
                                listing, multipart, notifications, objects, policy, reporting)

@@ -68,24 +68,26 @@ def _view(call: Call, access, arn: str, read) -> ResourceView:
     bucket = find_bucket(call, read, name)
     if bucket is None:
         return ResourceView(account=call.account, exists=False)
-    bpa = block_public_access(read, bucket)
     policy = bucket.config.get("Policy")
     caller = call.principal
     outsider = caller is None or caller.kind == "anonymous" or caller.account != bucket.account
     if access.action.lower() in _POLICY_ACTIONS and not outsider and caller.kind == "root":
         policy = None   # the owner's root can always manage the policy, even one denying it
-    if policy and bpa["RestrictPublicBuckets"] and outsider:
+    # Block Public Access matters only to a policy an outsider meets, or to ACLs (it is one
+    # more record read, so the common case skips it)
+    acls = bucket.ownership != "BucketOwnerEnforced" and caller is not None
+    bpa = block_public_access(read, bucket) if (policy and outsider) or acls else None
+    if policy and outsider and bpa["RestrictPublicBuckets"]:
         from nuvem.services.s3.policy import policy_is_public
         if policy_is_public(policy):
             policy = None
     return ResourceView(account=bucket.account,
                         policy=(f"bucket-policy:{name}", policy) if policy else None,
-                        grants=_acl_grants(read, bucket, key, access.action.lower(), caller, bpa))
+                        grants=acls and _acl_grants(read, bucket, key, access.action.lower(),
+                                                    caller, bpa))
 
 
 def _acl_grants(read, bucket: Bucket, key: str, action: str, caller, bpa: dict) -> bool:
-    if bucket.ownership == "BucketOwnerEnforced" or caller is None:
-        return False
     permission = _OBJECT_ACL.get(action) if key else _BUCKET_ACL.get(action)
     if permission is None:
         return False

@@ -16,7 +16,6 @@ accelerate configuration is Enabled, and never ListBuckets, CreateBucket or Dele
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from nuvem.context import Call
@@ -119,10 +118,10 @@ def authorize(call: Call, operation) -> None:
         return
     context = {"s3:DataAccessPointArn": point.arn, "s3:DataAccessPointAccount": point.account,
                "s3:AccessPointNetworkOrigin": point.network_origin}
-    bucket_level = [dataclasses.replace(a, context={**a.context, **context})
+    bucket_level = [a.replace(context=context)
                     for a in actions.accesses("s3", operation, call.params, call.account,
                                               call.region)]
-    point_level = [dataclasses.replace(a, resources=[_point_arn(point, r) for r in a.resources])
+    point_level = [a.replace(resources=[_point_arn(point, r) for r in a.resources])
                    for a in bucket_level]
     authorizer.check(call, operation.name, point_level, lambda c, a: _point_view(c, point))
     authorizer.check(call, operation.name, bucket_level, resource_view)
