@@ -18,8 +18,10 @@ Bad HTTP gets AWS-shaped errors, in the protocol the request points to, never a 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import tempfile
+import typing
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
@@ -75,13 +77,14 @@ class App:
                 return
 
     async def _http(self, scope, receive, send):
-        body = tempfile.SpooledTemporaryFile(max_size=SPOOL_LIMIT)
+        spool = _Spool()
         try:
             while True:
                 try:
                     async with asyncio.timeout(self.body_idle_timeout):   # cheaper than wait_for
                         message = await receive()
                 except TimeoutError:
+                    body = spool.file
                     body.seek(0)
                     response = self.gateway.reject(_request(scope, body), body_timeout())
                     response.headers.append(("Connection", "close"))
@@ -91,10 +94,11 @@ class App:
                     return
                 chunk = message.get("body", b"")
                 if chunk:
-                    body.write(chunk)
+                    spool.write(chunk)
                 if not message.get("more_body", False):
                     break
-            small = body.tell() <= INLINE_BODY_LIMIT
+            body = spool.file
+            small = spool.size <= INLINE_BODY_LIMIT
             body.seek(0)
             loop = asyncio.get_running_loop()
             if small:
@@ -106,7 +110,27 @@ class App:
                                                       _request(scope, body))
             await _send(send, response, head=scope["method"] == "HEAD")
         finally:
-            body.close()
+            spool.file.close()
+
+
+class _Spool:
+    """A request body: in memory up to SPOOL_LIMIT, then in a temporary file (a
+    SpooledTemporaryFile costs more to make than most calls spend reading their body)."""
+
+    __slots__ = ("file", "size")
+
+    def __init__(self):
+        self.file: io.BytesIO | typing.BinaryIO = io.BytesIO()
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > SPOOL_LIMIT and isinstance(self.file, io.BytesIO):
+            disk = tempfile.TemporaryFile()
+            disk.write(self.file.getbuffer())
+            self.file.close()
+            self.file = disk
+        self.file.write(chunk)
 
 
 def _request(scope, body) -> HttpRequest:

@@ -94,5 +94,11 @@ def resolve(target: str) -> Callable:
     return getattr(importlib.import_module(module), function)
 
 
+_LOADED: dict[str, Service] = {}   # an import cache, not state: the same for every runtime
+
+
 def load(name: str) -> Service:
-    return importlib.import_module(REGISTRY[name]).SERVICE
+    service = _LOADED.get(name)
+    if service is None:
+        service = _LOADED[name] = importlib.import_module(REGISTRY[name]).SERVICE
+    return service

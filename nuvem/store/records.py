@@ -160,7 +160,10 @@ def _dyn_encode(v: Any) -> Any:
     if v is None or isinstance(v, (str, int, float)):
         return v.value if isinstance(v, enum.Enum) else v
     if isinstance(v, dict):
-        return {_dict_key(k): _dyn_encode(x) for k, x in v.items()}
+        out = {_dict_key(k): _dyn_encode(x) for k, x in v.items()}
+        if len(out) == 1 and next(iter(out)) in _TAGS:
+            return {"$dict": out}     # a one-key map whose key looks like a type tag
+        return out
     if isinstance(v, (list, tuple)):
         return [_dyn_encode(x) for x in v]
     if isinstance(v, datetime):
@@ -178,13 +181,16 @@ def _dict_key(k: Any) -> str:
     raise TypeError(f"untyped dict keys must be str, not {type(k).__name__}")
 
 
-_TAGS = {"$datetime": datetime.fromisoformat, "$bytes": base64.b64decode, "$decimal": Decimal}
+_TAGS = {"$datetime": datetime.fromisoformat, "$bytes": base64.b64decode, "$decimal": Decimal,
+         "$dict": None}      # "$dict" wraps a stored map that would read as a tag
 
 
 def _dyn_decode(v: Any) -> Any:
     if isinstance(v, dict):
         if len(v) == 1:
             (k, x), = v.items()
+            if k == "$dict":
+                return {k2: _dyn_decode(x2) for k2, x2 in x.items()}
             if k in _TAGS:
                 return _TAGS[k](x)
         return {k: _dyn_decode(x) for k, x in v.items()}

@@ -73,8 +73,10 @@ _DATA_TABLES = ("records", "record_index", "blob_refs", "resources", "resource_t
                 "outbox", "dead_letters")
 
 _GET = "SELECT version, doc FROM records WHERE kind = ? AND pk = ?"
-_PUT = ("INSERT INTO records (kind, pk, version, doc) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (kind, pk) DO UPDATE SET version = excluded.version, doc = excluded.doc")
+# A put tries an insert first: a new row (the usual case) then has no index rows, blob refs or
+# resource row to replace, which saves the statements that would look for them.
+_INSERT = "INSERT OR IGNORE INTO records (kind, pk, version, doc) VALUES (?, ?, ?, ?)"
+_UPDATE = "UPDATE records SET version = ?, doc = ? WHERE kind = ? AND pk = ?"
 _DELETE = "DELETE FROM records WHERE kind = ? AND pk = ?"
 # {cols}: _WHOLE, or the columns of a projection (_projected_cols)
 _SCAN = ("SELECT {cols} FROM records r WHERE kind = ? AND pk >= ? AND pk < ? "
@@ -379,19 +381,28 @@ class SqliteTx(_View):
         db = self._conn()
         meta = self._store._meta(type(rec))
         kind, pk = meta.kind, meta.pk(rec)
-        db.execute(_PUT, (kind, pk, meta.version, meta.encode(rec)))
+        doc = meta.encode(rec)
+        fresh = db.execute(_INSERT, (kind, pk, meta.version, doc)).rowcount == 1
+        if not fresh:
+            db.execute(_UPDATE, (meta.version, doc, kind, pk))
         if meta.indexes:
-            db.execute(_DEL_INDEX, (kind, pk))
-            db.executemany(_ADD_INDEX, [(kind, n, v, pk) for n, v in meta.index_entries(rec)])
+            if not fresh:
+                db.execute(_DEL_INDEX, (kind, pk))
+            entries = [(kind, n, v, pk) for n, v in meta.index_entries(rec)]
+            if entries:
+                db.executemany(_ADD_INDEX, entries)
         if meta.blobs:
-            db.execute(_DEL_REFS, (kind, pk))
-            db.executemany(_ADD_REF, [(d, kind, pk) for d in meta.blob_digests(rec)])
+            if not fresh:
+                db.execute(_DEL_REFS, (kind, pk))
+            refs = [(d, kind, pk) for d in meta.blob_digests(rec)]
+            if refs:
+                db.executemany(_ADD_REF, refs)
         if meta.has_arn:
-            self._sync_resource(db, meta, rec, pk)
+            self._sync_resource(db, meta, rec, pk, fresh)
 
-    def _sync_resource(self, db, meta: RecordType, rec, pk: bytes) -> None:
+    def _sync_resource(self, db, meta: RecordType, rec, pk: bytes, fresh: bool) -> None:
         arn = rec.arn
-        row = db.execute(_ARN_OF, (meta.kind, pk)).fetchone()
+        row = None if fresh else db.execute(_ARN_OF, (meta.kind, pk)).fetchone()
         if row is not None:
             if row[0] == arn:
                 return                      # the usual update: nothing to change
@@ -415,12 +426,15 @@ class SqliteTx(_View):
             pk = meta.pk(target)
         if db.execute(_DELETE, (meta.kind, pk)).rowcount == 0:
             return False
-        db.execute(_DEL_INDEX, (meta.kind, pk))
-        db.execute(_DEL_REFS, (meta.kind, pk))
-        row = db.execute(_ARN_OF, (meta.kind, pk)).fetchone()
-        if row is not None:
-            db.execute(_DEL_TAGS, (row[0],))
-            db.execute(_DEL_RESOURCE, (row[0],))
+        if meta.indexes:
+            db.execute(_DEL_INDEX, (meta.kind, pk))
+        if meta.blobs:
+            db.execute(_DEL_REFS, (meta.kind, pk))
+        if meta.has_arn:
+            row = db.execute(_ARN_OF, (meta.kind, pk)).fetchone()
+            if row is not None:
+                db.execute(_DEL_TAGS, (row[0],))
+                db.execute(_DEL_RESOURCE, (row[0],))
         return True
 
     def tag(self, arn: str, tags: Mapping[str, str]) -> None:
