@@ -17,6 +17,8 @@ which = sys.argv[1] if len(sys.argv) > 1 else "durable"
 state = tempfile.mkdtemp()
 runtime = Runtime(NuvemConfig(ephemeral=(which == "ephemeral"), state_dir=state, log_level="warning"))
 app = App(runtime); runtime.start()
+stages = pg.Stages()
+pg.instrument(app, stages)
 hook = pg.InProcess(app)
 c = pg.client("s3", hook)
 c.create_bucket(Bucket="bench-small"); c.create_bucket(Bucket="bench-list")
@@ -40,6 +42,15 @@ for name, (fn, count) in ops.items():
     for _ in range(count):
         fn()
     print(f"== {name}: App.__call__ process CPU {hook.asgi_cpu * 1e6 / count:.0f} µs/call (in-process, no sockets)")
+    stages.total.clear()
+    stages.enabled = True
+    for _ in range(count):
+        fn()
+    stages.enabled = False
+    total = stages.total.pop("gateway total")
+    print(f"-- gateway stages ({total * 1e6 / count:.0f} µs/call with the timers)")
+    for stage, spent in sorted(stages.total.items(), key=lambda kv: -kv[1]):
+        print(f"   {stage:<24} {spent * 1e6 / count:7.1f} µs/call")
     app.executor, pool = pg.InlineExecutor(), app.executor
     hook.profiler = cProfile.Profile()
     for _ in range(count // 2):

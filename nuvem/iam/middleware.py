@@ -322,16 +322,18 @@ def decode_failure(encoded: str) -> dict | None:
 
 def access_denied(call: Call, message: str, encoded: str | None = None) -> AwsError:
     """The service's own access-denied error: EC2's UnauthorizedOperation (with AWS's "Encoded
-    authorization failure message"), a modelled AccessDeniedException where the service has one,
-    else the query family's AccessDenied."""
+    authorization failure message"), AccessDeniedException where the service models one and in
+    JSON services without a query heritage, else the query family's AccessDenied."""
     if call.protocol == "ec2":
         tail = f". Encoded authorization failure message: {encoded}" if encoded else ""
         return AwsError(f"You are not authorized to perform this operation. {message}{tail}",
                         code="UnauthorizedOperation", status=403)
     if call.principal is not None and call.principal.kind == "anonymous":
         return AwsError("Access Denied", code="AccessDenied", status=403)   # S3 says no more
-    shapes = specs.service_model(call.service).shape_names
-    if "AccessDeniedException" in shapes:
-        return AwsError(message, code="AccessDeniedException",
-                        status=400 if call.protocol in ("json", "smithy-rpc-v2-cbor") else 403)
+    model = specs.service_model(call.service)
+    json_family = call.protocol in ("json", "smithy-rpc-v2-cbor")
+    if "AccessDeniedException" in model.shape_names or \
+            (json_family and "awsQueryCompatible" not in model.metadata):
+        # JSON services answer AccessDeniedException, 400, modelled or not (DynamoDB, Logs)
+        return AwsError(message, code="AccessDeniedException", status=400 if json_family else 403)
     return AwsError(message, code="AccessDenied", status=403)

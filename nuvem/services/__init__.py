@@ -17,6 +17,8 @@ REGISTRY: dict[str, str] = {
     "s3control": "nuvem.services.s3control",
     "sqs": "nuvem.services.sqs",
     "sns": "nuvem.services.sns",
+    "dynamodb": "nuvem.services.dynamodb",
+    "dynamodbstreams": "nuvem.services.dynamodbstreams",
 }
 
 Handler = Callable[..., dict]
@@ -28,6 +30,7 @@ Handler = Callable[..., dict]
 PERIODIC: dict[str, tuple[float, str]] = {
     "s3.lifecycle": (86400.0, "nuvem.services.s3.lifecycle:sweep"),   # S3 acts at midnight UTC
     "sqs.retention": (3600.0, "nuvem.services.sqs.redrive:sweep"),    # receives also drop them
+    "dynamodb.ttl": (60.0, "nuvem.services.dynamodb.ttl:sweep"),      # expired items, as deletions
 }
 
 

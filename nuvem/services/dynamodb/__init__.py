@@ -1,0 +1,13 @@
+"""Amazon DynamoDB: tables, items, the expression language, indexes, transactions, PartiQL.
+
+models.py: the records. values.py: AttributeValues (validation, numbers, sizes, key encoding).
+expressions.py / evaluation.py / legacy.py: the expression language (parse, evaluate, the legacy
+parameters). tables.py: the control plane. items.py, queries.py, batch.py, indexes.py: the data plane.
+streams.py: stream records; ttl.py: TTL settings and the expiry sweep; backups.py: backups, PITR.
+"""
+from nuvem.services import Service
+
+SERVICE = Service("dynamodb")
+
+from nuvem.services.dynamodb import (  # noqa: E402,F401  (registers the operations)
+    tables, items, queries, batch, ttl, backups)

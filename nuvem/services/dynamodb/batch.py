@@ -1,0 +1,125 @@
+"""BatchGetItem and BatchWriteItem. Every request is validated before anything is read or
+written; a write batch then commits as one transaction (the call's), which is within what
+DynamoDB promises (each request is atomic, the batch is not)."""
+from __future__ import annotations
+
+from nuvem.services.dynamodb import SERVICE, indexes, values
+from nuvem.services.dynamodb.errors import ValidationException
+from nuvem.services.dynamodb.items import (apply_projection, collection_metrics, consumed,
+                                           expressions, find_table, get_item_record, projection,
+                                           store_item)
+
+MAX_GET_KEYS = 100
+MAX_WRITES = 25
+MAX_GET_BYTES = 16 * 1024 * 1024
+_DUPLICATES = "Provided list of item keys contains duplicates"
+
+
+@SERVICE.op("BatchGetItem")
+def batch_get_item(ctx, req: dict) -> dict:
+    request_items = req.get("RequestItems") or {}
+    if sum(len(spec.get("Keys") or []) for spec in request_items.values()) > MAX_GET_KEYS:
+        raise ValidationException("Too many items requested for the BatchGetItem call")
+    plans = []
+    for name, spec in request_items.items():
+        table = find_table(ctx, name)
+        ex = expressions(spec, "BatchGetItem")
+        proj = projection(spec, ex)
+        if ex is not None:
+            ex.check_unused()
+        keys, seen = [], set()
+        for key in spec.get("Keys") or []:
+            checked = values.check_key(table, key)
+            ident = values.item_key(table, checked)
+            if ident in seen:
+                raise ValidationException(_DUPLICATES)
+            seen.add(ident)
+            keys.append((checked, ident))
+        plans.append((name, spec, table, proj, keys))
+    responses: dict[str, list] = {}
+    unprocessed: dict[str, dict] = {}
+    capacity: list[dict] = []
+    total = 0
+    mode = req.get("ReturnConsumedCapacity")
+    for name, spec, table, proj, keys in plans:
+        found_items = responses.setdefault(name, [])
+        consistent = bool(spec.get("ConsistentRead"))
+        units = 0.0
+        for key, (pk, sk) in keys:
+            if total > MAX_GET_BYTES:
+                # past 16 MB: the rest is for the caller's next call
+                rest = unprocessed.setdefault(name, {k: v for k, v in spec.items() if k != "Keys"})
+                rest.setdefault("Keys", []).append(key)
+                continue
+            item = get_item_record(ctx, table, pk, sk)
+            units += values.read_units(item.size if item else 0, consistent)
+            if item is not None:
+                total += item.size
+                found_items.append(apply_projection(proj, item.attrs))
+        entry = consumed(name, mode, units)
+        if entry:
+            capacity.append(entry)
+    out = {"Responses": responses, "UnprocessedKeys": unprocessed}
+    if capacity:
+        out["ConsumedCapacity"] = capacity
+    return out
+
+
+def _plan_writes(ctx, name: str, requests: list) -> tuple:
+    table = find_table(ctx, name)
+    planned, seen = [], set()
+    for request in requests:
+        put, delete = request.get("PutRequest"), request.get("DeleteRequest")
+        if (put is None) == (delete is None):
+            raise ValidationException("Supplied WriteRequest must contain exactly one of "
+                                      "PutRequest or DeleteRequest")
+        if put is not None:
+            item = values.check_item(table, put.get("Item") or {})
+            indexes.check_item(table, item)
+            ident = values.item_key(table, item)
+            planned.append((ident, item, values.key_of(table, item)))
+        else:
+            key = values.check_key(table, delete.get("Key"))
+            ident = values.item_key(table, key)
+            planned.append((ident, None, key))
+        if ident in seen:
+            raise ValidationException(_DUPLICATES)
+        seen.add(ident)
+    return table, planned
+
+
+@SERVICE.op("BatchWriteItem")
+def batch_write_item(ctx, req: dict) -> dict:
+    request_items = req.get("RequestItems") or {}
+    if sum(len(r or []) for r in request_items.values()) > MAX_WRITES:
+        raise ValidationException("Too many items requested for the BatchWriteItem call")
+    plans = [(name, *_plan_writes(ctx, name, requests))
+             for name, requests in request_items.items()]
+    mode = req.get("ReturnConsumedCapacity")
+    capacity: list[dict] = []
+    metrics: dict[str, list] = {}
+    for name, table, planned in plans:
+        units, index_units = 0.0, {}
+        for (pk, sk), item, key in planned:
+            old = get_item_record(ctx, table, pk, sk)
+            if item is None and old is None:
+                touched = {}
+            else:
+                touched = store_item(ctx, table, pk, sk, old, item)
+            units += values.write_units(max(values.item_size(item) if item else 0,
+                                            old.size if old else 0))
+            for index, (is_global, u) in touched.items():
+                before = index_units.get(index, (is_global, 0.0))[1]
+                index_units[index] = (is_global, before + u)
+            m = collection_metrics(ctx, table, pk, key, req)
+            if m:
+                metrics.setdefault(name, []).append(m)
+        entry = consumed(name, mode, units, index_units)
+        if entry:
+            capacity.append(entry)
+    out: dict = {"UnprocessedItems": {}}
+    if capacity:
+        out["ConsumedCapacity"] = capacity
+    if metrics:
+        out["ItemCollectionMetrics"] = metrics
+    return out

@@ -1,0 +1,144 @@
+"""Secondary indexes: `IndexItem` records kept in step with the table's items, in the write's
+transaction.
+
+An item is in an index only when it has the index's key attributes (a sparse index). An index
+item holds the projected attributes: the table's and the index's keys (KEYS_ONLY), plus the
+listed NonKeyAttributes (INCLUDE), or everything (ALL).
+"""
+from __future__ import annotations
+
+from nuvem.services.dynamodb import values
+from nuvem.services.dynamodb.errors import ValidationException
+from nuvem.services.dynamodb.models import IndexItem, Item, TableStats
+
+
+def all_indexes(table) -> list[tuple[dict, bool]]:
+    """(index description, is global) for every index of the table, LSIs first."""
+    return ([(i, False) for i in table.local_indexes or []]
+            + [(i, True) for i in table.global_indexes or []])
+
+
+def find(table, name: str) -> tuple[dict, bool] | None:
+    return next(((i, g) for i, g in all_indexes(table) if i["IndexName"] == name), None)
+
+
+def key_attrs(index: dict) -> tuple[str, str | None]:
+    schema = index["KeySchema"]
+    hash_key = next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
+    range_key = next((k["AttributeName"] for k in schema if k["KeyType"] == "RANGE"), None)
+    return hash_key, range_key
+
+
+def projected_names(table, index: dict) -> set[str] | None:
+    """The attribute names an index holds; None means all of them (ProjectionType ALL)."""
+    projection = index.get("Projection") or {}
+    kind = projection.get("ProjectionType", "ALL")
+    if kind == "ALL":
+        return None
+    names = set(values.key_names(table)) | {n for n in key_attrs(index) if n}
+    if kind == "INCLUDE":
+        names |= set(projection.get("NonKeyAttributes") or [])
+    return names
+
+
+def project(table, index: dict, attrs: dict) -> dict:
+    names = projected_names(table, index)
+    return dict(attrs) if names is None else {k: v for k, v in attrs.items() if k in names}
+
+
+def check_item(table, attrs: dict) -> None:
+    """Refuse an item whose index key attributes have the wrong type or are empty (DynamoDB
+    checks them on every write, also for an index still backfilling)."""
+    for index, _ in all_indexes(table):
+        for name in key_attrs(index):
+            if name is None or name not in attrs:
+                continue
+            value = attrs[name]
+            expected = table.attribute_type(name)
+            actual = next(iter(value))
+            if actual != expected:
+                raise ValidationException(
+                    "One or more parameter values were invalid: Type mismatch for Index Key "
+                    f"{name} Expected: {expected} Actual: {actual} IndexName: {index['IndexName']}")
+            if actual in ("S", "B") and len(value[actual]) == 0:
+                kind = "string" if actual == "S" else "binary"
+                raise ValidationException(
+                    "One or more parameter values are not valid. A value specified for a "
+                    "secondary index key is not supported. The AttributeValue for a key "
+                    f"attribute cannot contain an empty {kind} value. IndexName: "
+                    f"{index['IndexName']}, IndexKey: {name}")
+
+
+def entry(table, index: dict, pk: bytes, sk: bytes, attrs: dict | None) -> IndexItem | None:
+    """The index's record for an item, or None when the item is not in the index."""
+    if attrs is None:
+        return None
+    hash_key, range_key = key_attrs(index)
+    if hash_key not in attrs or (range_key and range_key not in attrs):
+        return None
+    for name in (hash_key, range_key):
+        # only a backfill meets a wrong type (writes refuse it): such items stay out
+        if name and next(iter(attrs[name])) != table.attribute_type(name):
+            return None
+    ipk = values.key_bytes(attrs[hash_key])
+    isk = values.key_bytes(attrs[range_key]) if range_key else b""
+    projected = project(table, index, attrs)
+    return IndexItem(account=table.account, region=table.region, table_id=table.id,
+                     index=index["IndexName"], ipk=ipk, isk=isk, pk=pk, sk=sk,
+                     attrs=projected, size=values.item_size(projected))
+
+
+def update(ctx, table, pk: bytes, sk: bytes, old: dict | None, new: dict | None,
+           stats: TableStats) -> dict[str, tuple[bool, float]]:
+    """Rewrite the item's index records; returns {index: (is global, write units)} for the
+    indexes the write touched (ConsumedCapacity with INDEXES)."""
+    touched = {}
+    for index, is_global in all_indexes(table):
+        before = entry(table, index, pk, sk, old)
+        after = entry(table, index, pk, sk, new)
+        if before is None and after is None:
+            continue
+        name = index["IndexName"]
+        counts = stats.indexes.setdefault(name, [0, 0])
+        units = 0.0
+        if before is not None:
+            counts[0] -= 1
+            counts[1] -= before.size
+            if after is None or (before.ipk, before.isk) != (after.ipk, after.isk):
+                ctx.store.delete(before)
+                units += values.write_units(before.size)
+        if after is not None:
+            counts[0] += 1
+            counts[1] += after.size
+            ctx.store.put(after)
+            units += values.write_units(after.size)
+        touched[name] = (is_global, units)
+    return touched
+
+
+def backfill(ctx, table, index: dict) -> None:
+    """Fill a new GSI from the table's items (UpdateTable's Create)."""
+    stats = ctx.store.get(TableStats, table.account, table.region, table.id) or TableStats(
+        account=table.account, region=table.region, table_id=table.id)
+    counts = stats.indexes.setdefault(index["IndexName"], [0, 0])
+    for item in ctx.store.query(Item, account=table.account, region=table.region,
+                                prefix=(table.id,)):
+        record = entry(table, index, item.pk, item.sk, item.attrs)
+        if record is None:
+            continue
+        ctx.store.put(record)
+        counts[0] += 1
+        counts[1] += record.size
+    ctx.store.put(stats)
+
+
+def drop(ctx, table, index_name: str) -> None:
+    """Delete an index's records (UpdateTable's Delete)."""
+    keys = [(r.ipk, r.isk, r.pk, r.sk) for r in ctx.store.query(
+        IndexItem, account=table.account, region=table.region, prefix=(table.id, index_name),
+        fields=("ipk", "isk", "pk", "sk"))]
+    for key in keys:
+        ctx.store.delete(IndexItem, table.account, table.region, table.id, index_name, *key)
+    stats = ctx.store.get(TableStats, table.account, table.region, table.id)
+    if stats is not None and stats.indexes.pop(index_name, None) is not None:
+        ctx.store.put(stats)

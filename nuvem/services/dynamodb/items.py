@@ -1,0 +1,290 @@
+"""Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem; and `store_item`, the one
+way any writer (these, batches, transactions, the TTL sweep, restores) changes an item."""
+from __future__ import annotations
+
+import math
+
+from nuvem.services.dynamodb import SERVICE, indexes, streams, values
+from nuvem.services.dynamodb.errors import (ConditionalCheckFailedException,
+                                            ResourceNotFoundException, ValidationException)
+from nuvem.services.dynamodb.models import IndexItem, Item, Table, TableStats
+
+_EXPRESSION_PARAMS = ("ConditionExpression", "UpdateExpression", "ProjectionExpression",
+                      "ExpressionAttributeNames", "ExpressionAttributeValues", "Expected",
+                      "AttributeUpdates", "AttributesToGet", "KeyConditionExpression",
+                      "FilterExpression", "KeyConditions", "QueryFilter", "ScanFilter")
+
+
+# -- tables --------------------------------------------------------------------------------------
+def find_table(ctx, name_or_arn: str) -> Table:
+    """The table a data-plane call names (by name or ARN); ResourceNotFoundException while it
+    does not exist or is still being created (AWS answers the same)."""
+    account, region, name = ctx.account, ctx.region, name_or_arn
+    if name_or_arn.startswith("arn:"):
+        parts = name_or_arn.split(":", 5)
+        if len(parts) == 6 and parts[5].startswith("table/"):
+            region, account, name = parts[3], parts[4], parts[5][len("table/"):].split("/")[0]
+    seen = ctx.memo.get(("dynamodb.Table", account, region, name))
+    table = seen[1] if seen is not None and seen[0] is ctx.tx else \
+        ctx.store.get(Table, account, region, name)        # read by the authorizer already
+    if table is None or table.status in ("CREATING", "DELETING"):
+        raise ResourceNotFoundException()
+    return table
+
+
+# -- writing -------------------------------------------------------------------------------------
+def store_item(ctx, table: Table, pk: bytes, sk: bytes, old: Item | None,
+               new_attrs: dict | None, *, service_delete: bool = False) -> dict:
+    """Write (new_attrs) or delete (None) one item: the Item record, its index records, the
+    table's counts and the stream record. Returns {index: (is global, write units)} of the
+    indexes it changed, for ConsumedCapacity."""
+    stats = ctx.store.get(TableStats, table.account, table.region, table.id) or TableStats(
+        account=table.account, region=table.region, table_id=table.id)
+    if old is not None:
+        stats.items -= 1
+        stats.size -= old.size
+    if new_attrs is None:
+        if old is not None:
+            ctx.store.delete(old)
+    else:
+        size = values.item_size(new_attrs)
+        ctx.store.put(Item(account=table.account, region=table.region, table_id=table.id,
+                           pk=pk, sk=sk, attrs=new_attrs, size=size))
+        stats.items += 1
+        stats.size += size
+    touched = indexes.update(ctx, table, pk, sk, old.attrs if old else None, new_attrs, stats)
+    ctx.store.put(stats)
+    streams.record_change(ctx, table, old.attrs if old else None, new_attrs,
+                          service_delete=service_delete)
+    return touched
+
+
+def get_item_record(ctx, table: Table, pk: bytes, sk: bytes) -> Item | None:
+    return ctx.store.get(Item, table.account, table.region, table.id, pk, sk)
+
+
+# -- expressions (the expression helper's modules, imported when a request uses them) -----------
+def uses_expressions(req: dict) -> bool:
+    return any(req.get(p) is not None for p in _EXPRESSION_PARAMS)
+
+
+def expressions(req: dict, operation: str):
+    """The request's Expressions parser, after the legacy/expression mixing check; None when
+    the request has neither."""
+    if not uses_expressions(req):
+        return None
+    from nuvem.services.dynamodb import legacy
+    from nuvem.services.dynamodb.expressions import Expressions
+    legacy.check_no_mix(req, operation)
+    return Expressions(req.get("ExpressionAttributeNames"), req.get("ExpressionAttributeValues"))
+
+
+def condition(req: dict, ex):
+    """The write condition: ConditionExpression or Expected (+ ConditionalOperator)."""
+    if ex is None:
+        return None
+    if req.get("ConditionExpression") is not None:
+        return ex.condition(req["ConditionExpression"], "ConditionExpression")
+    if req.get("Expected"):
+        from nuvem.services.dynamodb import legacy
+        return legacy.condition_from_expected(req["Expected"], req.get("ConditionalOperator"))
+    return None
+
+
+def projection(req: dict, ex):
+    """ProjectionExpression or AttributesToGet, or None for the whole item."""
+    if ex is None:
+        return None
+    if req.get("ProjectionExpression") is not None:
+        return ex.projection(req["ProjectionExpression"])
+    if req.get("AttributesToGet"):
+        from nuvem.services.dynamodb import legacy
+        return legacy.projection_from_attributes_to_get(req["AttributesToGet"])
+    return None
+
+
+def check_condition(cond, old: Item | None, req: dict) -> None:
+    if cond is None:
+        return
+    from nuvem.services.dynamodb.evaluation import matches
+    if not matches(cond, old.attrs if old else None):
+        fields = {}
+        if req.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and old is not None:
+            fields["Item"] = old.attrs
+        raise ConditionalCheckFailedException(**fields)
+
+
+def apply_projection(proj, attrs: dict) -> dict:
+    if proj is None:
+        return attrs
+    from nuvem.services.dynamodb.evaluation import project
+    return project(proj, attrs)
+
+
+# -- capacity and item collections ---------------------------------------------------------------
+def consumed(name: str, mode: str | None, table_units: float,
+             index_units: dict[str, tuple[bool, float]] | None = None) -> dict | None:
+    """ConsumedCapacity for ReturnConsumedCapacity TOTAL or INDEXES (None for NONE)."""
+    if mode not in ("TOTAL", "INDEXES"):
+        return None
+    index_units = index_units or {}
+    total = table_units + sum(u for _, u in index_units.values())
+    out = {"TableName": name, "CapacityUnits": total}
+    if mode == "INDEXES":
+        out["Table"] = {"CapacityUnits": table_units}
+        for key, is_global in (("GlobalSecondaryIndexes", True),
+                               ("LocalSecondaryIndexes", False)):
+            part = {n: {"CapacityUnits": u} for n, (g, u) in index_units.items() if g == is_global}
+            if part:
+                out[key] = part
+    return out
+
+
+def collection_metrics(ctx, table: Table, pk: bytes, attrs: dict, req: dict) -> dict | None:
+    """ItemCollectionMetrics (ReturnItemCollectionMetrics=SIZE, tables with LSIs only): the
+    size of the items sharing the partition key, as a range in GB."""
+    if req.get("ReturnItemCollectionMetrics") != "SIZE" or not table.local_indexes:
+        return None
+    size = sum(r.size for r in ctx.store.query(
+        Item, account=table.account, region=table.region, prefix=(table.id, pk), fields=("size",)))
+    for index in table.local_indexes:
+        size += sum(r.size for r in ctx.store.query(
+            IndexItem, account=table.account, region=table.region,
+            prefix=(table.id, index["IndexName"], pk), fields=("size",)))
+    gb = size / (1024 ** 3)
+    return {"ItemCollectionKey": {table.hash_key: attrs[table.hash_key]},
+            "SizeEstimateRangeGB": [float(math.floor(gb)), float(math.floor(gb) + 1)]}
+
+
+def _return_values(req: dict, allowed: tuple[str, ...]) -> str:
+    mode = req.get("ReturnValues") or "NONE"
+    if mode not in allowed:
+        raise ValidationException("Return values set to invalid value")
+    return mode
+
+
+def _finish(out: dict, ctx, table, req, pk, key_attrs, units, touched) -> dict:
+    capacity = consumed(req["TableName"], req.get("ReturnConsumedCapacity"), units, touched)
+    if capacity:
+        out["ConsumedCapacity"] = capacity
+    metrics = collection_metrics(ctx, table, pk, key_attrs, req)
+    if metrics:
+        out["ItemCollectionMetrics"] = metrics
+    return out
+
+
+def _key_update(name: str) -> str:
+    return ("One or more parameter values were invalid: Cannot update attribute "
+            f"{name}. This attribute is part of the key")
+
+
+# -- operations ----------------------------------------------------------------------------------
+@SERVICE.op("PutItem")
+def put_item(ctx, req: dict) -> dict:
+    table = find_table(ctx, req["TableName"])
+    ex = expressions(req, "PutItem")
+    mode = _return_values(req, ("NONE", "ALL_OLD"))
+    item = values.check_item(table, req.get("Item") or {})
+    indexes.check_item(table, item)
+    cond = condition(req, ex)
+    if ex is not None:
+        ex.check_unused()
+    pk, sk = values.item_key(table, item)
+    old = get_item_record(ctx, table, pk, sk)
+    check_condition(cond, old, req)
+    touched = store_item(ctx, table, pk, sk, old, item)
+    out = {}
+    if mode == "ALL_OLD" and old is not None:
+        out["Attributes"] = old.attrs
+    units = values.write_units(max(values.item_size(item), old.size if old else 0))
+    return _finish(out, ctx, table, req, pk, item, units, touched)
+
+
+@SERVICE.op("GetItem")
+def get_item(ctx, req: dict) -> dict:
+    table = find_table(ctx, req["TableName"])
+    ex = expressions(req, "GetItem")
+    key = values.check_key(table, req.get("Key"))
+    proj = projection(req, ex)
+    if ex is not None:
+        ex.check_unused()
+    pk, sk = values.item_key(table, key)
+    found = get_item_record(ctx, table, pk, sk)
+    out = {}
+    if found is not None:
+        out["Item"] = apply_projection(proj, found.attrs)
+    units = values.read_units(found.size if found else 0, bool(req.get("ConsistentRead")))
+    capacity = consumed(req["TableName"], req.get("ReturnConsumedCapacity"), units)
+    if capacity:
+        out["ConsumedCapacity"] = capacity
+    return out
+
+
+@SERVICE.op("DeleteItem")
+def delete_item(ctx, req: dict) -> dict:
+    table = find_table(ctx, req["TableName"])
+    ex = expressions(req, "DeleteItem")
+    mode = _return_values(req, ("NONE", "ALL_OLD"))
+    key = values.check_key(table, req.get("Key"))
+    cond = condition(req, ex)
+    if ex is not None:
+        ex.check_unused()
+    pk, sk = values.item_key(table, key)
+    old = get_item_record(ctx, table, pk, sk)
+    check_condition(cond, old, req)
+    touched = store_item(ctx, table, pk, sk, old, None) if old is not None else {}
+    out = {}
+    if mode == "ALL_OLD" and old is not None:
+        out["Attributes"] = old.attrs
+    units = values.write_units(old.size if old else 0)
+    return _finish(out, ctx, table, req, pk, key, units, touched)
+
+
+@SERVICE.op("UpdateItem")
+def update_item(ctx, req: dict) -> dict:
+    table = find_table(ctx, req["TableName"])
+    ex = expressions(req, "UpdateItem")
+    mode = _return_values(req, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
+    key = values.check_key(table, req.get("Key"))
+    update = None
+    if ex is not None:
+        if req.get("UpdateExpression") is not None:
+            update = ex.update(req["UpdateExpression"])
+        elif req.get("AttributeUpdates"):
+            from nuvem.services.dynamodb import legacy
+            update = legacy.update_from_attribute_updates(req["AttributeUpdates"])
+    cond = condition(req, ex)
+    if ex is not None:
+        ex.check_unused()
+    for path in update.target_paths() if update is not None else ():
+        if path and path[0] in key:
+            raise ValidationException(_key_update(path[0]))
+    pk, sk = values.item_key(table, key)
+    old = get_item_record(ctx, table, pk, sk)
+    check_condition(cond, old, req)
+    base = dict(old.attrs) if old is not None else dict(key)
+    if update is not None:
+        from nuvem.services.dynamodb.evaluation import apply_update
+        # values from ExpressionAttributeValues are stored canonical (numbers) like any other
+        new = {k: values.check_value(v) for k, v in apply_update(update, base).items()}
+    else:
+        new = base
+    for name in values.key_names(table):
+        if new.get(name) != key[name]:
+            raise ValidationException(_key_update(name))
+    values.check_size(new)
+    indexes.check_item(table, new)
+    touched = store_item(ctx, table, pk, sk, old, new)
+    out = {}
+    old_attrs = old.attrs if old is not None else None
+    if mode == "ALL_OLD" and old_attrs:
+        out["Attributes"] = old_attrs
+    elif mode == "ALL_NEW":
+        out["Attributes"] = new
+    elif mode in ("UPDATED_OLD", "UPDATED_NEW") and update is not None:
+        from nuvem.services.dynamodb.evaluation import updated_attributes
+        changed = updated_attributes(update, old_attrs, new, mode)
+        if changed:
+            out["Attributes"] = changed
+    units = values.write_units(max(values.item_size(new), old.size if old else 0))
+    return _finish(out, ctx, table, req, pk, key, units, touched)

@@ -1,0 +1,214 @@
+"""DynamoDB records.
+
+An item is keyed `(table_id, pk, sk)`: `pk` and `sk` are the order-preserving encodings of its
+partition and sort key values (`values.key_bytes`; `sk` is b"" for a table without a sort key),
+so a Query reads one partition's range of the store in sort-key order and never scans the table.
+Secondary indexes are maintained records keyed `(table_id, index, ipk, isk, pk, sk)` (the table's
+own key last, to keep index keys unique), written in the same transaction as the item. `table_id`
+is new for every incarnation of a table name, so a re-created table never sees old items.
+
+Attribute values are kept exactly as the wire has them after parsing (`{"S": "x"}`, `{"N": "1.5"}`
+with canonical number text, `{"B": b"..."}`, sets as lists, `{"M": {...}}`, `{"L": [...]}`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from nuvem.store.records import Scope, record
+
+
+@record("dynamodb.Table", scope=Scope.REGION, key=("name",))
+@dataclass
+class Table:
+    account: str
+    region: str
+    name: str
+    id: str                                    # TableId (a UUID), new per incarnation
+    created: datetime
+    key_schema: list[dict]                     # KeySchema as given: [{AttributeName, KeyType}]
+    attribute_definitions: list[dict]          # AttributeDefinitions as given
+    billing_mode: str = "PROVISIONED"          # PROVISIONED | PAY_PER_REQUEST
+    provisioned: dict = field(default_factory=dict)     # ProvisionedThroughput (description form)
+    on_demand: dict | None = None              # OnDemandThroughput
+    # Index descriptions in DescribeTable's form (IndexName, KeySchema, Projection, IndexStatus,
+    # ProvisionedThroughput, Backfilling, ...), without the counts (those come from TableStats).
+    global_indexes: list[dict] = field(default_factory=list)
+    local_indexes: list[dict] = field(default_factory=list)
+    status: str = "ACTIVE"                     # CREATING | ACTIVE | UPDATING | DELETING ...
+    stream: dict | None = None                 # StreamSpecification when enabled
+    stream_label: str | None = None            # LatestStreamLabel (an ISO timestamp)
+    ttl_attribute: str | None = None           # TimeToLiveSpecification.AttributeName when on
+    ttl_status: str = "DISABLED"               # ENABLED | DISABLED (ENABLING/DISABLING not kept)
+    deletion_protection: bool = False
+    table_class: str = "STANDARD"              # STANDARD | STANDARD_INFREQUENT_ACCESS
+    sse: dict | None = None                    # SSEDescription when set
+    pitr: bool = False                         # point-in-time recovery
+    pitr_since: datetime | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    policy: str | None = None                  # resource-based policy (JSON)
+    policy_revision: str | None = None
+    restored_from: dict | None = None          # RestoreSummary
+    last_decrease: datetime | None = None
+    decreases_today: int = 0
+    last_increase: datetime | None = None
+    billing_changed: datetime | None = None    # LastUpdateToPayPerRequestDateTime
+    ttl_changed: datetime | None = None        # the last UpdateTimeToLive (one an hour)
+    pitr_recovery_days: int = 35
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{self.name}"
+
+    @property
+    def hash_key(self) -> str:
+        return next(k["AttributeName"] for k in self.key_schema if k["KeyType"] == "HASH")
+
+    @property
+    def range_key(self) -> str | None:
+        return next((k["AttributeName"] for k in self.key_schema if k["KeyType"] == "RANGE"), None)
+
+    def attribute_type(self, name: str) -> str | None:
+        """The declared type (S, N, B) of a key attribute."""
+        return next((d["AttributeType"] for d in self.attribute_definitions
+                     if d["AttributeName"] == name), None)
+
+
+@record("dynamodb.TableStats", scope=Scope.REGION, key=("table_id",))
+@dataclass
+class TableStats:
+    """ItemCount and TableSizeBytes of a table and of each index, kept exact on every write (AWS
+    refreshes them about every six hours; exact values are within what it promises)."""
+    account: str
+    region: str
+    table_id: str
+    items: int = 0
+    size: int = 0
+    indexes: dict[str, list[int]] = field(default_factory=dict)   # index -> [items, bytes]
+
+
+@record("dynamodb.Item", scope=Scope.REGION, key=("table_id", "pk", "sk"))
+@dataclass
+class Item:
+    account: str
+    region: str
+    table_id: str
+    pk: bytes
+    sk: bytes
+    attrs: dict                                # the item, attribute name -> AttributeValue
+    size: int = 0                              # values.item_size(attrs)
+
+
+@record("dynamodb.IndexItem", scope=Scope.REGION, key=("table_id", "index", "ipk", "isk", "pk", "sk"))
+@dataclass
+class IndexItem:
+    """An item as a secondary index holds it: its projected attributes (always with the table's
+    and the index's keys)."""
+    account: str
+    region: str
+    table_id: str
+    index: str
+    ipk: bytes
+    isk: bytes
+    pk: bytes
+    sk: bytes
+    attrs: dict
+    size: int = 0
+
+
+# -- streams, TTL, backups (services/dynamodb/streams.py, ttl.py, backups.py) -------------------
+@record("dynamodb.Stream", scope=Scope.REGION, key=("table", "label"))
+@dataclass
+class Stream:
+    """One stream of a table: each enabling makes a new one (a new label). A disabled stream stays
+    readable, its one shard closed, until its records age out (24 hours)."""
+    account: str
+    region: str
+    table: str                                 # table name
+    label: str                                 # StreamLabel (an ISO timestamp)
+    table_id: str
+    view_type: str
+    created: datetime
+    key_schema: list[dict] = field(default_factory=list)
+    enabled: bool = True
+    disabled: datetime | None = None
+    first_seq: int = 0                         # the shard's StartingSequenceNumber
+    next_seq: int = 0                          # the next record's sequence number
+    trimmed: int = 0                           # records up to this sequence number were dropped
+    policy: str | None = None                  # resource-based policy (JSON)
+    policy_revision: str | None = None
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{self.table}/stream/{self.label}"
+
+
+@record("dynamodb.StreamRecord", scope=Scope.REGION, key=("stream", "seq"))
+@dataclass
+class StreamRecord:
+    """A change record, keyed by its stream ("table/label") and sequence number, so GetRecords
+    reads a range."""
+    account: str
+    region: str
+    stream: str
+    seq: int
+    event_id: str
+    event_name: str                            # INSERT | MODIFY | REMOVE
+    created: datetime
+    dynamodb: dict                             # Keys, NewImage, OldImage, SizeBytes, ...
+    service: bool = False                      # a TTL deletion
+
+
+@record("dynamodb.TtlEntry", scope=Scope.GLOBAL,
+        key=("expires", "account", "region", "table_id", "pk", "sk"), indexes=("table_id",))
+@dataclass
+class TtlEntry:
+    """An item with a TTL value, keyed by its expiry (epoch seconds) first, so the sweep reads
+    only what is due, across accounts and regions."""
+    expires: int
+    account: str
+    region: str
+    table_id: str
+    pk: bytes
+    sk: bytes
+    table: str = ""                            # table name
+
+
+@record("dynamodb.Backup", scope=Scope.REGION, key=("arn",))
+@dataclass
+class Backup:
+    account: str
+    region: str
+    arn: str
+    name: str
+    table: dict                                # SourceTableDetails
+    features: dict                             # SourceTableFeatureDetails
+    created: datetime
+    size: int = 0
+    items: int = 0
+    backup_type: str = "USER"
+    status: str = "AVAILABLE"
+    source: dict = field(default_factory=dict)  # the Table record's schema fields, for restores
+
+
+@record("dynamodb.BackupItem", scope=Scope.REGION, key=("backup", "pk", "sk"))
+@dataclass
+class BackupItem:
+    account: str
+    region: str
+    backup: str                                # the backup's ARN
+    pk: bytes
+    sk: bytes
+    attrs: dict
+
+
+@record("dynamodb.Export", scope=Scope.REGION, key=("arn",))
+@dataclass
+class Export:
+    """An ExportTableToPointInTime run: its ExportDescription, as DescribeExport answers it."""
+    account: str
+    region: str
+    arn: str
+    table_arn: str
+    description: dict
+    client_token: str | None = None

@@ -1,0 +1,321 @@
+"""Query and Scan, over the table or one of its secondary indexes.
+
+A Query reads one partition's key range of the store in sort-key order (the store's keys are
+DynamoDB's order, see values.key_bytes), so its cost is that of the items it reads, whatever
+the size of the table. Limit counts items read before the filter; a page stops at 1 MB read.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+
+from nuvem.services.dynamodb import SERVICE, indexes, values
+from nuvem.services.dynamodb.errors import ValidationException
+from nuvem.services.dynamodb.items import (apply_projection, consumed, expressions, find_table,
+                                           projection)
+from nuvem.services.dynamodb.models import IndexItem, Item
+
+PAGE_BYTES = 1024 * 1024
+_INVALID = "One or more parameter values were invalid: "
+
+
+class _Source:
+    """Where a Query or Scan reads: the table, or an index (its records and key schema)."""
+
+    def __init__(self, table, req: dict):
+        self.table = table
+        self.name = req.get("IndexName")
+        self.index, self.is_global = None, False
+        if self.name is not None:
+            found = indexes.find(table, self.name)
+            if found is None:
+                raise ValidationException(
+                    f"The table does not have the specified index: {self.name}")
+            self.index, self.is_global = found
+            self.hash_key, self.range_key = indexes.key_attrs(self.index)
+            if self.is_global and req.get("ConsistentRead"):
+                raise ValidationException(
+                    "Consistent reads are not supported on global secondary indexes")
+        else:
+            self.hash_key, self.range_key = table.hash_key, table.range_key
+        self.cls = IndexItem if self.index else Item
+        self.base = (table.id, self.name) if self.index else (table.id,)
+
+    def read(self, ctx, *, prefix=(), startswith=None, ge=None, le=None, lt=None,
+             start_after=None, reverse=False):
+        return ctx.store.query(self.cls, account=self.table.account, region=self.table.region,
+                               prefix=self.base + prefix, startswith=startswith, ge=ge, le=le,
+                               lt=lt, start_after=start_after, reverse=reverse)
+
+    def record_key(self, attrs: dict) -> tuple:
+        """The store key (after the scope) of the record an item with these keys has here."""
+        pk, sk = values.item_key(self.table, attrs)
+        if not self.index:
+            return (self.table.id, pk, sk)
+        ipk = values.key_bytes(attrs[self.hash_key])
+        isk = values.key_bytes(attrs[self.range_key]) if self.range_key else b""
+        return (self.table.id, self.name, ipk, isk, pk, sk)
+
+    def key_names(self) -> list[str]:
+        names = values.key_names(self.table)
+        if self.index:
+            names += [n for n in (self.hash_key, self.range_key) if n and n not in names]
+        return names
+
+    def start_after(self, req: dict) -> tuple | None:
+        start = req.get("ExclusiveStartKey")
+        if not start:
+            return None
+        names = self.key_names()
+        if set(start) != set(names):
+            raise ValidationException("The provided starting key is invalid: The provided key "
+                                      "element does not match the schema")
+        checked = {}
+        for name in names:
+            v = values.check_value(start[name])
+            if next(iter(v)) != self.table.attribute_type(name):
+                raise ValidationException("The provided starting key is invalid: The provided "
+                                          "key element does not match the schema")
+            checked[name] = v
+        return self.record_key(checked)
+
+
+def _select(req: dict, source: _Source) -> str:
+    select = req.get("Select")
+    given = ("ProjectionExpression" if req.get("ProjectionExpression") is not None
+             else "AttributesToGet" if req.get("AttributesToGet") else None)
+    if select is None:
+        if given:
+            return "SPECIFIC_ATTRIBUTES"
+        return "ALL_PROJECTED_ATTRIBUTES" if source.index else "ALL_ATTRIBUTES"
+    if select == "SPECIFIC_ATTRIBUTES" and not given:
+        raise ValidationException(_INVALID + "Select type SPECIFIC_ATTRIBUTES requires "
+                                  "ProjectionExpression or AttributesToGet")
+    if select != "SPECIFIC_ATTRIBUTES" and given:
+        wanted = "only the Count" if select == "COUNT" else select
+        raise ValidationException(f"Cannot specify the {given} when choosing to get {wanted}")
+    if select == "ALL_PROJECTED_ATTRIBUTES" and not source.index:
+        raise ValidationException("ALL_PROJECTED_ATTRIBUTES can be used only when Querying "
+                                  "using an IndexName")
+    if select == "ALL_ATTRIBUTES" and source.is_global and \
+            indexes.projected_names(source.table, source.index) is not None:
+        raise ValidationException(
+            _INVALID + f"Select type ALL_ATTRIBUTES is not supported for global secondary "
+            f"index {source.name} because its projection type is not ALL")
+    return select
+
+
+def _check_projected(source: _Source, proj) -> None:
+    """A GSI answers only what it holds: naming anything else is an error (an LSI reads the
+    rest from the table)."""
+    if proj is None or not source.is_global:
+        return
+    names = indexes.projected_names(source.table, source.index)
+    if names is None:
+        return
+    missing = sorted({p[0] for p in proj.paths if p and p[0] not in names})
+    if missing:
+        raise ValidationException(_INVALID + f"Global secondary index {source.name} does not "
+                                  f"project [{', '.join(missing)}]")
+
+
+def _filter(req: dict, ex, legacy_param: str):
+    if ex is None:
+        return None
+    if req.get("FilterExpression") is not None:
+        return ex.condition(req["FilterExpression"], "FilterExpression")
+    if req.get(legacy_param):
+        from nuvem.services.dynamodb import legacy
+        return legacy.condition_from_filter(req[legacy_param], req.get("ConditionalOperator"))
+    return None
+
+
+def _run(ctx, req: dict, source: _Source, records, select: str, proj, filt,
+         segment=None) -> dict:
+    """Read records until Limit or 1 MB; filter, project, count."""
+    from_table = None
+    if source.index and not source.is_global and (
+            select == "ALL_ATTRIBUTES" or select == "SPECIFIC_ATTRIBUTES"):
+        # an LSI reads the rest of the item from the table when it does not hold it
+        if indexes.projected_names(source.table, source.index) is not None:
+            from_table = True
+    matches = None
+    if filt is not None:
+        from nuvem.services.dynamodb.evaluation import matches
+    limit = req.get("Limit")
+    consistent = bool(req.get("ConsistentRead"))
+    scanned = count = read = fetched = 0
+    items, last, stopped = [], None, False
+    for rec in records:
+        if segment is not None and _segment_of(rec, source, segment[1]) != segment[0]:
+            continue
+        scanned += 1
+        read += rec.size
+        attrs = rec.attrs
+        if from_table:
+            item = ctx.store.get(Item, source.table.account, source.table.region,
+                                 source.table.id, rec.pk, rec.sk)
+            if item is not None:
+                attrs = item.attrs
+                fetched += values.read_units(item.size, consistent)
+        if matches is None or matches(filt, attrs):
+            count += 1
+            if select != "COUNT":
+                items.append(apply_projection(proj, attrs))
+        last = attrs
+        if (limit is not None and scanned >= limit) or read >= PAGE_BYTES:
+            stopped = True
+            break
+    out = {"Count": count, "ScannedCount": scanned}
+    if select != "COUNT":
+        out["Items"] = items
+    if stopped:
+        out["LastEvaluatedKey"] = {n: last[n] for n in source.key_names() if n in last}
+    units = values.read_units(read, consistent)
+    mode = req.get("ReturnConsumedCapacity")
+    if source.index:
+        capacity = consumed(req["TableName"], mode, fetched,
+                            {source.name: (source.is_global, units)})
+        if capacity and mode == "INDEXES" and not fetched:
+            capacity.pop("Table", None)
+    else:
+        capacity = consumed(req["TableName"], mode, units)
+    if capacity:
+        out["ConsumedCapacity"] = capacity
+    return out
+
+
+def _segment_of(rec, source: _Source, total: int) -> int:
+    """A stable segment for the item's partition key (the index's, scanning an index)."""
+    key = rec.ipk if source.index else rec.pk
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % total
+
+
+def _paths(node, out: set) -> set:
+    """First names of the document paths a parsed condition reads."""
+    if type(node).__name__ == "Path":
+        if node.elements:
+            out.add(node.elements[0])
+    elif dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            _paths(getattr(node, f.name), out)
+    elif isinstance(node, (list, tuple)):
+        for x in node:
+            _paths(x, out)
+    return out
+
+
+def _check_filter_keys(req: dict, source: _Source, filt) -> None:
+    """A Query's filter may not read the key attributes (the key condition does that)."""
+    if filt is None:
+        return
+    keys = [k for k in (source.hash_key, source.range_key) if k]
+    used = _paths(filt, set())
+    for name in keys:
+        if name in used:
+            if req.get("FilterExpression") is not None:
+                raise ValidationException("Filter Expression can only contain non-primary key "
+                                          f"attributes: Primary key attribute: {name}")
+            raise ValidationException("QueryFilter can only contain non-key attributes: "
+                                      f"Primary key attribute: {name}")
+
+
+def _check_key_type(source: _Source, name: str, value: dict) -> None:
+    value = values.check_value(value)            # a bad number says so, not a key mismatch
+    if next(iter(value)) != source.table.attribute_type(name):
+        raise ValidationException(_INVALID + "Condition parameter type does not match "
+                                  "schema type")
+
+
+@SERVICE.op("Query")
+def query(ctx, req: dict) -> dict:
+    table = find_table(ctx, req["TableName"])
+    source = _Source(table, req)
+    ex = expressions(req, "Query")
+    if req.get("KeyConditionExpression") is not None:
+        kc = ex.key_condition(req["KeyConditionExpression"], source.hash_key, source.range_key)
+    elif req.get("KeyConditions"):
+        from nuvem.services.dynamodb import legacy
+        kc = legacy.key_condition_from_legacy(req["KeyConditions"], source.hash_key,
+                                              source.range_key)
+    else:
+        raise ValidationException("Either the KeyConditions or KeyConditionExpression "
+                                  "parameter must be specified in the request.")
+    filt = _filter(req, ex, "QueryFilter")
+    _check_filter_keys(req, source, filt)
+    proj = projection(req, ex)
+    select = _select(req, source)
+    _check_projected(source, proj)
+    ex.check_unused()
+    _check_key_type(source, source.hash_key, kc.hash_value)
+    for v in kc.range_values or []:
+        _check_key_type(source, source.range_key, v)
+    ipk = values.key_bytes(kc.hash_value)
+    bounds: dict = {}
+    startswith = None
+    op, rv = kc.range_op, [values.key_bytes(v) for v in kc.range_values or []]
+    # An index record's sort key is followed by the table's key: "" (a str component sorts
+    # after every bytes one) closes a bound just after all records with that sort key.
+    prefix = (ipk,)
+    full = source.base + prefix
+    if op == "=":
+        bounds = {"ge": full + (rv[0],), "le": full + (rv[0], "")}
+    elif op == "<":
+        bounds = {"lt": full + (rv[0],)}
+    elif op == "<=":
+        bounds = {"le": full + (rv[0], "")}
+    elif op == ">":
+        bounds = {"ge": full + (rv[0], "")}
+    elif op == ">=":
+        bounds = {"ge": full + (rv[0],)}
+    elif op == "BETWEEN":
+        if rv[0] > rv[1]:
+            raise ValidationException(
+                "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to "
+                "be greater than or equal to lower bound; lower bound operand: AttributeValue: "
+                f"{_show(kc.range_values[0])}, upper bound operand: AttributeValue: "
+                f"{_show(kc.range_values[1])}")
+        bounds = {"ge": full + (rv[0],), "le": full + (rv[1], "")}
+    elif op == "begins_with":
+        if "N" in kc.range_values[0]:
+            raise ValidationException(
+                "Invalid KeyConditionExpression: Incorrect operand type for operator or "
+                "function; operator or function: begins_with, operand type: N")
+        startswith = rv[0]
+    forward = req.get("ScanIndexForward", True) is not False
+    records = source.read(ctx, prefix=prefix, startswith=startswith,
+                          start_after=source.start_after(req), reverse=not forward, **bounds)
+    return _run(ctx, req, source, records, select, proj, filt)
+
+
+def _show(value: dict) -> str:
+    (kind, v), = value.items()
+    return "{" + f"{kind}:{base64.b64encode(v).decode() if isinstance(v, bytes) else v}" + "}"
+
+
+@SERVICE.op("Scan")
+def scan(ctx, req: dict) -> dict:
+    table = find_table(ctx, req["TableName"])
+    source = _Source(table, req)
+    segment, total = req.get("Segment"), req.get("TotalSegments")
+    if segment is not None and total is None:
+        raise ValidationException("The TotalSegments parameter is required but was not "
+                                  "present in the request when Segment parameter is present")
+    if total is not None and segment is None:
+        raise ValidationException("The Segment parameter is required but was not present in "
+                                  "the request when parameter TotalSegments is present")
+    if segment is not None and segment >= total:
+        raise ValidationException("The Segment parameter is zero-based and must be less than "
+                                  f"parameter TotalSegments: Segment: {segment} is not less "
+                                  f"than TotalSegments: {total}")
+    ex = expressions(req, "Scan")
+    filt = _filter(req, ex, "ScanFilter")
+    proj = projection(req, ex)
+    select = _select(req, source)
+    _check_projected(source, proj)
+    if ex is not None:
+        ex.check_unused()
+    records = source.read(ctx, start_after=source.start_after(req))
+    return _run(ctx, req, source, records, select, proj, filt,
+                None if segment is None else (segment, total))

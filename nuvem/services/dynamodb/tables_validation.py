@@ -1,0 +1,207 @@
+"""CreateTable's and UpdateTable's checks, with DynamoDB's messages (the model's bounds and enums
+are checked before the handler runs, protocol/validate.py)."""
+from __future__ import annotations
+
+import re
+
+from nuvem.services.dynamodb.errors import ValidationException
+
+INVALID = "One or more parameter values were invalid: "
+_NAME = re.compile(r"^[a-zA-Z0-9_.-]+$")
+MAX_GSI = 20
+MAX_LSI = 5
+MAX_PROJECTED = 100
+MAX_TAGS = 50
+
+
+def invalid(detail: str) -> ValidationException:
+    return ValidationException(INVALID + detail)
+
+
+def constraint_errors(problems: list[str]) -> ValidationException:
+    """The generic validator's form: "N validation error(s) detected: Value ... at ...; ..."."""
+    n = len(problems)
+    head = f"{n} validation error{'s' if n > 1 else ''} detected: "
+    return ValidationException(head + "; ".join(problems))
+
+
+def check_name(name: str, member: str = "tableName") -> None:
+    problems = []
+    if not _NAME.match(name):
+        problems.append(f"Value '{name}' at '{member}' failed to satisfy constraint: Member must "
+                        "satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+    if len(name) < 3:
+        problems.append(f"Value '{name}' at '{member}' failed to satisfy constraint: Member must "
+                        "have length greater than or equal to 3")
+    if len(name) > 255:
+        problems.append(f"Value '{name}' at '{member}' failed to satisfy constraint: Member must "
+                        "have length less than or equal to 255")
+    if problems:
+        raise constraint_errors(problems)
+
+
+def check_key_schema(schema: list[dict]) -> None:
+    if not schema or schema[0].get("KeyType") != "HASH":
+        raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH "
+                                  "key type")
+    if len(schema) > 1:
+        if schema[1].get("KeyType") != "RANGE":
+            raise ValidationException("Invalid KeySchema: The second KeySchemaElement is not a "
+                                      "RANGE key type")
+        if schema[0]["AttributeName"] == schema[1]["AttributeName"]:
+            raise ValidationException("Both the Hash Key and the Range Key element in the "
+                                      "KeySchema have the same name")
+
+
+def check_projection(projection: dict | None) -> int:
+    """Returns how many NonKeyAttributes the projection names."""
+    projection = projection or {}
+    kind = projection.get("ProjectionType")
+    extra = projection.get("NonKeyAttributes")
+    if kind is None:
+        raise invalid("Unknown ProjectionType: null")
+    if kind == "INCLUDE" and not extra:
+        raise invalid("ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+    if kind != "INCLUDE" and extra is not None:
+        raise invalid(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
+    seen: set[str] = set()
+    for name in extra or ():
+        if name in seen:
+            raise invalid(f"Duplicate element in NonKeyAttributes: {name}")
+        seen.add(name)
+    return len(seen)
+
+
+def check_billing(mode: str, throughput: dict | None) -> None:
+    if mode == "PAY_PER_REQUEST" and throughput:
+        raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                      "BillingMode is PAY_PER_REQUEST")
+    if mode == "PROVISIONED" and (not throughput or "ReadCapacityUnits" not in throughput
+                                  or "WriteCapacityUnits" not in throughput):
+        raise invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when "
+                      "BillingMode is PROVISIONED")
+
+
+def check_index_throughput(mode: str, index: dict, creating_table: bool) -> None:
+    name = index["IndexName"]
+    given = index.get("ProvisionedThroughput")
+    if mode == "PROVISIONED" and not given:
+        raise invalid(f"ProvisionedThroughput is not specified for index: {name}" if creating_table
+                      else f"ProvisionedThroughput must be specified for index: {name}")
+    if mode == "PAY_PER_REQUEST" and given:
+        raise invalid(f"ProvisionedThroughput should not be specified for index: {name} when "
+                      "BillingMode is PAY_PER_REQUEST" if creating_table else
+                      "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for "
+                      f"index: {name} when BillingMode is PAY_PER_REQUEST")
+
+
+def check_create(req: dict) -> None:
+    """Every CreateTable rule, in the order DynamoDB reports them."""
+    check_name(req["TableName"])
+    definitions = req.get("AttributeDefinitions") or []
+    names = [d["AttributeName"] for d in definitions]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ValidationException(f"Attribute Name is duplicated: {name}")
+    schema = req["KeySchema"]
+    check_key_schema(schema)
+    lsis = req.get("LocalSecondaryIndexes")
+    gsis = req.get("GlobalSecondaryIndexes")
+    mode = req.get("BillingMode") or "PROVISIONED"
+    check_billing(mode, req.get("ProvisionedThroughput"))
+    used = [k["AttributeName"] for k in schema]
+    if lsis is not None:
+        if not lsis:
+            raise invalid("List of LocalSecondaryIndexes is empty")
+        if len(schema) < 2:
+            raise invalid("Table KeySchema does not have a range key, which is required when "
+                          "specifying a LocalSecondaryIndex")
+        if len(lsis) > MAX_LSI:
+            raise invalid(f"Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSI}")
+    if gsis is not None:
+        if not gsis:
+            raise invalid("List of GlobalSecondaryIndexes is empty")
+        if len(gsis) > MAX_GSI:
+            raise invalid(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSI}")
+    seen: set[str] = set()
+    projected = 0
+    for index in (lsis or []) + (gsis or []):
+        name = index["IndexName"]
+        if name in seen:
+            raise invalid(f"Duplicate index name: {name}")
+        seen.add(name)
+        check_key_schema(index["KeySchema"])
+        projected += check_projection(index.get("Projection"))
+        used += [k["AttributeName"] for k in index["KeySchema"]]
+    for index in lsis or []:
+        keys = index["KeySchema"]
+        if keys[0]["AttributeName"] != schema[0]["AttributeName"]:
+            raise invalid(f"Index KeySchema does not have the same leading hash key as table "
+                          f"KeySchema for index: {index['IndexName']}. index hash key: "
+                          f"{keys[0]['AttributeName']}, table hash key: "
+                          f"{schema[0]['AttributeName']}")
+        if len(keys) < 2:
+            raise invalid(f"Index KeySchema does not have a range key for index: "
+                          f"{index['IndexName']}")
+    for index in gsis or []:
+        check_index_throughput(mode, index, creating_table=True)
+    if projected > MAX_PROJECTED:
+        raise invalid("The number of NonKeyAttributes projected into all secondary indexes "
+                      f"exceeds the limit of {MAX_PROJECTED}")
+    distinct = list(dict.fromkeys(used))
+    missing = [k for k in distinct if k not in names]
+    if missing:
+        raise invalid("Some index key attributes are not defined in AttributeDefinitions. "
+                      f"Keys: [{', '.join(distinct)}], AttributeDefinitions: "
+                      f"[{', '.join(names)}]")
+    if len(names) != len(distinct):
+        if lsis is None and gsis is None:
+            raise invalid("Number of attributes in KeySchema does not exactly match number of "
+                          "attributes defined in AttributeDefinitions")
+        raise invalid(f"Some AttributeDefinitions are not used. AttributeDefinitions: "
+                      f"[{', '.join(names)}], keys used: [{', '.join(distinct)}]")
+    check_stream(req.get("StreamSpecification"), creating=True)
+    check_sse(req.get("SSESpecification"))
+    check_tags(req.get("Tags"))
+
+
+def check_stream(spec: dict | None, creating: bool) -> None:
+    if spec is None:
+        return
+    enabled, view = spec.get("StreamEnabled"), spec.get("StreamViewType")
+    if enabled and not view:
+        raise invalid("Table is being created with a stream enabled, UpdateViewType is required"
+                      if creating else "If stream is being enabled then UpdateViewType is "
+                      "required")
+    if not enabled and view:
+        raise invalid("Table is being created with a stream disabled, UpdateViewType should not "
+                      "be specified" if creating else "If stream is being disabled, then "
+                      "UpdateViewType must not be specified")
+
+
+def check_sse(spec: dict | None) -> None:
+    if not spec:
+        return
+    if spec.get("Enabled") is False:
+        if spec.get("SSEType"):
+            raise invalid("SSEType can not be specified if Enabled is false")
+        if spec.get("KMSMasterKeyId"):
+            raise invalid("KMSMasterKeyId can not be specified if Enabled is false")
+    if spec.get("SSEType") == "AES256":
+        raise invalid("SSEType AES256 is not supported")
+
+
+def check_tags(tags: list[dict] | None, existing: int = 0) -> None:
+    if not tags:
+        return
+    keys = set()
+    for tag in tags:
+        key, value = tag.get("Key"), tag.get("Value")
+        if key.startswith("aws:"):
+            raise ValidationException(f"Tag Key cannot be prefixed with aws:, Key: {key}")
+        if value is None:
+            raise ValidationException("The Tag Value provided is invalid, Value: null")
+        keys.add(key)
+    if len(keys) + existing > MAX_TAGS:
+        raise ValidationException("Number of Tags exceed the current limit for the provided "
+                                  "ResourceArn")

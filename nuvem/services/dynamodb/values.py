@@ -1,0 +1,264 @@
+"""AttributeValues: validation with DynamoDB's messages, numbers, item sizes, key encoding and
+capacity units.
+
+Numbers are kept in canonical text (DynamoDB trims leading and trailing zeros and never answers
+with an exponent: `1.50` comes back as `1.5`, `1E+2` as `100`). Key values are stored as
+order-preserving bytes (`key_bytes`), so the store's key order is DynamoDB's sort order.
+"""
+from __future__ import annotations
+
+import base64
+import math
+from decimal import Context, Decimal, InvalidOperation
+
+from nuvem.services.dynamodb.errors import ValidationException
+
+MAX_ITEM_SIZE = 409_600
+TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
+_SET_NAMES = {"SS": "string", "NS": "number", "BS": "binary"}
+# enough precision that parsing never rounds: the 38-digit limit is checked on the exact value
+_EXACT = Context(prec=1000, Emax=10**6, Emin=-10**6)
+_INVALID = "One or more parameter values were invalid: "
+
+
+def invalid(message: str) -> ValidationException:
+    return ValidationException(message)
+
+
+# -- numbers -------------------------------------------------------------------------------------
+def parse_number(text: str) -> Decimal:
+    """The value of an N string, checked against DynamoDB's range and precision."""
+    if not isinstance(text, str) or text != text.strip() or not text:
+        raise invalid(f"The parameter cannot be converted to a numeric value: {text}")
+    try:
+        value = _EXACT.create_decimal(text)
+    except InvalidOperation:
+        raise invalid(f"The parameter cannot be converted to a numeric value: {text}") from None
+    if not value.is_finite():
+        raise invalid(f"The parameter cannot be converted to a numeric value: {text}")
+    return check_number(value)
+
+
+def check_number(value: Decimal) -> Decimal:
+    """`value` if DynamoDB can store it (also for arithmetic results), normalized."""
+    if value.is_zero():
+        return Decimal(0)
+    value = value.normalize(_EXACT)
+    digits = len(value.as_tuple().digits)
+    if digits > 38:
+        raise invalid("Attempting to store more than 38 significant digits in a Number")
+    magnitude = value.adjusted()           # exponent of the leading digit
+    if magnitude > 125:
+        raise invalid("Number overflow. Attempting to store a number with magnitude larger "
+                      "than supported range")
+    if magnitude < -130:
+        raise invalid("Number underflow. Attempting to store a number with magnitude smaller "
+                      "than supported range")
+    return value
+
+
+def number_text(value: Decimal) -> str:
+    """Canonical text: plain notation, no exponent, no trailing zeros."""
+    if value.is_zero():
+        return "0"
+    return format(value.normalize(_EXACT), "f")
+
+
+def canonical_number(text: str) -> str:
+    return number_text(parse_number(text))
+
+
+# -- validation ----------------------------------------------------------------------------------
+def check_value(value, *, path: str = "") -> dict:
+    """A validated copy of one AttributeValue, numbers in canonical text."""
+    if not isinstance(value, dict):
+        raise invalid("Supplied AttributeValue is empty, must contain exactly one of the "
+                      "supported datatypes")
+    present = [t for t in TYPES if value.get(t) is not None]
+    if not present:
+        raise invalid("Supplied AttributeValue is empty, must contain exactly one of the "
+                      "supported datatypes")
+    if len(present) > 1:
+        raise invalid("Supplied AttributeValue has more than one datatypes set, must contain "
+                      "exactly one of the supported datatypes")
+    kind = present[0]
+    v = value[kind]
+    if kind == "S":
+        return {"S": v}
+    if kind == "N":
+        return {"N": canonical_number(v)}
+    if kind == "B":
+        return {"B": bytes(v)}
+    if kind == "BOOL":
+        return {"BOOL": bool(v)}
+    if kind == "NULL":
+        if v is not True:
+            raise invalid(_INVALID + "Null attribute value types must have the value of true")
+        return {"NULL": True}
+    if kind in _SET_NAMES:
+        if not v:
+            raise invalid(_INVALID + f"An {_SET_NAMES[kind]} set  may not be empty")
+        if kind == "NS":
+            numbers = [parse_number(x) for x in v]
+            out = [number_text(x) for x in numbers]
+            seen = numbers
+        else:
+            out = [bytes(x) for x in v] if kind == "BS" else list(v)
+            seen = out
+        if len(set(seen)) != len(seen):
+            shown = ", ".join(base64.b64encode(x).decode() if isinstance(x, bytes) else str(x)
+                              for x in v)
+            raise invalid(_INVALID + f"Input collection [{shown}] contains duplicates.")
+        return {kind: out}
+    if kind == "L":
+        return {"L": [check_value(x) for x in v]}
+    return {"M": {k: check_value(x) for k, x in v.items()}}
+
+
+def check_item(table, item: dict, *, what: str = "item") -> dict:
+    """A whole item (PutItem's `Item`): values validated, keys present with declared types,
+    size within the limit."""
+    out = {name: check_value(v) for name, v in (item or {}).items()}
+    for name in key_names(table):
+        if name not in out:
+            raise invalid(_INVALID + f"Missing the key {name} in the item")
+        check_key_value(table, name, out[name])
+    check_size(out)
+    return out
+
+
+def key_names(table) -> list[str]:
+    return [table.hash_key] + ([table.range_key] if table.range_key else [])
+
+
+def check_key_value(table, name: str, value: dict, *, declared: str | None = None) -> None:
+    expected = declared or table.attribute_type(name)
+    actual = next(iter(value))
+    if actual != expected:
+        raise invalid(_INVALID + f"Type mismatch for key {name} expected: {expected} "
+                      f"actual: {actual}")
+    if actual in ("S", "B") and len(value[actual]) == 0:
+        kind = "string" if actual == "S" else "binary"
+        raise invalid("One or more parameter values are not valid. The AttributeValue for a "
+                      f"key attribute cannot contain an empty {kind} value. Key: {name}")
+
+
+def check_key(table, key: dict | None) -> dict:
+    """A `Key` parameter: exactly the table's key attributes, with their types."""
+    key = key or {}
+    names = key_names(table)
+    if set(key) != set(names):
+        raise invalid("The provided key element does not match the schema")
+    out = {}
+    for name in names:
+        v = check_value(key[name])
+        if next(iter(v)) != table.attribute_type(name):
+            raise invalid("The provided key element does not match the schema")
+        check_key_value(table, name, v)
+        out[name] = v
+    return out
+
+
+def check_size(item: dict) -> int:
+    size = item_size(item)
+    if size > MAX_ITEM_SIZE:
+        raise invalid("Item size has exceeded the maximum allowed size")
+    return size
+
+
+# -- sizes ---------------------------------------------------------------------------------------
+def _number_size(text: str) -> int:
+    digits = len(text.replace("-", "").replace(".", "").strip("0")) or 1
+    return (digits + 1) // 2 + 1 + (1 if text.startswith("-") else 0)
+
+
+def value_size(value: dict) -> int:
+    (kind, v), = value.items()
+    if kind == "S":
+        return len(v.encode())
+    if kind == "N":
+        return _number_size(v)
+    if kind == "B":
+        return len(v)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(x.encode()) for x in v)
+    if kind == "NS":
+        return sum(_number_size(x) for x in v)
+    if kind == "BS":
+        return sum(len(x) for x in v)
+    if kind == "L":
+        return 3 + sum(1 + value_size(x) for x in v)
+    return 3 + sum(1 + len(k.encode()) + value_size(x) for k, x in v.items())
+
+
+def item_size(attrs: dict) -> int:
+    """As the developer guide counts it: names' UTF-8 bytes plus each value's size."""
+    return sum(len(name.encode()) + value_size(v) for name, v in attrs.items())
+
+
+# -- capacity ------------------------------------------------------------------------------------
+def read_units(size: int, consistent: bool, *, transactional: bool = False) -> float:
+    """ceil(size / 4 KB) units (at least one), half of that eventually consistent, twice
+    that in a transaction."""
+    units = max(1, math.ceil(size / 4096))
+    if transactional:
+        return 2.0 * units
+    return float(units) if consistent else units / 2
+
+
+def write_units(size: int, *, transactional: bool = False) -> float:
+    """ceil(size / 1 KB) units (at least one), twice that in a transaction."""
+    return float(max(1, math.ceil(size / 1024))) * (2 if transactional else 1)
+
+
+# -- key encoding --------------------------------------------------------------------------------
+def key_bytes(value: dict) -> bytes:
+    """Order-preserving bytes of an S, N or B key value (compared as unsigned bytes).
+
+    S: UTF-8 (DynamoDB orders strings by their UTF-8 bytes); B: the bytes. N: a class byte
+    (negative 01, zero 02, positive 03); for a positive number the exponent of its leading
+    digit (biased into a byte), then its digits as ASCII (a shorter digit string is a prefix,
+    so 0.12 < 0.123). A negative number stores the complement of all that, and a final FF so
+    that -0.12 (shorter) sorts after -0.123.
+    """
+    (kind, v), = value.items()
+    if kind == "S":
+        return v.encode()
+    if kind == "B":
+        return bytes(v)
+    if kind != "N":
+        raise invalid("The provided key element does not match the schema")
+    number = _EXACT.create_decimal(v)
+    if number.is_zero():
+        return b"\x02"
+    sign, digits, _ = number.normalize(_EXACT).as_tuple()
+    exponent = min(max(number.adjusted() + 130, 0), 255)    # -130..125 -> 0..255
+    if not sign:
+        return b"\x03" + bytes([exponent]) + bytes(0x30 + d for d in digits)
+    return b"\x01" + bytes([255 - exponent]) + bytes(0x39 - d for d in digits) + b"\xff"
+
+
+def item_key(table, attrs: dict) -> tuple[bytes, bytes]:
+    """(pk, sk) of an item or key: the store key of its Item record."""
+    pk = key_bytes(attrs[table.hash_key])
+    sk = key_bytes(attrs[table.range_key]) if table.range_key else b""
+    return pk, sk
+
+
+def key_of(table, attrs: dict) -> dict:
+    """The table's key attributes of an item."""
+    return {name: attrs[name] for name in key_names(table)}
+
+
+def value_key(value: dict):
+    """A hashable form of an AttributeValue (duplicate detection, set arithmetic)."""
+    (kind, v), = value.items()
+    if kind in ("SS", "NS", "BS"):
+        return kind, frozenset(v)
+    if kind == "L":
+        return kind, tuple(value_key(x) for x in v)
+    if kind == "M":
+        return kind, tuple(sorted((k, value_key(x)) for k, x in v.items()))
+    return kind, v

@@ -1,0 +1,97 @@
+"""BatchGetItem and BatchWriteItem over the wire."""
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.services.dynamodb.conftest import error, make_table
+
+
+def test_batch_write_then_get(ddb, tname):
+    make_table(ddb, tname, range_key=("sk", "N"))
+    other = make_table(ddb, tname + "-b")
+    out = ddb.batch_write_item(RequestItems={
+        tname: [{"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"N": str(i)}}}} for i in range(20)],
+        other: [{"PutRequest": {"Item": {"pk": {"S": "x"}, "v": {"N": "1.0"}}}}],
+    }, ReturnConsumedCapacity="TOTAL")
+    assert out["UnprocessedItems"] == {}
+    assert sorted(c["TableName"] for c in out["ConsumedCapacity"]) == sorted([tname, other])
+    assert {c["TableName"]: c["CapacityUnits"] for c in out["ConsumedCapacity"]}[tname] == 20.0
+    ddb.batch_write_item(RequestItems={tname: [
+        {"DeleteRequest": {"Key": {"pk": {"S": "a"}, "sk": {"N": "0"}}}},
+        {"DeleteRequest": {"Key": {"pk": {"S": "a"}, "sk": {"N": "99"}}}}]})   # absent: fine
+    got = ddb.batch_get_item(RequestItems={
+        tname: {"Keys": [{"pk": {"S": "a"}, "sk": {"N": str(i)}} for i in range(3)]},
+        other: {"Keys": [{"pk": {"S": "x"}}, {"pk": {"S": "missing"}}],
+                "ProjectionExpression": "v"},
+    })
+    assert got["UnprocessedKeys"] == {}
+    assert sorted(i["sk"]["N"] for i in got["Responses"][tname]) == ["1", "2"]
+    assert got["Responses"][other] == [{"v": {"N": "1"}}]
+
+
+def test_batch_get_duplicates_and_limits(ddb, tname):
+    make_table(ddb, tname)
+    with pytest.raises(ClientError) as e:
+        ddb.batch_get_item(RequestItems={tname: {"Keys": [{"pk": {"S": "a"}}, {"pk": {"S": "a"}}]}})
+    assert error(e) == ("ValidationException", 400, "Provided list of item keys contains duplicates")
+    with pytest.raises(ClientError) as e:
+        ddb.batch_get_item(RequestItems={tname: {"Keys": [{"pk": {"S": str(i)}} for i in range(101)]}})
+    assert error(e)[:2] == ("ValidationException", 400)
+    with pytest.raises(ClientError) as e:
+        ddb.batch_get_item(RequestItems={tname: {"Keys": [{"pk": {"N": "1"}}]}})
+    assert error(e) == ("ValidationException", 400,
+                        "The provided key element does not match the schema")
+    with pytest.raises(ClientError) as e:
+        ddb.batch_get_item(RequestItems={"no-such-table-xyz": {"Keys": [{"pk": {"S": "a"}}]}})
+    assert error(e)[:2] == ("ResourceNotFoundException", 400)
+
+
+def test_batch_get_over_16mb_leaves_unprocessed_keys(ddb, tname):
+    make_table(ddb, tname)
+    blob = "x" * 400_000
+    keys = [{"pk": {"S": f"k{i:02}"}} for i in range(45)]
+    for k in keys:
+        ddb.put_item(TableName=tname, Item={**k, "d": {"S": blob}})
+    got = ddb.batch_get_item(RequestItems={tname: {"Keys": keys, "ConsistentRead": True}})
+    unprocessed = got["UnprocessedKeys"][tname]
+    assert unprocessed["ConsistentRead"] is True
+    assert len(got["Responses"][tname]) + len(unprocessed["Keys"]) == 45
+    assert 0 < len(unprocessed["Keys"]) < 45
+    again = ddb.batch_get_item(RequestItems=got["UnprocessedKeys"])
+    seen = {i["pk"]["S"] for i in got["Responses"][tname] + again["Responses"][tname]}
+    assert seen == {k["pk"]["S"] for k in keys}
+
+
+def test_batch_write_validation(ddb, tname):
+    make_table(ddb, tname)
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={tname: [
+            {"PutRequest": {"Item": {"pk": {"S": "a"}}}},
+            {"DeleteRequest": {"Key": {"pk": {"S": "a"}}}}]})
+    assert error(e) == ("ValidationException", 400, "Provided list of item keys contains duplicates")
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={tname: [
+            {"PutRequest": {"Item": {"pk": {"S": str(i)}}}} for i in range(26)]})
+    assert error(e)[:2] == ("ValidationException", 400)
+    # one bad request fails the whole batch, nothing is written
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={tname: [
+            {"PutRequest": {"Item": {"pk": {"S": "good"}}}},
+            {"PutRequest": {"Item": {"pk": {"N": "1"}}}}]})
+    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
+                        "Type mismatch for key pk expected: S actual: N")
+    assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": {"S": "good"}})
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={tname: [{}]})
+    assert error(e)[:2] == ("ValidationException", 400)
+
+
+def test_batch_with_aws_cli(nuvem, ddb, tname):
+    make_table(ddb, tname)
+    items = {tname: [{"PutRequest": {"Item": {"pk": {"S": f"c{i}"}}}} for i in range(3)]}
+    out = nuvem.aws_cli("dynamodb", "batch-write-item", "--request-items", json.dumps(items))
+    assert json.loads(out.stdout)["UnprocessedItems"] == {}
+    out = nuvem.aws_cli("dynamodb", "batch-get-item", "--request-items",
+                        json.dumps({tname: {"Keys": [{"pk": {"S": "c1"}}]}}))
+    assert json.loads(out.stdout)["Responses"][tname] == [{"pk": {"S": "c1"}}]
