@@ -16,6 +16,12 @@ SendMessageBatch with the MD5 of each body sent (computed per request: boto3 che
 ReceiveMessage with 10 fixed messages and their MD5s, and DeleteMessageBatch with every entry
 successful. For SNS (query protocol) it answers Publish with a fixed MessageId.
 
+For DynamoDB (benchmarks/dynamodb.py; JSON 1.0, `X-Amz-Target: DynamoDB_20120810.*`) it
+answers CreateTable and DescribeTable with an ACTIVE on-demand table, PutItem with `{}`, GetItem
+with one fixed 10-attribute item, BatchWriteItem with no unprocessed items and Query with one
+page of 1,000 fixed small items, all precomputed, each with the `x-amz-crc32` header real
+DynamoDB sends (and botocore checks).
+
     python benchmarks/canned_server.py --port 8123
 """
 from __future__ import annotations
@@ -153,6 +159,54 @@ def _sqs(operation: bytes, body: bytes) -> bytes:
                           "400 Bad Request")
 
 
+# DynamoDB: the item and partition shapes benchmarks/dynamodb.py writes, as stored.
+DDB_TABLE = {
+    "TableName": "bench", "TableStatus": "ACTIVE", "ItemCount": 0, "TableSizeBytes": 0,
+    "TableArn": "arn:aws:dynamodb:us-east-1:000000000000:table/bench",
+    "TableId": REQUEST_ID, "CreationDateTime": 1795910400.0,
+    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                             {"AttributeName": "sk", "AttributeType": "S"}],
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                  {"AttributeName": "sk", "KeyType": "RANGE"}],
+    "BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST"},
+    "ProvisionedThroughput": {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0,
+                              "WriteCapacityUnits": 0},
+    "DeletionProtectionEnabled": False,
+}
+DDB_ITEM = {
+    "pk": {"S": "get-0"}, "sk": {"S": "0"}, "name": {"S": "Ada Lovelace"},
+    "email": {"S": "ada@example.com"}, "age": {"N": "36"}, "score": {"N": "1234.5"},
+    "active": {"BOOL": True}, "tags": {"SS": ["a", "b", "c"]},
+    "address": {"M": {"city": {"S": "London"}, "zip": {"S": "W1"}}},
+    "history": {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]},
+}
+DDB_PARTITION = [{"pk": {"S": "q"}, "sk": {"S": f"{n:05d}"}, "n": {"N": str(n)},
+                  "v": {"S": "v" * 20}} for n in range(1000)]
+
+
+def _ddb_response(data: dict, status: str = "200 OK") -> bytes:
+    body = json.dumps(data, separators=(",", ":")).encode()
+    return (f"HTTP/1.1 {status}\r\n"
+            "Content-Type: application/x-amz-json-1.0\r\n"
+            f"x-amzn-RequestId: {REQUEST_ID}\r\n"
+            f"x-amz-crc32: {zlib.crc32(body) & 0xFFFFFFFF}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+DDB_FIXED = {
+    b"CreateTable": _ddb_response({"TableDescription": {**DDB_TABLE, "TableStatus": "CREATING"}}),
+    b"DescribeTable": _ddb_response({"Table": DDB_TABLE}),
+    b"PutItem": _ddb_response({}),
+    b"GetItem": _ddb_response({"Item": DDB_ITEM}),
+    b"BatchWriteItem": _ddb_response({"UnprocessedItems": {}}),
+    b"Query": _ddb_response({"Items": DDB_PARTITION, "Count": len(DDB_PARTITION),
+                             "ScannedCount": len(DDB_PARTITION)}),
+}
+DDB_UNKNOWN = _ddb_response({"__type": "com.amazon.coral.service#UnknownOperationException",
+                             "message": "The canned server does not answer this."},
+                            "400 Bad Request")
+
+
 def _action(body: bytes) -> bytes:
     for pair in body.split(b"&"):
         if pair.startswith(b"Action="):
@@ -181,6 +235,8 @@ async def _connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
             method = lines[0].split(b" ", 1)[0]
             if target.startswith(b"AmazonSQS."):
                 writer.write(_sqs(target[10:], body))
+            elif target.startswith(b"DynamoDB_20120810."):
+                writer.write(DDB_FIXED.get(target[18:], DDB_UNKNOWN))
             elif method == b"PUT":
                 writer.write(S3_PUT)
             elif method == b"GET":

@@ -5,6 +5,7 @@ throughput. Prints a Markdown report and writes it to docs/benchmarks.md.
     make bench ARGS="--quick --no-moto"          # smoke run, well under 30 s; writes no file
     make bench ARGS="--s3"                       # also the S3 section (benchmarks/s3.py)
     make bench ARGS="--sqs"                      # also the SQS and SNS section (benchmarks/sqs.py)
+    make bench ARGS="--dynamodb"                 # also the DynamoDB section (dynamodb.py)
     .venv/bin/python benchmarks/run.py --help
 
 All servers are child processes of this one, measured the same way from /proc; the clients are
@@ -677,6 +678,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqs", action="store_true",
                         help="also run benchmarks/sqs.py and (re)write the report's SQS and SNS "
                              "section; without it the section already in the file is kept")
+    parser.add_argument("--dynamodb", action="store_true",
+                        help="also run benchmarks/dynamodb.py and (re)write the report's DynamoDB "
+                             "section; without it the section already in the file is kept")
     parser.add_argument("--out", help="where to write the report (default docs/benchmarks.md; "
                                       "none with --quick); '-' writes no file")
     args = parser.parse_args(argv)
@@ -705,6 +709,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(results, args, notes)
     import s3  # noqa: E402  (benchmarks/s3.py)
     import sqs  # noqa: E402  (benchmarks/sqs.py)
+    import dynamodb  # noqa: E402  (benchmarks/dynamodb.py)
     previous = ""
     if out and out != "-" and os.path.exists(out):
         with open(out) as f:
@@ -728,6 +733,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         section = s3.section_of(previous, sqs.BEGIN, sqs.END)   # keep the last SQS measurement
     text = s3.splice(text, section, sqs.BEGIN, sqs.END)
+    if args.dynamodb:
+        ddb_args = argparse.Namespace(no_moto=args.no_moto, no_canned=args.no_canned,
+                                      runs=args.runs, argv=["--no-moto"] if args.no_moto else [])
+        dynamodb.defaults(ddb_args, args.quick)
+        section = dynamodb.measure(ddb_args)
+    else:
+        section = s3.section_of(previous, dynamodb.BEGIN, dynamodb.END)  # keep the last one
+    text = s3.splice(text, section, dynamodb.BEGIN, dynamodb.END)
     print(text)
     if out and out != "-":
         with open(out, "w") as f:

@@ -43,8 +43,8 @@ from nuvem.protocol import serializers_xml as xml
 from nuvem.protocol.quirks import Quirks, host_id, quirks_for
 from nuvem.protocol.serializers_events import encode_stream, event_message
 from nuvem.protocol.serializers_values import (
-    NON_BODY_LOCATIONS, Options, SerializationError, cbor_struct, cbor_value, header_text, json_struct,
-    json_value, mismatch, to_bytes, to_int, to_str, known_members,
+    NON_BODY_LOCATIONS, Options, SerializationError, cbor_struct, cbor_value, header_text,
+    json_struct, json_struct_fast, json_value, mismatch, to_bytes, to_int, to_str, known_members,
 )
 from nuvem.protocol.wire import HttpResponse
 
@@ -197,7 +197,7 @@ def _json_response(result: Mapping, operation: OperationModel, call: _Call) -> H
         return HttpResponse(200, headers, b"{}")
     if shape.event_stream_name:
         return _rpc_event_stream(result, shape, _json_encoder(call.opts), call)
-    return HttpResponse(200, headers, _dump_json(json_struct(shape, result, call.opts)))
+    return HttpResponse(200, headers, _dump_json(json_struct_fast(shape, result, call.opts)))
 
 
 def _cbor_response(result: Mapping, operation: OperationModel, call: _Call) -> HttpResponse:

@@ -291,6 +291,93 @@ def json_value(shape, value: Any, opts: Options) -> Any:
     return value
 
 
+# The same as json_struct for values that fit their shapes exactly, built once per shape as
+# closures kept on it: a DynamoDB Query answers thousands of attribute values. Anything unusual
+# (a value to coerce, an unknown member) raises _Unusual, and json_struct then does the work and
+# reports what strict mode reports.
+
+class _Unusual(Exception):
+    pass
+
+
+_JSON_ENCODERS = "_nuvem_json_encoder"
+
+
+def json_struct_fast(shape, value: Any, opts: Options) -> dict:
+    try:
+        return _json_encoder(shape)(value, opts)
+    except _Unusual:
+        return json_struct(shape, value, opts)
+
+
+def _json_encoder(shape, building: dict | None = None):
+    cached = shape.__dict__.get(_JSON_ENCODERS)
+    if cached is not None:
+        return cached
+    building = {} if building is None else building
+    if shape.name in building:          # a recursive shape (botocore makes new Shape objects)
+        cell = building[shape.name]
+        return lambda value, opts: cell[0](value, opts)
+    cell: list = []
+    building[shape.name] = cell
+    try:
+        built = _build_json_encoder(shape, building)
+    finally:
+        del building[shape.name]
+    cell.append(built)
+    setattr(shape, _JSON_ENCODERS, built)
+    return built
+
+
+def _build_json_encoder(shape, building: dict):
+    kind = shape.type_name
+    if kind == "structure" and not shape.is_document_type:
+        members = {name: (member.serialization.get("name", name), _json_encoder(member, building))
+                   for name, member in shape.members.items()}
+
+        def structure(value, opts):
+            if type(value) is not dict:
+                raise _Unusual
+            out = {}
+            for name, item in value.items():
+                if item is not None:
+                    entry = members.get(name)
+                    if entry is None:
+                        raise _Unusual
+                    out[entry[0]] = entry[1](item, opts)
+            return out
+        return structure
+    if kind == "list":
+        member = _json_encoder(shape.member, building)
+
+        def items(value, opts):
+            if type(value) is not list:
+                raise _Unusual
+            return [None if item is None else member(item, opts) for item in value]
+        return items
+    if kind == "map":
+        entry = _json_encoder(shape.value, building)
+
+        def entries(value, opts):
+            if type(value) is not dict:
+                raise _Unusual
+            return {key if type(key) is str else str(key):
+                    None if item is None else entry(item, opts) for key, item in value.items()}
+        return entries
+    exact = {"string": str, "boolean": bool, "blob": bytes}.get(kind)
+    if kind in INT_TYPES:
+        exact = int
+    if exact is not None:
+        as_text = kind == "blob"
+
+        def scalar(value, opts):
+            if type(value) is not exact:
+                raise _Unusual
+            return base64.b64encode(value).decode("ascii") if as_text else value
+        return scalar
+    return lambda value, opts: json_value(shape, value, opts)
+
+
 def cbor_struct(shape, value: Any, opts: Options) -> dict:
     """A structure as a CBOR map keyed by member names (rpc-v2-cbor ignores wire names)."""
     if not isinstance(value, Mapping):

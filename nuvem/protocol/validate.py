@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from botocore.model import OperationModel, Shape
 
@@ -61,69 +61,141 @@ def _size(value: Any) -> int | None:
     return len(value) if isinstance(value, (str, bytes, list, dict)) else None
 
 
-def _check(shape: Shape, value: Any, path: str, wire: str, location: str, protocol: str,
-           problems: list[Problem]) -> None:
+# A checker validates one value of one shape: checker(value, path, wire, location, protocol,
+# problems). Checkers are built once per shape (and per "are bounds checked", which rest-xml turns
+# off) and kept on the shape: a shape whose whole subtree can never fail gets none, so the values
+# under it are not walked at all (a DynamoDB item's attribute values, an S3 object's headers).
+Checker = Callable[[Any, str, str, str, str, list], None]
+_CHECKERS = "_nuvem_checkers"
+
+
+def _checker(shape: Shape, bounds: bool, building: dict | None = None) -> Checker | None:
+    cache = shape.__dict__.get(_CHECKERS)
+    if cache is None:
+        cache = {}
+        setattr(shape, _CHECKERS, cache)
+    if bounds in cache:
+        return cache[bounds]
+    # botocore makes a new Shape object at each reference, so a recursive shape (DynamoDB's
+    # AttributeValue) is recognised by name while it is being built, and deferred to.
+    building = {} if building is None else building
+    if shape.name in building:
+        cell = building[shape.name]
+        return lambda *args: cell[0](*args)
+    cell: list = []
+    building[shape.name] = cell
+    try:
+        built = _build(shape, bounds, building)
+    finally:
+        del building[shape.name]
+    cell.append(built or (lambda *args: None))
+    cache[bounds] = built
+    return built
+
+
+def _build(shape: Shape, bounds: bool, building: dict) -> Checker | None:
     kind = shape.type_name
-    if protocol != "rest-xml":  # S3 & co. do not enforce the model's bounds: services decide
-        _check_bounds(shape, value, path, wire, location, problems)
-    if kind == "structure" and not shape.is_document_type and isinstance(value, dict):
-        _check_members(shape, value, path, location, protocol, problems)
-    elif kind == "list" and isinstance(value, list):
-        for index, item in enumerate(value, 1):
-            if item is not None:
-                _check(shape.member, item, f"{path}.{index}.member", wire, location, protocol,
-                       problems)
-    elif kind == "map" and isinstance(value, dict):
-        for key, item in value.items():
-            _check(shape.key, key, path, wire, location, protocol, problems)
-            if item is not None:
-                _check(shape.value, item, f"{path}.{key}.member", wire, location, protocol,
-                       problems)
+    own = _bounds_checker(shape) if bounds else None
+    inner: Checker | None = None
+    if kind == "structure" and not shape.is_document_type:
+        inner = _members_checker(shape, bounds, building)
+    elif kind == "list":
+        item = _checker(shape.member, bounds, building)
+        if item is not None:
+            def inner(value, path, wire, location, protocol, problems):
+                if isinstance(value, list):
+                    for index, element in enumerate(value, 1):
+                        if element is not None:
+                            item(element, f"{path}.{index}.member", wire, location, protocol,
+                                 problems)
+    elif kind == "map":
+        key_check = _checker(shape.key, bounds, building)
+        value_check = _checker(shape.value, bounds, building)
+        if key_check is not None or value_check is not None:
+            def inner(value, path, wire, location, protocol, problems):
+                if isinstance(value, dict):
+                    for key, element in value.items():
+                        if key_check is not None:
+                            key_check(key, path, wire, location, protocol, problems)
+                        if element is not None and value_check is not None:
+                            value_check(element, f"{path}.{key}.member", wire, location,
+                                        protocol, problems)
+    if own is None or inner is None:
+        return own or inner
+
+    def both(value, path, wire, location, protocol, problems):
+        own(value, path, wire, location, protocol, problems)
+        inner(value, path, wire, location, protocol, problems)
+    return both
 
 
-def _check_bounds(shape: Shape, value: Any, path: str, wire: str, location: str,
-                  problems: list[Problem]) -> None:
+def _bounds_checker(shape: Shape) -> Checker | None:
     metadata = shape.metadata
     measure = _MEASURE.get(shape.type_name)
-    amount = _size(value) if measure == "length" else value
-    if measure == "value" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        amount = None
+    low = metadata.get("min") if measure else None
+    high = metadata.get("max") if measure else None
+    enum = metadata.get("enum") if shape.type_name == "string" else None
+    if low is None and high is None and not enum:
+        return None
     sensitive = bool(metadata.get("sensitive"))
 
-    def problem(constraint: str) -> None:
-        problems.append(Problem(path, wire, location, value, constraint, sensitive))
+    def check(value, path, wire, location, protocol, problems):
+        if measure == "length":
+            amount = _size(value)
+        else:
+            amount = value if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                else None
+        if amount is not None:
+            if low is not None and amount < low:
+                problems.append(Problem(path, wire, location, value,
+                                        f"Member must have {measure} greater than or equal to "
+                                        f"{low}", sensitive))
+            if high is not None and amount > high:
+                problems.append(Problem(path, wire, location, value,
+                                        f"Member must have {measure} less than or equal to "
+                                        f"{high}", sensitive))
+        if enum and isinstance(value, str) and value not in enum:
+            problems.append(Problem(path, wire, location, value,
+                                    f"Member must satisfy enum value set: [{', '.join(enum)}]",
+                                    sensitive))
+    return check
 
-    if amount is not None:
-        if "min" in metadata and amount < metadata["min"]:
-            problem(f"Member must have {measure} greater than or equal to {metadata['min']}")
-        if "max" in metadata and amount > metadata["max"]:
-            problem(f"Member must have {measure} less than or equal to {metadata['max']}")
-    enum = metadata.get("enum")
-    if enum and shape.type_name == "string" and isinstance(value, str) and value not in enum:
-        problem(f"Member must satisfy enum value set: [{', '.join(enum)}]")
 
+def _members_checker(shape: Shape, bounds: bool, building: dict) -> Checker | None:
+    # Only the members present or required (an S3 PutObject has 50 members and sends a few), in
+    # the model's order, as AWS lists the problems.
+    required = tuple(shape.required_members)
+    order = {name: i for i, name in enumerate(shape.members)}
+    checks: dict[str, Checker] = {}
+    for name, member in shape.members.items():
+        check = _checker(member, bounds, building)
+        if check is not None:
+            checks[name] = check
+    if not required and not checks:
+        return None
 
-def _check_members(shape: Shape, value: dict, path: str, location: str, protocol: str,
-                   problems: list[Problem]) -> None:
-    # Only the members present or required (an S3 PutObject has 50 members and sends a few),
-    # in the model's order, as AWS lists the problems.
-    members = shape.members
-    required = shape.required_members
-    names = [n for n in members if n in value or n in required] \
-        if len(value) + len(required) < len(members) else members
-    for name in names:
-        member = members[name]
-        item = value.get(name)
-        if item is None:
-            if name in required:
-                problems.append(Problem(_path(path, name), _wire_name(name, member, protocol),
-                                        member.serialization.get("location") or location,
-                                        None, "Member must not be null"))
-            continue
-        if hasattr(item, "read"):
-            continue  # a streaming body: nothing to measure without reading it
-        _check(member, item, _path(path, name), _wire_name(name, member, protocol),
-               member.serialization.get("location") or location, protocol, problems)
+    def check(value, path, wire, location, protocol, problems):
+        if not isinstance(value, dict):
+            return
+        names = [n for n in value if n in checks]
+        names += [n for n in required if value.get(n) is None and n not in names]
+        if len(names) > 1:
+            names.sort(key=order.__getitem__)
+        members = shape.members
+        for name in names:
+            member = members[name]
+            item = value.get(name)
+            if item is None:
+                if name in required:
+                    problems.append(Problem(_path(path, name), _wire_name(name, member, protocol),
+                                            member.serialization.get("location") or location,
+                                            None, "Member must not be null"))
+                continue
+            if hasattr(item, "read"):
+                continue  # a streaming body: nothing to measure without reading it
+            checks[name](item, _path(path, name), _wire_name(name, member, protocol),
+                         member.serialization.get("location") or location, protocol, problems)
+    return check
 
 
 def _render(problem: Problem) -> str:
@@ -177,7 +249,10 @@ def validate(params: dict, operation: OperationModel, protocol: str) -> None:
     shape = operation.input_shape
     if shape is None:
         return
+    check = _checker(shape, protocol != "rest-xml")   # S3 & co. leave bounds to services
+    if check is None:
+        return
     problems: list[Problem] = []
-    _check_members(shape, params, "", "body", protocol, problems)
+    check(params, "", "", "body", protocol, problems)
     if problems:
         raise _error(protocol, problems)
