@@ -51,10 +51,12 @@ class Authorizer:
         self._cache = PolicyCache(4096)
         self._lock = threading.Lock()   # the cache is an OrderedDict; calls run on a thread pool
 
-    def authorize(self, call: Call, operation, resources: "ResourceLookup | None" = None) -> None:
+    def authorize(self, call: Call, operation, resources: "ResourceLookup | None" = None,
+                  accesses: "list[actions.Access] | None" = None) -> None:
         """Allow the call or raise the service's access-denied error. `resources` is the
         service's view of what an access touches (owner account, resource-based policy, ACL
-        grants): S3 gives it; other services' resource policies come with their issues."""
+        grants). `accesses`: what the call needs, when the service knows better than the
+        operation's data (a PartiQL statement names its own table and action)."""
         principal = call.principal
         if self.mode == "off" or principal is None:
             return
@@ -67,6 +69,9 @@ class Authorizer:
                 _session_limits(call, principal)
             return
         _session_limits(call, principal)
+        if accesses is not None:
+            self.check(call, operation.name, accesses, resources)
+            return
         accesses = list(actions.accesses(call.service, operation, call.params, call.account,
                                          call.region))
         if call.service == "sts" and operation.name == "AssumeRole":

@@ -28,6 +28,8 @@ class Quirks:
     iso8601_millis: bool = False
     # Operations whose XML body is a single element holding one output member as its text.
     text_root_members: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Every response carries `x-amz-crc32`: the CRC32 of its body, which clients check.
+    body_crc32: bool = False
 
 
 DEFAULT = Quirks()
@@ -44,6 +46,11 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # <LocationConstraint xmlns="...">eu-west-1</LocationConstraint>, empty for us-east-1:
         # https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html
         text_root_members=MappingProxyType({"GetBucketLocation": "LocationConstraint"}),
+    ),
+    ("dynamodb", "json"): Quirks(
+        # "DynamoDB ... responses include an x-amz-crc32 header", which the SDKs verify and
+        # retry on mismatch: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html
+        body_crc32=True,
     ),
     ("ec2", "ec2"): Quirks(
         # <launchTime>2016-09-26T10:35:00.000Z</launchTime>: EC2 always writes milliseconds.

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -108,7 +109,7 @@ def serialize_response(result: dict, operation: OperationModel, protocol: str, r
         response = writer(result or {}, operation, call)
         if status is not None:
             response.status = status
-        return response
+        return _with_crc32(response, call)
     except Exception:
         if strict:
             raise
@@ -411,7 +412,8 @@ def serialize_error(error: AwsError, service: ServiceModel, protocol: str, reque
         raise ValueError(f"unknown protocol {protocol!r}")
     call = _call(service, protocol, request_id, strict)
     try:
-        return writer(_error_info(error, service, protocol, query_mode, call.opts), call)
+        return _with_crc32(writer(_error_info(error, service, protocol, query_mode, call.opts),
+                                  call), call)
     except Exception:
         if strict:
             raise
@@ -423,6 +425,12 @@ def serialize_error(error: AwsError, service: ServiceModel, protocol: str, reque
     except Exception:
         log.exception("cannot serialize error %s even without its model", getattr(error, "code", error))
         return HttpResponse(500, [("Content-Type", "text/plain")], b"InternalFailure")
+
+
+def _with_crc32(response: HttpResponse, call: _Call) -> HttpResponse:
+    if call.quirks.body_crc32 and isinstance(response.body, (bytes, bytearray)):
+        response.headers.append(("x-amz-crc32", str(zlib.crc32(response.body))))
+    return response
 
 
 def _error_shape(service: ServiceModel, code: str):

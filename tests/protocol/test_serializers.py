@@ -210,6 +210,15 @@ def test_dynamodb_modelled_error_raises_its_exception_class():
     assert caught.value.response["Error"]["Message"] == "Requested resource not found"
 
 
+def test_dynamodb_responses_carry_the_crc32_of_their_body():
+    import zlib
+    for response in (ok("dynamodb", "ListTables", {"TableNames": ["a", "b"]}),
+                     fail("dynamodb", AwsError("Requested resource not found",
+                                               code="ResourceNotFoundException"))):
+        assert response.header("x-amz-crc32") == str(zlib.crc32(response.body))
+    assert ok("sqs", "GetQueueUrl", {"QueueUrl": "u"}).header("x-amz-crc32") is None
+
+
 # --- rest-xml: S3 ---------------------------------------------------------------------------------
 
 def test_s3_list_objects_v2():

@@ -10,4 +10,4 @@ from nuvem.services import Service
 SERVICE = Service("dynamodb")
 
 from nuvem.services.dynamodb import (  # noqa: E402,F401  (registers the operations)
-    tables, items, queries, batch, ttl, backups)
+    tables, items, queries, batch, ttl, backups, transactions, partiql)

@@ -1,0 +1,549 @@
+"""PartiQL for DynamoDB, first half: the tokenizer and the recursive-descent parser.
+
+Statements parse to small dataclasses (Select, Insert, Update, Delete); conditions and values
+parse straight to the expression AST of expression_parser.py (Path, Value, Compare, Between, In,
+And, Or, Not, FuncCond, Func, Arith), so evaluation.py evaluates them. Literals become
+AttributeValues at parse time, `?` takes the next of the request's Parameters.
+
+Errors: ValidationException "Statement wasn't well formed, can't be processed: <detail>".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nuvem.services.dynamodb import values
+from nuvem.services.dynamodb.errors import ValidationException
+from nuvem.services.dynamodb.expression_parser import (And, Arith, Between, Compare, Func,
+                                                       FuncCond, In, Not, Or, Path, Value,
+                                                       literal_path)
+
+MALFORMED = "Statement wasn't well formed, can't be processed: "
+PARAMETER_COUNT = "Number of parameters in request and statement don't match."
+KEYWORDS = frozenset({
+    "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "BETWEEN", "IN", "IS", "MISSING", "NULL",
+    "TRUE", "FALSE", "INSERT", "INTO", "VALUE", "VALUES", "UPDATE", "SET", "REMOVE", "DELETE",
+    "RETURNING", "ORDER", "BY", "ASC", "DESC", "ALL", "MODIFIED", "OLD", "NEW", "LIMIT",
+    "EXISTS"})
+_PUNCT2 = ("<<", ">>", "<=", ">=", "<>", "!=")
+_PUNCT1 = "()[]{},.:;=<>+-*?"
+_BOOL_FUNCTIONS = {"begins_with": 2, "contains": 2, "attribute_exists": 1,
+                   "attribute_not_exists": 1, "attribute_type": 2}
+
+
+def malformed(detail: str) -> ValidationException:
+    return ValidationException(MALFORMED + detail)
+
+
+# -- tokens --------------------------------------------------------------------------------------
+@dataclass
+class Tok:
+    kind: str          # WORD QUOTED STRING NUMBER PUNCT EOF
+    text: str
+    pos: int
+
+
+def tokenize(text: str) -> list[Tok]:
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c == "-" and text.startswith("--", i):           # a comment to the end of the line
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        if c in "'\"":
+            j, buf = i + 1, []
+            while True:
+                if j >= n:
+                    raise malformed("Unterminated literal" if c == "'" else
+                                    "Unterminated quoted identifier")
+                if text[j] == c:
+                    if j + 1 < n and text[j + 1] == c:       # '' inside a string is one '
+                        buf.append(c)
+                        j += 2
+                        continue
+                    break
+                buf.append(text[j])
+                j += 1
+            out.append(Tok("STRING" if c == "'" else "QUOTED", "".join(buf), i))
+            i = j + 1
+            continue
+        if c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+            j = i
+            while j < n and (text[j].isdigit() or text[j] == "."):
+                j += 1
+            if j < n and text[j] in "eE":
+                k = j + 1
+                if k < n and text[k] in "+-":
+                    k += 1
+                if k < n and text[k].isdigit():
+                    j = k
+                    while j < n and text[j].isdigit():
+                        j += 1
+            out.append(Tok("NUMBER", text[i:j], i))
+            i = j
+            continue
+        if c.isalpha() or c == "_":
+            j = i
+            while j < n and (text[j].isalnum() or text[j] in "_$"):
+                j += 1
+            out.append(Tok("WORD", text[i:j], i))
+            i = j
+            continue
+        two = text[i:i + 2]
+        if two in _PUNCT2:
+            out.append(Tok("PUNCT", two, i))
+            i += 2
+            continue
+        if c in _PUNCT1:
+            out.append(Tok("PUNCT", c, i))
+            i += 1
+            continue
+        raise malformed(f"Unexpected character: {c}")
+    out.append(Tok("EOF", "", n))
+    return out
+
+
+# -- statements ----------------------------------------------------------------------------------
+@dataclass
+class Select:
+    table: str
+    index: str | None
+    projection: list | None              # list of element tuples, None for *
+    where: object | None
+    order: tuple | None = None           # (path elements, descending)
+
+
+@dataclass
+class Insert:
+    table: str
+    item: dict
+
+
+@dataclass
+class Update:
+    table: str
+    # (Path, value node), or ("ADD" | "DELETE", Path, Value) for set_add / set_delete
+    sets: list = field(default_factory=list)
+    removes: list = field(default_factory=list)    # Path
+    where: object | None = None
+    returning: str | None = None                   # ALL_OLD, ALL_NEW, UPDATED_OLD, UPDATED_NEW
+
+
+@dataclass
+class Delete:
+    table: str
+    where: object | None = None
+    returning: str | None = None
+
+
+@dataclass
+class Exists:
+    """`EXISTS(SELECT ... WHERE <full key> [AND ...])`: a condition check, in a transaction."""
+    select: Select
+
+
+class Parser:
+    def __init__(self, text: str, parameters: list | None):
+        self.text = text
+        self.toks = tokenize(text)
+        self.i = 0
+        self.parameters = parameters or []
+        self.used = 0
+
+    # -- helpers
+    def peek(self, k: int = 0) -> Tok:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def is_word(self, word: str, k: int = 0) -> bool:
+        t = self.peek(k)
+        return t.kind == "WORD" and t.text.upper() == word
+
+    def is_punct(self, p: str, k: int = 0) -> bool:
+        t = self.peek(k)
+        return t.kind == "PUNCT" and t.text == p
+
+    def unexpected(self):
+        t = self.peek()
+        if t.kind == "EOF":
+            raise malformed("Unexpected end of statement")
+        # DynamoDB names the kind of token, not the token itself
+        if t.kind == "WORD" and t.text.upper() in KEYWORDS:
+            raise malformed("Unexpected keyword")
+        raise malformed("Unexpected token")
+
+    def word(self, word: str) -> None:
+        if not self.is_word(word):
+            self.unexpected()
+        self.i += 1
+
+    def punct(self, p: str) -> None:
+        if not self.is_punct(p):
+            self.unexpected()
+        self.i += 1
+
+    def identifier(self) -> str:
+        t = self.peek()
+        if t.kind == "QUOTED" or (t.kind == "WORD" and t.text.upper() not in KEYWORDS):
+            self.i += 1
+            return t.text
+        self.unexpected()
+
+    # -- statements
+    def statement(self):
+        t = self.peek()
+        word = t.text.upper() if t.kind == "WORD" else ""
+        if word == "SELECT":
+            stmt = self.select()
+        elif word == "INSERT":
+            stmt = self.insert()
+        elif word == "UPDATE":
+            stmt = self.update()
+        elif word == "DELETE":
+            stmt = self.delete()
+        elif word == "EXISTS":
+            self.i += 1
+            self.punct("(")
+            stmt = Exists(self.select())
+            self.punct(")")
+        else:
+            raise malformed("Expected data manipulation")
+        if self.is_punct(";"):
+            self.i += 1
+        if self.peek().kind != "EOF":
+            self.unexpected()
+        if self.used != len(self.parameters):
+            raise ValidationException(PARAMETER_COUNT)
+        return stmt
+
+    def select(self) -> Select:
+        self.word("SELECT")
+        projection = None
+        if self.is_punct("*"):
+            self.i += 1
+        else:
+            projection = [self.path().elements]
+            while self.is_punct(","):
+                self.i += 1
+                projection.append(self.path().elements)
+        self.word("FROM")
+        table = self.identifier()
+        index = None
+        if self.is_punct("."):
+            self.i += 1
+            index = self.identifier()
+        where = self.where() if self.is_word("WHERE") else None
+        order = None
+        if self.is_word("ORDER"):
+            self.i += 1
+            self.word("BY")
+            path = self.path().elements
+            descending = False
+            if self.is_word("ASC") or self.is_word("DESC"):
+                descending = self.peek().text.upper() == "DESC"
+                self.i += 1
+            order = (path, descending)
+        return Select(table, index, projection, where, order)
+
+    def where(self):
+        self.word("WHERE")
+        return self.condition()
+
+    def insert(self) -> Insert:
+        self.word("INSERT")
+        self.word("INTO")
+        table = self.identifier()
+        if self.is_word("VALUES"):
+            raise malformed("Unexpected keyword")
+        self.word("VALUE")
+        item = self.value()
+        if "M" not in item:
+            raise malformed("Expected a tuple (map) after VALUE")
+        return Insert(table, item["M"])
+
+    def update(self) -> Update:
+        self.word("UPDATE")
+        stmt = Update(self.identifier())
+        if not (self.is_word("SET") or self.is_word("REMOVE")):
+            self.unexpected()
+        while self.is_word("SET") or self.is_word("REMOVE"):
+            if self.peek().text.upper() == "SET":
+                self.i += 1
+                self.assignment(stmt)
+                while self.is_punct(","):
+                    self.i += 1
+                    self.assignment(stmt)
+            else:
+                self.i += 1
+                stmt.removes.append(self.path())
+                while self.is_punct(","):
+                    self.i += 1
+                    stmt.removes.append(self.path())
+        stmt.where = self.where()
+        stmt.returning = self.returning()
+        return stmt
+
+    def assignment(self, stmt: Update) -> None:
+        target = self.path()
+        self.punct("=")
+        t = self.peek()
+        if t.kind == "WORD" and t.text.lower() in ("set_add", "set_delete") and \
+                self.is_punct("(", 1):
+            self.i += 2
+            self.path()
+            self.punct(",")
+            operand = self.value()
+            self.punct(")")
+            kind = "ADD" if t.text.lower() == "set_add" else "DELETE"
+            stmt.sets.append((kind, target, Value("", operand)))
+            return
+        stmt.sets.append((target, self.arithmetic()))
+
+    def returning(self) -> str | None:
+        if not self.is_word("RETURNING"):
+            return None
+        self.i += 1
+        if self.is_word("ALL"):
+            which = "ALL"
+        elif self.is_word("MODIFIED"):
+            which = "UPDATED"
+        else:
+            self.unexpected()
+        self.i += 1
+        if not (self.is_word("OLD") or self.is_word("NEW")):
+            self.unexpected()
+        age = self.peek().text.upper()
+        self.i += 1
+        self.punct("*")
+        return f"{which}_{age}"
+
+    def delete(self) -> Delete:
+        self.word("DELETE")
+        self.word("FROM")
+        stmt = Delete(self.identifier())
+        stmt.where = self.where()
+        stmt.returning = self.returning()
+        if stmt.returning not in (None, "ALL_OLD"):
+            raise malformed("DELETE supports only RETURNING ALL OLD *")
+        return stmt
+
+    # -- conditions
+    def condition(self):
+        node = self.conjunction()
+        while self.is_word("OR"):
+            self.i += 1
+            node = Or(node, self.conjunction())
+        return node
+
+    def conjunction(self):
+        node = self.negation()
+        while self.is_word("AND"):
+            self.i += 1
+            node = And(node, self.negation())
+        return node
+
+    def negation(self):
+        if self.is_word("NOT"):
+            self.i += 1
+            return Not(self.negation())
+        return self.predicate()
+
+    def predicate(self):
+        if self.is_punct("("):
+            self.i += 1
+            node = self.condition()
+            self.punct(")")
+            return node
+        t = self.peek()
+        if t.kind == "WORD" and t.text.lower() in _BOOL_FUNCTIONS and self.is_punct("(", 1):
+            name = t.text.lower()
+            self.i += 2
+            args = [self.operand()]
+            while self.is_punct(","):
+                self.i += 1
+                args.append(self.operand())
+            self.punct(")")
+            if len(args) != _BOOL_FUNCTIONS[name]:
+                raise ValidationException(f"Incorrect number of operands for operator or "
+                                          f"function; operator or function: {name}, number of "
+                                          f"operands: {len(args)}")
+            if not isinstance(args[0], Path):
+                raise ValidationException("Operator or function requires a document path; "
+                                          f"operator or function: {name}")
+            return FuncCond(Func(name, args))
+        left = self.operand()
+        if self.is_word("NOT") and (self.is_word("IN", 1) or self.is_word("BETWEEN", 1)):
+            self.i += 1                                  # a NOT IN [...], a NOT BETWEEN x AND y
+            return Not(self.comparison(left))
+        return self.comparison(left)
+
+    def comparison(self, left):
+        t = self.peek()
+        if t.kind == "PUNCT" and t.text in ("=", "<>", "!=", "<", "<=", ">", ">="):
+            self.i += 1
+            op = "<>" if t.text == "!=" else t.text
+            return Compare(op, left, self.operand())
+        if self.is_word("BETWEEN"):
+            self.i += 1
+            low = self.operand()
+            self.word("AND")
+            return Between(left, low, self.operand())
+        if self.is_word("IN"):
+            self.i += 1
+            close = "]" if self.is_punct("[") else ")"
+            self.punct("[" if close == "]" else "(")
+            options = [self.operand()]
+            while self.is_punct(","):
+                self.i += 1
+                options.append(self.operand())
+            self.punct(close)
+            return In(left, options)
+        if self.is_word("IS"):
+            self.i += 1
+            negate = False
+            if self.is_word("NOT"):
+                self.i += 1
+                negate = True
+            if not isinstance(left, Path):
+                self.unexpected()
+            if self.is_word("MISSING"):
+                self.i += 1
+                node = FuncCond(Func("attribute_not_exists", [left]))
+            elif self.is_word("NULL"):
+                self.i += 1
+                node = Or(FuncCond(Func("attribute_not_exists", [left])),
+                          FuncCond(Func("attribute_type", [left, Value("", {"S": "NULL"})])))
+            else:
+                self.unexpected()
+            return Not(node) if negate else node
+        self.unexpected()
+
+    def operand(self):
+        t = self.peek()
+        if t.kind == "WORD" and t.text.lower() == "size" and self.is_punct("(", 1):
+            self.i += 2
+            arg = self.path()
+            self.punct(")")
+            return Func("size", [arg])
+        if t.kind in ("QUOTED",) or (t.kind == "WORD" and t.text.upper() not in KEYWORDS):
+            return self.path()
+        return Value("", self.value())
+
+    def arithmetic(self):
+        """A SET value: an operand, `a + b` / `a - b`, list_append(...), if_not_exists(...)."""
+        node = self.set_operand()
+        while self.is_punct("+") or self.is_punct("-"):
+            op = self.peek().text
+            self.i += 1
+            node = Arith(op, node, self.set_operand())
+        return node
+
+    def set_operand(self):
+        t = self.peek()
+        if t.kind == "WORD" and t.text.lower() in ("list_append", "if_not_exists") and \
+                self.is_punct("(", 1):
+            self.i += 2
+            args = [self.set_operand()]
+            while self.is_punct(","):
+                self.i += 1
+                args.append(self.set_operand())
+            self.punct(")")
+            if len(args) != 2:
+                raise ValidationException("Incorrect number of operands for operator or "
+                                          f"function; operator or function: {t.text.lower()}, "
+                                          f"number of operands: {len(args)}")
+            return Func(t.text.lower(), args)
+        return self.operand()
+
+    def path(self) -> Path:
+        elements = [self.identifier()]
+        while True:
+            if self.is_punct("."):
+                self.i += 1
+                elements.append(self.identifier())
+            elif self.is_punct("["):
+                self.i += 1
+                t = self.peek()
+                if t.kind != "NUMBER" or not t.text.isdigit():
+                    self.unexpected()
+                self.i += 1
+                self.punct("]")
+                elements.append(int(t.text))
+            else:
+                return literal_path(*elements)
+
+    # -- literals
+    def value(self) -> dict:
+        """A literal or a `?` parameter, as an AttributeValue."""
+        t = self.peek()
+        if t.kind == "PUNCT" and t.text == "?":
+            self.i += 1
+            if self.used >= len(self.parameters):
+                raise ValidationException(PARAMETER_COUNT)
+            value = values.check_value(self.parameters[self.used])
+            self.used += 1
+            return value
+        if t.kind == "STRING":
+            self.i += 1
+            return {"S": t.text}
+        if t.kind == "NUMBER" or (t.kind == "PUNCT" and t.text in "+-" and
+                                  self.peek(1).kind == "NUMBER"):
+            sign = ""
+            if t.kind == "PUNCT":
+                sign = "-" if t.text == "-" else ""
+                self.i += 1
+                t = self.peek()
+            self.i += 1
+            return {"N": values.canonical_number(sign + t.text)}
+        if t.kind == "WORD" and t.text.upper() in ("TRUE", "FALSE"):
+            self.i += 1
+            return {"BOOL": t.text.upper() == "TRUE"}
+        if t.kind == "WORD" and t.text.upper() == "NULL":
+            self.i += 1
+            return {"NULL": True}
+        if self.is_punct("{"):
+            self.i += 1
+            members = {}
+            if not self.is_punct("}"):
+                while True:
+                    k = self.peek()
+                    if k.kind != "STRING":
+                        self.unexpected()
+                    self.i += 1
+                    self.punct(":")
+                    members[k.text] = self.value()
+                    if not self.is_punct(","):
+                        break
+                    self.i += 1
+            self.punct("}")
+            return {"M": members}
+        if self.is_punct("["):
+            self.i += 1
+            items = []
+            if not self.is_punct("]"):
+                items.append(self.value())
+                while self.is_punct(","):
+                    self.i += 1
+                    items.append(self.value())
+            self.punct("]")
+            return {"L": items}
+        if self.is_punct("<<"):
+            self.i += 1
+            members = [self.value()]
+            while self.is_punct(","):
+                self.i += 1
+                members.append(self.value())
+            self.punct(">>")
+            kinds = {next(iter(m)) for m in members}
+            if len(kinds) != 1 or not kinds <= {"S", "N", "B"}:
+                raise ValidationException("Set elements must all be strings, numbers or "
+                                          "binaries of the same type")
+            kind = kinds.pop()
+            return values.check_value({kind + "S": [m[kind] for m in members]})
+        self.unexpected()
+
+
+def parse(text: str, parameters: list | None):
+    return Parser(text, parameters).statement()

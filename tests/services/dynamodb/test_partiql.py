@@ -1,0 +1,337 @@
+"""PartiQL over the wire: ExecuteStatement (SELECT as Query or Scan, INSERT, UPDATE, DELETE),
+BatchExecuteStatement and ExecuteTransaction."""
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.services.dynamodb.conftest import error, make_table
+
+MALFORMED = "Statement wasn't well formed, can't be processed: "
+CANCELLED = "Transaction cancelled, please refer cancellation reasons for specific reasons "
+
+
+def S(v):
+    return {"S": v}
+
+
+def N(v):
+    return {"N": str(v)}
+
+
+def run(ddb, statement, *params, **kw):
+    if params:
+        kw["Parameters"] = list(params)
+    return ddb.execute_statement(Statement=statement, **kw)
+
+
+@pytest.fixture
+def orders(ddb, tname):
+    make_table(ddb, tname, range_key=("sk", "N"), attrs=[("status", "S")],
+               gsis=[("bystatus", "status", "sk", "ALL")])
+    for c in ("a", "b"):
+        for i in range(1, 6):
+            ddb.put_item(TableName=tname, Item={
+                "pk": S(c), "sk": N(i), "status": S("open" if i % 2 else "done"),
+                "total": N(i * 10), "tags": {"SS": ["x", f"t{i}"]}})
+    return tname
+
+
+def test_insert_select_update_delete(ddb, tname):
+    make_table(ddb, tname, range_key=("sk", "N"))
+    out = run(ddb, f"""INSERT INTO "{tname}" VALUE {{'pk': 'k', 'sk': 1, 'n': 1.50, 'b': TRUE,
+              'z': NULL, 'm': {{'a': [1, 'two']}}, 'ss': <<'p', 'q'>>, 'it''s': ?}}""", S("v"))
+    assert out["Items"] == []
+    item = run(ddb, f'SELECT * FROM "{tname}" WHERE pk = ? AND sk = 1', S("k"))["Items"]
+    assert item == [{"pk": S("k"), "sk": N(1), "n": N("1.5"), "b": {"BOOL": True},
+                     "z": {"NULL": True}, "m": {"M": {"a": {"L": [N(1), S("two")]}}},
+                     "ss": {"SS": ["p", "q"]}, "it's": S("v")}]
+    out = run(ddb, f"""UPDATE "{tname}" SET n = n + ?, extra = 'e' REMOVE b, z
+              WHERE pk = 'k' AND sk = 1 RETURNING ALL NEW *""", N(2))
+    assert out["Items"][0]["n"] == N("3.5")
+    assert "b" not in out["Items"][0] and out["Items"][0]["extra"] == S("e")
+    out = run(ddb, f"""UPDATE "{tname}" SET ss = set_add(ss, <<'r'>>) WHERE pk = 'k' AND sk = 1
+              RETURNING MODIFIED OLD *""")
+    assert out["Items"] == [{"ss": {"SS": ["p", "q"]}}]
+    got = ddb.get_item(TableName=tname, Key={"pk": S("k"), "sk": N(1)})["Item"]
+    assert sorted(got["ss"]["SS"]) == ["p", "q", "r"]
+    out = run(ddb, f'DELETE FROM "{tname}" WHERE pk = \'k\' AND sk = 1 RETURNING ALL OLD *')
+    assert out["Items"][0]["pk"] == S("k")
+    assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": S("k"), "sk": N(1)})
+    # deleting an item that is not there is not an error
+    assert run(ddb, f'DELETE FROM "{tname}" WHERE pk = \'k\' AND sk = 1')["Items"] == []
+
+
+def test_write_errors(ddb, tname):
+    make_table(ddb, tname, range_key=("sk", "N"))
+    run(ddb, f"INSERT INTO \"{tname}\" VALUE {{'pk': 'k', 'sk': 1, 'v': 1}}")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"INSERT INTO \"{tname}\" VALUE {{'pk': 'k', 'sk': 1}}")
+    assert error(e) == ("DuplicateItemException", 400, "Duplicate primary key exists in table")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"UPDATE \"{tname}\" SET v = 2 WHERE pk = 'k'")
+    assert error(e) == ("ValidationException", 400,
+                        "Where clause does not contain a mandatory equality on all key attributes")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"DELETE FROM \"{tname}\" WHERE pk = 'k' OR sk = 1")
+    assert error(e)[2] == "Where clause does not contain a mandatory equality on all key attributes"
+    with pytest.raises(ClientError) as e:            # UPDATE writes only an existing item
+        run(ddb, f"UPDATE \"{tname}\" SET v = 2 WHERE pk = 'nope' AND sk = 1")
+    assert error(e) == ("ConditionalCheckFailedException", 400, "The conditional request failed")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"UPDATE \"{tname}\" SET v = 2 WHERE pk = 'k' AND sk = 1 AND v > 5",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    assert error(e)[0] == "ConditionalCheckFailedException"
+    assert e.value.response["Item"] == {"pk": S("k"), "sk": N(1), "v": N(1)}
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"DELETE FROM \"{tname}\" WHERE pk = 'k' AND sk = 1 AND v = 7")
+    assert error(e)[0] == "ConditionalCheckFailedException"
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"UPDATE \"{tname}\" SET pk = 'x' WHERE pk = 'k' AND sk = 1")
+    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
+                        "Cannot update attribute pk. This attribute is part of the key")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"INSERT INTO \"{tname}\" VALUE {{'pk': 'k2'}}")
+    assert error(e) == ("ValidationException", 400,
+                        "One or more parameter values were invalid: Missing the key sk in the item")
+    with pytest.raises(ClientError) as e:
+        run(ddb, 'SELECT * FROM "no-such-partiql-table"')
+    assert error(e) == ("ResourceNotFoundException", 400, "Requested resource not found")
+    assert run(ddb, f'SELECT v FROM "{tname}"')["Items"] == [{"v": N(1)}]
+
+
+@pytest.mark.parametrize("statement,detail", [
+    ("SELEC * FROM t", "Expected data manipulation"),
+    ("CREATE TABLE x", "Expected data manipulation"),
+    ('SELECT * FROM "t" WHERE', "Unexpected end of statement"),
+    ("SELECT * FROM \"t\" WHERE a = 'x", "Unterminated literal"),
+    ('SELECT * "t"', "Unexpected token"),
+    ("UPDATE \"t\" WHERE a = 1", "Unexpected keyword"),
+    ("INSERT INTO \"t\" (a, n) VALUES (1, 2)", "Unexpected token"),
+    ("INSERT INTO \"t\" VALUES {'a': 1}", "Unexpected keyword"),
+])
+def test_malformed_statements(ddb, statement, detail):
+    with pytest.raises(ClientError) as e:
+        run(ddb, statement)
+    assert error(e) == ("ValidationException", 400, MALFORMED + detail)
+
+
+def test_parameter_count(ddb, orders):
+    with pytest.raises(ClientError) as e:
+        run(ddb, f'SELECT * FROM "{orders}" WHERE pk = ?')
+    assert error(e) == ("ValidationException", 400,
+                        "Number of parameters in request and statement don't match.")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"SELECT * FROM \"{orders}\" WHERE pk = 'a'", S("x"))
+    assert error(e)[2] == "Number of parameters in request and statement don't match."
+
+
+def test_select_partition_in_order_with_conditions(ddb, orders):
+    items = run(ddb, f'SELECT sk, total FROM "{orders}" WHERE pk = ? AND sk >= 2', S("a"),
+                ReturnConsumedCapacity="TOTAL")
+    assert [i["sk"]["N"] for i in items["Items"]] == ["2", "3", "4", "5"]
+    assert items["Items"][0] == {"sk": N(2), "total": N(20)}
+    assert items["ConsumedCapacity"]["TableName"] == orders
+    desc = run(ddb, f"""SELECT sk FROM "{orders}" WHERE pk = 'a' AND sk BETWEEN 2 AND 4
+               ORDER BY sk DESC""")
+    assert [i["sk"]["N"] for i in desc["Items"]] == ["4", "3", "2"]
+    found = run(ddb, f"""SELECT pk, sk FROM "{orders}" WHERE "status" = 'open'
+                AND (total > 20 OR contains(tags, 't1')) AND begins_with(pk, 'b')""")
+    assert sorted(i["sk"]["N"] for i in found["Items"]) == ["1", "3", "5"]
+    found = run(ddb, f"""SELECT sk FROM "{orders}" WHERE pk = 'b' AND sk IN [1, 4, 9]
+                AND NOT total = 40""")
+    assert found["Items"] == [{"sk": N(1)}]
+    found = run(ddb, f"""SELECT sk FROM "{orders}" WHERE pk = 'b' AND nothere IS MISSING
+                AND size(tags) = 2 AND attribute_exists(total) AND total <> 10""")
+    assert [i["sk"]["N"] for i in found["Items"]] == ["2", "3", "4", "5"]
+    gsi = run(ddb, f"SELECT pk, sk FROM \"{orders}\".\"bystatus\" WHERE \"status\" = 'done'")
+    assert [(i["pk"]["S"], i["sk"]["N"]) for i in gsi["Items"]] == [
+        ("a", "2"), ("b", "2"), ("a", "4"), ("b", "4")]
+    with pytest.raises(ClientError) as e:
+        run(ddb, f'SELECT * FROM "{orders}" ORDER BY sk')
+    assert error(e) == ("ValidationException", 400,
+                        "Must have WHERE clause in the statement when using ORDER BY clause.")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"SELECT * FROM \"{orders}\" WHERE total > 1 ORDER BY sk")
+    assert error(e)[:2] == ("ValidationException", 400)
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"SELECT * FROM \"{orders}\".\"nope\" WHERE pk = 'a'")
+    assert error(e) == ("ValidationException", 400,
+                        "The table does not have the specified index: nope")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"SELECT * FROM \"{orders}\".bystatus WHERE \"status\" = 'x'",
+            ConsistentRead=True)
+    assert error(e)[2] == "Consistent reads are not supported on global secondary indexes"
+
+
+def test_select_pages_with_limit_and_next_token(ddb, orders):
+    seen, token, pages = [], None, 0
+    while True:
+        kw = {"Limit": 3}
+        if token:
+            kw["NextToken"] = token
+        page = run(ddb, f'SELECT pk, sk FROM "{orders}"', **kw)
+        pages += 1
+        seen += [(i["pk"]["S"], int(i["sk"]["N"])) for i in page["Items"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert sorted(seen) == [(c, i) for c in "ab" for i in range(1, 6)]
+    assert pages == 4
+    part = run(ddb, f"SELECT sk FROM \"{orders}\" WHERE pk = 'a'", Limit=2)
+    assert [i["sk"]["N"] for i in part["Items"]] == ["1", "2"]
+    assert part["LastEvaluatedKey"] == {"pk": S("a"), "sk": N(2)}
+    rest = run(ddb, f"SELECT sk FROM \"{orders}\" WHERE pk = 'a'", NextToken=part["NextToken"])
+    assert [i["sk"]["N"] for i in rest["Items"]] == ["3", "4", "5"]
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"SELECT sk FROM \"{orders}\"", NextToken="not-a-token!")
+    assert error(e)[:2] == ("ValidationException", 400)
+
+
+def test_batch_execute_statement(ddb, tname):
+    make_table(ddb, tname)
+    run(ddb, f"INSERT INTO \"{tname}\" VALUE {{'pk': 'a', 'v': 1}}")
+    out = ddb.batch_execute_statement(Statements=[
+        {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'b', 'v': 2}}"},
+        {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'a', 'v': 3}}"},
+        {"Statement": f"UPDATE \"{tname}\" SET v = 5 WHERE pk = ? AND v = 99",
+         "Parameters": [S("a")], "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
+        {"Statement": "DELETE FROM \"no-such-batch-table\" WHERE pk = 'a'"},
+        {"Statement": f"UPDATE \"{tname}\" SET v = 5 WHERE v = 1"},
+    ], ReturnConsumedCapacity="TOTAL")
+    r = out["Responses"]
+    assert r[0] == {"TableName": tname}
+    assert r[1]["Error"] == {"Code": "DuplicateItem",
+                             "Message": "Duplicate primary key exists in table"}
+    assert r[2]["Error"]["Code"] == "ConditionalCheckFailed"
+    assert r[2]["Error"]["Item"] == {"pk": S("a"), "v": N(1)}
+    assert r[3]["Error"] == {"Code": "ResourceNotFound", "Message": "Requested resource not found"}
+    assert r[4]["Error"] == {"Code": "ValidationError", "Message": "Where clause does not contain "
+                             "a mandatory equality on all key attributes"}
+    # the insert, and the two writes whose condition failed (they consume capacity too)
+    assert out["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 3.0}]
+    reads = ddb.batch_execute_statement(Statements=[
+        {"Statement": f"SELECT * FROM \"{tname}\" WHERE pk = 'b'", "ConsistentRead": True},
+        {"Statement": f"SELECT v FROM \"{tname}\" WHERE pk = 'zz'"},
+        {"Statement": f"SELECT v FROM \"{tname}\" WHERE v = 1"},
+    ])["Responses"]
+    assert reads[0] == {"TableName": tname, "Item": {"pk": S("b"), "v": N(2)}}
+    assert reads[1] == {"TableName": tname}
+    assert reads[2]["Error"]["Code"] == "ValidationError"
+    with pytest.raises(ClientError) as e:
+        ddb.batch_execute_statement(Statements=[
+            {"Statement": f"SELECT * FROM \"{tname}\" WHERE pk = '{i}'"} for i in range(26)])
+    assert error(e)[:2] == ("ValidationException", 400)
+
+
+def test_execute_transaction_all_or_nothing(ddb, tname):
+    make_table(ddb, tname)
+    run(ddb, f"INSERT INTO \"{tname}\" VALUE {{'pk': 'a', 'v': 1}}")
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'new', 'v': 1}}"},
+            {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'a', 'v': 2}}"},
+            {"Statement": f"UPDATE \"{tname}\" SET v = 3 WHERE pk = 'a2' AND v = 1"}])
+    assert error(e) == ("TransactionCanceledException", 400,
+                        CANCELLED + "[None, DuplicateItem, ConditionalCheckFailed]")
+    assert e.value.response["CancellationReasons"][1] == {
+        "Code": "DuplicateItem", "Message": "Duplicate primary key exists in table"}
+    assert run(ddb, f"SELECT * FROM \"{tname}\" WHERE pk = 'new'")["Items"] == []
+    out = ddb.execute_transaction(TransactStatements=[
+        {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'new', 'v': 1}}"},
+        {"Statement": f"UPDATE \"{tname}\" SET v = v + ? WHERE pk = 'a'", "Parameters": [N(10)]},
+    ], ClientRequestToken="ptx-1", ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 4.0}]
+    ddb.execute_transaction(TransactStatements=[
+        {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'new', 'v': 1}}"},
+        {"Statement": f"UPDATE \"{tname}\" SET v = v + ? WHERE pk = 'a'", "Parameters": [N(10)]},
+    ], ClientRequestToken="ptx-1")                       # a repeat: not applied twice
+    got = ddb.execute_transaction(TransactStatements=[
+        {"Statement": f"SELECT v FROM \"{tname}\" WHERE pk = 'a'"},
+        {"Statement": f"SELECT * FROM \"{tname}\" WHERE pk = 'none'"}])
+    assert got["Responses"] == [{"Item": {"v": N(11)}}, {}]
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"SELECT v FROM \"{tname}\" WHERE pk = 'a'"},
+            {"Statement": f"DELETE FROM \"{tname}\" WHERE pk = 'new'"}])
+    assert error(e)[:2] == ("ValidationException", 400)
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"DELETE FROM \"{tname}\" WHERE pk = 'a'"},
+            {"Statement": f"UPDATE \"{tname}\" SET v = 1 WHERE pk = 'a'"}])
+    assert error(e) == ("ValidationException", 400,
+                        "Transaction request cannot include multiple operations on one item")
+
+
+def test_partiql_with_aws_cli(nuvem, ddb, tname):
+    make_table(ddb, tname)
+    nuvem.aws_cli("dynamodb", "execute-statement", "--statement",
+                  f"INSERT INTO \"{tname}\" VALUE {{'pk': 'cli', 'n': 7}}")
+    out = nuvem.aws_cli("dynamodb", "execute-statement", "--statement",
+                        f"SELECT * FROM \"{tname}\" WHERE pk = ?", "--parameters",
+                        json.dumps([{"S": "cli"}]))
+    assert json.loads(out.stdout)["Items"] == [{"pk": {"S": "cli"}, "n": {"N": "7"}}]
+    bad = nuvem.aws_cli("dynamodb", "execute-statement", "--statement", "DROP x", check=False)
+    assert bad.returncode != 0
+    assert "Statement wasn't well formed, can't be processed: Expected data manipulation" \
+        in bad.stderr
+
+
+def test_execute_transaction_exists_condition_check(ddb, tname):
+    make_table(ddb, tname)
+    run(ddb, f"INSERT INTO \"{tname}\" VALUE {{'pk': 'acct', 'open': TRUE, 'n': 1}}")
+    exists = f"EXISTS(SELECT * FROM \"{tname}\" WHERE pk = 'acct' AND \"open\" = TRUE)"
+    ddb.execute_transaction(TransactStatements=[
+        {"Statement": exists},
+        {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'order1'}}"}])
+    run(ddb, f"UPDATE \"{tname}\" SET \"open\" = FALSE WHERE pk = 'acct'")
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": exists, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
+            {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'order2'}}"}])
+    assert error(e)[2] == CANCELLED + "[ConditionalCheckFailed, None]"
+    assert e.value.response["CancellationReasons"][0]["Item"] == {
+        "pk": S("acct"), "open": {"BOOL": False}, "n": N(1)}
+    assert run(ddb, f"SELECT pk FROM \"{tname}\" WHERE pk = 'order2'")["Items"] == []
+    with pytest.raises(ClientError) as e:                # a missing item fails EXISTS too
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"EXISTS(SELECT * FROM \"{tname}\" WHERE pk = 'ghost')"},
+            {"Statement": f"DELETE FROM \"{tname}\" WHERE pk = 'order1'"}])
+    assert error(e)[2] == CANCELLED + "[ConditionalCheckFailed, None]"
+    with pytest.raises(ClientError) as e:
+        run(ddb, exists)
+    assert error(e) == ("ValidationException", 400,
+                        "EXISTS is supported only in ExecuteTransaction")
+
+
+def test_nested_paths_and_negations(ddb, tname):
+    make_table(ddb, tname)
+    run(ddb, f"""INSERT INTO "{tname}" VALUE {{'pk': 'n', 'm': {{'l': [1, 2, 3], 'x': 'y'}},
+             'l': ['a']}}""")
+    out = run(ddb, f"""UPDATE "{tname}" SET m.l[1] = 20, m.z = if_not_exists(m.z, 0) + 1,
+              l = list_append(l, ['b']) REMOVE m.x WHERE pk = 'n' RETURNING ALL NEW *""")
+    assert out["Items"] == [{"pk": S("n"), "l": {"L": [S("a"), S("b")]},
+                             "m": {"M": {"l": {"L": [N(1), N(20), N(3)]}, "z": N(1)}}}]
+    got = run(ddb, f"""SELECT m.l[1], l[0] FROM "{tname}" WHERE pk = 'n'
+              AND m.z NOT IN [5, 6] AND NOT m.z NOT BETWEEN 0 AND 2 AND m.x IS MISSING""")
+    assert got["Items"] == [{"m": {"M": {"l": {"L": [N(20)]}}}, "l": {"L": [S("a")]}}]
+    assert run(ddb, f"""SELECT pk FROM "{tname}" WHERE pk = 'n'
+               AND m.z IN [5, 6]""")["Items"] == []
+    with pytest.raises(ClientError) as e:              # arithmetic on a string
+        run(ddb, f"UPDATE \"{tname}\" SET l = l + 1 WHERE pk = 'n'")
+    assert error(e) == ("ValidationException", 400,
+                        "An operand in the update expression has an incorrect data type")
+
+
+def test_statement_accesses_name_the_partiql_actions():
+    from nuvem.services.dynamodb.partiql import statement_accesses
+    assert statement_accesses("ExecuteTransaction", {"TransactStatements": [
+        {"Statement": 'SELECT * FROM "T"."byx" WHERE x = 1'},
+        {"Statement": "UPDATE T SET a = 1 WHERE k = ?", "Parameters": [{"S": "k"}]},
+        {"Statement": 'EXISTS(SELECT * FROM "U" WHERE k = 1)'},
+        {"Statement": "INSERT INTO V VALUE {'k': 1}"},
+        {"Statement": 'DELETE FROM "W" WHERE k = 1'},
+        {"Statement": "not a statement"}]}) == [
+        ("dynamodb:PartiQLSelect", "T", "byx"), ("dynamodb:PartiQLUpdate", "T", None),
+        ("dynamodb:PartiQLSelect", "U", None), ("dynamodb:PartiQLInsert", "V", None),
+        ("dynamodb:PartiQLDelete", "W", None)]
