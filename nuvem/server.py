@@ -1,11 +1,13 @@
 """The ASGI adapter: turns uvicorn's HTTP into HttpRequest/HttpResponse and back.
 
-Request bodies are spooled (in memory up to 1 MiB, then to a temporary file), so a large upload
-never sits whole in memory. The gateway is synchronous. A call with a small body runs on the event
-loop's thread while it can go without blocking (Gateway.handle_inline), since a thread hop costs as
-much as a third of a typical call; a big upload, a long poll that must wait, an operation a
-service marks blocking, or a call that finds the store busy runs on the thread pool, so the event
-loop never waits for them.
+The gateway is synchronous. A call with a body of up to 64 KiB is read whole first, in memory,
+and runs on the event loop's thread while it can go without blocking (Gateway.handle_inline),
+since a thread hop costs as much as a third of a typical call; a long poll that must wait, an
+operation a service marks blocking, or a call that finds the store busy moves to the thread pool,
+so the event loop never waits for them. A larger body (or one of unknown length) starts its call
+on the thread pool at once and streams to it through a BodyPipe (nuvem/body_pipe.py): the handler
+hashes and stores each piece while the rest arrives, and never more than a few MiB of it sit in
+memory.
 
 Bad HTTP gets AWS-shaped errors, in the protocol the request points to, never a hang:
 - a request head (request line and headers) over MAX_HEAD is refused with S3's
@@ -27,6 +29,7 @@ from typing import Iterable
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from nuvem.body_pipe import BodyPipe
 from nuvem.errors import AwsError
 from nuvem.gateway import Gateway
 from nuvem.protocol.wire import Headers, HttpRequest, HttpResponse
@@ -77,6 +80,9 @@ class App:
                 return
 
     async def _http(self, scope, receive, send):
+        if _streams(scope):
+            await self._http_streamed(scope, receive, send)
+            return
         spool = _Spool()
         try:
             while True:
@@ -111,6 +117,59 @@ class App:
             await _send(send, response, head=scope["method"] == "HEAD")
         finally:
             spool.file.close()
+
+    async def _http_streamed(self, scope, receive, send):
+        """A large (or chunked) body: the call starts on a worker thread at once and reads the
+        body through a BodyPipe while it arrives (nuvem/body_pipe.py)."""
+        loop = asyncio.get_running_loop()
+        pipe = BodyPipe(loop)
+        request = _request(scope, pipe)
+        call = loop.run_in_executor(self.executor, self.gateway.handle, request)
+        timed_out = False
+        try:
+            while True:
+                if call.done():
+                    pipe.discard()         # answered without the rest: drain it unread
+                try:
+                    async with asyncio.timeout(self.body_idle_timeout):
+                        message = await receive()
+                except TimeoutError:
+                    timed_out = True
+                    pipe.finish(body_timeout())
+                    break
+                if message["type"] == "http.disconnect":
+                    pipe.finish(incomplete_body())
+                    await call               # the call fails and writes nothing; nobody to answer
+                    return
+                chunk = message.get("body", b"")
+                if chunk:
+                    pipe.feed(chunk)
+                if not message.get("more_body", False):
+                    pipe.finish()
+                    break
+                if not pipe.room.is_set():
+                    await pipe.room.wait()
+            response = await call
+            if timed_out:
+                response = self.gateway.reject(_request(scope, io.BytesIO()), body_timeout())
+                response.headers.append(("Connection", "close"))
+            await _send(send, response, head=scope["method"] == "HEAD")
+        finally:
+            pipe.discard()
+
+
+def _streams(scope) -> bool:
+    """Whether the body goes through a BodyPipe: over INLINE_BODY_LIMIT, or of unknown length."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return value.isdigit() and int(value) > INLINE_BODY_LIMIT
+        if name == b"transfer-encoding":
+            return b"chunked" in value.lower()
+    return False
+
+
+def incomplete_body() -> AwsError:
+    return AwsError("The request body terminated unexpectedly", code="IncompleteBody", status=400)
 
 
 class _Spool:

@@ -1,0 +1,117 @@
+"""A request body that a worker thread reads while the event loop is still receiving it.
+
+A large upload used to be spooled to a temporary file first and hashed and stored after: two
+passes over the bytes, one after the other. Through a BodyPipe the handler hashes and writes
+each piece as it arrives, so its work overlaps the transfer. The event loop `feed`s chunks and
+waits on `room` while more than HIGH_WATER bytes wait for the reader (so memory stays bounded
+whatever the upload's size); the reader blocks in `read` until its piece is there.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import io
+import threading
+
+HIGH_WATER = 8 << 20      # bytes waiting for the reader before the event loop stops reading
+LOW_WATER = 2 << 20       # ... and starts again
+
+
+class BodyPipe(io.RawIOBase):
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        super().__init__()
+        self._loop = loop
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._buffered = 0
+        self._cond = threading.Condition()
+        self._finished = False
+        self._error: BaseException | None = None
+        self._discarding = False
+        self._paused = False
+        self._started = False
+        self.room = asyncio.Event()       # set while the event loop may feed more
+        self.room.set()
+
+    # -- the event loop's side ---------------------------------------------------------------
+    def feed(self, chunk: bytes) -> None:
+        with self._cond:
+            if self._discarding:
+                return
+            self._chunks.append(chunk)
+            self._buffered += len(chunk)
+            if self._buffered > HIGH_WATER and not self._paused:
+                self._paused = True
+                self.room.clear()
+            self._cond.notify_all()
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """The body is complete; or, with `error`, it never will be (the reader raises it)."""
+        with self._cond:
+            self._finished = True
+            self._error = error
+            self._cond.notify_all()
+
+    def discard(self) -> None:
+        """The reader is gone (its call has answered): drop what comes from now on."""
+        with self._cond:
+            self._discarding = True
+            self._chunks.clear()
+            self._buffered = 0
+            self._paused = False
+            self._cond.notify_all()
+        self.room.set()
+
+    # -- the reader's side (a worker thread) ----------------------------------------------------
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if offset == 0 and whence == io.SEEK_SET and not self._started:
+            return 0          # "from the start" before the first read: where it is
+        raise io.UnsupportedOperation("a streamed request body cannot seek")
+
+    def tell(self) -> int:
+        raise io.UnsupportedOperation("a streamed request body has no position")
+
+    def read(self, size: int = -1) -> bytes:
+        """`size` bytes (fewer only at the end), or all that remains for size < 0."""
+        self._started = True
+        with self._cond:
+            while True:
+                if self._error is not None:
+                    raise self._error
+                if self._finished or (size >= 0 and self._buffered >= size):
+                    break
+                self._cond.wait()
+            if size < 0 or size >= self._buffered:
+                out = b"".join(self._chunks)
+                self._chunks.clear()
+            else:
+                out = self._take(size)
+            self._buffered -= len(out)
+            if self._paused and self._buffered < LOW_WATER:
+                self._paused = False
+                self._loop.call_soon_threadsafe(self.room.set)
+        return out
+
+    def _take(self, size: int) -> bytes:
+        parts, need = [], size
+        while need:
+            chunk = self._chunks.popleft()
+            if len(chunk) > need:
+                self._chunks.appendleft(chunk[need:])
+                chunk = chunk[:need]
+            parts.append(chunk)
+            need -= len(chunk)
+        return b"".join(parts)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        return self.read(-1)
