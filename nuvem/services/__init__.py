@@ -56,6 +56,11 @@ class Service:
         # Operations that may take long (copying big objects): always served on a worker
         # thread, never on the event loop (see Gateway.handle_inline).
         self.blocking: frozenset[str] = frozenset()
+        # call -> (owner account, has a resource policy) of the one resource every access of an
+        # operation in `owner_ops` touches, or None when unsure. The root user is then allowed
+        # without working out the accesses: only another account or a policy could stop it.
+        self.owner_of: Callable | None = None
+        self.owner_ops: frozenset[str] = frozenset()
 
     def op(self, operation: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
@@ -88,7 +93,13 @@ def authorize(service, call, operation) -> None:
     if (own := getattr(service, "authorize", None)) is not None:
         own(call, operation)
     else:
-        call.runtime.authorizer.authorize(call, operation, service.resource_view)
+        call.runtime.authorizer.authorize(call, operation, service.resource_view,
+                                          owner=owner_check(service, operation))
+
+
+def owner_check(service, operation) -> Callable | None:
+    """The service's `owner_of` if it covers `operation`."""
+    return service.owner_of if operation.name in getattr(service, "owner_ops", ()) else None
 
 
 def resolve(target: str) -> Callable:

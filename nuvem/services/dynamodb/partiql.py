@@ -471,6 +471,7 @@ def authorize(call, operation) -> None:
     """DynamoDB's authorization: PartiQL calls need their statements' actions on their tables
     (and on the index a SELECT reads); every other call the operation's own accesses."""
     from nuvem.iam.actions import Access
+    from nuvem.services import owner_check
     authorizer = call.runtime.authorizer
     accesses = None
     if operation.name in ("ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"):
@@ -479,7 +480,8 @@ def authorize(call, operation) -> None:
                     for action, table, index in statement_accesses(operation.name, call.params)]
         if not accesses:    # nothing parses: the handler answers with the statement's error
             return
-    authorizer.authorize(call, operation, SERVICE.resource_view, accesses)
+    authorizer.authorize(call, operation, SERVICE.resource_view, accesses,
+                         owner=owner_check(SERVICE, operation))
 
 
 SERVICE.authorize = authorize

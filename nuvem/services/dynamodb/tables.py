@@ -646,6 +646,28 @@ def resource_view(call: Call, access) -> ResourceView | None:
                         if table.policy else None)
 
 
+def owner_of(call: Call) -> tuple[str, bool] | None:
+    """The table an item operation names (by name or ARN): its owner and whether it has a
+    resource policy."""
+    name, account, region = call.params.get("TableName") or "", call.account, call.region
+    if name.startswith("arn:"):
+        parsed = parse_arn(name)
+        if parsed is None or parsed[3]:
+            return None
+        region, account, name = parsed[0], parsed[1], parsed[2]
+    if not name or call.tx is None:
+        return None
+    key = ("dynamodb.Table", account, region, name)
+    seen = call.memo.get(key)
+    table = seen[1] if seen is not None and seen[0] is call.tx else None
+    if table is None:
+        table = call.tx.get(Table, account, region, name)
+        if table is None:
+            return None
+        call.memo[key] = (call.tx, table)        # `items.find_table` takes it from here
+    return table.account, bool(table.policy)
+
+
 def _stream_view(call: Call, region: str, account: str, table: str, label: str) -> ResourceView:
     from nuvem.services.dynamodb.models import Stream
     if call.tx is not None:
@@ -704,3 +726,8 @@ def update_continuous_backups(ctx: Call, req: dict) -> dict:
         table.pitr_since = None
     ctx.store.put(table)
     return {"ContinuousBackupsDescription": continuous_backups(ctx, table)}
+
+
+SERVICE.owner_of = owner_of
+SERVICE.owner_ops = frozenset({"PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan",
+                               "DescribeTable"})

@@ -106,6 +106,25 @@ def _acl_grants(read, bucket: Bucket, key: str, action: str, caller, bpa: dict) 
 SERVICE.resource_view = resource_view
 
 
+def owner_of(call: Call) -> tuple[str, bool] | None:
+    """The bucket an object operation names: its owner and whether it has a bucket policy."""
+    name = call.params.get("Bucket")
+    bucket = find_bucket(call, call.tx, name) if name and call.tx is not None else None
+    if bucket is None:
+        return None
+    return bucket.account, bool(bucket.config.get("Policy"))
+
+
+SERVICE.owner_of = owner_of
+# Every access of these touches the one bucket (CopyObject and UploadPartCopy read another).
+SERVICE.owner_ops = frozenset({
+    "PutObject", "GetObject", "HeadObject", "DeleteObject", "DeleteObjects", "ListObjects",
+    "ListObjectsV2", "ListObjectVersions", "CreateMultipartUpload", "UploadPart",
+    "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts", "ListMultipartUploads",
+    "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", "GetObjectAttributes",
+    "HeadBucket"})
+
+
 def check_public_acl(ctx: Call, bucket: Bucket, grants: list[dict]) -> None:
     """BlockPublicAcls: a request that would set a public ACL fails."""
     if any(_public_grant(g) for g in grants) and \

@@ -22,6 +22,7 @@ from nuvem.context import Call
 from nuvem.iam import actions
 from nuvem.iam.middleware import ResourceView
 from nuvem.protocol.routing import s3_host
+from nuvem.services import owner_check
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.access import ARN_PREFIX, resource_view
 from nuvem.services.s3.errors import InvalidRequest, _error
@@ -112,7 +113,8 @@ def authorize(call: Call, operation) -> None:
     point = resolve(call)
     authorizer = call.runtime.authorizer
     if point is None:
-        authorizer.authorize(call, operation, resource_view)
+        authorizer.authorize(call, operation, resource_view,
+                             owner=owner_check(SERVICE, operation))
         return
     if authorizer.mode == "off" or call.principal is None:
         return

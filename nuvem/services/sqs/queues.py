@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 from nuvem.context import Call
+from nuvem.errors import AwsError
 from nuvem.iam.middleware import ResourceView
 from nuvem.services.sqs import SERVICE
 from nuvem.services.sqs.errors import (InvalidAddress, InvalidAttributeName,
@@ -434,3 +435,26 @@ def resource_view(call: Call, access) -> ResourceView | None:
 
 
 SERVICE.resource_view = resource_view
+
+
+def owner_of(call: Call) -> tuple[str, bool] | None:
+    """The queue a message operation's QueueUrl names: its owner and whether it has a policy."""
+    try:
+        account, name = parse_url(call, call.params.get("QueueUrl") or "")
+    except AwsError:
+        return None
+    key = ("sqs.Queue", account, call.region, name)
+    seen = call.memo.get(key)
+    queue = seen[1] if seen is not None and seen[0] is call.tx else None
+    if queue is None:
+        queue = call.tx.get(Queue, account, call.region, name) if call.tx is not None else None
+        if queue is None:
+            return None
+        call.memo[key] = (call.tx, queue)          # `by_url` takes it from here
+    return queue.account, "Policy" in queue.attributes
+
+
+SERVICE.owner_of = owner_of
+SERVICE.owner_ops = frozenset({
+    "SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
+    "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "GetQueueAttributes"})

@@ -76,3 +76,16 @@ def test_transactions_need_each_items_action(limited):
     assert keys == {"t1"}
     assert "dynamodb:GetItem" in denied(lambda: user.transact_get_items(TransactItems=[
         {"Get": {"TableName": "allowed", "Key": {"pk": {"S": "t1"}}}}]))
+
+
+def test_a_table_policy_deny_stops_the_owners_root_too(nuvem, tname):
+    root = nuvem.client("dynamodb")
+    make_table(root, tname)
+    arn = root.describe_table(TableName=tname)["Table"]["TableArn"]
+    root.put_item(TableName=tname, Item={"pk": {"S": "a"}})
+    root.put_resource_policy(ResourceArn=arn, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Principal": "*", "Action": "dynamodb:PutItem", "Resource": arn}]}))
+    assert "dynamodb:PutItem" in denied(
+        lambda: root.put_item(TableName=tname, Item={"pk": {"S": "b"}}))
+    assert root.get_item(TableName=tname, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}

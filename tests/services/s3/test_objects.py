@@ -216,3 +216,18 @@ def test_a_body_that_does_not_match_its_signed_hash_is_refused(nuvem, s3, bucket
     urllib.request.urlopen(urllib.request.Request(url, data=b"original", method="PUT",
                                                   headers=headers))
     assert s3.get_object(Bucket=bucket, Key="signed")["Body"].read() == b"original"
+
+
+def test_a_bucket_policy_deny_stops_the_owners_root_too(s3, bucket):
+    import json
+    s3.put_object(Bucket=bucket, Key="k", Body=b"before")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": ["s3:PutObject", "s3:GetObject"],
+        "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    for call in (lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"after"),
+                 lambda: s3.get_object(Bucket=bucket, Key="k")):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error_of(e) == ("AccessDenied", 403)
+    s3.delete_bucket_policy(Bucket=bucket)        # the owner's root may always manage it
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"before"

@@ -70,3 +70,16 @@ def test_service_principals_need_a_matching_source_arn(runtime):
     with pytest.raises(Exception) as e:
         send(topic, service_principal("s3.amazonaws.com"))
     assert getattr(e.value, "code", "") == "AccessDenied"
+
+
+def test_a_queue_policy_deny_stops_the_owners_root_too(sqs, qname):
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.send_message(QueueUrl=url, MessageBody="before")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Principal": "*", "Action": "sqs:SendMessage", "Resource": arn}]})})
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="after")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "before"
