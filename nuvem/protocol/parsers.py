@@ -25,7 +25,7 @@ import json
 import math
 import re
 import zlib
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 from urllib.parse import parse_qsl
 from xml.etree import ElementTree
 
@@ -33,6 +33,7 @@ import cbor2
 from botocore.model import OperationModel, Shape
 
 from nuvem.errors import AwsError, InvalidParameterValue, MalformedInput, ValidationError
+from nuvem.protocol.shape_plans import once
 from nuvem.protocol.wire import Headers, HttpRequest
 
 MALFORMED_XML_MESSAGE = ("The XML you provided was not well-formed or did not validate against "
@@ -668,35 +669,19 @@ class _Unfit(Exception):
     pass
 
 
-_JSON_DECODERS = "_nuvem_json_decoder"
 _NATIVE = _JsonReader("json")
 
 
-def _json_decoder(shape: Shape, building: dict | None = None) -> Callable[[Any], Any]:
-    cached = shape.__dict__.get(_JSON_DECODERS)
-    if cached is not None:
-        return cached
-    building = {} if building is None else building
-    if shape.name in building:          # a recursive shape (botocore makes new Shape objects)
-        cell = building[shape.name]
-        return lambda node: cell[0](node)
-    cell: list = []
-    building[shape.name] = cell
-    try:
-        built = _build_json_decoder(shape, building)
-    finally:
-        del building[shape.name]
-    cell.append(built)
-    setattr(shape, _JSON_DECODERS, built)
-    return built
+def _json_decoder(shape: Shape) -> Callable[[Any], Any]:
+    return once(shape, "_nuvem_json_decoder", _build_json_decoder)
 
 
-def _build_json_decoder(shape: Shape, building: dict) -> Callable[[Any], Any]:
+def _build_json_decoder(shape: Shape, recurse) -> Callable[[Any], Any]:
     kind = shape.type_name
     if kind == "structure":
         if shape.is_document_type:
             return lambda node: node
-        by_wire = {member.serialization.get("name", name): (name, _json_decoder(member, building))
+        by_wire = {member.serialization.get("name", name): (name, recurse(member))
                    for name, member in shape.members.items()}
 
         def structure(node):
@@ -712,7 +697,7 @@ def _build_json_decoder(shape: Shape, building: dict) -> Callable[[Any], Any]:
             return out
         return structure
     if kind == "list":
-        item = _json_decoder(shape.member, building)
+        item = recurse(shape.member)
 
         def items(node):
             if type(node) is not list:
@@ -720,8 +705,8 @@ def _build_json_decoder(shape: Shape, building: dict) -> Callable[[Any], Any]:
             return [None if x is None else item(x) for x in node]
         return items
     if kind == "map":
-        key = _json_decoder(shape.key, building)
-        value = _json_decoder(shape.value, building)
+        key = recurse(shape.key)
+        value = recurse(shape.value)
 
         def entries(node):
             if type(node) is not dict:

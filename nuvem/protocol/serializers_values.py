@@ -18,6 +18,8 @@ from typing import Any
 
 from cbor2 import CBORTag
 
+from nuvem.protocol.shape_plans import once
+
 _UTC = timezone.utc
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -300,39 +302,17 @@ class _Unusual(Exception):
     pass
 
 
-_JSON_ENCODERS = "_nuvem_json_encoder"
-
-
 def json_struct_fast(shape, value: Any, opts: Options) -> dict:
     try:
-        return _json_encoder(shape)(value, opts)
+        return once(shape, "_nuvem_json_encoder", _build_json_encoder)(value, opts)
     except _Unusual:
         return json_struct(shape, value, opts)
 
 
-def _json_encoder(shape, building: dict | None = None):
-    cached = shape.__dict__.get(_JSON_ENCODERS)
-    if cached is not None:
-        return cached
-    building = {} if building is None else building
-    if shape.name in building:          # a recursive shape (botocore makes new Shape objects)
-        cell = building[shape.name]
-        return lambda value, opts: cell[0](value, opts)
-    cell: list = []
-    building[shape.name] = cell
-    try:
-        built = _build_json_encoder(shape, building)
-    finally:
-        del building[shape.name]
-    cell.append(built)
-    setattr(shape, _JSON_ENCODERS, built)
-    return built
-
-
-def _build_json_encoder(shape, building: dict):
+def _build_json_encoder(shape, recurse):
     kind = shape.type_name
     if kind == "structure" and not shape.is_document_type:
-        members = {name: (member.serialization.get("name", name), _json_encoder(member, building))
+        members = {name: (member.serialization.get("name", name), recurse(member))
                    for name, member in shape.members.items()}
 
         def structure(value, opts):
@@ -348,7 +328,7 @@ def _build_json_encoder(shape, building: dict):
             return out
         return structure
     if kind == "list":
-        member = _json_encoder(shape.member, building)
+        member = recurse(shape.member)
 
         def items(value, opts):
             if type(value) is not list:
@@ -356,7 +336,7 @@ def _build_json_encoder(shape, building: dict):
             return [None if item is None else member(item, opts) for item in value]
         return items
     if kind == "map":
-        entry = _json_encoder(shape.value, building)
+        entry = recurse(shape.value)
 
         def entries(value, opts):
             if type(value) is not dict:

@@ -24,6 +24,7 @@ from botocore.model import OperationModel, Shape
 
 from nuvem.errors import AwsError, InvalidParameterValue, MissingParameter, ValidationError
 from nuvem.protocol.parsers import MALFORMED_XML_MESSAGE
+from nuvem.protocol.shape_plans import once
 
 _CODES = {"query": "ValidationError", "json": "ValidationException",
           "rest-json": "ValidationException", "smithy-rpc-v2-cbor": "ValidationException"}
@@ -66,41 +67,21 @@ def _size(value: Any) -> int | None:
 # off) and kept on the shape: a shape whose whole subtree can never fail gets none, so the values
 # under it are not walked at all (a DynamoDB item's attribute values, an S3 object's headers).
 Checker = Callable[[Any, str, str, str, str, list], None]
-_CHECKERS = "_nuvem_checkers"
 
 
-def _checker(shape: Shape, bounds: bool, building: dict | None = None) -> Checker | None:
-    cache = shape.__dict__.get(_CHECKERS)
-    if cache is None:
-        cache = {}
-        setattr(shape, _CHECKERS, cache)
-    if bounds in cache:
-        return cache[bounds]
-    # botocore makes a new Shape object at each reference, so a recursive shape (DynamoDB's
-    # AttributeValue) is recognised by name while it is being built, and deferred to.
-    building = {} if building is None else building
-    if shape.name in building:
-        cell = building[shape.name]
-        return lambda *args: cell[0](*args)
-    cell: list = []
-    building[shape.name] = cell
-    try:
-        built = _build(shape, bounds, building)
-    finally:
-        del building[shape.name]
-    cell.append(built or (lambda *args: None))
-    cache[bounds] = built
-    return built
+def _checker(shape: Shape, bounds: bool) -> Checker | None:
+    return once(shape, "_nuvem_checker_bounds" if bounds else "_nuvem_checker",
+                lambda s, recurse: _build(s, bounds, recurse))
 
 
-def _build(shape: Shape, bounds: bool, building: dict) -> Checker | None:
+def _build(shape: Shape, bounds: bool, recurse) -> Checker | None:
     kind = shape.type_name
     own = _bounds_checker(shape) if bounds else None
     inner: Checker | None = None
     if kind == "structure" and not shape.is_document_type:
-        inner = _members_checker(shape, bounds, building)
+        inner = _members_checker(shape, recurse)
     elif kind == "list":
-        item = _checker(shape.member, bounds, building)
+        item = recurse(shape.member)
         if item is not None:
             def inner(value, path, wire, location, protocol, problems):
                 if isinstance(value, list):
@@ -109,8 +90,8 @@ def _build(shape: Shape, bounds: bool, building: dict) -> Checker | None:
                             item(element, f"{path}.{index}.member", wire, location, protocol,
                                  problems)
     elif kind == "map":
-        key_check = _checker(shape.key, bounds, building)
-        value_check = _checker(shape.value, bounds, building)
+        key_check = recurse(shape.key)
+        value_check = recurse(shape.value)
         if key_check is not None or value_check is not None:
             def inner(value, path, wire, location, protocol, problems):
                 if isinstance(value, dict):
@@ -161,14 +142,14 @@ def _bounds_checker(shape: Shape) -> Checker | None:
     return check
 
 
-def _members_checker(shape: Shape, bounds: bool, building: dict) -> Checker | None:
+def _members_checker(shape: Shape, recurse) -> Checker | None:
     # Only the members present or required (an S3 PutObject has 50 members and sends a few), in
     # the model's order, as AWS lists the problems.
     required = tuple(shape.required_members)
     order = {name: i for i, name in enumerate(shape.members)}
     checks: dict[str, Checker] = {}
     for name, member in shape.members.items():
-        check = _checker(member, bounds, building)
+        check = recurse(member)
         if check is not None:
             checks[name] = check
     if not required and not checks:
