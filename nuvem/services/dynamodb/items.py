@@ -33,13 +33,20 @@ def find_table(ctx, name_or_arn: str) -> Table:
 
 
 # -- writing -------------------------------------------------------------------------------------
+def load_stats(ctx, table: Table) -> TableStats:
+    return ctx.store.get(TableStats, table.account, table.region, table.id) or TableStats(
+        account=table.account, region=table.region, table_id=table.id)
+
+
 def store_item(ctx, table: Table, pk: bytes, sk: bytes, old: Item | None,
-               new_attrs: dict | None, *, service_delete: bool = False) -> dict:
+               new_attrs: dict | None, *, service_delete: bool = False,
+               size: int | None = None, stats: TableStats | None = None) -> dict:
     """Write (new_attrs) or delete (None) one item: the Item record, its index records, the
     table's counts and the stream record. Returns {index: (is global, write units)} of the
     indexes it changed, for ConsumedCapacity."""
-    stats = ctx.store.get(TableStats, table.account, table.region, table.id) or TableStats(
-        account=table.account, region=table.region, table_id=table.id)
+    own_stats = stats is None     # else the caller reads and writes it once for many items
+    if own_stats:
+        stats = load_stats(ctx, table)
     if old is not None:
         stats.items -= 1
         stats.size -= old.size
@@ -47,13 +54,15 @@ def store_item(ctx, table: Table, pk: bytes, sk: bytes, old: Item | None,
         if old is not None:
             ctx.store.delete(old)
     else:
-        size = values.item_size(new_attrs)
+        if size is None:
+            size = values.item_size(new_attrs)
         ctx.store.put(Item(account=table.account, region=table.region, table_id=table.id,
                            pk=pk, sk=sk, attrs=new_attrs, size=size))
         stats.items += 1
         stats.size += size
     touched = indexes.update(ctx, table, pk, sk, old.attrs if old else None, new_attrs, stats)
-    ctx.store.put(stats)
+    if own_stats:
+        ctx.store.put(stats)
     streams.record_change(ctx, table, old.attrs if old else None, new_attrs,
                           service_delete=service_delete)
     return touched
@@ -192,11 +201,12 @@ def put_item(ctx, req: dict) -> dict:
     pk, sk = values.item_key(table, item)
     old = get_item_record(ctx, table, pk, sk)
     check_condition(cond, old, req)
-    touched = store_item(ctx, table, pk, sk, old, item)
+    size = values.item_size(item)
+    touched = store_item(ctx, table, pk, sk, old, item, size=size)
     out = {}
     if mode == "ALL_OLD" and old is not None:
         out["Attributes"] = old.attrs
-    units = values.write_units(max(values.item_size(item), old.size if old else 0))
+    units = values.write_units(max(size, old.size if old else 0))
     return _finish(out, ctx, table, req, pk, item, units, touched)
 
 
