@@ -511,11 +511,7 @@ def defaults(args, quick: bool) -> None:
     pick("partitions", 3000, 50)
     pick("scale_queries", 50, 10)
     args.partitions = max(1, args.partitions)
-    args.warmup = 20 if quick else 200
-    args.runs = getattr(args, "runs", None) or (1 if quick else 3)
-    args.extra_notes = getattr(args, "extra_notes", None) or []
-    for name in ("no_moto", "no_canned", "quick"):
-        setattr(args, name, getattr(args, name, False) or (quick if name == "quick" else False))
+    s3.common_defaults(args, quick)
 
 
 def measure(args) -> str:

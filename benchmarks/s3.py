@@ -593,9 +593,17 @@ def add_arguments(parser: argparse.ArgumentParser, prefix: str = "") -> None:
 def defaults(args, quick: bool) -> None:
     args.calls = args.calls or (200 if quick else 2000)
     args.pages = args.pages or (10 if quick else 60)
+    common_defaults(args, quick)
+
+
+def common_defaults(args, quick: bool) -> None:
+    """What every section script sets the same way (sqs.py and dynamodb.py use it too)."""
     args.warmup = 20 if quick else 200
     args.runs = getattr(args, "runs", None) or (1 if quick else 3)
-    args.extra_notes = getattr(args, "extra_notes", [])
+    args.extra_notes = getattr(args, "extra_notes", None) or []
+    for name in ("no_moto", "no_canned"):
+        setattr(args, name, getattr(args, name, False))
+    args.quick = getattr(args, "quick", False) or quick
 
 
 def measure(args) -> str:

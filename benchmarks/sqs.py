@@ -547,11 +547,7 @@ def defaults(args, quick: bool) -> None:
     pick("moto_publishes", 50, 5)
     pick("depth", 100_000, 2000)
     pick("depth_block", 1000, 200)
-    args.warmup = 20 if quick else 200
-    args.runs = getattr(args, "runs", None) or (1 if quick else 3)
-    args.extra_notes = getattr(args, "extra_notes", None) or []
-    for name in ("no_moto", "no_canned", "quick"):
-        setattr(args, name, getattr(args, name, False) or (quick if name == "quick" else False))
+    s3.common_defaults(args, quick)
 
 
 def measure(args) -> str:

@@ -22,8 +22,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import tempfile
-import typing
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
@@ -35,7 +33,6 @@ from nuvem.gateway import Gateway
 from nuvem.protocol.wire import Headers, HttpRequest, HttpResponse
 
 log = logging.getLogger("nuvem")
-SPOOL_LIMIT = 1 << 20
 INLINE_BODY_LIMIT = 64 << 10  # larger bodies are hashed and written on a worker thread
 STREAM_CHUNK = 1 << 16
 MAX_HEAD = 64 * 1024          # request line + headers, in bytes (S3 itself allows 8 KiB)
@@ -83,14 +80,13 @@ class App:
         if _streams(scope):
             await self._http_streamed(scope, receive, send)
             return
-        spool = _Spool()
+        body = io.BytesIO()     # at most INLINE_BODY_LIMIT: larger ones stream (above)
         try:
             while True:
                 try:
                     async with asyncio.timeout(self.body_idle_timeout):   # cheaper than wait_for
                         message = await receive()
                 except TimeoutError:
-                    body = spool.file
                     body.seek(0)
                     response = self.gateway.reject(_request(scope, body), body_timeout())
                     response.headers.append(("Connection", "close"))
@@ -98,25 +94,17 @@ class App:
                     return
                 if message["type"] == "http.disconnect":
                     return
-                chunk = message.get("body", b"")
-                if chunk:
-                    spool.write(chunk)
+                body.write(message.get("body", b""))
                 if not message.get("more_body", False):
                     break
-            body = spool.file
-            small = spool.size <= INLINE_BODY_LIMIT
             body.seek(0)
-            loop = asyncio.get_running_loop()
-            if small:
-                response = self.gateway.handle_inline(_request(scope, body))
-                if not isinstance(response, HttpResponse):     # the rest must run on a thread
-                    response = await loop.run_in_executor(self.executor, response)
-            else:
-                response = await loop.run_in_executor(self.executor, self.gateway.handle,
-                                                      _request(scope, body))
+            response = self.gateway.handle_inline(_request(scope, body))
+            if not isinstance(response, HttpResponse):     # the rest must run on a thread
+                response = await asyncio.get_running_loop().run_in_executor(self.executor,
+                                                                            response)
             await _send(send, response, head=scope["method"] == "HEAD")
         finally:
-            spool.file.close()
+            body.close()
 
     async def _http_streamed(self, scope, receive, send):
         """A large (or chunked) body: the call starts on a worker thread at once and reads the
@@ -170,26 +158,6 @@ def _streams(scope) -> bool:
 
 def incomplete_body() -> AwsError:
     return AwsError("The request body terminated unexpectedly", code="IncompleteBody", status=400)
-
-
-class _Spool:
-    """A request body: in memory up to SPOOL_LIMIT, then in a temporary file (a
-    SpooledTemporaryFile costs more to make than most calls spend reading their body)."""
-
-    __slots__ = ("file", "size")
-
-    def __init__(self):
-        self.file: io.BytesIO | typing.BinaryIO = io.BytesIO()
-        self.size = 0
-
-    def write(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.size > SPOOL_LIMIT and isinstance(self.file, io.BytesIO):
-            disk = tempfile.TemporaryFile()
-            disk.write(self.file.getbuffer())
-            self.file.close()
-            self.file = disk
-        self.file.write(chunk)
 
 
 def _request(scope, body) -> HttpRequest:

@@ -19,14 +19,8 @@ _EXPRESSION_PARAMS = ("ConditionExpression", "UpdateExpression", "ProjectionExpr
 def find_table(ctx, name_or_arn: str) -> Table:
     """The table a data-plane call names (by name or ARN); ResourceNotFoundException while it
     does not exist or is still being created (AWS answers the same)."""
-    account, region, name = ctx.account, ctx.region, name_or_arn
-    if name_or_arn.startswith("arn:"):
-        parts = name_or_arn.split(":", 5)
-        if len(parts) == 6 and parts[5].startswith("table/"):
-            region, account, name = parts[3], parts[4], parts[5][len("table/"):].split("/")[0]
-    seen = ctx.memo.get(("dynamodb.Table", account, region, name))
-    table = seen[1] if seen is not None and seen[0] is ctx.tx else \
-        ctx.store.get(Table, account, region, name)        # read by the authorizer already
+    from nuvem.services.dynamodb.tables import lookup
+    table = lookup(ctx, name_or_arn, whole_arn=False)
     if table is None or table.status in ("CREATING", "DELETING"):
         raise ResourceNotFoundException()
     return table
@@ -182,7 +176,7 @@ def _finish(out: dict, ctx, table, req, pk, key_attrs, units, touched) -> dict:
     return out
 
 
-def _key_update(name: str) -> str:
+def key_update_message(name: str) -> str:
     return ("One or more parameter values were invalid: Cannot update attribute "
             f"{name}. This attribute is part of the key")
 
@@ -268,7 +262,7 @@ def update_item(ctx, req: dict) -> dict:
         ex.check_unused()
     for path in update.target_paths() if update is not None else ():
         if path and path[0] in key:
-            raise ValidationException(_key_update(path[0]))
+            raise ValidationException(key_update_message(path[0]))
     pk, sk = values.item_key(table, key)
     old = get_item_record(ctx, table, pk, sk)
     check_condition(cond, old, req)
@@ -281,7 +275,7 @@ def update_item(ctx, req: dict) -> dict:
         new = base
     for name in values.key_names(table):
         if new.get(name) != key[name]:
-            raise ValidationException(_key_update(name))
+            raise ValidationException(key_update_message(name))
     values.check_size(new)
     indexes.check_item(table, new)
     touched = store_item(ctx, table, pk, sk, old, new)

@@ -26,7 +26,7 @@ from nuvem.services.dynamodb.expression_parser import (AddAction, And, Between, 
                                                        Condition, DeleteAction, FuncCond, Path,
                                                        Projection, RemoveAction, SetAction,
                                                        Update, Value)
-from nuvem.services.dynamodb.items import _key_update, find_table
+from nuvem.services.dynamodb.items import key_update_message, find_table
 from nuvem.services.dynamodb import transactions as tx
 from nuvem.services.dynamodb.partiql_parser import Delete, Exists, Insert, Select, parse
 from nuvem.services.dynamodb.partiql_parser import Update as UpdateStatement
@@ -148,12 +148,12 @@ def _key_typed(source, name: str, value: dict) -> bool:
 
 
 def run_select(ctx, stmt: Select, req: dict) -> dict:
-    from nuvem.services.dynamodb.queries import _run, _Source
+    from nuvem.services.dynamodb.queries import run_page, Source
     table = find_table(ctx, stmt.table)
     inner = {"TableName": table.name, "IndexName": stmt.index,
              "ConsistentRead": req.get("ConsistentRead"), "Limit": req.get("Limit"),
              "ReturnConsumedCapacity": req.get("ReturnConsumedCapacity")}
-    source = _Source(table, inner)
+    source = Source(table, inner)
     if req.get("NextToken"):
         inner["ExclusiveStartKey"] = decode_token(req["NextToken"])
     start = source.start_after(inner)
@@ -202,7 +202,7 @@ def run_select(ctx, stmt: Select, req: dict) -> dict:
                                       **_bounds(source, hash_value, range_hit))
     else:
         records = source.read(ctx, start_after=start)
-    out = _run(ctx, inner, source, records, select, proj, filt)
+    out = run_page(ctx, inner, source, records, select, proj, filt)
     result = {"Items": out["Items"]}
     if "LastEvaluatedKey" in out:
         result["LastEvaluatedKey"] = out["LastEvaluatedKey"]
@@ -252,7 +252,7 @@ def plan_write(ctx, stmt, spec: dict) -> tuple[tx.Action, object]:
     actions += [RemoveAction(p) for p in stmt.removes]
     for action in actions:
         if action.path.elements[0] in key:
-            raise ValidationException(_key_update(action.path.elements[0]))
+            raise ValidationException(key_update_message(action.path.elements[0]))
     update = Update(actions)
     passes = tx.condition_test(cond)
 

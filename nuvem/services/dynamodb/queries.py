@@ -20,7 +20,7 @@ PAGE_BYTES = 1024 * 1024
 _INVALID = "One or more parameter values were invalid: "
 
 
-class _Source:
+class Source:
     """Where a Query or Scan reads: the table, or an index (its records and key schema)."""
 
     def __init__(self, table, req: dict):
@@ -81,7 +81,7 @@ class _Source:
         return self.record_key(checked)
 
 
-def _select(req: dict, source: _Source) -> str:
+def _select(req: dict, source: Source) -> str:
     select = req.get("Select")
     given = ("ProjectionExpression" if req.get("ProjectionExpression") is not None
              else "AttributesToGet" if req.get("AttributesToGet") else None)
@@ -106,7 +106,7 @@ def _select(req: dict, source: _Source) -> str:
     return select
 
 
-def _check_projected(source: _Source, proj) -> None:
+def _check_projected(source: Source, proj) -> None:
     """A GSI answers only what it holds: naming anything else is an error (an LSI reads the
     rest from the table)."""
     if proj is None or not source.is_global:
@@ -131,7 +131,7 @@ def _filter(req: dict, ex, legacy_param: str):
     return None
 
 
-def _run(ctx, req: dict, source: _Source, records, select: str, proj, filt,
+def run_page(ctx, req: dict, source: Source, records, select: str, proj, filt,
          segment=None) -> dict:
     """Read records until Limit or 1 MB; filter, project, count."""
     from_table = None
@@ -186,7 +186,7 @@ def _run(ctx, req: dict, source: _Source, records, select: str, proj, filt,
     return out
 
 
-def _segment_of(rec, source: _Source, total: int) -> int:
+def _segment_of(rec, source: Source, total: int) -> int:
     """A stable segment for the item's partition key (the index's, scanning an index)."""
     key = rec.ipk if source.index else rec.pk
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % total
@@ -206,7 +206,7 @@ def _paths(node, out: set) -> set:
     return out
 
 
-def _check_filter_keys(req: dict, source: _Source, filt) -> None:
+def _check_filter_keys(req: dict, source: Source, filt) -> None:
     """A Query's filter may not read the key attributes (the key condition does that)."""
     if filt is None:
         return
@@ -221,7 +221,7 @@ def _check_filter_keys(req: dict, source: _Source, filt) -> None:
                                       f"Primary key attribute: {name}")
 
 
-def _check_key_type(source: _Source, name: str, value: dict) -> None:
+def _check_key_type(source: Source, name: str, value: dict) -> None:
     value = values.check_value(value)            # a bad number says so, not a key mismatch
     if next(iter(value)) != source.table.attribute_type(name):
         raise ValidationException(_INVALID + "Condition parameter type does not match "
@@ -231,7 +231,7 @@ def _check_key_type(source: _Source, name: str, value: dict) -> None:
 @SERVICE.op("Query")
 def query(ctx, req: dict) -> dict:
     table = find_table(ctx, req["TableName"])
-    source = _Source(table, req)
+    source = Source(table, req)
     ex = expressions(req, "Query")
     if req.get("KeyConditionExpression") is not None:
         kc = ex.key_condition(req["KeyConditionExpression"], source.hash_key, source.range_key)
@@ -286,7 +286,7 @@ def query(ctx, req: dict) -> dict:
     forward = req.get("ScanIndexForward", True) is not False
     records = source.read(ctx, prefix=prefix, startswith=startswith,
                           start_after=source.start_after(req), reverse=not forward, **bounds)
-    return _run(ctx, req, source, records, select, proj, filt)
+    return run_page(ctx, req, source, records, select, proj, filt)
 
 
 def _show(value: dict) -> str:
@@ -297,7 +297,7 @@ def _show(value: dict) -> str:
 @SERVICE.op("Scan")
 def scan(ctx, req: dict) -> dict:
     table = find_table(ctx, req["TableName"])
-    source = _Source(table, req)
+    source = Source(table, req)
     segment, total = req.get("Segment"), req.get("TotalSegments")
     if segment is not None and total is None:
         raise ValidationException("The TotalSegments parameter is required but was not "
@@ -317,5 +317,5 @@ def scan(ctx, req: dict) -> dict:
     if ex is not None:
         ex.check_unused()
     records = source.read(ctx, start_after=source.start_after(req))
-    return _run(ctx, req, source, records, select, proj, filt,
+    return run_page(ctx, req, source, records, select, proj, filt,
                 None if segment is None else (segment, total))

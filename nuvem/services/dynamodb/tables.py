@@ -42,17 +42,31 @@ def parse_arn(arn: str) -> tuple[str, str, str, str] | None:
     return parts[3], parts[4], resource[1], "/".join(resource[2:])
 
 
-def find(ctx: Call, name_or_arn: str, *, error=None) -> Table:
-    """The table a TableName (or table ARN) names, or ResourceNotFoundException."""
+def lookup(ctx: Call, name_or_arn: str, *, whole_arn: bool = True) -> Table | None:
+    """The table a TableName (or table ARN) names, read once per call: the authorizer and the
+    handler share it (`call.memo`). `whole_arn=False` also takes an ARN below the table (an
+    index's) as its table."""
     account, region, name = ctx.account, ctx.region, name_or_arn
     if name_or_arn.startswith("arn:"):
         parsed = parse_arn(name_or_arn)
-        if parsed is not None and not parsed[3]:
+        if parsed is not None and not (whole_arn and parsed[3]):
             region, account, name = parsed[0], parsed[1], parsed[2]
-    seen = ctx.memo.get(("dynamodb.Table", account, region, name))
-    table = seen[1] if seen is not None and seen[0] is ctx.tx else \
-        ctx.store.get(Table, account, region, name)
+    key = ("dynamodb.Table", account, region, name)
+    seen = ctx.memo.get(key)
+    if seen is not None and seen[0] is ctx.tx:
+        return seen[1]
+    table = ctx.store.get(Table, account, region, name)
+    if table is not None and ctx.tx is not None:
+        ctx.memo[key] = (ctx.tx, table)
+    return table
+
+
+def find(ctx: Call, name_or_arn: str, *, error=None) -> Table:
+    """The table a TableName (or table ARN) names, or ResourceNotFoundException."""
+    table = lookup(ctx, name_or_arn)
     if table is None:
+        parsed = parse_arn(name_or_arn)
+        name = parsed[2] if parsed and not parsed[3] else name_or_arn
         if error is not None:
             raise error(name)
         raise ResourceNotFoundException(f"Requested resource not found: Table: {name} not found")
@@ -634,9 +648,7 @@ def resource_view(call: Call, access) -> ResourceView | None:
     if rest and not rest.startswith("index/"):
         return ResourceView(account=account)
     if call.tx is not None:
-        table = call.tx.get(Table, account, region, name)
-        if table is not None:
-            call.memo[("dynamodb.Table", account, region, name)] = (call.tx, table)
+        table = lookup(call, arn.split("/index/")[0], whole_arn=False)
     else:
         with call.runtime.store.read() as read:
             table = read.get(Table, account, region, name)
@@ -649,23 +661,9 @@ def resource_view(call: Call, access) -> ResourceView | None:
 def owner_of(call: Call) -> tuple[str, bool] | None:
     """The table an item operation names (by name or ARN): its owner and whether it has a
     resource policy."""
-    name, account, region = call.params.get("TableName") or "", call.account, call.region
-    if name.startswith("arn:"):
-        parsed = parse_arn(name)
-        if parsed is None or parsed[3]:
-            return None
-        region, account, name = parsed[0], parsed[1], parsed[2]
-    if not name or call.tx is None:
-        return None
-    key = ("dynamodb.Table", account, region, name)
-    seen = call.memo.get(key)
-    table = seen[1] if seen is not None and seen[0] is call.tx else None
-    if table is None:
-        table = call.tx.get(Table, account, region, name)
-        if table is None:
-            return None
-        call.memo[key] = (call.tx, table)        # `items.find_table` takes it from here
-    return table.account, bool(table.policy)
+    name = call.params.get("TableName")
+    table = lookup(call, name) if name and call.tx is not None else None
+    return (table.account, bool(table.policy)) if table is not None else None
 
 
 def _stream_view(call: Call, region: str, account: str, table: str, label: str) -> ResourceView:

@@ -31,7 +31,7 @@ from typing import Callable
 from nuvem.services.dynamodb import SERVICE, values
 from nuvem.services.dynamodb.errors import (IdempotentParameterMismatchException,
                                             TransactionCanceledException, ValidationException)
-from nuvem.services.dynamodb.items import (_key_update, apply_projection, collection_metrics,
+from nuvem.services.dynamodb.items import (key_update_message, apply_projection, collection_metrics,
                                            condition, expressions, find_table, get_item_record,
                                            projection, store_item)
 from nuvem.services.dynamodb.models import Table
@@ -295,7 +295,7 @@ def _plan(ctx, entry: dict) -> Action:
         update = ex.update(spec["UpdateExpression"])
         for path in update.target_paths():
             if path and path[0] in key:
-                raise ValidationException(_key_update(path[0]))
+                raise ValidationException(key_update_message(path[0]))
         build = update_builder(table, key, update)
     if ex is not None:
         ex.check_unused()
@@ -312,7 +312,7 @@ def update_builder(table: Table, key: dict, update) -> Callable:
         new = {k: values.check_value(v) for k, v in apply_update(update, base).items()}
         for name in values.key_names(table):
             if new.get(name) != key[name]:
-                raise ValidationException(_key_update(name))
+                raise ValidationException(key_update_message(name))
         values.check_size(new)
         indexes.check_item(table, new)
         return new

@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests.services.dynamodb.conftest import error
+
 _names = itertools.count()
 
 
@@ -24,10 +26,7 @@ def table_name(request):
     return f"c-{re.sub(r'[^A-Za-z0-9_.-]', '-', request.node.name[:40])}-{next(_names)}"
 
 
-def fail(e):
-    """(code, HTTP status, message) of a botocore ClientError."""
-    r = e.value.response
-    return r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Message"]
+fail = error     # (code, HTTP status, message) of a botocore ClientError
 
 
 def advance(server, seconds: float) -> None:
