@@ -32,7 +32,6 @@ from nuvem.services.dynamodb.partiql_parser import Delete, Exists, Insert, Selec
 from nuvem.services.dynamodb.partiql_parser import Update as UpdateStatement
 
 MAX_BATCH = 25
-MAX_TRANSACTION = 100
 MANDATORY_KEY = "Where clause does not contain a mandatory equality on all key attributes"
 EXISTS_ONLY_IN_TRANSACTIONS = "EXISTS is supported only in ExecuteTransaction"
 _INVALID_TOKEN = "Invalid NextToken"
@@ -400,10 +399,6 @@ def batch_execute_statement(ctx, req: dict) -> dict:
 @SERVICE.op("ExecuteTransaction")
 def execute_transaction(ctx, req: dict) -> dict:
     statements = req.get("TransactStatements") or []
-    if len(statements) > MAX_TRANSACTION:
-        raise ValidationException(
-            "1 validation error detected: Value at 'transactStatements' failed to satisfy "
-            f"constraint: Member must have length less than or equal to {MAX_TRANSACTION}")
     previous = tx.replay(ctx, "ExecuteTransaction", req)
     if previous is not None:
         return previous

@@ -37,7 +37,6 @@ from nuvem.services.dynamodb.items import (key_update_message, apply_projection,
 from nuvem.services.dynamodb.models import Table
 from nuvem.store.records import Scope, record
 
-MAX_ACTIONS = 100
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 TOKEN_LIFETIME = timedelta(minutes=10)
 _KINDS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -322,10 +321,6 @@ def update_builder(table: Table, key: dict, update) -> Callable:
 @SERVICE.op("TransactWriteItems")
 def transact_write_items(ctx, req: dict) -> dict:
     entries = req.get("TransactItems") or []
-    if len(entries) > MAX_ACTIONS:
-        raise ValidationException(
-            "1 validation error detected: Value at 'transactItems' failed to satisfy "
-            f"constraint: Member must have length less than or equal to {MAX_ACTIONS}")
     previous = replay(ctx, "TransactWriteItems", req)
     if previous is not None:
         return previous
@@ -367,10 +362,6 @@ def read_all(ctx, reads: list[Read], mode: str | None) -> dict:
 @SERVICE.op("TransactGetItems")
 def transact_get_items(ctx, req: dict) -> dict:
     entries = req.get("TransactItems") or []
-    if len(entries) > MAX_ACTIONS:
-        raise ValidationException(
-            "1 validation error detected: Value at 'transactItems' failed to satisfy "
-            f"constraint: Member must have length less than or equal to {MAX_ACTIONS}")
     reads, seen = [], set()
     for entry in entries:
         spec = entry.get("Get")
