@@ -1,0 +1,150 @@
+"""The server's direct path (nuvem/server.py, NuvemHttpProtocol) over real sockets: a small
+request is answered from the parser's callback with one write. These check the HTTP it must keep
+right without uvicorn's request cycle: pipelining (in order, also behind a call that went on to
+a worker thread), keep-alive and closing, 100-continue, HEAD framing, and a stalled body."""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+
+import pytest
+
+from nuvem.config import Config
+from nuvem.runtime import Runtime
+from nuvem.server import App, build_server
+from tests.conftest import free_port
+from tests.test_bad_input import FORM, _head, error_code, signed
+
+STS = b"Action=GetCallerIdentity&Version=2011-06-15"
+
+
+def _sts_request(extra: dict[str, str] | None = None) -> bytes:
+    return _head("POST", "/", signed("sts", **{"Content-Type": FORM, **(extra or {})}), STS)
+
+
+def _connect(endpoint: str) -> socket.socket:
+    host, port = endpoint.rpartition("/")[2].split(":")
+    return socket.create_connection((host, int(port)), timeout=5)
+
+
+def _read_responses(sock: socket.socket, count: int, head_only: tuple[int, ...] = ()) -> list:
+    """`count` responses as (status, headers, body), framed by Content-Length; the indexes in
+    `head_only` answer HEAD requests, so they have no body whatever their Content-Length says."""
+    data, responses = b"", []
+    while len(responses) < count:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if sep:
+            lines = head.decode("latin-1").split("\r\n")
+            headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:])}
+            length = 0 if len(responses) in head_only else int(headers.get("content-length", 0))
+            if len(rest) >= length:
+                responses.append((int(lines[0].split()[1]), headers, rest[:length]))
+                data = rest[length:]
+                continue
+        piece = sock.recv(1 << 16)
+        assert piece, f"the server closed after {len(responses)} responses"
+        data += piece
+    assert data == b"", f"bytes after the last response: {data[:200]!r}"
+    return responses
+
+
+def _closed(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_pipelined_requests_are_answered_in_order(nuvem):
+    # /_nuvem/health goes on to a worker thread; the STS calls are answered directly. Sent in
+    # one write, the four answers must still come back in order and framed.
+    health = _head("GET", "/_nuvem/health", {})
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(health + _sts_request() + health + _sts_request())
+        answers = _read_responses(sock, 4)
+    assert [status for status, _, _ in answers] == [200] * 4
+    assert b'"services"' in answers[0][2] and b'"services"' in answers[2][2]
+    assert b"<GetCallerIdentityResult>" in answers[1][2]
+    assert b"<GetCallerIdentityResult>" in answers[3][2]
+
+
+def test_keep_alive_then_connection_close(nuvem):
+    with _connect(nuvem.endpoint) as sock:
+        for _ in range(3):
+            sock.sendall(_sts_request())
+            [(status, headers, _)] = _read_responses(sock, 1)
+            assert status == 200 and headers.get("connection") != "close"
+        sock.sendall(_sts_request({"Connection": "close"}))
+        [(status, headers, body)] = _read_responses(sock, 1)
+        assert status == 200 and b"<Account>" in body
+        assert headers["connection"] == "close" and _closed(sock)
+
+
+def test_http_1_0_is_answered_and_closed(nuvem):
+    data = _sts_request().replace(b" HTTP/1.1\r\n", b" HTTP/1.0\r\n", 1)
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(data)
+        [(status, headers, body)] = _read_responses(sock, 1)
+        assert status == 200 and b"<Account>" in body
+        assert headers["connection"] == "close" and _closed(sock)
+
+
+def test_expect_100_continue_gets_its_interim_answer_before_the_body(nuvem):
+    data = _sts_request({"Expect": "100-continue"})
+    head, body = data.split(b"\r\n\r\n", 1)
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(head + b"\r\n\r\n")
+        assert sock.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        [(status, _, answer)] = _read_responses(sock, 1)
+    assert status == 200 and b"<Account>" in answer
+
+
+def test_head_has_length_but_no_body_and_the_connection_goes_on(nuvem):
+    s3 = nuvem.client("s3")
+    s3.create_bucket(Bucket="direct-head")
+    s3.put_object(Bucket="direct-head", Key="k", Body=b"x" * 1234)
+    head = _head("HEAD", "/direct-head/k", signed("s3", **{"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"}))
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(head + _sts_request())
+        (status, headers, body), (after, _, answer) = _read_responses(sock, 2, head_only=(0,))
+    assert status == 200 and headers["content-length"] == "1234" and body == b""
+    assert after == 200 and b"<Account>" in answer
+
+
+@pytest.fixture
+def quick_timeout_server():
+    """An in-process server whose body idle timeout is 0.3 s instead of 20."""
+    runtime = Runtime(Config(ephemeral=True, port=free_port()))
+    server = build_server(runtime, App(runtime, workers=2, body_idle_timeout=0.3))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started
+    yield f"http://127.0.0.1:{runtime.config.port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_a_stalled_small_body_times_out_with_requesttimeout(quick_timeout_server):
+    data = _sts_request()
+    with _connect(quick_timeout_server) as sock:
+        sock.sendall(data[:-10])          # the last 10 bytes of the body never come
+        started = time.monotonic()
+        [(status, headers, body)] = _read_responses(sock, 1)
+        assert time.monotonic() - started < 3
+        assert status == 400 and error_code(headers, body) == "RequestTimeout"
+        assert headers["connection"] == "close" and _closed(sock)
+    # ... and a body that keeps coming, slowly, is not cut off
+    with _connect(quick_timeout_server) as sock:
+        head, body = data.split(b"\r\n\r\n", 1)
+        sock.sendall(head + b"\r\n\r\n")
+        for piece in re.findall(b".{1,10}", body, re.S):
+            time.sleep(0.1)
+            sock.sendall(piece)
+        [(status, _, answer)] = _read_responses(sock, 1)
+        assert status == 200 and b"<Account>" in answer
