@@ -130,6 +130,11 @@ class ReadView(Protocol):
     def get(self, cls: type[R], *key: KeyPart) -> R | None:
         """The record of kind `cls` at its full storage key (scope fields first), or None."""
 
+    def get_shared(self, cls: type[R], *key: KeyPart) -> R | None:
+        """`get`, but the record may be the very instance other calls got for the same stored
+        version of it: the caller must never change it. For the records a hot path only reads
+        (a DynamoDB table on an item call): decoding one can cost more than the call's query."""
+
     def query(self, cls: type[R], *, account: str | None = None, region: str | None = None,
               prefix: tuple[KeyPart, ...] = (), startswith: str | bytes | None = None,
               index: tuple[str, Any] | None = None,

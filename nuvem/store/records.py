@@ -185,6 +185,11 @@ _TAGS = {"$datetime": datetime.fromisoformat, "$bytes": base64.b64decode, "$deci
          "$dict": None}      # "$dict" wraps a stored map that would read as a tag
 
 
+def decode_untyped(v: Any) -> Any:
+    """An untyped field's stored form back to its value (for migrations that retype a field)."""
+    return _dyn_decode(v)
+
+
 def _dyn_decode(v: Any) -> Any:
     if isinstance(v, dict):
         if len(v) == 1:
@@ -208,10 +213,23 @@ def _nullable(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda v: None if v is None else f(v)
 
 
+@dataclass(frozen=True)
+class FieldCodec:
+    """A field's own stored form: `Annotated[T, FieldCodec(encode, decode)]` as its type. encode
+    returns something JSON can hold; decode gets that back (after a JSON round trip)."""
+    encode: Callable[[Any], Any]
+    decode: Callable[[Any], Any]
+
+
 def _converters(tp: Any) -> tuple[Conv, Conv]:
     """(encode, decode) for values of type `tp`; None means identity."""
     if tp in _PLAIN:
         return None, None
+    if typing.get_origin(tp) is typing.Annotated:
+        codec = next((m for m in tp.__metadata__ if isinstance(m, FieldCodec)), None)
+        if codec is not None:
+            return codec.encode, codec.decode
+        return _converters(typing.get_args(tp)[0])
     if tp is Any or tp is object or tp in (dict, list):
         return _dyn_encode, _dyn_decode
     origin = typing.get_origin(tp)
@@ -280,7 +298,7 @@ class _Codec:
     """Field-by-field converters for one dataclass, built once from its type hints."""
 
     def __init__(self, cls: type):
-        hints = typing.get_type_hints(cls)
+        hints = typing.get_type_hints(cls, include_extras=True)
         self.cls = cls
         self.fields = []
         for f in dataclasses.fields(cls):
@@ -456,7 +474,7 @@ class Projection:
         if unknown or not fields or len(set(fields)) != len(fields):
             raise ValueError(f"{meta.kind}: cannot project {fields!r} (its fields: "
                              f"{tuple(by_name)})")
-        hints = typing.get_type_hints(meta.cls)
+        hints = typing.get_type_hints(meta.cls, include_extras=True)
         self.meta = meta
         self.names = fields
         self.view = collections.namedtuple(f"{meta.cls.__name__}Fields", fields)

@@ -37,6 +37,7 @@ log = logging.getLogger("nuvem.store")
 DB_NAME = "nuvem.db"
 FORMAT_VERSION = 1          # bump with a step in _upgrade() whenever the schema changes
 PAGE = 256                  # rows fetched per statement while iterating a query
+SHARED_RECORDS = 1024       # decoded records get_shared keeps (cleared whole when full)
 
 _SCHEMA = """
 CREATE TABLE records (
@@ -147,6 +148,19 @@ class _View:
         meta = self._store._meta(cls)
         row = self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
         return None if row is None else meta.decode(row[0], row[1])
+
+    def get_shared(self, cls, *key):
+        meta = self._store._meta(cls)
+        row = self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
+        if row is None:
+            return None
+        decoded = self._store._shared
+        found = decoded.get((meta.kind, row[0], row[1]))
+        if found is None:
+            if len(decoded) >= SHARED_RECORDS:
+                decoded.clear()
+            found = decoded[(meta.kind, row[0], row[1])] = meta.decode(row[0], row[1])
+        return found
 
     def _range(self, meta: RecordType, account, region, prefix, startswith, bounds,
                reverse) -> tuple[bytes, bytes]:
@@ -512,6 +526,7 @@ class SqliteStore:
         self._all_readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._kinds: dict[str, RecordType] = {}
+        self._shared: dict[tuple, Any] = {}          # (kind, version, document) -> record
         self._listeners: list[Callable[[], None]] = []
         self._closed = False
         try:

@@ -18,9 +18,9 @@ _EXPRESSION_PARAMS = ("ConditionExpression", "UpdateExpression", "ProjectionExpr
 # -- tables --------------------------------------------------------------------------------------
 def find_table(ctx, name_or_arn: str) -> Table:
     """The table a data-plane call names (by name or ARN); ResourceNotFoundException while it
-    does not exist or is still being created (AWS answers the same)."""
+    does not exist or is still being created (AWS answers the same). Shared: never change it."""
     from nuvem.services.dynamodb.tables import lookup
-    table = lookup(ctx, name_or_arn, whole_arn=False)
+    table = lookup(ctx, name_or_arn, whole_arn=False, shared=True)
     if table is None or table.status in ("CREATING", "DELETING"):
         raise ResourceNotFoundException()
     return table

@@ -12,10 +12,62 @@ with canonical number text, `{"B": b"..."}`, sets as lists, `{"M": {...}}`, `{"L
 """
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Annotated
 
-from nuvem.store.records import Scope, record
+from nuvem.store.records import FieldCodec, Scope, decode_untyped, record
+
+
+# -- how items are stored ------------------------------------------------------------------------
+# An item's attributes are stored as one JSON text in the wire's own form (B values as base64),
+# written by the C encoder and read back by json.loads alone unless the text has a B or BS
+# value: no per-value walk for the common item, which is most of what a Query costs.
+def _base64(value):
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"an attribute value cannot hold {type(value).__name__}")
+
+
+_ATTRS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
+                               default=_base64)
+
+
+def encode_attrs(attrs: dict) -> str:
+    return _ATTRS_JSON.encode(attrs)
+
+
+def decode_attrs(text: str) -> dict:
+    attrs = json.loads(text)
+    # Compact JSON: a B or BS type (or an attribute so named) shows as `"B":` / `"BS":`; inside
+    # a string value the quotes would be escaped.
+    if '"B":' in text or '"BS":' in text:
+        attrs = {name: _binary(value) for name, value in attrs.items()}
+    return attrs
+
+
+def _binary(value: dict) -> dict:
+    """One attribute value with its B and BS values (at any depth) as bytes again."""
+    (kind, v), = value.items()
+    if kind == "B":
+        return {"B": base64.b64decode(v)}
+    if kind == "BS":
+        return {"BS": [base64.b64decode(x) for x in v]}
+    if kind == "M":
+        return {"M": {k: _binary(x) for k, x in v.items()}}
+    if kind == "L":
+        return {"L": [_binary(x) for x in v]}
+    return value
+
+
+AttributeMap = Annotated[dict, FieldCodec(encode_attrs, decode_attrs)]
+
+
+def _attrs_as_text(data: dict) -> dict:
+    """Version 1 stored attributes as an untyped field (tagged JSON); 2 as one JSON text."""
+    return {**data, "attrs": encode_attrs(decode_untyped(data["attrs"]))}
 
 
 @record("dynamodb.Table", scope=Scope.REGION, key=("name",))
@@ -87,7 +139,8 @@ class TableStats:
     indexes: dict[str, list[int]] = field(default_factory=dict)   # index -> [items, bytes]
 
 
-@record("dynamodb.Item", scope=Scope.REGION, key=("table_id", "pk", "sk"))
+@record("dynamodb.Item", scope=Scope.REGION, key=("table_id", "pk", "sk"), version=2,
+        migrations={1: _attrs_as_text})
 @dataclass
 class Item:
     account: str
@@ -95,11 +148,12 @@ class Item:
     table_id: str
     pk: bytes
     sk: bytes
-    attrs: dict                                # the item, attribute name -> AttributeValue
+    attrs: AttributeMap                        # the item, attribute name -> AttributeValue
     size: int = 0                              # values.item_size(attrs)
 
 
-@record("dynamodb.IndexItem", scope=Scope.REGION, key=("table_id", "index", "ipk", "isk", "pk", "sk"))
+@record("dynamodb.IndexItem", scope=Scope.REGION, key=("table_id", "index", "ipk", "isk", "pk", "sk"),
+        version=2, migrations={1: _attrs_as_text})
 @dataclass
 class IndexItem:
     """An item as a secondary index holds it: its projected attributes (always with the table's
@@ -112,7 +166,7 @@ class IndexItem:
     isk: bytes
     pk: bytes
     sk: bytes
-    attrs: dict
+    attrs: AttributeMap
     size: int = 0
 
 

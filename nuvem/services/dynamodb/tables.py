@@ -42,20 +42,22 @@ def parse_arn(arn: str) -> tuple[str, str, str, str] | None:
     return parts[3], parts[4], resource[1], "/".join(resource[2:])
 
 
-def lookup(ctx: Call, name_or_arn: str, *, whole_arn: bool = True) -> Table | None:
+def lookup(ctx: Call, name_or_arn: str, *, whole_arn: bool = True,
+           shared: bool = False) -> Table | None:
     """The table a TableName (or table ARN) names, read once per call: the authorizer and the
     handler share it (`call.memo`). `whole_arn=False` also takes an ARN below the table (an
-    index's) as its table."""
+    index's) as its table. `shared`: an instance other calls may hold too (`get_shared`), for
+    callers that never change it: the item operations and the authorizer."""
     account, region, name = ctx.account, ctx.region, name_or_arn
     if name_or_arn.startswith("arn:"):
         parsed = parse_arn(name_or_arn)
         if parsed is not None and not (whole_arn and parsed[3]):
             region, account, name = parsed[0], parsed[1], parsed[2]
-    key = ("dynamodb.Table", account, region, name)
+    key = ("dynamodb.Table", account, region, name, shared)
     seen = ctx.memo.get(key)
     if seen is not None and seen[0] is ctx.tx:
         return seen[1]
-    table = ctx.store.get(Table, account, region, name)
+    table = (ctx.store.get_shared if shared else ctx.store.get)(Table, account, region, name)
     if table is not None and ctx.tx is not None:
         ctx.memo[key] = (ctx.tx, table)
     return table
@@ -648,7 +650,7 @@ def resource_view(call: Call, access) -> ResourceView | None:
     if rest and not rest.startswith("index/"):
         return ResourceView(account=account)
     if call.tx is not None:
-        table = lookup(call, arn.split("/index/")[0], whole_arn=False)
+        table = lookup(call, arn.split("/index/")[0], whole_arn=False, shared=True)
     else:
         with call.runtime.store.read() as read:
             table = read.get(Table, account, region, name)
@@ -662,7 +664,7 @@ def owner_of(call: Call) -> tuple[str, bool] | None:
     """The table an item operation names (by name or ARN): its owner and whether it has a
     resource policy."""
     name = call.params.get("TableName")
-    table = lookup(call, name) if name and call.tx is not None else None
+    table = lookup(call, name, shared=True) if name and call.tx is not None else None
     return (table.account, bool(table.policy)) if table is not None else None
 
 
