@@ -156,8 +156,24 @@ def _json_content_type(service: ServiceModel) -> str:
     return f"application/x-amz-json-{service.metadata.get('jsonVersion', '1.0')}"
 
 
+class EncodedList(list):
+    """A top-level list member of a result whose items are JSON texts already in the wire's
+    form (a DynamoDB page of items, written by the C encoder): a JSON response splices them in
+    as they are instead of walking every value against the model. JSON protocols only."""
+
+
+def _splice(body: bytes, spliced: list[tuple[str, EncodedList]], shape) -> bytes:
+    members = ",".join(
+        f'{json.dumps(shape.members[name].serialization.get("name", name))}:[{",".join(items)}]'
+        for name, items in spliced)
+    return b"{" + _utf8(members) + (b"}" if body == b"{}" else b"," + body[1:])
+
+
 def _dump_json(value: Any) -> bytes:
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _utf8(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str))
+
+
+def _utf8(text: str) -> bytes:
     try:
         return text.encode()
     except UnicodeEncodeError:
@@ -198,7 +214,11 @@ def _json_response(result: Mapping, operation: OperationModel, call: _Call) -> H
         return HttpResponse(200, headers, b"{}")
     if shape.event_stream_name:
         return _rpc_event_stream(result, shape, _json_encoder(call.opts), call)
-    return HttpResponse(200, headers, _dump_json(json_struct_fast(shape, result, call.opts)))
+    spliced = [(name, value) for name, value in result.items() if type(value) is EncodedList]
+    if spliced:
+        result = {k: v for k, v in result.items() if type(v) is not EncodedList}
+    body = _dump_json(json_struct_fast(shape, result, call.opts))
+    return HttpResponse(200, headers, _splice(body, spliced, shape) if spliced else body)
 
 
 def _cbor_response(result: Mapping, operation: OperationModel, call: _Call) -> HttpResponse:

@@ -141,7 +141,8 @@ class ReadView(Protocol):
               gt: tuple | None = None, ge: tuple | None = None,
               lt: tuple | None = None, le: tuple | None = None,
               start_after: tuple | None = None, limit: int | None = None,
-              reverse: bool = False, fields: Iterable[str] | None = None) -> Iterator[R]:
+              reverse: bool = False, fields: Iterable[str] | None = None,
+              documents: bool = False) -> Iterator[R]:
         """Records of kind `cls` in key order (descending if `reverse`).
 
         - `account` / `region`: the scope. Leaving them out lists across accounts or regions;
@@ -160,6 +161,9 @@ class ReadView(Protocol):
           stored at an older version are migrated first), instead of records: no properties or
           methods, and nothing to `put` back. A backend may read whole documents anyway; the
           views are the same.
+        - `documents`: yield each record's stored `(version, JSON text)` instead, for a hot path
+          that passes stored text on as it is (a DynamoDB page of items); a document at an older
+          version than the class's must go through `record_type(cls).decode`.
         """
 
     def count(self, cls: type, *, account: str | None = None, region: str | None = None,

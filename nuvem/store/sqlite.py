@@ -180,7 +180,7 @@ class _View:
 
     def query(self, cls, *, account=None, region=None, prefix=(), startswith=None, index=None,
               gt=None, ge=None, lt=None, le=None, start_after=None, limit=None, reverse=False,
-              fields=None):
+              fields=None, documents=False):
         meta = self._store._meta(cls)
         lo, hi = self._range(meta, account, region, prefix, startswith,
                              (gt, ge, lt, le, start_after), reverse)
@@ -190,6 +190,8 @@ class _View:
             sql, head = _SCAN_INDEX, (meta.kind, index[0], meta.index_value(*index))
         order = "DESC" if reverse else "ASC"
         whole = sql.format(cols=_WHOLE, order=order)
+        if documents:
+            return self._scan(meta, whole, head, lo, hi, limit, reverse, documents=True)
         if fields is None:
             return self._scan(meta, whole, head, lo, hi, limit, reverse)
         projection = meta.projection(fields)
@@ -197,13 +199,17 @@ class _View:
                           lo, hi, limit, reverse, projection, whole)
 
     def _scan(self, meta, sql, head, lo, hi, limit, reverse, projection=None,
-              whole_sql=None) -> Iterator[Any]:
+              whole_sql=None, documents=False) -> Iterator[Any]:
         # Keyset pages, one statement each: a caller may write between items without disturbing
         # an open cursor, and the snapshot (or the transaction) keeps the pages consistent.
         remaining = limit if limit is not None else -1
         while remaining != 0 and lo < hi:
             size = PAGE if remaining < 0 else min(PAGE, remaining)
-            if projection is None:
+            if documents:
+                rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
+                for pk, version, doc in rows:
+                    yield version, doc
+            elif projection is None:
                 rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
                 for pk, version, doc in rows:
                     yield meta.decode(version, doc)

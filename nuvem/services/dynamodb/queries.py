@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import json
 
 from nuvem.services.dynamodb import SERVICE, indexes, values
 from nuvem.services.dynamodb.errors import ValidationException
 from nuvem.services.dynamodb.items import (apply_projection, consumed, expressions, find_table,
                                            projection)
-from nuvem.services.dynamodb.models import IndexItem, Item
+from nuvem.protocol.serializers import EncodedList
+from nuvem.services.dynamodb.models import IndexItem, Item, decode_attrs, encode_attrs
+from nuvem.store.records import record_type
 
 PAGE_BYTES = 1024 * 1024
 _INVALID = "One or more parameter values were invalid: "
@@ -43,10 +46,11 @@ class Source:
         self.base = (table.id, self.name) if self.index else (table.id,)
 
     def read(self, ctx, *, prefix=(), startswith=None, ge=None, le=None, lt=None,
-             start_after=None, reverse=False):
+             start_after=None, reverse=False, documents=False):
         return ctx.store.query(self.cls, account=self.table.account, region=self.table.region,
                                prefix=self.base + prefix, startswith=startswith, ge=ge, le=le,
-                               lt=lt, start_after=start_after, reverse=reverse)
+                               lt=lt, start_after=start_after, reverse=reverse,
+                               documents=documents)
 
     def record_key(self, attrs: dict) -> tuple:
         """The store key (after the scope) of the record an item with these keys has here."""
@@ -131,15 +135,50 @@ def _filter(req: dict, ex, legacy_param: str):
     return None
 
 
+def _from_table(source: Source, select: str) -> bool:
+    """Whether an LSI must read the rest of each item from the table (it does not hold it)."""
+    return bool(source.index and not source.is_global
+                and select in ("ALL_ATTRIBUTES", "SPECIFIC_ATTRIBUTES")
+                and indexes.projected_names(source.table, source.index) is not None)
+
+
+def _plain(source: Source, select: str, proj, filt, segment=None) -> bool:
+    """A page that answers every stored attribute of what it reads, unfiltered."""
+    return (proj is None and filt is None and segment is None and select != "COUNT"
+            and not _from_table(source, select))
+
+
+def plain_page(req: dict, source: Source, documents) -> dict:
+    """run_page for a plain page (`_plain`), from the stored documents: each item's stored JSON
+    (already the wire's form) goes out as it is, and only the last item is decoded, for
+    LastEvaluatedKey. Reading a thousand items then costs about what parsing their records
+    does."""
+    meta = record_type(source.cls)
+    limit = req.get("Limit")
+    scanned = read = 0
+    items, last, stopped = EncodedList(), None, False
+    for version, doc in documents:
+        if version == meta.version:
+            stored = json.loads(doc)
+            text, size = stored["attrs"], stored.get("size", 0)
+        else:
+            record = meta.decode(version, doc)
+            text, size = encode_attrs(record.attrs), record.size
+        scanned += 1
+        read += size
+        items.append(text)
+        last = text
+        if (limit is not None and scanned >= limit) or read >= PAGE_BYTES:
+            stopped = True
+            break
+    return _page(req, source, items, scanned, scanned, read, 0,
+                 decode_attrs(last) if stopped else None)
+
+
 def run_page(ctx, req: dict, source: Source, records, select: str, proj, filt,
          segment=None) -> dict:
     """Read records until Limit or 1 MB; filter, project, count."""
-    from_table = None
-    if source.index and not source.is_global and (
-            select == "ALL_ATTRIBUTES" or select == "SPECIFIC_ATTRIBUTES"):
-        # an LSI reads the rest of the item from the table when it does not hold it
-        if indexes.projected_names(source.table, source.index) is not None:
-            from_table = True
+    from_table = _from_table(source, select)
     matches = None
     if filt is not None:
         from nuvem.services.dynamodb.evaluation import matches
@@ -167,11 +206,20 @@ def run_page(ctx, req: dict, source: Source, records, select: str, proj, filt,
         if (limit is not None and scanned >= limit) or read >= PAGE_BYTES:
             stopped = True
             break
+    return _page(req, source, None if select == "COUNT" else items, count, scanned, read,
+                 fetched, last if stopped else None)
+
+
+def _page(req: dict, source: Source, items: list | None, count: int, scanned: int, read: int,
+          fetched: float, last: dict | None) -> dict:
+    """The page's answer: items (None for COUNT), counts, LastEvaluatedKey from the last item
+    read when the page stopped early, ConsumedCapacity."""
     out = {"Count": count, "ScannedCount": scanned}
-    if select != "COUNT":
+    if items is not None:
         out["Items"] = items
-    if stopped:
+    if last is not None:
         out["LastEvaluatedKey"] = {n: last[n] for n in source.key_names() if n in last}
+    consistent = bool(req.get("ConsistentRead"))
     units = values.read_units(read, consistent)
     mode = req.get("ReturnConsumedCapacity")
     if source.index:
@@ -284,9 +332,21 @@ def query(ctx, req: dict) -> dict:
                 "function; operator or function: begins_with, operand type: N")
         startswith = rv[0]
     forward = req.get("ScanIndexForward", True) is not False
+    plain = _plain(source, select, proj, filt)
     records = source.read(ctx, prefix=prefix, startswith=startswith,
-                          start_after=source.start_after(req), reverse=not forward, **bounds)
-    return run_page(ctx, req, source, records, select, proj, filt)
+                          start_after=source.start_after(req), reverse=not forward,
+                          documents=plain, **bounds)
+    if plain:
+        return plain_page(req, source, records)
+    return _encoded(run_page(ctx, req, source, records, select, proj, filt))
+
+
+def _encoded(out: dict) -> dict:
+    """The page's items as wire JSON, written by the C encoder: walking a thousand items
+    against the model would cost more than reading them."""
+    if "Items" in out:
+        out["Items"] = EncodedList(map(encode_attrs, out["Items"]))
+    return out
 
 
 def _show(value: dict) -> str:
@@ -316,6 +376,9 @@ def scan(ctx, req: dict) -> dict:
     _check_projected(source, proj)
     if ex is not None:
         ex.check_unused()
-    records = source.read(ctx, start_after=source.start_after(req))
-    return run_page(ctx, req, source, records, select, proj, filt,
-                None if segment is None else (segment, total))
+    segment = None if segment is None else (segment, total)
+    plain = _plain(source, select, proj, filt, segment)
+    records = source.read(ctx, start_after=source.start_after(req), documents=plain)
+    if plain:
+        return plain_page(req, source, records)
+    return _encoded(run_page(ctx, req, source, records, select, proj, filt, segment))
