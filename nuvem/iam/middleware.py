@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import threading
 from datetime import timezone
 from typing import Callable
@@ -23,7 +24,7 @@ from nuvem.context import Call
 from nuvem.errors import AwsError
 from nuvem.iam import actions
 from nuvem.iam.evaluate import Principal as IamPrincipal
-from nuvem.iam.evaluate import Request, denial_message, evaluate
+from nuvem.iam.evaluate import Decision, Request, denial_message, evaluate
 from nuvem.iam.policy import PolicyCache
 from nuvem.protocol import specs
 
@@ -35,6 +36,9 @@ PolicyLookup = Callable[[Call], tuple]
 # role ARN -> its trust policy as (name, document), or None when there is no such role
 TrustLookup = Callable[[str], tuple[str, str] | None]
 
+# The context keys that change with the clock, and how a policy that reads them shows.
+_CLOCK_KEYS = frozenset({"aws:CurrentTime", "aws:EpochTime"})
+_TIME_KEY = re.compile(r"(?i)aws:(currenttime|epochtime)")
 TRUST_ACTIONS = frozenset({"sts:assumerole", "sts:tagsession", "sts:setsourceidentity"})
 _KINDS = {"assumed-role": "role-session"}
 # sts:GetSessionToken: "No permissions are required for users to perform this operation ... You
@@ -49,6 +53,7 @@ class Authorizer:
         self.policies = policies
         self.trust = trust
         self._cache = PolicyCache(4096)
+        self._decisions: dict[tuple, Decision] = {}   # see _service_decision
         self._lock = threading.Lock()   # the cache is an OrderedDict; calls run on a thread pool
 
     def authorize(self, call: Call, operation, resources: "ResourceLookup | None" = None,
@@ -141,9 +146,12 @@ class Authorizer:
             request = Request(principal=who, action=access.action, resource=access.resources,
                               resource_account=resource_account,
                               context={**context, **access.context})
-            decision = evaluate(request, identity_policies=compiled, boundary=compiled_boundary,
-                                session_policies=compiled_session, resource_policy=resource_policy,
-                                require_resource_policy=trust)
+            if principal.kind == "service" and resource_policy is not None and not trust:
+                decision = self._service_decision(request, resource_policy)
+            else:
+                decision = evaluate(request, identity_policies=compiled,
+                                    boundary=compiled_boundary, session_policies=compiled_session,
+                                    resource_policy=resource_policy, require_resource_policy=trust)
             if decision.allowed:
                 continue
             if view is not None and view.grants and decision.effect != "ExplicitDeny" and \
@@ -159,6 +167,26 @@ class Authorizer:
                      call.request_id, message, decision.trace)
             if self.mode == "enforce":
                 raise access_denied(call, message, encode_failure(request, decision))
+
+    def _service_decision(self, request: Request, resource_policy) -> "Decision":
+        """A service principal (SNS delivering to a queue, on every publish) is judged by the
+        resource's policy alone, so the decision is a function of that policy and the request:
+        kept, unless the policy reads the clock."""
+        if _TIME_KEY.search(resource_policy.text):
+            return evaluate(request, resource_policy=resource_policy)
+        try:
+            key = (resource_policy.text, request.principal.arn, request.action,
+                   request.resources, request.resource_account,
+                   tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                                for k, v in request.context.items() if k not in _CLOCK_KEYS)))
+            decision = self._decisions.get(key)
+        except TypeError:             # a context value that cannot be a key
+            return evaluate(request, resource_policy=resource_policy)
+        if decision is None:
+            if len(self._decisions) >= 4096:
+                self._decisions.clear()
+            decision = self._decisions[key] = evaluate(request, resource_policy=resource_policy)
+        return decision
 
     @staticmethod
     def _granted(request: Request, view: "ResourceView", compiled, boundary, session) -> bool:

@@ -2,6 +2,7 @@
 subscriptions, publish validation, FIFO deduplication, errors with SNS's codes and statuses."""
 import itertools
 import json
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -310,3 +311,40 @@ def test_aws_cli(nuvem):
     assert published["MessageId"]
     failed = nuvem.aws_cli("sns", "get-topic-attributes", "--topic-arn", arn + "x", check=False)
     assert failed.returncode != 0 and "NotFound" in failed.stderr
+
+
+def test_a_queue_policy_that_reads_the_clock_is_judged_at_each_delivery(manual_nuvem):
+    """SNS's deliveries to a queue are judged by the queue policy alone, and the authorizer keeps
+    those decisions (iam/middleware.py); a policy with a time condition must still be judged
+    at each delivery, and a changed policy at once."""
+    from datetime import datetime, timedelta, timezone
+    sns, sqs = manual_nuvem.client("sns"), manual_nuvem.client("sqs")
+    arn = sns.create_topic(Name="clocked")["TopicArn"]
+    url = sqs.create_queue(QueueName="clocked")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"]
+    until = (datetime.now(timezone.utc) + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def policy(condition):
+        return json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": queue, "Condition": condition}]})
+
+    def delivered():
+        time.sleep(0.3)
+        return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
+
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy({
+        "ArnEquals": {"aws:SourceArn": arn}, "DateLessThan": {"aws:CurrentTime": until}})})
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue)
+    for _ in range(2):
+        sns.publish(TopicArn=arn, Message="in time")
+    assert delivered() == 2
+    manual_nuvem.admin("POST", "/_nuvem/clock", {"advance": 120})
+    sns.publish(TopicArn=arn, Message="too late")
+    assert delivered() == 2
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy({
+        "ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:000000000000:another"}})})
+    sns.publish(TopicArn=arn, Message="another topic's queue now")
+    assert delivered() == 2
