@@ -74,14 +74,14 @@ def _plan_writes(ctx, name: str, requests: list) -> tuple:
             raise ValidationException("Supplied WriteRequest must contain exactly one of "
                                       "PutRequest or DeleteRequest")
         if put is not None:
-            item = values.check_item(table, put.get("Item") or {})
+            item, size = values.check_item(table, put.get("Item") or {})
             indexes.check_item(table, item)
             ident = values.item_key(table, item)
-            planned.append((ident, item, values.key_of(table, item)))
+            planned.append((ident, item, values.key_of(table, item), size))
         else:
             key = values.check_key(table, delete.get("Key"))
             ident = values.item_key(table, key)
-            planned.append((ident, None, key))
+            planned.append((ident, None, key, 0))
         if ident in seen:
             raise ValidationException(_DUPLICATES)
         seen.add(ident)
@@ -101,9 +101,8 @@ def batch_write_item(ctx, req: dict) -> dict:
     for name, table, planned in plans:
         units, index_units = 0.0, {}
         stats, stats_changed = load_stats(ctx, table), False
-        for (pk, sk), item, key in planned:
+        for (pk, sk), item, key, size in planned:
             old = get_item_record(ctx, table, pk, sk)
-            size = values.item_size(item) if item else 0
             if item is None and old is None:
                 touched = {}
             else:

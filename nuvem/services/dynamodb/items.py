@@ -187,7 +187,7 @@ def put_item(ctx, req: dict) -> dict:
     table = find_table(ctx, req["TableName"])
     ex = expressions(req, "PutItem")
     mode = _return_values(req, ("NONE", "ALL_OLD"))
-    item = values.check_item(table, req.get("Item") or {})
+    item, size = values.check_item(table, req.get("Item") or {})
     indexes.check_item(table, item)
     cond = condition(req, ex)
     if ex is not None:
@@ -195,7 +195,6 @@ def put_item(ctx, req: dict) -> dict:
     pk, sk = values.item_key(table, item)
     old = get_item_record(ctx, table, pk, sk)
     check_condition(cond, old, req)
-    size = values.item_size(item)
     touched = store_item(ctx, table, pk, sk, old, item, size=size)
     out = {}
     if mode == "ALL_OLD" and old is not None:

@@ -227,13 +227,13 @@ def plan_write(ctx, stmt, spec: dict) -> tuple[tx.Action, object]:
     table = find_table(ctx, stmt.table)
     return_old = spec.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
     if isinstance(stmt, Insert):
-        item = values.check_item(table, stmt.item)
+        item, size = values.check_item(table, stmt.item)
         indexes.check_item(table, item)
         key = values.key_of(table, item)
         pk, sk = values.item_key(table, item)
         return tx.Action("Put", table, key, pk, sk,
                          lambda old: "DuplicateItem" if old is not None else None,
-                         lambda old: item, return_old, values.item_size(item)), None
+                         lambda old: item, return_old, size), None
     key, rest = key_from_where(table, stmt.where)
     pk, sk = values.item_key(table, key)
     size = values.item_size(key)

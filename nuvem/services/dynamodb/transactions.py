@@ -280,7 +280,7 @@ def _plan(ctx, entry: dict) -> Action:
     return_old = spec.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
     if kind == "Put":
         from nuvem.services.dynamodb import indexes
-        item = values.check_item(table, spec.get("Item") or {})
+        item, _ = values.check_item(table, spec.get("Item") or {})
         indexes.check_item(table, item)
         key = values.key_of(table, item)
         build = (lambda old, item=item: item)

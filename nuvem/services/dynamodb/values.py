@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from decimal import Context, Decimal, InvalidOperation
 
 from nuvem.services.dynamodb.errors import ValidationException
@@ -64,13 +65,26 @@ def number_text(value: Decimal) -> str:
     return format(value.normalize(_EXACT), "f")
 
 
+# Text that is already canonical (plain notation, no leading or trailing zeros) and, at most 38
+# characters long, within DynamoDB's precision and range: most numbers a client sends.
+_CANONICAL = re.compile(r"(?:0|-?[1-9][0-9]*(?:\.[0-9]*[1-9])?|-?0\.[0-9]*[1-9])\Z")
+
+
 def canonical_number(text: str) -> str:
+    if type(text) is str and len(text) <= 38 and _CANONICAL.match(text):
+        return text
     return number_text(parse_number(text))
 
 
 # -- validation ----------------------------------------------------------------------------------
 def check_value(value, *, path: str = "") -> dict:
     """A validated copy of one AttributeValue, numbers in canonical text."""
+    if type(value) is dict and len(value) == 1:      # the usual shape: one type, one value
+        (kind, v), = value.items()
+        if kind == "S" and type(v) is str:
+            return {"S": v}
+        if kind == "N" and v is not None:
+            return {"N": canonical_number(v)}
     if not isinstance(value, dict):
         raise invalid("Supplied AttributeValue is empty, must contain exactly one of the "
                       "supported datatypes")
@@ -115,16 +129,15 @@ def check_value(value, *, path: str = "") -> dict:
     return {"M": {k: check_value(x) for k, x in v.items()}}
 
 
-def check_item(table, item: dict, *, what: str = "item") -> dict:
-    """A whole item (PutItem's `Item`): values validated, keys present with declared types,
-    size within the limit."""
+def check_item(table, item: dict) -> tuple[dict, int]:
+    """A whole item (PutItem's `Item`) and its size: values validated, keys present with
+    declared types, size within the limit."""
     out = {name: check_value(v) for name, v in (item or {}).items()}
     for name in key_names(table):
         if name not in out:
             raise invalid(_INVALID + f"Missing the key {name} in the item")
         check_key_value(table, name, out[name])
-    check_size(out)
-    return out
+    return out, check_size(out)
 
 
 def key_names(table) -> list[str]:

@@ -115,3 +115,21 @@ def test_a_plain_page_stops_at_one_megabyte(ddb, tname):
                     ExpressionAttributeValues={":p": {"S": "p"}})
     assert got["Count"] == 4 and got["LastEvaluatedKey"] == {"pk": {"S": "p"}, "sk": {"N": "3"}}
     assert all(i["v"]["B"] == blob for i in got["Items"])
+
+
+@pytest.mark.parametrize("text", [
+    "0", "-0", "00", "1", "-1", "10", "01", "1.5", "1.50", "-0.5", "0.5", ".5", "5.", "1e3",
+    "1E-3", "+1", "0.000001", "-12345678901234567890123456789012345678",
+    "12345678901234567890123456789012345678", "1234567890123456789012345678901234567.8",
+    "0.0000000000000000000000000000000000001", "100", "-100.25"])
+def test_numbers_already_canonical_are_taken_as_they_are(text):
+    from nuvem.services.dynamodb import values
+    assert values.canonical_number(text) == values.number_text(values.parse_number(text))
+
+
+@pytest.mark.parametrize("text", ["", " 1", "1 ", "abc", "1" * 39, "NaN", "Infinity"])
+def test_numbers_that_are_not_canonical_still_fail(text):
+    from nuvem.services.dynamodb import values
+    from nuvem.services.dynamodb.errors import ValidationException
+    with pytest.raises(ValidationException):
+        values.canonical_number(text)
