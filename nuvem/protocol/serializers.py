@@ -156,16 +156,25 @@ def _json_content_type(service: ServiceModel) -> str:
     return f"application/x-amz-json-{service.metadata.get('jsonVersion', '1.0')}"
 
 
+class EncodedJson(str):
+    """A top-level member of a result given as JSON text already in the wire's form (a DynamoDB
+    item as stored): a JSON response splices it in as it is instead of walking its values
+    against the model. JSON protocols only."""
+
+
 class EncodedList(list):
-    """A top-level list member of a result whose items are JSON texts already in the wire's
-    form (a DynamoDB page of items, written by the C encoder): a JSON response splices them in
-    as they are instead of walking every value against the model. JSON protocols only."""
+    """A top-level list member given as the JSON texts of its items (a DynamoDB page of items),
+    spliced in like EncodedJson."""
 
 
-def _splice(body: bytes, spliced: list[tuple[str, EncodedList]], shape) -> bytes:
+_ENCODED = (EncodedJson, EncodedList)
+
+
+def _splice(body: bytes, spliced: list[tuple[str, EncodedJson | EncodedList]], shape) -> bytes:
     members = ",".join(
-        f'{json.dumps(shape.members[name].serialization.get("name", name))}:[{",".join(items)}]'
-        for name, items in spliced)
+        json.dumps(shape.members[name].serialization.get("name", name)) + ":" +
+        (f'[{",".join(value)}]' if type(value) is EncodedList else value)
+        for name, value in spliced)
     return b"{" + _utf8(members) + (b"}" if body == b"{}" else b"," + body[1:])
 
 
@@ -214,9 +223,9 @@ def _json_response(result: Mapping, operation: OperationModel, call: _Call) -> H
         return HttpResponse(200, headers, b"{}")
     if shape.event_stream_name:
         return _rpc_event_stream(result, shape, _json_encoder(call.opts), call)
-    spliced = [(name, value) for name, value in result.items() if type(value) is EncodedList]
+    spliced = [(name, value) for name, value in result.items() if type(value) in _ENCODED]
     if spliced:
-        result = {k: v for k, v in result.items() if type(v) is not EncodedList}
+        result = {k: v for k, v in result.items() if type(v) not in _ENCODED}
     body = _dump_json(json_struct_fast(shape, result, call.opts))
     return HttpResponse(200, headers, _splice(body, spliced, shape) if spliced else body)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+from nuvem.protocol.serializers import EncodedJson
 from nuvem.services.dynamodb import SERVICE, indexes, streams, values
 from nuvem.services.dynamodb.errors import (ConditionalCheckFailedException,
                                             ResourceNotFoundException, ValidationException)
-from nuvem.services.dynamodb.models import IndexItem, Item, Table, TableStats
+from nuvem.services.dynamodb.models import IndexItem, Item, Table, TableStats, stored_attrs
 
 _EXPRESSION_PARAMS = ("ConditionExpression", "UpdateExpression", "ProjectionExpression",
                       "ExpressionAttributeNames", "ExpressionAttributeValues", "Expected",
@@ -212,11 +213,17 @@ def get_item(ctx, req: dict) -> dict:
     if ex is not None:
         ex.check_unused()
     pk, sk = values.item_key(table, key)
-    found = get_item_record(ctx, table, pk, sk)
-    out = {}
-    if found is not None:
-        out["Item"] = apply_projection(proj, found.attrs)
-    units = values.read_units(found.size if found else 0, bool(req.get("ConsistentRead")))
+    out, size = {}, 0
+    if proj is None:        # the whole item: its stored JSON goes out as it is
+        for version, doc in ctx.store.query(Item, account=table.account, region=table.region,
+                                            prefix=(table.id, pk, sk), limit=1, documents=True):
+            text, size = stored_attrs(Item, version, doc)
+            out["Item"] = EncodedJson(text)
+    else:
+        found = get_item_record(ctx, table, pk, sk)
+        if found is not None:
+            out["Item"], size = apply_projection(proj, found.attrs), found.size
+    units = values.read_units(size, bool(req.get("ConsistentRead")))
     capacity = consumed(req["TableName"], req.get("ReturnConsumedCapacity"), units)
     if capacity:
         out["ConsumedCapacity"] = capacity

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
-from nuvem.store.records import FieldCodec, Scope, decode_untyped, record
+from nuvem.store.records import FieldCodec, Scope, decode_untyped, record, record_type
 
 
 # -- how items are stored ------------------------------------------------------------------------
@@ -63,6 +63,17 @@ def _binary(value: dict) -> dict:
 
 
 AttributeMap = Annotated[dict, FieldCodec(encode_attrs, decode_attrs)]
+
+
+def stored_attrs(cls: type, version: int, doc: str) -> tuple[str, int]:
+    """The attributes' JSON text and the size of an Item or IndexItem from its stored document
+    (`store.query(documents=True)`), without decoding the attributes."""
+    meta = record_type(cls)
+    if version == meta.version:
+        stored = json.loads(doc)
+        return stored["attrs"], stored.get("size", 0)
+    record = meta.decode(version, doc)
+    return encode_attrs(record.attrs), record.size
 
 
 def _attrs_as_text(data: dict) -> dict:

@@ -9,15 +9,14 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import json
 
 from nuvem.services.dynamodb import SERVICE, indexes, values
 from nuvem.services.dynamodb.errors import ValidationException
 from nuvem.services.dynamodb.items import (apply_projection, consumed, expressions, find_table,
                                            projection)
 from nuvem.protocol.serializers import EncodedList
-from nuvem.services.dynamodb.models import IndexItem, Item, decode_attrs, encode_attrs
-from nuvem.store.records import record_type
+from nuvem.services.dynamodb.models import (IndexItem, Item, decode_attrs, encode_attrs,
+                                            stored_attrs)
 
 PAGE_BYTES = 1024 * 1024
 _INVALID = "One or more parameter values were invalid: "
@@ -153,17 +152,11 @@ def plain_page(req: dict, source: Source, documents) -> dict:
     (already the wire's form) goes out as it is, and only the last item is decoded, for
     LastEvaluatedKey. Reading a thousand items then costs about what parsing their records
     does."""
-    meta = record_type(source.cls)
     limit = req.get("Limit")
     scanned = read = 0
     items, last, stopped = EncodedList(), None, False
     for version, doc in documents:
-        if version == meta.version:
-            stored = json.loads(doc)
-            text, size = stored["attrs"], stored.get("size", 0)
-        else:
-            record = meta.decode(version, doc)
-            text, size = encode_attrs(record.attrs), record.size
+        text, size = stored_attrs(source.cls, version, doc)
         scanned += 1
         read += size
         items.append(text)

@@ -133,3 +133,17 @@ def test_numbers_that_are_not_canonical_still_fail(text):
     from nuvem.services.dynamodb.errors import ValidationException
     with pytest.raises(ValidationException):
         values.canonical_number(text)
+
+
+def test_get_item_sends_the_stored_item(ddb, tname):
+    make_table(ddb, tname, range_key=("sk", "N"))
+    item = {"pk": {"S": "p"}, "sk": {"N": "1"}, **WEIRD}
+    ddb.put_item(TableName=tname, Item=item)
+    got = ddb.get_item(TableName=tname, Key={"pk": {"S": "p"}, "sk": {"N": "1"}},
+                       ReturnConsumedCapacity="TOTAL")
+    assert got["Item"] == {**item, "n": {"N": "-1.5"}}
+    assert got["ConsumedCapacity"]["CapacityUnits"] == 0.5
+    projected = ddb.get_item(TableName=tname, Key={"pk": {"S": "p"}, "sk": {"N": "1"}},
+                             ProjectionExpression="b, m.x[0]")
+    assert projected["Item"] == {"b": WEIRD["b"], "m": {"M": {"x": {"L": [{"B": b"y"}]}}}}
+    assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": {"S": "p"}, "sk": {"N": "2"}})
