@@ -326,7 +326,8 @@ class NuvemHttpProtocol(HttpToolsProtocol):
     def _request(self, direct: _Direct, body: bytes) -> HttpRequest:
         return HttpRequest(
             method=direct.method, path=direct.path, query=direct.query,
-            headers=Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in self.headers),
+            headers=Headers.lowered([(k.decode("latin-1"), v.decode("latin-1"))
+                                     for k, v in self.headers]),
             body=io.BytesIO(body), client_ip=self.client[0] if self.client else "127.0.0.1")
 
     def _finish_direct(self) -> None:
@@ -356,31 +357,32 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self._start_asgi_task(self.cycle, functools.partial(self.app_.respond, response))
 
     def _write(self, response: HttpResponse, direct: _Direct) -> None:
-        head = [STATUS_LINE[response.status]]
-        for name, value in self.server_state.default_headers:
-            head += (name, b": ", value, b"\r\n")
         has_length, has_close, keep_alive = False, False, direct.keep_alive
+        lines = []
         for name, value in response.headers:
-            value = str(value)
-            if _BAD_NAME.search(name) or _BAD_VALUE.search(value):
-                log.error("refusing to send the invalid response header %r: %r", name, value)
-                self.transport.close()
-                return
+            if _BAD_NAME.search(name):
+                return self._refuse_header(name, value)
             lname = name.lower()
             if lname == "content-length":
                 has_length = True
-            elif lname == "connection" and "close" in value.lower():
+            elif lname == "connection" and "close" in str(value).lower():
                 has_close, keep_alive = True, False
-            head.append(f"{name}: {value}\r\n".encode("latin-1"))
+            lines.append(f"{name}: {value}\r\n")
+        text = "".join(lines)
+        # One look at all the values: a line break or control character inside one would split
+        # the response (each line must end in the one CRLF we wrote).
+        if _BAD_IN_HEAD.search(text) or text.count("\n") != len(lines) or \
+                text.count("\r") != len(lines):
+            return self._refuse_header("(one of)", response.headers)
         body = response.body
         if not has_length:
-            head.append(b"content-length: %d\r\n" % len(body))
+            text += f"content-length: {len(body)}\r\n"
         if not keep_alive and not has_close:
-            head.append(b"connection: close\r\n")
-        head.append(b"\r\n")
-        if direct.method != "HEAD":
-            head.append(body)
-        self.transport.write(b"".join(head))
+            text += "connection: close\r\n"
+        default = b"".join(n + b": " + v + b"\r\n" for n, v in self.server_state.default_headers)
+        self.transport.write(b"".join((STATUS_LINE[response.status], default,
+                                       text.encode("latin-1"), b"\r\n",
+                                       b"" if direct.method == "HEAD" else body)))
         self.server_state.total_requests += 1
         if not keep_alive:
             self.transport.close()
@@ -389,6 +391,10 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             self.flow.resume_reading()
             self.timeout_keep_alive_task = self.loop.call_later(
                 self.timeout_keep_alive, self.timeout_keep_alive_handler)
+
+    def _refuse_header(self, name, value) -> None:
+        log.error("refusing to send the invalid response header %r: %r", name, value)
+        self.transport.close()
 
     def _body_timed_out(self) -> None:
         direct, self._direct = self._direct, None
@@ -442,9 +448,9 @@ class _Direct:
     body: bytearray = field(default_factory=bytearray)
 
 
-# What may not appear in a response header (uvicorn's own check, on str): no response splitting.
+# What may not appear in a response header (uvicorn's own checks, on str): no response splitting.
 _BAD_NAME = re.compile('[\x00-\x1f\x7f()<>@,;:\\[\\]={} \t\\\\"]')
-_BAD_VALUE = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+_BAD_IN_HEAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")   # besides CR and LF, counted
 
 
 def build_server(runtime, app: App | None = None):

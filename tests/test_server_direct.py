@@ -148,3 +148,51 @@ def test_a_stalled_small_body_times_out_with_requesttimeout(quick_timeout_server
             sock.sendall(piece)
         [(status, _, answer)] = _read_responses(sock, 1)
         assert status == 200 and b"<Account>" in answer
+
+
+class _Transport:
+    def __init__(self):
+        self.written, self.closed = b"", False
+
+    def write(self, data):
+        self.written += data
+
+    def close(self):
+        self.closed = True
+
+    def is_closing(self):
+        return self.closed
+
+
+def _protocol():
+    """The direct path's writer alone, on stand-ins for uvicorn's connection state."""
+    from types import SimpleNamespace
+    from nuvem.server import NuvemHttpProtocol, _Direct
+    proto = NuvemHttpProtocol.__new__(NuvemHttpProtocol)
+    proto.transport = _Transport()
+    proto.server_state = SimpleNamespace(default_headers=[(b"date", b"Sat, 28 Nov 2026")],
+                                         total_requests=0)
+    proto.flow = SimpleNamespace(resume_reading=lambda: None)
+    proto.loop = SimpleNamespace(call_later=lambda *a: None)
+    proto.timeout_keep_alive = 5
+    return proto, _Direct(method="GET", path="/", query="", keep_alive=True)
+
+
+def test_the_direct_writer_frames_a_response():
+    from nuvem.protocol.wire import HttpResponse
+    proto, direct = _protocol()
+    proto._write(HttpResponse(200, [("ETag", '"x"'), ("x-amz-meta-a", "b\tc")], b"hello"), direct)
+    assert proto.transport.written == (
+        b'HTTP/1.1 200 OK\r\ndate: Sat, 28 Nov 2026\r\nETag: "x"\r\nx-amz-meta-a: b\tc\r\n'
+        b"content-length: 5\r\n\r\nhello")
+    assert not proto.transport.closed
+
+
+@pytest.mark.parametrize("header", [("X-Bad", "a\r\nSet-Cookie: x"), ("X-Bad", "a\nb"),
+                                    ("X-Bad", "a\rb"), ("X-Bad", "a\x00b"), ("Bad Name", "v"),
+                                    ("X-Bad:", "v")])
+def test_the_direct_writer_never_splits_a_response(header):
+    from nuvem.protocol.wire import HttpResponse
+    proto, direct = _protocol()
+    proto._write(HttpResponse(200, [("ETag", '"x"'), header], b"hello"), direct)
+    assert proto.transport.written == b"" and proto.transport.closed

@@ -18,13 +18,29 @@ class Headers:
         for name, value in items:
             self.add(name, value)
 
+    @classmethod
+    def lowered(cls, items: list[tuple[str, str]]) -> "Headers":
+        """From pairs whose names are lower-case already (the server's: uvicorn lowers them)."""
+        headers = cls.__new__(cls)
+        headers._items, index = items, {}
+        for name, value in items:
+            found = index.get(name)
+            if found is None:
+                index[name] = [value]
+            else:
+                found.append(value)
+        headers._index = index
+        return headers
+
     def add(self, name: str, value: str) -> None:
         self._items.append((name, value))
         self._index.setdefault(name.lower(), []).append(value)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        values = self._index.get(name.lower())
-        return ", ".join(values) if values else default
+        values = self._index.get(name) or self._index.get(name.lower())
+        if values is None:
+            return default
+        return values[0] if len(values) == 1 else ", ".join(values)
 
     def get_all(self, name: str) -> list[str]:
         return list(self._index.get(name.lower(), ()))

@@ -10,10 +10,10 @@ from nuvem.services.dynamodb.errors import (ConditionalCheckFailedException,
                                             ResourceNotFoundException, ValidationException)
 from nuvem.services.dynamodb.models import IndexItem, Item, Table, TableStats, stored_attrs
 
-_EXPRESSION_PARAMS = ("ConditionExpression", "UpdateExpression", "ProjectionExpression",
-                      "ExpressionAttributeNames", "ExpressionAttributeValues", "Expected",
-                      "AttributeUpdates", "AttributesToGet", "KeyConditionExpression",
-                      "FilterExpression", "KeyConditions", "QueryFilter", "ScanFilter")
+_EXPRESSION_PARAMS = frozenset((
+    "ConditionExpression", "UpdateExpression", "ProjectionExpression", "ExpressionAttributeNames",
+    "ExpressionAttributeValues", "Expected", "AttributeUpdates", "AttributesToGet",
+    "KeyConditionExpression", "FilterExpression", "KeyConditions", "QueryFilter", "ScanFilter"))
 
 
 # -- tables --------------------------------------------------------------------------------------
@@ -69,7 +69,8 @@ def get_item_record(ctx, table: Table, pk: bytes, sk: bytes) -> Item | None:
 
 # -- expressions (the expression helper's modules, imported when a request uses them) -----------
 def uses_expressions(req: dict) -> bool:
-    return any(req.get(p) is not None for p in _EXPRESSION_PARAMS)
+    return not _EXPRESSION_PARAMS.isdisjoint(req) and \
+        any(req.get(p) is not None for p in _EXPRESSION_PARAMS)
 
 
 def expressions(req: dict, operation: str):
