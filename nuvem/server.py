@@ -235,7 +235,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
     a pipelined request behind it queues there as usual. Anything else (large or chunked
     bodies, upgrades, requests behind one in flight) takes the ASGI path, `App.__call__`.
     """
-    app_: App   # set on the subclass `serve` makes
+    app_: App   # set on the subclass `build_server` makes
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
