@@ -163,8 +163,9 @@ class Item:
     size: int = 0                              # values.item_size(attrs)
 
 
-@record("dynamodb.IndexItem", scope=Scope.REGION, key=("table_id", "index", "ipk", "isk", "pk", "sk"),
-        version=2, migrations={1: _attrs_as_text})
+@record("dynamodb.IndexItem", scope=Scope.REGION,
+        key=("table_id", "index", "ipk", "isk", "pk", "sk"), version=2,
+        migrations={1: _attrs_as_text})
 @dataclass
 class IndexItem:
     """An item as a secondary index holds it: its projected attributes (always with the table's

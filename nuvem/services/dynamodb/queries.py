@@ -10,11 +10,11 @@ import base64
 import dataclasses
 import hashlib
 
+from nuvem.protocol.serializers import EncodedList
 from nuvem.services.dynamodb import SERVICE, indexes, values
 from nuvem.services.dynamodb.errors import ValidationException
 from nuvem.services.dynamodb.items import (apply_projection, consumed, expressions, find_table,
                                            projection)
-from nuvem.protocol.serializers import EncodedList
 from nuvem.services.dynamodb.models import (IndexItem, Item, decode_attrs, encode_attrs,
                                             stored_attrs)
 

@@ -1,0 +1,60 @@
+"""The store's reads for hot paths: get_shared, query(documents=True) and FieldCodec fields."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated
+
+from nuvem.store.records import FieldCodec, Scope, record, record_type
+from tests.store.models import Queue
+
+
+def _queue(name="q", url=""):
+    return Queue(account="111122223333", region="us-east-1", name=name, url=url)
+
+
+def test_get_shared_gives_one_instance_per_stored_version(store):
+    with store.tx() as tx:
+        tx.put(_queue(url="one"))
+    with store.read() as read:
+        first = read.get_shared(Queue, "111122223333", "us-east-1", "q")
+        assert read.get_shared(Queue, "111122223333", "us-east-1", "q") is first
+        assert read.get(Queue, "111122223333", "us-east-1", "q") is not first
+        assert read.get_shared(Queue, "111122223333", "us-east-1", "missing") is None
+    with store.tx() as tx:
+        tx.put(_queue(url="two"))
+    with store.read() as read:
+        second = read.get_shared(Queue, "111122223333", "us-east-1", "q")
+    assert second is not first and second.url == "two"
+    assert first.url == "one"
+
+
+def test_query_documents_yields_the_stored_text(store):
+    with store.tx() as tx:
+        for name in ("b", "a"):
+            tx.put(_queue(name, url=name))
+    meta = record_type(Queue)
+    with store.read() as read:
+        docs = list(read.query(Queue, account="111122223333", region="us-east-1",
+                               documents=True))
+    assert [version for version, _ in docs] == [meta.version] * 2
+    assert [json.loads(doc)["name"] for _, doc in docs] == ["a", "b"]
+    assert meta.decode(*docs[0]) == _queue("a", url="a")
+
+
+@record("test.Coded", scope=Scope.GLOBAL, key=("name",))
+@dataclass
+class Coded:
+    name: str
+    value: Annotated[list, FieldCodec(lambda v: ",".join(v), lambda s: s.split(","))]
+
+
+def test_a_field_codec_gives_a_field_its_stored_form(store):
+    with store.tx() as tx:
+        tx.put(Coded(name="c", value=["x", "y"]))
+    with store.read() as read:
+        assert read.get(Coded, "c").value == ["x", "y"]
+        (_, doc), = read.query(Coded, documents=True)
+        assert json.loads(doc)["value"] == "x,y"
+        (view,) = read.query(Coded, fields=("value",))
+        assert view.value == ["x", "y"]
