@@ -535,7 +535,12 @@ def report(results: list[TargetResult], args, notes: list[str]) -> str:
             "call goes: uvicorn serving a trivial app (`benchmarks/floor_app.py`) next to Nuvem "
             "over sockets, then Nuvem's `App` run in-process (same `Runtime` and `App` as "
             "`nuvem serve`) with the thread-pool hop, the ASGI adapter and each gateway stage "
-            "timed, and a cProfile of the server side.", "",
+            "timed, and a cProfile of the server side (the ASGI path: small calls now take the "
+            "protocol's direct path instead).", "",
+            "`.venv/bin/python benchmarks/profile_live.py sqs` (or sts, s3put, s3get, ddbput, "
+            "ddbget) times the same stages on the real server, uvicorn with the direct path, "
+            "driven by boto3 from a child process: the gateway's stages and the HTTP layer's own "
+            "(the parser's callbacks, building the request, the one socket write).", "",
             "## How it is measured", "",
             "- Every server is a child process of `benchmarks/run.py` on a free port of 127.0.0.1: "
             "Nuvem as `python -m nuvem serve --ephemeral` with `NUVEM_LOG_LEVEL=warning`; moto as "
