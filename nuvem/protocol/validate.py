@@ -154,10 +154,13 @@ def _members_checker(shape: Shape, recurse) -> Checker | None:
             checks[name] = check
     if not required and not checks:
         return None
+    checked = checks.keys()
 
     def check(value, path, wire, location, protocol, problems):
         if not isinstance(value, dict):
             return
+        if not required and checked.isdisjoint(value):
+            return      # none of its members can fail (a DynamoDB value that is not M or L)
         names = [n for n in value if n in checks]
         names += [n for n in required if value.get(n) is None and n not in names]
         if len(names) > 1:
