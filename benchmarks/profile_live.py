@@ -7,7 +7,8 @@ process, so the client's CPU is not in the figures:
     .venv/bin/python benchmarks/profile_live.py sqs --calls 3000
     .venv/bin/python benchmarks/profile_live.py ddbput
 
-Operations: sts, sqs (SendMessage), s3put, s3get (1 KiB), ddbput, ddbget (a 10-attribute item).
+Operations: sts, sqs (SendMessage), s3put, s3get (1 KiB), s3list (a page of 1,000 keys), ddbput,
+ddbget (a 10-attribute item).
 Each timer adds about 1 µs to the stage it wraps and to the process total.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ ITEM = {"name": {"S": "Ada Lovelace"}, "email": {"S": "ada@example.com"}, "age":
         "score": {"N": "1234.5"}, "active": {"BOOL": True}, "tags": {"SS": ["a", "b", "c"]},
         "address": {"M": {"city": {"S": "London"}, "zip": {"S": "W1"}}},
         "history": {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]}}
-OPS = ("sts", "sqs", "s3put", "s3get", "ddbput", "ddbget")
+OPS = ("sts", "sqs", "s3put", "s3get", "s3list", "ddbput", "ddbget")
 
 
 def client(op: str, calls: int, endpoint: str) -> None:
@@ -43,13 +44,17 @@ def client(op: str, calls: int, endpoint: str) -> None:
         sqs = make("sqs")
         url = sqs.create_queue(QueueName="profile")["QueueUrl"]
         call = lambda: sqs.send_message(QueueUrl=url, MessageBody="x" * 100)  # noqa: E731
-    elif op in ("s3put", "s3get"):
+    elif op in ("s3put", "s3get", "s3list"):
         s3 = make("s3")
         s3.create_bucket(Bucket="profile")
         s3.put_object(Bucket="profile", Key="k", Body=b"x" * 1024)
-        call = ((lambda: s3.put_object(Bucket="profile", Key=f"k/{next(n)}", Body=b"x" * 1024))
-                if op == "s3put" else
-                (lambda: s3.get_object(Bucket="profile", Key="k")["Body"].read()))
+        if op == "s3list":
+            for i in range(1000):
+                s3.put_object(Bucket="profile", Key=f"list/{i:07d}", Body=b"x")
+        call = {"s3put": lambda: s3.put_object(Bucket="profile", Key=f"k/{next(n)}",
+                                               Body=b"x" * 1024),
+                "s3get": lambda: s3.get_object(Bucket="profile", Key="k")["Body"].read(),
+                "s3list": lambda: s3.list_objects_v2(Bucket="profile", Prefix="list/")}[op]
     else:
         ddb = make("dynamodb")
         ddb.create_table(TableName="profile", BillingMode="PAY_PER_REQUEST",
@@ -60,7 +65,7 @@ def client(op: str, calls: int, endpoint: str) -> None:
                                       Item={"pk": {"S": f"k{next(n)}"}, **ITEM}))
                 if op == "ddbput" else
                 (lambda: ddb.get_item(TableName="profile", Key={"pk": {"S": "k"}})))
-    for _ in range(300):
+    for _ in range(300 if op != "s3list" else 10):
         call()
     print("warm", flush=True)
     for _ in range(calls):
