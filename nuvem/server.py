@@ -387,8 +387,10 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         if not keep_alive:
             self.transport.close()
         elif not self.transport.is_closing():
-            # As uvicorn does after a response: read again, arm the keep-alive timeout.
+            # As uvicorn does after a response: read again, (re)arm the keep-alive timeout (a
+            # pipelined request answered in the same read would leave an earlier timer armed).
             self.flow.resume_reading()
+            self._unset_keepalive_if_required()
             self.timeout_keep_alive_task = self.loop.call_later(
                 self.timeout_keep_alive, self.timeout_keep_alive_handler)
 

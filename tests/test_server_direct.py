@@ -116,9 +116,11 @@ def test_head_has_length_but_no_body_and_the_connection_goes_on(nuvem):
 
 @pytest.fixture
 def quick_timeout_server():
-    """An in-process server whose body idle timeout is 0.3 s instead of 20."""
+    """An in-process server whose body idle timeout is 0.3 s instead of 20, and whose idle
+    keep-alive connections close after 1 s instead of 5."""
     runtime = Runtime(Config(ephemeral=True, port=free_port()))
     server = build_server(runtime, App(runtime, workers=2, body_idle_timeout=0.3))
+    server.config.timeout_keep_alive = 1
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -174,7 +176,7 @@ def _protocol():
                                          total_requests=0)
     proto.flow = SimpleNamespace(resume_reading=lambda: None)
     proto.loop = SimpleNamespace(call_later=lambda *a: None)
-    proto.timeout_keep_alive = 5
+    proto.timeout_keep_alive, proto.timeout_keep_alive_task = 5, None
     return proto, _Direct(method="GET", path="/", query="", keep_alive=True)
 
 
@@ -196,3 +198,18 @@ def test_the_direct_writer_never_splits_a_response(header):
     proto, direct = _protocol()
     proto._write(HttpResponse(200, [("ETag", '"x"'), header], b"hello"), direct)
     assert proto.transport.written == b"" and proto.transport.closed
+
+
+def test_a_pipelined_burst_leaves_one_keep_alive_timer(quick_timeout_server):
+    """Each answer re-arms the idle timer; answers of one read must not leave an earlier timer
+    behind to close a connection that is in use."""
+    with _connect(quick_timeout_server) as sock:
+        sock.sendall(_sts_request() * 3)
+        assert [status for status, _, _ in _read_responses(sock, 3)] == [200] * 3
+        for _ in range(5):            # busy for 2 s, never idle for 1 s
+            time.sleep(0.4)
+            sock.sendall(_sts_request())
+            [(status, _, _)] = _read_responses(sock, 1)
+            assert status == 200
+        time.sleep(1.5)               # idle now: closed
+        assert _closed(sock)
