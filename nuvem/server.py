@@ -379,9 +379,12 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             text += f"content-length: {len(body)}\r\n"
         if not keep_alive and not has_close:
             text += "connection: close\r\n"
+        try:
+            head = text.encode("latin-1")
+        except UnicodeEncodeError:      # a header HTTP cannot carry: a bug where it was made
+            return self._refuse_header("(one of)", response.headers)
         default = b"".join(n + b": " + v + b"\r\n" for n, v in self.server_state.default_headers)
-        self.transport.write(b"".join((STATUS_LINE[response.status], default,
-                                       text.encode("latin-1"), b"\r\n",
+        self.transport.write(b"".join((STATUS_LINE[response.status], default, head, b"\r\n",
                                        b"" if direct.method == "HEAD" else body)))
         self.server_state.total_requests += 1
         if not keep_alive:
@@ -395,7 +398,12 @@ class NuvemHttpProtocol(HttpToolsProtocol):
                 self.timeout_keep_alive, self.timeout_keep_alive_handler)
 
     def _refuse_header(self, name, value) -> None:
+        """A response header HTTP cannot carry is a bug in Nuvem: a bare 500 instead (as uvicorn
+        answers an app that fails), never the header."""
         log.error("refusing to send the invalid response header %r: %r", name, value)
+        self.transport.write(STATUS_LINE[500] + b"content-type: text/plain; charset=utf-8\r\n"
+                             b"content-length: 21\r\nconnection: close\r\n\r\n"
+                             b"Internal Server Error")
         self.transport.close()
 
     def _body_timed_out(self) -> None:

@@ -192,12 +192,14 @@ def test_the_direct_writer_frames_a_response():
 
 @pytest.mark.parametrize("header", [("X-Bad", "a\r\nSet-Cookie: x"), ("X-Bad", "a\nb"),
                                     ("X-Bad", "a\rb"), ("X-Bad", "a\x00b"), ("Bad Name", "v"),
-                                    ("X-Bad:", "v")])
+                                    ("X-Bad:", "v"), ("X-Bad", "€ not latin-1")])
 def test_the_direct_writer_never_splits_a_response(header):
     from nuvem.protocol.wire import HttpResponse
     proto, direct = _protocol()
     proto._write(HttpResponse(200, [("ETag", '"x"'), header], b"hello"), direct)
-    assert proto.transport.written == b"" and proto.transport.closed
+    assert proto.transport.written.startswith(b"HTTP/1.1 500 ")
+    assert proto.transport.written.endswith(b"\r\n\r\nInternal Server Error")
+    assert b"ETag" not in proto.transport.written and proto.transport.closed
 
 
 def test_a_pipelined_burst_leaves_one_keep_alive_timer(quick_timeout_server):
