@@ -164,7 +164,8 @@ def encode(protocol: str, value, root: str) -> bytes:
     if protocol == "smithy-rpc-v2-cbor":
         try:
             return cbor2.dumps(value)
-        except (ValueError, TypeError, OverflowError):   # e.g. a naive datetime, a lone surrogate
+        except (ValueError, TypeError, OverflowError, cbor2.CBOREncodeError):
+            # a naive datetime (CBOREncodeError is no ValueError), a lone surrogate
             text = json.dumps(value, default=_jsonable, ensure_ascii=False)
             # CBOR text is UTF-8 with no escapes: a lone surrogate cannot be written, "?" stands in.
             return cbor2.dumps(json.loads(text.encode("utf-8", "replace")))
