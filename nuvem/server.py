@@ -339,7 +339,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             response = self.app_.gateway.handle_inline(self._request(direct, bytes(direct.body)))
         except Exception:       # the gateway answers errors itself; this is a bug in Nuvem
             log.exception("the gateway failed to answer")
-            response = HttpResponse(500, [("Connection", "close")])
+            return self._internal_error()
         if isinstance(response, HttpResponse) and isinstance(response.body, (bytes, bytearray)):
             self._write(response, direct)
             return
@@ -361,7 +361,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         lines = []
         for name, value in response.headers:
             if _BAD_NAME.search(name):
-                return self._refuse_header(name, value)
+                return self._internal_error("the invalid response header %r: %r", name, value)
             lname = name.lower()
             if lname == "content-length":
                 has_length = True
@@ -373,7 +373,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         # the response (each line must end in the one CRLF we wrote).
         if _BAD_IN_HEAD.search(text) or text.count("\n") != len(lines) or \
                 text.count("\r") != len(lines):
-            return self._refuse_header("(one of)", response.headers)
+            return self._internal_error("invalid response headers: %r", response.headers)
         body = response.body
         if not has_length:
             text += f"content-length: {len(body)}\r\n"
@@ -381,8 +381,8 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             text += "connection: close\r\n"
         try:
             head = text.encode("latin-1")
-        except UnicodeEncodeError:      # a header HTTP cannot carry: a bug where it was made
-            return self._refuse_header("(one of)", response.headers)
+        except UnicodeEncodeError:
+            return self._internal_error("response headers not in latin-1: %r", response.headers)
         default = b"".join(n + b": " + v + b"\r\n" for n, v in self.server_state.default_headers)
         self.transport.write(b"".join((STATUS_LINE[response.status], default, head, b"\r\n",
                                        b"" if direct.method == "HEAD" else body)))
@@ -397,10 +397,11 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             self.timeout_keep_alive_task = self.loop.call_later(
                 self.timeout_keep_alive, self.timeout_keep_alive_handler)
 
-    def _refuse_header(self, name, value) -> None:
-        """A response header HTTP cannot carry is a bug in Nuvem: a bare 500 instead (as uvicorn
-        answers an app that fails), never the header."""
-        log.error("refusing to send the invalid response header %r: %r", name, value)
+    def _internal_error(self, *problem) -> None:
+        """A bug in Nuvem (the gateway failed, or made a header HTTP cannot carry): a bare 500,
+        as uvicorn answers an app that fails, and the connection closes."""
+        if problem:
+            log.error("refusing to send " + problem[0], *problem[1:])
         self.transport.write(STATUS_LINE[500] + b"content-type: text/plain; charset=utf-8\r\n"
                              b"content-length: 21\r\nconnection: close\r\n\r\n"
                              b"Internal Server Error")
@@ -425,8 +426,8 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             request = HttpRequest(
                 method=(self.parser.get_method() or b"GET").decode("latin-1"),
                 path=path or "/", query=query,
-                headers=Headers((k.decode("latin-1"), v.decode("latin-1"))
-                                for k, v in self.headers or ()))
+                headers=Headers.lowered([(k.decode("latin-1"), v.decode("latin-1"))
+                                         for k, v in self.headers or ()]))
             response = self.app_.gateway.reject(request, head_too_large())
             body = response.body if isinstance(response.body, bytes) else b""
             headers = response.headers

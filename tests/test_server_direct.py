@@ -215,3 +215,17 @@ def test_a_pipelined_burst_leaves_one_keep_alive_timer(quick_timeout_server):
             assert status == 200
         time.sleep(1.5)               # idle now: closed
         assert _closed(sock)
+
+
+def test_a_gateway_that_fails_gets_a_bare_500_not_a_parser_error():
+    from types import SimpleNamespace
+    from nuvem.server import _Direct
+
+    def fail(request):
+        raise RuntimeError("a bug")
+    proto, _ = _protocol()
+    proto.app_ = SimpleNamespace(gateway=SimpleNamespace(handle_inline=fail))
+    proto.headers, proto.client, proto._body_timer = [(b"host", b"x")], ("127.0.0.1", 1), None
+    proto._direct = _Direct(method="GET", path="/", query="", keep_alive=True)
+    proto._finish_direct()
+    assert proto.transport.written.startswith(b"HTTP/1.1 500 ") and proto.transport.closed
