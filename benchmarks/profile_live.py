@@ -14,6 +14,7 @@ Each timer adds about 1 µs to the stage it wraps and to the process total.
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import os
 import subprocess
@@ -99,6 +100,16 @@ def main() -> None:
     protocol._write = stages.wrap("http: _write (one socket write)", protocol._write)
     protocol._request = stages.wrap("http: _request (HttpRequest)", protocol._request)
     server = build_server(runtime, app)
+    gc_spent = [0.0, 0.0]       # wall time in the garbage collector, the start of a collection
+
+    def on_gc(phase, info):
+        if not stages.enabled:
+            return
+        if phase == "start":
+            gc_spent[1] = time.perf_counter()
+        else:
+            gc_spent[0] += time.perf_counter() - gc_spent[1]
+    gc.callbacks.append(on_gc)
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.01)
@@ -119,6 +130,7 @@ def main() -> None:
         server.should_exit = True
     print(f"{args.op}: server process CPU {spent / args.calls * 1e6:.1f} µs/call "
           f"(each timer adds about {stages.overhead_us():.1f} µs)")
+    print(f"   {'garbage collector (wall)':<34} {gc_spent[0] / args.calls * 1e6:7.1f} µs/call")
     for name, total in sorted(stages.total.items(), key=lambda kv: -kv[1]):
         print(f"   {name:<34} {total / args.calls * 1e6:7.1f} µs/call")
 

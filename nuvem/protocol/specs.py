@@ -7,6 +7,7 @@ names, EC2 error shapes, ...) and has a test that uses it.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 
 from botocore.loaders import Loader
@@ -27,7 +28,18 @@ def loader() -> Loader:
 @functools.cache
 def service_model(name: str) -> ServiceModel:
     """The model of a service by its botocore name (`sts`, `ec2`, `s3`, ...), loaded once."""
-    return ServiceModel(loader().load_service_model(name, "service-2"), service_name=name)
+    model = ServiceModel(loader().load_service_model(name, "service-2"), service_name=name)
+    settle_heap()
+    return model
+
+
+def settle_heap() -> None:
+    """Moves every object alive now out of the garbage collector's reach (gc.freeze): what is
+    alive when a model has just loaded (the model's hundreds of thousands of dicts, the modules)
+    lives as long as the process. Left in the oldest generation, it would be traversed again by
+    each full collection, which the transient objects of large responses trigger every few
+    calls (about 0.6 ms per call for a 1,000-key listing)."""
+    gc.freeze()
 
 
 def operation_model(service: str, operation: str) -> OperationModel:

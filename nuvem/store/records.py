@@ -363,6 +363,7 @@ class RecordType:
     version: int
     migrations: Mapping[int, Callable[[dict], dict]]
     has_arn: bool
+    summary: tuple[str, ...] = ()      # fields also kept as a small JSON array (see record())
     # derived in __post_init__:
     storage_fields: tuple[str, ...] = field(init=False)         # scope fields + key
     storage_key: Callable[[Any], tuple] = field(init=False, repr=False)
@@ -397,6 +398,14 @@ class RecordType:
 
     def encode(self, obj: Any) -> str:
         return _JSON.encode(_codec(self.cls).to_dict(obj))
+
+    def encode_with_summary(self, obj: Any) -> tuple[str, str | None]:
+        """The document and the JSON array of the summary fields' stored values (None without
+        summary fields)."""
+        data = _codec(self.cls).to_dict(obj)
+        if not self.summary:
+            return _JSON.encode(data), None
+        return _JSON.encode(data), _JSON.encode([data[name] for name in self.summary])
 
     def decode(self, version: int, doc: str) -> Any:
         data = json.loads(doc)
@@ -449,7 +458,8 @@ class RecordType:
 
 # -- projections: a few fields of each record, without decoding whole documents ----------------
 # A backend that can cut the fields out of a stored document (SQLite's json_extract with several
-# paths gives them as one small JSON array) hands that JSON to `Projection.view_of_json`; a record
+# paths gives them as one small JSON array) hands that JSON to `Projection.view_of_json`; one that
+# reads them from the stored summary array hands that to `Projection.view_of_summary`. A record
 # it cannot vouch for goes through the full decode (`RecordType.decode`, migrations included) and
 # `Projection.view_of`.
 
@@ -484,6 +494,12 @@ class Projection:
         self._strict_nulls = any(not f.null_ok for f in self.fields)
         self._get = operator.attrgetter(*fields) if len(fields) > 1 else (
             lambda obj, _name=fields[0]: (getattr(obj, _name),))
+        # where each field sits in the summary array, when they all are in it
+        summary = meta.summary
+        self.in_summary = bool(summary) and all(name in summary for name in fields)
+        self._summary_width = len(summary)
+        self._summary_pick = (None if fields == summary[:len(fields)] or not self.in_summary
+                              else operator.itemgetter(*(summary.index(n) for n in fields)))
 
     def view_of(self, record: Any) -> Any:
         """The view of a record decoded in full."""
@@ -496,6 +512,24 @@ class Projection:
         values = _scan_json(text, 0)[0]
         if len(values) != self._width:
             del values[self._width:]
+        return self._view_of_values(values)
+
+    def view_of_summary(self, text: str) -> Any | None:
+        """The view of a record's stored summary array (`in_summary` projections); None as for
+        `view_of_json`, or when the array is not as long as the kind's summary (written before
+        a change to it that came without a version bump)."""
+        values = _scan_json(text, 0)[0]
+        if len(values) != self._summary_width:
+            return None
+        pick = self._summary_pick
+        if pick is not None:
+            picked = pick(values)
+            values = list(picked) if self._width > 1 else [picked]
+        elif self._width != self._summary_width:
+            del values[self._width:]
+        return self._view_of_values(values)
+
+    def _view_of_values(self, values: list) -> Any | None:
         if self._strict_nulls and None in values:
             if not all(f.null_ok for f, v in zip(self.fields, values) if v is None):
                 return None
@@ -524,7 +558,8 @@ def encode_index_value(value: Any) -> bytes:
 
 def record(kind: str, *, scope: Scope, key: tuple[str, ...], indexes: tuple[str, ...] = (),
            blobs: tuple[str, ...] = (), version: int = 1,
-           migrations: Mapping[int, Callable[[dict], dict]] | None = None):
+           migrations: Mapping[int, Callable[[dict], dict]] | None = None,
+           summary: tuple[str, ...] = ()):
     """Declare a dataclass as a stored record (apply above `@dataclass`).
 
     kind: a stable name, e.g. "sqs.Queue" (renaming the class does not orphan stored data).
@@ -533,6 +568,9 @@ def record(kind: str, *, scope: Scope, key: tuple[str, ...], indexes: tuple[str,
     indexes: attributes (fields or properties) to look records up by: `query(index=(name, v))`.
     blobs: attributes holding blob digests (a str, or a collection of them) to keep blobs alive.
     version / migrations: the schema version and the steps up to it, `{n: fn(dict_n) -> dict}`.
+    summary: fields that listing pages read (`query(fields=...)` within them): also stored as a
+    small JSON array beside the document, which a page reads instead of parsing documents.
+    Changing them needs a version bump (summaries written before are then not used).
     A record with an `arn` attribute (field or property) is mirrored in the resources table.
     """
     if isinstance(key, str):
@@ -549,13 +587,16 @@ def record(kind: str, *, scope: Scope, key: tuple[str, ...], indexes: tuple[str,
         for name in tuple(indexes) + tuple(blobs):
             if name not in names and not hasattr(cls, name):
                 raise TypeError(f"{cls.__name__} has no attribute {name!r} to index")
+        for name in summary:
+            if name not in names:
+                raise TypeError(f"{cls.__name__} has no field {name!r} to summarize")
         bad = [v for v in migrations if not 1 <= v < version]
         if bad:
             raise TypeError(f"{cls.__name__}: migrations {bad} are outside 1..{version - 1}")
         cls.__record__ = RecordType(
             cls=cls, kind=kind, scope=Scope(scope), key=tuple(key), indexes=tuple(indexes),
             blobs=tuple(blobs), version=version, migrations=migrations,
-            has_arn="arn" in names or hasattr(cls, "arn"))
+            has_arn="arn" in names or hasattr(cls, "arn"), summary=tuple(summary))
         return cls
 
     return wrap

@@ -35,13 +35,14 @@ from .records import Projection, RecordType, decode_key, key_range, record_type,
 log = logging.getLogger("nuvem.store")
 
 DB_NAME = "nuvem.db"
-FORMAT_VERSION = 1          # bump with a step in _upgrade() whenever the schema changes
+FORMAT_VERSION = 2          # bump with a step in _upgrade() whenever the schema changes
 PAGE = 256                  # rows fetched per statement while iterating a query
 SHARED_RECORDS = 1024       # decoded records get_shared keeps (cleared whole when full)
 
 _SCHEMA = """
 CREATE TABLE records (
     kind TEXT NOT NULL, pk BLOB NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
+    summary TEXT,
     PRIMARY KEY (kind, pk)) WITHOUT ROWID;
 CREATE TABLE record_index (
     kind TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, pk BLOB NOT NULL,
@@ -76,8 +77,9 @@ _DATA_TABLES = ("records", "record_index", "blob_refs", "resources", "resource_t
 _GET = "SELECT version, doc FROM records WHERE kind = ? AND pk = ?"
 # A put tries an insert first: a new row (the usual case) then has no index rows, blob refs or
 # resource row to replace, which saves the statements that would look for them.
-_INSERT = "INSERT OR IGNORE INTO records (kind, pk, version, doc) VALUES (?, ?, ?, ?)"
-_UPDATE = "UPDATE records SET version = ?, doc = ? WHERE kind = ? AND pk = ?"
+_INSERT = ("INSERT OR IGNORE INTO records (kind, pk, version, doc, summary) "
+           "VALUES (?, ?, ?, ?, ?)")
+_UPDATE = "UPDATE records SET version = ?, doc = ?, summary = ? WHERE kind = ? AND pk = ?"
 _DELETE = "DELETE FROM records WHERE kind = ? AND pk = ?"
 # {cols}: _WHOLE, or the columns of a projection (_projected_cols)
 _SCAN = ("SELECT {cols} FROM records r WHERE kind = ? AND pk >= ? AND pk < ? "
@@ -125,11 +127,17 @@ def _projected_cols(projection: Projection) -> str:
     """The columns of a projected scan: pk, version, the document only for a record at an older
     version (it needs migrating), then the fields' values as one JSON array (json_extract with
     several paths copies each value's JSON text as stored, so it decodes as the document would;
-    one path alone would give an SQL value instead, hence a single field's path twice)."""
+    one path alone would give an SQL value instead, hence a single field's path twice).
+    Fields all in the kind's summary are read from the stored summary array instead (a fifth
+    column says which: 1), or, for a row written without one, from the document as above."""
     names = projection.names if len(projection.names) > 1 else projection.names * 2
     paths = ", ".join(f"'$.\"{name}\"'" for name in names)
-    return (f"r.pk, r.version, CASE WHEN r.version = {int(projection.meta.version)} THEN NULL "
-            f"ELSE r.doc END, json_extract(r.doc, {paths})")
+    current = f"r.version = {int(projection.meta.version)}"
+    if not projection.in_summary:
+        return f"r.pk, r.version, CASE WHEN {current} THEN NULL ELSE r.doc END, " \
+               f"json_extract(r.doc, {paths})"
+    return (f"r.pk, r.version, CASE WHEN {current} THEN NULL ELSE r.doc END, "
+            f"coalesce(r.summary, json_extract(r.doc, {paths})), r.summary IS NOT NULL")
 
 
 class _View:
@@ -237,10 +245,12 @@ class _View:
         # The whole page before any is yielded: a document read again here (a value the
         # projection cannot vouch for) is then read before the caller may change it.
         views = []
+        summarized = projection.in_summary
         for row in rows:
             doc = row[2]
             if doc is None:        # see _projected_cols
-                view = projection.view_of_json(row[3])
+                view = (projection.view_of_summary(row[3]) if summarized and row[4]
+                        else projection.view_of_json(row[3]))
                 if view is not None:
                     views.append(view)
                     continue
@@ -401,10 +411,10 @@ class SqliteTx(_View):
         db = self._conn()
         meta = self._store._meta(type(rec))
         kind, pk = meta.kind, meta.pk(rec)
-        doc = meta.encode(rec)
-        fresh = db.execute(_INSERT, (kind, pk, meta.version, doc)).rowcount == 1
+        doc, summary = meta.encode_with_summary(rec)
+        fresh = db.execute(_INSERT, (kind, pk, meta.version, doc, summary)).rowcount == 1
         if not fresh:
-            db.execute(_UPDATE, (meta.version, doc, kind, pk))
+            db.execute(_UPDATE, (meta.version, doc, summary, kind, pk))
         if meta.indexes:
             if not fresh:
                 db.execute(_DEL_INDEX, (kind, pk))
@@ -603,8 +613,13 @@ class SqliteStore:
             raise
 
     def _upgrade(self, db: sqlite3.Connection, version: int) -> None:
-        """Schema steps from older store formats; none exist yet (format 1 is the first)."""
-        raise StoreError(f"{self.path}: unknown store format {version}")
+        """Schema steps from older store formats, in the transaction that opens the store."""
+        if version < 1:
+            raise StoreError(f"{self.path}: unknown store format {version}")
+        if version < 2:
+            # records' summary arrays: rows written before have none and read their documents
+            db.execute("ALTER TABLE records ADD COLUMN summary TEXT")
+        db.execute("UPDATE meta SET value = ? WHERE name = 'format'", (str(FORMAT_VERSION),))
 
     # -- record classes ------------------------------------------------------------------------
     def _meta(self, cls: type) -> RecordType:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -91,3 +92,105 @@ def test_projection_keeps_query_bounds_and_limit(store):
 def test_unknown_fields_are_refused(store):
     with store.read() as r, pytest.raises(ValueError):
         list(r.query(Numbered, fields=("nope",)))
+
+
+# -- summaries: fields a kind also stores as a small array, read without parsing documents -------
+
+@record("test.Summarized", scope=Scope.GLOBAL, key=("id",), version=2,
+        migrations={1: lambda doc: {**doc, "label": doc["label"].upper()}},
+        summary=("label", "when", "ratio", "color", "meta", "note", "id"))
+@dataclass
+class Summarized:
+    id: str
+    label: str
+    when: datetime
+    ratio: float = 0.0
+    color: Color = Color.RED
+    meta: dict[str, Any] = field(default_factory=dict)
+    note: str | None = "default"
+    body: str = ""
+
+
+def _summarized(**over) -> Summarized:
+    values = dict(id="1", label="a", when=datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc),
+                  ratio=1.5, color=Color.RED, meta={"n": 2 ** 70, "s": "é漢😀\x01"}, note=None,
+                  body="x" * 1000)
+    values.update(over)
+    return Summarized(**values)
+
+
+def _summary_of(store, rec_id: str):
+    with store.read() as r:
+        return r._conn().execute("SELECT summary FROM records WHERE kind = 'test.Summarized' "
+                                 "AND pk = ?", (b"\x03" + rec_id.encode() + b"\x00\x01",)).fetchone()
+
+
+SUBSETS = [("label", "when", "ratio"),          # a prefix of the summary
+           ("id", "color", "note"),             # picked out of it
+           ("when",), ("id",),
+           ("label", "when", "ratio", "color", "meta", "note", "id")]
+
+
+def test_views_read_from_summaries_match_whole_records(store):
+    records = [_summarized(), _summarized(id="2", ratio=math.nan, color=Color.BLUE, note="n"),
+               _summarized(id="a\x00b", meta={}, label='quo"te\\')]
+    with store.tx() as tx:
+        for rec in records:
+            tx.put(rec)
+    assert _summary_of(store, "1") is not None
+    with store.read() as r:
+        whole = list(r.query(Summarized))
+        for fields in SUBSETS:
+            views = list(r.query(Summarized, fields=fields))
+            expected = [tuple(getattr(w, f) for f in fields) for w in whole]
+            # NaN != NaN: compare the float by its text
+            assert [repr(tuple(v)) for v in views] == [repr(e) for e in expected], fields
+    with store.read() as r:   # a field outside the summary reads documents as before
+        assert [v.body for v in r.query(Summarized, fields=("id", "body"))] == ["x" * 1000] * 3
+
+
+def test_rows_without_a_usable_summary_read_their_documents(store):
+    with store.tx() as tx:
+        tx.put(_summarized(id="none"))
+        tx.put(_summarized(id="short"))
+        tx.put(_summarized(id="current"))
+        db = tx._conn()
+        # written before summaries existed, and a summary of another length (changed fields)
+        db.execute("UPDATE records SET summary = NULL WHERE pk = ?", (b"\x03none\x00\x01",))
+        db.execute("UPDATE records SET summary = '[\"stale\"]' WHERE pk = ?",
+                   (b"\x03short\x00\x01",))
+        # a version-1 document, whose summary (if any) predates the migration
+        db.execute("INSERT INTO records (kind, pk, version, doc, summary) VALUES (?, ?, 1, ?, ?)",
+                   ("test.Summarized", b"\x03old\x00\x01",
+                    json.dumps({"id": "old", "label": "low", "when": "2020-01-01T00:00:00+00:00"}),
+                    json.dumps(["low", "2020-01-01T00:00:00+00:00", 0.0, "red", {}, None, "old"])))
+    with store.read() as r:
+        views = {v.id: v for v in r.query(Summarized, fields=("id", "label", "note"))}
+    assert views["none"] == ("none", "a", None) and views["short"] == ("short", "a", None)
+    assert views["old"] == ("old", "LOW", "default") and views["current"].label == "a"
+
+
+def test_a_replaced_record_replaces_its_summary(store):
+    with store.tx() as tx:
+        tx.put(_summarized(label="first"))
+    with store.tx() as tx:
+        tx.put(_summarized(label="second"))
+    with store.read() as r:
+        assert [v.label for v in r.query(Summarized, fields=("label",))] == ["second"]
+    assert json.loads(_summary_of(store, "1")[0])[0] == "second"
+
+
+def test_summary_fields_must_exist():
+    with pytest.raises(TypeError, match="summarize"):
+        record("test.BadSummary", scope=Scope.GLOBAL, key=("id",), summary=("nope",))(
+            dataclass(type("BadSummary", (), {"__annotations__": {"id": str}})))
+
+
+def test_views_within_the_summary_do_not_read_documents(store):
+    with store.tx() as tx:
+        tx.put(_summarized())
+        # the summary alone says "from-summary": a view that shows it read no document
+        tx._conn().execute("UPDATE records SET summary = json_set(summary, '$[0]', 'from-summary')")
+    with store.read() as r:
+        assert [v.label for v in r.query(Summarized, fields=("label", "id"))] == ["from-summary"]
+        assert [v.label for v in r.query(Summarized, fields=("label", "body"))] == ["a"]

@@ -445,3 +445,35 @@ def test_committed_record_survives_sigkill(tmp_path):
             assert r.resource(Queue(A, E1, "survivor").arn) is not None
     finally:
         store.close()
+
+
+def test_a_format_1_store_is_upgraded_in_place(tmp_path):
+    # the format-1 records table: no summary column
+    db = sqlite3.connect(tmp_path / "nuvem.db")
+    db.executescript("""
+        CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
+        INSERT INTO meta VALUES ('format', '1');
+        CREATE TABLE records (
+            kind TEXT NOT NULL, pk BLOB NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
+            PRIMARY KEY (kind, pk)) WITHOUT ROWID;
+    """)
+    s = SqliteStore(None)
+    try:     # the other tables as format 1 had them (unchanged since)
+        for name, sql in s._writer.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT "
+                                           "NULL AND name NOT IN ('meta', 'records') AND name NOT LIKE 'sqlite%'"):
+            db.execute(sql)
+    finally:
+        s.close()
+    db.execute("INSERT INTO records VALUES ('test.Name', ?, 1, ?)",
+               (b"\x03b\x00\x01", '{"name": "b", "owner": "o"}'))
+    db.commit()
+    db.close()
+    s = SqliteStore(tmp_path)
+    try:
+        with s.read() as r:
+            assert r.get(BucketName, "b").owner == "o"
+            assert r._conn().execute("SELECT value FROM meta").fetchone()[0] == str(FORMAT_VERSION)
+        with s.tx() as tx:
+            tx.put(BucketName("c", "p"))
+    finally:
+        s.close()

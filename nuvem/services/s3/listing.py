@@ -14,15 +14,9 @@ from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of, owner
 from nuvem.services.s3.errors import InvalidArgument
-from nuvem.services.s3.models import S3Object
+from nuvem.services.s3.models import OBJECT_FIELDS, OWNED_FIELDS, VERSION_FIELDS, S3Object
 
 _AFTER_ALL_RANKS = 1 << 62     # ranks are <= 0, so (bucket, key, this) follows every version
-# What a page reads of each version (the store skips decoding the rest): object listings, with
-# the owner when asked for it, and version listings.
-_OBJECT_FIELDS = ("key", "delete_marker", "last_modified", "etag", "size", "storage_class",
-                  "checksum")
-_OWNED_FIELDS = _OBJECT_FIELDS + ("owner",)
-_VERSION_FIELDS = _OWNED_FIELDS + ("version_id",)
 
 
 def _after(prefix: str) -> str:
@@ -105,11 +99,12 @@ def _encoding(req: dict) -> bool:
 
 
 def _content(obj, url: bool, with_owner: bool) -> dict:
+    checksum = obj.checksum
     entry = {"Key": _encode(obj.key, url), "LastModified": obj.last_modified, "ETag": obj.etag,
              "Size": obj.size, "StorageClass": obj.storage_class}
-    if obj.checksum:
-        entry["ChecksumAlgorithm"] = [obj.checksum["Algorithm"]]
-        entry["ChecksumType"] = obj.checksum.get("Type", "FULL_OBJECT")
+    if checksum:
+        entry["ChecksumAlgorithm"] = [checksum["Algorithm"]]
+        entry["ChecksumType"] = checksum.get("Type", "FULL_OBJECT")
     if with_owner:
         entry["Owner"] = owner(obj.owner)
     return entry
@@ -122,11 +117,12 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
     limit = _max_keys(req)
     contents, prefixes, truncated, last = [], [], False, None
     if limit:
-        fields = _OWNED_FIELDS if with_owner else _OBJECT_FIELDS
+        fields = OWNED_FIELDS if with_owner else OBJECT_FIELDS
+        count, content = 0, contents.append
         for kind, item in _walk(ctx, bucket.name, prefix, delimiter, fields,
                                 after=(after, None) if after is not None else None,
                                 from_key=from_key):
-            if len(contents) + len(prefixes) == limit:
+            if count == limit:
                 truncated = True
                 break
             if kind == "prefix":
@@ -135,8 +131,9 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
                 prefixes.append({"Prefix": _encode(item, url)})
                 last = ("P", item)
             else:
-                contents.append(_content(item, url, with_owner))
+                content(_content(item, url, with_owner))
                 last = ("K", item.key)
+            count += 1
     out = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
            "IsTruncated": truncated}
     if delimiter:
@@ -210,7 +207,7 @@ def list_object_versions(ctx: Call, req: dict) -> dict:
     if key_marker and after_rank is not None:
         latest_key = key_marker        # the marker's key already had its latest version listed
     if limit:
-        for kind, item in _walk(ctx, bucket.name, prefix, delimiter, _VERSION_FIELDS,
+        for kind, item in _walk(ctx, bucket.name, prefix, delimiter, VERSION_FIELDS,
                                 after=(key_marker, after_rank) if key_marker else None,
                                 current_only=False):
             if len(versions) + len(markers) + len(prefixes) == limit:

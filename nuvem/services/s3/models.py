@@ -45,7 +45,16 @@ class Bucket:
         return f"arn:aws:s3:::{self.name}"
 
 
-@record("s3.Object", scope=Scope.GLOBAL, key=("bucket", "key", "rank"), blobs=("digests",))
+# What a listing page reads of each version (the store's summary of an S3Object, so a page
+# parses no documents): object listings, with the owner when asked for it, version listings.
+OBJECT_FIELDS = ("key", "delete_marker", "last_modified", "etag", "size", "storage_class",
+                 "checksum")
+OWNED_FIELDS = OBJECT_FIELDS + ("owner",)
+VERSION_FIELDS = OWNED_FIELDS + ("version_id",)
+
+
+@record("s3.Object", scope=Scope.GLOBAL, key=("bucket", "key", "rank"), blobs=("digests",),
+        summary=VERSION_FIELDS)
 @dataclass
 class S3Object:
     bucket: str
