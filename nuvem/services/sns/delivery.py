@@ -71,7 +71,24 @@ class _Envelopes:
             envelope["UnsubscribeURL"] = json.loads(placeholder)
             self._template = (json.dumps(envelope, indent=2), placeholder)
         template, placeholder = self._template
-        return template.replace(placeholder, json.dumps(unsubscribe_url(self.runtime, sub)), 1)
+        return template.replace(placeholder, _unsubscribe_json(self.runtime, sub), 1)
+
+
+_URLS_KEPT = 4096
+
+
+def _unsubscribe_json(runtime, sub: Subscription) -> str:
+    """The UnsubscribeURL as JSON text, kept per subscription on the runtime: quoting the ARN
+    costs more than the rest of a subscription's envelope, and every publish needs it again."""
+    urls = runtime.caches.get("sns.unsubscribe")
+    if urls is None:
+        urls = runtime.caches["sns.unsubscribe"] = {}
+    text = urls.get(sub.arn)
+    if text is None:
+        if len(urls) >= _URLS_KEPT:
+            urls.clear()
+        text = urls[sub.arn] = json.dumps(unsubscribe_url(runtime, sub))
+    return text
 
 
 def _sqs_now(runtime, topic: Topic, sub: Subscription, m: Message,
