@@ -61,6 +61,11 @@ class Service:
         # without working out the accesses: only another account or a policy could stop it.
         self.owner_of: Callable | None = None
         self.owner_ops: frozenset[str] = frozenset()
+        # operation -> (call -> [iam.actions.Access] or None): what a call needs, worked out by
+        # the service for operations it knows to need exactly one access to the resource a
+        # parameter names (SQS: the QueueUrl), cheaper than the generic reading of the Service
+        # Authorization Reference data. None: the generic reading.
+        self.accesses_of: dict[str, Callable] = {}
 
     def op(self, operation: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
@@ -94,7 +99,8 @@ def authorize(service, call, operation) -> None:
         own(call, operation)
     else:
         call.runtime.authorizer.authorize(call, operation, service.resource_view,
-                                          owner=owner_check(service, operation))
+                                          owner=owner_check(service, operation),
+                                          accesses_of=service.accesses_of.get(operation.name))
 
 
 def owner_check(service, operation) -> Callable | None:
