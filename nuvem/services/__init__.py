@@ -100,12 +100,17 @@ def authorize(service, call, operation) -> None:
     else:
         call.runtime.authorizer.authorize(call, operation, service.resource_view,
                                           owner=owner_check(service, operation),
-                                          accesses_of=service.accesses_of.get(operation.name))
+                                          accesses_of=own_accesses(service, operation))
 
 
 def owner_check(service, operation) -> Callable | None:
     """The service's `owner_of` if it covers `operation`."""
     return service.owner_of if operation.name in getattr(service, "owner_ops", ()) else None
+
+
+def own_accesses(service, operation) -> Callable | None:
+    """The service's `accesses_of` entry for `operation`, if it has one."""
+    return getattr(service, "accesses_of", {}).get(operation.name)
 
 
 def resolve(target: str) -> Callable:
