@@ -12,8 +12,8 @@ The servers are child processes started and stopped by benchmarks/targets.py and
 helpers are reused); the section is spliced into docs/benchmarks.md with benchmarks/s3.py's
 helpers, between its own markers. Nuvem runs with its durable store (`--state-dir` in a temporary
 directory), as users run it. Server CPU includes the whole pipeline (HTTP, SigV4, authorization,
-codec, store) and every thread, so for SNS it includes the fan-out deliveries made after the
-Publish response.
+codec, store) and every thread, so for SNS it includes the fan-out deliveries (made in the
+Publish call, or for a topic of over 100 subscriptions by the dispatcher after its response).
 """
 from __future__ import annotations
 
@@ -466,7 +466,7 @@ def report(results: list[Result], deep: dict, args, notes: list[str]) -> str:
                 f"({pubs}) one after the other, then polls `GetQueueAttributes` until all N × "
                 f"{SUBSCRIPTIONS} deliveries are in the queues; server CPU per publish is the "
                 "process CPU over that whole window (publishes **and** the deliveries, which "
-                "Nuvem makes on its dispatcher thread after the response) divided by N, less "
+                "Nuvem makes in the Publish call's transaction) divided by N, less "
                 "the polling calls at their measured cost. \"Delivered publishes/s\" is N over "
                 "the time from the first publish until the last delivery landed. The canned "
                 "server answers Publish alone (no delivery): its row is the client ceiling for "

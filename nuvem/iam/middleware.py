@@ -58,12 +58,16 @@ class Authorizer:
 
     def authorize(self, call: Call, operation, resources: "ResourceLookup | None" = None,
                   accesses: "list[actions.Access] | None" = None,
-                  owner: Callable[[Call], tuple[str, bool] | None] | None = None) -> None:
+                  owner: Callable[[Call], tuple[str, bool] | None] | None = None,
+                  accesses_of: Callable[[Call], "list[actions.Access] | None"] | None = None
+                  ) -> None:
         """Allow the call or raise the service's access-denied error. `resources` is the
         service's view of what an access touches (owner account, resource-based policy, ACL
         grants). `accesses`: what the call needs, when the service knows better than the
         operation's data (a PartiQL statement names its own table and action). `owner`: the
-        service's `owner_of` (services/__init__.py), a shortcut for the root user."""
+        service's `owner_of` (services/__init__.py), a shortcut for the root user.
+        `accesses_of`: the service's own `accesses`, asked after that shortcut (its
+        `accesses_of`)."""
         principal = call.principal
         if self.mode == "off" or principal is None:
             return
@@ -80,6 +84,8 @@ class Authorizer:
             found = owner(call)      # the same answer `check` gives root, without the accesses
             if found is not None and found[0] == principal.account and not found[1]:
                 return
+        if accesses is None and accesses_of is not None:
+            accesses = accesses_of(call)
         if accesses is not None:
             self.check(call, operation.name, accesses, resources)
             return

@@ -382,7 +382,7 @@ def decode_request_body(request: HttpRequest) -> ChunkedDecoder | None:
     decoded_length = None
     raw_length = headers.get("x-amz-decoded-content-length")
     if raw_length is not None:
-        if not raw_length.strip().isdigit():
+        if not (raw_length.strip().isascii() and raw_length.strip().isdigit()):   # not "²"
             # What S3 answers for an unparseable decoded length.
             raise AwsError("You must provide the Content-Length HTTP header.",
                            code="MissingContentLength", status=411)

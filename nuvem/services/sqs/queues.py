@@ -458,3 +458,32 @@ SERVICE.owner_of = owner_of
 SERVICE.owner_ops = frozenset({
     "SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
     "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "GetQueueAttributes"})
+
+
+# The QueueUrl rule of the SQS entry in iam/data/actions/_overrides.json.
+_URL_TAIL = re.compile(r"/(?P<Account>\d{12})/(?P<QueueName>[^/?]+)/?$")
+_QUEUE_ACTIONS = {"SendMessage": "sqs:SendMessage", "SendMessageBatch": "sqs:SendMessage",
+                  "ReceiveMessage": "sqs:ReceiveMessage", "DeleteMessage": "sqs:DeleteMessage",
+                  "DeleteMessageBatch": "sqs:DeleteMessage",
+                  "ChangeMessageVisibility": "sqs:ChangeMessageVisibility",
+                  "ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+                  "GetQueueAttributes": "sqs:GetQueueAttributes"}
+
+
+def queue_accesses(call: Call) -> list | None:
+    """A message operation's one access, to the queue its QueueUrl names: what the generic reading
+    of the reference data gives (no condition keys of their own), without its cost, which is a
+    third of an SNS delivery's. The generic reading would also take any parameter that looks
+    like a queue ARN (a message body) for the resource; the QueueUrl is what SQS acts on."""
+    from nuvem.iam.actions import Access
+    found = _URL_TAIL.search(str(call.params.get("QueueUrl") or ""))
+    if found is None:
+        return None         # the generic reading (and then the handler's InvalidAddress)
+    region = call.region
+    partition = ("aws-cn" if region.startswith("cn-") else
+                 "aws-us-gov" if region.startswith("us-gov-") else "aws")
+    arn = f"arn:{partition}:sqs:{region}:{found['Account']}:{found['QueueName']}"
+    return [Access(_QUEUE_ACTIONS[call.operation], [arn], {})]
+
+
+SERVICE.accesses_of = dict.fromkeys(_QUEUE_ACTIONS, queue_accesses)

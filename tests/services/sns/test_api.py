@@ -348,3 +348,49 @@ def test_a_queue_policy_that_reads_the_clock_is_judged_at_each_delivery(manual_n
         "ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:000000000000:another"}})})
     sns.publish(TopicArn=arn, Message="another topic's queue now")
     assert delivered() == 2
+
+
+def test_a_big_topic_is_fanned_out_by_the_dispatcher_with_the_same_envelope(nuvem):
+    """Publish fans out itself to a topic with up to 100 subscriptions and leaves a bigger one
+    to the dispatcher (services/sns/delivery.py): both deliver the same signed envelope."""
+    sns, sqs = nuvem.client("sns"), nuvem.client("sqs")
+    name = f"big-{next(_names)}"
+
+    def queue_for(topic, suffix):
+        url = sqs.create_queue(QueueName=f"{name}-{suffix}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+        return url
+
+    small = sns.create_topic(Name=f"{name}-small")["TopicArn"]
+    big = sns.create_topic(Name=f"{name}-big")["TopicArn"]
+    for i in range(100):      # never matched: no delivery, but they make the topic big
+        sns.subscribe(TopicArn=big, Protocol="sqs",
+                      Endpoint=f"arn:aws:sqs:us-east-1:000000000000:{name}-none-{i}",
+                      Attributes={"FilterPolicy": json.dumps({"never": ["x"]})})
+    urls = {small: queue_for(small, "small"), big: queue_for(big, "big")}
+    attributes = {"kind": {"DataType": "String", "StringValue": "order"},
+                  "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}}
+    notes = {}
+    for topic, url in urls.items():
+        sns.publish(TopicArn=topic, Message="hello", Subject="hi", MessageAttributes=attributes)
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
+        assert len(got) == 1
+        notes[topic] = json.loads(got[0]["Body"])
+    for topic, note in notes.items():
+        assert note["TopicArn"] == topic and note["Type"] == "Notification"
+        assert note["UnsubscribeURL"].endswith(
+            "SubscriptionArn=" + note["TopicArn"].replace(":", "%3A") + "%3A" +
+            note["UnsubscribeURL"].rsplit("%3A", 1)[1])
+    a, b = notes[small], notes[big]
+    assert list(a) == list(b)
+    for key in ("Message", "Subject", "SignatureVersion", "SigningCertURL", "MessageAttributes"):
+        assert a[key] == b[key]
+    assert a["MessageAttributes"] == {"kind": {"Type": "String", "Value": "order"},
+                                      "blob": {"Type": "Binary", "Value": "AAE="}}

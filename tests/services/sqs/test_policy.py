@@ -33,6 +33,25 @@ def test_cross_account_needs_the_queue_policy(nuvem, sqs, qname):
     assert got["Attributes"]["SenderId"] == OTHER
 
 
+def test_the_queue_url_names_the_resource_not_a_body_that_looks_like_an_arn(nuvem, sqs, qname):
+    """A message body holding another queue's ARN does not make the call about that queue."""
+    open_url = sqs.create_queue(QueueName=qname + "-open")["QueueUrl"]
+    open_arn = sqs.get_queue_attributes(QueueUrl=open_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=open_url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"},
+            "Action": "sqs:SendMessage", "Resource": open_arn}]})})
+    closed_url = sqs.create_queue(QueueName=qname + "-closed")["QueueUrl"]
+    other = nuvem.client("sqs", key=OTHER)
+    other.send_message(QueueUrl=open_url, MessageBody=open_arn)
+    with pytest.raises(ClientError) as e:
+        other.send_message(QueueUrl=closed_url, MessageBody=open_arn)
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "Messages" not in sqs.receive_message(QueueUrl=closed_url)
+
+
 @pytest.fixture
 def runtime():
     rt = Runtime(Config(ephemeral=True))
