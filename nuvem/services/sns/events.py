@@ -3,8 +3,9 @@
 Publish fans out itself (delivery.fan_out_in_publish), or for a big topic commits a `Published`
 whose handler (delivery.fan_out) does it: the topic's subscriptions are matched, SQS queues sent
 to at once, and one `Delivery` committed per other match (or failed send), so each is delivered,
-retried with backoff and dead-lettered on its own: a down endpoint never holds back the others. `ConfirmationRequested`
-sends the SubscriptionConfirmation message of an http/https/email subscription.
+retried with backoff and dead-lettered on its own: a down endpoint never holds back the others.
+`ConfirmationRequested` sends the SubscriptionConfirmation message of an http/https/email
+subscription.
 """
 from __future__ import annotations
 
