@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta, timezone
+from urllib.parse import quote
 
 from nuvem.context import Call, Principal
 from nuvem.protocol.wire import HttpRequest
 from nuvem.services.s3 import SERVICE
-from nuvem.services.s3.common import bucket_of
+from nuvem.services.s3.common import bucket_of, http_date
 from nuvem.services.s3.config import STATUS, filter_members, new_id, one_of, save
 from nuvem.services.s3.errors import (InvalidArgument, InvalidRequest, MalformedXML,
                                       NoSuchLifecycleConfiguration)
@@ -57,6 +58,42 @@ def _filter(rule: dict):
     return matches
 
 
+def _enabled_rules(bucket: Bucket) -> list[dict]:
+    return [r for r in (bucket.config.get("Lifecycle") or {}).get("Rules") or []
+            if r.get("Status") == "Enabled"]
+
+
+def expiration(bucket: Bucket, obj: S3Object) -> dict:
+    """{"Expiration": ...} for a current version that an enabled Expiration rule (Days or Date)
+    applies to, else {}: what PutObject, CopyObject, CompleteMultipartUpload, GetObject and
+    HeadObject send as `x-amz-expiration` ("expiry-date" the earliest such rule's date, its
+    "rule-id" URL-encoded, as the PutObject reference describes)."""
+    earliest = None
+    for rule in _enabled_rules(bucket):
+        when = _expiry(rule.get("Expiration") or {}, obj.last_modified)
+        if when is not None and (earliest is None or when < earliest[0]) and \
+                _filter(rule)(obj.key, obj.size, obj.tags):
+            earliest = (when, rule.get("ID", ""))
+    if earliest is None:
+        return {}
+    return {"Expiration": f'expiry-date="{http_date(earliest[0])}", '
+                          f'rule-id="{quote(earliest[1], safe="")}"'}
+
+
+def abort_rule(bucket: Bucket, key: str, tags: dict, initiated: datetime) -> dict:
+    """AbortDate and AbortRuleId (CreateMultipartUpload, ListParts) of an upload an enabled
+    AbortIncompleteMultipartUpload rule applies to: the earliest, as `sweep` acts on it."""
+    earliest = None
+    for rule in _enabled_rules(bucket):
+        days = (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation")
+        if days is None or not _filter(rule)(key, 0, tags):
+            continue
+        when = due(initiated, days)
+        if earliest is None or when < earliest[0]:
+            earliest = (when, rule.get("ID", ""))
+    return {} if earliest is None else {"AbortDate": earliest[0], "AbortRuleId": earliest[1]}
+
+
 def _system_call(runtime, tx) -> Call:
     now = runtime.clock.now()
     call = Call(request=HttpRequest.build("POST", "/"), runtime=runtime,
@@ -88,10 +125,8 @@ def _apply(ctx: Call, bucket: Bucket) -> int:
     from nuvem.services.s3.multipart import discard_upload
     from nuvem.services.s3.objects import delete_one
     now = ctx.now
-    rules = [r for r in (bucket.config.get("Lifecycle") or {}).get("Rules") or []
-             if r.get("Status") == "Enabled"]
     count = 0
-    for rule in rules:
+    for rule in _enabled_rules(bucket):
         matches = _filter(rule)
         expiration = rule.get("Expiration") or {}
         noncurrent = rule.get("NoncurrentVersionExpiration") or {}
@@ -140,14 +175,20 @@ def _apply(ctx: Call, bucket: Bucket) -> int:
 
 
 def _expired(spec: dict, created: datetime, now: datetime) -> bool:
+    when = _expiry(spec, created)
+    return when is not None and now >= when
+
+
+def _expiry(spec: dict, created: datetime) -> datetime | None:
+    """When an Expiration or Transition (`Days` or `Date`) acts on a version created then."""
     if spec.get("Days") is not None:
-        return now >= due(created, spec["Days"])
+        return due(created, spec["Days"])
     if spec.get("Date") is not None:
         date = spec["Date"]
         if isinstance(date, str):
             date = datetime.fromisoformat(date.replace("Z", "+00:00"))
-        return now >= (date if date.tzinfo else date.replace(tzinfo=timezone.utc))
-    return False
+        return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
+    return None
 
 
 # --- lifecycle configuration: validation and the Put/Get/Delete operations -----------------------

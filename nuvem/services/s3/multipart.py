@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 from nuvem.context import Call
@@ -27,6 +27,7 @@ from nuvem.services.s3.errors import (BadDigest, EntityTooLarge, EntityTooSmall,
                                       InvalidObjectState, InvalidPart, InvalidPartOrder,
                                       InvalidRequest, MalformedXML, NoSuchUpload,
                                       PreconditionFailed)
+from nuvem.services.s3.lifecycle import abort_rule, expiration
 from nuvem.services.s3.models import Chunk, Part, S3Object, Upload
 from nuvem.services.s3.objects import (ARCHIVED, check_key, check_read_conditions,
                                        check_write_conditions, copy_source,
@@ -87,24 +88,6 @@ def _initiator(upload: Upload) -> dict:
     if arn.startswith("arn:"):
         return {"ID": arn, "DisplayName": arn.rsplit("/", 1)[-1]}
     return {"ID": arn or canonical_id(upload.owner)}
-
-
-def _abort_rule(bucket, key: str, initiated: datetime) -> dict:
-    """AbortDate and AbortRuleId from a lifecycle rule with AbortIncompleteMultipartUpload."""
-    config = bucket.config.get("Lifecycle") or {}
-    rules = config.get("Rules") or (config.get("LifecycleConfiguration") or {}).get("Rules") or []
-    for rule in rules:
-        days = (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation")
-        if rule.get("Status") != "Enabled" or days is None:
-            continue
-        prefix = (rule.get("Filter") or {}).get("Prefix", rule.get("Prefix") or "")
-        if prefix is not None and not key.startswith(prefix or ""):
-            continue
-        start = initiated.astimezone(timezone.utc).replace(hour=0, minute=0, second=0,
-                                                            microsecond=0)
-        return {"AbortDate": start + timedelta(days=int(days) + 1),
-                "AbortRuleId": rule.get("ID", "")}
-    return {}
 
 
 # -- checksums ----------------------------------------------------------------------------------
@@ -232,7 +215,7 @@ def create_multipart_upload(ctx: Call, req: dict) -> dict:
                     checksum_algorithm=algorithm, checksum_type=kind, **attributes)
     ctx.store.put(upload)
     out = {"Bucket": bucket.name, "Key": key, "UploadId": upload.upload_id, **sse,
-           **_abort_rule(bucket, key, upload.initiated)}
+           **abort_rule(bucket, key, upload.tags, upload.initiated)}
     if algorithm:
         out["ChecksumAlgorithm"] = algorithm
         out["ChecksumType"] = kind
@@ -369,7 +352,7 @@ def list_parts(ctx: Call, req: dict) -> dict:
            "PartNumberMarker": marker, "MaxParts": limit, "IsTruncated": truncated,
            "Initiator": _initiator(upload), "Owner": owner(upload.owner),
            "StorageClass": upload.storage_class,
-           **_abort_rule(bucket, upload.key, upload.initiated)}
+           **abort_rule(bucket, upload.key, upload.tags, upload.initiated)}
     if parts:
         out["Parts"] = parts
         out["NextPartNumberMarker"] = parts[-1]["PartNumber"]
@@ -561,7 +544,7 @@ def complete_multipart_upload(ctx: Call, req: dict) -> dict:
     out = {"Location": _location(ctx, bucket.name, upload.key), "Bucket": bucket.name,
            "Key": upload.key, "ETag": obj.etag, **obj.sse,
            f"Checksum{checksum['Algorithm']}": checksum["Value"],
-           "ChecksumType": checksum["Type"]}
+           "ChecksumType": checksum["Type"], **expiration(bucket, obj)}
     if obj.version_id != "null":
         out["VersionId"] = obj.version_id
     return out

@@ -18,6 +18,7 @@ from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObje
                                       InvalidRange, InvalidRequest, InvalidTag, KeyTooLongError,
                                       MalformedXML, NoSuchKey, NotModified, PreconditionFailed,
                                       S3Error)
+from nuvem.services.s3.lifecycle import expiration
 from nuvem.services.s3.models import Bucket, S3Object
 
 STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
@@ -248,7 +249,8 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     store_version(ctx, bucket, obj)
     from nuvem.services.s3.notifications import notify
     notify(ctx, bucket, event, obj)
-    result = {"ETag": obj.etag, **sse, **checksum_fields(obj.checksum)}
+    result = {"ETag": obj.etag, **sse, **checksum_fields(obj.checksum),
+              **expiration(bucket, obj)}
     if obj.version_id != "null":
         result["VersionId"] = obj.version_id
     return result
@@ -410,6 +412,18 @@ def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
     return bucket, obj
 
 
+def _read_expiration(ctx: Call, bucket: Bucket, obj: S3Object, req: dict) -> dict:
+    """x-amz-expiration of an object read, for its current version only (lifecycle
+    expiration acts on current versions)."""
+    if not bucket.config.get("Lifecycle"):
+        return {}
+    if req.get("VersionId") is not None:
+        latest = current(ctx, bucket.name, obj.key)
+        if latest is None or latest.version_id != obj.version_id:
+            return {}
+    return expiration(bucket, obj)
+
+
 def _part_range(obj: S3Object, number: int) -> tuple[int, int]:
     sizes = obj.part_sizes or [obj.size]
     if not 1 <= number <= max(len(sizes), 1) or number > 10000:
@@ -427,6 +441,7 @@ def get_object(ctx: Call, req: dict) -> dict:
     if obj.storage_class in ARCHIVED and not (obj.lock or {}).get("Restore"):
         raise InvalidObjectState(StorageClass=obj.storage_class)
     out = describe(obj, req, checksums=True)
+    out.update(_read_expiration(ctx, bucket, obj, req))
     span = _span(obj, req)
     if span is None:
         start, end = 0, obj.size - 1
@@ -459,6 +474,7 @@ def _span(obj: S3Object, req: dict) -> tuple[int, int] | None:
 def head_object(ctx: Call, req: dict) -> dict:
     bucket, obj = _read_target(ctx, req)
     out = describe(obj, req, checksums=True)
+    out.update(_read_expiration(ctx, bucket, obj, req))
     span = _span(obj, req)
     if span is None:
         out["ContentLength"] = obj.size
@@ -643,7 +659,8 @@ def copy_object(ctx: Call, req: dict) -> dict:
     from nuvem.services.s3.notifications import notify
     notify(ctx, bucket, "ObjectCreated:Copy", obj)
     result = {"CopyObjectResult": {"ETag": obj.etag, "LastModified": obj.last_modified,
-                                   **checksum_fields(obj.checksum)}, **obj.sse}
+                                   **checksum_fields(obj.checksum)}, **obj.sse,
+              **expiration(bucket, obj)}
     if source.version_id != "null":
         result["CopySourceVersionId"] = source.version_id
     if obj.version_id != "null":

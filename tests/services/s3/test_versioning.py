@@ -112,3 +112,67 @@ def test_lifecycle_noncurrent_versions(clocked):
     server.admin("POST", "/_nuvem/clock", {"advance": 3600 * 24 * 4})
     versions = s3.list_object_versions(Bucket=bucket)["Versions"]
     assert len(versions) == 1 and versions[0]["IsLatest"]
+
+
+def _midnight_after(moment, days):
+    from datetime import datetime, time, timedelta, timezone
+    later = moment.astimezone(timezone.utc) + timedelta(days=days)
+    midnight = datetime.combine(later.date(), time(0), tzinfo=timezone.utc)
+    return midnight if midnight == later else midnight + timedelta(days=1)
+
+
+def _expiry(response) -> str | None:
+    return response["ResponseMetadata"]["HTTPHeaders"].get("x-amz-expiration")
+
+
+def test_lifecycle_expiration_is_announced_on_writes_and_reads(clocked):
+    from email.utils import format_datetime
+    server, s3, bucket = clocked
+    versioned(s3, bucket)
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "expire logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"},
+         "Expiration": {"Days": 3}},
+        {"ID": "sooner", "Status": "Enabled",
+         "Filter": {"And": {"Prefix": "logs/", "Tags": [{"Key": "tmp", "Value": "1"}]}},
+         "Expiration": {"Days": 1}},
+        {"ID": "markers", "Status": "Enabled", "Filter": {"Prefix": ""},
+         "Expiration": {"ExpiredObjectDeleteMarker": True}},
+        {"ID": "uploads", "Status": "Enabled", "Filter": {"Prefix": "logs/"},
+         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2}}]})
+
+    def expected(key, days, rule):
+        when = s3.head_object(Bucket=bucket, Key=key)["LastModified"]
+        return (f'expiry-date="{format_datetime(_midnight_after(when, days), usegmt=True)}", '
+                f'rule-id="{rule}"')
+
+    first = s3.put_object(Bucket=bucket, Key="logs/a", Body=b"1")
+    assert _expiry(first) == expected("logs/a", 3, "expire%20logs")    # the rule ID URL-encoded
+    assert first["Expiration"] == _expiry(first)
+    assert _expiry(s3.get_object(Bucket=bucket, Key="logs/a")) == expected("logs/a", 3,
+                                                                           "expire%20logs")
+    tagged = s3.put_object(Bucket=bucket, Key="logs/t", Body=b"1", Tagging="tmp=1")
+    assert _expiry(tagged) == expected("logs/t", 1, "sooner")        # the earliest rule wins
+    assert _expiry(s3.put_object(Bucket=bucket, Key="other", Body=b"1")) is None
+    # only the current version expires: an older one read by its id says nothing
+    old = first["VersionId"]
+    s3.put_object(Bucket=bucket, Key="logs/a", Body=b"2")
+    assert _expiry(s3.head_object(Bucket=bucket, Key="logs/a", VersionId=old)) is None
+    assert _expiry(s3.head_object(Bucket=bucket, Key="logs/a")) is not None
+    copied = s3.copy_object(Bucket=bucket, Key="logs/c", CopySource=f"{bucket}/other")
+    assert _expiry(copied) == expected("logs/c", 3, "expire%20logs")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="logs/m")
+    started = s3.list_multipart_uploads(Bucket=bucket)["Uploads"][0]["Initiated"]
+    assert upload["AbortRuleId"] == "uploads"
+    assert upload["AbortDate"] == _midnight_after(started, 2)
+    parts = s3.list_parts(Bucket=bucket, Key="logs/m", UploadId=upload["UploadId"])
+    assert parts["AbortRuleId"] == "uploads" and parts["AbortDate"] == upload["AbortDate"]
+    etag = s3.upload_part(Bucket=bucket, Key="logs/m", UploadId=upload["UploadId"],
+                          PartNumber=1, Body=b"x")["ETag"]
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="logs/m", UploadId=upload["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1,
+                                                                    "ETag": etag}]})
+    assert _expiry(done) == expected("logs/m", 3, "expire%20logs")
+    # a disabled rule announces nothing
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "off", "Status": "Disabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}}]})
+    assert _expiry(s3.get_object(Bucket=bucket, Key="logs/a")) is None
