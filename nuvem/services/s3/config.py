@@ -29,8 +29,10 @@ from nuvem.services.s3.errors import (
     OwnershipControlsNotFoundError, ReplicationConfigurationNotFoundError)
 from nuvem.services.s3.models import Bucket
 
+# A new bucket's: SSE-S3, and SSE-C writes blocked (S3's default since April 2026).
 DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
-                                 "BucketKeyEnabled": False}]}
+                                 "BucketKeyEnabled": False,
+                                 "BlockedEncryptionTypes": {"EncryptionType": ["SSE-C"]}}]}
 _OWNERSHIPS = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter")
 STATUS = ("Enabled", "Disabled")
 
@@ -153,6 +155,11 @@ def _check_encryption(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
                                   "algorithm is not aws:kms or aws:kms:dsse",
                                   ArgumentName="ApplyServerSideEncryptionByDefault")
     rule.setdefault("BucketKeyEnabled", False)
+    if (rule.get("BlockedEncryptionTypes") or {}).get("EncryptionType") is None:
+        # not named: SSE-C writes stay blocked or allowed as they were
+        before = (bucket.config.get("Encryption") or DEFAULT_ENCRYPTION)["Rules"][0]
+        if before.get("BlockedEncryptionTypes"):
+            rule["BlockedEncryptionTypes"] = before["BlockedEncryptionTypes"]
     return {"Rules": [rule]}
 
 

@@ -55,6 +55,9 @@ InvalidPartOrder = _error("InvalidPartOrder", 400, "The list of parts was not in
 BadDigest = _error("BadDigest", 400,
                    "The Content-MD5 you specified did not match what we received.")
 InvalidDigest = _error("InvalidDigest", 400, "The Content-MD5 you specified is not valid.")
+InvalidEncryptionAlgorithmError = _error(
+    "InvalidEncryptionAlgorithmError", 400,
+    "The Encryption request you specified is not valid. Supported value: AES256.")
 MethodNotAllowed = _error("MethodNotAllowed", 405,
                           "The specified method is not allowed against this resource.")
 InvalidObjectState = _error("InvalidObjectState", 403,

@@ -78,6 +78,7 @@ class S3Object:
     acl: dict = field(default_factory=dict)
     sse: dict[str, str] = field(default_factory=dict)
     lock: dict[str, Any] = field(default_factory=dict)      # Mode, RetainUntilDate, LegalHold
+    customer_key: str = ""             # SSE-C: the key's salted HMAC (customer_keys.py)
 
     @property
     def digests(self) -> list[str]:
@@ -103,6 +104,7 @@ class Upload:
     acl: dict = field(default_factory=dict)
     sse: dict[str, str] = field(default_factory=dict)
     lock: dict[str, Any] = field(default_factory=dict)
+    customer_key: str = ""             # SSE-C: the key's salted HMAC (customer_keys.py)
 
 
 @record("s3.Part", scope=Scope.GLOBAL, key=("bucket", "upload_id", "number"),

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from nuvem.context import Call
 from nuvem.protocol import checksums as sums
-from nuvem.services.s3 import SERVICE
+from nuvem.services.s3 import SERVICE, customer_keys
 from nuvem.services.s3.bodies import DEFAULT_ALGORITHM, read_range, receive, requested_checksums
 from nuvem.services.s3.common import bucket_of, canonical_id, owner
 from nuvem.services.s3.errors import (BadDigest, EntityTooLarge, EntityTooSmall, InvalidArgument,
@@ -247,6 +247,7 @@ def _part_wanted(upload: Upload, req: dict, body) -> tuple[dict, list[str]]:
 def upload_part(ctx: Call, req: dict) -> dict:
     bucket, upload = _upload_of(ctx, req)
     number = _part_number(req.get("PartNumber"))
+    customer_keys.check_part(upload.customer_key, req)
     body = req.get("Body")
     wanted, answer = _part_wanted(upload, req, body)
     got = receive(ctx, body, wanted, content_md5=req.get("ContentMD5"), default_checksum=False)
@@ -298,7 +299,9 @@ def _copy_range(text: str | None, size: int) -> tuple[int, int]:
 def upload_part_copy(ctx: Call, req: dict) -> dict:
     bucket, upload = _upload_of(ctx, req)
     number = _part_number(req.get("PartNumber"))
+    customer_keys.check_part(upload.customer_key, req)
     source_bucket, source = copy_source(ctx, req["CopySource"])
+    customer_keys.check_read(source.customer_key, req, copy_source=True)
     expected = req.get("ExpectedSourceBucketOwner")
     if expected and expected != source_bucket.account:
         from nuvem.services.s3.errors import AccessDenied
@@ -536,6 +539,7 @@ def complete_multipart_upload(ctx: Call, req: dict) -> dict:
                    part_checksums=[p.checksum.get(algorithm, "") for p in parts]
                    if upload.checksum_algorithm else [],
                    tags=dict(upload.tags), acl=dict(upload.acl), sse=dict(upload.sse),
+                   customer_key=upload.customer_key,
                    lock=dict(upload.lock))
     store_version(ctx, bucket, obj)
     discard_upload(ctx, upload)

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, unquote
 
 from nuvem.context import Call
 from nuvem.protocol.serializers import STATUS
-from nuvem.services.s3 import SERVICE
+from nuvem.services.s3 import SERVICE, customer_keys
 from nuvem.services.s3.bodies import read_range, receive, requested_checksums
 from nuvem.services.s3.common import (bucket_of, current, find_object, marker_headers,
                                       new_version_id, versions)
@@ -268,9 +268,18 @@ def new_object_attributes(ctx: Call, bucket: Bucket, req: dict) -> dict:
         check_public_acl(ctx, bucket, grants)
     return {"owner": object_owner(ctx, bucket), "headers": content_headers(req),
             "metadata": user_metadata(req), "tags": parse_tagging(req.get("Tagging")),
-            "storage_class": storage_class(req), "sse": sse_of(req, bucket),
+            "storage_class": storage_class(req), **encryption(ctx, bucket, req),
             "lock": default_lock(bucket, req, ctx.now),
             "acl": {"Grants": grants} if grants else {}}
+
+
+def encryption(ctx: Call, bucket: Bucket, req: dict) -> dict:
+    """The `sse` and `customer_key` of an object (or upload) a write creates: the customer's
+    key (SSE-C) if it names one, else SSE-S3 or SSE-KMS."""
+    key = customer_keys.for_write(ctx, bucket, req)
+    if key is None:
+        return {"sse": sse_of(req, bucket), "customer_key": ""}
+    return {"sse": key.sse(), "customer_key": key.fingerprint(ctx)}
 
 
 def object_owner(ctx: Call, bucket: Bucket) -> str:
@@ -408,6 +417,7 @@ def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
         from nuvem.services.s3.errors import MethodNotAllowed
         raise MethodNotAllowed(Method=ctx.request.method, ResourceType="DeleteMarker",
                                headers=marker_headers(obj))
+    customer_keys.check_read(obj.customer_key, req)
     check_read_conditions(obj, req)
     return bucket, obj
 
@@ -615,6 +625,7 @@ def copy_object(ctx: Call, req: dict) -> dict:
     key = req["Key"]
     check_key(key)
     source_bucket, source = copy_source(ctx, req["CopySource"])
+    customer_keys.check_read(source.customer_key, req, copy_source=True)
     check_read_conditions(source, req, prefix="CopySource")
     if source.storage_class in ARCHIVED and not (source.lock or {}).get("Restore"):
         raise InvalidObjectState(StorageClass=source.storage_class)
@@ -626,7 +637,8 @@ def copy_object(ctx: Call, req: dict) -> dict:
                               ArgumentValue=directive)
     same = source_bucket.name == bucket.name and source.key == key
     changes = (directive == "REPLACE" or req.get("StorageClass") or req.get("WebsiteRedirectLocation")
-               or req.get("ServerSideEncryption") or req.get("SSEKMSKeyId"))
+               or req.get("ServerSideEncryption") or req.get("SSEKMSKeyId")
+               or req.get("SSECustomerAlgorithm"))
     if same and not changes and req.get("CopySource", "").find("versionId=") < 0 and \
             bucket.versioning != "Enabled":
         raise InvalidRequest("This copy request is illegal because it is trying to copy an object "
@@ -654,7 +666,8 @@ def copy_object(ctx: Call, req: dict) -> dict:
                    owner=object_owner(ctx, bucket), etag=etag, size=source.size,
                    data=source.data, chunks=list(source.chunks), headers=headers,
                    metadata=metadata, storage_class=storage_class(req), checksum=checksum,
-                   tags=tags, sse=sse_of(req, bucket), lock=default_lock(bucket, req, ctx.now))
+                   tags=tags, **encryption(ctx, bucket, req),
+                   lock=default_lock(bucket, req, ctx.now))
     store_version(ctx, bucket, obj)
     from nuvem.services.s3.notifications import notify
     notify(ctx, bucket, "ObjectCreated:Copy", obj)

@@ -249,10 +249,11 @@ def test_tagging_validation(s3, bucket, tag_set):
 def test_encryption_default_and_round_trip(s3, bucket):
     default = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
     assert default["Rules"] == [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
-                                 "BucketKeyEnabled": False}]
+                                 "BucketKeyEnabled": False,
+                                 "BlockedEncryptionTypes": {"EncryptionType": ["SSE-C"]}}]
     kms = {"Rules": [{"ApplyServerSideEncryptionByDefault": {
         "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "arn:aws:kms:us-east-1:000000000000:key/k"},
-        "BucketKeyEnabled": True}]}
+        "BucketKeyEnabled": True, "BlockedEncryptionTypes": {"EncryptionType": ["NONE"]}}]}
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms)
     assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == kms
     s3.delete_bucket_encryption(Bucket=bucket)
