@@ -43,27 +43,29 @@ def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | N
 def _walk(ctx: Call, bucket: str, prefix: str, delimiter: str | None,
           fields: tuple[str, ...], *,
           after: tuple[str, int | None] | None = None, from_key: str | None = None,
-          current_only: bool = True) -> Iterator[tuple[str, object]]:
-    """("object", view of an S3Object's `fields`) and ("prefix", common prefix) entries in order;
-    with `current_only` only current versions that are not delete markers."""
+          current_only: bool = True) -> Iterator:
+    """Views of an S3Object's `fields` (which start with key and delete_marker) and common
+    prefixes (as str) in order; with `current_only` only current versions that are not delete
+    markers."""
     while True:
         jumped = False
         previous = after[0] if after is not None and after[1] is None else None
         for obj in _scan(ctx, bucket, prefix, after, from_key, fields):
+            key = obj[0]
             if current_only:
-                if obj.key == previous:
+                if key == previous:
                     continue          # an older version of the key just seen
-                previous = obj.key
-                if obj.delete_marker:
+                previous = key
+                if obj[1]:            # a delete marker
                     continue
             if delimiter:
-                cut = obj.key.find(delimiter, len(prefix))
+                cut = key.find(delimiter, len(prefix))
                 if cut >= 0:
-                    common = obj.key[:cut + len(delimiter)]
-                    yield "prefix", common
+                    common = key[:cut + len(delimiter)]
+                    yield common
                     after, from_key, jumped = None, _after(common), True   # skip what is under it
                     break
-            yield "object", obj
+            yield obj
         if not jumped:
             return
 
@@ -98,16 +100,6 @@ def _encoding(req: dict) -> bool:
     return True
 
 
-def _content(obj, url: bool, with_owner: bool) -> dict:
-    checksum = obj.checksum
-    entry = {"Key": _encode(obj.key, url), "LastModified": obj.last_modified, "ETag": obj.etag,
-             "Size": obj.size, "StorageClass": obj.storage_class}
-    if checksum:
-        entry["ChecksumAlgorithm"] = [checksum["Algorithm"]]
-        entry["ChecksumType"] = checksum.get("Type", "FULL_OBJECT")
-    if with_owner:
-        entry["Owner"] = owner(obj.owner)
-    return entry
 
 
 def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: str | None = None):
@@ -119,21 +111,30 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
     if limit:
         fields = OWNED_FIELDS if with_owner else OBJECT_FIELDS
         count, content = 0, contents.append
-        for kind, item in _walk(ctx, bucket.name, prefix, delimiter, fields,
-                                after=(after, None) if after is not None else None,
-                                from_key=from_key):
+        for item in _walk(ctx, bucket.name, prefix, delimiter, fields,
+                          after=(after, None) if after is not None else None, from_key=from_key):
+            if type(item) is str and after is not None and item <= after:
+                continue                    # the prefix the continuation is inside
             if count == limit:
                 truncated = True
                 break
-            if kind == "prefix":
-                if after is not None and item <= after:
-                    continue
+            count += 1
+            if type(item) is str:           # a common prefix
                 prefixes.append({"Prefix": _encode(item, url)})
                 last = ("P", item)
-            else:
-                content(_content(item, url, with_owner))
-                last = ("K", item.key)
-            count += 1
+                continue
+            # one entry per object of a thousand-key page: written out, not through helpers
+            key, _, modified, etag, size, storage, checksum = item[:7]
+            entry = {"Key": key if not url or _URL_PLAIN(key) else quote(key, safe="/"),
+                     "LastModified": modified, "ETag": etag, "Size": size,
+                     "StorageClass": storage}
+            if checksum:
+                entry["ChecksumAlgorithm"] = [checksum["Algorithm"]]
+                entry["ChecksumType"] = checksum.get("Type", "FULL_OBJECT")
+            if with_owner:
+                entry["Owner"] = owner(item.owner)
+            content(entry)
+            last = ("K", key)
     out = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
            "IsTruncated": truncated}
     if delimiter:
@@ -207,15 +208,15 @@ def list_object_versions(ctx: Call, req: dict) -> dict:
     if key_marker and after_rank is not None:
         latest_key = key_marker        # the marker's key already had its latest version listed
     if limit:
-        for kind, item in _walk(ctx, bucket.name, prefix, delimiter, VERSION_FIELDS,
-                                after=(key_marker, after_rank) if key_marker else None,
-                                current_only=False):
+        for item in _walk(ctx, bucket.name, prefix, delimiter, VERSION_FIELDS,
+                          after=(key_marker, after_rank) if key_marker else None,
+                          current_only=False):
+            if type(item) is str and key_marker is not None and item <= key_marker:
+                continue                    # the prefix the key marker is inside
             if len(versions) + len(markers) + len(prefixes) == limit:
                 truncated = True
                 break
-            if kind == "prefix":
-                if key_marker is not None and item <= key_marker:
-                    continue
+            if type(item) is str:           # a common prefix
                 prefixes.append({"Prefix": _encode(item, url)})
                 last = (item, None)
                 continue
