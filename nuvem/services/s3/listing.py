@@ -125,9 +125,8 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
                 continue
             # one entry per object of a thousand-key page: written out, not through helpers
             key, _, modified, etag, size, storage, checksum = item[:7]
-            entry = {"Key": key if not url or _URL_PLAIN(key) else quote(key, safe="/"),
-                     "LastModified": modified, "ETag": etag, "Size": size,
-                     "StorageClass": storage}
+            entry = {"Key": _encode(key, url), "LastModified": modified, "ETag": etag,
+                     "Size": size, "StorageClass": storage}
             if checksum:
                 entry["ChecksumAlgorithm"] = [checksum["Algorithm"]]
                 entry["ChecksumType"] = checksum.get("Type", "FULL_OBJECT")
