@@ -688,6 +688,7 @@ def get_object_attributes(ctx: Call, req: dict) -> dict:
     obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"), allow_marker=True)
     if obj.delete_marker:
         raise NoSuchKey(Key=obj.key, headers=marker_headers(obj))
+    customer_keys.check_read(obj.customer_key, req)
     wanted = set(req.get("ObjectAttributes") or [])
     out: dict = {"LastModified": obj.last_modified}
     if obj.version_id != "null":

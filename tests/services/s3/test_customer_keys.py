@@ -72,6 +72,14 @@ def test_reads_need_the_key_the_object_was_written_with(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.get_object(Bucket=bucket, Key="secret", **sse(OTHER))
     assert error(e)[:2] == (403, "AccessDenied")
+    with pytest.raises(ClientError) as e:
+        s3.get_object_attributes(Bucket=bucket, Key="secret", ObjectAttributes=["ObjectSize"])
+    assert error(e)[:2] == (400, "InvalidRequest")
+    # (botocore encodes the key for GetObject and friends only: here it is sent as S3 takes it)
+    assert s3.get_object_attributes(Bucket=bucket, Key="secret", ObjectAttributes=["ObjectSize"],
+                                    SSECustomerAlgorithm="AES256", SSECustomerKeyMD5=md5,
+                                    SSECustomerKey=base64.b64encode(KEY).decode())[
+        "ObjectSize"] == 5
     s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
     with pytest.raises(ClientError) as e:
         s3.get_object(Bucket=bucket, Key="plain", **sse())
