@@ -159,13 +159,17 @@ class _Plan:
                 continue
             kind = member.type_name
             # (name, type written inline, its text, opening tag, closing tag, writer otherwise,
-            #  the whole element of each value of an enum)
+            #  the whole element of each value of an enum); a flattened list of enum values
+            #  (S3's ChecksumAlgorithm): (name, list, the item writer, "", "", writer otherwise,
+            #  the whole element of each value)
             if ser.get("flattened") and kind == "list":
                 item_shape = member.member
                 item_tag = item_shape.serialization.get("name") or tag
                 item_ns = ns_attr(member._shape_model["member"].get("xmlNamespace"))
-                element = (name, None, None, "", "", _list_items_writer(member, item_tag, item_ns),
-                           None)
+                items = _list_items_writer(member, item_tag, item_ns)
+                enum = _enum_elements(item_shape, f"<{item_tag}{item_ns}>", f"</{item_tag}>")
+                element = ((name, list, _writer(item_shape, item_tag, item_ns), "", "", items, enum)
+                           if enum else (name, None, None, "", "", items, None))
             elif ser.get("flattened") and kind == "map":
                 tag = ser.get("queryName", tag)   # SQS's <Attribute> for `Attributes` (overlay)
                 element = (name, None, None, "", "",
@@ -201,6 +205,19 @@ def _compile(elements: tuple) -> Callable[[list, Callable, Options], None]:
         body += [f"    v = get({name!r})", "    if v is not None:"]
         if inline is None:
             body += [f"        w{i}(out, v, opts)"]
+            continue
+        if inline is list:             # the items of a flattened list of enum values
+            args += [f"t{i}", f"e{i}"]
+            values.update({f"t{i}": text, f"e{i}": enum})
+            body += ["        if type(v) is list:",
+                     "            for x in v:",
+                     f"                e = e{i}.get(x) if type(x) is str else None",
+                     "                if e is not None:",
+                     "                    append(e)",
+                     "                elif x is not None:",
+                     f"                    t{i}(out, x, opts)",
+                     "        else:",
+                     f"            w{i}(out, v, opts)"]
             continue
         args += [f"i{i}", f"t{i}"]
         values.update({f"i{i}": inline, f"t{i}": text})

@@ -515,9 +515,10 @@ class Projection:
         return self._view_of_values(values)
 
     def view_of_summary(self, text: str) -> Any | None:
-        """The view of a record's stored summary array (`in_summary` projections); None as for
-        `view_of_json`, or when the array is not as long as the kind's summary (written before
-        a change to it that came without a version bump)."""
+        """The view of a record's stored summary array (`in_summary` projections), or None when
+        the array is not as long as the kind's summary (written before a change to it that came
+        without a version bump). A summary holds every field's value as the document does, so
+        a null in it is a None the full decode would give too: no null needs checking."""
         values = _scan_json(text, 0)[0]
         if len(values) != self._summary_width:
             return None
@@ -527,10 +528,10 @@ class Projection:
             values = list(picked) if self._width > 1 else [picked]
         elif self._width != self._summary_width:
             del values[self._width:]
-        return self._view_of_values(values)
+        return self._view_of_values(values, nulls_checked=True)
 
-    def _view_of_values(self, values: list) -> Any | None:
-        if self._strict_nulls and None in values:
+    def _view_of_values(self, values: list, nulls_checked: bool = False) -> Any | None:
+        if not nulls_checked and self._strict_nulls and None in values:
             if not all(f.null_ok for f, v in zip(self.fields, values) if v is None):
                 return None
         for i, decode in self._decoders:

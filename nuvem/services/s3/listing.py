@@ -14,7 +14,7 @@ from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of, owner
 from nuvem.services.s3.errors import InvalidArgument
-from nuvem.services.s3.models import OBJECT_FIELDS, OWNED_FIELDS, VERSION_FIELDS, S3Object
+from nuvem.services.s3.models import LISTED_FIELDS, S3Object
 
 _AFTER_ALL_RANKS = 1 << 62     # ranks are <= 0, so (bucket, key, this) follows every version
 
@@ -25,10 +25,10 @@ def _after(prefix: str) -> str:
 
 
 def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | None,
-          from_key: str | None, fields: tuple[str, ...]) -> Iterator:
+          from_key: str | None) -> Iterator:
     """Every version in key order (newest first within a key), strictly after `after` (a key and
     the rank of one of its versions; rank None: after all its versions) or from `from_key` on;
-    as views of their `fields`."""
+    as views of their LISTED_FIELDS."""
     if from_key is not None:
         bounds = {"ge": (bucket, from_key)}
     elif after is not None:
@@ -36,21 +36,19 @@ def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | N
         bounds = {"gt": (bucket, key, _AFTER_ALL_RANKS if rank is None else rank)}
     else:
         bounds = {}
-    return ctx.store.query(S3Object, prefix=(bucket,), startswith=prefix or None, fields=fields,
-                           **bounds)
+    return ctx.store.query(S3Object, prefix=(bucket,), startswith=prefix or None,
+                           fields=LISTED_FIELDS, **bounds)
 
 
-def _walk(ctx: Call, bucket: str, prefix: str, delimiter: str | None,
-          fields: tuple[str, ...], *,
+def _walk(ctx: Call, bucket: str, prefix: str, delimiter: str | None, *,
           after: tuple[str, int | None] | None = None, from_key: str | None = None,
           current_only: bool = True) -> Iterator:
-    """Views of an S3Object's `fields` (which start with key and delete_marker) and common
-    prefixes (as str) in order; with `current_only` only current versions that are not delete
-    markers."""
+    """Views of an S3Object's LISTED_FIELDS and common prefixes (as str) in order; with
+    `current_only` only current versions that are not delete markers."""
     while True:
         jumped = False
         previous = after[0] if after is not None and after[1] is None else None
-        for obj in _scan(ctx, bucket, prefix, after, from_key, fields):
+        for obj in _scan(ctx, bucket, prefix, after, from_key):
             key = obj[0]
             if current_only:
                 if key == previous:
@@ -109,9 +107,8 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
     limit = _max_keys(req)
     contents, prefixes, truncated, last = [], [], False, None
     if limit:
-        fields = OWNED_FIELDS if with_owner else OBJECT_FIELDS
         count, content = 0, contents.append
-        for item in _walk(ctx, bucket.name, prefix, delimiter, fields,
+        for item in _walk(ctx, bucket.name, prefix, delimiter,
                           after=(after, None) if after is not None else None, from_key=from_key):
             if type(item) is str and after is not None and item <= after:
                 continue                    # the prefix the continuation is inside
@@ -124,14 +121,14 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
                 last = ("P", item)
                 continue
             # one entry per object of a thousand-key page: written out, not through helpers
-            key, _, modified, etag, size, storage, checksum = item[:7]
+            key, _, modified, etag, size, storage, checksum, owner_id, _ = item
             entry = {"Key": _encode(key, url), "LastModified": modified, "ETag": etag,
                      "Size": size, "StorageClass": storage}
             if checksum:
                 entry["ChecksumAlgorithm"] = [checksum["Algorithm"]]
                 entry["ChecksumType"] = checksum.get("Type", "FULL_OBJECT")
             if with_owner:
-                entry["Owner"] = owner(item.owner)
+                entry["Owner"] = owner(owner_id)
             content(entry)
             last = ("K", key)
     out = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
@@ -207,7 +204,7 @@ def list_object_versions(ctx: Call, req: dict) -> dict:
     if key_marker and after_rank is not None:
         latest_key = key_marker        # the marker's key already had its latest version listed
     if limit:
-        for item in _walk(ctx, bucket.name, prefix, delimiter, VERSION_FIELDS,
+        for item in _walk(ctx, bucket.name, prefix, delimiter,
                           after=(key_marker, after_rank) if key_marker else None,
                           current_only=False):
             if type(item) is str and key_marker is not None and item <= key_marker:

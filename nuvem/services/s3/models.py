@@ -45,16 +45,14 @@ class Bucket:
         return f"arn:aws:s3:::{self.name}"
 
 
-# What a listing page reads of each version (the store's summary of an S3Object, so a page
-# parses no documents): object listings, with the owner when asked for it, version listings.
-OBJECT_FIELDS = ("key", "delete_marker", "last_modified", "etag", "size", "storage_class",
-                 "checksum")
-OWNED_FIELDS = OBJECT_FIELDS + ("owner",)
-VERSION_FIELDS = OWNED_FIELDS + ("version_id",)
+# What listing pages read of each version (listing.py unpacks them in this order): the store's
+# summary of an S3Object, so a page parses no documents.
+LISTED_FIELDS = ("key", "delete_marker", "last_modified", "etag", "size", "storage_class",
+                 "checksum", "owner", "version_id")
 
 
 @record("s3.Object", scope=Scope.GLOBAL, key=("bucket", "key", "rank"), blobs=("digests",),
-        summary=VERSION_FIELDS)
+        summary=LISTED_FIELDS)
 @dataclass
 class S3Object:
     bucket: str
