@@ -134,8 +134,8 @@ def _projected_cols(projection: Projection) -> str:
     paths = ", ".join(f"'$.\"{name}\"'" for name in names)
     current = f"r.version = {int(projection.meta.version)}"
     if not projection.in_summary:
-        return f"r.pk, r.version, CASE WHEN {current} THEN NULL ELSE r.doc END, " \
-               f"json_extract(r.doc, {paths})"
+        return (f"r.pk, r.version, CASE WHEN {current} THEN NULL ELSE r.doc END, "
+                f"json_extract(r.doc, {paths})")
     return (f"r.pk, r.version, CASE WHEN {current} THEN NULL ELSE r.doc END, "
             f"coalesce(r.summary, json_extract(r.doc, {paths})), r.summary IS NOT NULL")
 

@@ -98,8 +98,6 @@ def _encoding(req: dict) -> bool:
     return True
 
 
-
-
 def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: str | None = None):
     bucket = bucket_of(ctx, req["Bucket"])
     url = _encoding(req)
