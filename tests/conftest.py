@@ -15,6 +15,9 @@ import pytest
 from botocore.config import Config as BotoConfig
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Servers started by the tests (and stores made in-process) check that no caller changes a
+# shared decoded record (nuvem/store/sqlite.py, CHECK_SHARED).
+os.environ.setdefault("NUVEM_CHECK_SHARED", "1")
 
 
 def free_port() -> int:

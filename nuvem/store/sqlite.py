@@ -38,6 +38,9 @@ DB_NAME = "nuvem.db"
 FORMAT_VERSION = 2          # bump with a step in _upgrade() whenever the schema changes
 PAGE = 256                  # rows fetched per statement while iterating a query
 SHARED_RECORDS = 1024       # decoded records get_shared keeps (cleared whole when full)
+# Set by the test suite: each reuse of a shared decoded record checks that no caller changed it
+# (a change would leak into other calls' reads without ever being stored).
+CHECK_SHARED = os.environ.get("NUVEM_CHECK_SHARED") == "1"
 
 _SCHEMA = """
 CREATE TABLE records (
@@ -160,15 +163,7 @@ class _View:
     def get_shared(self, cls, *key):
         meta = self._store._meta(cls)
         row = self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
-        if row is None:
-            return None
-        decoded = self._store._shared
-        found = decoded.get((meta.kind, row[0], row[1]))
-        if found is None:
-            if len(decoded) >= SHARED_RECORDS:
-                decoded.clear()
-            found = decoded[(meta.kind, row[0], row[1])] = meta.decode(row[0], row[1])
-        return found
+        return None if row is None else self._store._shared_record(meta, row[0], row[1])
 
     def _range(self, meta: RecordType, account, region, prefix, startswith, bounds,
                reverse) -> tuple[bytes, bytes]:
@@ -669,6 +664,18 @@ class SqliteStore:
             db.close()      # a reader still in use fails its next call; it is closed on release
         self.blobs.close()
         self._cleanup_tmp()
+
+    def _shared_record(self, meta: RecordType, version: int, doc: str) -> Any:
+        """The one decoded instance of a stored document that get_shared hands out."""
+        decoded = self._shared
+        found = decoded.get((meta.kind, version, doc))
+        if found is None:
+            if len(decoded) >= SHARED_RECORDS:
+                decoded.clear()
+            found = decoded[(meta.kind, version, doc)] = meta.decode(version, doc)
+        elif CHECK_SHARED and meta.encode(found) != meta.encode(meta.decode(version, doc)):
+            raise RuntimeError(f"a shared {meta.kind} record was changed by a caller")
+        return found
 
     def _cleanup_tmp(self) -> None:
         if self._tmp:

@@ -5,6 +5,9 @@ import json
 from dataclasses import dataclass
 from typing import Annotated
 
+import pytest
+
+from nuvem.store import sqlite
 from nuvem.store.records import FieldCodec, Scope, record, record_type
 from tests.store.models import Queue
 
@@ -27,6 +30,17 @@ def test_get_shared_gives_one_instance_per_stored_version(store):
         second = read.get_shared(Queue, "111122223333", "us-east-1", "q")
     assert second is not first and second.url == "two"
     assert first.url == "one"
+
+
+def test_a_changed_shared_record_is_caught_when_checking(store, monkeypatch):
+    # the suite runs with NUVEM_CHECK_SHARED=1: a caller that changes a shared record fails loudly
+    monkeypatch.setattr(sqlite, "CHECK_SHARED", True)
+    with store.tx() as tx:
+        tx.put(_queue(url="one"))
+    with store.read() as read:
+        read.get_shared(Queue, "111122223333", "us-east-1", "q").url = "changed"
+        with pytest.raises(RuntimeError, match="shared test.Queue record was changed"):
+            read.get_shared(Queue, "111122223333", "us-east-1", "q")
 
 
 def test_query_documents_yields_the_stored_text(store):

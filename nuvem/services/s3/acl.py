@@ -10,7 +10,7 @@ import re
 
 from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
-from nuvem.services.s3.common import bucket_of, canonical_id, find_object, owner
+from nuvem.services.s3.common import bucket_of, canonical_id, find_object, owner, update_bucket
 from nuvem.services.s3.errors import (AccessControlListNotSupported, InvalidArgument,
                                       InvalidRequest, MalformedXML)
 
@@ -130,8 +130,7 @@ def put_bucket_acl(ctx: Call, req: dict) -> dict:
     check_settable(bucket, grants)
     from nuvem.services.s3.access import check_public_acl
     check_public_acl(ctx, bucket, grants)
-    bucket.acl = {"Grants": grants}
-    ctx.store.put(bucket)
+    update_bucket(ctx, bucket, acl={"Grants": grants})
     return {}
 
 

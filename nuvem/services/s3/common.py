@@ -1,6 +1,7 @@
 """What every S3 family needs: finding buckets and objects, owners, and S3's small formats."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import datetime, timezone
 
@@ -19,14 +20,24 @@ def owner(account: str) -> dict:
 
 
 def find_bucket(ctx: Call, read, name: str) -> Bucket | None:
-    """The bucket, read once per call: authorization and the handler share the record (the
-    handler may change it; both run in the call's transaction)."""
+    """The bucket, read once per call: authorization and the handler share the record. It is
+    the store's shared instance (decoding a bucket costs more than most calls' queries): never
+    change it; `update_bucket` stores a changed copy."""
     if read is not ctx.tx:
-        return read.get(Bucket, name)
+        return read.get_shared(Bucket, name)
     key = ("s3.Bucket", name)
     if key not in ctx.memo:
-        ctx.memo[key] = read.get(Bucket, name)
+        ctx.memo[key] = read.get_shared(Bucket, name)
     return ctx.memo[key]
+
+
+def update_bucket(ctx: Call, bucket: Bucket, **changes) -> Bucket:
+    """Store `bucket` with `changes` (whole field values, never changed in place) as the call's
+    bucket from now on."""
+    changed = dataclasses.replace(bucket, **changes)
+    ctx.store.put(changed)
+    ctx.memo[("s3.Bucket", bucket.name)] = changed
+    return changed
 
 
 def bucket_of(ctx: Call, name: str) -> Bucket:

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
-from nuvem.services.s3.common import bucket_of
+from nuvem.services.s3.common import bucket_of, update_bucket
 from nuvem.services.s3.errors import (
     CrossLocationLoggingProhibitted, InvalidArgument, InvalidBucketAclWithObjectOwnership,
     InvalidBucketState, InvalidRequest, InvalidTag, InvalidTargetBucketForLogging, MalformedXML,
@@ -42,12 +42,13 @@ def one_of(value, allowed) -> None:
         raise MalformedXML()
 
 
-def save(ctx: Call, bucket: Bucket, name: str, value: Any) -> None:
-    if value is None:
-        bucket.config.pop(name, None)
-    else:
-        bucket.config[name] = value
-    ctx.store.put(bucket)
+def save(ctx: Call, bucket: Bucket, name: str, value: Any, **changes) -> None:
+    """Store the bucket with configuration `name` set to `value` (None: removed), and `changes`
+    to its other fields."""
+    config = {k: v for k, v in bucket.config.items() if k != name}
+    if value is not None:
+        config[name] = value
+    update_bucket(ctx, bucket, config=config, **changes)
 
 
 def new_id(ctx: Call) -> str:
@@ -417,8 +418,7 @@ def put_bucket_ownership_controls(ctx: Call, req: dict) -> dict:
         from nuvem.services.s3.acl import is_owner_only
         if not is_owner_only(bucket.acl["Grants"], bucket.account):
             raise InvalidBucketAclWithObjectOwnership()
-    bucket.ownership = ownership
-    ctx.store.put(bucket)
+    update_bucket(ctx, bucket, ownership=ownership)
     return {}
 
 
@@ -433,8 +433,7 @@ def get_bucket_ownership_controls(ctx: Call, req: dict) -> dict:
 @SERVICE.op("DeleteBucketOwnershipControls")
 def delete_bucket_ownership_controls(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
-    bucket.ownership = ""
-    ctx.store.put(bucket)
+    update_bucket(ctx, bucket, ownership="")
     return {}
 
 
@@ -455,10 +454,8 @@ def put_bucket_versioning(ctx: Call, req: dict) -> dict:
         if bucket.config.get("Replication"):
             raise InvalidRequest("A replication configuration is present on this bucket, so the "
                                  "versioning state cannot be changed.")
-    bucket.versioning = status
-    if mfa_delete is not None:
-        bucket.mfa_delete = mfa_delete
-    ctx.store.put(bucket)
+    update_bucket(ctx, bucket, versioning=status, mfa_delete=(
+        mfa_delete if mfa_delete is not None else bucket.mfa_delete))
     return {}
 
 
@@ -499,8 +496,8 @@ def put_object_lock_configuration(ctx: Call, req: dict) -> dict:
             raise InvalidArgument("Default retention period is too large.",
                                   ArgumentName="Days" if days is not None else "Years",
                                   ArgumentValue=str(period))
-    bucket.object_lock = True
-    save(ctx, bucket, "ObjectLock", {k: v for k, v in cfg.items() if v is not None})
+    save(ctx, bucket, "ObjectLock", {k: v for k, v in cfg.items() if v is not None},
+         object_lock=True)
     return {}
 
 

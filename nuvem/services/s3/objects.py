@@ -153,11 +153,12 @@ def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> No
             raise PreconditionFailed(Condition="If-Match")
 
 
-def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> S3Object | None:
-    """Put `obj` as the key's newest version, as versioning says; returns the version it
-    replaced outright (unversioned or suspended: the null version), if any."""
+def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> None:
+    """Put `obj` as the key's newest version, as versioning says (unversioned or suspended: it
+    replaces the null version outright)."""
     replaced = None
-    existing = list(versions(ctx, bucket.name, obj.key))
+    existing = list(ctx.store.query(S3Object, prefix=(bucket.name, obj.key),
+                                    fields=("rank", "version_id", "lock")))
     if bucket.versioning == "Enabled":
         obj.version_id = obj.version_id if obj.version_id != "null" else new_version_id(ctx)
     else:
@@ -165,7 +166,7 @@ def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> S3Object | None:
         replaced = next((v for v in existing if v.version_id == "null"), None)
         if replaced is not None:
             check_lock(ctx, replaced, {})
-            ctx.store.delete(replaced)
+            ctx.store.delete(S3Object, bucket.name, obj.key, replaced.rank)
             existing.remove(replaced)
     if bucket.versioning == "" and replaced is not None:
         obj.rank = replaced.rank
@@ -174,7 +175,6 @@ def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> S3Object | None:
         if replaced is not None and not existing:
             obj.rank = replaced.rank
     ctx.store.put(obj)
-    return replaced
 
 
 def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
