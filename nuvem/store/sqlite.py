@@ -83,6 +83,10 @@ _GET = "SELECT version, doc FROM records WHERE kind = ? AND pk = ?"
 _INSERT = ("INSERT OR IGNORE INTO records (kind, pk, version, doc, summary) "
            "VALUES (?, ?, ?, ?, ?)")
 _UPDATE = "UPDATE records SET version = ?, doc = ?, summary = ? WHERE kind = ? AND pk = ?"
+# A kind with no index, blob or resource rows to keep in step: one statement either way.
+_UPSERT = ("INSERT INTO records (kind, pk, version, doc, summary) VALUES (?, ?, ?, ?, ?) "
+           "ON CONFLICT (kind, pk) DO UPDATE SET "
+           "version = excluded.version, doc = excluded.doc, summary = excluded.summary")
 _DELETE = "DELETE FROM records WHERE kind = ? AND pk = ?"
 # {cols}: _WHOLE, or the columns of a projection (_projected_cols)
 _SCAN = ("SELECT {cols} FROM records r WHERE kind = ? AND pk >= ? AND pk < ? "
@@ -407,6 +411,9 @@ class SqliteTx(_View):
         meta = self._store._meta(type(rec))
         kind, pk = meta.kind, meta.pk(rec)
         doc, summary = meta.encode_with_summary(rec)
+        if not (meta.indexes or meta.blobs or meta.has_arn):
+            db.execute(_UPSERT, (kind, pk, meta.version, doc, summary))
+            return
         fresh = db.execute(_INSERT, (kind, pk, meta.version, doc, summary)).rowcount == 1
         if not fresh:
             db.execute(_UPDATE, (meta.version, doc, summary, kind, pk))
