@@ -18,6 +18,10 @@ being retried does not hold back later events, so order holds among first delive
 retries. Undelivered events survive a restart: the outbox is a table. Handlers must therefore be
 idempotent, and they run on the dispatcher thread: one that writes opens its own `store.tx()`.
 
+A handler with its own retry schedule (SNS's delivery policies) raises `RetryAfter(delay)`: it
+is run again after that delay, whatever its attempts so far, until it raises `GiveUp`, which
+dead-letters the event at once.
+
 Tests drive delivery without the thread or sleeping: `run_once()` / `drain()` after advancing a
 fake clock.
 """
@@ -47,6 +51,19 @@ def event(name: str):
         cls.event_type = name
         return cls
     return wrap
+
+
+class RetryAfter(Exception):
+    """Raised by a handler that keeps its own retry schedule: run it again after `delay`; the
+    dispatcher's attempt limit and backoff do not apply."""
+
+    def __init__(self, delay: timedelta, reason: str = ""):
+        super().__init__(reason or f"retry after {delay}")
+        self.delay = delay
+
+
+class GiveUp(Exception):
+    """Raised by a handler whose retries are over: dead-letter the event now."""
 
 
 class Subscription(NamedTuple):
@@ -126,12 +143,16 @@ class Dispatcher:
             retry: list[OutboxRetry] = []
             dead: list[DeadLetter] = []
             for entry in entries:
-                failed, error, poison = self._deliver(entry)
+                failed, error, poison, own = self._deliver(entry)
                 if not failed:
                     done.append(entry.seq)
                     continue
                 attempts = entry.attempts + 1
-                if attempts >= self.max_attempts or poison:
+                if own is not None:         # every failed handler keeps its own schedule
+                    retry.append(OutboxRetry(seq=entry.seq, attempts=attempts,
+                                             next_attempt=now + own, pending=failed,
+                                             error=error))
+                elif attempts >= self.max_attempts or poison:
                     log.error("event %s #%d dead-lettered after %d attempts (subscribers %s): %s",
                               entry.type, entry.seq, attempts, ", ".join(failed),
                               error.strip().splitlines()[-1])
@@ -145,9 +166,11 @@ class Dispatcher:
             self.store.outbox_settle(done=done, retry=retry, dead=dead)
             return len(entries)
 
-    def _deliver(self, entry: OutboxEntry) -> tuple[tuple[str, ...], str, bool]:
+    def _deliver(self, entry: OutboxEntry) -> tuple[tuple[str, ...], str, bool,
+                                                     timedelta | None]:
         """Runs the handlers still owed this event. Returns those that failed, the last error,
-        and whether retrying is pointless (the payload does not decode)."""
+        whether retrying is pointless (the payload does not decode or a handler gave up), and
+        the delay the failed handlers asked for when each raised RetryAfter (else None)."""
         subs = self.subscribers.of(entry.type)
         if entry.pending is not None:
             gone = set(entry.pending) - {s.name for s in subs}
@@ -156,23 +179,33 @@ class Dispatcher:
                             entry.seq, ", ".join(sorted(gone)))
             subs = tuple(s for s in subs if s.name in entry.pending)
         if not subs:
-            return (), "", False
+            return (), "", False, None
         try:
             evt = from_json(subs[0].event_cls, entry.payload)
         except Exception:
             log.exception("event %s #%d cannot be decoded", entry.type, entry.seq)
-            return tuple(s.name for s in subs), _trace(), True
+            return tuple(s.name for s in subs), _trace(), True, None
         failed: list[str] = []
         error = ""
+        gave_up = False
+        delays: list[timedelta | None] = []
         for sub in subs:
             try:
                 sub.handler(evt)
-            except Exception:
+            except RetryAfter as wait:
                 failed.append(sub.name)
+                delays.append(wait.delay)
+                error = f"{sub.name}: {wait}"
+                log.info("event %s #%d: %s failed; %s", entry.type, entry.seq, sub.name, wait)
+            except Exception as e:
+                failed.append(sub.name)
+                delays.append(None)
+                gave_up = gave_up or isinstance(e, GiveUp)
                 error = _trace()
                 log.warning("event %s #%d: %s failed (attempt %d)", entry.type, entry.seq,
                             sub.name, entry.attempts + 1, exc_info=True)
-        return tuple(failed), error, False
+        own = min(delays) if delays and None not in delays else None
+        return tuple(failed), error, gave_up, own
 
     def drain(self, max_rounds: int = 1000) -> int:
         """Run rounds until nothing is due (events waiting on backoff stay); returns the number

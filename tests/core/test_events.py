@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from nuvem.core.events import Dispatcher, Subscribers, event
+from nuvem.core.events import Dispatcher, GiveUp, RetryAfter, Subscribers, event
 from nuvem.store import SqliteStore
 
 
@@ -158,6 +158,32 @@ def test_dead_letter_after_max_attempts(store, clock, caplog):
     assert "Traceback" in dead[0].error
     assert any("dead-lettered" in r.message for r in caplog.records)
     assert len(other) == 2
+
+
+def test_a_handler_keeps_its_own_schedule_with_retry_after_until_it_gives_up(store, clock):
+    calls = []
+
+    def scheduled(e):                 # no delay, then 30 s, then 30 s, then it gives up
+        calls.append(clock.now())
+        if len(calls) == 4:
+            raise GiveUp("policy exhausted")
+        raise RetryAfter(timedelta(seconds=0 if len(calls) == 1 else 30))
+
+    d = make(store, clock, max_attempts=2, base_delay=timedelta(seconds=1))
+    d.subscribe(Created, scheduled, name="scheduled")
+    with store.tx() as tx:
+        tx.emit(Created("a"))
+    assert d.drain() == 2 and len(calls) == 2             # the no-delay retry comes at once
+    clock.advance(seconds=29)
+    assert d.drain() == 0                                 # not the dispatcher's 1 s backoff
+    clock.advance(seconds=1)
+    assert d.drain() == 1 and len(calls) == 3             # past the dispatcher's max_attempts
+    clock.advance(seconds=30)
+    assert d.drain() == 1 and len(calls) == 4
+    assert store.outbox_size() == 0
+    dead = store.dead_letters()
+    assert [x.subscribers for x in dead] == [("scheduled",)] and dead[0].attempts == 4
+    assert "GiveUp: policy exhausted" in dead[0].error
 
 
 def test_undecodable_events_are_dead_lettered_at_once(store, clock):

@@ -196,13 +196,15 @@ def test_fan_out_to_sqs_with_filter_policies(nuvem):
     assert drain(sqs, red, 1, timeout=1.5) == [] and drain(sqs, big, 1, timeout=0.5) == []
 
 
-def test_refused_queue_delivery_is_retried_and_does_not_block_the_others(manual_nuvem):
-    """SQS subscriptions are delivered while the publish fans out; one whose queue policy
-    refuses SNS is left to the dispatcher, which retries it alone (on Nuvem's clock) while the
-    other queues already have the message, once."""
+def test_refused_queue_delivery_is_redriven_at_once_and_does_not_block_the_others(manual_nuvem):
+    """SQS subscriptions are delivered while the publish fans out. A queue whose policy refuses
+    SNS is a client-side error, which SNS does not retry ("Amazon SNS dead-letter queues"):
+    the message goes to that subscription's dead-letter queue, the other queues have it once,
+    and fixing the policy later brings no retry."""
     sns, sqs = manual_nuvem.client("sns"), manual_nuvem.client("sqs")
     topic = sns.create_topic(Name="s18-refused")["TopicArn"]
     good_url, good_arn = make_queue(manual_nuvem, "s18-refused-good", topic)
+    dlq_url, dlq_arn = make_queue(manual_nuvem, "s18-refused-dlq", topic)
     late_url = sqs.create_queue(QueueName="s18-refused-late")["QueueUrl"]
     late_arn = sqs.get_queue_attributes(QueueUrl=late_url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
@@ -213,22 +215,24 @@ def test_refused_queue_delivery_is_retried_and_does_not_block_the_others(manual_
             "Condition": {"ArnEquals": {"aws:SourceArn": topic + "-other"}}}]})})
     for arn in (good_arn, late_arn):
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    subs = {s["Endpoint"]: s["SubscriptionArn"]
+            for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]}
+    sns.set_subscription_attributes(SubscriptionArn=subs[late_arn], AttributeName="RedrivePolicy",
+                                    AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}))
     sns.publish(TopicArn=topic, Message="eventually")
     got = drain(sqs, good_url, 1)
     assert [json.loads(m["Body"])["Message"] for m in got] == ["eventually"]
     note = json.loads(got[0]["Body"])
     assert verify_sns_message(note)
-    good_sub = next(s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(
-        TopicArn=topic)["Subscriptions"] if s["Endpoint"] == good_arn)
     assert note["UnsubscribeURL"].endswith("SubscriptionArn=" +
-                                           urllib.parse.quote_plus(good_sub, safe=""))
-    assert drain(sqs, late_url, 1, timeout=1.5) == []
+                                           urllib.parse.quote_plus(subs[good_arn], safe=""))
+    moved = drain(sqs, dlq_url, 1)              # no clock moved: not retried first
+    assert [json.loads(m["Body"])["Message"] for m in moved] == ["eventually"]
+    assert verify_sns_message(json.loads(moved[0]["Body"]))
     make_queue(manual_nuvem, "s18-refused-late", topic)       # now the policy allows the topic
     manual_nuvem.admin("POST", "/_nuvem/clock", {"advance": 600})
-    late = drain(sqs, late_url, 1)
-    assert [json.loads(m["Body"])["Message"] for m in late] == ["eventually"]
-    assert verify_sns_message(json.loads(late[0]["Body"]))
-    assert drain(sqs, good_url, 1, timeout=1.5) == []          # delivered once
+    assert drain(sqs, late_url, 1, timeout=1.5) == []
+    assert drain(sqs, good_url, 1, timeout=0.5) == []          # delivered once
 
 
 def test_fifo_topic_to_fifo_queue_in_order(nuvem):
@@ -310,20 +314,37 @@ def test_raw_http_delivery(nuvem, endpoint):
     assert wait_for(lambda: hook.of_type("Notification")) == ["just the body"]
 
 
-def test_failing_endpoint_is_retried_and_does_not_delay_others(nuvem, endpoint):
+def test_failing_endpoint_is_retried_as_its_delivery_policy_says(nuvem, endpoint):
     sns = nuvem.client("sns")
     flaky = endpoint(status=lambda n: 500 if n < 2 else 200)   # fails twice, then recovers
     healthy = endpoint()
     topic = sns.create_topic(Name="s18-retry")["TopicArn"]
     confirm_http(sns, topic, flaky)
     confirm_http(sns, topic, healthy)
+    sub = next(s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(
+        TopicArn=topic)["Subscriptions"] if s["Endpoint"] == flaky.url)
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="DeliveryPolicy",
+                                    AttributeValue=json.dumps({
+                                        "healthyRetryPolicy": {"minDelayTarget": 1,
+                                                               "maxDelayTarget": 1,
+                                                               "numRetries": 3},
+                                        "requestPolicy": {"headerContentType": "application/json"}}))
+    effective = json.loads(sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"][
+        "EffectiveDeliveryPolicy"])
+    assert effective["healthyRetryPolicy"] == {
+        "minDelayTarget": 1, "maxDelayTarget": 1, "numRetries": 3, "numMaxDelayRetries": 0,
+        "numNoDelayRetries": 0, "numMinDelayRetries": 0, "backoffFunction": "linear"}
     started = time.monotonic()
     sns.publish(TopicArn=topic, Message="retry me")
     wait_for(lambda: healthy.of_type("Notification"), timeout=5)
-    assert time.monotonic() - started < 2.0        # not held back by the failing endpoint
-    wait_for(lambda: flaky.notifications >= 3, timeout=15)   # retried with backoff
+    assert time.monotonic() - started < 1.0        # not held back by the failing endpoint
+    wait_for(lambda: flaky.notifications >= 3, timeout=10)   # a retry a second after each failure
+    assert time.monotonic() - started >= 2.0
     assert [n["Message"] for n in flaky.of_type("Notification")] == ["retry me"] * 3
+    sent = [h for h, _ in flaky.received if h["x-amz-sns-message-type"] == "Notification"]
+    assert {h["content-type"] for h in sent} == {"application/json"}
     assert len(healthy.of_type("Notification")) == 1
+    assert healthy.received[-1][0]["content-type"] == "text/plain; charset=UTF-8"
 
 
 # -- e-mail and SMS -------------------------------------------------------------------------------
@@ -491,8 +512,8 @@ def test_pending_delivery_survives_a_restart(tmp_path, endpoint):
 
 
 def test_redrive_policy_moves_undeliverable_messages_to_the_dlq(endpoint):
-    """After the last retry (on the manual clock) the message goes to the subscription's SQS
-    dead-letter queue instead of being lost."""
+    """After the delivery policy's last retry (on the manual clock) the message goes to the
+    subscription's SQS dead-letter queue instead of being lost."""
     server = NuvemServer(env={"NUVEM_CLOCK": "manual"}).start()
     try:
         sns, sqs = server.client("sns"), server.client("sqs")
@@ -506,12 +527,15 @@ def test_redrive_policy_moves_undeliverable_messages_to_the_dlq(endpoint):
                                         AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}))
         sns.publish(TopicArn=topic, Message="nobody home")
         wait_for(lambda: down.notifications >= 1)
-        for attempt in range(2, 7):      # the dispatcher's backoff runs on Nuvem's clock
-            server.admin("POST", "/_nuvem/clock", {"advance": 600})
+        for attempt in range(2, 5):      # the default HTTP policy: 3 retries 20 s apart
+            server.admin("POST", "/_nuvem/clock", {"advance": 19})
+            time.sleep(0.3)
+            assert down.notifications == attempt - 1
+            server.admin("POST", "/_nuvem/clock", {"advance": 1})
             wait_for(lambda: down.notifications >= attempt, timeout=10)
         moved = drain(sqs, dlq_url, 1)
         assert len(moved) == 1
         assert json.loads(moved[0]["Body"])["Message"] == "nobody home"
-        assert down.notifications == 6
+        assert down.notifications == 4
     finally:
         server.stop()

@@ -14,18 +14,6 @@ _ARN = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,2
 _SUB_ARN = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,256}):"
                       r"([0-9a-f-]{36})")
 
-# The delivery policy a topic or subscription has when none is set (GetTopicAttributes'
-# EffectiveDeliveryPolicy of a new topic).
-DEFAULT_DELIVERY_POLICY = {
-    "http": {
-        "defaultHealthyRetryPolicy": {
-            "minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 3,
-            "numMaxDelayRetries": 0, "numNoDelayRetries": 0, "numMinDelayRetries": 0,
-            "backoffFunction": "linear"},
-        "disableSubscriptionOverrides": False,
-        "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}}}
-
-
 def dumps(doc) -> str:
     return json.dumps(doc, separators=(",", ":"))
 

@@ -5,8 +5,9 @@ matches the topic's confirmed subscriptions against their filter policies, sends
 once and commits one `Delivery` per other match. `deliver` (on `Delivery`) delivers to one
 subscription: sqs through the internal client as sns.amazonaws.com (the queue policy decides),
 http/https as a real POST of the signed JSON envelope, email/email-json into the mailbox (or the
-SMTP relay), sms captured in the mailbox. A handler that raises is retried by the dispatcher with
-backoff and dead-lettered after its last attempt; other deliveries go on meanwhile.
+SMTP relay), sms captured in the mailbox. A failed delivery is retried when the subscription's
+delivery policy says (retries.py), then redriven to its dead-letter queue; other deliveries go on
+meanwhile.
 `confirm` (on `ConfirmationRequested`) sends the SubscriptionConfirmation message.
 """
 from __future__ import annotations
@@ -17,9 +18,12 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import timedelta
 
+from nuvem.core.events import GiveUp, RetryAfter
 from nuvem.core.internal import service_principal
-from nuvem.services.sns import filters, signing
+from nuvem.errors import AwsError
+from nuvem.services.sns import filters, retries, signing
 from nuvem.services.sns.events import ConfirmationRequested, Delivery, Message, Published
 from nuvem.services.sns.models import FailedDelivery, Subscription, Topic, partition
 
@@ -173,7 +177,7 @@ def deliver(runtime, event: Delivery) -> None:
         if sub.protocol == "sqs":
             _sqs(runtime, topic, sub, m)
         elif sub.protocol in ("http", "https"):
-            _http(runtime, sub, notification(runtime, topic, sub, m), m)
+            _http(runtime, topic, sub, notification(runtime, topic, sub, m), m)
         elif sub.protocol in ("email", "email-json"):
             _email(runtime, topic, sub, m)
         elif sub.protocol == "sms":
@@ -181,37 +185,43 @@ def deliver(runtime, event: Delivery) -> None:
         else:   # lambda (until Lambda exists), application, firehose: stored only
             log.info("sns: %s delivery not emulated; message %s to %s dropped", sub.protocol,
                      m.message_id, sub.endpoint)
-    except Exception:
-        if not _failed(runtime, topic, sub, m):
-            raise
+    except Exception as error:
+        _failed(runtime, topic, sub, m, error)
         return
     _forget_failures(runtime, sub, m)
 
 
-def _failed(runtime, topic: Topic, sub: Subscription, m: Message) -> bool:
-    """Counts a failed attempt. After the dispatcher's last one, a subscription with a
-    RedrivePolicy gets the message in its dead-letter queue (True: handled); without one the
-    outbox dead-letters the delivery (False: raise)."""
+def _failed(runtime, topic: Topic, sub: Subscription, m: Message, error: Exception) -> None:
+    """Counts a failed attempt and raises RetryAfter with the delay the subscription's
+    delivery policy gives the next retry (retries.py). A client-side error (the queue is gone,
+    its policy refuses SNS: an AWS error with a 4xx status) is not retried, as SNS does not.
+    Then, or once the policy is exhausted, a subscription with a RedrivePolicy gets the message
+    in its dead-letter queue; without one SNS discards it, and Nuvem dead-letters the event
+    (GiveUp) so that it can be seen."""
     with runtime.store.tx() as tx:
         record = tx.get(FailedDelivery, sub.account, sub.region, sub.topic, sub.id,
                         m.message_id) or FailedDelivery(account=sub.account, region=sub.region,
                                                         topic=sub.topic, subscription=sub.id,
                                                         message_id=m.message_id)
         record.failures += 1
-        final = record.failures >= runtime.dispatcher.max_attempts
-        if final:
+        client_side = isinstance(error, AwsError) and error.status < 500
+        delay = None if client_side else retries.policy_for(topic, sub).delay(record.failures)
+        if delay is None:
             tx.delete(record)
         else:
             tx.put(record)
+    if delay is not None:
+        raise RetryAfter(timedelta(seconds=delay), f"delivery to {sub.arn} failed ({error}); "
+                         f"retry {record.failures} in {delay:g} s") from error
     redrive = sub.attributes.get("RedrivePolicy")
-    if not final or not redrive:
-        return False
+    if not redrive:
+        raise GiveUp(f"delivery of {m.message_id} to {sub.arn} failed {record.failures} "
+                     f"time(s); discarded (no RedrivePolicy): {error}") from error
     target = json.loads(redrive)["deadLetterTargetArn"]
-    log.warning("sns: message %s to %s failed %d times; moved to %s", m.message_id, sub.arn,
+    log.warning("sns: message %s to %s failed %d time(s); moved to %s", m.message_id, sub.arn,
                 record.failures, target)
     _send_to_queue(runtime, topic, target, json.dumps(notification(runtime, topic, sub, m),
                                                       indent=2), m)
-    return True
 
 
 def _forget_failures(runtime, sub: Subscription, m: Message) -> None:
@@ -288,7 +298,7 @@ def _send_to_queue(runtime, topic: Topic, queue_arn: str, body: str, m: Message,
 
 def _post(url: str, body: str, headers: dict) -> int:
     request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
-        "Content-Type": "text/plain; charset=UTF-8", "User-Agent": USER_AGENT, **headers})
+        "User-Agent": USER_AGENT, **headers})
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
             response.read()
@@ -297,9 +307,10 @@ def _post(url: str, body: str, headers: dict) -> int:
         return e.code
 
 
-def _http(runtime, sub: Subscription, envelope: dict, m: Message | None,
+def _http(runtime, topic: Topic, sub: Subscription, envelope: dict, m: Message | None,
           kind: str = "Notification") -> None:
-    headers = {"x-amz-sns-message-type": kind, "x-amz-sns-message-id": envelope["MessageId"],
+    headers = {"Content-Type": retries.content_type(topic, sub),
+               "x-amz-sns-message-type": kind, "x-amz-sns-message-id": envelope["MessageId"],
                "x-amz-sns-topic-arn": envelope["TopicArn"]}
     if kind == "Notification":
         headers["x-amz-sns-subscription-arn"] = sub.arn
@@ -358,7 +369,7 @@ def confirm(runtime, event: ConfirmationRequested) -> None:
                 "SubscribeURL": url, "Timestamp": event.timestamp}
     signing.sign(runtime, envelope, topic.attributes.get("SignatureVersion", "1"))
     if sub.protocol in ("http", "https"):
-        _http(runtime, sub, envelope, None, kind="SubscriptionConfirmation")
+        _http(runtime, topic, sub, envelope, None, kind="SubscriptionConfirmation")
         return
     from nuvem.engines import mail
     if sub.protocol == "email-json":

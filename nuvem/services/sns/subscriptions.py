@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from nuvem.context import Call
 from nuvem.services.sns import SERVICE
-from nuvem.services.sns.common import (DEFAULT_DELIVERY_POLICY, dumps, page, subscription_of,
-                                       subscriptions_of, topic_of)
+from nuvem.services.sns import retries
+from nuvem.services.sns.common import dumps, page, subscription_of, subscriptions_of, topic_of
 from nuvem.services.sns.errors import invalid
 from nuvem.services.sns.events import ConfirmationRequested
 from nuvem.services.sns.filters import FilterPolicyError
@@ -86,6 +86,8 @@ def _check_attributes(protocol: str, attributes: dict, current: dict | None = No
                 doc = json.loads(value)
             except ValueError:
                 raise invalid(f"{name}: failed to parse JSON.") from None
+            if name == "DeliveryPolicy":
+                retries.check_subscription_policy(doc)
             if name == "RedrivePolicy" and not (isinstance(doc, dict) and
                                                  _SQS_ARN.fullmatch(doc.get("deadLetterTargetArn") or "")):
                 raise invalid("RedrivePolicy: deadLetterTargetArn is missing or not an SQS ARN")
@@ -217,9 +219,7 @@ def get_subscription_attributes(ctx: Call, req: dict) -> dict:
            "PendingConfirmation": "false" if sub.confirmed else "true",
            "RawMessageDelivery": "false"}
     if sub.protocol in ("http", "https"):
-        out["EffectiveDeliveryPolicy"] = sub.attributes.get("DeliveryPolicy") or \
-            (topic.attributes.get("DeliveryPolicy") if topic else None) or \
-            dumps(DEFAULT_DELIVERY_POLICY)
+        out["EffectiveDeliveryPolicy"] = dumps(retries.effective(topic, sub))
     if sub.protocol == "sqs":
         out["SubscriptionPrincipal"] = f"arn:aws:iam::{sub.owner}:root"
     out.update({k: v for k, v in sub.attributes.items() if k != "ConfirmationWasAuthenticated"})

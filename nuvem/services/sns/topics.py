@@ -7,8 +7,9 @@ import re
 
 from nuvem.context import Call
 from nuvem.services.sns import SERVICE
-from nuvem.services.sns.common import (DEFAULT_DELIVERY_POLICY, check_policy, default_policy,
-                                       dumps, find_topic, page, subscriptions_of, topic_of)
+from nuvem.services.sns import retries
+from nuvem.services.sns.common import (check_policy, default_policy, dumps, find_topic, page,
+                                       subscriptions_of, topic_of)
 from nuvem.services.sns.errors import (InvalidParameter, ResourceNotFound, TagLimitExceeded,
                                        TagPolicy, invalid)
 from nuvem.services.sns.models import Topic
@@ -32,9 +33,10 @@ def _check_attribute(name: str, value: str, fifo: bool) -> str:
         check_policy(value)
     elif name == "DeliveryPolicy" and value:
         try:
-            json.loads(value)
+            doc = json.loads(value)
         except ValueError:
             raise invalid("DeliveryPolicy: failed to parse JSON") from None
+        retries.check_topic_policy(doc)
     elif name == "SignatureVersion" and value not in ("1", "2"):
         raise invalid("SignatureVersion")
     elif name in ("ContentBasedDeduplication", "FifoTopic"):
@@ -130,8 +132,7 @@ def _attributes_out(ctx: Call, topic: Topic) -> dict[str, str]:
         "SubscriptionsConfirmed": str(sum(1 for s in subs if s.confirmed)),
         "SubscriptionsPending": str(sum(1 for s in subs if not s.confirmed)),
         "SubscriptionsDeleted": "0",
-        "EffectiveDeliveryPolicy": topic.attributes.get("DeliveryPolicy") or
-        dumps(DEFAULT_DELIVERY_POLICY),
+        "EffectiveDeliveryPolicy": dumps(retries.effective_for_topic(topic)),
     }
     out.update({k: v for k, v in topic.attributes.items() if k not in ("Policy", "DisplayName")})
     if topic.fifo:
