@@ -30,6 +30,7 @@ Handler = Callable[..., dict]
 PERIODIC: dict[str, tuple[float, str]] = {
     "s3.lifecycle": (86400.0, "nuvem.services.s3.lifecycle:sweep"),   # S3 acts at midnight UTC
     "sqs.retention": (3600.0, "nuvem.services.sqs.redrive:sweep"),    # receives also drop them
+    "sqs.move_tasks": (1.0, "nuvem.services.sqs.redrive:advance_tasks"),  # paced by their rate
     "dynamodb.ttl": (60.0, "nuvem.services.dynamodb.ttl:sweep"),      # expired items, as deletions
     "dynamodb.tokens": (600.0, "nuvem.services.dynamodb.transactions:sweep"),  # ClientRequestTokens
 }

@@ -121,4 +121,5 @@ class MoveTask:
     status: str                  # RUNNING, COMPLETED, CANCELLED, FAILED
     moved: int = 0
     to_move: int = 0
-    rate: int | None = None
+    rate: int | None = None            # MaxNumberOfMessagesPerSecond; None: all at once
+    failure: str | None = None         # FailureReason of a FAILED task

@@ -2,9 +2,12 @@
 dead-letter queue back to its sources or to another queue). A receive moves a message whose
 receive count reached the source's maxReceiveCount (messages.py, `_Receiver.offer`).
 
-Move tasks run to completion inside StartMessageMoveTask (a queue of any depth is moved in one
-call; MaxNumberOfMessagesPerSecond is recorded, not paced), so ListMessageMoveTasks shows them
-COMPLETED and CancelMessageMoveTask finds nothing running.
+A move task without MaxNumberOfMessagesPerSecond moves the whole queue inside
+StartMessageMoveTask (AWS's "system optimized" rate; ListMessageMoveTasks then shows it
+COMPLETED). One with a rate stays RUNNING: the periodic job `advance_tasks` (every second on
+Nuvem's clock, so the manual clock drives it too) moves what the rate allows since it started,
+until the messages counted at its start are moved or the queue is empty, unless
+CancelMessageMoveTask stops it first. A task survives a restart: it is a record.
 """
 from __future__ import annotations
 
@@ -72,10 +75,30 @@ def start_message_move_task(ctx: Call, req: dict) -> dict:
     if running:
         raise InvalidParameterValue("There is already a task running. Only one active task is "
                                     "allowed for a source queue arn at a given time.")
+    to_move = sum(1 for _ in ctx.store.query(Message, account=source.account,
+                                             region=source.region, prefix=(source.id,),
+                                             fields=("seq",)))
+    task = MoveTask(account=source.account, region=source.region, source=source.arn,
+                    handle=ctx.ids.token(24), destination=req.get("DestinationArn"),
+                    started=us(ctx.now) // 1000, status="RUNNING", to_move=to_move, rate=rate)
+    if rate is None:
+        _advance(ctx, task, source, to_move)
+    ctx.store.put(task)
+    return {"TaskHandle": task.handle}
+
+
+def _advance(ctx: Call, task: MoveTask, source: Queue, limit: int) -> None:
+    """Move up to `limit` of the source's oldest messages: to the task's destination, or each
+    back to the queue it was dead-lettered from. A destination gone fails the task."""
+    destination = None
+    if task.destination:
+        destination = by_arn(ctx, task.destination)
+        if destination is None:
+            task.status, task.failure = "FAILED", "AWS.SimpleQueueService.NonExistentQueue"
+            return
     messages = list(ctx.store.query(Message, account=source.account, region=source.region,
-                                    prefix=(source.id,)))
+                                    prefix=(source.id,), limit=limit)) if limit > 0 else []
     targets: dict[str, Queue | None] = {}
-    moved = 0
     for m in messages:
         target = destination
         if target is None:
@@ -87,13 +110,45 @@ def start_message_move_task(ctx: Call, req: dict) -> dict:
             continue
         m.receive_count = 0
         move(ctx, m, source, target, dead_letter=False)
-        moved += 1
-    task = MoveTask(account=source.account, region=source.region, source=source.arn,
-                    handle=ctx.ids.token(24), destination=req.get("DestinationArn"),
-                    started=us(ctx.now) // 1000, status="COMPLETED", moved=moved,
-                    to_move=len(messages), rate=rate)
-    ctx.store.put(task)
-    return {"TaskHandle": task.handle}
+        task.moved += 1
+    if task.moved >= task.to_move or len(messages) < limit:
+        task.status = "COMPLETED"
+
+
+def advance_tasks(runtime) -> int:
+    """The periodic job (services.PERIODIC "sqs.move_tasks"): each RUNNING task moves what its
+    rate allows since it started. Returns how many messages moved."""
+    with runtime.store.read() as read:
+        running = [(t.account, t.region, t.source, t.handle) for t in read.query(MoveTask)
+                   if t.status == "RUNNING"]
+    moved = 0
+    for key in running:
+        with runtime.store.tx() as tx:
+            task = tx.get(MoveTask, *key)
+            if task is None or task.status != "RUNNING":
+                continue                       # cancelled meanwhile
+            ctx = _system_call(runtime, tx, task)
+            source = by_arn(ctx, task.source)
+            before = task.moved
+            if source is None:
+                task.status, task.failure = "FAILED", "AWS.SimpleQueueService.NonExistentQueue"
+            else:
+                elapsed = us(ctx.now) // 1000 - task.started
+                allowed = min(task.to_move, task.rate * elapsed // 1000)
+                _advance(ctx, task, source, allowed - task.moved)
+            moved += task.moved - before
+            tx.put(task)
+    return moved
+
+
+def _system_call(runtime, tx, task: MoveTask) -> Call:
+    from nuvem.protocol.wire import HttpRequest
+    call = Call(request=HttpRequest.build("POST", "/"), runtime=runtime,
+                request_id=runtime.ids.request_id(), received_at=runtime.clock.now(),
+                service="sqs", operation="MessageMoveTask", account=task.account,
+                region=task.region)
+    call.tx = tx
+    return call
 
 
 @SERVICE.op("ListMessageMoveTasks")
@@ -118,6 +173,8 @@ def list_message_move_tasks(ctx: Call, req: dict) -> dict:
             item["DestinationArn"] = t.destination
         if t.rate:
             item["MaxNumberOfMessagesPerSecond"] = t.rate
+        if t.failure:
+            item["FailureReason"] = t.failure
         results.append(item)
     return {"Results": results}
 

@@ -112,3 +112,67 @@ def test_periodic_sweep_removes_expired_messages():
         assert sweep(runtime) == 3
     finally:
         runtime.store.close()
+
+
+def _dead_letters(sqs, qname, count):
+    src, dlq, dlq_arn = _pair(sqs, qname)
+    sqs.send_message_batch(QueueUrl=src, Entries=[
+        {"Id": str(i), "MessageBody": str(i)} for i in range(count)])
+    for _ in range(3):
+        sqs.receive_message(QueueUrl=src, MaxNumberOfMessages=10)
+    return src, dlq, dlq_arn
+
+
+def _depth(sqs, url):
+    return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def test_a_paced_move_task_runs_at_its_rate_until_cancelled(manual_nuvem, qname):
+    sqs = manual_nuvem.client("sqs")
+    src, dlq, dlq_arn = _dead_letters(sqs, qname, 6)
+    assert _depth(sqs, dlq) == 6
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn,
+                                         MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+    [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert task["Status"] == "RUNNING" and task["TaskHandle"] == handle
+    assert task["ApproximateNumberOfMessagesToMove"] == 6 and \
+        task["ApproximateNumberOfMessagesMoved"] == 0 and task["MaxNumberOfMessagesPerSecond"] == 1
+    with pytest.raises(ClientError) as e:          # one running task per source
+        sqs.start_message_move_task(SourceArn=dlq_arn)
+    assert error(e) == ("InvalidParameterValue", 400)
+    advance(manual_nuvem, 2)
+    assert sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0][
+        "ApproximateNumberOfMessagesMoved"] == 2
+    assert (_depth(sqs, src), _depth(sqs, dlq)) == (2, 4)
+    assert sqs.cancel_message_move_task(TaskHandle=handle)["ApproximateNumberOfMessagesMoved"] == 2
+    [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert task["Status"] == "CANCELLED" and "TaskHandle" not in task
+    advance(manual_nuvem, 10)
+    assert (_depth(sqs, src), _depth(sqs, dlq)) == (2, 4)           # nothing moves any more
+    with pytest.raises(ClientError) as e:
+        sqs.cancel_message_move_task(TaskHandle=handle)
+    assert error(e)[0] == "ResourceNotFoundException"
+
+    sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=3)
+    advance(manual_nuvem, 1)
+    assert sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["Status"] == "RUNNING"
+    advance(manual_nuvem, 1)
+    tasks = sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=10)["Results"]
+    assert [t["Status"] for t in tasks] == ["COMPLETED", "CANCELLED"]
+    assert tasks[0]["ApproximateNumberOfMessagesMoved"] == 4
+    assert (_depth(sqs, src), _depth(sqs, dlq)) == (6, 0)
+
+
+def test_a_move_task_whose_destination_is_gone_fails(manual_nuvem, qname):
+    sqs = manual_nuvem.client("sqs")
+    _, _, dlq_arn = _dead_letters(sqs, qname, 2)
+    other = sqs.create_queue(QueueName=f"{qname}-other")["QueueUrl"]
+    other_arn = sqs.get_queue_attributes(QueueUrl=other, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=other_arn,
+                                MaxNumberOfMessagesPerSecond=1)
+    sqs.delete_queue(QueueUrl=other)
+    advance(manual_nuvem, 2)
+    [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert task["Status"] == "FAILED" and task["FailureReason"]
