@@ -242,7 +242,9 @@ def _sent(body, attributes, system, message_id, sequence_number,
 
 @SERVICE.op("SendMessage")
 def send_message(ctx: Call, req: dict) -> dict:
-    queue = by_url(ctx, req["QueueUrl"])
+    queue = by_url(ctx, req["QueueUrl"], shared=True)
+    if queue.fifo:      # its sequence counter moves: a record of its own
+        queue = by_url(ctx, req["QueueUrl"])
     result = enqueue(ctx, queue, req)
     if queue.fifo:
         ctx.store.put(queue)    # its sequence counter
@@ -282,7 +284,9 @@ def _failure(entry_id: str, error: AwsError) -> dict:
 
 @SERVICE.op("SendMessageBatch")
 def send_message_batch(ctx: Call, req: dict) -> dict:
-    queue = by_url(ctx, req["QueueUrl"])
+    queue = by_url(ctx, req["QueueUrl"], shared=True)
+    if queue.fifo:      # as in SendMessage
+        queue = by_url(ctx, req["QueueUrl"])
     entries = req.get("Entries") or []
     _check_batch(entries, "SendMessageBatchRequestEntry")
     total = sum(len((e.get("MessageBody") or "").encode()) for e in entries)
