@@ -19,8 +19,10 @@ def resource_view(call: Call, access) -> ResourceView | None:
     parts = arn.split(":")
     if len(parts) != 6 or parts[2] != "sns" or "*" in arn:
         return None
-    if call.tx is not None:
-        topic = call.tx.get(Topic, parts[4], parts[3], parts[5])
+    if call.tx is not None:     # shared: only read here (common.topic_of copies it for a writer)
+        topic = call.tx.get_shared(Topic, parts[4], parts[3], parts[5])
+        if topic is not None:   # the handler's `topic_of` takes it from here
+            call.memo[("sns.Topic", parts[4], parts[3], parts[5])] = (call.tx, topic)
     else:
         with call.runtime.store.read() as read:
             topic = read.get(Topic, parts[4], parts[3], parts[5])
