@@ -162,13 +162,7 @@ class _View:
         row = self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
         if row is None:
             return None
-        decoded = self._store._shared
-        found = decoded.get((meta.kind, row[0], row[1]))
-        if found is None:
-            if len(decoded) >= SHARED_RECORDS:
-                decoded.clear()
-            found = decoded[(meta.kind, row[0], row[1])] = meta.decode(row[0], row[1])
-        return found
+        return self._store._decode_shared(meta, row[0], row[1])
 
     def _range(self, meta: RecordType, account, region, prefix, startswith, bounds,
                reverse) -> tuple[bytes, bytes]:
@@ -188,7 +182,7 @@ class _View:
 
     def query(self, cls, *, account=None, region=None, prefix=(), startswith=None, index=None,
               gt=None, ge=None, lt=None, le=None, start_after=None, limit=None, reverse=False,
-              fields=None, documents=False):
+              fields=None, documents=False, shared=False):
         meta = self._store._meta(cls)
         lo, hi = self._range(meta, account, region, prefix, startswith,
                              (gt, ge, lt, le, start_after), reverse)
@@ -200,6 +194,8 @@ class _View:
         whole = sql.format(cols=_WHOLE, order=order)
         if documents:
             return self._scan(meta, whole, head, lo, hi, limit, reverse, documents=True)
+        if shared:
+            return self._scan(meta, whole, head, lo, hi, limit, reverse, shared=True)
         if fields is None:
             return self._scan(meta, whole, head, lo, hi, limit, reverse)
         projection = meta.projection(fields)
@@ -207,7 +203,7 @@ class _View:
                           lo, hi, limit, reverse, projection, whole)
 
     def _scan(self, meta, sql, head, lo, hi, limit, reverse, projection=None,
-              whole_sql=None, documents=False) -> Iterator[Any]:
+              whole_sql=None, documents=False, shared=False) -> Iterator[Any]:
         # Keyset pages, one statement each: a caller may write between items without disturbing
         # an open cursor, and the snapshot (or the transaction) keeps the pages consistent.
         remaining = limit if limit is not None else -1
@@ -217,6 +213,11 @@ class _View:
                 rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
                 for pk, version, doc in rows:
                     yield version, doc
+            elif shared:
+                decode = self._store._decode_shared
+                rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
+                for pk, version, doc in rows:
+                    yield decode(meta, version, doc)
             elif projection is None:
                 rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
                 for pk, version, doc in rows:
@@ -622,6 +623,17 @@ class SqliteStore:
         db.execute("UPDATE meta SET value = ? WHERE name = 'format'", (str(FORMAT_VERSION),))
 
     # -- record classes ------------------------------------------------------------------------
+    def _decode_shared(self, meta: RecordType, version: int, doc: str) -> Any:
+        """The decoded record of a stored document, one instance for every reader of that same
+        document (`get_shared`, `query(shared=True)`)."""
+        decoded = self._shared
+        found = decoded.get((meta.kind, version, doc))
+        if found is None:
+            if len(decoded) >= SHARED_RECORDS:
+                decoded.clear()
+            found = decoded[(meta.kind, version, doc)] = meta.decode(version, doc)
+        return found
+
     def _meta(self, cls: type) -> RecordType:
         meta = record_type(cls)
         if self._kinds.get(meta.kind) is not meta:

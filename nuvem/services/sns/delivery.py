@@ -60,8 +60,9 @@ def fan_out_in_publish(ctx, topic: Topic, m: Message) -> bool:
     the publish then needs no outbox event, dispatcher round and second commit, and its
     deliveries commit with it. False, with nothing done: a topic with more than
     PUBLISH_FANS_OUT subscriptions, or a fan-out that failed; the caller emits `Published`."""
+    # shared: read on every publish and never changed by a fan-out
     subs = list(ctx.store.query(Subscription, account=m.account, region=m.region,
-                                prefix=(m.topic,), limit=PUBLISH_FANS_OUT + 1))
+                                prefix=(m.topic,), limit=PUBLISH_FANS_OUT + 1, shared=True))
     if len(subs) > PUBLISH_FANS_OUT:
         return False
     try:
