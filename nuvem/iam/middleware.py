@@ -129,8 +129,7 @@ class Authorizer:
             compiled = [self._cache.get(doc, "identity", name) for name, doc in identity]
             compiled_boundary = self._cache.get(boundary[1], "boundary", boundary[0]) if boundary else None
             compiled_session = [self._cache.get(doc, "session", name) for name, doc in session]
-        who = iam_principal(principal)
-        context, context_key = _context_of(call, keyed=principal.kind == "service")
+        who = context = context_key = None       # made when a request is first built
         for access, view in zip(accesses, views):
             trust = access.action.lower() in TRUST_ACTIONS and self.trust is not None
             if view is not None and not view.exists:
@@ -151,6 +150,13 @@ class Authorizer:
                 if view.policy:
                     with self._lock:
                         resource_policy = self._cache.get(view.policy[1], "resource", view.policy[0])
+            if principal.kind == "root" and not trust and resource_account == principal.account \
+                    and resource_policy is not None and not resource_policy.denies:
+                continue    # root in its own account: only an explicit deny could refuse it
+                # (`evaluate`, step 4), and this policy has no Deny statement
+            if who is None:
+                who = iam_principal(principal)
+                context, context_key = _context_of(call, keyed=principal.kind == "service")
             request = Request(principal=who, action=access.action, resource=access.resources,
                               resource_account=resource_account,
                               context={**context, **access.context})

@@ -328,6 +328,34 @@ def test_publish_is_about_its_topic_not_a_message_that_looks_like_a_topic_arn(nu
     assert "sns:Publish" in message and other in message
 
 
+def test_the_owners_root_is_stopped_only_by_an_explicit_deny_in_the_topic_policy(nuvem):
+    """Root may do anything in its own account; a topic policy that allows others (and not root)
+    leaves it so, and only a Deny statement refuses it."""
+    account = "535353535353"
+    owner = nuvem.client("sns", key=account)
+    arn = owner.create_topic(Name="owned")["TopicArn"]
+
+    def policy(*statements):
+        owner.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(
+            {"Version": "2012-10-17", "Statement": list(statements)}))
+
+    others = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::616161616161:root"},
+              "Action": "sns:Publish", "Resource": arn}
+    policy(others)
+    assert owner.publish(TopicArn=arn, Message="allowed")["MessageId"]
+    policy(others, {"Effect": "Deny", "Principal": "*", "Action": "sns:Publish", "Resource": arn,
+                    "Condition": {"StringEquals": {"aws:SourceOwner": "000000000000"}}})
+    assert owner.publish(TopicArn=arn, Message="the deny names another owner")["MessageId"]
+    policy(others, {"Effect": "Deny", "Principal": "*", "Action": "sns:Publish", "Resource": arn})
+    with pytest.raises(ClientError) as e:
+        owner.publish(TopicArn=arn, Message="denied")
+    code, status, message = err(e)
+    assert (code, status) == ("AuthorizationError", 403)
+    assert "explicit deny" in message
+    policy(others)
+    assert owner.publish(TopicArn=arn, Message="allowed again")["MessageId"]
+
+
 def test_data_protection_policy_is_stored(sns, topic):
     doc = json.dumps({"Name": "p", "Version": "2021-06-01", "Statement": []})
     sns.put_data_protection_policy(ResourceArn=topic, DataProtectionPolicy=doc)
