@@ -20,8 +20,10 @@ from nuvem.protocol.validate import validate
 from nuvem.protocol.wire import HttpRequest
 
 
+@functools.lru_cache(maxsize=64)
 def service_principal(service_host: str) -> Principal:
-    """`sqs.amazonaws.com` and the like, as the evaluator sees an AWS service."""
+    """`sqs.amazonaws.com` and the like, as the evaluator sees an AWS service: one immutable
+    instance per service, made once (an SNS publish makes a call per subscription)."""
     return Principal("service", "", service_host, service_host)
 
 
@@ -37,10 +39,13 @@ class InternalClient:
 
     def call(self, service: str, operation: str, params: dict, *, principal: Principal,
              account: str, region: str, source_arn: str | None = None,
-             source_account: str | None = None, validated: bool = False) -> dict:
+             source_account: str | None = None, validated: bool = False,
+             batch: dict | None = None) -> dict:
         """Run `service.operation(params)` and return its result dict; raises its AwsError.
         `validated`: the caller built `params` itself and knows them valid for the model (the
-        handler still checks what it checks for every caller)."""
+        handler still checks what it checks for every caller). `batch`: one dict for the calls
+        a caller makes together, as the same principal from the same source (an SNS fan-out's
+        deliveries), so what they share is worked out once (`Call.batch`)."""
         from nuvem import services
         runtime = self.runtime
         model, protocol = _operation(service, operation)
@@ -52,7 +57,8 @@ class InternalClient:
                     service=service, protocol=protocol,
                     operation=operation, params=params, account=account, region=region,
                     principal=principal, source_arn=source_arn,
-                    source_account=source_account)   # the source's owner, never guessed
+                    source_account=source_account,   # the source's owner, never guessed
+                    batch=batch)
         with runtime.store.tx() as tx:
             call.tx = tx
             services.authorize(target, call, model)

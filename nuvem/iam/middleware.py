@@ -115,6 +115,8 @@ class Authorizer:
               quiet: bool = False) -> None:
         principal = call.principal
         views = [resources(call, access) if resources else None for access in accesses]
+        if principal.kind == "service" and self._kept_allowed(call, accesses, views):
+            return
         trust_checks = [a for a in accesses if a.action.lower() in TRUST_ACTIONS and self.trust]
         # Root may do anything in its own account; another account's resource needs that
         # resource's policy (or ACL) to let it in, so it is evaluated.
@@ -127,8 +129,7 @@ class Authorizer:
             compiled = [self._cache.get(doc, "identity", name) for name, doc in identity]
             compiled_boundary = self._cache.get(boundary[1], "boundary", boundary[0]) if boundary else None
             compiled_session = [self._cache.get(doc, "session", name) for name, doc in session]
-        who = iam_principal(principal)
-        context = _global_context(call)
+        who = context = context_key = None       # made when a request is first built
         for access, view in zip(accesses, views):
             trust = access.action.lower() in TRUST_ACTIONS and self.trust is not None
             if view is not None and not view.exists:
@@ -149,11 +150,19 @@ class Authorizer:
                 if view.policy:
                     with self._lock:
                         resource_policy = self._cache.get(view.policy[1], "resource", view.policy[0])
+            if principal.kind == "root" and not trust and resource_account == principal.account \
+                    and resource_policy is not None and not resource_policy.denies:
+                continue    # root in its own account: only an explicit deny could refuse it
+                # (`evaluate`, step 4), and this policy has no Deny statement
+            if who is None:
+                who = iam_principal(principal)
+                context, context_key = _context_of(call, keyed=principal.kind == "service")
             request = Request(principal=who, action=access.action, resource=access.resources,
                               resource_account=resource_account,
                               context={**context, **access.context})
             if principal.kind == "service" and resource_policy is not None and not trust:
-                decision = self._service_decision(request, resource_policy)
+                decision = self._service_decision(request, resource_policy, _decision_key(
+                    view.policy, principal.arn, access, resource_account, context_key))
             else:
                 decision = evaluate(request, identity_policies=compiled,
                                     boundary=compiled_boundary, session_policies=compiled_session,
@@ -174,25 +183,41 @@ class Authorizer:
             if self.mode == "enforce":
                 raise access_denied(call, message, encode_failure(request, decision))
 
-    def _service_decision(self, request: Request, resource_policy) -> "Decision":
+    def _service_decision(self, request: Request, resource_policy, key: tuple | None
+                          ) -> "Decision":
         """A service principal (SNS delivering to a queue, on every publish) is judged by the
         resource's policy alone, so the decision is a function of that policy and the request:
-        kept, unless the policy reads the clock."""
-        if _TIME_KEY.search(resource_policy.text):
-            return evaluate(request, resource_policy=resource_policy)
-        try:
-            key = (resource_policy.text, request.principal.arn, request.action,
-                   request.resources, request.resource_account,
-                   tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
-                                for k, v in request.context.items() if k not in _CLOCK_KEYS)))
-            decision = self._decisions.get(key)
-        except TypeError:             # a context value that cannot be a key
-            return evaluate(request, resource_policy=resource_policy)
-        if decision is None:
+        kept by `key` (`_decision_key`), unless the policy reads the clock. Only such decisions
+        are ever kept, so a kept one is used before the policy is searched for clock keys."""
+        decision = self._decisions.get(key) if key is not None else None
+        if decision is not None:
+            return decision
+        decision = evaluate(request, resource_policy=resource_policy)
+        if key is not None and not _TIME_KEY.search(resource_policy.text):
             if len(self._decisions) >= 4096:
                 self._decisions.clear()
-            decision = self._decisions[key] = evaluate(request, resource_policy=resource_policy)
+            self._decisions[key] = decision
         return decision
+
+    def _kept_allowed(self, call: Call, accesses: list, views: list) -> bool:
+        """Whether a kept decision (`_service_decision`) already allows each of a service
+        principal's accesses, so no request needs building (an SNS delivery to a queue)."""
+        context_key = None
+        for access, view in zip(accesses, views):
+            if view is not None and not view.exists:
+                continue        # as in `check`: the handler answers for it
+            if view is None or not view.policy or access.action.lower() in TRUST_ACTIONS:
+                return False
+            if context_key is None:
+                context_key = _context_of(call, keyed=True)[1]
+                if context_key is None:
+                    return False
+            key = _decision_key(view.policy, call.principal.arn, access, view.account,
+                                context_key)
+            decision = self._decisions.get(key) if key is not None else None
+            if decision is None or not decision.allowed:
+                return False
+        return True
 
     @staticmethod
     def _granted(request: Request, view: "ResourceView", compiled, boundary, session) -> bool:
@@ -281,7 +306,57 @@ def _assume_role_extras(params: dict, accesses: list) -> list:
     return extras
 
 
+def _decision_key(policy: tuple[str, str], principal_arn: str, access, account: str | None,
+                  context_key: tuple | None) -> tuple | None:
+    """What a service principal's decision depends on (see `_service_decision`): the resource
+    policy's text and name, the principal, the access and its context keys, the resource's
+    account and the global condition keys but the clock's. None: a value that cannot be a key."""
+    if context_key is None:
+        return None
+    try:
+        own = tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                           for k, v in access.context.items())) if access.context else ()
+        key = (policy[1], policy[0], principal_arn, access.action, tuple(access.resources),
+               account, context_key, own)
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 def _global_context(call: Call) -> dict:
+    return _context_of(call)[0]
+
+
+def _context_of(call: Call, keyed: bool = False) -> tuple[dict, tuple | None]:
+    """The global condition keys of a call (a dict nobody may change) and, if `keyed`, those
+    but the clock's as a key (None if one cannot be). Calls of one `Call.batch` in one region
+    share them: the clock's keys then read the time of the batch's first call."""
+    batch = call.batch
+    if batch is not None:
+        principal = call.principal
+        name = ("iam.context", call.region, principal.kind if principal else None,
+                principal.arn if principal else None, call.source_arn, call.source_account)
+        found = batch.get(name)
+        if found is None or (keyed and found[1] is None):
+            context = found[0] if found is not None else _make_context(call)
+            found = batch[name] = (context, _context_key(context) if keyed else None)
+        return found
+    context = _make_context(call)
+    return context, _context_key(context) if keyed else None
+
+
+def _context_key(context: dict) -> tuple | None:
+    try:
+        key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                           for k, v in context.items() if k not in _CLOCK_KEYS))
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _make_context(call: Call) -> dict:
     now = call.now.astimezone(timezone.utc)
     return {
         "aws:SourceIp": call.request.client_ip,

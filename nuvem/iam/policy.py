@@ -187,7 +187,8 @@ def _as_list(v: Any) -> list:
 
 class CompiledPolicy:
     """A validated, compiled policy. Immutable once built; safe to share and cache."""
-    __slots__ = ("name", "kind", "version", "statements", "_by_service", "_general", "text")
+    __slots__ = ("name", "kind", "version", "statements", "_by_service", "_general", "text",
+                 "denies")
 
     def __init__(self, doc: Mapping[str, Any], *, kind: str, name: str, text: str):
         self.name = name
@@ -200,6 +201,7 @@ class CompiledPolicy:
             raw_statements = [raw_statements]
         self.statements = tuple(Statement(i, s, variables=variables, policy_name=name)
                                 for i, s in enumerate(raw_statements))
+        self.denies = any(not s.allow for s in self.statements)   # has a Deny statement
         by_service: dict[str, list] = {}
         for s in self.statements:
             for svc in s.services or ():

@@ -142,7 +142,7 @@ class ReadView(Protocol):
               lt: tuple | None = None, le: tuple | None = None,
               start_after: tuple | None = None, limit: int | None = None,
               reverse: bool = False, fields: Iterable[str] | None = None,
-              documents: bool = False) -> Iterator[R]:
+              documents: bool = False, shared: bool = False) -> Iterator[R]:
         """Records of kind `cls` in key order (descending if `reverse`).
 
         - `account` / `region`: the scope. Leaving them out lists across accounts or regions;
@@ -164,6 +164,9 @@ class ReadView(Protocol):
         - `documents`: yield each record's stored `(version, JSON text)` instead, for a hot path
           that passes stored text on as it is (a DynamoDB page of items); a document at an older
           version than the class's must go through `record_type(cls).decode`.
+        - `shared`: whole records as `get_shared` gives them, each possibly the instance other
+          calls got for the same stored version: the caller must never change one. For records
+          a hot path reads again and again unchanged (a topic's subscriptions on each publish).
         """
 
     def count(self, cls: type, *, account: str | None = None, region: str | None = None,

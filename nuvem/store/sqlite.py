@@ -167,7 +167,7 @@ class _View:
     def get_shared(self, cls, *key):
         meta = self._store._meta(cls)
         row = self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
-        return None if row is None else self._store._shared_record(meta, row[0], row[1])
+        return None if row is None else self._store._decode_shared(meta, row[0], row[1])
 
     def _range(self, meta: RecordType, account, region, prefix, startswith, bounds,
                reverse) -> tuple[bytes, bytes]:
@@ -187,7 +187,7 @@ class _View:
 
     def query(self, cls, *, account=None, region=None, prefix=(), startswith=None, index=None,
               gt=None, ge=None, lt=None, le=None, start_after=None, limit=None, reverse=False,
-              fields=None, documents=False):
+              fields=None, documents=False, shared=False):
         meta = self._store._meta(cls)
         lo, hi = self._range(meta, account, region, prefix, startswith,
                              (gt, ge, lt, le, start_after), reverse)
@@ -199,6 +199,8 @@ class _View:
         whole = sql.format(cols=_WHOLE, order=order)
         if documents:
             return self._scan(meta, whole, head, lo, hi, limit, reverse, documents=True)
+        if shared:
+            return self._scan(meta, whole, head, lo, hi, limit, reverse, shared=True)
         if fields is None:
             return self._scan(meta, whole, head, lo, hi, limit, reverse)
         projection = meta.projection(fields)
@@ -206,7 +208,7 @@ class _View:
                           lo, hi, limit, reverse, projection, whole)
 
     def _scan(self, meta, sql, head, lo, hi, limit, reverse, projection=None,
-              whole_sql=None, documents=False) -> Iterator[Any]:
+              whole_sql=None, documents=False, shared=False) -> Iterator[Any]:
         # Keyset pages, one statement each: a caller may write between items without disturbing
         # an open cursor, and the snapshot (or the transaction) keeps the pages consistent.
         remaining = limit if limit is not None else -1
@@ -216,6 +218,11 @@ class _View:
                 rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
                 for pk, version, doc in rows:
                     yield version, doc
+            elif shared:
+                decode = self._store._decode_shared
+                rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
+                for pk, version, doc in rows:
+                    yield decode(meta, version, doc)
             elif projection is None:
                 rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
                 for pk, version, doc in rows:
@@ -624,6 +631,19 @@ class SqliteStore:
         db.execute("UPDATE meta SET value = ? WHERE name = 'format'", (str(FORMAT_VERSION),))
 
     # -- record classes ------------------------------------------------------------------------
+    def _decode_shared(self, meta: RecordType, version: int, doc: str) -> Any:
+        """The decoded record of a stored document, one instance for every reader of that same
+        document (`get_shared`, `query(shared=True)`)."""
+        decoded = self._shared
+        found = decoded.get((meta.kind, version, doc))
+        if found is None:
+            if len(decoded) >= SHARED_RECORDS:
+                decoded.clear()
+            found = decoded[(meta.kind, version, doc)] = meta.decode(version, doc)
+        elif CHECK_SHARED and meta.encode(found) != meta.encode(meta.decode(version, doc)):
+            raise RuntimeError(f"a shared {meta.kind} record was changed by a caller")
+        return found
+
     def _meta(self, cls: type) -> RecordType:
         meta = record_type(cls)
         if self._kinds.get(meta.kind) is not meta:
@@ -671,18 +691,6 @@ class SqliteStore:
             db.close()      # a reader still in use fails its next call; it is closed on release
         self.blobs.close()
         self._cleanup_tmp()
-
-    def _shared_record(self, meta: RecordType, version: int, doc: str) -> Any:
-        """The one decoded instance of a stored document that get_shared hands out."""
-        decoded = self._shared
-        found = decoded.get((meta.kind, version, doc))
-        if found is None:
-            if len(decoded) >= SHARED_RECORDS:
-                decoded.clear()
-            found = decoded[(meta.kind, version, doc)] = meta.decode(version, doc)
-        elif CHECK_SHARED and meta.encode(found) != meta.encode(meta.decode(version, doc)):
-            raise RuntimeError(f"a shared {meta.kind} record was changed by a caller")
-        return found
 
     def _cleanup_tmp(self) -> None:
         if self._tmp:

@@ -72,3 +72,38 @@ def test_a_field_codec_gives_a_field_its_stored_form(store):
         assert json.loads(doc)["value"] == "x,y"
         (view,) = read.query(Coded, fields=("value",))
         assert view.value == ["x", "y"]
+
+
+def test_query_shared_gives_the_instances_get_shared_gives(store):
+    with store.tx() as tx:
+        for name in ("b", "a", "c"):
+            tx.put(_queue(name, url=name))
+    scope = {"account": "111122223333", "region": "us-east-1"}
+    with store.read() as read:
+        first = list(read.query(Queue, shared=True, **scope))
+        assert [q.name for q in first] == ["a", "b", "c"]
+        again = list(read.query(Queue, shared=True, start_after=("a",), **scope))
+        assert [id(q) for q in again] == [id(q) for q in first[1:]]
+        assert read.get_shared(Queue, "111122223333", "us-east-1", "b") is first[1]
+        plain = list(read.query(Queue, **scope))
+        assert plain == first and not any(p is q for p, q in zip(plain, first))
+    with store.tx() as tx:
+        tx.put(_queue("b", url="changed"))
+        # a transaction reads its own writes: the new version, decoded anew
+        b, = [q for q in tx.query(Queue, shared=True, **scope) if q.name == "b"]
+        assert b is not first[1] and b.url == "changed"
+    assert first[1].url == "b"
+
+
+def test_query_shared_pages_and_limits_as_query_does(store, monkeypatch):
+    from nuvem.store import sqlite
+    monkeypatch.setattr(sqlite, "PAGE", 2)
+    with store.tx() as tx:
+        for i in range(5):
+            tx.put(_queue(f"q{i}"))
+    scope = {"account": "111122223333", "region": "us-east-1"}
+    with store.read() as read:
+        assert [q.name for q in read.query(Queue, shared=True, **scope)] == \
+            [f"q{i}" for i in range(5)]
+        assert [q.name for q in read.query(Queue, shared=True, limit=3, reverse=True,
+                                           **scope)] == ["q4", "q3", "q2"]

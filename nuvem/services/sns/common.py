@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
+import functools
 import json
 import re
 
@@ -20,6 +22,13 @@ def dumps(doc) -> str:
 
 def default_policy(topic: Topic) -> str:
     """The policy AWS gives a new topic: the owner account may manage, subscribe and publish."""
+    return _default_policy(topic.arn, topic.account)
+
+
+@functools.lru_cache(maxsize=1024)
+def _default_policy(arn: str, account: str) -> str:
+    # made once per topic: every call on a topic is authorized against its policy, and the one
+    # text object also keeps its hash for the authorizer's caches
     return dumps({
         "Version": "2008-10-17", "Id": "__default_policy_ID",
         "Statement": [{
@@ -27,8 +36,8 @@ def default_policy(topic: Topic) -> str:
             "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
                        "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
                        "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
-            "Resource": topic.arn,
-            "Condition": {"StringEquals": {"AWS:SourceOwner": topic.account}}}]})
+            "Resource": arn,
+            "Condition": {"StringEquals": {"AWS:SourceOwner": account}}}]})
 
 
 def parse_topic_arn(arn: str | None, member: str = "TopicArn") -> tuple[str, str, str]:
@@ -44,11 +53,24 @@ def find_topic(read, arn: str | None, member: str = "TopicArn") -> Topic | None:
     return read.get(Topic, account, region, name)
 
 
-def topic_of(ctx: Call, arn: str | None, member: str = "TopicArn") -> Topic:
-    topic = find_topic(ctx.store, arn, member)
+def topic_of(ctx: Call, arn: str | None, member: str = "TopicArn", *,
+             shared: bool = False) -> Topic:
+    """The topic an ARN names, or NotFound. `shared`: the caller never changes it, so it may be
+    the instance other calls hold too (`store.get_shared`), as the authorizer read it."""
+    region, account, name = parse_topic_arn(arn, member)
+    seen = ctx.memo.get(("sns.Topic", account, region, name))
+    if seen is not None and seen[0] is ctx.tx:      # read by access.resource_view
+        return seen[1] if shared else own(seen[1])
+    topic = (ctx.store.get_shared if shared else ctx.store.get)(Topic, account, region, name)
     if topic is None:
         raise NotFound("Topic does not exist")
     return topic
+
+
+def own(topic: Topic) -> Topic:
+    """A copy of a shared topic record that the caller may change (its attributes are its only
+    mutable field)."""
+    return dataclasses.replace(topic, attributes=dict(topic.attributes))
 
 
 def subscription_of(ctx: Call, arn: str | None) -> Subscription:

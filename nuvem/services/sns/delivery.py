@@ -64,8 +64,9 @@ def fan_out_in_publish(ctx, topic: Topic, m: Message) -> bool:
     the publish then needs no outbox event, dispatcher round and second commit, and its
     deliveries commit with it. False, with nothing done: a topic with more than
     PUBLISH_FANS_OUT subscriptions, or a fan-out that failed; the caller emits `Published`."""
+    # shared: read on every publish and never changed by a fan-out
     subs = list(ctx.store.query(Subscription, account=m.account, region=m.region,
-                                prefix=(m.topic,), limit=PUBLISH_FANS_OUT + 1))
+                                prefix=(m.topic,), limit=PUBLISH_FANS_OUT + 1, shared=True))
     if len(subs) > PUBLISH_FANS_OUT:
         return False
     try:
@@ -83,9 +84,10 @@ def _fan_out(runtime, tx, topic: Topic | None, subs: list, m: Message) -> None:
     if subs and topic is None:
         topic = tx.get(Topic, m.account, m.region, m.topic)
     envelopes = _Envelopes(runtime, topic, m)
+    batch: dict = {}      # the deliveries' shared authorization work (Call.batch)
     for sub in subs:
         if topic is not None and sub.protocol == "sqs" and \
-                _sqs_now(runtime, topic, sub, m, envelopes):
+                _sqs_now(runtime, topic, sub, m, envelopes, batch):
             continue
         tx.emit(Delivery(subscription=sub.id, message=m))
 
@@ -126,13 +128,13 @@ def _unsubscribe_json(runtime, sub: Subscription) -> str:
 
 
 def _sqs_now(runtime, topic: Topic, sub: Subscription, m: Message,
-             envelopes: _Envelopes) -> bool:
+             envelopes: _Envelopes, batch: dict) -> bool:
     """Deliver to an SQS subscription inside `fan_out`; False: leave it to a `Delivery`."""
     try:
         if _raw(sub):
-            _sqs(runtime, topic, sub, m)
+            _sqs(runtime, topic, sub, m, batch)
         else:       # its own savepoint: a failed send leaves no trace
-            _send_to_queue(runtime, topic, sub.endpoint, envelopes.text(sub), m)
+            _send_to_queue(runtime, topic, sub.endpoint, envelopes.text(sub), m, batch=batch)
         return True
     except Exception:
         log.info("sns: delivery of %s to %s failed; left to the dispatcher to retry",
@@ -267,16 +269,18 @@ def _raw(sub: Subscription) -> bool:
     return sub.attributes.get("RawMessageDelivery") == "true"
 
 
-def _sqs(runtime, topic: Topic, sub: Subscription, m: Message) -> None:
+def _sqs(runtime, topic: Topic, sub: Subscription, m: Message, batch: dict | None = None
+         ) -> None:
     if _raw(sub):
-        _send_to_queue(runtime, topic, sub.endpoint, _text_for(m, "sqs"), m, attributes=True)
+        _send_to_queue(runtime, topic, sub.endpoint, _text_for(m, "sqs"), m, attributes=True,
+                       batch=batch)
     else:
         _send_to_queue(runtime, topic, sub.endpoint,
                        json.dumps(notification(runtime, topic, sub, m), indent=2), m)
 
 
 def _send_to_queue(runtime, topic: Topic, queue_arn: str, body: str, m: Message,
-                   attributes: bool = False) -> None:
+                   attributes: bool = False, batch: dict | None = None) -> None:
     parts = queue_arn.split(":")
     region, account, name = parts[3], parts[4], parts[5]
     params: dict = {"QueueUrl": f"{runtime.config.endpoint}/{account}/{name}",
@@ -293,7 +297,7 @@ def _send_to_queue(runtime, topic: Topic, queue_arn: str, body: str, m: Message,
     runtime.internal.call("sqs", "SendMessage", params,
                           principal=service_principal("sns.amazonaws.com"), account=account,
                           region=region, source_arn=topic.arn, source_account=topic.account,
-                          validated=True)
+                          validated=True, batch=batch)
 
 
 def _post(url: str, body: str, headers: dict) -> int:

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from nuvem.context import Call
 from nuvem.services.sns import SERVICE, delivery
-from nuvem.services.sns.common import topic_of
+from nuvem.services.sns.common import own, topic_of
 from nuvem.services.sns.errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong,
                                        EmptyBatchRequest, InvalidBatchEntryId, InvalidParameter,
                                        SnsError, TooManyEntriesInBatchRequest, invalid)
@@ -182,7 +182,10 @@ def publish(ctx: Call, req: dict) -> dict:
     if ":endpoint/" in arn:
         raise InvalidParameter("Invalid parameter: TargetArn Reason: No endpoint found for the "
                                "target arn specified")
-    return _publish(ctx, topic_of(ctx, arn, targets[0]), req)
+    topic = topic_of(ctx, arn, targets[0], shared=True)
+    if topic.fifo:      # its sequence counter moves: a record of its own
+        topic = own(topic)
+    return _publish(ctx, topic, req)
 
 
 @SERVICE.op("PublishBatch")

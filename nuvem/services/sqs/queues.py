@@ -2,6 +2,7 @@
 authorizer consults (`resource_view`, as S3's bucket policy in s3/access.py)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import datetime, timedelta
@@ -56,15 +57,24 @@ def parse_url(ctx: Call, url: str) -> tuple[str, str]:
     return account, name
 
 
-def by_url(ctx: Call, url: str) -> Queue:
+def by_url(ctx: Call, url: str, *, shared: bool = False) -> Queue:
+    """The queue a QueueUrl names, or QueueDoesNotExist. `shared`: the caller never changes it,
+    so it may be the instance other calls hold too (`store.get_shared`): a standard queue's
+    SendMessage then decodes no queue record."""
     account, name = parse_url(ctx, url)
     seen = ctx.memo.get(("sqs.Queue", account, ctx.region, name))
     if seen is not None and seen[0] is ctx.tx:     # read by `resource_view` in this transaction
-        return seen[1]
-    queue = ctx.store.get(Queue, account, ctx.region, name)
+        return seen[1] if shared else _own(seen[1])
+    queue = (ctx.store.get_shared if shared else ctx.store.get)(Queue, account, ctx.region, name)
     if queue is None:
         raise QueueDoesNotExist()
     return queue
+
+
+def _own(queue: Queue) -> Queue:
+    """A copy of a shared queue record that the caller may change (its attributes are its only
+    mutable field)."""
+    return dataclasses.replace(queue, attributes=dict(queue.attributes))
 
 
 def by_arn(ctx: Call, arn: str) -> Queue | None:
@@ -191,8 +201,10 @@ def counts(ctx: Call, queue: Queue) -> tuple[int, int, int]:
     now = us(ctx.now)
     retention = queue.int_attr("MessageRetentionPeriod") * 1_000_000
     visible = in_flight = delayed = 0
+    # three fields of each, read by SQLite: decoding whole messages cost ten times as much, and
+    # pollers call this on deep queues
     for m in ctx.store.query(Message, account=queue.account, region=queue.region,
-                             prefix=(queue.id,)):
+                             prefix=(queue.id,), fields=("ready", "sent", "receipt")):
         if m.sent + retention <= now:
             continue
         if m.ready <= now:
@@ -421,8 +433,8 @@ def resource_view(call: Call, access) -> ResourceView | None:
     if len(parts) != 6 or parts[2] != "sqs" or not parts[5] or "*" in arn:
         return None
     _, _, _, region, account, name = parts
-    if call.tx is not None:
-        queue = call.tx.get(Queue, account, region, name)
+    if call.tx is not None:         # shared: only read here (`by_url` copies it for a writer)
+        queue = call.tx.get_shared(Queue, account, region, name)
         if queue is not None:       # the handler's `by_url` takes it from here
             call.memo[("sqs.Queue", account, region, name)] = (call.tx, queue)
     else:
@@ -447,7 +459,8 @@ def owner_of(call: Call) -> tuple[str, bool] | None:
     seen = call.memo.get(key)
     queue = seen[1] if seen is not None and seen[0] is call.tx else None
     if queue is None:
-        queue = call.tx.get(Queue, account, call.region, name) if call.tx is not None else None
+        queue = (call.tx.get_shared(Queue, account, call.region, name)   # see resource_view
+                 if call.tx is not None else None)
         if queue is None:
             return None
         call.memo[key] = (call.tx, queue)          # `by_url` takes it from here

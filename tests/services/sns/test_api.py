@@ -292,6 +292,70 @@ def test_topic_policy_and_authorization_error(nuvem):
     assert err(e)[:2] == ("AuthorizationError", 403)
 
 
+def test_publish_is_about_its_topic_not_a_message_that_looks_like_a_topic_arn(nuvem):
+    """Publish is authorized on the TopicArn (or TargetArn) it names: a Message holding another
+    topic's ARN does not make the call about that topic too."""
+    account = "525252525252"
+    iam = nuvem.client("iam", key=account)
+    owner = nuvem.client("sns", key=account)
+    arn = owner.create_topic(Name="named")["TopicArn"]
+    other = owner.create_topic(Name="mentioned")["TopicArn"]
+    for topic in (arn, other):      # no topic policy grants the user: its own policy decides
+        owner.set_topic_attributes(TopicArn=topic, AttributeName="Policy",
+                                   AttributeValue=json.dumps({
+                                       "Version": "2012-10-17", "Statement": [{
+                                           "Effect": "Allow",
+                                           "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                                           "Action": "sns:GetTopicAttributes",
+                                           "Resource": topic}]}))
+    iam.create_user(UserName="publisher")
+    iam.put_user_policy(UserName="publisher", PolicyName="one-topic", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sns:Publish", "Resource": arn}]}))
+    key = iam.create_access_key(UserName="publisher")["AccessKey"]
+    import boto3
+    from botocore.config import Config
+    user = boto3.client("sns", endpoint_url=nuvem.endpoint, region_name="us-east-1",
+                        aws_access_key_id=key["AccessKeyId"],
+                        aws_secret_access_key=key["SecretAccessKey"],
+                        config=Config(retries={"max_attempts": 1}))
+    assert user.publish(TopicArn=arn, Message=other)["MessageId"]
+    assert user.publish(TargetArn=arn, Message=other, Subject="about")["MessageId"]
+    with pytest.raises(ClientError) as e:
+        user.publish(TopicArn=other, Message=arn)
+    code, status, message = err(e)
+    assert (code, status) == ("AuthorizationError", 403)
+    assert "sns:Publish" in message and other in message
+
+
+def test_the_owners_root_is_stopped_only_by_an_explicit_deny_in_the_topic_policy(nuvem):
+    """Root may do anything in its own account; a topic policy that allows others (and not root)
+    leaves it so, and only a Deny statement refuses it."""
+    account = "535353535353"
+    owner = nuvem.client("sns", key=account)
+    arn = owner.create_topic(Name="owned")["TopicArn"]
+
+    def policy(*statements):
+        owner.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(
+            {"Version": "2012-10-17", "Statement": list(statements)}))
+
+    others = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::616161616161:root"},
+              "Action": "sns:Publish", "Resource": arn}
+    policy(others)
+    assert owner.publish(TopicArn=arn, Message="allowed")["MessageId"]
+    policy(others, {"Effect": "Deny", "Principal": "*", "Action": "sns:Publish", "Resource": arn,
+                    "Condition": {"StringEquals": {"aws:SourceOwner": "000000000000"}}})
+    assert owner.publish(TopicArn=arn, Message="the deny names another owner")["MessageId"]
+    policy(others, {"Effect": "Deny", "Principal": "*", "Action": "sns:Publish", "Resource": arn})
+    with pytest.raises(ClientError) as e:
+        owner.publish(TopicArn=arn, Message="denied")
+    code, status, message = err(e)
+    assert (code, status) == ("AuthorizationError", 403)
+    assert "explicit deny" in message
+    policy(others)
+    assert owner.publish(TopicArn=arn, Message="allowed again")["MessageId"]
+
+
 def test_data_protection_policy_is_stored(sns, topic):
     doc = json.dumps({"Name": "p", "Version": "2021-06-01", "Statement": []})
     sns.put_data_protection_policy(ResourceArn=topic, DataProtectionPolicy=doc)

@@ -69,6 +69,23 @@ def test_attribute_name_selection(sqs, qname):
     assert "Attributes" not in m
 
 
+@pytest.mark.parametrize("body, valid", [
+    ("tab\tnew line\ncr\r delete\x7f ~", True), ("bell \x07", False), ("vt \x0b", False),
+    ("unit separator \x1f", False), ("\x00", False), ("é € \U0001F600 \ud7ff \ue000", True),
+    ("é and \x01", False), ("\ufffe", False), ("\uffff é", False)])
+def test_message_body_characters(sqs, qname, body, valid):
+    """SQS's allowed characters: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD |
+    #x10000 to #x10FFFF; ASCII bodies take a faster check than the others."""
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    if valid:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+        assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == body
+        return
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    assert error(e) == ("InvalidMessageContents", 400)
+
+
 def test_message_validation(sqs, qname):
     url = sqs.create_queue(QueueName=qname, Attributes={"MaximumMessageSize": "1024"})["QueueUrl"]
     with pytest.raises(ClientError) as e:

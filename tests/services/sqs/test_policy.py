@@ -91,6 +91,48 @@ def test_service_principals_need_a_matching_source_arn(runtime):
     assert getattr(e.value, "code", "") == "AccessDenied"
 
 
+def test_calls_of_one_batch_are_each_judged_by_their_source_and_the_current_policy(runtime):
+    """An SNS fan-out's deliveries share one `batch` (the global condition keys, worked out once
+    per region) and the authorizer keeps service principals' decisions: each call is still
+    judged by its own source ARN, principal and region, and a changed policy at once."""
+    root = Principal.root(OWNER)
+    internal = runtime.internal
+    topic = f"arn:aws:sns:us-east-1:{OWNER}:orders"
+    urls = {}
+    for region in ("us-east-1", "eu-west-1"):
+        urls[region] = internal.call("sqs", "CreateQueue", {"QueueName": "batched"},
+                                     principal=root, account=OWNER, region=region)["QueueUrl"]
+    batch: dict = {}
+
+    def allow(region, source):
+        arn = f"arn:aws:sqs:{region}:{OWNER}:batched"
+        internal.call("sqs", "SetQueueAttributes", {"QueueUrl": urls[region], "Attributes": {
+            "Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": source},
+                              "StringEquals": {"aws:RequestedRegion": region}}}]})}},
+            principal=root, account=OWNER, region=region)
+
+    def send(region, source=topic, who=service_principal("sns.amazonaws.com")):
+        try:
+            internal.call("sqs", "SendMessage", {"QueueUrl": urls[region], "MessageBody": "m"},
+                          principal=who, account=OWNER, region=region, source_arn=source,
+                          source_account=OWNER, validated=True, batch=batch)
+        except Exception as e:
+            return getattr(e, "code", repr(e))
+        return "sent"
+
+    allow("us-east-1", topic)
+    allow("eu-west-1", topic)
+    assert [send("us-east-1"), send("eu-west-1"), send("us-east-1")] == ["sent"] * 3
+    assert send("us-east-1", topic + "-other") == "AccessDenied"
+    assert send("us-east-1", who=service_principal("s3.amazonaws.com")) == "AccessDenied"
+    allow("eu-west-1", topic + "-other")
+    assert [send("eu-west-1"), send("us-east-1")] == ["AccessDenied", "sent"]
+    assert send("eu-west-1", topic + "-other") == "sent"
+
+
 def test_a_queue_policy_deny_stops_the_owners_root_too(sqs, qname):
     url = sqs.create_queue(QueueName=qname)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
