@@ -89,6 +89,8 @@ SUBSCRIPTIONS: list[tuple[str, str]] = [
     ("nuvem.services.sns.events:Published", "nuvem.services.sns.delivery:fan_out"),
     ("nuvem.services.sns.events:Delivery", "nuvem.services.sns.delivery:deliver"),
     ("nuvem.services.sns.events:ConfirmationRequested", "nuvem.services.sns.delivery:confirm"),
+    ("nuvem.services.sns.events:UnsubscribeConfirmationRequested",
+     "nuvem.services.sns.delivery:confirm_unsubscribe"),
 ]
 
 

@@ -15,6 +15,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.conftest import REPO, NuvemServer
 
@@ -296,10 +297,25 @@ def test_http_subscription_confirm_and_signed_delivery(nuvem, endpoint):
     assert note2["SignatureVersion"] == "2" and verify_sns_message(note2)
     assert "Subject" not in note2
 
-    # the UnsubscribeURL works with a plain GET too
+    # the UnsubscribeURL works with a plain GET too; the endpoint is told, and the
+    # UnsubscribeConfirmation's SubscribeURL brings the subscription back
     with urllib.request.urlopen(note2["UnsubscribeURL"], timeout=5) as response:
         assert b"UnsubscribeResponse" in response.read()
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+    goodbye = wait_for(lambda: hook.of_type("UnsubscribeConfirmation"))[0]
+    assert goodbye["TopicArn"] == topic and goodbye["Token"] and verify_sns_message(goodbye)
+    assert goodbye["Message"].startswith(f"You have chosen to deactivate subscription {sub_arn}.")
+    sns.publish(TopicArn=topic, Message="nobody listens")
+    with urllib.request.urlopen(goodbye["SubscribeURL"], timeout=5) as response:
+        assert response.status == 200
+    assert [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(
+        TopicArn=topic)["Subscriptions"]] == [sub_arn]
+    sns.publish(TopicArn=topic, Message="welcome back")
+    wait_for(lambda: [n for n in hook.of_type("Notification") if n["Message"] == "welcome back"])
+    assert "nobody listens" not in [n["Message"] for n in hook.of_type("Notification")]
+    with pytest.raises(ClientError) as e:                  # a restore token works once
+        sns.confirm_subscription(TopicArn=topic, Token=goodbye["Token"])
+    assert e.value.response["Error"]["Code"] == "InvalidParameter"
 
 
 def test_raw_http_delivery(nuvem, endpoint):

@@ -8,7 +8,8 @@ http/https as a real POST of the signed JSON envelope, email/email-json into the
 SMTP relay), sms captured in the mailbox. A failed delivery is retried when the subscription's
 delivery policy says (retries.py), then redriven to its dead-letter queue; other deliveries go on
 meanwhile.
-`confirm` (on `ConfirmationRequested`) sends the SubscriptionConfirmation message.
+`confirm` (on `ConfirmationRequested`) sends the SubscriptionConfirmation message,
+`confirm_unsubscribe` an HTTP/S endpoint's UnsubscribeConfirmation.
 """
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from nuvem.core.events import GiveUp, RetryAfter
 from nuvem.core.internal import service_principal
 from nuvem.errors import AwsError
 from nuvem.services.sns import filters, retries, signing
-from nuvem.services.sns.events import ConfirmationRequested, Delivery, Message, Published
-from nuvem.services.sns.models import FailedDelivery, Subscription, Topic, partition
+from nuvem.services.sns.events import (ConfirmationRequested, Delivery, Message, Published,
+                                      UnsubscribeConfirmationRequested)
+from nuvem.services.sns.models import (FailedDelivery, Subscription, Topic, Unsubscribed,
+                                      partition)
 
 log = logging.getLogger("nuvem.sns")
 
@@ -385,3 +388,21 @@ def confirm(runtime, event: ConfirmationRequested) -> None:
     mail.send(runtime, sender=f"{_display_name(topic)} <{SENDER}>", to=[sub.endpoint],
               subject="AWS Notification - Subscription Confirmation", body=body,
               headers={"X-Amz-Sns-Topic-Arn": topic.arn})
+
+
+def confirm_unsubscribe(runtime, event: UnsubscribeConfirmationRequested) -> None:
+    with runtime.store.read() as read:
+        gone = read.get(Unsubscribed, event.account, event.region, event.topic, event.token)
+        topic = read.get(Topic, event.account, event.region, event.topic)
+    if gone is None or topic is None:
+        return      # restored since, or the topic is gone: nothing to send
+    sub = gone.subscription
+    envelope = {"Type": "UnsubscribeConfirmation", "MessageId": event.message_id,
+                "Token": event.token, "TopicArn": topic.arn,
+                "Message": f"You have chosen to deactivate subscription {sub.arn}.\nTo cancel "
+                           "this operation and restore the subscription, visit the SubscribeURL "
+                           "included in this message.",
+                "SubscribeURL": subscribe_url(runtime, sub, event.token),
+                "Timestamp": event.timestamp}
+    signing.sign(runtime, envelope, topic.attributes.get("SignatureVersion", "1"))
+    _http(runtime, topic, sub, envelope, None, kind="UnsubscribeConfirmation")

@@ -5,7 +5,8 @@ whose handler (delivery.fan_out) does it: the topic's subscriptions are matched,
 to at once, and one `Delivery` committed per other match (or failed send), so each is delivered,
 retried with backoff and dead-lettered on its own: a down endpoint never holds back the others.
 `ConfirmationRequested` sends the SubscriptionConfirmation message of an http/https/email
-subscription.
+subscription, `UnsubscribeConfirmationRequested` the UnsubscribeConfirmation message of an
+http/https subscription that was removed.
 """
 from __future__ import annotations
 
@@ -49,5 +50,15 @@ class ConfirmationRequested:
     topic: str
     subscription: str
     token: str
+    message_id: str
+    timestamp: str
+
+
+@event("sns.UnsubscribeConfirmationRequested")
+class UnsubscribeConfirmationRequested:
+    account: str
+    region: str
+    topic: str
+    token: str                   # the sns.Unsubscribed record's key
     message_id: str
     timestamp: str

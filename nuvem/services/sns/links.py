@@ -30,6 +30,5 @@ def follow(call: Call, operation: str, params: dict) -> dict:
             raise invalid("Token" if params.get("TopicArn") else "TopicArn")
         sub = subscriptions.confirm(call, params["TopicArn"], params["Token"])
         return {"SubscriptionArn": sub.arn}
-    sub = subscription_of(call, params.get("SubscriptionArn"))
-    call.tx.delete(sub)
+    subscriptions.remove(call, subscription_of(call, params.get("SubscriptionArn")))
     return {}

@@ -83,11 +83,25 @@ class Deduplication:
 @record("sns.FailedDelivery", scope=Scope.REGION, key=("topic", "subscription", "message_id"))
 @dataclass
 class FailedDelivery:
-    """How many times delivering one message to one subscription has failed so far: after the
-    last attempt the message goes to the subscription's RedrivePolicy dead-letter queue."""
+    """How many times delivering one message to one subscription has failed so far: when its
+    delivery policy is exhausted the message goes to the subscription's RedrivePolicy
+    dead-letter queue."""
     account: str
     region: str
     topic: str
     subscription: str
     message_id: str
     failures: int = 0
+
+
+@record("sns.Unsubscribed", scope=Scope.REGION, key=("topic", "token"))
+@dataclass
+class Unsubscribed:
+    """An HTTP/S subscription removed by Unsubscribe, kept for the three days the SubscribeURL
+    of its UnsubscribeConfirmation message can restore it."""
+    account: str
+    region: str
+    topic: str
+    token: str
+    subscription: Subscription
+    at: datetime

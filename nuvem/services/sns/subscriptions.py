@@ -16,10 +16,10 @@ from nuvem.services.sns import SERVICE
 from nuvem.services.sns import retries
 from nuvem.services.sns.common import dumps, page, subscription_of, subscriptions_of, topic_of
 from nuvem.services.sns.errors import invalid
-from nuvem.services.sns.events import ConfirmationRequested
+from nuvem.services.sns.events import ConfirmationRequested, UnsubscribeConfirmationRequested
 from nuvem.services.sns.filters import FilterPolicyError
 from nuvem.services.sns.filters import parse as parse_filter
-from nuvem.services.sns.models import Subscription, Topic
+from nuvem.services.sns.models import Subscription, Topic, Unsubscribed
 
 PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda",
              "firehose")
@@ -152,7 +152,9 @@ def confirm(ctx: Call, topic_arn: str, token: str) -> Subscription:
     topic = topic_of(ctx, topic_arn)
     sub = next(ctx.store.query(Subscription, account=topic.account, region=topic.region,
                                index=("token", token), limit=1), None)
-    if sub is None or sub.topic != topic.name:
+    if sub is None:
+        return _restore(ctx, topic, token)
+    if sub.topic != topic.name:
         raise invalid("Token")
     if sub.token_sent is not None and ctx.now - sub.token_sent > TOKEN_LIFETIME:
         raise invalid("Token")
@@ -171,11 +173,37 @@ def confirm_subscription(ctx: Call, req: dict) -> dict:
     return {"SubscriptionArn": sub.arn}
 
 
+def _restore(ctx: Call, topic: Topic, token: str) -> Subscription:
+    """The SubscribeURL of an UnsubscribeConfirmation: the removed subscription, back as it was
+    (same ARN, confirmed), within the token's three days."""
+    gone = ctx.store.get(Unsubscribed, topic.account, topic.region, topic.name, token)
+    if gone is None or ctx.now - gone.at > TOKEN_LIFETIME:
+        raise invalid("Token")
+    ctx.store.delete(gone)
+    sub = gone.subscription
+    sub.confirmed, sub.token, sub.token_sent = True, None, None
+    ctx.store.put(sub)
+    return sub
+
+
 @SERVICE.op("Unsubscribe")
 def unsubscribe(ctx: Call, req: dict) -> dict:
-    sub = subscription_of(ctx, req["SubscriptionArn"])
-    ctx.store.delete(sub)
+    remove(ctx, subscription_of(ctx, req["SubscriptionArn"]))
     return {}
+
+
+def remove(ctx: Call, sub: Subscription) -> None:
+    """Unsubscribe (the operation and the UnsubscribeURL). An HTTP/S endpoint then gets an
+    UnsubscribeConfirmation message, whose SubscribeURL restores the subscription ("HTTP/HTTPS
+    unsubscribe confirmation JSON format")."""
+    ctx.store.delete(sub)
+    if sub.protocol in ("http", "https") and sub.confirmed:
+        token = ctx.ids.token_bytes(64).hex()
+        ctx.store.put(Unsubscribed(account=sub.account, region=sub.region, topic=sub.topic,
+                                   token=token, subscription=sub, at=ctx.now))
+        ctx.emit(UnsubscribeConfirmationRequested(
+            account=sub.account, region=sub.region, topic=sub.topic, token=token,
+            message_id=ctx.ids.uuid(), timestamp=timestamp(ctx.now)))
 
 
 def _summary(sub: Subscription) -> dict:
