@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -477,3 +478,30 @@ def test_a_format_1_store_is_upgraded_in_place(tmp_path):
             tx.put(BucketName("c", "p"))
     finally:
         s.close()
+
+
+def test_the_checkpoint_thread_copies_the_wal_back_after_commits(tmp_path, monkeypatch):
+    from nuvem.store import sqlite as sqlite_module
+    monkeypatch.setattr(sqlite_module, "CHECKPOINT_EVERY", 0.05)
+    store = SqliteStore(tmp_path / "state")
+    db_file = tmp_path / "state" / "nuvem.db"
+    try:
+        before = db_file.stat().st_size
+        with store.tx() as tx:
+            for n in range(300):
+                tx.put(Doc(id=f"d{n:03}", display="x" * 500, size=n))
+        deadline = time.monotonic() + 5
+        while db_file.stat().st_size <= before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert db_file.stat().st_size > before + 100_000     # the rows are in the file now
+        thread = store._checkpointer
+        assert thread.is_alive()
+    finally:
+        store.close()
+    assert not thread.is_alive()
+    reopened = SqliteStore(tmp_path / "state")
+    try:
+        with reopened.read() as read:
+            assert len(list(read.query(Doc))) == 300
+    finally:
+        reopened.close()
