@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, unquote
 
@@ -93,7 +94,8 @@ def content_headers(req: dict) -> dict[str, str]:
     for name in CONTENT_HEADERS:
         value = req.get(name)
         if value is not None:
-            headers[name] = value.isoformat() if isinstance(value, datetime) else str(value)
+            # Expires is kept as the HTTP date S3 sends back (also on the website endpoint).
+            headers[name] = _http(value) if isinstance(value, datetime) else str(value)
     headers.setdefault("ContentType", "binary/octet-stream")
     return headers
 
@@ -366,10 +368,7 @@ def describe(obj: S3Object, req: dict, *, checksums: bool) -> dict:
     out: dict = {"ETag": obj.etag, "LastModified": obj.last_modified, "AcceptRanges": "bytes",
                  "Metadata": dict(obj.metadata), **obj.sse}
     for name, value in obj.headers.items():
-        if name == "Expires":
-            out["ExpiresString"] = value
-        else:
-            out[name] = value
+        out[name] = _when(value) if name == "Expires" else value
     if obj.version_id != "null":
         out["VersionId"] = obj.version_id
     if obj.storage_class != "STANDARD":
@@ -393,10 +392,19 @@ def describe(obj: S3Object, req: dict, *, checksums: bool) -> dict:
                  "ResponseCacheControl", "ResponseContentDisposition", "ResponseContentEncoding"):
         value = req.get(name)
         if value is not None:
-            target = name.removeprefix("Response")
-            out["ExpiresString" if target == "Expires" else target] = \
-                value if not isinstance(value, datetime) else _http(value)
+            out[name.removeprefix("Response")] = value
     return out
+
+
+def _when(text: str) -> datetime | str:
+    """A stored Expires (an HTTP date; ISO 8601 in records written before) as a datetime."""
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return text
 
 
 def _http(value: datetime) -> str:

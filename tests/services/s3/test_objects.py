@@ -231,3 +231,13 @@ def test_a_bucket_policy_deny_stops_the_owners_root_too(s3, bucket):
         assert error_of(e) == ("AccessDenied", 403)
     s3.delete_bucket_policy(Bucket=bucket)        # the owner's root may always manage it
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"before"
+
+
+def test_expires_is_stored_and_returned_as_an_http_date(s3, bucket):
+    expires = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    s3.put_object(Bucket=bucket, Key="e", Body=b"x", Expires=expires)
+    head = s3.head_object(Bucket=bucket, Key="e")
+    assert head["ResponseMetadata"]["HTTPHeaders"]["expires"] == "Wed, 02 Jan 2030 03:04:05 GMT"
+    assert head["ExpiresString"] == "Wed, 02 Jan 2030 03:04:05 GMT"
+    got = s3.get_object(Bucket=bucket, Key="e", ResponseExpires=datetime(2031, 5, 6, tzinfo=timezone.utc))
+    assert got["ResponseMetadata"]["HTTPHeaders"]["expires"] == "Tue, 06 May 2031 00:00:00 GMT"
