@@ -88,16 +88,19 @@ def _view(call: Call, access, arn: str, read) -> ResourceView:
 
 
 def _acl_grants(read, bucket: Bucket, key: str, action: str, caller, bpa: dict) -> bool:
-    permission = _OBJECT_ACL.get(action) if key else _BUCKET_ACL.get(action)
+    # Writing and deleting objects is the bucket's WRITE permission, whatever the key.
+    permission = _OBJECT_ACL.get(action) if key and action in _OBJECT_ACL else \
+        _BUCKET_ACL.get(action)
     if permission is None:
         return False
-    if key:
+    grants = bucket.acl.get("Grants") or []
+    if key and action in _OBJECT_ACL:
         obj = next(read.query(S3Object, prefix=(bucket.name, key), limit=1), None)
-        if obj is None:
+        if obj is not None:
+            grants = obj.acl.get("Grants") or []
+        elif permission != "READ":
             return False
-        grants = obj.acl.get("Grants") or []
-    else:
-        grants = bucket.acl.get("Grants") or []
+        # else a missing key: who may list the bucket (its READ) learns so (404 NoSuchKey)
     if bpa["IgnorePublicAcls"]:
         grants = [g for g in grants if not _public_grant(g)]
     return allows(grants, permission, caller)
