@@ -363,13 +363,14 @@ def _unsatisfiable(text: str, size: int):
     raise InvalidRange(ActualObjectSize=str(size), RangeRequested=text)
 
 
-def describe(obj: S3Object, req: dict, *, checksums: bool) -> dict:
+def describe(bucket: Bucket, obj: S3Object, req: dict, *, checksums: bool) -> dict:
     """The members GetObject and HeadObject share."""
     out: dict = {"ETag": obj.etag, "LastModified": obj.last_modified, "AcceptRanges": "bytes",
                  "Metadata": dict(obj.metadata), **obj.sse}
     for name, value in obj.headers.items():
         out[name] = _when(value) if name == "Expires" else value
-    if obj.version_id != "null":
+    if obj.version_id != "null" or bucket.versioning:
+        # the null version is named once the bucket has had versioning (x-amz-version-id: null)
         out["VersionId"] = obj.version_id
     if obj.storage_class != "STANDARD":
         out["StorageClass"] = obj.storage_class
@@ -458,7 +459,7 @@ def get_object(ctx: Call, req: dict) -> dict:
     bucket, obj = _read_target(ctx, req)
     if obj.storage_class in ARCHIVED and not (obj.lock or {}).get("Restore"):
         raise InvalidObjectState(StorageClass=obj.storage_class)
-    out = describe(obj, req, checksums=True)
+    out = describe(bucket, obj, req, checksums=True)
     out.update(_read_expiration(ctx, bucket, obj, req))
     span = _span(obj, req)
     if span is None:
@@ -491,7 +492,7 @@ def _span(obj: S3Object, req: dict) -> tuple[int, int] | None:
 @SERVICE.op("HeadObject")
 def head_object(ctx: Call, req: dict) -> dict:
     bucket, obj = _read_target(ctx, req)
-    out = describe(obj, req, checksums=True)
+    out = describe(bucket, obj, req, checksums=True)
     out.update(_read_expiration(ctx, bucket, obj, req))
     span = _span(obj, req)
     if span is None:
