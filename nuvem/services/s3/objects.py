@@ -120,6 +120,9 @@ def sse_of(req: dict, bucket: Bucket) -> dict[str, str]:
     aws:kms ("Setting default server-side encryption behavior")."""
     algorithm = req.get("ServerSideEncryption")
     key_id = req.get("SSEKMSKeyId")
+    if key_id is not None and algorithm is None:
+        raise InvalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP "
+                              "header x-amz-server-side-encryption : aws:kms")
     if algorithm is None:
         rules = ((bucket.config.get("Encryption") or {}).get("Rules") or [{}])
         default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
@@ -414,6 +417,10 @@ def _http(value: datetime) -> str:
 
 
 def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
+    if ctx.request.headers.get("x-amz-server-side-encryption") is not None:
+        # the object's encryption is fixed when written; a read may not name one (400)
+        raise InvalidArgument("x-amz-server-side-encryption header is not supported for this "
+                              "operation.")
     bucket = bucket_of(ctx, req["Bucket"])
     try:
         obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))

@@ -241,3 +241,30 @@ def test_expires_is_stored_and_returned_as_an_http_date(s3, bucket):
     assert head["ExpiresString"] == "Wed, 02 Jan 2030 03:04:05 GMT"
     got = s3.get_object(Bucket=bucket, Key="e", ResponseExpires=datetime(2031, 5, 6, tzinfo=timezone.utc))
     assert got["ResponseMetadata"]["HTTPHeaders"]["expires"] == "Tue, 06 May 2031 00:00:00 GMT"
+
+
+def test_encryption_headers_that_do_not_apply_are_refused(s3, bucket):
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", SSEKMSKeyId="my-key")
+    assert error_of(e) == ("InvalidArgument", 400)
+    assert "requires HTTP header x-amz-server-side-encryption : aws:kms" in \
+        e.value.response["Error"]["Message"]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId="my-key")
+    # a read may not name an encryption: the object's was fixed when it was written
+    def add_sse(params, **_):
+        params["headers"]["x-amz-server-side-encryption"] = "aws:kms"
+    s3.meta.events.register("before-call.s3.GetObject", add_sse)
+    s3.meta.events.register("before-call.s3.HeadObject", add_sse)
+    try:
+        with pytest.raises(ClientError) as e:
+            s3.get_object(Bucket=bucket, Key="k")
+        assert error_of(e) == ("InvalidArgument", 400)
+        assert e.value.response["Error"]["Message"] == \
+            "x-amz-server-side-encryption header is not supported for this operation."
+        with pytest.raises(ClientError) as e:
+            s3.head_object(Bucket=bucket, Key="k")
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    finally:
+        s3.meta.events.unregister("before-call.s3.GetObject", add_sse)
+        s3.meta.events.unregister("before-call.s3.HeadObject", add_sse)
