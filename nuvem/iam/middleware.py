@@ -151,7 +151,8 @@ class Authorizer:
                         resource_policy = self._cache.get(view.policy[1], "resource", view.policy[0])
             request = Request(principal=who, action=access.action, resource=access.resources,
                               resource_account=resource_account,
-                              context={**context, **access.context})
+                              context={**context, **access.context,
+                                       **(view.context if view is not None and view.context else {})})
             if principal.kind == "service" and resource_policy is not None and not trust:
                 decision = self._service_decision(request, resource_policy)
             else:
@@ -213,6 +214,7 @@ class ResourceView:
     policy: tuple[str, str] | None = None  # (name, document) of its resource-based policy
     grants: bool = False                   # an ACL grants the caller this access
     exists: bool = True
+    context: dict | None = None            # condition keys the resource gives (S3's object tags)
 
 
 # (call, access) -> the view of the resource the access touches, or None for no resource

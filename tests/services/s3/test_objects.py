@@ -268,3 +268,33 @@ def test_encryption_headers_that_do_not_apply_are_refused(s3, bucket):
     finally:
         s3.meta.events.unregister("before-call.s3.GetObject", add_sse)
         s3.meta.events.unregister("before-call.s3.HeadObject", add_sse)
+
+
+def test_policy_conditions_on_existing_and_requested_object_tags(nuvem, s3, bucket):
+    import json
+    other = nuvem.client("s3", key="222222222222")
+    for key, value in (("open", "public"), ("closed", "private")):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x", Tagging=f"security={value}")
+    s3.put_object(Bucket=bucket, Key="untagged", Body=b"x")
+    s3.delete_public_access_block(Bucket=bucket)
+    anyone, objects = {"AWS": "arn:aws:iam::222222222222:root"}, f"arn:aws:s3:::{bucket}/*"
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": anyone, "Action": "s3:GetObject", "Resource": objects,
+         "Condition": {"StringEquals": {"s3:ExistingObjectTag/security": "public"}}},
+        {"Effect": "Allow", "Principal": anyone, "Action": "s3:PutObjectTagging",
+         "Resource": objects,
+         "Condition": {"StringEquals": {"s3:RequestObjectTag/security": "public"},
+                       "ForAllValues:StringEquals": {"s3:RequestObjectTagKeys": ["security"]}}}]}))
+    assert other.get_object(Bucket=bucket, Key="open")["Body"].read() == b"x"
+    for key in ("closed", "untagged"):
+        with pytest.raises(ClientError) as e:
+            other.get_object(Bucket=bucket, Key=key)
+        assert error_of(e) == ("AccessDenied", 403)
+    other.put_object_tagging(Bucket=bucket, Key="untagged", Tagging={"TagSet": [
+        {"Key": "security", "Value": "public"}]})
+    assert other.get_object(Bucket=bucket, Key="untagged")["Body"].read() == b"x"
+    for tags in ([{"Key": "security", "Value": "private"}],
+                 [{"Key": "security", "Value": "public"}, {"Key": "team", "Value": "a"}]):
+        with pytest.raises(ClientError) as e:
+            other.put_object_tagging(Bucket=bucket, Key="closed", Tagging={"TagSet": tags})
+        assert error_of(e) == ("AccessDenied", 403)
