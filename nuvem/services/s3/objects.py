@@ -28,6 +28,7 @@ STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA"
 ARCHIVED = ("GLACIER", "DEEP_ARCHIVE")
 CONTENT_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage",
                    "CacheControl", "Expires", "WebsiteRedirectLocation")
+LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
 MAX_METADATA = 2048
 MAX_TAGS = 10
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -120,7 +121,7 @@ def sse_of(req: dict, bucket: Bucket) -> dict[str, str]:
     aws:kms ("Setting default server-side encryption behavior")."""
     algorithm = req.get("ServerSideEncryption")
     key_id = req.get("SSEKMSKeyId")
-    if key_id is not None and algorithm is None:
+    if key_id is not None and not (algorithm or "").startswith("aws:kms"):
         raise InvalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP "
                               "header x-amz-server-side-encryption : aws:kms")
     if algorithm is None:
@@ -187,6 +188,14 @@ def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
     if req.get("ObjectLockMode") or req.get("ObjectLockRetainUntilDate"):
         if not bucket.object_lock:
             raise InvalidRequest("Bucket is missing Object Lock Configuration")
+        if not (req.get("ObjectLockMode") and req.get("ObjectLockRetainUntilDate")):
+            raise InvalidArgument("x-amz-object-lock-retain-until-date and "
+                                  "x-amz-object-lock-mode must both be supplied")
+        if req["ObjectLockMode"] not in LOCK_MODES:
+            raise InvalidArgument("Unknown wormMode directive.",
+                                  ArgumentName="x-amz-object-lock-mode",
+                                  ArgumentValue=req["ObjectLockMode"])
+        check_retain_until(req["ObjectLockRetainUntilDate"], now)
         lock["Mode"] = req.get("ObjectLockMode")
         lock["RetainUntilDate"] = req.get("ObjectLockRetainUntilDate")
     elif bucket.object_lock:
@@ -201,6 +210,11 @@ def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
             raise InvalidRequest("Bucket is missing Object Lock Configuration")
         lock["LegalHold"] = req["ObjectLockLegalHoldStatus"]
     return lock
+
+
+def check_retain_until(until, now: datetime) -> None:
+    if _aware(until) <= now.astimezone(timezone.utc):
+        raise InvalidArgument("The retain until date must be in the future!")
 
 
 def check_lock(ctx: Call, obj: S3Object, req: dict) -> None:
@@ -573,7 +587,7 @@ def delete_objects(ctx: Call, req: dict) -> dict:
         try:
             with ctx.runtime.store.tx():   # a savepoint: one key's failure keeps the others
                 out = delete_one(ctx, bucket, key, version_id, {**req, "IfMatch": item.get("ETag")})
-        except S3Error as error:
+        except (S3Error, AccessDenied) as error:     # an object lock refuses one key alone
             errors.append({"Key": key, "Code": error.code, "Message": error.message,
                            **({"VersionId": version_id} if version_id else {})})
             continue
@@ -762,11 +776,17 @@ def _locked_object(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
 def put_object_retention(ctx: Call, req: dict) -> dict:
     bucket, obj = _locked_object(ctx, req)
     retention = req.get("Retention") or {}
+    if retention.get("Mode") not in (None, *LOCK_MODES):
+        raise MalformedXML()
     lock = dict(obj.lock or {})
     old_until = lock.get("RetainUntilDate")
     new_until = retention.get("RetainUntilDate")
-    if lock.get("Mode") == "COMPLIANCE" and old_until and (
-            not new_until or _aware(new_until) < _aware(old_until)):
+    if new_until:
+        check_retain_until(new_until, ctx.now)
+    # COMPLIANCE can be neither shortened nor turned into GOVERNANCE while it lasts
+    if lock.get("Mode") == "COMPLIANCE" and old_until and _aware(old_until) > ctx.now and (
+            not new_until or _aware(new_until) < _aware(old_until)
+            or retention.get("Mode") != "COMPLIANCE"):
         raise AccessDenied("Access Denied because object protected by object lock.")
     if lock.get("Mode") == "GOVERNANCE" and old_until and _aware(old_until) > ctx.now and (
             not new_until or _aware(new_until) < _aware(old_until)) and \

@@ -298,3 +298,46 @@ def test_policy_conditions_on_existing_and_requested_object_tags(nuvem, s3, buck
         with pytest.raises(ClientError) as e:
             other.put_object_tagging(Bucket=bucket, Key="closed", Tagging={"TagSet": tags})
         assert error_of(e) == ("AccessDenied", 403)
+
+
+def test_object_lock_requests_are_validated(s3):
+    bucket = f"lock-{datetime.now().strftime('%H%M%S%f')}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    later, past = datetime(2099, 1, 1, tzinfo=timezone.utc), datetime(2000, 1, 1, tzinfo=timezone.utc)
+    for kwargs, message in (
+            ({"ObjectLockMode": "GOVERNANCE"}, "x-amz-object-lock-retain-until-date and "
+             "x-amz-object-lock-mode must both be supplied"),
+            ({"ObjectLockRetainUntilDate": later}, "x-amz-object-lock-retain-until-date and "
+             "x-amz-object-lock-mode must both be supplied"),
+            ({"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": past},
+             "The retain until date must be in the future!")):
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket=bucket, Key="k", Body=b"x", **kwargs)
+        assert error_of(e) == ("InvalidArgument", 400)
+        assert e.value.response["Error"]["Message"] == message
+    version = s3.put_object(Bucket=bucket, Key="k", Body=b"x")["VersionId"]
+    for mode in ("governance", "STRICT"):
+        with pytest.raises(ClientError) as e:
+            s3.put_object_retention(Bucket=bucket, Key="k",
+                                    Retention={"Mode": mode, "RetainUntilDate": later})
+        assert error_of(e) == ("MalformedXML", 400)
+    with pytest.raises(ClientError) as e:
+        s3.put_object_retention(Bucket=bucket, Key="k",
+                                Retention={"Mode": "GOVERNANCE", "RetainUntilDate": past})
+    assert error_of(e) == ("InvalidArgument", 400)
+    s3.put_object_retention(Bucket=bucket, Key="k",
+                            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": later})
+    with pytest.raises(ClientError) as e:     # COMPLIANCE may not become GOVERNANCE
+        s3.put_object_retention(Bucket=bucket, Key="k", BypassGovernanceRetention=True,
+                                Retention={"Mode": "GOVERNANCE", "RetainUntilDate": later})
+    assert error_of(e) == ("AccessDenied", 403)
+    # DeleteObjects reports the locked version among its errors; the other keys go
+    s3.put_object(Bucket=bucket, Key="free", Body=b"x")
+    out = s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+        {"Key": "k", "VersionId": version}, {"Key": "free"}]})
+    assert [(e["Key"], e["Code"]) for e in out["Errors"]] == [("k", "AccessDenied")]
+    assert [d["Key"] for d in out["Deleted"]] == ["free"]
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES256",
+                      SSEKMSKeyId="my-key")
+    assert error_of(e) == ("InvalidArgument", 400)
