@@ -788,8 +788,10 @@ def put_object_retention(ctx: Call, req: dict) -> dict:
             not new_until or _aware(new_until) < _aware(old_until)
             or retention.get("Mode") != "COMPLIANCE"):
         raise AccessDenied("Access Denied because object protected by object lock.")
+    # GOVERNANCE may be lengthened; shortening it or changing its mode needs the bypass
     if lock.get("Mode") == "GOVERNANCE" and old_until and _aware(old_until) > ctx.now and (
-            not new_until or _aware(new_until) < _aware(old_until)) and \
+            not new_until or _aware(new_until) < _aware(old_until)
+            or retention.get("Mode") != "GOVERNANCE") and \
             not req.get("BypassGovernanceRetention"):
         raise AccessDenied("Access Denied because object protected by object lock.")
     lock["Mode"] = retention.get("Mode")

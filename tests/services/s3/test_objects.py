@@ -326,6 +326,12 @@ def test_object_lock_requests_are_validated(s3):
                                 Retention={"Mode": "GOVERNANCE", "RetainUntilDate": past})
     assert error_of(e) == ("InvalidArgument", 400)
     s3.put_object_retention(Bucket=bucket, Key="k",
+                            Retention={"Mode": "GOVERNANCE", "RetainUntilDate": later})
+    with pytest.raises(ClientError) as e:     # GOVERNANCE becomes COMPLIANCE only with the bypass
+        s3.put_object_retention(Bucket=bucket, Key="k",
+                                Retention={"Mode": "COMPLIANCE", "RetainUntilDate": later})
+    assert error_of(e) == ("AccessDenied", 403)
+    s3.put_object_retention(Bucket=bucket, Key="k", BypassGovernanceRetention=True,
                             Retention={"Mode": "COMPLIANCE", "RetainUntilDate": later})
     with pytest.raises(ClientError) as e:     # COMPLIANCE may not become GOVERNANCE
         s3.put_object_retention(Bucket=bucket, Key="k", BypassGovernanceRetention=True,
