@@ -316,6 +316,8 @@ def _request_tags(params: dict) -> dict:
         value = params.get(name)
         if name == "TagSpecifications" and isinstance(value, list):
             value = [t for spec in value if isinstance(spec, dict) for t in spec.get("Tags", [])]
+        if isinstance(value, dict) and isinstance(value.get("TagSet"), list):   # S3's Tagging
+            value = value["TagSet"]
         if isinstance(value, dict):
             tags.update({str(k): str(v) for k, v in value.items()})
         elif isinstance(value, list):
@@ -361,6 +363,12 @@ def _context(action: str, variables: dict, params: dict, explicit: dict) -> dict
         if tags:
             context.update({f"aws:RequestTag/{k}": v for k, v in tags.items()})
             context["aws:TagKeys"] = list(tags)
+    if any(k.startswith("s3:RequestObjectTag") for k in keys):
+        # S3's object tags in the request (x-amz-tagging, PutObjectTagging's TagSet)
+        tags = _request_tags(params)
+        if tags:
+            context.update({f"s3:RequestObjectTag/{k}": v for k, v in tags.items()})
+            context["s3:RequestObjectTagKeys"] = list(tags)
     return context
 
 

@@ -159,7 +159,8 @@ class Authorizer:
                 context, context_key = _context_of(call, keyed=principal.kind == "service")
             request = Request(principal=who, action=access.action, resource=access.resources,
                               resource_account=resource_account,
-                              context={**context, **access.context})
+                              context={**context, **access.context,
+                                       **(view.context if view is not None and view.context else {})})
             if principal.kind == "service" and resource_policy is not None and not trust:
                 decision = self._service_decision(request, resource_policy, _decision_key(
                     view.policy, principal.arn, access, resource_account, context_key))
@@ -238,6 +239,7 @@ class ResourceView:
     policy: tuple[str, str] | None = None  # (name, document) of its resource-based policy
     grants: bool = False                   # an ACL grants the caller this access
     exists: bool = True
+    context: dict | None = None            # condition keys the resource gives (S3's object tags)
 
 
 # (call, access) -> the view of the resource the access touches, or None for no resource

@@ -13,6 +13,8 @@ settings combined with OR:
 """
 from __future__ import annotations
 
+import functools
+
 from nuvem.context import Call
 from nuvem.iam.middleware import ResourceView
 from nuvem.services.s3 import SERVICE
@@ -81,23 +83,45 @@ def _view(call: Call, access, arn: str, read) -> ResourceView:
         from nuvem.services.s3.policy import policy_is_public
         if policy_is_public(policy):
             policy = None
+    # s3:ExistingObjectTag/<key>: the object's tags, read only when a policy may ask for them
+    tags = None
+    if key and (policy or caller is None or caller.kind != "root") and \
+            _reads_object_tags(access.action):
+        tags = _object_tags(read, bucket, key, call.params.get("VersionId"))
     return ResourceView(account=bucket.account,
                         policy=(f"bucket-policy:{name}", policy) if policy else None,
                         grants=acls and _acl_grants(read, bucket, key, access.action.lower(),
-                                                    caller, bpa))
+                                                    caller, bpa),
+                        context=tags)
+
+
+@functools.cache
+def _reads_object_tags(action: str) -> bool:
+    from nuvem.iam.actions import action_info
+    return "s3:ExistingObjectTag/<key>" in ((action_info(action) or {}).get("conditions") or ())
+
+
+def _object_tags(read, bucket: Bucket, key: str, version_id: str | None) -> dict | None:
+    for obj in read.query(S3Object, prefix=(bucket.name, key)):
+        if version_id is None or obj.version_id == version_id:
+            return {f"s3:ExistingObjectTag/{k}": v for k, v in obj.tags.items()} or None
+    return None
 
 
 def _acl_grants(read, bucket: Bucket, key: str, action: str, caller, bpa: dict) -> bool:
-    permission = _OBJECT_ACL.get(action) if key else _BUCKET_ACL.get(action)
+    # Writing and deleting objects is the bucket's WRITE permission, whatever the key.
+    permission = _OBJECT_ACL.get(action) if key and action in _OBJECT_ACL else \
+        _BUCKET_ACL.get(action)
     if permission is None:
         return False
-    if key:
+    grants = bucket.acl.get("Grants") or []
+    if key and action in _OBJECT_ACL:
         obj = next(read.query(S3Object, prefix=(bucket.name, key), limit=1), None)
-        if obj is None:
+        if obj is not None:
+            grants = obj.acl.get("Grants") or []
+        elif permission != "READ":
             return False
-        grants = obj.acl.get("Grants") or []
-    else:
-        grants = bucket.acl.get("Grants") or []
+        # else a missing key: who may list the bucket (its READ) learns so (404 NoSuchKey)
     if bpa["IgnorePublicAcls"]:
         grants = [g for g in grants if not _public_grant(g)]
     return allows(grants, permission, caller)

@@ -23,11 +23,23 @@ _HEADER_PERMISSIONS = {"GrantFullControl": "FULL_CONTROL", "GrantRead": "READ",
                        "GrantReadACP": "READ_ACP", "GrantWrite": "WRITE",
                        "GrantWriteACP": "WRITE_ACP"}
 _GRANTEE = re.compile(r'\s*(id|uri|emailAddress)\s*=\s*"?([^",]+)"?\s*(?:,|$)')
+_CANONICAL_ID = re.compile(r"[0-9a-f]{64}")
 
 
 def _user(account_or_id: str) -> dict:
     cid = canonical_id(account_or_id) if len(account_or_id) == 12 else account_or_id
     return {"Type": "CanonicalUser", "ID": cid}
+
+
+def _check_grantees(grants: list[dict]) -> list[dict]:
+    """A CanonicalUser grantee must name a canonical user ID (S3: 400 InvalidArgument)."""
+    for grant in grants:
+        grantee = grant.get("Grantee") or {}
+        cid = grantee.get("ID")
+        if grantee.get("Type") == "CanonicalUser" and not _CANONICAL_ID.fullmatch(cid or ""):
+            raise InvalidArgument("Invalid id", ArgumentName="CanonicalUser/ID",
+                                  ArgumentValue=cid or "")
+    return grants
 
 
 def _group(uri: str) -> dict:
@@ -70,7 +82,7 @@ def acl_from_request(req: dict, owner_account: str, bucket_owner: str | None = N
         if req.get("ACL"):
             raise InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
         return [{"Grantee": _user(owner_account), "Permission": "FULL_CONTROL"}] + \
-            grants_from_headers(req)
+            _check_grantees(grants_from_headers(req))
     if req.get("ACL"):
         return canned_grants(req["ACL"], owner_account, bucket_owner)
     policy = req.get("AccessControlPolicy")
@@ -79,7 +91,7 @@ def acl_from_request(req: dict, owner_account: str, bucket_owner: str | None = N
         for grant in grants:
             if grant.get("Permission") not in PERMISSIONS or not grant.get("Grantee"):
                 raise MalformedXML()
-        return grants
+        return _check_grantees(grants)
     return None
 
 
@@ -117,7 +129,9 @@ def check_settable(bucket, grants: list[dict]) -> None:
 @SERVICE.op("GetBucketAcl")
 def get_bucket_acl(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
-    grants = bucket.acl.get("Grants") or canned_grants("private", bucket.account)
+    grants = bucket.acl.get("Grants")
+    if grants is None:     # an ACL set to no grants at all stays empty
+        grants = canned_grants("private", bucket.account)
     return {"Owner": owner(bucket.account), "Grants": grants}
 
 
@@ -139,7 +153,9 @@ def get_object_acl(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
     obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
     holder = obj.owner or bucket.account
-    grants = obj.acl.get("Grants") or canned_grants("private", holder)
+    grants = obj.acl.get("Grants")
+    if grants is None:
+        grants = canned_grants("private", holder)
     return {"Owner": owner(holder), "Grants": grants}
 
 

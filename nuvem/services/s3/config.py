@@ -489,9 +489,8 @@ def put_object_lock_configuration(ctx: Call, req: dict) -> dict:
             raise MalformedXML()
         period = days if days is not None else years
         if period <= 0:
-            raise InvalidArgument("Default retention period must be a positive integer value",
-                                  ArgumentName="Days" if days is not None else "Years",
-                                  ArgumentValue=str(period))
+            raise InvalidArgument("Default retention period must be a positive integer value.",
+                                  ArgumentName="Days" if days is not None else "Years")
         if (days or 0) > 36500 or (years or 0) > 100:
             raise InvalidArgument("Default retention period is too large.",
                                   ArgumentName="Days" if days is not None else "Years",

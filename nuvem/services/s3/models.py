@@ -77,6 +77,7 @@ class S3Object:
     sse: dict[str, str] = field(default_factory=dict)
     lock: dict[str, Any] = field(default_factory=dict)      # Mode, RetainUntilDate, LegalHold
     customer_key: str = ""             # SSE-C: the key's salted HMAC (customer_keys.py)
+    upload_id: str = ""                # the multipart upload completed into this version
 
     @property
     def digests(self) -> list[str]:

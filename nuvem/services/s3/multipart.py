@@ -22,13 +22,13 @@ from nuvem.context import Call
 from nuvem.protocol import checksums as sums
 from nuvem.services.s3 import SERVICE, customer_keys
 from nuvem.services.s3.bodies import DEFAULT_ALGORITHM, read_range, receive, requested_checksums
-from nuvem.services.s3.common import bucket_of, canonical_id, owner
+from nuvem.services.s3.common import bucket_of, canonical_id, owner, versions
 from nuvem.services.s3.errors import (BadDigest, EntityTooLarge, EntityTooSmall, InvalidArgument,
                                       InvalidObjectState, InvalidPart, InvalidPartOrder,
                                       InvalidRequest, MalformedXML, NoSuchUpload,
                                       PreconditionFailed)
 from nuvem.services.s3.lifecycle import abort_rule, expiration
-from nuvem.services.s3.models import Chunk, Part, S3Object, Upload
+from nuvem.services.s3.models import Bucket, Chunk, Part, S3Object, Upload
 from nuvem.services.s3.objects import (ARCHIVED, check_key, check_read_conditions,
                                        check_write_conditions, copy_source,
                                        new_object_attributes, store_version)
@@ -495,7 +495,15 @@ def _location(ctx: Call, bucket: str, key: str) -> str:
 
 @SERVICE.op("CompleteMultipartUpload")
 def complete_multipart_upload(ctx: Call, req: dict) -> dict:
-    bucket, upload = _upload_of(ctx, req)
+    bucket = bucket_of(ctx, req["Bucket"])
+    upload = ctx.store.get(Upload, bucket.name, req["Key"], req["UploadId"])
+    if upload is None:
+        # S3 answers a repeated complete (a client retrying) as it answered the first one.
+        done = next((v for v in versions(ctx, bucket.name, req["Key"])
+                     if v.upload_id == req["UploadId"]), None)
+        if done is None:
+            raise NoSuchUpload(UploadId=req["UploadId"])
+        return _completed(ctx, bucket, done)
     check_write_conditions(ctx, bucket, upload.key, req)
     parts = _chosen_parts(ctx, upload, req)
     algorithm, kind = _effective(upload)
@@ -540,13 +548,18 @@ def complete_multipart_upload(ctx: Call, req: dict) -> dict:
                    if upload.checksum_algorithm else [],
                    tags=dict(upload.tags), acl=dict(upload.acl), sse=dict(upload.sse),
                    customer_key=upload.customer_key,
-                   lock=dict(upload.lock))
+                   lock=dict(upload.lock), upload_id=upload.upload_id)
     store_version(ctx, bucket, obj)
     discard_upload(ctx, upload)
     from nuvem.services.s3.notifications import notify
     notify(ctx, bucket, "ObjectCreated:CompleteMultipartUpload", obj)
-    out = {"Location": _location(ctx, bucket.name, upload.key), "Bucket": bucket.name,
-           "Key": upload.key, "ETag": obj.etag, **obj.sse,
+    return _completed(ctx, bucket, obj)
+
+
+def _completed(ctx: Call, bucket: Bucket, obj: S3Object) -> dict:
+    checksum = obj.checksum
+    out = {"Location": _location(ctx, bucket.name, obj.key), "Bucket": bucket.name,
+           "Key": obj.key, "ETag": obj.etag, **obj.sse,
            f"Checksum{checksum['Algorithm']}": checksum["Value"],
            "ChecksumType": checksum["Type"], **expiration(bucket, obj)}
     if obj.version_id != "null":

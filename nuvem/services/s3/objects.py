@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, unquote
 
@@ -27,6 +28,7 @@ STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA"
 ARCHIVED = ("GLACIER", "DEEP_ARCHIVE")
 CONTENT_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage",
                    "CacheControl", "Expires", "WebsiteRedirectLocation")
+LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
 MAX_METADATA = 2048
 MAX_TAGS = 10
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -93,7 +95,8 @@ def content_headers(req: dict) -> dict[str, str]:
     for name in CONTENT_HEADERS:
         value = req.get(name)
         if value is not None:
-            headers[name] = value.isoformat() if isinstance(value, datetime) else str(value)
+            # Expires is kept as the HTTP date S3 sends back (also on the website endpoint).
+            headers[name] = _http(value) if isinstance(value, datetime) else str(value)
     headers.setdefault("ContentType", "binary/octet-stream")
     return headers
 
@@ -118,6 +121,9 @@ def sse_of(req: dict, bucket: Bucket) -> dict[str, str]:
     aws:kms ("Setting default server-side encryption behavior")."""
     algorithm = req.get("ServerSideEncryption")
     key_id = req.get("SSEKMSKeyId")
+    if key_id is not None and not (algorithm or "").startswith("aws:kms"):
+        raise InvalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP "
+                              "header x-amz-server-side-encryption : aws:kms")
     if algorithm is None:
         rules = ((bucket.config.get("Encryption") or {}).get("Rules") or [{}])
         default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
@@ -182,6 +188,14 @@ def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
     if req.get("ObjectLockMode") or req.get("ObjectLockRetainUntilDate"):
         if not bucket.object_lock:
             raise InvalidRequest("Bucket is missing Object Lock Configuration")
+        if not (req.get("ObjectLockMode") and req.get("ObjectLockRetainUntilDate")):
+            raise InvalidArgument("x-amz-object-lock-retain-until-date and "
+                                  "x-amz-object-lock-mode must both be supplied")
+        if req["ObjectLockMode"] not in LOCK_MODES:
+            raise InvalidArgument("Unknown wormMode directive.",
+                                  ArgumentName="x-amz-object-lock-mode",
+                                  ArgumentValue=req["ObjectLockMode"])
+        check_retain_until(req["ObjectLockRetainUntilDate"], now)
         lock["Mode"] = req.get("ObjectLockMode")
         lock["RetainUntilDate"] = req.get("ObjectLockRetainUntilDate")
     elif bucket.object_lock:
@@ -196,6 +210,11 @@ def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
             raise InvalidRequest("Bucket is missing Object Lock Configuration")
         lock["LegalHold"] = req["ObjectLockLegalHoldStatus"]
     return lock
+
+
+def check_retain_until(until, now: datetime) -> None:
+    if _aware(until) <= now.astimezone(timezone.utc):
+        raise InvalidArgument("The retain until date must be in the future!")
 
 
 def check_lock(ctx: Call, obj: S3Object, req: dict) -> None:
@@ -361,16 +380,14 @@ def _unsatisfiable(text: str, size: int):
     raise InvalidRange(ActualObjectSize=str(size), RangeRequested=text)
 
 
-def describe(obj: S3Object, req: dict, *, checksums: bool) -> dict:
+def describe(bucket: Bucket, obj: S3Object, req: dict, *, checksums: bool) -> dict:
     """The members GetObject and HeadObject share."""
     out: dict = {"ETag": obj.etag, "LastModified": obj.last_modified, "AcceptRanges": "bytes",
                  "Metadata": dict(obj.metadata), **obj.sse}
     for name, value in obj.headers.items():
-        if name == "Expires":
-            out["ExpiresString"] = value
-        else:
-            out[name] = value
-    if obj.version_id != "null":
+        out[name] = _when(value) if name == "Expires" else value
+    if obj.version_id != "null" or bucket.versioning:
+        # the null version is named once the bucket has had versioning (x-amz-version-id: null)
         out["VersionId"] = obj.version_id
     if obj.storage_class != "STANDARD":
         out["StorageClass"] = obj.storage_class
@@ -393,10 +410,19 @@ def describe(obj: S3Object, req: dict, *, checksums: bool) -> dict:
                  "ResponseCacheControl", "ResponseContentDisposition", "ResponseContentEncoding"):
         value = req.get(name)
         if value is not None:
-            target = name.removeprefix("Response")
-            out["ExpiresString" if target == "Expires" else target] = \
-                value if not isinstance(value, datetime) else _http(value)
+            out[name.removeprefix("Response")] = value
     return out
+
+
+def _when(text: str) -> datetime | str:
+    """A stored Expires (an HTTP date; ISO 8601 in records written before) as a datetime."""
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return text
 
 
 def _http(value: datetime) -> str:
@@ -405,6 +431,10 @@ def _http(value: datetime) -> str:
 
 
 def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
+    if ctx.request.headers.get("x-amz-server-side-encryption") is not None:
+        # the object's encryption is fixed when written; a read may not name one (400)
+        raise InvalidArgument("x-amz-server-side-encryption header is not supported for this "
+                              "operation.")
     bucket = bucket_of(ctx, req["Bucket"])
     try:
         obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
@@ -450,7 +480,7 @@ def get_object(ctx: Call, req: dict) -> dict:
     bucket, obj = _read_target(ctx, req)
     if obj.storage_class in ARCHIVED and not (obj.lock or {}).get("Restore"):
         raise InvalidObjectState(StorageClass=obj.storage_class)
-    out = describe(obj, req, checksums=True)
+    out = describe(bucket, obj, req, checksums=True)
     out.update(_read_expiration(ctx, bucket, obj, req))
     span = _span(obj, req)
     if span is None:
@@ -483,7 +513,7 @@ def _span(obj: S3Object, req: dict) -> tuple[int, int] | None:
 @SERVICE.op("HeadObject")
 def head_object(ctx: Call, req: dict) -> dict:
     bucket, obj = _read_target(ctx, req)
-    out = describe(obj, req, checksums=True)
+    out = describe(bucket, obj, req, checksums=True)
     out.update(_read_expiration(ctx, bucket, obj, req))
     span = _span(obj, req)
     if span is None:
@@ -557,7 +587,7 @@ def delete_objects(ctx: Call, req: dict) -> dict:
         try:
             with ctx.runtime.store.tx():   # a savepoint: one key's failure keeps the others
                 out = delete_one(ctx, bucket, key, version_id, {**req, "IfMatch": item.get("ETag")})
-        except S3Error as error:
+        except (S3Error, AccessDenied) as error:     # an object lock refuses one key alone
             errors.append({"Key": key, "Code": error.code, "Message": error.message,
                            **({"VersionId": version_id} if version_id else {})})
             continue
@@ -746,14 +776,22 @@ def _locked_object(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
 def put_object_retention(ctx: Call, req: dict) -> dict:
     bucket, obj = _locked_object(ctx, req)
     retention = req.get("Retention") or {}
+    if retention.get("Mode") not in (None, *LOCK_MODES):
+        raise MalformedXML()
     lock = dict(obj.lock or {})
     old_until = lock.get("RetainUntilDate")
     new_until = retention.get("RetainUntilDate")
-    if lock.get("Mode") == "COMPLIANCE" and old_until and (
-            not new_until or _aware(new_until) < _aware(old_until)):
+    if new_until:
+        check_retain_until(new_until, ctx.now)
+    # COMPLIANCE can be neither shortened nor turned into GOVERNANCE while it lasts
+    if lock.get("Mode") == "COMPLIANCE" and old_until and _aware(old_until) > ctx.now and (
+            not new_until or _aware(new_until) < _aware(old_until)
+            or retention.get("Mode") != "COMPLIANCE"):
         raise AccessDenied("Access Denied because object protected by object lock.")
+    # GOVERNANCE may be lengthened; shortening it or changing its mode needs the bypass
     if lock.get("Mode") == "GOVERNANCE" and old_until and _aware(old_until) > ctx.now and (
-            not new_until or _aware(new_until) < _aware(old_until)) and \
+            not new_until or _aware(new_until) < _aware(old_until)
+            or retention.get("Mode") != "GOVERNANCE") and \
             not req.get("BypassGovernanceRetention"):
         raise AccessDenied("Access Denied because object protected by object lock.")
     lock["Mode"] = retention.get("Mode")

@@ -321,6 +321,10 @@ def test_object_lock(s3):
                 "Rule": {"DefaultRetention": {"Mode": "STRICT", "Days": 1}}}
     assert error(s3.put_object_lock_configuration, Bucket=locked,
                  ObjectLockConfiguration=bad_mode)[0] == "MalformedXML"
+    zero = {"ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 0}}}
+    assert error(s3.put_object_lock_configuration, Bucket=locked, ObjectLockConfiguration=zero) \
+        == ("InvalidArgument", 400, "Default retention period must be a positive integer value.")
     assert error(s3.put_bucket_versioning, Bucket=locked,
                  VersioningConfiguration={"Status": "Suspended"})[:2] == ("InvalidBucketState", 409)
     # a versioned bucket may turn object lock on later

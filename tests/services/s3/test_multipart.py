@@ -212,6 +212,20 @@ def test_complete_errors(s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"small"
 
 
+def test_a_repeated_complete_answers_as_the_first(s3, bucket):
+    upload_id, done = upload_parts(s3, bucket, "k", [b"once"])
+    first = s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                         MultipartUpload={"Parts": done})
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                         MultipartUpload={"Parts": done})
+    assert (again["ETag"], again["Key"], again["Location"]) == \
+        (first["ETag"], first["Key"], first["Location"])
+    s3.put_object(Bucket=bucket, Key="k", Body=b"overwritten")
+    code, status, _ = error(s3.complete_multipart_upload, Bucket=bucket, Key="k",
+                            UploadId=upload_id, MultipartUpload={"Parts": done})
+    assert (code, status) == ("NoSuchUpload", 404)
+
+
 def test_part_number_limits(s3, bucket):
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
     for number in (0, 10001):

@@ -231,3 +231,119 @@ def test_a_bucket_policy_deny_stops_the_owners_root_too(s3, bucket):
         assert error_of(e) == ("AccessDenied", 403)
     s3.delete_bucket_policy(Bucket=bucket)        # the owner's root may always manage it
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"before"
+
+
+def test_expires_is_stored_and_returned_as_an_http_date(s3, bucket):
+    expires = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    s3.put_object(Bucket=bucket, Key="e", Body=b"x", Expires=expires)
+    head = s3.head_object(Bucket=bucket, Key="e")
+    assert head["ResponseMetadata"]["HTTPHeaders"]["expires"] == "Wed, 02 Jan 2030 03:04:05 GMT"
+    assert head["ExpiresString"] == "Wed, 02 Jan 2030 03:04:05 GMT"
+    got = s3.get_object(Bucket=bucket, Key="e", ResponseExpires=datetime(2031, 5, 6, tzinfo=timezone.utc))
+    assert got["ResponseMetadata"]["HTTPHeaders"]["expires"] == "Tue, 06 May 2031 00:00:00 GMT"
+
+
+def test_encryption_headers_that_do_not_apply_are_refused(s3, bucket):
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", SSEKMSKeyId="my-key")
+    assert error_of(e) == ("InvalidArgument", 400)
+    assert "requires HTTP header x-amz-server-side-encryption : aws:kms" in \
+        e.value.response["Error"]["Message"]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId="my-key")
+    # a read may not name an encryption: the object's was fixed when it was written
+    def add_sse(params, **_):
+        params["headers"]["x-amz-server-side-encryption"] = "aws:kms"
+    s3.meta.events.register("before-call.s3.GetObject", add_sse)
+    s3.meta.events.register("before-call.s3.HeadObject", add_sse)
+    try:
+        with pytest.raises(ClientError) as e:
+            s3.get_object(Bucket=bucket, Key="k")
+        assert error_of(e) == ("InvalidArgument", 400)
+        assert e.value.response["Error"]["Message"] == \
+            "x-amz-server-side-encryption header is not supported for this operation."
+        with pytest.raises(ClientError) as e:
+            s3.head_object(Bucket=bucket, Key="k")
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    finally:
+        s3.meta.events.unregister("before-call.s3.GetObject", add_sse)
+        s3.meta.events.unregister("before-call.s3.HeadObject", add_sse)
+
+
+def test_policy_conditions_on_existing_and_requested_object_tags(nuvem, s3, bucket):
+    import json
+    other = nuvem.client("s3", key="222222222222")
+    for key, value in (("open", "public"), ("closed", "private")):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x", Tagging=f"security={value}")
+    s3.put_object(Bucket=bucket, Key="untagged", Body=b"x")
+    s3.delete_public_access_block(Bucket=bucket)
+    anyone, objects = {"AWS": "arn:aws:iam::222222222222:root"}, f"arn:aws:s3:::{bucket}/*"
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": anyone, "Action": "s3:GetObject", "Resource": objects,
+         "Condition": {"StringEquals": {"s3:ExistingObjectTag/security": "public"}}},
+        {"Effect": "Allow", "Principal": anyone, "Action": "s3:PutObjectTagging",
+         "Resource": objects,
+         "Condition": {"StringEquals": {"s3:RequestObjectTag/security": "public"},
+                       "ForAllValues:StringEquals": {"s3:RequestObjectTagKeys": ["security"]}}}]}))
+    assert other.get_object(Bucket=bucket, Key="open")["Body"].read() == b"x"
+    for key in ("closed", "untagged"):
+        with pytest.raises(ClientError) as e:
+            other.get_object(Bucket=bucket, Key=key)
+        assert error_of(e) == ("AccessDenied", 403)
+    other.put_object_tagging(Bucket=bucket, Key="untagged", Tagging={"TagSet": [
+        {"Key": "security", "Value": "public"}]})
+    assert other.get_object(Bucket=bucket, Key="untagged")["Body"].read() == b"x"
+    for tags in ([{"Key": "security", "Value": "private"}],
+                 [{"Key": "security", "Value": "public"}, {"Key": "team", "Value": "a"}]):
+        with pytest.raises(ClientError) as e:
+            other.put_object_tagging(Bucket=bucket, Key="closed", Tagging={"TagSet": tags})
+        assert error_of(e) == ("AccessDenied", 403)
+
+
+def test_object_lock_requests_are_validated(s3):
+    bucket = f"lock-{datetime.now().strftime('%H%M%S%f')}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    later, past = datetime(2099, 1, 1, tzinfo=timezone.utc), datetime(2000, 1, 1, tzinfo=timezone.utc)
+    for kwargs, message in (
+            ({"ObjectLockMode": "GOVERNANCE"}, "x-amz-object-lock-retain-until-date and "
+             "x-amz-object-lock-mode must both be supplied"),
+            ({"ObjectLockRetainUntilDate": later}, "x-amz-object-lock-retain-until-date and "
+             "x-amz-object-lock-mode must both be supplied"),
+            ({"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": past},
+             "The retain until date must be in the future!")):
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket=bucket, Key="k", Body=b"x", **kwargs)
+        assert error_of(e) == ("InvalidArgument", 400)
+        assert e.value.response["Error"]["Message"] == message
+    version = s3.put_object(Bucket=bucket, Key="k", Body=b"x")["VersionId"]
+    for mode in ("governance", "STRICT"):
+        with pytest.raises(ClientError) as e:
+            s3.put_object_retention(Bucket=bucket, Key="k",
+                                    Retention={"Mode": mode, "RetainUntilDate": later})
+        assert error_of(e) == ("MalformedXML", 400)
+    with pytest.raises(ClientError) as e:
+        s3.put_object_retention(Bucket=bucket, Key="k",
+                                Retention={"Mode": "GOVERNANCE", "RetainUntilDate": past})
+    assert error_of(e) == ("InvalidArgument", 400)
+    s3.put_object_retention(Bucket=bucket, Key="k",
+                            Retention={"Mode": "GOVERNANCE", "RetainUntilDate": later})
+    with pytest.raises(ClientError) as e:     # GOVERNANCE becomes COMPLIANCE only with the bypass
+        s3.put_object_retention(Bucket=bucket, Key="k",
+                                Retention={"Mode": "COMPLIANCE", "RetainUntilDate": later})
+    assert error_of(e) == ("AccessDenied", 403)
+    s3.put_object_retention(Bucket=bucket, Key="k", BypassGovernanceRetention=True,
+                            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": later})
+    with pytest.raises(ClientError) as e:     # COMPLIANCE may not become GOVERNANCE
+        s3.put_object_retention(Bucket=bucket, Key="k", BypassGovernanceRetention=True,
+                                Retention={"Mode": "GOVERNANCE", "RetainUntilDate": later})
+    assert error_of(e) == ("AccessDenied", 403)
+    # DeleteObjects reports the locked version among its errors; the other keys go
+    s3.put_object(Bucket=bucket, Key="free", Body=b"x")
+    out = s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+        {"Key": "k", "VersionId": version}, {"Key": "free"}]})
+    assert [(e["Key"], e["Code"]) for e in out["Errors"]] == [("k", "AccessDenied")]
+    assert [d["Key"] for d in out["Deleted"]] == ["free"]
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES256",
+                      SSEKMSKeyId="my-key")
+    assert error_of(e) == ("InvalidArgument", 400)

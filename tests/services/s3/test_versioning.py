@@ -50,6 +50,15 @@ def test_null_version_and_suspension(s3, bucket):
     assert [v["VersionId"] for v in versions] == ["null", v1]     # the null version replaced
     assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"after"
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Suspended"
+    # reads name the null version once the bucket has had versioning
+    assert s3.get_object(Bucket=bucket, Key="k")["VersionId"] == "null"
+    assert s3.head_object(Bucket=bucket, Key="k")["VersionId"] == "null"
+
+
+def test_a_never_versioned_bucket_names_no_version(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert "VersionId" not in s3.get_object(Bucket=bucket, Key="k")
+    assert "VersionId" not in s3.head_object(Bucket=bucket, Key="k")
 
 
 def test_list_object_versions_paging(s3, bucket):

@@ -1,0 +1,67 @@
+"""S3 ACLs over the wire with boto3 (buckets with Object Ownership ObjectWriter and no Block Public
+Access): what grants read back as, which grantees are refused, and what they let others do."""
+import boto3
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+
+def error_of(call, **kwargs):
+    with pytest.raises(ClientError) as e:
+        call(**kwargs)
+    return e.value.response["Error"]["Code"], e.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+@pytest.fixture
+def acl_bucket(s3, bucket):
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={
+        "Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    s3.delete_public_access_block(Bucket=bucket)
+    return bucket
+
+
+@pytest.fixture
+def anonymous(nuvem):
+    return boto3.client("s3", endpoint_url=nuvem.endpoint, region_name="us-east-1",
+                        config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+
+
+def test_grantees_must_name_a_canonical_user(s3, acl_bucket):
+    acl = s3.get_bucket_acl(Bucket=acl_bucket)
+    policy = {"Owner": acl["Owner"], "Grants": acl["Grants"] + [
+        {"Grantee": {"ID": "_foo", "Type": "CanonicalUser"}, "Permission": "FULL_CONTROL"}]}
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_acl(Bucket=acl_bucket, AccessControlPolicy=policy)
+    err = e.value.response["Error"]
+    assert (err["Code"], err["Message"], err["ArgumentName"], err["ArgumentValue"]) == \
+        ("InvalidArgument", "Invalid id", "CanonicalUser/ID", "_foo")
+    assert error_of(s3.put_bucket_acl, Bucket=acl_bucket, GrantRead="id=nobody") == \
+        ("InvalidArgument", 400)
+
+
+def test_an_acl_with_no_grants_reads_back_empty(s3, acl_bucket):
+    s3.put_object(Bucket=acl_bucket, Key="k", Body=b"x")
+    owner = s3.get_bucket_acl(Bucket=acl_bucket)["Owner"]
+    s3.put_bucket_acl(Bucket=acl_bucket, AccessControlPolicy={"Owner": owner, "Grants": []})
+    assert s3.get_bucket_acl(Bucket=acl_bucket)["Grants"] == []
+    s3.put_object_acl(Bucket=acl_bucket, Key="k", AccessControlPolicy={"Owner": owner, "Grants": []})
+    assert s3.get_object_acl(Bucket=acl_bucket, Key="k")["Grants"] == []
+    assert s3.get_object(Bucket=acl_bucket, Key="k")["Body"].read() == b"x"   # the owner's IAM
+
+
+def test_public_read_write_bucket_takes_anonymous_writes(s3, acl_bucket, anonymous):
+    assert error_of(anonymous.put_object, Bucket=acl_bucket, Key="k", Body=b"x") == \
+        ("AccessDenied", 403)
+    s3.put_bucket_acl(Bucket=acl_bucket, ACL="public-read-write")
+    anonymous.put_object(Bucket=acl_bucket, Key="k", Body=b"x")
+    anonymous.delete_object(Bucket=acl_bucket, Key="k")
+    assert "Contents" not in s3.list_objects_v2(Bucket=acl_bucket)
+
+
+def test_a_missing_key_is_404_to_whoever_may_list_the_bucket(s3, acl_bucket, anonymous):
+    assert error_of(anonymous.get_object, Bucket=acl_bucket, Key="gone") == ("AccessDenied", 403)
+    s3.put_bucket_acl(Bucket=acl_bucket, ACL="public-read")
+    assert error_of(anonymous.get_object, Bucket=acl_bucket, Key="gone") == ("NoSuchKey", 404)
+    s3.put_object(Bucket=acl_bucket, Key="private", Body=b"x")
+    assert error_of(anonymous.get_object, Bucket=acl_bucket, Key="private") == ("AccessDenied", 403)
