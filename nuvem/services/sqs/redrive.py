@@ -21,6 +21,9 @@ from nuvem.services.sqs.models import Message, MoveTask, Queue
 from nuvem.services.sqs.queues import by_arn, by_url, url_of, us
 
 
+MAX_LISTED = 10         # move tasks ListMessageMoveTasks can show per source
+
+
 def _sources(ctx: Call, dlq: Queue) -> list[Queue]:
     out = []
     for q in ctx.store.query(Queue, account=dlq.account, region=dlq.region):
@@ -70,11 +73,15 @@ def start_message_move_task(ctx: Call, req: dict) -> dict:
     if rate is not None and not 1 <= rate <= 500:
         raise InvalidParameterValue(f"Value {rate} for parameter MaxNumberOfMessagesPerSecond "
                                     "is invalid. Reason: Must be between 1 and 500.")
-    running = any(t.status == "RUNNING" for t in ctx.store.query(
-        MoveTask, account=source.account, region=source.region, prefix=(source.arn,)))
-    if running:
+    earlier = list(ctx.store.query(MoveTask, account=source.account, region=source.region,
+                                   prefix=(source.arn,)))
+    if any(t.status == "RUNNING" for t in earlier):
         raise InvalidParameterValue("There is already a task running. Only one active task is "
                                     "allowed for a source queue arn at a given time.")
+    # ListMessageMoveTasks shows a source's 10 newest: older ones go, so the periodic job's
+    # scan of all tasks stays small
+    for old in sorted(earlier, key=lambda t: -t.started)[MAX_LISTED - 1:]:
+        ctx.store.delete(old)
     to_move = sum(1 for _ in ctx.store.query(Message, account=source.account,
                                              region=source.region, prefix=(source.id,),
                                              fields=("seq",)))
@@ -157,7 +164,7 @@ def list_message_move_tasks(ctx: Call, req: dict) -> dict:
     if source is None:
         raise _not_found("SourceArn")
     limit = req.get("MaxResults") or 1
-    if not 1 <= limit <= 10:
+    if not 1 <= limit <= MAX_LISTED:
         raise InvalidParameterValue(f"Value {limit} for parameter MaxResults is invalid. "
                                     "Reason: Must be between 1 and 10, if provided.")
     tasks = sorted(ctx.store.query(MoveTask, account=source.account, region=source.region,

@@ -176,3 +176,14 @@ def test_a_move_task_whose_destination_is_gone_fails(manual_nuvem, qname):
     advance(manual_nuvem, 2)
     [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
     assert task["Status"] == "FAILED" and task["FailureReason"]
+
+
+def test_a_source_keeps_its_ten_newest_move_tasks(manual_nuvem, qname):
+    sqs = manual_nuvem.client("sqs")
+    _, _, dlq_arn = _dead_letters(sqs, qname, 1)
+    for _ in range(12):
+        sqs.start_message_move_task(SourceArn=dlq_arn)
+        advance(manual_nuvem, 1)
+    tasks = sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=10)["Results"]
+    assert len(tasks) == 10 and tasks[0]["ApproximateNumberOfMessagesMoved"] == 0
+    assert tasks[-1]["StartedTimestamp"] < tasks[0]["StartedTimestamp"]
