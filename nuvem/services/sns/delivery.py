@@ -140,8 +140,8 @@ def _sqs_now(runtime, topic: Topic, sub: Subscription, m: Message,
             _send_to_queue(runtime, topic, sub.endpoint, envelopes.text(sub), m, batch=batch)
         return True
     except Exception:
-        log.info("sns: delivery of %s to %s failed; left to the dispatcher to retry",
-                 m.message_id, sub.arn, exc_info=True)
+        log.info("sns: delivery of %s to %s failed; left to a Delivery event (its delivery "
+                 "policy decides)", m.message_id, sub.arn, exc_info=True)
         return False
 
 
