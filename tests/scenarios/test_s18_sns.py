@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -555,3 +556,17 @@ def test_redrive_policy_moves_undeliverable_messages_to_the_dlq(endpoint):
         assert down.notifications == 4
     finally:
         server.stop()
+
+
+def test_an_unsubscribe_confirmation_restores_for_three_days_only(manual_nuvem, endpoint):
+    sns = manual_nuvem.client("sns")
+    hook = endpoint()
+    topic = sns.create_topic(Name="s18-restore-late")["TopicArn"]
+    confirm_http(sns, topic, hook)
+    sub = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"]
+    sns.unsubscribe(SubscriptionArn=sub)
+    goodbye = wait_for(lambda: hook.of_type("UnsubscribeConfirmation"))[0]
+    manual_nuvem.admin("POST", "/_nuvem/clock", {"advance": 3 * 86400 + 60})
+    with pytest.raises(urllib.error.HTTPError) as e:       # the link is unsigned: any clock
+        urllib.request.urlopen(goodbye["SubscribeURL"], timeout=5)
+    assert e.value.code == 400 and b"InvalidParameter" in e.value.read()

@@ -198,6 +198,10 @@ def remove(ctx: Call, sub: Subscription) -> None:
     unsubscribe confirmation JSON format")."""
     ctx.store.delete(sub)
     if sub.protocol in ("http", "https") and sub.confirmed:
+        for gone in list(ctx.store.query(Unsubscribed, account=sub.account, region=sub.region,
+                                         prefix=(sub.topic,))):
+            if ctx.now - gone.at > TOKEN_LIFETIME:      # its link no longer restores anything
+                ctx.store.delete(gone)
         token = ctx.ids.token_bytes(64).hex()
         ctx.store.put(Unsubscribed(account=sub.account, region=sub.region, topic=sub.topic,
                                    token=token, subscription=sub, at=ctx.now))
