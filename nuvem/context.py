@@ -82,6 +82,19 @@ class Call:
     # there, per region, instead of working them out for each call. None: a call on its own.
     batch: dict | None = None
 
+    @classmethod
+    def by_service(cls, runtime: "Runtime", tx, service: str, operation: str, *,
+                   account: str = "", region: str = "") -> "Call":
+        """A call a service's own background job makes (S3's lifecycle sweep, DynamoDB's TTL
+        deletions, an SQS move task), as its service principal, in the transaction `tx`."""
+        host = f"{service}.amazonaws.com"
+        call = cls(request=HttpRequest.build("POST", "/"), runtime=runtime,
+                   request_id=runtime.ids.request_id(), received_at=runtime.clock.now(),
+                   service=service, operation=operation, account=account, region=region,
+                   principal=Principal("service", "", host, host))
+        call.tx = tx
+        return call
+
     @property
     def now(self) -> datetime:
         return self.runtime.clock.now()

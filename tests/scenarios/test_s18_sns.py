@@ -116,12 +116,13 @@ def endpoint():
 
 
 def confirm_http(sns, topic, endpoint):
+    """Subscribes `endpoint`, follows its SubscribeURL; returns the subscription's ARN."""
     sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url)
     confirmation = wait_for(lambda: endpoint.of_type("SubscriptionConfirmation"))[-1]
     with urllib.request.urlopen(confirmation["SubscribeURL"], timeout=5) as response:
         answer = response.read().decode()
     assert "<ConfirmSubscriptionResult>" in answer
-    return confirmation
+    return answer.split("<SubscriptionArn>")[1].split("</SubscriptionArn>")[0]
 
 
 # -- SNS -> SQS ---------------------------------------------------------------------------------
@@ -323,8 +324,7 @@ def test_raw_http_delivery(nuvem, endpoint):
     sns = nuvem.client("sns")
     hook = endpoint()
     topic = sns.create_topic(Name="s18-raw-http")["TopicArn"]
-    confirm_http(sns, topic, hook)
-    sub = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"]
+    sub = confirm_http(sns, topic, hook)
     sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery",
                                     AttributeValue="true")
     sns.publish(TopicArn=topic, Message="just the body")
@@ -336,10 +336,8 @@ def test_failing_endpoint_is_retried_as_its_delivery_policy_says(nuvem, endpoint
     flaky = endpoint(status=lambda n: 500 if n < 2 else 200)   # fails twice, then recovers
     healthy = endpoint()
     topic = sns.create_topic(Name="s18-retry")["TopicArn"]
-    confirm_http(sns, topic, flaky)
+    sub = confirm_http(sns, topic, flaky)
     confirm_http(sns, topic, healthy)
-    sub = next(s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(
-        TopicArn=topic)["Subscriptions"] if s["Endpoint"] == flaky.url)
     sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="DeliveryPolicy",
                                     AttributeValue=json.dumps({
                                         "healthyRetryPolicy": {"minDelayTarget": 1,
@@ -537,9 +535,7 @@ def test_redrive_policy_moves_undeliverable_messages_to_the_dlq(endpoint):
         down = endpoint(status=lambda n: 500)
         topic = sns.create_topic(Name="s18-redrive")["TopicArn"]
         dlq_url, dlq_arn = make_queue(server, "s18-dlq", topic)
-        confirm_http(sns, topic, down)
-        sub = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0][
-            "SubscriptionArn"]
+        sub = confirm_http(sns, topic, down)
         sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy",
                                         AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}))
         sns.publish(TopicArn=topic, Message="nobody home")
@@ -562,8 +558,7 @@ def test_an_unsubscribe_confirmation_restores_for_three_days_only(manual_nuvem, 
     sns = manual_nuvem.client("sns")
     hook = endpoint()
     topic = sns.create_topic(Name="s18-restore-late")["TopicArn"]
-    confirm_http(sns, topic, hook)
-    sub = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"]
+    sub = confirm_http(sns, topic, hook)
     sns.unsubscribe(SubscriptionArn=sub)
     goodbye = wait_for(lambda: hook.of_type("UnsubscribeConfirmation"))[0]
     manual_nuvem.admin("POST", "/_nuvem/clock", {"advance": 3 * 86400 + 60})

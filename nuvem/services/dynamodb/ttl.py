@@ -16,7 +16,7 @@ import logging
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from nuvem.context import Call, Principal
+from nuvem.context import Call
 from nuvem.services.dynamodb import SERVICE
 from nuvem.services.dynamodb.errors import ValidationException
 from nuvem.services.dynamodb.models import Item, Table, TtlEntry
@@ -119,18 +119,6 @@ def update_time_to_live(ctx: Call, req: dict) -> dict:
 
 
 # -- the sweep -----------------------------------------------------------------------------------
-def _system_call(runtime, tx, entry: TtlEntry) -> Call:
-    from nuvem.protocol.wire import HttpRequest
-    call = Call(request=HttpRequest.build("POST", "/"), runtime=runtime,
-                request_id=runtime.ids.request_id(), received_at=runtime.clock.now(),
-                service="dynamodb", operation="TimeToLiveSweep", account=entry.account,
-                region=entry.region,
-                principal=Principal("service", "", "dynamodb.amazonaws.com",
-                                    "dynamodb.amazonaws.com"))
-    call.tx = tx
-    return call
-
-
 def sweep(runtime) -> int:
     """Deletes the items whose TTL value is in the past (runtime clock), then trims the streams'
     records older than 24 hours. Returns how many items it deleted."""
@@ -170,7 +158,8 @@ def _expire(runtime, tx, entry: TtlEntry, now: int, items) -> int:
     if not live or entry.expires < now - TOO_OLD:
         tx.delete(entry)
         return 0
-    items.store_item(_system_call(runtime, tx, entry), table, entry.pk, entry.sk, item, None,
-                     service_delete=True)
+    call = Call.by_service(runtime, tx, "dynamodb", "TimeToLiveSweep", account=entry.account,
+                           region=entry.region)
+    items.store_item(call, table, entry.pk, entry.sk, item, None, service_delete=True)
     tx.delete(entry)          # store_item's track already did, unless TTL was toggled meanwhile
     return 1

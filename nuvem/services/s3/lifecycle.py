@@ -21,8 +21,7 @@ import logging
 from datetime import datetime, time, timedelta, timezone
 from urllib.parse import quote
 
-from nuvem.context import Call, Principal
-from nuvem.protocol.wire import HttpRequest
+from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of, http_date
 from nuvem.services.s3.config import STATUS, filter_members, new_id, one_of, save
@@ -94,16 +93,6 @@ def abort_rule(bucket: Bucket, key: str, tags: dict, initiated: datetime) -> dic
     return {} if earliest is None else {"AbortDate": earliest[0], "AbortRuleId": earliest[1]}
 
 
-def _system_call(runtime, tx) -> Call:
-    now = runtime.clock.now()
-    call = Call(request=HttpRequest.build("POST", "/"), runtime=runtime,
-                request_id=runtime.ids.request_id(), received_at=now, service="s3",
-                operation="LifecycleSweep",
-                principal=Principal("service", "", "s3.amazonaws.com", "s3.amazonaws.com"))
-    call.tx = tx
-    return call
-
-
 def sweep(runtime) -> int:
     """Apply every bucket's enabled rules once; returns how many actions were taken."""
     actions = 0
@@ -115,7 +104,7 @@ def sweep(runtime) -> int:
                 bucket = tx.get(Bucket, name)
                 if bucket is None:
                     continue
-                actions += _apply(_system_call(runtime, tx), bucket)
+                actions += _apply(Call.by_service(runtime, tx, "s3", "LifecycleSweep"), bucket)
         except Exception:
             log.exception("lifecycle sweep of bucket %s failed", name)
     return actions

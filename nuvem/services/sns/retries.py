@@ -111,7 +111,10 @@ def policy_for(topic: Topic | None, sub: Subscription) -> RetryPolicy:
         return CUSTOMER_MANAGED
     if sub.protocol not in ("http", "https"):
         return AWS_MANAGED
-    http, own = _parts(topic, sub)
+    return _http_policy(*_parts(topic, sub))
+
+
+def _http_policy(http: dict, own: dict) -> RetryPolicy:
     fields = {**(http.get("defaultHealthyRetryPolicy") or {}),
               **(own.get("healthyRetryPolicy") or {})}
     return RetryPolicy(**{k: v for k, v in fields.items() if k in _FIELDS and v is not None})
@@ -143,7 +146,7 @@ def effective_for_topic(topic: Topic) -> dict:
 def effective(topic: Topic | None, sub: Subscription) -> dict:
     """A subscription's EffectiveDeliveryPolicy: its policy merged over the topic's."""
     http, own = _parts(topic, sub)
-    out: dict = {"healthyRetryPolicy": policy_for(topic, sub).as_json(),
+    out: dict = {"healthyRetryPolicy": _http_policy(http, own).as_json(),
                  "sicklyRetryPolicy": None,
                  "throttlePolicy": own.get("throttlePolicy") or http.get("defaultThrottlePolicy"),
                  "guaranteed": False}

@@ -134,7 +134,8 @@ def advance_tasks(runtime) -> int:
             task = tx.get(MoveTask, *key)
             if task is None or task.status != "RUNNING":
                 continue                       # cancelled meanwhile
-            ctx = _system_call(runtime, tx, task)
+            ctx = Call.by_service(runtime, tx, "sqs", "MessageMoveTask", account=task.account,
+                                  region=task.region)
             source = by_arn(ctx, task.source)
             before = task.moved
             if source is None:
@@ -146,16 +147,6 @@ def advance_tasks(runtime) -> int:
             moved += task.moved - before
             tx.put(task)
     return moved
-
-
-def _system_call(runtime, tx, task: MoveTask) -> Call:
-    from nuvem.protocol.wire import HttpRequest
-    call = Call(request=HttpRequest.build("POST", "/"), runtime=runtime,
-                request_id=runtime.ids.request_id(), received_at=runtime.clock.now(),
-                service="sqs", operation="MessageMoveTask", account=task.account,
-                region=task.region)
-    call.tx = tx
-    return call
 
 
 @SERVICE.op("ListMessageMoveTasks")

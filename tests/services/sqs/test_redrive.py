@@ -178,7 +178,7 @@ def test_a_move_task_whose_destination_is_gone_fails(manual_nuvem, qname):
     assert task["Status"] == "FAILED" and task["FailureReason"]
 
 
-def test_a_source_keeps_its_ten_newest_move_tasks(manual_nuvem, qname):
+def test_list_message_move_tasks_shows_the_ten_newest(manual_nuvem, qname):
     sqs = manual_nuvem.client("sqs")
     _, _, dlq_arn = _dead_letters(sqs, qname, 1)
     for _ in range(12):
