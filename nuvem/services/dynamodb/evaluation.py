@@ -433,10 +433,10 @@ def _path_order(elements):
     return tuple((1, e) if isinstance(e, int) else (0, e) for e in elements)
 
 
-def apply_update(update, item: dict | None) -> dict:
-    """A new item: `item` (None: no such item yet) with the update applied. Operands are read from
-    the item as it was before the update."""
-    original = item or {}
+def apply_update(update, item: dict | None, key: dict | None = None) -> dict:
+    """A new item: `item` (None: no such item yet, so the new one starts from `key`) with the
+    update applied. Operands are read from the item as it was before the update."""
+    original = item if item is not None else (key or {})
     new = copy.deepcopy(original)
     sets = [(a.path.elements, _set_value(a.value, original))
             for a in update.actions if isinstance(a, SetAction)]

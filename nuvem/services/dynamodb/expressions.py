@@ -18,6 +18,7 @@ from nuvem.services.dynamodb.expression_parser import (  # noqa: F401  (AST re-e
     DeleteAction, Func, FuncCond, In, KeyCondition, LegacyCond, LegacyUpdateAction, Not, Or, Path,
     Projection, RemoveAction, SetAction, Update, Value, _Parser, _Syntax, literal_path, path_str)
 from nuvem.services.dynamodb.reserved import RESERVED_WORDS
+from nuvem.services.dynamodb.values import check_value
 
 # ---------------------------------------------------------------------------------------------
 # Validation
@@ -295,6 +296,15 @@ def _key_ok(key: str, prefix: str) -> bool:
     return len(key) > 1 and key[0] == prefix and all(c in _WORD for c in key[1:])
 
 
+def _checked_value(key: str, value) -> dict:
+    """DynamoDB checks every ExpressionAttributeValues entry up front, used or not."""
+    try:
+        return check_value(value)
+    except ValidationException as e:
+        raise ValidationException("ExpressionAttributeValues contains invalid value: "
+                                  f"{e.message} for key {key}") from None
+
+
 class Expressions:
     """One per request: holds ExpressionAttributeNames/Values and tracks which were used."""
 
@@ -314,6 +324,8 @@ class Expressions:
                 if not _key_ok(key, prefix):
                     raise ValidationException(
                         f'{param} contains invalid key: Syntax error; key: "{key}"')
+        if values:
+            self.values = {key: _checked_value(key, value) for key, value in values.items()}
 
     # -- placeholder lookup (marks used)
     def _name(self, placeholder: str) -> str | None:

@@ -273,13 +273,13 @@ def update_item(ctx, req: dict) -> dict:
     pk, sk = values.item_key(table, key)
     old = get_item_record(ctx, table, pk, sk)
     check_condition(cond, old, req)
-    base = dict(old.attrs) if old is not None else dict(key)
+    old_attrs = old.attrs if old is not None else None
     if update is not None:
         from nuvem.services.dynamodb.evaluation import apply_update
         # values from ExpressionAttributeValues are stored canonical (numbers) like any other
-        new = {k: values.check_value(v) for k, v in apply_update(update, base).items()}
+        new = {k: values.check_value(v) for k, v in apply_update(update, old_attrs, key).items()}
     else:
-        new = base
+        new = dict(old_attrs) if old_attrs is not None else dict(key)
     for name in values.key_names(table):
         if new.get(name) != key[name]:
             raise ValidationException(key_update_message(name))
@@ -287,7 +287,6 @@ def update_item(ctx, req: dict) -> dict:
     indexes.check_item(table, new)
     touched = store_item(ctx, table, pk, sk, old, new)
     out = {}
-    old_attrs = old.attrs if old is not None else None
     if mode == "ALL_OLD" and old_attrs:
         out["Attributes"] = old_attrs
     elif mode == "ALL_NEW":

@@ -307,8 +307,7 @@ def update_builder(table: Table, key: dict, update) -> Callable:
     def build(old: dict | None) -> dict:
         from nuvem.services.dynamodb import indexes
         from nuvem.services.dynamodb.evaluation import apply_update
-        base = dict(old) if old is not None else dict(key)
-        new = {k: values.check_value(v) for k, v in apply_update(update, base).items()}
+        new = {k: values.check_value(v) for k, v in apply_update(update, old, key).items()}
         for name in values.key_names(table):
             if new.get(name) != key[name]:
                 raise ValidationException(key_update_message(name))

@@ -375,7 +375,7 @@ UPDATES = [
     ("ADD n :one", {"n": {"N": "6"}}),
     ("ADD c :one", {"c": {"N": "1"}}),
     ("ADD ss :ss", {"ss": {"SS": ["a", "b", "c"]}}),
-    ("ADD ns :ns", {"ns": {"NS": ["1", "2", "3.0"]}}),
+    ("ADD ns :ns", {"ns": {"NS": ["1", "2", "3"]}}),
     ("ADD newset :ss", {"newset": {"SS": ["b", "c"]}}),
     ("DELETE ss :ss", {"ss": {"SS": ["a"]}}),
     ("DELETE ns :nsall", {"ns": None}),                            # emptied set goes away
