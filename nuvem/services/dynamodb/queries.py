@@ -326,12 +326,30 @@ def query(ctx, req: dict) -> dict:
         startswith = rv[0]
     forward = req.get("ScanIndexForward", True) is not False
     plain = _plain(source, select, proj, filt)
-    records = source.read(ctx, prefix=prefix, startswith=startswith,
-                          start_after=source.start_after(req), reverse=not forward,
-                          documents=plain, **bounds)
+    start = source.start_after(req)
+    if start is not None:
+        _check_start(start[len(source.base):], ipk, op, rv)
+    records = source.read(ctx, prefix=prefix, startswith=startswith, start_after=start,
+                          reverse=not forward, documents=plain, **bounds)
     if plain:
         return plain_page(req, source, records)
     return _encoded(run_page(ctx, req, source, records, select, proj, filt))
+
+
+_RANGE_TESTS = {"=": bytes.__eq__, "<": bytes.__lt__, "<=": bytes.__le__, ">": bytes.__gt__,
+                ">=": bytes.__ge__, "BETWEEN": lambda k, low, high: low <= k <= high,
+                "begins_with": bytes.startswith}
+
+
+def _check_start(start: tuple, ipk: bytes, op: str | None, rv: list[bytes]) -> None:
+    """ExclusiveStartKey (its store key: partition key, sort key, ...) must lie within the
+    query's key conditions, as DynamoDB checks."""
+    if start[0] != ipk:
+        raise ValidationException("The provided starting key is outside query boundaries based "
+                                  "on provided conditions")
+    if op is not None and not _RANGE_TESTS[op](start[1], *rv):
+        raise ValidationException("The provided starting key does not match the range key "
+                                  "predicate")
 
 
 def _encoded(out: dict) -> dict:

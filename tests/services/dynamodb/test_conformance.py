@@ -38,3 +38,26 @@ def test_expression_values_are_checked_up_front(ddb, tname, value, message):
         ddb.update_item(TableName=tname, Key={"pk": {"S": "a"}}, UpdateExpression="DELETE s :v",
                         ExpressionAttributeValues={":v": value})
     assert error(e) == expected
+
+
+def test_query_start_key_must_lie_within_the_key_conditions(ddb, tname):
+    make_table(ddb, tname, range_key=("sk", "N"))
+    for i in range(10):
+        ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "sk": {"N": str(i)}})
+
+    def query(condition, start, **values):
+        return ddb.query(TableName=tname, KeyConditionExpression=condition,
+                         ExclusiveStartKey={"pk": {"S": start[0]}, "sk": {"N": start[1]}},
+                         ExpressionAttributeValues={":p": {"S": "a"}, **{
+                             f":{k}": {"N": v} for k, v in values.items()}})
+
+    with pytest.raises(ClientError) as e:
+        query("pk = :p", ("b", "3"))
+    assert error(e) == ("ValidationException", 400, "The provided starting key is outside query "
+                        "boundaries based on provided conditions")
+    with pytest.raises(ClientError) as e:
+        query("pk = :p AND sk > :s", ("a", "3"), s="5")
+    assert error(e) == ("ValidationException", 400,
+                        "The provided starting key does not match the range key predicate")
+    assert query("pk = :p AND sk > :s", ("a", "7"), s="5")["Count"] == 2
+    assert query("pk = :p AND sk BETWEEN :s AND :t", ("a", "7"), s="2", t="8")["Count"] == 1
