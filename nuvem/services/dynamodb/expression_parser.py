@@ -160,6 +160,13 @@ class Update:
     def target_paths(self) -> list[tuple]:
         return [a.path.elements for a in self.actions]
 
+    def removes_only(self) -> bool:
+        """Whether every action removes (attributes or set members): DynamoDB creates no item
+        for such an update."""
+        return bool(self.actions) and all(
+            isinstance(a, (RemoveAction, DeleteAction))
+            or (isinstance(a, LegacyUpdateAction) and a.action == "DELETE") for a in self.actions)
+
 
 def path_str(elements) -> str:
     return "[" + ", ".join(f"[{e}]" if isinstance(e, int) else e for e in elements) + "]"

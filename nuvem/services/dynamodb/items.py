@@ -273,6 +273,8 @@ def update_item(ctx, req: dict) -> dict:
     pk, sk = values.item_key(table, key)
     old = get_item_record(ctx, table, pk, sk)
     check_condition(cond, old, req)
+    if old is None and update is not None and update.removes_only():
+        return _finish({}, ctx, table, req, pk, key, values.write_units(0), {})
     old_attrs = old.attrs if old is not None else None
     if update is not None:
         from nuvem.services.dynamodb.evaluation import apply_update

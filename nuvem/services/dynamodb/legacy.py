@@ -12,6 +12,7 @@ from nuvem.services.dynamodb.expressions import (
     And, Condition, KeyCondition, LegacyCond, LegacyUpdateAction, Or, Projection, Update,
     literal_path, null_suffix, value_type)
 from nuvem.services.dynamodb.keycondition import key_condition_from_parts
+from nuvem.services.dynamodb.values import check_value
 
 INVALID = "One or more parameter values were invalid: "
 
@@ -85,6 +86,7 @@ def _check_types(op: str, values: list) -> None:
 
 
 def _comparison(name: str, op: str, values: list) -> LegacyCond:
+    values = [check_value(v) for v in values]
     _arguments(op, values)
     _check_types(op, values)
     return LegacyCond(op, literal_path(name), list(values))
@@ -126,7 +128,7 @@ def condition_from_expected(expected: dict, conditional_operator: str | None) ->
                 shown = "null" if exists is None else "true"
                 raise ValidationException(f"{INVALID}Value must be provided when Exists is {shown} "
                                           f"for Attribute: {name}")
-            nodes.append(LegacyCond("EQ", literal_path(name), [value]))
+            nodes.append(LegacyCond("EQ", literal_path(name), [check_value(value)]))
         else:
             if value is not None:
                 raise ValidationException(f"{INVALID}Value cannot be used when Exists is false for "
@@ -174,6 +176,8 @@ def update_from_attribute_updates(updates: dict) -> Update:
         spec = spec or {}
         action = spec.get("Action") or "PUT"
         value = spec.get("Value")
+        if value is not None:
+            value = check_value(value)
         t = value_type(value) if value is not None else None
         if value is None and action != "DELETE":
             raise ValidationException(f"{INVALID}Only DELETE action is allowed when no attribute "

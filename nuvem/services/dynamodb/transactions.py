@@ -304,9 +304,11 @@ def _plan(ctx, entry: dict) -> Action:
 
 
 def update_builder(table: Table, key: dict, update) -> Callable:
-    def build(old: dict | None) -> dict:
+    def build(old: dict | None) -> dict | None:
         from nuvem.services.dynamodb import indexes
         from nuvem.services.dynamodb.evaluation import apply_update
+        if old is None and update.removes_only():
+            return None
         new = {k: values.check_value(v) for k, v in apply_update(update, old, key).items()}
         for name in values.key_names(table):
             if new.get(name) != key[name]:

@@ -6,12 +6,22 @@ from botocore.exceptions import ClientError
 from tests.services.dynamodb.conftest import error, make_table
 
 
-def test_nested_remove_on_missing_item_creates_it(ddb, tname):
-    # DynamoDB ignores a nested REMOVE when the item does not exist (but not when only the
-    # attribute is missing)
+def test_removing_from_a_missing_item_creates_nothing(ddb, tname):
+    # a nested REMOVE is no error when the item does not exist (but is when only the attribute
+    # is missing), and an update that only removes does not create the item
     make_table(ddb, tname)
-    ddb.update_item(TableName=tname, Key={"pk": {"S": "a"}}, UpdateExpression="REMOVE x.y, z[0]")
-    assert ddb.get_item(TableName=tname, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+    key = {"pk": {"S": "a"}}
+    for update in ("REMOVE x.y, z[0]", "REMOVE x"):
+        ddb.update_item(TableName=tname, Key=key, UpdateExpression=update)
+    ddb.update_item(TableName=tname, Key=key, UpdateExpression="DELETE s :v",
+                    ExpressionAttributeValues={":v": {"SS": ["x"]}})
+    ddb.update_item(TableName=tname, Key=key, AttributeUpdates={"x": {"Action": "DELETE"}})
+    ddb.transact_write_items(TransactItems=[{"Update": {
+        "TableName": tname, "Key": key, "UpdateExpression": "REMOVE x"}}])
+    assert "Item" not in ddb.get_item(TableName=tname, Key=key)
+    ddb.update_item(TableName=tname, Key=key, UpdateExpression="SET b = :v REMOVE x",
+                    ExpressionAttributeValues={":v": {"S": "b"}})
+    assert ddb.get_item(TableName=tname, Key=key)["Item"] == {**key, "b": {"S": "b"}}
     with pytest.raises(ClientError) as e:
         ddb.update_item(TableName=tname, Key={"pk": {"S": "a"}}, UpdateExpression="REMOVE x.y")
     assert error(e) == ("ValidationException", 400, "The document path provided in the update "
@@ -61,3 +71,22 @@ def test_query_start_key_must_lie_within_the_key_conditions(ddb, tname):
                         "The provided starting key does not match the range key predicate")
     assert query("pk = :p AND sk > :s", ("a", "7"), s="5")["Count"] == 2
     assert query("pk = :p AND sk BETWEEN :s AND :t", ("a", "7"), s="2", t="8")["Count"] == 1
+
+
+def test_legacy_parameter_values_are_checked(ddb, tname):
+    make_table(ddb, tname)
+    key = {"pk": {"S": "a"}}
+    empty = ("ValidationException", 400,
+             "One or more parameter values were invalid: An number set  may not be empty")
+    with pytest.raises(ClientError) as e:
+        ddb.update_item(TableName=tname, Key=key,
+                        AttributeUpdates={"s": {"Action": "DELETE", "Value": {"NS": []}}})
+    assert error(e) == empty
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=tname, Item=key, Expected={"s": {"Value": {"NS": []}}})
+    assert error(e) == empty
+    with pytest.raises(ClientError) as e:
+        ddb.scan(TableName=tname, ScanFilter={"s": {"ComparisonOperator": "EQ",
+                                                    "AttributeValueList": [{"N": "x"}]}})
+    assert error(e) == ("ValidationException", 400,
+                        "The parameter cannot be converted to a numeric value: x")
