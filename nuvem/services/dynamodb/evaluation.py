@@ -22,6 +22,7 @@ INVALID_PATH = "The document path provided in the update expression is invalid f
 INCORRECT_TYPE = "An operand in the update expression has an incorrect data type"
 MISSING_ATTRIBUTE = "The provided expression refers to an attribute that does not exist in the item"
 LEGACY_TYPE_MISMATCH = "Type mismatch for attribute to update"
+OVERFLOW = "Number overflow. Attempting to store a number with magnitude larger than supported range"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -43,8 +44,7 @@ def canonical_decimal(d: Decimal) -> str:
         return "0"
     d = d.normalize(_CONTEXT)
     if d.adjusted() > 125:
-        raise ValidationException(
-            "Number overflow. Attempting to store a number with magnitude larger than supported range")
+        raise ValidationException(OVERFLOW)
     if d.adjusted() < -130:
         raise ValidationException(
             "Number underflow. Attempting to store a number with magnitude smaller than supported range")
@@ -316,6 +316,8 @@ def _arith(op: str, left: dict, right: dict) -> dict:
         raise ValidationException(INCORRECT_TYPE)
     a, b = _decimal(left["N"]), _decimal(right["N"])
     result = _CONTEXT.add(a, b) if op == "+" else _CONTEXT.subtract(a, b)
+    if len(result.normalize(_CONTEXT).as_tuple().digits) > MAX_DIGITS:
+        raise ValidationException(OVERFLOW)  # what DynamoDB says of a result it cannot hold
     return {"N": canonical_decimal(result)}
 
 

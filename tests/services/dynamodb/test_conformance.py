@@ -90,3 +90,15 @@ def test_legacy_parameter_values_are_checked(ddb, tname):
                                                     "AttributeValueList": [{"N": "x"}]}})
     assert error(e) == ("ValidationException", 400,
                         "The parameter cannot be converted to a numeric value: x")
+
+
+def test_arithmetic_past_38_digits_is_an_overflow(ddb, tname):
+    make_table(ddb, tname)
+    for update in ("SET n = :a + :b", "SET n = :a - :b", "ADD n :b"):
+        ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "n": {"N": "1e50"}})
+        with pytest.raises(ClientError) as e:
+            ddb.update_item(TableName=tname, Key={"pk": {"S": "a"}}, UpdateExpression=update,
+                            ExpressionAttributeValues={":a": {"N": "1e50"}, ":b": {"N": "1"}}
+                            if ":a" in update else {":b": {"N": "1"}})
+        assert error(e) == ("ValidationException", 400, "Number overflow. Attempting to store a "
+                            "number with magnitude larger than supported range")
