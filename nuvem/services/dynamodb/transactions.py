@@ -77,6 +77,7 @@ class Action:
     size: int = 0                               # the item (Put) or key size, for the 4 MB cap
     old: object = None                          # the Item record read, set by `evaluate`
     new: dict | None = None                     # the new item, set by `evaluate`
+    invalid: str | None = None                  # why a Put's item was refused, if it was
 
 
 def condition_test(cond) -> Callable[[dict | None], str | None]:
@@ -278,11 +279,16 @@ def _plan(ctx, entry: dict) -> Action:
     ex = expressions(spec, {"ConditionCheck": "DeleteItem", "Put": "PutItem",
                             "Delete": "DeleteItem", "Update": "UpdateItem"}[kind])
     return_old = spec.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+    invalid = None
     if kind == "Put":
         from nuvem.services.dynamodb import indexes
-        item, _ = values.check_item(table, spec.get("Item") or {})
-        indexes.check_item(table, item)
-        key = values.key_of(table, item)
+        try:
+            item, _ = values.check_item(table, spec.get("Item") or {})
+            indexes.check_item(table, item)
+        except ValidationException as e:
+            # DynamoDB cancels the transaction over a bad item rather than refusing the request
+            invalid, item = e.message, {}
+        key = values.key_of(table, item) if invalid is None else {}
         build = (lambda old, item=item: item)
     else:
         key = values.check_key(table, spec.get("Key"))
@@ -298,9 +304,18 @@ def _plan(ctx, entry: dict) -> Action:
         build = update_builder(table, key, update)
     if ex is not None:
         ex.check_unused()
-    pk, sk = values.item_key(table, key)
+    pk, sk = values.item_key(table, key) if invalid is None else (b"", b"")
     size = values.item_size(item if kind == "Put" else key)
-    return Action(kind, table, key, pk, sk, condition_test(cond), build, return_old, size)
+    return Action(kind, table, key, pk, sk, condition_test(cond), build, return_old, size,
+                  invalid=invalid)
+
+
+def check_items(actions: list[Action]) -> None:
+    """A refused item cancels the transaction: the first one is the only reason given."""
+    first = next((a for a in actions if a.invalid is not None), None)
+    if first is not None:
+        raise cancelled([{"Code": "ValidationError", "Message": a.invalid} if a is first
+                         else {"Code": "None"} for a in actions])
 
 
 def update_builder(table: Table, key: dict, update) -> Callable:
@@ -326,6 +341,7 @@ def transact_write_items(ctx, req: dict) -> dict:
     if previous is not None:
         return previous
     actions = [_plan(ctx, entry) for entry in entries]
+    check_items(actions)
     check_distinct(actions)
     check_total_size(actions)
     reasons = evaluate(ctx, actions)

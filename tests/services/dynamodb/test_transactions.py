@@ -115,10 +115,17 @@ def test_request_validation(ddb, tname):
         ddb.transact_write_items(TransactItems=[put(tname, {"pk": S(str(i))}) for i in range(101)])
     assert error(e)[:2] == ("ValidationException", 400)
     assert ddb.scan(TableName=tname)["Count"] == 0
+    # a bad item cancels the transaction; only the first one is reported
     with pytest.raises(ClientError) as e:
-        ddb.transact_write_items(TransactItems=[put(tname, {"pk": N(1)})])
-    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
-                        "Type mismatch for key pk expected: S actual: N")
+        ddb.transact_write_items(TransactItems=[
+            put(tname, {"pk": N(1)}), put(tname, {"pk": N(2)}),
+            {"Put": {"TableName": tname, "Item": {"pk": S("c")},
+                     "ConditionExpression": "attribute_exists(pk)"}}])
+    assert error(e) == ("TransactionCanceledException", 400,
+                        CANCELLED + "[ValidationError, None, None]")
+    assert e.value.response["CancellationReasons"] == [
+        {"Code": "ValidationError", "Message": "One or more parameter values were invalid: "
+         "Type mismatch for key pk expected: S actual: N"}, {"Code": "None"}, {"Code": "None"}]
     with pytest.raises(ClientError) as e:
         ddb.transact_write_items(TransactItems=[
             put(tname, {"pk": S("a")}),
