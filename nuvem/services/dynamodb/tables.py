@@ -23,7 +23,8 @@ from nuvem.services.dynamodb.tables_validation import (INVALID, MAX_PROJECTED, c
                                                        check_create, check_index_throughput,
                                                        check_key_schema, check_projection,
                                                        check_sse, check_stream, check_tags,
-                                                       invalid)
+                                                       constraint_errors, invalid,
+                                                       pattern_problems)
 
 ACCOUNT_MAX_CAPACITY = 80000
 TABLE_MAX_CAPACITY = 40000
@@ -399,6 +400,12 @@ def _update_indexes(ctx: Call, table: Table, req: dict) -> dict[str, str]:
     updates = req["GlobalSecondaryIndexUpdates"]
     if not updates:
         raise invalid("List of GlobalSecondaryIndexUpdates is empty")
+    problems = [problem for i, update in enumerate(updates, 1) if update.get("Create")
+                for problem in pattern_problems(
+                    update["Create"]["IndexName"],
+                    f"globalSecondaryIndexUpdates.{i}.member.create.indexName")]
+    if problems:
+        raise constraint_errors(problems)
     names: set[str] = set()
     online = 0
     for update in updates:

@@ -25,17 +25,24 @@ def constraint_errors(problems: list[str]) -> ValidationException:
     return ValidationException(head + "; ".join(problems))
 
 
-def check_name(name: str, member: str = "tableName") -> None:
-    problems = []
-    if not _NAME.match(name):
-        problems.append(f"Value '{name}' at '{member}' failed to satisfy constraint: Member must "
-                        "satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+def pattern_problems(name: str, member: str) -> list[str]:
+    if _NAME.match(name):
+        return []
+    return [f"Value '{name}' at '{member}' failed to satisfy constraint: Member must satisfy "
+            "regular expression pattern: [a-zA-Z0-9_.-]+"]
+
+
+def check_name(name: str, member: str = "tableName", *, more: list[str] = ()) -> None:
+    """A table, index or backup name (the generic validator leaves patterns out); `more`: other
+    such problems of the request, reported together."""
+    problems = pattern_problems(name, member)
     if len(name) < 3:
         problems.append(f"Value '{name}' at '{member}' failed to satisfy constraint: Member must "
                         "have length greater than or equal to 3")
     if len(name) > 255:
         problems.append(f"Value '{name}' at '{member}' failed to satisfy constraint: Member must "
                         "have length less than or equal to 255")
+    problems += more
     if problems:
         raise constraint_errors(problems)
 
@@ -97,7 +104,11 @@ def check_index_throughput(mode: str, index: dict, creating_table: bool) -> None
 
 def check_create(req: dict) -> None:
     """Every CreateTable rule, in the order DynamoDB reports them."""
-    check_name(req["TableName"])
+    check_name(req["TableName"], more=[
+        problem for param, member in (("LocalSecondaryIndexes", "localSecondaryIndexes"),
+                                      ("GlobalSecondaryIndexes", "globalSecondaryIndexes"))
+        for i, index in enumerate(req.get(param) or [], 1)
+        for problem in pattern_problems(index["IndexName"], f"{member}.{i}.member.indexName")])
     definitions = req.get("AttributeDefinitions") or []
     names = [d["AttributeName"] for d in definitions]
     for i, name in enumerate(names):

@@ -102,3 +102,24 @@ def test_arithmetic_past_38_digits_is_an_overflow(ddb, tname):
                             if ":a" in update else {":b": {"N": "1"}})
         assert error(e) == ("ValidationException", 400, "Number overflow. Attempting to store a "
                             "number with magnitude larger than supported range")
+
+
+def test_index_names_must_match_the_pattern(ddb, tname):
+    index = {"IndexName": "bad@name", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": "ALL"}}
+    with pytest.raises(ClientError) as e:
+        ddb.create_table(TableName=tname, BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         GlobalSecondaryIndexes=[index])
+    assert error(e) == ("ValidationException", 400, "1 validation error detected: Value "
+                        "'bad@name' at 'globalSecondaryIndexes.1.member.indexName' failed to "
+                        "satisfy constraint: Member must satisfy regular expression pattern: "
+                        "[a-zA-Z0-9_.-]+")
+    make_table(ddb, tname)
+    with pytest.raises(ClientError) as e:
+        ddb.update_table(TableName=tname, GlobalSecondaryIndexUpdates=[{"Create": index}])
+    assert error(e)[2] == ("1 validation error detected: Value 'bad@name' at "
+                           "'globalSecondaryIndexUpdates.1.member.create.indexName' failed to "
+                           "satisfy constraint: Member must satisfy regular expression pattern: "
+                           "[a-zA-Z0-9_.-]+")
