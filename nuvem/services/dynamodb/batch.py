@@ -24,7 +24,7 @@ def batch_get_item(ctx, req: dict) -> dict:
     for name, spec in request_items.items():
         table = find_table(ctx, name)
         ex = expressions(spec, "BatchGetItem")
-        proj = projection(spec, ex)
+        proj = projection(spec, ex, table)
         if ex is not None:
             ex.check_unused()
         keys, seen = [], set()

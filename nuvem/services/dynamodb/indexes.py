@@ -29,6 +29,25 @@ def key_attrs(index: dict) -> tuple[str, str | None]:
     return hash_key, range_key
 
 
+SCALAR_KEYS = ("Key attributes must be scalars; list random access '[]' and map lookup '.' are "
+               "not allowed")
+
+
+def check_scalar_keys(table, paths) -> None:
+    """Refuse a document path into a key attribute, the table's or an index's (projections,
+    filters, update targets)."""
+    nested = {p[0] for p in paths if len(p) > 1}
+    if not nested:
+        return
+    for name in values.key_names(table):
+        if name in nested:
+            raise ValidationException(f"{SCALAR_KEYS}: Key: {name}")
+    for index, _ in all_indexes(table):
+        for name in key_attrs(index):
+            if name in nested:
+                raise ValidationException(f"{SCALAR_KEYS}: IndexKey: {name}")
+
+
 def projected_names(table, index: dict) -> set[str] | None:
     """The attribute names an index holds; None means all of them (ProjectionType ALL)."""
     projection = index.get("Projection") or {}

@@ -96,12 +96,14 @@ def condition(req: dict, ex):
     return None
 
 
-def projection(req: dict, ex):
+def projection(req: dict, ex, table: Table):
     """ProjectionExpression or AttributesToGet, or None for the whole item."""
     if ex is None:
         return None
     if req.get("ProjectionExpression") is not None:
-        return ex.projection(req["ProjectionExpression"])
+        proj = ex.projection(req["ProjectionExpression"])
+        indexes.check_scalar_keys(table, proj.paths)
+        return proj
     if req.get("AttributesToGet"):
         from nuvem.services.dynamodb import legacy
         return legacy.projection_from_attributes_to_get(req["AttributesToGet"])
@@ -183,6 +185,15 @@ def key_update_message(name: str) -> str:
             f"{name}. This attribute is part of the key")
 
 
+def check_update_paths(table: Table, key: dict, update) -> None:
+    """An update may not change the key, nor go into an index's key attribute."""
+    paths = update.target_paths()
+    for path in paths:
+        if path and path[0] in key:
+            raise ValidationException(key_update_message(path[0]))
+    indexes.check_scalar_keys(table, paths)
+
+
 # -- operations ----------------------------------------------------------------------------------
 @SERVICE.op("PutItem")
 def put_item(ctx, req: dict) -> dict:
@@ -210,7 +221,7 @@ def get_item(ctx, req: dict) -> dict:
     table = find_table(ctx, req["TableName"])
     ex = expressions(req, "GetItem")
     key = values.check_key(table, req.get("Key"))
-    proj = projection(req, ex)
+    proj = projection(req, ex, table)
     if ex is not None:
         ex.check_unused()
     pk, sk = values.item_key(table, key)
@@ -267,9 +278,8 @@ def update_item(ctx, req: dict) -> dict:
     cond = condition(req, ex)
     if ex is not None:
         ex.check_unused()
-    for path in update.target_paths() if update is not None else ():
-        if path and path[0] in key:
-            raise ValidationException(key_update_message(path[0]))
+    if update is not None:
+        check_update_paths(table, key, update)
     pk, sk = values.item_key(table, key)
     old = get_item_record(ctx, table, pk, sk)
     check_condition(cond, old, req)

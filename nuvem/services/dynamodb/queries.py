@@ -262,6 +262,12 @@ def _check_filter_keys(req: dict, source: Source, filt) -> None:
                                       f"Primary key attribute: {name}")
 
 
+def _check_filter_paths(table, filt) -> None:
+    if filt is not None:
+        from nuvem.services.dynamodb.evaluation import referenced_paths
+        indexes.check_scalar_keys(table, referenced_paths(filt))
+
+
 def _check_key_type(source: Source, name: str, value: dict) -> None:
     value = values.check_value(value)            # a bad number says so, not a key mismatch
     if next(iter(value)) != source.table.attribute_type(name):
@@ -285,7 +291,8 @@ def query(ctx, req: dict) -> dict:
                                   "parameter must be specified in the request.")
     filt = _filter(req, ex, "QueryFilter")
     _check_filter_keys(req, source, filt)
-    proj = projection(req, ex)
+    _check_filter_paths(table, filt)
+    proj = projection(req, ex, table)
     select = _select(req, source)
     _check_projected(source, proj)
     ex.check_unused()
@@ -382,7 +389,8 @@ def scan(ctx, req: dict) -> dict:
                                   f"than TotalSegments: {total}")
     ex = expressions(req, "Scan")
     filt = _filter(req, ex, "ScanFilter")
-    proj = projection(req, ex)
+    _check_filter_paths(table, filt)
+    proj = projection(req, ex, table)
     select = _select(req, source)
     _check_projected(source, proj)
     if ex is not None:

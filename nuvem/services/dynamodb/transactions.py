@@ -31,8 +31,9 @@ from typing import Callable
 from nuvem.services.dynamodb import SERVICE, values
 from nuvem.services.dynamodb.errors import (IdempotentParameterMismatchException,
                                             TransactionCanceledException, ValidationException)
-from nuvem.services.dynamodb.items import (key_update_message, apply_projection, collection_metrics,
-                                           condition, expressions, find_table, get_item_record,
+from nuvem.services.dynamodb.items import (apply_projection, check_update_paths,
+                                           collection_metrics, condition, expressions,
+                                           find_table, get_item_record, key_update_message,
                                            projection, store_item)
 from nuvem.services.dynamodb.models import Table
 from nuvem.store.records import Scope, record
@@ -298,9 +299,7 @@ def _plan(ctx, entry: dict) -> Action:
     cond = condition(spec, ex)
     if kind == "Update":
         update = ex.update(spec["UpdateExpression"])
-        for path in update.target_paths():
-            if path and path[0] in key:
-                raise ValidationException(key_update_message(path[0]))
+        check_update_paths(table, key, update)
         build = update_builder(table, key, update)
     if ex is not None:
         ex.check_unused()
@@ -386,7 +385,7 @@ def transact_get_items(ctx, req: dict) -> dict:
             raise ValidationException("TransactItems can only contain Get")
         table = find_table(ctx, spec["TableName"])
         ex = expressions(spec, "GetItem")
-        proj = projection(spec, ex)
+        proj = projection(spec, ex, table)
         if ex is not None:
             ex.check_unused()
         key = values.check_key(table, spec.get("Key"))

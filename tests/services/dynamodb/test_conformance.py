@@ -123,3 +123,26 @@ def test_index_names_must_match_the_pattern(ddb, tname):
                            "'globalSecondaryIndexUpdates.1.member.create.indexName' failed to "
                            "satisfy constraint: Member must satisfy regular expression pattern: "
                            "[a-zA-Z0-9_.-]+")
+
+
+def test_document_paths_into_key_attributes_are_refused(ddb, tname):
+    make_table(ddb, tname, range_key=("sk", "S"), lsis=[("by-x", "pk", "x", "ALL")],
+               attrs=[("x", "S")])
+    key = {"pk": {"S": "a"}, "sk": {"S": "b"}}
+    message = ("Key attributes must be scalars; list random access '[]' and map lookup '.' are "
+               "not allowed: ")
+    calls = [
+        (lambda: ddb.get_item(TableName=tname, Key=key, ProjectionExpression="sk.y"), "Key: sk"),
+        (lambda: ddb.scan(TableName=tname, ProjectionExpression="x[0]"), "IndexKey: x"),
+        (lambda: ddb.scan(TableName=tname, FilterExpression="attribute_exists(pk.y)"),
+         "Key: pk"),
+        (lambda: ddb.query(TableName=tname, KeyConditionExpression="pk = :p",
+                           FilterExpression="x.y = :p",
+                           ExpressionAttributeValues={":p": {"S": "a"}}), "IndexKey: x"),
+        (lambda: ddb.update_item(TableName=tname, Key=key, UpdateExpression="SET x.y = :v",
+                                 ExpressionAttributeValues={":v": {"S": "v"}}), "IndexKey: x"),
+    ]
+    for call, which in calls:
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error(e) == ("ValidationException", 400, message + which)
