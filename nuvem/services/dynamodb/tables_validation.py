@@ -47,6 +47,17 @@ def check_name(name: str, member: str = "tableName", *, more: list[str] = ()) ->
         raise constraint_errors(problems)
 
 
+def _key_schema_problems(schema: list[dict]) -> list[str]:
+    """A table's key has at most two attributes (the model no longer says so: GSIs may have
+    more)."""
+    if len(schema) <= 2:
+        return []
+    shown = ", ".join(f"KeySchemaElement(attributeName={k.get('AttributeName')}, "
+                      f"keyType={k.get('KeyType')})" for k in schema)
+    return [f"Value '[{shown}]' at 'keySchema' failed to satisfy constraint: Member must have "
+            "length less than or equal to 2"]
+
+
 def check_key_schema(schema: list[dict]) -> None:
     if not schema or schema[0].get("KeyType") != "HASH":
         raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH "
@@ -104,7 +115,7 @@ def check_index_throughput(mode: str, index: dict, creating_table: bool) -> None
 
 def check_create(req: dict) -> None:
     """Every CreateTable rule, in the order DynamoDB reports them."""
-    check_name(req["TableName"], more=[
+    check_name(req["TableName"], more=_key_schema_problems(req["KeySchema"]) + [
         problem for param, member in (("LocalSecondaryIndexes", "localSecondaryIndexes"),
                                       ("GlobalSecondaryIndexes", "globalSecondaryIndexes"))
         for i, index in enumerate(req.get(param) or [], 1)

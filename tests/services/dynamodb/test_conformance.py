@@ -146,3 +146,17 @@ def test_document_paths_into_key_attributes_are_refused(ddb, tname):
         with pytest.raises(ClientError) as e:
             call()
         assert error(e) == ("ValidationException", 400, message + which)
+
+
+def test_table_key_has_at_most_two_attributes(ddb, tname):
+    with pytest.raises(ClientError) as e:
+        ddb.create_table(TableName=tname, BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": n, "KeyType": t} for n, t in
+                                    (("a", "HASH"), ("b", "RANGE"), ("c", "RANGE"))],
+                         AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
+                                               for n in "abc"])
+    assert error(e) == ("ValidationException", 400, "1 validation error detected: Value "
+                        "'[KeySchemaElement(attributeName=a, keyType=HASH), KeySchemaElement("
+                        "attributeName=b, keyType=RANGE), KeySchemaElement(attributeName=c, "
+                        "keyType=RANGE)]' at 'keySchema' failed to satisfy constraint: Member "
+                        "must have length less than or equal to 2")
