@@ -121,10 +121,10 @@ def describe(ctx: Call, table: Table, status: str | None = None,
         "DeletionProtectionEnabled": table.deletion_protection,
     }
     if table.billing_mode == "PAY_PER_REQUEST" or table.billing_changed is not None:
-        summary = {"BillingMode": table.billing_mode}
-        if table.billing_changed is not None:
-            summary["LastUpdateToPayPerRequestDateTime"] = table.billing_changed
-        out["BillingModeSummary"] = summary
+        # a table created on demand has been so since its creation
+        out["BillingModeSummary"] = {
+            "BillingMode": table.billing_mode,
+            "LastUpdateToPayPerRequestDateTime": table.billing_changed or table.created}
     for key, indexes in (("LocalSecondaryIndexes", table.local_indexes),
                          ("GlobalSecondaryIndexes", table.global_indexes)):
         if indexes:

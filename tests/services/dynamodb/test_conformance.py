@@ -160,3 +160,11 @@ def test_table_key_has_at_most_two_attributes(ddb, tname):
                         "attributeName=b, keyType=RANGE), KeySchemaElement(attributeName=c, "
                         "keyType=RANGE)]' at 'keySchema' failed to satisfy constraint: Member "
                         "must have length less than or equal to 2")
+
+
+def test_on_demand_since_creation(ddb, tname):
+    make_table(ddb, tname)
+    table = ddb.describe_table(TableName=tname)["Table"]
+    assert table["BillingModeSummary"] == {
+        "BillingMode": "PAY_PER_REQUEST",
+        "LastUpdateToPayPerRequestDateTime": table["CreationDateTime"]}
