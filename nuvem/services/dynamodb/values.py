@@ -150,10 +150,20 @@ def check_key_value(table, name: str, value: dict, *, declared: str | None = Non
     if actual != expected:
         raise invalid(_INVALID + f"Type mismatch for key {name} expected: {expected} "
                       f"actual: {actual}")
-    if actual in ("S", "B") and len(value[actual]) == 0:
-        kind = "string" if actual == "S" else "binary"
-        raise invalid("One or more parameter values are not valid. The AttributeValue for a "
-                      f"key attribute cannot contain an empty {kind} value. Key: {name}")
+    if actual in ("S", "B"):
+        raw = value[actual]
+        if len(raw) == 0:
+            kind = "string" if actual == "S" else "binary"
+            raise invalid("One or more parameter values are not valid. The AttributeValue for a "
+                          f"key attribute cannot contain an empty {kind} value. Key: {name}")
+        # up to 256 characters a string is at most 1024 bytes: only a longer one is encoded
+        size = len(raw.encode()) if actual == "S" and len(raw) > 256 else len(raw)
+        if name == table.hash_key and size > 2048:
+            raise invalid(_INVALID + "Size of hashkey has exceeded the maximum size limit "
+                          "of2048 bytes")   # sic: AWS's message has no space there
+        if name != table.hash_key and size > 1024:
+            raise invalid(_INVALID + "Aggregated size of all range keys has exceeded the size "
+                          "limit of 1024 bytes")
 
 
 def check_key(table, key: dict | None) -> dict:

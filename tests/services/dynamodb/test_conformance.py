@@ -168,3 +168,19 @@ def test_on_demand_since_creation(ddb, tname):
     assert table["BillingModeSummary"] == {
         "BillingMode": "PAY_PER_REQUEST",
         "LastUpdateToPayPerRequestDateTime": table["CreationDateTime"]}
+
+
+def test_key_size_limits(ddb, tname):
+    make_table(ddb, tname, range_key=("sk", "B"))
+    ddb.put_item(TableName=tname, Item={"pk": {"S": "é" * 1024}, "sk": {"B": b"x" * 1024}})
+    cases = [({"pk": {"S": "é" * 1024 + "x"}, "sk": {"B": b"x"}},
+              "Size of hashkey has exceeded the maximum size limit of2048 bytes"),
+             ({"pk": {"S": "a"}, "sk": {"B": b"x" * 1025}},
+              "Aggregated size of all range keys has exceeded the size limit of 1024 bytes")]
+    for key, message in cases:
+        for call in (lambda: ddb.put_item(TableName=tname, Item=key),
+                     lambda: ddb.get_item(TableName=tname, Key=key)):
+            with pytest.raises(ClientError) as e:
+                call()
+            assert error(e) == ("ValidationException", 400,
+                                "One or more parameter values were invalid: " + message)
