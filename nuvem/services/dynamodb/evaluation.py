@@ -22,7 +22,8 @@ INVALID_PATH = "The document path provided in the update expression is invalid f
 INCORRECT_TYPE = "An operand in the update expression has an incorrect data type"
 MISSING_ATTRIBUTE = "The provided expression refers to an attribute that does not exist in the item"
 LEGACY_TYPE_MISMATCH = "Type mismatch for attribute to update"
-OVERFLOW = "Number overflow. Attempting to store a number with magnitude larger than supported range"
+OVERFLOW = ("Number overflow. Attempting to store a number with magnitude larger than supported "
+            "range")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ def format_value(av: dict) -> str:
 ORDERED_TYPES = ("S", "N", "B")
 MAX_PATH_DEPTH = 32
 MAX_EXPRESSION_BYTES = 4096
+MAX_OPERATORS = 300
 _RECURSION_LIMIT = 20000
 
 _ADD_DELETE_TYPE_WORDS = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "NULL": "NULL",
@@ -292,6 +293,23 @@ def check_paths(checker: _Checker, paths):
 # Expressions: one per request
 
 
+def _operator_count(root) -> int:
+    """AND, OR, NOT, comparisons, BETWEEN and IN of a condition (functions and parentheses do
+    not count)."""
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (And, Or)):
+            count += 1
+            stack += (node.left, node.right)
+        elif isinstance(node, Not):
+            count += 1
+            stack.append(node.operand)
+        elif isinstance(node, (Compare, Between, In)):
+            count += 1
+    return count
+
+
 def _key_ok(key: str, prefix: str) -> bool:
     return len(key) > 1 and key[0] == prefix and all(c in _WORD for c in key[1:])
 
@@ -362,6 +380,10 @@ class Expressions:
 
     def _parse_condition(self, text: str, kind: str):
         root = self._parse(text, kind, CONDITION_KEYWORDS, "condition")
+        if _operator_count(root) > MAX_OPERATORS:
+            # DynamoDB stops counting at the first operator past the limit
+            raise ValidationException(f"Invalid {kind}: The expression contains too many "
+                                      f"operators; operator count: {MAX_OPERATORS + 1}")
         checker = _Checker(self, "condition")
         checker.condition(root)
         message = checker.first(_CONDITION_ORDER)

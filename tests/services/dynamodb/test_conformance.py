@@ -184,3 +184,20 @@ def test_key_size_limits(ddb, tname):
                 call()
             assert error(e) == ("ValidationException", 400,
                                 "One or more parameter values were invalid: " + message)
+
+
+def test_conditions_have_at_most_300_operators(ddb, tname):
+    make_table(ddb, tname)
+    ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "a": {"N": "1"}, "b": {"N": "2"}})
+
+    def update(condition):
+        return ddb.update_item(TableName=tname, Key={"pk": {"S": "a"}},
+                               UpdateExpression="SET z = :v", ConditionExpression=condition,
+                               ExpressionAttributeValues={":v": {"N": "1"}})
+
+    update("a<b " + "or (a<b " * 149 + ")" * 149)        # 299 operators
+    for condition in ("a<b " + "or (a<b " * 454 + ")" * 454, "not " * 1000 + "a<b"):
+        with pytest.raises(ClientError) as e:
+            update(condition)
+        assert error(e) == ("ValidationException", 400, "Invalid ConditionExpression: The "
+                            "expression contains too many operators; operator count: 301")
