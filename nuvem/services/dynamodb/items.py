@@ -13,7 +13,8 @@ from nuvem.services.dynamodb.models import IndexItem, Item, Table, TableStats, s
 _EXPRESSION_PARAMS = frozenset((
     "ConditionExpression", "UpdateExpression", "ProjectionExpression", "ExpressionAttributeNames",
     "ExpressionAttributeValues", "Expected", "AttributeUpdates", "AttributesToGet",
-    "KeyConditionExpression", "FilterExpression", "KeyConditions", "QueryFilter", "ScanFilter"))
+    "KeyConditionExpression", "FilterExpression", "KeyConditions", "QueryFilter", "ScanFilter",
+    "ConditionalOperator"))
 
 
 # -- tables --------------------------------------------------------------------------------------

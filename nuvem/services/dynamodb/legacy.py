@@ -53,6 +53,15 @@ def check_no_mix(request: dict, operation: str) -> None:
             "Can not use both expression and non-expression parameters in the same request: "
             f"Non-expression parameters: {{{', '.join(used_legacy)}}} "
             f"Expression parameters: {{{', '.join(used_expression)}}}")
+    if request.get("ConditionalOperator") is not None:
+        # it joins the conditions of Expected / QueryFilter / ScanFilter: there must be some
+        sizes = [len(request.get(p) or ()) for p in ("Expected", "QueryFilter", "ScanFilter")]
+        if not any(sizes):
+            raise ValidationException("ConditionalOperator cannot be used without Filter or "
+                                      "Expected")
+        if max(sizes) < 2:
+            raise ValidationException("ConditionalOperator can only be used when Filter or "
+                                      "Expected has two or more elements")
     if not used_expression:
         if request.get("ExpressionAttributeNames") is not None:
             raise ValidationException(

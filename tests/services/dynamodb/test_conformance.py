@@ -201,3 +201,28 @@ def test_conditions_have_at_most_300_operators(ddb, tname):
             update(condition)
         assert error(e) == ("ValidationException", 400, "Invalid ConditionExpression: The "
                             "expression contains too many operators; operator count: 301")
+
+
+def test_conditional_operator_needs_two_conditions(ddb, tname):
+    make_table(ddb, tname)
+    key = {"pk": {"S": "a"}}
+    one = {"x": {"ComparisonOperator": "NULL"}}
+    two = {**one, "y": {"ComparisonOperator": "NULL"}}
+    without = "ConditionalOperator cannot be used without Filter or Expected"
+    single = "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+    calls = [
+        (lambda: ddb.put_item(TableName=tname, Item=key, ConditionalOperator="OR"), without),
+        (lambda: ddb.delete_item(TableName=tname, Key=key, Expected={}, ConditionalOperator="OR"),
+         without),
+        (lambda: ddb.update_item(TableName=tname, Key=key, Expected={"x": {"Exists": False}},
+                                 ConditionalOperator="AND"), single),
+        (lambda: ddb.scan(TableName=tname, ScanFilter=one, ConditionalOperator="OR"), single),
+        (lambda: ddb.query(TableName=tname, ConditionalOperator="OR",
+                           KeyConditions={"pk": {"ComparisonOperator": "EQ",
+                                                 "AttributeValueList": [{"S": "a"}]}}), without),
+    ]
+    for call, message in calls:
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error(e) == ("ValidationException", 400, message)
+    assert ddb.scan(TableName=tname, ScanFilter=two, ConditionalOperator="OR")["Count"] == 0
