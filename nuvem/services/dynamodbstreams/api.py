@@ -38,10 +38,10 @@ def _parse_stream_arn(arn: str) -> tuple[str, str, str, str] | None:
 
 def _stream(ctx: Call, arn: str) -> Stream:
     parsed = _parse_stream_arn(arn)
-    stream = None
-    if parsed is not None:
-        region, account, table, label = parsed
-        stream = ctx.store.get(Stream, account, region, table, label)
+    if parsed is None:
+        raise ValidationException(f"Invalid StreamArn: {arn}")
+    region, account, table, label = parsed
+    stream = ctx.store.get(Stream, account, region, table, label)
     if stream is None:
         raise ResourceNotFoundException(f"Requested resource not found: Stream: {arn} not found")
     return stream
@@ -137,6 +137,9 @@ def get_shard_iterator(ctx: Call, req: dict) -> dict:
     if req["ShardId"] != shard_id(stream):
         raise ResourceNotFoundException("Requested resource not found: Shard does not exist")
     kind = req["ShardIteratorType"]
+    if kind in ("TRIM_HORIZON", "LATEST") and req.get("SequenceNumber") is not None:
+        raise ValidationException(f"A SequenceNumber may not be given for ShardIteratorType "
+                                  f"{kind}")
     if kind == "TRIM_HORIZON":
         after = stream.trimmed
     elif kind == "LATEST":
@@ -156,7 +159,8 @@ def get_shard_iterator(ctx: Call, req: dict) -> dict:
         seq = _sequence(req)
         if seq <= stream.trimmed:
             raise TrimmedDataAccessException()
-        if seq < stream.first_seq or seq >= stream.next_seq:
+        # the shard's StartingSequenceNumber is a position even before its first record
+        if seq < stream.first_seq or seq > max(stream.next_seq - 1, stream.first_seq):
             raise ValidationException(f"Invalid SequenceNumber {req['SequenceNumber']} for "
                                       f"shard {req['ShardId']}: no such record in the shard.")
         after = seq - 1 if kind == "AT_SEQUENCE_NUMBER" else seq

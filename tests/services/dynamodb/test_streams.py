@@ -133,6 +133,31 @@ def test_iterator_errors(dynamodb, streams, table_name):
         streams.describe_stream(StreamArn=missing)
     assert fail(e) == ("ResourceNotFoundException", 400,
                        f"Requested resource not found: Stream: {missing} not found")
+    # what is not a stream ARN at all is invalid rather than missing
+    garbage = "not-a-stream-arn-but-long-enough-for-the-model"
+    for call in (lambda: streams.describe_stream(StreamArn=garbage),
+                 lambda: streams.get_shard_iterator(StreamArn=garbage, ShardId=shard,
+                                                    ShardIteratorType="LATEST")):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert fail(e) == ("ValidationException", 400, f"Invalid StreamArn: {garbage}")
+    for kind in ("TRIM_HORIZON", "LATEST"):
+        with pytest.raises(ClientError) as e:
+            streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType=kind,
+                                       SequenceNumber="000000000000000000001")
+        assert fail(e)[:2] == ("ValidationException", 400)
+
+
+def test_iterator_at_the_start_of_an_empty_shard(dynamodb, streams, table_name):
+    arn = with_stream(dynamodb, table_name)
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+    start = shard["SequenceNumberRange"]["StartingSequenceNumber"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                          ShardIteratorType="AT_SEQUENCE_NUMBER",
+                                          SequenceNumber=start)["ShardIterator"]
+    dynamodb.put_item(TableName=table_name, Item={"pk": {"S": "k"}})
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [r["dynamodb"]["SequenceNumber"] for r in records] == [start]
 
 
 def test_list_streams(dynamodb, streams, table_name):
