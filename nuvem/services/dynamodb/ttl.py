@@ -97,12 +97,13 @@ def update_time_to_live(ctx: Call, req: dict) -> dict:
     table = find(ctx, req["TableName"])
     spec = req["TimeToLiveSpecification"]
     enabled, name = spec["Enabled"], spec["AttributeName"]
-    if enabled and table.ttl_status == "ENABLED":
-        if table.ttl_attribute == name:
-            raise ValidationException("TimeToLive is already enabled")
+    active = table.ttl_status == "ENABLED"
+    if active and table.ttl_attribute != name:      # to enable anew or to disable alike
         raise ValidationException("TimeToLive is active on a different AttributeName: current "
                                   f"AttributeName is {table.ttl_attribute}")
-    if not enabled and table.ttl_status != "ENABLED":
+    if enabled and active:
+        raise ValidationException("TimeToLive is already enabled")
+    if not enabled and not active:
         raise ValidationException("TimeToLive is already disabled")
     if table.ttl_changed is not None and ctx.now - table.ttl_changed < CHANGE_INTERVAL:
         raise ValidationException("Time to live has been modified multiple times within a fixed "

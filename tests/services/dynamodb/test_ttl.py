@@ -53,6 +53,11 @@ def test_describe_and_update_rules(dynamodb, table_name):
         enable(dynamodb, table_name, "other")
     assert fail(e) == ("ValidationException", 400, "TimeToLive is active on a different "
                        "AttributeName: current AttributeName is expires")
+    with pytest.raises(ClientError) as e:        # disabling names the attribute in use
+        dynamodb.update_time_to_live(TableName=table_name, TimeToLiveSpecification={
+            "Enabled": False, "AttributeName": "other"})
+    assert fail(e) == ("ValidationException", 400, "TimeToLive is active on a different "
+                       "AttributeName: current AttributeName is expires")
     with pytest.raises(ClientError) as e:        # a second change within the hour
         dynamodb.update_time_to_live(TableName=table_name, TimeToLiveSpecification={
             "Enabled": False, "AttributeName": "expires"})
