@@ -22,8 +22,8 @@ from nuvem.services.dynamodb.models import IndexItem, Item, Table, TableStats
 from nuvem.services.dynamodb.tables_validation import (INVALID, MAX_PROJECTED, check_billing,
                                                        check_create, check_index_throughput,
                                                        check_key_schema, check_projection,
-                                                       check_sse, check_stream, check_tags,
-                                                       constraint_errors, invalid,
+                                                       check_sse, check_stream, check_tag_count,
+                                                       check_tags, constraint_errors, invalid,
                                                        pattern_problems)
 
 ACCOUNT_MAX_CAPACITY = 80000
@@ -543,6 +543,7 @@ def untag_resource(ctx: Call, req: dict) -> dict:
     keys = req.get("TagKeys") or []
     if not keys:
         raise ValidationException("Atleast one Tag Key needs to be provided as Input.")
+    check_tag_count(len(keys))
     ctx.store.untag(table.arn, keys)
     return {}
 

@@ -226,3 +226,25 @@ def test_conditional_operator_needs_two_conditions(ddb, tname):
             call()
         assert error(e) == ("ValidationException", 400, message)
     assert ddb.scan(TableName=tname, ScanFilter=two, ConditionalOperator="OR")["Count"] == 0
+
+
+def test_tag_characters_and_duplicates(ddb, tname):
+    make_table(ddb, tname)
+    arn = ddb.describe_table(TableName=tname)["Table"]["TableArn"]
+    # letters, spaces and digits of any script, and _ . : / = + - @
+    good = [{"Key": "ключ 表\u00a0café", "Value": "a+b-c=d.e_f:g/h@i 7"}]
+    ddb.tag_resource(ResourceArn=arn, Tags=good)
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == good
+    for tags, message in [
+            ([{"Key": "a&b", "Value": "v"}], "The Tag Key provided is invalid, Key: a&b"),
+            ([{"Key": "k", "Value": "100%"}], "The Tag Value provided is invalid, Value: 100%"),
+            ([{"Key": "k", "Value": "🔑"}], "The Tag Value provided is invalid, Value: 🔑"),
+            ([{"Key": "d", "Value": "1"}, {"Key": "d", "Value": "2"}],
+             "Duplicate Tag Keys provided as input: Duplicate Tag Key found d")]:
+        with pytest.raises(ClientError) as e:
+            ddb.tag_resource(ResourceArn=arn, Tags=tags)
+        assert error(e) == ("ValidationException", 400, message)
+    with pytest.raises(ClientError) as e:
+        ddb.untag_resource(ResourceArn=arn, TagKeys=[str(i) for i in range(51)])
+    assert error(e) == ("ValidationException", 400, "Number of Tags exceed the current limit for "
+                        "the provided ResourceArn")
