@@ -283,8 +283,10 @@ def _plan(ctx, entry: dict) -> Action:
     invalid = None
     if kind == "Put":
         from nuvem.services.dynamodb import indexes
+        # a malformed value fails the request; what the table refuses cancels the transaction
+        item = {name: values.check_value(v) for name, v in (spec.get("Item") or {}).items()}
         try:
-            item, _ = values.check_item(table, spec.get("Item") or {})
+            item, _ = values.check_item(table, item)
             indexes.check_item(table, item)
         except ValidationException as e:
             # DynamoDB cancels the transaction over a bad item rather than refusing the request

@@ -15,6 +15,7 @@ from decimal import Context, Decimal, InvalidOperation
 from nuvem.services.dynamodb.errors import ValidationException
 
 MAX_ITEM_SIZE = 409_600
+MAX_DEPTH = 32              # levels of a document, the attribute itself being the first
 TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
 _SET_NAMES = {"SS": "string", "NS": "number", "BS": "binary"}
 # enough precision that parsing never rounds: the 38-digit limit is checked on the exact value
@@ -77,8 +78,9 @@ def canonical_number(text: str) -> str:
 
 
 # -- validation ----------------------------------------------------------------------------------
-def check_value(value, *, path: str = "") -> dict:
-    """A validated copy of one AttributeValue, numbers in canonical text."""
+def check_value(value, *, path: str = "", depth: int = 1) -> dict:
+    """A validated copy of one AttributeValue (at `depth`: an attribute is at 1), numbers in
+    canonical text."""
     if type(value) is dict and len(value) == 1:      # the usual shape: one type, one value
         (kind, v), = value.items()
         if kind == "S" and type(v) is str:
@@ -124,9 +126,12 @@ def check_value(value, *, path: str = "") -> dict:
                               for x in v)
             raise invalid(_INVALID + f"Input collection [{shown}] contains duplicates.")
         return {kind: out}
+    if v and depth >= MAX_DEPTH:
+        raise invalid("Nesting Levels have exceeded supported limits: Attributes in the item "
+                      "have nested levels beyond supported limit")
     if kind == "L":
-        return {"L": [check_value(x) for x in v]}
-    return {"M": {k: check_value(x) for k, x in v.items()}}
+        return {"L": [check_value(x, depth=depth + 1) for x in v]}
+    return {"M": {k: check_value(x, depth=depth + 1) for k, x in v.items()}}
 
 
 def check_item(table, item: dict) -> tuple[dict, int]:

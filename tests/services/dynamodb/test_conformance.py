@@ -248,3 +248,30 @@ def test_tag_characters_and_duplicates(ddb, tname):
         ddb.untag_resource(ResourceArn=arn, TagKeys=[str(i) for i in range(51)])
     assert error(e) == ("ValidationException", 400, "Number of Tags exceed the current limit for "
                         "the provided ResourceArn")
+
+
+def test_documents_nest_at_most_32_levels(ddb, tname):
+    make_table(ddb, tname)
+
+    def nested(levels):                 # the attribute is level 1, its leaf level `levels`
+        value = {"S": "leaf"}
+        for _ in range(levels - 1):
+            value = {"M": {"n": value}}
+        return value
+
+    message = ("Nesting Levels have exceeded supported limits: Attributes in the item have "
+               "nested levels beyond supported limit")
+    ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "d": nested(32)})
+    assert ddb.get_item(TableName=tname, Key={"pk": {"S": "a"}})["Item"]["d"] == nested(32)
+    for call in (
+            lambda: ddb.put_item(TableName=tname, Item={"pk": {"S": "b"}, "d": nested(33)}),
+            lambda: ddb.batch_write_item(RequestItems={tname: [
+                {"PutRequest": {"Item": {"pk": {"S": "b"}, "d": nested(33)}}}]}),
+            lambda: ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": tname, "Item": {"pk": {"S": "b"}, "d": nested(33)}}}]),
+            lambda: ddb.update_item(TableName=tname, Key={"pk": {"S": "a"}},
+                                    UpdateExpression="SET d.n = :v",
+                                    ExpressionAttributeValues={":v": nested(32)})):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error(e) == ("ValidationException", 400, message)
