@@ -30,7 +30,9 @@ def invalid(message: str) -> ValidationException:
 # -- numbers -------------------------------------------------------------------------------------
 def parse_number(text: str) -> Decimal:
     """The value of an N string, checked against DynamoDB's range and precision."""
-    if not isinstance(text, str) or text != text.strip() or not text:
+    if text == "":
+        raise invalid("The parameter cannot be converted to a numeric value")
+    if not isinstance(text, str) or text != text.strip():
         raise invalid(f"The parameter cannot be converted to a numeric value: {text}")
     try:
         value = _EXACT.create_decimal(text)
@@ -113,7 +115,8 @@ def check_value(value, *, path: str = "", depth: int = 1) -> dict:
         return {"NULL": True}
     if kind in _SET_NAMES:
         if not v:
-            raise invalid(_INVALID + f"An {_SET_NAMES[kind]} set  may not be empty")
+            raise invalid(_INVALID + ("Binary sets should not be empty" if kind == "BS" else
+                                      f"An {_SET_NAMES[kind]} set  may not be empty"))
         if kind == "NS":
             numbers = [parse_number(x) for x in v]
             out = [number_text(x) for x in numbers]
@@ -122,9 +125,13 @@ def check_value(value, *, path: str = "", depth: int = 1) -> dict:
             out = [bytes(x) for x in v] if kind == "BS" else list(v)
             seen = out
         if len(set(seen)) != len(seen):
+            # AWS's three wordings (sic: no space before "of type BS")
+            if kind == "NS":
+                raise invalid("Input collection contains duplicates")
             shown = ", ".join(base64.b64encode(x).decode() if isinstance(x, bytes) else str(x)
                               for x in v)
-            raise invalid(_INVALID + f"Input collection [{shown}] contains duplicates.")
+            kind_words = "of type BS contains" if kind == "BS" else " contains"
+            raise invalid(_INVALID + f"Input collection [{shown}]{kind_words} duplicates.")
         return {kind: out}
     if v and depth >= MAX_DEPTH:
         raise invalid("Nesting Levels have exceeded supported limits: Attributes in the item "
