@@ -260,8 +260,8 @@ class _Checker:
 _CONDITION_ORDER = ("nesting", "parens", "unknownFunction", "wrongFunction", "misusedFunction",
                     "reserved", "attrName", "attrVal", "operand", "distinct", "function")
 _UPDATE_ORDER = ("nesting", "reserved", "unknownFunction", "wrongFunction", "misusedFunction",
-                 "section", "attrName", "attrVal", "pathOverlap", "pathConflict", "operand",
-                 "addDelete", "function")
+                 "section", "attrName", "attrVal", "pathOverlap", "pathConflict", "addDelete",
+                 "operand", "function")
 _PROJECTION_ORDER = ("nesting", "reserved", "attrName", "pathOverlap", "pathConflict")
 
 

@@ -505,6 +505,9 @@ INVALID_UPDATES = [
     ("ADD a :m", U + "Incorrect operand type for operator or function; operator: ADD, operand type: MAP"),
     ("ADD a :l", U + "Incorrect operand type for operator or function; operator: ADD, operand type: LIST"),
     ("DELETE a :one", U + "Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER"),
+    # an ADD/DELETE operand's type is reported before a function's operand count
+    ("SET c = if_not_exists(a) ADD b :s", U + "Incorrect operand type for operator or function; "
+     "operator: ADD, operand type: STRING"),
     ("SET a = list_append(:s, a)", U + "Incorrect operand type for operator or function; "
      "operator or function: list_append, operand type: S"),
     ("SET a = a + :s", U + "Incorrect operand type for operator or function; operator or "
