@@ -296,7 +296,7 @@ def update_item(ctx, req: dict) -> dict:
     for name in values.key_names(table):
         if new.get(name) != key[name]:
             raise ValidationException(key_update_message(name))
-    values.check_size(new)
+    values.check_size(new, updated=True)
     indexes.check_item(table, new)
     touched = store_item(ctx, table, pk, sk, old, new)
     out = {}

@@ -329,7 +329,7 @@ def update_builder(table: Table, key: dict, update) -> Callable:
         for name in values.key_names(table):
             if new.get(name) != key[name]:
                 raise ValidationException(key_update_message(name))
-        values.check_size(new)
+        values.check_size(new, updated=True)
         indexes.check_item(table, new)
         return new
     return build

@@ -194,10 +194,11 @@ def check_key(table, key: dict | None) -> dict:
     return out
 
 
-def check_size(item: dict) -> int:
+def check_size(item: dict, *, updated: bool = False) -> int:
     size = item_size(item)
     if size > MAX_ITEM_SIZE:
-        raise invalid("Item size has exceeded the maximum allowed size")
+        raise invalid("Item size to update has exceeded the maximum allowed size" if updated
+                      else "Item size has exceeded the maximum allowed size")
     return size
 
 

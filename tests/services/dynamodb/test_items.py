@@ -261,7 +261,8 @@ def test_update_creates_and_conditions(ddb, tname):
     with pytest.raises(ClientError) as e:
         ddb.update_item(TableName=tname, Key=key, UpdateExpression="SET big = :b",
                         ExpressionAttributeValues={":b": {"S": "x" * 409_600}})
-    assert error(e) == ("ValidationException", 400, "Item size has exceeded the maximum allowed size")
+    assert error(e) == ("ValidationException", 400,
+                        "Item size to update has exceeded the maximum allowed size")
 
 
 def test_table_counts_follow_writes(ddb, tname):
