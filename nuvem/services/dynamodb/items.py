@@ -187,12 +187,12 @@ def key_update_message(name: str) -> str:
 
 
 def check_update_paths(table: Table, key: dict, update) -> None:
-    """An update may not change the key, nor go into an index's key attribute."""
-    paths = update.target_paths()
-    for path in paths:
+    """An update may not change the key, nor write or read into a key attribute's value."""
+    from nuvem.services.dynamodb.evaluation import referenced_paths
+    for path in update.target_paths():
         if path and path[0] in key:
             raise ValidationException(key_update_message(path[0]))
-    indexes.check_scalar_keys(table, paths)
+    indexes.check_scalar_keys(table, referenced_paths(update))
 
 
 # -- operations ----------------------------------------------------------------------------------

@@ -141,6 +141,8 @@ def test_document_paths_into_key_attributes_are_refused(ddb, tname):
                            ExpressionAttributeValues={":p": {"S": "a"}}), "IndexKey: x"),
         (lambda: ddb.update_item(TableName=tname, Key=key, UpdateExpression="SET x.y = :v",
                                  ExpressionAttributeValues={":v": {"S": "v"}}), "IndexKey: x"),
+        (lambda: ddb.update_item(TableName=tname, Key=key, UpdateExpression="SET z = x[1]"),
+         "IndexKey: x"),
     ]
     for call, which in calls:
         with pytest.raises(ClientError) as e:
