@@ -180,7 +180,8 @@ def run_page(ctx, req: dict, source: Source, records, select: str, proj, filt,
     scanned = count = read = fetched = 0
     items, last, stopped = [], None, False
     for rec in records:
-        if segment is not None and _segment_of(rec, source, segment[1]) != segment[0]:
+        if segment is not None and _segment_of(rec.ipk if source.index else rec.pk,
+                                               segment[1]) != segment[0]:
             continue
         scanned += 1
         read += rec.size
@@ -227,10 +228,9 @@ def _page(req: dict, source: Source, items: list | None, count: int, scanned: in
     return out
 
 
-def _segment_of(rec, source: Source, total: int) -> int:
-    """A stable segment for the item's partition key (the index's, scanning an index)."""
-    key = rec.ipk if source.index else rec.pk
-    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % total
+def _segment_of(partition: bytes, total: int) -> int:
+    """A stable segment for a partition key (the index's, scanning an index)."""
+    return int.from_bytes(hashlib.sha256(partition).digest()[:8], "big") % total
 
 
 def _paths(node, out: set) -> set:
@@ -395,9 +395,16 @@ def scan(ctx, req: dict) -> dict:
     _check_projected(source, proj)
     if ex is not None:
         ex.check_unused()
+    start = source.start_after(req)
+    # A segment's pages resume only from its own keys (the start key's partition is in it).
+    if (start is not None and segment is not None
+            and _segment_of(start[2 if source.index else 1], total) != segment):
+        raise ValidationException("The provided starting key is invalid: Invalid "
+                                  "ExclusiveStartKey. Please use ExclusiveStartKey with correct "
+                                  f"Segment. TotalSegments: {total} Segment: {segment}")
     segment = None if segment is None else (segment, total)
     plain = _plain(source, select, proj, filt, segment)
-    records = source.read(ctx, start_after=source.start_after(req), documents=plain)
+    records = source.read(ctx, start_after=start, documents=plain)
     if plain:
         return plain_page(req, source, records)
     return _encoded(run_page(ctx, req, source, records, select, proj, filt, segment))

@@ -194,6 +194,23 @@ def test_parallel_scan(ddb, tname):
         with pytest.raises(ClientError) as e:
             ddb.scan(TableName=tname, **kwargs)
         assert error(e) == ("ValidationException", 400, message)
+    # a segment's pages chain through its own keys; another segment's key is refused
+    for s, part in enumerate(parts):
+        seen = []
+        page = {"Limit": 7}
+        while True:
+            out = ddb.scan(TableName=tname, Segment=s, TotalSegments=4, **page)
+            seen += out["Items"]
+            if "LastEvaluatedKey" not in out:
+                break
+            page["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        assert sorted(map(str, seen)) == sorted(map(str, part))
+    theirs = next(p for p in parts[1:] if p)[0]
+    with pytest.raises(ClientError) as e:
+        ddb.scan(TableName=tname, Segment=0, TotalSegments=4, ExclusiveStartKey=theirs)
+    assert error(e) == ("ValidationException", 400, "The provided starting key is invalid: "
+                        "Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct "
+                        "Segment. TotalSegments: 4 Segment: 0")
 
 
 def test_query_cost_independent_of_other_partitions(ddb, tname):
