@@ -65,7 +65,7 @@ def project(table, index: dict, attrs: dict) -> dict:
     return dict(attrs) if names is None else {k: v for k, v in attrs.items() if k in names}
 
 
-def check_item(table, attrs: dict) -> None:
+def check_item(table, attrs: dict, by_update_expression: bool = False) -> None:
     """Refuse an item whose index key attributes have the wrong type or are empty (DynamoDB
     checks them on every write, also for an index still backfilling)."""
     for index, _ in all_indexes(table):
@@ -75,6 +75,9 @@ def check_item(table, attrs: dict) -> None:
             value = attrs[name]
             expected = table.attribute_type(name)
             actual = next(iter(value))
+            if actual != expected and by_update_expression:
+                raise ValidationException("The update expression attempted to update the "
+                                          "secondary index key to unsupported type")
             if actual != expected:
                 raise ValidationException(
                     "One or more parameter values were invalid: Type mismatch for Index Key "

@@ -297,7 +297,8 @@ def update_item(ctx, req: dict) -> dict:
         if new.get(name) != key[name]:
             raise ValidationException(key_update_message(name))
     values.check_size(new, updated=True)
-    indexes.check_item(table, new)
+    indexes.check_item(table, new,
+                       by_update_expression=req.get("UpdateExpression") is not None)
     touched = store_item(ctx, table, pk, sk, old, new)
     out = {}
     if mode == "ALL_OLD" and old_attrs:

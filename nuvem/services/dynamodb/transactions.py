@@ -330,7 +330,7 @@ def update_builder(table: Table, key: dict, update) -> Callable:
             if new.get(name) != key[name]:
                 raise ValidationException(key_update_message(name))
         values.check_size(new, updated=True)
-        indexes.check_item(table, new)
+        indexes.check_item(table, new, by_update_expression=True)
         return new
     return build
 

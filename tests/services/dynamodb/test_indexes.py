@@ -90,6 +90,26 @@ def test_index_key_type_checked_on_write(ddb, tname):
         ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "sk": {"N": "1"}, "city": {"N": "1"}})
     assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
                         "Type mismatch for Index Key city Expected: S Actual: N IndexName: by_city")
+    key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+    ddb.put_item(TableName=tname, Item={**key, "city": {"S": "c"}, "n": {"N": "1"}})
+    with pytest.raises(ClientError) as e:
+        ddb.update_item(TableName=tname, Key=key, AttributeUpdates={"city": {"Value": {"N": "1"}}})
+    assert "Type mismatch for Index Key city" in error(e)[2]
+    # an update expression has its own wording, whether the value is given or copied
+    for expression in ("SET city = :v", "SET city = n"):
+        with pytest.raises(ClientError) as e:
+            ddb.update_item(TableName=tname, Key=key, UpdateExpression=expression,
+                            **({"ExpressionAttributeValues": {":v": {"N": "1"}}}
+                               if ":v" in expression else {}))
+        assert error(e) == ("ValidationException", 400, "The update expression attempted to "
+                            "update the secondary index key to unsupported type")
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[{"Update": {
+            "TableName": tname, "Key": key, "UpdateExpression": "SET city = n"}}])
+    assert e.value.response["CancellationReasons"] == [{
+        "Code": "ValidationError", "Message": "The update expression attempted to update the "
+        "secondary index key to unsupported type"}]
+    assert ddb.get_item(TableName=tname, Key=key)["Item"]["city"] == {"S": "c"}
 
 
 def test_index_paging_keys_hold_index_and_table_keys(ddb, tname):
