@@ -66,10 +66,10 @@ def project(table, index: dict, attrs: dict) -> dict:
 
 
 def check_item(table, attrs: dict, by_update_expression: bool = False) -> None:
-    """Refuse an item whose index key attributes have the wrong type or are empty (DynamoDB
-    checks them on every write, also for an index still backfilling)."""
+    """Refuse an item whose index key attributes have the wrong type, are empty or too big
+    (DynamoDB checks them on every write, also for an index still backfilling)."""
     for index, _ in all_indexes(table):
-        for name in key_attrs(index):
+        for position, name in enumerate(key_attrs(index)):
             if name is None or name not in attrs:
                 continue
             value = attrs[name]
@@ -82,13 +82,21 @@ def check_item(table, attrs: dict, by_update_expression: bool = False) -> None:
                 raise ValidationException(
                     "One or more parameter values were invalid: Type mismatch for Index Key "
                     f"{name} Expected: {expected} Actual: {actual} IndexName: {index['IndexName']}")
-            if actual in ("S", "B") and len(value[actual]) == 0:
+            if actual not in ("S", "B"):
+                continue
+            if len(value[actual]) == 0:
                 kind = "string" if actual == "S" else "binary"
                 raise ValidationException(
                     "One or more parameter values are not valid. A value specified for a "
                     "secondary index key is not supported. The AttributeValue for a key "
                     f"attribute cannot contain an empty {kind} value. IndexName: "
                     f"{index['IndexName']}, IndexKey: {name}")
+            problem = values.key_size_problem(actual, value[actual], position == 0)
+            if problem is not None and by_update_expression:
+                raise ValidationException("The update expression attempted to update the "
+                                          "secondary index key beyond allowed size limits")
+            if problem is not None:
+                raise ValidationException(problem)
 
 
 def entry(table, index: dict, pk: bytes, sk: bytes, attrs: dict | None) -> IndexItem | None:
@@ -98,9 +106,10 @@ def entry(table, index: dict, pk: bytes, sk: bytes, attrs: dict | None) -> Index
     hash_key, range_key = key_attrs(index)
     if hash_key not in attrs or (range_key and range_key not in attrs):
         return None
-    for name in (hash_key, range_key):
-        # only a backfill meets a wrong type (writes refuse it): such items stay out
-        if name and next(iter(attrs[name])) != table.attribute_type(name):
+    for position, name in enumerate((hash_key, range_key)):
+        # only a backfill meets a key of the wrong type, empty or too big (writes refuse
+        # them): such items stay out
+        if name and not _indexable(attrs[name], table.attribute_type(name), position == 0):
             return None
     ipk = values.key_bytes(attrs[hash_key])
     isk = values.key_bytes(attrs[range_key]) if range_key else b""
@@ -108,6 +117,12 @@ def entry(table, index: dict, pk: bytes, sk: bytes, attrs: dict | None) -> Index
     return IndexItem(account=table.account, region=table.region, table_id=table.id,
                      index=index["IndexName"], ipk=ipk, isk=isk, pk=pk, sk=sk,
                      attrs=projected, size=values.item_size(projected))
+
+
+def _indexable(value: dict, expected: str, is_hash: bool) -> bool:
+    (kind, raw), = value.items()
+    return kind == expected and (kind == "N" or (
+        len(raw) > 0 and values.key_size_problem(kind, raw, is_hash) is None))
 
 
 def update(ctx, table, pk: bytes, sk: bytes, old: dict | None, new: dict | None,

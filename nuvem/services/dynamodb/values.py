@@ -168,14 +168,23 @@ def check_key_value(table, name: str, value: dict, *, declared: str | None = Non
             kind = "string" if actual == "S" else "binary"
             raise invalid("One or more parameter values are not valid. The AttributeValue for a "
                           f"key attribute cannot contain an empty {kind} value. Key: {name}")
-        # up to 256 characters a string is at most 1024 bytes: only a longer one is encoded
-        size = len(raw.encode()) if actual == "S" and len(raw) > 256 else len(raw)
-        if name == table.hash_key and size > 2048:
-            raise invalid(_INVALID + "Size of hashkey has exceeded the maximum size limit "
-                          "of2048 bytes")   # sic: AWS's message has no space there
-        if name != table.hash_key and size > 1024:
-            raise invalid(_INVALID + "Aggregated size of all range keys has exceeded the size "
-                          "limit of 1024 bytes")
+        problem = key_size_problem(actual, raw, name == table.hash_key)
+        if problem is not None:
+            raise invalid(problem)
+
+
+def key_size_problem(kind: str, raw: str | bytes, is_hash: bool) -> str | None:
+    """Why a string or binary key (the table's or an index's) is too big, if it is: partition
+    keys hold at most 2048 bytes, sort keys 1024."""
+    # up to 256 characters a string is at most 1024 bytes: only a longer one is encoded
+    size = len(raw.encode()) if kind == "S" and len(raw) > 256 else len(raw)
+    if is_hash and size > 2048:
+        # sic: AWS's message has no space there
+        return _INVALID + "Size of hashkey has exceeded the maximum size limit of2048 bytes"
+    if not is_hash and size > 1024:
+        return (_INVALID + "Aggregated size of all range keys has exceeded the size limit of "
+                "1024 bytes")
+    return None
 
 
 def check_key(table, key: dict | None) -> dict:

@@ -112,6 +112,34 @@ def test_index_key_type_checked_on_write(ddb, tname):
     assert ddb.get_item(TableName=tname, Key=key)["Item"]["city"] == {"S": "c"}
 
 
+def test_index_key_sizes_limited_like_table_keys(ddb, tname):
+    _table(ddb, tname)   # by_city: city (S) partition key, age (N) sort key
+    key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+    ddb.put_item(TableName=tname, Item={**key, "city": {"S": "c" * 2048}})
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=tname, Item={**key, "city": {"S": "c" * 2049}})
+    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
+                        "Size of hashkey has exceeded the maximum size limit of2048 bytes")
+    with pytest.raises(ClientError) as e:
+        ddb.update_item(TableName=tname, Key=key, UpdateExpression="SET city = :c",
+                        ExpressionAttributeValues={":c": {"S": "c" * 2049}})
+    assert error(e) == ("ValidationException", 400, "The update expression attempted to update "
+                        "the secondary index key beyond allowed size limits")
+    assert ddb.get_item(TableName=tname, Key=key)["Item"]["city"] == {"S": "c" * 2048}
+
+
+def test_lsi_sort_key_limited_to_1024_bytes(ddb, tname):
+    make_table(ddb, tname, ("pk", "S"), ("sk", "S"), lsis=[("by_x", "pk", "x", "ALL")],
+               attrs=[("x", "S")])
+    ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "x": {"S": "é" * 512}})
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=tname,
+                     Item={"pk": {"S": "a"}, "sk": {"S": "2"}, "x": {"S": "é" * 512 + "e"}})
+    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
+                        "Aggregated size of all range keys has exceeded the size limit of "
+                        "1024 bytes")
+
+
 def test_index_paging_keys_hold_index_and_table_keys(ddb, tname):
     _table(ddb, tname)
     for i in range(6):   # equal index sort keys: the table key breaks the tie
@@ -155,10 +183,14 @@ def test_item_collection_metrics(ddb, tname):
 
 def test_update_table_backfills_and_drops_gsi(ddb, tname):
     make_table(ddb, tname)
-    for i in range(5):
+    for i in range(7):
         item = {"pk": {"S": f"k{i}"}, "g": {"S": "even" if i % 2 == 0 else "odd"}}
         if i == 4:
             item["g"] = {"N": "4"}        # wrong type for the new index: left out
+        if i == 5:
+            item["g"] = {"S": ""}         # empty: left out
+        if i == 6:
+            item["g"] = {"S": "x" * 2049}  # too big for a partition key: left out
         ddb.put_item(TableName=tname, Item=item)
     ddb.update_table(TableName=tname, AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
                      GlobalSecondaryIndexUpdates=[{"Create": {
