@@ -472,21 +472,34 @@ def _create_index(ctx: Call, table: Table, index: dict, definitions: list[dict])
         raise invalid("The number of NonKeyAttributes projected into all secondary indexes "
                       f"exceeds the limit of {MAX_PROJECTED}")
     check_index_throughput(table.billing_mode, index, creating_table=False)
-    known = {d["AttributeName"]: d for d in table.attribute_definitions}
-    for d in definitions:
-        old = known.get(d["AttributeName"])
-        if old is not None and old["AttributeType"] != d["AttributeType"]:
-            raise invalid("Cannot change the type of an existing attribute: "
-                          f"{d['AttributeName']}")
-        known.setdefault(d["AttributeName"], d)
+    known = {d["AttributeName"]: d["AttributeType"] for d in table.attribute_definitions}
+    given = {d["AttributeName"]: d["AttributeType"] for d in definitions}
     keys = [k["AttributeName"] for k in index["KeySchema"]]
-    if any(k not in known for k in keys):
+    # the index's keys are declared again, even those the table already knows
+    if any(k not in given for k in keys):
         raise invalid("Some index key attributes are not defined in AttributeDefinitions. "
                       f"Keys: [{', '.join(keys)}], AttributeDefinitions: "
                       f"[{', '.join(d['AttributeName'] for d in definitions)}]")
+    for name, kind in given.items():
+        if known.get(name, kind) != kind:
+            existing = next(schema for schema in [table.key_schema] + [
+                i["KeySchema"] for i in table.global_indexes + table.local_indexes]
+                if any(k["AttributeName"] == name for k in schema))
+            raise invalid("Attributes cannot be redefined. Please check that your attribute has "
+                          "the same type as previously defined. Existing schema: "
+                          f"{_schema_text(existing, known)} New schema: "
+                          f"{_schema_text(index['KeySchema'], {**known, **given})}")
     table.global_indexes.append(_index_record(index, table.billing_mode, True))
-    table.attribute_definitions = list(known.values())
+    table.attribute_definitions = [{"AttributeName": name, "AttributeType": kind}
+                                   for name, kind in {**known, **given}.items()]
     _prune_definitions(table)
+
+
+def _schema_text(key_schema: list[dict], types: dict) -> str:
+    """A key schema as DynamoDB's messages show it: Schema:[SchemaElement: key{x:S:HASH}]."""
+    return "Schema:[" + ", ".join(
+        f"SchemaElement: key{{{k['AttributeName']}:{types[k['AttributeName']]}:{k['KeyType']}}}"
+        for k in key_schema) + "]"
 
 
 def _change_index(ctx: Call, table: Table, update: dict) -> None:

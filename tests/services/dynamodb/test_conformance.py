@@ -277,3 +277,38 @@ def test_documents_nest_at_most_32_levels(ddb, tname):
         with pytest.raises(ClientError) as e:
             call()
         assert error(e) == ("ValidationException", 400, message)
+
+
+def test_update_table_index_keys_are_declared_again_with_their_type(ddb, tname):
+    make_table(ddb, tname, range_key=("sk", "S"), gsis=[("by-x", "x", None, "ALL")],
+               attrs=[("x", "S")])
+
+    def create(definitions, key):
+        ddb.update_table(TableName=tname, AttributeDefinitions=definitions,
+                         GlobalSecondaryIndexUpdates=[{"Create": {
+                             "IndexName": "by-new", "KeySchema": key,
+                             "Projection": {"ProjectionType": "ALL"}}}])
+    x_hash = [{"AttributeName": "x", "KeyType": "HASH"}]
+    with pytest.raises(ClientError) as e:      # the table knows x, but the request must say it
+        create([], x_hash)
+    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
+                        "Some index key attributes are not defined in AttributeDefinitions. "
+                        "Keys: [x], AttributeDefinitions: []")
+    with pytest.raises(ClientError) as e:
+        create([{"AttributeName": "x", "AttributeType": "N"}],
+               x_hash + [{"AttributeName": "sk", "KeyType": "RANGE"}])
+    assert error(e)[2] == ("One or more parameter values were invalid: Some index key attributes "
+                           "are not defined in AttributeDefinitions. Keys: [x, sk], "
+                           "AttributeDefinitions: [x]")
+    with pytest.raises(ClientError) as e:
+        create([{"AttributeName": "x", "AttributeType": "N"}], x_hash)
+    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
+                        "Attributes cannot be redefined. Please check that your attribute has "
+                        "the same type as previously defined. Existing schema: "
+                        "Schema:[SchemaElement: key{x:S:HASH}] New schema: "
+                        "Schema:[SchemaElement: key{x:N:HASH}]")
+    create([{"AttributeName": "x", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"}],
+           x_hash + [{"AttributeName": "sk", "KeyType": "RANGE"}])
+    table = ddb.describe_table(TableName=tname)["Table"]
+    assert [d["AttributeName"] for d in table["AttributeDefinitions"]] == ["pk", "sk", "x"]
