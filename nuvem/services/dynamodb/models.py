@@ -105,6 +105,8 @@ class Table:
     ttl_status: str = "DISABLED"               # ENABLED | DISABLED (ENABLING/DISABLING not kept)
     deletion_protection: bool = False
     table_class: str = "STANDARD"              # STANDARD | STANDARD_INFREQUENT_ACCESS
+    table_class_given: bool = False            # set by CreateTable or UpdateTable: always shown
+    table_class_changed: datetime | None = None  # TableClassSummary.LastUpdateDateTime
     sse: dict | None = None                    # SSEDescription when set
     pitr: bool = False                         # point-in-time recovery
     pitr_since: datetime | None = None

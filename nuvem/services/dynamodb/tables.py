@@ -146,8 +146,11 @@ def describe(ctx: Call, table: Table, status: str | None = None,
         out["LatestStreamArn"] = f"{table.arn}/stream/{table.stream_label}"
     if table.sse:
         out["SSEDescription"] = table.sse
-    if table.table_class != "STANDARD":
+    # the default class is shown only once a request named it
+    if table.table_class_given or table.table_class != "STANDARD":
         out["TableClassSummary"] = {"TableClass": table.table_class}
+        if table.table_class_changed is not None:
+            out["TableClassSummary"]["LastUpdateDateTime"] = table.table_class_changed
     if table.restored_from:
         out["RestoreSummary"] = table.restored_from
     if table.on_demand:
@@ -209,6 +212,7 @@ def create_table(ctx: Call, req: dict) -> dict:
                                  for i in req.get("LocalSecondaryIndexes") or []],
                   deletion_protection=bool(req.get("DeletionProtectionEnabled")),
                   table_class=req.get("TableClass") or "STANDARD",
+                  table_class_given=req.get("TableClass") is not None,
                   sse=_sse(ctx, req.get("SSESpecification")))
     if mode == "PAY_PER_REQUEST":
         table.provisioned = _throughput(None)
@@ -313,7 +317,8 @@ def update_table(ctx: Call, req: dict) -> dict:
     if "DeletionProtectionEnabled" in changes:
         table.deletion_protection = bool(req["DeletionProtectionEnabled"])
     if "TableClass" in changes:
-        table.table_class = req["TableClass"]
+        table.table_class, table.table_class_given = req["TableClass"], True
+        table.table_class_changed = ctx.now
     if "SSESpecification" in changes:
         _update_sse(ctx, table, req["SSESpecification"])
     if "OnDemandThroughput" in changes:

@@ -312,3 +312,19 @@ def test_update_table_index_keys_are_declared_again_with_their_type(ddb, tname):
            x_hash + [{"AttributeName": "sk", "KeyType": "RANGE"}])
     table = ddb.describe_table(TableName=tname)["Table"]
     assert [d["AttributeName"] for d in table["AttributeDefinitions"]] == ["pk", "sk", "x"]
+
+
+def test_table_class_summary_shown_once_a_request_names_the_class(ddb, tname):
+    make_table(ddb, tname)
+    assert "TableClassSummary" not in ddb.describe_table(TableName=tname)["Table"]
+    ddb.update_table(TableName=tname, TableClass="STANDARD_INFREQUENT_ACCESS")
+    ddb.update_table(TableName=tname, TableClass="STANDARD")
+    summary = ddb.describe_table(TableName=tname)["Table"]["TableClassSummary"]
+    assert summary["TableClass"] == "STANDARD" and "LastUpdateDateTime" in summary
+    other = tname + "-explicit"
+    ddb.create_table(TableName=other, BillingMode="PAY_PER_REQUEST", TableClass="STANDARD",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    assert ddb.describe_table(TableName=other)["Table"]["TableClassSummary"] == {
+        "TableClass": "STANDARD"}
+    ddb.delete_table(TableName=other)
