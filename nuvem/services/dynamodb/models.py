@@ -107,6 +107,7 @@ class Table:
     table_class: str = "STANDARD"              # STANDARD | STANDARD_INFREQUENT_ACCESS
     table_class_given: bool = False            # set by CreateTable or UpdateTable: always shown
     table_class_changed: datetime | None = None  # TableClassSummary.LastUpdateDateTime
+    warm: dict | None = None                   # WarmThroughput a request configured
     sse: dict | None = None                    # SSEDescription when set
     pitr: bool = False                         # point-in-time recovery
     pitr_since: datetime | None = None

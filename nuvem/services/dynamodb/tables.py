@@ -155,6 +155,7 @@ def describe(ctx: Call, table: Table, status: str | None = None,
         out["RestoreSummary"] = table.restored_from
     if table.on_demand:
         out["OnDemandThroughput"] = table.on_demand
+    out["WarmThroughput"] = {**_warm(table), "Status": "ACTIVE"}
     return out
 
 
@@ -166,6 +167,34 @@ def _provisioned(table: Table) -> dict:
     if table.last_decrease is not None:
         out["LastDecreaseDateTime"] = table.last_decrease
     return out
+
+
+# What every table can take at once before any pre-warming (reads, writes per second).
+_WARM_BASELINE = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}
+_CAPACITY_OF = {"ReadUnitsPerSecond": "ReadCapacityUnits",
+                "WriteUnitsPerSecond": "WriteCapacityUnits"}
+
+
+def _warm(table: Table) -> dict:
+    """The table's warm throughput: the baseline or what was configured, raised to the
+    provisioned throughput (a new peak)."""
+    configured = table.warm or _WARM_BASELINE
+    return {unit: max(configured[unit], table.provisioned.get(_CAPACITY_OF[unit]) or 0)
+            for unit in _WARM_BASELINE}
+
+
+def _configure_warm(table: Table, given: dict) -> None:
+    """Sets the units a request gives (the others keep their value); warm throughput only
+    grows: not below the baseline, nor below what the table already has."""
+    current = _warm(table)
+    for unit, value in given.items():
+        if value < _WARM_BASELINE[unit]:
+            raise invalid(f"Requested {unit} of {value} is lower than the minimum warm "
+                          f"throughput of {_WARM_BASELINE[unit]}")
+        if value < current[unit]:
+            raise invalid(f"Requested {unit} of {value} is lower than current WarmThroughput "
+                          f"{unit} of {current[unit]}")
+    table.warm = {**current, **given}
 
 
 def _index_record(index: dict, mode: str, glob: bool) -> dict:
@@ -216,6 +245,8 @@ def create_table(ctx: Call, req: dict) -> dict:
                   sse=_sse(ctx, req.get("SSESpecification")))
     if mode == "PAY_PER_REQUEST":
         table.provisioned = _throughput(None)
+    if req.get("WarmThroughput"):
+        _configure_warm(table, req["WarmThroughput"])
     policy = req.get("ResourcePolicy")
     if policy:
         _check_policy(policy)
@@ -231,7 +262,10 @@ def create_table(ctx: Call, req: dict) -> dict:
     if tags:
         ctx.store.tag(table.arn, {t["Key"]: t["Value"] for t in tags})
     creating = {i["IndexName"]: "CREATING" for i in table.global_indexes}
-    return {"TableDescription": describe(ctx, table, "CREATING", creating)}
+    out = describe(ctx, table, "CREATING", creating)
+    if table.warm is None:
+        del out["WarmThroughput"]     # CreateTable echoes only a configured one
+    return {"TableDescription": out}
 
 
 @SERVICE.op("DescribeTable")
@@ -309,6 +343,8 @@ def update_table(ctx: Call, req: dict) -> dict:
     if stream_change and "GlobalSecondaryIndexUpdates" in changes:
         raise invalid("You cannot create or delete index while changing stream status")
     index_status: dict[str, str] = {}
+    if "WarmThroughput" in changes:
+        _configure_warm(table, req["WarmThroughput"])
     _update_billing(ctx, table, req)
     if stream_change:
         _update_stream(ctx, table, req["StreamSpecification"])

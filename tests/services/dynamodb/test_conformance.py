@@ -328,3 +328,30 @@ def test_table_class_summary_shown_once_a_request_names_the_class(ddb, tname):
     assert ddb.describe_table(TableName=other)["Table"]["TableClassSummary"] == {
         "TableClass": "STANDARD"}
     ddb.delete_table(TableName=other)
+
+
+def test_warm_throughput_reported_and_only_raised(ddb, tname):
+    make_table(ddb, tname)
+    table = ddb.describe_table(TableName=tname)["Table"]    # every table has the baseline
+    assert table["WarmThroughput"] == {"ReadUnitsPerSecond": 12000,
+                                       "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    ddb.update_table(TableName=tname, WarmThroughput={"ReadUnitsPerSecond": 13000})
+    assert ddb.describe_table(TableName=tname)["Table"]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 13000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    for units, reason in [({"ReadUnitsPerSecond": 12500}, "lower than current WarmThroughput"),
+                          ({"WriteUnitsPerSecond": 3999}, "lower than the minimum")]:
+        with pytest.raises(ClientError) as e:
+            ddb.update_table(TableName=tname, WarmThroughput=units)
+        assert error(e)[:2] == ("ValidationException", 400)
+        assert next(iter(units)) in error(e)[2] and reason in error(e)[2]
+    schema = dict(BillingMode="PAY_PER_REQUEST",
+                  KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                  AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    created = ddb.create_table(TableName=tname + "-warm", **schema, WarmThroughput={
+        "ReadUnitsPerSecond": 12240, "WriteUnitsPerSecond": 4080})["TableDescription"]
+    assert created["WarmThroughput"]["ReadUnitsPerSecond"] == 12240
+    ddb.delete_table(TableName=tname + "-warm")
+    # CreateTable echoes only a warm throughput the request configured
+    created = ddb.create_table(TableName=tname + "-plain", **schema)["TableDescription"]
+    assert "WarmThroughput" not in created
+    ddb.delete_table(TableName=tname + "-plain")
