@@ -342,6 +342,9 @@ class Expressions:
                 if not _key_ok(key, prefix):
                     raise ValidationException(
                         f'{param} contains invalid key: Syntax error; key: "{key}"')
+                if mapping is names and names[key] == "":
+                    raise ValidationException(f"{param} contains invalid value: Empty attribute "
+                                              f"name for key {key}")
         if values:
             self.values = {key: _checked_value(key, value) for key, value in values.items()}
 

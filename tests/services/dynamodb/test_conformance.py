@@ -355,3 +355,13 @@ def test_warm_throughput_reported_and_only_raised(ddb, tname):
     created = ddb.create_table(TableName=tname + "-plain", **schema)["TableDescription"]
     assert "WarmThroughput" not in created
     ddb.delete_table(TableName=tname + "-plain")
+
+
+def test_expression_attribute_names_cannot_be_empty(ddb, tname):
+    make_table(ddb, tname)
+    with pytest.raises(ClientError) as e:
+        ddb.update_item(TableName=tname, Key={"pk": {"S": "a"}}, UpdateExpression="SET #n = :v",
+                        ExpressionAttributeNames={"#n": ""},
+                        ExpressionAttributeValues={":v": {"S": "v"}})
+    assert error(e) == ("ValidationException", 400, "ExpressionAttributeNames contains invalid "
+                        "value: Empty attribute name for key #n")

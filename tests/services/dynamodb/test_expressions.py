@@ -680,6 +680,8 @@ def test_placeholders_without_expressions():
     (None, {}, "ExpressionAttributeValues must not be empty"),
     ({"a": "a"}, None, 'ExpressionAttributeNames contains invalid key: Syntax error; key: "a"'),
     (None, {"b": {"S": "a"}}, 'ExpressionAttributeValues contains invalid key: Syntax error; key: "b"'),
+    ({"#a": ""}, None, "ExpressionAttributeNames contains invalid value: Empty attribute name for "
+                       "key #a"),
 ])
 def test_invalid_placeholder_maps(names, values, expected):
     assert msg(Expressions, names, values) == expected
