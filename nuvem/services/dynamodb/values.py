@@ -15,7 +15,7 @@ from decimal import Context, Decimal, InvalidOperation
 from nuvem.services.dynamodb.errors import ValidationException
 
 MAX_ITEM_SIZE = 409_600
-TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
+TYPES = frozenset(("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"))
 _SET_NAMES = {"SS": "string", "NS": "number", "BS": "binary"}
 # enough precision that parsing never rounds: the 38-digit limit is checked on the exact value
 _EXACT = Context(prec=1000, Emax=10**6, Emin=-10**6)
@@ -91,6 +91,8 @@ def checked_value(value) -> tuple[dict, int]:
         if kind == "N" and v is not None:
             text = canonical_number(v)
             return {"N": text}, _number_size(text)
+        if kind == "BOOL" and type(v) is bool:
+            return {"BOOL": v}, 1
         if kind == "M" and type(v) is dict:
             out, size = {}, 3
             for name, x in v.items():
@@ -112,7 +114,7 @@ def _checked_other(value) -> dict:
     if not isinstance(value, dict):
         raise invalid("Supplied AttributeValue is empty, must contain exactly one of the "
                       "supported datatypes")
-    present = [t for t in TYPES if value.get(t) is not None]
+    present = [t for t, v in value.items() if v is not None and t in TYPES]
     if not present:
         raise invalid("Supplied AttributeValue is empty, must contain exactly one of the "
                       "supported datatypes")
