@@ -82,24 +82,43 @@ def _checker(shape: Shape, bounds: bool, short: bool = False) -> Checker | None:
                 lambda s, recurse: _build(s, bounds, short, recurse))
 
 
-def _can_fail(shape: Shape, bounds: bool, short: bool, outer: frozenset = frozenset()) -> bool:
-    """Whether some value of the shape could break a checked constraint. A recursive reference
-    adds nothing its outer shape does not have (DynamoDB's AttributeValue holds itself)."""
+def _can_fail(shape: Shape, bounds: bool, short: bool) -> bool:
+    """Whether some value of the shape could break a checked constraint."""
+    return _may_fail(shape, bounds, short, set())[0]
+
+
+def _may_fail(shape: Shape, bounds: bool, short: bool, outer: set) -> tuple[bool, bool]:
+    """(can fail, the answer left out a recursive reference): a reference to an outer shape
+    adds nothing the outer shape does not have (DynamoDB's AttributeValue holds itself). An
+    answer is kept on the shape unless it is a "no" that left one out, which is only true on
+    this path."""
+    attr = _CHECKER_ATTRS[bounds, short and bounds] + "_fails"
+    known = shape.__dict__.get(attr)
+    if known is not None:
+        return known, False
     if shape.name in outer:
-        return False
-    if bounds and _bounds(shape, short) != (None, None, None):
-        return True
-    outer = outer | {shape.name}
+        return False, True
+    fails, cut = bounds and _bounds(shape, short) != (None, None, None), False
     kind = shape.type_name
     if kind == "structure" and not shape.is_document_type:
-        return bool(shape.required_members) or any(
-            _can_fail(member, bounds, short, outer) for member in shape.members.values())
-    if kind == "list":
-        return _can_fail(shape.member, bounds, short, outer)
-    if kind == "map":
-        return (_can_fail(shape.key, bounds, short, outer)
-                or _can_fail(shape.value, bounds, short, outer))
-    return False
+        fails = fails or bool(shape.required_members)
+        children = list(shape.members.values())
+    elif kind == "list":
+        children = [shape.member]
+    elif kind == "map":
+        children = [shape.key, shape.value]
+    else:
+        children = []
+    outer.add(shape.name)
+    for child in children:
+        if fails:
+            break
+        fails, child_cut = _may_fail(child, bounds, short, outer)
+        cut = cut or child_cut
+    outer.discard(shape.name)
+    if fails or not cut:
+        setattr(shape, attr, fails)
+    return fails, cut and not fails
 
 
 def _build(shape: Shape, bounds: bool, short: bool, recurse) -> Checker | None:
