@@ -16,7 +16,7 @@ from nuvem.context import Call
 from nuvem.errors import AwsError, InternalFailure, WaitFor
 from nuvem.protocol import specs
 from nuvem.protocol.chunked import decode_request_body
-from nuvem.protocol.parsers import parse_request
+from nuvem.protocol.parsers import params_body_size, parse_request
 from nuvem.protocol.routing import Route, Router, not_implemented
 from nuvem.protocol.serializers import serialize_error, serialize_response
 from nuvem.protocol.validate import validate
@@ -91,7 +91,8 @@ class Gateway:
             runtime.authenticator.authenticate(call, route, runtime.config.default_region)
             runtime.note_use(call)
             call.params = parse_request(request, operation, route.protocol, route.uri_params)
-            validate(call.params, operation, route.protocol)
+            validate(call.params, operation, route.protocol,
+                     params_body_size(request, route.protocol))
             service = services.load(route.service)
             handler = service.operations.get(operation.name)
             if handler is None:
