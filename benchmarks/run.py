@@ -543,7 +543,7 @@ def report(results: list[TargetResult], args, notes: list[str]) -> str:
             "(the parser's callbacks, building the request, the one socket write).", "",
             "## How it is measured", "",
             "- Every server is a child process of `benchmarks/run.py` on a free port of 127.0.0.1: "
-            "Nuvem as `python -m nuvem serve --ephemeral` with `NUVEM_LOG_LEVEL=warning`; moto as "
+            "Nuvem as `python -m nuvem serve --ephemeral` at its default log level (a line per call); moto as "
             f"`moto_server -H 127.0.0.1 -p PORT` from `moto[server]=={targets.MOTO_VERSION}` in a "
             "scratch venv (`.cache/bench-moto-venv`, created on first use); the canned server is "
             "`benchmarks/canned_server.py`, plain `asyncio.start_server` with HTTP/1.1 keep-alive "

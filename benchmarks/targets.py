@@ -167,11 +167,11 @@ class Running:
 
 
 def nuvem(state_dir: str | None = None, name: str = "Nuvem") -> Target:
-    """`nuvem serve --ephemeral`, or with its durable store in `state_dir` if one is given."""
+    """`nuvem serve --ephemeral`, or with its durable store in `state_dir` if one is given; at
+    the default log level, so its line per call is measured too."""
     from importlib.metadata import version
     store = ["--state-dir", state_dir] if state_dir else ["--ephemeral"]
     return Target(name, [sys.executable, "-m", "nuvem", "serve", *store, "--port", "{port}"],
-                  env={"NUVEM_LOG_LEVEL": "warning"},
                   ops=("sts", "regions", "zones", "keypairs"), version=version("nuvem"))
 
 

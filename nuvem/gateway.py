@@ -16,7 +16,7 @@ from nuvem.context import Call
 from nuvem.errors import AwsError, InternalFailure, WaitFor
 from nuvem.protocol import specs
 from nuvem.protocol.chunked import decode_request_body
-from nuvem.protocol.parsers import parse_request
+from nuvem.protocol.parsers import params_body_size, parse_request
 from nuvem.protocol.routing import Route, Router, not_implemented
 from nuvem.protocol.serializers import serialize_error, serialize_response
 from nuvem.protocol.validate import validate
@@ -91,7 +91,8 @@ class Gateway:
             runtime.authenticator.authenticate(call, route, runtime.config.default_region)
             runtime.note_use(call)
             call.params = parse_request(request, operation, route.protocol, route.uri_params)
-            validate(call.params, operation, route.protocol)
+            validate(call.params, operation, route.protocol,
+                     params_body_size(request, route.protocol))
             service = services.load(route.service)
             handler = service.operations.get(operation.name)
             if handler is None:
@@ -205,13 +206,13 @@ class Gateway:
                                operation=route.operation if route else None,
                                query_mode="x-amzn-query-mode" in call.request.headers)
 
-    @staticmethod
-    def _audit(call: Call, started: float) -> None:
-        if not log.isEnabledFor(logging.INFO):
+    def _audit(self, call: Call, started: float) -> None:
+        access_log = self.runtime.access_log
+        if access_log is None:
             return
         elapsed = (time.perf_counter() - started) * 1000
         principal = call.principal.arn if call.principal else "-"
-        log.info("%s.%s %d acct=%s region=%s principal=%s %.1fms req=%s%s",
-                 call.service or "-", call.operation or "-", call.status, call.account or "-",
-                 call.region or "-", principal, elapsed, call.request_id,
-                 f" error={call.error}" if call.error else "")
+        error = f" error={call.error}" if call.error else ""
+        access_log.write(f"{call.service or '-'}.{call.operation or '-'} {call.status} "
+                         f"acct={call.account or '-'} region={call.region or '-'} "
+                         f"principal={principal} {elapsed:.1f}ms req={call.request_id}{error}")

@@ -91,6 +91,7 @@ class Runtime:
         self.caches: dict = {}
         from nuvem.core.waiters import Waiters
         self.waiters = Waiters()       # long polls (SQS ReceiveMessage) wait here
+        self.access_log = None         # the audit's line per call, while started at level info
 
     def start(self) -> None:
         from nuvem import services
@@ -105,10 +106,15 @@ class Runtime:
                 name=handler_target)
         self.scheduler.start()
         self.dispatcher.start()
+        if logging.getLogger("nuvem").isEnabledFor(logging.INFO):
+            from nuvem.core.access_log import AccessLog
+            self.access_log = AccessLog(sys.stderr)
 
     def stop(self) -> None:
         self.dispatcher.stop()
         self.scheduler.stop()
+        if self.access_log is not None:
+            self.access_log.close()
         self.usage.flush()
         self.store.close()
 

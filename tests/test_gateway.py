@@ -71,3 +71,31 @@ def test_manual_clock_moves_only_when_told(manual_nuvem):
 def test_real_clock_refuses_to_move(nuvem):
     status, _, body = raw(nuvem, "POST", "/_nuvem/clock", json.dumps({"advance": 5}).encode())
     assert status == 400 and json.loads(body)["error"] == "ClockNotManual"
+
+
+def test_one_log_line_per_call_is_written_soon_and_on_a_clean_stop():
+    """At log level info each call logs `service.Operation status acct=… region=… principal=…
+    elapsed req=…` (and `error=` when it failed), batched by nuvem/core/access_log.py: a line
+    appears within moments, and the lines of calls just before a stop are not lost."""
+    import re
+    import time
+    from tests.conftest import NuvemServer
+    server = NuvemServer(env={"NUVEM_LOG_LEVEL": "info"}).start()
+    try:
+        sts = server.client("sts")
+        request_id = sts.get_caller_identity()["ResponseMetadata"]["RequestId"]
+        line = re.compile(
+            r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO sts\.GetCallerIdentity 200 "
+            r"acct=000000000000 region=us-east-1 principal=arn:aws:iam::000000000000:root "
+            rf"\d+\.\dms req={request_id}$", re.M)
+        deadline = time.monotonic() + 5
+        while not line.search(server.output()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert line.search(server.output())
+        with pytest.raises(ClientError):
+            server.client("sqs", key="111122223333").get_queue_url(QueueName="missing")
+    finally:
+        server.stop()
+    assert re.search(r" INFO sqs\.GetQueueUrl 400 acct=111122223333 region=us-east-1 "
+                     r"principal=arn:aws:iam::111122223333:root \d+\.\dms req=\S+ "
+                     r"error=QueueDoesNotExist$", server.output(), re.M)

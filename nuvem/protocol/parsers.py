@@ -902,6 +902,15 @@ def _parse_rest(message: _Message, shape: Shape, protocol: str, uri_params: dict
     return result
 
 
+def params_body_size(request: HttpRequest, protocol: str) -> int | None:
+    """The length of the body that all of a request's params are decoded from: for JSON and
+    CBOR requests (the other protocols' come from the URL and headers too), unless the body is
+    compressed (inflated, it is longer). None when not so."""
+    if protocol not in ("json", "smithy-rpc-v2-cbor") or "content-encoding" in request.headers:
+        return None
+    return len(request.body_bytes())
+
+
 def parse_request(request: HttpRequest, operation: OperationModel, protocol: str,
                   uri_params: dict[str, str] | None = None) -> dict:
     """The params a botocore client passed to `operation`, read back from `request`.

@@ -13,6 +13,11 @@ runs, and reports failures the way each family of AWS front ends does.
   `InvalidRequest`; value constraints are each service's business.
 
 `pattern` is not checked: the models' patterns are Java regular expressions.
+
+A length bound the request is too short to break is not checked: no string, blob, list or map
+decoded from a body is longer than the body (an escape or a base64 text only shortens it), so a
+JSON or CBOR request shorter than SHORT_REQUEST bytes skips the bounds of at least that length
+(a DynamoDB item's attribute names, at most 65,535 characters: its values are then not walked).
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ _CODES = {"query": "ValidationError", "json": "ValidationException",
 # What a bound of each kind of shape limits, in AWS's words.
 _MEASURE = {"string": "length", "blob": "length", "list": "length", "map": "length",
             "integer": "value", "long": "value", "float": "value", "double": "value"}
+SHORT_REQUEST = 65_535      # bytes
 
 
 @dataclass
@@ -64,19 +70,62 @@ def _size(value: Any) -> int | None:
 
 # A checker validates one value of one shape: checker(value, path, wire, location, protocol,
 # problems). Checkers are built once per shape (and per "are bounds checked", which rest-xml turns
-# off) and kept on the shape: a shape whose whole subtree can never fail gets none, so the values
-# under it are not walked at all (a DynamoDB item's attribute values, an S3 object's headers).
+# off, and "is the request short") and kept on the shape: a shape whose whole subtree can never
+# fail gets none, so the values under it are not walked at all (an S3 object's headers).
 Checker = Callable[[Any, str, str, str, str, list], None]
+_CHECKER_ATTRS = {(False, False): "_nuvem_checker", (True, False): "_nuvem_checker_bounds",
+                  (True, True): "_nuvem_checker_short"}
 
 
-def _checker(shape: Shape, bounds: bool) -> Checker | None:
-    return once(shape, "_nuvem_checker_bounds" if bounds else "_nuvem_checker",
-                lambda s, recurse: _build(s, bounds, recurse))
+def _checker(shape: Shape, bounds: bool, short: bool = False) -> Checker | None:
+    return once(shape, _CHECKER_ATTRS[bounds, short and bounds],
+                lambda s, recurse: _build(s, bounds, short, recurse))
 
 
-def _build(shape: Shape, bounds: bool, recurse) -> Checker | None:
+def _can_fail(shape: Shape, bounds: bool, short: bool) -> bool:
+    """Whether some value of the shape could break a checked constraint."""
+    return _may_fail(shape, bounds, short, set())[0]
+
+
+def _may_fail(shape: Shape, bounds: bool, short: bool, outer: set) -> tuple[bool, bool]:
+    """(can fail, the answer left out a recursive reference): a reference to an outer shape
+    adds nothing the outer shape does not have (DynamoDB's AttributeValue holds itself). An
+    answer is kept on the shape unless it is a "no" that left one out, which is only true on
+    this path."""
+    attr = _CHECKER_ATTRS[bounds, short and bounds] + "_fails"
+    known = shape.__dict__.get(attr)
+    if known is not None:
+        return known, False
+    if shape.name in outer:
+        return False, True
+    fails, cut = bounds and _bounds(shape, short) != (None, None, None), False
     kind = shape.type_name
-    own = _bounds_checker(shape) if bounds else None
+    if kind == "structure" and not shape.is_document_type:
+        fails = fails or bool(shape.required_members)
+        children = list(shape.members.values())
+    elif kind == "list":
+        children = [shape.member]
+    elif kind == "map":
+        children = [shape.key, shape.value]
+    else:
+        children = []
+    outer.add(shape.name)
+    for child in children:
+        if fails:
+            break
+        fails, child_cut = _may_fail(child, bounds, short, outer)
+        cut = cut or child_cut
+    outer.discard(shape.name)
+    if fails or not cut:
+        setattr(shape, attr, fails)
+    return fails, cut and not fails
+
+
+def _build(shape: Shape, bounds: bool, short: bool, recurse) -> Checker | None:
+    if not _can_fail(shape, bounds, short):
+        return None
+    kind = shape.type_name
+    own = _bounds_checker(shape, short) if bounds else None
     inner: Checker | None = None
     if kind == "structure" and not shape.is_document_type:
         inner = _members_checker(shape, recurse)
@@ -110,15 +159,24 @@ def _build(shape: Shape, bounds: bool, recurse) -> Checker | None:
     return both
 
 
-def _bounds_checker(shape: Shape) -> Checker | None:
+def _bounds(shape: Shape, short: bool) -> tuple[Any, Any, Any]:
+    """(min, max, enum) to check on the shape's values; None for each one not checked."""
     metadata = shape.metadata
     measure = _MEASURE.get(shape.type_name)
     low = metadata.get("min") if measure else None
     high = metadata.get("max") if measure else None
+    if short and measure == "length" and high is not None and high >= SHORT_REQUEST:
+        high = None
     enum = metadata.get("enum") if shape.type_name == "string" else None
+    return low, high, enum or None
+
+
+def _bounds_checker(shape: Shape, short: bool) -> Checker | None:
+    low, high, enum = _bounds(shape, short)
     if low is None and high is None and not enum:
         return None
-    sensitive = bool(metadata.get("sensitive"))
+    measure = _MEASURE.get(shape.type_name)
+    sensitive = bool(shape.metadata.get("sensitive"))
 
     def check(value, path, wire, location, protocol, problems):
         if measure == "length":
@@ -228,12 +286,15 @@ def _error(protocol: str, problems: list[Problem]) -> AwsError:
     return AwsError(coral_message(problems), code=_CODES.get(protocol, "ValidationException"))
 
 
-def validate(params: dict, operation: OperationModel, protocol: str) -> None:
-    """Raises the protocol's validation error if `params` break the model's constraints."""
+def validate(params: dict, operation: OperationModel, protocol: str,
+             body_size: int | None = None) -> None:
+    """Raises the protocol's validation error if `params` break the model's constraints.
+    `body_size`: the length of the body every value of `params` was decoded from, if known."""
     shape = operation.input_shape
     if shape is None:
         return
-    check = _checker(shape, protocol != "rest-xml")   # S3 & co. leave bounds to services
+    short = body_size is not None and body_size < SHORT_REQUEST
+    check = _checker(shape, protocol != "rest-xml", short)   # S3 & co. leave bounds to services
     if check is None:
         return
     problems: list[Problem] = []

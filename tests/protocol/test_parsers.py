@@ -578,6 +578,36 @@ def test_validate_nested_lists_and_lengths():
     assert "Member must have length greater than or equal to 1" in info.value.message
 
 
+def test_validate_short_body_skips_bounds_it_cannot_break():
+    # A recursive shape whose only bound is a long one is not walked for a short body; a
+    # bound reached through the recursion (B -> A -> C) still is.
+    from botocore.model import ServiceModel
+    model = ServiceModel({
+        "metadata": {"protocol": "json", "apiVersion": "1", "endpointPrefix": "x"},
+        "operations": {"Op": {"name": "Op", "http": {"method": "POST", "requestUri": "/"},
+                              "input": {"shape": "In"}}},
+        "shapes": {
+            "In": {"type": "structure", "members": {"a": {"shape": "A"}, "v": {"shape": "V"}}},
+            "A": {"type": "structure", "members": {"b": {"shape": "B"}, "c": {"shape": "C"}}},
+            "B": {"type": "structure", "members": {"a": {"shape": "A"}}},
+            "C": {"type": "string", "max": 2},
+            "V": {"type": "structure", "members": {"m": {"shape": "M"}}},
+            "M": {"type": "map", "key": {"shape": "Name"}, "value": {"shape": "V"}},
+            "Name": {"type": "string", "max": 65535}}})
+    operation = model.operation_model("Op")
+    deep = {"a": {"b": {"a": {"c": "long"}}}}
+    for body_size in (None, 100):
+        with pytest.raises(AwsError) as info:
+            validate(deep, operation, "json", body_size)
+        assert "at 'a.b.a.c' failed to satisfy constraint: Member must have length less than " \
+               "or equal to 2" in info.value.message
+    long_name = {"v": {"m": {"x": {"m": {"n" * 65536: {}}}}}}
+    with pytest.raises(AwsError) as info:
+        validate(long_name, operation, "json", None)
+    assert "at 'v.m.x.member.m' failed" in info.value.message
+    validate(long_name, operation, "json", 100)     # a body of 100 bytes cannot hold that name
+
+
 def test_validate_sensitive_values_are_not_echoed():
     with pytest.raises(AwsError) as info:
         _validate("iam", "CreateLoginProfile", "query", {"Password": ""})

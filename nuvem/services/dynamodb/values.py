@@ -16,7 +16,7 @@ from nuvem.services.dynamodb.errors import ValidationException
 
 MAX_ITEM_SIZE = 409_600
 MAX_DEPTH = 32              # levels of a document, the attribute itself being the first
-TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
+TYPES = frozenset(("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"))
 _SET_NAMES = {"SS": "string", "NS": "number", "BS": "binary"}
 # enough precision that parsing never rounds: the 38-digit limit is checked on the exact value
 _EXACT = Context(prec=1000, Emax=10**6, Emin=-10**6)
@@ -80,19 +80,53 @@ def canonical_number(text: str) -> str:
 
 
 # -- validation ----------------------------------------------------------------------------------
-def check_value(value, *, path: str = "", depth: int = 1) -> dict:
-    """A validated copy of one AttributeValue (at `depth`: an attribute is at 1), numbers in
-    canonical text."""
+def check_value(value) -> dict:
+    """A validated copy of one AttributeValue, numbers in canonical text."""
+    return checked_value(value)[0]
+
+
+def checked_value(value, depth: int = 1) -> tuple[dict, int]:
+    """`check_value` and the copy's size (`value_size`) in one walk of the value (at `depth`:
+    an attribute is at 1)."""
     if type(value) is dict and len(value) == 1:      # the usual shape: one type, one value
         (kind, v), = value.items()
         if kind == "S" and type(v) is str:
-            return {"S": v}
+            return {"S": v}, _utf8_size(v)
         if kind == "N" and v is not None:
-            return {"N": canonical_number(v)}
+            text = canonical_number(v)
+            return {"N": text}, _number_size(text)
+        if kind == "BOOL" and type(v) is bool:
+            return {"BOOL": v}, 1
+        if kind == "M" and type(v) is dict:
+            _check_depth(v, depth)
+            out, size = {}, 3
+            for name, x in v.items():
+                out[name], value_bytes = checked_value(x, depth + 1)
+                size += 1 + _utf8_size(name) + value_bytes
+            return {"M": out}, size
+        if kind == "L" and type(v) is list:
+            _check_depth(v, depth)
+            out, size = [], 3
+            for x in v:
+                element, value_bytes = checked_value(x, depth + 1)
+                out.append(element)
+                size += 1 + value_bytes
+            return {"L": out}, size
+    copy = _checked_other(value, depth)
+    return copy, value_size(copy)
+
+
+def _check_depth(document, depth: int) -> None:
+    if document and depth >= MAX_DEPTH:
+        raise invalid("Nesting Levels have exceeded supported limits: Attributes in the item "
+                      "have nested levels beyond supported limit")
+
+
+def _checked_other(value, depth: int) -> dict:
     if not isinstance(value, dict):
         raise invalid("Supplied AttributeValue is empty, must contain exactly one of the "
                       "supported datatypes")
-    present = [t for t in TYPES if value.get(t) is not None]
+    present = [t for t, v in value.items() if v is not None and t in TYPES]
     if not present:
         raise invalid("Supplied AttributeValue is empty, must contain exactly one of the "
                       "supported datatypes")
@@ -133,23 +167,26 @@ def check_value(value, *, path: str = "", depth: int = 1) -> dict:
             kind_words = "of type BS contains" if kind == "BS" else " contains"
             raise invalid(_INVALID + f"Input collection [{shown}]{kind_words} duplicates.")
         return {kind: out}
-    if v and depth >= MAX_DEPTH:
-        raise invalid("Nesting Levels have exceeded supported limits: Attributes in the item "
-                      "have nested levels beyond supported limit")
+    _check_depth(v, depth)
     if kind == "L":
-        return {"L": [check_value(x, depth=depth + 1) for x in v]}
-    return {"M": {k: check_value(x, depth=depth + 1) for k, x in v.items()}}
+        return {"L": [checked_value(x, depth + 1)[0] for x in v]}
+    return {"M": {k: checked_value(x, depth + 1)[0] for k, x in v.items()}}
 
 
 def check_item(table, item: dict) -> tuple[dict, int]:
     """A whole item (PutItem's `Item`) and its size: values validated, keys present with
     declared types, size within the limit."""
-    out = {name: check_value(v) for name, v in (item or {}).items()}
+    out, size = {}, 0
+    for name, v in (item or {}).items():
+        out[name], value_bytes = checked_value(v)
+        size += _utf8_size(name) + value_bytes
     for name in key_names(table):
         if name not in out:
             raise invalid(_INVALID + f"Missing the key {name} in the item")
         check_key_value(table, name, out[name])
-    return out, check_size(out)
+    if size > MAX_ITEM_SIZE:
+        raise item_too_large()
+    return out, size
 
 
 def key_names(table) -> list[str]:
@@ -206,12 +243,21 @@ def check_key(table, key: dict | None) -> dict:
 def check_size(item: dict, *, updated: bool = False) -> int:
     size = item_size(item)
     if size > MAX_ITEM_SIZE:
-        raise invalid("Item size to update has exceeded the maximum allowed size" if updated
-                      else "Item size has exceeded the maximum allowed size")
+        raise (invalid("Item size to update has exceeded the maximum allowed size") if updated
+               else item_too_large())
     return size
 
 
+def item_too_large() -> ValidationException:
+    return invalid("Item size has exceeded the maximum allowed size")
+
+
 # -- sizes ---------------------------------------------------------------------------------------
+def _utf8_size(text: str) -> int:
+    """UTF-8 bytes of a name or string (`isascii` reads a flag CPython keeps: no encoding)."""
+    return len(text) if text.isascii() else len(text.encode())
+
+
 def _number_size(text: str) -> int:
     digits = len(text.replace("-", "").replace(".", "").strip("0")) or 1
     return (digits + 1) // 2 + 1 + (1 if text.startswith("-") else 0)
@@ -220,7 +266,7 @@ def _number_size(text: str) -> int:
 def value_size(value: dict) -> int:
     (kind, v), = value.items()
     if kind == "S":
-        return len(v.encode())
+        return _utf8_size(v)
     if kind == "N":
         return _number_size(v)
     if kind == "B":
@@ -228,19 +274,19 @@ def value_size(value: dict) -> int:
     if kind in ("BOOL", "NULL"):
         return 1
     if kind == "SS":
-        return sum(len(x.encode()) for x in v)
+        return sum(_utf8_size(x) for x in v)
     if kind == "NS":
         return sum(_number_size(x) for x in v)
     if kind == "BS":
         return sum(len(x) for x in v)
     if kind == "L":
         return 3 + sum(1 + value_size(x) for x in v)
-    return 3 + sum(1 + len(k.encode()) + value_size(x) for k, x in v.items())
+    return 3 + sum(1 + _utf8_size(k) + value_size(x) for k, x in v.items())
 
 
 def item_size(attrs: dict) -> int:
     """As the developer guide counts it: names' UTF-8 bytes plus each value's size."""
-    return sum(len(name.encode()) + value_size(v) for name, v in attrs.items())
+    return sum(_utf8_size(name) + value_size(v) for name, v in attrs.items())
 
 
 # -- capacity ------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ http/https as a real POST of the signed JSON envelope, email/email-json into the
 SMTP relay), sms captured in the mailbox. A failed delivery is retried when the subscription's
 delivery policy says (retries.py), then redriven to its dead-letter queue; other deliveries go on
 meanwhile.
-`confirm` (on `ConfirmationRequested`) sends the SubscriptionConfirmation message,
+`confirm` (on `ConfirmationRequested`) sends the SubscriptionConfirmation message (to an
+endpoint, a mailbox, or another account's queue),
 `confirm_unsubscribe` an HTTP/S endpoint's UnsubscribeConfirmation.
 """
 from __future__ import annotations
@@ -377,6 +378,12 @@ def confirm(runtime, event: ConfirmationRequested) -> None:
     signing.sign(runtime, envelope, topic.attributes.get("SignatureVersion", "1"))
     if sub.protocol in ("http", "https"):
         _http(runtime, topic, sub, envelope, None, kind="SubscriptionConfirmation")
+        return
+    if sub.protocol == "sqs":   # a queue of another account: its owner confirms
+        _send_to_queue(runtime, topic, sub.endpoint, json.dumps(envelope, indent=2),
+                       Message(account=topic.account, region=topic.region, topic=topic.name,
+                               message_id=event.message_id, message=text,
+                               timestamp=event.timestamp))
         return
     from nuvem.engines import mail
     if sub.protocol == "email-json":

@@ -5,7 +5,7 @@ whose handler (delivery.fan_out) does it: the topic's subscriptions are matched,
 to at once, and one `Delivery` committed per other match (or failed send), so each is delivered,
 retried with backoff and dead-lettered on its own: a down endpoint never holds back the others.
 `ConfirmationRequested` sends the SubscriptionConfirmation message of an http/https/email
-subscription, `UnsubscribeConfirmationRequested` the UnsubscribeConfirmation message of an
+subscription (or of another account's SQS queue), `UnsubscribeConfirmationRequested` the UnsubscribeConfirmation message of an
 http/https subscription that was removed.
 """
 from __future__ import annotations

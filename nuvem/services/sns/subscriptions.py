@@ -3,7 +3,10 @@ Get/SetSubscriptionAttributes.
 
 sqs, lambda, sms and application subscriptions are confirmed at once; http/https and
 email/email-json stay `PendingConfirmation` until the token sent in the SubscriptionConfirmation
-message comes back (ConfirmSubscription, or a GET of its SubscribeURL, see admin.py).
+message comes back (ConfirmSubscription, or a GET of its SubscribeURL, see admin.py). So does an
+SQS queue of another account subscribed by someone outside it: "when the queue owner creates a
+subscription, the subscription doesn't require confirmation"; otherwise the queue receives the
+SubscriptionConfirmation message.
 """
 from __future__ import annotations
 
@@ -104,6 +107,12 @@ def _check_attributes(protocol: str, attributes: dict, current: dict | None = No
     return out
 
 
+def _needs_confirmation(ctx: Call, protocol: str, endpoint: str) -> bool:
+    if protocol == "sqs":       # ARN: arn:aws:sqs:<region>:<account>:<name>
+        return endpoint.split(":")[4] != ctx.account
+    return protocol in NEEDS_CONFIRMATION
+
+
 def _request_confirmation(ctx: Call, sub: Subscription) -> None:
     sub.token = ctx.ids.token_bytes(64).hex()
     sub.token_sent = ctx.now
@@ -129,14 +138,18 @@ def subscribe(ctx: Call, req: dict) -> dict:
                 raise invalid("Attributes Reason: Subscription already exists with different "
                               "attributes")
             if not sub.confirmed:
-                _request_confirmation(ctx, sub)       # SNS sends the confirmation again
+                if _needs_confirmation(ctx, protocol, endpoint):
+                    _request_confirmation(ctx, sub)   # SNS sends the confirmation again
+                else:                                 # the queue's owner subscribes it now
+                    sub.confirmed, sub.token, sub.token_sent = True, None, None
                 ctx.store.put(sub)
             return {"SubscriptionArn": sub.arn if sub.confirmed or req.get("ReturnSubscriptionArn")
                     else "pending confirmation"}
     owner = ctx.account
     sub = Subscription(account=topic.account, region=topic.region, topic=topic.name,
                        id=ctx.ids.uuid(), protocol=protocol, endpoint=endpoint, owner=owner,
-                       attributes=attributes, confirmed=protocol not in NEEDS_CONFIRMATION,
+                       attributes=attributes,
+                       confirmed=not _needs_confirmation(ctx, protocol, endpoint),
                        created=ctx.now)
     if not sub.confirmed:
         _request_confirmation(ctx, sub)

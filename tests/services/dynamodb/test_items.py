@@ -307,3 +307,32 @@ def test_attribute_updates_legacy(ddb, tname):
                         AttributeUpdates={"id": {"Action": "PUT", "Value": {"N": "2"}}})
     assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
                         "Cannot update attribute id. This attribute is part of the key")
+
+
+
+def test_attribute_name_length_limit(ddb, tname):
+    # the model's bound on attribute names, at any depth (the body is then longer than 64 KiB)
+    make_table(ddb, tname)
+    longest = "n" * 65535
+    ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, longest: {"M": {longest: {"S": "v"}}}})
+    assert longest in ddb.get_item(TableName=tname, Key={"pk": {"S": "a"}})["Item"]
+    for item, path in (({"pk": {"S": "a"}, longest + "n": {"S": "v"}}, "item"),
+                       ({"pk": {"S": "a"}, "m": {"M": {longest + "n": {"S": "v"}}}},
+                        "item.m.member.m")):
+        with pytest.raises(ClientError) as e:
+            ddb.put_item(TableName=tname, Item=item)
+        assert error(e) == ("ValidationException", 400, (
+            f"1 validation error detected: Value '{longest}n' at '{path}' failed to satisfy "
+            "constraint: Member must have length less than or equal to 65535"))
+
+
+def test_item_size_counts_utf8_bytes_and_nesting(ddb, tname):
+    make_table(ddb, tname)
+    item = {"pk": {"S": "é"}, "näme": {"S": "€uro"}, "ss": {"SS": ["ü", "a"]},
+            "m": {"M": {"ké": {"L": [{"S": "x"}, {"N": "-12.5"}, {"BOOL": True}]}}}}
+    ddb.put_item(TableName=tname, Item=item)
+    # pk 2 + 2; näme 5 + 6; ss 2 + 2 + 1; m 1 + 3 + (1 + 3 + (3 + (1 + 1) + (1 + 4) + (1 + 1)))
+    # (-12.5: 3 digits in 2 bytes, 1 more, 1 for the sign)
+    expected = 4 + 11 + 5 + (1 + 3 + 1 + 3 + 3 + 2 + 5 + 2)
+    desc = ddb.describe_table(TableName=tname)["Table"]
+    assert desc["TableSizeBytes"] == expected

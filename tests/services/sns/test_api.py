@@ -3,6 +3,7 @@ subscriptions, publish validation, FIFO deduplication, errors with SNS's codes a
 import itertools
 import json
 import time
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
@@ -458,3 +459,54 @@ def test_a_big_topic_is_fanned_out_by_the_dispatcher_with_the_same_envelope(nuve
         assert a[key] == b[key]
     assert a["MessageAttributes"] == {"kind": {"Type": "String", "Value": "order"},
                                       "blob": {"Type": "Binary", "Value": "AAE="}}
+
+
+def test_another_accounts_queue_confirms_a_subscription_its_owner_did_not_make(nuvem, sns):
+    """"When the queue owner creates a subscription, the subscription doesn't require
+    confirmation"; when the topic owner subscribes another account's queue, the queue gets the
+    SubscriptionConfirmation and nothing is delivered until its SubscribeURL is visited."""
+    owner = "111122223333"
+    sqs_b, sns_b = nuvem.client("sqs", key=owner), nuvem.client("sns", key=owner)
+    topic = sns.create_topic(Name=f"cross-{next(_names)}")["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{owner}:root"},
+            "Action": "sns:Subscribe", "Resource": topic}]}))
+
+    def queue(name):
+        url = sqs_b.create_queue(QueueName=f"{name}-{next(_names)}")["QueueUrl"]
+        arn = sqs_b.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        sqs_b.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
+        return url, arn
+
+    def received(url):
+        got = sqs_b.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
+        for m in got:
+            sqs_b.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return [json.loads(m["Body"]) for m in got]
+
+    url, arn = queue("by-topic-owner")
+    assert sns.subscribe(TopicArn=topic, Protocol="sqs",
+                         Endpoint=arn)["SubscriptionArn"] == "pending confirmation"
+    [confirmation] = received(url)
+    assert confirmation["Type"] == "SubscriptionConfirmation"
+    assert confirmation["TopicArn"] == topic and confirmation["Token"]
+    [sub] = [s for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+             if s["Endpoint"] == arn]
+    assert sub["SubscriptionArn"] == "PendingConfirmation"
+    sns.publish(TopicArn=topic, Message="before")
+    with urllib.request.urlopen(confirmation["SubscribeURL"]) as response:
+        assert response.status == 200
+    sns.publish(TopicArn=topic, Message="after")
+    assert [n["Message"] for n in received(url)] == ["after"]
+
+    url, arn = queue("by-queue-owner")
+    subscribed = sns_b.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    assert subscribed["SubscriptionArn"].startswith(topic + ":")
+    sns.publish(TopicArn=topic, Message="at once")
+    assert [n["Message"] for n in received(url)] == ["at once"]
