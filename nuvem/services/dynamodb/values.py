@@ -98,14 +98,16 @@ def checked_value(value, depth: int = 1) -> tuple[dict, int]:
         if kind == "BOOL" and type(v) is bool:
             return {"BOOL": v}, 1
         if kind == "M" and type(v) is dict:
-            _check_depth(v, depth)
+            if depth >= MAX_DEPTH and v:
+                raise _too_deep()
             out, size = {}, 3
             for name, x in v.items():
                 out[name], value_bytes = checked_value(x, depth + 1)
                 size += 1 + _utf8_size(name) + value_bytes
             return {"M": out}, size
         if kind == "L" and type(v) is list:
-            _check_depth(v, depth)
+            if depth >= MAX_DEPTH and v:
+                raise _too_deep()
             out, size = [], 3
             for x in v:
                 element, value_bytes = checked_value(x, depth + 1)
@@ -116,10 +118,9 @@ def checked_value(value, depth: int = 1) -> tuple[dict, int]:
     return copy, value_size(copy)
 
 
-def _check_depth(document, depth: int) -> None:
-    if document and depth >= MAX_DEPTH:
-        raise invalid("Nesting Levels have exceeded supported limits: Attributes in the item "
-                      "have nested levels beyond supported limit")
+def _too_deep() -> ValidationException:
+    return invalid("Nesting Levels have exceeded supported limits: Attributes in the item have "
+                   "nested levels beyond supported limit")
 
 
 def _checked_other(value, depth: int) -> dict:
@@ -167,7 +168,8 @@ def _checked_other(value, depth: int) -> dict:
             kind_words = "of type BS contains" if kind == "BS" else " contains"
             raise invalid(_INVALID + f"Input collection [{shown}]{kind_words} duplicates.")
         return {kind: out}
-    _check_depth(v, depth)
+    if depth >= MAX_DEPTH and v:
+        raise _too_deep()
     if kind == "L":
         return {"L": [checked_value(x, depth + 1)[0] for x in v]}
     return {"M": {k: checked_value(x, depth + 1)[0] for k, x in v.items()}}
@@ -205,8 +207,9 @@ def check_key_value(table, name: str, value: dict, *, declared: str | None = Non
             kind = "string" if actual == "S" else "binary"
             raise invalid("One or more parameter values are not valid. The AttributeValue for a "
                           f"key attribute cannot contain an empty {kind} value. Key: {name}")
-        problem = key_size_problem(actual, raw, name == table.hash_key)
-        if problem is not None:
+        # up to 256 characters (or bytes) a key is within both limits
+        problem = len(raw) > 256 and key_size_problem(actual, raw, name == table.hash_key)
+        if problem:
             raise invalid(problem)
 
 
