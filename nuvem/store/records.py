@@ -524,11 +524,9 @@ class Projection:
         version bump). A summary holds every field's value as the document does, so a null in
         it is a None the full decode would give too: no null needs checking."""
         views = []
-        add = views.append
-        width, pick, decoders = self._summary_width, self._summary_pick, self._decoders
-        fields = self._width
+        add, view_of_values = views.append, self._view_of_values
+        width, pick, fields = self._summary_width, self._summary_pick, self._width
         one = fields == 1
-        make, view = tuple.__new__, self.view
         for row in rows:
             text = row[-1]
             values = _scan_json(text, 0)[0] if text is not None else ()
@@ -539,11 +537,7 @@ class Projection:
                 values = [pick(values)] if one else list(pick(values))
             elif fields != width:
                 del values[fields:]
-            for i, decode in decoders:
-                value = values[i]
-                if value is not None:
-                    values[i] = decode(value)
-            add(make(view, values))
+            add(view_of_values(values))
         return views
 
     def _view_of_values(self, values: list) -> Any:
