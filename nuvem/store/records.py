@@ -459,9 +459,9 @@ class RecordType:
 # -- projections: a few fields of each record, without decoding whole documents ----------------
 # A backend that can cut the fields out of a stored document (SQLite's json_extract with several
 # paths gives them as one small JSON array) hands that JSON to `Projection.view_of_json`; one that
-# reads them from the stored summary array hands that to `Projection.view_of_summary`. A record
-# it cannot vouch for goes through the full decode (`RecordType.decode`, migrations included) and
-# `Projection.view_of`.
+# reads them from the stored summary arrays hands a page of them to `Projection.views_of_summaries`.
+# A record it cannot vouch for goes through the full decode (`RecordType.decode`, migrations
+# included) and `Projection.view_of`.
 
 # The C scanner behind json.loads, without its wrapper: a third of the cost of a small document.
 _scan_json = json.JSONDecoder().scan_once
@@ -512,28 +512,35 @@ class Projection:
         values = _scan_json(text, 0)[0]
         if len(values) != self._width:
             del values[self._width:]
-        return self._view_of_values(values)
-
-    def view_of_summary(self, text: str) -> Any | None:
-        """The view of a record's stored summary array (`in_summary` projections), or None when
-        the array is not as long as the kind's summary (written before a change to it that came
-        without a version bump). A summary holds every field's value as the document does, so
-        a null in it is a None the full decode would give too: no null needs checking."""
-        values = _scan_json(text, 0)[0]
-        if len(values) != self._summary_width:
-            return None
-        pick = self._summary_pick
-        if pick is not None:
-            picked = pick(values)
-            values = list(picked) if self._width > 1 else [picked]
-        elif self._width != self._summary_width:
-            del values[self._width:]
-        return self._view_of_values(values, nulls_checked=True)
-
-    def _view_of_values(self, values: list, nulls_checked: bool = False) -> Any | None:
-        if not nulls_checked and self._strict_nulls and None in values:
+        if self._strict_nulls and None in values:
             if not all(f.null_ok for f, v in zip(self.fields, values) if v is None):
                 return None
+        return self._view_of_values(values)
+
+    def views_of_summaries(self, rows: Iterable[tuple]) -> list:
+        """The views of records' stored summary arrays (`in_summary` projections; each row's
+        last item), in one loop: a page of a thousand. None for a row without one, or whose array
+        is not as long as the kind's summary (written before a change to it that came without a
+        version bump). A summary holds every field's value as the document does, so a null in
+        it is a None the full decode would give too: no null needs checking."""
+        views = []
+        add, view_of_values = views.append, self._view_of_values
+        width, pick, fields = self._summary_width, self._summary_pick, self._width
+        one = fields == 1
+        for row in rows:
+            text = row[-1]
+            values = _scan_json(text, 0)[0] if text is not None else ()
+            if len(values) != width:
+                add(None)
+                continue
+            if pick is not None:
+                values = [pick(values)] if one else list(pick(values))
+            elif fields != width:
+                del values[fields:]
+            add(view_of_values(values))
+        return views
+
+    def _view_of_values(self, values: list) -> Any:
         for i, decode in self._decoders:
             value = values[i]
             if value is not None:

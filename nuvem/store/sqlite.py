@@ -140,20 +140,20 @@ def _dt(us: int) -> datetime:
 
 
 def _projected_cols(projection: Projection) -> str:
-    """The columns of a projected scan: pk, version, the document only for a record at an older
-    version (it needs migrating), then the fields' values as one JSON array (json_extract with
-    several paths copies each value's JSON text as stored, so it decodes as the document would;
-    one path alone would give an SQL value instead, hence a single field's path twice).
-    Fields all in the kind's summary are read from the stored summary array instead (a fifth
-    column says which: 1), or, for a row written without one, from the document as above."""
+    """The columns of a projected scan. Fields all in the kind's summary: pk, then the stored
+    summary array of a record at the current version (NULL otherwise: a record written before
+    summaries or at an older version is decoded in full). Other fields: pk, version, the document
+    only for a record at an older version (it needs migrating), then the fields' values as one
+    JSON array (json_extract with several paths copies each value's JSON text as stored, so it
+    decodes as the document would; one path alone would give an SQL value instead, hence a
+    single field's path twice)."""
+    current = f"r.version = {int(projection.meta.version)}"
+    if projection.in_summary:
+        return f"r.pk, CASE WHEN {current} THEN r.summary END"
     names = projection.names if len(projection.names) > 1 else projection.names * 2
     paths = ", ".join(f"'$.\"{name}\"'" for name in names)
-    current = f"r.version = {int(projection.meta.version)}"
-    if not projection.in_summary:
-        return (f"r.pk, r.version, CASE WHEN {current} THEN NULL ELSE r.doc END, "
-                f"json_extract(r.doc, {paths})")
     return (f"r.pk, r.version, CASE WHEN {current} THEN NULL ELSE r.doc END, "
-            f"coalesce(r.summary, json_extract(r.doc, {paths})), r.summary IS NOT NULL")
+            f"json_extract(r.doc, {paths})")
 
 
 class _View:
@@ -221,6 +221,7 @@ class _View:
         # Keyset pages, one statement each: a caller may write between items without disturbing
         # an open cursor, and the snapshot (or the transaction) keeps the pages consistent.
         remaining = limit if limit is not None else -1
+        whole = False             # a projection's pages read whole documents instead
         while remaining != 0 and lo < hi:
             size = PAGE if remaining < 0 else min(PAGE, remaining)
             if documents:
@@ -243,9 +244,13 @@ class _View:
                     if "JSON" not in str(e):
                         raise
                     # a document SQLite's JSON functions refuse (a NaN float): decode them all
-                    sql = whole_sql
+                    sql, whole = whole_sql, True
                     rows = self._conn().execute(sql, head + (lo, hi, size)).fetchall()
-                yield from self._views(meta, projection, rows)
+                if whole:
+                    yield from [projection.view_of(meta.decode(version, doc))
+                                for _, version, doc in rows]
+                else:
+                    yield from self._views(meta, projection, rows)
             if len(rows) < size:
                 return
             if remaining > 0:
@@ -259,21 +264,26 @@ class _View:
     def _views(self, meta: RecordType, projection: Projection, rows) -> list:
         # The whole page before any is yielded: a document read again here (a value the
         # projection cannot vouch for) is then read before the caller may change it.
+        if projection.in_summary:
+            views = projection.views_of_summaries(rows)
+            for i, view in enumerate(views):
+                if view is None:
+                    views[i] = projection.view_of(self._decode_again(meta, rows[i][0]))
+            return views
         views = []
-        summarized = projection.in_summary
-        for row in rows:
-            doc = row[2]
+        for pk, version, doc, values in rows:
             if doc is None:        # see _projected_cols
-                view = (projection.view_of_summary(row[3]) if summarized and row[4]
-                        else projection.view_of_json(row[3]))
+                view = projection.view_of_json(values)
                 if view is not None:
                     views.append(view)
                     continue
-                version, doc = self._conn().execute(_GET, (meta.kind, row[0])).fetchone()
-            else:
-                version = row[1]
+                version, doc = self._conn().execute(_GET, (meta.kind, pk)).fetchone()
             views.append(projection.view_of(meta.decode(version, doc)))
         return views
+
+    def _decode_again(self, meta: RecordType, pk: bytes) -> Any:
+        version, doc = self._conn().execute(_GET, (meta.kind, pk)).fetchone()
+        return meta.decode(version, doc)
 
     def count(self, cls, *, account=None, region=None, prefix=(), startswith=None, index=None):
         meta = self._store._meta(cls)
@@ -335,6 +345,7 @@ class _View:
 
     def _resource_pages(self, sql, args, limit) -> Iterator[Resource]:
         remaining = limit if limit is not None else -1
+        whole = False             # a projection's pages read whole documents instead
         while remaining != 0:
             size = PAGE if remaining < 0 else min(PAGE, remaining)
             db = self._conn()

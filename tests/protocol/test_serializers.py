@@ -141,6 +141,12 @@ def test_iso8601_fraction_only_when_not_zero():
     assert b"<Expiration>2030-01-02T03:04:05.359Z</Expiration>" in fraction.body
     epoch = serialize_response({"Credentials": {**creds, "Expiration": 1893553445}}, operation, "query", RID)
     assert b"<Expiration>2030-01-02T03:04:05Z</Expiration>" in epoch.body
+    # under a millisecond is no fraction; years below 1000 keep four digits
+    for value, text in ((datetime(2030, 1, 2, 3, 4, 5, 999), b"2030-01-02T03:04:05Z"),
+                        (datetime(2030, 1, 2, 3, 4, 5, 7000), b"2030-01-02T03:04:05.007Z"),
+                        (datetime(987, 6, 5, 4, 3, 2), b"0987-06-05T04:03:02Z")):
+        got = serialize_response({"Credentials": {**creds, "Expiration": value}}, operation, "query", RID)
+        assert b"<Expiration>" + text + b"</Expiration>" in got.body
 
 
 # --- json: SQS (query-compatible) and DynamoDB --------------------------------------------------

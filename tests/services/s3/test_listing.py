@@ -1,0 +1,138 @@
+"""ListObjectsV2, ListObjects and ListObjectVersions pages, read through boto3: what each entry
+carries, prefixes and delimiters, paging and url encoding."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+
+KEYS = ["a/1", "a/2", "b/1", "c", "d/e/f", "d/g"]
+
+
+@pytest.fixture
+def filled(s3, bucket):
+    for key in KEYS:
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+    return bucket
+
+
+def _all_pages(call, **kwargs):
+    """Every page of a ListObjectsV2 walk, following NextContinuationToken."""
+    pages, token = [], None
+    while True:
+        page = call(**kwargs, **({"ContinuationToken": token} if token else {}))
+        pages.append(page)
+        if not page["IsTruncated"]:
+            assert "NextContinuationToken" not in page
+            return pages
+        token = page["NextContinuationToken"]
+        assert page.get("ContinuationToken") == (pages[-2]["NextContinuationToken"]
+                                                 if len(pages) > 1 else None)
+
+
+def test_entries_carry_what_the_object_has(s3, bucket):
+    put = s3.put_object(Bucket=bucket, Key="k", Body=b"hello", ChecksumAlgorithm="SHA256")
+    head = s3.head_object(Bucket=bucket, Key="k")
+    page = s3.list_objects_v2(Bucket=bucket)
+    assert page["KeyCount"] == 1 and page["MaxKeys"] == 1000 and page["IsTruncated"] is False
+    (entry,) = page["Contents"]
+    assert entry["Key"] == "k" and entry["Size"] == 5 and entry["ETag"] == put["ETag"]
+    assert entry["StorageClass"] == "STANDARD"
+    assert entry["ChecksumAlgorithm"] == ["SHA256"] and entry["ChecksumType"] == "FULL_OBJECT"
+    # the listing has milliseconds, the Last-Modified header whole seconds
+    assert timedelta(0) <= entry["LastModified"] - head["LastModified"] < timedelta(seconds=1)
+    assert "Owner" not in entry
+    owner = s3.list_objects_v2(Bucket=bucket, FetchOwner=True)["Contents"][0]["Owner"]
+    assert owner["ID"] == s3.list_buckets()["Owner"]["ID"]
+    assert s3.list_objects(Bucket=bucket)["Contents"][0]["Owner"]["ID"] == owner["ID"]
+
+
+def test_prefix_and_delimiter(s3, filled):
+    page = s3.list_objects_v2(Bucket=filled, Delimiter="/")
+    assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["a/", "b/", "d/"]
+    assert [o["Key"] for o in page["Contents"]] == ["c"]
+    assert page["KeyCount"] == 4 and page["Delimiter"] == "/"
+    page = s3.list_objects_v2(Bucket=filled, Prefix="d/", Delimiter="/")
+    assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["d/e/"]
+    assert [o["Key"] for o in page["Contents"]] == ["d/g"] and page["Prefix"] == "d/"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=filled, Prefix="a")["Contents"]] == \
+        ["a/1", "a/2"]
+    assert "Contents" not in s3.list_objects_v2(Bucket=filled, Prefix="x")
+
+
+@pytest.mark.parametrize("delimiter", [None, "/"])
+def test_pages_of_two_cover_the_listing_once(s3, filled, delimiter):
+    extra = {"Delimiter": delimiter} if delimiter else {}
+    whole = s3.list_objects_v2(Bucket=filled, **extra)
+    expected = ([o["Key"] for o in whole.get("Contents", [])]
+                + [p["Prefix"] for p in whole.get("CommonPrefixes", [])])
+    pages = _all_pages(s3.list_objects_v2, Bucket=filled, MaxKeys=2, **extra)
+    got = [name for page in pages
+           for name in [o["Key"] for o in page.get("Contents", [])]
+           + [p["Prefix"] for p in page.get("CommonPrefixes", [])]]
+    assert sorted(got) == sorted(expected) and len(got) == len(expected)
+    assert all(page["KeyCount"] <= 2 for page in pages)
+    assert all(page["IsTruncated"] for page in pages[:-1])
+
+
+def test_start_after(s3, filled):
+    page = s3.list_objects_v2(Bucket=filled, StartAfter="b/1")
+    assert [o["Key"] for o in page["Contents"]] == ["c", "d/e/f", "d/g"]
+    assert page["StartAfter"] == "b/1"
+    page = s3.list_objects_v2(Bucket=filled, StartAfter="a", Delimiter="/", MaxKeys=1)
+    assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["a/"] and page["IsTruncated"]
+
+
+def test_a_bad_continuation_token_is_refused(s3, filled):
+    with pytest.raises(ClientError) as caught:
+        s3.list_objects_v2(Bucket=filled, ContinuationToken="not-a-token")
+    assert caught.value.response["Error"]["Code"] == "InvalidArgument"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_url_encoding(s3, bucket):
+    key = "dir one/ü&<x>.txt"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    s3.put_object(Bucket=bucket, Key="plain/key-1.txt", Body=b"x")
+    # boto3 asks for url encoding itself and decodes what it asked for
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == \
+        [key, "plain/key-1.txt"]
+    # asked for explicitly, the page is left as sent
+    page = s3.list_objects_v2(Bucket=bucket, EncodingType="url", Prefix="dir one/")
+    assert page["EncodingType"] == "url" and page["Prefix"] == "dir%20one/"
+    assert [o["Key"] for o in page["Contents"]] == ["dir%20one/%C3%BC%26%3Cx%3E.txt"]
+    page = s3.list_objects_v2(Bucket=bucket, EncodingType="url", Delimiter=" ")
+    assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["dir%20"]
+    assert [o["Key"] for o in page["Contents"]] == ["plain/key-1.txt"]
+
+
+def test_list_objects_v1_markers(s3, filled):
+    page = s3.list_objects(Bucket=filled, MaxKeys=2)
+    assert [o["Key"] for o in page["Contents"]] == ["a/1", "a/2"] and page["IsTruncated"]
+    assert "NextMarker" not in page            # only with a delimiter
+    page = s3.list_objects(Bucket=filled, Marker="a/2", MaxKeys=2, Delimiter="/")
+    assert [o["Key"] for o in page.get("Contents", [])] == ["c"]
+    assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["b/"]
+    assert page["Marker"] == "a/2" and page["NextMarker"] == "c" and page["IsTruncated"]
+
+
+def test_versions_and_delete_markers(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket=bucket, Key="k", Body=b"1", ChecksumAlgorithm="CRC32")
+    second = s3.put_object(Bucket=bucket, Key="k", Body=b"22")
+    marker = s3.delete_object(Bucket=bucket, Key="k")
+    s3.put_object(Bucket=bucket, Key="z", Body=b"z")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["z"]
+    listed = s3.list_object_versions(Bucket=bucket)
+    (deleted,) = listed["DeleteMarkers"]
+    assert deleted["Key"] == "k" and deleted["IsLatest"] is True
+    assert deleted["VersionId"] == marker["VersionId"] and "ETag" not in deleted
+    versions = listed["Versions"]
+    assert [(v["Key"], v["VersionId"], v["IsLatest"]) for v in versions] == [
+        ("k", second["VersionId"], False), ("k", first["VersionId"], False),
+        ("z", versions[2]["VersionId"], True)]
+    assert [v["Size"] for v in versions] == [2, 1, 1]
+    assert versions[1]["ChecksumAlgorithm"] == ["CRC32"]
+    assert versions[1]["ChecksumType"] == "FULL_OBJECT"
+    assert all(v["Owner"]["ID"] for v in versions + [deleted])
