@@ -78,24 +78,42 @@ class BodyPipe(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         """`size` bytes (fewer only at the end), or all that remains for size < 0."""
-        self._started = True
         with self._cond:
-            while True:
-                if self._error is not None:
-                    raise self._error
-                if self._finished or (size >= 0 and self._buffered >= size):
-                    break
-                self._cond.wait()
+            self._wait(lambda: size >= 0 and self._buffered >= size)
             if size < 0 or size >= self._buffered:
                 out = b"".join(self._chunks)
                 self._chunks.clear()
             else:
                 out = self._take(size)
-            self._buffered -= len(out)
-            if self._paused and self._buffered < LOW_WATER:
-                self._paused = False
-                self._loop.call_soon_threadsafe(self.room.set)
+            self._took(out)
         return out
+
+    def read1(self, size: int = -1) -> bytes:
+        """What has arrived, up to `size` bytes, as the event loop fed it (never joined into a
+        bigger piece, a copy): waits only while nothing is there; b"" at the end."""
+        with self._cond:
+            self._wait(lambda: self._buffered > 0)
+            if not self._chunks:
+                return b""
+            out = self._chunks.popleft()
+            if 0 <= size < len(out):
+                self._chunks.appendleft(out[size:])
+                out = out[:size]
+            self._took(out)
+        return out
+
+    def _wait(self, ready) -> None:
+        self._started = True
+        while self._error is None and not self._finished and not ready():
+            self._cond.wait()
+        if self._error is not None:
+            raise self._error
+
+    def _took(self, out: bytes) -> None:
+        self._buffered -= len(out)
+        if self._paused and self._buffered < LOW_WATER:
+            self._paused = False
+            self._loop.call_soon_threadsafe(self.room.set)
 
     def _take(self, size: int) -> bytes:
         parts, need = [], size

@@ -61,3 +61,18 @@ def test_an_error_reaches_the_reader_and_discarding_drops_the_rest():
         assert other.read() == b""
 
     asyncio.run(scenario())
+
+
+def test_read1_hands_out_the_pieces_as_fed_without_joining_them():
+    async def scenario():
+        pipe = BodyPipe(asyncio.get_running_loop())
+        first, second = b"a" * 300, b"b" * 100
+        pipe.feed(first)
+        pipe.feed(second)
+        assert pipe.read1(1000) is first                  # the very object fed: no copy
+        assert pipe.read1(60) == b"b" * 60                 # split at the size asked
+        pipe.finish()
+        assert pipe.read1(1000) == b"b" * 40
+        assert pipe.read1(1000) == b""
+
+    asyncio.run(scenario())

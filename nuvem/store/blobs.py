@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import re
 import shutil
 import tempfile
@@ -30,6 +31,9 @@ from typing import BinaryIO, Callable, Iterable
 
 CHUNK = 1 << 20
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+# Pieces waiting for a ThreadedHash's thread: with the one being hashed, it holds at most
+# _HASH_QUEUE + 1 pieces; enough that the caller rarely waits for a thread that lags a little.
+_HASH_QUEUE = 8
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,50 @@ class Blob:
     hashes: dict[str, str] = field(default_factory=dict)   # extra hashlib digests asked for (hex)
 
 
+class ThreadedHash:
+    """A hashlib object updated on a helper thread: hashlib releases the GIL for big buffers,
+    so hashing runs on another core while the caller goes on. The queue is bounded (the caller
+    waits when the thread falls behind), so memory stays a few pieces. The pieces must not
+    change after `update` (bytes, or a bytearray the caller lets go)."""
+
+    def __init__(self, hasher):
+        self._hasher = hasher
+        self._queue: queue.Queue = queue.Queue(maxsize=_HASH_QUEUE)
+        self._thread = threading.Thread(target=self._run, name=f"nuvem-{hasher.name}",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (piece := self._queue.get()) is not None:
+            self._hasher.update(piece)
+
+    def update(self, piece) -> None:
+        self._queue.put(piece)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def digest(self) -> bytes:
+        self.close()
+        return self._hasher.digest()
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self._hasher.hexdigest()
+
+
 class BlobWriter:
     """Push-style writing: `with blobs.writer() as w: w.write(chunk)...`, then `w.blob`.
-    An exception inside the block discards the data."""
+    An exception inside the block discards the data. `threaded`: the SHA-256 runs on its own
+    thread (for a large body, next to the caller's other hashing and the file writes)."""
 
-    def __init__(self, store: "BlobStore", hashes: Iterable[str]):
+    def __init__(self, store: "BlobStore", hashes: Iterable[str], threaded: bool = False):
         self._store = store
         fd, self._tmp = tempfile.mkstemp(dir=store.root / "tmp", prefix="w-")
         self._file = os.fdopen(fd, "wb")
-        self._sha = hashlib.sha256()
+        self._sha = ThreadedHash(hashlib.sha256()) if threaded else hashlib.sha256()
         self._extra = {name: hashlib.new(name) for name in hashes}
         self._size = 0
         self.blob: Blob | None = None
@@ -70,6 +109,8 @@ class BlobWriter:
         return self.blob
 
     def abort(self) -> None:
+        if isinstance(self._sha, ThreadedHash):
+            self._sha.close()
         self._file.close()
         try:
             os.unlink(self._tmp)
@@ -95,8 +136,8 @@ class BlobStore:
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
 
     # -- writing -------------------------------------------------------------------------------
-    def writer(self, *, hashes: Iterable[str] = ()) -> BlobWriter:
-        return BlobWriter(self, hashes)
+    def writer(self, *, hashes: Iterable[str] = (), threaded: bool = False) -> BlobWriter:
+        return BlobWriter(self, hashes, threaded)
 
     def put(self, data: bytes | BinaryIO | Iterable[bytes], *,
             hashes: Iterable[str] = ()) -> Blob:

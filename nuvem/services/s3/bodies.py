@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import queue
-import threading
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
 from nuvem.protocol import checksums
 from nuvem.services.s3.errors import BadDigest, InvalidDigest, InvalidRequest
 from nuvem.services.s3.models import INLINE_LIMIT, Chunk
+from nuvem.store.blobs import ThreadedHash
 
-# Pieces read and written. Bigger pieces (4 MiB) measured no faster: per-piece overhead is small
-# next to hashing 1 MiB, and fresh big buffers cost page faults.
+# Pieces read and written, at most. Bigger pieces (4 MiB) measured no faster: per-piece overhead
+# is small next to hashing 1 MiB, and fresh big buffers cost page faults.
 READ_SIZE = 1 << 20
-# Pieces waiting for the MD5 thread: with the piece in hand and the one being hashed, an upload
-# holds at most _MD5_QUEUE + 2 pieces in memory.
-_MD5_QUEUE = 2
 # S3 computes a CRC64NVME for every new object that comes without a checksum ("Checking object
 # integrity": default data integrity protections, December 2024).
 DEFAULT_ALGORITHM = "CRC64NVME"
@@ -68,9 +64,12 @@ def receive(ctx, body: BinaryIO | None, wanted: dict[str, str | None], *,
     md5 = hashlib.md5()
     buffer = bytearray()
     writer = None
+    # What has arrived, as it arrived: a request body's pieces are hashed and written without
+    # being joined into bigger ones first (a copy, and bytes that fall out of the cache).
+    read = getattr(body, "read1", None) or getattr(body, "read", None)
     try:
         while body is not None:
-            piece = body.read(READ_SIZE)
+            piece = read(READ_SIZE)
             if not piece:
                 break
             md5.update(piece)
@@ -80,12 +79,13 @@ def receive(ctx, body: BinaryIO | None, wanted: dict[str, str | None], *,
             if writer is None:
                 buffer += piece
                 if len(buffer) > INLINE_LIMIT:
-                    writer = ctx.blobs.writer()
+                    # A blob-sized body: the MD5 (the costliest hash) and the blob's SHA-256
+                    # move to threads of their own, in parallel with the checksums, the file
+                    # writes and the receiving.
+                    writer = ctx.blobs.writer(threaded=True)
                     writer.write(buffer)
                     buffer = bytearray()
-                    # A blob-sized body: the MD5 (the costliest hash) moves to its own thread,
-                    # in parallel with the checksums, the blob's SHA-256 and the write.
-                    md5 = _ThreadedHash(md5)
+                    md5 = ThreadedHash(md5)
             else:
                 writer.write(piece)
         got.md5 = md5.digest()
@@ -95,7 +95,7 @@ def receive(ctx, body: BinaryIO | None, wanted: dict[str, str | None], *,
         else:
             got.data = bytes(buffer)
     except BaseException:
-        if isinstance(md5, _ThreadedHash):
+        if isinstance(md5, ThreadedHash):
             md5.close()
         if writer is not None and writer.blob is None:
             writer.abort()
@@ -115,34 +115,6 @@ def receive(ctx, body: BinaryIO | None, wanted: dict[str, str | None], *,
             from nuvem.auth.sigv4 import payload_mismatch
             raise payload_mismatch("rest-xml-s3", declared, computed)
     return got
-
-
-class _ThreadedHash:
-    """A hashlib object updated on a helper thread: hashlib releases the GIL for big buffers,
-    so hashing runs on another core while the caller goes on. The queue is bounded (the caller
-    waits when the thread falls behind), so memory stays a few pieces. The pieces must not
-    change after `update` (bytes, or a bytearray the caller lets go)."""
-
-    def __init__(self, hasher):
-        self._hasher = hasher
-        self._queue: queue.Queue = queue.Queue(maxsize=_MD5_QUEUE)
-        self._thread = threading.Thread(target=self._run, name="nuvem-md5", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (piece := self._queue.get()) is not None:
-            self._hasher.update(piece)
-
-    def update(self, piece) -> None:
-        self._queue.put(piece)
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-
-    def digest(self) -> bytes:
-        self.close()
-        return self._hasher.digest()
 
 
 def check_md5(content_md5: str, md5: bytes) -> None:
