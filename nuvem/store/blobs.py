@@ -17,9 +17,9 @@ lock so a re-put of a doomed blob cannot race its deletion (one process per blob
 """
 from __future__ import annotations
 
+import collections
 import hashlib
 import os
-import queue
 import re
 import shutil
 import tempfile
@@ -31,9 +31,9 @@ from typing import BinaryIO, Callable, Iterable
 
 CHUNK = 1 << 20
 _DIGEST = re.compile(r"[0-9a-f]{64}")
-# Pieces waiting for a ThreadedHash's thread: with the one being hashed, it holds at most
-# _HASH_QUEUE + 1 pieces; enough that the caller rarely waits for a thread that lags a little.
-_HASH_QUEUE = 8
+# Bytes waiting for a ThreadedHash's thread before the caller waits (a few MiB: the memory an
+# upload may hold, and enough that the caller rarely waits for a thread that lags a little).
+_HASH_BACKLOG = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -45,28 +45,52 @@ class Blob:
 
 class ThreadedHash:
     """A hashlib object updated on a helper thread: hashlib releases the GIL for big buffers,
-    so hashing runs on another core while the caller goes on. The queue is bounded (the caller
-    waits when the thread falls behind), so memory stays a few pieces. The pieces must not
-    change after `update` (bytes, or a bytearray the caller lets go)."""
+    so hashing runs on another core while the caller goes on. The pieces must not change after
+    `update` (bytes, or a bytearray the caller lets go).
+
+    At most _HASH_BACKLOG bytes wait for the thread (the caller waits beyond that), so memory
+    stays a few MiB. A waiting caller is woken only once the backlog is down to half, not for
+    every piece hashed: each wake-up is two context switches, and the caller (hashing and
+    writing on the same cores) would otherwise wake for every piece of a large upload."""
 
     def __init__(self, hasher):
         self._hasher = hasher
-        self._queue: queue.Queue = queue.Queue(maxsize=_HASH_QUEUE)
+        self._pieces: collections.deque = collections.deque()
+        self._backlog = 0
+        self._closed = False
+        self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name=f"nuvem-{hasher.name}",
                                         daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while (piece := self._queue.get()) is not None:
+        while True:
+            with self._cond:
+                while not self._pieces and not self._closed:
+                    self._cond.wait()
+                if not self._pieces:
+                    return
+                piece = self._pieces.popleft()
             self._hasher.update(piece)
+            with self._cond:
+                before, self._backlog = self._backlog, self._backlog - len(piece)
+                if before > _HASH_BACKLOG // 2 >= self._backlog:
+                    self._cond.notify()
 
     def update(self, piece) -> None:
-        self._queue.put(piece)
+        with self._cond:
+            while self._backlog > _HASH_BACKLOG:
+                self._cond.wait()
+            self._pieces.append(piece)
+            self._backlog += len(piece)
+            if len(self._pieces) == 1:
+                self._cond.notify()
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join()
 
     def digest(self) -> bytes:
         self.close()
