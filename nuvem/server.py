@@ -215,6 +215,10 @@ class NuvemHttpProtocol(HttpToolsProtocol):
     worker thread, or streams its response, goes on as uvicorn's request cycle (`App.respond`);
     a pipelined request behind it queues there as usual. Anything else (large or chunked
     bodies, upgrades, requests behind one in flight) takes the ASGI path, `App.__call__`.
+
+    A large or chunked body goes from `on_body` into the BodyPipe its call reads (the scope's
+    BODY_PIPE), not through ASGI messages; reading the socket pauses while the pipe is full, and
+    the body's idle timeout is kept here as for the direct path.
     """
     app_: App   # set on the subclass `build_server` makes
 
