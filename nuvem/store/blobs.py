@@ -17,7 +17,6 @@ lock so a re-put of a doomed blob cannot race its deletion (one process per blob
 """
 from __future__ import annotations
 
-import collections
 import hashlib
 import os
 import re
@@ -31,9 +30,6 @@ from typing import BinaryIO, Callable, Iterable
 
 CHUNK = 1 << 20
 _DIGEST = re.compile(r"[0-9a-f]{64}")
-# Bytes waiting for a ThreadedHash's thread before the caller waits (a few MiB: the memory an
-# upload may hold, and enough that the caller rarely waits for a thread that lags a little).
-_HASH_BACKLOG = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -43,74 +39,15 @@ class Blob:
     hashes: dict[str, str] = field(default_factory=dict)   # extra hashlib digests asked for (hex)
 
 
-class ThreadedHash:
-    """A hashlib object updated on a helper thread: hashlib releases the GIL for big buffers,
-    so hashing runs on another core while the caller goes on. The pieces must not change after
-    `update` (bytes, or a bytearray the caller lets go).
-
-    At most _HASH_BACKLOG bytes wait for the thread (the caller waits beyond that), so memory
-    stays a few MiB. A waiting caller is woken only once the backlog is down to half, not for
-    every piece hashed: each wake-up is two context switches, and the caller (hashing and
-    writing on the same cores) would otherwise wake for every piece of a large upload."""
-
-    def __init__(self, hasher):
-        self._hasher = hasher
-        self._pieces: collections.deque = collections.deque()
-        self._backlog = 0
-        self._closed = False
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name=f"nuvem-{hasher.name}",
-                                        daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._pieces and not self._closed:
-                    self._cond.wait()
-                if not self._pieces:
-                    return
-                piece = self._pieces.popleft()
-            self._hasher.update(piece)
-            with self._cond:
-                before, self._backlog = self._backlog, self._backlog - len(piece)
-                if before > _HASH_BACKLOG // 2 >= self._backlog:
-                    self._cond.notify()
-
-    def update(self, piece) -> None:
-        with self._cond:
-            while self._backlog > _HASH_BACKLOG:
-                self._cond.wait()
-            self._pieces.append(piece)
-            self._backlog += len(piece)
-            if len(self._pieces) == 1:
-                self._cond.notify()
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify()
-        self._thread.join()
-
-    def digest(self) -> bytes:
-        self.close()
-        return self._hasher.digest()
-
-    def hexdigest(self) -> str:
-        self.close()
-        return self._hasher.hexdigest()
-
-
 class BlobWriter:
     """Push-style writing: `with blobs.writer() as w: w.write(chunk)...`, then `w.blob`.
-    An exception inside the block discards the data. `threaded`: the SHA-256 runs on its own
-    thread (for a large body, next to the caller's other hashing and the file writes)."""
+    An exception inside the block discards the data."""
 
-    def __init__(self, store: "BlobStore", hashes: Iterable[str], threaded: bool = False):
+    def __init__(self, store: "BlobStore", hashes: Iterable[str]):
         self._store = store
         fd, self._tmp = tempfile.mkstemp(dir=store.root / "tmp", prefix="w-")
         self._file = os.fdopen(fd, "wb")
-        self._sha = ThreadedHash(hashlib.sha256()) if threaded else hashlib.sha256()
+        self._sha = hashlib.sha256()
         self._extra = {name: hashlib.new(name) for name in hashes}
         self._size = 0
         self.blob: Blob | None = None
@@ -133,8 +70,6 @@ class BlobWriter:
         return self.blob
 
     def abort(self) -> None:
-        if isinstance(self._sha, ThreadedHash):
-            self._sha.close()
         self._file.close()
         try:
             os.unlink(self._tmp)
@@ -160,8 +95,8 @@ class BlobStore:
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
 
     # -- writing -------------------------------------------------------------------------------
-    def writer(self, *, hashes: Iterable[str] = (), threaded: bool = False) -> BlobWriter:
-        return BlobWriter(self, hashes, threaded)
+    def writer(self, *, hashes: Iterable[str] = ()) -> BlobWriter:
+        return BlobWriter(self, hashes)
 
     def put(self, data: bytes | BinaryIO | Iterable[bytes], *,
             hashes: Iterable[str] = ()) -> Blob:

@@ -57,25 +57,6 @@ def test_writer_and_aborts_leave_nothing(blobs):
     assert len(list(blobs.digests())) == 1
 
 
-def test_a_threaded_writer_hashes_every_piece_in_order_with_a_bounded_backlog(blobs, monkeypatch):
-    from nuvem.store import blobs as module
-    monkeypatch.setattr(module, "_HASH_BACKLOG", 3000)   # the writer waits every few pieces
-    pieces = [os.urandom(1000 + n) for n in range(200)]
-    md5 = module.ThreadedHash(hashlib.md5())
-    with blobs.writer(threaded=True) as w:
-        for piece in pieces:
-            md5.update(piece)
-            w.write(piece)
-    data = b"".join(pieces)
-    assert w.blob.digest == hashlib.sha256(data).hexdigest() and blobs.read(w.blob.digest) == data
-    assert md5.digest() == hashlib.md5(data).digest()
-    with pytest.raises(RuntimeError):
-        with blobs.writer(threaded=True) as w:
-            w.write(b"partial")
-            raise RuntimeError("client went away")     # its hashing thread is stopped too
-    assert os.listdir(blobs.root / "tmp") == []
-
-
 def test_bad_digests_are_rejected(blobs):
     with pytest.raises(ValueError):
         blobs.open("../../etc/passwd")
