@@ -240,9 +240,16 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         if (self._in_head and self._head_bytes > MAX_HEAD and not self._refused
                 and not self.transport.is_closing()):
             self._refuse()
-        elif self._direct is not None or self._pipe is not None:   # more body is to come
-            if self._body_timer is not None:
-                self._body_timer.cancel()
+        else:
+            self._watch_body()
+
+    def _watch_body(self) -> None:
+        """(Re)start the idle clock of a body still to come, while it is the client we wait for:
+        not while reading is paused (a full pipe, or a pipelined request waiting its turn)."""
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+        if (self._direct is not None or self._pipe is not None) and not self.flow.read_paused:
             self._body_timer = self.loop.call_later(self.app_.body_idle_timeout,
                                                     self._body_timed_out)
 
@@ -258,7 +265,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         if self._start_direct(method):
             return
         if _streams(self.headers) and not self.parser.should_upgrade():
-            self._pipe = self.scope[BODY_PIPE] = BodyPipe(self.loop, self.flow.resume_reading)
+            self._pipe = self.scope[BODY_PIPE] = BodyPipe(self.loop, self._pipe_has_room)
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
@@ -296,6 +303,14 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             cycle.waiting_for_100_continue = False
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         super()._start_asgi_task(cycle, app)
+
+    def _pipe_has_room(self) -> None:
+        self.flow.resume_reading()
+        self._watch_body()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()    # reading goes on: a pipelined body's turn may have come
+        self._watch_body()
 
     def _end_pipe(self, error: BaseException | None = None) -> None:
         pipe, self._pipe = self._pipe, None

@@ -137,3 +137,35 @@ def test_a_stalled_streamed_body_times_out_with_requesttimeout(quick_timeout_ser
         assert time.monotonic() - started < 3
         assert status == 400 and error_code(headers, body) == "RequestTimeout"
         assert headers["connection"] == "close" and _closed(sock)
+
+
+def test_a_body_the_server_is_slow_to_read_is_not_timed_out(quick_timeout_server):
+    """The idle timeout (0.3 s here) is the client's: while the pipe is full and reading is
+    paused, the clock stops. Here the second upload's call waits its turn at the store behind
+    the first, whose body trickles in for longer than the timeout."""
+    import boto3
+    from botocore.config import Config
+    boto3.client("s3", endpoint_url=quick_timeout_server, region_name="us-east-1",
+                 aws_access_key_id="test", aws_secret_access_key="test",
+                 config=Config(retries={"max_attempts": 1})).create_bucket(Bucket="pipe-slow")
+    slow, big = LARGE * 4, LARGE * 40                       # 1 MiB in drops, 10 MiB at once
+    answers = {}
+
+    def upload(name: str, data: bytes, drops: bool) -> None:
+        with _connect(quick_timeout_server) as sock:
+            head = data[:len(data) - len(slow if drops else big)]
+            sock.sendall(head)
+            body = data[len(head):]
+            step = len(body) // 15 if drops else len(body)
+            for start in range(0, len(body), step):
+                sock.sendall(body[start:start + step])
+                if drops:
+                    time.sleep(0.1)
+            answers[name] = _read_responses(sock, 1)[0][0]
+
+    first = threading.Thread(target=upload, args=("slow", _put("/pipe-slow/a", slow), True))
+    first.start()
+    time.sleep(0.2)
+    upload("big", _put("/pipe-slow/b", big), False)
+    first.join()
+    assert answers == {"slow": 200, "big": 200}
