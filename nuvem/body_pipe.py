@@ -3,8 +3,9 @@
 A large upload used to be spooled to a temporary file first and hashed and stored after: two
 passes over the bytes, one after the other. Through a BodyPipe the handler hashes and writes
 each piece as it arrives, so its work overlaps the transfer. The event loop `feed`s chunks and
-waits on `room` while more than HIGH_WATER bytes wait for the reader (so memory stays bounded
-whatever the upload's size); the reader blocks in `read` until its piece is there.
+stops reading the socket while more than HIGH_WATER bytes wait for the reader (so memory stays
+bounded whatever the upload's size), until `on_room` says the reader caught up; the reader
+blocks in `read` until its piece is there.
 """
 from __future__ import annotations
 
@@ -12,44 +13,47 @@ import asyncio
 import collections
 import io
 import threading
+from typing import Callable
 
 HIGH_WATER = 8 << 20      # bytes waiting for the reader before the event loop stops reading
 LOW_WATER = 2 << 20       # ... and starts again
 
 
 class BodyPipe(io.RawIOBase):
-    def __init__(self, loop: asyncio.AbstractEventLoop):
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_room: Callable[[], None] = lambda: None):
         super().__init__()
         self._loop = loop
+        self._on_room = on_room           # run on the loop when feeding may go on after a pause
         self._chunks: collections.deque[bytes] = collections.deque()
         self._buffered = 0
         self._cond = threading.Condition()
         self._finished = False
-        self._error: BaseException | None = None
+        self.error: BaseException | None = None   # why the body never completed, if it did not
         self._discarding = False
         self._paused = False
         self._started = False
-        self.room = asyncio.Event()       # set while the event loop may feed more
-        self.room.set()
+        self.ended = asyncio.Event()      # set when the body is complete, or never will be
 
     # -- the event loop's side ---------------------------------------------------------------
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: bytes) -> bool:
+        """Hand over the next piece. False: stop feeding until `on_room` is called."""
         with self._cond:
             if self._discarding:
-                return
+                return True
             self._chunks.append(chunk)
             self._buffered += len(chunk)
-            if self._buffered > HIGH_WATER and not self._paused:
+            if self._buffered > HIGH_WATER:
                 self._paused = True
-                self.room.clear()
             self._cond.notify_all()
+            return not self._paused
 
     def finish(self, error: BaseException | None = None) -> None:
         """The body is complete; or, with `error`, it never will be (the reader raises it)."""
         with self._cond:
             self._finished = True
-            self._error = error
+            self.error = error
             self._cond.notify_all()
+        self.ended.set()
 
     def discard(self) -> None:
         """The reader is gone (its call has answered): drop what comes from now on."""
@@ -57,9 +61,10 @@ class BodyPipe(io.RawIOBase):
             self._discarding = True
             self._chunks.clear()
             self._buffered = 0
-            self._paused = False
+            paused, self._paused = self._paused, False
             self._cond.notify_all()
-        self.room.set()
+        if paused:
+            self._on_room()
 
     # -- the reader's side (a worker thread) ----------------------------------------------------
     def readable(self) -> bool:
@@ -78,24 +83,42 @@ class BodyPipe(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         """`size` bytes (fewer only at the end), or all that remains for size < 0."""
-        self._started = True
         with self._cond:
-            while True:
-                if self._error is not None:
-                    raise self._error
-                if self._finished or (size >= 0 and self._buffered >= size):
-                    break
-                self._cond.wait()
+            self._wait(lambda: size >= 0 and self._buffered >= size)
             if size < 0 or size >= self._buffered:
                 out = b"".join(self._chunks)
                 self._chunks.clear()
             else:
                 out = self._take(size)
-            self._buffered -= len(out)
-            if self._paused and self._buffered < LOW_WATER:
-                self._paused = False
-                self._loop.call_soon_threadsafe(self.room.set)
+            self._took(out)
         return out
+
+    def read1(self, size: int = -1) -> bytes:
+        """What has arrived, up to `size` bytes, as the event loop fed it (never joined into a
+        bigger piece, a copy): waits only while nothing is there; b"" at the end."""
+        with self._cond:
+            self._wait(lambda: self._buffered > 0)
+            if not self._chunks:
+                return b""
+            out = self._chunks.popleft()
+            if 0 <= size < len(out):
+                self._chunks.appendleft(out[size:])
+                out = out[:size]
+            self._took(out)
+        return out
+
+    def _wait(self, ready) -> None:
+        self._started = True
+        while self.error is None and not self._finished and not ready():
+            self._cond.wait()
+        if self.error is not None:
+            raise self.error
+
+    def _took(self, out: bytes) -> None:
+        self._buffered -= len(out)
+        if self._paused and self._buffered < LOW_WATER:
+            self._paused = False
+            self._loop.call_soon_threadsafe(self._on_room)
 
     def _take(self, size: int) -> bytes:
         parts, need = [], size

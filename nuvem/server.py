@@ -6,9 +6,9 @@ and runs on the event loop's thread while it can go without blocking (Gateway.ha
 since a thread hop costs as much as a third of a typical call; a long poll that must wait, an
 operation a service marks blocking, or a call that finds the store busy moves to the thread pool,
 so the event loop never waits for them. A larger body (or one of unknown length) starts its call
-on the thread pool at once and streams to it through a BodyPipe (nuvem/body_pipe.py): the handler
-hashes and stores each piece while the rest arrives, and never more than a few MiB of it sit in
-memory.
+on the thread pool at once and streams to it through a BodyPipe (nuvem/body_pipe.py), which the
+protocol feeds straight from the parser: the handler hashes and stores each piece while the rest
+arrives, and never more than a few MiB of it sit in memory.
 
 Bad HTTP gets AWS-shaped errors, in the protocol the request points to, never a hang:
 - a request head (request line and headers) over MAX_HEAD is refused with S3's
@@ -42,6 +42,7 @@ from nuvem.protocol.wire import Headers, HttpRequest, HttpResponse
 
 log = logging.getLogger("nuvem")
 INLINE_BODY_LIMIT = 64 << 10  # larger bodies are hashed and written on a worker thread
+BODY_PIPE = "nuvem.body_pipe"  # the scope key of a streamed request's BodyPipe
 STREAM_CHUNK = 1 << 16
 MAX_HEAD = 64 * 1024          # request line + headers, in bytes (S3 itself allows 8 KiB)
 BODY_IDLE_TIMEOUT = 20.0      # seconds without a byte of a started body (S3: about 20 s)
@@ -86,10 +87,11 @@ class App:
                 return
 
     async def _http(self, scope, receive, send):
-        if _streams(scope):
-            await self._http_streamed(scope, receive, send)
+        pipe = scope.get(BODY_PIPE)
+        if pipe is not None:
+            await self._http_streamed(scope, pipe, send)
             return
-        body = io.BytesIO()     # at most INLINE_BODY_LIMIT: larger ones stream (above)
+        body = io.BytesIO()     # at most INLINE_BODY_LIMIT: NuvemHttpProtocol streams larger ones
         try:
             while True:
                 try:
@@ -123,49 +125,25 @@ class App:
             response = await asyncio.get_running_loop().run_in_executor(self.executor, response)
         await _send(send, response, head=scope["method"] == "HEAD")
 
-    async def _http_streamed(self, scope, receive, send):
+    async def _http_streamed(self, scope, pipe: BodyPipe, send):
         """A large (or chunked) body: the call starts on a worker thread at once and reads the
-        body through a BodyPipe while it arrives (nuvem/body_pipe.py)."""
-        loop = asyncio.get_running_loop()
-        pipe = BodyPipe(loop)
-        request = _request(scope, pipe)
-        call = loop.run_in_executor(self.executor, self.gateway.handle, request)
-        timed_out = False
+        body through the BodyPipe that NuvemHttpProtocol feeds while it arrives."""
         try:
-            while True:
-                if call.done():
-                    pipe.discard()         # answered without the rest: drain it unread
-                try:
-                    async with asyncio.timeout(self.body_idle_timeout):
-                        message = await receive()
-                except TimeoutError:
-                    timed_out = True
-                    pipe.finish(body_timeout())
-                    break
-                if message["type"] == "http.disconnect":
-                    pipe.finish(incomplete_body())
-                    await call               # the call fails and writes nothing; nobody to answer
-                    return
-                chunk = message.get("body", b"")
-                if chunk:
-                    pipe.feed(chunk)
-                if not message.get("more_body", False):
-                    pipe.finish()
-                    break
-                if not pipe.room.is_set():
-                    await pipe.room.wait()
-            response = await call
-            if timed_out:
-                response = self.gateway.reject(_request(scope, io.BytesIO()), body_timeout())
-                response.headers.append(("Connection", "close"))
-            await _send(send, response, head=scope["method"] == "HEAD")
+            response = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self.gateway.handle, _request(scope, pipe))
+            pipe.discard()           # answered without the rest: drain it unread
+            await pipe.ended.wait()
         finally:
             pipe.discard()
+        if pipe.error is not None:   # timed out (or the client is gone, and nothing is sent)
+            response = self.gateway.reject(_request(scope, io.BytesIO()), pipe.error)
+            response.headers.append(("Connection", "close"))
+        await _send(send, response, head=scope["method"] == "HEAD")
 
 
-def _streams(scope) -> bool:
+def _streams(headers: list[tuple[bytes, bytes]]) -> bool:
     """Whether the body goes through a BodyPipe: over INLINE_BODY_LIMIT, or of unknown length."""
-    for name, value in scope["headers"]:
+    for name, value in headers:
         if name == b"content-length":
             return value.isdigit() and int(value) > INLINE_BODY_LIMIT
         if name == b"transfer-encoding":
@@ -237,6 +215,10 @@ class NuvemHttpProtocol(HttpToolsProtocol):
     worker thread, or streams its response, goes on as uvicorn's request cycle (`App.respond`);
     a pipelined request behind it queues there as usual. Anything else (large or chunked
     bodies, upgrades, requests behind one in flight) takes the ASGI path, `App.__call__`.
+
+    A large or chunked body goes from `on_body` into the BodyPipe its call reads (the scope's
+    BODY_PIPE), not through ASGI messages; reading the socket pauses while the pipe is full, and
+    the body's idle timeout is kept here as for the direct path.
     """
     app_: App   # set on the subclass `build_server` makes
 
@@ -246,6 +228,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._refused = False
         self._direct: _Direct | None = None
+        self._pipe: BodyPipe | None = None      # the streamed body being received
         self._body_timer: asyncio.TimerHandle | None = None
 
     def data_received(self, data: bytes) -> None:
@@ -257,9 +240,16 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         if (self._in_head and self._head_bytes > MAX_HEAD and not self._refused
                 and not self.transport.is_closing()):
             self._refuse()
-        elif self._direct is not None:      # part of a body is still to come
-            if self._body_timer is not None:
-                self._body_timer.cancel()
+        else:
+            self._watch_body()
+
+    def _watch_body(self) -> None:
+        """(Re)start the idle clock of a body still to come, while it is the client we wait for:
+        not while reading is paused (a full pipe, or a pipelined request waiting its turn)."""
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+        if (self._direct is not None or self._pipe is not None) and not self.flow.read_paused:
             self._body_timer = self.loop.call_later(self.app_.body_idle_timeout,
                                                     self._body_timed_out)
 
@@ -272,12 +262,18 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             self._refuse()
             return
         self._in_head = False
-        if not self._start_direct(method):
-            super().on_headers_complete()
+        if self._start_direct(method):
+            return
+        if _streams(self.headers) and not self.parser.should_upgrade():
+            self._pipe = self.scope[BODY_PIPE] = BodyPipe(self.loop, self._pipe_has_room)
+        super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
         if self._direct is not None:
             self._direct.body += body
+        elif self._pipe is not None:
+            if not self._pipe.feed(body):
+                self.flow.pause_reading()     # until the reader catches up (on_room)
         elif not self._refused:
             super().on_body(body)
 
@@ -287,14 +283,41 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self._in_head, self._head_bytes = True, 0
         if self._direct is not None:
             self._finish_direct()
-        else:
-            super().on_message_complete()
+            return
+        if self._pipe is not None:
+            self._end_pipe()
+        super().on_message_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._direct = None
+        if self._pipe is not None:
+            self._end_pipe(incomplete_body())
         if self._body_timer is not None:
             self._body_timer.cancel()
         super().connection_lost(exc)
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app) -> None:
+        # A streamed request's app never calls `receive` (where uvicorn would answer
+        # 100-continue): ask for the body when its call starts, in order behind a pipelined one.
+        if BODY_PIPE in cycle.scope and cycle.waiting_for_100_continue:
+            cycle.waiting_for_100_continue = False
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        super()._start_asgi_task(cycle, app)
+
+    def _pipe_has_room(self) -> None:
+        self.flow.resume_reading()
+        self._watch_body()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()    # reading goes on: a pipelined body's turn may have come
+        self._watch_body()
+
+    def _end_pipe(self, error: BaseException | None = None) -> None:
+        pipe, self._pipe = self._pipe, None
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+        pipe.finish(error)
 
     def shutdown(self) -> None:
         if self._direct is not None:       # answer the request being read, then close
@@ -411,8 +434,12 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def _body_timed_out(self) -> None:
-        direct, self._direct = self._direct, None
         self._body_timer = None
+        if self._pipe is not None:    # its app answers RequestTimeout and closes
+            self._refused = True      # what still arrives of the body is dropped
+            self._end_pipe(body_timeout())
+            return
+        direct, self._direct = self._direct, None
         if direct is None or self.transport.is_closing():
             return
         response = self.app_.gateway.reject(self._request(direct, b""), body_timeout())

@@ -1,13 +1,19 @@
-"""BodyPipe: a body read on a worker thread while the event loop feeds it, with bounded memory."""
+"""BodyPipe: a body read on a worker thread while the event loop feeds it, with bounded memory;
+and over the wire, the server feeding a large request body into its call's pipe."""
 import asyncio
+import hashlib
 import io
 import threading
+import time
 
 import pytest
 
 from nuvem import body_pipe
 from nuvem.body_pipe import BodyPipe
 from nuvem.errors import AwsError
+from tests.test_bad_input import _head, error_code, signed
+from tests.test_server_direct import (_closed, _connect, _read_responses, _sts_request,  # noqa: F401
+                                      quick_timeout_server)
 
 
 def test_reader_gets_whole_pieces_and_the_feeder_pauses_at_the_high_water_mark(monkeypatch):
@@ -15,7 +21,8 @@ def test_reader_gets_whole_pieces_and_the_feeder_pauses_at_the_high_water_mark(m
     monkeypatch.setattr(body_pipe, "LOW_WATER", 300)
 
     async def scenario():
-        pipe = BodyPipe(asyncio.get_running_loop())
+        room = asyncio.Event()
+        pipe = BodyPipe(asyncio.get_running_loop(), on_room=room.set)
         got, release = [], threading.Event()
 
         def reader():
@@ -26,13 +33,14 @@ def test_reader_gets_whole_pieces_and_the_feeder_pauses_at_the_high_water_mark(m
         worker = asyncio.get_running_loop().run_in_executor(None, reader)
         pauses = 0
         for i in range(40):
-            pipe.feed(bytes([i]) * 100)
-            if not pipe.room.is_set():
+            if not pipe.feed(bytes([i]) * 100):
                 pauses += 1
                 assert pipe._buffered <= 1000 + 100      # memory stays bounded
+                room.clear()
                 release.set()
-                await pipe.room.wait()
+                await room.wait()
         pipe.finish()
+        assert pipe.ended.is_set()
         release.set()
         await worker
         return pauses, got
@@ -61,3 +69,103 @@ def test_an_error_reaches_the_reader_and_discarding_drops_the_rest():
         assert other.read() == b""
 
     asyncio.run(scenario())
+
+
+def test_read1_hands_out_the_pieces_as_fed_without_joining_them():
+    async def scenario():
+        pipe = BodyPipe(asyncio.get_running_loop())
+        first, second = b"a" * 300, b"b" * 100
+        pipe.feed(first)
+        pipe.feed(second)
+        assert pipe.read1(1000) is first                  # the very object fed: no copy
+        assert pipe.read1(60) == b"b" * 60                 # split at the size asked
+        pipe.finish()
+        assert pipe.read1(1000) == b"b" * 40
+        assert pipe.read1(1000) == b""
+
+    asyncio.run(scenario())
+
+
+# --- over the wire: the protocol feeds a large body straight into the call's pipe -------------
+
+LARGE = bytes(range(256)) * 1024                   # 256 KiB: over the 64 KiB the server holds
+
+
+def _put(path: str, body: bytes, **headers: str) -> bytes:
+    return _head("PUT", path, signed("s3", **{"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD",
+                                              **headers}), body)
+
+
+def test_a_streamed_put_asks_for_its_body_with_100_continue_and_is_stored(nuvem):
+    nuvem.client("s3").create_bucket(Bucket="pipe-continue")
+    head, body = _put("/pipe-continue/k", LARGE, Expect="100-continue").split(b"\r\n\r\n", 1)
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(head + b"\r\n\r\n")
+        assert sock.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        [(status, headers, _)] = _read_responses(sock, 1)
+    assert status == 200 and headers["etag"] == f'"{hashlib.md5(LARGE).hexdigest()}"'
+    got = nuvem.client("s3").get_object(Bucket="pipe-continue", Key="k")["Body"].read()
+    assert got == LARGE
+
+
+def test_a_streamed_put_pipelined_between_calls_is_answered_in_order(nuvem):
+    nuvem.client("s3").create_bucket(Bucket="pipe-order")
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(_sts_request() + _put("/pipe-order/k", LARGE) + _sts_request())
+        first, (status, headers, _), last = _read_responses(sock, 3)
+    assert first[0] == last[0] == 200 and b"<Account>" in first[2] + last[2]
+    assert status == 200 and headers["etag"] == f'"{hashlib.md5(LARGE).hexdigest()}"'
+
+
+def test_a_call_that_answers_before_the_body_ends_drains_it_and_the_connection_goes_on(nuvem):
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(_put("/pipe-no-such-bucket/k", LARGE * 40))       # 10 MiB
+        [(status, _, body)] = _read_responses(sock, 1)
+        assert status == 404 and b"<Code>NoSuchBucket</Code>" in body
+        sock.sendall(_sts_request())
+        [(status, _, body)] = _read_responses(sock, 1)
+        assert status == 200 and b"<Account>" in body
+
+
+def test_a_stalled_streamed_body_times_out_with_requesttimeout(quick_timeout_server):
+    data = _put("/pipe-stalled/k", LARGE)
+    with _connect(quick_timeout_server) as sock:
+        sock.sendall(data[:len(data) - len(LARGE) // 2])      # half the body, then nothing
+        started = time.monotonic()
+        [(status, headers, body)] = _read_responses(sock, 1)
+        assert time.monotonic() - started < 3
+        assert status == 400 and error_code(headers, body) == "RequestTimeout"
+        assert headers["connection"] == "close" and _closed(sock)
+
+
+def test_a_body_the_server_is_slow_to_read_is_not_timed_out(quick_timeout_server):
+    """The idle timeout (0.3 s here) is the client's: while the pipe is full and reading is
+    paused, the clock stops. Here the second upload's call waits its turn at the store behind
+    the first, whose body trickles in for longer than the timeout."""
+    import boto3
+    from botocore.config import Config
+    boto3.client("s3", endpoint_url=quick_timeout_server, region_name="us-east-1",
+                 aws_access_key_id="test", aws_secret_access_key="test",
+                 config=Config(retries={"max_attempts": 1})).create_bucket(Bucket="pipe-slow")
+    slow, big = LARGE * 4, LARGE * 40                       # 1 MiB in drops, 10 MiB at once
+    answers = {}
+
+    def upload(name: str, data: bytes, drops: bool) -> None:
+        with _connect(quick_timeout_server) as sock:
+            head = data[:len(data) - len(slow if drops else big)]
+            sock.sendall(head)
+            body = data[len(head):]
+            step = len(body) // 15 if drops else len(body)
+            for start in range(0, len(body), step):
+                sock.sendall(body[start:start + step])
+                if drops:
+                    time.sleep(0.1)
+            answers[name] = _read_responses(sock, 1)[0][0]
+
+    first = threading.Thread(target=upload, args=("slow", _put("/pipe-slow/a", slow), True))
+    first.start()
+    time.sleep(0.2)
+    upload("big", _put("/pipe-slow/b", big), False)
+    first.join()
+    assert answers == {"slow": 200, "big": 200}

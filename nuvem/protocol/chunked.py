@@ -37,7 +37,9 @@ SIGNED_MODES = frozenset({SIGNED, SIGNED_TRAILER, SIGNED_V4A, SIGNED_V4A_TRAILER
 MIN_CHUNK_SIZE = 8192          # S3 rejects smaller signed chunks unless they are the last
 TRAILER_SIGNATURE = "x-amz-trailer-signature"
 
-_READ_SIZE = 64 * 1024
+# Raw bytes read ahead at most: a streamed body's whole pieces as they arrived (a smaller read
+# would copy each piece into parts), which the chunks' data is then cut from.
+_READ_SIZE = 1 << 20
 _MAX_HEADER_LINE = 4096        # "<16 hex digits>;chunk-signature=<up to 144 hex>" fits easily
 _MAX_TRAILER_LINE = 16 * 1024
 _MAX_TRAILERS = 64
@@ -318,7 +320,8 @@ class ChunkedDecoder(io.RawIOBase):
     def _take(self, n: int) -> bytes:
         """Up to `n` bytes (at least one): what is buffered first, else one raw read."""
         if self._buf:
-            piece = bytes(self._buf[:n])
+            with memoryview(self._buf) as view:       # one copy, not a bytearray and a bytes
+                piece = bytes(view[:n])
             del self._buf[:n]
             return piece
         piece = self._read1(n)

@@ -8,6 +8,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 
+LARGE = bytes(range(256)) * 4096 + b"tail"          # over 64 KiB: streamed into a blob
+
+
 def error_of(exc_info):
     response = exc_info.value.response
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
@@ -53,6 +56,25 @@ def test_checksums_are_validated_and_returned(s3, bucket):
         s3.put_object(Bucket=bucket, Key="k3", Body=body,
                       ContentMD5=base64.b64encode(hashlib.md5(b"x").digest()).decode())
     assert error_of(e) == ("BadDigest", 400)
+
+
+def test_a_streamed_body_is_checked_whole_and_a_mismatch_stores_nothing(s3, bucket):
+    # Over 64 KiB, a body is hashed while it streams into a blob (MD5 and the blob's SHA-256 on
+    # threads of their own): every digest still covers all of it, and a wrong one stores nothing.
+    md5 = base64.b64encode(hashlib.md5(LARGE).digest()).decode()
+    crc = base64.b64encode(zlib.crc32(LARGE).to_bytes(4, "big")).decode()
+    put = s3.put_object(Bucket=bucket, Key="ok", Body=LARGE, ContentMD5=md5, ChecksumCRC32=crc)
+    assert put["ETag"] == f'"{hashlib.md5(LARGE).hexdigest()}"' and put["ChecksumCRC32"] == crc
+    wrong = base64.b64encode(hashlib.md5(LARGE[:-1]).digest()).decode()
+    for bad in ({"ContentMD5": wrong}, {"ChecksumCRC32": base64.b64encode(b"\0\0\0\0").decode()},
+                {"ChecksumSHA256": base64.b64encode(hashlib.sha256(b"x").digest()).decode()}):
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket=bucket, Key="bad", Body=LARGE, **bad)
+        assert error_of(e) == ("BadDigest", 400)
+        with pytest.raises(ClientError) as e:
+            s3.head_object(Bucket=bucket, Key="bad")
+        assert error_of(e) == ("404", 404)
+    assert s3.get_object(Bucket=bucket, Key="ok")["Body"].read() == LARGE
 
 
 def test_ranges(s3, bucket):
@@ -191,7 +213,8 @@ def test_another_accounts_root_needs_the_bucket_policy(nuvem, s3, bucket):
     assert other.get_object(Bucket=bucket, Key="k")["Body"].read() == b"mine"
 
 
-def test_a_body_that_does_not_match_its_signed_hash_is_refused(nuvem, s3, bucket):
+@pytest.mark.parametrize("original", [b"original", LARGE], ids=["inline", "streamed"])
+def test_a_body_that_does_not_match_its_signed_hash_is_refused(nuvem, s3, bucket, original):
     import urllib.error
     import urllib.request
     from botocore.auth import S3SigV4Auth
@@ -203,19 +226,19 @@ def test_a_body_that_does_not_match_its_signed_hash_is_refused(nuvem, s3, bucket
                            PolicyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
     key = iam.create_access_key(UserName=f"{bucket}-signer")["AccessKey"]
     url = f"{nuvem.endpoint}/{bucket}/signed"
-    signed = AWSRequest("PUT", url, data=b"original")
+    signed = AWSRequest("PUT", url, data=original)
     S3SigV4Auth(Credentials(key["AccessKeyId"], key["SecretAccessKey"]), "s3",
                 "us-east-1").add_auth(signed)
     headers = dict(signed.headers.items())
     with pytest.raises(urllib.error.HTTPError) as e:
-        urllib.request.urlopen(urllib.request.Request(url, data=b"TAMPERED", method="PUT",
+        urllib.request.urlopen(urllib.request.Request(url, data=b"T" + original[1:], method="PUT",
                                                       headers=headers))
     assert e.value.code == 400 and b"XAmzContentSHA256Mismatch" in e.value.read()
     with pytest.raises(ClientError):
         s3.head_object(Bucket=bucket, Key="signed")           # nothing was stored
-    urllib.request.urlopen(urllib.request.Request(url, data=b"original", method="PUT",
+    urllib.request.urlopen(urllib.request.Request(url, data=original, method="PUT",
                                                   headers=headers))
-    assert s3.get_object(Bucket=bucket, Key="signed")["Body"].read() == b"original"
+    assert s3.get_object(Bucket=bucket, Key="signed")["Body"].read() == original
 
 
 def test_a_bucket_policy_deny_stops_the_owners_root_too(s3, bucket):
