@@ -126,8 +126,9 @@ def confirm_http(sns, topic, endpoint):
 
 
 # -- SNS -> SQS ---------------------------------------------------------------------------------
-def make_queue(nuvem, name, topic, **attributes):
-    sqs = nuvem.client("sqs")
+def make_queue(nuvem, name, topic, key="test", **attributes):
+    """A new queue whose policy lets `topic` send to it, in the account of `key`: (url, arn)."""
+    sqs = nuvem.client("sqs", key=key)
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"]
@@ -208,14 +209,7 @@ def test_refused_queue_delivery_is_redriven_at_once_and_does_not_block_the_other
     topic = sns.create_topic(Name="s18-refused")["TopicArn"]
     good_url, good_arn = make_queue(manual_nuvem, "s18-refused-good", topic)
     dlq_url, dlq_arn = make_queue(manual_nuvem, "s18-refused-dlq", topic)
-    late_url = sqs.create_queue(QueueName="s18-refused-late")["QueueUrl"]
-    late_arn = sqs.get_queue_attributes(QueueUrl=late_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    sqs.set_queue_attributes(QueueUrl=late_url, Attributes={"Policy": json.dumps({
-        "Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-            "Action": "sqs:SendMessage", "Resource": late_arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": topic + "-other"}}}]})})
+    late_url, late_arn = make_queue(manual_nuvem, "s18-refused-late", topic + "-other")
     for arn in (good_arn, late_arn):
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     subs = {s["Endpoint"]: s["SubscriptionArn"]

@@ -8,6 +8,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.scenarios.test_s18_sns import make_queue
+
 _names = itertools.count()
 
 
@@ -422,14 +424,7 @@ def test_a_big_topic_is_fanned_out_by_the_dispatcher_with_the_same_envelope(nuve
     name = f"big-{next(_names)}"
 
     def queue_for(topic, suffix):
-        url = sqs.create_queue(QueueName=f"{name}-{suffix}")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:SendMessage", "Resource": arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
+        url, arn = make_queue(nuvem, f"{name}-{suffix}", topic)
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
         return url
 
@@ -473,24 +468,13 @@ def test_another_accounts_queue_confirms_a_subscription_its_owner_did_not_make(n
             "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{owner}:root"},
             "Action": "sns:Subscribe", "Resource": topic}]}))
 
-    def queue(name):
-        url = sqs_b.create_queue(QueueName=f"{name}-{next(_names)}")["QueueUrl"]
-        arn = sqs_b.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
-        sqs_b.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:SendMessage", "Resource": arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
-        return url, arn
-
     def received(url):
         got = sqs_b.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
         for m in got:
             sqs_b.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         return [json.loads(m["Body"]) for m in got]
 
-    url, arn = queue("by-topic-owner")
+    url, arn = make_queue(nuvem, f"by-topic-owner-{next(_names)}", topic, key=owner)
     assert sns.subscribe(TopicArn=topic, Protocol="sqs",
                          Endpoint=arn)["SubscriptionArn"] == "pending confirmation"
     [confirmation] = received(url)
@@ -505,7 +489,7 @@ def test_another_accounts_queue_confirms_a_subscription_its_owner_did_not_make(n
     sns.publish(TopicArn=topic, Message="after")
     assert [n["Message"] for n in received(url)] == ["after"]
 
-    url, arn = queue("by-queue-owner")
+    url, arn = make_queue(nuvem, f"by-queue-owner-{next(_names)}", topic, key=owner)
     subscribed = sns_b.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     assert subscribed["SubscriptionArn"].startswith(topic + ":")
     sns.publish(TopicArn=topic, Message="at once")
