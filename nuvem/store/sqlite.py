@@ -277,8 +277,9 @@ class _View:
                 if view is not None:
                     views.append(view)
                     continue
-                version, doc = self._conn().execute(_GET, (meta.kind, pk)).fetchone()
-            views.append(projection.view_of(meta.decode(version, doc)))
+                views.append(projection.view_of(self._decode_again(meta, pk)))
+            else:
+                views.append(projection.view_of(meta.decode(version, doc)))
         return views
 
     def _decode_again(self, meta: RecordType, pk: bytes) -> Any:

@@ -291,6 +291,7 @@ def test_encryption_headers_that_do_not_apply_are_refused(s3, bucket):
     finally:
         s3.meta.events.unregister("before-call.s3.GetObject", add_sse)
         s3.meta.events.unregister("before-call.s3.HeadObject", add_sse)
+        s3.meta.events.unregister("before-call.s3.HeadObject", add_sse)
 
 
 def test_policy_conditions_on_existing_and_requested_object_tags(nuvem, s3, bucket):
