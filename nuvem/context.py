@@ -77,6 +77,8 @@ class Call:
     memo: dict = field(default_factory=dict)
     # the last run of a long poll (errors.WaitFor): answer with what there is, do not wait
     last_attempt: bool = False
+    # a streamed upload's body, read outside the call's transaction (errors.ReadBodyFirst)
+    received: Any = None
     # one dict shared by the internal calls a service makes together as one principal from one
     # source (an SNS fan-out's deliveries): the authorizer keeps their global condition keys
     # there, per region, instead of working them out for each call. None: a call on its own.

@@ -73,6 +73,19 @@ class MalformedInput(AwsError):
     status = 400
 
 
+class ReadBodyFirst(Exception):
+    """Not an AWS error: control flow for uploads. A handler that would read a streamed request
+    body (one still arriving) raises it before writing anything, so the body is not read inside
+    the call's store transaction: that would hold the store's one write lock, and every other
+    call, for as long as the client takes to send. The gateway runs `read` outside the
+    transaction, keeps what it returns in `call.received` and runs the handler again, which
+    then finds the body there."""
+
+    def __init__(self, read):
+        super().__init__("read the body first")
+        self.read = read
+
+
 class WaitFor(Exception):
     """Not an AWS error: control flow for long polls. A handler that found nothing raises it
     (before writing anything) to be run again when `key` is notified (core/waiters.py), after

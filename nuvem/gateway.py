@@ -1,7 +1,8 @@
 """The request pipeline: route → parse → authenticate → authorize → dispatch → serialize → audit.
 
 Every call runs in one store transaction; the response is built only after it has committed, so a
-success that reached the client survives a crash. Any exception that is not an AwsError becomes
+success that reached the client survives a crash. An upload's body, which may take the client
+minutes to send, is read outside it (errors.ReadBodyFirst). Any exception that is not an AwsError becomes
 InternalFailure with the request id; the traceback goes to the log, never onto the wire.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Callable, Generator
 
 from nuvem import admin, services
 from nuvem.context import Call
-from nuvem.errors import AwsError, InternalFailure, WaitFor
+from nuvem.errors import AwsError, InternalFailure, ReadBodyFirst, WaitFor
 from nuvem.protocol import specs
 from nuvem.protocol.chunked import decode_request_body
 from nuvem.protocol.parsers import params_body_size, parse_request
@@ -118,6 +119,12 @@ class Gateway:
                 except Busy:         # another thread's transaction is open: wait on a worker
                     yield None
                     inline = False
+                except ReadBodyFirst as first:   # an upload: its transaction has rolled back
+                    if inline:
+                        yield None
+                        inline = False
+                    call.received = first.read()
+                    call.memo.clear()    # read in the old snapshot
                 except WaitFor as wait:
                     # A long poll found nothing: its transaction has rolled back (it wrote
                     # nothing). Wait outside it, in real seconds, then run it again; the last

@@ -165,6 +165,7 @@ def _request(scope, body) -> HttpRequest:
         body=body,
         scheme=scope.get("scheme", "http"),
         client_ip=client[0],
+        streamed=isinstance(body, BodyPipe),
     )
 
 

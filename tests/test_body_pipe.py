@@ -141,31 +141,84 @@ def test_a_stalled_streamed_body_times_out_with_requesttimeout(quick_timeout_ser
 
 def test_a_body_the_server_is_slow_to_read_is_not_timed_out(quick_timeout_server):
     """The idle timeout (0.3 s here) is the client's: while the pipe is full and reading is
-    paused, the clock stops. Here the second upload's call waits its turn at the store behind
-    the first, whose body trickles in for longer than the timeout."""
+    paused, the clock stops. Here the upload's call waits for the store, which the test holds
+    for longer than the timeout, before it may read its body."""
     import boto3
     from botocore.config import Config
     boto3.client("s3", endpoint_url=quick_timeout_server, region_name="us-east-1",
                  aws_access_key_id="test", aws_secret_access_key="test",
                  config=Config(retries={"max_attempts": 1})).create_bucket(Bucket="pipe-slow")
-    slow, big = LARGE * 4, LARGE * 40                       # 1 MiB in drops, 10 MiB at once
-    answers = {}
+    big = LARGE * 40                                          # 10 MiB: past the pipe's high water
+    answers = []
 
-    def upload(name: str, data: bytes, drops: bool) -> None:
+    def upload() -> None:
         with _connect(quick_timeout_server) as sock:
-            head = data[:len(data) - len(slow if drops else big)]
-            sock.sendall(head)
-            body = data[len(head):]
-            step = len(body) // 15 if drops else len(body)
-            for start in range(0, len(body), step):
-                sock.sendall(body[start:start + step])
-                if drops:
-                    time.sleep(0.1)
-            answers[name] = _read_responses(sock, 1)[0][0]
+            sock.sendall(_put("/pipe-slow/b", big))
+            answers.append(_read_responses(sock, 1)[0][0])
 
-    first = threading.Thread(target=upload, args=("slow", _put("/pipe-slow/a", slow), True))
-    first.start()
-    time.sleep(0.2)
-    upload("big", _put("/pipe-slow/b", big), False)
-    first.join()
-    assert answers == {"slow": 200, "big": 200}
+    with quick_timeout_server.runtime.store.tx():
+        worker = threading.Thread(target=upload)
+        worker.start()
+        time.sleep(1.0)
+    worker.join(10)
+    assert answers == [200]
+
+
+def _stalled_put(endpoint: str, path: str) -> tuple:
+    """A PUT of LARGE whose first half is sent: (socket, the rest to send)."""
+    data = _put(path, LARGE)
+    sock = _connect(endpoint)
+    cut = len(data) - len(LARGE) // 2
+    sock.sendall(data[:cut])
+    return sock, data[cut:]
+
+
+def test_an_upload_whose_body_is_still_arriving_holds_up_no_other_call(nuvem):
+    """The body is read outside the call's store transaction: while it trickles in, other calls
+    (a second upload too) go on, and the upload is stored once its last byte is in."""
+    s3 = nuvem.client("s3")
+    s3.create_bucket(Bucket="pipe-stalled-free")
+    sock, rest = _stalled_put(nuvem.endpoint, "/pipe-stalled-free/slow")
+    with sock:
+        time.sleep(0.2)                       # the upload's call is waiting for its body
+        started = time.monotonic()
+        s3.list_buckets()
+        s3.put_object(Bucket="pipe-stalled-free", Key="small", Body=b"x")
+        other, other_rest = _stalled_put(nuvem.endpoint, "/pipe-stalled-free/other")
+        with other:
+            other.sendall(other_rest)
+            [(status, _, _)] = _read_responses(other, 1)
+        assert status == 200 and time.monotonic() - started < 5
+        sock.sendall(rest)
+        [(status, headers, _)] = _read_responses(sock, 1)
+    assert status == 200 and headers["etag"] == f'"{hashlib.md5(LARGE).hexdigest()}"'
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="pipe-stalled-free")["Contents"]]
+    assert keys == ["other", "slow", "small"]
+    assert s3.get_object(Bucket="pipe-stalled-free", Key="slow")["Body"].read() == LARGE
+
+
+def test_an_upload_checks_again_after_its_body_arrived(nuvem):
+    """What changed while the body arrived counts: a bucket deleted meanwhile gets NoSuchBucket
+    and no object; an object created meanwhile fails a conditional write (If-None-Match: *)."""
+    s3 = nuvem.client("s3")
+    s3.create_bucket(Bucket="pipe-gone")
+    sock, rest = _stalled_put(nuvem.endpoint, "/pipe-gone/k")
+    with sock:
+        time.sleep(0.2)
+        s3.delete_bucket(Bucket="pipe-gone")
+        sock.sendall(rest)
+        [(status, _, body)] = _read_responses(sock, 1)
+    assert status == 404 and b"<Code>NoSuchBucket</Code>" in body
+    assert "pipe-gone" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+    s3.create_bucket(Bucket="pipe-raced")
+    data = _put("/pipe-raced/k", LARGE, **{"If-None-Match": "*"})
+    cut = len(data) - len(LARGE) // 2
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(data[:cut])
+        time.sleep(0.2)
+        s3.put_object(Bucket="pipe-raced", Key="k", Body=b"first")
+        sock.sendall(data[cut:])
+        [(status, _, body)] = _read_responses(sock, 1)
+    assert status == 412 and b"<Code>PreconditionFailed</Code>" in body
+    assert s3.get_object(Bucket="pipe-raced", Key="k")["Body"].read() == b"first"

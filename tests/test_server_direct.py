@@ -114,6 +114,10 @@ def test_head_has_length_but_no_body_and_the_connection_goes_on(nuvem):
     assert after == 200 and b"<Account>" in answer
 
 
+class Endpoint(str):
+    """A server's URL, and the runtime behind it (`runtime`) for a test to reach into."""
+
+
 @pytest.fixture
 def quick_timeout_server():
     """An in-process server whose body idle timeout is 0.3 s instead of 20, and whose idle
@@ -127,7 +131,9 @@ def quick_timeout_server():
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
     assert server.started
-    yield f"http://127.0.0.1:{runtime.config.port}"
+    endpoint = Endpoint(f"http://127.0.0.1:{runtime.config.port}")
+    endpoint.runtime = runtime
+    yield endpoint
     server.should_exit = True
     thread.join(10)
 

@@ -84,6 +84,8 @@ class HttpRequest:
     form_cache: dict[str, str] | None = field(default=None, repr=False)   # routing's form params
     # A signed hex SHA-256 of a streamed body that its reader must check at the end (S3 uploads)
     payload_sha256: str | None = field(default=None, repr=False)
+    # The body is still arriving while the call runs (the server's BodyPipe)
+    streamed: bool = False
 
     @classmethod
     def build(cls, method: str, url_path: str, headers: Iterable[tuple[str, str]] | dict = (),

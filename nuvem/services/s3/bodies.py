@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import collections
+import functools
 import hashlib
 import threading
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
+from nuvem.errors import ReadBodyFirst
 from nuvem.protocol import checksums
 from nuvem.services.s3.errors import BadDigest, InvalidDigest, InvalidRequest
 from nuvem.services.s3.models import INLINE_LIMIT, Chunk
@@ -55,6 +57,18 @@ def requested_checksums(req: dict, headers) -> dict[str, str | None]:
             raise InvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
         wanted[declared.upper()] = None
     return wanted
+
+
+def receive_upload(ctx, body: BinaryIO | None, wanted: dict[str, str | None], *,
+                   content_md5: str | None = None, default_checksum: bool = True) -> Received:
+    """`receive` for the client's own body: one still arriving is read outside the call's
+    transaction (errors.ReadBodyFirst), and the handler, run again, gets what was read."""
+    if ctx.received is not None:
+        return ctx.received
+    if body is not None and ctx.request.streamed and ctx.tx is not None:
+        raise ReadBodyFirst(functools.partial(receive, ctx, body, wanted, content_md5=content_md5,
+                                              default_checksum=default_checksum))
+    return receive(ctx, body, wanted, content_md5=content_md5, default_checksum=default_checksum)
 
 
 def receive(ctx, body: BinaryIO | None, wanted: dict[str, str | None], *,

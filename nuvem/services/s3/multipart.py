@@ -21,7 +21,8 @@ from urllib.parse import quote
 from nuvem.context import Call
 from nuvem.protocol import checksums as sums
 from nuvem.services.s3 import SERVICE, customer_keys
-from nuvem.services.s3.bodies import DEFAULT_ALGORITHM, read_range, receive, requested_checksums
+from nuvem.services.s3.bodies import (DEFAULT_ALGORITHM, read_range, receive, receive_upload,
+                                     requested_checksums)
 from nuvem.services.s3.common import bucket_of, canonical_id, owner, versions
 from nuvem.services.s3.errors import (BadDigest, EntityTooLarge, EntityTooSmall, InvalidArgument,
                                       InvalidObjectState, InvalidPart, InvalidPartOrder,
@@ -250,7 +251,8 @@ def upload_part(ctx: Call, req: dict) -> dict:
     customer_keys.check_part(upload.customer_key, req)
     body = req.get("Body")
     wanted, answer = _part_wanted(upload, req, body)
-    got = receive(ctx, body, wanted, content_md5=req.get("ContentMD5"), default_checksum=False)
+    got = receive_upload(ctx, body, wanted, content_md5=req.get("ContentMD5"),
+                         default_checksum=False)
     if got.size > MAX_PART_SIZE:
         raise EntityTooLarge(ProposedSize=str(got.size), MaxSizeAllowed=str(MAX_PART_SIZE))
     part = Part(bucket=bucket.name, upload_id=upload.upload_id, number=number,

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, unquote
 from nuvem.context import Call
 from nuvem.protocol.serializers import STATUS
 from nuvem.services.s3 import SERVICE, customer_keys
-from nuvem.services.s3.bodies import read_range, receive, requested_checksums
+from nuvem.services.s3.bodies import read_range, receive_upload, requested_checksums
 from nuvem.services.s3.common import (bucket_of, current, find_object, marker_headers,
                                       new_version_id, versions)
 from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
@@ -259,7 +259,7 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     check_write_conditions(ctx, bucket, key, req)
     attributes = new_object_attributes(ctx, bucket, req)
     wanted = requested_checksums(req, ctx.request.headers)
-    got = receive(ctx, req.get("Body"), wanted, content_md5=req.get("ContentMD5"))
+    got = receive_upload(ctx, req.get("Body"), wanted, content_md5=req.get("ContentMD5"))
     obj = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null",
                    last_modified=ctx.now, etag=f'"{got.md5.hex()}"', size=got.size,
                    data=got.data, chunks=got.chunks,

@@ -37,6 +37,7 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from nuvem.context import Call
+from nuvem.errors import ReadBodyFirst
 from nuvem.protocol import checksums
 from nuvem.protocol.quirks import host_id
 from nuvem.protocol.routing import Route
@@ -446,13 +447,20 @@ def serve(call: Call, route: Route) -> HttpResponse:
     from nuvem.protocol import specs
     from nuvem.services.s3 import SERVICE
     from nuvem.services.s3.objects import put_object
-    with runtime.store.tx() as tx:
-        call.tx = tx
-        # authorized as the PutObject it is (its condition keys, access points), in its own
-        # transaction
-        services.authorize(SERVICE, call, specs.service_model("s3").operation_model("PutObject"))
-        result = put_object(call, req, event="ObjectCreated:Post")
-        call.operation = "PostObject"
+    while True:
+        try:
+            with runtime.store.tx() as tx:
+                call.tx = tx
+                # authorized as the PutObject it is (its condition keys, access points), in its
+                # own transaction
+                services.authorize(SERVICE, call,
+                                   specs.service_model("s3").operation_model("PutObject"))
+                result = put_object(call, req, event="ObjectCreated:Post")
+            break
+        except ReadBodyFirst as first:   # the file, still arriving, is read outside it
+            call.received = first.read()
+            call.memo.clear()
+    call.operation = "PostObject"
     return _answer(call, route, bucket, key, fields, result)
 
 
