@@ -246,11 +246,14 @@ class NuvemHttpProtocol(HttpToolsProtocol):
 
     def _watch_body(self) -> None:
         """(Re)start the idle clock of a body still to come, while it is the client we wait for:
-        not while reading is paused (a full pipe, or a pipelined request waiting its turn)."""
+        not while reading is paused (a full pipe, or a pipelined request waiting its turn), nor
+        before a streamed body the client holds back for its 100-continue was asked for."""
         if self._body_timer is not None:
             self._body_timer.cancel()
             self._body_timer = None
-        if (self._direct is not None or self._pipe is not None) and not self.flow.read_paused:
+        if (self._direct is not None or (self._pipe is not None and
+                                          not self.cycle.waiting_for_100_continue)) \
+                and not self.flow.read_paused:
             self._body_timer = self.loop.call_later(self.app_.body_idle_timeout,
                                                     self._body_timed_out)
 
@@ -299,11 +302,16 @@ class NuvemHttpProtocol(HttpToolsProtocol):
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app) -> None:
         # A streamed request's app never calls `receive` (where uvicorn would answer
-        # 100-continue): ask for the body when its call starts, in order behind a pipelined one.
+        # 100-continue): ask for the body when its call first reads it (body_pipe.py).
         if BODY_PIPE in cycle.scope and cycle.waiting_for_100_continue:
+            cycle.scope[BODY_PIPE].when_wanted(functools.partial(self._ask_for_body, cycle))
+        super()._start_asgi_task(cycle, app)
+
+    def _ask_for_body(self, cycle: RequestResponseCycle) -> None:
+        if cycle.waiting_for_100_continue and not self.transport.is_closing():
             cycle.waiting_for_100_continue = False
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        super()._start_asgi_task(cycle, app)
+            self._watch_body()
 
     def _pipe_has_room(self) -> None:
         self.flow.resume_reading()

@@ -109,6 +109,22 @@ def test_a_streamed_put_asks_for_its_body_with_100_continue_and_is_stored(nuvem)
     assert got == LARGE
 
 
+def test_a_refused_streamed_put_still_gets_its_100_continue_and_its_body_is_drained(nuvem):
+    # The body is asked for when the call reads it; a call that answers without it asks for it
+    # then, so that it can be drained and the connection goes on.
+    head, body = _put("/pipe-continue-refused/k", LARGE, Expect="100-continue").split(
+        b"\r\n\r\n", 1)
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(head + b"\r\n\r\n")
+        assert sock.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        [(status, _, answer)] = _read_responses(sock, 1)
+        assert status == 404 and b"<Code>NoSuchBucket</Code>" in answer
+        sock.sendall(_sts_request())
+        [(status, _, answer)] = _read_responses(sock, 1)
+        assert status == 200 and b"<Account>" in answer
+
+
 def test_a_streamed_put_pipelined_between_calls_is_answered_in_order(nuvem):
     nuvem.client("s3").create_bucket(Bucket="pipe-order")
     with _connect(nuvem.endpoint) as sock:
