@@ -141,14 +141,15 @@ class App:
         await _send(send, response, head=scope["method"] == "HEAD")
 
 
-def _streams(headers: list[tuple[bytes, bytes]]) -> bool:
-    """Whether the body goes through a BodyPipe: over INLINE_BODY_LIMIT, or of unknown length."""
+def _streamed_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """Whether the body goes through a BodyPipe: its length if over INLINE_BODY_LIMIT, 0 if of
+    unknown length (chunked); None if it does not."""
     for name, value in headers:
         if name == b"content-length":
-            return value.isdigit() and int(value) > INLINE_BODY_LIMIT
+            return int(value) if value.isdigit() and int(value) > INLINE_BODY_LIMIT else None
         if name == b"transfer-encoding":
-            return b"chunked" in value.lower()
-    return False
+            return 0 if b"chunked" in value.lower() else None
+    return None
 
 
 def incomplete_body() -> AwsError:
@@ -219,7 +220,9 @@ class NuvemHttpProtocol(HttpToolsProtocol):
 
     A large or chunked body goes from `on_body` into the BodyPipe its call reads (the scope's
     BODY_PIPE), not through ASGI messages; reading the socket pauses while the pipe is full, and
-    the body's idle timeout is kept here as for the direct path.
+    the body's idle timeout is kept here as for the direct path. The bytes of a large body of
+    known length after those that came with its head do not go through the parser at all
+    (`_pass_body`): the parser hands out each piece as a copy, and the pipe takes the socket's.
     """
     app_: App   # set on the subclass `build_server` makes
 
@@ -230,10 +233,14 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self._refused = False
         self._direct: _Direct | None = None
         self._pipe: BodyPipe | None = None      # the streamed body being received
+        self._body_left = 0     # bytes of its body still to come, if of known length
         self._body_timer: asyncio.TimerHandle | None = None
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
+            return
+        if self._body_left:       # past the head of a body of known length (_pass_body)
+            self._pass_body(data)
             return
         if self._in_head:
             self._head_bytes += len(data)
@@ -268,14 +275,18 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self._in_head = False
         if self._start_direct(method):
             return
-        if _streams(self.headers) and not self.parser.should_upgrade():
+        length = _streamed_length(self.headers)
+        if length is not None and not self.parser.should_upgrade():
             self._pipe = self.scope[BODY_PIPE] = BodyPipe(self.loop, self._pipe_has_room)
+            self._body_left = length
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
         if self._direct is not None:
             self._direct.body += body
         elif self._pipe is not None:
+            if self._body_left:
+                self._body_left -= len(body)
             if not self._pipe.feed(body):
                 self.flow.pause_reading()     # until the reader catches up (on_room)
         elif not self._refused:
@@ -313,6 +324,24 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             self._watch_body()
 
+    def _pass_body(self, data: bytes) -> None:
+        """The next bytes of a streamed body of known length, past the parser. At its end the
+        parser, still waiting for the body it never saw, is replaced by a fresh one for what
+        follows on the connection."""
+        if len(data) > self._body_left:
+            data, rest = data[:self._body_left], data[self._body_left:]
+        else:
+            rest = b""
+        self.on_body(data)
+        if self._body_left:
+            self._watch_body()
+            return
+        self.parser = httptools.HttpRequestParser(self)
+        self.parser.set_dangerous_leniencies(lenient_data_after_close=True)   # as uvicorn's
+        self.on_message_complete()
+        if rest:
+            self.data_received(rest)
+
     def _pipe_has_room(self) -> None:
         self.flow.resume_reading()
         self._watch_body()
@@ -323,6 +352,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
 
     def _end_pipe(self, error: BaseException | None = None) -> None:
         pipe, self._pipe = self._pipe, None
+        self._body_left = 0
         if self._body_timer is not None:
             self._body_timer.cancel()
             self._body_timer = None
