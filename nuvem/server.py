@@ -66,6 +66,14 @@ class App:
         self.gateway = Gateway(runtime)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nuvem")
         self.body_idle_timeout = body_idle_timeout
+        self._allocator_tuned = False
+
+    def streaming(self) -> None:
+        """A large body starts to stream: the first one tunes the allocator for it (a server
+        that never streams one keeps glibc's defaults, and its idle memory)."""
+        if not self._allocator_tuned:
+            self._allocator_tuned = True
+            _tune_allocator()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -277,6 +285,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             return
         length = _streamed_length(self.headers)
         if length is not None and not self.parser.should_upgrade():
+            self.app_.streaming()
             self._pipe = self.scope[BODY_PIPE] = BodyPipe(self.loop, self._pipe_has_room)
             self._body_left = length
         super().on_headers_complete()
@@ -543,6 +552,24 @@ YOUNG_COLLECTION_THRESHOLD = 50_000
 def _tune_collector() -> None:
     gc.set_threshold(YOUNG_COLLECTION_THRESHOLD)
     specs.settle_heap()
+
+
+# glibc malloc's M_TRIM_THRESHOLD and M_MMAP_THRESHOLD (mallopt). A streamed body arrives as
+# 256 KiB socket reads, each a new bytes object, and up to 8 MiB of them wait in its BodyPipe.
+# By default glibc hands the top of its heap back to the system once 512 KiB of it is free, so
+# the next reads fault the same pages in again: 3% of the server's CPU in a large upload. Free
+# memory is now kept up to what one upload holds, and blocks of up to 4 MiB come from the heap.
+_MALLOPT = {-1: 16 << 20, -3: 4 << 20}
+
+
+def _tune_allocator() -> None:
+    import ctypes      # here: a server that never streams a body does without it (1.4 ms)
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except AttributeError:      # not glibc
+        return
+    for option, value in _MALLOPT.items():
+        mallopt(option, value)
 
 
 def build_server(runtime, app: App | None = None):
