@@ -5,7 +5,9 @@ passes over the bytes, one after the other. Through a BodyPipe the handler hashe
 each piece as it arrives, so its work overlaps the transfer. The event loop `feed`s chunks and
 stops reading the socket while more than HIGH_WATER bytes wait for the reader (so memory stays
 bounded whatever the upload's size), until `on_room` says the reader caught up; the reader
-blocks in `read` until its piece is there.
+blocks in `read` until its piece is there. A client that sent `Expect: 100-continue` is asked for
+the body (`when_wanted`) only once the call reads it, as S3 does: until then the event loop
+receives nothing, so the call's first steps do not compete with it for the GIL.
 """
 from __future__ import annotations
 
@@ -32,7 +34,18 @@ class BodyPipe(io.RawIOBase):
         self._discarding = False
         self._paused = False
         self._started = False
+        self._on_wanted: Callable[[], None] | None = None
         self.ended = asyncio.Event()      # set when the body is complete, or never will be
+
+    def when_wanted(self, callback: Callable[[], None]) -> None:
+        """Run `callback` on the loop once the body is wanted: at the reader's first read, or
+        when the reader is gone without it (what comes is then drained, see `discard`)."""
+        self._on_wanted = callback
+
+    def _wanted(self) -> Callable[[], None] | None:
+        """The callback of `when_wanted`, the first time only (under the lock)."""
+        callback, self._on_wanted = self._on_wanted, None
+        return callback
 
     # -- the event loop's side ---------------------------------------------------------------
     def feed(self, chunk: bytes) -> bool:
@@ -62,9 +75,12 @@ class BodyPipe(io.RawIOBase):
             self._chunks.clear()
             self._buffered = 0
             paused, self._paused = self._paused, False
+            wanted = self._wanted()
             self._cond.notify_all()
         if paused:
             self._on_room()
+        if wanted is not None:
+            wanted()
 
     # -- the reader's side (a worker thread) ----------------------------------------------------
     def readable(self) -> bool:
@@ -109,6 +125,8 @@ class BodyPipe(io.RawIOBase):
 
     def _wait(self, ready) -> None:
         self._started = True
+        if (wanted := self._wanted()) is not None:
+            self._loop.call_soon_threadsafe(wanted)
         while self.error is None and not self._finished and not ready():
             self._cond.wait()
         if self.error is not None:

@@ -109,6 +109,22 @@ def test_a_streamed_put_asks_for_its_body_with_100_continue_and_is_stored(nuvem)
     assert got == LARGE
 
 
+def test_a_refused_streamed_put_still_gets_its_100_continue_and_its_body_is_drained(nuvem):
+    # The body is asked for when the call reads it; a call that answers without it asks for it
+    # then, so that it can be drained and the connection goes on.
+    head, body = _put("/pipe-continue-refused/k", LARGE, Expect="100-continue").split(
+        b"\r\n\r\n", 1)
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(head + b"\r\n\r\n")
+        assert sock.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        [(status, _, answer)] = _read_responses(sock, 1)
+        assert status == 404 and b"<Code>NoSuchBucket</Code>" in answer
+        sock.sendall(_sts_request())
+        [(status, _, answer)] = _read_responses(sock, 1)
+        assert status == 200 and b"<Account>" in answer
+
+
 def test_a_streamed_put_pipelined_between_calls_is_answered_in_order(nuvem):
     nuvem.client("s3").create_bucket(Bucket="pipe-order")
     with _connect(nuvem.endpoint) as sock:
@@ -116,6 +132,23 @@ def test_a_streamed_put_pipelined_between_calls_is_answered_in_order(nuvem):
         first, (status, headers, _), last = _read_responses(sock, 3)
     assert first[0] == last[0] == 200 and b"<Account>" in first[2] + last[2]
     assert status == 200 and headers["etag"] == f'"{hashlib.md5(LARGE).hexdigest()}"'
+
+
+def test_a_body_read_past_the_parser_hands_what_follows_it_to_a_fresh_one(nuvem):
+    # The bytes after those that came with the head go straight into the pipe; a request sent
+    # in the same segment as the body's end is parsed anew.
+    nuvem.client("s3").create_bucket(Bucket="pipe-past-parser")
+    head, body = _put("/pipe-past-parser/k", LARGE).split(b"\r\n\r\n", 1)
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(head + b"\r\n\r\n" + body[:1000])
+        time.sleep(0.2)
+        sock.sendall(body[1000:-1000])
+        time.sleep(0.2)
+        sock.sendall(body[-1000:] + _sts_request())
+        (status, headers, _), (sts_status, _, answer) = _read_responses(sock, 2)
+    assert status == 200 and headers["etag"] == f'"{hashlib.md5(LARGE).hexdigest()}"'
+    assert sts_status == 200 and b"<Account>" in answer
+    assert nuvem.client("s3").get_object(Bucket="pipe-past-parser", Key="k")["Body"].read() == LARGE
 
 
 def test_a_call_that_answers_before_the_body_ends_drains_it_and_the_connection_goes_on(nuvem):

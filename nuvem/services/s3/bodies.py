@@ -108,12 +108,12 @@ def receive(ctx, body: BinaryIO | None, wanted: dict[str, str | None], *,
                     md5 = _ThreadedHash(md5)
             else:
                 writer.write(piece)
-        got.md5 = md5.digest()
         if writer is not None:
-            blob = writer.commit()
+            blob = writer.commit()    # while the MD5 thread hashes what it still has
             got.chunks = [Chunk(blob.digest, blob.size)]
         else:
             got.data = bytes(buffer)
+        got.md5 = md5.digest()
     except BaseException:
         if isinstance(md5, _ThreadedHash):
             md5.close()
