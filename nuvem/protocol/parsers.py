@@ -569,19 +569,26 @@ class _Message:
         self.protocol = protocol
         self.headers = request.headers
         self._inflate = False
-        encodings = [e.strip() for e in (request.headers.get("content-encoding") or "").split(",")
-                     if e.strip()]
+        content_encoding = request.headers.get("content-encoding")
+        if content_encoding:
+            self._unwrap_encodings(content_encoding, operation)
+        self._body: bytes | None = None
+        self.operation = operation
+
+    def _unwrap_encodings(self, content_encoding: str, operation: OperationModel) -> None:
+        """Content-Encoding without aws-chunked and the gzip of request compression (inflated
+        when the body is read)."""
+        encodings = [e.strip() for e in content_encoding.split(",") if e.strip()]
         kept = [e for e in encodings if e.lower() != "aws-chunked"]  # a transfer detail, never data
         if kept and kept[-1].lower() == "gzip" and operation.request_compression:
             kept.pop()  # request compression: the SDK appended gzip after any modelled encoding
             self._inflate = True
         if kept != encodings:
-            items = [(k, v) for k, v in request.headers.items() if k.lower() != "content-encoding"]
+            items = [(k, v) for k, v in self.request.headers.items()
+                     if k.lower() != "content-encoding"]
             if kept:
                 items.append(("Content-Encoding", ", ".join(kept)))
             self.headers = Headers(items)
-        self._body: bytes | None = None
-        self.operation = operation
 
     def body(self) -> bytes:
         if self._body is None:
