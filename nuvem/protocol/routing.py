@@ -23,6 +23,7 @@ from botocore.model import OperationModel
 
 from nuvem.errors import AwsError, NotImplementedYet
 from nuvem.protocol import specs
+from nuvem.protocol.rest_router import NoMatchingOperation, RestRouter
 from nuvem.protocol.wire import HttpRequest
 
 INDEX_PATH = os.path.join(os.path.dirname(__file__), "service_index.json")
@@ -251,7 +252,6 @@ class Router:
             route.uri_params = _bucket_and_key(path)
             return route
         if route.protocol in _REST:
-            from nuvem.protocol.rest_router import NoMatchingOperation
             try:
                 route.operation, route.uri_params = _rest_router(service).match(
                     request.method, path, request.query_list(), request.headers)
@@ -336,8 +336,7 @@ def _bucket_and_key(path: str) -> dict[str, str]:
 
 
 @functools.cache
-def _rest_router(service: str):
-    from nuvem.protocol.rest_router import RestRouter
+def _rest_router(service: str) -> RestRouter:
     return RestRouter(specs.service_model(service))
 
 
