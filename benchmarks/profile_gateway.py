@@ -99,8 +99,7 @@ def instrument(app: App, stages: Stages) -> None:
     gw.router.route = stages.wrap("route", gw.router.route)
     gw.handle = stages.wrap("gateway total", gw.handle, always=True)
     gw.handle_inline = stages.wrap("gateway total", gw.handle_inline, always=True)
-    audit = gateway_module.Gateway._audit
-    gateway_module.Gateway._audit = staticmethod(stages.wrap("audit", audit))
+    gw._audit = stages.wrap("audit", gw._audit)
     admin_serve = gateway_module.admin.serve
     gateway_module.admin = SimpleNamespace(serve=stages.wrap("admin.serve", admin_serve),
                                            is_admin=gateway_module.admin.is_admin)

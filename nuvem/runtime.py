@@ -132,13 +132,13 @@ class Runtime:
 
     # -- the narrow view of IAM that authentication and authorization read ----------------------
     def _key_owner(self, access_key: str) -> KeyOwner | None:
+        # Keys IAM and STS issue are AKIA/ASIA + 16 characters; any other key (`test`, a 12-digit
+        # account id) cannot be theirs: quick starts need neither IAM nor the cache to learn that.
+        if len(access_key) != 20 or not access_key.startswith(("AKIA", "ASIA")):
+            return None
         return self.identities.get(("key", access_key), lambda: self._find_key_owner(access_key))
 
     def _find_key_owner(self, access_key: str) -> KeyOwner | None:
-        # Keys IAM and STS issue are AKIA/ASIA + 16 characters; any other key (`test`, a 12-digit
-        # account id) cannot be theirs, and quick starts need not load IAM to learn that.
-        if len(access_key) != 20 or not access_key.startswith(("AKIA", "ASIA")):
-            return None
         from nuvem.services.iam import lookup
         if access_key.startswith("ASIA"):
             return self._session_owner(access_key)

@@ -69,7 +69,8 @@ def parse_auth(request) -> SignedV2Request | None:
     """The SigV2 signature a request carries; None if it carries none (maybe a SigV4 one)."""
     auth = request.headers.get("authorization")
     params: dict[str, str] = {}
-    if any(mark in request.query for mark in ("Signature", "AWSAccessKeyId", "X-Amz-")):
+    if request.query and any(mark in request.query
+                             for mark in ("Signature", "AWSAccessKeyId", "X-Amz-")):
         for key, _, value in _query(request):
             params.setdefault(key, value)
     in_query = "Signature" in params or "AWSAccessKeyId" in params

@@ -20,6 +20,7 @@ import base64
 import binascii
 import datetime
 import email.utils
+import functools
 import io
 import json
 import math
@@ -568,20 +569,26 @@ class _Message:
         self.protocol = protocol
         self.headers = request.headers
         self._inflate = False
-        encodings = [e.strip() for e in (request.headers.get("content-encoding") or "").split(",")
-                     if e.strip()]
+        content_encoding = request.headers.get("content-encoding")
+        if content_encoding:
+            self._unwrap_encodings(content_encoding, operation)
+        self._body: bytes | None = None
+        self.operation = operation
+
+    def _unwrap_encodings(self, content_encoding: str, operation: OperationModel) -> None:
+        """Content-Encoding without aws-chunked and the gzip of request compression (inflated
+        when the body is read)."""
+        encodings = [e.strip() for e in content_encoding.split(",") if e.strip()]
         kept = [e for e in encodings if e.lower() != "aws-chunked"]  # a transfer detail, never data
         if kept and kept[-1].lower() == "gzip" and operation.request_compression:
             kept.pop()  # request compression: the SDK appended gzip after any modelled encoding
             self._inflate = True
         if kept != encodings:
-            items = [(k, v) for k, v in request.headers.items() if k.lower() != "content-encoding"]
+            items = [(k, v) for k, v in self.request.headers.items()
+                     if k.lower() != "content-encoding"]
             if kept:
                 items.append(("Content-Encoding", ", ".join(kept)))
             self.headers = Headers(items)
-        self._body: bytes | None = None
-        template_query = operation.http.get("requestUri", "").partition("?")[2]
-        self.literal_query = {key for key, _ in parse_qsl(template_query, keep_blank_values=True)}
 
     def body(self) -> bytes:
         if self._body is None:
@@ -801,6 +808,13 @@ def _prefix_headers(message: _Message, member: Shape, prefix: str) -> Any:
     return found or MISSING
 
 
+@functools.cache
+def _literal_query(request_uri: str) -> frozenset[str]:
+    """The keys a requestUri template fixes (`/{Bucket}?uploads`): no map member takes them."""
+    template_query = request_uri.partition("?")[2]
+    return frozenset(key for key, _ in parse_qsl(template_query, keep_blank_values=True))
+
+
 def _query_value(message: _Message, member: Shape, wire: str | None, path: str,
                  protocol: str) -> Any:
     decoder = _Decoder(protocol, "querystring")
@@ -811,7 +825,7 @@ def _query_value(message: _Message, member: Shape, wire: str | None, path: str,
         value_shape = member.value
         result: dict = {}
         for key, value in params:
-            if key in message.literal_query:
+            if key in _literal_query(message.operation.http.get("requestUri", "")):
                 continue
             if value_shape.type_name == "list":
                 result.setdefault(key, []).append(
@@ -856,36 +870,56 @@ _REST_PLANS: dict[int, tuple] = {}
 
 
 def _rest_plan(shape: Shape) -> tuple:
-    """(name, member, location, wire name, lower-case wire name, path) for each input member,
-    and whether any is bound to the body: computed once per shape (models are long-lived)."""
+    """The input members by where a request carries them, computed once per shape (models are
+    long-lived): the members looked at on every request (URI labels, query maps, header prefixes),
+    those of each lower-case header name and of each query key, and whether any is bound to the
+    body. A member is (model order, name, member, location, wire name, path): an S3 PutObject
+    has 50 members and a request sends a few, so a parse visits only those it sent."""
     cached = _REST_PLANS.get(id(shape))
     if cached is None or cached[0] is not shape:
-        plan = tuple((name, member, member.serialization.get("location"),
-                      member.serialization.get("name", name),
-                      member.serialization.get("name", name).lower(), _path("", name))
-                     for name, member in shape.members.items())
-        cached = _REST_PLANS[id(shape)] = (shape, plan, any(not p[2] for p in plan))
-    return cached[1], cached[2]
+        always, by_header, by_query = [], {}, {}
+        has_body_members = False
+        for i, (name, member) in enumerate(shape.members.items()):
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            entry = (i, name, member, location, wire, _path("", name))
+            if location == "header":
+                by_header.setdefault(wire.lower(), []).append(entry)
+            elif location == "querystring" and member.type_name != "map":
+                by_query.setdefault(wire, []).append(entry)
+            elif location in ("uri", "querystring", "headers"):
+                always.append(entry)
+            elif not location:
+                has_body_members = True
+        cached = _REST_PLANS[id(shape)] = (shape, tuple(always), by_header, by_query,
+                                           has_body_members)
+    return cached[1:]
 
 
 def _parse_rest(message: _Message, shape: Shape, protocol: str, uri_params: dict) -> dict:
     result: dict = {}
-    plan, has_body_members = _rest_plan(shape)
-    present = set(message.headers.keys_lower())
-    query_keys = {key for key, _ in message.request.query_list()}
-    for name, member, location, wire, lower, path in plan:
-        value = MISSING
-        if location == "uri":
-            if wire in uri_params:
-                value = _Decoder(protocol, "uri").from_text(member, uri_params[wire], path, wire)
+    always, by_header, by_query, has_body_members = _rest_plan(shape)
+    sent = [entry for header in message.headers.keys_lower() if header in by_header
+            for entry in by_header[header]]
+    if message.request.query:
+        sent += [entry for key in dict.fromkeys(key for key, _ in message.request.query_list())
+                 if key in by_query for entry in by_query[key]]
+    entries = always
+    if sent:
+        sent += always
+        sent.sort()         # in the model's order, as the members were always decoded
+        entries = sent
+    for _, name, member, location, wire, path in entries:
+        if location == "header":
+            value = _header_value(message, member, wire, path, protocol)
         elif location == "querystring":
-            if member.type_name == "map" or wire in query_keys:
-                value = _query_value(message, member, wire, path, protocol)
-        elif location == "header":
-            if lower in present:
-                value = _header_value(message, member, wire, path, protocol)
+            value = _query_value(message, member, wire, path, protocol)
         elif location == "headers":
             value = _prefix_headers(message, member, wire)
+        elif wire in uri_params:
+            value = _Decoder(protocol, "uri").from_text(member, uri_params[wire], path, wire)
+        else:
+            value = MISSING
         if value is not MISSING:
             result[name] = value
     payload_name = shape.serialization.get("payload")

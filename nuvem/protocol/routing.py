@@ -23,6 +23,7 @@ from botocore.model import OperationModel
 
 from nuvem.errors import AwsError, NotImplementedYet
 from nuvem.protocol import specs
+from nuvem.protocol.rest_router import NoMatchingOperation, RestRouter
 from nuvem.protocol.wire import HttpRequest
 
 INDEX_PATH = os.path.join(os.path.dirname(__file__), "service_index.json")
@@ -76,6 +77,12 @@ def host_name(host: str) -> str:
     return host.partition(":")[0].rstrip(".")
 
 
+@functools.lru_cache(maxsize=1024)
+def _host_form(host: str) -> tuple[str, re.Match] | None:
+    """The S3 endpoint form of a Host header, kept per Host value (asked of every S3 request)."""
+    return _s3_form(host_name(host))
+
+
 def _s3_form(name: str) -> tuple[str, re.Match] | None:
     for kind, form in _S3_FORMS:
         match = form.fullmatch(name)
@@ -84,9 +91,11 @@ def _s3_form(name: str) -> tuple[str, re.Match] | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def s3_host(host: str) -> S3Host | None:
     """Classifies a Host header as S3 sees it; None when it is no S3 endpoint host (S3 Control's
-    endpoints included), which the router then treats as path-style."""
+    endpoints included), which the router then treats as path-style. Kept per Host value (the
+    routing of every S3 request and S3's access point resolution ask)."""
     name = host_name(host)
     if "." not in name or name.startswith("[") or _IPV4.fullmatch(name):   # localhost, IPs
         return S3Host(None, "api", None)
@@ -243,7 +252,6 @@ class Router:
             route.uri_params = _bucket_and_key(path)
             return route
         if route.protocol in _REST:
-            from nuvem.protocol.rest_router import NoMatchingOperation
             try:
                 route.operation, route.uri_params = _rest_router(service).match(
                     request.method, path, request.query_list(), request.headers)
@@ -288,7 +296,7 @@ def _settle_collision(names: list[str], request: HttpRequest, credential: Creden
                       index: dict[str, dict]) -> str:
     """The signing names several services share, settled explicitly."""
     if "s3" in names:            # s3 / s3control: S3 Control's paths are /v20180820/...
-        found = _s3_form(host_name(request.host))
+        found = _host_form(request.host)
         control = request.path.startswith(S3_CONTROL_PATH) or (found and found[0] == "control")
         return "s3control" if control else "s3"
     if "dynamodb" in names:      # dynamodb / dynamodbstreams: by X-Amz-Target (DynamoDBStreams_...)
@@ -328,8 +336,7 @@ def _bucket_and_key(path: str) -> dict[str, str]:
 
 
 @functools.cache
-def _rest_router(service: str):
-    from nuvem.protocol.rest_router import RestRouter
+def _rest_router(service: str) -> RestRouter:
     return RestRouter(specs.service_model(service))
 
 

@@ -45,8 +45,9 @@ from nuvem.protocol.quirks import Quirks, host_id, quirks_for
 from nuvem.protocol.serializers_events import encode_stream, event_message
 from nuvem.protocol.serializers_values import (
     NON_BODY_LOCATIONS, Options, SerializationError, cbor_struct, cbor_value, header_text,
-    json_struct, json_struct_fast, json_value, mismatch, to_bytes, to_int, to_str, known_members,
+    json_struct, json_struct_fast, json_value, mismatch, to_bytes, to_int, to_str, unknown_member,
 )
+from nuvem.protocol.shape_plans import once
 from nuvem.protocol.wire import HttpResponse
 
 __all__ = ["serialize_response", "serialize_error", "SerializationError"]
@@ -295,29 +296,66 @@ def _rest_response(result: Mapping, operation: OperationModel, call: _Call, as_j
     return HttpResponse(status, headers, body)
 
 
-def _add_header(headers: list, name: str, value: str) -> None:
-    lname = name.lower()
-    if not any(lname == n.lower() and value == v for n, v in headers):  # no exact duplicates
-        headers.append((name, value))
+class _Binding:
+    """Where an output structure's members go, worked out once per shape: each member's
+    location ("header", "headers", "statusCode", or None for the body), wire name and whether
+    it is a plain string, and whether any member goes to the body."""
+
+    __slots__ = ("members", "has_body", "distinct_headers")
+
+    def __init__(self, shape):
+        self.members = {}
+        for name, member in shape.members.items():
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", "" if location == "headers" else name)
+            plain_string = member.type_name == "string" and not member.serialization.get("jsonvalue")
+            self.members[name] = (location, wire, member, plain_string)
+        self.has_body = any(location not in NON_BODY_LOCATIONS
+                            for location, _, _, _ in self.members.values())
+        names = [wire.lower() for location, wire, _, _ in self.members.values()
+                 if location == "header"]
+        self.distinct_headers = len(set(names)) == len(names)
+
+
+def _binding(shape) -> _Binding:
+    return once(shape, "_nuvem_rest_binding", lambda shape, _: _Binding(shape))
 
 
 def _bind_members(result: Mapping, shape, headers: list, opts: Options, status: int) -> int:
-    for name, member, value in known_members(shape, result, opts):
-        ser = member.serialization
-        location = ser.get("location")
+    binding = _binding(shape)
+    members, mapped = binding.members, False
+    for name, value in result.items():
+        if value is None:
+            continue
+        bound = members.get(name)
+        if bound is None:
+            unknown_member(opts, shape, name)
+            continue
+        location, wire, member, plain_string = bound
         if location == "header":
-            if member.type_name != "list" or value:
-                _add_header(headers, ser.get("name", name), header_text(member, value, opts))
+            if plain_string and value.__class__ is str:
+                headers.append((wire, value))
+            elif member.type_name != "list" or value:
+                headers.append((wire, header_text(member, value, opts)))
         elif location == "headers":
             if not isinstance(value, Mapping):
                 mismatch(opts, member, value, "mapping")
                 continue
-            prefix, value_shape = ser.get("name", ""), member.value
+            value_shape = member.value
             for key, item in value.items():
                 if item is not None:
-                    _add_header(headers, prefix + key, header_text(value_shape, item, opts))
+                    headers.append((wire + key, header_text(value_shape, item, opts)))
+                    mapped = True
         elif location == "statusCode":
             status = to_int(member, value, opts)
+    if mapped or not binding.distinct_headers:     # exact duplicates go once
+        sent: set[tuple[str, str]] = set()
+        unique = []
+        for name, value in headers:
+            if (name.lower(), value) not in sent:
+                sent.add((name.lower(), value))
+                unique.append((name, value))
+        headers[:] = unique
     return status
 
 
@@ -381,17 +419,17 @@ def _rest_json_body(result: Mapping, shape, call: _Call):
 
 
 def _rest_xml_body(result: Mapping, shape, operation: OperationModel, call: _Call):
+    text_member = call.quirks.text_root_members.get(operation.name)
+    if not text_member and not _binding(shape).has_body:
+        return b"", None  # every member is a header or the status: no body
     namespace = xml.ns_attr(shape._shape_model.get("xmlNamespace")
                             or call.service.metadata.get("xmlNamespace"))
-    text_member = call.quirks.text_root_members.get(operation.name)
     if text_member:
         member = shape.members[text_member]
         value = result.get(text_member)
         text = "" if value is None else xml.esc(to_str(member, value, call.opts))
         tag = member.serialization.get("name", text_member)
         return f"{xml.XML_DECLARATION}<{tag}{namespace}>{text}</{tag}>".encode(), "application/xml"
-    if all(m.serialization.get("location") in NON_BODY_LOCATIONS for m in shape.members.values()):
-        return b"", None  # every member is a header or the status: no body
     tag = shape.serialization.get("name", shape.name)
     return xml.document(tag, namespace, shape, result, call.opts, body_only=True), "application/xml"
 

@@ -190,8 +190,9 @@ def iso8601(dt: datetime, always_millis: bool = False) -> str:
 
 def rfc822(dt: datetime) -> str:
     # Fixed English names: strftime would follow the process locale.
-    return (f"{_DAYS[dt.weekday()]}, {dt.day:02d} {_MONTHS[dt.month - 1]} {dt.year:04d} "
-            f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d} GMT")
+    d2, year = _TWO_DIGITS, dt.year
+    return (f"{_DAYS[dt.weekday()]}, {d2[dt.day]} {_MONTHS[dt.month - 1]} "
+            f"{d2[year // 100]}{d2[year % 100]} {d2[dt.hour]}:{d2[dt.minute]}:{d2[dt.second]} GMT")
 
 
 def format_timestamp(shape, value: Any, fmt: str, opts: Options) -> str | int | float:

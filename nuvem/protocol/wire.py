@@ -106,7 +106,7 @@ class HttpRequest:
     def query_list(self) -> list[tuple[str, str]]:
         """Decoded query parameters in order; a key without '=' has the value ''."""
         if self._query_list is None:
-            self._query_list = parse_qsl(self.query, keep_blank_values=True)
+            self._query_list = parse_qsl(self.query, keep_blank_values=True) if self.query else []
         return self._query_list
 
     @property

@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl, unquote
 from nuvem.context import Call
 from nuvem.protocol.serializers import STATUS
 from nuvem.services.s3 import SERVICE, customer_keys
+from nuvem.services.s3.access import check_public_acl
+from nuvem.services.s3.acl import acl_from_request, check_settable
 from nuvem.services.s3.bodies import read_range, receive_upload, requested_checksums
 from nuvem.services.s3.common import (bucket_of, current, find_object, marker_headers,
                                       new_version_id, versions)
@@ -21,6 +23,7 @@ from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObje
                                       S3Error)
 from nuvem.services.s3.lifecycle import expiration
 from nuvem.services.s3.models import Bucket, S3Object
+from nuvem.services.s3.notifications import notify
 
 STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
                    "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR",
@@ -266,7 +269,6 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
                    checksum=checksum_record(got.checksums, wanted), **attributes)
     sse = obj.sse
     store_version(ctx, bucket, obj)
-    from nuvem.services.s3.notifications import notify
     notify(ctx, bucket, event, obj)
     result = {"ETag": obj.etag, **sse, **checksum_fields(obj.checksum),
               **expiration(bucket, obj)}
@@ -279,8 +281,6 @@ def new_object_attributes(ctx: Call, bucket: Bucket, req: dict) -> dict:
     """What a PutObject or CreateMultipartUpload request says about the object to be: owner,
     content headers, metadata, tags, storage class, encryption, lock and ACL (checked against
     Object Ownership and Block Public Access), as keyword arguments of the record."""
-    from nuvem.services.s3.access import check_public_acl
-    from nuvem.services.s3.acl import acl_from_request, check_settable
     grants = acl_from_request(req, ctx.account, bucket.account)
     if grants is not None:
         check_settable(bucket, grants)
@@ -534,7 +534,6 @@ def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req:
                 if not obj.delete_marker:
                     check_lock(ctx, obj, req)
                 ctx.store.delete(obj)
-                from nuvem.services.s3.notifications import notify
                 notify(ctx, bucket, "ObjectRemoved:Delete", obj)
                 out = {"VersionId": version_id}
                 if obj.delete_marker:
@@ -555,7 +554,6 @@ def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req:
         if existing is not None:
             check_lock(ctx, existing, req)
             ctx.store.delete(existing)
-            from nuvem.services.s3.notifications import notify
             notify(ctx, bucket, "ObjectRemoved:Delete", existing)
         return {}
     marker = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null",
@@ -563,7 +561,6 @@ def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req:
     if bucket.versioning == "Enabled":
         marker.version_id = new_version_id(ctx)
     store_version(ctx, bucket, marker)
-    from nuvem.services.s3.notifications import notify
     notify(ctx, bucket, "ObjectRemoved:DeleteMarkerCreated", marker)
     return {"DeleteMarker": True, "VersionId": marker.version_id}
 
@@ -699,7 +696,6 @@ def copy_object(ctx: Call, req: dict) -> dict:
                    tags=tags, **encryption(ctx, bucket, req),
                    lock=default_lock(bucket, req, ctx.now))
     store_version(ctx, bucket, obj)
-    from nuvem.services.s3.notifications import notify
     notify(ctx, bucket, "ObjectCreated:Copy", obj)
     result = {"CopyObjectResult": {"ETag": obj.etag, "LastModified": obj.last_modified,
                                    **checksum_fields(obj.checksum)}, **obj.sse,
