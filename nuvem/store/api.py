@@ -205,6 +205,13 @@ class Tx(ReadView, Protocol):
         """Delete by record or by `(cls, *full_key)`. Also drops its resources row and tags.
         Returns whether a record was there."""
 
+    def add(self, cls: type, *key: KeyPart, counts: Mapping[tuple, int]) -> None:
+        """Add integers to a stored record's counters in place, without decoding it: `counts`
+        maps a path into the record (a field, then dict keys or list positions) to the amount;
+        a counter not stored yet counts as 0. A missing record is first stored as its key makes
+        it (its other fields at their defaults). For counters that every call changes (a
+        DynamoDB table's item count); not for key, index, blob or summary fields."""
+
     def tag(self, arn: str, tags: Mapping[str, str]) -> None:
         """Add or overwrite tags on a resource. KeyError if no record has this ARN."""
 

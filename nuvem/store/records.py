@@ -425,6 +425,22 @@ class RecordType:
             version += 1
         return data
 
+    def counter_path(self, path: tuple) -> str:
+        """The JSON path (`$."field"."key"[0]`) of a counter that `Tx.add` changes."""
+        name = path[0] if path else None
+        if name not in self.cls.__dataclass_fields__ or name in self.storage_fields or \
+                name in self.indexes or name in self.blobs or name in self.summary:
+            raise ValueError(f"{self.kind}: {path!r} is not a counter of its own")
+        parts = ["$"]
+        for part in path:
+            if type(part) is int:
+                parts.append(f"[{part}]")
+            elif type(part) is str and '"' not in part and "\\" not in part:
+                parts.append(f'."{part}"')
+            else:
+                raise ValueError(f"{self.kind}: cannot address {part!r} in a counter's path")
+        return "".join(parts)
+
     def index_entries(self, obj: Any) -> list[tuple[str, bytes]]:
         """(index name, encoded value) pairs. None is not indexed; a list, set or frozenset
         indexes each element; a tuple is one composite value."""
