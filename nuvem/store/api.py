@@ -135,6 +135,10 @@ class ReadView(Protocol):
         version of it: the caller must never change it. For the records a hot path only reads
         (a DynamoDB table on an item call): decoding one can cost more than the call's query."""
 
+    def get_document(self, cls: type, *key: KeyPart) -> tuple[int, str] | None:
+        """The stored version and JSON text of the record at a full storage key, undecoded (as
+        `query(documents=True)` gives them), or None: a DynamoDB item sent as stored."""
+
     def query(self, cls: type[R], *, account: str | None = None, region: str | None = None,
               prefix: tuple[KeyPart, ...] = (), startswith: str | bytes | None = None,
               index: tuple[str, Any] | None = None,

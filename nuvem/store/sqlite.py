@@ -181,6 +181,10 @@ class _View:
         row = self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
         return None if row is None else self._store._decode_shared(meta, row[0], row[1])
 
+    def get_document(self, cls, *key):
+        meta = self._store._meta(cls)
+        return self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
+
     def _range(self, meta: RecordType, account, region, prefix, startswith, bounds,
                reverse) -> tuple[bytes, bytes]:
         width = meta.scope_width

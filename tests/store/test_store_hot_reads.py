@@ -1,5 +1,5 @@
-"""The store's reads for hot paths: get_shared, query(documents=True) and FieldCodec fields;
-and its in-place counters (Tx.add)."""
+"""The store's reads for hot paths (get_shared, get_document, query(documents=True), FieldCodec
+fields) and its in-place counters (Tx.add)."""
 from __future__ import annotations
 
 import json
@@ -42,6 +42,15 @@ def test_a_changed_shared_record_is_caught_when_checking(store, monkeypatch):
         read.get_shared(Queue, "111122223333", "us-east-1", "q").url = "changed"
         with pytest.raises(RuntimeError, match="shared test.Queue record was changed"):
             read.get_shared(Queue, "111122223333", "us-east-1", "q")
+
+
+def test_get_document_gives_the_stored_text(store):
+    with store.tx() as tx:
+        tx.put(_queue(url="one"))
+        assert tx.get_document(Queue, "111122223333", "us-east-1", "missing") is None
+    with store.read() as read:
+        version, doc = read.get_document(Queue, "111122223333", "us-east-1", "q")
+    assert record_type(Queue).decode(version, doc) == _queue(url="one")
 
 
 def test_query_documents_yields_the_stored_text(store):

@@ -238,9 +238,9 @@ def get_item(ctx, req: dict) -> dict:
     pk, sk = values.item_key(table, key)
     out, size = {}, 0
     if proj is None:        # the whole item: its stored JSON goes out as it is
-        for version, doc in ctx.store.query(Item, account=table.account, region=table.region,
-                                            prefix=(table.id, pk, sk), limit=1, documents=True):
-            text, size = stored_attrs(Item, version, doc)
+        found = ctx.store.get_document(Item, table.account, table.region, table.id, pk, sk)
+        if found is not None:
+            text, size = stored_attrs(Item, *found)
             out["Item"] = EncodedJson(text)
     else:
         found = get_item_record(ctx, table, pk, sk)

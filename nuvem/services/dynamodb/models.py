@@ -67,7 +67,7 @@ AttributeMap = Annotated[dict, FieldCodec(encode_attrs, decode_attrs)]
 
 def stored_attrs(cls: type, version: int, doc: str) -> tuple[str, int]:
     """The attributes' JSON text and the size of an Item or IndexItem from its stored document
-    (`store.query(documents=True)`), without decoding the attributes."""
+    (`store.get_document`, `store.query(documents=True)`), without decoding the attributes."""
     meta = record_type(cls)
     if version == meta.version:
         stored = json.loads(doc)
