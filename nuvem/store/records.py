@@ -73,12 +73,12 @@ def encode_key(parts: Iterable[Any]) -> bytes:
     for p in parts:
         if type(p) is str:
             out.append(_T_STR + _escape(p.encode()) + b"\x00\x01")
+        elif isinstance(p, (bytes, bytearray)):    # before int: the usual parts first
+            out.append(_T_BYTES + _escape(bytes(p)) + b"\x00\x01")
         elif isinstance(p, int):
             if not -_INT_BIAS <= p < _INT_BIAS:
                 raise ValueError(f"key integer out of 64-bit range: {p}")
             out.append(_T_INT + (p + _INT_BIAS).to_bytes(8, "big"))
-        elif isinstance(p, (bytes, bytearray)):
-            out.append(_T_BYTES + _escape(bytes(p)) + b"\x00\x01")
         elif isinstance(p, str):    # str subclasses (enums)
             out.append(_T_STR + _escape(str.__str__(p).encode()) + b"\x00\x01")
         else:
