@@ -16,6 +16,7 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated
 
 from nuvem.store.records import FieldCodec, Scope, decode_untyped, record, record_type
@@ -126,11 +127,13 @@ class Table:
     def arn(self) -> str:
         return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{self.name}"
 
-    @property
+    # worked out once per decoded table (a table's key schema never changes): every item call
+    # asks for them several times
+    @cached_property
     def hash_key(self) -> str:
         return next(k["AttributeName"] for k in self.key_schema if k["KeyType"] == "HASH")
 
-    @property
+    @cached_property
     def range_key(self) -> str | None:
         return next((k["AttributeName"] for k in self.key_schema if k["KeyType"] == "RANGE"), None)
 
