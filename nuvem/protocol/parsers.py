@@ -670,7 +670,10 @@ def _parse_json(message: _Message, shape: Shape, protocol: str) -> dict:
 # The same decoding as `_decode` with a JsonReader, built once per shape as closures (kept on the
 # shape) so a body is walked without per-node dispatch or path strings: a DynamoDB item is
 # hundreds of nodes. A value that does not fit raises _Unfit, and the general decoder then runs
-# to raise the error AWS would, with its path.
+# to raise the error AWS would, with its path. A node whose decoding changes nothing (no blob,
+# timestamp, unknown member or null in it: most of them) is kept as the body's parser made it
+# instead of being copied; a changed one is copied from its first change on, so no node is
+# decoded twice.
 
 class _Unfit(Exception):
     pass
@@ -694,14 +697,17 @@ def _build_json_decoder(shape: Shape, recurse) -> Callable[[Any], Any]:
         def structure(node):
             if type(node) is not dict:
                 raise _Unfit
-            out = {}
+            out = None
             for wire, child in node.items():
                 entry = by_wire.get(wire)
-                if entry is not None and child is not None:
-                    value = entry[1](child)
-                    if value is not None:
-                        out[entry[0]] = value
-            return out
+                value = None if entry is None or child is None else entry[1](child)
+                if out is None:
+                    if value is child and child is not None and entry[0] == wire:
+                        continue
+                    out = _before(node, wire)
+                if value is not None:
+                    out[entry[0]] = value
+            return node if out is None else out
         return structure
     if kind == "list":
         item = recurse(shape.member)
@@ -709,7 +715,15 @@ def _build_json_decoder(shape: Shape, recurse) -> Callable[[Any], Any]:
         def items(node):
             if type(node) is not list:
                 raise _Unfit
-            return [None if x is None else item(x) for x in node]
+            out = None
+            for i, x in enumerate(node):
+                value = None if x is None else item(x)
+                if out is None:
+                    if value is x:
+                        continue
+                    out = node[:i]
+                out.append(value)
+            return node if out is None else out
         return items
     if kind == "map":
         key = recurse(shape.key)
@@ -718,7 +732,15 @@ def _build_json_decoder(shape: Shape, recurse) -> Callable[[Any], Any]:
         def entries(node):
             if type(node) is not dict:
                 raise _Unfit
-            return {key(k): None if v is None else value(v) for k, v in node.items()}
+            out = None
+            for k, v in node.items():
+                decoded_key, decoded = key(k), None if v is None else value(v)
+                if out is None:
+                    if decoded_key is k and decoded is v:
+                        continue
+                    out = _before(node, k)
+                out[decoded_key] = decoded
+            return node if out is None else out
         return entries
     if kind == "string":
         def string(node):
@@ -739,6 +761,16 @@ def _build_json_decoder(shape: Shape, recurse) -> Callable[[Any], Any]:
         except AwsError:
             raise _Unfit from None
     return scalar
+
+
+def _before(node: dict, stop: str) -> dict:
+    """The members of `node` before `stop`, which decoded to themselves."""
+    out = {}
+    for name, child in node.items():
+        if name == stop:
+            return out
+        out[name] = child
+    return out
 
 
 def _parse_cbor(message: _Message, shape: Shape, protocol: str) -> dict:

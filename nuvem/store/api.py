@@ -135,6 +135,10 @@ class ReadView(Protocol):
         version of it: the caller must never change it. For the records a hot path only reads
         (a DynamoDB table on an item call): decoding one can cost more than the call's query."""
 
+    def get_document(self, cls: type, *key: KeyPart) -> tuple[int, str] | None:
+        """The stored version and JSON text of the record at a full storage key, undecoded (as
+        `query(documents=True)` gives them), or None: a DynamoDB item sent as stored."""
+
     def query(self, cls: type[R], *, account: str | None = None, region: str | None = None,
               prefix: tuple[KeyPart, ...] = (), startswith: str | bytes | None = None,
               index: tuple[str, Any] | None = None,
@@ -204,6 +208,13 @@ class Tx(ReadView, Protocol):
     def delete(self, record_or_cls: Any, *key: KeyPart) -> bool:
         """Delete by record or by `(cls, *full_key)`. Also drops its resources row and tags.
         Returns whether a record was there."""
+
+    def add(self, cls: type, *key: KeyPart, counts: Mapping[tuple, int]) -> None:
+        """Add integers to a stored record's counters in place, without decoding it: `counts`
+        maps a path into the record (a field, then dict keys or list positions) to the amount;
+        a counter not stored yet counts as 0. A missing record is first stored as its key makes
+        it (its other fields at their defaults). For counters that every call changes (a
+        DynamoDB table's item count); not for key, index, blob or summary fields."""
 
     def tag(self, arn: str, tags: Mapping[str, str]) -> None:
         """Add or overwrite tags on a resource. KeyError if no record has this ARN."""

@@ -73,12 +73,12 @@ def encode_key(parts: Iterable[Any]) -> bytes:
     for p in parts:
         if type(p) is str:
             out.append(_T_STR + _escape(p.encode()) + b"\x00\x01")
+        elif isinstance(p, (bytes, bytearray)):    # before int: the usual parts first
+            out.append(_T_BYTES + _escape(bytes(p)) + b"\x00\x01")
         elif isinstance(p, int):
             if not -_INT_BIAS <= p < _INT_BIAS:
                 raise ValueError(f"key integer out of 64-bit range: {p}")
             out.append(_T_INT + (p + _INT_BIAS).to_bytes(8, "big"))
-        elif isinstance(p, (bytes, bytearray)):
-            out.append(_T_BYTES + _escape(bytes(p)) + b"\x00\x01")
         elif isinstance(p, str):    # str subclasses (enums)
             out.append(_T_STR + _escape(str.__str__(p).encode()) + b"\x00\x01")
         else:
@@ -424,6 +424,22 @@ class RecordType:
             data = step(data)
             version += 1
         return data
+
+    def counter_path(self, path: tuple) -> str:
+        """The JSON path (`$."field"."key"[0]`) of a counter that `Tx.add` changes."""
+        name = path[0] if path else None
+        if name not in self.cls.__dataclass_fields__ or name in self.storage_fields or \
+                name in self.indexes or name in self.blobs or name in self.summary:
+            raise ValueError(f"{self.kind}: {path!r} is not a counter of its own")
+        parts = ["$"]
+        for part in path:
+            if type(part) is int:
+                parts.append(f"[{part}]")
+            elif type(part) is str and '"' not in part and "\\" not in part:
+                parts.append(f'."{part}"')
+            else:
+                raise ValueError(f"{self.kind}: cannot address {part!r} in a counter's path")
+        return "".join(parts)
 
     def index_entries(self, obj: Any) -> list[tuple[str, bytes]]:
         """(index name, encoded value) pairs. None is not indexed; a list, set or frozenset

@@ -97,6 +97,9 @@ _UPSERT = ("INSERT INTO records (kind, pk, version, doc, summary) VALUES (?, ?, 
            "ON CONFLICT (kind, pk) DO UPDATE SET "
            "version = excluded.version, doc = excluded.doc, summary = excluded.summary")
 _DELETE = "DELETE FROM records WHERE kind = ? AND pk = ?"
+# {sets}: one `?, coalesce(json_extract(doc, ?), 0) + ?` per counter (a path twice, the amount)
+_ADD = "UPDATE records SET doc = json_set(doc, {sets}) WHERE kind = ? AND pk = ? AND version = ?"
+_ADD_ONE = "?, coalesce(json_extract(doc, ?), 0) + ?"
 # {cols}: _WHOLE, or the columns of a projection (_projected_cols)
 _SCAN = ("SELECT {cols} FROM records r WHERE kind = ? AND pk >= ? AND pk < ? "
          "ORDER BY pk {order} LIMIT ?")
@@ -177,6 +180,10 @@ class _View:
         meta = self._store._meta(cls)
         row = self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
         return None if row is None else self._store._decode_shared(meta, row[0], row[1])
+
+    def get_document(self, cls, *key):
+        meta = self._store._meta(cls)
+        return self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
 
     def _range(self, meta: RecordType, account, region, prefix, startswith, bounds,
                reverse) -> tuple[bytes, bytes]:
@@ -497,6 +504,24 @@ class SqliteTx(_View):
                 db.execute(_DEL_TAGS, (row[0],))
                 db.execute(_DEL_RESOURCE, (row[0],))
         return True
+
+    def add(self, cls, *key, counts) -> None:
+        meta = self._store._meta(cls)
+        args: list = []
+        for path, amount in counts.items():
+            if amount:                    # adding 0 changes nothing
+                where = meta.counter_path(path)
+                args += (where, where, amount)
+        if not args:
+            return
+        sql = _ADD.format(sets=", ".join([_ADD_ONE] * (len(args) // 3)))
+        pk = meta.pk_of(key)
+        args += (meta.kind, pk, meta.version)
+        db = self._conn()
+        if db.execute(sql, args).rowcount == 0:
+            # not stored, or stored at an older version: store it as it reads, then add
+            self.put(self.get(cls, *key) or meta.cls(**dict(zip(meta.storage_fields, key))))
+            db.execute(sql, args)
 
     def tag(self, arn: str, tags: Mapping[str, str]) -> None:
         db = self._conn()

@@ -150,6 +150,20 @@ def test_dynamodb_json_1_0():
     assert roundtrip("dynamodb", "PutItem", **params) == params
 
 
+def test_json_body_nodes_are_copied_only_where_decoding_changes_them():
+    # a blob deep in a list, an unknown member and a null: everything else is kept as parsed
+    deep = {"L": [{"M": {"n": {"N": "1"}, "b": {"B": base64.b64encode(b"\x01").decode()}}},
+                  {"S": "y", "Unknown": 1}, {"S": None, "NULL": True}, {"SS": ["p"]}]}
+    body = {"TableName": "t", "Item": {"a": {"S": "x"}, "deep": deep, "z": {"N": "2"}},
+            "Expected": None}
+    request = HttpRequest.build("POST", "/", {"X-Amz-Target": "DynamoDB_20120810.PutItem"},
+                                json.dumps(body).encode())
+    assert parse("dynamodb", request, operation="PutItem")[1] == {
+        "TableName": "t", "Item": {"a": {"S": "x"}, "deep": {"L": [
+            {"M": {"n": {"N": "1"}, "b": {"B": b"\x01"}}}, {"S": "y"}, {"NULL": True},
+            {"SS": ["p"]}]}, "z": {"N": "2"}}}
+
+
 def test_lambda_rest_json():
     create = dict(FunctionName="f", Runtime="python3.12", Role="arn:aws:iam::1:role/r",
                   Handler="app.handler", Code={"ZipFile": b"PK\x03\x04"}, Timeout=30,

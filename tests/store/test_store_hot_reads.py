@@ -1,8 +1,9 @@
-"""The store's reads for hot paths: get_shared, query(documents=True) and FieldCodec fields."""
+"""The store's reads for hot paths (get_shared, get_document, query(documents=True), FieldCodec
+fields) and its in-place counters (Tx.add)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import pytest
@@ -41,6 +42,15 @@ def test_a_changed_shared_record_is_caught_when_checking(store, monkeypatch):
         read.get_shared(Queue, "111122223333", "us-east-1", "q").url = "changed"
         with pytest.raises(RuntimeError, match="shared test.Queue record was changed"):
             read.get_shared(Queue, "111122223333", "us-east-1", "q")
+
+
+def test_get_document_gives_the_stored_text(store):
+    with store.tx() as tx:
+        tx.put(_queue(url="one"))
+        assert tx.get_document(Queue, "111122223333", "us-east-1", "missing") is None
+    with store.read() as read:
+        version, doc = read.get_document(Queue, "111122223333", "us-east-1", "q")
+    assert record_type(Queue).decode(version, doc) == _queue(url="one")
 
 
 def test_query_documents_yields_the_stored_text(store):
@@ -107,3 +117,48 @@ def test_query_shared_pages_and_limits_as_query_does(store, monkeypatch):
             [f"q{i}" for i in range(5)]
         assert [q.name for q in read.query(Queue, shared=True, limit=3, reverse=True,
                                            **scope)] == ["q4", "q3", "q2"]
+
+
+@record("test.Counts", scope=Scope.GLOBAL, key=("name",), version=2,
+        migrations={1: lambda d: {**d, "total": d.pop("count")}})
+@dataclass
+class Counts:
+    name: str
+    total: int = 0
+    per: dict[str, list[int]] = field(default_factory=dict)
+    note: str = "kept"
+
+
+def test_add_changes_counters_in_place_and_creates_what_is_missing(store):
+    with store.tx() as tx:
+        tx.add(Counts, "c", counts={("total",): 3, ("per", "a.b", 0): 1, ("per", "a.b", 1): 10})
+    with store.tx() as tx:
+        tx.add(Counts, "c", counts={("total",): -1, ("per", "a.b", 1): 5, ("per", "x", 0): 0})
+        assert tx.get(Counts, "c") == Counts(name="c", total=2, per={"a.b": [1, 15]})
+        assert tx.wrote is False          # set on commit
+    assert tx.wrote is True
+    with pytest.raises(ZeroDivisionError):
+        with store.tx() as tx:
+            tx.add(Counts, "c", counts={("total",): 100})
+            1 / 0
+    with store.tx() as tx:
+        tx.add(Counts, "c", counts={("total",): 0})      # nothing to add: nothing written
+    assert tx.wrote is False
+    with store.read() as read:
+        assert read.get(Counts, "c").total == 2
+
+
+def test_add_migrates_a_record_stored_at_an_older_version_first(store):
+    with store.tx() as tx:
+        tx.put(Counts(name="old", note="n"))
+        tx._conn().execute("UPDATE records SET version = 1, doc = ? WHERE kind = 'test.Counts'",
+                           ('{"name": "old", "count": 7, "per": {}, "note": "n"}',))
+        tx.add(Counts, "old", counts={("total",): 1})
+        assert tx.get(Counts, "old") == Counts(name="old", total=8, note="n")
+
+
+def test_add_refuses_what_is_no_counter(store):
+    with store.tx() as tx:
+        for path in [("name",), ("missing",), (), ("per", 'a"b', 0)]:
+            with pytest.raises(ValueError):
+                tx.add(Counts, "c", counts={path: 1})

@@ -6,8 +6,8 @@ from __future__ import annotations
 from nuvem.services.dynamodb import SERVICE, indexes, values
 from nuvem.services.dynamodb.errors import ValidationException
 from nuvem.services.dynamodb.items import (apply_projection, collection_metrics, consumed,
-                                           expressions, find_table, get_item_record, load_stats,
-                                           projection, store_item)
+                                           expressions, find_table, get_item_record, projection,
+                                           save_stats, stats_change, store_item)
 
 MAX_GET_KEYS = 100
 MAX_WRITES = 25
@@ -100,14 +100,13 @@ def batch_write_item(ctx, req: dict) -> dict:
     metrics: dict[str, list] = {}
     for name, table, planned in plans:
         units, index_units = 0.0, {}
-        stats, stats_changed = load_stats(ctx, table), False
+        stats = stats_change(table)
         for (pk, sk), item, key, size in planned:
             old = get_item_record(ctx, table, pk, sk)
             if item is None and old is None:
                 touched = {}
             else:
                 touched = store_item(ctx, table, pk, sk, old, item, size=size, stats=stats)
-                stats_changed = True
             units += values.write_units(max(size, old.size if old else 0))
             for index, (is_global, u) in touched.items():
                 before = index_units.get(index, (is_global, 0.0))[1]
@@ -115,8 +114,7 @@ def batch_write_item(ctx, req: dict) -> dict:
             m = collection_metrics(ctx, table, pk, key, req)
             if m:
                 metrics.setdefault(name, []).append(m)
-        if stats_changed:
-            ctx.store.put(stats)
+        save_stats(ctx, stats)
         entry = consumed(name, mode, units, index_units)
         if entry:
             capacity.append(entry)

@@ -29,9 +29,18 @@ def find_table(ctx, name_or_arn: str) -> Table:
 
 
 # -- writing -------------------------------------------------------------------------------------
-def load_stats(ctx, table: Table) -> TableStats:
-    return ctx.store.get(TableStats, table.account, table.region, table.id) or TableStats(
-        account=table.account, region=table.region, table_id=table.id)
+def stats_change(table: Table) -> TableStats:
+    """A TableStats of zeros, in which writes count what they change (`save_stats` adds that
+    to the table's): the stored counts are never read to be written back."""
+    return TableStats(account=table.account, region=table.region, table_id=table.id)
+
+
+def save_stats(ctx, change: TableStats) -> None:
+    counts = {("items",): change.items, ("size",): change.size}
+    for name, (items, size) in change.indexes.items():
+        counts["indexes", name, 0] = items
+        counts["indexes", name, 1] = size
+    ctx.store.add(TableStats, change.account, change.region, change.table_id, counts=counts)
 
 
 def store_item(ctx, table: Table, pk: bytes, sk: bytes, old: Item | None,
@@ -39,10 +48,11 @@ def store_item(ctx, table: Table, pk: bytes, sk: bytes, old: Item | None,
                size: int | None = None, stats: TableStats | None = None) -> dict:
     """Write (new_attrs) or delete (None) one item: the Item record, its index records, the
     table's counts and the stream record. Returns {index: (is global, write units)} of the
-    indexes it changed, for ConsumedCapacity."""
-    own_stats = stats is None     # else the caller reads and writes it once for many items
+    indexes it changed, for ConsumedCapacity. `stats`: a caller's `stats_change` for many
+    items, which it saves once."""
+    own_stats = stats is None
     if own_stats:
-        stats = load_stats(ctx, table)
+        stats = stats_change(table)
     if old is not None:
         stats.items -= 1
         stats.size -= old.size
@@ -58,7 +68,7 @@ def store_item(ctx, table: Table, pk: bytes, sk: bytes, old: Item | None,
         stats.size += size
     touched = indexes.update(ctx, table, pk, sk, old.attrs if old else None, new_attrs, stats)
     if own_stats:
-        ctx.store.put(stats)
+        save_stats(ctx, stats)
     streams.record_change(ctx, table, old.attrs if old else None, new_attrs,
                           service_delete=service_delete)
     return touched
@@ -228,9 +238,9 @@ def get_item(ctx, req: dict) -> dict:
     pk, sk = values.item_key(table, key)
     out, size = {}, 0
     if proj is None:        # the whole item: its stored JSON goes out as it is
-        for version, doc in ctx.store.query(Item, account=table.account, region=table.region,
-                                            prefix=(table.id, pk, sk), limit=1, documents=True):
-            text, size = stored_attrs(Item, version, doc)
+        found = ctx.store.get_document(Item, table.account, table.region, table.id, pk, sk)
+        if found is not None:
+            text, size = stored_attrs(Item, *found)
             out["Item"] = EncodedJson(text)
     else:
         found = get_item_record(ctx, table, pk, sk)

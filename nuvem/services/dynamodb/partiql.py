@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 
+from nuvem.services import owner_check
 from nuvem.services.dynamodb import SERVICE, indexes, values
 from nuvem.services.dynamodb.errors import (ConditionalCheckFailedException,
                                             DuplicateItemException, ResourceNotFoundException,
@@ -465,11 +466,10 @@ def statement_accesses(operation: str, req: dict) -> list[tuple[str, str, str | 
 def authorize(call, operation) -> None:
     """DynamoDB's authorization: PartiQL calls need their statements' actions on their tables
     (and on the index a SELECT reads); every other call the operation's own accesses."""
-    from nuvem.iam.actions import Access
-    from nuvem.services import owner_check
     authorizer = call.runtime.authorizer
     accesses = None
     if operation.name in ("ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"):
+        from nuvem.iam.actions import Access
         prefix = f"arn:aws:dynamodb:{call.region}:{call.account}:table/"
         accesses = [Access(action, [prefix + table + (f"/index/{index}" if index else "")])
                     for action, table, index in statement_accesses(operation.name, call.params)]

@@ -236,9 +236,10 @@ def check_key(table, key: dict | None) -> dict:
     out = {}
     for name in names:
         v = check_value(key[name])
-        if next(iter(v)) != table.attribute_type(name):
+        declared = table.attribute_type(name)
+        if next(iter(v)) != declared:
             raise invalid("The provided key element does not match the schema")
-        check_key_value(table, name, v)
+        check_key_value(table, name, v, declared=declared)
         out[name] = v
     return out
 

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from nuvem.services.dynamodb.models import IndexItem, Item, decode_attrs, encode_attrs
+from nuvem.services.dynamodb.models import (IndexItem, Item, decode_attrs, encode_attrs,
+                                            stored_attrs)
 from nuvem.store.records import record_type
 from nuvem.store.sqlite import SqliteStore
 
@@ -29,6 +30,20 @@ def test_attributes_round_trip(attrs):
 
 def test_binary_is_base64_in_the_stored_text():
     assert json.loads(encode_attrs({"b": {"B": b"\x00\xff"}})) == {"b": {"B": "AP8="}}
+
+
+@pytest.mark.parametrize("attrs", ITEMS + [{"attrs": {"S": '"attrs":"x","size":7'},
+                                             "size": {"M": {"size": {"N": "3"}}}}])
+@pytest.mark.parametrize("cls", [Item, IndexItem])
+def test_stored_attrs_reads_the_text_and_size_a_full_parse_does(cls, attrs):
+    key = {"account": "000000000000", "region": "us-east-1", "table_id": "t1", "pk": b"\x00p",
+           "sk": b"\xff"}
+    if cls is IndexItem:
+        key.update(index="by.x-y_1", ipk=b"i", isk=b"")
+    meta = record_type(cls)
+    doc = meta.encode(cls(**key, attrs=attrs, size=1234))
+    stored = json.loads(doc)
+    assert stored_attrs(cls, meta.version, doc) == (stored["attrs"], 1234)
 
 
 @pytest.mark.parametrize("cls", [Item, IndexItem])
