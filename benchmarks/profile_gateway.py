@@ -100,7 +100,7 @@ def instrument(app: App, stages: Stages) -> None:
     gw.handle = stages.wrap("gateway total", gw.handle, always=True)
     gw.handle_inline = stages.wrap("gateway total", gw.handle_inline, always=True)
     audit = gateway_module.Gateway._audit
-    gateway_module.Gateway._audit = staticmethod(stages.wrap("audit", audit))
+    gateway_module.Gateway._audit = stages.wrap("audit", audit)   # a method: `timed` binds too
     admin_serve = gateway_module.admin.serve
     gateway_module.admin = SimpleNamespace(serve=stages.wrap("admin.serve", admin_serve),
                                            is_admin=gateway_module.admin.is_admin)
