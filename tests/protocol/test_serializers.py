@@ -149,6 +149,30 @@ def test_iso8601_fraction_only_when_not_zero():
         assert b"<Expiration>" + text + b"</Expiration>" in got.body
 
 
+def test_a_timestamp_given_as_iso_text_is_written_as_its_datetime():
+    """A stored timestamp's `isoformat()` text passed on as it is (S3 listings) reads exactly as
+    the datetime would, with and without the always-milliseconds quirk; other ISO text is parsed;
+    text that is no time is a mismatch."""
+    sts = specs.service_model("sts").operation_model("GetSessionToken")
+    ec2 = specs.service_model("ec2").operation_model("DescribeKeyPairs")
+    creds = {"AccessKeyId": "AKID", "SecretAccessKey": "s", "SessionToken": "t"}
+    for value in (datetime(2030, 1, 2, 3, 4, 5, 359123, tzinfo=UTC),
+                  datetime(2030, 1, 2, 3, 4, 5, 999, tzinfo=UTC),
+                  datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC),
+                  datetime(987, 6, 5, 4, 3, 2, 7000, tzinfo=UTC),
+                  datetime(2030, 1, 2, 4, 4, 5, 359000, tzinfo=timezone(timedelta(hours=1))),
+                  datetime(2030, 1, 2, 3, 4, 5, 1000)):
+        for operation, protocol, result in (
+                (sts, "query", lambda v: {"Credentials": {**creds, "Expiration": v}}),
+                (ec2, "ec2", lambda v: {"KeyPairs": [{"KeyName": "k", "CreateTime": v}]})):
+            as_text = serialize_response(result(value.isoformat()), operation, protocol, RID,
+                                         strict=True)
+            assert as_text.body == serialize_response(result(value), operation, protocol,
+                                                      RID).body, (value, protocol)
+    with pytest.raises(SerializationError, match="expected datetime, ISO 8601 text"):
+        ok("sts", "GetSessionToken", {"Credentials": {**creds, "Expiration": "soon"}})
+
+
 # --- json: SQS (query-compatible) and DynamoDB --------------------------------------------------
 
 def test_sqs_get_queue_url_json():
