@@ -28,7 +28,8 @@ def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | N
           from_key: str | None) -> Iterator:
     """Every version in key order (newest first within a key), strictly after `after` (a key and
     the rank of one of its versions; rank None: after all its versions) or from `from_key` on;
-    as views of their LISTED_FIELDS."""
+    as views of their LISTED_FIELDS (LastModified as its stored ISO text, which the serializer
+    cuts to the wire's form without parsing it)."""
     if from_key is not None:
         bounds = {"ge": (bucket, from_key)}
     elif after is not None:
@@ -37,7 +38,7 @@ def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | N
     else:
         bounds = {}
     return ctx.store.query(S3Object, prefix=(bucket,), startswith=prefix or None,
-                           fields=LISTED_FIELDS, **bounds)
+                           fields=LISTED_FIELDS, stored=("last_modified",), **bounds)
 
 
 def _walk(ctx: Call, bucket: str, prefix: str, delimiter: str | None, *,
@@ -108,27 +109,30 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
         count, content = 0, contents.append
         for item in _walk(ctx, bucket.name, prefix, delimiter,
                           after=(after, None) if after is not None else None, from_key=from_key):
-            if type(item) is str and after is not None and item <= after:
-                continue                    # the prefix the continuation is inside
+            if type(item) is str:           # a common prefix
+                if after is not None and item <= after:
+                    continue                # the prefix the continuation is inside
+                if count == limit:
+                    truncated = True
+                    break
+                count += 1
+                prefixes.append({"Prefix": _encode(item, url)})
+                last = item
+                continue
             if count == limit:
                 truncated = True
                 break
             count += 1
-            if type(item) is str:           # a common prefix
-                prefixes.append({"Prefix": _encode(item, url)})
-                last = ("P", item)
-                continue
             # one entry per object of a thousand-key page: written out, not through helpers
-            key, _, modified, etag, size, storage, checksum, owner_id, _ = item
-            entry = {"Key": _encode(key, url), "LastModified": modified, "ETag": etag,
-                     "Size": size, "StorageClass": storage}
+            key, _, modified, etag, size, storage, checksum, owner_id, _ = last = item
+            entry = {"Key": _encode(key, True) if url else key, "LastModified": modified,
+                     "ETag": etag, "Size": size, "StorageClass": storage}
             if checksum:
                 entry["ChecksumAlgorithm"] = [checksum["Algorithm"]]
                 entry["ChecksumType"] = checksum.get("Type", "FULL_OBJECT")
             if with_owner:
                 entry["Owner"] = owner(owner_id)
             content(entry)
-            last = ("K", key)
     out = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
            "IsTruncated": truncated}
     if delimiter:
@@ -139,7 +143,9 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
         out["Contents"] = contents
     if prefixes:
         out["CommonPrefixes"] = prefixes
-    return out, (last if truncated else None)
+    if not truncated:
+        return out, None
+    return out, (("P", last) if type(last) is str else ("K", last[0]))
 
 
 @SERVICE.op("ListObjectsV2")
