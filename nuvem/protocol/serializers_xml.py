@@ -44,6 +44,20 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\ufff
 Writer = Callable[[list, Any, Options], None]
 
 
+class Rows(list):
+    """A list of structures given as tuples of the values of the members `names`, in that order
+    (None: not set), for pages of a thousand (S3 listings): each item is written from its tuple,
+    with no dict to build per item nor to look its members up in. XML protocols only."""
+    __slots__ = ("names",)
+
+    def __init__(self, names: tuple[str, ...], rows=()):
+        super().__init__(rows)
+        self.names = names
+
+    def dicts(self) -> list[dict]:
+        return [dict(zip(self.names, row)) for row in self]
+
+
 def esc(text: str) -> str:
     # isprintable() is a fast precheck: True means no control, surrogate or noncharacter code point.
     if not text.isprintable() and _XML_FORBIDDEN.search(text) is not None:
@@ -147,7 +161,7 @@ class _Plan:
     """A structure's members as the writer needs them, in model order, for `Options` with this
     `iso8601_millis`."""
     __slots__ = ("shape", "names", "attributes", "elements", "body_elements", "text",
-                 "body_text")
+                 "body_text", "rows")
 
     def __init__(self, shape, iso8601_millis: bool):
         self.shape = shape
@@ -195,27 +209,47 @@ class _Plan:
         self.body_elements = tuple(body_elements)
         self.text = _compile(self.elements)
         self.body_text = _compile(self.body_elements)
+        self.rows: dict[tuple[str, ...], Callable] = {}    # Rows' names -> their writer
+
+    def rows_writer(self, names: tuple[str, ...], opts: Options) -> Callable:
+        if opts.strict:
+            for name in names:
+                if name not in self.names:
+                    unknown_member(opts, self.shape, name)
+        found = self.rows.get(names)
+        if found is None:
+            found = self.rows[names] = _compile(self.elements, names)
+        return found
 
 
-def _compile(elements: tuple) -> Callable[[Callable, Options], str]:
+def _compile(elements: tuple, names: tuple[str, ...] | None = None) -> Callable:
     """`text(get, opts)`: the elements of the members `get` (a structure's `dict.get`) gives, as
     one string: one statement per member, their tags as literals, the pieces joined by one
     f-string. Lists of a thousand structures (S3 listings) spend most of their time here:
     unrolled, with enum values pre-rendered and a string per structure rather than per member,
-    a 1,000-entry ListObjectsV2 page is written in 1.4 ms instead of the member loop's 2.5."""
+    a 1,000-entry ListObjectsV2 page is written in 1.4 ms instead of the member loop's 2.5.
+
+    With `names`: `rows(rows, open_, close, opts)`, the elements `open_ ... close` of a list of
+    structures given as `Rows` of those members, in one loop: no call per item, and members
+    the rows leave out cost nothing."""
     args, body, values = ["written"], [], {"written": _written}
+    indent = "    " if names is None else "      "
     for i, (name, inline, text, open_, close, write, extra) in enumerate(elements):
+        if names is not None and name not in names:
+            body += [f"{indent}a{i} = ''"]
+            continue
         args += [f"w{i}"]
         values[f"w{i}"] = write
-        body += [f"    v = get({name!r})",
-                 "    if v is None:",
-                 f"        a{i} = ''"]
+        value = f"get({name!r})" if names is None else f"r{names.index(name)}"
+        body += [f"{indent}v = {value}",
+                 f"{indent}if v is None:",
+                 f"{indent}    a{i} = ''"]
         if inline is list:             # a flattened list of enum values: one item, pre-rendered
             args += [f"e{i}"]
             values[f"e{i}"] = extra
-            body += ["    elif type(v) is list and len(v) == 1 and type(v[0]) is str and "
+            body += [f"{indent}elif type(v) is list and len(v) == 1 and type(v[0]) is str and "
                      f"v[0] in e{i}:",
-                     f"        a{i} = e{i}[v[0]]"]
+                     f"{indent}    a{i} = e{i}[v[0]]"]
         elif inline is not None:
             args += [f"i{i}", f"t{i}"]
             values.update({f"i{i}": inline, f"t{i}": text})
@@ -225,22 +259,33 @@ def _compile(elements: tuple) -> Callable[[Callable, Options], str]:
                 args += [f"e{i}"]
                 values[f"e{i}"] = extra
                 element = f"e{i}.get(v) or {element}"
-            body += [f"    elif type(v) is i{i}:",
-                     f"        a{i} = {element}"]
+            body += [f"{indent}elif type(v) is i{i}:",
+                     f"{indent}    a{i} = {element}"]
             if inline is datetime:         # or a stored timestamp's text, cut to the wire's
                 args += [f"s{i}"]
                 values[f"s{i}"] = extra
                 stored = f"f{literal[0] + '{s}' + literal[1]!r}"
-                body += [f"    elif type(v) is str and (s := s{i}(v)) is not None:",
-                         f"        a{i} = {stored}"]
-        body += ["    else:",
-                 f"        a{i} = written(w{i}, v, opts)"]
+                body += [f"{indent}elif type(v) is str and (s := s{i}(v)) is not None:",
+                         f"{indent}    a{i} = {stored}"]
+        body += [f"{indent}else:",
+                 f"{indent}    a{i} = written(w{i}, v, opts)"]
     joined = "".join(f"{{a{i}}}" for i in range(len(elements)))
-    source = "\n".join([f"def make({', '.join(args)}):",
-                        "  def text(get, opts):",
-                        *body,
-                        f"    return f{joined!r}",
-                        "  return text"])
+    if names is None:
+        function = ["  def text(get, opts):",
+                    *body,
+                    f"    return f{joined!r}",
+                    "  return text"]
+    else:
+        unpacked = "".join(f"r{n}, " for n in range(len(names)))
+        function = ["  def rows(rows, open_, close, opts):",
+                    "    parts = []",
+                    "    add = parts.append",
+                    f"    for {unpacked} in rows:",
+                    *body,
+                    f"      add(f{'{open_}' + joined + '{close}'!r})",
+                    "    return ''.join(parts)",
+                    "  return rows"]
+    source = "\n".join([f"def make({', '.join(args)}):", *function])
     namespace: dict = {}
     exec(compile(source, "<xml writer>", "exec"), namespace)     # noqa: S102 (model-made)
     return namespace["make"](**values)
@@ -352,7 +397,13 @@ def _items_writer(shape, item: Writer, item_shape=None, open_: str = "",
     """A list's items, each written by `item` (without an enclosing element). With the items'
     structure shape and tags, plain dict items are written by their plan directly."""
     def write_items(out: list, value: Any, opts: Options) -> None:
-        if type(value) is not list and not isinstance(value, (list, tuple)):
+        if type(value) is Rows:
+            plan = _plan(item_shape, opts) if item_shape is not None else None
+            if plan is not None and not plan.attributes:
+                out.append(plan.rows_writer(value.names, opts)(value, open_, close, opts))
+                return
+            value = value.dicts()
+        elif type(value) is not list and not isinstance(value, (list, tuple)):
             mismatch(opts, shape, value, "list")
             value = [value]
         plan = _plan(item_shape, opts) if item_shape is not None and not opts.strict else None
