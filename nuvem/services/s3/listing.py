@@ -11,6 +11,7 @@ from typing import Iterator
 from urllib.parse import quote
 
 from nuvem.context import Call
+from nuvem.protocol.serializers_xml import Rows
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of, owner
 from nuvem.services.s3.errors import InvalidArgument
@@ -99,12 +100,17 @@ def _encoding(req: dict) -> bool:
     return True
 
 
+# The members of a page's entries, in the order of their rows (`Rows`: no dict per entry)
+_ENTRY = ("Key", "LastModified", "ETag", "Size", "StorageClass", "ChecksumAlgorithm",
+          "ChecksumType", "Owner")
+
+
 def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: str | None = None):
     bucket = bucket_of(ctx, req["Bucket"])
     url = _encoding(req)
     prefix, delimiter = req.get("Prefix") or "", req.get("Delimiter") or None
     limit = _max_keys(req)
-    contents, prefixes, truncated, last = [], [], False, None
+    contents, prefixes, truncated, last = Rows(_ENTRY), [], False, None
     if limit:
         count, content = 0, contents.append
         for item in _walk(ctx, bucket.name, prefix, delimiter,
@@ -125,14 +131,10 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
             count += 1
             # one entry per object of a thousand-key page: written out, not through helpers
             key, _, modified, etag, size, storage, checksum, owner_id, _ = last = item
-            entry = {"Key": _encode(key, True) if url else key, "LastModified": modified,
-                     "ETag": etag, "Size": size, "StorageClass": storage}
-            if checksum:
-                entry["ChecksumAlgorithm"] = [checksum["Algorithm"]]
-                entry["ChecksumType"] = checksum.get("Type", "FULL_OBJECT")
-            if with_owner:
-                entry["Owner"] = owner(owner_id)
-            content(entry)
+            content((_encode(key, True) if url else key, modified, etag, size, storage,
+                     [checksum["Algorithm"]] if checksum else None,
+                     checksum.get("Type", "FULL_OBJECT") if checksum else None,
+                     owner(owner_id) if with_owner else None))
     out = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
            "IsTruncated": truncated}
     if delimiter:
