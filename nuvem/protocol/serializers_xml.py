@@ -47,7 +47,8 @@ Writer = Callable[[list, Any, Options], None]
 class Rows(list):
     """A list of structures given as tuples of the values of the members `names`, in that order
     (None: not set), for pages of a thousand (S3 listings): each item is written from its tuple,
-    with no dict to build per item nor to look its members up in. XML protocols only."""
+    with no dict to build per item nor to look its members up in. XML protocols only; any other
+    reader of a handler's result (the internal client's caller) takes them as `dicts()`."""
     __slots__ = ("names",)
 
     def __init__(self, names: tuple[str, ...], rows=()):
