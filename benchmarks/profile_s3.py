@@ -1,6 +1,6 @@
 """cProfile of Nuvem's server side for S3 1 KiB PUT/GET and a 1,000-key list page (durable store)."""
 import cProfile, io, os, pstats, sys, tempfile, time, itertools
-sys.path.insert(0, "/work/main/benchmarks")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import profile_gateway as pg
 from nuvem.config import Config as NuvemConfig
 from nuvem.runtime import Runtime

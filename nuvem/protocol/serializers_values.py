@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from cbor2 import CBORTag
 
@@ -140,19 +140,20 @@ def json_float(value: float) -> float | str:
 # --- timestamps ---------------------------------------------------------------------------------
 
 def to_datetime(shape, value: Any, opts: Options) -> datetime | None:
-    """An aware UTC datetime from a datetime (naive means UTC), a date, or epoch seconds."""
+    """An aware UTC datetime from a datetime (naive means UTC), a date, ISO 8601 text or epoch
+    seconds."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return datetime.fromtimestamp(value, _UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=_UTC)
-    mismatch(opts, shape, value, "datetime or epoch seconds")
-    if isinstance(value, str):
+    if isinstance(value, str):      # ISO 8601 text (a stored timestamp passed on as it is)
         try:
             return to_datetime(shape, datetime.fromisoformat(value), opts)
         except ValueError:
-            return None
+            pass
+    mismatch(opts, shape, value, "datetime, ISO 8601 text or epoch seconds")
     return None
 
 
@@ -186,6 +187,20 @@ def iso8601(dt: datetime, always_millis: bool = False) -> str:
     if millis or always_millis:
         return f"{text}.{_THREE_DIGITS[millis]}Z"
     return f"{text}Z"
+
+
+def stored_iso8601(always_millis: bool = False) -> Callable[[str], str | None]:
+    """`iso8601` for a UTC time's `datetime.isoformat()` text (as the store keeps timestamps), cut
+    from the text without parsing it; the function gives None for text of any other form."""
+    def text_of(text: str) -> str | None:
+        if len(text) == 32 and text[26:] == "+00:00" and text[19] == "." and text[10] == "T":
+            if always_millis or text[20:23] != "000":
+                return f"{text[:23]}Z"
+            return f"{text[:19]}Z"
+        if len(text) == 25 and text[19:] == "+00:00" and text[10] == "T":   # a zero fraction
+            return f"{text[:19]}.000Z" if always_millis else f"{text[:19]}Z"
+        return None
+    return text_of
 
 
 def rfc822(dt: datetime) -> str:

@@ -146,7 +146,8 @@ class ReadView(Protocol):
               lt: tuple | None = None, le: tuple | None = None,
               start_after: tuple | None = None, limit: int | None = None,
               reverse: bool = False, fields: Iterable[str] | None = None,
-              documents: bool = False, shared: bool = False) -> Iterator[R]:
+              stored: Iterable[str] = (), documents: bool = False,
+              shared: bool = False) -> Iterator[R]:
         """Records of kind `cls` in key order (descending if `reverse`).
 
         - `account` / `region`: the scope. Leaving them out lists across accounts or regions;
@@ -165,6 +166,9 @@ class ReadView(Protocol):
           stored at an older version are migrated first), instead of records: no properties or
           methods, and nothing to `put` back. A backend may read whole documents anyway; the
           views are the same.
+        - `stored`: some of `fields` whose views hold their stored JSON values instead, as the
+          whole record's would encode (a datetime's `isoformat()` text), for a page that passes
+          them on without decoding them (S3 listings' LastModified).
         - `documents`: yield each record's stored `(version, JSON text)` instead, for a hot path
           that passes stored text on as it is (a DynamoDB page of items); a document at an older
           version than the class's must go through `record_type(cls).decode`.

@@ -203,7 +203,7 @@ class _View:
 
     def query(self, cls, *, account=None, region=None, prefix=(), startswith=None, index=None,
               gt=None, ge=None, lt=None, le=None, start_after=None, limit=None, reverse=False,
-              fields=None, documents=False, shared=False):
+              fields=None, stored=(), documents=False, shared=False):
         meta = self._store._meta(cls)
         lo, hi = self._range(meta, account, region, prefix, startswith,
                              (gt, ge, lt, le, start_after), reverse)
@@ -219,7 +219,7 @@ class _View:
             return self._scan(meta, whole, head, lo, hi, limit, reverse, shared=True)
         if fields is None:
             return self._scan(meta, whole, head, lo, hi, limit, reverse)
-        projection = meta.projection(fields)
+        projection = meta.projection(fields, stored)
         return self._scan(meta, sql.format(cols=_projected_cols(projection), order=order), head,
                           lo, hi, limit, reverse, projection, whole)
 

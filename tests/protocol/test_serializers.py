@@ -23,6 +23,7 @@ from botocore.parsers import create_parser
 from nuvem.errors import AwsError, InternalFailure
 from nuvem.protocol import quirks, specs
 from nuvem.protocol.serializers import SerializationError, serialize_error, serialize_response
+from nuvem.protocol.serializers_xml import Rows
 
 RID = "req-0123"
 UTC = timezone.utc
@@ -147,6 +148,56 @@ def test_iso8601_fraction_only_when_not_zero():
                         (datetime(987, 6, 5, 4, 3, 2), b"0987-06-05T04:03:02Z")):
         got = serialize_response({"Credentials": {**creds, "Expiration": value}}, operation, "query", RID)
         assert b"<Expiration>" + text + b"</Expiration>" in got.body
+
+
+def test_a_timestamp_given_as_iso_text_is_written_as_its_datetime():
+    """A stored timestamp's `isoformat()` text passed on as it is (S3 listings) reads exactly as
+    the datetime would, with and without the always-milliseconds quirk; other ISO text is parsed;
+    text that is no time is a mismatch."""
+    sts = specs.service_model("sts").operation_model("GetSessionToken")
+    ec2 = specs.service_model("ec2").operation_model("DescribeKeyPairs")
+    creds = {"AccessKeyId": "AKID", "SecretAccessKey": "s", "SessionToken": "t"}
+    for value in (datetime(2030, 1, 2, 3, 4, 5, 359123, tzinfo=UTC),
+                  datetime(2030, 1, 2, 3, 4, 5, 999, tzinfo=UTC),
+                  datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC),
+                  datetime(987, 6, 5, 4, 3, 2, 7000, tzinfo=UTC),
+                  datetime(2030, 1, 2, 4, 4, 5, 359000, tzinfo=timezone(timedelta(hours=1))),
+                  datetime(2030, 1, 2, 3, 4, 5, 1000)):
+        for operation, protocol, result in (
+                (sts, "query", lambda v: {"Credentials": {**creds, "Expiration": v}}),
+                (ec2, "ec2", lambda v: {"KeyPairs": [{"KeyName": "k", "CreateTime": v}]})):
+            as_text = serialize_response(result(value.isoformat()), operation, protocol, RID,
+                                         strict=True)
+            assert as_text.body == serialize_response(result(value), operation, protocol,
+                                                      RID).body, (value, protocol)
+    with pytest.raises(SerializationError, match="expected datetime, ISO 8601 text"):
+        ok("sts", "GetSessionToken", {"Credentials": {**creds, "Expiration": "soon"}})
+
+
+def test_rows_write_what_their_dicts_would():
+    """`Rows`: a list of structures as tuples of some members' values, in any order, None for a
+    member not set; written as the same items given as dicts (also a structure with attribute
+    members, and values of another type, which take the writers' usual coercions)."""
+    s3 = specs.service_model("s3")
+    names = ("Size", "Key", "LastModified", "ChecksumAlgorithm", "Owner", "StorageClass")
+    rows = Rows(names, [(1, "a&b", "2030-01-02T03:04:05.359123+00:00", ["CRC32"], None, "STANDARD"),
+                        (2, "c", datetime(2030, 1, 2, tzinfo=UTC), None, {"ID": "o"}, "GLACIER"),
+                        (None, "d", None, ["SHA1", "CRC32"], None, "not-a-class")])
+    listing = s3.operation_model("ListObjectsV2")
+    got = serialize_response({"Name": "b", "Contents": rows}, listing, "rest-xml", RID, strict=True)
+    assert got.body == serialize_response({"Name": "b", "Contents": rows.dicts()}, listing,
+                                          "rest-xml", RID, strict=True).body
+    assert b"<Contents><Key>a&amp;b</Key><LastModified>2030-01-02T03:04:05.359Z</LastModified>" \
+           b"<ChecksumAlgorithm>CRC32</ChecksumAlgorithm><Size>1</Size>" in got.body
+    parsed = client_for("s3", got).list_objects_v2(Bucket="b")["Contents"]
+    assert [(c["Key"], c.get("Size")) for c in parsed] == [("a&b", 1), ("c", 2), ("d", None)]
+    acl = s3.operation_model("GetObjectAcl")
+    grants = Rows(("Permission", "Grantee"), [("READ", {"Type": "CanonicalUser", "ID": "x"})])
+    assert serialize_response({"Grants": grants}, acl, "rest-xml", RID).body == \
+        serialize_response({"Grants": grants.dicts()}, acl, "rest-xml", RID).body
+    with pytest.raises(SerializationError, match="no member 'Bogus'"):
+        serialize_response({"Contents": Rows(("Key", "Bogus"), [("k", 1)])}, listing, "rest-xml",
+                           RID, strict=True)
 
 
 # --- json: SQS (query-compatible) and DynamoDB --------------------------------------------------

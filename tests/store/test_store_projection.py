@@ -194,3 +194,23 @@ def test_views_within_the_summary_do_not_read_documents(store):
     with store.read() as r:
         assert [v.label for v in r.query(Summarized, fields=("label", "id"))] == ["from-summary"]
         assert [v.label for v in r.query(Summarized, fields=("label", "body"))] == ["a"]
+
+
+def test_stored_fields_are_views_of_their_stored_values_on_every_path(store):
+    when = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+    with store.tx() as tx:
+        tx.put(_summarized(id="summary", when=when))
+        tx.put(_summarized(id="nan", when=when, ratio=math.nan))   # decoded in full
+        tx._conn().execute(       # a version-1 document, migrated before its view is made
+            "INSERT INTO records (kind, pk, version, doc) VALUES (?, ?, 1, ?)",
+            ("test.Summarized", b"\x03old\x00\x01",
+             json.dumps({"id": "old", "label": "low", "when": when.isoformat()})))
+    with store.read() as r:
+        for fields in (("id", "when", "label"), ("id", "when", "body")):   # summary, documents
+            views = list(r.query(Summarized, fields=fields, stored=("when",)))
+            assert [(v.id, v.when) for v in views] == [
+                ("nan", when.isoformat()), ("old", when.isoformat()), ("summary", when.isoformat())]
+        assert [v.label for v in r.query(Summarized, fields=("label", "when"), stored=("when",))
+                ] == ["a", "LOW", "a"]
+        with pytest.raises(ValueError):
+            list(r.query(Summarized, fields=("id",), stored=("when",)))

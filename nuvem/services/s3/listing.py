@@ -11,6 +11,7 @@ from typing import Iterator
 from urllib.parse import quote
 
 from nuvem.context import Call
+from nuvem.protocol.serializers_xml import Rows
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of, owner
 from nuvem.services.s3.errors import InvalidArgument
@@ -28,7 +29,8 @@ def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | N
           from_key: str | None) -> Iterator:
     """Every version in key order (newest first within a key), strictly after `after` (a key and
     the rank of one of its versions; rank None: after all its versions) or from `from_key` on;
-    as views of their LISTED_FIELDS."""
+    as views of their LISTED_FIELDS (LastModified as its stored ISO text, which the serializer
+    cuts to the wire's form without parsing it)."""
     if from_key is not None:
         bounds = {"ge": (bucket, from_key)}
     elif after is not None:
@@ -37,7 +39,7 @@ def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | N
     else:
         bounds = {}
     return ctx.store.query(S3Object, prefix=(bucket,), startswith=prefix or None,
-                           fields=LISTED_FIELDS, **bounds)
+                           fields=LISTED_FIELDS, stored=("last_modified",), **bounds)
 
 
 def _walk(ctx: Call, bucket: str, prefix: str, delimiter: str | None, *,
@@ -98,37 +100,41 @@ def _encoding(req: dict) -> bool:
     return True
 
 
+# The members of a page's entries, in the order of their rows (`Rows`: no dict per entry)
+_ENTRY = ("Key", "LastModified", "ETag", "Size", "StorageClass", "ChecksumAlgorithm",
+          "ChecksumType", "Owner")
+
+
 def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: str | None = None):
     bucket = bucket_of(ctx, req["Bucket"])
     url = _encoding(req)
     prefix, delimiter = req.get("Prefix") or "", req.get("Delimiter") or None
     limit = _max_keys(req)
-    contents, prefixes, truncated, last = [], [], False, None
+    contents, prefixes, truncated, last = Rows(_ENTRY), [], False, None
     if limit:
         count, content = 0, contents.append
         for item in _walk(ctx, bucket.name, prefix, delimiter,
                           after=(after, None) if after is not None else None, from_key=from_key):
-            if type(item) is str and after is not None and item <= after:
-                continue                    # the prefix the continuation is inside
+            if type(item) is str:           # a common prefix
+                if after is not None and item <= after:
+                    continue                # the prefix the continuation is inside
+                if count == limit:
+                    truncated = True
+                    break
+                count += 1
+                prefixes.append({"Prefix": _encode(item, url)})
+                last = item
+                continue
             if count == limit:
                 truncated = True
                 break
             count += 1
-            if type(item) is str:           # a common prefix
-                prefixes.append({"Prefix": _encode(item, url)})
-                last = ("P", item)
-                continue
             # one entry per object of a thousand-key page: written out, not through helpers
-            key, _, modified, etag, size, storage, checksum, owner_id, _ = item
-            entry = {"Key": _encode(key, url), "LastModified": modified, "ETag": etag,
-                     "Size": size, "StorageClass": storage}
-            if checksum:
-                entry["ChecksumAlgorithm"] = [checksum["Algorithm"]]
-                entry["ChecksumType"] = checksum.get("Type", "FULL_OBJECT")
-            if with_owner:
-                entry["Owner"] = owner(owner_id)
-            content(entry)
-            last = ("K", key)
+            key, _, modified, etag, size, storage, checksum, owner_id, _ = last = item
+            content((_encode(key, True) if url else key, modified, etag, size, storage,
+                     [checksum["Algorithm"]] if checksum else None,
+                     checksum.get("Type", "FULL_OBJECT") if checksum else None,
+                     owner(owner_id) if with_owner else None))
     out = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
            "IsTruncated": truncated}
     if delimiter:
@@ -139,7 +145,9 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
         out["Contents"] = contents
     if prefixes:
         out["CommonPrefixes"] = prefixes
-    return out, (last if truncated else None)
+    if not truncated:
+        return out, None
+    return out, (("P", last) if type(last) is str else ("K", last[0]))
 
 
 @SERVICE.op("ListObjectsV2")
