@@ -2,8 +2,8 @@
 
 Every call runs in one store transaction; the response is built only after it has committed, so a
 success that reached the client survives a crash. An upload's body, which may take the client
-minutes to send, is read outside it (errors.ReadBodyFirst). Any exception that is not an AwsError becomes
-InternalFailure with the request id; the traceback goes to the log, never onto the wire.
+minutes to send, is read outside it (errors.ReadBodyFirst). Any exception that is not an AwsError
+becomes InternalFailure with the request id; the traceback goes to the log, never onto the wire.
 """
 from __future__ import annotations
 

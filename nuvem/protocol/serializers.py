@@ -312,7 +312,8 @@ class _Binding:
         for name, member in shape.members.items():
             location = member.serialization.get("location")
             wire = member.serialization.get("name", "" if location == "headers" else name)
-            plain_string = member.type_name == "string" and not member.serialization.get("jsonvalue")
+            plain_string = (member.type_name == "string"
+                            and not member.serialization.get("jsonvalue"))
             self.members[name] = (location, wire, member, plain_string)
         self.has_body = any(location not in NON_BODY_LOCATIONS
                             for location, _, _, _ in self.members.values())

@@ -16,8 +16,8 @@ object (models and their shapes are long-lived; a shape built for one call takes
 Writing a structure is then a loop over its members' writers: `writer(out, value, opts)` appends one
 element (or, for flattened lists and maps, its items). Values of exactly the member's Python type
 (`str` for strings, `int`, `bool`, `datetime` for iso8601 timestamps, and a timestamp's text as the
-store keeps it) are written inline; anything else goes through the same coercions (`serializers_values`) as ever, so strict mode still reports a
-value that does not fit its shape.
+store keeps it) are written inline; anything else goes through the same coercions
+(`serializers_values`) as ever, so strict mode still reports a value that does not fit its shape.
 """
 from __future__ import annotations
 
