@@ -255,3 +255,20 @@ def test_an_upload_checks_again_after_its_body_arrived(nuvem):
         [(status, _, body)] = _read_responses(sock, 1)
     assert status == 412 and b"<Code>PreconditionFailed</Code>" in body
     assert s3.get_object(Bucket="pipe-raced", Key="k")["Body"].read() == b"first"
+
+
+def test_an_upload_whose_client_hangs_up_stores_nothing_and_holds_nothing(nuvem):
+    """A client gone halfway through its body: no object, no call left waiting for the rest,
+    and the same key uploads at once on a new connection."""
+    s3 = nuvem.client("s3")
+    s3.create_bucket(Bucket="pipe-hangup")
+    sock, _ = _stalled_put(nuvem.endpoint, "/pipe-hangup/k")
+    time.sleep(0.2)                           # the call is reading the body
+    sock.close()
+    data = _put("/pipe-hangup/k", LARGE)
+    with _connect(nuvem.endpoint) as again:
+        again.sendall(data)
+        [(status, _, _)] = _read_responses(again, 1)
+    assert status == 200
+    versions = s3.list_object_versions(Bucket="pipe-hangup").get("Versions", [])
+    assert [(v["Key"], v["Size"]) for v in versions] == [("k", len(LARGE))]
