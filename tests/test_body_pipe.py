@@ -109,6 +109,14 @@ def test_a_streamed_put_asks_for_its_body_with_100_continue_and_is_stored(nuvem)
     assert got == LARGE
 
 
+def _no_such_bucket_then_the_connection_goes_on(sock) -> None:
+    [(status, _, answer)] = _read_responses(sock, 1)
+    assert status == 404 and b"<Code>NoSuchBucket</Code>" in answer
+    sock.sendall(_sts_request())
+    [(status, _, answer)] = _read_responses(sock, 1)
+    assert status == 200 and b"<Account>" in answer
+
+
 def test_a_refused_streamed_put_still_gets_its_100_continue_and_its_body_is_drained(nuvem):
     # The body is asked for when the call reads it; a call that answers without it asks for it
     # then, so that it can be drained and the connection goes on.
@@ -118,11 +126,7 @@ def test_a_refused_streamed_put_still_gets_its_100_continue_and_its_body_is_drai
         sock.sendall(head + b"\r\n\r\n")
         assert sock.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"
         sock.sendall(body)
-        [(status, _, answer)] = _read_responses(sock, 1)
-        assert status == 404 and b"<Code>NoSuchBucket</Code>" in answer
-        sock.sendall(_sts_request())
-        [(status, _, answer)] = _read_responses(sock, 1)
-        assert status == 200 and b"<Account>" in answer
+        _no_such_bucket_then_the_connection_goes_on(sock)
 
 
 def test_a_streamed_put_pipelined_between_calls_is_answered_in_order(nuvem):
@@ -154,11 +158,7 @@ def test_a_body_read_past_the_parser_hands_what_follows_it_to_a_fresh_one(nuvem)
 def test_a_call_that_answers_before_the_body_ends_drains_it_and_the_connection_goes_on(nuvem):
     with _connect(nuvem.endpoint) as sock:
         sock.sendall(_put("/pipe-no-such-bucket/k", LARGE * 40))       # 10 MiB
-        [(status, _, body)] = _read_responses(sock, 1)
-        assert status == 404 and b"<Code>NoSuchBucket</Code>" in body
-        sock.sendall(_sts_request())
-        [(status, _, body)] = _read_responses(sock, 1)
-        assert status == 200 and b"<Account>" in body
+        _no_such_bucket_then_the_connection_goes_on(sock)
 
 
 def test_a_stalled_streamed_body_times_out_with_requesttimeout(quick_timeout_server):
@@ -197,9 +197,9 @@ def test_a_body_the_server_is_slow_to_read_is_not_timed_out(quick_timeout_server
     assert answers == [200]
 
 
-def _stalled_put(endpoint: str, path: str) -> tuple:
+def _stalled_put(endpoint: str, path: str, **headers: str) -> tuple:
     """A PUT of LARGE whose first half is sent: (socket, the rest to send)."""
-    data = _put(path, LARGE)
+    data = _put(path, LARGE, **headers)
     sock = _connect(endpoint)
     cut = len(data) - len(LARGE) // 2
     sock.sendall(data[:cut])
@@ -245,13 +245,11 @@ def test_an_upload_checks_again_after_its_body_arrived(nuvem):
     assert "pipe-gone" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
     s3.create_bucket(Bucket="pipe-raced")
-    data = _put("/pipe-raced/k", LARGE, **{"If-None-Match": "*"})
-    cut = len(data) - len(LARGE) // 2
-    with _connect(nuvem.endpoint) as sock:
-        sock.sendall(data[:cut])
+    sock, rest = _stalled_put(nuvem.endpoint, "/pipe-raced/k", **{"If-None-Match": "*"})
+    with sock:
         time.sleep(0.2)
         s3.put_object(Bucket="pipe-raced", Key="k", Body=b"first")
-        sock.sendall(data[cut:])
+        sock.sendall(rest)
         [(status, _, body)] = _read_responses(sock, 1)
     assert status == 412 and b"<Code>PreconditionFailed</Code>" in body
     assert s3.get_object(Bucket="pipe-raced", Key="k")["Body"].read() == b"first"

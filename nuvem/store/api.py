@@ -216,7 +216,8 @@ class Tx(ReadView, Protocol):
     def add(self, cls: type, *key: KeyPart, counts: Mapping[tuple, int]) -> None:
         """Add integers to a stored record's counters in place, without decoding it: `counts`
         maps a path into the record (a field, then dict keys or list positions) to the amount;
-        a counter not stored yet counts as 0. A missing record is first stored as its key makes
+        a counter not stored yet counts as 0 (a missing list position is added only right past
+        the list's end, so give a new list's counters in order, the first one non-zero). A missing record is first stored as its key makes
         it (its other fields at their defaults). For counters that every call changes (a
         DynamoDB table's item count); not for key, index, blob or summary fields."""
 

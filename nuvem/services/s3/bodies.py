@@ -65,7 +65,7 @@ def receive_upload(ctx, body: BinaryIO | None, wanted: dict[str, str | None], *,
     transaction (errors.ReadBodyFirst), and the handler, run again, gets what was read."""
     if ctx.received is not None:
         return ctx.received
-    if body is not None and ctx.request.streamed and ctx.tx is not None:
+    if body is not None and ctx.request.streamed:
         raise ReadBodyFirst(functools.partial(receive, ctx, body, wanted, content_md5=content_md5,
                                               default_checksum=default_checksum))
     return receive(ctx, body, wanted, content_md5=content_md5, default_checksum=default_checksum)
