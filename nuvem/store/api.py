@@ -209,6 +209,11 @@ class Tx(ReadView, Protocol):
         """Insert or replace the record at its key; keeps indexes, blob references and the
         resources row (for records with an `arn`) in step. Tags survive a replace."""
 
+    def insert(self, record: Any) -> bool:
+        """`put` unless a record is stored at its key already (that one is left as it is);
+        returns whether it stored the record. A write that replaces only what it has read
+        learns this way, without a read, that there was nothing to read (a new key)."""
+
     def delete(self, record_or_cls: Any, *key: KeyPart) -> bool:
         """Delete by record or by `(cls, *full_key)`. Also drops its resources row and tags.
         Returns whether a record was there."""

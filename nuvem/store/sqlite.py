@@ -443,15 +443,23 @@ class SqliteTx(_View):
             store._notify_emit()
 
     def put(self, rec) -> None:
+        self._write(rec, replace=True)
+
+    def insert(self, rec) -> bool:
+        return self._write(rec, replace=False)
+
+    def _write(self, rec, replace: bool) -> bool:
         db = self._conn()
         meta = self._store._meta(type(rec))
         kind, pk = meta.kind, meta.pk(rec)
         doc, summary = meta.encode_with_summary(rec)
-        if not (meta.indexes or meta.blobs or meta.has_arn):
+        if replace and not (meta.indexes or meta.blobs or meta.has_arn):
             db.execute(_UPSERT, (kind, pk, meta.version, doc, summary))
-            return
+            return True
         fresh = db.execute(_INSERT, (kind, pk, meta.version, doc, summary)).rowcount == 1
         if not fresh:
+            if not replace:
+                return False
             db.execute(_UPDATE, (meta.version, doc, summary, kind, pk))
         if meta.indexes:
             if not fresh:
@@ -467,6 +475,7 @@ class SqliteTx(_View):
                 db.executemany(_ADD_REF, refs)
         if meta.has_arn:
             self._sync_resource(db, meta, rec, pk, fresh)
+        return True
 
     def _sync_resource(self, db, meta: RecordType, rec, pk: bytes, fresh: bool) -> None:
         arn = rec.arn

@@ -51,6 +51,20 @@ def test_put_get_replace_delete(store):
         assert r.get(Item, A, E1, "t", "1") is None
 
 
+def test_insert_stores_only_at_a_free_key(store):
+    with store.tx() as tx:
+        assert tx.insert(Item(A, E1, "t", "1", owner="ann")) is True
+        assert tx.insert(Item(A, E1, "t", "1", owner="bob")) is False
+        assert tx.insert(BucketName("b", A)) is True     # a kind without indexes
+        assert tx.insert(BucketName("b", B)) is False
+    with store.read() as r:
+        assert r.get(Item, A, E1, "t", "1").owner == "ann"
+        assert [i.sort for i in r.query(Item, account=A, region=E1,
+                                         index=("owner", "ann"))] == ["1"]
+        assert r.count(Item, account=A, region=E1, index=("owner", "bob")) == 0
+        assert r.get(BucketName, "b").owner == A
+
+
 def test_get_checks_key_arity(store):
     with store.read() as r, pytest.raises(TypeError):
         r.get(Item, A, E1, "t")

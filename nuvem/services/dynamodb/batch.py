@@ -7,7 +7,8 @@ from nuvem.services.dynamodb import SERVICE, indexes, values
 from nuvem.services.dynamodb.errors import ValidationException
 from nuvem.services.dynamodb.items import (apply_projection, collection_metrics, consumed,
                                            expressions, find_table, get_item_record, projection,
-                                           save_stats, stats_change, store_item)
+                                           put_item_record, save_stats, stats_change,
+                                           store_item)
 
 MAX_GET_KEYS = 100
 MAX_WRITES = 25
@@ -102,11 +103,12 @@ def batch_write_item(ctx, req: dict) -> dict:
         units, index_units = 0.0, {}
         stats = stats_change(table)
         for (pk, sk), item, key, size in planned:
-            old = get_item_record(ctx, table, pk, sk)
-            if item is None and old is None:
-                touched = {}
+            if item is not None:
+                old, touched = put_item_record(ctx, table, pk, sk, item, size, stats)
             else:
-                touched = store_item(ctx, table, pk, sk, old, item, size=size, stats=stats)
+                old = get_item_record(ctx, table, pk, sk)
+                touched = {} if old is None else store_item(ctx, table, pk, sk, old, None,
+                                                             stats=stats)
             units += values.write_units(max(size, old.size if old else 0))
             for index, (is_global, u) in touched.items():
                 before = index_units.get(index, (is_global, 0.0))[1]

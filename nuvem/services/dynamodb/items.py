@@ -45,11 +45,13 @@ def save_stats(ctx, change: TableStats) -> None:
 
 def store_item(ctx, table: Table, pk: bytes, sk: bytes, old: Item | None,
                new_attrs: dict | None, *, service_delete: bool = False,
-               size: int | None = None, stats: TableStats | None = None) -> dict:
+               size: int | None = None, stats: TableStats | None = None,
+               stored: bool = False) -> dict:
     """Write (new_attrs) or delete (None) one item: the Item record, its index records, the
     table's counts and the stream record. Returns {index: (is global, write units)} of the
     indexes it changed, for ConsumedCapacity. `stats`: a caller's `stats_change` for many
-    items, which it saves once."""
+    items, which it saves once. `stored`: the new Item record is in the store already
+    (`put_item_record`)."""
     own_stats = stats is None
     if own_stats:
         stats = stats_change(table)
@@ -62,8 +64,9 @@ def store_item(ctx, table: Table, pk: bytes, sk: bytes, old: Item | None,
     else:
         if size is None:
             size = values.item_size(new_attrs)
-        ctx.store.put(Item(account=table.account, region=table.region, table_id=table.id,
-                           pk=pk, sk=sk, attrs=new_attrs, size=size))
+        if not stored:
+            ctx.store.put(Item(account=table.account, region=table.region, table_id=table.id,
+                               pk=pk, sk=sk, attrs=new_attrs, size=size))
         stats.items += 1
         stats.size += size
     touched = indexes.update(ctx, table, pk, sk, old.attrs if old else None, new_attrs, stats)
@@ -76,6 +79,19 @@ def store_item(ctx, table: Table, pk: bytes, sk: bytes, old: Item | None,
 
 def get_item_record(ctx, table: Table, pk: bytes, sk: bytes) -> Item | None:
     return ctx.store.get(Item, table.account, table.region, table.id, pk, sk)
+
+
+def put_item_record(ctx, table: Table, pk: bytes, sk: bytes, attrs: dict, size: int,
+                    stats: TableStats | None = None) -> tuple[Item | None, dict]:
+    """`store_item` for a put that nothing before it reads the replaced item for (no
+    condition, no ReturnValues): tried as an insert first, so a new key, the usual put, costs
+    no read. Returns the item it replaced and the indexes it touched."""
+    if ctx.store.insert(Item(account=table.account, region=table.region, table_id=table.id,
+                             pk=pk, sk=sk, attrs=attrs, size=size)):
+        return None, store_item(ctx, table, pk, sk, None, attrs, size=size, stats=stats,
+                                stored=True)
+    old = get_item_record(ctx, table, pk, sk)
+    return old, store_item(ctx, table, pk, sk, old, attrs, size=size, stats=stats)
 
 
 # -- expressions (the expression helper's modules, imported when a request uses them) -----------
@@ -217,9 +233,12 @@ def put_item(ctx, req: dict) -> dict:
     if ex is not None:
         ex.check_unused()
     pk, sk = values.item_key(table, item)
-    old = get_item_record(ctx, table, pk, sk)
-    check_condition(cond, old, req)
-    touched = store_item(ctx, table, pk, sk, old, item, size=size)
+    if cond is None and mode == "NONE":
+        old, touched = put_item_record(ctx, table, pk, sk, item, size)
+    else:
+        old = get_item_record(ctx, table, pk, sk)
+        check_condition(cond, old, req)
+        touched = store_item(ctx, table, pk, sk, old, item, size=size)
     out = {}
     if mode == "ALL_OLD" and old is not None:
         out["Attributes"] = old.attrs
