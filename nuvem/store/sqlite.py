@@ -726,7 +726,7 @@ class SqliteStore:
 
     def _adder(self, meta: RecordType, paths: tuple) -> tuple[str, tuple[str, ...]]:
         """`Tx.add`'s statement and JSON paths for these counters of a kind, made once (every
-        DynamoDB write adds to the same few: making them cost a write 5 us)."""
+        DynamoDB write adds to the same few: making them each time cost 1.6 us of 10)."""
         found = self._adders.get((meta.kind, paths))
         if found is None:
             found = self._adders[meta.kind, paths] = (
