@@ -228,6 +228,8 @@ def _json_response(result: Mapping, operation: OperationModel, call: _Call) -> H
         return HttpResponse(200, headers, b"{}")
     if shape.event_stream_name:
         return _rpc_event_stream(result, shape, _json_encoder(call.opts), call)
+    if not result:          # most writes' answer (DynamoDB's PutItem): nothing to walk
+        return HttpResponse(200, headers, b"{}")
     spliced = [(name, value) for name, value in result.items() if type(value) in _ENCODED]
     if spliced:
         result = {k: v for k, v in result.items() if type(v) not in _ENCODED}
