@@ -366,8 +366,8 @@ def is_aws_chunked(headers) -> bool:
     content_sha256 = (_header(headers, "x-amz-content-sha256") or "").strip()
     if content_sha256:
         return content_sha256.startswith("STREAMING-")
-    encodings = _tokens(_header(headers, "content-encoding"))
-    return any(token.lower() == "aws-chunked" for token in encodings)
+    encoding = _header(headers, "content-encoding")
+    return bool(encoding) and any(token.lower() == "aws-chunked" for token in _tokens(encoding))
 
 
 def decode_request_body(request: HttpRequest) -> ChunkedDecoder | None:
