@@ -9,6 +9,7 @@ from nuvem.services.dynamodb import SERVICE, indexes, streams, values
 from nuvem.services.dynamodb.errors import (ConditionalCheckFailedException,
                                             ResourceNotFoundException, ValidationException)
 from nuvem.services.dynamodb.models import IndexItem, Item, Table, TableStats, stored_attrs
+from nuvem.services.dynamodb.tables import lookup
 
 _EXPRESSION_PARAMS = frozenset((
     "ConditionExpression", "UpdateExpression", "ProjectionExpression", "ExpressionAttributeNames",
@@ -21,7 +22,6 @@ _EXPRESSION_PARAMS = frozenset((
 def find_table(ctx, name_or_arn: str) -> Table:
     """The table a data-plane call names (by name or ARN); ResourceNotFoundException while it
     does not exist or is still being created (AWS answers the same). Shared: never change it."""
-    from nuvem.services.dynamodb.tables import lookup
     table = lookup(ctx, name_or_arn, whole_arn=False, shared=True)
     if table is None or table.status in ("CREATING", "DELETING"):
         raise ResourceNotFoundException()

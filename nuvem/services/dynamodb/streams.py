@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from nuvem.services.dynamodb import ttl
 from nuvem.services.dynamodb.models import Stream, StreamRecord, Table
 
 RETENTION = timedelta(hours=24)
@@ -98,7 +99,6 @@ def record_change(ctx, table: Table, old: dict | None, new: dict | None, *,
     attributes before and after, None for an insert or a delete). Keeps the TTL index in step and
     appends a stream record when the table has a stream (none for a write that changed nothing,
     as DynamoDB Streams)."""
-    from nuvem.services.dynamodb import ttl
     ttl.track(ctx, table, old, new)
     if not table.stream or old == new or (old is None and new is None):
         return
