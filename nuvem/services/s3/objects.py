@@ -163,8 +163,14 @@ def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> No
 
 
 def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> None:
-    """Put `obj` as the key's newest version, as versioning says (unversioned or suspended: it
-    replaces the null version outright)."""
+    """Put `obj` as the key's newest version, as versioning says (never versioned or suspended:
+    it replaces the null version outright)."""
+    if bucket.versioning == "":
+        # A bucket never versioned holds one version of a key, the null one at rank 0, and no
+        # lock (Object Lock needs versioning): the put replaces it without reading it first.
+        obj.version_id, obj.rank = "null", 0
+        ctx.store.put(obj)
+        return
     replaced = None
     existing = list(ctx.store.query(S3Object, prefix=(bucket.name, obj.key),
                                     fields=("rank", "version_id", "lock")))
@@ -177,12 +183,9 @@ def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> None:
             check_lock(ctx, replaced, {})
             ctx.store.delete(S3Object, bucket.name, obj.key, replaced.rank)
             existing.remove(replaced)
-    if bucket.versioning == "" and replaced is not None:
+    obj.rank = (min(v.rank for v in existing) - 1) if existing else 0
+    if replaced is not None and not existing:
         obj.rank = replaced.rank
-    else:
-        obj.rank = (min(v.rank for v in existing) - 1) if existing else 0
-        if replaced is not None and not existing:
-            obj.rank = replaced.rank
     ctx.store.put(obj)
 
 
