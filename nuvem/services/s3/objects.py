@@ -147,7 +147,7 @@ def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> No
     if_none, if_match = req.get("IfNoneMatch"), req.get("IfMatch")
     if if_none is None and if_match is None:
         return
-    existing = current(ctx, bucket.name, key)
+    existing = current(ctx, bucket, key)
     live = existing is not None and not existing.delete_marker
     if if_none is not None:
         if if_none.strip() != "*":
@@ -461,7 +461,7 @@ def _read_expiration(ctx: Call, bucket: Bucket, obj: S3Object, req: dict) -> dic
     if not bucket.config.get("Lifecycle"):
         return {}
     if req.get("VersionId") is not None:
-        latest = current(ctx, bucket.name, obj.key)
+        latest = current(ctx, bucket, obj.key)
         if latest is None or latest.version_id != obj.version_id:
             return {}
     return expiration(bucket, obj)
@@ -547,7 +547,7 @@ def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req:
                                   ArgumentValue=version_id)
         return {"VersionId": version_id}
     if_match = req.get("IfMatch")
-    existing = current(ctx, bucket.name, key)
+    existing = current(ctx, bucket, key)
     if if_match is not None:
         if existing is None or existing.delete_marker:
             raise NoSuchKey(Key=key)
