@@ -189,7 +189,7 @@ def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> None:
     ctx.store.put(obj)
 
 
-def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
+def default_lock(ctx: Call, bucket: Bucket, req: dict) -> dict:
     lock = {}
     if req.get("ObjectLockMode") or req.get("ObjectLockRetainUntilDate"):
         if not bucket.object_lock:
@@ -201,7 +201,7 @@ def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
             raise InvalidArgument("Unknown wormMode directive.",
                                   ArgumentName="x-amz-object-lock-mode",
                                   ArgumentValue=req["ObjectLockMode"])
-        check_retain_until(req["ObjectLockRetainUntilDate"], now)
+        check_retain_until(req["ObjectLockRetainUntilDate"], ctx.now)
         lock["Mode"] = req.get("ObjectLockMode")
         lock["RetainUntilDate"] = req.get("ObjectLockRetainUntilDate")
     elif bucket.object_lock:
@@ -210,7 +210,7 @@ def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
             from datetime import timedelta
             days = rule.get("Days") or 365 * (rule.get("Years") or 0)
             lock["Mode"] = rule.get("Mode")
-            lock["RetainUntilDate"] = now + timedelta(days=days)
+            lock["RetainUntilDate"] = ctx.now + timedelta(days=days)
     if req.get("ObjectLockLegalHoldStatus"):
         if not bucket.object_lock:
             raise InvalidRequest("Bucket is missing Object Lock Configuration")
@@ -291,7 +291,7 @@ def new_object_attributes(ctx: Call, bucket: Bucket, req: dict) -> dict:
     return {"owner": object_owner(ctx, bucket), "headers": content_headers(req),
             "metadata": user_metadata(req), "tags": parse_tagging(req.get("Tagging")),
             "storage_class": storage_class(req), **encryption(ctx, bucket, req),
-            "lock": default_lock(bucket, req, ctx.now),
+            "lock": default_lock(ctx, bucket, req),
             "acl": {"Grants": grants} if grants else {}}
 
 
@@ -697,7 +697,7 @@ def copy_object(ctx: Call, req: dict) -> dict:
                    data=source.data, chunks=list(source.chunks), headers=headers,
                    metadata=metadata, storage_class=storage_class(req), checksum=checksum,
                    tags=tags, **encryption(ctx, bucket, req),
-                   lock=default_lock(bucket, req, ctx.now))
+                   lock=default_lock(ctx, bucket, req))
     store_version(ctx, bucket, obj)
     notify(ctx, bucket, "ObjectCreated:Copy", obj)
     result = {"CopyObjectResult": {"ETag": obj.etag, "LastModified": obj.last_modified,
