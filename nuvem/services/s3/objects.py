@@ -335,6 +335,9 @@ def check_read_conditions(obj: S3Object, req: dict, prefix: str = "") -> None:
     if_match, if_none = req.get(f"{prefix}IfMatch"), req.get(f"{prefix}IfNoneMatch")
     modified_since = req.get(f"{prefix}IfModifiedSince")
     unmodified_since = req.get(f"{prefix}IfUnmodifiedSince")
+    if if_match is None and if_none is None and modified_since is None and \
+            unmodified_since is None:
+        return
     modified = _second(obj.last_modified)
     not_modified = PreconditionFailed if prefix else NotModified
     if if_match is not None:
