@@ -19,6 +19,15 @@ from nuvem.protocol import checksums
 from nuvem.services.s3.errors import BadDigest, InvalidDigest, InvalidRequest
 from nuvem.services.s3.models import INLINE_LIMIT, Chunk
 
+try:
+    # CPython's own MD5, for a body the server read whole (at most 64 KiB): setting up an
+    # OpenSSL 3 hash cost a 1 KiB PutObject about 10 us of server CPU, more than the builtin's
+    # slower hashing of 64 KiB. A streamed body keeps OpenSSL's, faster and hashed on a thread
+    # without the GIL.
+    from _md5 import md5 as _read_whole_md5
+except ImportError:
+    _read_whole_md5 = hashlib.md5
+
 # Pieces read and written, at most. Bigger pieces (4 MiB) measured no faster: per-piece overhead
 # is small next to hashing 1 MiB, and fresh big buffers cost page faults.
 READ_SIZE = 1 << 20
@@ -30,14 +39,6 @@ _MD5_BACKLOG = 1 << 20
 # S3 computes a CRC64NVME for every new object that comes without a checksum ("Checking object
 # integrity": default data integrity protections, December 2024).
 DEFAULT_ALGORITHM = "CRC64NVME"
-try:
-    # CPython's own MD5, for a body the server read whole (at most 64 KiB): setting up an
-    # OpenSSL 3 hash cost a 1 KiB PutObject about 10 us of server CPU, more than the builtin's
-    # slower hashing of 64 KiB. A streamed body keeps OpenSSL's, faster and hashed on a thread
-    # without the GIL.
-    from _md5 import md5 as _read_whole_md5
-except ImportError:
-    _read_whole_md5 = hashlib.md5
 
 
 @dataclass
