@@ -506,7 +506,7 @@ class RecordType:
             value = getattr(obj, name)
             if isinstance(value, str):
                 out.add(value)
-            elif value is not None:
+            elif value:                 # None or an empty collection adds none
                 out.update(d for d in value if d)
         out.discard("")
         return out
