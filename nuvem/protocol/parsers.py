@@ -835,8 +835,9 @@ def _header_value(message: _Message, member: Shape, wire: str, path: str, protoc
 
 def _prefix_headers(message: _Message, member: Shape, prefix: str) -> Any:
     prefix = prefix.lower()
-    found = {name.lower()[len(prefix):]: value for name, value in message.headers.items()
-             if name.lower().startswith(prefix)}
+    headers = message.headers     # a repeated header: its last value, as in the order sent
+    found = {name[len(prefix):]: headers.get_all(name)[-1] for name in headers.keys_lower()
+             if name.startswith(prefix)}
     return found or MISSING
 
 

@@ -91,6 +91,15 @@ def test_unknown_stored_fields_are_ignored_and_missing_ones_defaulted():
     assert item.labels == [] and item.n == 0
 
 
+def test_a_document_with_every_field_decodes_as_one_with_some_of_them():
+    stored = {"account": "1", "region": "r", "table": "t", "sort": "s", "owner": None,
+              "labels": ["a"], "n": 2}
+    whole = from_json(Item, json.dumps({**stored, "gone": 1}))
+    assert whole == Item("1", "r", "t", "s", None, ["a"], 2)
+    assert from_json(Item, json.dumps({k: v for k, v in stored.items() if k != "n"})) == \
+        Item("1", "r", "t", "s", None, ["a"], 0)
+
+
 def test_record_metadata():
     meta = record_type(Item)
     assert meta.kind == "test.Item" and meta.scope is Scope.REGION

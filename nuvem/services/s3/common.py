@@ -50,9 +50,11 @@ def bucket_of(ctx: Call, name: str) -> Bucket:
     return bucket
 
 
-def current(ctx: Call, bucket: str, key: str) -> S3Object | None:
+def current(ctx: Call, bucket: Bucket, key: str) -> S3Object | None:
     """The key's current version (maybe a delete marker), or None."""
-    return next(ctx.store.query(S3Object, prefix=(bucket, key), limit=1), None)
+    if bucket.versioning == "":     # its one version, at rank 0 (objects.store_version)
+        return ctx.store.get(S3Object, bucket.name, key, 0)
+    return next(ctx.store.query(S3Object, prefix=(bucket.name, key), limit=1), None)
 
 
 def versions(ctx: Call, bucket: str, key: str):
@@ -64,7 +66,7 @@ def find_object(ctx: Call, bucket: Bucket, key: str, version_id: str | None,
     """The object a read names. A current delete marker reads as NoSuchKey (with the marker's
     headers); naming a delete marker's version is 405 MethodNotAllowed, as S3 answers."""
     if version_id is None:
-        obj = current(ctx, bucket.name, key)
+        obj = current(ctx, bucket, key)
         if obj is None:
             raise NoSuchKey(Key=key)
         if obj.delete_marker and not allow_marker:

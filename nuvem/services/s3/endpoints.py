@@ -129,12 +129,12 @@ def website(call: Call, bucket_name: str, raw_path: str) -> HttpResponse:
     target = key + suffix if key == "" or key.endswith("/") else key
     status, code = _serve_status(call, bucket, target)
     if status == 200:
-        obj = current(call, bucket.name, target)
+        obj = current(call, bucket, target)
         location = obj.headers.get("WebsiteRedirectLocation")
         if location:
             return _redirect(call, location)
         return _object_response(call, obj)
-    missing = current(call, bucket.name, target) is None
+    missing = current(call, bucket, target) is None
     if missing and not target.endswith(suffix) and \
             _serve_status(call, bucket, f"{key}/{suffix}")[0] == 200:
         return _redirect(call, f"/{key}/", 302)     # a "folder" without its slash
@@ -145,7 +145,7 @@ def website(call: Call, bucket_name: str, raw_path: str) -> HttpResponse:
         return _apply_redirect(call, rule["Redirect"], key, prefix)
     error_key = (config.get("ErrorDocument") or {}).get("Key")
     if error_key and _serve_status(call, bucket, error_key)[0] == 200:
-        return _object_response(call, current(call, bucket.name, error_key), status)
+        return _object_response(call, current(call, bucket, error_key), status)
     if status == 403:
         return _html_error(call, 403, "AccessDenied", "Access Denied")
     return _html_error(call, 404, "NoSuchKey", "The specified key does not exist.", Key=target)
@@ -154,7 +154,7 @@ def website(call: Call, bucket_name: str, raw_path: str) -> HttpResponse:
 def _serve_status(call: Call, bucket: Bucket, key: str) -> tuple[int, str]:
     """200 when the object exists and the caller may read it; 403 when it may not; 404 when
     it is missing and the caller may list the bucket (403 otherwise, as for the API)."""
-    obj = current(call, bucket.name, key) if key else None
+    obj = current(call, bucket, key) if key else None
     if obj is not None and not obj.delete_marker:
         return (200, "") if _readable(call, bucket, key) else (403, "AccessDenied")
     from nuvem.services.s3.access import may_list

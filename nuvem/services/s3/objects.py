@@ -147,7 +147,7 @@ def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> No
     if_none, if_match = req.get("IfNoneMatch"), req.get("IfMatch")
     if if_none is None and if_match is None:
         return
-    existing = current(ctx, bucket.name, key)
+    existing = current(ctx, bucket, key)
     live = existing is not None and not existing.delete_marker
     if if_none is not None:
         if if_none.strip() != "*":
@@ -163,8 +163,14 @@ def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> No
 
 
 def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> None:
-    """Put `obj` as the key's newest version, as versioning says (unversioned or suspended: it
-    replaces the null version outright)."""
+    """Put `obj` as the key's newest version, as versioning says (never versioned or suspended:
+    it replaces the null version outright)."""
+    if bucket.versioning == "":
+        # A bucket never versioned holds one version of a key, the null one at rank 0, and no
+        # lock (Object Lock needs versioning): the put replaces it without reading it first.
+        obj.version_id, obj.rank = "null", 0
+        ctx.store.put(obj)
+        return
     replaced = None
     existing = list(ctx.store.query(S3Object, prefix=(bucket.name, obj.key),
                                     fields=("rank", "version_id", "lock")))
@@ -177,16 +183,13 @@ def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> None:
             check_lock(ctx, replaced, {})
             ctx.store.delete(S3Object, bucket.name, obj.key, replaced.rank)
             existing.remove(replaced)
-    if bucket.versioning == "" and replaced is not None:
+    obj.rank = (min(v.rank for v in existing) - 1) if existing else 0
+    if replaced is not None and not existing:
         obj.rank = replaced.rank
-    else:
-        obj.rank = (min(v.rank for v in existing) - 1) if existing else 0
-        if replaced is not None and not existing:
-            obj.rank = replaced.rank
     ctx.store.put(obj)
 
 
-def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
+def default_lock(ctx: Call, bucket: Bucket, req: dict) -> dict:
     lock = {}
     if req.get("ObjectLockMode") or req.get("ObjectLockRetainUntilDate"):
         if not bucket.object_lock:
@@ -198,7 +201,7 @@ def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
             raise InvalidArgument("Unknown wormMode directive.",
                                   ArgumentName="x-amz-object-lock-mode",
                                   ArgumentValue=req["ObjectLockMode"])
-        check_retain_until(req["ObjectLockRetainUntilDate"], now)
+        check_retain_until(req["ObjectLockRetainUntilDate"], ctx.now)
         lock["Mode"] = req.get("ObjectLockMode")
         lock["RetainUntilDate"] = req.get("ObjectLockRetainUntilDate")
     elif bucket.object_lock:
@@ -207,7 +210,7 @@ def default_lock(bucket: Bucket, req: dict, now: datetime) -> dict:
             from datetime import timedelta
             days = rule.get("Days") or 365 * (rule.get("Years") or 0)
             lock["Mode"] = rule.get("Mode")
-            lock["RetainUntilDate"] = now + timedelta(days=days)
+            lock["RetainUntilDate"] = ctx.now + timedelta(days=days)
     if req.get("ObjectLockLegalHoldStatus"):
         if not bucket.object_lock:
             raise InvalidRequest("Bucket is missing Object Lock Configuration")
@@ -288,7 +291,7 @@ def new_object_attributes(ctx: Call, bucket: Bucket, req: dict) -> dict:
     return {"owner": object_owner(ctx, bucket), "headers": content_headers(req),
             "metadata": user_metadata(req), "tags": parse_tagging(req.get("Tagging")),
             "storage_class": storage_class(req), **encryption(ctx, bucket, req),
-            "lock": default_lock(bucket, req, ctx.now),
+            "lock": default_lock(ctx, bucket, req),
             "acl": {"Grants": grants} if grants else {}}
 
 
@@ -332,6 +335,9 @@ def check_read_conditions(obj: S3Object, req: dict, prefix: str = "") -> None:
     if_match, if_none = req.get(f"{prefix}IfMatch"), req.get(f"{prefix}IfNoneMatch")
     modified_since = req.get(f"{prefix}IfModifiedSince")
     unmodified_since = req.get(f"{prefix}IfUnmodifiedSince")
+    if if_match is None and if_none is None and modified_since is None and \
+            unmodified_since is None:
+        return
     modified = _second(obj.last_modified)
     not_modified = PreconditionFailed if prefix else NotModified
     if if_match is not None:
@@ -458,7 +464,7 @@ def _read_expiration(ctx: Call, bucket: Bucket, obj: S3Object, req: dict) -> dic
     if not bucket.config.get("Lifecycle"):
         return {}
     if req.get("VersionId") is not None:
-        latest = current(ctx, bucket.name, obj.key)
+        latest = current(ctx, bucket, obj.key)
         if latest is None or latest.version_id != obj.version_id:
             return {}
     return expiration(bucket, obj)
@@ -544,7 +550,7 @@ def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req:
                                   ArgumentValue=version_id)
         return {"VersionId": version_id}
     if_match = req.get("IfMatch")
-    existing = current(ctx, bucket.name, key)
+    existing = current(ctx, bucket, key)
     if if_match is not None:
         if existing is None or existing.delete_marker:
             raise NoSuchKey(Key=key)
@@ -694,7 +700,7 @@ def copy_object(ctx: Call, req: dict) -> dict:
                    data=source.data, chunks=list(source.chunks), headers=headers,
                    metadata=metadata, storage_class=storage_class(req), checksum=checksum,
                    tags=tags, **encryption(ctx, bucket, req),
-                   lock=default_lock(bucket, req, ctx.now))
+                   lock=default_lock(ctx, bucket, req))
     store_version(ctx, bucket, obj)
     notify(ctx, bucket, "ObjectCreated:Copy", obj)
     result = {"CopyObjectResult": {"ETag": obj.etag, "LastModified": obj.last_modified,

@@ -384,13 +384,17 @@ def test_a_queue_policy_that_reads_the_clock_is_judged_at_each_delivery(manual_n
     """SNS's deliveries to a queue are judged by the queue policy alone, and the authorizer keeps
     those decisions (iam/middleware.py); a policy with a time condition must still be judged
     at each delivery, and a changed policy at once."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     sns, sqs = manual_nuvem.client("sns"), manual_nuvem.client("sqs")
     arn = sns.create_topic(Name="clocked")["TopicArn"]
     url = sqs.create_queue(QueueName="clocked")["QueueUrl"]
     queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"]
-    until = (datetime.now(timezone.utc) + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # from the server's clock: it stood still since the last test that moved it (on a busy
+    # machine, more than a minute before this one)
+    now = datetime.fromisoformat(manual_nuvem.admin("GET", "/_nuvem/clock")["now"].replace(
+        "Z", "+00:00"))
+    until = (now + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def policy(condition):
         return json.dumps({"Version": "2012-10-17", "Statement": [{
