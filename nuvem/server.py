@@ -243,8 +243,11 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self._pipe: BodyPipe | None = None      # the streamed body being received
         self._body_left = 0     # bytes of its body still to come, if of known length
         self._body_timer: asyncio.TimerHandle | None = None
+        self._idle_since: float | None = None   # loop time of the direct path's last answer
+        self._idle_timer: asyncio.TimerHandle | None = None
 
     def data_received(self, data: bytes) -> None:
+        self._idle_since = None       # not idle: what this starts re-arms a keep-alive timer
         if self._refused:
             return
         if self._body_left:       # past the head of a body of known length (_pass_body)
@@ -318,6 +321,8 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             self._end_pipe(incomplete_body())
         if self._body_timer is not None:
             self._body_timer.cancel()
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
         super().connection_lost(exc)
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app) -> None:
@@ -464,12 +469,30 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         if not keep_alive:
             self.transport.close()
         elif not self.transport.is_closing():
-            # As uvicorn does after a response: read again, (re)arm the keep-alive timeout (a
-            # pipelined request answered in the same read would leave an earlier timer armed).
+            # As uvicorn does after a response: read again, and close the connection once it
+            # has been idle for the keep-alive timeout. Its timer is not re-armed per answer
+            # (a timer made and cancelled per call cost more than the rest of this method):
+            # one runs per connection and looks again at when it fires (_idle_check).
             self.flow.resume_reading()
-            self._unset_keepalive_if_required()
-            self.timeout_keep_alive_task = self.loop.call_later(
-                self.timeout_keep_alive, self.timeout_keep_alive_handler)
+            self._idle_since = self.loop.time()
+            if self._idle_timer is None:
+                self._idle_timer = self.loop.call_later(self.timeout_keep_alive,
+                                                        self._idle_check)
+
+    def _idle_check(self) -> None:
+        """The direct path's keep-alive timer: close the connection if it has been idle for the
+        timeout since the last answer, wait for the rest of it if less, or let it be while it is
+        busy (data came, or a call goes on in uvicorn's request cycle): the next answer arms a
+        timer again, the direct path's or uvicorn's."""
+        self._idle_timer = None
+        if self._idle_since is None or (self.cycle is not None and
+                                        not self.cycle.response_complete):
+            return
+        left = self._idle_since + self.timeout_keep_alive - self.loop.time()
+        if left > 0:
+            self._idle_timer = self.loop.call_later(left, self._idle_check)
+        else:
+            self.timeout_keep_alive_handler()
 
     def _internal_error(self, *problem) -> None:
         """A bug in Nuvem (the gateway failed, or made a header HTTP cannot carry): a bare 500,
