@@ -176,14 +176,14 @@ class _Transport:
 def _protocol():
     """The direct path's writer alone, on stand-ins for uvicorn's connection state."""
     from types import SimpleNamespace
-    from nuvem.server import NuvemHttpProtocol, _Direct
+    from nuvem.server import NuvemHttpProtocol, _Deadline, _Direct
     proto = NuvemHttpProtocol.__new__(NuvemHttpProtocol)
     proto.transport = _Transport()
     proto.server_state = SimpleNamespace(default_headers=[(b"date", b"Sat, 28 Nov 2026")],
                                          total_requests=0)
     proto.flow = SimpleNamespace(resume_reading=lambda: None)
     proto.loop = SimpleNamespace(call_later=lambda *a: None, time=lambda: 0.0)
-    proto.timeout_keep_alive, proto._idle_timer = 5, None
+    proto._keep_alive = _Deadline(proto.loop, 5, lambda: None)
     return proto, _Direct(method="GET", path="/", query="", keep_alive=True)
 
 
@@ -246,13 +246,14 @@ def test_a_call_behind_a_direct_answer_is_not_cut_off_by_the_keep_alive_timeout(
 
 def test_a_gateway_that_fails_gets_a_bare_500_not_a_parser_error():
     from types import SimpleNamespace
-    from nuvem.server import _Direct
+    from nuvem.server import _Deadline, _Direct
 
     def fail(request):
         raise RuntimeError("a bug")
     proto, _ = _protocol()
     proto.app_ = SimpleNamespace(gateway=SimpleNamespace(handle_inline=fail))
-    proto.headers, proto.client, proto._body_timer = [(b"host", b"x")], ("127.0.0.1", 1), None
+    proto.headers, proto.client = [(b"host", b"x")], ("127.0.0.1", 1)
+    proto._body_idle = _Deadline(proto.loop, 20, lambda: None)
     proto._direct = _Direct(method="GET", path="/", query="", keep_alive=True)
     proto._finish_direct()
     assert proto.transport.written.startswith(b"HTTP/1.1 500 ") and proto.transport.closed
