@@ -274,6 +274,19 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         else:
             self._body_idle.stop()
 
+    def on_message_begin(self) -> None:
+        # uvicorn's ASGI scope (a dict of ten entries) is made only for a request that takes the
+        # ASGI path (_asgi_scope): the direct path never reads it
+        self.url, self.headers, self.expect_100_continue = b"", [], False
+
+    def _asgi_scope(self) -> None:
+        """uvicorn's scope for this request, made by its on_message_begin (which starts the
+        url and headers afresh: those read so far are kept)."""
+        url, headers, expect = self.url, self.headers, self.expect_100_continue
+        super().on_message_begin()
+        self.url, self.headers, self.expect_100_continue = url, headers, expect
+        self.scope["headers"] = headers
+
     def on_headers_complete(self) -> None:
         if self._refused:
             return
@@ -285,6 +298,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self._in_head = False
         if self._start_direct(method):
             return
+        self._asgi_scope()
         length = _streamed_length(self.headers)
         if length is not None and not self.parser.should_upgrade():
             self.app_.streaming()
