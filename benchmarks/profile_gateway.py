@@ -113,7 +113,15 @@ def instrument(app: App, stages: Stages) -> None:
 
         def __enter__(self):
             with stages.time("store: BEGIN"):
-                return self.inner.__enter__()
+                inner = self.inner.__enter__()
+            begin = inner._conn       # SQLite's BEGIN runs at the transaction's first statement
+
+            def first_statement():
+                del inner._conn
+                with stages.time("store: BEGIN"):
+                    return begin()
+            inner._conn = first_statement
+            return inner
 
         def __exit__(self, *exc):
             with stages.time("store: COMMIT"):

@@ -1,6 +1,7 @@
 """The call context: everything an operation may touch, and nothing else (DESIGN principle 2)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,10 @@ class Principal:
     issued_at: datetime | None = None      # aws:TokenIssueTime of temporary credentials
 
     @classmethod
+    @functools.lru_cache(maxsize=256)
     def root(cls, account: str) -> "Principal":
+        # One per account, kept: a root key's every call asks, and making a frozen Principal
+        # costs 2 µs (it is immutable, so callers may share it).
         return cls("root", account, f"arn:aws:iam::{account}:root", account)
 
     @classmethod

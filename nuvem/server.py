@@ -242,9 +242,13 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self._direct: _Direct | None = None
         self._pipe: BodyPipe | None = None      # the streamed body being received
         self._body_left = 0     # bytes of its body still to come, if of known length
-        self._body_timer: asyncio.TimerHandle | None = None
+        # The body's idle clock, and the direct path's keep-alive one (uvicorn's request cycle
+        # keeps its own)
+        self._body_idle = _Deadline(self.loop, self.app_.body_idle_timeout, self._body_timed_out)
+        self._keep_alive = _Deadline(self.loop, self.timeout_keep_alive, self._keep_alive_expired)
 
     def data_received(self, data: bytes) -> None:
+        self._keep_alive.stop()       # not idle: what this starts restarts an idle clock
         if self._refused:
             return
         if self._body_left:       # past the head of a body of known length (_pass_body)
@@ -263,14 +267,25 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         """(Re)start the idle clock of a body still to come, while it is the client we wait for:
         not while reading is paused (a full pipe, or a pipelined request waiting its turn), nor
         before a streamed body the client holds back for its 100-continue was asked for."""
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
         if (self._direct is not None or (self._pipe is not None and
                                           not self.cycle.waiting_for_100_continue)) \
                 and not self.flow.read_paused:
-            self._body_timer = self.loop.call_later(self.app_.body_idle_timeout,
-                                                    self._body_timed_out)
+            self._body_idle.restart()
+        else:
+            self._body_idle.stop()
+
+    def on_message_begin(self) -> None:
+        # uvicorn's ASGI scope (a dict of ten entries) is made only for a request that takes the
+        # ASGI path (_asgi_scope): the direct path never reads it
+        self.url, self.headers, self.expect_100_continue = b"", [], False
+
+    def _asgi_scope(self) -> None:
+        """uvicorn's scope for this request, made by its on_message_begin (which starts the
+        url and headers afresh: those read so far are kept)."""
+        url, headers, expect = self.url, self.headers, self.expect_100_continue
+        super().on_message_begin()
+        self.url, self.headers, self.expect_100_continue = url, headers, expect
+        self.scope["headers"] = headers
 
     def on_headers_complete(self) -> None:
         if self._refused:
@@ -283,6 +298,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self._in_head = False
         if self._start_direct(method):
             return
+        self._asgi_scope()
         length = _streamed_length(self.headers)
         if length is not None and not self.parser.should_upgrade():
             self.app_.streaming()
@@ -316,8 +332,8 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self._direct = None
         if self._pipe is not None:
             self._end_pipe(incomplete_body())
-        if self._body_timer is not None:
-            self._body_timer.cancel()
+        self._body_idle.close()
+        self._keep_alive.close()
         super().connection_lost(exc)
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app) -> None:
@@ -362,9 +378,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
     def _end_pipe(self, error: BaseException | None = None) -> None:
         pipe, self._pipe = self._pipe, None
         self._body_left = 0
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
+        self._body_idle.stop()
         pipe.finish(error)
 
     def shutdown(self) -> None:
@@ -406,9 +420,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
 
     def _finish_direct(self) -> None:
         direct, self._direct = self._direct, None
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
+        self._body_idle.stop()
         try:
             response = self.app_.gateway.handle_inline(self._request(direct, bytes(direct.body)))
         except Exception:       # the gateway answers errors itself; this is a bug in Nuvem
@@ -464,12 +476,17 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         if not keep_alive:
             self.transport.close()
         elif not self.transport.is_closing():
-            # As uvicorn does after a response: read again, (re)arm the keep-alive timeout (a
-            # pipelined request answered in the same read would leave an earlier timer armed).
+            # As uvicorn does after a response: read again, and close the connection once it
+            # has been idle for the keep-alive timeout.
             self.flow.resume_reading()
-            self._unset_keepalive_if_required()
-            self.timeout_keep_alive_task = self.loop.call_later(
-                self.timeout_keep_alive, self.timeout_keep_alive_handler)
+            self._keep_alive.restart()
+
+    def _keep_alive_expired(self) -> None:
+        """Idle since the direct path's last answer for the keep-alive timeout: close, unless a
+        call pipelined behind that answer goes on in uvicorn's request cycle (which restarts
+        uvicorn's own clock when it answers)."""
+        if self.cycle is None or self.cycle.response_complete:
+            self.timeout_keep_alive_handler()
 
     def _internal_error(self, *problem) -> None:
         """A bug in Nuvem (the gateway failed, or made a header HTTP cannot carry): a bare 500,
@@ -482,7 +499,6 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def _body_timed_out(self) -> None:
-        self._body_timer = None
         if self._pipe is not None:    # its app answers RequestTimeout and closes
             self._refused = True      # what still arrives of the body is dropped
             self._end_pipe(body_timeout())
@@ -525,6 +541,46 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             self.loop.call_later(LINGER, self.transport.close)
         else:
             self.transport.close()
+
+
+class _Deadline:
+    """Calls `expire` once `seconds` have passed since the last `restart` with no `stop` after
+    it. One timer, which looks again when it fires, instead of a timer made and cancelled per
+    restart: the direct path restarts a connection's clocks on each call, and a timer each cost
+    about as much as writing the response."""
+
+    __slots__ = ("_loop", "_seconds", "_expire", "_since", "_timer")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, seconds: float,
+                 expire: Callable[[], None]):
+        self._loop, self._seconds, self._expire = loop, seconds, expire
+        self._since: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    def restart(self) -> None:
+        self._since = self._loop.time()
+        if self._timer is None:
+            self._timer = self._loop.call_later(self._seconds, self._check)
+
+    def stop(self) -> None:
+        self._since = None
+
+    def close(self) -> None:
+        self._since = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _check(self) -> None:
+        self._timer = None
+        if self._since is None:
+            return
+        left = self._since + self._seconds - self._loop.time()
+        if left > 0:
+            self._timer = self._loop.call_later(left, self._check)
+        else:
+            self._since = None
+            self._expire()
 
 
 @dataclass(slots=True)

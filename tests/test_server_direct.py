@@ -4,6 +4,7 @@ right without uvicorn's request cycle: pipelining (in order, also behind a call 
 a worker thread), keep-alive and closing, 100-continue, HEAD framing, and a stalled body."""
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -15,7 +16,7 @@ from nuvem.config import Config
 from nuvem.runtime import Runtime
 from nuvem.server import App, build_server
 from tests.conftest import free_port
-from tests.test_bad_input import FORM, _head, error_code, signed
+from tests.test_bad_input import FORM, JSON10, _head, error_code, signed
 
 STS = b"Action=GetCallerIdentity&Version=2011-06-15"
 
@@ -175,14 +176,14 @@ class _Transport:
 def _protocol():
     """The direct path's writer alone, on stand-ins for uvicorn's connection state."""
     from types import SimpleNamespace
-    from nuvem.server import NuvemHttpProtocol, _Direct
+    from nuvem.server import NuvemHttpProtocol, _Deadline, _Direct
     proto = NuvemHttpProtocol.__new__(NuvemHttpProtocol)
     proto.transport = _Transport()
     proto.server_state = SimpleNamespace(default_headers=[(b"date", b"Sat, 28 Nov 2026")],
                                          total_requests=0)
     proto.flow = SimpleNamespace(resume_reading=lambda: None)
-    proto.loop = SimpleNamespace(call_later=lambda *a: None)
-    proto.timeout_keep_alive, proto.timeout_keep_alive_task = 5, None
+    proto.loop = SimpleNamespace(call_later=lambda *a: None, time=lambda: 0.0)
+    proto._keep_alive = _Deadline(proto.loop, 5, lambda: None)
     return proto, _Direct(method="GET", path="/", query="", keep_alive=True)
 
 
@@ -223,15 +224,36 @@ def test_a_pipelined_burst_leaves_one_keep_alive_timer(quick_timeout_server):
         assert _closed(sock)
 
 
+def test_a_call_behind_a_direct_answer_is_not_cut_off_by_the_keep_alive_timeout(
+        quick_timeout_server):
+    """A long poll pipelined behind a direct answer goes on on a worker thread for longer than
+    the keep-alive timeout (1 s): the connection is busy, not idle, and stays open."""
+    import boto3
+    sqs = boto3.client("sqs", endpoint_url=quick_timeout_server, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    url = sqs.create_queue(QueueName="keep-alive-poll")["QueueUrl"]
+    poll = _head("POST", "/", signed("sqs", **{"Content-Type": JSON10,
+                                               "X-Amz-Target": "AmazonSQS.ReceiveMessage"}),
+                 json.dumps({"QueueUrl": url, "WaitTimeSeconds": 2}).encode())
+    with _connect(quick_timeout_server) as sock:
+        sock.sendall(_sts_request() + poll)
+        (first, _, _), (polled, _, body) = _read_responses(sock, 2)
+        assert (first, polled) == (200, 200) and json.loads(body).get("Messages") is None
+        sock.sendall(_sts_request())
+        [(status, _, _)] = _read_responses(sock, 1)
+        assert status == 200
+
+
 def test_a_gateway_that_fails_gets_a_bare_500_not_a_parser_error():
     from types import SimpleNamespace
-    from nuvem.server import _Direct
+    from nuvem.server import _Deadline, _Direct
 
     def fail(request):
         raise RuntimeError("a bug")
     proto, _ = _protocol()
     proto.app_ = SimpleNamespace(gateway=SimpleNamespace(handle_inline=fail))
-    proto.headers, proto.client, proto._body_timer = [(b"host", b"x")], ("127.0.0.1", 1), None
+    proto.headers, proto.client = [(b"host", b"x")], ("127.0.0.1", 1)
+    proto._body_idle = _Deadline(proto.loop, 20, lambda: None)
     proto._direct = _Direct(method="GET", path="/", query="", keep_alive=True)
     proto._finish_direct()
     assert proto.transport.written.startswith(b"HTTP/1.1 500 ") and proto.transport.closed

@@ -346,7 +346,8 @@ class ChunkedDecoder(io.RawIOBase):
 
 def _header(headers, name: str) -> str | None:
     value = headers.get(name)
-    if value is None and isinstance(headers, Mapping):   # a plain dict is case-sensitive
+    # A plain dict is case-sensitive (the server's Headers are not: no need to look again)
+    if value is None and not isinstance(headers, Headers) and isinstance(headers, Mapping):
         lname = name.lower()
         value = next((v for k, v in headers.items() if k.lower() == lname), None)
     return value

@@ -380,19 +380,33 @@ class SqliteTx(_View):
     A `store.tx()` opened inside another on the same thread joins it as a savepoint (an
     internal call made while serving a call): its changes commit with the outer transaction,
     and an exception leaving the inner block undoes only the inner block's changes.
+
+    SQLite's transaction begins (`BEGIN IMMEDIATE`) at the first statement, not at `with`: the
+    store's write lock is held from `with` on, so nothing can commit in between, and a call that
+    never reads or writes the store (STS GetCallerIdentity) pays for no BEGIN and COMMIT.
     """
 
     _savepoint: str | None = None
     wrote = False                      # set on commit: did this transaction change any row?
+    _begun = True                      # a savepoint's outer transaction has begun before it
 
     def __init__(self, store: "SqliteStore", wait: bool = True):
         super().__init__(store)
         self._wait = wait
 
+    def _conn(self) -> sqlite3.Connection:
+        db = super()._conn()
+        if not self._begun:
+            db.execute("BEGIN IMMEDIATE")
+            self._begun = True
+            self._changes_at = db.total_changes
+        return db
+
     def __enter__(self) -> "SqliteTx":
         store = self._store
         me = threading.get_ident()
         if store._writer_thread == me:
+            store._writer_tx._conn()   # a savepoint outside a transaction would begin its own
             store._depth += 1
             self._savepoint = f"nested_{store._depth}"
             self._db = store._writer
@@ -402,13 +416,12 @@ class SqliteTx(_View):
             raise Busy("another transaction is open")
         try:
             store._check_open()
-            store._writer_thread = me
+            store._writer_thread, store._writer_tx = me, self
             store._emitted = False
             self._db = store._writer
-            self._db.execute("BEGIN IMMEDIATE")
-            self._changes_at = self._db.total_changes
+            self._begun = False
         except BaseException:
-            store._writer_thread = None
+            store._writer_thread = store._writer_tx = None
             self._db = None
             store._write_lock.release()
             raise
@@ -424,7 +437,7 @@ class SqliteTx(_View):
             db.execute(f"RELEASE {self._savepoint}")
             return
         try:
-            if exc_type is None:
+            if exc_type is None and self._begun:       # else no statement ran: no transaction
                 self.wrote = db.total_changes != self._changes_at
                 try:
                     db.execute("COMMIT")
@@ -433,11 +446,11 @@ class SqliteTx(_View):
                     if db.in_transaction:       # SQLite may have rolled back already
                         db.execute("ROLLBACK")
                     raise
-            elif db.in_transaction:
+            elif self._begun and db.in_transaction:
                 db.execute("ROLLBACK")
         finally:
             emitted = store._emitted and exc_type is None
-            store._writer_thread = None
+            store._writer_thread = store._writer_tx = None
             store._write_lock.release()
         if emitted:
             store._notify_emit()
@@ -599,7 +612,8 @@ class SqliteStore:
                          "PRAGMA cache_size = -16000",
                          f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
         self._write_lock = threading.Lock()
-        self._writer_thread: int | None = None     # these three belong to the lock holder
+        self._writer_thread: int | None = None     # these four belong to the lock holder
+        self._writer_tx: SqliteTx | None = None     # its outermost transaction
         self._depth = 0                             # savepoints open in its transaction
         self._emitted = False                       # its transaction wrote outbox rows
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()

@@ -180,6 +180,21 @@ def test_transaction_objects_are_unusable_after_the_block(store):
         tx.put(Item(A, E1, "t", "1"))
 
 
+def test_a_transaction_begins_at_its_first_statement(store):
+    """A call that never touches the store (STS GetCallerIdentity) pays for no BEGIN/COMMIT."""
+    with store.tx() as tx:
+        assert not store._writer.in_transaction
+        assert tx.get(Item, A, E1, "t", "x") is None
+        assert store._writer.in_transaction
+    with pytest.raises(ValueError):
+        with store.tx() as tx:
+            raise ValueError("failed before any statement")
+    assert not tx.wrote and not store._writer.in_transaction
+    with store.tx() as tx:
+        tx.put(Item(A, E1, "t", "x"))
+    assert tx.wrote
+
+
 def test_nested_transactions_are_savepoints(store):
     with store.tx() as outer:
         outer.put(Item(A, E1, "t", "outer"))
