@@ -407,7 +407,8 @@ class RecordType:
         data = _codec(self.cls).to_dict(obj)
         if not self.summary:
             return _JSON.encode(data), None
-        return _JSON.encode(data), _JSON.encode([data[name] for name in self.summary])
+        return _JSON.encode(data), _JSON.encode(
+            [data[name] if name in data else getattr(obj, name) for name in self.summary])
 
     def decode(self, version: int, doc: str) -> Any:
         data = json.loads(doc)
@@ -501,7 +502,10 @@ class Projection:
     def __init__(self, meta: "RecordType", fields: tuple[str, ...],
                  stored: frozenset[str] = frozenset()):
         by_name = {f.name: f for f in dataclasses.fields(meta.cls)}
-        unknown = [name for name in fields if name not in by_name]
+        summary = meta.summary
+        # a summarized property is read from the summary only: documents do not hold it
+        unknown = [name for name in fields if name not in by_name and
+                   (name not in summary or name in stored or not set(fields) <= set(summary))]
         if unknown or not fields or len(set(fields)) != len(fields) or not stored <= set(fields):
             raise ValueError(f"{meta.kind}: cannot project {fields!r}, {sorted(stored)} stored "
                              f"(its fields: {tuple(by_name)})")
@@ -510,6 +514,7 @@ class Projection:
         self.names = fields
         self.view = collections.namedtuple(f"{meta.cls.__name__}Fields", fields)
         self.fields = tuple(_projected(by_name[name], hints.get(name, Any), name in stored)
+                            if name in by_name else ProjectedField(name, None, True)
                             for name in fields)
         self._width = len(fields)
         self._decoders = tuple((i, f.decode) for i, f in enumerate(self.fields) if f.decode)
@@ -520,7 +525,6 @@ class Projection:
                     if name in stored)
         self._encoders = tuple((i, encode) for i, encode in encoders if encode is not None)
         # where each field sits in the summary array, when they all are in it
-        summary = meta.summary
         self.in_summary = bool(summary) and all(name in summary for name in fields)
         self._summary_width = len(summary)
         self._summary_pick = (None if fields == summary[:len(fields)] or not self.in_summary
@@ -614,6 +618,8 @@ def record(kind: str, *, scope: Scope, key: tuple[str, ...], indexes: tuple[str,
     version / migrations: the schema version and the steps up to it, `{n: fn(dict_n) -> dict}`.
     summary: fields that listing pages read (`query(fields=...)` within them): also stored as a
     small JSON array beside the document, which a page reads instead of parsing documents.
+    It may name properties too, whose values are JSON as they are (a listing's form of a field):
+    projections of the summary's names read them, never stored as fields.
     Changing them needs a version bump (summaries written before are then not used).
     A record with an `arn` attribute (field or property) is mirrored in the resources table.
     """
@@ -632,8 +638,8 @@ def record(kind: str, *, scope: Scope, key: tuple[str, ...], indexes: tuple[str,
             if name not in names and not hasattr(cls, name):
                 raise TypeError(f"{cls.__name__} has no attribute {name!r} to index")
         for name in summary:
-            if name not in names:
-                raise TypeError(f"{cls.__name__} has no field {name!r} to summarize")
+            if name not in names and not isinstance(getattr(cls, name, None), property):
+                raise TypeError(f"{cls.__name__} has no field or property {name!r} to summarize")
         bad = [v for v in migrations if not 1 <= v < version]
         if bad:
             raise TypeError(f"{cls.__name__}: migrations {bad} are outside 1..{version - 1}")

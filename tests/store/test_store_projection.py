@@ -214,3 +214,38 @@ def test_stored_fields_are_views_of_their_stored_values_on_every_path(store):
                 ] == ["a", "LOW", "a"]
         with pytest.raises(ValueError):
             list(r.query(Summarized, fields=("id",), stored=("when",)))
+
+
+@record("test.WithListedForm", scope=Scope.GLOBAL, key=("id",), summary=("id", "initials"))
+@dataclass
+class WithListedForm:
+    id: str
+    names: list[str] = field(default_factory=list)
+
+    @property
+    def initials(self) -> list[str]:
+        return [name[0] for name in self.names]
+
+
+def test_a_summarized_property_is_read_from_the_summary_or_the_whole_record(store):
+    with store.tx() as tx:
+        tx.put(WithListedForm("current", ["Ada", "Lovelace"]))
+        tx.put(WithListedForm("stale", ["Grace", "Hopper"]))
+        tx._conn().execute("UPDATE records SET summary = NULL WHERE pk = ?",
+                           (b"\x03stale\x00\x01",))      # read from its document instead
+    with store.read() as r:
+        assert [tuple(v) for v in r.query(WithListedForm, fields=("id", "initials"))] == [
+            ("current", ["A", "L"]), ("stale", ["G", "H"])]
+        assert [v.initials for v in r.query(WithListedForm, fields=("initials",))] == [
+            ["A", "L"], ["G", "H"]]
+        with pytest.raises(ValueError):     # documents do not hold it
+            list(r.query(WithListedForm, fields=("initials", "names")))
+        with pytest.raises(ValueError):
+            list(r.query(WithListedForm, fields=("id", "initials"), stored=("initials",)))
+
+
+def test_summary_properties_must_exist():
+    with pytest.raises(TypeError, match="summarize"):
+        record("test.BadProperty", scope=Scope.GLOBAL, key=("id",), summary=("id", "nope"))(
+            dataclass(type("BadProperty", (), {"__annotations__": {"id": str},
+                                               "nope": 1})))

@@ -130,11 +130,9 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
                 break
             count += 1
             # one entry per object of a thousand-key page: written out, not through helpers
-            key, _, modified, etag, size, storage, checksum, owner_id, _ = last = item
+            key, _, modified, etag, size, storage, algorithm, kind, owner_id, _ = last = item
             content((_encode(key, True) if url else key, modified, etag, size, storage,
-                     [checksum["Algorithm"]] if checksum else None,
-                     checksum.get("Type", "FULL_OBJECT") if checksum else None,
-                     owner(owner_id) if with_owner else None))
+                     algorithm, kind, owner(owner_id) if with_owner else None))
     out = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
            "IsTruncated": truncated}
     if delimiter:
@@ -233,9 +231,9 @@ def list_object_versions(ctx: Call, req: dict) -> dict:
             else:
                 entry.update({"ETag": obj.etag, "Size": obj.size,
                               "StorageClass": obj.storage_class})
-                if obj.checksum:
-                    entry["ChecksumAlgorithm"] = [obj.checksum["Algorithm"]]
-                    entry["ChecksumType"] = obj.checksum.get("Type", "FULL_OBJECT")
+                if obj.checksum_algorithm:
+                    entry["ChecksumAlgorithm"] = obj.checksum_algorithm
+                    entry["ChecksumType"] = obj.checksum_type
                 versions.append(entry)
             last = (obj.key, obj.version_id)
     out: dict = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
