@@ -47,16 +47,19 @@ Writer = Callable[[list, Any, Options], None]
 class Rows(list):
     """A list of structures given as tuples of the values of the members `names`, in that order
     (None: not set), for pages of a thousand (S3 listings): each item is written from its tuple,
-    with no dict to build per item nor to look its members up in. XML protocols only; any other
-    reader of a handler's result (the internal client's caller) takes them as `dicts()`."""
+    with no dict to build per item nor to look its members up in. A name None is a position the
+    writer skips, so a tuple the handler already has (a store's view) can be an item as it is.
+    XML protocols only; any other reader of a handler's result (the internal client's caller)
+    takes them as `dicts()`."""
     __slots__ = ("names",)
 
-    def __init__(self, names: tuple[str, ...], rows=()):
+    def __init__(self, names: tuple[str | None, ...], rows=()):
         super().__init__(rows)
         self.names = names
 
     def dicts(self) -> list[dict]:
-        return [dict(zip(self.names, row)) for row in self]
+        return [{name: value for name, value in zip(self.names, row) if name is not None}
+                for row in self]
 
 
 def esc(text: str) -> str:
@@ -215,7 +218,7 @@ class _Plan:
     def rows_writer(self, names: tuple[str, ...], opts: Options) -> Callable:
         if opts.strict:
             for name in names:
-                if name not in self.names:
+                if name is not None and name not in self.names:
                     unknown_member(opts, self.shape, name)
         found = self.rows.get(names)
         if found is None:

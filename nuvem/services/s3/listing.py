@@ -100,9 +100,13 @@ def _encoding(req: dict) -> bool:
     return True
 
 
-# The members of a page's entries, in the order of their rows (`Rows`: no dict per entry)
-_ENTRY = ("Key", "LastModified", "ETag", "Size", "StorageClass", "ChecksumAlgorithm",
-          "ChecksumType", "Owner")
+# A page's entries are the store's views of LISTED_FIELDS as they are (`Rows`: no dict nor
+# tuple to build per entry); these are the members of their positions, None for those not shown.
+_MEMBER_OF = {"key": "Key", "last_modified": "LastModified", "etag": "ETag", "size": "Size",
+              "storage_class": "StorageClass", "checksum_algorithm": "ChecksumAlgorithm",
+              "checksum_type": "ChecksumType"}
+_ENTRY = tuple(_MEMBER_OF.get(name) for name in LISTED_FIELDS)
+_ENTRY_WITH_OWNER = tuple({**_MEMBER_OF, "owner": "Owner"}.get(name) for name in LISTED_FIELDS)
 
 
 def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: str | None = None):
@@ -110,7 +114,8 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
     url = _encoding(req)
     prefix, delimiter = req.get("Prefix") or "", req.get("Delimiter") or None
     limit = _max_keys(req)
-    contents, prefixes, truncated, last = Rows(_ENTRY), [], False, None
+    contents = Rows(_ENTRY_WITH_OWNER if with_owner else _ENTRY)
+    prefixes, truncated, last, owners = [], False, None, {}
     if limit:
         count, content = 0, contents.append
         for item in _walk(ctx, bucket.name, prefix, delimiter,
@@ -129,10 +134,14 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
                 truncated = True
                 break
             count += 1
-            # one entry per object of a thousand-key page: written out, not through helpers
-            key, _, modified, etag, size, storage, algorithm, kind, owner_id, _ = last = item
-            content((_encode(key, True) if url else key, modified, etag, size, storage,
-                     algorithm, kind, owner(owner_id) if with_owner else None))
+            last = item
+            if with_owner or url and not _URL_PLAIN(item[0]):
+                key, marker, modified, etag, size, storage, algorithm, kind, by, version = item
+                if with_owner and by not in owners:
+                    owners[by] = owner(by)      # a hash: once per owner, not once per key
+                item = (_encode(key, url), marker, modified, etag, size, storage, algorithm, kind,
+                        owners[by] if with_owner else None, version)
+            content(item)
     out = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
            "IsTruncated": truncated}
     if delimiter:
