@@ -109,13 +109,25 @@ _ENTRY = tuple(_MEMBER_OF.get(name) for name in LISTED_FIELDS)
 _ENTRY_WITH_OWNER = tuple({**_MEMBER_OF, "owner": "Owner"}.get(name) for name in LISTED_FIELDS)
 
 
+def _show_keys_and_owners(contents: Rows, url: bool, with_owner: bool) -> None:
+    """A page's entries with their keys url-encoded and their owners as the API shows them, as
+    asked. (Most pages have no key to encode: their keys are checked as one string.)"""
+    owners: dict[str, dict] = {}
+    for i, (key, marker, modified, etag, size, storage, algorithm, kind, by, version) in \
+            enumerate(contents):
+        if with_owner and by not in owners:
+            owners[by] = owner(by)      # a hash: once per owner, not once per key
+        contents[i] = (_encode(key, url), marker, modified, etag, size, storage, algorithm, kind,
+                       owners[by] if with_owner else None, version)
+
+
 def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: str | None = None):
     bucket = bucket_of(ctx, req["Bucket"])
     url = _encoding(req)
     prefix, delimiter = req.get("Prefix") or "", req.get("Delimiter") or None
     limit = _max_keys(req)
     contents = Rows(_ENTRY_WITH_OWNER if with_owner else _ENTRY)
-    prefixes, truncated, last, owners = [], False, None, {}
+    prefixes, truncated, last = [], False, None
     if limit:
         count, content = 0, contents.append
         for item in _walk(ctx, bucket.name, prefix, delimiter,
@@ -134,14 +146,10 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
                 truncated = True
                 break
             count += 1
-            last = item
-            if with_owner or url and not _URL_PLAIN(item[0]):
-                key, marker, modified, etag, size, storage, algorithm, kind, by, version = item
-                if with_owner and by not in owners:
-                    owners[by] = owner(by)      # a hash: once per owner, not once per key
-                item = (_encode(key, url), marker, modified, etag, size, storage, algorithm, kind,
-                        owners[by] if with_owner else None, version)
             content(item)
+            last = item
+    if with_owner or url and contents and not _URL_PLAIN("".join([row[0] for row in contents])):
+        _show_keys_and_owners(contents, url, with_owner)
     out = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
            "IsTruncated": truncated}
     if delimiter:
