@@ -552,23 +552,26 @@ class Projection:
                 return None
         return self._view_of_values(values)
 
-    def views_of_summaries(self, rows: Iterable[tuple]) -> list:
+    def views_of_summaries(self, rows: Iterable[tuple], positional: bool = False) -> list:
         """The views of records' stored summary arrays (`in_summary` projections; each row's
         last item), in one loop: a page of a thousand. None for a row without one, or whose array
         is not as long as the kind's summary (written before a change to it that came without a
         version bump). A summary holds every field's value as the document does, so a null in
-        it is a None the full decode would give too: no null needs checking."""
-        views = []
-        add, view_of_values = views.append, self._view_of_values
-        if not self._decoders:      # nothing to decode: a view is the values as they are
-            view_of_values = functools.partial(tuple.__new__, self.view)
+        it is a None the full decode would give too: no null needs checking. `positional`: the
+        arrays as parsed will do, when they are the views' values as they are."""
         width, pick, fields = self._summary_width, self._summary_pick, self._width
-        one = fields == 1
         texts = [row[-1] for row in rows]
         if None in texts:
             parsed = [_scan_json(text, 0)[0] if text is not None else () for text in texts]
         else:       # the page's arrays as one array: one parse (a sixth less than one each)
             parsed = _scan_json(f"[{','.join(texts)}]", 0)[0]
+        if positional and not self._decoders and pick is None and fields == width and \
+                all(map(width.__eq__, map(len, parsed))):
+            return parsed
+        views = []
+        add, view_of_values, one = views.append, self._view_of_values, fields == 1
+        if not self._decoders:      # nothing to decode: a view is the values as they are
+            view_of_values = functools.partial(tuple.__new__, self.view)
         for values in parsed:
             if len(values) != width:
                 add(None)

@@ -203,7 +203,7 @@ class _View:
 
     def query(self, cls, *, account=None, region=None, prefix=(), startswith=None, index=None,
               gt=None, ge=None, lt=None, le=None, start_after=None, limit=None, reverse=False,
-              fields=None, stored=(), documents=False, shared=False):
+              fields=None, stored=(), positional=False, documents=False, shared=False):
         meta = self._store._meta(cls)
         lo, hi = self._range(meta, account, region, prefix, startswith,
                              (gt, ge, lt, le, start_after), reverse)
@@ -221,10 +221,10 @@ class _View:
             return self._scan(meta, whole, head, lo, hi, limit, reverse)
         projection = meta.projection(fields, stored)
         return self._scan(meta, sql.format(cols=_projected_cols(projection), order=order), head,
-                          lo, hi, limit, reverse, projection, whole)
+                          lo, hi, limit, reverse, projection, whole, positional=positional)
 
     def _scan(self, meta, sql, head, lo, hi, limit, reverse, projection=None,
-              whole_sql=None, documents=False, shared=False) -> Iterator[Any]:
+              whole_sql=None, positional=False, documents=False, shared=False) -> Iterator[Any]:
         # Keyset pages, one statement each: a caller may write between items without disturbing
         # an open cursor, and the snapshot (or the transaction) keeps the pages consistent.
         remaining = limit if limit is not None else -1
@@ -257,7 +257,7 @@ class _View:
                     yield from [projection.view_of(meta.decode(version, doc))
                                 for _, version, doc in rows]
                 else:
-                    yield from self._views(meta, projection, rows)
+                    yield from self._views(meta, projection, rows, positional)
             if len(rows) < size:
                 return
             if remaining > 0:
@@ -268,11 +268,11 @@ class _View:
             else:
                 lo = last + b"\x00"
 
-    def _views(self, meta: RecordType, projection: Projection, rows) -> list:
+    def _views(self, meta: RecordType, projection: Projection, rows, positional: bool) -> list:
         # The whole page before any is yielded: a document read again here (a value the
         # projection cannot vouch for) is then read before the caller may change it.
         if projection.in_summary:
-            views = projection.views_of_summaries(rows)
+            views = projection.views_of_summaries(rows, positional)
             for i, view in enumerate(views):
                 if view is None:
                     views[i] = projection.view_of(self._decode_again(meta, rows[i][0]))

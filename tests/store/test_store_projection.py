@@ -249,3 +249,17 @@ def test_summary_properties_must_exist():
         record("test.BadProperty", scope=Scope.GLOBAL, key=("id",), summary=("id", "nope"))(
             dataclass(type("BadProperty", (), {"__annotations__": {"id": str},
                                                "nope": 1})))
+
+
+def test_positional_views_hold_the_same_values_in_order(store):
+    with store.tx() as tx:
+        tx.put(WithListedForm("1", ["Ada"]))
+        tx.put(WithListedForm("2", ["Grace", "Hopper"]))
+        tx.put(_summarized())
+    fields = ("label", "when", "ratio", "color", "meta", "note", "id")
+    with store.read() as r:
+        plain = list(r.query(WithListedForm, fields=("id", "initials"), positional=True))
+        assert plain == [["1", ["A"]], ["2", ["G", "H"]]]      # the summaries as parsed
+        views = list(r.query(Summarized, fields=fields))       # values to decode: views as ever
+        assert len(views) == 1
+        assert list(r.query(Summarized, fields=fields, positional=True)) == views

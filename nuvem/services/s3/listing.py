@@ -29,8 +29,8 @@ def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | N
           from_key: str | None) -> Iterator:
     """Every version in key order (newest first within a key), strictly after `after` (a key and
     the rank of one of its versions; rank None: after all its versions) or from `from_key` on;
-    as views of their LISTED_FIELDS (LastModified as its stored ISO text, which the serializer
-    cuts to the wire's form without parsing it)."""
+    as sequences of their LISTED_FIELDS' values (LastModified as its stored ISO text, which the
+    serializer cuts to the wire's form without parsing it)."""
     if from_key is not None:
         bounds = {"ge": (bucket, from_key)}
     elif after is not None:
@@ -39,14 +39,15 @@ def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | N
     else:
         bounds = {}
     return ctx.store.query(S3Object, prefix=(bucket,), startswith=prefix or None,
-                           fields=LISTED_FIELDS, stored=("last_modified",), **bounds)
+                           fields=LISTED_FIELDS, stored=("last_modified",), positional=True,
+                           **bounds)
 
 
 def _walk(ctx: Call, bucket: str, prefix: str, delimiter: str | None, *,
           after: tuple[str, int | None] | None = None, from_key: str | None = None,
           current_only: bool = True) -> Iterator:
-    """Views of an S3Object's LISTED_FIELDS and common prefixes (as str) in order; with
-    `current_only` only current versions that are not delete markers."""
+    """Sequences of an S3Object's LISTED_FIELDS' values and common prefixes (as str) in order;
+    with `current_only` only current versions that are not delete markers."""
     while True:
         jumped = False
         previous = after[0] if after is not None and after[1] is None else None
@@ -100,7 +101,7 @@ def _encoding(req: dict) -> bool:
     return True
 
 
-# A page's entries are the store's views of LISTED_FIELDS as they are (`Rows`: no dict nor
+# A page's entries are the store's sequences of LISTED_FIELDS as they are (`Rows`: no dict nor
 # tuple to build per entry); these are the members of their positions, None for those not shown.
 _MEMBER_OF = {"key": "Key", "last_modified": "LastModified", "etag": "ETag", "size": "Size",
               "storage_class": "StorageClass", "checksum_algorithm": "ChecksumAlgorithm",
@@ -237,22 +238,20 @@ def list_object_versions(ctx: Call, req: dict) -> dict:
                 prefixes.append({"Prefix": _encode(item, url)})
                 last = (item, None)
                 continue
-            obj = item
-            is_latest = obj.key != latest_key
-            latest_key = obj.key
-            entry = {"Key": _encode(obj.key, url), "VersionId": obj.version_id,
-                     "IsLatest": is_latest, "LastModified": obj.last_modified,
-                     "Owner": owner(obj.owner)}
-            if obj.delete_marker:
+            key, marker, modified, etag, size, storage, algorithm, kind, by, version = item
+            is_latest = key != latest_key
+            latest_key = key
+            entry = {"Key": _encode(key, url), "VersionId": version, "IsLatest": is_latest,
+                     "LastModified": modified, "Owner": owner(by)}
+            if marker:
                 markers.append(entry)
             else:
-                entry.update({"ETag": obj.etag, "Size": obj.size,
-                              "StorageClass": obj.storage_class})
-                if obj.checksum_algorithm:
-                    entry["ChecksumAlgorithm"] = obj.checksum_algorithm
-                    entry["ChecksumType"] = obj.checksum_type
+                entry.update({"ETag": etag, "Size": size, "StorageClass": storage})
+                if algorithm:
+                    entry["ChecksumAlgorithm"] = algorithm
+                    entry["ChecksumType"] = kind
                 versions.append(entry)
-            last = (obj.key, obj.version_id)
+            last = (key, version)
     out: dict = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
                  "IsTruncated": truncated, "KeyMarker": _encode(key_marker or "", url),
                  "VersionIdMarker": version_marker or ""}
