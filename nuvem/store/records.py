@@ -365,6 +365,7 @@ class RecordType:
     migrations: Mapping[int, Callable[[dict], dict]]
     has_arn: bool
     summary: tuple[str, ...] = ()      # fields also kept as a small JSON array (see record())
+    summary_migrations: Mapping[int, Callable[[list], list]] = field(default_factory=dict)
     # derived in __post_init__:
     storage_fields: tuple[str, ...] = field(init=False)         # scope fields + key
     storage_key: Callable[[Any], tuple] = field(init=False, repr=False)
@@ -583,6 +584,17 @@ class Projection:
             add(view_of_values(values))
         return views
 
+    def view_of_older_summary(self, version: int, text: str | None) -> Any | None:
+        """The view of a record's summary stored at an older version, brought up to the current
+        one by its kind's summary migrations; None without a summary or a step."""
+        steps = self.meta.summary_migrations
+        if text is None or not all(step in steps for step in range(version, self.meta.version)):
+            return None
+        summary = json.loads(text)
+        for step in range(version, self.meta.version):
+            summary = steps[step](summary)
+        return self.views_of_summaries([(_JSON.encode(summary),)])[0]
+
     def _view_of_values(self, values: list) -> Any:
         for i, decode in self._decoders:
             value = values[i]
@@ -610,7 +622,8 @@ def encode_index_value(value: Any) -> bytes:
 def record(kind: str, *, scope: Scope, key: tuple[str, ...], indexes: tuple[str, ...] = (),
            blobs: tuple[str, ...] = (), version: int = 1,
            migrations: Mapping[int, Callable[[dict], dict]] | None = None,
-           summary: tuple[str, ...] = ()):
+           summary: tuple[str, ...] = (),
+           summary_migrations: Mapping[int, Callable[[list], list]] | None = None):
     """Declare a dataclass as a stored record (apply above `@dataclass`).
 
     kind: a stable name, e.g. "sqs.Queue" (renaming the class does not orphan stored data).
@@ -623,7 +636,9 @@ def record(kind: str, *, scope: Scope, key: tuple[str, ...], indexes: tuple[str,
     small JSON array beside the document, which a page reads instead of parsing documents.
     It may name properties too, whose values are JSON as they are (a listing's form of a field):
     projections of the summary's names read them, never stored as fields.
-    Changing them needs a version bump (summaries written before are then not used).
+    Changing them needs a version bump (summaries written before are then not used, unless
+    `summary_migrations` has the steps up from theirs, `{n: fn(summary_n) -> summary_n+1}`,
+    as lists: then a page reads an older record's summary, not its document).
     A record with an `arn` attribute (field or property) is mirrored in the resources table.
     """
     if isinstance(key, str):
@@ -643,13 +658,14 @@ def record(kind: str, *, scope: Scope, key: tuple[str, ...], indexes: tuple[str,
         for name in summary:
             if name not in names and not isinstance(getattr(cls, name, None), property):
                 raise TypeError(f"{cls.__name__} has no field or property {name!r} to summarize")
-        bad = [v for v in migrations if not 1 <= v < version]
+        bad = [v for v in (*migrations, *(summary_migrations or ())) if not 1 <= v < version]
         if bad:
             raise TypeError(f"{cls.__name__}: migrations {bad} are outside 1..{version - 1}")
         cls.__record__ = RecordType(
             cls=cls, kind=kind, scope=Scope(scope), key=tuple(key), indexes=tuple(indexes),
             blobs=tuple(blobs), version=version, migrations=migrations,
-            has_arn="arn" in names or hasattr(cls, "arn"), summary=tuple(summary))
+            has_arn="arn" in names or hasattr(cls, "arn"), summary=tuple(summary),
+            summary_migrations=dict(summary_migrations or {}))
         return cls
 
     return wrap

@@ -87,6 +87,7 @@ _DATA_TABLES = ("records", "record_index", "blob_refs", "resources", "resource_t
                 "outbox", "dead_letters")
 
 _GET = "SELECT version, doc FROM records WHERE kind = ? AND pk = ?"
+_GET_ALL = "SELECT version, doc, summary FROM records WHERE kind = ? AND pk = ?"
 # A put tries an insert first: a new row (the usual case) then has no index rows, blob refs or
 # resource row to replace, which saves the statements that would look for them.
 _INSERT = ("INSERT OR IGNORE INTO records (kind, pk, version, doc, summary) "
@@ -275,7 +276,7 @@ class _View:
             views = projection.views_of_summaries(rows, positional)
             for i, view in enumerate(views):
                 if view is None:
-                    views[i] = projection.view_of(self._decode_again(meta, rows[i][0]))
+                    views[i] = self._view_again(meta, projection, rows[i][0])
             return views
         views = []
         for pk, version, doc, values in rows:
@@ -288,6 +289,12 @@ class _View:
             else:
                 views.append(projection.view_of(meta.decode(version, doc)))
         return views
+
+    def _view_again(self, meta: RecordType, projection: Projection, pk: bytes) -> Any:
+        # a summary of an older version its kind migrates, or else the whole document
+        version, doc, summary = self._conn().execute(_GET_ALL, (meta.kind, pk)).fetchone()
+        view = projection.view_of_older_summary(version, summary)
+        return view if view is not None else projection.view_of(meta.decode(version, doc))
 
     def _decode_again(self, meta: RecordType, pk: bytes) -> Any:
         version, doc = self._conn().execute(_GET, (meta.kind, pk)).fetchone()
