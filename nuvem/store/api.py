@@ -146,7 +146,7 @@ class ReadView(Protocol):
               lt: tuple | None = None, le: tuple | None = None,
               start_after: tuple | None = None, limit: int | None = None,
               reverse: bool = False, fields: Iterable[str] | None = None,
-              stored: Iterable[str] = (), documents: bool = False,
+              stored: Iterable[str] = (), positional: bool = False, documents: bool = False,
               shared: bool = False) -> Iterator[R]:
         """Records of kind `cls` in key order (descending if `reverse`).
 
@@ -169,6 +169,9 @@ class ReadView(Protocol):
         - `stored`: some of `fields` whose views hold their stored JSON values instead, as the
           whole record's would encode (a datetime's `isoformat()` text), for a page that passes
           them on without decoding them (S3 listings' LastModified).
+        - `positional`: with `fields`, the views may also be plain lists of the same values in
+          the same order (as a page of summaries parses, with no tuple to make of each), for a
+          page that reads them by position only.
         - `documents`: yield each record's stored `(version, JSON text)` instead, for a hot path
           that passes stored text on as it is (a DynamoDB page of items); a document at an older
           version than the class's must go through `record_type(cls).decode`.

@@ -408,6 +408,7 @@ class RecordType:
     migrations: Mapping[int, Callable[[dict], dict]]
     has_arn: bool
     summary: tuple[str, ...] = ()      # fields also kept as a small JSON array (see record())
+    summary_migrations: Mapping[int, Callable[[list], list]] = field(default_factory=dict)
     # derived in __post_init__:
     storage_fields: tuple[str, ...] = field(init=False)         # scope fields + key
     storage_key: Callable[[Any], tuple] = field(init=False, repr=False)
@@ -450,7 +451,8 @@ class RecordType:
         data = _codec(self.cls).to_dict(obj)
         if not self.summary:
             return _dumps(data), None
-        return _dumps(data), _dumps([data[name] for name in self.summary])
+        return _dumps(data), _dumps(
+            [data[name] if name in data else getattr(obj, name) for name in self.summary])
 
     def decode(self, version: int, doc: str) -> Any:
         data = json.loads(doc)
@@ -544,7 +546,10 @@ class Projection:
     def __init__(self, meta: "RecordType", fields: tuple[str, ...],
                  stored: frozenset[str] = frozenset()):
         by_name = {f.name: f for f in dataclasses.fields(meta.cls)}
-        unknown = [name for name in fields if name not in by_name]
+        summary = meta.summary
+        # a summarized property is read from the summary only: documents do not hold it
+        unknown = [name for name in fields if name not in by_name and
+                   (name not in summary or name in stored or not set(fields) <= set(summary))]
         if unknown or not fields or len(set(fields)) != len(fields) or not stored <= set(fields):
             raise ValueError(f"{meta.kind}: cannot project {fields!r}, {sorted(stored)} stored "
                              f"(its fields: {tuple(by_name)})")
@@ -553,6 +558,7 @@ class Projection:
         self.names = fields
         self.view = collections.namedtuple(f"{meta.cls.__name__}Fields", fields)
         self.fields = tuple(_projected(by_name[name], hints.get(name, Any), name in stored)
+                            if name in by_name else ProjectedField(name, None, True)
                             for name in fields)
         self._width = len(fields)
         self._decoders = tuple((i, f.decode) for i, f in enumerate(self.fields) if f.decode)
@@ -563,7 +569,6 @@ class Projection:
                     if name in stored)
         self._encoders = tuple((i, encode) for i, encode in encoders if encode is not None)
         # where each field sits in the summary array, when they all are in it
-        summary = meta.summary
         self.in_summary = bool(summary) and all(name in summary for name in fields)
         self._summary_width = len(summary)
         self._summary_pick = (None if fields == summary[:len(fields)] or not self.in_summary
@@ -591,23 +596,26 @@ class Projection:
                 return None
         return self._view_of_values(values)
 
-    def views_of_summaries(self, rows: Iterable[tuple]) -> list:
+    def views_of_summaries(self, rows: Iterable[tuple], positional: bool = False) -> list:
         """The views of records' stored summary arrays (`in_summary` projections; each row's
         last item), in one loop: a page of a thousand. None for a row without one, or whose array
         is not as long as the kind's summary (written before a change to it that came without a
         version bump). A summary holds every field's value as the document does, so a null in
-        it is a None the full decode would give too: no null needs checking."""
-        views = []
-        add, view_of_values = views.append, self._view_of_values
-        if not self._decoders:      # nothing to decode: a view is the values as they are
-            view_of_values = functools.partial(tuple.__new__, self.view)
+        it is a None the full decode would give too: no null needs checking. `positional`: the
+        arrays as parsed will do, when they are the views' values as they are."""
         width, pick, fields = self._summary_width, self._summary_pick, self._width
-        one = fields == 1
         texts = [row[-1] for row in rows]
         if None in texts:
             parsed = [_scan_json(text, 0)[0] if text is not None else () for text in texts]
         else:       # the page's arrays as one array: one parse (a sixth less than one each)
             parsed = _scan_json(f"[{','.join(texts)}]", 0)[0]
+        if positional and not self._decoders and pick is None and fields == width and \
+                all(map(width.__eq__, map(len, parsed))):
+            return parsed
+        views = []
+        add, view_of_values, one = views.append, self._view_of_values, fields == 1
+        if not self._decoders:      # nothing to decode: a view is the values as they are
+            view_of_values = functools.partial(tuple.__new__, self.view)
         for values in parsed:
             if len(values) != width:
                 add(None)
@@ -618,6 +626,17 @@ class Projection:
                 del values[fields:]
             add(view_of_values(values))
         return views
+
+    def view_of_older_summary(self, version: int, text: str | None) -> Any | None:
+        """The view of a record's summary stored at an older version, brought up to the current
+        one by its kind's summary migrations; None without a summary or a step."""
+        steps = self.meta.summary_migrations
+        if text is None or not all(step in steps for step in range(version, self.meta.version)):
+            return None
+        summary = json.loads(text)
+        for step in range(version, self.meta.version):
+            summary = steps[step](summary)
+        return self.views_of_summaries([(_JSON.encode(summary),)])[0]
 
     def _view_of_values(self, values: list) -> Any:
         for i, decode in self._decoders:
@@ -646,7 +665,8 @@ def encode_index_value(value: Any) -> bytes:
 def record(kind: str, *, scope: Scope, key: tuple[str, ...], indexes: tuple[str, ...] = (),
            blobs: tuple[str, ...] = (), version: int = 1,
            migrations: Mapping[int, Callable[[dict], dict]] | None = None,
-           summary: tuple[str, ...] = ()):
+           summary: tuple[str, ...] = (),
+           summary_migrations: Mapping[int, Callable[[list], list]] | None = None):
     """Declare a dataclass as a stored record (apply above `@dataclass`).
 
     kind: a stable name, e.g. "sqs.Queue" (renaming the class does not orphan stored data).
@@ -657,7 +677,11 @@ def record(kind: str, *, scope: Scope, key: tuple[str, ...], indexes: tuple[str,
     version / migrations: the schema version and the steps up to it, `{n: fn(dict_n) -> dict}`.
     summary: fields that listing pages read (`query(fields=...)` within them): also stored as a
     small JSON array beside the document, which a page reads instead of parsing documents.
-    Changing them needs a version bump (summaries written before are then not used).
+    It may name properties too, whose values are JSON as they are (a listing's form of a field):
+    projections of the summary's names read them, never stored as fields.
+    Changing them needs a version bump (summaries written before are then not used, unless
+    `summary_migrations` has the steps up from theirs, `{n: fn(summary_n) -> summary_n+1}`,
+    as lists: then a page reads an older record's summary, not its document).
     A record with an `arn` attribute (field or property) is mirrored in the resources table.
     """
     if isinstance(key, str):
@@ -675,15 +699,16 @@ def record(kind: str, *, scope: Scope, key: tuple[str, ...], indexes: tuple[str,
             if name not in names and not hasattr(cls, name):
                 raise TypeError(f"{cls.__name__} has no attribute {name!r} to index")
         for name in summary:
-            if name not in names:
-                raise TypeError(f"{cls.__name__} has no field {name!r} to summarize")
-        bad = [v for v in migrations if not 1 <= v < version]
+            if name not in names and not isinstance(getattr(cls, name, None), property):
+                raise TypeError(f"{cls.__name__} has no field or property {name!r} to summarize")
+        bad = [v for v in (*migrations, *(summary_migrations or ())) if not 1 <= v < version]
         if bad:
             raise TypeError(f"{cls.__name__}: migrations {bad} are outside 1..{version - 1}")
         cls.__record__ = RecordType(
             cls=cls, kind=kind, scope=Scope(scope), key=tuple(key), indexes=tuple(indexes),
             blobs=tuple(blobs), version=version, migrations=migrations,
-            has_arn="arn" in names or hasattr(cls, "arn"), summary=tuple(summary))
+            has_arn="arn" in names or hasattr(cls, "arn"), summary=tuple(summary),
+            summary_migrations=dict(summary_migrations or {}))
         return cls
 
     return wrap

@@ -87,6 +87,7 @@ _DATA_TABLES = ("records", "record_index", "blob_refs", "resources", "resource_t
                 "outbox", "dead_letters")
 
 _GET = "SELECT version, doc FROM records WHERE kind = ? AND pk = ?"
+_GET_ALL = "SELECT version, doc, summary FROM records WHERE kind = ? AND pk = ?"
 # A put tries an insert first: a new row (the usual case) then has no index rows, blob refs or
 # resource row to replace, which saves the statements that would look for them.
 _INSERT = ("INSERT OR IGNORE INTO records (kind, pk, version, doc, summary) "
@@ -203,7 +204,7 @@ class _View:
 
     def query(self, cls, *, account=None, region=None, prefix=(), startswith=None, index=None,
               gt=None, ge=None, lt=None, le=None, start_after=None, limit=None, reverse=False,
-              fields=None, stored=(), documents=False, shared=False):
+              fields=None, stored=(), positional=False, documents=False, shared=False):
         meta = self._store._meta(cls)
         lo, hi = self._range(meta, account, region, prefix, startswith,
                              (gt, ge, lt, le, start_after), reverse)
@@ -221,10 +222,10 @@ class _View:
             return self._scan(meta, whole, head, lo, hi, limit, reverse)
         projection = meta.projection(fields, stored)
         return self._scan(meta, sql.format(cols=_projected_cols(projection), order=order), head,
-                          lo, hi, limit, reverse, projection, whole)
+                          lo, hi, limit, reverse, projection, whole, positional=positional)
 
     def _scan(self, meta, sql, head, lo, hi, limit, reverse, projection=None,
-              whole_sql=None, documents=False, shared=False) -> Iterator[Any]:
+              whole_sql=None, positional=False, documents=False, shared=False) -> Iterator[Any]:
         # Keyset pages, one statement each: a caller may write between items without disturbing
         # an open cursor, and the snapshot (or the transaction) keeps the pages consistent.
         remaining = limit if limit is not None else -1
@@ -257,7 +258,7 @@ class _View:
                     yield from [projection.view_of(meta.decode(version, doc))
                                 for _, version, doc in rows]
                 else:
-                    yield from self._views(meta, projection, rows)
+                    yield from self._views(meta, projection, rows, positional)
             if len(rows) < size:
                 return
             if remaining > 0:
@@ -268,14 +269,14 @@ class _View:
             else:
                 lo = last + b"\x00"
 
-    def _views(self, meta: RecordType, projection: Projection, rows) -> list:
+    def _views(self, meta: RecordType, projection: Projection, rows, positional: bool) -> list:
         # The whole page before any is yielded: a document read again here (a value the
         # projection cannot vouch for) is then read before the caller may change it.
         if projection.in_summary:
-            views = projection.views_of_summaries(rows)
+            views = projection.views_of_summaries(rows, positional)
             for i, view in enumerate(views):
                 if view is None:
-                    views[i] = projection.view_of(self._decode_again(meta, rows[i][0]))
+                    views[i] = self._view_again(meta, projection, rows[i][0])
             return views
         views = []
         for pk, version, doc, values in rows:
@@ -288,6 +289,12 @@ class _View:
             else:
                 views.append(projection.view_of(meta.decode(version, doc)))
         return views
+
+    def _view_again(self, meta: RecordType, projection: Projection, pk: bytes) -> Any:
+        # a summary of an older version its kind migrates, or else the whole document
+        version, doc, summary = self._conn().execute(_GET_ALL, (meta.kind, pk)).fetchone()
+        view = projection.view_of_older_summary(version, summary)
+        return view if view is not None else projection.view_of(meta.decode(version, doc))
 
     def _decode_again(self, meta: RecordType, pk: bytes) -> Any:
         version, doc = self._conn().execute(_GET, (meta.kind, pk)).fetchone()

@@ -176,13 +176,17 @@ def test_a_timestamp_given_as_iso_text_is_written_as_its_datetime():
 
 def test_rows_write_what_their_dicts_would():
     """`Rows`: a list of structures as tuples of some members' values, in any order, None for a
-    member not set; written as the same items given as dicts (also a structure with attribute
-    members, and values of another type, which take the writers' usual coercions)."""
+    member not set, positions named None skipped; written as the same items given as dicts (also
+    a structure with attribute members, and values of another type, which take the writers'
+    usual coercions)."""
     s3 = specs.service_model("s3")
-    names = ("Size", "Key", "LastModified", "ChecksumAlgorithm", "Owner", "StorageClass")
-    rows = Rows(names, [(1, "a&b", "2030-01-02T03:04:05.359123+00:00", ["CRC32"], None, "STANDARD"),
-                        (2, "c", datetime(2030, 1, 2, tzinfo=UTC), None, {"ID": "o"}, "GLACIER"),
-                        (None, "d", None, ["SHA1", "CRC32"], None, "not-a-class")])
+    names = ("Size", "Key", None, "LastModified", "ChecksumAlgorithm", "Owner", "StorageClass")
+    rows = Rows(names, [(1, "a&b", "x", "2030-01-02T03:04:05.359123+00:00", ["CRC32"], None,
+                         "STANDARD"),
+                        (2, "c", 7, datetime(2030, 1, 2, tzinfo=UTC), None, {"ID": "o"},
+                         "GLACIER"),
+                        (None, "d", None, None, ["SHA1", "CRC32"], None, "not-a-class"),
+                        (3, "e", None, "2030-01-02T03:04:05+00:00", None, None, "GLACIER")])
     listing = s3.operation_model("ListObjectsV2")
     got = serialize_response({"Name": "b", "Contents": rows}, listing, "rest-xml", RID, strict=True)
     assert got.body == serialize_response({"Name": "b", "Contents": rows.dicts()}, listing,
@@ -190,7 +194,8 @@ def test_rows_write_what_their_dicts_would():
     assert b"<Contents><Key>a&amp;b</Key><LastModified>2030-01-02T03:04:05.359Z</LastModified>" \
            b"<ChecksumAlgorithm>CRC32</ChecksumAlgorithm><Size>1</Size>" in got.body
     parsed = client_for("s3", got).list_objects_v2(Bucket="b")["Contents"]
-    assert [(c["Key"], c.get("Size")) for c in parsed] == [("a&b", 1), ("c", 2), ("d", None)]
+    assert [(c["Key"], c.get("Size")) for c in parsed] == [("a&b", 1), ("c", 2), ("d", None),
+                                                          ("e", 3)]
     acl = s3.operation_model("GetObjectAcl")
     grants = Rows(("Permission", "Grantee"), [("READ", {"Type": "CanonicalUser", "ID": "x"})])
     assert serialize_response({"Grants": grants}, acl, "rest-xml", RID).body == \

@@ -29,8 +29,8 @@ def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | N
           from_key: str | None) -> Iterator:
     """Every version in key order (newest first within a key), strictly after `after` (a key and
     the rank of one of its versions; rank None: after all its versions) or from `from_key` on;
-    as views of their LISTED_FIELDS (LastModified as its stored ISO text, which the serializer
-    cuts to the wire's form without parsing it)."""
+    as sequences of their LISTED_FIELDS' values (LastModified as its stored ISO text, which the
+    serializer cuts to the wire's form without parsing it)."""
     if from_key is not None:
         bounds = {"ge": (bucket, from_key)}
     elif after is not None:
@@ -39,14 +39,15 @@ def _scan(ctx: Call, bucket: str, prefix: str, after: tuple[str, int | None] | N
     else:
         bounds = {}
     return ctx.store.query(S3Object, prefix=(bucket,), startswith=prefix or None,
-                           fields=LISTED_FIELDS, stored=("last_modified",), **bounds)
+                           fields=LISTED_FIELDS, stored=("last_modified",), positional=True,
+                           **bounds)
 
 
 def _walk(ctx: Call, bucket: str, prefix: str, delimiter: str | None, *,
           after: tuple[str, int | None] | None = None, from_key: str | None = None,
           current_only: bool = True) -> Iterator:
-    """Views of an S3Object's LISTED_FIELDS and common prefixes (as str) in order; with
-    `current_only` only current versions that are not delete markers."""
+    """Sequences of an S3Object's LISTED_FIELDS' values and common prefixes (as str) in order;
+    with `current_only` only current versions that are not delete markers."""
     while True:
         jumped = False
         previous = after[0] if after is not None and after[1] is None else None
@@ -100,9 +101,25 @@ def _encoding(req: dict) -> bool:
     return True
 
 
-# The members of a page's entries, in the order of their rows (`Rows`: no dict per entry)
-_ENTRY = ("Key", "LastModified", "ETag", "Size", "StorageClass", "ChecksumAlgorithm",
-          "ChecksumType", "Owner")
+# A page's entries are the store's sequences of LISTED_FIELDS as they are (`Rows`: no dict nor
+# tuple to build per entry); these are the members of their positions, None for those not shown.
+_MEMBER_OF = {"key": "Key", "last_modified": "LastModified", "etag": "ETag", "size": "Size",
+              "storage_class": "StorageClass", "checksum_algorithm": "ChecksumAlgorithm",
+              "checksum_type": "ChecksumType"}
+_ENTRY = tuple(_MEMBER_OF.get(name) for name in LISTED_FIELDS)
+_ENTRY_WITH_OWNER = tuple({**_MEMBER_OF, "owner": "Owner"}.get(name) for name in LISTED_FIELDS)
+
+
+def _show_keys_and_owners(contents: Rows, url: bool, with_owner: bool) -> None:
+    """A page's entries with their keys url-encoded and their owners as the API shows them, as
+    asked. (Most pages have no key to encode: their keys are checked as one string.)"""
+    owners: dict[str, dict] = {}
+    for i, (key, marker, modified, etag, size, storage, algorithm, kind, by, version) in \
+            enumerate(contents):
+        if with_owner and by not in owners:
+            owners[by] = owner(by)      # a hash: once per owner, not once per key
+        contents[i] = (_encode(key, url), marker, modified, etag, size, storage, algorithm, kind,
+                       owners[by] if with_owner else None, version)
 
 
 def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: str | None = None):
@@ -110,7 +127,8 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
     url = _encoding(req)
     prefix, delimiter = req.get("Prefix") or "", req.get("Delimiter") or None
     limit = _max_keys(req)
-    contents, prefixes, truncated, last = Rows(_ENTRY), [], False, None
+    contents = Rows(_ENTRY_WITH_OWNER if with_owner else _ENTRY)
+    prefixes, truncated, last = [], False, None
     if limit:
         count, content = 0, contents.append
         for item in _walk(ctx, bucket.name, prefix, delimiter,
@@ -129,12 +147,10 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
                 truncated = True
                 break
             count += 1
-            # one entry per object of a thousand-key page: written out, not through helpers
-            key, _, modified, etag, size, storage, checksum, owner_id, _ = last = item
-            content((_encode(key, True) if url else key, modified, etag, size, storage,
-                     [checksum["Algorithm"]] if checksum else None,
-                     checksum.get("Type", "FULL_OBJECT") if checksum else None,
-                     owner(owner_id) if with_owner else None))
+            content(item)
+            last = item
+    if with_owner or url and contents and not _URL_PLAIN("".join([row[0] for row in contents])):
+        _show_keys_and_owners(contents, url, with_owner)
     out = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
            "IsTruncated": truncated}
     if delimiter:
@@ -222,22 +238,20 @@ def list_object_versions(ctx: Call, req: dict) -> dict:
                 prefixes.append({"Prefix": _encode(item, url)})
                 last = (item, None)
                 continue
-            obj = item
-            is_latest = obj.key != latest_key
-            latest_key = obj.key
-            entry = {"Key": _encode(obj.key, url), "VersionId": obj.version_id,
-                     "IsLatest": is_latest, "LastModified": obj.last_modified,
-                     "Owner": owner(obj.owner)}
-            if obj.delete_marker:
+            key, marker, modified, etag, size, storage, algorithm, kind, by, version = item
+            is_latest = key != latest_key
+            latest_key = key
+            entry = {"Key": _encode(key, url), "VersionId": version, "IsLatest": is_latest,
+                     "LastModified": modified, "Owner": owner(by)}
+            if marker:
                 markers.append(entry)
             else:
-                entry.update({"ETag": obj.etag, "Size": obj.size,
-                              "StorageClass": obj.storage_class})
-                if obj.checksum:
-                    entry["ChecksumAlgorithm"] = [obj.checksum["Algorithm"]]
-                    entry["ChecksumType"] = obj.checksum.get("Type", "FULL_OBJECT")
+                entry.update({"ETag": etag, "Size": size, "StorageClass": storage})
+                if algorithm:
+                    entry["ChecksumAlgorithm"] = algorithm
+                    entry["ChecksumType"] = kind
                 versions.append(entry)
-            last = (obj.key, obj.version_id)
+            last = (key, version)
     out: dict = {"Name": bucket.name, "Prefix": _encode(prefix, url), "MaxKeys": limit,
                  "IsTruncated": truncated, "KeyMarker": _encode(key_marker or "", url),
                  "VersionIdMarker": version_marker or ""}

@@ -46,13 +46,30 @@ class Bucket:
 
 
 # What listing pages read of each version (listing.py unpacks them in this order): the store's
-# summary of an S3Object, so a page parses no documents.
+# summary of an S3Object, so a page parses no documents. The checksum is in it as a listing
+# shows it (its algorithm and type), not as the dict with its value: parsing that dict was a
+# third of a page's summaries.
 LISTED_FIELDS = ("key", "delete_marker", "last_modified", "etag", "size", "storage_class",
-                 "checksum", "owner", "version_id")
+                 "checksum_algorithm", "checksum_type", "owner", "version_id")
 
 
+def _listed_checksum(checksum: dict[str, str]) -> tuple[list[str] | None, str | None]:
+    """A listing's ChecksumAlgorithm (a list of the one algorithm) and ChecksumType."""
+    if not checksum:
+        return None, None
+    return [checksum["Algorithm"]], checksum.get("Type", "FULL_OBJECT")
+
+
+def _summary_v1(summary: list) -> list:
+    """Version 1's summary held the checksum's dict where version 2's has its listing form."""
+    *head, checksum, owner, version_id = summary
+    return [*head, *_listed_checksum(checksum), owner, version_id]
+
+
+# version 2: the summary's checksum_algorithm and checksum_type (the document is unchanged)
 @record("s3.Object", scope=Scope.GLOBAL, key=("bucket", "key", "rank"), blobs=("digests",),
-        summary=LISTED_FIELDS)
+        summary=LISTED_FIELDS, version=2, migrations={1: lambda doc: doc},
+        summary_migrations={1: _summary_v1})
 @dataclass
 class S3Object:
     bucket: str
@@ -82,6 +99,14 @@ class S3Object:
     @property
     def digests(self) -> list[str]:
         return [c.digest for c in self.chunks]
+
+    @property
+    def checksum_algorithm(self) -> list[str] | None:
+        return _listed_checksum(self.checksum)[0]
+
+    @property
+    def checksum_type(self) -> str | None:
+        return _listed_checksum(self.checksum)[1]
 
 
 @record("s3.Upload", scope=Scope.GLOBAL, key=("bucket", "key", "upload_id"),

@@ -2,10 +2,14 @@
 carries, prefixes and delimiters, paging and url encoding."""
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import timedelta
 
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.conftest import NuvemServer
 
 KEYS = ["a/1", "a/2", "b/1", "c", "d/e/f", "d/g"]
 
@@ -136,3 +140,31 @@ def test_versions_and_delete_markers(s3, bucket):
     assert versions[1]["ChecksumAlgorithm"] == ["CRC32"]
     assert versions[1]["ChecksumType"] == "FULL_OBJECT"
     assert all(v["Owner"]["ID"] for v in versions + [deleted])
+
+
+def test_objects_stored_by_an_older_nuvem_list_as_ever(tmp_path):
+    """Objects stored before the listing summary took the checksum's listing form (S3Object
+    version 1, its summary holding the checksum's dict) list with the same entries."""
+    server = NuvemServer(str(tmp_path)).start()
+    try:
+        s3 = server.client("s3")
+        s3.create_bucket(Bucket="older")
+        s3.put_object(Bucket="older", Key="crc", Body=b"a")
+        s3.put_object(Bucket="older", Key="sha", Body=b"b", ChecksumAlgorithm="SHA256")
+        expected = s3.list_objects_v2(Bucket="older")["Contents"]
+    finally:
+        server.stop()
+    with sqlite3.connect(tmp_path / "nuvem.db") as db:
+        for pk, doc in db.execute("SELECT pk, doc FROM records WHERE kind = 's3.Object'"):
+            obj = json.loads(doc)
+            summary = [obj[name] for name in ("key", "delete_marker", "last_modified", "etag",
+                                              "size", "storage_class", "checksum", "owner",
+                                              "version_id")]
+            db.execute("UPDATE records SET version = 1, summary = ? "
+                       "WHERE kind = 's3.Object' AND pk = ?", (json.dumps(summary), pk))
+    server = NuvemServer(str(tmp_path)).start()
+    try:
+        got = server.client("s3").list_objects_v2(Bucket="older")["Contents"]
+    finally:
+        server.stop()
+    assert got == expected and [c["ChecksumAlgorithm"] for c in got] == [["CRC32"], ["SHA256"]]
