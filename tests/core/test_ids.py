@@ -61,3 +61,23 @@ def test_unique_and_whole_across_threads():
             # Each id was drawn whole under the lock: the same values as one thread drawing them.
             serial = Ids(seed)
             assert set(produced) == {serial.new("i") for _ in range(4000)}
+
+
+def test_request_ids_from_the_pool_stay_unique_and_well_formed_across_threads():
+    # Request ids share a pool of random bytes refilled every 256 ids: threads drawing many
+    # pools' worth must never get the same bytes twice.
+    ids = Ids()
+    results: list[list[str]] = [[] for _ in range(8)]
+
+    def work(out):
+        for _ in range(1000):
+            out.append(ids.request_id())
+
+    threads = [threading.Thread(target=work, args=(out,)) for out in results]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    produced = [value for out in results for value in out]
+    assert len(set(produced)) == len(produced) == 8000
+    assert all(UUID4.fullmatch(value) for value in produced)
