@@ -248,7 +248,6 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         self._keep_alive = _Deadline(self.loop, self.timeout_keep_alive, self._keep_alive_expired)
 
     def data_received(self, data: bytes) -> None:
-        self._keep_alive.stop()       # not idle: what this starts restarts an idle clock
         if self._refused:
             return
         if self._body_left:       # past the head of a body of known length (_pass_body)

@@ -41,21 +41,26 @@ def test_unseeded_ids_differ_between_generators():
     assert sample(Ids()) != sample(Ids())
 
 
+def _from_threads(draw, per_thread: int, threads: int = 8) -> list[str]:
+    """What `threads` threads drawing `per_thread` values each with `draw` got, all together."""
+    results: list[list[str]] = [[] for _ in range(threads)]
+
+    def work(out):
+        for _ in range(per_thread):
+            out.append(draw())
+
+    workers = [threading.Thread(target=work, args=(out,)) for out in results]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return [value for out in results for value in out]
+
+
 def test_unique_and_whole_across_threads():
     for seed in (None, 11):
         ids = Ids(seed)
-        results: list[list[str]] = [[] for _ in range(8)]
-
-        def work(out):
-            for _ in range(500):
-                out.append(ids.new("i"))
-
-        threads = [threading.Thread(target=work, args=(out,)) for out in results]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        produced = [value for out in results for value in out]
+        produced = _from_threads(lambda: ids.new("i"), 500)
         assert len(set(produced)) == len(produced) == 4000
         if seed is not None:
             # Each id was drawn whole under the lock: the same values as one thread drawing them.
@@ -66,18 +71,6 @@ def test_unique_and_whole_across_threads():
 def test_request_ids_from_the_pool_stay_unique_and_well_formed_across_threads():
     # Request ids share a pool of random bytes refilled every 256 ids: threads drawing many
     # pools' worth must never get the same bytes twice.
-    ids = Ids()
-    results: list[list[str]] = [[] for _ in range(8)]
-
-    def work(out):
-        for _ in range(1000):
-            out.append(ids.request_id())
-
-    threads = [threading.Thread(target=work, args=(out,)) for out in results]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    produced = [value for out in results for value in out]
+    produced = _from_threads(Ids().request_id, 1000)
     assert len(set(produced)) == len(produced) == 8000
     assert all(UUID4.fullmatch(value) for value in produced)
