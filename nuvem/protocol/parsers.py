@@ -680,6 +680,7 @@ class _Unfit(Exception):
 
 
 _NATIVE = _JsonReader("json")
+_PLAIN_TYPES = {"string": str, "boolean": bool}
 
 
 def _json_decoder(shape: Shape) -> Callable[[Any], Any]:
@@ -693,12 +694,19 @@ def _build_json_decoder(shape: Shape, recurse) -> Callable[[Any], Any]:
             return lambda node: node
         by_wire = {member.serialization.get("name", name): (name, recurse(member))
                    for name, member in shape.members.items()}
+        # string and boolean members under their own names decode to themselves when of that
+        # type: checked here, not by a call per value (a DynamoDB item's values are mostly so)
+        plain = {wire: _PLAIN_TYPES[shape.members[name].type_name]
+                 for wire, (name, _) in by_wire.items()
+                 if wire == name and shape.members[name].type_name in _PLAIN_TYPES}
 
         def structure(node):
             if type(node) is not dict:
                 raise _Unfit
             out = None
             for wire, child in node.items():
+                if out is None and type(child) is plain.get(wire):
+                    continue
                 entry = by_wire.get(wire)
                 value = None if entry is None or child is None else entry[1](child)
                 if out is None:
