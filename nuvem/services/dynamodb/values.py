@@ -81,22 +81,23 @@ def canonical_number(text: str) -> str:
 
 # -- validation ----------------------------------------------------------------------------------
 def check_value(value) -> dict:
-    """A validated copy of one AttributeValue, numbers in canonical text."""
+    """One AttributeValue, validated, numbers in canonical text: a scalar already in that form
+    is the value given (nothing changes an AttributeValue in place), anything else a copy."""
     return checked_value(value)[0]
 
 
 def checked_value(value, depth: int = 1) -> tuple[dict, int]:
-    """`check_value` and the copy's size (`value_size`) in one walk of the value (at `depth`:
+    """`check_value` and its result's size (`value_size`) in one walk of the value (at `depth`:
     an attribute is at 1)."""
     if type(value) is dict and len(value) == 1:      # the usual shape: one type, one value
         (kind, v), = value.items()
         if kind == "S" and type(v) is str:
-            return {"S": v}, _utf8_size(v)
+            return value, _utf8_size(v)
         if kind == "N" and v is not None:
             text = canonical_number(v)
-            return {"N": text}, _number_size(text)
+            return value if text is v else {"N": text}, _number_size(text)
         if kind == "BOOL" and type(v) is bool:
-            return {"BOOL": v}, 1
+            return value, 1
         if kind == "M" and type(v) is dict:
             if depth >= MAX_DEPTH and v:
                 raise _too_deep()
