@@ -98,6 +98,8 @@ def checked_value(value, depth: int = 1) -> tuple[dict, int]:
             return value if text is v else {"N": text}, _number_size(text)
         if kind == "BOOL" and type(v) is bool:
             return value, 1
+        if kind == "SS" and type(v) is list and v and len(set(v)) == len(v):
+            return value, sum(map(_utf8_size, v))
         if kind == "M" and type(v) is dict:
             if depth >= MAX_DEPTH and v:
                 raise _too_deep()
