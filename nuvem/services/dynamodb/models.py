@@ -146,6 +146,12 @@ class Table:
     def range_key(self) -> str | None:
         return next((k["AttributeName"] for k in self.key_schema if k["KeyType"] == "RANGE"), None)
 
+    @cached_property
+    def key_types(self) -> tuple[tuple[str, str], ...]:
+        """(name, declared type) of each key attribute, the hash key first."""
+        return tuple((name, self.attribute_type(name)) for name in (self.hash_key, self.range_key)
+                     if name)
+
     def attribute_type(self, name: str) -> str | None:
         """The declared type (S, N, B) of a key attribute."""
         return next((d["AttributeType"] for d in self.attribute_definitions

@@ -185,17 +185,17 @@ def check_item(table, item: dict) -> tuple[dict, int]:
     for name, v in (item or {}).items():
         out[name], value_bytes = checked_value(v)
         size += _utf8_size(name) + value_bytes
-    for name in key_names(table):
+    for name, declared in table.key_types:
         if name not in out:
             raise invalid(_INVALID + f"Missing the key {name} in the item")
-        check_key_value(table, name, out[name])
+        check_key_value(table, name, out[name], declared=declared)
     if size > MAX_ITEM_SIZE:
         raise item_too_large()
     return out, size
 
 
 def key_names(table) -> list[str]:
-    return [table.hash_key] + ([table.range_key] if table.range_key else [])
+    return [name for name, _ in table.key_types]
 
 
 def check_key_value(table, name: str, value: dict, *, declared: str | None = None) -> None:
@@ -233,13 +233,11 @@ def key_size_problem(kind: str, raw: str | bytes, is_hash: bool) -> str | None:
 def check_key(table, key: dict | None) -> dict:
     """A `Key` parameter: exactly the table's key attributes, with their types."""
     key = key or {}
-    names = key_names(table)
-    if set(key) != set(names):
+    if set(key) != set(key_names(table)):
         raise invalid("The provided key element does not match the schema")
     out = {}
-    for name in names:
+    for name, declared in table.key_types:
         v = check_value(key[name])
-        declared = table.attribute_type(name)
         if next(iter(v)) != declared:
             raise invalid("The provided key element does not match the schema")
         check_key_value(table, name, v, declared=declared)
