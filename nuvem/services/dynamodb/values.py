@@ -103,22 +103,37 @@ def checked_value(value, depth: int = 1) -> tuple[dict, int]:
         if kind == "M" and type(v) is dict:
             if depth >= MAX_DEPTH and v:
                 raise _too_deep()
-            out, size = {}, 3
-            for name, x in v.items():
-                out[name], value_bytes = checked_value(x, depth + 1)
-                size += 1 + _utf8_size(name) + value_bytes
-            return {"M": out}, size
+            out, size = _checked_map(v, depth + 1)
+            return value if out is v else {"M": out}, 3 + len(v) + size
         if kind == "L" and type(v) is list:
             if depth >= MAX_DEPTH and v:
                 raise _too_deep()
-            out, size = [], 3
-            for x in v:
+            out, size = v, 3 + len(v)
+            for i, x in enumerate(v):
                 element, value_bytes = checked_value(x, depth + 1)
-                out.append(element)
-                size += 1 + value_bytes
-            return {"L": out}, size
+                if element is not x:
+                    if out is v:
+                        out = list(v)
+                    out[i] = element
+                size += value_bytes
+            return value if out is v else {"L": out}, size
     copy = _checked_other(value, depth)
     return copy, value_size(copy)
+
+
+def _checked_map(attrs: dict, depth: int) -> tuple[dict, int]:
+    """`checked_value` of each value of a map of attributes (an item, an M value's map) and the
+    sum of their names' and values' sizes. The map given unless a value changed: a copy is
+    made only then (allocations are much of what a cold call pays for)."""
+    out, size = attrs, 0
+    for name, x in attrs.items():
+        checked, value_bytes = checked_value(x, depth)
+        if checked is not x:
+            if out is attrs:
+                out = dict(attrs)
+            out[name] = checked
+        size += _utf8_size(name) + value_bytes
+    return out, size
 
 
 def _too_deep() -> ValidationException:
@@ -181,10 +196,7 @@ def _checked_other(value, depth: int) -> dict:
 def check_item(table, item: dict) -> tuple[dict, int]:
     """A whole item (PutItem's `Item`) and its size: values validated, keys present with
     declared types, size within the limit."""
-    out, size = {}, 0
-    for name, v in (item or {}).items():
-        out[name], value_bytes = checked_value(v)
-        size += _utf8_size(name) + value_bytes
+    out, size = _checked_map(item or {}, 1)
     for name, declared in table.key_types:
         if name not in out:
             raise invalid(_INVALID + f"Missing the key {name} in the item")
