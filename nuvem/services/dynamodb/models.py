@@ -33,7 +33,7 @@ def _base64(value):
 
 
 # The C encoder made once, compact and not ASCII-escaped, no circular check: JSONEncoder.encode
-# makes one per call (an item's text 7.9 -> 4.8 us).
+# makes one per call (a 10-attribute item's text 5.4 -> 4.7 us in a hot loop).
 _encode_attrs = json.encoder.c_make_encoder(None, _base64, json.encoder.encode_basestring, None,
                                             ":", ",", False, False, True)
 

@@ -123,8 +123,7 @@ def checked_value(value, depth: int = 1) -> tuple[dict, int]:
 
 def _checked_map(attrs: dict, depth: int) -> tuple[dict, int]:
     """`checked_value` of each value of a map of attributes (an item, an M value's map) and the
-    sum of their names' and values' sizes. The map given unless a value changed: a copy is
-    made only then (allocations are much of what a cold call pays for)."""
+    sum of their names' and values' sizes: the map given, or a copy if some value changed."""
     out, size = attrs, 0
     for name, x in attrs.items():
         checked, value_bytes = checked_value(x, depth)
