@@ -680,6 +680,7 @@ class _Unfit(Exception):
 
 
 _NATIVE = _JsonReader("json")
+_PLAIN_TYPES = {"string": str, "boolean": bool}
 
 
 def _json_decoder(shape: Shape) -> Callable[[Any], Any]:
@@ -693,12 +694,20 @@ def _build_json_decoder(shape: Shape, recurse) -> Callable[[Any], Any]:
             return lambda node: node
         by_wire = {member.serialization.get("name", name): (name, recurse(member))
                    for name, member in shape.members.items()}
+        # string and boolean members under their own names decode to themselves when of that
+        # type: checked here, not by a call per value (a DynamoDB item's values are mostly so;
+        # the same for a list's items)
+        plain = {wire: _PLAIN_TYPES[shape.members[name].type_name]
+                 for wire, (name, _) in by_wire.items()
+                 if wire == name and shape.members[name].type_name in _PLAIN_TYPES}
 
         def structure(node):
             if type(node) is not dict:
                 raise _Unfit
             out = None
             for wire, child in node.items():
+                if out is None and type(child) is plain.get(wire):
+                    continue
                 entry = by_wire.get(wire)
                 value = None if entry is None or child is None else entry[1](child)
                 if out is None:
@@ -711,12 +720,15 @@ def _build_json_decoder(shape: Shape, recurse) -> Callable[[Any], Any]:
         return structure
     if kind == "list":
         item = recurse(shape.member)
+        plain_item = _PLAIN_TYPES.get(shape.member.type_name)
 
         def items(node):
             if type(node) is not list:
                 raise _Unfit
             out = None
             for i, x in enumerate(node):
+                if out is None and type(x) is plain_item:
+                    continue
                 value = None if x is None else item(x)
                 if out is None:
                     if value is x:
@@ -726,7 +738,8 @@ def _build_json_decoder(shape: Shape, recurse) -> Callable[[Any], Any]:
             return node if out is None else out
         return items
     if kind == "map":
-        key = recurse(shape.key)
+        # a JSON object's keys are strings, which a string key decodes to themselves
+        key = None if shape.key.type_name == "string" else recurse(shape.key)
         value = recurse(shape.value)
 
         def entries(node):
@@ -734,7 +747,8 @@ def _build_json_decoder(shape: Shape, recurse) -> Callable[[Any], Any]:
                 raise _Unfit
             out = None
             for k, v in node.items():
-                decoded_key, decoded = key(k), None if v is None else value(v)
+                decoded_key = k if key is None else key(k)
+                decoded = None if v is None else value(v)
                 if out is None:
                     if decoded_key is k and decoded is v:
                         continue

@@ -81,41 +81,58 @@ def canonical_number(text: str) -> str:
 
 # -- validation ----------------------------------------------------------------------------------
 def check_value(value) -> dict:
-    """A validated copy of one AttributeValue, numbers in canonical text."""
+    """One AttributeValue, validated, numbers in canonical text: a scalar already in that form
+    is the value given (nothing changes an AttributeValue in place), anything else a copy."""
     return checked_value(value)[0]
 
 
 def checked_value(value, depth: int = 1) -> tuple[dict, int]:
-    """`check_value` and the copy's size (`value_size`) in one walk of the value (at `depth`:
+    """`check_value` and its result's size (`value_size`) in one walk of the value (at `depth`:
     an attribute is at 1)."""
     if type(value) is dict and len(value) == 1:      # the usual shape: one type, one value
         (kind, v), = value.items()
         if kind == "S" and type(v) is str:
-            return {"S": v}, _utf8_size(v)
+            return value, _utf8_size(v)
         if kind == "N" and v is not None:
             text = canonical_number(v)
-            return {"N": text}, _number_size(text)
+            return value if text is v else {"N": text}, _number_size(text)
         if kind == "BOOL" and type(v) is bool:
-            return {"BOOL": v}, 1
+            return value, 1
+        if kind == "SS" and type(v) is list and v and len(set(v)) == len(v):
+            return value, sum(map(_utf8_size, v))
         if kind == "M" and type(v) is dict:
             if depth >= MAX_DEPTH and v:
                 raise _too_deep()
-            out, size = {}, 3
-            for name, x in v.items():
-                out[name], value_bytes = checked_value(x, depth + 1)
-                size += 1 + _utf8_size(name) + value_bytes
-            return {"M": out}, size
+            out, size = _checked_map(v, depth + 1)
+            return value if out is v else {"M": out}, 3 + len(v) + size
         if kind == "L" and type(v) is list:
             if depth >= MAX_DEPTH and v:
                 raise _too_deep()
-            out, size = [], 3
-            for x in v:
+            out, size = v, 3 + len(v)
+            for i, x in enumerate(v):
                 element, value_bytes = checked_value(x, depth + 1)
-                out.append(element)
-                size += 1 + value_bytes
-            return {"L": out}, size
+                if element is not x:
+                    if out is v:
+                        out = list(v)
+                    out[i] = element
+                size += value_bytes
+            return value if out is v else {"L": out}, size
     copy = _checked_other(value, depth)
     return copy, value_size(copy)
+
+
+def _checked_map(attrs: dict, depth: int) -> tuple[dict, int]:
+    """`checked_value` of each value of a map of attributes (an item, an M value's map) and the
+    sum of their names' and values' sizes: the map given, or a copy if some value changed."""
+    out, size = attrs, 0
+    for name, x in attrs.items():
+        checked, value_bytes = checked_value(x, depth)
+        if checked is not x:
+            if out is attrs:
+                out = dict(attrs)
+            out[name] = checked
+        size += _utf8_size(name) + value_bytes
+    return out, size
 
 
 def _too_deep() -> ValidationException:
@@ -178,21 +195,18 @@ def _checked_other(value, depth: int) -> dict:
 def check_item(table, item: dict) -> tuple[dict, int]:
     """A whole item (PutItem's `Item`) and its size: values validated, keys present with
     declared types, size within the limit."""
-    out, size = {}, 0
-    for name, v in (item or {}).items():
-        out[name], value_bytes = checked_value(v)
-        size += _utf8_size(name) + value_bytes
-    for name in key_names(table):
+    out, size = _checked_map(item or {}, 1)
+    for name, declared in table.key_types:
         if name not in out:
             raise invalid(_INVALID + f"Missing the key {name} in the item")
-        check_key_value(table, name, out[name])
+        check_key_value(table, name, out[name], declared=declared)
     if size > MAX_ITEM_SIZE:
         raise item_too_large()
     return out, size
 
 
 def key_names(table) -> list[str]:
-    return [table.hash_key] + ([table.range_key] if table.range_key else [])
+    return [name for name, _ in table.key_types]
 
 
 def check_key_value(table, name: str, value: dict, *, declared: str | None = None) -> None:
@@ -230,13 +244,11 @@ def key_size_problem(kind: str, raw: str | bytes, is_hash: bool) -> str | None:
 def check_key(table, key: dict | None) -> dict:
     """A `Key` parameter: exactly the table's key attributes, with their types."""
     key = key or {}
-    names = key_names(table)
-    if set(key) != set(names):
+    if set(key) != set(key_names(table)):
         raise invalid("The provided key element does not match the schema")
     out = {}
-    for name in names:
+    for name, declared in table.key_types:
         v = check_value(key[name])
-        declared = table.attribute_type(name)
         if next(iter(v)) != declared:
             raise invalid("The provided key element does not match the schema")
         check_key_value(table, name, v, declared=declared)
