@@ -176,6 +176,7 @@ class _Transport:
 def _protocol():
     """The direct path's writer alone, on stand-ins for uvicorn's connection state."""
     from types import SimpleNamespace
+    from nuvem.protocol.wire import HttpRequest
     from nuvem.server import NuvemHttpProtocol, _Deadline, _Direct
     proto = NuvemHttpProtocol.__new__(NuvemHttpProtocol)
     proto.transport = _Transport()
@@ -184,7 +185,7 @@ def _protocol():
     proto.flow = SimpleNamespace(resume_reading=lambda: None)
     proto.loop = SimpleNamespace(call_later=lambda *a: None, time=lambda: 0.0)
     proto._keep_alive = _Deadline(proto.loop, 5, lambda: None)
-    return proto, _Direct(method="GET", path="/", query="", keep_alive=True)
+    return proto, _Direct(HttpRequest.build("GET", "/"), keep_alive=True)
 
 
 def test_the_direct_writer_frames_a_response():
@@ -246,14 +247,13 @@ def test_a_call_behind_a_direct_answer_is_not_cut_off_by_the_keep_alive_timeout(
 
 def test_a_gateway_that_fails_gets_a_bare_500_not_a_parser_error():
     from types import SimpleNamespace
-    from nuvem.server import _Deadline, _Direct
+    from nuvem.server import _Deadline
 
-    def fail(request):
+    def fail(request, steps):
         raise RuntimeError("a bug")
-    proto, _ = _protocol()
+    proto, direct = _protocol()
     proto.app_ = SimpleNamespace(gateway=SimpleNamespace(handle_inline=fail))
-    proto.headers, proto.client = [(b"host", b"x")], ("127.0.0.1", 1)
     proto._body_idle = _Deadline(proto.loop, 20, lambda: None)
-    proto._direct = _Direct(method="GET", path="/", query="", keep_alive=True)
+    proto._direct = direct
     proto._finish_direct()
     assert proto.transport.written.startswith(b"HTTP/1.1 500 ") and proto.transport.closed

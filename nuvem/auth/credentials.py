@@ -99,7 +99,7 @@ class Authenticator:
         s3 = family == "rest-xml-s3"
         # An S3 object body can be large: its declared hash is checked while it is stored
         # (services/s3/bodies.py reads `request.payload_sha256`), every other body here.
-        streamed = s3 and _streams_body(route)
+        streamed = s3 and streams_body(route)
         self.verifier.verify(request, signed, owner.secret, now=self.clock.now(), s3=s3,
                              family=family, check_body=not streamed)
         if streamed and sigv4.is_hex_sha256(signed.payload_hash):
@@ -164,7 +164,7 @@ class Authenticator:
         call.account = owner.principal.account
 
 
-def _streams_body(route: Route) -> bool:
+def streams_body(route: Route) -> bool:
     """Whether the operation's payload is a streamed blob (S3 PutObject, UploadPart)."""
     shape = route.operation.input_shape if route.operation is not None else None
     payload = shape.serialization.get("payload") if shape is not None else None
