@@ -5,9 +5,8 @@ success that reached the client survives a crash. An upload's body, which may ta
 minutes to send, is read outside it (errors.ReadBodyFirst). Any exception that is not an AwsError
 becomes InternalFailure with the request id; the traceback goes to the log, never onto the wire.
 
-The server may start a call when its head has come and its body has not (`begin`): routing,
-and the authentication of an S3 upload (whose signature covers the body's declared hash, not the
-body), run while the body travels. boto3 sends a head and its body in two writes some tens of
+The server may start a call when its head has come and its body has not (`begin`): routing and
+authentication (unless the signature covers the body itself) run while the body travels. boto3 sends a head and its body in two writes some tens of
 microseconds apart, and an S3 upload's body only after the server's `100 Continue`: work done in
 between is taken off the call's latency. What the head phase finds wrong is answered at the same
 point of the pipeline, and in the same way, as if it had run there.
@@ -21,7 +20,6 @@ from dataclasses import dataclass
 from typing import Callable, Generator
 
 from nuvem import admin, services
-from nuvem.auth.credentials import streams_body
 from nuvem.context import Call
 from nuvem.errors import AwsError, InternalFailure, ReadBodyFirst, WaitFor
 from nuvem.protocol import specs
@@ -187,9 +185,10 @@ class Gateway:
         return response
 
     def _before_body(self, call: Call) -> _Early | None:
-        """The head phase of `begin`: the route, and an S3 upload's authentication, unless the
-        head says they need the body (a query-protocol form names its operation, an aws-chunked
-        body carries its signatures). Nothing here answers: the body phase does, in order."""
+        """The head phase of `begin`: the route and the authentication, unless they need the
+        body (a query-protocol form names its operation, an aws-chunked body carries its
+        signatures, a signature may cover the body's hash). Nothing here answers: the body
+        phase does, in order."""
         request = call.request
         content_type = request.headers.get("content-type") or ""
         if admin.is_admin(request) or content_type[:len(FORM_TYPE)].lower() == FORM_TYPE:
@@ -197,14 +196,13 @@ class Gateway:
         try:
             early = _Early(self.router.route(request))
             route = early.route
-            if (route.service == "s3" and route.error is None and route.operation is not None
-                    and streams_body(route) and not is_aws_chunked(request.headers)):
-                early.authenticated = True
+            if route.error is None and route.operation is not None and \
+                    not is_aws_chunked(request.headers):
                 try:
-                    self.runtime.authenticator.authenticate(
-                        call, route, self.runtime.config.default_region)
+                    early.authenticated = self.runtime.authenticator.authenticate(
+                        call, route, self.runtime.config.default_region, head_only=True)
                 except AwsError as error:
-                    early.error = error
+                    early.authenticated, early.error = True, error
             return early
         except Exception:      # the body phase runs it again, and answers as it always does
             log.debug("the head phase failed req=%s", call.request_id, exc_info=True)
