@@ -103,6 +103,56 @@ def test_expect_100_continue_gets_its_interim_answer_before_the_body(nuvem):
     assert status == 200 and b"<Account>" in answer
 
 
+def _signed_put(endpoint: str, path: str, body: bytes, key: str, secret: str) -> bytes:
+    """A raw S3 PUT signed by botocore, with Expect: 100-continue as boto3 sends uploads."""
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    request = AWSRequest(method="PUT", url=endpoint + path, data=body,
+                         headers={"Expect": "100-continue"})
+    S3SigV4Auth(Credentials(key, secret), "s3", "us-east-1").add_auth(request)
+    host = endpoint.rpartition("/")[2]       # as signed
+    lines = [f"PUT {path} HTTP/1.1", f"Host: {host}"]
+    lines += [f"{k}: {v}" for k, v in request.prepare().headers.items() if k.lower() != "host"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def test_an_upload_is_authenticated_while_its_body_travels_and_answered_after_it(nuvem):
+    # The head of an S3 upload is authenticated before its body comes (Gateway.begin); what
+    # that finds is answered at the same point as ever: after the body, with the error the
+    # pipeline gives, and the connection goes on.
+    iam = nuvem.client("iam")
+    iam.create_user(UserName="direct-early")
+    key = iam.create_access_key(UserName="direct-early")["AccessKey"]
+    nuvem.client("s3").create_bucket(Bucket="direct-early")
+    cases = [(key["SecretAccessKey"] + "x", "SignatureDoesNotMatch"),
+             (key["SecretAccessKey"], "AccessDenied")]    # signed right; no policy allows it
+    with _connect(nuvem.endpoint) as sock:
+        for secret, code in cases:
+            head, body = _signed_put(nuvem.endpoint, "/direct-early/k", b"x" * 100,
+                                     key["AccessKeyId"], secret).split(b"\r\n\r\n", 1)
+            sock.sendall(head + b"\r\n\r\n")
+            assert sock.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"
+            time.sleep(0.05)
+            sock.sendall(body)
+            [(status, headers, answer)] = _read_responses(sock, 1)
+            assert (status, error_code(headers, answer)) == (403, code)
+        sock.sendall(_sts_request())
+        [(status, _, answer)] = _read_responses(sock, 1)
+        assert status == 200 and b"<Account>" in answer
+    root = _signed_put(nuvem.endpoint, "/direct-early/k", b"y" * 100, "test", "test")
+    head, body = root.split(b"\r\n\r\n", 1)
+    with _connect(nuvem.endpoint) as sock:
+        sock.sendall(head + b"\r\n\r\n")
+        assert sock.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        time.sleep(0.05)
+        sock.sendall(body)
+        [(status, _, _)] = _read_responses(sock, 1)
+    assert status == 200
+    got = nuvem.client("s3").get_object(Bucket="direct-early", Key="k")["Body"].read()
+    assert got == b"y" * 100
+
+
 def test_head_has_length_but_no_body_and_the_connection_goes_on(nuvem):
     s3 = nuvem.client("s3")
     s3.create_bucket(Bucket="direct-head")
@@ -176,6 +226,7 @@ class _Transport:
 def _protocol():
     """The direct path's writer alone, on stand-ins for uvicorn's connection state."""
     from types import SimpleNamespace
+    from nuvem.protocol.wire import HttpRequest
     from nuvem.server import NuvemHttpProtocol, _Deadline, _Direct
     proto = NuvemHttpProtocol.__new__(NuvemHttpProtocol)
     proto.transport = _Transport()
@@ -184,7 +235,7 @@ def _protocol():
     proto.flow = SimpleNamespace(resume_reading=lambda: None)
     proto.loop = SimpleNamespace(call_later=lambda *a: None, time=lambda: 0.0)
     proto._keep_alive = _Deadline(proto.loop, 5, lambda: None)
-    return proto, _Direct(method="GET", path="/", query="", keep_alive=True)
+    return proto, _Direct(HttpRequest.build("GET", "/"), keep_alive=True)
 
 
 def test_the_direct_writer_frames_a_response():
@@ -246,14 +297,13 @@ def test_a_call_behind_a_direct_answer_is_not_cut_off_by_the_keep_alive_timeout(
 
 def test_a_gateway_that_fails_gets_a_bare_500_not_a_parser_error():
     from types import SimpleNamespace
-    from nuvem.server import _Deadline, _Direct
+    from nuvem.server import _Deadline
 
-    def fail(request):
+    def fail(request, steps):
         raise RuntimeError("a bug")
-    proto, _ = _protocol()
+    proto, direct = _protocol()
     proto.app_ = SimpleNamespace(gateway=SimpleNamespace(handle_inline=fail))
-    proto.headers, proto.client = [(b"host", b"x")], ("127.0.0.1", 1)
     proto._body_idle = _Deadline(proto.loop, 20, lambda: None)
-    proto._direct = _Direct(method="GET", path="/", query="", keep_alive=True)
+    proto._direct = direct
     proto._finish_direct()
     assert proto.transport.written.startswith(b"HTTP/1.1 500 ") and proto.transport.closed
