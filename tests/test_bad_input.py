@@ -678,6 +678,25 @@ def test_json_error_echoing_a_lone_surrogate(served_everything, caplog, path, ta
     assert (reply.status, reply.code) == (400, "ValidationException")
 
 
+@pytest.mark.parametrize("operation,body,path", [
+    ("DeleteMessageBatch", {"Entries": [{"Id": "a", "ReceiptHandle": "r"}, None]},
+     "entries.2.member"),
+    ("SendMessageBatch", {"Entries": [None]}, "entries.1.member"),
+    ("TagQueue", {"Tags": {"team": None}}, "tags.team.member"),
+])
+def test_json_null_in_a_list_or_map_is_a_validation_error(nuvem, operation, body, path):
+    # A JSON body can put a null in a list or a map; AWS's front end refuses it like a missing
+    # required member (it used to reach the handler and fail there with a 500).
+    url = nuvem.client("sqs").create_queue(QueueName="null-items")["QueueUrl"]
+    reply = request(nuvem.endpoint, "POST", "/", json.dumps({"QueueUrl": url, **body}).encode(),
+                    signed("sqs", **{"Content-Type": JSON10,
+                                     "X-Amz-Target": f"AmazonSQS.{operation}"}))
+    assert (reply.status, reply.code) == (400, "ValidationException")
+    assert json.loads(reply.body)["message"] == (
+        f"1 validation error detected: Value null at '{path}' failed to satisfy constraint: "
+        "Member must not be null")
+
+
 def test_json_query_compatible_error(served_everything):
     # SQS speaks JSON and query: a query-mode JSON client also gets x-amzn-query-error.
     reply = served_everything("POST", "/", b"{not", signed("sqs", **{

@@ -295,9 +295,70 @@ def validate(params: dict, operation: OperationModel, protocol: str,
         return
     short = body_size is not None and body_size < SHORT_REQUEST
     check = _checker(shape, protocol != "rest-xml", short)   # S3 & co. leave bounds to services
-    if check is None:
+    nulls = _null_checker(shape) if protocol in _NULLS_CHECKED and \
+        operation.service_model.service_name not in _OWN_NULLS else None
+    if check is None and nulls is None:
         return
     problems: list[Problem] = []
-    check(params, "", "", "body", protocol, problems)
+    if check is not None:
+        check(params, "", "", "body", protocol, problems)
+    if nulls is not None:
+        nulls(params, "", problems)
     if problems:
         raise _error(protocol, problems)
+
+
+# A JSON or CBOR body can put a null inside a list or a map, which no AWS list or map holds: the
+# front end refuses it as it refuses a missing required member. DynamoDB answers nulls in its
+# attribute values its own way (services/dynamodb/values.py).
+_NULLS_CHECKED = frozenset({"json", "rest-json", "smithy-rpc-v2-cbor"})
+_OWN_NULLS = frozenset({"dynamodb", "dynamodbstreams"})
+
+
+def _null_checker(shape: Shape) -> Callable | None:
+    return once(shape, "_nuvem_null_checker", _build_null_checker)
+
+
+def _build_null_checker(shape: Shape, recurse) -> Callable | None:
+    """`check(value, path, problems)`: a Problem for each null in the value's lists and maps;
+    None for a shape that holds neither."""
+    kind = shape.type_name
+    if kind == "structure" and not shape.is_document_type:
+        checks = {name: check for name, member in shape.members.items()
+                  if (check := recurse(member)) is not None}
+        if not checks:
+            return None
+
+        def structure(value, path, problems):
+            if isinstance(value, dict):
+                for name, check in checks.items():
+                    child = value.get(name)
+                    if child is not None:
+                        check(child, _path(path, name), problems)
+        return structure
+    if kind in ("list", "map"):
+        inner = recurse(shape.member if kind == "list" else shape.value)
+        # a few models mark a list or map sparse ("Can contain null values"); botocore keeps
+        # the trait only in the shape's model
+        sparse = bool(shape._shape_model.get("sparse"))
+        if sparse and inner is None:
+            return None
+
+        def collection(value, path, problems):
+            if isinstance(value, list):
+                pairs = enumerate(value, 1)
+            elif isinstance(value, dict):
+                pairs = value.items()
+            else:
+                return
+            for key, element in pairs:
+                where = f"{path}.{key}.member"
+                if element is None:
+                    if sparse:
+                        continue
+                    problems.append(Problem(where, "member", "body", None,
+                                            "Member must not be null"))
+                elif inner is not None:
+                    inner(element, where, problems)
+        return collection
+    return None
