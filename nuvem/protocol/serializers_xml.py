@@ -311,14 +311,16 @@ def _compile(elements: tuple, names: tuple[str, ...] | None = None) -> Callable:
                          f"{indent}    a{i} = {stored}"]
                 if names is None:
                     usual.append(f"type({value}) is str and (u{i} := s{i}({value})) is not None")
-                else:                      # cut without a call when the page's all allow
+                    usual_text.append(f"{literal[0]}{{u{i}}}{literal[1]}")
+                else:                      # cut by a slice when the page's all allow
                     args += [f"g{i}"]
                     values[f"g{i}"] = itemgetter(names.index(name))
                     page.append(f"    c{i} = stored_page(list(map(g{i}, rows)))")
-                    usual.append(f"(u{i} := {value}[:23] + 'Z' if c{i} and '.000' not in {value}"
-                                 f" else s{i}({value}) if type({value}) is str else None)"
-                                 f" is not None")
-                usual_text.append(f"{literal[0]}{{u{i}}}{literal[1]}")
+                    usual.append(f"((f{i} := c{i} and '.000' not in {value}) or "
+                                 f"type({value}) is str and (u{i} := s{i}({value})) is not None)")
+                    # (the Z written after either: a string fewer to make than slice + "Z")
+                    usual_text.append(f"{literal[0]}{{{value}[:23] if f{i} else u{i}[:-1]}}Z"
+                                      f"{literal[1]}")
         else:
             usual.append(f"{value} is None")
         body += [f"{indent}else:",
