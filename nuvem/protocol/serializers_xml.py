@@ -260,6 +260,13 @@ def _compile(elements: tuple, names: tuple[str, ...] | None = None) -> Callable:
     written = []                       # the indexes of the elements the text is made of
     usual, usual_text = [], []         # a row's test for the usual form, its text then
     page = []                          # statements run once per page, before the rows
+
+    def column(i: int, name: str) -> str:
+        """What takes the member's values from a page's rows (in a statement of `page`)."""
+        args.append(f"g{i}")
+        values[f"g{i}"] = itemgetter(names.index(name))
+        return f"map(g{i}, rows)"
+
     for i, (name, inline, text, open_, close, write, extra) in enumerate(elements):
         if names is not None and name not in names:
             continue
@@ -294,9 +301,7 @@ def _compile(elements: tuple, names: tuple[str, ...] | None = None) -> Callable:
             elif inline is not datetime:
                 usual.append(f"type({value}) is i{i}")
                 if text is esc and names is not None:   # escaped only if the page needs it
-                    args += [f"g{i}"]
-                    values[f"g{i}"] = itemgetter(names.index(name))
-                    page.append(f"    p{i} = plain(map(g{i}, rows))")
+                    page.append(f"    p{i} = plain({column(i, name)})")
                     as_text = "{%s if p" + str(i) + " else t" + str(i) + "(%s)}"
                     usual_text.append(literal[0] + as_text % (value, value) + literal[1])
                 else:
@@ -313,9 +318,7 @@ def _compile(elements: tuple, names: tuple[str, ...] | None = None) -> Callable:
                     usual.append(f"type({value}) is str and (u{i} := s{i}({value})) is not None")
                     usual_text.append(f"{literal[0]}{{u{i}}}{literal[1]}")
                 else:                      # cut by a slice when the page's all allow
-                    args += [f"g{i}"]
-                    values[f"g{i}"] = itemgetter(names.index(name))
-                    page.append(f"    c{i} = stored_page(list(map(g{i}, rows)))")
+                    page.append(f"    c{i} = stored_page(list({column(i, name)}))")
                     usual.append(f"((f{i} := c{i} and '.000' not in {value}) or "
                                  f"type({value}) is str and (u{i} := s{i}({value})) is not None)")
                     # (the Z written after either: a string fewer to make than slice + "Z")
