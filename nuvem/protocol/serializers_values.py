@@ -203,6 +203,28 @@ def stored_iso8601(always_millis: bool = False) -> Callable[[str], str | None]:
     return text_of
 
 
+# What every UTC time's isoformat() text with microseconds has at these positions (32 long).
+_STORED_FIXED = ((10, "T"), (19, "."), (26, "+"), (27, "0"), (28, "0"), (29, ":"), (30, "0"),
+                 (31, "0"))
+
+
+def stored_iso8601_page(values: list) -> bool:
+    """Whether a page's values (a listing's thousand LastModified) are all a UTC time's
+    isoformat() text with microseconds: `stored_iso8601` then gives each as its first 23
+    characters and "Z", unless its milliseconds are ".000" (no fraction written, unless always
+    written). Checked on the values joined, a few passes in C: a call per value was a third of
+    writing a listing."""
+    try:
+        text = "\n".join(values)
+    except TypeError:                  # a value that is not a string
+        return False
+    # each value 32 long: no line end but the n - 1 between them, and those 32 apart
+    n = len(values)
+    return (len(text) == 33 * n - 1 and text.count("\n") == n - 1
+            and text[32::33] == "\n" * (n - 1)
+            and all(text[at::33] == char * n for at, char in _STORED_FIXED))
+
+
 def rfc822(dt: datetime) -> str:
     # Fixed English names: strftime would follow the process locale.
     d2, year = _TWO_DIGITS, dt.year

@@ -205,6 +205,32 @@ def test_rows_write_what_their_dicts_would():
                            RID, strict=True)
 
 
+def test_rows_pages_checked_whole_write_what_their_dicts_would():
+    """A page whose keys need no escaping and whose timestamps are all stored UTC times with
+    microseconds is written without a call per value; a page where one does not is written value
+    by value. Either way as the dicts would be, a time with milliseconds .000 without them."""
+    s3 = specs.service_model("s3")
+    listing = s3.operation_model("ListObjectsV2")
+    names = ("Key", "LastModified", "ETag", "Size")
+    stamps = ["2030-01-02T03:04:05.359123+00:00", "2030-01-02T03:04:06.000123+00:00",
+              "2030-01-02T03:04:07.100000+00:00"]
+    pages = {"plain": [(f"k{i}", stamp, '"e"', i) for i, stamp in enumerate(stamps)]}
+    pages["escaped key"] = pages["plain"] + [("a<b", stamps[0], '"e"', 9)]
+    pages["other time"] = pages["plain"] + [("k", "2030-01-02T03:04:05+00:00", '"e"', 9)]
+    # two values that would line up as whole times once joined with line ends
+    pages["line end"] = [("x", stamps[0] + "\n" + stamps[1][:5], '"e"', 7),
+                         ("y", stamps[1][6:], '"e"', 8)] + pages["plain"]
+    for name, page in pages.items():
+        rows = Rows(names, page)
+        got = serialize_response({"Contents": rows}, listing, "rest-xml", RID)
+        assert got.body == serialize_response({"Contents": rows.dicts()}, listing, "rest-xml",
+                                              RID).body, name
+        assert b"<LastModified>2030-01-02T03:04:05.359Z</LastModified>" in got.body
+        assert b"<LastModified>2030-01-02T03:04:06Z</LastModified>" in got.body
+    assert b"<Key>a&lt;b</Key>" in serialize_response(
+        {"Contents": Rows(names, pages["escaped key"])}, listing, "rest-xml", RID).body
+
+
 # --- json: SQS (query-compatible) and DynamoDB --------------------------------------------------
 
 def test_sqs_get_queue_url_json():

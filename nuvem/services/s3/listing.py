@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from itertools import islice
 from typing import Iterator
 from urllib.parse import quote
 
@@ -129,10 +130,15 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
     limit = _max_keys(req)
     contents = Rows(_ENTRY_WITH_OWNER if with_owner else _ENTRY)
     prefixes, truncated, last = [], False, None
-    if limit:
+    walk = _walk(ctx, bucket.name, prefix, delimiter,
+                 after=(after, None) if after is not None else None, from_key=from_key)
+    if limit and not delimiter:     # objects only: the page taken whole, not item by item
+        contents.extend(islice(walk, limit))
+        truncated = len(contents) == limit and next(walk, None) is not None
+        last = contents[-1] if truncated else None
+    elif limit:
         count, content = 0, contents.append
-        for item in _walk(ctx, bucket.name, prefix, delimiter,
-                          after=(after, None) if after is not None else None, from_key=from_key):
+        for item in walk:
             if type(item) is str:           # a common prefix
                 if after is not None and item <= after:
                     continue                # the prefix the continuation is inside
