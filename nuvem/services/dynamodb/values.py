@@ -98,7 +98,9 @@ def checked_value(value, depth: int = 1) -> tuple[dict, int]:
             return value if text is v else {"N": text}, _number_size(text)
         if kind == "BOOL" and type(v) is bool:
             return value, 1
-        if kind == "SS" and type(v) is list and v and len(set(v)) == len(v):
+        # the members' type first: set() of a null or a dict member would fail or pass wrongly
+        if (kind == "SS" and type(v) is list and v and all(type(x) is str for x in v)
+                and len(set(v)) == len(v)):
             return value, sum(map(_utf8_size, v))
         if kind == "M" and type(v) is dict:
             if depth >= MAX_DEPTH and v:
@@ -169,6 +171,8 @@ def _checked_other(value, depth: int) -> dict:
         if not v:
             raise invalid(_INVALID + ("Binary sets should not be empty" if kind == "BS" else
                                       f"An {_SET_NAMES[kind]} set  may not be empty"))
+        if None in v:
+            raise invalid(_INVALID + f"An {_SET_NAMES[kind]} set may not contain null values")
         if kind == "NS":
             numbers = [parse_number(x) for x in v]
             out = [number_text(x) for x in numbers]

@@ -105,6 +105,20 @@ def test_put_validation(ddb, tname, item, message):
     assert error(e) == ("ValidationException", 400, message)
 
 
+@pytest.mark.parametrize("value, kind", [
+    ({"SS": [None]}, "string"), ({"SS": ["a", None]}, "string"), ({"NS": ["1", None]}, "number"),
+])
+def test_put_refuses_a_null_set_member(nuvem, tname, value, kind):
+    # botocore sends a None member as JSON null once its own validation is off
+    ddb = nuvem.client("dynamodb", parameter_validation=False)
+    make_table(ddb, tname)
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "s": value})
+    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
+                        f"An {kind} set may not contain null values")
+    assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": {"S": "a"}})
+
+
 def test_number_limits_accepted(ddb, tname):
     make_table(ddb, tname)
     big = "9.9999999999999999999999999999999999999E+125"
