@@ -18,7 +18,7 @@ MAX_ITEM_SIZE = 409_600
 MAX_DEPTH = 32              # levels of a document, the attribute itself being the first
 TYPES = frozenset(("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"))
 _SET_NAMES = {"SS": "string", "NS": "number", "BS": "binary"}
-# enough precision that parsing never rounds: the 38-digit limit is checked on the exact value
+# enough precision and range that normalizing a number within DynamoDB's limits never rounds
 _EXACT = Context(prec=1000, Emax=10**6, Emin=-10**6)
 _INVALID = "One or more parameter values were invalid: "
 
@@ -32,10 +32,11 @@ def parse_number(text: str) -> Decimal:
     """The value of an N string, checked against DynamoDB's range and precision."""
     if text == "":
         raise invalid("The parameter cannot be converted to a numeric value")
-    if not isinstance(text, str) or text != text.strip():
+    # Python reads "1_000" as a number; DynamoDB does not
+    if not isinstance(text, str) or text != text.strip() or "_" in text:
         raise invalid(f"The parameter cannot be converted to a numeric value: {text}")
     try:
-        value = _EXACT.create_decimal(text)
+        value = Decimal(text)               # exact, whatever its exponent
     except InvalidOperation:
         raise invalid(f"The parameter cannot be converted to a numeric value: {text}") from None
     if not value.is_finite():
@@ -47,8 +48,9 @@ def check_number(value: Decimal) -> Decimal:
     """`value` if DynamoDB can store it (also for arithmetic results), normalized."""
     if value.is_zero():
         return Decimal(0)
-    value = value.normalize(_EXACT)
-    digits = len(value.as_tuple().digits)
+    # counted before normalizing: an exponent past the context's range (1e2147483647) is refused
+    # by the range check below, not rounded to infinity or zero
+    digits = len("".join(map(str, value.as_tuple().digits)).rstrip("0"))
     if digits > 38:
         raise invalid("Attempting to store more than 38 significant digits in a Number")
     magnitude = value.adjusted()           # exponent of the leading digit
@@ -58,7 +60,7 @@ def check_number(value: Decimal) -> Decimal:
     if magnitude < -130:
         raise invalid("Number underflow. Attempting to store a number with magnitude smaller "
                       "than supported range")
-    return value
+    return value.normalize(_EXACT)
 
 
 def number_text(value: Decimal) -> str:
