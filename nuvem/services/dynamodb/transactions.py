@@ -284,7 +284,9 @@ def _plan(ctx, entry: dict) -> Action:
     if kind == "Put":
         from nuvem.services.dynamodb import indexes
         # a malformed value fails the request; what the table refuses cancels the transaction
-        item = {name: values.check_value(v) for name, v in (spec.get("Item") or {}).items()}
+        item = spec.get("Item") or {}
+        values.check_attribute_names(item)
+        item = {name: values.check_value(v) for name, v in item.items()}
         try:
             item, _ = values.check_item(table, item)
             indexes.check_item(table, item)

@@ -198,10 +198,19 @@ def _checked_other(value, depth: int) -> dict:
     return {"M": {k: checked_value(x, depth + 1)[0] for k, x in v.items()}}
 
 
+def check_attribute_names(attrs: dict) -> None:
+    """An item's (or AttributeUpdates') top-level names: DynamoDB refuses an empty one before it
+    looks at any value."""
+    if "" in attrs:
+        raise invalid("Empty attribute name")
+
+
 def check_item(table, item: dict) -> tuple[dict, int]:
-    """A whole item (PutItem's `Item`) and its size: values validated, keys present with
-    declared types, size within the limit."""
-    out, size = _checked_map(item or {}, 1)
+    """A whole item (PutItem's `Item`) and its size: names and values validated, keys present
+    with declared types, size within the limit."""
+    item = item or {}
+    check_attribute_names(item)
+    out, size = _checked_map(item, 1)
     for name, declared in table.key_types:
         if name not in out:
             raise invalid(_INVALID + f"Missing the key {name} in the item")

@@ -103,6 +103,7 @@ def test_table_by_arn(ddb, tname):
      "The parameter cannot be converted to a numeric value: 1_000"),
     ({"pk": {"S": "a"}, "n": {}},
      "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"),
+    ({"pk": {"S": "a"}, "": {"S": "x"}}, "Empty attribute name"),
     ({"pk": {"S": "a"}, "n": {"S": "x", "N": "1"}},
      "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the "
      "supported datatypes"),
@@ -125,6 +126,22 @@ def test_put_refuses_a_null_set_member(nuvem, tname, value, kind):
         ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "s": value})
     assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
                         f"An {kind} set may not contain null values")
+    assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": {"S": "a"}})
+
+
+def test_empty_attribute_name_refused_by_every_writer(ddb, tname):
+    make_table(ddb, tname)
+    item = {"pk": {"S": "a"}, "": {"S": "x"}}
+    calls = [
+        lambda: ddb.batch_write_item(RequestItems={tname: [{"PutRequest": {"Item": item}}]}),
+        lambda: ddb.transact_write_items(TransactItems=[{"Put": {"TableName": tname, "Item": item}}]),
+        lambda: ddb.update_item(TableName=tname, Key={"pk": {"S": "a"}},
+                                AttributeUpdates={"": {"Action": "PUT", "Value": {"S": "x"}}}),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error(e) == ("ValidationException", 400, "Empty attribute name")
     assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": {"S": "a"}})
 
 
