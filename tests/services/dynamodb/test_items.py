@@ -59,6 +59,29 @@ def test_missing_table(ddb):
     assert error(e)[2].startswith("Requested resource not found")
 
 
+@pytest.mark.parametrize("name, constraint", [
+    ("a" * 256, "Member must have length less than or equal to 255"),
+    ("bad table!@#", "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
+])
+def test_table_name_no_table_can_have(ddb, name, constraint):
+    key = {"pk": {"S": "a"}}
+    calls = [
+        lambda: ddb.get_item(TableName=name, Key=key),
+        lambda: ddb.put_item(TableName=name, Item=key),
+        lambda: ddb.delete_item(TableName=name, Key=key),
+        lambda: ddb.update_item(TableName=name, Key=key, UpdateExpression="SET a = :a",
+                                ExpressionAttributeValues={":a": {"S": "x"}}),
+        lambda: ddb.query(TableName=name, KeyConditionExpression="pk = :p",
+                          ExpressionAttributeValues={":p": {"S": "a"}}),
+        lambda: ddb.scan(TableName=name),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error(e) == ("ValidationException", 400, f"1 validation error detected: Value "
+                            f"'{name}' at 'tableName' failed to satisfy constraint: {constraint}")
+
+
 def test_table_by_arn(ddb, tname):
     make_table(ddb, tname)
     arn = ddb.describe_table(TableName=tname)["Table"]["TableArn"]
