@@ -67,8 +67,9 @@ def project(table, index: dict, attrs: dict) -> dict:
 
 def check_item(table, attrs: dict, by_update_expression: bool = False) -> None:
     """Refuse an item whose index key attributes have the wrong type, are empty or too big
-    (DynamoDB checks them on every write, also for an index still backfilling)."""
-    for index, _ in all_indexes(table):
+    (DynamoDB checks them on every write, also for an index still backfilling). Of two indexes
+    an attribute keys, AWS names the first by name."""
+    for index, _ in sorted(all_indexes(table), key=lambda pair: pair[0]["IndexName"]):
         for position, name in enumerate(key_attrs(index)):
             if name is None or name not in attrs:
                 continue

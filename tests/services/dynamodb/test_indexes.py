@@ -84,6 +84,23 @@ def test_gsi_refuses_consistent_read(ddb, tname):
     assert error(e)[2] == "Consistent reads are not supported on global secondary indexes"
 
 
+def test_index_key_refusal_names_the_first_index_by_name(ddb, tname):
+    # an LSI ("lsi1") and a GSI ("gsi1") both keyed on lsi1sk: AWS names gsi1
+    make_table(ddb, tname, range_key=("sk", "S"), lsis=[("lsi1", "pk", "lsi1sk", "ALL")],
+               gsis=[("gsi1", "lsi1sk", None, "ALL")], attrs=[("lsi1sk", "S")])
+    key = {"pk": {"S": "a"}, "sk": {"S": "a"}}
+    for value, message in [
+        ({"N": "5"}, "One or more parameter values were invalid: Type mismatch for Index Key "
+                     "lsi1sk Expected: S Actual: N IndexName: gsi1"),
+        ({"S": ""}, "One or more parameter values are not valid. A value specified for a "
+                    "secondary index key is not supported. The AttributeValue for a key attribute "
+                    "cannot contain an empty string value. IndexName: gsi1, IndexKey: lsi1sk"),
+    ]:
+        with pytest.raises(ClientError) as e:
+            ddb.put_item(TableName=tname, Item={**key, "lsi1sk": value})
+        assert error(e) == ("ValidationException", 400, message)
+
+
 def test_index_key_type_checked_on_write(ddb, tname):
     _table(ddb, tname)
     with pytest.raises(ClientError) as e:
