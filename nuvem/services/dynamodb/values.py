@@ -21,6 +21,7 @@ _SET_NAMES = {"SS": "string", "NS": "number", "BS": "binary"}
 # enough precision and range that normalizing a number within DynamoDB's limits never rounds
 _EXACT = Context(prec=1000, Emax=10**6, Emin=-10**6)
 _INVALID = "One or more parameter values were invalid: "
+KEY_MISMATCH = "The provided key element does not match the schema"
 
 
 def invalid(message: str) -> ValidationException:
@@ -205,15 +206,18 @@ def check_attribute_names(attrs: dict) -> None:
         raise invalid("Empty attribute name")
 
 
-def check_item(table, item: dict) -> tuple[dict, int]:
+def check_item(table, item: dict, *, mismatch_as_key: bool = False) -> tuple[dict, int]:
     """A whole item (PutItem's `Item`) and its size: names and values validated, keys present
-    with declared types, size within the limit."""
+    with declared types, size within the limit. `mismatch_as_key`: a key attribute of another
+    type gets a `Key`'s complaint (BatchWriteItem's wording), not PutItem's."""
     item = item or {}
     check_attribute_names(item)
     out, size = _checked_map(item, 1)
     for name, declared in table.key_types:
         if name not in out:
             raise invalid(_INVALID + f"Missing the key {name} in the item")
+        if mismatch_as_key and next(iter(out[name])) != declared:
+            raise invalid(KEY_MISMATCH)
         check_key_value(table, name, out[name], declared=declared)
     if size > MAX_ITEM_SIZE:
         raise item_too_large()
@@ -260,12 +264,12 @@ def check_key(table, key: dict | None) -> dict:
     """A `Key` parameter: exactly the table's key attributes, with their types."""
     key = key or {}
     if set(key) != set(key_names(table)):
-        raise invalid("The provided key element does not match the schema")
+        raise invalid(KEY_MISMATCH)
     out = {}
     for name, declared in table.key_types:
         v = check_value(key[name])
         if next(iter(v)) != declared:
-            raise invalid("The provided key element does not match the schema")
+            raise invalid(KEY_MISMATCH)
         check_key_value(table, name, v, declared=declared)
         out[name] = v
     return out
@@ -351,7 +355,7 @@ def key_bytes(value: dict) -> bytes:
     if kind == "B":
         return bytes(v)
     if kind != "N":
-        raise invalid("The provided key element does not match the schema")
+        raise invalid(KEY_MISMATCH)
     number = _EXACT.create_decimal(v)
     if number.is_zero():
         return b"\x02"
