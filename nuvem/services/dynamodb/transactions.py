@@ -31,6 +31,7 @@ from typing import Callable
 from nuvem.services.dynamodb import SERVICE, values
 from nuvem.services.dynamodb.errors import (IdempotentParameterMismatchException,
                                             TransactionCanceledException, ValidationException)
+from nuvem.services.dynamodb.expression_parser import SetAction, Value
 from nuvem.services.dynamodb.items import (apply_projection, check_update_paths,
                                            collection_metrics, condition, expressions,
                                            find_table, get_item_record, key_update_message,
@@ -287,6 +288,8 @@ def _plan(ctx, entry: dict) -> Action:
         item = spec.get("Item") or {}
         values.check_attribute_names(item)
         item = {name: values.check_value(v) for name, v in item.items()}
+        values.check_no_empty_keys(table, item)
+        indexes.check_no_empty_keys(table, item)
         try:
             item, _ = values.check_item(table, item)
             indexes.check_item(table, item)
@@ -296,7 +299,12 @@ def _plan(ctx, entry: dict) -> Action:
         key = values.key_of(table, item) if invalid is None else {}
         build = (lambda old, item=item: item)
     else:
-        key = values.check_key(table, spec.get("Key"))
+        try:
+            key = values.check_key(table, spec.get("Key"))
+        except ValidationException as e:
+            if e.message != values.KEY_MISMATCH:
+                raise                   # an empty key value fails the request
+            invalid, key = e.message, {}
         build = None
         if kind == "Delete":
             build = (lambda old: None)
@@ -304,6 +312,7 @@ def _plan(ctx, entry: dict) -> Action:
     if kind == "Update":
         update = ex.update(spec["UpdateExpression"])
         check_update_paths(table, key, update)
+        _check_no_empty_index_keys(table, update)
         build = update_builder(table, key, update)
     if ex is not None:
         ex.check_unused()
@@ -311,6 +320,16 @@ def _plan(ctx, entry: dict) -> Action:
     size = values.item_size(item if kind == "Put" else key)
     return Action(kind, table, key, pk, sk, condition_test(cond), build, return_old, size,
                   invalid=invalid)
+
+
+def _check_no_empty_index_keys(table: Table, update) -> None:
+    """An Update action that sets an index key attribute to an empty value fails the request
+    (as a Put's empty index key does), before any item is read."""
+    from nuvem.services.dynamodb import indexes
+    given = {a.path.elements[0]: a.value.value for a in update.actions
+             if isinstance(a, SetAction) and isinstance(a.value, Value)
+             and len(a.path.elements) == 1}
+    indexes.check_no_empty_keys(table, given, by_update_expression=True)
 
 
 def check_items(actions: list[Action]) -> None:
@@ -332,7 +351,8 @@ def update_builder(table: Table, key: dict, update) -> Callable:
             if new.get(name) != key[name]:
                 raise ValidationException(key_update_message(name))
         values.check_size(new, updated=True)
-        indexes.check_item(table, new, by_update_expression=True)
+        # an Update action's index key of another type is worded as a Put's, unlike UpdateItem's
+        indexes.check_item(table, new)
         return new
     return build
 

@@ -246,6 +246,15 @@ def check_key_value(table, name: str, value: dict, *, declared: str | None = Non
             raise invalid(problem)
 
 
+def check_no_empty_keys(table, item: dict) -> None:
+    """Refuse an empty string or binary as the table's key value: a transaction fails the whole
+    request over it, where a key of another type only cancels the transaction."""
+    for name, declared in table.key_types:
+        value = item.get(name)
+        if value is not None and declared in value and len(value[declared]) == 0:
+            check_key_value(table, name, value, declared=declared)
+
+
 def key_size_problem(kind: str, raw: str | bytes, is_hash: bool) -> str | None:
     """Why a string or binary key (the table's or an index's) is too big, if it is: partition
     keys hold at most 2048 bytes, sort keys 1024."""
