@@ -150,6 +150,14 @@ def _key_typed(source, name: str, value: dict) -> bool:
 def run_select(ctx, stmt: Select, req: dict) -> dict:
     from nuvem.services.dynamodb.queries import run_page, Source
     table = find_table(ctx, stmt.table)
+    if stmt.index is not None:
+        # PartiQL's own wordings: Query's name the index and say "Consistent reads ..."
+        found = indexes.find(table, stmt.index)
+        if found is None:
+            raise ValidationException("The table does not have the specified index")
+        if found[1] and req.get("ConsistentRead"):
+            raise ValidationException("Strongly consistent read is not supported on Global "
+                                      "Secondary Indexes")
     inner = {"TableName": table.name, "IndexName": stmt.index,
              "ConsistentRead": req.get("ConsistentRead"), "Limit": req.get("Limit"),
              "ReturnConsumedCapacity": req.get("ReturnConsumedCapacity")}
@@ -404,6 +412,14 @@ def execute_transaction(ctx, req: dict) -> dict:
     if previous is not None:
         return previous
     parsed = [(_statement(spec), spec) for spec in statements]
+    for i, (stmt, _) in enumerate(parsed):
+        if getattr(stmt, "returning", None) is not None:
+            problem = "RETURNING clause is not supported in ExecuteTransaction."
+        elif isinstance(stmt, Select) and stmt.index is not None:
+            problem = "Reads on indices are not supported within transactions."
+        else:
+            continue
+        raise ValidationException(f"Validation failed in TransactStatements[{i}]: {problem}")
     reads = [s for s, _ in parsed if isinstance(s, Select)]
     if reads and len(reads) != len(parsed):
         raise ValidationException("Transactions can either contain only read statements or "

@@ -229,11 +229,7 @@ class Parser:
                 self.i += 1
                 projection.append(self.path().elements)
         self.word("FROM")
-        table = self.identifier()
-        index = None
-        if self.is_punct("."):
-            self.i += 1
-            index = self.identifier()
+        table, index = self.source()
         where = self.where() if self.is_word("WHERE") else None
         order = None
         if self.is_word("ORDER"):
@@ -246,6 +242,19 @@ class Parser:
                 self.i += 1
             order = (path, descending)
         return Select(table, index, projection, where, order)
+
+    def source(self) -> tuple[str, str | None]:
+        """A SELECT's FROM: a table, or a table and one of its indexes."""
+        path = [self.identifier()]
+        while self.is_punct("."):
+            self.i += 1
+            path.append(self.identifier())
+        if len(path) > 2:
+            raise ValidationException("A path may contain at most 2 components in the FROM "
+                                      "clause")
+        if "" in path:
+            raise ValidationException("Path component cannot be an empty string")
+        return path[0], path[1] if len(path) == 2 else None
 
     def where(self):
         self.word("WHERE")
@@ -326,7 +335,10 @@ class Parser:
         stmt.where = self.where()
         stmt.returning = self.returning()
         if stmt.returning not in (None, "ALL_OLD"):
-            raise malformed("DELETE supports only RETURNING ALL OLD *")
+            which, age = stmt.returning.split("_")
+            written = f"RETURNING {'MODIFIED' if which == 'UPDATED' else which} {age} *"
+            raise ValidationException(f"Invalid returning clause: {written}. Only RETURNING ALL "
+                                      "OLD * is allowed in DELETE statements.")
         return stmt
 
     # -- conditions

@@ -156,12 +156,13 @@ def test_select_partition_in_order_with_conditions(ddb, orders):
     assert error(e)[:2] == ("ValidationException", 400)
     with pytest.raises(ClientError) as e:
         run(ddb, f"SELECT * FROM \"{orders}\".\"nope\" WHERE pk = 'a'")
+    # unlike Query's, PartiQL's message does not name the index
     assert error(e) == ("ValidationException", 400,
-                        "The table does not have the specified index: nope")
+                        "The table does not have the specified index")
     with pytest.raises(ClientError) as e:
         run(ddb, f"SELECT * FROM \"{orders}\".bystatus WHERE \"status\" = 'x'",
             ConsistentRead=True)
-    assert error(e)[2] == "Consistent reads are not supported on global secondary indexes"
+    assert error(e)[2] == "Strongly consistent read is not supported on Global Secondary Indexes"
 
 
 def test_select_pages_with_limit_and_next_token(ddb, orders):
@@ -335,3 +336,39 @@ def test_statement_accesses_name_the_partiql_actions():
         ("dynamodb:PartiQLSelect", "T", "byx"), ("dynamodb:PartiQLUpdate", "T", None),
         ("dynamodb:PartiQLSelect", "U", None), ("dynamodb:PartiQLInsert", "V", None),
         ("dynamodb:PartiQLDelete", "W", None)]
+
+
+def test_partiql_refusals_in_its_own_words(ddb, orders):
+    # as captured from AWS by the nubo-db/dynamodb-conformance suite
+    for statement, message in [
+        (f'DELETE FROM "{orders}" WHERE pk = \'a\' AND sk = 1 RETURNING MODIFIED OLD *',
+         "Invalid returning clause: RETURNING MODIFIED OLD *. Only RETURNING ALL OLD * is allowed "
+         "in DELETE statements."),
+        (f'DELETE FROM "{orders}" WHERE pk = \'a\' AND sk = 1 RETURNING ALL NEW *',
+         "Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed in "
+         "DELETE statements."),
+        (f'SELECT * FROM "{orders}"."bystatus"."extra" WHERE pk = \'a\'',
+         "A path may contain at most 2 components in the FROM clause"),
+        (f'SELECT * FROM "{orders}"."" WHERE pk = \'a\'',
+         "Path component cannot be an empty string"),
+        ('SELECT * FROM "" WHERE pk = \'a\'', "Path component cannot be an empty string"),
+    ]:
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement)
+        assert error(e) == ("ValidationException", 400, message)
+    for statement, problem in [
+        (f'UPDATE "{orders}" SET v = 1 WHERE pk = \'a\' AND sk = 1 RETURNING ALL NEW *',
+         "RETURNING clause is not supported in ExecuteTransaction."),
+        (f'SELECT * FROM "{orders}"."bystatus" WHERE "status" = \'x\'',
+         "Reads on indices are not supported within transactions."),
+    ]:
+        with pytest.raises(ClientError) as e:
+            ddb.execute_transaction(TransactStatements=[
+                {"Statement": f'SELECT * FROM "{orders}" WHERE pk = \'a\' AND sk = 2'}
+                if "SELECT" in statement else
+                {"Statement": f'DELETE FROM "{orders}" WHERE pk = \'a\' AND sk = 2'},
+                {"Statement": statement}])
+        assert error(e) == ("ValidationException", 400,
+                            f"Validation failed in TransactStatements[1]: {problem}")
+    assert run(ddb, f'SELECT sk FROM "{orders}" WHERE pk = \'a\' AND sk = 1')["Items"] == [
+        {"sk": N(1)}]
