@@ -147,6 +147,31 @@ def _key_typed(source, name: str, value: dict) -> bool:
     return next(iter(value)) == source.table.attribute_type(name)
 
 
+def _check_index_holds(table, index: dict, is_global: bool, stmt: Select) -> None:
+    """A SELECT on an index filters only on attributes the index holds, and reads from a GSI
+    only those (an LSI's others are fetched from the table)."""
+    from nuvem.services.dynamodb.evaluation import referenced_paths
+    held = indexes.projected_names(table, index)
+    if held is None:
+        return
+    name = index["IndexName"]
+    filtered = [] if stmt.where is None else referenced_paths(Condition(stmt.where, "WHERE"))
+    missing = _not_held(filtered, held)
+    if missing:
+        raise ValidationException(f"One or more parameter values were invalid: Secondary index "
+                                  f"{name} does not project one or more filter attributes: "
+                                  f"[{', '.join(missing)}]")
+    missing = _not_held(stmt.projection or [], held) if is_global else []
+    if missing:
+        raise ValidationException(f"One or more parameter values were invalid: Global secondary "
+                                  f"index {name} does not project [{', '.join(missing)}]")
+
+
+def _not_held(paths, held: set[str]) -> list[str]:
+    """The top-level names of `paths` not in `held`, each once, in the order written."""
+    return list(dict.fromkeys(p[0] for p in paths if p[0] not in held))
+
+
 def run_select(ctx, stmt: Select, req: dict) -> dict:
     from nuvem.services.dynamodb.queries import run_page, Source
     table = find_table(ctx, stmt.table)
@@ -158,6 +183,7 @@ def run_select(ctx, stmt: Select, req: dict) -> dict:
         if found[1] and req.get("ConsistentRead"):
             raise ValidationException("Strongly consistent read is not supported on Global "
                                       "Secondary Indexes")
+        _check_index_holds(table, *found, stmt)
     inner = {"TableName": table.name, "IndexName": stmt.index,
              "ConsistentRead": req.get("ConsistentRead"), "Limit": req.get("Limit"),
              "ReturnConsumedCapacity": req.get("ReturnConsumedCapacity")}

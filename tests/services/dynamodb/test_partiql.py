@@ -372,3 +372,28 @@ def test_partiql_refusals_in_its_own_words(ddb, orders):
                             f"Validation failed in TransactStatements[1]: {problem}")
     assert run(ddb, f'SELECT sk FROM "{orders}" WHERE pk = \'a\' AND sk = 1')["Items"] == [
         {"sk": N(1)}]
+
+
+def test_select_on_an_index_only_uses_what_it_holds(ddb, tname):
+    make_table(ddb, tname, range_key=("sk", "S"), attrs=[("g", "S"), ("l", "S")],
+               gsis=[("by_g", "g", None, ["inc"])], lsis=[("by_l", "pk", "l", "KEYS_ONLY")])
+    ddb.put_item(TableName=tname, Item={"pk": S("p"), "sk": S("1"), "g": S("y"), "l": S("z"),
+                                        "inc": S("i"), "np": S("n")})
+    for statement, message in [
+        (f"SELECT pk FROM \"{tname}\".\"by_g\" WHERE g = 'y' AND np = 'n'",
+         "Secondary index by_g does not project one or more filter attributes: [np]"),
+        (f"SELECT pk FROM \"{tname}\".\"by_l\" WHERE pk = 'p' AND np = 'n'",
+         "Secondary index by_l does not project one or more filter attributes: [np]"),
+        (f"SELECT np, inc FROM \"{tname}\".\"by_g\" WHERE g = 'y'",
+         "Global secondary index by_g does not project [np]"),
+    ]:
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement)
+        assert error(e) == ("ValidationException", 400,
+                            f"One or more parameter values were invalid: {message}")
+    # what the index holds can be filtered on and read
+    assert run(ddb, f"SELECT sk, inc FROM \"{tname}\".\"by_g\" WHERE g = 'y' AND inc = 'i'"
+               )["Items"] == [{"sk": S("1"), "inc": S("i")}]
+    # an LSI's other attributes are read from the table
+    assert run(ddb, f"SELECT np FROM \"{tname}\".\"by_l\" WHERE pk = 'p'")["Items"] == [
+        {"np": S("n")}]
