@@ -133,6 +133,12 @@ def check_create(req: dict) -> None:
         if name in names[:i]:
             raise ValidationException(f"Attribute Name is duplicated: {name}")
     schema = req["KeySchema"]
+    keys = [k["AttributeName"] for k in schema]
+    # a two-attribute key naming an undefined attribute, or one attribute twice over a single
+    # definition, is refused before the key types are looked at
+    if len(keys) == 2 and (any(k not in names for k in keys)
+                           or (keys[0] == keys[1] and len(names) == 1)):
+        raise ValidationException("Invalid KeySchema: Some index key attribute have no definition")
     check_key_schema(schema)
     lsis = req.get("LocalSecondaryIndexes")
     gsis = req.get("GlobalSecondaryIndexes")
