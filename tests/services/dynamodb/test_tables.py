@@ -173,6 +173,11 @@ def test_table_name_rules(dynamodb, name, message):
     (dict(KeySchema=HASH, AttributeDefinitions=PK, StreamSpecification={"StreamEnabled": True},
           **PPR),
      INVALID + "Table is being created with a stream enabled, UpdateViewType is required"),
+    # AWS lists the enum's values in its own order, not the model's
+    (dict(KeySchema=HASH, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "X"}],
+          **PPR),
+     "1 validation error detected: Value 'X' at 'attributeDefinitions.1.member.attributeType' "
+     "failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]"),
 ])
 def test_create_table_validation(dynamodb, table_name, kwargs, message):
     with pytest.raises(ClientError) as e:
