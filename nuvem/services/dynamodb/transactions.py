@@ -290,6 +290,8 @@ def _plan(ctx, entry: dict) -> Action:
         item = {name: values.check_value(v) for name, v in item.items()}
         values.check_no_empty_keys(table, item)
         indexes.check_no_empty_keys(table, item)
+        # a Put's size is known from the request: too big fails it (an Update's cancels)
+        values.check_size(item)
         try:
             item, _ = values.check_item(table, item)
             indexes.check_item(table, item)
