@@ -301,12 +301,7 @@ def _plan(ctx, entry: dict) -> Action:
         key = values.key_of(table, item) if invalid is None else {}
         build = (lambda old, item=item: item)
     else:
-        try:
-            key = values.check_key(table, spec.get("Key"))
-        except ValidationException as e:
-            if e.message != values.KEY_MISMATCH:
-                raise                   # an empty key value fails the request
-            invalid, key = e.message, {}
+        key, invalid = _checked_key(table, spec.get("Key"))
         build = None
         if kind == "Delete":
             build = (lambda old: None)
@@ -334,12 +329,25 @@ def _check_no_empty_index_keys(table: Table, update) -> None:
     indexes.check_no_empty_keys(table, given, by_update_expression=True)
 
 
-def check_items(actions: list[Action]) -> None:
-    """A refused item cancels the transaction: the first one is the only reason given."""
-    first = next((a for a in actions if a.invalid is not None), None)
+def _checked_key(table: Table, key: dict | None) -> tuple[dict, str | None]:
+    """`values.check_key` of an action's Key and None, or ({}, the refusal) when it does not
+    match the schema: that cancels the transaction, where an empty key value fails the
+    request."""
+    try:
+        return values.check_key(table, key), None
+    except ValidationException as e:
+        if e.message != values.KEY_MISMATCH:
+            raise
+        return {}, e.message
+
+
+def check_refusals(refusals: list[str | None]) -> None:
+    """An action whose item (or key) the table refuses cancels the transaction: `refusals` has
+    each action's reason or None; the first one is the only reason given."""
+    first = next((i for i, refusal in enumerate(refusals) if refusal is not None), None)
     if first is not None:
-        raise cancelled([{"Code": "ValidationError", "Message": a.invalid} if a is first
-                         else {"Code": "None"} for a in actions])
+        raise cancelled([{"Code": "ValidationError", "Message": refusal} if i == first
+                         else {"Code": "None"} for i, refusal in enumerate(refusals)])
 
 
 def update_builder(table: Table, key: dict, update) -> Callable:
@@ -366,7 +374,7 @@ def transact_write_items(ctx, req: dict) -> dict:
     if previous is not None:
         return previous
     actions = [_plan(ctx, entry) for entry in entries]
-    check_items(actions)
+    check_refusals([a.invalid for a in actions])
     check_distinct(actions)
     check_total_size(actions)
     reasons = evaluate(ctx, actions)
@@ -404,7 +412,7 @@ def read_all(ctx, reads: list[Read], mode: str | None) -> dict:
 @SERVICE.op("TransactGetItems")
 def transact_get_items(ctx, req: dict) -> dict:
     entries = req.get("TransactItems") or []
-    reads, seen = [], set()
+    reads, seen, refusals = [], set(), []
     for entry in entries:
         spec = entry.get("Get")
         if spec is None:
@@ -414,10 +422,14 @@ def transact_get_items(ctx, req: dict) -> dict:
         proj = projection(spec, ex, table)
         if ex is not None:
             ex.check_unused()
-        key = values.check_key(table, spec.get("Key"))
+        key, refusal = _checked_key(table, spec.get("Key"))
+        refusals.append(refusal)
+        if refusal is not None:
+            continue
         pk, sk = values.item_key(table, key)
         if (table.id, pk, sk) in seen:
             raise ValidationException(SAME_ITEM)
         seen.add((table.id, pk, sk))
         reads.append(Read(table, pk, sk, proj))
+    check_refusals(refusals)
     return read_all(ctx, reads, req.get("ReturnConsumedCapacity"))

@@ -368,3 +368,18 @@ def test_oversized_put_fails_the_request_oversized_update_cancels(ddb, tname):
     assert e.value.response["CancellationReasons"] == [{
         "Code": "ValidationError",
         "Message": "Item size to update has exceeded the maximum allowed size"}]
+
+
+def test_get_key_not_matching_the_schema_cancels(ddb, tname):
+    # as nubo-db/dynamodb-conformance captured from AWS: an action-level refusal
+    make_table(ddb, tname)
+    for key in ({}, {"pk": {"N": "1"}}):
+        with pytest.raises(ClientError) as e:
+            ddb.transact_get_items(TransactItems=[
+                {"Get": {"TableName": tname, "Key": {"pk": {"S": "a"}}}},
+                {"Get": {"TableName": tname, "Key": key}}])
+        assert error(e) == ("TransactionCanceledException", 400,
+                            CANCELLED + "[None, ValidationError]")
+        assert e.value.response["CancellationReasons"][1] == {
+            "Code": "ValidationError",
+            "Message": "The provided key element does not match the schema"}
