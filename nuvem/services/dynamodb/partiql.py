@@ -474,7 +474,8 @@ def execute_transaction(ctx, req: dict) -> dict:
     reasons = tx.evaluate(ctx, actions)
     if reasons is not None:
         raise tx.cancelled(reasons)
-    out = tx.apply(ctx, actions, {"ReturnConsumedCapacity": mode})
+    # a transaction of writes answers an empty Responses list, not one entry per statement
+    out = {"Responses": [], **tx.apply(ctx, actions, {"ReturnConsumedCapacity": mode})}
     tx.remember(ctx, "ExecuteTransaction", req, actions, out)
     return out
 

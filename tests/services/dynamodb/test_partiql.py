@@ -243,6 +243,7 @@ def test_execute_transaction_all_or_nothing(ddb, tname):
         {"Statement": f"UPDATE \"{tname}\" SET v = v + ? WHERE pk = 'a'", "Parameters": [N(10)]},
     ], ClientRequestToken="ptx-1", ReturnConsumedCapacity="TOTAL")
     assert out["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 4.0}]
+    assert out["Responses"] == []        # writes answer no entry per statement (as AWS does)
     ddb.execute_transaction(TransactStatements=[
         {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'new', 'v': 1}}"},
         {"Statement": f"UPDATE \"{tname}\" SET v = v + ? WHERE pk = 'a'", "Parameters": [N(10)]},
