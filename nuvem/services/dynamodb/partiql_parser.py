@@ -53,6 +53,12 @@ def tokenize(text: str) -> list[Tok]:
             j = text.find("\n", i)
             i = n if j < 0 else j + 1
             continue
+        if c == "/" and text.startswith("/*", i):           # a block comment
+            j = text.find("*/", i + 2)
+            if j < 0:
+                raise malformed("Unterminated comment")
+            i = j + 2
+            continue
         if c in "'\"":
             j, buf = i + 1, []
             while True:

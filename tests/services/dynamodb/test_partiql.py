@@ -398,3 +398,14 @@ def test_select_on_an_index_only_uses_what_it_holds(ddb, tname):
     # an LSI's other attributes are read from the table
     assert run(ddb, f"SELECT np FROM \"{tname}\".\"by_l\" WHERE pk = 'p'")["Items"] == [
         {"np": S("n")}]
+
+
+def test_comments_are_whitespace(ddb, orders):
+    for statement in [
+        f"SELECT sk FROM \"{orders}\" /* a note */ WHERE pk = 'a' AND sk = 1 /* another */",
+        f"-- a note\nSELECT sk FROM \"{orders}\" -- a note\nWHERE pk = 'a' AND sk = 1 -- the end",
+    ]:
+        assert run(ddb, statement)["Items"] == [{"sk": N(1)}]
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"SELECT sk FROM \"{orders}\" WHERE pk = 'a' # not a comment")
+    assert error(e)[:2] == ("ValidationException", 400)
