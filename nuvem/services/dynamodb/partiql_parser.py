@@ -31,6 +31,7 @@ _BOOL_FUNCTIONS = {"begins_with": 2, "contains": 2, "attribute_exists": 1,
 
 
 def malformed(detail: str) -> ValidationException:
+    """The parser's refusal; what the tokenizer cannot read gets no detail (as AWS's)."""
     return ValidationException(MALFORMED + detail)
 
 
@@ -56,15 +57,14 @@ def tokenize(text: str) -> list[Tok]:
         if c == "/" and text.startswith("/*", i):           # a block comment
             j = text.find("*/", i + 2)
             if j < 0:
-                raise malformed("Unterminated comment")
+                raise malformed("")
             i = j + 2
             continue
         if c in "'\"":
             j, buf = i + 1, []
             while True:
                 if j >= n:
-                    raise malformed("Unterminated literal" if c == "'" else
-                                    "Unterminated quoted identifier")
+                    raise malformed("")
                 if text[j] == c:
                     if j + 1 < n and text[j + 1] == c:       # '' inside a string is one '
                         buf.append(c)
@@ -107,7 +107,7 @@ def tokenize(text: str) -> list[Tok]:
             out.append(Tok("PUNCT", c, i))
             i += 1
             continue
-        raise malformed(f"Unexpected character: {c}")
+        raise malformed("")
     out.append(Tok("EOF", "", n))
     return out
 
@@ -219,7 +219,7 @@ class Parser:
         if self.is_punct(";"):
             self.i += 1
         if self.peek().kind != "EOF":
-            self.unexpected()
+            raise malformed("Unexpected token after expression")
         if self.used != len(self.parameters):
             raise ValidationException(PARAMETER_COUNT)
         return stmt
@@ -249,12 +249,20 @@ class Parser:
             order = (path, descending)
         return Select(table, index, projection, where, order)
 
+    def no_alias(self) -> None:
+        """After a SELECT's, UPDATE's or DELETE's table: DynamoDB refuses `t` or `AS t`."""
+        t = self.peek()
+        if self.is_word("AS") or t.kind == "QUOTED" or (
+                t.kind == "WORD" and t.text.upper() not in KEYWORDS):
+            raise ValidationException("Aliasing is not supported")
+
     def source(self) -> tuple[str, str | None]:
         """A SELECT's FROM: a table, or a table and one of its indexes."""
         path = [self.identifier()]
         while self.is_punct("."):
             self.i += 1
             path.append(self.identifier())
+        self.no_alias()
         if len(path) > 2:
             raise ValidationException("A path may contain at most 2 components in the FROM "
                                       "clause")
@@ -272,8 +280,10 @@ class Parser:
         table = self.identifier()
         if self.is_word("VALUES"):
             raise malformed("Unexpected keyword")
+        if self.peek().kind in ("WORD", "QUOTED") and not self.is_word("VALUE"):
+            raise malformed("Unexpected token after expression")     # an alias
         self.word("VALUE")
-        item = self.value()
+        item = self.value(None)
         if "M" not in item:
             raise malformed("Expected a tuple (map) after VALUE")
         return Insert(table, item["M"])
@@ -281,6 +291,7 @@ class Parser:
     def update(self) -> Update:
         self.word("UPDATE")
         stmt = Update(self.identifier())
+        self.no_alias()
         if not (self.is_word("SET") or self.is_word("REMOVE")):
             self.unexpected()
         while self.is_word("SET") or self.is_word("REMOVE"):
@@ -338,6 +349,7 @@ class Parser:
         self.word("DELETE")
         self.word("FROM")
         stmt = Delete(self.identifier())
+        self.no_alias()
         stmt.where = self.where()
         stmt.returning = self.returning()
         if stmt.returning not in (None, "ALL_OLD"):
@@ -493,8 +505,10 @@ class Parser:
                 return literal_path(*elements)
 
     # -- literals
-    def value(self) -> dict:
-        """A literal or a `?` parameter, as an AttributeValue."""
+    def value(self, path: str | None = "root") -> dict:
+        """A literal or a `?` parameter, as an AttributeValue; `path`: where it sits in the
+        value, which DynamoDB names when a number breaks its rules (None: INSERT's tuple, each
+        of whose members is a root)."""
         t = self.peek()
         if t.kind == "PUNCT" and t.text == "?":
             self.i += 1
@@ -514,7 +528,7 @@ class Parser:
                 self.i += 1
                 t = self.peek()
             self.i += 1
-            return {"N": values.canonical_number(sign + t.text)}
+            return {"N": _number(sign + t.text, path or "root")}
         if t.kind == "WORD" and t.text.upper() in ("TRUE", "FALSE"):
             self.i += 1
             return {"BOOL": t.text.upper() == "TRUE"}
@@ -531,7 +545,7 @@ class Parser:
                         self.unexpected()
                     self.i += 1
                     self.punct(":")
-                    members[k.text] = self.value()
+                    members[k.text] = self.value("root" if path is None else f"{path}.{k.text}")
                     if not self.is_punct(","):
                         break
                     self.i += 1
@@ -541,10 +555,10 @@ class Parser:
             self.i += 1
             items = []
             if not self.is_punct("]"):
-                items.append(self.value())
+                items.append(self.value(f"{path or 'root'}[0]"))
                 while self.is_punct(","):
                     self.i += 1
-                    items.append(self.value())
+                    items.append(self.value(f"{path or 'root'}[{len(items)}]"))
             self.punct("]")
             return {"L": items}
         if self.is_punct("<<"):
@@ -561,6 +575,22 @@ class Parser:
             kind = kinds.pop()
             return values.check_value({kind + "S": [m[kind] for m in members]})
         self.unexpected()
+
+
+_INT32 = range(-2**31, 2**31)
+
+
+def _number(text: str, path: str) -> str:
+    """A number literal's canonical text. One whose exponent, or scale (the digits after the
+    point less the exponent), does not fit a 32-bit integer does not parse at all."""
+    mantissa, _, exponent = text.lower().partition("e")
+    exp = int(exponent) if exponent else 0
+    if exp not in _INT32 or len(mantissa.partition(".")[2]) - exp not in _INT32:
+        raise malformed("")
+    try:
+        return values.canonical_number(text)
+    except ValidationException as e:
+        raise ValidationException(f"{e.message} under {path}") from None
 
 
 def parse(text: str, parameters: list | None):
