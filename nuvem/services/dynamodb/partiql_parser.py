@@ -30,6 +30,11 @@ _BOOL_FUNCTIONS = {"begins_with": 2, "contains": 2, "attribute_exists": 1,
                    "attribute_not_exists": 1, "attribute_type": 2}
 
 
+# `a IS <type>`: PartiQL's type names and the DynamoDB types they test for
+_TYPE_NAMES = {"STRING": "S", "NUMBER": "N", "BINARY": "B", "BOOL": "BOOL", "BOOLEAN": "BOOL",
+               "LIST": "L", "MAP": "M"}
+
+
 def malformed(detail: str) -> ValidationException:
     """The parser's refusal; what the tokenizer cannot read gets no detail (as AWS's)."""
     return ValidationException(MALFORMED + detail)
@@ -402,12 +407,24 @@ class Parser:
             if not isinstance(args[0], Path):
                 raise ValidationException("Operator or function requires a document path; "
                                           f"operator or function: {name}")
-            return FuncCond(Func(name, args))
+            return self.compared_with_bool(FuncCond(Func(name, args)))
         left = self.operand()
         if self.is_word("NOT") and (self.is_word("IN", 1) or self.is_word("BETWEEN", 1)):
             self.i += 1                                  # a NOT IN [...], a NOT BETWEEN x AND y
             return Not(self.comparison(left))
         return self.comparison(left)
+
+    def compared_with_bool(self, node):
+        """A condition function may be compared with true or false (`attribute_exists(a) =
+        true`)."""
+        t = self.peek()
+        if not (t.kind == "PUNCT" and t.text in ("=", "<>", "!=")):
+            return node
+        literal = self.peek(1)
+        if literal.kind != "WORD" or literal.text.upper() not in ("TRUE", "FALSE"):
+            self.unexpected()
+        self.i += 2
+        return node if (t.text == "=") == (literal.text.upper() == "TRUE") else Not(node)
 
     def comparison(self, left):
         t = self.peek()
@@ -445,6 +462,10 @@ class Parser:
                 self.i += 1
                 node = Or(FuncCond(Func("attribute_not_exists", [left])),
                           FuncCond(Func("attribute_type", [left, Value("", {"S": "NULL"})])))
+            elif self.peek().kind == "WORD" and self.peek().text.upper() in _TYPE_NAMES:
+                kind = _TYPE_NAMES[self.peek().text.upper()]
+                self.i += 1
+                node = FuncCond(Func("attribute_type", [left, Value("", {"S": kind})]))
             else:
                 self.unexpected()
             return Not(node) if negate else node

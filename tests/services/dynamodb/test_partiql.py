@@ -445,3 +445,19 @@ def test_aliases_and_number_literals_refused_as_aws_words_them(ddb, tname):
             run(ddb, statement)
         assert error(e) == ("ValidationException", 400, f"{overflow} under {where}")
     assert ddb.scan(TableName=tname)["Items"] == []
+
+
+def test_type_tests_and_functions_compared_with_booleans(ddb, tname):
+    make_table(ddb, tname)
+    ddb.put_item(TableName=tname, Item={"pk": S("i"), "s": S("str"), "flag": {"BOOL": True}})
+
+    def keys(condition):
+        return [i["pk"]["S"] for i in run(
+            ddb, f"SELECT pk FROM \"{tname}\" WHERE pk = 'i' AND {condition}")["Items"]]
+    assert keys("flag IS BOOL") == ["i"]
+    assert keys("s IS STRING") == ["i"]
+    assert keys("s IS BOOL") == []
+    assert keys("s IS NOT NUMBER") == ["i"]
+    assert keys("attribute_exists(s) = true") == ["i"]
+    assert keys("attribute_exists(s) = false") == []
+    assert keys("attribute_exists(nope) <> true") == ["i"]
