@@ -31,6 +31,7 @@ _BOOL_FUNCTIONS = {"begins_with": 2, "contains": 2, "attribute_exists": 1,
 
 
 # `a IS <type>`: PartiQL's type names and the DynamoDB types they test for
+_SET_TYPES = frozenset(("SS", "NS", "BS"))
 _TYPE_NAMES = {"STRING": "S", "NUMBER": "N", "BINARY": "B", "BOOL": "BOOL", "BOOLEAN": "BOOL",
                "LIST": "L", "MAP": "M"}
 
@@ -323,14 +324,30 @@ class Parser:
         if t.kind == "WORD" and t.text.lower() in ("set_add", "set_delete") and \
                 self.is_punct("(", 1):
             self.i += 2
-            self.path()
-            self.punct(",")
-            operand = self.value()
+            name = t.text.upper()
+            first = self.peek()
+            args = [] if self.is_punct(")") else [self.operand()]
+            while self.is_punct(","):
+                self.i += 1
+                args.append(self.operand())
             self.punct(")")
-            kind = "ADD" if t.text.lower() == "set_add" else "DELETE"
-            stmt.sets.append((kind, target, Value("", operand)))
+            if len(args) != 2:
+                raise ValidationException(f"{name} must have exactly two arguments at "
+                                          f"{self.located(t)}")
+            if not (isinstance(args[0], Path) and args[0].elements == target.elements):
+                raise ValidationException(f"The first argument to {name} must equal the "
+                                          f"assignment value at {self.located(t)}")
+            if not (isinstance(args[1], Value) and next(iter(args[1].value)) in _SET_TYPES):
+                raise ValidationException(f"The second argument to {name} must be a value "
+                                          f"with type SET at {self.located(first)}")
+            stmt.sets.append(("ADD" if name == "SET_ADD" else "DELETE", target, args[1]))
             return
         stmt.sets.append((target, self.arithmetic()))
+
+    def located(self, t: Tok) -> str:
+        """Where a token is, as DynamoDB's messages give it: line:column:length."""
+        line_start = self.text.rfind("\n", 0, t.pos) + 1
+        return f"{self.text.count(chr(10), 0, t.pos) + 1}:{t.pos - line_start + 1}:{len(t.text)}"
 
     def returning(self) -> str | None:
         if not self.is_word("RETURNING"):
@@ -395,7 +412,7 @@ class Parser:
         if t.kind == "WORD" and t.text.lower() in _BOOL_FUNCTIONS and self.is_punct("(", 1):
             name = t.text.lower()
             self.i += 2
-            args = [self.operand()]
+            args = [] if self.is_punct(")") else [self.operand()]
             while self.is_punct(","):
                 self.i += 1
                 args.append(self.operand())
@@ -584,6 +601,8 @@ class Parser:
             return {"L": items}
         if self.is_punct("<<"):
             self.i += 1
+            if self.is_punct(">>"):
+                raise ValidationException("Empty bags are not supported")
             members = [self.value()]
             while self.is_punct(","):
                 self.i += 1

@@ -461,3 +461,30 @@ def test_type_tests_and_functions_compared_with_booleans(ddb, tname):
     assert keys("attribute_exists(s) = true") == ["i"]
     assert keys("attribute_exists(s) = false") == []
     assert keys("attribute_exists(nope) <> true") == ["i"]
+
+
+def test_set_functions_refused_in_aws_words(ddb, tname):
+    # as paritysuite/dynamodb-conformance pinned them against AWS (line:column:length)
+    make_table(ddb, tname)
+    ddb.put_item(TableName=tname, Item={"pk": S("i"), "ss": {"SS": ["a"]}})
+    update = f"UPDATE \"{tname}\" SET "
+    at = len(update) + 1                    # the column where the SET clause begins
+    for clause, message in [
+        ("t = set_add(ss, <<'x'>>)",
+         f"The first argument to SET_ADD must equal the assignment value at 1:{at + 4}:7"),
+        ("t = set_delete(ss, <<'a'>>)",
+         f"The first argument to SET_DELETE must equal the assignment value at 1:{at + 4}:10"),
+        ("ss = set_add(ss, 'x')",
+         f"The second argument to SET_ADD must be a value with type SET at 1:{at + 13}:2"),
+        ("ss = set_add(ss)", f"SET_ADD must have exactly two arguments at 1:{at + 5}:7"),
+        ("ss = set_add(ss, <<>>)", "Empty bags are not supported"),
+    ]:
+        with pytest.raises(ClientError) as e:
+            run(ddb, f"{update}{clause} WHERE pk = 'i'")
+        assert error(e) == ("ValidationException", 400, message)
+    assert ddb.get_item(TableName=tname, Key={"pk": S("i")})["Item"] == {
+        "pk": S("i"), "ss": {"SS": ["a"]}}
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"SELECT * FROM \"{tname}\" WHERE pk = 'i' AND attribute_exists()")
+    assert error(e)[2] == ("Incorrect number of operands for operator or function; operator or "
+                           "function: attribute_exists, number of operands: 0")
