@@ -468,6 +468,11 @@ def execute_transaction(ctx, req: dict) -> dict:
         if capacity:
             out["ConsumedCapacity"] = capacity
         return out
+    for i, (stmt, _) in enumerate(parsed):
+        if isinstance(stmt, Exists) and \
+                key_from_where(find_table(ctx, stmt.select.table), stmt.select.where)[1] is None:
+            raise ValidationException(f"Validation failed in TransactStatements[{i}]: EXISTS() "
+                                      "must contain a single item read with additional condition")
     actions = [plan_write(ctx, stmt, spec)[0] for stmt, spec in parsed]
     tx.check_distinct(actions)
     tx.check_total_size(actions)

@@ -309,9 +309,15 @@ def test_execute_transaction_exists_condition_check(ddb, tname):
     assert run(ddb, f"SELECT pk FROM \"{tname}\" WHERE pk = 'order2'")["Items"] == []
     with pytest.raises(ClientError) as e:                # a missing item fails EXISTS too
         ddb.execute_transaction(TransactStatements=[
-            {"Statement": f"EXISTS(SELECT * FROM \"{tname}\" WHERE pk = 'ghost')"},
+            {"Statement": f"EXISTS(SELECT * FROM \"{tname}\" WHERE pk = 'ghost' AND n = 1)"},
             {"Statement": f"DELETE FROM \"{tname}\" WHERE pk = 'order1'"}])
     assert error(e)[2] == CANCELLED + "[ConditionalCheckFailed, None]"
+    with pytest.raises(ClientError) as e:                # EXISTS needs a condition beyond the key
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"DELETE FROM \"{tname}\" WHERE pk = 'order1'"},
+            {"Statement": f"EXISTS(SELECT * FROM \"{tname}\" WHERE pk = 'acct')"}])
+    assert error(e) == ("ValidationException", 400, "Validation failed in TransactStatements[1]: "
+                        "EXISTS() must contain a single item read with additional condition")
     with pytest.raises(ClientError) as e:
         run(ddb, exists)
     assert error(e) == ("ValidationException", 400,
