@@ -75,7 +75,7 @@ def _plan_writes(ctx, name: str, requests: list) -> tuple:
             raise ValidationException("Supplied WriteRequest must contain exactly one of "
                                       "PutRequest or DeleteRequest")
         if put is not None:
-            item, size = values.check_item(table, put.get("Item") or {})
+            item, size = values.check_item(table, put.get("Item") or {}, mismatch_as_key=True)
             indexes.check_item(table, item)
             ident = values.item_key(table, item)
             planned.append((ident, item, values.key_of(table, item), size))

@@ -65,38 +65,63 @@ def project(table, index: dict, attrs: dict) -> dict:
     return dict(attrs) if names is None else {k: v for k, v in attrs.items() if k in names}
 
 
+def _key_values(table, attrs: dict):
+    """(index, position, name, value) of each index key attribute the item has, the indexes by
+    name: of two indexes an attribute keys, AWS's complaints name the first by name."""
+    for index, _ in sorted(all_indexes(table), key=lambda pair: pair[0]["IndexName"]):
+        for position, name in enumerate(key_attrs(index)):
+            if name is not None and name in attrs:
+                yield index, position, name, attrs[name]
+
+
+def _empty_key(index: dict, name: str, kind: str) -> ValidationException:
+    return ValidationException(
+        "One or more parameter values are not valid. A value specified for a secondary index "
+        "key is not supported. The AttributeValue for a key attribute cannot contain an empty "
+        f"{'string' if kind == 'S' else 'binary'} value. IndexName: {index['IndexName']}, "
+        f"IndexKey: {name}")
+
+
+def check_no_empty_keys(table, attrs: dict, *, by_update_expression: bool = False) -> None:
+    """Refuse an empty string or binary as an index key value: a transaction fails the whole
+    request over it (`by_update_expression`: in AWS's words for an Update action), where an
+    index key of another type only cancels the transaction."""
+    for index, _, name, value in _key_values(table, attrs):
+        kind = next(iter(value))
+        if kind != table.attribute_type(name) or kind not in ("S", "B") or len(value[kind]):
+            continue
+        if by_update_expression:
+            raise ValidationException(
+                "One or more parameter values are not valid. The update expression attempted to "
+                "update a secondary index key to a value that is not supported. The "
+                "AttributeValue for a key attribute cannot contain an empty "
+                f"{'string' if kind == 'S' else 'binary'} value.")
+        raise _empty_key(index, name, kind)
+
+
 def check_item(table, attrs: dict, by_update_expression: bool = False) -> None:
     """Refuse an item whose index key attributes have the wrong type, are empty or too big
     (DynamoDB checks them on every write, also for an index still backfilling)."""
-    for index, _ in all_indexes(table):
-        for position, name in enumerate(key_attrs(index)):
-            if name is None or name not in attrs:
-                continue
-            value = attrs[name]
-            expected = table.attribute_type(name)
-            actual = next(iter(value))
-            if actual != expected and by_update_expression:
-                raise ValidationException("The update expression attempted to update the "
-                                          "secondary index key to unsupported type")
-            if actual != expected:
-                raise ValidationException(
-                    "One or more parameter values were invalid: Type mismatch for Index Key "
-                    f"{name} Expected: {expected} Actual: {actual} IndexName: {index['IndexName']}")
-            if actual not in ("S", "B"):
-                continue
-            if len(value[actual]) == 0:
-                kind = "string" if actual == "S" else "binary"
-                raise ValidationException(
-                    "One or more parameter values are not valid. A value specified for a "
-                    "secondary index key is not supported. The AttributeValue for a key "
-                    f"attribute cannot contain an empty {kind} value. IndexName: "
-                    f"{index['IndexName']}, IndexKey: {name}")
-            problem = values.key_size_problem(actual, value[actual], position == 0)
-            if problem is not None and by_update_expression:
-                raise ValidationException("The update expression attempted to update the "
-                                          "secondary index key beyond allowed size limits")
-            if problem is not None:
-                raise ValidationException(problem)
+    for index, position, name, value in _key_values(table, attrs):
+        expected = table.attribute_type(name)
+        actual = next(iter(value))
+        if actual != expected and by_update_expression:
+            raise ValidationException("The update expression attempted to update the "
+                                      "secondary index key to unsupported type")
+        if actual != expected:
+            raise ValidationException(
+                "One or more parameter values were invalid: Type mismatch for Index Key "
+                f"{name} Expected: {expected} Actual: {actual} IndexName: {index['IndexName']}")
+        if actual not in ("S", "B"):
+            continue
+        if len(value[actual]) == 0:
+            raise _empty_key(index, name, actual)
+        problem = values.key_size_problem(actual, value[actual], position == 0)
+        if problem is not None and by_update_expression:
+            raise ValidationException("The update expression attempted to update the "
+                                      "secondary index key beyond allowed size limits")
+        if problem is not None:
+            raise ValidationException(problem)
 
 
 def entry(table, index: dict, pk: bytes, sk: bytes, attrs: dict | None) -> IndexItem | None:

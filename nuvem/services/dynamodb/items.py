@@ -10,6 +10,7 @@ from nuvem.services.dynamodb.errors import (ConditionalCheckFailedException,
                                             ResourceNotFoundException, ValidationException)
 from nuvem.services.dynamodb.models import IndexItem, Item, Table, TableStats, stored_attrs
 from nuvem.services.dynamodb.tables import lookup
+from nuvem.services.dynamodb.tables_validation import constraint_errors, name_problems
 
 _EXPRESSION_PARAMS = frozenset((
     "ConditionExpression", "UpdateExpression", "ProjectionExpression", "ExpressionAttributeNames",
@@ -26,6 +27,21 @@ def find_table(ctx, name_or_arn: str) -> Table:
     if table is None or table.status in ("CREATING", "DELETING"):
         raise ResourceNotFoundException()
     return table
+
+
+def table_of(ctx, req: dict) -> Table:
+    """`find_table` of the request's own TableName. A name no table can have (CreateTable
+    refuses it) gets the validator's complaint instead, as AWS checks the name first."""
+    name = req["TableName"]
+    try:
+        return find_table(ctx, name)
+    except ResourceNotFoundException:
+        if not name.startswith("arn:"):
+            # the member is the ARN-capable shape: at least 1 character, not 3
+            problems = name_problems(name, "tableName", shortest=1)
+            if problems:
+                raise constraint_errors(problems) from None
+        raise
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -224,7 +240,7 @@ def check_update_paths(table: Table, key: dict, update) -> None:
 # -- operations ----------------------------------------------------------------------------------
 @SERVICE.op("PutItem")
 def put_item(ctx, req: dict) -> dict:
-    table = find_table(ctx, req["TableName"])
+    table = table_of(ctx, req)
     ex = expressions(req, "PutItem")
     mode = _return_values(req, ("NONE", "ALL_OLD"))
     item, size = values.check_item(table, req.get("Item") or {})
@@ -248,7 +264,7 @@ def put_item(ctx, req: dict) -> dict:
 
 @SERVICE.op("GetItem")
 def get_item(ctx, req: dict) -> dict:
-    table = find_table(ctx, req["TableName"])
+    table = table_of(ctx, req)
     ex = expressions(req, "GetItem")
     key = values.check_key(table, req.get("Key"))
     proj = projection(req, ex, table)
@@ -274,7 +290,7 @@ def get_item(ctx, req: dict) -> dict:
 
 @SERVICE.op("DeleteItem")
 def delete_item(ctx, req: dict) -> dict:
-    table = find_table(ctx, req["TableName"])
+    table = table_of(ctx, req)
     ex = expressions(req, "DeleteItem")
     mode = _return_values(req, ("NONE", "ALL_OLD"))
     key = values.check_key(table, req.get("Key"))
@@ -294,7 +310,7 @@ def delete_item(ctx, req: dict) -> dict:
 
 @SERVICE.op("UpdateItem")
 def update_item(ctx, req: dict) -> dict:
-    table = find_table(ctx, req["TableName"])
+    table = table_of(ctx, req)
     ex = expressions(req, "UpdateItem")
     mode = _return_values(req, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
     key = values.check_key(table, req.get("Key"))

@@ -12,7 +12,7 @@ from nuvem.services.dynamodb.expressions import (
     And, Condition, KeyCondition, LegacyCond, LegacyUpdateAction, Or, Projection, Update,
     literal_path, null_suffix, value_type)
 from nuvem.services.dynamodb.keycondition import key_condition_from_parts
-from nuvem.services.dynamodb.values import check_value
+from nuvem.services.dynamodb.values import check_attribute_names, check_value
 
 INVALID = "One or more parameter values were invalid: "
 
@@ -180,8 +180,10 @@ def key_condition_from_legacy(key_conditions: dict, hash_key: str, range_key: st
 def update_from_attribute_updates(updates: dict) -> Update:
     """AttributeUpdates: PUT (the default) replaces, ADD adds to a number or set (or appends to a
     list, creating the attribute), DELETE removes the attribute or, with a value, set members."""
+    updates = updates or {}
+    check_attribute_names(updates)
     actions = []
-    for name, spec in (updates or {}).items():
+    for name, spec in updates.items():
         spec = spec or {}
         action = spec.get("Action") or "PUT"
         value = spec.get("Value")

@@ -147,9 +147,43 @@ def _key_typed(source, name: str, value: dict) -> bool:
     return next(iter(value)) == source.table.attribute_type(name)
 
 
+def _check_index_holds(table, index: dict, is_global: bool, stmt: Select) -> None:
+    """A SELECT on an index filters only on attributes the index holds, and reads from a GSI
+    only those (an LSI's others are fetched from the table)."""
+    from nuvem.services.dynamodb.evaluation import referenced_paths
+    held = indexes.projected_names(table, index)
+    if held is None:
+        return
+    name = index["IndexName"]
+    filtered = [] if stmt.where is None else referenced_paths(Condition(stmt.where, "WHERE"))
+    missing = _not_held(filtered, held)
+    if missing:
+        raise ValidationException(f"One or more parameter values were invalid: Secondary index "
+                                  f"{name} does not project one or more filter attributes: "
+                                  f"[{', '.join(missing)}]")
+    missing = _not_held(stmt.projection or [], held) if is_global else []
+    if missing:
+        raise ValidationException(f"One or more parameter values were invalid: Global secondary "
+                                  f"index {name} does not project [{', '.join(missing)}]")
+
+
+def _not_held(paths, held: set[str]) -> list[str]:
+    """The top-level names of `paths` not in `held`, each once, in the order written."""
+    return list(dict.fromkeys(p[0] for p in paths if p[0] not in held))
+
+
 def run_select(ctx, stmt: Select, req: dict) -> dict:
     from nuvem.services.dynamodb.queries import run_page, Source
     table = find_table(ctx, stmt.table)
+    if stmt.index is not None:
+        # PartiQL's own wordings: Query's name the index and say "Consistent reads ..."
+        found = indexes.find(table, stmt.index)
+        if found is None:
+            raise ValidationException("The table does not have the specified index")
+        if found[1] and req.get("ConsistentRead"):
+            raise ValidationException("Strongly consistent read is not supported on Global "
+                                      "Secondary Indexes")
+        _check_index_holds(table, *found, stmt)
     inner = {"TableName": table.name, "IndexName": stmt.index,
              "ConsistentRead": req.get("ConsistentRead"), "Limit": req.get("Limit"),
              "ReturnConsumedCapacity": req.get("ReturnConsumedCapacity")}
@@ -404,6 +438,14 @@ def execute_transaction(ctx, req: dict) -> dict:
     if previous is not None:
         return previous
     parsed = [(_statement(spec), spec) for spec in statements]
+    for i, (stmt, _) in enumerate(parsed):
+        if getattr(stmt, "returning", None) is not None:
+            problem = "RETURNING clause is not supported in ExecuteTransaction."
+        elif isinstance(stmt, Select) and stmt.index is not None:
+            problem = "Reads on indices are not supported within transactions."
+        else:
+            continue
+        raise ValidationException(f"Validation failed in TransactStatements[{i}]: {problem}")
     reads = [s for s, _ in parsed if isinstance(s, Select)]
     if reads and len(reads) != len(parsed):
         raise ValidationException("Transactions can either contain only read statements or "
@@ -426,13 +468,19 @@ def execute_transaction(ctx, req: dict) -> dict:
         if capacity:
             out["ConsumedCapacity"] = capacity
         return out
+    for i, (stmt, _) in enumerate(parsed):
+        if isinstance(stmt, Exists) and \
+                key_from_where(find_table(ctx, stmt.select.table), stmt.select.where)[1] is None:
+            raise ValidationException(f"Validation failed in TransactStatements[{i}]: EXISTS() "
+                                      "must contain a single item read with additional condition")
     actions = [plan_write(ctx, stmt, spec)[0] for stmt, spec in parsed]
     tx.check_distinct(actions)
     tx.check_total_size(actions)
     reasons = tx.evaluate(ctx, actions)
     if reasons is not None:
         raise tx.cancelled(reasons)
-    out = tx.apply(ctx, actions, {"ReturnConsumedCapacity": mode})
+    # a transaction of writes answers an empty Responses list, not one entry per statement
+    out = {"Responses": [], **tx.apply(ctx, actions, {"ReturnConsumedCapacity": mode})}
     tx.remember(ctx, "ExecuteTransaction", req, actions, out)
     return out
 

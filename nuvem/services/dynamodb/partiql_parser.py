@@ -30,7 +30,14 @@ _BOOL_FUNCTIONS = {"begins_with": 2, "contains": 2, "attribute_exists": 1,
                    "attribute_not_exists": 1, "attribute_type": 2}
 
 
+# `a IS <type>`: PartiQL's type names and the DynamoDB types they test for
+_SET_TYPES = frozenset(("SS", "NS", "BS"))
+_TYPE_NAMES = {"STRING": "S", "NUMBER": "N", "BINARY": "B", "BOOL": "BOOL", "BOOLEAN": "BOOL",
+               "LIST": "L", "MAP": "M"}
+
+
 def malformed(detail: str) -> ValidationException:
+    """The parser's refusal; what the tokenizer cannot read gets no detail (as AWS's)."""
     return ValidationException(MALFORMED + detail)
 
 
@@ -53,12 +60,17 @@ def tokenize(text: str) -> list[Tok]:
             j = text.find("\n", i)
             i = n if j < 0 else j + 1
             continue
+        if c == "/" and text.startswith("/*", i):           # a block comment
+            j = text.find("*/", i + 2)
+            if j < 0:
+                raise malformed("")
+            i = j + 2
+            continue
         if c in "'\"":
             j, buf = i + 1, []
             while True:
                 if j >= n:
-                    raise malformed("Unterminated literal" if c == "'" else
-                                    "Unterminated quoted identifier")
+                    raise malformed("")
                 if text[j] == c:
                     if j + 1 < n and text[j + 1] == c:       # '' inside a string is one '
                         buf.append(c)
@@ -101,7 +113,7 @@ def tokenize(text: str) -> list[Tok]:
             out.append(Tok("PUNCT", c, i))
             i += 1
             continue
-        raise malformed(f"Unexpected character: {c}")
+        raise malformed("")
     out.append(Tok("EOF", "", n))
     return out
 
@@ -213,7 +225,7 @@ class Parser:
         if self.is_punct(";"):
             self.i += 1
         if self.peek().kind != "EOF":
-            self.unexpected()
+            raise malformed("Unexpected token after expression")
         if self.used != len(self.parameters):
             raise ValidationException(PARAMETER_COUNT)
         return stmt
@@ -229,11 +241,7 @@ class Parser:
                 self.i += 1
                 projection.append(self.path().elements)
         self.word("FROM")
-        table = self.identifier()
-        index = None
-        if self.is_punct("."):
-            self.i += 1
-            index = self.identifier()
+        table, index = self.source()
         where = self.where() if self.is_word("WHERE") else None
         order = None
         if self.is_word("ORDER"):
@@ -247,6 +255,27 @@ class Parser:
             order = (path, descending)
         return Select(table, index, projection, where, order)
 
+    def no_alias(self) -> None:
+        """After a SELECT's, UPDATE's or DELETE's table: DynamoDB refuses `t` or `AS t`."""
+        t = self.peek()
+        if self.is_word("AS") or t.kind == "QUOTED" or (
+                t.kind == "WORD" and t.text.upper() not in KEYWORDS):
+            raise ValidationException("Aliasing is not supported")
+
+    def source(self) -> tuple[str, str | None]:
+        """A SELECT's FROM: a table, or a table and one of its indexes."""
+        path = [self.identifier()]
+        while self.is_punct("."):
+            self.i += 1
+            path.append(self.identifier())
+        self.no_alias()
+        if len(path) > 2:
+            raise ValidationException("A path may contain at most 2 components in the FROM "
+                                      "clause")
+        if "" in path:
+            raise ValidationException("Path component cannot be an empty string")
+        return path[0], path[1] if len(path) == 2 else None
+
     def where(self):
         self.word("WHERE")
         return self.condition()
@@ -257,8 +286,10 @@ class Parser:
         table = self.identifier()
         if self.is_word("VALUES"):
             raise malformed("Unexpected keyword")
+        if self.peek().kind in ("WORD", "QUOTED") and not self.is_word("VALUE"):
+            raise malformed("Unexpected token after expression")     # an alias
         self.word("VALUE")
-        item = self.value()
+        item = self.value(None)
         if "M" not in item:
             raise malformed("Expected a tuple (map) after VALUE")
         return Insert(table, item["M"])
@@ -266,6 +297,7 @@ class Parser:
     def update(self) -> Update:
         self.word("UPDATE")
         stmt = Update(self.identifier())
+        self.no_alias()
         if not (self.is_word("SET") or self.is_word("REMOVE")):
             self.unexpected()
         while self.is_word("SET") or self.is_word("REMOVE"):
@@ -292,14 +324,30 @@ class Parser:
         if t.kind == "WORD" and t.text.lower() in ("set_add", "set_delete") and \
                 self.is_punct("(", 1):
             self.i += 2
-            self.path()
-            self.punct(",")
-            operand = self.value()
+            name = t.text.upper()
+            first = self.peek()
+            args = [] if self.is_punct(")") else [self.operand()]
+            while self.is_punct(","):
+                self.i += 1
+                args.append(self.operand())
             self.punct(")")
-            kind = "ADD" if t.text.lower() == "set_add" else "DELETE"
-            stmt.sets.append((kind, target, Value("", operand)))
+            if len(args) != 2:
+                raise ValidationException(f"{name} must have exactly two arguments at "
+                                          f"{self.located(t)}")
+            if not (isinstance(args[0], Path) and args[0].elements == target.elements):
+                raise ValidationException(f"The first argument to {name} must equal the "
+                                          f"assignment value at {self.located(t)}")
+            if not (isinstance(args[1], Value) and next(iter(args[1].value)) in _SET_TYPES):
+                raise ValidationException(f"The second argument to {name} must be a value "
+                                          f"with type SET at {self.located(first)}")
+            stmt.sets.append(("ADD" if name == "SET_ADD" else "DELETE", target, args[1]))
             return
         stmt.sets.append((target, self.arithmetic()))
+
+    def located(self, t: Tok) -> str:
+        """Where a token is, as DynamoDB's messages give it: line:column:length."""
+        line_start = self.text.rfind("\n", 0, t.pos) + 1
+        return f"{self.text.count(chr(10), 0, t.pos) + 1}:{t.pos - line_start + 1}:{len(t.text)}"
 
     def returning(self) -> str | None:
         if not self.is_word("RETURNING"):
@@ -323,10 +371,14 @@ class Parser:
         self.word("DELETE")
         self.word("FROM")
         stmt = Delete(self.identifier())
+        self.no_alias()
         stmt.where = self.where()
         stmt.returning = self.returning()
         if stmt.returning not in (None, "ALL_OLD"):
-            raise malformed("DELETE supports only RETURNING ALL OLD *")
+            which, age = stmt.returning.split("_")
+            written = f"RETURNING {'MODIFIED' if which == 'UPDATED' else which} {age} *"
+            raise ValidationException(f"Invalid returning clause: {written}. Only RETURNING ALL "
+                                      "OLD * is allowed in DELETE statements.")
         return stmt
 
     # -- conditions
@@ -360,7 +412,7 @@ class Parser:
         if t.kind == "WORD" and t.text.lower() in _BOOL_FUNCTIONS and self.is_punct("(", 1):
             name = t.text.lower()
             self.i += 2
-            args = [self.operand()]
+            args = [] if self.is_punct(")") else [self.operand()]
             while self.is_punct(","):
                 self.i += 1
                 args.append(self.operand())
@@ -372,12 +424,24 @@ class Parser:
             if not isinstance(args[0], Path):
                 raise ValidationException("Operator or function requires a document path; "
                                           f"operator or function: {name}")
-            return FuncCond(Func(name, args))
+            return self.compared_with_bool(FuncCond(Func(name, args)))
         left = self.operand()
         if self.is_word("NOT") and (self.is_word("IN", 1) or self.is_word("BETWEEN", 1)):
             self.i += 1                                  # a NOT IN [...], a NOT BETWEEN x AND y
             return Not(self.comparison(left))
         return self.comparison(left)
+
+    def compared_with_bool(self, node):
+        """A condition function may be compared with true or false (`attribute_exists(a) =
+        true`)."""
+        t = self.peek()
+        if not (t.kind == "PUNCT" and t.text in ("=", "<>", "!=")):
+            return node
+        literal = self.peek(1)
+        if literal.kind != "WORD" or literal.text.upper() not in ("TRUE", "FALSE"):
+            self.unexpected()
+        self.i += 2
+        return node if (t.text == "=") == (literal.text.upper() == "TRUE") else Not(node)
 
     def comparison(self, left):
         t = self.peek()
@@ -415,6 +479,10 @@ class Parser:
                 self.i += 1
                 node = Or(FuncCond(Func("attribute_not_exists", [left])),
                           FuncCond(Func("attribute_type", [left, Value("", {"S": "NULL"})])))
+            elif self.peek().kind == "WORD" and self.peek().text.upper() in _TYPE_NAMES:
+                kind = _TYPE_NAMES[self.peek().text.upper()]
+                self.i += 1
+                node = FuncCond(Func("attribute_type", [left, Value("", {"S": kind})]))
             else:
                 self.unexpected()
             return Not(node) if negate else node
@@ -475,8 +543,10 @@ class Parser:
                 return literal_path(*elements)
 
     # -- literals
-    def value(self) -> dict:
-        """A literal or a `?` parameter, as an AttributeValue."""
+    def value(self, path: str | None = "root") -> dict:
+        """A literal or a `?` parameter, as an AttributeValue; `path`: where it sits in the
+        value, which DynamoDB names when a number breaks its rules (None: INSERT's tuple, each
+        of whose members is a root)."""
         t = self.peek()
         if t.kind == "PUNCT" and t.text == "?":
             self.i += 1
@@ -496,7 +566,7 @@ class Parser:
                 self.i += 1
                 t = self.peek()
             self.i += 1
-            return {"N": values.canonical_number(sign + t.text)}
+            return {"N": _number(sign + t.text, path or "root")}
         if t.kind == "WORD" and t.text.upper() in ("TRUE", "FALSE"):
             self.i += 1
             return {"BOOL": t.text.upper() == "TRUE"}
@@ -513,7 +583,7 @@ class Parser:
                         self.unexpected()
                     self.i += 1
                     self.punct(":")
-                    members[k.text] = self.value()
+                    members[k.text] = self.value("root" if path is None else f"{path}.{k.text}")
                     if not self.is_punct(","):
                         break
                     self.i += 1
@@ -523,14 +593,16 @@ class Parser:
             self.i += 1
             items = []
             if not self.is_punct("]"):
-                items.append(self.value())
+                items.append(self.value(f"{path or 'root'}[0]"))
                 while self.is_punct(","):
                     self.i += 1
-                    items.append(self.value())
+                    items.append(self.value(f"{path or 'root'}[{len(items)}]"))
             self.punct("]")
             return {"L": items}
         if self.is_punct("<<"):
             self.i += 1
+            if self.is_punct(">>"):
+                raise ValidationException("Empty bags are not supported")
             members = [self.value()]
             while self.is_punct(","):
                 self.i += 1
@@ -543,6 +615,22 @@ class Parser:
             kind = kinds.pop()
             return values.check_value({kind + "S": [m[kind] for m in members]})
         self.unexpected()
+
+
+_INT32 = range(-2**31, 2**31)
+
+
+def _number(text: str, path: str) -> str:
+    """A number literal's canonical text. One whose exponent, or scale (the digits after the
+    point less the exponent), does not fit a 32-bit integer does not parse at all."""
+    mantissa, _, exponent = text.lower().partition("e")
+    exp = int(exponent) if exponent else 0
+    if exp not in _INT32 or len(mantissa.partition(".")[2]) - exp not in _INT32:
+        raise malformed("")
+    try:
+        return values.canonical_number(text)
+    except ValidationException as e:
+        raise ValidationException(f"{e.message} under {path}") from None
 
 
 def parse(text: str, parameters: list | None):

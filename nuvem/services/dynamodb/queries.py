@@ -13,8 +13,8 @@ import hashlib
 from nuvem.protocol.serializers import EncodedList
 from nuvem.services.dynamodb import SERVICE, indexes, values
 from nuvem.services.dynamodb.errors import ValidationException
-from nuvem.services.dynamodb.items import (apply_projection, consumed, expressions, find_table,
-                                           projection)
+from nuvem.services.dynamodb.items import (apply_projection, consumed, expressions, projection,
+                                           table_of)
 from nuvem.services.dynamodb.models import (IndexItem, Item, decode_attrs, encode_attrs,
                                             stored_attrs)
 
@@ -277,7 +277,7 @@ def _check_key_type(source: Source, name: str, value: dict) -> None:
 
 @SERVICE.op("Query")
 def query(ctx, req: dict) -> dict:
-    table = find_table(ctx, req["TableName"])
+    table = table_of(ctx, req)
     source = Source(table, req)
     ex = expressions(req, "Query")
     if req.get("KeyConditionExpression") is not None:
@@ -374,7 +374,7 @@ def _show(value: dict) -> str:
 
 @SERVICE.op("Scan")
 def scan(ctx, req: dict) -> dict:
-    table = find_table(ctx, req["TableName"])
+    table = table_of(ctx, req)
     source = Source(table, req)
     segment, total = req.get("Segment"), req.get("TotalSegments")
     if segment is not None and total is None:

@@ -33,17 +33,23 @@ def pattern_problems(name: str, member: str) -> list[str]:
             "regular expression pattern: [a-zA-Z0-9_.-]+"]
 
 
-def check_name(name: str, member: str = "tableName", *, more: list[str] = ()) -> None:
-    """A table, index or backup name (the generic validator leaves patterns out); `more`: other
-    such problems of the request, reported together."""
+def name_problems(name: str, member: str, *, shortest: int = 3) -> list[str]:
+    """What is wrong with a table, index or backup name (the generic validator leaves patterns
+    out, and the item operations' TableName, which may be an ARN, has other bounds)."""
     problems = pattern_problems(name, member)
-    if len(name) < 3:
+    if len(name) < shortest:
         problems.append(f"Value '{name}' at '{member}' failed to satisfy constraint: Member must "
-                        "have length greater than or equal to 3")
+                        f"have length greater than or equal to {shortest}")
     if len(name) > 255:
         problems.append(f"Value '{name}' at '{member}' failed to satisfy constraint: Member must "
                         "have length less than or equal to 255")
-    problems += more
+    return problems
+
+
+def check_name(name: str, member: str = "tableName", *, more: list[str] = ()) -> None:
+    """A table, index or backup name; `more`: other such problems of the request, reported
+    together."""
+    problems = name_problems(name, member) + list(more)
     if problems:
         raise constraint_errors(problems)
 
@@ -127,6 +133,12 @@ def check_create(req: dict) -> None:
         if name in names[:i]:
             raise ValidationException(f"Attribute Name is duplicated: {name}")
     schema = req["KeySchema"]
+    keys = [k["AttributeName"] for k in schema]
+    # a two-attribute key naming an undefined attribute, or one attribute twice over a single
+    # definition, is refused before the key types are looked at
+    if len(keys) == 2 and (any(k not in names for k in keys)
+                           or (keys[0] == keys[1] and len(names) == 1)):
+        raise ValidationException("Invalid KeySchema: Some index key attribute have no definition")
     check_key_schema(schema)
     lsis = req.get("LocalSecondaryIndexes")
     gsis = req.get("GlobalSecondaryIndexes")

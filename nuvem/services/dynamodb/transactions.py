@@ -31,6 +31,7 @@ from typing import Callable
 from nuvem.services.dynamodb import SERVICE, values
 from nuvem.services.dynamodb.errors import (IdempotentParameterMismatchException,
                                             TransactionCanceledException, ValidationException)
+from nuvem.services.dynamodb.expression_parser import SetAction, Value
 from nuvem.services.dynamodb.items import (apply_projection, check_update_paths,
                                            collection_metrics, condition, expressions,
                                            find_table, get_item_record, key_update_message,
@@ -284,7 +285,13 @@ def _plan(ctx, entry: dict) -> Action:
     if kind == "Put":
         from nuvem.services.dynamodb import indexes
         # a malformed value fails the request; what the table refuses cancels the transaction
-        item = {name: values.check_value(v) for name, v in (spec.get("Item") or {}).items()}
+        item = spec.get("Item") or {}
+        values.check_attribute_names(item)
+        item = {name: values.check_value(v) for name, v in item.items()}
+        values.check_no_empty_keys(table, item)
+        indexes.check_no_empty_keys(table, item)
+        # a Put's size is known from the request: too big fails it (an Update's cancels)
+        values.check_size(item)
         try:
             item, _ = values.check_item(table, item)
             indexes.check_item(table, item)
@@ -294,7 +301,7 @@ def _plan(ctx, entry: dict) -> Action:
         key = values.key_of(table, item) if invalid is None else {}
         build = (lambda old, item=item: item)
     else:
-        key = values.check_key(table, spec.get("Key"))
+        key, invalid = _checked_key(table, spec.get("Key"))
         build = None
         if kind == "Delete":
             build = (lambda old: None)
@@ -302,6 +309,7 @@ def _plan(ctx, entry: dict) -> Action:
     if kind == "Update":
         update = ex.update(spec["UpdateExpression"])
         check_update_paths(table, key, update)
+        _check_no_empty_index_keys(table, update)
         build = update_builder(table, key, update)
     if ex is not None:
         ex.check_unused()
@@ -311,12 +319,35 @@ def _plan(ctx, entry: dict) -> Action:
                   invalid=invalid)
 
 
-def check_items(actions: list[Action]) -> None:
-    """A refused item cancels the transaction: the first one is the only reason given."""
-    first = next((a for a in actions if a.invalid is not None), None)
+def _check_no_empty_index_keys(table: Table, update) -> None:
+    """An Update action that sets an index key attribute to an empty value fails the request
+    (as a Put's empty index key does), before any item is read."""
+    from nuvem.services.dynamodb import indexes
+    given = {a.path.elements[0]: a.value.value for a in update.actions
+             if isinstance(a, SetAction) and isinstance(a.value, Value)
+             and len(a.path.elements) == 1}
+    indexes.check_no_empty_keys(table, given, by_update_expression=True)
+
+
+def _checked_key(table: Table, key: dict | None) -> tuple[dict, str | None]:
+    """`values.check_key` of an action's Key and None, or ({}, the refusal) when it does not
+    match the schema: that cancels the transaction, where an empty key value fails the
+    request."""
+    try:
+        return values.check_key(table, key), None
+    except ValidationException as e:
+        if e.message != values.KEY_MISMATCH:
+            raise
+        return {}, e.message
+
+
+def check_refusals(refusals: list[str | None]) -> None:
+    """An action whose item (or key) the table refuses cancels the transaction: `refusals` has
+    each action's reason or None; the first one is the only reason given."""
+    first = next((i for i, refusal in enumerate(refusals) if refusal is not None), None)
     if first is not None:
-        raise cancelled([{"Code": "ValidationError", "Message": a.invalid} if a is first
-                         else {"Code": "None"} for a in actions])
+        raise cancelled([{"Code": "ValidationError", "Message": refusal} if i == first
+                         else {"Code": "None"} for i, refusal in enumerate(refusals)])
 
 
 def update_builder(table: Table, key: dict, update) -> Callable:
@@ -330,7 +361,8 @@ def update_builder(table: Table, key: dict, update) -> Callable:
             if new.get(name) != key[name]:
                 raise ValidationException(key_update_message(name))
         values.check_size(new, updated=True)
-        indexes.check_item(table, new, by_update_expression=True)
+        # an Update action's index key of another type is worded as a Put's, unlike UpdateItem's
+        indexes.check_item(table, new)
         return new
     return build
 
@@ -342,7 +374,7 @@ def transact_write_items(ctx, req: dict) -> dict:
     if previous is not None:
         return previous
     actions = [_plan(ctx, entry) for entry in entries]
-    check_items(actions)
+    check_refusals([a.invalid for a in actions])
     check_distinct(actions)
     check_total_size(actions)
     reasons = evaluate(ctx, actions)
@@ -380,7 +412,7 @@ def read_all(ctx, reads: list[Read], mode: str | None) -> dict:
 @SERVICE.op("TransactGetItems")
 def transact_get_items(ctx, req: dict) -> dict:
     entries = req.get("TransactItems") or []
-    reads, seen = [], set()
+    reads, seen, refusals = [], set(), []
     for entry in entries:
         spec = entry.get("Get")
         if spec is None:
@@ -390,10 +422,14 @@ def transact_get_items(ctx, req: dict) -> dict:
         proj = projection(spec, ex, table)
         if ex is not None:
             ex.check_unused()
-        key = values.check_key(table, spec.get("Key"))
+        key, refusal = _checked_key(table, spec.get("Key"))
+        refusals.append(refusal)
+        if refusal is not None:
+            continue
         pk, sk = values.item_key(table, key)
         if (table.id, pk, sk) in seen:
             raise ValidationException(SAME_ITEM)
         seen.add((table.id, pk, sk))
         reads.append(Read(table, pk, sk, proj))
+    check_refusals(refusals)
     return read_all(ctx, reads, req.get("ReturnConsumedCapacity"))

@@ -18,9 +18,10 @@ MAX_ITEM_SIZE = 409_600
 MAX_DEPTH = 32              # levels of a document, the attribute itself being the first
 TYPES = frozenset(("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"))
 _SET_NAMES = {"SS": "string", "NS": "number", "BS": "binary"}
-# enough precision that parsing never rounds: the 38-digit limit is checked on the exact value
+# enough precision and range that normalizing a number within DynamoDB's limits never rounds
 _EXACT = Context(prec=1000, Emax=10**6, Emin=-10**6)
 _INVALID = "One or more parameter values were invalid: "
+KEY_MISMATCH = "The provided key element does not match the schema"
 
 
 def invalid(message: str) -> ValidationException:
@@ -32,10 +33,11 @@ def parse_number(text: str) -> Decimal:
     """The value of an N string, checked against DynamoDB's range and precision."""
     if text == "":
         raise invalid("The parameter cannot be converted to a numeric value")
-    if not isinstance(text, str) or text != text.strip():
+    # Python reads "1_000" as a number; DynamoDB does not
+    if not isinstance(text, str) or text != text.strip() or "_" in text:
         raise invalid(f"The parameter cannot be converted to a numeric value: {text}")
     try:
-        value = _EXACT.create_decimal(text)
+        value = Decimal(text)               # exact, whatever its exponent
     except InvalidOperation:
         raise invalid(f"The parameter cannot be converted to a numeric value: {text}") from None
     if not value.is_finite():
@@ -47,8 +49,9 @@ def check_number(value: Decimal) -> Decimal:
     """`value` if DynamoDB can store it (also for arithmetic results), normalized."""
     if value.is_zero():
         return Decimal(0)
-    value = value.normalize(_EXACT)
-    digits = len(value.as_tuple().digits)
+    # counted before normalizing: an exponent past the context's range (1e2147483647) is refused
+    # by the range check below, not rounded to infinity or zero
+    digits = len("".join(map(str, value.as_tuple().digits)).rstrip("0"))
     if digits > 38:
         raise invalid("Attempting to store more than 38 significant digits in a Number")
     magnitude = value.adjusted()           # exponent of the leading digit
@@ -58,7 +61,7 @@ def check_number(value: Decimal) -> Decimal:
     if magnitude < -130:
         raise invalid("Number underflow. Attempting to store a number with magnitude smaller "
                       "than supported range")
-    return value
+    return value.normalize(_EXACT)
 
 
 def number_text(value: Decimal) -> str:
@@ -98,7 +101,9 @@ def checked_value(value, depth: int = 1) -> tuple[dict, int]:
             return value if text is v else {"N": text}, _number_size(text)
         if kind == "BOOL" and type(v) is bool:
             return value, 1
-        if kind == "SS" and type(v) is list and v and len(set(v)) == len(v):
+        # the members' type first: set() of a null or a dict member would fail or pass wrongly
+        if (kind == "SS" and type(v) is list and v and all(type(x) is str for x in v)
+                and len(set(v)) == len(v)):
             return value, sum(map(_utf8_size, v))
         if kind == "M" and type(v) is dict:
             if depth >= MAX_DEPTH and v:
@@ -169,6 +174,8 @@ def _checked_other(value, depth: int) -> dict:
         if not v:
             raise invalid(_INVALID + ("Binary sets should not be empty" if kind == "BS" else
                                       f"An {_SET_NAMES[kind]} set  may not be empty"))
+        if None in v:
+            raise invalid(_INVALID + f"An {_SET_NAMES[kind]} set may not contain null values")
         if kind == "NS":
             numbers = [parse_number(x) for x in v]
             out = [number_text(x) for x in numbers]
@@ -192,13 +199,25 @@ def _checked_other(value, depth: int) -> dict:
     return {"M": {k: checked_value(x, depth + 1)[0] for k, x in v.items()}}
 
 
-def check_item(table, item: dict) -> tuple[dict, int]:
-    """A whole item (PutItem's `Item`) and its size: values validated, keys present with
-    declared types, size within the limit."""
-    out, size = _checked_map(item or {}, 1)
+def check_attribute_names(attrs: dict) -> None:
+    """An item's (or AttributeUpdates') top-level names: DynamoDB refuses an empty one before it
+    looks at any value."""
+    if "" in attrs:
+        raise invalid("Empty attribute name")
+
+
+def check_item(table, item: dict, *, mismatch_as_key: bool = False) -> tuple[dict, int]:
+    """A whole item (PutItem's `Item`) and its size: names and values validated, keys present
+    with declared types, size within the limit. `mismatch_as_key`: a key attribute of another
+    type gets a `Key`'s complaint (BatchWriteItem's wording), not PutItem's."""
+    item = item or {}
+    check_attribute_names(item)
+    out, size = _checked_map(item, 1)
     for name, declared in table.key_types:
         if name not in out:
             raise invalid(_INVALID + f"Missing the key {name} in the item")
+        if mismatch_as_key and next(iter(out[name])) != declared:
+            raise invalid(KEY_MISMATCH)
         check_key_value(table, name, out[name], declared=declared)
     if size > MAX_ITEM_SIZE:
         raise item_too_large()
@@ -227,6 +246,15 @@ def check_key_value(table, name: str, value: dict, *, declared: str | None = Non
             raise invalid(problem)
 
 
+def check_no_empty_keys(table, item: dict) -> None:
+    """Refuse an empty string or binary as the table's key value: a transaction fails the whole
+    request over it, where a key of another type only cancels the transaction."""
+    for name, declared in table.key_types:
+        value = item.get(name)
+        if value is not None and declared in value and len(value[declared]) == 0:
+            check_key_value(table, name, value, declared=declared)
+
+
 def key_size_problem(kind: str, raw: str | bytes, is_hash: bool) -> str | None:
     """Why a string or binary key (the table's or an index's) is too big, if it is: partition
     keys hold at most 2048 bytes, sort keys 1024."""
@@ -245,12 +273,12 @@ def check_key(table, key: dict | None) -> dict:
     """A `Key` parameter: exactly the table's key attributes, with their types."""
     key = key or {}
     if set(key) != set(key_names(table)):
-        raise invalid("The provided key element does not match the schema")
+        raise invalid(KEY_MISMATCH)
     out = {}
     for name, declared in table.key_types:
         v = check_value(key[name])
         if next(iter(v)) != declared:
-            raise invalid("The provided key element does not match the schema")
+            raise invalid(KEY_MISMATCH)
         check_key_value(table, name, v, declared=declared)
         out[name] = v
     return out
@@ -336,7 +364,7 @@ def key_bytes(value: dict) -> bytes:
     if kind == "B":
         return bytes(v)
     if kind != "N":
-        raise invalid("The provided key element does not match the schema")
+        raise invalid(KEY_MISMATCH)
     number = _EXACT.create_decimal(v)
     if number.is_zero():
         return b"\x02"

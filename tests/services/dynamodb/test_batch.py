@@ -79,8 +79,8 @@ def test_batch_write_validation(ddb, tname):
         ddb.batch_write_item(RequestItems={tname: [
             {"PutRequest": {"Item": {"pk": {"S": "good"}}}},
             {"PutRequest": {"Item": {"pk": {"N": "1"}}}}]})
-    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
-                        "Type mismatch for key pk expected: S actual: N")
+    assert error(e) == ("ValidationException", 400,
+                        "The provided key element does not match the schema")
     assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": {"S": "good"}})
     with pytest.raises(ClientError) as e:
         ddb.batch_write_item(RequestItems={tname: [{}]})
@@ -95,3 +95,13 @@ def test_batch_with_aws_cli(nuvem, ddb, tname):
     out = nuvem.aws_cli("dynamodb", "batch-get-item", "--request-items",
                         json.dumps({tname: {"Keys": [{"pk": {"S": "c1"}}]}}))
     assert json.loads(out.stdout)["Responses"][tname] == [{"pk": {"S": "c1"}}]
+
+
+@pytest.mark.parametrize("value", [{"N": "5"}, {"L": [{"S": "x"}]}])
+def test_batch_put_key_of_another_type_is_a_key_mismatch(ddb, tname, value):
+    # PutItem says "Type mismatch for key pk ..."; BatchWriteItem words it as a Key's mismatch
+    make_table(ddb, tname)
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={tname: [{"PutRequest": {"Item": {"pk": value}}}]})
+    assert error(e) == ("ValidationException", 400,
+                        "The provided key element does not match the schema")

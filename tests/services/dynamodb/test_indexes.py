@@ -84,6 +84,23 @@ def test_gsi_refuses_consistent_read(ddb, tname):
     assert error(e)[2] == "Consistent reads are not supported on global secondary indexes"
 
 
+def test_index_key_refusal_names_the_first_index_by_name(ddb, tname):
+    # an LSI ("lsi1") and a GSI ("gsi1") both keyed on lsi1sk: AWS names gsi1
+    make_table(ddb, tname, range_key=("sk", "S"), lsis=[("lsi1", "pk", "lsi1sk", "ALL")],
+               gsis=[("gsi1", "lsi1sk", None, "ALL")], attrs=[("lsi1sk", "S")])
+    key = {"pk": {"S": "a"}, "sk": {"S": "a"}}
+    for value, message in [
+        ({"N": "5"}, "One or more parameter values were invalid: Type mismatch for Index Key "
+                     "lsi1sk Expected: S Actual: N IndexName: gsi1"),
+        ({"S": ""}, "One or more parameter values are not valid. A value specified for a "
+                    "secondary index key is not supported. The AttributeValue for a key attribute "
+                    "cannot contain an empty string value. IndexName: gsi1, IndexKey: lsi1sk"),
+    ]:
+        with pytest.raises(ClientError) as e:
+            ddb.put_item(TableName=tname, Item={**key, "lsi1sk": value})
+        assert error(e) == ("ValidationException", 400, message)
+
+
 def test_index_key_type_checked_on_write(ddb, tname):
     _table(ddb, tname)
     with pytest.raises(ClientError) as e:
@@ -103,12 +120,14 @@ def test_index_key_type_checked_on_write(ddb, tname):
                                if ":v" in expression else {}))
         assert error(e) == ("ValidationException", 400, "The update expression attempted to "
                             "update the secondary index key to unsupported type")
+    # a transaction's Update action is worded as a Put (captured from AWS by the
+    # nubo-db/dynamodb-conformance suite)
     with pytest.raises(ClientError) as e:
         ddb.transact_write_items(TransactItems=[{"Update": {
             "TableName": tname, "Key": key, "UpdateExpression": "SET city = n"}}])
     assert e.value.response["CancellationReasons"] == [{
-        "Code": "ValidationError", "Message": "The update expression attempted to update the "
-        "secondary index key to unsupported type"}]
+        "Code": "ValidationError", "Message": "One or more parameter values were invalid: Type "
+        "mismatch for Index Key city Expected: S Actual: N IndexName: by_city"}]
     assert ddb.get_item(TableName=tname, Key=key)["Item"]["city"] == {"S": "c"}
 
 

@@ -59,6 +59,29 @@ def test_missing_table(ddb):
     assert error(e)[2].startswith("Requested resource not found")
 
 
+@pytest.mark.parametrize("name, constraint", [
+    ("a" * 256, "Member must have length less than or equal to 255"),
+    ("bad table!@#", "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
+])
+def test_table_name_no_table_can_have(ddb, name, constraint):
+    key = {"pk": {"S": "a"}}
+    calls = [
+        lambda: ddb.get_item(TableName=name, Key=key),
+        lambda: ddb.put_item(TableName=name, Item=key),
+        lambda: ddb.delete_item(TableName=name, Key=key),
+        lambda: ddb.update_item(TableName=name, Key=key, UpdateExpression="SET a = :a",
+                                ExpressionAttributeValues={":a": {"S": "x"}}),
+        lambda: ddb.query(TableName=name, KeyConditionExpression="pk = :p",
+                          ExpressionAttributeValues={":p": {"S": "a"}}),
+        lambda: ddb.scan(TableName=name),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error(e) == ("ValidationException", 400, f"1 validation error detected: Value "
+                            f"'{name}' at 'tableName' failed to satisfy constraint: {constraint}")
+
+
 def test_table_by_arn(ddb, tname):
     make_table(ddb, tname)
     arn = ddb.describe_table(TableName=tname)["Table"]["TableArn"]
@@ -92,8 +115,18 @@ def test_table_by_arn(ddb, tname):
     ({"pk": {"S": "a"}, "n": {"N": "1" * 39}},
      "Attempting to store more than 38 significant digits in a Number"),
     ({"pk": {"S": "a"}, "n": {"N": "abc"}}, "The parameter cannot be converted to a numeric value: abc"),
+    # exponents past what a float or a small Decimal context holds are still range-checked
+    ({"pk": {"S": "a"}, "n": {"N": "1e2147483647"}},
+     "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ({"pk": {"S": "a"}, "n": {"N": "-1e99999999999"}},
+     "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ({"pk": {"S": "a"}, "n": {"N": "1e-99999999999"}},
+     "Number underflow. Attempting to store a number with magnitude smaller than supported range"),
+    ({"pk": {"S": "a"}, "n": {"N": "1_000"}},
+     "The parameter cannot be converted to a numeric value: 1_000"),
     ({"pk": {"S": "a"}, "n": {}},
      "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"),
+    ({"pk": {"S": "a"}, "": {"S": "x"}}, "Empty attribute name"),
     ({"pk": {"S": "a"}, "n": {"S": "x", "N": "1"}},
      "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the "
      "supported datatypes"),
@@ -103,6 +136,36 @@ def test_put_validation(ddb, tname, item, message):
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName=tname, Item=item)
     assert error(e) == ("ValidationException", 400, message)
+
+
+@pytest.mark.parametrize("value, kind", [
+    ({"SS": [None]}, "string"), ({"SS": ["a", None]}, "string"), ({"NS": ["1", None]}, "number"),
+])
+def test_put_refuses_a_null_set_member(nuvem, tname, value, kind):
+    # botocore sends a None member as JSON null once its own validation is off
+    ddb = nuvem.client("dynamodb", parameter_validation=False)
+    make_table(ddb, tname)
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "s": value})
+    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
+                        f"An {kind} set may not contain null values")
+    assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": {"S": "a"}})
+
+
+def test_empty_attribute_name_refused_by_every_writer(ddb, tname):
+    make_table(ddb, tname)
+    item = {"pk": {"S": "a"}, "": {"S": "x"}}
+    calls = [
+        lambda: ddb.batch_write_item(RequestItems={tname: [{"PutRequest": {"Item": item}}]}),
+        lambda: ddb.transact_write_items(TransactItems=[{"Put": {"TableName": tname, "Item": item}}]),
+        lambda: ddb.update_item(TableName=tname, Key={"pk": {"S": "a"}},
+                                AttributeUpdates={"": {"Action": "PUT", "Value": {"S": "x"}}}),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error(e) == ("ValidationException", 400, "Empty attribute name")
+    assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": {"S": "a"}})
 
 
 def test_number_limits_accepted(ddb, tname):

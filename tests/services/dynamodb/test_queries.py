@@ -131,6 +131,14 @@ def test_query_errors(ddb, tname):
         ddb.query(TableName=tname, KeyConditionExpression="pk = :p",
                   ExpressionAttributeValues={":p": {"N": "1"}})
     assert error(e)[:2] == ("ValidationException", 400)
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=tname, KeyConditionExpression="pk = :p", Select="BOGUS",
+                  ExpressionAttributeValues={":p": {"S": "a"}})
+    # AWS lists the enum's values in its own order, not the model's
+    assert error(e) == ("ValidationException", 400, "1 validation error detected: Value 'BOGUS' "
+                        "at 'select' failed to satisfy constraint: Member must satisfy enum value "
+                        "set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, "
+                        "ALL_PROJECTED_ATTRIBUTES]")
 
 
 def test_one_megabyte_pages(ddb, tname):

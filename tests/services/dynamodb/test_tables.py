@@ -104,9 +104,14 @@ def test_table_name_rules(dynamodb, name, message):
                "defined in AttributeDefinitions"),
     (dict(KeySchema=list(reversed(HASH_RANGE)), AttributeDefinitions=PK_SK),
      "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"),
-    (dict(KeySchema=[HASH[0], HASH[0]], AttributeDefinitions=PK),
+    (dict(KeySchema=HASH + [{"AttributeName": "sk", "KeyType": "HASH"}], AttributeDefinitions=PK_SK),
      "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"),
+    # as captured from AWS by dynalite's and nubo-db/dynamodb-conformance's suites
     (dict(KeySchema=HASH + [{"AttributeName": "pk", "KeyType": "RANGE"}], AttributeDefinitions=PK),
+     "Invalid KeySchema: Some index key attribute have no definition"),
+    (dict(KeySchema=HASH_RANGE, AttributeDefinitions=PK),
+     "Invalid KeySchema: Some index key attribute have no definition"),
+    (dict(KeySchema=HASH + [{"AttributeName": "pk", "KeyType": "RANGE"}], AttributeDefinitions=PK_SK),
      "Both the Hash Key and the Range Key element in the KeySchema have the same name"),
     (dict(KeySchema=HASH, AttributeDefinitions=PK + PK),
      "Attribute Name is duplicated: pk"),
@@ -168,6 +173,11 @@ def test_table_name_rules(dynamodb, name, message):
     (dict(KeySchema=HASH, AttributeDefinitions=PK, StreamSpecification={"StreamEnabled": True},
           **PPR),
      INVALID + "Table is being created with a stream enabled, UpdateViewType is required"),
+    # AWS lists the enum's values in its own order, not the model's
+    (dict(KeySchema=HASH, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "X"}],
+          **PPR),
+     "1 validation error detected: Value 'X' at 'attributeDefinitions.1.member.attributeType' "
+     "failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]"),
 ])
 def test_create_table_validation(dynamodb, table_name, kwargs, message):
     with pytest.raises(ClientError) as e:
