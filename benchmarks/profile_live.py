@@ -98,6 +98,7 @@ def main() -> None:
     protocol = NuvemHttpProtocol
     protocol.data_received = stages.wrap("http: data_received (all of it)", protocol.data_received)
     protocol._write = stages.wrap("http: _write (one socket write)", protocol._write)
+    protocol._request = stages.wrap("http: _request (HttpRequest)", protocol._request)
     server = build_server(runtime, app)
     gc_spent = [0.0, 0.0]       # wall time in the garbage collector, the start of a collection
 

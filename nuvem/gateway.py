@@ -4,42 +4,27 @@ Every call runs in one store transaction; the response is built only after it ha
 success that reached the client survives a crash. An upload's body, which may take the client
 minutes to send, is read outside it (errors.ReadBodyFirst). Any exception that is not an AwsError
 becomes InternalFailure with the request id; the traceback goes to the log, never onto the wire.
-
-The server may start a call when its head has come and its body has not (`begin`): routing and
-authentication (unless the signature covers the body itself) run while the body travels. boto3 sends a head and its body in two writes some tens of
-microseconds apart, and an S3 upload's body only after the server's `100 Continue`: work done in
-between is taken off the call's latency. What the head phase finds wrong is answered at the same
-point of the pipeline, and in the same way, as if it had run there.
 """
 from __future__ import annotations
 
 import functools
 import logging
 import time
-from dataclasses import dataclass
 from typing import Callable, Generator
 
 from nuvem import admin, services
 from nuvem.context import Call
 from nuvem.errors import AwsError, InternalFailure, ReadBodyFirst, WaitFor
 from nuvem.protocol import specs
-from nuvem.protocol.chunked import decode_request_body, is_aws_chunked
+from nuvem.protocol.chunked import decode_request_body
 from nuvem.protocol.parsers import params_body_size, parse_request
-from nuvem.protocol.routing import FORM_TYPE, Route, Router, not_implemented
+from nuvem.protocol.routing import Route, Router, not_implemented
 from nuvem.protocol.serializers import serialize_error, serialize_response
 from nuvem.protocol.validate import validate
 from nuvem.protocol.wire import HttpRequest, HttpResponse
 from nuvem.store import Busy
 
 log = logging.getLogger("nuvem")
-
-
-@dataclass(slots=True)
-class _Early:
-    """What the head phase (`Gateway.begin`) found, for the body phase to go on from."""
-    route: Route
-    authenticated: bool = False      # authenticate ran: `error` is what it raised, if anything
-    error: AwsError | None = None
 
 
 class Gateway:
@@ -51,21 +36,13 @@ class Gateway:
         """Serve `request` on this (worker) thread, blocking wherever the call must wait."""
         return self._drive(self._serve(request, inline=False), None)
 
-    def begin(self, request: HttpRequest) -> Generator:
-        """Start serving `request`, whose body (`request.body` None) is still on its way: what
-        needs only the head runs now. Set the body, then finish with `handle_inline`."""
+    def handle_inline(self, request: HttpRequest) -> HttpResponse | Callable[[], HttpResponse]:
+        """Serve `request` on the event loop's thread if it can be done without blocking: the
+        response, or the rest of the call as a function to run on a worker thread (a long poll
+        that must wait, an operation the service marks `blocking`, a store transaction another
+        thread holds). Most calls take a few hundred microseconds; a hop to a thread pool would
+        add a third to that."""
         steps = self._serve(request, inline=True)
-        next(steps)        # up to the body
-        return steps
-
-    def handle_inline(self, request: HttpRequest, steps: Generator | None = None
-                      ) -> HttpResponse | Callable[[], HttpResponse]:
-        """Serve `request` (or go on with the call `begin` started) on the event loop's thread if
-        it can be done without blocking: the response, or the rest of the call as a function to
-        run on a worker thread (a long poll that must wait, an operation the service marks
-        `blocking`, a store transaction another thread holds). Most calls take a few hundred
-        microseconds; a hop to a thread pool would add a third to that."""
-        steps = steps or self._serve(request, inline=True)
         try:
             wait = next(steps)
         except StopIteration as done:
@@ -89,17 +66,13 @@ class Gateway:
         call = Call(request=request, runtime=runtime, request_id=runtime.ids.request_id(),
                     received_at=runtime.clock.now())
         route: Route | None = None
-        early = None
-        if request.body is None:          # `begin`: the body is on its way
-            early = self._before_body(call)
-            yield                         # resumed once it has come
         try:
             if inline and admin.is_admin(request):   # resets and clock jumps take their time
                 yield None
                 inline = False
             if (response := admin.serve(call)) is not None:     # Nuvem's own /_nuvem endpoints
                 return response
-            route = early.route if early else self.router.route(request)
+            route = self.router.route(request)
             call.service, call.protocol = route.service, route.protocol
             if route.error:
                 raise route.error
@@ -116,11 +89,7 @@ class Gateway:
             operation = route.operation
             call.operation = operation.name
             decode_request_body(request)
-            if early and early.authenticated:
-                if early.error:
-                    raise early.error
-            else:
-                runtime.authenticator.authenticate(call, route, runtime.config.default_region)
+            runtime.authenticator.authenticate(call, route, runtime.config.default_region)
             runtime.note_use(call)
             call.params = parse_request(request, operation, route.protocol, route.uri_params)
             validate(call.params, operation, route.protocol,
@@ -183,30 +152,6 @@ class Gateway:
         call.status = response.status
         self._audit(call, started)
         return response
-
-    def _before_body(self, call: Call) -> _Early | None:
-        """The head phase of `begin`: the route and the authentication, unless they need the
-        body (a query-protocol form names its operation, an aws-chunked body carries its
-        signatures, a signature may cover the body's hash). Nothing here answers: the body
-        phase does, in order."""
-        request = call.request
-        content_type = request.headers.get("content-type") or ""
-        if admin.is_admin(request) or content_type[:len(FORM_TYPE)].lower() == FORM_TYPE:
-            return None
-        try:
-            early = _Early(self.router.route(request))
-            route = early.route
-            if route.error is None and route.operation is not None and \
-                    not is_aws_chunked(request.headers):
-                try:
-                    early.authenticated = self.runtime.authenticator.authenticate(
-                        call, route, self.runtime.config.default_region, head_only=True)
-                except AwsError as error:
-                    early.authenticated, early.error = True, error
-            return early
-        except Exception:      # the body phase runs it again, and answers as it always does
-            log.debug("the head phase failed req=%s", call.request_id, exc_info=True)
-            return None
 
     @staticmethod
     def _after(call: Call, route: Route, response: HttpResponse) -> None:

@@ -28,7 +28,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Generator, Iterable
+from typing import Callable, Iterable
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import (STATUS_LINE, HttpToolsProtocol,
@@ -392,42 +392,36 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             return False
         if self.parser.should_upgrade():
             return False
-        length = 0
         for name, value in self.headers:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > INLINE_BODY_LIMIT:
                     return False
-                length = int(value)
             elif name == b"transfer-encoding":
                 return False
         try:
             url = httptools.parse_url(self.url)
         except httptools.HttpParserError:
             return False
-        request = HttpRequest(
+        self._direct = _Direct(
             method=method.decode("ascii"), path=url.path.decode("latin-1"),
             query=(url.query or b"").decode("latin-1"),
-            headers=Headers.lowered([(k.decode("latin-1"), v.decode("latin-1"))
-                                     for k, v in self.headers]),
-            body=None, client_ip=self.client[0] if self.client else "127.0.0.1")
-        self._direct = direct = _Direct(request, keep_alive=self.parser.get_http_version() != "1.0"
-                                        and self.parser.should_keep_alive())
+            keep_alive=self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive())
         if self.expect_100_continue:     # the body is always read, so ask for it at once
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        if length:      # the call starts while its body travels (Gateway.begin)
-            try:
-                direct.steps = self.app_.gateway.begin(request)
-            except Exception:       # a bug in Nuvem: the call starts afresh with its body
-                log.exception("the gateway failed to begin a call")
         return True
+
+    def _request(self, direct: _Direct, body: bytes) -> HttpRequest:
+        return HttpRequest(
+            method=direct.method, path=direct.path, query=direct.query,
+            headers=Headers.lowered([(k.decode("latin-1"), v.decode("latin-1"))
+                                     for k, v in self.headers]),
+            body=io.BytesIO(body), client_ip=self.client[0] if self.client else "127.0.0.1")
 
     def _finish_direct(self) -> None:
         direct, self._direct = self._direct, None
         self._body_idle.stop()
-        request = direct.request
-        request.body = io.BytesIO(bytes(direct.body))
         try:
-            response = self.app_.gateway.handle_inline(request, direct.steps)
+            response = self.app_.gateway.handle_inline(self._request(direct, bytes(direct.body)))
         except Exception:       # the gateway answers errors itself; this is a bug in Nuvem
             log.exception("the gateway failed to answer")
             return self._internal_error()
@@ -437,7 +431,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         # Continue as uvicorn's request cycle: the call goes on on a worker thread, or its
         # response streams. Requests pipelined behind it queue in uvicorn's pipeline.
         self.cycle = RequestResponseCycle(
-            scope={"type": "http", "method": request.method, "path": request.path,
+            scope={"type": "http", "method": direct.method, "path": direct.path,
                    "http_version": "1.1", "client": self.client},
             transport=self.transport, flow=self.flow, logger=self.logger,
             access_logger=self.access_logger, access_log=False,
@@ -476,7 +470,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
             return self._internal_error("response headers not in latin-1: %r", response.headers)
         default = b"".join(n + b": " + v + b"\r\n" for n, v in self.server_state.default_headers)
         self.transport.write(b"".join((STATUS_LINE[response.status], default, head, b"\r\n",
-                                       b"" if direct.request.method == "HEAD" else body)))
+                                       b"" if direct.method == "HEAD" else body)))
         self.server_state.total_requests += 1
         if not keep_alive:
             self.transport.close()
@@ -511,8 +505,7 @@ class NuvemHttpProtocol(HttpToolsProtocol):
         direct, self._direct = self._direct, None
         if direct is None or self.transport.is_closing():
             return
-        direct.request.body = io.BytesIO()
-        response = self.app_.gateway.reject(direct.request, body_timeout())
+        response = self.app_.gateway.reject(self._request(direct, b""), body_timeout())
         direct.keep_alive = False
         self._refused = True              # what still arrives of the body is dropped
         self._write(response, direct)
@@ -591,12 +584,12 @@ class _Deadline:
 
 @dataclass(slots=True)
 class _Direct:
-    """A request on the direct path while its body arrives. An abandoned one (the client left,
-    the body timed out) drops its begun call, which has read or written nothing yet."""
-    request: HttpRequest          # its body None until it has all come
+    """A request on the direct path while its body arrives."""
+    method: str
+    path: str
+    query: str
     keep_alive: bool
     body: bytearray = field(default_factory=bytearray)
-    steps: Generator | None = None      # the call Gateway.begin started, if it did
 
 
 # What may not appear in a response header (uvicorn's own checks, on str): no response splitting.

@@ -117,10 +117,10 @@ def _signed_put(endpoint: str, path: str, body: bytes, key: str, secret: str) ->
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-def test_an_upload_is_authenticated_while_its_body_travels_and_answered_after_it(nuvem):
-    # The head of an S3 upload is authenticated before its body comes (Gateway.begin); what
-    # that finds is answered at the same point as ever: after the body, with the error the
-    # pipeline gives, and the connection goes on.
+def test_an_upload_sent_after_100_continue_is_authenticated_and_answered_after_its_body(nuvem):
+    # boto3 sends an upload's head, waits for 100 Continue, then sends the body: a direct call
+    # whose body comes apart from its head is authenticated and authorized as ever, answered
+    # after its body, and the connection goes on.
     iam = nuvem.client("iam")
     iam.create_user(UserName="direct-early")
     key = iam.create_access_key(UserName="direct-early")["AccessKey"]
@@ -226,7 +226,6 @@ class _Transport:
 def _protocol():
     """The direct path's writer alone, on stand-ins for uvicorn's connection state."""
     from types import SimpleNamespace
-    from nuvem.protocol.wire import HttpRequest
     from nuvem.server import NuvemHttpProtocol, _Deadline, _Direct
     proto = NuvemHttpProtocol.__new__(NuvemHttpProtocol)
     proto.transport = _Transport()
@@ -235,7 +234,7 @@ def _protocol():
     proto.flow = SimpleNamespace(resume_reading=lambda: None)
     proto.loop = SimpleNamespace(call_later=lambda *a: None, time=lambda: 0.0)
     proto._keep_alive = _Deadline(proto.loop, 5, lambda: None)
-    return proto, _Direct(HttpRequest.build("GET", "/"), keep_alive=True)
+    return proto, _Direct(method="GET", path="/", query="", keep_alive=True)
 
 
 def test_the_direct_writer_frames_a_response():
@@ -297,13 +296,14 @@ def test_a_call_behind_a_direct_answer_is_not_cut_off_by_the_keep_alive_timeout(
 
 def test_a_gateway_that_fails_gets_a_bare_500_not_a_parser_error():
     from types import SimpleNamespace
-    from nuvem.server import _Deadline
+    from nuvem.server import _Deadline, _Direct
 
-    def fail(request, steps):
+    def fail(request):
         raise RuntimeError("a bug")
-    proto, direct = _protocol()
+    proto, _ = _protocol()
     proto.app_ = SimpleNamespace(gateway=SimpleNamespace(handle_inline=fail))
+    proto.headers, proto.client = [(b"host", b"x")], ("127.0.0.1", 1)
     proto._body_idle = _Deadline(proto.loop, 20, lambda: None)
-    proto._direct = direct
+    proto._direct = _Direct(method="GET", path="/", query="", keep_alive=True)
     proto._finish_direct()
     assert proto.transport.written.startswith(b"HTTP/1.1 500 ") and proto.transport.closed

@@ -64,17 +64,13 @@ class Authenticator:
         self.find_key = find_key
         self.verifier = sigv4.Verifier()
 
-    def authenticate(self, call: Call, route: Route, default_region: str, *,
-                     head_only: bool = False) -> bool:
-        """Set the call's principal, account and region from its signature, or raise the
-        protocol's error. `head_only`: the body has not come yet; answer False, having checked
-        nothing, when the signature covers it (the body's hash is not declared in a header)."""
+    def authenticate(self, call: Call, route: Route, default_region: str) -> None:
         family = sigv4.family_of(route.protocol, route.service)
         request = call.request
         if (route.service, route.operation.name if route.operation else "") in UNSIGNED_OPERATIONS:
             call.principal = Principal.anonymous()
             call.region = default_region
-            return True
+            return
         if route.service in sigv2.SERVICES:
             signed_v2 = sigv2.parse_auth(request)
             if signed_v2 is not None:
@@ -88,25 +84,22 @@ class Authenticator:
                     sigv2.verify(request, signed_v2, owner.secret, now=self.clock.now(),
                                  bucket=host.bucket if host else None)
                     self._act_as(call, owner)
-                return True
+                return
         signed = sigv4.parse_auth(request, family)
         if signed is None:
             if route.service not in ANONYMOUS_ALLOWED:
                 raise sigv4.error(family, "missing")
             call.principal = Principal.anonymous()
             call.region = default_region
-            return True
+            return
         owner = self._key_owner(call, family, signed.access_key, signed.security_token,
                                 signed.region)
         if owner is None:
-            return True
+            return
         s3 = family == "rest-xml-s3"
         # An S3 object body can be large: its declared hash is checked while it is stored
         # (services/s3/bodies.py reads `request.payload_sha256`), every other body here.
-        streamed = s3 and streams_body(route)
-        if head_only and (not signed.payload_hash or
-                          (not streamed and sigv4.is_hex_sha256(signed.payload_hash))):
-            return False
+        streamed = s3 and _streams_body(route)
         self.verifier.verify(request, signed, owner.secret, now=self.clock.now(), s3=s3,
                              family=family, check_body=not streamed)
         if streamed and sigv4.is_hex_sha256(signed.payload_hash):
@@ -116,7 +109,6 @@ class Authenticator:
                                                                 signed.signature, family=family)
             request.body.chunk_verifier, request.body.trailer_verifier = on_chunk, on_trailer
         self._act_as(call, owner)
-        return True
 
     def authenticate_post(self, call: Call, *, policy: str, signature: str, region: str,
                           access_key: str | None = None, credential: str | None = None,
@@ -172,7 +164,7 @@ class Authenticator:
         call.account = owner.principal.account
 
 
-def streams_body(route: Route) -> bool:
+def _streams_body(route: Route) -> bool:
     """Whether the operation's payload is a streamed blob (S3 PutObject, UploadPart)."""
     shape = route.operation.input_shape if route.operation is not None else None
     payload = shape.serialization.get("payload") if shape is not None else None

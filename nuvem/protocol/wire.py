@@ -76,8 +76,7 @@ class HttpRequest:
     path: str                      # raw path as sent (still percent-encoded), without the query
     query: str = ""                # raw query string, without '?'
     headers: Headers = field(default_factory=Headers)
-    # spooled by the server; read() it. None while the server waits for it (Gateway.begin)
-    body: BinaryIO | None = field(default_factory=io.BytesIO)
+    body: BinaryIO = field(default_factory=io.BytesIO)   # spooled by the server; read() it
     scheme: str = "http"
     client_ip: str = "127.0.0.1"
     _body_bytes: bytes | None = field(default=None, repr=False)
