@@ -697,6 +697,42 @@ def test_json_null_in_a_list_or_map_is_a_validation_error(nuvem, operation, body
         "Member must not be null")
 
 
+def _null_placements(shape, depth: int = 0):
+    """(members, the place of a null in them) for each list and map reachable in `shape`: a
+    null as a list's first item or as a map's value, the required members filled with stand-ins."""
+    stand_in = {"string": "x", "integer": 1, "long": 1, "boolean": True, "double": 1.0}
+    for name, member in shape.members.items():
+        kind = member.type_name
+        if kind in ("list", "map"):
+            yield {name: [None] if kind == "list" else {"k": None}}
+        elif kind == "structure" and depth < 3:
+            required = {n: stand_in.get(m.type_name, "x") for n, m in member.members.items()
+                        if n in member.required_members}
+            for inner in _null_placements(member, depth + 1):
+                yield {name: {**required, **inner}}
+
+
+def test_no_null_in_an_sqs_list_or_map_reaches_a_handler(nuvem):
+    # Every list and map of every SQS operation, with a null in it, on a queue that exists:
+    # the front end answers 400, where some used to answer 500 from the handler.
+    import botocore.session
+    url = nuvem.client("sqs").create_queue(QueueName="null-sweep")["QueueUrl"]
+    model = botocore.session.get_session().get_service_model("sqs")
+    sent = 0
+    for operation in model.operation_names:
+        shape = model.operation_model(operation).input_shape
+        if shape is None:
+            continue
+        for placed in _null_placements(shape):
+            body = {"QueueUrl": url, "QueueName": "null-sweep", **placed}
+            reply = request(nuvem.endpoint, "POST", "/", json.dumps(body).encode(),
+                            signed("sqs", **{"Content-Type": JSON10,
+                                             "X-Amz-Target": f"AmazonSQS.{operation}"}))
+            assert reply.status == 400, (operation, placed, reply.status, reply.body[:200])
+            sent += 1
+    assert sent >= 10
+
+
 def test_json_query_compatible_error(served_everything):
     # SQS speaks JSON and query: a query-mode JSON client also gets x-amzn-query-error.
     reply = served_everything("POST", "/", b"{not", signed("sqs", **{

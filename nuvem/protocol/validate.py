@@ -12,6 +12,9 @@ runs, and reports failures the way each family of AWS front ends does.
   that lacks a required element with `MalformedXML` and a missing header or query parameter with
   `InvalidRequest`; value constraints are each service's business.
 
+A null inside a list or map of a JSON or CBOR body is a problem too ("Value null at
+'entries.1.member' ... Member must not be null"), unless the model marks the list or map sparse.
+
 `pattern` is not checked: the models' patterns are Java regular expressions.
 
 A length bound the request is too short to break is not checked: no string, blob, list or map
@@ -308,9 +311,7 @@ def validate(params: dict, operation: OperationModel, protocol: str,
         raise _error(protocol, problems)
 
 
-# A JSON or CBOR body can put a null inside a list or a map, which no AWS list or map holds: the
-# front end refuses it as it refuses a missing required member. DynamoDB answers nulls in its
-# attribute values its own way (services/dynamodb/values.py).
+# DynamoDB answers nulls in its attribute values its own way (services/dynamodb/values.py).
 _NULLS_CHECKED = frozenset({"json", "rest-json", "smithy-rpc-v2-cbor"})
 _OWN_NULLS = frozenset({"dynamodb", "dynamodbstreams"})
 
