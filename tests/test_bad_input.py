@@ -712,22 +712,34 @@ def _null_placements(shape, depth: int = 0):
                 yield {name: {**required, **inner}}
 
 
-def test_no_null_in_an_sqs_list_or_map_reaches_a_handler(nuvem):
-    # Every list and map of every SQS operation, with a null in it, on a queue that exists:
-    # the front end answers 400, where some used to answer 500 from the handler.
+@pytest.mark.parametrize("service,target", [("sqs", "AmazonSQS"),
+                                            ("dynamodb", "DynamoDB_20120810")])
+def test_no_null_in_a_list_or_map_reaches_a_handler(nuvem, service, target):
+    # Every list and map of every operation, with a null in it, on a queue or table that exists:
+    # 400 (the front end's, or DynamoDB's own for its attribute values), where some used to be
+    # a 500 from the handler.
     import botocore.session
-    url = nuvem.client("sqs").create_queue(QueueName="null-sweep")["QueueUrl"]
-    model = botocore.session.get_session().get_service_model("sqs")
+    url = None
+    if service == "sqs":
+        url = nuvem.client("sqs").create_queue(QueueName="null-sweep")["QueueUrl"]
+    else:
+        nuvem.client("dynamodb").create_table(
+            TableName="null-sweep", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    model = botocore.session.get_session().get_service_model(service)
     sent = 0
     for operation in model.operation_names:
         shape = model.operation_model(operation).input_shape
-        if shape is None:
+        if shape is None or operation in ("DeleteQueue", "DeleteTable"):
             continue
         for placed in _null_placements(shape):
-            body = {"QueueUrl": url, "QueueName": "null-sweep", **placed}
+            body = {"QueueUrl": url, "QueueName": "null-sweep", "TableName": "null-sweep",
+                    **placed}
+            body = {k: v for k, v in body.items() if k in shape.members}
             reply = request(nuvem.endpoint, "POST", "/", json.dumps(body).encode(),
-                            signed("sqs", **{"Content-Type": JSON10,
-                                             "X-Amz-Target": f"AmazonSQS.{operation}"}))
+                            signed(service, **{"Content-Type": JSON10,
+                                               "X-Amz-Target": f"{target}.{operation}"}))
             assert reply.status == 400, (operation, placed, reply.status, reply.body[:200])
             sent += 1
     assert sent >= 10

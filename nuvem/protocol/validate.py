@@ -298,8 +298,7 @@ def validate(params: dict, operation: OperationModel, protocol: str,
         return
     short = body_size is not None and body_size < SHORT_REQUEST
     check = _checker(shape, protocol != "rest-xml", short)   # S3 & co. leave bounds to services
-    nulls = _null_checker(shape) if protocol in _NULLS_CHECKED and \
-        operation.service_model.service_name not in _OWN_NULLS else None
+    nulls = _null_checker(shape) if protocol in _NULLS_CHECKED else None
     if check is None and nulls is None:
         return
     problems: list[Problem] = []
@@ -311,9 +310,9 @@ def validate(params: dict, operation: OperationModel, protocol: str,
         raise _error(protocol, problems)
 
 
-# DynamoDB answers nulls in its attribute values its own way (services/dynamodb/values.py).
 _NULLS_CHECKED = frozenset({"json", "rest-json", "smithy-rpc-v2-cbor"})
-_OWN_NULLS = frozenset({"dynamodb", "dynamodbstreams"})
+# DynamoDB answers nulls in and among its attribute values its own way (values.py)
+_OWN_NULLS = frozenset({"AttributeValue"})
 
 
 def _null_checker(shape: Shape) -> Callable | None:
@@ -324,6 +323,8 @@ def _build_null_checker(shape: Shape, recurse) -> Callable | None:
     """`check(value, path, problems)`: a Problem for each null in the value's lists and maps;
     None for a shape that holds neither."""
     kind = shape.type_name
+    if shape.name in _OWN_NULLS:
+        return None
     if kind == "structure" and not shape.is_document_type:
         checks = {name: check for name, member in shape.members.items()
                   if (check := recurse(member)) is not None}
@@ -338,7 +339,10 @@ def _build_null_checker(shape: Shape, recurse) -> Callable | None:
                         check(child, _path(path, name), problems)
         return structure
     if kind in ("list", "map"):
-        inner = recurse(shape.member if kind == "list" else shape.value)
+        element = shape.member if kind == "list" else shape.value
+        if element.name in _OWN_NULLS:
+            return None
+        inner = recurse(element)
         # a few models mark a list or map sparse ("Can contain null values"); botocore keeps
         # the trait only in the shape's model
         sparse = bool(shape._shape_model.get("sparse"))
