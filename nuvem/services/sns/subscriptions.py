@@ -18,7 +18,7 @@ from nuvem.context import Call
 from nuvem.services.sns import SERVICE
 from nuvem.services.sns import retries
 from nuvem.services.sns.common import dumps, page, subscription_of, subscriptions_of, topic_of
-from nuvem.services.sns.errors import invalid
+from nuvem.services.sns.errors import NotFound, invalid
 from nuvem.services.sns.events import ConfirmationRequested, UnsubscribeConfirmationRequested
 from nuvem.services.sns.filters import FilterPolicyError
 from nuvem.services.sns.filters import parse as parse_filter
@@ -201,7 +201,11 @@ def _restore(ctx: Call, topic: Topic, token: str) -> Subscription:
 
 @SERVICE.op("Unsubscribe")
 def unsubscribe(ctx: Call, req: dict) -> dict:
-    remove(ctx, subscription_of(ctx, req["SubscriptionArn"]))
+    try:
+        sub = subscription_of(ctx, req["SubscriptionArn"])
+    except NotFound:        # removed already: SNS answers a repeated Unsubscribe as the first
+        return {}
+    remove(ctx, sub)
     return {}
 
 
