@@ -149,8 +149,8 @@ def delete_platform_application(ctx: Call, req: dict) -> dict:
 def create_platform_endpoint(ctx: Call, req: dict) -> dict:
     app = application_of(ctx, req["PlatformApplicationArn"])
     given = dict(req.get("Attributes") or {})
-    if req.get("CustomUserData") is not None:
-        given["CustomUserData"] = req["CustomUserData"]
+    if req.get("CustomUserData") is not None:     # a CustomUserData attribute wins over it
+        given.setdefault("CustomUserData", req["CustomUserData"])
     given["Token"] = req["Token"]
     attributes = _endpoint_attributes(given, {"Enabled": "true"})
     for endpoint in _endpoints_of(ctx, app):

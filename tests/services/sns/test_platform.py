@@ -90,6 +90,23 @@ def test_endpoints(sns, app):
         assert err(e) == ("NotFound", 404, "PlatformApplication does not exist")
 
 
+def test_endpoint_attributes_and_subscriptions(sns, app):
+    arn = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="t3",
+                                       CustomUserData="parameter",
+                                       Attributes={"CustomUserData": "attribute",
+                                                   "Enabled": "false"})["EndpointArn"]
+    assert sns.get_endpoint_attributes(EndpointArn=arn)["Attributes"] == {
+        "Token": "t3", "Enabled": "false", "CustomUserData": "attribute"}
+    topic = sns.create_topic(Name="pushed")["TopicArn"]
+    assert sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=arn)[
+        "SubscriptionArn"].startswith(topic + ":")
+    sns.delete_endpoint(EndpointArn=arn)
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=arn)
+    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: Endpoint Reason: Endpoint "
+                      f"does not exist for endpoint arn{arn}")
+
+
 def test_deleting_an_application_deletes_its_endpoints(sns, app):
     arn = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="t1")["EndpointArn"]
     sns.delete_platform_application(PlatformApplicationArn=app)
@@ -102,8 +119,8 @@ def test_publish_to_an_endpoint(sns, app):
     arn = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="t2")["EndpointArn"]
     assert sns.publish(TargetArn=arn, Message="hello")["MessageId"]
     sns.set_endpoint_attributes(EndpointArn=arn, Attributes={"Enabled": "false"})
-    with pytest.raises(ClientError) as e:
-        sns.publish(TargetArn=arn, Message="hello")
+    with pytest.raises(ClientError) as e:     # refused before the message is looked at
+        sns.publish(TargetArn=arn, Message="not json", MessageStructure="json")
     assert err(e) == ("EndpointDisabled", 400, "Endpoint is disabled")
     sns.delete_endpoint(EndpointArn=arn)
     with pytest.raises(ClientError) as e:
