@@ -58,6 +58,8 @@ def topic_of(ctx: Call, arn: str | None, member: str = "TopicArn", *,
     """The topic an ARN names, or NotFound. `shared`: the caller never changes it, so it may be
     the instance other calls hold too (`store.get_shared`), as the authorizer read it."""
     region, account, name = parse_topic_arn(arn, member)
+    if region != ctx.region:     # SNS serves only its own region's topics
+        raise invalid(member)
     seen = ctx.memo.get(("sns.Topic", account, region, name))
     if seen is not None and seen[0] is ctx.tx:      # read by access.resource_view
         return seen[1] if shared else own(seen[1])
