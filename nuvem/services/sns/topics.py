@@ -9,7 +9,7 @@ from nuvem.context import Call
 from nuvem.services.sns import SERVICE
 from nuvem.services.sns import retries
 from nuvem.services.sns.common import (check_policy, default_policy, dumps, find_topic, page,
-                                       parse_topic_arn, subscriptions_of, topic_of)
+                                       subscriptions_of, topic_of)
 from nuvem.services.sns.errors import (InvalidParameter, ResourceNotFound, TagLimitExceeded,
                                        TagPolicy, invalid)
 from nuvem.services.sns.models import Topic
@@ -107,9 +107,7 @@ def create_topic(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("DeleteTopic")
 def delete_topic(ctx: Call, req: dict) -> dict:
-    if parse_topic_arn(req["TopicArn"])[0] != ctx.region:
-        raise invalid("TopicArn")
-    topic = find_topic(ctx.store, req["TopicArn"])
+    topic = find_topic(ctx.store, req["TopicArn"], region=ctx.region)
     if topic is None:       # "Deleting a topic that doesn't exist doesn't result in an error."
         return {}
     for sub in subscriptions_of(ctx.store, topic):
