@@ -86,9 +86,12 @@ def parse_auth(request) -> SignedV2Request | None:
             raise AwsError("AWS authorization header is invalid.  Expected "
                            "AwsAccessKeyId:signature", code="InvalidArgument", status=400,
                            ArgumentName="Authorization", ArgumentValue=auth)
-        date_text = request.headers.get("x-amz-date") or request.headers.get("date") or ""
+        # A sent x-amz-date is the request's date even when empty (the Date line is then signed
+        # empty); S3 takes none before 1970 for a valid date.
+        amz_date = request.headers.get("x-amz-date")
+        date_text = amz_date if amz_date is not None else request.headers.get("date") or ""
         date = _parse_date(date_text) if date_text else None
-        if date is None:
+        if date is None or date.year < 1970:
             raise error(FAMILY, "no_date")
         return SignedV2Request(access_key, signature, False, None, date, date_text,
                                request.headers.get("x-amz-security-token"))

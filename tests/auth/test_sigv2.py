@@ -204,6 +204,10 @@ def test_not_sigv2():
     ("/b/k?AWSAccessKeyId=a&Signature=s&Expires=soon", {}, "AccessDenied", 403),
     ("/b/k", {"Authorization": "AWS nocolon"}, "InvalidArgument", 400),
     ("/b/k", {"Authorization": "AWS a:b"}, "AccessDenied", 403),                  # no date
+    ("/b/k", {"Authorization": "AWS a:b", "x-amz-date": "",                      # an empty one
+              "Date": "Tue, 07 Jul 2026 21:53:04 GMT"}, "AccessDenied", 403),    # is the date
+    ("/b/k", {"Authorization": "AWS a:b", "x-amz-date": "Tue, 07 Jul 1950 21:53:04 GMT"},
+     "AccessDenied", 403),                                                        # before 1970
     ("/b/k?AWSAccessKeyId=a&Signature=s&Expires=1", {"Authorization": "AWS a:b"},
      "InvalidArgument", 400),                                                     # two mechanisms
     ("/b/k?X-Amz-Credential=x", {"Authorization": "AWS a:b", "Date": "x"}, "InvalidArgument", 400),

@@ -40,16 +40,19 @@ def _default_policy(arn: str, account: str) -> str:
             "Condition": {"StringEquals": {"AWS:SourceOwner": account}}}]})
 
 
-def parse_topic_arn(arn: str | None, member: str = "TopicArn") -> tuple[str, str, str]:
-    """(region, account, name) of a topic ARN, or InvalidParameter."""
+def parse_topic_arn(arn: str | None, member: str = "TopicArn",
+                    region: str | None = None) -> tuple[str, str, str]:
+    """(region, account, name) of a topic ARN, or InvalidParameter; also when it is not of
+    `region` (SNS serves only its own region's topics)."""
     m = _ARN.fullmatch(arn or "")
-    if not m:
+    if not m or (region is not None and m.group(1) != region):
         raise invalid(f"{member}")
     return m.group(1), m.group(2), m.group(3)
 
 
-def find_topic(read, arn: str | None, member: str = "TopicArn") -> Topic | None:
-    region, account, name = parse_topic_arn(arn, member)
+def find_topic(read, arn: str | None, member: str = "TopicArn",
+               region: str | None = None) -> Topic | None:
+    region, account, name = parse_topic_arn(arn, member, region)
     return read.get(Topic, account, region, name)
 
 
@@ -57,7 +60,7 @@ def topic_of(ctx: Call, arn: str | None, member: str = "TopicArn", *,
              shared: bool = False) -> Topic:
     """The topic an ARN names, or NotFound. `shared`: the caller never changes it, so it may be
     the instance other calls hold too (`store.get_shared`), as the authorizer read it."""
-    region, account, name = parse_topic_arn(arn, member)
+    region, account, name = parse_topic_arn(arn, member, ctx.region)
     seen = ctx.memo.get(("sns.Topic", account, region, name))
     if seen is not None and seen[0] is ctx.tx:      # read by access.resource_view
         return seen[1] if shared else own(seen[1])

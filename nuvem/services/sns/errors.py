@@ -37,6 +37,7 @@ InvalidBatchEntryId = _error("InvalidBatchEntryId", 400,
 BatchRequestTooLong = _error("BatchRequestTooLong", 400,
                              "The length of all the messages put together is more than the limit.")
 ValidationException = _error("ValidationException", 400)
+EndpointDisabled = _error("EndpointDisabled", 400, "Endpoint is disabled")
 
 
 def invalid(text: str) -> SnsError:

@@ -25,6 +25,9 @@ def operation(path: str) -> str | None:
 def follow(call: Call, operation: str, params: dict) -> dict:
     """Runs in its own transaction (`call.tx`)."""
     from nuvem.services.sns import subscriptions
+    parts = (params.get("TopicArn") or params.get("SubscriptionArn") or "").split(":")
+    if len(parts) > 3:      # SNS's links are on the regional endpoint of the topic they name
+        call.region = parts[3]
     if operation == "ConfirmSubscription":
         if not params.get("TopicArn") or not params.get("Token"):
             raise invalid("Token" if params.get("TopicArn") else "TopicArn")

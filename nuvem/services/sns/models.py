@@ -57,6 +57,41 @@ class Subscription:
         return f"{self.topic_arn}:{self.id}"
 
 
+@record("sns.PlatformApplication", scope=Scope.REGION, key=("platform", "name"))
+@dataclass
+class PlatformApplication:
+    """A mobile push application (APNS, GCM/FCM, ADM, ...). Its credentials are kept, never
+    checked with the push service, and never shown again (as in SNS)."""
+    account: str
+    region: str
+    platform: str
+    name: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        return (f"arn:{partition(self.region)}:sns:{self.region}:{self.account}:"
+                f"app/{self.platform}/{self.name}")
+
+
+@record("sns.PlatformEndpoint", scope=Scope.REGION, key=("platform", "application", "id"))
+@dataclass
+class PlatformEndpoint:
+    """A device of a platform application: its attributes hold Token, Enabled and
+    CustomUserData."""
+    account: str
+    region: str
+    platform: str
+    application: str                 # the application's name
+    id: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        return (f"arn:{partition(self.region)}:sns:{self.region}:{self.account}:"
+                f"endpoint/{self.platform}/{self.application}/{self.id}")
+
+
 @record("sns.SigningKey", scope=Scope.GLOBAL, key=("name",))
 @dataclass
 class SigningKey:

@@ -10,10 +10,10 @@ import re
 from datetime import timedelta
 
 from nuvem.context import Call
-from nuvem.services.sns import SERVICE, delivery
+from nuvem.services.sns import SERVICE, delivery, platform
 from nuvem.services.sns.common import own, topic_of
 from nuvem.services.sns.errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong,
-                                       EmptyBatchRequest, InvalidBatchEntryId, InvalidParameter,
+                                       EmptyBatchRequest, EndpointDisabled, InvalidBatchEntryId,
                                        SnsError, TooManyEntriesInBatchRequest, invalid)
 from nuvem.services.sns.events import Delivery, Message, Published
 from nuvem.services.sns.models import Deduplication, Topic
@@ -165,6 +165,19 @@ def _fan_out(ctx: Call, topic: Topic, message: Message) -> None:
         ctx.emit(Published(message=message))
 
 
+def _publish_to_endpoint(ctx: Call, arn: str, req: dict) -> dict:
+    """A mobile push to one device: checked as SNS checks it, then accepted and dropped (no push
+    service to hand it to)."""
+    endpoint = platform.find_endpoint(ctx.store, arn, "TargetArn")
+    if endpoint is None:
+        raise invalid("TargetArn Reason: No endpoint found for the target arn specified")
+    if endpoint.attributes.get("Enabled") != "true":
+        raise EndpointDisabled()
+    _check_message(req)
+    check_attributes(req.get("MessageAttributes"))
+    return {"MessageId": ctx.ids.uuid()}
+
+
 @SERVICE.op("Publish")
 def publish(ctx: Call, req: dict) -> dict:
     targets = [k for k in ("TopicArn", "TargetArn", "PhoneNumber") if req.get(k)]
@@ -180,8 +193,7 @@ def publish(ctx: Call, req: dict) -> dict:
         return _publish(ctx, None, req, phone=phone)
     arn = req.get("TopicArn") or req["TargetArn"]
     if ":endpoint/" in arn:
-        raise InvalidParameter("Invalid parameter: TargetArn Reason: No endpoint found for the "
-                               "target arn specified")
+        return _publish_to_endpoint(ctx, arn, req)
     topic = topic_of(ctx, arn, targets[0], shared=True)
     if topic.fifo:      # its sequence counter moves: a record of its own
         topic = own(topic)

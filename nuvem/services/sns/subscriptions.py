@@ -16,9 +16,9 @@ from datetime import timedelta
 
 from nuvem.context import Call
 from nuvem.services.sns import SERVICE
-from nuvem.services.sns import retries
+from nuvem.services.sns import platform, retries
 from nuvem.services.sns.common import dumps, page, subscription_of, subscriptions_of, topic_of
-from nuvem.services.sns.errors import invalid
+from nuvem.services.sns.errors import NotFound, invalid
 from nuvem.services.sns.events import ConfirmationRequested, UnsubscribeConfirmationRequested
 from nuvem.services.sns.filters import FilterPolicyError
 from nuvem.services.sns.filters import parse as parse_filter
@@ -36,7 +36,7 @@ _LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Z
 _PHONE = re.compile(r"\+?[0-9]{7,15}")
 
 
-def _check_endpoint(topic: Topic, protocol: str, endpoint: str) -> str:
+def _check_endpoint(read, topic: Topic, protocol: str, endpoint: str) -> str:
     if protocol not in PROTOCOLS:
         raise invalid(f"Amazon SNS does not support this protocol string: {protocol}")
     bad = invalid("Endpoint must match the specified protocol")
@@ -61,6 +61,9 @@ def _check_endpoint(topic: Topic, protocol: str, endpoint: str) -> str:
     elif protocol in ("application", "firehose"):
         if not endpoint.startswith("arn:"):
             raise bad
+        if ":endpoint/" in endpoint and platform.find_endpoint(read, endpoint, "Endpoint") is None:
+            # SNS's wording, without a space before the ARN
+            raise invalid(f"Endpoint Reason: Endpoint does not exist for endpoint arn{endpoint}")
     if topic.fifo and protocol not in ("sqs", "firehose"):
         raise invalid(f"Invalid protocol type: {protocol}")
     return endpoint
@@ -130,7 +133,7 @@ def subscribe(ctx: Call, req: dict) -> dict:
     topic = topic_of(ctx, req["TopicArn"])
     protocol = (req.get("Protocol") or "").lower()
     endpoint = req.get("Endpoint") or ""
-    _check_endpoint(topic, protocol, endpoint)
+    _check_endpoint(ctx.store, topic, protocol, endpoint)
     attributes = _check_attributes(protocol, dict(req.get("Attributes") or {}))
     for sub in subscriptions_of(ctx.store, topic):
         if sub.protocol == protocol and sub.endpoint == endpoint:
@@ -201,7 +204,11 @@ def _restore(ctx: Call, topic: Topic, token: str) -> Subscription:
 
 @SERVICE.op("Unsubscribe")
 def unsubscribe(ctx: Call, req: dict) -> dict:
-    remove(ctx, subscription_of(ctx, req["SubscriptionArn"]))
+    try:
+        sub = subscription_of(ctx, req["SubscriptionArn"])
+    except NotFound:        # removed already: SNS answers a repeated Unsubscribe as the first
+        return {}
+    remove(ctx, sub)
     return {}
 
 

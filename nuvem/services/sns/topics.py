@@ -107,7 +107,7 @@ def create_topic(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("DeleteTopic")
 def delete_topic(ctx: Call, req: dict) -> dict:
-    topic = find_topic(ctx.store, req["TopicArn"])
+    topic = find_topic(ctx.store, req["TopicArn"], region=ctx.region)
     if topic is None:       # "Deleting a topic that doesn't exist doesn't result in an error."
         return {}
     for sub in subscriptions_of(ctx.store, topic):

@@ -41,6 +41,20 @@ def test_default_content_type_and_large_body_streams(s3, bucket):
     assert got["Body"].read() == body
 
 
+@pytest.mark.parametrize("amz_date", ["", "Tue, 07 Jul 1950 21:53:04 GMT"])
+def test_sigv2_request_without_a_valid_x_amz_date_is_refused(nuvem, bucket, amz_date):
+    # a sent x-amz-date is the request's date, even empty (the Date header is then not read);
+    # S3 takes none before 1970 (ceph/s3-tests test_headers.py, *_date_empty/before_epoch_aws2)
+    v2 = nuvem.client("s3", signature_version="s3")
+    v2.meta.events.register("before-call.s3.PutObject",
+                            lambda params, **_: params["headers"].update({"x-amz-date": amz_date}))
+    with pytest.raises(ClientError) as e:
+        v2.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert error_of(e) == ("AccessDenied", 403)
+    assert e.value.response["Error"]["Message"] == \
+        "AWS authentication requires a valid Date or x-amz-date header"
+
+
 def test_checksums_are_validated_and_returned(s3, bucket):
     body = b"checksummed"
     crc = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()

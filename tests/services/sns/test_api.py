@@ -90,6 +90,18 @@ def test_missing_topic_is_not_found(sns):
     assert err(e)[:2] == ("InvalidParameter", 400)
 
 
+def test_a_topic_of_another_region_is_an_invalid_parameter(sns, nuvem):
+    # SNS serves its own region's topics: another region's ARN is refused, even for DeleteTopic
+    arn = nuvem.client("sns", region="eu-central-1").create_topic(Name="elsewhere")["TopicArn"]
+    for call in (lambda: sns.get_topic_attributes(TopicArn=arn),
+                 lambda: sns.publish(TopicArn=arn, Message="x"),
+                 lambda: sns.subscribe(TopicArn=arn, Protocol="email", Endpoint="a@example.com"),
+                 lambda: sns.delete_topic(TopicArn=arn)):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert err(e) == ("InvalidParameter", 400, "Invalid parameter: TopicArn")
+
+
 def test_list_topics_pages_by_100(nuvem):
     sns = nuvem.client("sns", region="eu-west-3")
     arns = {sns.create_topic(Name=f"p{i:03d}")["TopicArn"] for i in range(105)}
@@ -152,6 +164,7 @@ def test_subscriptions_lifecycle(sns, topic):
     topic_attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
     assert (topic_attrs["SubscriptionsConfirmed"], topic_attrs["SubscriptionsPending"]) == ("1", "1")
     sns.unsubscribe(SubscriptionArn=sub)
+    sns.unsubscribe(SubscriptionArn=sub)        # gone already: not an error, as in SNS
     with pytest.raises(ClientError) as e:
         sns.get_subscription_attributes(SubscriptionArn=sub)
     assert err(e)[:2] == ("NotFound", 404)
