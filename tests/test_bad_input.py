@@ -745,6 +745,14 @@ def test_no_null_in_a_list_or_map_reaches_a_handler(nuvem, service, target):
     assert sent >= 10
 
 
+def test_batch_write_item_without_request_items_in_dynamodbs_words(nuvem):
+    reply = request(nuvem.endpoint, "POST", "/", b"{}", signed("dynamodb", **{
+        "Content-Type": JSON10, "X-Amz-Target": "DynamoDB_20120810.BatchWriteItem"}))
+    assert (reply.status, reply.code) == (400, "ValidationException")
+    assert json.loads(reply.body)["message"] == \
+        "The requestItems parameter is required for BatchWriteItem"
+
+
 def test_json_query_compatible_error(served_everything):
     # SQS speaks JSON and query: a query-mode JSON client also gets x-amzn-query-error.
     reply = served_everything("POST", "/", b"{not", signed("sqs", **{

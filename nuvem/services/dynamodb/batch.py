@@ -92,6 +92,8 @@ def _plan_writes(ctx, name: str, requests: list) -> tuple:
 @SERVICE.op("BatchWriteItem")
 def batch_write_item(ctx, req: dict) -> dict:
     request_items = req.get("RequestItems") or {}
+    if not request_items:     # DynamoDB's own words (the model overlay leaves it to us)
+        raise ValidationException("The requestItems parameter is required for BatchWriteItem")
     if sum(len(r or []) for r in request_items.values()) > MAX_WRITES:
         raise ValidationException("Too many items requested for the BatchWriteItem call")
     plans = [(name, *_plan_writes(ctx, name, requests))

@@ -85,6 +85,12 @@ def test_batch_write_validation(ddb, tname):
     with pytest.raises(ClientError) as e:
         ddb.batch_write_item(RequestItems={tname: [{}]})
     assert error(e)[:2] == ("ValidationException", 400)
+    # DynamoDB's own sentence for an empty (or missing) RequestItems, not the model's generic
+    # length complaint
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={})
+    assert error(e) == ("ValidationException", 400,
+                        "The requestItems parameter is required for BatchWriteItem")
 
 
 def test_batch_with_aws_cli(nuvem, ddb, tname):
