@@ -753,6 +753,21 @@ def test_batch_write_item_without_request_items_in_dynamodbs_words(nuvem):
         "The requestItems parameter is required for BatchWriteItem"
 
 
+@pytest.mark.parametrize("body,message", [
+    ({"KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST",
+      "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]},
+     "The parameter 'TableName' is required but was not present in the request"),
+    ({"TableName": "no-key-schema"},       # used to fail in the handler with a 500
+     "1 validation error detected: Value null at 'keySchema' failed to satisfy constraint: "
+     "Member must not be null"),
+])
+def test_create_table_without_its_name_or_key_schema(nuvem, body, message):
+    reply = request(nuvem.endpoint, "POST", "/", json.dumps(body).encode(), signed("dynamodb", **{
+        "Content-Type": JSON10, "X-Amz-Target": "DynamoDB_20120810.CreateTable"}))
+    assert (reply.status, reply.code) == (400, "ValidationException")
+    assert json.loads(reply.body)["message"] == message
+
+
 def test_json_query_compatible_error(served_everything):
     # SQS speaks JSON and query: a query-mode JSON client also gets x-amzn-query-error.
     reply = served_everything("POST", "/", b"{not", signed("sqs", **{

@@ -122,6 +122,9 @@ def check_index_throughput(mode: str, index: dict, creating_table: bool) -> None
 
 def check_create(req: dict) -> None:
     """Every CreateTable rule, in the order DynamoDB reports them."""
+    if "TableName" not in req:     # DynamoDB's own words (the model overlay leaves it to us)
+        raise ValidationException("The parameter 'TableName' is required but was not present "
+                                  "in the request")
     check_name(req["TableName"], more=_key_schema_problems(req["KeySchema"]) + [
         problem for param, member in (("LocalSecondaryIndexes", "localSecondaryIndexes"),
                                       ("GlobalSecondaryIndexes", "globalSecondaryIndexes"))
