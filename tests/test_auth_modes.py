@@ -1,5 +1,12 @@
 """NUVEM_AUTH and NUVEM_IAM modes, each on its own server."""
+import contextlib
+import datetime
+import urllib.error
+import urllib.request
+from unittest import mock
+
 import pytest
+import botocore.crt.auth  # noqa: F401 (patched below)
 from botocore.exceptions import ClientError
 
 from tests.conftest import NuvemServer
@@ -58,3 +65,49 @@ def test_enforce_denies_a_user_without_policies(nuvem):
     with pytest.raises(ClientError) as e:
         ec2.describe_regions()
     assert code(e) == ("AuthFailure", 401)
+
+
+@contextlib.contextmanager
+def _signed_at(when: datetime.datetime):
+    """botocore signing as of `when` (a client whose clock is off), with its own signers and
+    the CRT's (which botocore uses when awscrt is installed, as the AWS CLI installs it)."""
+    naive = when.replace(tzinfo=None)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=naive), \
+            mock.patch("botocore.crt.auth.get_current_datetime", return_value=when):
+        yield
+
+
+def test_lenient_checks_an_unknown_keys_time_but_not_its_signature(nuvem):
+    # `test`/`test` has no secret Nuvem knows, but AWS checks every request's time and so does
+    # Nuvem: a skewed clock and an expired presigned URL are refused, as for an issued key.
+    s3, sqs = nuvem.client("s3", signature_version="s3v4"), nuvem.client("sqs")
+    s3.create_bucket(Bucket="lenient-time")
+    s3.put_object(Bucket="lenient-time", Key="k", Body=b"v")
+    late = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
+    with _signed_at(late):
+        with pytest.raises(ClientError) as e:
+            s3.get_object(Bucket="lenient-time", Key="k")
+        assert code(e) == ("RequestTimeTooSkewed", 403)
+        assert e.value.response["Error"]["MaxAllowedSkewMilliseconds"] == "900000"
+        with pytest.raises(ClientError) as e:
+            sqs.list_queues()
+        assert code(e)[1] == 400 and "Signature expired" in e.value.response["Error"]["Message"]
+        url = s3.generate_presigned_url("get_object", ExpiresIn=60,
+                                        Params={"Bucket": "lenient-time", "Key": "k"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(url)
+    assert e.value.code == 403 and b"<Message>Request has expired</Message>" in e.value.read()
+    url = s3.generate_presigned_url("get_object", ExpiresIn=60,
+                                    Params={"Bucket": "lenient-time", "Key": "k"})
+    assert urllib.request.urlopen(url).read() == b"v"
+    assert s3.get_object(Bucket="lenient-time", Key="k")["Body"].read() == b"v"
+
+
+def test_off_mode_checks_nothing():
+    server = NuvemServer(env={"NUVEM_AUTH": "off"}).start()
+    try:
+        late = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=3)
+        with _signed_at(late):
+            assert server.client("sts").get_caller_identity()["Account"] == "000000000000"
+    finally:
+        server.stop()

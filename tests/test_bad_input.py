@@ -52,14 +52,23 @@ MALFORMED_XML = ("The XML you provided was not well-formed or did not validate a
 
 # --- helpers (test_fuzz.py uses them too) ----------------------------------------------------
 
-def auth(signing_name: str, region: str = "us-east-1", key: str = "test") -> str:
-    """A SigV4 Authorization header; signatures are not verified yet, the scope routes."""
-    return (f"AWS4-HMAC-SHA256 Credential={key}/20260101/{region}/{signing_name}/aws4_request, "
-            f"SignedHeaders=host;x-amz-date, Signature={'0' * 64}")
+def auth(signing_name: str, region: str = "us-east-1", key: str = "test",
+         signed_headers: str = "host;x-amz-date") -> str:
+    """A SigV4 Authorization header dated today. An unknown key's signature is not verified
+    (lenient mode), but its date and signed headers are, and the scope routes."""
+    return (f"AWS4-HMAC-SHA256 Credential={key}/{time.strftime('%Y%m%d', time.gmtime())}/"
+            f"{region}/{signing_name}/aws4_request, SignedHeaders={signed_headers}, "
+            f"Signature={'0' * 64}")
 
 
 def signed(signing_name: str, **headers: str) -> dict[str, str]:
-    return {"Authorization": auth(signing_name), "X-Amz-Date": "20260101T000000Z", **headers}
+    names = sorted({"host", "x-amz-date"} | {k.lower() for k in headers
+                                              if k.lower().startswith("x-amz-")})
+    if signing_name == "s3" and not any(k.lower() == "x-amz-content-sha256" for k in headers):
+        headers["X-Amz-Content-SHA256"] = "UNSIGNED-PAYLOAD"
+        names = sorted({*names, "x-amz-content-sha256"})
+    return {"Authorization": auth(signing_name, signed_headers=";".join(names)),
+            "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()), **headers}
 
 
 class Reply:

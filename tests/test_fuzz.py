@@ -21,6 +21,7 @@ import base64
 import datetime
 import json
 import os
+import time
 from urllib.parse import quote
 from xml.etree import ElementTree
 
@@ -219,9 +220,9 @@ def near_valid(draw) -> tuple[str, str, bytes, dict]:
     operation = service_model.operation_model(name)
     shape = operation.input_shape
     value = draw_value(draw, shape) if shape is not None else {}
-    headers = {"Authorization": auth(entry["signingName"], draw(st.sampled_from(REGIONS[:3])),
-                                     FUZZ_ACCOUNT),
-               "X-Amz-Date": "20260101T000000Z"}
+    region = draw(st.sampled_from(REGIONS[:3]))
+    headers = {"X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+               "X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"}
     method, path = "POST", "/"
     if protocol in ("query", "ec2"):
         if isinstance(value, dict):
@@ -245,6 +246,9 @@ def near_valid(draw) -> tuple[str, str, bytes, dict]:
                     headers[member.serialization.get("name", name)] = draw(header_text)
     body = encode(protocol, value, shape.name if shape is not None else "Input")
     body = draw(corrupted(body))
+    # Signed as a client signs (an unknown key's date and signed headers are checked).
+    names = sorted({"host"} | {k.lower() for k in headers if k.lower().startswith("x-amz-")})
+    headers["Authorization"] = auth(entry["signingName"], region, FUZZ_ACCOUNT, ";".join(names))
     if draw(st.integers(0, 4)) == 0:
         headers.update(draw(extra_headers()))
     return method, path, body, headers

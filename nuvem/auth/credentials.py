@@ -4,7 +4,10 @@
 - `off`: any key is the root of the account it names (a 12-digit key is the account id,
   otherwise the default account); signatures are not checked;
 - `lenient` (default): keys Nuvem's IAM issued are verified (SigV4; S3 also takes SigV2) and act
-  as their user; unknown keys act as the root of the account they name, so `test`/`test` works;
+  as their user; unknown keys act as the root of the account they name, so `test`/`test` works.
+  Their signature cannot be checked (Nuvem has no secret for them), but everything else is, as
+  AWS checks it: the request's time (within 15 minutes of the real clock, a presigned URL not
+  expired), the credential's date and the signed headers;
 - `enforce`: unknown keys are refused with the service family's error.
 Unsigned requests are the anonymous principal, never root: S3 lets its policies decide, every
 other service refuses them as AWS does. The key lookup is injected (`find_key`), so this module
@@ -22,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Callable
 
 from nuvem.auth import sigv2, sigv4
@@ -84,6 +87,8 @@ class Authenticator:
                     sigv2.verify(request, signed_v2, owner.secret, now=self.clock.now(),
                                  bucket=host.bucket if host else None)
                     self._act_as(call, owner)
+                elif self.mode == "lenient":
+                    sigv2.check_time(signed_v2, _real_now())
                 return
         signed = sigv4.parse_auth(request, family)
         if signed is None:
@@ -94,9 +99,11 @@ class Authenticator:
             return
         owner = self._key_owner(call, family, signed.access_key, signed.security_token,
                                 signed.region)
-        if owner is None:
-            return
         s3 = family == "rest-xml-s3"
+        if owner is None:
+            if self.mode == "lenient":
+                sigv4.check_unsigned(request, signed, now=_real_now(), s3=s3, family=family)
+            return
         # An S3 object body can be large: its declared hash is checked while it is stored
         # (services/s3/bodies.py reads `request.payload_sha256`), every other body here.
         streamed = s3 and _streams_body(route)
@@ -162,6 +169,13 @@ class Authenticator:
     def _act_as(call: Call, owner: KeyOwner) -> None:
         call.principal = owner.principal
         call.account = owner.principal.account
+
+
+def _real_now() -> datetime:
+    """The time an unknown key's request is checked against: the real one even under the manual
+    clock, since clients sign with real time and a test that moves the clock by days must still
+    be able to call with `test`/`test`."""
+    return datetime.now(timezone.utc)
 
 
 def _streams_body(route: Route) -> bool:

@@ -509,18 +509,7 @@ class Verifier:
         the whole body). S3 passes False for large uploads and checks the digest while storing,
         with `payload_mismatch`.
         """
-        _check_time(signed, now, family)
-        if signed.date != signed.amz_date.strftime("%Y%m%d"):
-            if family == "rest-xml-s3":
-                raise error(family, "incomplete", "The authorization header is malformed; "
-                            "Invalid credential date. Date is not the same as X-Amz-Date.")
-            raise error(family, "bad_signature", "Date in Credential scope does not match "
-                        "YYYYMMDD from ISO-8601 version of date from HTTP: "
-                        f"'{signed.date}' != '{signed.amz_date.strftime('%Y%m%d')}', from "
-                        f"'{signed.amz_date_text}'.")
-        _check_signed_headers(request, signed, family)
-        if s3 and not signed.presigned and not signed.payload_hash:
-            raise error(family, "missing_content_sha256")
+        check_unsigned(request, signed, now=now, s3=s3, family=family)
         if check_body and is_hex_sha256(signed.payload_hash):
             body = request.body_bytes()
             computed = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
@@ -613,6 +602,25 @@ def _check_time(signed: SignedRequest, now: datetime, family: str) -> None:
         if family == "rest-xml-s3":
             raise _skewed(family, signed, now)
         raise _not_yet_current(family, signed, now)
+
+
+def check_unsigned(request, signed: SignedRequest, *, now: datetime, s3: bool,
+                   family: str) -> None:
+    """What `verify` checks before the signature, none of which needs the secret: the request's
+    time, the credential's date, the signed headers. Keys Nuvem did not issue (lenient mode)
+    get these checks too, as AWS gives every request."""
+    _check_time(signed, now, family)
+    if signed.date != signed.amz_date.strftime("%Y%m%d"):
+        if family == "rest-xml-s3":
+            raise error(family, "incomplete", "The authorization header is malformed; "
+                        "Invalid credential date. Date is not the same as X-Amz-Date.")
+        raise error(family, "bad_signature", "Date in Credential scope does not match "
+                    "YYYYMMDD from ISO-8601 version of date from HTTP: "
+                    f"'{signed.date}' != '{signed.amz_date.strftime('%Y%m%d')}', from "
+                    f"'{signed.amz_date_text}'.")
+    _check_signed_headers(request, signed, family)
+    if s3 and not signed.presigned and not signed.payload_hash:
+        raise error(family, "missing_content_sha256")
 
 
 def _not_yet_current(family: str, signed: SignedRequest, now: datetime) -> AwsError:

@@ -3,6 +3,7 @@ expired or skewed ones fail with S3's errors; the Authenticator takes SigV2 for 
 from __future__ import annotations
 
 import io
+import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from urllib.parse import urlsplit
@@ -248,14 +249,22 @@ def test_authenticator_known_key():
 
 
 def test_authenticator_unknown_key_by_mode(monkeypatch):
-    monkeypatch.setattr(sigv2, "verify", None)      # unknown keys are never verified
-    http = HttpRequest.build("GET", "/b/k?AWSAccessKeyId=444455556666&Signature=x&Expires=1")
+    monkeypatch.setattr(sigv2, "verify", None)      # unknown keys' signatures are never verified
+    later = int(time.time()) + 600
+    http = HttpRequest.build("GET", f"/b/k?AWSAccessKeyId=444455556666&Signature=x&Expires={later}")
     call = authenticate(http)
     assert call.principal == Principal.root("444455556666")
     assert authenticate(http, mode="off").principal == Principal.root("444455556666")
     with pytest.raises(AwsError) as info:
         authenticate(http, mode="enforce")
     assert (info.value.code, info.value.status) == ("InvalidAccessKeyId", 403)
+    # ... but their time is checked (against the real clock) in lenient mode, not in off mode
+    expired = HttpRequest.build("GET", "/b/k?AWSAccessKeyId=444455556666&Signature=x&Expires=1")
+    with pytest.raises(AwsError) as info:
+        authenticate(expired)
+    assert (info.value.code, info.value.status, info.value.message) == (
+        "AccessDenied", 403, "Request has expired")
+    assert authenticate(expired, mode="off").principal == Principal.root("444455556666")
 
 
 def test_authenticator_session_token():
