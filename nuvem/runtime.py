@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 from collections import OrderedDict
+from typing import Callable
 
 from nuvem.auth.credentials import Authenticator, KeyOwner
 from nuvem.config import Config
@@ -89,6 +90,9 @@ class Runtime:
         # Derived values a service may keep for the life of the process (a parsed signing key):
         # never state, always recomputable from the store.
         self.caches: dict = {}
+        # name -> what to do at a clean stop, before the store closes (a service's in-memory
+        # counts to store); added by a service when it first needs one
+        self.at_stop: dict[str, Callable[[], None]] = {}
         from nuvem.core.waiters import Waiters
         self.waiters = Waiters()       # long polls (SQS ReceiveMessage) wait here
         self.access_log = None         # the audit's line per call, while started at level info
@@ -116,6 +120,11 @@ class Runtime:
         if self.access_log is not None:
             self.access_log.close()
         self.usage.flush()
+        for name, step in self.at_stop.items():
+            try:
+                step()
+            except Exception:
+                log.exception("%s failed at stop", name)
         self.store.close()
 
     def reset(self) -> None:

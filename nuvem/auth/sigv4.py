@@ -610,7 +610,8 @@ def check_unsigned(request, signed: SignedRequest, *, now: datetime, s3: bool,
     time, the credential's date, the signed headers. Keys Nuvem did not issue (lenient mode)
     get these checks too, as AWS gives every request."""
     _check_time(signed, now, family)
-    if signed.date != signed.amz_date.strftime("%Y%m%d"):
+    day = signed.amz_date
+    if signed.date != f"{day.year:04d}{day.month:02d}{day.day:02d}":     # strftime costs 5 µs
         if family == "rest-xml-s3":
             raise error(family, "incomplete", "The authorization header is malformed; "
                         "Invalid credential date. Date is not the same as X-Amz-Date.")

@@ -238,6 +238,13 @@ class Tx(ReadView, Protocol):
     def emit(self, event: Any) -> None:
         """Queue an event in the outbox, committed with this transaction."""
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` right after the outermost transaction commits, while its write lock
+        is still held (so no other transaction sees the store between the commit and the
+        callback); dropped if the transaction, or the savepoint it was given in, rolls back.
+        For in-memory state that must move with what is committed; it must not raise or
+        block."""
+
 
 class Store(Protocol):
     blobs: "BlobStore"

@@ -416,6 +416,7 @@ class SqliteTx(_View):
             store._writer_tx._conn()   # a savepoint outside a transaction would begin its own
             store._depth += 1
             self._savepoint = f"nested_{store._depth}"
+            self._callbacks_before = len(store._on_commit)
             self._db = store._writer
             self._db.execute(f"SAVEPOINT {self._savepoint}")
             return self
@@ -425,6 +426,7 @@ class SqliteTx(_View):
             store._check_open()
             store._writer_thread, store._writer_tx = me, self
             store._emitted = False
+            store._on_commit = []
             self._db = store._writer
             self._begun = False
         except BaseException:
@@ -440,6 +442,7 @@ class SqliteTx(_View):
         if self._savepoint:
             store._depth -= 1
             if exc_type is not None:
+                del store._on_commit[self._callbacks_before:]
                 db.execute(f"ROLLBACK TO {self._savepoint}")
             db.execute(f"RELEASE {self._savepoint}")
             return
@@ -455,8 +458,15 @@ class SqliteTx(_View):
                     raise
             elif self._begun and db.in_transaction:
                 db.execute("ROLLBACK")
+            if exc_type is None:
+                for callback in store._on_commit:     # still under the write lock
+                    try:
+                        callback()
+                    except Exception:
+                        log.exception("an after-commit callback failed")
         finally:
             emitted = store._emitted and exc_type is None
+            store._on_commit = []
             store._writer_thread = store._writer_tx = None
             store._write_lock.release()
         if emitted:
@@ -533,6 +543,11 @@ class SqliteTx(_View):
                 db.execute(_DEL_TAGS, (row[0],))
                 db.execute(_DEL_RESOURCE, (row[0],))
         return True
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the outermost transaction has committed, before the next
+        transaction can begin; never if this one (or its savepoint) rolls back."""
+        self._store._on_commit.append(callback)
 
     def add(self, cls, *key, counts) -> None:
         meta = self._store._meta(cls)
@@ -623,6 +638,7 @@ class SqliteStore:
         self._writer_tx: SqliteTx | None = None     # its outermost transaction
         self._depth = 0                             # savepoints open in its transaction
         self._emitted = False                       # its transaction wrote outbox rows
+        self._on_commit: list[Callable[[], None]] = []   # its transaction's `on_commit`s
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._all_readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()

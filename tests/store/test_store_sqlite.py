@@ -216,6 +216,34 @@ def test_nested_transactions_are_savepoints(store):
         assert r.get(Item, A, E1, "t", "lost") is None
 
 
+def test_on_commit_runs_after_the_commit_under_the_write_lock(store):
+    ran = []
+
+    def note(label):
+        def callback():
+            assert store._write_lock.locked()         # no other transaction in between
+            with store.read() as r:                   # and what it follows is committed
+                ran.append((label, r.get(Item, A, E1, "t", label) is not None))
+        return callback
+
+    with store.tx() as outer:
+        outer.put(Item(A, E1, "t", "kept"))
+        outer.on_commit(note("kept"))
+        with pytest.raises(ValueError):
+            with store.tx() as failed:                  # a savepoint that rolls back
+                failed.put(Item(A, E1, "t", "undone"))
+                failed.on_commit(note("undone"))
+                raise ValueError("inner call failed")
+        assert ran == []
+    assert ran == [("kept", True)]
+    with pytest.raises(ValueError):
+        with store.tx() as tx:
+            tx.put(Item(A, E1, "t", "lost"))
+            tx.on_commit(note("lost"))
+            raise ValueError("outer failed")
+    assert ran == [("kept", True)]
+
+
 def test_concurrent_writers_and_readers(file_store):
     store = file_store
     with store.tx() as tx:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from nuvem.context import Call
 from nuvem.errors import AwsError, NotImplementedYet
-from nuvem.services.dynamodb import SERVICE
+from nuvem.services.dynamodb import SERVICE, table_stats
 from nuvem.services.dynamodb.errors import (BackupNotFoundException, ExportNotFoundException,
                                             IdempotentParameterMismatchException,
                                             InvalidRestoreTimeException,
@@ -69,7 +69,7 @@ def create_backup(ctx: Call, req: dict) -> dict:
     check_name(req["BackupName"], "backupName")
     stamp = int(ctx.now.timestamp() * 1000)
     arn = f"{table.arn}/backup/{stamp:014d}-{ctx.ids.hex(8)}"
-    stats = ctx.store.get(TableStats, table.account, table.region, table.id)
+    stats = table_stats.read(ctx, table)
     described = describe(ctx, table)
     source = {"TableName": table.name, "TableId": table.id, "TableArn": table.arn,
               "TableSizeBytes": stats.size if stats else 0, "KeySchema": table.key_schema,

@@ -3,12 +3,11 @@ written; a write batch then commits as one transaction (the call's), which is wi
 DynamoDB promises (each request is atomic, the batch is not)."""
 from __future__ import annotations
 
-from nuvem.services.dynamodb import SERVICE, indexes, values
+from nuvem.services.dynamodb import SERVICE, indexes, table_stats, values
 from nuvem.services.dynamodb.errors import ValidationException
 from nuvem.services.dynamodb.items import (apply_projection, collection_metrics, consumed,
                                            expressions, find_table, get_item_record, projection,
-                                           put_item_record, save_stats, stats_change,
-                                           store_item)
+                                           put_item_record, store_item)
 
 MAX_GET_KEYS = 100
 MAX_WRITES = 25
@@ -103,7 +102,7 @@ def batch_write_item(ctx, req: dict) -> dict:
     metrics: dict[str, list] = {}
     for name, table, planned in plans:
         units, index_units = 0.0, {}
-        stats = stats_change(table)
+        stats = table_stats.change(table)
         for (pk, sk), item, key, size in planned:
             if item is not None:
                 old, touched = put_item_record(ctx, table, pk, sk, item, size, stats)
@@ -118,7 +117,7 @@ def batch_write_item(ctx, req: dict) -> dict:
             m = collection_metrics(ctx, table, pk, key, req)
             if m:
                 metrics.setdefault(name, []).append(m)
-        save_stats(ctx, stats)
+        table_stats.save(ctx, stats)
         entry = consumed(name, mode, units, index_units)
         if entry:
             capacity.append(entry)

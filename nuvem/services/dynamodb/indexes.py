@@ -7,7 +7,7 @@ listed NonKeyAttributes (INCLUDE), or everything (ALL).
 """
 from __future__ import annotations
 
-from nuvem.services.dynamodb import values
+from nuvem.services.dynamodb import table_stats, values
 from nuvem.services.dynamodb.errors import ValidationException
 from nuvem.services.dynamodb.models import IndexItem, Item, TableStats
 
@@ -180,7 +180,7 @@ def update(ctx, table, pk: bytes, sk: bytes, old: dict | None, new: dict | None,
 
 def backfill(ctx, table, index: dict) -> None:
     """Fill a new GSI from the table's items (UpdateTable's Create)."""
-    stats = ctx.store.get(TableStats, table.account, table.region, table.id) or TableStats(
+    stats = table_stats.stored(ctx, table) or TableStats(
         account=table.account, region=table.region, table_id=table.id)
     counts = stats.indexes.setdefault(index["IndexName"], [0, 0])
     for item in ctx.store.query(Item, account=table.account, region=table.region,
@@ -201,6 +201,9 @@ def drop(ctx, table, index_name: str) -> None:
         fields=("ipk", "isk", "pk", "sk"))]
     for key in keys:
         ctx.store.delete(IndexItem, table.account, table.region, table.id, index_name, *key)
-    stats = ctx.store.get(TableStats, table.account, table.region, table.id)
+    stats = table_stats.stored(ctx, table)
     if stats is not None and stats.indexes.pop(index_name, None) is not None:
         ctx.store.put(stats)
+    book = table_stats.ledger(ctx.runtime)
+    ctx.store.on_commit(lambda: book.forget((table.account, table.region, table.id),
+                                            index_name))

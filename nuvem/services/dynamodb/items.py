@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from nuvem.protocol.serializers import EncodedJson
-from nuvem.services.dynamodb import SERVICE, indexes, streams, values
+from nuvem.services.dynamodb import SERVICE, indexes, streams, table_stats, values
 from nuvem.services.dynamodb.errors import (ConditionalCheckFailedException,
                                             ResourceNotFoundException, ValidationException)
 from nuvem.services.dynamodb.models import IndexItem, Item, Table, TableStats, stored_attrs
@@ -45,32 +45,18 @@ def table_of(ctx, req: dict) -> Table:
 
 
 # -- writing -------------------------------------------------------------------------------------
-def stats_change(table: Table) -> TableStats:
-    """A TableStats of zeros, in which writes count what they change (`save_stats` adds that
-    to the table's): the stored counts are never read to be written back."""
-    return TableStats(account=table.account, region=table.region, table_id=table.id)
-
-
-def save_stats(ctx, change: TableStats) -> None:
-    counts = {("items",): change.items, ("size",): change.size}
-    for name, (items, size) in change.indexes.items():
-        counts["indexes", name, 0] = items
-        counts["indexes", name, 1] = size
-    ctx.store.add(TableStats, change.account, change.region, change.table_id, counts=counts)
-
-
 def store_item(ctx, table: Table, pk: bytes, sk: bytes, old: Item | None,
                new_attrs: dict | None, *, service_delete: bool = False,
                size: int | None = None, stats: TableStats | None = None,
                stored: bool = False) -> dict:
     """Write (new_attrs) or delete (None) one item: the Item record, its index records, the
     table's counts and the stream record. Returns {index: (is global, write units)} of the
-    indexes it changed, for ConsumedCapacity. `stats`: a caller's `stats_change` for many
+    indexes it changed, for ConsumedCapacity. `stats`: a caller's `table_stats.change` for many
     items, which it saves once. `stored`: the new Item record is in the store already
     (`put_item_record`)."""
     own_stats = stats is None
     if own_stats:
-        stats = stats_change(table)
+        stats = table_stats.change(table)
     if old is not None:
         stats.items -= 1
         stats.size -= old.size
@@ -87,7 +73,7 @@ def store_item(ctx, table: Table, pk: bytes, sk: bytes, old: Item | None,
         stats.size += size
     touched = indexes.update(ctx, table, pk, sk, old.attrs if old else None, new_attrs, stats)
     if own_stats:
-        save_stats(ctx, stats)
+        table_stats.save(ctx, stats)
     streams.record_change(ctx, table, old.attrs if old else None, new_attrs,
                           service_delete=service_delete)
     return touched

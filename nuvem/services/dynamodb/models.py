@@ -161,14 +161,16 @@ class Table:
 @record("dynamodb.TableStats", scope=Scope.REGION, key=("table_id",))
 @dataclass
 class TableStats:
-    """ItemCount and TableSizeBytes of a table and of each index, kept exact on every write (AWS
-    refreshes them about every six hours; exact values are within what it promises)."""
+    """ItemCount and TableSizeBytes of a table and of each index, exact at every read (AWS
+    refreshes them about every six hours; exact values are within what it promises). Writes
+    since the last flush are counted in memory (table_stats.py)."""
     account: str
     region: str
     table_id: str
     items: int = 0
     size: int = 0
     indexes: dict[str, list[int]] = field(default_factory=dict)   # index -> [items, bytes]
+    unflushed: int = 0       # the token of the process whose writes are not all stored here
 
 
 @record("dynamodb.Item", scope=Scope.REGION, key=("table_id", "pk", "sk"), version=2,

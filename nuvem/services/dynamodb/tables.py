@@ -14,7 +14,7 @@ from datetime import timedelta
 from nuvem.context import Call
 from nuvem.errors import NotImplementedYet
 from nuvem.iam.middleware import ResourceView
-from nuvem.services.dynamodb import SERVICE
+from nuvem.services.dynamodb import SERVICE, table_stats
 from nuvem.services.dynamodb.errors import (LimitExceededException, PolicyNotFoundException,
                                             ResourceInUseException, ResourceNotFoundException,
                                             TableNotFoundException, ValidationException)
@@ -108,8 +108,8 @@ def _throughput(given: dict | None) -> dict:
 
 def describe(ctx: Call, table: Table, status: str | None = None,
              index_status: dict[str, str] | None = None) -> dict:
-    """TableDescription, with the exact counts of TableStats."""
-    stats = ctx.store.get(TableStats, table.account, table.region, table.id)
+    """TableDescription, with the exact counts (table_stats.py)."""
+    stats = table_stats.read(ctx, table)
     counts = stats.indexes if stats is not None else {}
     out: dict = {
         "AttributeDefinitions": table.attribute_definitions,
@@ -310,6 +310,8 @@ def drop_contents(ctx: Call, table: Table) -> None:
                                            prefix=(table.id,))):
             ctx.store.delete(record)
     ctx.store.delete(TableStats, table.account, table.region, table.id)
+    book = table_stats.ledger(ctx.runtime)
+    ctx.store.on_commit(lambda: book.forget((table.account, table.region, table.id)))
 
 
 # -- UpdateTable ---------------------------------------------------------------------------------
