@@ -203,6 +203,9 @@ def list_objects_v2(ctx: Call, req: dict) -> dict:
 def list_objects(ctx: Call, req: dict) -> dict:
     marker = req.get("Marker") or None
     out, last = _page(ctx, req, marker, True)
+    # ListObjects (v1) echoes the prefix as sent even under encoding-type=url (SDKs decode
+    # only its Delimiter, Marker and NextMarker)
+    out["Prefix"] = req.get("Prefix") or ""
     out["Marker"] = _encode(req.get("Marker") or "", bool(req.get("EncodingType")))
     if last and req.get("Delimiter"):
         out["NextMarker"] = _encode(last[1], bool(req.get("EncodingType")))

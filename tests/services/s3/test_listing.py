@@ -111,6 +111,16 @@ def test_url_encoding(s3, bucket):
     assert [o["Key"] for o in page["Contents"]] == ["plain/key-1.txt"]
 
 
+def test_list_objects_v1_echoes_its_prefix_unencoded(s3, bucket):
+    # ceph/s3-tests' test_bucket_list_prefix_unreadable: boto3 asks for url encoding and
+    # decodes v1's Delimiter and Marker, not its Prefix
+    s3.put_object(Bucket=bucket, Key="a b", Body=b"x")
+    assert s3.list_objects(Bucket=bucket, Prefix="\n")["Prefix"] == "\n"
+    page = s3.list_objects(Bucket=bucket, Prefix="a b", EncodingType="url")
+    assert page["Prefix"] == "a b" and [o["Key"] for o in page["Contents"]] == ["a%20b"]
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="\n")["Prefix"] == "\n"
+
+
 def test_list_objects_v1_markers(s3, filled):
     page = s3.list_objects(Bucket=filled, MaxKeys=2)
     assert [o["Key"] for o in page["Contents"]] == ["a/1", "a/2"] and page["IsTruncated"]
