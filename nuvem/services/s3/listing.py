@@ -176,7 +176,7 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
 def list_objects_v2(ctx: Call, req: dict) -> dict:
     token = req.get("ContinuationToken")
     after, from_key = req.get("StartAfter") or None, None
-    if token is not None:
+    if token:       # an empty one is no token (and echoed as sent)
         # the token says where the next page starts: after a key ("K"), or past everything
         # under a common prefix ("P")
         try:
