@@ -17,7 +17,7 @@ Based Uploads Using POST", HTML Forms). No API operation models it, so the gatew
 - The policy: `expiration`, then every condition (`{"f": v}`, `["eq", "$f", v]`,
   `["starts-with", "$f", prefix]`, `["content-length-range", min, max]`, `bucket` is the bucket
   posted to), then every field but file, policy, x-amz-signature, signature, AWSAccessKeyId and
-  x-ignore-* must be named by a condition.
+  x-ignore-* must be named by a condition, and so must the bucket.
 - Authorization: the caller (signer or anonymous) needs s3:PutObject on the key, decided by the
   authorizer with the bucket policy and ACLs, as for PutObject.
 - The answer: `success_action_redirect` (or `redirect`): 303 to it with bucket, key and etag in its
@@ -305,6 +305,8 @@ class Conditions:
             if not ok:
                 raise _violation(f"Policy Condition failed: {written}")
         named = {name for _, name, _, _ in self.rules}
+        if "bucket" not in named:     # the bucket posted to counts as a field of the form
+            raise _violation("Extra input fields: bucket")
         for name in fields:
             if name not in EXEMPT and not name.startswith("x-ignore-") and name not in named:
                 raise _violation(f"Extra input fields: {name}")

@@ -150,6 +150,20 @@ def test_field_not_in_policy_is_an_extra_input_field(v4, bucket):
                            "Invalid according to Policy: Extra input fields: x-amz-meta-note")
 
 
+def test_a_policy_must_name_the_bucket(s3, bucket):
+    # ceph/s3-tests' test_post_object_missing_policy_condition: the bucket posted to is a field
+    credentials = s3._request_signer._credentials
+    expires = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    policy = base64.b64encode(json.dumps(
+        {"expiration": expires, "conditions": [["starts-with", "$key", "foo"]]}).encode())
+    signature = hmac.new(credentials.secret_key.encode(), policy, hashlib.sha1).digest()
+    fields = {"key": "foo.txt", "AWSAccessKeyId": credentials.access_key,
+              "policy": policy.decode(), "signature": base64.b64encode(signature).decode()}
+    status, _, body = post(f"{s3.meta.endpoint_url}/{bucket}", fields)
+    assert (status, error(body)) == (
+        403, ("AccessDenied", "Invalid according to Policy: Extra input fields: bucket"))
+
+
 def test_expired_policy_is_access_denied(v4, bucket):
     post_form = v4.generate_presigned_post(bucket, "late", ExpiresIn=-60)
     status, _, body = post(post_form["url"], post_form["fields"])
