@@ -1,6 +1,7 @@
 """SSE-C: blocked on new buckets until unblocked, the key checked on every write and read."""
 import base64
 import hashlib
+import json
 import os
 
 import pytest
@@ -156,3 +157,17 @@ def test_copies_and_multipart_uploads_carry_the_key(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.get_object(Bucket=bucket, Key="big")
     assert error(e)[0] == 400
+
+
+def test_a_bucket_policy_can_require_sse_c(s3, bucket):
+    # s3:x-amz-server-side-encryption-customer-algorithm is the request's algorithm
+    # (ceph/s3-tests' test_encryption_sse_c_enforced_with_bucket_policy)
+    unblock(s3, bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Condition": {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "true"}}}]}))
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    assert error(e)[:2] == (403, "AccessDenied")
+    s3.put_object(Bucket=bucket, Key="sealed", Body=b"x", **sse())
