@@ -338,6 +338,31 @@ def test_policy_conditions_on_existing_and_requested_object_tags(nuvem, s3, buck
         assert error_of(e) == ("AccessDenied", 403)
 
 
+def test_policy_condition_on_the_referer(nuvem, s3, bucket):
+    # aws:Referer is the request's Referer header, absent without one (ceph/s3-tests'
+    # test_bucket_policy_set_condition_operator_end_with_IfExists)
+    import json
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Condition": {"StringLikeIfExists": {"aws:Referer": "http://www.example.com/*"}}}]}))
+
+    def reader(referer):
+        other = nuvem.client("s3", key="222222222222")
+        if referer:
+            other.meta.events.register("before-call.s3.GetObject", lambda params, **_:
+                                       params["headers"].update({"Referer": referer}))
+        return other
+
+    for referer in (None, "http://www.example.com/index.html"):
+        assert reader(referer).get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+    with pytest.raises(ClientError) as e:
+        reader("http://elsewhere.example/").get_object(Bucket=bucket, Key="k")
+    assert error_of(e) == ("AccessDenied", 403)
+
+
 def test_object_lock_requests_are_validated(s3):
     bucket = f"lock-{datetime.now().strftime('%H%M%S%f')}"
     s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
