@@ -81,7 +81,8 @@ def check_tags(tags: dict[str, str], limit: int = MAX_TAGS) -> dict[str, str]:
 
 
 def tagset(tags: dict[str, str]) -> list[dict]:
-    return [{"Key": k, "Value": v} for k, v in tags.items()]
+    # in key order: S3 keeps no order of its own (a tag set), suites compare the lists
+    return [{"Key": k, "Value": tags[k]} for k in sorted(tags)]
 
 
 def tags_of_set(tag_set: list[dict], limit: int = MAX_TAGS) -> dict[str, str]:
