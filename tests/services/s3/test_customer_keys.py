@@ -171,3 +171,14 @@ def test_a_bucket_policy_can_require_sse_c(s3, bucket):
         s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
     assert error(e)[:2] == (403, "AccessDenied")
     s3.put_object(Bucket=bucket, Key="sealed", Body=b"x", **sse())
+
+
+def test_sse_c_with_another_encryption_is_refused(s3, bucket):
+    # (ceph/s3-tests' test_put_obj_enc_conflict_c_s3 and _c_kms; checked before the bucket's
+    # SSE-C block)
+    for other in ({"ServerSideEncryption": "AES256"},
+                  {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "some-key"}):
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket=bucket, Key="k", Body=b"x", **other, **sse())
+        assert error(e) == (400, "InvalidArgument", "Server Side Encryption with Customer "
+                            "provided key is incompatible with the encryption method specified")
