@@ -20,7 +20,7 @@ from nuvem.services.s3.common import (bucket_of, current, find_object, marker_he
 from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
                                       InvalidRange, InvalidRequest, InvalidTag, KeyTooLongError,
                                       MalformedXML, NoSuchKey, NotModified, PreconditionFailed,
-                                      S3Error)
+                                      S3Error, UnsupportedHeader)
 from nuvem.services.s3.lifecycle import expiration
 from nuvem.services.s3.models import Bucket, S3Object
 from nuvem.services.s3.notifications import notify
@@ -152,8 +152,7 @@ def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> No
     live = existing is not None and not existing.delete_marker
     if if_none is not None:
         if if_none.strip() != "*":
-            raise S3Error("Only * is supported for the If-None-Match header",
-                          code="NotImplemented", status=501)
+            raise UnsupportedHeader(Header="If-None-Match")
         if live:
             raise PreconditionFailed(Condition="If-None-Match")
     if if_match is not None:

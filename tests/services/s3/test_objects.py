@@ -134,6 +134,13 @@ def test_conditional_writes(s3, bucket):
         s3.put_object(Bucket=bucket, Key="once", Body=b"2", IfMatch='"abc"')
     assert error_of(e) == ("PreconditionFailed", 412)
     assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"1"
+    # a write's If-None-Match takes only * (S3's answer to an ETag, as the SDKs report it)
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="once", Body=b"2", IfNoneMatch='"abc"')
+    assert error_of(e) == ("NotImplemented", 501)
+    assert e.value.response["Error"]["Message"] == \
+        "A header you provided implies functionality that is not implemented"
+    assert e.value.response["Error"]["Header"] == "If-None-Match"
 
 
 def test_missing_things(s3, bucket):
