@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 _accounts = itertools.count(1)
 
@@ -220,6 +221,28 @@ def test_fields_become_object_headers_metadata_and_tags(s3, v4, bucket):
         ("text/plain", {"origin": "browser"}, "max-age=5")
     assert s3.get_object_tagging(Bucket=bucket, Key="meta.txt")["TagSet"] == \
         [{"Key": "team", "Value": "web"}]
+
+
+def test_sse_c_fields_encrypt_with_the_customer_key(s3, v4, bucket):
+    key = base64.b64encode(b"k" * 32).decode()
+    sse = {"x-amz-server-side-encryption-customer-algorithm": "AES256",
+           "x-amz-server-side-encryption-customer-key": key,
+           "x-amz-server-side-encryption-customer-key-MD5":
+               base64.b64encode(hashlib.md5(b"k" * 32).digest()).decode()}
+    post_form = v4.generate_presigned_post(bucket, "sealed.txt", Fields=sse,
+                                           Conditions=[{name: value} for name, value in sse.items()])
+    status, _, body = post(post_form["url"], post_form["fields"])
+    assert (status, error(body)[0]) == (403, "AccessDenied")      # new buckets block SSE-C
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+        "BlockedEncryptionTypes": {"EncryptionType": ["NONE"]}}]})
+    status, headers, _ = post(post_form["url"], post_form["fields"])
+    assert status == 204
+    assert headers["x-amz-server-side-encryption-customer-algorithm"] == "AES256"
+    with pytest.raises(ClientError):
+        s3.get_object(Bucket=bucket, Key="sealed.txt")
+    assert s3.get_object(Bucket=bucket, Key="sealed.txt", SSECustomerAlgorithm="AES256",
+                         SSECustomerKey=b"k" * 32)["Body"].read() == b"hello"
 
 
 def test_missing_file_and_missing_key(v4, bucket):
