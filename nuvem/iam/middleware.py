@@ -367,11 +367,18 @@ def _make_context(call: Call) -> dict:
         "aws:SecureTransport": "true" if call.request.scheme == "https" else "false",
         "aws:RequestedRegion": call.region,
         "aws:UserAgent": call.request.headers.get("user-agent", ""),
+        **_referer(call),
         **({"aws:SourceArn": call.source_arn} if call.source_arn else {}),
         **({"aws:SourceAccount": call.source_account} if call.source_account else {}),
         **_source_owner(call),
         **_session_context(call.principal, now),
     }
+
+
+def _referer(call: Call) -> dict:
+    """aws:Referer, present only when the request sent a Referer header."""
+    referer = call.request.headers.get("referer")
+    return {"aws:Referer": referer} if referer is not None else {}
 
 
 def _source_owner(call: Call) -> dict:

@@ -81,8 +81,8 @@ def acl_from_request(req: dict, owner_account: str, bucket_owner: str | None = N
     if any(req.get(m) for m in _HEADER_PERMISSIONS):
         if req.get("ACL"):
             raise InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
-        return [{"Grantee": _user(owner_account), "Permission": "FULL_CONTROL"}] + \
-            _check_grantees(grants_from_headers(req))
+        # the headers are the whole ACL: the owner keeps a grant only if they name one
+        return _check_grantees(grants_from_headers(req))
     if req.get("ACL"):
         return canned_grants(req["ACL"], owner_account, bucket_owner)
     policy = req.get("AccessControlPolicy")

@@ -87,7 +87,14 @@ def for_write(ctx: Call, bucket: Bucket, req: dict) -> CustomerKey | None:
     """The customer key a write (PutObject, CopyObject, CreateMultipartUpload) asks to encrypt
     with; AccessDenied where the bucket blocks SSE-C writes."""
     key = requested(req)
-    if key is not None and blocked(bucket):
+    if key is None:
+        return None
+    if req.get("ServerSideEncryption") is not None:
+        raise InvalidArgument("Server Side Encryption with Customer provided key is incompatible "
+                              "with the encryption method specified",
+                              ArgumentName="x-amz-server-side-encryption",
+                              ArgumentValue=req["ServerSideEncryption"])
+    if blocked(bucket):
         raise AccessDenied("Access Denied")
     return key
 

@@ -30,6 +30,8 @@ InvalidBucketName = _error("InvalidBucketName", 400, "The specified bucket is no
 InvalidArgument = _error("InvalidArgument", 400, "Invalid Argument")
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
 InvalidRange = _error("InvalidRange", 416, "The requested range is not satisfiable")
+UnsupportedHeader = _error("NotImplemented", 501,
+                           "A header you provided implies functionality that is not implemented")
 PreconditionFailed = _error("PreconditionFailed", 412,
                             "At least one of the pre-conditions you specified did not hold")
 NotModified = _error("NotModified", 304, "Not Modified")

@@ -176,7 +176,7 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
 def list_objects_v2(ctx: Call, req: dict) -> dict:
     token = req.get("ContinuationToken")
     after, from_key = req.get("StartAfter") or None, None
-    if token is not None:
+    if token:       # an empty one is no token (and echoed as sent)
         # the token says where the next page starts: after a key ("K"), or past everything
         # under a common prefix ("P")
         try:
@@ -203,6 +203,9 @@ def list_objects_v2(ctx: Call, req: dict) -> dict:
 def list_objects(ctx: Call, req: dict) -> dict:
     marker = req.get("Marker") or None
     out, last = _page(ctx, req, marker, True)
+    # ListObjects (v1) echoes the prefix as sent even under encoding-type=url (SDKs decode
+    # only its Delimiter, Marker and NextMarker)
+    out["Prefix"] = req.get("Prefix") or ""
     out["Marker"] = _encode(req.get("Marker") or "", bool(req.get("EncodingType")))
     if last and req.get("Delimiter"):
         out["NextMarker"] = _encode(last[1], bool(req.get("EncodingType")))

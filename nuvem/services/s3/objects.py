@@ -20,7 +20,7 @@ from nuvem.services.s3.common import (bucket_of, current, find_object, marker_he
 from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
                                       InvalidRange, InvalidRequest, InvalidTag, KeyTooLongError,
                                       MalformedXML, NoSuchKey, NotModified, PreconditionFailed,
-                                      S3Error)
+                                      S3Error, UnsupportedHeader)
 from nuvem.services.s3.lifecycle import expiration
 from nuvem.services.s3.models import Bucket, S3Object
 from nuvem.services.s3.notifications import notify
@@ -81,7 +81,8 @@ def check_tags(tags: dict[str, str], limit: int = MAX_TAGS) -> dict[str, str]:
 
 
 def tagset(tags: dict[str, str]) -> list[dict]:
-    return [{"Key": k, "Value": v} for k, v in tags.items()]
+    # in key order: S3 keeps no order of its own (a tag set), suites compare the lists
+    return [{"Key": k, "Value": tags[k]} for k in sorted(tags)]
 
 
 def tags_of_set(tag_set: list[dict], limit: int = MAX_TAGS) -> dict[str, str]:
@@ -151,8 +152,7 @@ def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> No
     live = existing is not None and not existing.delete_marker
     if if_none is not None:
         if if_none.strip() != "*":
-            raise S3Error("Only * is supported for the If-None-Match header",
-                          code="NotImplemented", status=501)
+            raise UnsupportedHeader(Header="If-None-Match")
         if live:
             raise PreconditionFailed(Condition="If-None-Match")
     if if_match is not None:

@@ -5,6 +5,7 @@ are plain families in config.py's `_FAMILIES` table.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import json
 import re
@@ -28,9 +29,13 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _s3_actions() -> list[str]:
+@functools.lru_cache(maxsize=None)
+def _s3_actions() -> dict[str, frozenset[str]]:
+    """S3's actions by lower-case name, with the resource types each acts on."""
     from nuvem.iam.actions import service_data
-    return [name.lower() for name in ((service_data("s3") or {}).get("actions") or {})]
+    actions = (service_data("s3") or {}).get("actions") or {}
+    return {name.lower(): frozenset(kind for kind, _ in info.get("resources", ()))
+            for name, info in actions.items()}
 
 
 def _check_action(action) -> None:
@@ -52,6 +57,29 @@ def _check_resource(resource, bucket: str) -> None:
     name = resource[len("arn:aws:s3:::"):].split("/", 1)[0]
     if not name or not fnmatch.fnmatchcase(bucket, name):
         raise MalformedPolicy("Policy has invalid resource")
+
+
+def _resource_kinds(resource: str) -> set[str]:
+    """Whether a statement's resource names a bucket, objects, or (a wildcard) either."""
+    path = resource[len("arn:aws:s3:::"):]
+    kinds = set() if "/" in path else {"bucket"}
+    if "/" in path or "*" in path or "?" in path:
+        kinds.add("object")
+    return kinds
+
+
+def _check_actions_apply(actions: list, resources: list) -> None:
+    """Each action must act on a kind of resource the statement names (s3:ListBucket on objects
+    only, or s3:GetObject on the bucket only, is refused)."""
+    kinds = set().union(*map(_resource_kinds, resources))
+    known = _s3_actions()
+    for action in actions:
+        if action == "*":
+            continue
+        types = set().union(*(known[name] for name in
+                              fnmatch.filter(known, action.partition(":")[2].lower())))
+        if types and not types & kinds:
+            raise MalformedPolicy("Action does not apply to any resource(s) in statement")
 
 
 def _check_principal(principal) -> None:
@@ -100,6 +128,8 @@ def check_policy(text: str, bucket: str) -> dict:
             raise MalformedPolicy("Missing required field Resource")
         for resource in _as_list(st.get("Resource", st.get("NotResource"))):
             _check_resource(resource, bucket)
+        if "Action" in st and "Resource" in st:
+            _check_actions_apply(_as_list(st["Action"]), _as_list(st["Resource"]))
         condition = st.get("Condition", {})
         if not isinstance(condition, dict) or \
                 any(not isinstance(v, dict) for v in condition.values()):

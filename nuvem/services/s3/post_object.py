@@ -17,7 +17,7 @@ Based Uploads Using POST", HTML Forms). No API operation models it, so the gatew
 - The policy: `expiration`, then every condition (`{"f": v}`, `["eq", "$f", v]`,
   `["starts-with", "$f", prefix]`, `["content-length-range", min, max]`, `bucket` is the bucket
   posted to), then every field but file, policy, x-amz-signature, signature, AWSAccessKeyId and
-  x-ignore-* must be named by a condition.
+  x-ignore-* must be named by a condition, and so must the bucket.
 - Authorization: the caller (signer or anonymous) needs s3:PutObject on the key, decided by the
   authorizer with the bucket policy and ACLs, as for PutObject.
 - The answer: `success_action_redirect` (or `redirect`): 303 to it with bucket, key and etag in its
@@ -63,6 +63,9 @@ _MEMBERS = {
     "x-amz-storage-class": "StorageClass",
     "x-amz-server-side-encryption": "ServerSideEncryption",
     "x-amz-server-side-encryption-aws-kms-key-id": "SSEKMSKeyId",
+    "x-amz-server-side-encryption-customer-algorithm": "SSECustomerAlgorithm",
+    "x-amz-server-side-encryption-customer-key": "SSECustomerKey",
+    "x-amz-server-side-encryption-customer-key-md5": "SSECustomerKeyMD5",
     "x-amz-website-redirect-location": "WebsiteRedirectLocation",
     "x-amz-checksum-algorithm": "ChecksumAlgorithm",
     "x-amz-object-lock-mode": "ObjectLockMode",
@@ -71,6 +74,15 @@ _MEMBERS = {
     "x-amz-grant-read": "GrantRead", "x-amz-grant-read-acp": "GrantReadACP",
     "x-amz-grant-write-acp": "GrantWriteACP", "x-amz-grant-full-control": "GrantFullControl",
     **{f"x-amz-checksum-{a.lower()}": f"Checksum{a}" for a in checksums.ALGORITHMS},
+}
+# PutObject result members → the answer's headers.
+_RESULT_HEADERS = {
+    "ServerSideEncryption": "x-amz-server-side-encryption",
+    "SSEKMSKeyId": "x-amz-server-side-encryption-aws-kms-key-id",
+    "SSECustomerAlgorithm": "x-amz-server-side-encryption-customer-algorithm",
+    "SSECustomerKeyMD5": "x-amz-server-side-encryption-customer-key-MD5",
+    "VersionId": "x-amz-version-id",
+    **{f"Checksum{a}": f"x-amz-checksum-{a.lower()}" for a in checksums.ALGORITHMS},
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
@@ -305,6 +317,8 @@ class Conditions:
             if not ok:
                 raise _violation(f"Policy Condition failed: {written}")
         named = {name for _, name, _, _ in self.rules}
+        if "bucket" not in named:     # the bucket posted to counts as a field of the form
+            raise _violation("Extra input fields: bucket")
         for name in fields:
             if name not in EXEMPT and not name.startswith("x-ignore-") and name not in named:
                 raise _violation(f"Extra input fields: {name}")
@@ -470,15 +484,8 @@ def _answer(call: Call, route: Route, bucket: str, key: str, fields: dict[str, s
     location = _location(call, route, bucket, key)
     headers = [("ETag", etag), ("Location", location),
                ("x-amz-request-id", call.request_id), ("x-amz-id-2", host_id(call.request_id))]
-    if result.get("ServerSideEncryption"):
-        headers.append(("x-amz-server-side-encryption", result["ServerSideEncryption"]))
-    if result.get("SSEKMSKeyId"):
-        headers.append(("x-amz-server-side-encryption-aws-kms-key-id", result["SSEKMSKeyId"]))
-    if result.get("VersionId"):
-        headers.append(("x-amz-version-id", result["VersionId"]))
-    for algorithm in checksums.ALGORITHMS:
-        if result.get(f"Checksum{algorithm}"):
-            headers.append((f"x-amz-checksum-{algorithm.lower()}", result[f"Checksum{algorithm}"]))
+    headers += [(header, result[member]) for member, header in _RESULT_HEADERS.items()
+                if result.get(member)]
     redirect = _redirect_target(fields)
     if redirect is not None:
         query = urlencode({"bucket": bucket, "key": key, "etag": etag})

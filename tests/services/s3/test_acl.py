@@ -40,6 +40,19 @@ def test_grantees_must_name_a_canonical_user(s3, acl_bucket):
         ("InvalidArgument", 400)
 
 
+def test_grant_headers_are_the_whole_acl(s3, acl_bucket):
+    # (ceph/s3-tests' test_bucket_header_acl_grants: no FULL_CONTROL for the owner unless named)
+    other = s3.get_bucket_acl(Bucket=acl_bucket)["Owner"]["ID"][::-1]
+    s3.put_bucket_acl(Bucket=acl_bucket, GrantRead=f"id={other}", GrantWriteACP=f"id={other}")
+    assert [(g["Grantee"]["ID"], g["Permission"])
+            for g in s3.get_bucket_acl(Bucket=acl_bucket)["Grants"]] == [
+        (other, "READ"), (other, "WRITE_ACP")]
+    s3.put_object(Bucket=acl_bucket, Key="k", Body=b"x", GrantFullControl=f"id={other}")
+    assert [(g["Grantee"]["ID"], g["Permission"])
+            for g in s3.get_object_acl(Bucket=acl_bucket, Key="k")["Grants"]] == [
+        (other, "FULL_CONTROL")]
+
+
 def test_an_acl_with_no_grants_reads_back_empty(s3, acl_bucket):
     s3.put_object(Bucket=acl_bucket, Key="k", Body=b"x")
     owner = s3.get_bucket_acl(Bucket=acl_bucket)["Owner"]

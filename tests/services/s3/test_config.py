@@ -173,11 +173,26 @@ def test_policy_round_trip_and_status(s3, bucket):
                                           "Resource": f"arn:aws:s3:::{b}"}]}),
      "Missing required field Principal"),
     (lambda b: policy(b, Effect="Maybe"), "Invalid effect: Maybe"),
+    (lambda b: policy(b, Resource=f"arn:aws:s3:::{b}"),
+     "Action does not apply to any resource(s) in statement"),
+    (lambda b: policy(b, Action=["s3:GetObject", "s3:ListBucket"]),
+     "Action does not apply to any resource(s) in statement"),
     (lambda b: policy(b, Sid="x" * 21000), "Policy exceeds the maximum allowed document size."),
 ])
 def test_policy_validation(s3, bucket, make, message):
     assert error(s3.put_bucket_policy, Bucket=bucket, Policy=make(bucket)) == (
         "MalformedPolicy", 400, message)
+
+
+def test_actions_and_resources_of_either_kind_are_taken(s3, bucket):
+    for action, resource in ((["s3:GetObject", "s3:ListBucket"], [f"arn:aws:s3:::{bucket}",
+                                                                  f"arn:aws:s3:::{bucket}/*"]),
+                             ("s3:Get*", f"arn:aws:s3:::{bucket}"),
+                             ("s3:*", f"arn:aws:s3:::{bucket}"),
+                             ("s3:ListBucket", ["arn:aws:s3:::*", "arn:aws:s3:::*/*"]),
+                             ("s3:GetObject", "arn:aws:s3:::*")):
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket, Action=action,
+                                                          Resource=resource))
 
 
 def test_public_policy_blocked_by_public_access_block(s3, bucket):

@@ -1,6 +1,7 @@
 """SSE-C: blocked on new buckets until unblocked, the key checked on every write and read."""
 import base64
 import hashlib
+import json
 import os
 
 import pytest
@@ -156,3 +157,28 @@ def test_copies_and_multipart_uploads_carry_the_key(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.get_object(Bucket=bucket, Key="big")
     assert error(e)[0] == 400
+
+
+def test_a_bucket_policy_can_require_sse_c(s3, bucket):
+    # s3:x-amz-server-side-encryption-customer-algorithm is the request's algorithm
+    # (ceph/s3-tests' test_encryption_sse_c_enforced_with_bucket_policy)
+    unblock(s3, bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Condition": {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "true"}}}]}))
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    assert error(e)[:2] == (403, "AccessDenied")
+    s3.put_object(Bucket=bucket, Key="sealed", Body=b"x", **sse())
+
+
+def test_sse_c_with_another_encryption_is_refused(s3, bucket):
+    # (ceph/s3-tests' test_put_obj_enc_conflict_c_s3 and _c_kms; checked before the bucket's
+    # SSE-C block)
+    for other in ({"ServerSideEncryption": "AES256"},
+                  {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "some-key"}):
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket=bucket, Key="k", Body=b"x", **other, **sse())
+        assert error(e) == (400, "InvalidArgument", "Server Side Encryption with Customer "
+                            "provided key is incompatible with the encryption method specified")

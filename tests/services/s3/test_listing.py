@@ -88,11 +88,15 @@ def test_start_after(s3, filled):
     assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["a/"] and page["IsTruncated"]
 
 
-def test_a_bad_continuation_token_is_refused(s3, filled):
+def test_a_bad_continuation_token_is_refused_an_empty_one_ignored(s3, filled):
     with pytest.raises(ClientError) as caught:
         s3.list_objects_v2(Bucket=filled, ContinuationToken="not-a-token")
     assert caught.value.response["Error"]["Code"] == "InvalidArgument"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # an empty token lists from the start, and is echoed (ceph/s3-tests'
+    # test_bucket_listv2_continuationtoken_empty)
+    page = s3.list_objects_v2(Bucket=filled, ContinuationToken="")
+    assert page["ContinuationToken"] == "" and page["KeyCount"] == len(KEYS)
 
 
 def test_url_encoding(s3, bucket):
@@ -109,6 +113,16 @@ def test_url_encoding(s3, bucket):
     page = s3.list_objects_v2(Bucket=bucket, EncodingType="url", Delimiter=" ")
     assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["dir%20"]
     assert [o["Key"] for o in page["Contents"]] == ["plain/key-1.txt"]
+
+
+def test_list_objects_v1_echoes_its_prefix_unencoded(s3, bucket):
+    # ceph/s3-tests' test_bucket_list_prefix_unreadable: boto3 asks for url encoding and
+    # decodes v1's Delimiter and Marker, not its Prefix
+    s3.put_object(Bucket=bucket, Key="a b", Body=b"x")
+    assert s3.list_objects(Bucket=bucket, Prefix="\n")["Prefix"] == "\n"
+    page = s3.list_objects(Bucket=bucket, Prefix="a b", EncodingType="url")
+    assert page["Prefix"] == "a b" and [o["Key"] for o in page["Contents"]] == ["a%20b"]
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="\n")["Prefix"] == "\n"
 
 
 def test_list_objects_v1_markers(s3, filled):

@@ -134,6 +134,13 @@ def test_conditional_writes(s3, bucket):
         s3.put_object(Bucket=bucket, Key="once", Body=b"2", IfMatch='"abc"')
     assert error_of(e) == ("PreconditionFailed", 412)
     assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"1"
+    # a write's If-None-Match takes only * (S3's answer to an ETag, as the SDKs report it)
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="once", Body=b"2", IfNoneMatch='"abc"')
+    assert error_of(e) == ("NotImplemented", 501)
+    assert e.value.response["Error"]["Message"] == \
+        "A header you provided implies functionality that is not implemented"
+    assert e.value.response["Error"]["Header"] == "If-None-Match"
 
 
 def test_missing_things(s3, bucket):
@@ -191,6 +198,10 @@ def test_object_tagging(s3, bucket):
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     s3.delete_object_tagging(Bucket=bucket, Key="k")
     assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == []
+    # a tag set comes back in key order (ceph/s3-tests' test_put_obj_with_tags)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging="foo=bar&bar")
+    assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == [
+        {"Key": "bar", "Value": ""}, {"Key": "foo", "Value": "bar"}]
 
 
 def test_get_object_attributes(s3, bucket):
@@ -336,6 +347,31 @@ def test_policy_conditions_on_existing_and_requested_object_tags(nuvem, s3, buck
         with pytest.raises(ClientError) as e:
             other.put_object_tagging(Bucket=bucket, Key="closed", Tagging={"TagSet": tags})
         assert error_of(e) == ("AccessDenied", 403)
+
+
+def test_policy_condition_on_the_referer(nuvem, s3, bucket):
+    # aws:Referer is the request's Referer header, absent without one (ceph/s3-tests'
+    # test_bucket_policy_set_condition_operator_end_with_IfExists)
+    import json
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Condition": {"StringLikeIfExists": {"aws:Referer": "http://www.example.com/*"}}}]}))
+
+    def reader(referer):
+        other = nuvem.client("s3", key="222222222222")
+        if referer:
+            other.meta.events.register("before-call.s3.GetObject", lambda params, **_:
+                                       params["headers"].update({"Referer": referer}))
+        return other
+
+    for referer in (None, "http://www.example.com/index.html"):
+        assert reader(referer).get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+    with pytest.raises(ClientError) as e:
+        reader("http://elsewhere.example/").get_object(Bucket=bucket, Key="k")
+    assert error_of(e) == ("AccessDenied", 403)
 
 
 def test_object_lock_requests_are_validated(s3):

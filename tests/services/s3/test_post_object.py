@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 _accounts = itertools.count(1)
 
@@ -150,6 +151,20 @@ def test_field_not_in_policy_is_an_extra_input_field(v4, bucket):
                            "Invalid according to Policy: Extra input fields: x-amz-meta-note")
 
 
+def test_a_policy_must_name_the_bucket(s3, bucket):
+    # ceph/s3-tests' test_post_object_missing_policy_condition: the bucket posted to is a field
+    credentials = s3._request_signer._credentials
+    expires = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    policy = base64.b64encode(json.dumps(
+        {"expiration": expires, "conditions": [["starts-with", "$key", "foo"]]}).encode())
+    signature = hmac.new(credentials.secret_key.encode(), policy, hashlib.sha1).digest()
+    fields = {"key": "foo.txt", "AWSAccessKeyId": credentials.access_key,
+              "policy": policy.decode(), "signature": base64.b64encode(signature).decode()}
+    status, _, body = post(f"{s3.meta.endpoint_url}/{bucket}", fields)
+    assert (status, error(body)) == (
+        403, ("AccessDenied", "Invalid according to Policy: Extra input fields: bucket"))
+
+
 def test_expired_policy_is_access_denied(v4, bucket):
     post_form = v4.generate_presigned_post(bucket, "late", ExpiresIn=-60)
     status, _, body = post(post_form["url"], post_form["fields"])
@@ -206,6 +221,28 @@ def test_fields_become_object_headers_metadata_and_tags(s3, v4, bucket):
         ("text/plain", {"origin": "browser"}, "max-age=5")
     assert s3.get_object_tagging(Bucket=bucket, Key="meta.txt")["TagSet"] == \
         [{"Key": "team", "Value": "web"}]
+
+
+def test_sse_c_fields_encrypt_with_the_customer_key(s3, v4, bucket):
+    key = base64.b64encode(b"k" * 32).decode()
+    sse = {"x-amz-server-side-encryption-customer-algorithm": "AES256",
+           "x-amz-server-side-encryption-customer-key": key,
+           "x-amz-server-side-encryption-customer-key-MD5":
+               base64.b64encode(hashlib.md5(b"k" * 32).digest()).decode()}
+    post_form = v4.generate_presigned_post(bucket, "sealed.txt", Fields=sse,
+                                           Conditions=[{name: value} for name, value in sse.items()])
+    status, _, body = post(post_form["url"], post_form["fields"])
+    assert (status, error(body)[0]) == (403, "AccessDenied")      # new buckets block SSE-C
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+        "BlockedEncryptionTypes": {"EncryptionType": ["NONE"]}}]})
+    status, headers, _ = post(post_form["url"], post_form["fields"])
+    assert status == 204
+    assert headers["x-amz-server-side-encryption-customer-algorithm"] == "AES256"
+    with pytest.raises(ClientError):
+        s3.get_object(Bucket=bucket, Key="sealed.txt")
+    assert s3.get_object(Bucket=bucket, Key="sealed.txt", SSECustomerAlgorithm="AES256",
+                         SSECustomerKey=b"k" * 32)["Body"].read() == b"hello"
 
 
 def test_missing_file_and_missing_key(v4, bucket):
