@@ -464,7 +464,7 @@ def execute_transaction(ctx, req: dict) -> dict:
             _add_units(per_table, table.name, units)
             responses.append({"Item": item} if item is not None else {})
         out = {"Responses": responses}
-        capacity = tx.capacity_list(mode, per_table)
+        capacity = tx.capacity_list(mode, per_table, "Read")
         if capacity:
             out["ConsumedCapacity"] = capacity
         return out

@@ -254,7 +254,8 @@ def test_execute_transaction_all_or_nothing(ddb, tname):
         {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'new', 'v': 1}}"},
         {"Statement": f"UPDATE \"{tname}\" SET v = v + ? WHERE pk = 'a'", "Parameters": [N(10)]},
     ], ClientRequestToken="ptx-1", ReturnConsumedCapacity="TOTAL")
-    assert out["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 4.0}]
+    assert out["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 4.0,
+                                        "WriteCapacityUnits": 4.0}]
     assert out["Responses"] == []        # writes answer no entry per statement (as AWS does)
     ddb.execute_transaction(TransactStatements=[
         {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'new', 'v': 1}}"},
@@ -262,8 +263,11 @@ def test_execute_transaction_all_or_nothing(ddb, tname):
     ], ClientRequestToken="ptx-1")                       # a repeat: not applied twice
     got = ddb.execute_transaction(TransactStatements=[
         {"Statement": f"SELECT v FROM \"{tname}\" WHERE pk = 'a'"},
-        {"Statement": f"SELECT * FROM \"{tname}\" WHERE pk = 'none'"}])
+        {"Statement": f"SELECT * FROM \"{tname}\" WHERE pk = 'none'"}],
+        ReturnConsumedCapacity="TOTAL")
     assert got["Responses"] == [{"Item": {"v": N(11)}}, {}]
+    assert got["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 4.0,
+                                        "ReadCapacityUnits": 4.0}]
     with pytest.raises(ClientError) as e:
         ddb.execute_transaction(TransactStatements=[
             {"Statement": f"SELECT v FROM \"{tname}\" WHERE pk = 'a'"},
