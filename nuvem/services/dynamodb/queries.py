@@ -277,6 +277,12 @@ def _check_key_type(source: Source, name: str, value: dict) -> None:
 
 @SERVICE.op("Query")
 def query(ctx, req: dict) -> dict:
+    limit = req.get("Limit")
+    if limit is not None and limit < 1:
+        # Query words this refusal its own way (Scan's is the validator's, with the value)
+        raise ValidationException("1 validation error detected: Value at 'Limit' failed to "
+                                  "satisfy constraint: Member must have value greater than or "
+                                  "equal to 1")
     table = table_of(ctx, req)
     source = Source(table, req)
     ex = expressions(req, "Query")
