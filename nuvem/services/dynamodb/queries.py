@@ -217,10 +217,9 @@ def _page(req: dict, source: Source, items: list | None, count: int, scanned: in
     units = values.read_units(read, consistent)
     mode = req.get("ReturnConsumedCapacity")
     if source.index:
+        # INDEXES gives the table's arm even when only the index was read (0.0), as AWS does
         capacity = consumed(req["TableName"], mode, fetched,
                             {source.name: (source.is_global, units)})
-        if capacity and mode == "INDEXES" and not fetched:
-            capacity.pop("Table", None)
     else:
         capacity = consumed(req["TableName"], mode, units)
     if capacity:

@@ -189,7 +189,15 @@ def test_capacity_by_index(ddb, tname):
     assert cap["CapacityUnits"] == 2.0 and "LocalSecondaryIndexes" not in cap
     out = _q(ddb, tname, "by_city", "city = :c", {":c": {"S": "c"}},
              ReturnConsumedCapacity="INDEXES")
-    assert out["ConsumedCapacity"]["GlobalSecondaryIndexes"] == {"by_city": {"CapacityUnits": 0.5}}
+    # the table's arm is there though only the index was read (Ketlark/dynamodb-conformance's
+    # AWS-run case)
+    assert out["ConsumedCapacity"] == {
+        "TableName": tname, "CapacityUnits": 0.5, "Table": {"CapacityUnits": 0.0},
+        "GlobalSecondaryIndexes": {"by_city": {"CapacityUnits": 0.5}}}
+    out = ddb.scan(TableName=tname, IndexName="by_rank", ReturnConsumedCapacity="INDEXES")
+    assert out["ConsumedCapacity"] == {
+        "TableName": tname, "CapacityUnits": 0.5, "Table": {"CapacityUnits": 0.0},
+        "LocalSecondaryIndexes": {"by_rank": {"CapacityUnits": 0.5}}}
 
 
 def test_index_capacity_only_for_changed_entries(ddb, tname):
