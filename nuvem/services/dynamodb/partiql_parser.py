@@ -34,6 +34,8 @@ _BOOL_FUNCTIONS = {"begins_with": 2, "contains": 2, "attribute_exists": 1,
 _SET_TYPES = frozenset(("SS", "NS", "BS"))
 _TYPE_NAMES = {"STRING": "S", "NUMBER": "N", "BINARY": "B", "BOOL": "BOOL", "BOOLEAN": "BOOL",
                "LIST": "L", "MAP": "M"}
+# the value types an ordering operator (<, <=, >, >=, BETWEEN) refuses: they have no order
+_UNORDERED = frozenset(("BOOL", "NULL", "L", "M", "SS", "NS", "BS"))
 
 
 def malformed(detail: str) -> ValidationException:
@@ -448,12 +450,17 @@ class Parser:
         if t.kind == "PUNCT" and t.text in ("=", "<>", "!=", "<", "<=", ">", ">="):
             self.i += 1
             op = "<>" if t.text == "!=" else t.text
-            return Compare(op, left, self.operand())
+            right = self.operand()
+            if op in ("<", "<=", ">", ">="):
+                _check_ordered(op, (left, right))
+            return Compare(op, left, right)
         if self.is_word("BETWEEN"):
             self.i += 1
             low = self.operand()
             self.word("AND")
-            return Between(left, low, self.operand())
+            high = self.operand()
+            _check_ordered("BETWEEN", (left, low, high))
+            return Between(left, low, high)
         if self.is_word("IN"):
             self.i += 1
             close = "]" if self.is_punct("[") else ")"
@@ -618,6 +625,17 @@ class Parser:
 
 
 _INT32 = range(-2**31, 2**31)
+
+
+def _check_ordered(op: str, operands) -> None:
+    """Refuse a value of a type with no order beside an ordering operator: AWS judges each
+    operand's own type (S against N is fine), before reading any item."""
+    for operand in operands:
+        if isinstance(operand, Value):
+            kind = next(iter(operand.value))
+            if kind in _UNORDERED:
+                raise ValidationException("Incorrect operand type for operator or function; "
+                                          f"operator or function: {op}, operand type: {kind}")
 
 
 def _number(text: str, path: str) -> str:

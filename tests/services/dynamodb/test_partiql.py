@@ -498,3 +498,33 @@ def test_set_functions_refused_in_aws_words(ddb, tname):
         run(ddb, f"SELECT * FROM \"{tname}\" WHERE pk = 'i' AND attribute_exists()")
     assert error(e)[2] == ("Incorrect number of operands for operator or function; operator or "
                            "function: attribute_exists, number of operands: 0")
+
+
+def test_ordering_operators_refuse_values_without_order(ddb, tname):
+    """<, <=, >, >= and BETWEEN refuse a value whose type has no order (BOOL, NULL, lists,
+    maps, sets) by its own type, before reading (paritysuite/dynamodb-conformance's AWS-run
+    cases); = and <> take any type, and S against N is no refusal."""
+    make_table(ddb, tname)
+    ddb.put_item(TableName=tname, Item={"pk": S("b"), "val": {"B": b"\x01\x02\x03"}})
+    where = f"SELECT pk FROM \"{tname}\" WHERE pk = ? AND "
+    for value in ({"BOOL": True}, {"NULL": True}, {"L": [S("a")]}, {"M": {"a": S("b")}},
+                  {"SS": ["a"]}, {"NS": ["1"]}, {"BS": [b"\x01"]}):
+        kind = next(iter(value))
+        with pytest.raises(ClientError) as e:
+            run(ddb, where + "val < ?", S("b"), value)
+        assert error(e) == ("ValidationException", 400, "Incorrect operand type for operator or "
+                            f"function; operator or function: <, operand type: {kind}")
+        assert run(ddb, where + "val = ?", S("b"), value)["Items"] == []
+        assert run(ddb, where + "val <> ?", S("b"), value)["Items"] == [{"pk": S("b")}]
+    for statement, op in ((where + "val >= ?", ">="), (where + "? > val", ">"),
+                          (where + "val BETWEEN ? AND ?", "BETWEEN")):
+        params = [S("b")] + [{"BOOL": True}] * statement.count("?", len(where))
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement, *params)
+        assert error(e)[2].endswith(f"operator or function: {op}, operand type: BOOL")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"UPDATE \"{tname}\" SET x = 1 WHERE pk = 'b' AND val < true")
+    assert error(e)[:2] == ("ValidationException", 400)
+    assert run(ddb, where + "val < ?", S("b"), {"N": "5"})["Items"] == []
+    assert run(ddb, where + "val < ?", S("b"), {"B": b"\x01\x02\x04"})["Items"] == [
+        {"pk": S("b")}]
