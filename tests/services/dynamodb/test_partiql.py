@@ -528,3 +528,33 @@ def test_ordering_operators_refuse_values_without_order(ddb, tname):
     assert run(ddb, where + "val < ?", S("b"), {"N": "5"})["Items"] == []
     assert run(ddb, where + "val < ?", S("b"), {"B": b"\x01\x02\x04"})["Items"] == [
         {"pk": S("b")}]
+
+
+def test_or_branches_overlapping_on_the_sort_key(ddb, tname):
+    """OR-ed branches that each pin the partition key are separate key reads, and two reading
+    overlapping sort key ranges of one partition are refused; a negated or <> sort key
+    condition, or a branch without the partition key, makes it a scan that runs
+    (paritysuite/dynamodb-conformance's AWS-run cases)."""
+    make_table(ddb, tname, range_key=("sk", "S"))
+    for sk in "123":
+        ddb.put_item(TableName=tname, Item={"pk": S("p"), "sk": S(sk), "f": S(sk)})
+
+    def sort_keys(where):
+        found = run(ddb, f"SELECT sk FROM \"{tname}\" WHERE {where}")["Items"]
+        return sorted(i["sk"]["S"] for i in found)
+    for where in ("pk = 'p' AND f = '1' OR pk = 'p' AND sk = '2'",
+                  "pk = 'p' AND f <> '1' OR pk = 'p' AND sk = '2'",
+                  "pk IN ['p', 'p']", "pk = 'p' OR pk = 'p'",
+                  "pk = 'p' AND (sk > '0' OR sk < '5')",
+                  "pk = 'p' AND (begins_with(sk, '1') OR sk = '10')"):
+        with pytest.raises(ClientError) as e:
+            sort_keys(where)
+        assert error(e) == ("ValidationException", 400, "Overlapping conditions with range keys "
+                            "are not supported in where clause"), where
+    assert sort_keys("pk = 'p' AND NOT sk = '1' OR pk = 'p' AND sk = '2'") == ["2", "3"]
+    assert sort_keys("pk = 'p' AND sk <> '1' OR pk = 'p' AND sk = '2'") == ["2", "3"]
+    assert sort_keys("pk = 'p' AND NOT sk IN ['1', '3'] OR pk = 'p' AND sk = '2'") == ["2"]
+    assert sort_keys("pk = 'p' OR pk = 'p' AND NOT sk = '1'") == ["1", "2", "3"]
+    assert sort_keys("pk = 'p' OR sk = '1'") == ["1", "2", "3"]
+    assert sort_keys("pk = 'p' AND (sk < '2' OR sk > '2')") == ["1", "3"]
+    assert sort_keys("pk IN ['p', 'q'] AND sk IN ['1', '3']") == ["1", "3"]
