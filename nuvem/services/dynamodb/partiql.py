@@ -519,13 +519,22 @@ def batch_execute_statement(ctx, req: dict) -> dict:
     return out
 
 
+def _transaction_statement(i: int, spec: dict):
+    """A transaction's statement: a refusal of it names its place, as AWS words it."""
+    try:
+        return _statement(spec)
+    except ValidationException as e:
+        raise ValidationException(f"Validation failed in TransactStatements[{i}]: "
+                                  f"{e.message}") from None
+
+
 @SERVICE.op("ExecuteTransaction")
 def execute_transaction(ctx, req: dict) -> dict:
     statements = req.get("TransactStatements") or []
     previous = tx.replay(ctx, "ExecuteTransaction", req)
     if previous is not None:
         return previous
-    parsed = [(_statement(spec), spec) for spec in statements]
+    parsed = [(_transaction_statement(i, spec), spec) for i, spec in enumerate(statements)]
     for i, (stmt, _) in enumerate(parsed):
         if getattr(stmt, "returning", None) is not None:
             problem = "RETURNING clause is not supported in ExecuteTransaction."

@@ -23,7 +23,11 @@ KEYWORDS = frozenset({
     "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "BETWEEN", "IN", "IS", "MISSING", "NULL",
     "TRUE", "FALSE", "INSERT", "INTO", "VALUE", "VALUES", "UPDATE", "SET", "REMOVE", "DELETE",
     "RETURNING", "ORDER", "BY", "ASC", "DESC", "ALL", "MODIFIED", "OLD", "NEW", "LIMIT",
-    "EXISTS"})
+    "EXISTS", "LIKE"})
+# what DynamoDB's parser calls an operator where an expression should start
+_OPERATORS = frozenset({"AND", "OR", "IS", "IN", "BETWEEN", "LIKE", "=", "<>", "!=", "<", "<=",
+                        ">", ">=", "*", "/", "%"})
+MISSING_RHS = "Missing right-hand side expression of infix operator"
 _PUNCT2 = ("<<", ">>", "<=", ">=", "<>", "!=")
 _PUNCT1 = "()[]{},.:;=<>+-*?"
 _BOOL_FUNCTIONS = {"begins_with": 2, "contains": 2, "attribute_exists": 1,
@@ -188,6 +192,22 @@ class Parser:
             raise malformed("Unexpected keyword")
         raise malformed("Unexpected token")
 
+    def no_term(self):
+        """Where an expression must start and cannot: DynamoDB names an operator or a keyword,
+        anything else (the end, `;`, `)`) is an unexpected term."""
+        t = self.peek()
+        text = t.text.upper() if t.kind == "WORD" else t.text if t.kind == "PUNCT" else ""
+        if text in _OPERATORS:
+            raise malformed("Unexpected operator")
+        if t.kind == "WORD" and text in KEYWORDS:
+            raise malformed("Unexpected keyword")
+        raise malformed("Unexpected term")
+
+    def right_hand_side(self) -> None:
+        """After an infix operator: the statement may not end there."""
+        if self.peek().kind == "EOF":
+            raise malformed(MISSING_RHS)
+
     def word(self, word: str) -> None:
         if not self.is_word(word):
             self.unexpected()
@@ -199,11 +219,10 @@ class Parser:
         self.i += 1
 
     def identifier(self) -> str:
-        t = self.peek()
-        if t.kind == "QUOTED" or (t.kind == "WORD" and t.text.upper() not in KEYWORDS):
-            self.i += 1
-            return t.text
-        self.unexpected()
+        if not self.starts_path():
+            self.unexpected()
+        self.i += 1
+        return self.toks[self.i - 1].text
 
     # -- statements
     def statement(self):
@@ -217,6 +236,8 @@ class Parser:
             stmt = self.update()
         elif word == "DELETE":
             stmt = self.delete()
+        elif word == "FROM":
+            stmt = self.update_from_first()
         elif word == "EXISTS":
             self.i += 1
             self.punct("(")
@@ -266,6 +287,8 @@ class Parser:
 
     def source(self) -> tuple[str, str | None]:
         """A SELECT's FROM: a table, or a table and one of its indexes."""
+        if not self.starts_path():
+            self.no_term()
         path = [self.identifier()]
         while self.is_punct("."):
             self.i += 1
@@ -300,6 +323,27 @@ class Parser:
         self.word("UPDATE")
         stmt = Update(self.identifier())
         self.no_alias()
+        self.changes(stmt)
+        stmt.where = self.where()
+        stmt.returning = self.returning()
+        return stmt
+
+    def update_from_first(self) -> Update:
+        """PartiQL's other UPDATE: `FROM t [WHERE ...] SET ... | REMOVE ... [RETURNING ...]`
+        (without a WHERE it names no item, which the write refuses)."""
+        self.word("FROM")
+        if not self.starts_path():
+            self.no_term()
+        stmt = Update(self.identifier())
+        self.no_alias()
+        if self.is_word("WHERE"):
+            stmt.where = self.where()
+        self.changes(stmt)
+        stmt.returning = self.returning()
+        return stmt
+
+    def changes(self, stmt: Update) -> None:
+        """An UPDATE's SET and REMOVE clauses, at least one, in any order."""
         if not (self.is_word("SET") or self.is_word("REMOVE")):
             self.unexpected()
         while self.is_word("SET") or self.is_word("REMOVE"):
@@ -315,9 +359,6 @@ class Parser:
                 while self.is_punct(","):
                     self.i += 1
                     stmt.removes.append(self.path())
-        stmt.where = self.where()
-        stmt.returning = self.returning()
-        return stmt
 
     def assignment(self, stmt: Update) -> None:
         target = self.path()
@@ -372,6 +413,8 @@ class Parser:
     def delete(self) -> Delete:
         self.word("DELETE")
         self.word("FROM")
+        if not self.starts_path():
+            raise malformed("Expected identifier for simple path")
         stmt = Delete(self.identifier())
         self.no_alias()
         stmt.where = self.where()
@@ -388,6 +431,7 @@ class Parser:
         node = self.conjunction()
         while self.is_word("OR"):
             self.i += 1
+            self.right_hand_side()
             node = Or(node, self.conjunction())
         return node
 
@@ -395,6 +439,7 @@ class Parser:
         node = self.negation()
         while self.is_word("AND"):
             self.i += 1
+            self.right_hand_side()
             node = And(node, self.negation())
         return node
 
@@ -449,6 +494,7 @@ class Parser:
         t = self.peek()
         if t.kind == "PUNCT" and t.text in ("=", "<>", "!=", "<", "<=", ">", ">="):
             self.i += 1
+            self.right_hand_side()
             op = "<>" if t.text == "!=" else t.text
             right = self.operand()
             if op in ("<", "<=", ">", ">="):
@@ -491,7 +537,7 @@ class Parser:
                 self.i += 1
                 node = FuncCond(Func("attribute_type", [left, Value("", {"S": kind})]))
             else:
-                self.unexpected()
+                raise malformed("Expected type name")
             return Not(node) if negate else node
         self.unexpected()
 
@@ -502,9 +548,22 @@ class Parser:
             arg = self.path()
             self.punct(")")
             return Func("size", [arg])
-        if t.kind in ("QUOTED",) or (t.kind == "WORD" and t.text.upper() not in KEYWORDS):
+        if self.starts_path():
             return self.path()
+        if not self.starts_value():
+            self.no_term()
         return Value("", self.value())
+
+    def starts_path(self) -> bool:
+        t = self.peek()
+        return t.kind == "QUOTED" or (t.kind == "WORD" and t.text.upper() not in KEYWORDS)
+
+    def starts_value(self) -> bool:
+        t = self.peek()
+        return t.kind in ("STRING", "NUMBER") or (
+            t.kind == "WORD" and t.text.upper() in ("TRUE", "FALSE", "NULL")) or (
+            t.kind == "PUNCT" and (t.text in ("?", "{", "[", "<<") or (
+                t.text in "+-" and self.peek(1).kind == "NUMBER")))
 
     def arithmetic(self):
         """A SET value: an operand, `a + b` / `a - b`, list_append(...), if_not_exists(...)."""

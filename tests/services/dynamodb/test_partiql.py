@@ -103,7 +103,23 @@ def test_write_errors(ddb, tname):
 @pytest.mark.parametrize("statement,detail", [
     ("SELEC * FROM t", "Expected data manipulation"),
     ("CREATE TABLE x", "Expected data manipulation"),
-    ('SELECT * FROM "t" WHERE', "Unexpected end of statement"),
+    # where an expression should start (paritysuite/dynamodb-conformance's AWS-run cases)
+    ('SELECT * FROM "t" WHERE', "Unexpected term"),
+    ('SELECT * FROM "t" WHERE;', "Unexpected term"),
+    ('SELECT * FROM "t" WHERE NOT', "Unexpected term"),
+    ('SELECT * FROM "t" WHERE (', "Unexpected term"),
+    ('UPDATE "t" SET a = 1 WHERE', "Unexpected term"),
+    ("SELECT * FROM", "Unexpected term"),
+    ('SELECT * FROM "t" WHERE ORDER BY a', "Unexpected keyword"),
+    ('SELECT * FROM "t" WHERE IS NULL', "Unexpected operator"),
+    ('SELECT * FROM "t" WHERE a = LIKE', "Unexpected operator"),
+    ("SELECT * FROM \"t\" WHERE a = 'p' AND", "Missing right-hand side expression of infix operator"),
+    ("SELECT * FROM \"t\" WHERE a = 'p' OR", "Missing right-hand side expression of infix operator"),
+    ("SELECT * FROM \"t\" WHERE a = 'p' AND x IS FOO", "Expected type name"),
+    ("DELETE FROM", "Expected identifier for simple path"),
+    ("DELETE FROM;", "Expected identifier for simple path"),
+    ("DELETE FROM WHERE a = 'p'", "Expected identifier for simple path"),
+    ("FROM \"t\" SET c = 1 WHERE a = 'p'", "Unexpected token after expression"),
     # what the tokenizer cannot read gets no detail after the colon (as paritysuite and
     # nubo-db's dynamodb-conformance captured from AWS)
     ("SELECT * FROM \"t\" WHERE a = 'x", ""),
@@ -558,3 +574,36 @@ def test_or_branches_overlapping_on_the_sort_key(ddb, tname):
     assert sort_keys("pk = 'p' OR sk = '1'") == ["1", "2", "3"]
     assert sort_keys("pk = 'p' AND (sk < '2' OR sk > '2')") == ["1", "3"]
     assert sort_keys("pk IN ['p', 'q'] AND sk IN ['1', '3']") == ["1", "3"]
+
+
+def test_from_first_update(ddb, tname):
+    """`FROM t WHERE <key> SET ... | REMOVE ...` is an UPDATE of the item the WHERE names
+    (paritysuite/dynamodb-conformance's AWS-run cases)."""
+    make_table(ddb, tname)
+    ddb.put_item(TableName=tname, Item={"pk": S("i"), "a": N(1), "b": S("bee")})
+    got = run(ddb, f"from \"{tname}\" where pk = ? SET c = ? REMOVE b RETURNING ALL NEW *",
+              S("i"), N(7))
+    assert got["Items"] == [{"pk": S("i"), "a": N(1), "c": N(7)}]
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"FROM \"{tname}\" WHERE pk = 'i' AND a = 2 SET c = 5")
+    assert error(e)[0] == "ConditionalCheckFailedException"
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"FROM \"{tname}\" WHERE pk = 'none' SET c = 1")     # creates nothing
+    assert error(e)[0] == "ConditionalCheckFailedException"
+    ddb.execute_transaction(TransactStatements=[
+        {"Statement": f"FROM \"{tname}\" WHERE pk = 'i' SET d = 1"}])
+    assert ddb.get_item(TableName=tname, Key={"pk": S("i")})["Item"]["d"] == N(1)
+    for statement in (f"FROM \"{tname}\" SET c = 1", f"FROM \"{tname}\" WHERE a = 1 REMOVE b"):
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement)
+        assert error(e) == ("ValidationException", 400, "Where clause does not contain a "
+                            "mandatory equality on all key attributes")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"FROM \"{tname}-none\" WHERE pk = 'i' SET c = 1")
+    assert error(e) == ("ResourceNotFoundException", 400, "Requested resource not found")
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"SELECT * FROM \"{tname}\" WHERE pk = 'i'"},
+            {"Statement": f"SELECT * FROM \"{tname}\" WHERE"}])
+    assert error(e)[2] == ("Validation failed in TransactStatements[1]: Statement wasn't well "
+                           "formed, can't be processed: Unexpected term")
