@@ -334,6 +334,15 @@ def update_table(ctx: Call, req: dict) -> dict:
                         ("DeletionProtectionEnabled", "DeletionProtection modification")):
         if only in changes and len(changes) > 1:
             raise invalid(f"{label} must be the only operation in the request")
+    if "WarmThroughput" in changes:
+        if any("Create" in u for u in req.get("GlobalSecondaryIndexUpdates") or ()):
+            raise invalid("Create global secondary index cannot be specified when updating "
+                          "WarmThroughput")
+        if set(changes) - {"WarmThroughput", "GlobalSecondaryIndexUpdates"}:
+            raise invalid("WarmThroughput must be the only operation in the request")
+    if "OnDemandThroughput" in changes and set(changes) - {"OnDemandThroughput", "BillingMode"}:
+        raise invalid("OnDemandThroughput can only be combined with BillingMode in an "
+                      "UpdateTable request")
     if "ReplicaUpdates" in changes:
         raise NotImplementedYet("Nuvem does not implement global table replicas yet.",
                                 code="NotImplemented")

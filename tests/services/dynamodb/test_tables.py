@@ -321,6 +321,28 @@ def test_update_settings_that_must_come_alone(dynamodb, table_name):
     with pytest.raises(ClientError) as e:
         dynamodb.update_table(TableName=table_name, SSESpecification={"Enabled": True})
     assert "Table is already encrypted with given KMSMasterKeyId" in fail(e)[2]
+    # the catalogue of DynamoDB's messages recorded by ack-api-quirks' live runs
+    with pytest.raises(ClientError) as e:
+        dynamodb.update_table(TableName=table_name, OnDemandThroughput={"MaxReadRequestUnits": 9},
+                              StreamSpecification={"StreamEnabled": True,
+                                                   "StreamViewType": "KEYS_ONLY"})
+    assert fail(e)[2] == (INVALID + "OnDemandThroughput can only be combined with BillingMode in "
+                          "an UpdateTable request")
+    dynamodb.update_table(TableName=table_name, OnDemandThroughput={"MaxReadRequestUnits": 9},
+                          BillingMode="PAY_PER_REQUEST")
+    with pytest.raises(ClientError) as e:
+        dynamodb.update_table(TableName=table_name, WarmThroughput={"ReadUnitsPerSecond": 13000},
+                              OnDemandThroughput={"MaxReadRequestUnits": 10})
+    assert fail(e)[2] == INVALID + "WarmThroughput must be the only operation in the request"
+    with pytest.raises(ClientError) as e:
+        dynamodb.update_table(
+            TableName=table_name, WarmThroughput={"ReadUnitsPerSecond": 13000},
+            AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": "gsi", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"}}}])
+    assert fail(e)[2] == (INVALID + "Create global secondary index cannot be specified when "
+                          "updating WarmThroughput")
 
 
 def test_gsi_create_backfills_and_delete_drops(dynamodb, table_name):
