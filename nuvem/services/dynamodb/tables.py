@@ -85,6 +85,9 @@ def _by_resource_arn(ctx: Call, arn: str, *, streams: bool = False):
     if parsed is None:
         raise invalid(f"Provided Arn is not a DynamoDB resource arn: {arn}")
     region, account, name, rest = parsed
+    if region != ctx.region:    # the tagging and the resource policy operations word it apart
+        raise invalid(f"Invalid resource Arn: {arn}") if streams else ValidationException(
+            f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
     if rest and not (streams and rest.startswith("stream/") and rest.count("/") == 1):
         raise invalid("Invalid resource arn provided, only table or stream is accepted. "
                       f"Provided resource arn: {arn}")

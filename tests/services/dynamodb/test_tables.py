@@ -441,6 +441,17 @@ def test_tags(dynamodb, table_name):
         dynamodb.list_tags_of_resource(ResourceArn="arn:aws:sqs:us-east-1:000000000000:q")
     assert fail(e)[2] == (INVALID + "Provided Arn is not a DynamoDB resource arn: "
                           "arn:aws:sqs:us-east-1:000000000000:q")
+    # another region's ARN: each family words it its own way (ack-api-quirks' live catalogue)
+    elsewhere = arn.replace(":us-east-1:", ":us-west-2:")
+    for call in (lambda: dynamodb.list_tags_of_resource(ResourceArn=elsewhere),
+                 lambda: dynamodb.untag_resource(ResourceArn=elsewhere, TagKeys=["b"])):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert fail(e) == ("ValidationException", 400, "Invalid TableArn: Invalid ResourceArn "
+                           f"provided as input {elsewhere}")
+    with pytest.raises(ClientError) as e:
+        dynamodb.get_resource_policy(ResourceArn=elsewhere)
+    assert fail(e) == ("ValidationException", 400, INVALID + f"Invalid resource Arn: {elsewhere}")
 
 
 def test_limits_and_endpoints(nuvem, dynamodb):
