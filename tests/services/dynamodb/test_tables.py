@@ -334,6 +334,12 @@ def test_update_settings_that_must_come_alone(dynamodb, table_name):
         dynamodb.update_table(TableName=table_name, WarmThroughput={"ReadUnitsPerSecond": 13000},
                               OnDemandThroughput={"MaxReadRequestUnits": 10})
     assert fail(e)[2] == INVALID + "WarmThroughput must be the only operation in the request"
+    with pytest.raises(ClientError) as e:      # an empty one: the billing rule answers
+        dynamodb.update_table(TableName=table_name, WarmThroughput={},
+                              ProvisionedThroughput={"ReadCapacityUnits": 1,
+                                                     "WriteCapacityUnits": 1})
+    assert fail(e)[2] == (INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                          "specified when BillingMode is PAY_PER_REQUEST")
     with pytest.raises(ClientError) as e:
         dynamodb.update_table(
             TableName=table_name, WarmThroughput={"ReadUnitsPerSecond": 13000},
