@@ -214,7 +214,8 @@ def _index_record(index: dict, mode: str, glob: bool) -> dict:
 
 
 def _sse(ctx: Call, spec: dict | None) -> dict | None:
-    if not spec or not spec.get("Enabled"):
+    # without Enabled, an SSEType turns encryption on (as DynamoDB takes it)
+    if not spec or not spec.get("Enabled", bool(spec.get("SSEType"))):
         return None
     key = spec.get("KMSMasterKeyId")
     if not key:      # the AWS managed key aws/dynamodb: one stable id per account and region

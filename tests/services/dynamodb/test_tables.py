@@ -634,3 +634,19 @@ def test_stream_policy_decides_for_other_accounts(nuvem, dynamodb, table_name):
         stream_arn, f"arn:aws:iam::{OTHER}:root", "dynamodb:DescribeStream"))
     assert other.describe_stream(StreamArn=stream_arn)["StreamDescription"]["StreamArn"] == \
         stream_arn
+
+
+def test_sse_specification_without_enabled(dynamodb, table_name):
+    """An SSEType alone turns KMS encryption on, {} leaves the default, and a key without
+    SSEType is refused (ack-api-quirks' live runs)."""
+    simple_table(dynamodb, table_name, SSESpecification={"SSEType": "KMS"})
+    sse = dynamodb.describe_table(TableName=table_name)["Table"]["SSEDescription"]
+    assert (sse["Status"], sse["SSEType"]) == ("ENABLED", "KMS")
+    simple_table(dynamodb, table_name + "-default", SSESpecification={})
+    assert "SSEDescription" not in dynamodb.describe_table(
+        TableName=table_name + "-default")["Table"]
+    with pytest.raises(ClientError) as e:
+        simple_table(dynamodb, table_name + "-key", SSESpecification={
+            "Enabled": True, "KMSMasterKeyId": "alias/aws/dynamodb"})
+    assert fail(e) == ("ValidationException", 400,
+                       INVALID + "SSEType KMS is required if KMSMasterKeyId is specified")
