@@ -218,6 +218,12 @@ class Parser:
             self.unexpected()
         self.i += 1
 
+    def table(self) -> str:
+        """The table after a FROM, where PartiQL reads an expression."""
+        if not self.starts_path():
+            self.no_term()
+        return self.identifier()
+
     def identifier(self) -> str:
         if not self.starts_path():
             self.unexpected()
@@ -287,9 +293,7 @@ class Parser:
 
     def source(self) -> tuple[str, str | None]:
         """A SELECT's FROM: a table, or a table and one of its indexes."""
-        if not self.starts_path():
-            self.no_term()
-        path = [self.identifier()]
+        path = [self.table()]
         while self.is_punct("."):
             self.i += 1
             path.append(self.identifier())
@@ -332,9 +336,7 @@ class Parser:
         """PartiQL's other UPDATE: `FROM t [WHERE ...] SET ... | REMOVE ... [RETURNING ...]`
         (without a WHERE it names no item, which the write refuses)."""
         self.word("FROM")
-        if not self.starts_path():
-            self.no_term()
-        stmt = Update(self.identifier())
+        stmt = Update(self.table())
         self.no_alias()
         if self.is_word("WHERE"):
             stmt.where = self.where()

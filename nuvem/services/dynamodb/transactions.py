@@ -182,12 +182,11 @@ def capacity_list(mode, per_table: dict, split: str | None = None) -> list[dict]
     for name, (units, index_units) in per_table.items():
         entry = consumed(name, mode, units, index_units)
         if entry and split:
-            parts = [entry, entry.get("Table") or {}]
+            arms = [entry, entry.get("Table")]
             for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-                parts.extend(entry.get(key, {}).values())
-            for part in parts:
-                if part:
-                    part[f"{split}CapacityUnits"] = part["CapacityUnits"]
+                arms.extend(entry.get(key, {}).values())
+            for arm in filter(None, arms):
+                arm[f"{split}CapacityUnits"] = arm["CapacityUnits"]
         if entry:
             out.append(entry)
     return out
