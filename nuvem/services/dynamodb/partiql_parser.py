@@ -38,6 +38,14 @@ _BOOL_FUNCTIONS = {"begins_with": 2, "contains": 2, "attribute_exists": 1,
 _SET_TYPES = frozenset(("SS", "NS", "BS"))
 _TYPE_NAMES = {"STRING": "S", "NUMBER": "N", "BINARY": "B", "BOOL": "BOOL", "BOOLEAN": "BOOL",
                "LIST": "L", "MAP": "M"}
+# PartiQL's type names (a bare `x IS <type>` parses, then DynamoDB refuses to run it)
+_PARTIQL_TYPES = frozenset({
+    ("NULL",), ("MISSING",), ("BOOL",), ("BOOLEAN",), ("SMALLINT",), ("INT2",), ("INTEGER2",),
+    ("INT",), ("INT4",), ("INTEGER4",), ("INTEGER",), ("BIGINT",), ("INT8",), ("INTEGER8",),
+    ("FLOAT",), ("REAL",), ("DOUBLE", "PRECISION"), ("DECIMAL",), ("DEC",), ("NUMERIC",),
+    ("TIMESTAMP",), ("CHAR",), ("CHARACTER",), ("VARCHAR",), ("CHARACTER", "VARYING"),
+    ("STRING",), ("SYMBOL",), ("CLOB",), ("BLOB",), ("STRUCT",), ("TUPLE",), ("LIST",),
+    ("SEXP",), ("BAG",), ("DATE",), ("TIME",), ("ANY",)})
 # the value types an ordering operator (<, <=, >, >=, BETWEEN) refuses: they have no order
 _UNORDERED = frozenset(("BOOL", "NULL", "L", "M", "SS", "NS", "BS"))
 
@@ -249,6 +257,8 @@ class Parser:
             self.punct("(")
             stmt = Exists(self.select())
             self.punct(")")
+        elif self.bare_type_test():
+            raise ValidationException("Unsupported operation: IsType")
         else:
             raise malformed("Expected data manipulation")
         if self.is_punct(";"):
@@ -258,6 +268,15 @@ class Parser:
         if self.used != len(self.parameters):
             raise ValidationException(PARAMETER_COUNT)
         return stmt
+
+    def bare_type_test(self) -> bool:
+        """Whether the statement is only `x IS [NOT] <type>`."""
+        words = [t.text.upper() for t in self.toks if t.kind != "EOF"]
+        if words[-1:] == [";"]:
+            words.pop()
+        if not self.starts_path() or words[1:2] != ["IS"]:
+            return False
+        return tuple(words[3:] if words[2:3] == ["NOT"] else words[2:]) in _PARTIQL_TYPES
 
     def select(self) -> Select:
         self.word("SELECT")

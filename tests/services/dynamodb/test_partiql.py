@@ -144,6 +144,16 @@ def test_malformed_statements(ddb, statement, detail):
     assert error(e) == ("ValidationException", 400, MALFORMED + detail)
 
 
+@pytest.mark.parametrize("statement", ["x IS INT4", "x IS NOT INT8", "x IS DOUBLE PRECISION",
+                                       "\"x\" IS CHARACTER VARYING;"])
+def test_bare_type_test_parses_but_does_not_run(ddb, statement):
+    """A statement that is only a type test parses as PartiQL and is then refused
+    (paritysuite/dynamodb-conformance's AWS-run cases)."""
+    with pytest.raises(ClientError) as e:
+        run(ddb, statement)
+    assert error(e) == ("ValidationException", 400, "Unsupported operation: IsType")
+
+
 def test_parameter_count(ddb, orders):
     with pytest.raises(ClientError) as e:
         run(ddb, f'SELECT * FROM "{orders}" WHERE pk = ?')
