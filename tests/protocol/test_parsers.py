@@ -569,7 +569,7 @@ def test_validate_query_and_json_wording():
         "constraint: Member must not be null; Value '10' at 'maxSessionDuration' failed to "
         "satisfy constraint: Member must have value greater than or equal to 3600")
     with pytest.raises(AwsError) as info:
-        _validate("dynamodb", "Query", "json", {"TableName": "t", "Limit": 0, "Select": "SOME"})
+        _validate("dynamodb", "Scan", "json", {"TableName": "t", "Limit": 0, "Select": "SOME"})
     assert info.value.code == "ValidationException"
     assert "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater " \
            "than or equal to 1" in info.value.message

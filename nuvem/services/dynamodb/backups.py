@@ -38,9 +38,11 @@ def _table_not_found(name: str) -> TableNotFoundException:
 
 def _backup(ctx: Call, arn: str) -> Backup:
     parts = arn.split(":", 5)
-    backup = None
-    if len(parts) == 6 and "/backup/" in parts[5]:
-        backup = ctx.store.get(Backup, parts[4], parts[3], arn)
+    resource = parts[5].split("/") if len(parts) == 6 else []
+    if parts[0] != "arn" or len(resource) != 4 or resource[0] != "table" or \
+            resource[2] != "backup" or parts[2] != "dynamodb":
+        raise ValidationException("Invalid Backup ARN")
+    backup = ctx.store.get(Backup, parts[4], parts[3], arn)
     if backup is None:
         raise BackupNotFoundException(f"Backup not found: {arn}")
     return backup

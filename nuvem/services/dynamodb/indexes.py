@@ -160,6 +160,9 @@ def update(ctx, table, pk: bytes, sk: bytes, old: dict | None, new: dict | None,
         after = entry(table, index, pk, sk, new)
         if before is None and after is None:
             continue
+        if before is not None and after is not None and before.attrs == after.attrs and \
+                (before.ipk, before.isk) == (after.ipk, after.isk):
+            continue    # the index holds the same entry: DynamoDB charges it no write
         name = index["IndexName"]
         counts = stats.indexes.setdefault(name, [0, 0])
         units = 0.0

@@ -78,10 +78,13 @@ def build_key_condition(root, hash_key: str, range_key: str | None,
     for cond in conditions:
         name, op, values = _key_attribute(cond)
         if name in by_attribute:
-            raise ValidationException("KeyConditionExpressions must only contain one condition per key")
+            raise ValidationException("Invalid KeyConditionExpression: KeyConditionExpressions "
+                                      "must only contain one condition per key")
         by_attribute[name] = (op, values)
     if len(by_attribute) > 2:
-        raise ValidationException("Conditions can be of length 1 or 2 only")
+        raise ValidationException(f"The number of query conditions ({len(by_attribute)}) exceeds "
+                                  "the number of key attributes defined in the schema "
+                                  f"({2 if range_key else 1})")
     return key_condition_from_parts(by_attribute, hash_key, range_key, key_types)
 
 

@@ -24,15 +24,17 @@ from nuvem.services.dynamodb.errors import (ConditionalCheckFailedException,
                                             DuplicateItemException, ResourceNotFoundException,
                                             ValidationException)
 from nuvem.services.dynamodb.expression_parser import (AddAction, And, Between, Compare,
-                                                       Condition, DeleteAction, FuncCond, Path,
-                                                       Projection, RemoveAction, SetAction,
-                                                       Update, Value)
+                                                       Condition, DeleteAction, FuncCond, In,
+                                                       Not, Or, Path, Projection, RemoveAction,
+                                                       SetAction, Update, Value)
 from nuvem.services.dynamodb.items import key_update_message, find_table
 from nuvem.services.dynamodb import transactions as tx
 from nuvem.services.dynamodb.partiql_parser import Delete, Exists, Insert, Select, parse
 from nuvem.services.dynamodb.partiql_parser import Update as UpdateStatement
 
 MAX_BATCH = 25
+OVERLAPPING = "Overlapping conditions with range keys are not supported in where clause"
+MAX_BRANCHES = 100          # a WHERE with more OR-ed branches than this is not planned as reads
 MANDATORY_KEY = "Where clause does not contain a mandatory equality on all key attributes"
 EXISTS_ONLY_IN_TRANSACTIONS = "EXISTS is supported only in ExecuteTransaction"
 _INVALID_TOKEN = "Invalid NextToken"
@@ -147,6 +149,91 @@ def _key_typed(source, name: str, value: dict) -> bool:
     return next(iter(value)) == source.table.attribute_type(name)
 
 
+def _branches(node, keys: tuple) -> list[list] | None:
+    """The WHERE as OR-ed branches of AND-ed conditions, a key attribute's IN list giving a
+    branch per value; None past MAX_BRANCHES."""
+    if isinstance(node, Or):
+        left, right = _branches(node.left, keys), _branches(node.right, keys)
+        return None if left is None or right is None else left + right
+    if isinstance(node, And):
+        left, right = _branches(node.left, keys), _branches(node.right, keys)
+        if left is None or right is None or len(left) * len(right) > MAX_BRANCHES:
+            return None
+        return [a + b for a in left for b in right]
+    if isinstance(node, In) and isinstance(node.operand, Path) and \
+            node.operand.elements in keys and all(isinstance(o, Value) for o in node.options):
+        return [[Compare("=", node.operand, option)] for option in node.options]
+    return [[node]]
+
+
+# A sort key range: (low, high) with low (bytes, 0 inclusive | 1 exclusive) and high (bytes,
+# 1 inclusive | 0 exclusive), None unbounded, so the larger low and the smaller high are tighter.
+_RANGE_OF = {"=": lambda v: ((v, 0), (v, 1)), "<": lambda v: (None, (v, 0)),
+             "<=": lambda v: (None, (v, 1)), ">": lambda v: ((v, 1), None),
+             ">=": lambda v: ((v, 0), None),
+             # 1025 FF bytes follow every sort key (at most 1024 bytes) with the prefix
+             "begins_with": lambda v: ((v, 0), (v + b"\xff" * 1025, 0))}
+
+
+def _before(high, low) -> bool:
+    """Whether a range ending at `high` ends before one starting at `low`."""
+    return high is not None and low is not None and (
+        high[0] < low[0] or (high[0] == low[0] and not (high[1] == 1 and low[1] == 0)))
+
+
+def _branch_read(source, branch: list):
+    """(partition, sort key range) a branch reads, or None when it is no key read: no
+    equality on the partition key, or a negated sort key condition."""
+    partition, low, high = None, None, None
+    for node in branch:
+        hit = _on(node, source.hash_key)
+        if hit is not None and hit[0] == "=" and partition is None:
+            if not _key_typed(source, source.hash_key, hit[1][0]):
+                return None
+            partition = values.key_bytes(hit[1][0])
+            continue
+        if not source.range_key:
+            continue
+        inner = node.operand if isinstance(node, Not) else node
+        hit = _on(inner, source.range_key)
+        if isinstance(node, Not) and (hit is not None or (
+                isinstance(inner, In) and isinstance(inner.operand, Path)
+                and inner.operand.elements == (source.range_key,))):
+            return None
+        if hit is None:
+            continue
+        op, given = hit
+        if op == "<>" or not all(_key_typed(source, source.range_key, v) for v in given):
+            return None
+        keys = [values.key_bytes(v) for v in given]
+        lo, hi = ((keys[0], 0), (keys[1], 1)) if op == "BETWEEN" else _RANGE_OF[op](keys[0])
+        low = lo if low is None or (lo is not None and lo > low) else low
+        high = hi if high is None or (hi is not None and hi < high) else high
+    return None if partition is None else (partition, low, high)
+
+
+def _check_no_overlap(source, where) -> None:
+    """AWS reads a WHERE whose OR-ed branches all pin the partition key as one key read per
+    branch, and refuses branches reading overlapping sort key ranges of one partition; any
+    other WHERE is a scan and refuses nothing."""
+    branches = _branches(where, ((source.hash_key,), (source.range_key,)))
+    if branches is None or len(branches) < 2:
+        return
+    reads: dict[bytes, list] = {}
+    for branch in branches:
+        read = _branch_read(source, branch)
+        if read is None:
+            return
+        partition, low, high = read
+        if not _before(high, low):               # an empty range reads nothing
+            reads.setdefault(partition, []).append((low, high))
+    for ranges in reads.values():
+        for i, (low, high) in enumerate(ranges):
+            for other_low, other_high in ranges[i + 1:]:
+                if not (_before(high, other_low) or _before(other_high, low)):
+                    raise ValidationException(OVERLAPPING)
+
+
 def _check_index_holds(table, index: dict, is_global: bool, stmt: Select) -> None:
     """A SELECT on an index filters only on attributes the index holds, and reads from a GSI
     only those (an LSI's others are fetched from the table)."""
@@ -191,6 +278,7 @@ def run_select(ctx, stmt: Select, req: dict) -> dict:
     if req.get("NextToken"):
         inner["ExclusiveStartKey"] = decode_token(req["NextToken"])
     start = source.start_after(inner)
+    _check_no_overlap(source, stmt.where)
     conjuncts = _conjuncts(stmt.where)
     hash_value = range_hit = None
     for node in conjuncts:
@@ -431,13 +519,22 @@ def batch_execute_statement(ctx, req: dict) -> dict:
     return out
 
 
+def _transaction_statement(i: int, spec: dict):
+    """A transaction's statement: a refusal of it names its place, as AWS words it."""
+    try:
+        return _statement(spec)
+    except ValidationException as e:
+        raise ValidationException(f"Validation failed in TransactStatements[{i}]: "
+                                  f"{e.message}") from None
+
+
 @SERVICE.op("ExecuteTransaction")
 def execute_transaction(ctx, req: dict) -> dict:
     statements = req.get("TransactStatements") or []
     previous = tx.replay(ctx, "ExecuteTransaction", req)
     if previous is not None:
         return previous
-    parsed = [(_statement(spec), spec) for spec in statements]
+    parsed = [(_transaction_statement(i, spec), spec) for i, spec in enumerate(statements)]
     for i, (stmt, _) in enumerate(parsed):
         if getattr(stmt, "returning", None) is not None:
             problem = "RETURNING clause is not supported in ExecuteTransaction."
@@ -464,7 +561,7 @@ def execute_transaction(ctx, req: dict) -> dict:
             _add_units(per_table, table.name, units)
             responses.append({"Item": item} if item is not None else {})
         out = {"Responses": responses}
-        capacity = tx.capacity_list(mode, per_table)
+        capacity = tx.capacity_list(mode, per_table, "Read")
         if capacity:
             out["ConsumedCapacity"] = capacity
         return out

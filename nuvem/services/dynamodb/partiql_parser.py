@@ -23,7 +23,11 @@ KEYWORDS = frozenset({
     "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "BETWEEN", "IN", "IS", "MISSING", "NULL",
     "TRUE", "FALSE", "INSERT", "INTO", "VALUE", "VALUES", "UPDATE", "SET", "REMOVE", "DELETE",
     "RETURNING", "ORDER", "BY", "ASC", "DESC", "ALL", "MODIFIED", "OLD", "NEW", "LIMIT",
-    "EXISTS"})
+    "EXISTS", "LIKE"})
+# what DynamoDB's parser calls an operator where an expression should start
+_OPERATORS = frozenset({"AND", "OR", "IS", "IN", "BETWEEN", "LIKE", "=", "<>", "!=", "<", "<=",
+                        ">", ">=", "*", "/", "%"})
+MISSING_RHS = "Missing right-hand side expression of infix operator"
 _PUNCT2 = ("<<", ">>", "<=", ">=", "<>", "!=")
 _PUNCT1 = "()[]{},.:;=<>+-*?"
 _BOOL_FUNCTIONS = {"begins_with": 2, "contains": 2, "attribute_exists": 1,
@@ -34,6 +38,16 @@ _BOOL_FUNCTIONS = {"begins_with": 2, "contains": 2, "attribute_exists": 1,
 _SET_TYPES = frozenset(("SS", "NS", "BS"))
 _TYPE_NAMES = {"STRING": "S", "NUMBER": "N", "BINARY": "B", "BOOL": "BOOL", "BOOLEAN": "BOOL",
                "LIST": "L", "MAP": "M"}
+# PartiQL's type names (a bare `x IS <type>` parses, then DynamoDB refuses to run it)
+_PARTIQL_TYPES = frozenset({
+    ("NULL",), ("MISSING",), ("BOOL",), ("BOOLEAN",), ("SMALLINT",), ("INT2",), ("INTEGER2",),
+    ("INT",), ("INT4",), ("INTEGER4",), ("INTEGER",), ("BIGINT",), ("INT8",), ("INTEGER8",),
+    ("FLOAT",), ("REAL",), ("DOUBLE", "PRECISION"), ("DECIMAL",), ("DEC",), ("NUMERIC",),
+    ("TIMESTAMP",), ("CHAR",), ("CHARACTER",), ("VARCHAR",), ("CHARACTER", "VARYING"),
+    ("STRING",), ("SYMBOL",), ("CLOB",), ("BLOB",), ("STRUCT",), ("TUPLE",), ("LIST",),
+    ("SEXP",), ("BAG",), ("DATE",), ("TIME",), ("ANY",)})
+# the value types an ordering operator (<, <=, >, >=, BETWEEN) refuses: they have no order
+_UNORDERED = frozenset(("BOOL", "NULL", "L", "M", "SS", "NS", "BS"))
 
 
 def malformed(detail: str) -> ValidationException:
@@ -186,6 +200,22 @@ class Parser:
             raise malformed("Unexpected keyword")
         raise malformed("Unexpected token")
 
+    def no_term(self):
+        """Where an expression must start and cannot: DynamoDB names an operator or a keyword,
+        anything else (the end, `;`, `)`) is an unexpected term."""
+        t = self.peek()
+        text = t.text.upper() if t.kind == "WORD" else t.text if t.kind == "PUNCT" else ""
+        if text in _OPERATORS:
+            raise malformed("Unexpected operator")
+        if t.kind == "WORD" and text in KEYWORDS:
+            raise malformed("Unexpected keyword")
+        raise malformed("Unexpected term")
+
+    def right_hand_side(self) -> None:
+        """After an infix operator: the statement may not end there."""
+        if self.peek().kind == "EOF":
+            raise malformed(MISSING_RHS)
+
     def word(self, word: str) -> None:
         if not self.is_word(word):
             self.unexpected()
@@ -196,12 +226,17 @@ class Parser:
             self.unexpected()
         self.i += 1
 
+    def table(self) -> str:
+        """The table after a FROM, where PartiQL reads an expression."""
+        if not self.starts_path():
+            self.no_term()
+        return self.identifier()
+
     def identifier(self) -> str:
-        t = self.peek()
-        if t.kind == "QUOTED" or (t.kind == "WORD" and t.text.upper() not in KEYWORDS):
-            self.i += 1
-            return t.text
-        self.unexpected()
+        if not self.starts_path():
+            self.unexpected()
+        self.i += 1
+        return self.toks[self.i - 1].text
 
     # -- statements
     def statement(self):
@@ -215,11 +250,15 @@ class Parser:
             stmt = self.update()
         elif word == "DELETE":
             stmt = self.delete()
+        elif word == "FROM":
+            stmt = self.update_from_first()
         elif word == "EXISTS":
             self.i += 1
             self.punct("(")
             stmt = Exists(self.select())
             self.punct(")")
+        elif self.bare_type_test():
+            raise ValidationException("Unsupported operation: IsType")
         else:
             raise malformed("Expected data manipulation")
         if self.is_punct(";"):
@@ -229,6 +268,15 @@ class Parser:
         if self.used != len(self.parameters):
             raise ValidationException(PARAMETER_COUNT)
         return stmt
+
+    def bare_type_test(self) -> bool:
+        """Whether the statement is only `x IS [NOT] <type>`."""
+        words = [t.text.upper() for t in self.toks if t.kind != "EOF"]
+        if words[-1:] == [";"]:
+            words.pop()
+        if not self.starts_path() or words[1:2] != ["IS"]:
+            return False
+        return tuple(words[3:] if words[2:3] == ["NOT"] else words[2:]) in _PARTIQL_TYPES
 
     def select(self) -> Select:
         self.word("SELECT")
@@ -264,7 +312,7 @@ class Parser:
 
     def source(self) -> tuple[str, str | None]:
         """A SELECT's FROM: a table, or a table and one of its indexes."""
-        path = [self.identifier()]
+        path = [self.table()]
         while self.is_punct("."):
             self.i += 1
             path.append(self.identifier())
@@ -298,6 +346,25 @@ class Parser:
         self.word("UPDATE")
         stmt = Update(self.identifier())
         self.no_alias()
+        self.changes(stmt)
+        stmt.where = self.where()
+        stmt.returning = self.returning()
+        return stmt
+
+    def update_from_first(self) -> Update:
+        """PartiQL's other UPDATE: `FROM t [WHERE ...] SET ... | REMOVE ... [RETURNING ...]`
+        (without a WHERE it names no item, which the write refuses)."""
+        self.word("FROM")
+        stmt = Update(self.table())
+        self.no_alias()
+        if self.is_word("WHERE"):
+            stmt.where = self.where()
+        self.changes(stmt)
+        stmt.returning = self.returning()
+        return stmt
+
+    def changes(self, stmt: Update) -> None:
+        """An UPDATE's SET and REMOVE clauses, at least one, in any order."""
         if not (self.is_word("SET") or self.is_word("REMOVE")):
             self.unexpected()
         while self.is_word("SET") or self.is_word("REMOVE"):
@@ -313,9 +380,6 @@ class Parser:
                 while self.is_punct(","):
                     self.i += 1
                     stmt.removes.append(self.path())
-        stmt.where = self.where()
-        stmt.returning = self.returning()
-        return stmt
 
     def assignment(self, stmt: Update) -> None:
         target = self.path()
@@ -370,6 +434,8 @@ class Parser:
     def delete(self) -> Delete:
         self.word("DELETE")
         self.word("FROM")
+        if not self.starts_path():
+            raise malformed("Expected identifier for simple path")
         stmt = Delete(self.identifier())
         self.no_alias()
         stmt.where = self.where()
@@ -386,6 +452,7 @@ class Parser:
         node = self.conjunction()
         while self.is_word("OR"):
             self.i += 1
+            self.right_hand_side()
             node = Or(node, self.conjunction())
         return node
 
@@ -393,6 +460,7 @@ class Parser:
         node = self.negation()
         while self.is_word("AND"):
             self.i += 1
+            self.right_hand_side()
             node = And(node, self.negation())
         return node
 
@@ -447,13 +515,19 @@ class Parser:
         t = self.peek()
         if t.kind == "PUNCT" and t.text in ("=", "<>", "!=", "<", "<=", ">", ">="):
             self.i += 1
+            self.right_hand_side()
             op = "<>" if t.text == "!=" else t.text
-            return Compare(op, left, self.operand())
+            right = self.operand()
+            if op in ("<", "<=", ">", ">="):
+                _check_ordered(op, (left, right))
+            return Compare(op, left, right)
         if self.is_word("BETWEEN"):
             self.i += 1
             low = self.operand()
             self.word("AND")
-            return Between(left, low, self.operand())
+            high = self.operand()
+            _check_ordered("BETWEEN", (left, low, high))
+            return Between(left, low, high)
         if self.is_word("IN"):
             self.i += 1
             close = "]" if self.is_punct("[") else ")"
@@ -484,7 +558,7 @@ class Parser:
                 self.i += 1
                 node = FuncCond(Func("attribute_type", [left, Value("", {"S": kind})]))
             else:
-                self.unexpected()
+                raise malformed("Expected type name")
             return Not(node) if negate else node
         self.unexpected()
 
@@ -495,9 +569,22 @@ class Parser:
             arg = self.path()
             self.punct(")")
             return Func("size", [arg])
-        if t.kind in ("QUOTED",) or (t.kind == "WORD" and t.text.upper() not in KEYWORDS):
+        if self.starts_path():
             return self.path()
+        if not self.starts_value():
+            self.no_term()
         return Value("", self.value())
+
+    def starts_path(self) -> bool:
+        t = self.peek()
+        return t.kind == "QUOTED" or (t.kind == "WORD" and t.text.upper() not in KEYWORDS)
+
+    def starts_value(self) -> bool:
+        t = self.peek()
+        return t.kind in ("STRING", "NUMBER") or (
+            t.kind == "WORD" and t.text.upper() in ("TRUE", "FALSE", "NULL")) or (
+            t.kind == "PUNCT" and (t.text in ("?", "{", "[", "<<") or (
+                t.text in "+-" and self.peek(1).kind == "NUMBER")))
 
     def arithmetic(self):
         """A SET value: an operand, `a + b` / `a - b`, list_append(...), if_not_exists(...)."""
@@ -618,6 +705,17 @@ class Parser:
 
 
 _INT32 = range(-2**31, 2**31)
+
+
+def _check_ordered(op: str, operands) -> None:
+    """Refuse a value of a type with no order beside an ordering operator: AWS judges each
+    operand's own type (S against N is fine), before reading any item."""
+    for operand in operands:
+        if isinstance(operand, Value):
+            kind = next(iter(operand.value))
+            if kind in _UNORDERED:
+                raise ValidationException("Incorrect operand type for operator or function; "
+                                          f"operator or function: {op}, operand type: {kind}")
 
 
 def _number(text: str, path: str) -> str:

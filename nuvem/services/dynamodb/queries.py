@@ -217,10 +217,9 @@ def _page(req: dict, source: Source, items: list | None, count: int, scanned: in
     units = values.read_units(read, consistent)
     mode = req.get("ReturnConsumedCapacity")
     if source.index:
+        # INDEXES gives the table's arm even when only the index was read (0.0), as AWS does
         capacity = consumed(req["TableName"], mode, fetched,
                             {source.name: (source.is_global, units)})
-        if capacity and mode == "INDEXES" and not fetched:
-            capacity.pop("Table", None)
     else:
         capacity = consumed(req["TableName"], mode, units)
     if capacity:
@@ -277,6 +276,12 @@ def _check_key_type(source: Source, name: str, value: dict) -> None:
 
 @SERVICE.op("Query")
 def query(ctx, req: dict) -> dict:
+    limit = req.get("Limit")
+    if limit is not None and limit < 1:
+        # Query words this refusal its own way (Scan's is the validator's, with the value)
+        raise ValidationException("1 validation error detected: Value at 'Limit' failed to "
+                                  "satisfy constraint: Member must have value greater than or "
+                                  "equal to 1")
     table = table_of(ctx, req)
     source = Source(table, req)
     ex = expressions(req, "Query")

@@ -227,6 +227,8 @@ def check_sse(spec: dict | None) -> None:
             raise invalid("KMSMasterKeyId can not be specified if Enabled is false")
     if spec.get("SSEType") == "AES256":
         raise invalid("SSEType AES256 is not supported")
+    if spec.get("KMSMasterKeyId") and not spec.get("SSEType"):
+        raise invalid("SSEType KMS is required if KMSMasterKeyId is specified")
 
 
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")

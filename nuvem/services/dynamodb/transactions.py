@@ -165,7 +165,7 @@ def apply(ctx, actions: list[Action], req: dict, *, transactional: bool = True) 
             if m:
                 metrics.setdefault(action.table.name, []).append(m)
     out: dict = {}
-    capacity = capacity_list(mode, per_table)
+    capacity = capacity_list(mode, per_table, "Write" if transactional else None)
     if capacity:
         out["ConsumedCapacity"] = capacity
     if metrics:
@@ -173,11 +173,20 @@ def apply(ctx, actions: list[Action], req: dict, *, transactional: bool = True) 
     return out
 
 
-def capacity_list(mode, per_table: dict) -> list[dict]:
+def capacity_list(mode, per_table: dict, split: str | None = None) -> list[dict]:
+    """ConsumedCapacity, one entry per table. A transaction's (`split` "Read" or "Write") also
+    gives each figure as ReadCapacityUnits or WriteCapacityUnits, as DynamoDB reports only for
+    transactions."""
     from nuvem.services.dynamodb.items import consumed
     out = []
     for name, (units, index_units) in per_table.items():
         entry = consumed(name, mode, units, index_units)
+        if entry and split:
+            arms = [entry, entry.get("Table")]
+            for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+                arms.extend(entry.get(key, {}).values())
+            for arm in filter(None, arms):
+                arm[f"{split}CapacityUnits"] = arm["CapacityUnits"]
         if entry:
             out.append(entry)
     return out
@@ -225,7 +234,7 @@ def replay(ctx, operation: str, req: dict) -> dict | None:
                 if table is not None and table.id == table_id else None
             entry = per_table.setdefault(name, [0.0, {}])
             entry[0] += values.read_units(item.size if item else 0, True)
-        capacity = capacity_list(mode, per_table)
+        capacity = capacity_list(mode, per_table, "Read")
         if capacity:
             out["ConsumedCapacity"] = capacity
     return out
@@ -403,7 +412,7 @@ def read_all(ctx, reads: list[Read], mode: str | None) -> dict:
         entry[0] += values.read_units(item.size if item else 0, True, transactional=True)
         responses.append({"Item": apply_projection(read.proj, item.attrs)} if item else {})
     out = {"Responses": responses}
-    capacity = capacity_list(mode, per_table)
+    capacity = capacity_list(mode, per_table, "Read")
     if capacity:
         out["ConsumedCapacity"] = capacity
     return out

@@ -93,6 +93,15 @@ def test_backup_errors(dynamodb, table_name):
             TargetTableName=table_name,
             BackupArn="arn:aws:dynamodb:us-east-1:000000000000:table/x/backup/01-abc")
     assert fail(e)[:2] == ("BackupNotFoundException", 400)
+    # an ARN that is no backup's at all (ack-api-quirks' live catalogue)
+    for call in (lambda arn: dynamodb.describe_backup(BackupArn=arn),
+                 lambda arn: dynamodb.delete_backup(BackupArn=arn),
+                 lambda arn: dynamodb.restore_table_from_backup(TargetTableName=table_name,
+                                                                BackupArn=arn)):
+        for arn in ("x" * 40, "arn:aws:dynamodb:us-east-1:000000000000:table/x/stream/01-abc"):
+            with pytest.raises(ClientError) as e:
+                call(arn)
+            assert fail(e) == ("ValidationException", 400, "Invalid Backup ARN")
 
 
 def test_restore_with_billing_override(dynamodb, table_name):

@@ -613,9 +613,13 @@ INVALID_KEY_CONDITIONS = [
     (":h = :p", "Invalid condition in KeyConditionExpression: No key attribute specified"),
     (":r BETWEEN sk AND :r2",
      "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand"),
-    ("pk = :h AND pk = :p", "KeyConditionExpressions must only contain one condition per key"),
-    ("pk = :h AND sk > :r AND sk < :r2", "KeyConditionExpressions must only contain one condition per key"),
-    ("pk = :h AND sk > :r AND extra = :p", "Conditions can be of length 1 or 2 only"),
+    # paritysuite/dynamodb-conformance's AWS-run cases (2026-10)
+    ("pk = :h AND pk = :p", "Invalid KeyConditionExpression: KeyConditionExpressions must only "
+     "contain one condition per key"),
+    ("pk = :h AND sk > :r AND sk < :r2", "Invalid KeyConditionExpression: KeyConditionExpressions "
+     "must only contain one condition per key"),
+    ("pk = :h AND sk > :r AND extra = :p", "The number of query conditions (3) exceeds the number "
+     "of key attributes defined in the schema (2)"),
     ("sk = :r", "Query condition missed key schema element: pk"),
     ("pk = :h AND extra = :p", "Query condition missed key schema element: sk"),
     ("pk > :h", "Query key condition not supported"),

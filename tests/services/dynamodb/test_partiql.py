@@ -103,7 +103,23 @@ def test_write_errors(ddb, tname):
 @pytest.mark.parametrize("statement,detail", [
     ("SELEC * FROM t", "Expected data manipulation"),
     ("CREATE TABLE x", "Expected data manipulation"),
-    ('SELECT * FROM "t" WHERE', "Unexpected end of statement"),
+    # where an expression should start (paritysuite/dynamodb-conformance's AWS-run cases)
+    ('SELECT * FROM "t" WHERE', "Unexpected term"),
+    ('SELECT * FROM "t" WHERE;', "Unexpected term"),
+    ('SELECT * FROM "t" WHERE NOT', "Unexpected term"),
+    ('SELECT * FROM "t" WHERE (', "Unexpected term"),
+    ('UPDATE "t" SET a = 1 WHERE', "Unexpected term"),
+    ("SELECT * FROM", "Unexpected term"),
+    ('SELECT * FROM "t" WHERE ORDER BY a', "Unexpected keyword"),
+    ('SELECT * FROM "t" WHERE IS NULL', "Unexpected operator"),
+    ('SELECT * FROM "t" WHERE a = LIKE', "Unexpected operator"),
+    ("SELECT * FROM \"t\" WHERE a = 'p' AND", "Missing right-hand side expression of infix operator"),
+    ("SELECT * FROM \"t\" WHERE a = 'p' OR", "Missing right-hand side expression of infix operator"),
+    ("SELECT * FROM \"t\" WHERE a = 'p' AND x IS FOO", "Expected type name"),
+    ("DELETE FROM", "Expected identifier for simple path"),
+    ("DELETE FROM;", "Expected identifier for simple path"),
+    ("DELETE FROM WHERE a = 'p'", "Expected identifier for simple path"),
+    ("FROM \"t\" SET c = 1 WHERE a = 'p'", "Unexpected token after expression"),
     # what the tokenizer cannot read gets no detail after the colon (as paritysuite and
     # nubo-db's dynamodb-conformance captured from AWS)
     ("SELECT * FROM \"t\" WHERE a = 'x", ""),
@@ -126,6 +142,16 @@ def test_malformed_statements(ddb, statement, detail):
     with pytest.raises(ClientError) as e:
         run(ddb, statement)
     assert error(e) == ("ValidationException", 400, MALFORMED + detail)
+
+
+@pytest.mark.parametrize("statement", ["x IS INT4", "x IS NOT INT8", "x IS DOUBLE PRECISION",
+                                       "\"x\" IS CHARACTER VARYING;"])
+def test_bare_type_test_parses_but_does_not_run(ddb, statement):
+    """A statement that is only a type test parses as PartiQL and is then refused
+    (paritysuite/dynamodb-conformance's AWS-run cases)."""
+    with pytest.raises(ClientError) as e:
+        run(ddb, statement)
+    assert error(e) == ("ValidationException", 400, "Unsupported operation: IsType")
 
 
 def test_parameter_count(ddb, orders):
@@ -254,7 +280,8 @@ def test_execute_transaction_all_or_nothing(ddb, tname):
         {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'new', 'v': 1}}"},
         {"Statement": f"UPDATE \"{tname}\" SET v = v + ? WHERE pk = 'a'", "Parameters": [N(10)]},
     ], ClientRequestToken="ptx-1", ReturnConsumedCapacity="TOTAL")
-    assert out["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 4.0}]
+    assert out["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 4.0,
+                                        "WriteCapacityUnits": 4.0}]
     assert out["Responses"] == []        # writes answer no entry per statement (as AWS does)
     ddb.execute_transaction(TransactStatements=[
         {"Statement": f"INSERT INTO \"{tname}\" VALUE {{'pk': 'new', 'v': 1}}"},
@@ -262,8 +289,11 @@ def test_execute_transaction_all_or_nothing(ddb, tname):
     ], ClientRequestToken="ptx-1")                       # a repeat: not applied twice
     got = ddb.execute_transaction(TransactStatements=[
         {"Statement": f"SELECT v FROM \"{tname}\" WHERE pk = 'a'"},
-        {"Statement": f"SELECT * FROM \"{tname}\" WHERE pk = 'none'"}])
+        {"Statement": f"SELECT * FROM \"{tname}\" WHERE pk = 'none'"}],
+        ReturnConsumedCapacity="TOTAL")
     assert got["Responses"] == [{"Item": {"v": N(11)}}, {}]
+    assert got["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 4.0,
+                                        "ReadCapacityUnits": 4.0}]
     with pytest.raises(ClientError) as e:
         ddb.execute_transaction(TransactStatements=[
             {"Statement": f"SELECT v FROM \"{tname}\" WHERE pk = 'a'"},
@@ -494,3 +524,96 @@ def test_set_functions_refused_in_aws_words(ddb, tname):
         run(ddb, f"SELECT * FROM \"{tname}\" WHERE pk = 'i' AND attribute_exists()")
     assert error(e)[2] == ("Incorrect number of operands for operator or function; operator or "
                            "function: attribute_exists, number of operands: 0")
+
+
+def test_ordering_operators_refuse_values_without_order(ddb, tname):
+    """<, <=, >, >= and BETWEEN refuse a value whose type has no order (BOOL, NULL, lists,
+    maps, sets) by its own type, before reading (paritysuite/dynamodb-conformance's AWS-run
+    cases); = and <> take any type, and S against N is no refusal."""
+    make_table(ddb, tname)
+    ddb.put_item(TableName=tname, Item={"pk": S("b"), "val": {"B": b"\x01\x02\x03"}})
+    where = f"SELECT pk FROM \"{tname}\" WHERE pk = ? AND "
+    for value in ({"BOOL": True}, {"NULL": True}, {"L": [S("a")]}, {"M": {"a": S("b")}},
+                  {"SS": ["a"]}, {"NS": ["1"]}, {"BS": [b"\x01"]}):
+        kind = next(iter(value))
+        with pytest.raises(ClientError) as e:
+            run(ddb, where + "val < ?", S("b"), value)
+        assert error(e) == ("ValidationException", 400, "Incorrect operand type for operator or "
+                            f"function; operator or function: <, operand type: {kind}")
+        assert run(ddb, where + "val = ?", S("b"), value)["Items"] == []
+        assert run(ddb, where + "val <> ?", S("b"), value)["Items"] == [{"pk": S("b")}]
+    for statement, op in ((where + "val >= ?", ">="), (where + "? > val", ">"),
+                          (where + "val BETWEEN ? AND ?", "BETWEEN")):
+        params = [S("b")] + [{"BOOL": True}] * statement.count("?", len(where))
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement, *params)
+        assert error(e)[2].endswith(f"operator or function: {op}, operand type: BOOL")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"UPDATE \"{tname}\" SET x = 1 WHERE pk = 'b' AND val < true")
+    assert error(e)[:2] == ("ValidationException", 400)
+    assert run(ddb, where + "val < ?", S("b"), {"N": "5"})["Items"] == []
+    assert run(ddb, where + "val < ?", S("b"), {"B": b"\x01\x02\x04"})["Items"] == [
+        {"pk": S("b")}]
+
+
+def test_or_branches_overlapping_on_the_sort_key(ddb, tname):
+    """OR-ed branches that each pin the partition key are separate key reads, and two reading
+    overlapping sort key ranges of one partition are refused; a negated or <> sort key
+    condition, or a branch without the partition key, makes it a scan that runs
+    (paritysuite/dynamodb-conformance's AWS-run cases)."""
+    make_table(ddb, tname, range_key=("sk", "S"))
+    for sk in "123":
+        ddb.put_item(TableName=tname, Item={"pk": S("p"), "sk": S(sk), "f": S(sk)})
+
+    def sort_keys(where):
+        found = run(ddb, f"SELECT sk FROM \"{tname}\" WHERE {where}")["Items"]
+        return sorted(i["sk"]["S"] for i in found)
+    for where in ("pk = 'p' AND f = '1' OR pk = 'p' AND sk = '2'",
+                  "pk = 'p' AND f <> '1' OR pk = 'p' AND sk = '2'",
+                  "pk IN ['p', 'p']", "pk = 'p' OR pk = 'p'",
+                  "pk = 'p' AND (sk > '0' OR sk < '5')",
+                  "pk = 'p' AND (begins_with(sk, '1') OR sk = '10')"):
+        with pytest.raises(ClientError) as e:
+            sort_keys(where)
+        assert error(e) == ("ValidationException", 400, "Overlapping conditions with range keys "
+                            "are not supported in where clause"), where
+    assert sort_keys("pk = 'p' AND NOT sk = '1' OR pk = 'p' AND sk = '2'") == ["2", "3"]
+    assert sort_keys("pk = 'p' AND sk <> '1' OR pk = 'p' AND sk = '2'") == ["2", "3"]
+    assert sort_keys("pk = 'p' AND NOT sk IN ['1', '3'] OR pk = 'p' AND sk = '2'") == ["2"]
+    assert sort_keys("pk = 'p' OR pk = 'p' AND NOT sk = '1'") == ["1", "2", "3"]
+    assert sort_keys("pk = 'p' OR sk = '1'") == ["1", "2", "3"]
+    assert sort_keys("pk = 'p' AND (sk < '2' OR sk > '2')") == ["1", "3"]
+    assert sort_keys("pk IN ['p', 'q'] AND sk IN ['1', '3']") == ["1", "3"]
+
+
+def test_from_first_update(ddb, tname):
+    """`FROM t WHERE <key> SET ... | REMOVE ...` is an UPDATE of the item the WHERE names
+    (paritysuite/dynamodb-conformance's AWS-run cases)."""
+    make_table(ddb, tname)
+    ddb.put_item(TableName=tname, Item={"pk": S("i"), "a": N(1), "b": S("bee")})
+    got = run(ddb, f"from \"{tname}\" where pk = ? SET c = ? REMOVE b RETURNING ALL NEW *",
+              S("i"), N(7))
+    assert got["Items"] == [{"pk": S("i"), "a": N(1), "c": N(7)}]
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"FROM \"{tname}\" WHERE pk = 'i' AND a = 2 SET c = 5")
+    assert error(e)[0] == "ConditionalCheckFailedException"
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"FROM \"{tname}\" WHERE pk = 'none' SET c = 1")     # creates nothing
+    assert error(e)[0] == "ConditionalCheckFailedException"
+    ddb.execute_transaction(TransactStatements=[
+        {"Statement": f"FROM \"{tname}\" WHERE pk = 'i' SET d = 1"}])
+    assert ddb.get_item(TableName=tname, Key={"pk": S("i")})["Item"]["d"] == N(1)
+    for statement in (f"FROM \"{tname}\" SET c = 1", f"FROM \"{tname}\" WHERE a = 1 REMOVE b"):
+        with pytest.raises(ClientError) as e:
+            run(ddb, statement)
+        assert error(e) == ("ValidationException", 400, "Where clause does not contain a "
+                            "mandatory equality on all key attributes")
+    with pytest.raises(ClientError) as e:
+        run(ddb, f"FROM \"{tname}-none\" WHERE pk = 'i' SET c = 1")
+    assert error(e) == ("ResourceNotFoundException", 400, "Requested resource not found")
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"SELECT * FROM \"{tname}\" WHERE pk = 'i'"},
+            {"Statement": f"SELECT * FROM \"{tname}\" WHERE"}])
+    assert error(e)[2] == ("Validation failed in TransactStatements[1]: Statement wasn't well "
+                           "formed, can't be processed: Unexpected term")

@@ -141,6 +141,41 @@ def test_query_errors(ddb, tname):
                         "ALL_PROJECTED_ATTRIBUTES]")
 
 
+def test_key_condition_counts(ddb, tname):
+    """Two conditions on one key, or more than the key has attributes (paritysuite/
+    dynamodb-conformance's AWS-run cases)."""
+    make_table(ddb, tname, range_key=("sk", "N"))
+    values = {":p": {"S": "q"}, ":a": {"N": "1"}, ":b": {"N": "5"}}
+    for expression, message in (
+            ("pk = :p AND sk > :a AND sk < :b", "Invalid KeyConditionExpression: "
+             "KeyConditionExpressions must only contain one condition per key"),
+            ("pk = :p AND sk > :a AND extra = :b", "The number of query conditions (3) exceeds "
+             "the number of key attributes defined in the schema (2)")):
+        with pytest.raises(ClientError) as e:
+            ddb.query(TableName=tname, KeyConditionExpression=expression,
+                      ExpressionAttributeValues=values)
+        assert error(e) == ("ValidationException", 400, message)
+
+
+def test_limit_below_one(nuvem, tname):
+    """Query words a Limit below 1 without the value (nubo-db/dynamodb-conformance's
+    AWS-run case); Scan's is the validator's usual message."""
+    ddb = nuvem.client("dynamodb", parameter_validation=False)
+    make_table(ddb, tname)
+    for limit in (0, -1):
+        with pytest.raises(ClientError) as e:
+            ddb.query(TableName=tname, KeyConditionExpression="pk = :p", Limit=limit,
+                      ExpressionAttributeValues={":p": {"S": "a"}})
+        assert error(e) == ("ValidationException", 400, "1 validation error detected: Value at "
+                            "'Limit' failed to satisfy constraint: Member must have value "
+                            "greater than or equal to 1")
+    with pytest.raises(ClientError) as e:
+        ddb.scan(TableName=tname, Limit=0)
+    assert error(e) == ("ValidationException", 400, "1 validation error detected: Value '0' at "
+                        "'limit' failed to satisfy constraint: Member must have value greater "
+                        "than or equal to 1")
+
+
 def test_one_megabyte_pages(ddb, tname):
     make_table(ddb, tname, range_key=("sk", "N"))
     blob = "x" * 200_000

@@ -321,6 +321,34 @@ def test_update_settings_that_must_come_alone(dynamodb, table_name):
     with pytest.raises(ClientError) as e:
         dynamodb.update_table(TableName=table_name, SSESpecification={"Enabled": True})
     assert "Table is already encrypted with given KMSMasterKeyId" in fail(e)[2]
+    # the catalogue of DynamoDB's messages recorded by ack-api-quirks' live runs
+    with pytest.raises(ClientError) as e:
+        dynamodb.update_table(TableName=table_name, OnDemandThroughput={"MaxReadRequestUnits": 9},
+                              StreamSpecification={"StreamEnabled": True,
+                                                   "StreamViewType": "KEYS_ONLY"})
+    assert fail(e)[2] == (INVALID + "OnDemandThroughput can only be combined with BillingMode in "
+                          "an UpdateTable request")
+    dynamodb.update_table(TableName=table_name, OnDemandThroughput={"MaxReadRequestUnits": 9},
+                          BillingMode="PAY_PER_REQUEST")
+    with pytest.raises(ClientError) as e:
+        dynamodb.update_table(TableName=table_name, WarmThroughput={"ReadUnitsPerSecond": 13000},
+                              OnDemandThroughput={"MaxReadRequestUnits": 10})
+    assert fail(e)[2] == INVALID + "WarmThroughput must be the only operation in the request"
+    with pytest.raises(ClientError) as e:      # an empty one: the billing rule answers
+        dynamodb.update_table(TableName=table_name, WarmThroughput={},
+                              ProvisionedThroughput={"ReadCapacityUnits": 1,
+                                                     "WriteCapacityUnits": 1})
+    assert fail(e)[2] == (INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                          "specified when BillingMode is PAY_PER_REQUEST")
+    with pytest.raises(ClientError) as e:
+        dynamodb.update_table(
+            TableName=table_name, WarmThroughput={"ReadUnitsPerSecond": 13000},
+            AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": "gsi", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"}}}])
+    assert fail(e)[2] == (INVALID + "Create global secondary index cannot be specified when "
+                          "updating WarmThroughput")
 
 
 def test_gsi_create_backfills_and_delete_drops(dynamodb, table_name):
@@ -419,6 +447,17 @@ def test_tags(dynamodb, table_name):
         dynamodb.list_tags_of_resource(ResourceArn="arn:aws:sqs:us-east-1:000000000000:q")
     assert fail(e)[2] == (INVALID + "Provided Arn is not a DynamoDB resource arn: "
                           "arn:aws:sqs:us-east-1:000000000000:q")
+    # another region's ARN: each family words it its own way (ack-api-quirks' live catalogue)
+    elsewhere = arn.replace(":us-east-1:", ":us-west-2:")
+    for call in (lambda: dynamodb.list_tags_of_resource(ResourceArn=elsewhere),
+                 lambda: dynamodb.untag_resource(ResourceArn=elsewhere, TagKeys=["b"])):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert fail(e) == ("ValidationException", 400, "Invalid TableArn: Invalid ResourceArn "
+                           f"provided as input {elsewhere}")
+    with pytest.raises(ClientError) as e:
+        dynamodb.get_resource_policy(ResourceArn=elsewhere)
+    assert fail(e) == ("ValidationException", 400, INVALID + f"Invalid resource Arn: {elsewhere}")
 
 
 def test_limits_and_endpoints(nuvem, dynamodb):
@@ -595,3 +634,19 @@ def test_stream_policy_decides_for_other_accounts(nuvem, dynamodb, table_name):
         stream_arn, f"arn:aws:iam::{OTHER}:root", "dynamodb:DescribeStream"))
     assert other.describe_stream(StreamArn=stream_arn)["StreamDescription"]["StreamArn"] == \
         stream_arn
+
+
+def test_sse_specification_without_enabled(dynamodb, table_name):
+    """An SSEType alone turns KMS encryption on, {} leaves the default, and a key without
+    SSEType is refused (ack-api-quirks' live runs)."""
+    simple_table(dynamodb, table_name, SSESpecification={"SSEType": "KMS"})
+    sse = dynamodb.describe_table(TableName=table_name)["Table"]["SSEDescription"]
+    assert (sse["Status"], sse["SSEType"]) == ("ENABLED", "KMS")
+    simple_table(dynamodb, table_name + "-default", SSESpecification={})
+    assert "SSEDescription" not in dynamodb.describe_table(
+        TableName=table_name + "-default")["Table"]
+    with pytest.raises(ClientError) as e:
+        simple_table(dynamodb, table_name + "-key", SSESpecification={
+            "Enabled": True, "KMSMasterKeyId": "alias/aws/dynamodb"})
+    assert fail(e) == ("ValidationException", 400,
+                       INVALID + "SSEType KMS is required if KMSMasterKeyId is specified")

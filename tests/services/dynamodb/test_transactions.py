@@ -45,7 +45,8 @@ def test_write_then_get_all_kinds(ddb, tname):
                             "ExpressionAttributeNames": {"#s": "status"},
                             "ExpressionAttributeValues": {":open": S("open")}}},
     ], ReturnConsumedCapacity="TOTAL")
-    assert out["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 8.0}]
+    assert out["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 8.0,
+                                        "WriteCapacityUnits": 8.0}]
     got = ddb.transact_get_items(TransactItems=[
         {"Get": {"TableName": tname, "Key": {"pk": S("new")}}},
         {"Get": {"TableName": tname, "Key": {"pk": S("old")}, "ProjectionExpression": "n, tag"}},
@@ -53,7 +54,8 @@ def test_write_then_get_all_kinds(ddb, tname):
     ], ReturnConsumedCapacity="TOTAL")
     assert got["Responses"] == [{"Item": {"pk": S("new"), "n": N("1.5")}},
                                 {"Item": {"n": N(42), "tag": S("x")}}, {}]
-    assert got["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 6.0}]
+    assert got["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 6.0,
+                                        "ReadCapacityUnits": 6.0}]
 
 
 def test_cancelled_transaction_writes_nothing(ddb, tname):
@@ -157,10 +159,12 @@ def test_client_request_token_idempotency(ddb, tname):
         "TableName": tname, "Key": {"pk": S("c")}, "UpdateExpression": "ADD n :one",
         "ExpressionAttributeValues": {":one": N(1)}}}], "ClientRequestToken": "token-1"}
     first = ddb.transact_write_items(**request, ReturnConsumedCapacity="TOTAL")
-    assert first["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 2.0}]
+    assert first["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 2.0,
+                                          "WriteCapacityUnits": 2.0}]
     again = ddb.transact_write_items(**request, ReturnConsumedCapacity="TOTAL")
     # the repeat writes nothing; it reads the item (one strongly consistent read unit)
-    assert again["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 1.0}]
+    assert again["ConsumedCapacity"] == [{"TableName": tname, "CapacityUnits": 1.0,
+                                          "ReadCapacityUnits": 1.0}]
     assert get(ddb, tname, {"pk": S("c")})["n"] == N(1)
     changed = json.loads(json.dumps(request))
     changed["TransactItems"][0]["Update"]["ExpressionAttributeValues"][":one"] = N(2)
@@ -197,12 +201,19 @@ def test_capacity_indexes_and_collection_metrics(ddb, tname):
         put(other, {"pk": S("q")})],
         ReturnConsumedCapacity="INDEXES", ReturnItemCollectionMetrics="SIZE")
     by_table = {c["TableName"]: c for c in out["ConsumedCapacity"]}
+    # a transaction's figures are also given as WriteCapacityUnits, on every arm
+    two = {"CapacityUnits": 2.0, "WriteCapacityUnits": 2.0}
     assert by_table[tname] == {
-        "TableName": tname, "CapacityUnits": 6.0, "Table": {"CapacityUnits": 2.0},
-        "GlobalSecondaryIndexes": {"byg": {"CapacityUnits": 2.0}},
-        "LocalSecondaryIndexes": {"byl": {"CapacityUnits": 2.0}}}
-    assert by_table[other] == {"TableName": other, "CapacityUnits": 2.0,
-                               "Table": {"CapacityUnits": 2.0}}
+        "TableName": tname, "CapacityUnits": 6.0, "WriteCapacityUnits": 6.0, "Table": two,
+        "GlobalSecondaryIndexes": {"byg": two}, "LocalSecondaryIndexes": {"byl": two}}
+    assert by_table[other] == {"TableName": other, **two, "Table": two}
+    got = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": other,
+                                                         "Key": {"pk": S("q")}}}],
+                                 ReturnConsumedCapacity="INDEXES")
+    assert got["ConsumedCapacity"] == [{"TableName": other, "CapacityUnits": 2.0,
+                                        "ReadCapacityUnits": 2.0,
+                                        "Table": {"CapacityUnits": 2.0,
+                                                  "ReadCapacityUnits": 2.0}}]
     assert list(out["ItemCollectionMetrics"]) == [tname]
     (m,) = out["ItemCollectionMetrics"][tname]
     assert m["ItemCollectionKey"] == {"pk": S("p")}
