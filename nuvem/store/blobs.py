@@ -1,8 +1,11 @@
-"""Content-addressed blob files: `<root>/ab/cdef...`, named by the SHA-256 of their bytes.
+"""Blob files: `<root>/ab/cdef...`, named by the SHA-256 of their bytes (content-addressed), or
+by 32 random bytes in hex when the writer is told nothing needs that hash
+(`writer(content_addressed=False)`: an S3 upload whose payload hash is not signed, where the
+SHA-256 was a third of the server's CPU per MiB).
 
-Large bytes (S3 objects, Lambda code, volume blocks) live here; records hold the hex digest and
-declare the field with `@record(..., blobs=("digest",))`, which the store turns into reference
-rows. Equal content is stored once.
+Large bytes (S3 objects, Lambda code, volume blocks) live here; records hold the hex name
+("digest") and declare the field with `@record(..., blobs=("digest",))`, which the store turns
+into reference rows. Equal content written content-addressed is stored once.
 
 Writes stream in chunks to a temporary file under `<root>/tmp/`, then `os.replace` it into
 place: readers never see a partial blob and a crashed writer leaves only a temp file (swept by
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import threading
@@ -34,7 +38,7 @@ _DIGEST = re.compile(r"[0-9a-f]{64}")
 
 @dataclass(frozen=True)
 class Blob:
-    digest: str                                   # hex SHA-256
+    digest: str                                   # hex SHA-256, or a random hex name
     size: int
     hashes: dict[str, str] = field(default_factory=dict)   # extra hashlib digests asked for (hex)
 
@@ -43,18 +47,19 @@ class BlobWriter:
     """Push-style writing: `with blobs.writer() as w: w.write(chunk)...`, then `w.blob`.
     An exception inside the block discards the data."""
 
-    def __init__(self, store: "BlobStore", hashes: Iterable[str]):
+    def __init__(self, store: "BlobStore", hashes: Iterable[str], content_addressed: bool):
         self._store = store
         fd, self._tmp = tempfile.mkstemp(dir=store.root / "tmp", prefix="w-")
         self._file = os.fdopen(fd, "wb")
-        self._sha = hashlib.sha256()
+        self._sha = hashlib.sha256() if content_addressed else None
         self._extra = {name: hashlib.new(name) for name in hashes}
         self._size = 0
         self.blob: Blob | None = None
 
     def write(self, chunk: bytes) -> None:
         self._file.write(chunk)
-        self._sha.update(chunk)
+        if self._sha is not None:
+            self._sha.update(chunk)
         for h in self._extra.values():
             h.update(chunk)
         self._size += len(chunk)
@@ -64,7 +69,7 @@ class BlobWriter:
         if self._store.fsync:
             os.fsync(self._file.fileno())
         self._file.close()
-        digest = self._sha.hexdigest()
+        digest = self._sha.hexdigest() if self._sha is not None else secrets.token_hex(32)
         self._store._install(self._tmp, digest)
         self.blob = Blob(digest, self._size, {n: h.hexdigest() for n, h in self._extra.items()})
         return self.blob
@@ -95,8 +100,8 @@ class BlobStore:
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
 
     # -- writing -------------------------------------------------------------------------------
-    def writer(self, *, hashes: Iterable[str] = ()) -> BlobWriter:
-        return BlobWriter(self, hashes)
+    def writer(self, *, hashes: Iterable[str] = (), content_addressed: bool = True) -> BlobWriter:
+        return BlobWriter(self, hashes, content_addressed)
 
     def put(self, data: bytes | BinaryIO | Iterable[bytes], *,
             hashes: Iterable[str] = ()) -> Blob:

@@ -1,4 +1,5 @@
-"""Content-addressed blobs: streaming writes, dedupe, atomicity, garbage collection."""
+"""Blobs: streaming writes, content addressing and dedupe (or random names), atomicity, garbage
+collection."""
 from __future__ import annotations
 
 import hashlib
@@ -55,6 +56,17 @@ def test_writer_and_aborts_leave_nothing(blobs):
         blobs.put(failing())
     assert os.listdir(blobs.root / "tmp") == []
     assert len(list(blobs.digests())) == 1
+
+
+def test_a_writer_that_need_not_hash_names_its_blob_at_random(blobs):
+    names = []
+    for _ in range(2):
+        with blobs.writer(content_addressed=False) as w:
+            w.write(b"same bytes")
+        names.append(w.blob.digest)
+    assert names[0] != names[1] and hashlib.sha256(b"same bytes").hexdigest() not in names
+    assert all(len(n) == 64 and blobs.read(n) == b"same bytes" for n in names)
+    assert sorted(blobs.digests()) == sorted(names)       # no sharing: each is its own file
 
 
 def test_bad_digests_are_rejected(blobs):
