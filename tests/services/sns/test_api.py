@@ -306,6 +306,13 @@ def test_topic_policy_and_authorization_error(nuvem):
     with pytest.raises(ClientError) as e:
         other.publish(TopicArn=arn, Message="x")
     assert err(e)[:2] == ("AuthorizationError", 403)
+    # a topic policy grants topic actions only (aws/aws-cli#3143, SNS's answer)
+    for action in ("SetSubscriptionAttributes", "Foo"):
+        with pytest.raises(ClientError) as e:
+            owner.add_permission(TopicArn=arn, Label="other", AWSAccountId=["616161616161"],
+                                 ActionName=["Subscribe", action])
+        assert err(e) == ("InvalidParameter", 400,
+                          "Invalid parameter: Policy statement action out of service scope!")
 
 
 def test_publish_is_about_its_topic_not_a_message_that_looks_like_a_topic_arn(nuvem):
