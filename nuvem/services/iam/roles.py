@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from nuvem.context import Call
+from nuvem.iam.policy import check_size
 from nuvem.services.iam import SERVICE
 from nuvem.services.iam.common import (add_tags, boundary_out, check_name, check_path, drop_none,
                                        get_instance_profile, get_role, matches_prefix, new_id,
@@ -62,6 +63,7 @@ def profile_out(ctx: Call, profile: InstanceProfile, tags: bool = False) -> dict
 def _trust(text: str) -> str:
     text = normalize(text)
     validate_document(text, "trust")
+    check_size(text, "trust")
     return text
 
 

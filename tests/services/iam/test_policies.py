@@ -213,3 +213,46 @@ def test_every_curated_aws_policy_is_served(iam):
     assert len(actions) > 1000 and "s3:Get*" in actions and "ec2:Describe*" in actions
     lam = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
     assert iam.list_policy_versions(PolicyArn=lam)["Versions"][0]["IsDefaultVersion"] is True
+
+
+def _sized(characters: int) -> str:
+    """An identity policy of exactly `characters` non-whitespace characters (what IAM counts)."""
+    base = doc("s3:G")
+    body = len("".join(base.split()))
+    return doc("s3:G" + "x" * (characters - body))
+
+
+def test_policy_size_quotas(iam, name):
+    """Managed policies hold 6,144 characters, a role's trust policy 2,048 and an entity's inline
+    policies together 2,048 (user), 5,120 (group), 10,240 (role); whitespace does not count."""
+    n = name("big")
+    assert error(iam.create_policy, PolicyName=n, PolicyDocument=_sized(6145)) == (
+        "LimitExceeded", 409, "Cannot exceed quota for PolicySize: 6144")
+    arn = iam.create_policy(PolicyName=n, PolicyDocument=_sized(6144).replace(",", ",   "))[
+        "Policy"]["Arn"]
+    assert error(iam.create_policy_version, PolicyArn=arn, PolicyDocument=_sized(6145))[:2] == (
+        "LimitExceeded", 409)
+    user = name("u")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="a", PolicyDocument=_sized(1000))
+    assert error(iam.put_user_policy, UserName=user, PolicyName="b",
+                 PolicyDocument=_sized(1049)) == (
+        "LimitExceeded", 409, f"Maximum policy size of 2048 bytes exceeded for user {user}")
+    iam.put_user_policy(UserName=user, PolicyName="a", PolicyDocument=_sized(1048))  # replaces
+    iam.put_user_policy(UserName=user, PolicyName="b", PolicyDocument=_sized(1000))
+    assert sorted(iam.list_user_policies(UserName=user)["PolicyNames"]) == ["a", "b"]
+    group = name("g")
+    iam.create_group(GroupName=group)
+    assert error(iam.put_group_policy, GroupName=group, PolicyName="a",
+                 PolicyDocument=_sized(5121))[2] == (
+        f"Maximum policy size of 5120 bytes exceeded for group {group}")
+    role = name("r")
+    trust = json.loads(TRUST)
+    trust["Statement"][0]["Sid"] = "x" * (2049 - len("".join(json.dumps(trust).split())) - 9)
+    assert error(iam.create_role, RoleName=role, AssumeRolePolicyDocument=json.dumps(trust)) == (
+        "LimitExceeded", 409, "Cannot exceed quota for ACLSizePerRole: 2048")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST)
+    iam.put_role_policy(RoleName=role, PolicyName="a", PolicyDocument=_sized(6000))
+    assert error(iam.put_role_policy, RoleName=role, PolicyName="b",
+                 PolicyDocument=_sized(4241))[2] == (
+        f"Maximum policy size of 10240 bytes exceeded for role {role}")
