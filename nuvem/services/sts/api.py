@@ -28,7 +28,11 @@ def _iam():
     from nuvem.services.iam import lookup
     return lookup
 
-_NAME = re.compile(r"[\w+=,.@-]*")
+# the model's patterns, which the generic validator leaves to services
+_NAME = r"[\w+=,.@-]*"
+_EXTERNAL_ID = r"[\w+=,.@:\/-]*"
+_SERIAL_NUMBER = r"[\w+=/:,.@-]*"
+_TOKEN_CODE = r"[\d]*"
 ROLE_CHAINING_LIMIT = 3600
 SESSION_POLICY_LIMIT = 2048          # plaintext characters of inline + managed session policies
 MAX_SESSION_TAGS = 50
@@ -39,10 +43,10 @@ def _validation(value, member: str, constraint: str) -> ValidationError:
                            f"satisfy constraint: {constraint}")
 
 
-def _check_name(value: str, member: str) -> str:
-    if not _NAME.fullmatch(value):
-        raise _validation(value, member, "Member must satisfy regular expression pattern: "
-                                         "[\\w+=,.@-]*")
+def _check_pattern(value: str, member: str, pattern: str = _NAME) -> str:
+    if not re.fullmatch(pattern, value):
+        raise _validation(value, member, f"Member must satisfy regular expression pattern: "
+                                         f"{pattern}")
     return value
 
 
@@ -122,6 +126,10 @@ def _check_mfa(ctx: Call, req: dict) -> bool:
     serial, code = req.get("SerialNumber"), req.get("TokenCode")
     if not serial and not code:
         return False
+    if serial:
+        _check_pattern(serial, "serialNumber", _SERIAL_NUMBER)
+    if code:
+        _check_pattern(code, "tokenCode", _TOKEN_CODE)
     failed = AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code. ")
     if not serial or not code:
         raise failed
@@ -177,7 +185,7 @@ def get_caller_identity(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("AssumeRole")
 def assume_role(ctx: Call, req: dict) -> dict:
-    name = _check_name(req["RoleSessionName"], "roleSessionName")
+    name = _check_pattern(req["RoleSessionName"], "roleSessionName")
     role = _role_from_arn(ctx, req["RoleArn"])
     caller = ctx.principal
     chained = caller.kind == "assumed-role"
@@ -189,7 +197,9 @@ def assume_role(ctx: Call, req: dict) -> dict:
         raise ValidationError("The requested DurationSeconds exceeds the 1 hour session limit "
                               "for roles assumed by role chaining.")
     if req.get("SourceIdentity") is not None:
-        _check_name(req["SourceIdentity"], "sourceIdentity")
+        _check_pattern(req["SourceIdentity"], "sourceIdentity")
+    if req.get("ExternalId") is not None:
+        _check_pattern(req["ExternalId"], "externalId", _EXTERNAL_ID)
     mfa = _check_mfa(ctx, req)
     parent = _caller_session(ctx)
     inherited = {k: v for k, v in (parent.tags if parent else {}).items()
@@ -241,7 +251,7 @@ def get_session_token(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetFederationToken")
 def get_federation_token(ctx: Call, req: dict) -> dict:
     _long_term_only(ctx, "GetFederationToken")
-    name = _check_name(req["Name"], "name")
+    name = _check_pattern(req["Name"], "name")
     caller = ctx.principal
     duration = req.get("DurationSeconds", 43200)
     if caller.kind == "root":
@@ -306,7 +316,7 @@ def assume_role_with_web_identity(ctx: Call, req: dict) -> dict:
     from nuvem.iam.evaluate import Principal as IamPrincipal
     from nuvem.iam.evaluate import Request, evaluate
 
-    name = _check_name(req["RoleSessionName"], "roleSessionName")
+    name = _check_pattern(req["RoleSessionName"], "roleSessionName")
     role_arn = req["RoleArn"]
     parts = role_arn.split(":", 5)
     role = None

@@ -150,6 +150,19 @@ def test_request_validation(nuvem, acct):
                  Policy="{not json")[:2] == ("MalformedPolicyDocument", 400)
     assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1", Policy=policy(
         {**allow("s3:*"), "Principal": "*"}))[:2] == ("MalformedPolicyDocument", 400)
+    # the model's patterns for ExternalId, SerialNumber and TokenCode
+    assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1", ExternalId="a b") == (
+        "ValidationError", 400, "1 validation error detected: Value 'a b' at 'externalId' failed "
+        "to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*")
+    assert sts.assume_role(RoleArn=arn, RoleSessionName="s1", ExternalId="a:b/c=d@x")["Credentials"]
+    assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1",
+                 SerialNumber="arn:aws:iam::123456789012:mfa/a b", TokenCode="123456")[2] == (
+        "1 validation error detected: Value 'arn:aws:iam::123456789012:mfa/a b' at 'serialNumber' "
+        "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+        "[\\w+=/:,.@-]*")
+    assert error(client(nuvem, "sts", acct.root).get_session_token,
+                 SerialNumber=f"arn:aws:iam::{acct.id}:mfa/x", TokenCode="12345a")[:2] == (
+        "ValidationError", 400)
 
 
 def test_policy_arns_are_session_policies(nuvem, acct):
