@@ -25,6 +25,7 @@ JSON or CBOR request shorter than SHORT_REQUEST bytes skips the bounds of at lea
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -266,6 +267,29 @@ def coral_message(problems: list[Problem]) -> str:
     count = len(problems)
     noun = "error" if count == 1 else "errors"
     return f"{count} validation {noun} detected: " + "; ".join(_render(p) for p in problems)
+
+
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+
+
+def tag_text_ok(text: str) -> bool:
+    """AWS's tag pattern [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]: letters, separators and digits of any
+    script, and _ . : / = + - @ (a Java pattern: the services that take tags check it)."""
+    return all(c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in text)
+
+
+def tag_pattern_problems(tags: list[dict], member: str = "tags") -> list[Problem]:
+    """The keys (pattern `+`) and values (`*`) of a Key/Value tag list outside AWS's tag pattern."""
+    problems = []
+    for i, tag in enumerate(tags, 1):
+        for name, repeat in (("Key", "+"), ("Value", "*")):
+            text = tag.get(name)
+            if text and not tag_text_ok(text):
+                problems.append(Problem(
+                    f"{member}.{i}.member.{name.lower()}", name, "body", text,
+                    f"Member must satisfy regular expression pattern: "
+                    f"[\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]{repeat}"))
+    return problems
 
 
 def _error(protocol: str, problems: list[Problem]) -> AwsError:

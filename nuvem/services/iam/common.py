@@ -6,6 +6,7 @@ import re
 
 from nuvem.context import Call
 from nuvem.core.ids import BASE32
+from nuvem.protocol.validate import coral_message, tag_pattern_problems
 from nuvem.services.iam.errors import (InvalidInput, LimitExceeded, NoSuchEntity,
                                        ValidationError)
 from nuvem.services.iam.models import Group, InstanceProfile, Role, User
@@ -95,6 +96,9 @@ def tag_list(ctx: Call, arn: str) -> list[dict]:
 
 
 def check_tags(tags: list[dict] | None) -> dict[str, str]:
+    problems = tag_pattern_problems(tags or [])
+    if problems:
+        raise ValidationError(coral_message(problems))
     out: dict[str, str] = {}
     for t in tags or []:
         if t["Key"].lower() in (k.lower() for k in out):

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from nuvem.context import Call
 from nuvem.iam import policy as iam_policy
+from nuvem.protocol.validate import coral_message, tag_pattern_problems
 from nuvem.services.sts import SERVICE
 from nuvem.services.sts.errors import (AccessDenied, ExpiredToken, InvalidIdentityToken,
                                        MalformedPolicyDocument,
@@ -96,6 +97,9 @@ def _session_tags(req: dict, inherited: dict[str, str], transitive: list[str]) -
     if len(given) > MAX_SESSION_TAGS:
         raise _validation("tags", "tags", f"Member must have length less than or equal to "
                                           f"{MAX_SESSION_TAGS}")
+    problems = tag_pattern_problems(given)
+    if problems:
+        raise ValidationError(coral_message(problems))
     seen = set()
     for tag in given:
         key = tag["Key"]

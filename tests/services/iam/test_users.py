@@ -19,7 +19,15 @@ def test_user_lifecycle_and_errors(iam, name):
     assert error(iam.get_user, UserName=n)[0] == "NoSuchEntity"
 
     iam.tag_user(UserName=renamed, Tags=[{"Key": "env", "Value": "dev"}])
-    iam.untag_user(UserName=renamed, TagKeys=["team"])
+    # tag keys and values: letters, digits and separators of any script, and _ . : / = + - @
+    assert error(iam.tag_user, UserName=renamed, Tags=[
+        {"Key": "ok", "Value": "v!"}, {"Key": "k#", "Value": "fine"}]) == (
+        "ValidationError", 400, "2 validation errors detected: Value 'v!' at 'tags.1.member.value' "
+        "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+        "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*; Value 'k#' at 'tags.2.member.key' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")
+    iam.tag_user(UserName=renamed, Tags=[{"Key": "équipe 2", "Value": "a.b:c/d=e+f-g@h_i"}])
+    iam.untag_user(UserName=renamed, TagKeys=["team", "équipe 2"])
     assert iam.list_user_tags(UserName=renamed)["Tags"] == [{"Key": "env", "Value": "dev"}]
     iam.delete_user(UserName=renamed)
     assert error(iam.delete_user, UserName=renamed)[:2] == ("NoSuchEntity", 404)

@@ -128,6 +128,11 @@ def test_session_tags_need_tag_session_and_become_principal_tags(nuvem, acct):
         ("UnauthorizedOperation", 403)
     assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1", Tags=tags,
                  TransitiveTagKeys=["other"])[:2] == ("ValidationError", 400)
+    assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1",
+                 Tags=[{"Key": "team!", "Value": "blue"}]) == (
+        "ValidationError", 400, "1 validation error detected: Value 'team!' at "
+        "'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")
 
 
 def test_source_identity(nuvem, acct):
