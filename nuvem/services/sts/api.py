@@ -29,7 +29,7 @@ def _iam():
     from nuvem.services.iam import lookup
     return lookup
 
-# the model's patterns, which the generic validator leaves to services
+# the model's patterns, which the generic validator leaves to services (Java's \w is ASCII)
 _NAME = r"[\w+=,.@-]*"
 _EXTERNAL_ID = r"[\w+=,.@:\/-]*"
 _SERIAL_NUMBER = r"[\w+=/:,.@-]*"
@@ -45,7 +45,7 @@ def _validation(value, member: str, constraint: str) -> ValidationError:
 
 
 def _check_pattern(value: str, member: str, pattern: str = _NAME) -> str:
-    if not re.fullmatch(pattern, value):
+    if not re.fullmatch(pattern, value, re.ASCII):
         raise _validation(value, member, f"Member must satisfy regular expression pattern: "
                                          f"{pattern}")
     return value

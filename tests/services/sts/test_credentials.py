@@ -160,6 +160,9 @@ def test_request_validation(nuvem, acct):
         "ValidationError", 400, "1 validation error detected: Value 'a b' at 'externalId' failed "
         "to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*")
     assert sts.assume_role(RoleArn=arn, RoleSessionName="s1", ExternalId="a:b/c=d@x")["Credentials"]
+    assert error(sts.assume_role, RoleArn=arn, RoleSessionName="séance")[2] == (   # \w is ASCII
+        "1 validation error detected: Value 'séance' at 'roleSessionName' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*")
     assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1",
                  SerialNumber="arn:aws:iam::123456789012:mfa/a b", TokenCode="123456")[2] == (
         "1 validation error detected: Value 'arn:aws:iam::123456789012:mfa/a b' at 'serialNumber' "
