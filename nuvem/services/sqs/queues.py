@@ -186,10 +186,11 @@ def _redrive_policy(ctx: Call, value: str, fifo: bool, source_arn: str) -> str:
 
 def _redrive_allow_policy(value: str) -> None:
     doc = _json_object("RedriveAllowPolicy", value)
-    permission = doc.get("redrivePermission")
+    permission, sources = doc.get("redrivePermission"), doc.get("sourceQueueArns")
     if permission not in ("allowAll", "denyAll", "byQueue"):
         raise _invalid("RedriveAllowPolicy")
-    if permission == "byQueue" and not doc.get("sourceQueueArns"):
+    # sourceQueueArns: 1 to 10 queues, and only with byQueue (SQS API reference)
+    if (permission == "byQueue") != bool(sources) or len(sources or ()) > 10:
         raise _invalid("RedriveAllowPolicy")
 
 
