@@ -66,9 +66,12 @@ def delete_account_password_policy(ctx: Call, req: dict) -> dict:
 
 
 # -- account alias -------------------------------------------------------------------------------
+_ALIAS = r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"
+
+
 @SERVICE.op("CreateAccountAlias")
 def create_account_alias(ctx: Call, req: dict) -> dict:
-    alias = req["AccountAlias"]
+    alias = check_name(req["AccountAlias"], "accountAlias", _ALIAS)
     for other in ctx.store.query(AccountSettings):
         if other.Alias == alias and other.account != ctx.account:
             raise EntityAlreadyExists(f"The account alias {alias} already exists.")

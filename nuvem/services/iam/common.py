@@ -12,7 +12,7 @@ from nuvem.services.iam.errors import (InvalidInput, LimitExceeded, NoSuchEntity
 from nuvem.services.iam.models import Group, InstanceProfile, Role, User
 
 _PATH = re.compile(r"^/([\x21-\x7e]*/)?$")
-_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]+")      # the model's [\w+=,.@-]+, with Java's ASCII \w
+_NAME = r"[\w+=,.@-]+"
 MAX_TAGS = 50
 
 
@@ -22,12 +22,13 @@ def new_id(ctx: Call, prefix: str) -> str:
     return prefix + ctx.ids.chars(BASE32, 17)
 
 
-def check_name(value: str, member: str) -> str:
-    """IAM names: the model's pattern, which the generic validator leaves to services."""
-    if not _NAME.fullmatch(value):
+def check_name(value: str, member: str, pattern: str = _NAME) -> str:
+    """IAM names (or another member's `pattern`): the model's patterns, which the generic
+    validator leaves to services; Java's \\w is ASCII."""
+    if not re.fullmatch(pattern, value, re.ASCII):
         raise ValidationError(f"1 validation error detected: Value '{value}' at '{member}' failed "
                               "to satisfy constraint: Member must satisfy regular expression "
-                              "pattern: [\\w+=,.@-]+")
+                              f"pattern: {pattern}")
     return value
 
 
