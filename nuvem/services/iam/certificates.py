@@ -8,7 +8,8 @@ from nuvem.context import Call
 from nuvem.core.ids import ALNUM_UPPER
 from nuvem.services.iam import SERVICE
 from nuvem.services.iam.common import (add_tags, caller_user, check_name, check_path,
-                                       matches_prefix, new_id, paginate, replace, tag_list)
+                                       matches_prefix, new_id, paginate, path_prefix, replace,
+                                       tag_list)
 from nuvem.services.iam.errors import (DuplicateCertificate, EntityAlreadyExists, KeyPairMismatch,
                                        LimitExceeded, MalformedCertificate, NoSuchEntity)
 from nuvem.services.iam.models import ServerCertificate, SigningCertificate, User
@@ -82,8 +83,9 @@ def get_server_certificate(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListServerCertificates")
 def list_server_certificates(ctx: Call, req: dict) -> dict:
+    prefix = path_prefix(req)
     certs = [c for c in ctx.store.query(ServerCertificate, account=ctx.account)
-             if matches_prefix(c.Path, req.get("PathPrefix"))]
+             if matches_prefix(c.Path, prefix)]
     page = paginate(certs, req, lambda c: c.key, "ServerCertificateMetadataList")
     page["ServerCertificateMetadataList"] = [_metadata(c) for c in
                                              page["ServerCertificateMetadataList"]]

@@ -40,6 +40,20 @@ def check_path(path: str | None, member: str = "path") -> str:
     return path
 
 
+# PathPrefix patterns: pathPrefixType, policyPathType (policy lists), pathType (entities for a policy)
+PATH_PREFIX = r"\u002F[\u0021-\u007F]*"
+POLICY_PATH = r"((/[A-Za-z0-9\.,\+@=_-]+)*)/"
+ENTITY_PATH = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)"
+
+
+def path_prefix(req: dict, pattern: str = PATH_PREFIX) -> str | None:
+    """A list operation's PathPrefix, checked against the model's pattern for it."""
+    prefix = req.get("PathPrefix")
+    if prefix is not None:
+        check_name(prefix, "pathPrefix", pattern)
+    return prefix
+
+
 def matches_prefix(path: str, prefix: str | None) -> bool:
     return not prefix or path.startswith(prefix)
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from nuvem.context import Call
 from nuvem.iam.policy import check_size
 from nuvem.services.iam import SERVICE
-from nuvem.services.iam.common import (add_tags, check_name, check_path, drop_none, get_group, get_role,
-                                       get_user, matches_prefix, new_id, paginate, tag_list)
+from nuvem.services.iam.common import (ENTITY_PATH, POLICY_PATH, add_tags, check_name, check_path,
+                                       drop_none, get_group, get_role, get_user, matches_prefix,
+                                       new_id, paginate, path_prefix, tag_list)
 from nuvem.services.iam.documents import encode, normalize, validate_document
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, InvalidInput,
                                        LimitExceeded, NoSuchEntity)
@@ -155,8 +156,9 @@ def _policy_key(found: Found) -> str:
 
 @SERVICE.op("ListPolicies")
 def list_policies(ctx: Call, req: dict) -> dict:
+    prefix = path_prefix(req, POLICY_PATH)
     found = [f for f in _all_policies(ctx, req.get("Scope") or "All")
-             if matches_prefix(f.path, req.get("PathPrefix"))]
+             if matches_prefix(f.path, prefix)]
     usage = req.get("PolicyUsageFilter")
     if req.get("OnlyAttached"):
         if usage == "PermissionsBoundary":
@@ -200,6 +202,13 @@ def create_policy_version(ctx: Call, req: dict) -> dict:
     return {"PolicyVersion": version_out(Found(policy.arn, policy, None), version, document=False)}
 
 
+_VERSION_ID = r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?"      # policyVersionIdType
+
+
+def _version_id(req: dict) -> str:
+    return check_name(req["VersionId"], "versionId", _VERSION_ID)
+
+
 def _version(policy: Policy, version_id: str) -> PolicyVersion:
     version = policy.version(version_id)
     if version is None:
@@ -210,13 +219,14 @@ def _version(policy: Policy, version_id: str) -> PolicyVersion:
 
 @SERVICE.op("GetPolicyVersion")
 def get_policy_version(ctx: Call, req: dict) -> dict:
+    version_id = _version_id(req)
     found = find_policy(ctx, req["PolicyArn"])
     if found.aws:
-        if req["VersionId"] != found.aws.DefaultVersionId:
-            raise NoSuchEntity(f"Policy {found.arn} version {req['VersionId']} does not exist or "
+        if version_id != found.aws.DefaultVersionId:
+            raise NoSuchEntity(f"Policy {found.arn} version {version_id} does not exist or "
                                "is not attachable.")
         return {"PolicyVersion": version_out(found, None)}
-    return {"PolicyVersion": version_out(found, _version(found.customer, req["VersionId"]))}
+    return {"PolicyVersion": version_out(found, _version(found.customer, version_id))}
 
 
 @SERVICE.op("ListPolicyVersions")
@@ -233,8 +243,9 @@ def list_policy_versions(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("DeletePolicyVersion")
 def delete_policy_version(ctx: Call, req: dict) -> dict:
+    version_id = _version_id(req)
     policy = customer_policy(ctx, req["PolicyArn"])
-    version = _version(policy, req["VersionId"])
+    version = _version(policy, version_id)
     if version.VersionId == policy.DefaultVersionId:
         raise DeleteConflict("Cannot delete the default version of a policy.")
     policy.Versions.remove(version)
@@ -244,8 +255,9 @@ def delete_policy_version(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("SetDefaultPolicyVersion")
 def set_default_policy_version(ctx: Call, req: dict) -> dict:
+    version_id = _version_id(req)
     policy = customer_policy(ctx, req["PolicyArn"])
-    policy.DefaultVersionId = _version(policy, req["VersionId"]).VersionId
+    policy.DefaultVersionId = _version(policy, version_id).VersionId
     policy.UpdateDate = ctx.now
     ctx.store.put(policy)
     return {}
@@ -299,10 +311,11 @@ def _detach(ctx: Call, req: dict, kind: str) -> dict:
 def _list_attached(ctx: Call, req: dict, kind: str) -> dict:
     getter, member = _GETTERS[kind]
     entity = getter(ctx, req[member])
+    prefix = path_prefix(req, POLICY_PATH)
     items = []
     for arn in entity.AttachedPolicies:
         found = aws_policy(arn) or _customer(ctx, arn)
-        if found is not None and matches_prefix(found.Path, req.get("PathPrefix")):
+        if found is not None and matches_prefix(found.Path, prefix):
             items.append({"PolicyName": found.PolicyName, "PolicyArn": arn})
     items.sort(key=lambda i: (i["PolicyName"].lower(), i["PolicyArn"]))
     return paginate(items, req, lambda i: f"{i['PolicyName'].lower()}\x00{i['PolicyArn']}",
@@ -318,6 +331,7 @@ for _kind in _GETTERS:
 @SERVICE.op("ListEntitiesForPolicy")
 def list_entities_for_policy(ctx: Call, req: dict) -> dict:
     found = find_policy(ctx, req["PolicyArn"])
+    prefix = path_prefix(req, ENTITY_PATH)
     entity_filter, usage = req.get("EntityFilter"), req.get("PolicyUsageFilter")
     indexes = {"PermissionsPolicy": ("AttachedPolicies",),
                "PermissionsBoundary": ("PermissionsBoundary",)}.get(
@@ -332,7 +346,7 @@ def list_entities_for_policy(ctx: Call, req: dict) -> dict:
             if index == "PermissionsBoundary" and cls is Group:
                 continue
             for e in ctx.store.query(cls, account=ctx.account, index=(index, found.arn)):
-                if matches_prefix(e.Path, req.get("PathPrefix")):
+                if matches_prefix(e.Path, prefix):
                     rows[f"{kind}\x00{e.key}"] = (kind, {name_field: getattr(e, name_field),
                                                          id_field: getattr(e, id_field)})
     if entity_filter == "LocalManagedPolicy" and found.aws or \

@@ -9,7 +9,7 @@ from nuvem.iam.policy import check_size
 from nuvem.services.iam import SERVICE
 from nuvem.services.iam.common import (add_tags, boundary_out, check_name, check_path, drop_none,
                                        get_instance_profile, get_role, matches_prefix, new_id,
-                                       paginate, tag_list)
+                                       paginate, path_prefix, tag_list)
 from nuvem.services.iam.documents import encode, normalize, validate_document
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, InvalidInput,
                                        LimitExceeded, MalformedPolicyDocument, NoSuchEntity,
@@ -96,13 +96,23 @@ def _check_protected(role: Role) -> None:
                                  f"'{role.RoleName}' - this role is only modifiable by AWS")
 
 
+_DESCRIPTION = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"     # roleDescriptionType
+
+
+def _description(req: dict) -> str | None:
+    description = req.get("Description")
+    if description is not None:
+        check_name(description, "description", _DESCRIPTION)
+    return description
+
+
 def _new_role(ctx: Call, name: str, path: str, trust: str, req: dict) -> Role:
     if ctx.store.get(Role, ctx.account, name.lower()):
         raise EntityAlreadyExists(f"Role with name {name} already exists.")
     return Role(account=ctx.account, key=name.lower(), RoleName=name, Path=path,
                 RoleId=new_id(ctx, "AROA"), CreateDate=ctx.now, AssumeRolePolicyDocument=trust,
                 MaxSessionDuration=req.get("MaxSessionDuration") or 3600,
-                Description=req.get("Description"))
+                Description=_description(req))
 
 
 @SERVICE.op("CreateRole")
@@ -124,8 +134,9 @@ def get_role_op(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListRoles")
 def list_roles(ctx: Call, req: dict) -> dict:
+    prefix = path_prefix(req)
     roles = [r for r in ctx.store.query(Role, account=ctx.account)
-             if matches_prefix(r.Path, req.get("PathPrefix"))]
+             if matches_prefix(r.Path, prefix)]
     page = paginate(roles, req, lambda r: r.key, "Roles")
     page["Roles"] = [role_out(ctx, r, full=False) for r in page["Roles"]]
     return page
@@ -136,7 +147,7 @@ def update_role(ctx: Call, req: dict) -> dict:
     role = get_role(ctx, req["RoleName"])
     _check_protected(role)
     if req.get("Description") is not None:
-        role.Description = req["Description"]
+        role.Description = _description(req)
     if req.get("MaxSessionDuration") is not None:
         role.MaxSessionDuration = req["MaxSessionDuration"]
     ctx.store.put(role)
@@ -147,7 +158,7 @@ def update_role(ctx: Call, req: dict) -> dict:
 def update_role_description(ctx: Call, req: dict) -> dict:
     role = get_role(ctx, req["RoleName"])
     _check_protected(role)
-    role.Description = req["Description"]
+    role.Description = _description(req)
     ctx.store.put(role)
     return {"Role": role_out(ctx, role)}
 
@@ -260,8 +271,9 @@ def get_instance_profile_op(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListInstanceProfiles")
 def list_instance_profiles(ctx: Call, req: dict) -> dict:
+    prefix = path_prefix(req)
     profiles = [p for p in ctx.store.query(InstanceProfile, account=ctx.account)
-                if matches_prefix(p.Path, req.get("PathPrefix"))]
+                if matches_prefix(p.Path, prefix)]
     page = paginate(profiles, req, lambda p: p.key, "InstanceProfiles")
     page["InstanceProfiles"] = [profile_out(ctx, p) for p in page["InstanceProfiles"]]
     return page

@@ -9,7 +9,8 @@ from nuvem.errors import AccessDenied
 from nuvem.services.iam import SERVICE
 from nuvem.services.iam.common import (add_tags, boundary_out, caller_user, calling_user_name,
                                        check_name, check_path, drop_none, get_group, get_user,
-                                       matches_prefix, new_id, paginate, replace, tag_list)
+                                       matches_prefix, new_id, paginate, path_prefix, replace,
+                                       tag_list)
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, LimitExceeded,
                                        InvalidUserType, NoSuchEntity, PasswordPolicyViolation,
                                        ValidationError)
@@ -73,8 +74,9 @@ def get_user_op(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListUsers")
 def list_users(ctx: Call, req: dict) -> dict:
+    prefix = path_prefix(req)
     users = [u for u in ctx.store.query(User, account=ctx.account)
-             if matches_prefix(u.Path, req.get("PathPrefix"))]
+             if matches_prefix(u.Path, prefix)]
     page = paginate(users, req, lambda u: u.key, "Users")
     page["Users"] = [user_out(ctx, u, tags=False) for u in page["Users"]]
     return page
@@ -321,8 +323,9 @@ def get_group_op(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListGroups")
 def list_groups(ctx: Call, req: dict) -> dict:
+    prefix = path_prefix(req)
     groups = [g for g in ctx.store.query(Group, account=ctx.account)
-              if matches_prefix(g.Path, req.get("PathPrefix"))]
+              if matches_prefix(g.Path, prefix)]
     page = paginate(groups, req, lambda g: g.key, "Groups")
     page["Groups"] = [group_out(g) for g in page["Groups"]]
     return page

@@ -256,3 +256,44 @@ def test_policy_size_quotas(iam, name):
     assert error(iam.put_role_policy, RoleName=role, PolicyName="b",
                  PolicyDocument=_sized(4241))[2] == (
         f"Maximum policy size of 10240 bytes exceeded for role {role}")
+
+
+def test_model_patterns_of_version_ids_path_prefixes_and_role_descriptions(iam, name):
+    """IAM's front end checks these members against the model's patterns (ValidationError)."""
+    def refused(call, value, member, pattern, **kwargs):
+        assert error(call, **kwargs) == (
+            "ValidationError", 400, f"1 validation error detected: Value '{value}' at '{member}' "
+            f"failed to satisfy constraint: Member must satisfy regular expression pattern: "
+            f"{pattern}")
+
+    arn = iam.create_policy(PolicyName=name("pv"), PolicyDocument=doc())["Policy"]["Arn"]
+    version = "v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"
+    for call in (iam.get_policy_version, iam.delete_policy_version, iam.set_default_policy_version):
+        refused(call, "1", "versionId", version, PolicyArn=arn, VersionId="1")
+    assert error(iam.get_policy_version, PolicyArn=arn, VersionId="v2")[:2] == ("NoSuchEntity", 404)
+
+    prefix = "\\u002F[\\u0021-\\u007F]*"
+    for call in (iam.list_users, iam.list_groups, iam.list_roles, iam.list_instance_profiles,
+                 iam.list_server_certificates):
+        refused(call, "eng/", "pathPrefix", prefix, PathPrefix="eng/")
+    policy_path = "((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"
+    refused(iam.list_policies, "/eng", "pathPrefix", policy_path, PathPrefix="/eng")
+    user = name("u")
+    iam.create_user(UserName=user)
+    refused(iam.list_attached_user_policies, "/a#b/", "pathPrefix", policy_path, UserName=user,
+            PathPrefix="/a#b/")
+    refused(iam.list_entities_for_policy, "/eng", "pathPrefix",
+            "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)", PolicyArn=arn, PathPrefix="/eng")
+    assert iam.list_users(PathPrefix="/")["Users"]
+    assert iam.list_policies(Scope="Local", PathPrefix="/")["Policies"]
+
+    description = "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"
+    role = name("r")
+    refused(iam.create_role, "app \u2603", "description", description, RoleName=role,
+            AssumeRolePolicyDocument=TRUST, Description="app \u2603")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST, Description="caf\u00e9\tok")
+    refused(iam.update_role, "\u2603", "description", description, RoleName=role,
+            Description="\u2603")
+    refused(iam.update_role_description, "\u2603", "description", description, RoleName=role,
+            Description="\u2603")
+    assert iam.get_role(RoleName=role)["Role"]["Description"] == "caf\u00e9\tok"
