@@ -40,7 +40,7 @@ def check_path(path: str | None, member: str = "path") -> str:
     return path
 
 
-# PathPrefix patterns: pathPrefixType, policyPathType (policy lists), pathType (entities for a policy)
+# PathPrefix patterns: pathPrefixType; policyPathType (policy lists); pathType (a policy's entities)
 PATH_PREFIX = r"\u002F[\u0021-\u007F]*"
 POLICY_PATH = r"((/[A-Za-z0-9\.,\+@=_-]+)*)/"
 ENTITY_PATH = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)"

@@ -105,9 +105,9 @@ def version_out(found: Found, version: PolicyVersion | None, document: bool = Tr
     return out
 
 
-def _document(text: str, kind: str = "identity") -> str:
+def _document(text: str) -> str:
     text = normalize(text)
-    validate_document(text, kind)
+    validate_document(text)
     return text
 
 

@@ -65,8 +65,8 @@ def profile_out(ctx: Call, profile: InstanceProfile, tags: bool = False) -> dict
 _ENTITY_ARN = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/(?:.*/)?([^/]+)")
 
 
-def _trust(ctx: Call, text: str) -> str:
-    text = normalize(text)
+def _trust(ctx: Call, text: str, member: str) -> str:
+    text = normalize(text, member)
     doc = validate_document(text, "trust")
     check_size(text, "trust")
     _check_principals_exist(ctx, doc)
@@ -118,7 +118,7 @@ def _new_role(ctx: Call, name: str, path: str, trust: str, req: dict) -> Role:
 @SERVICE.op("CreateRole")
 def create_role(ctx: Call, req: dict) -> dict:
     role = _new_role(ctx, check_name(req["RoleName"], "roleName"), check_path(req.get("Path")),
-                     _trust(ctx, req["AssumeRolePolicyDocument"]), req)
+                     _trust(ctx, req["AssumeRolePolicyDocument"], "assumeRolePolicyDocument"), req)
     if req.get("PermissionsBoundary"):
         from nuvem.services.iam.policies import attachable
         role.PermissionsBoundary = attachable(ctx, req["PermissionsBoundary"]).arn
@@ -167,7 +167,7 @@ def update_role_description(ctx: Call, req: dict) -> dict:
 def update_assume_role_policy(ctx: Call, req: dict) -> dict:
     role = get_role(ctx, req["RoleName"])
     _check_protected(role)
-    role.AssumeRolePolicyDocument = _trust(ctx, req["PolicyDocument"])
+    role.AssumeRolePolicyDocument = _trust(ctx, req["PolicyDocument"], "policyDocument")
     ctx.store.put(role)
     return {}
 

@@ -34,6 +34,7 @@ _NAME = r"[\w+=,.@-]*"
 _EXTERNAL_ID = r"[\w+=,.@:\/-]*"
 _SERIAL_NUMBER = r"[\w+=/:,.@-]*"
 _TOKEN_CODE = r"[\d]*"
+_POLICY = r"[\u0009\u000A\u000D\u0020-\u00FF]+"
 ROLE_CHAINING_LIMIT = 3600
 SESSION_POLICY_LIMIT = 2048          # plaintext characters of inline + managed session policies
 MAX_SESSION_TAGS = 50
@@ -57,6 +58,7 @@ def _session_policies(ctx: Call, req: dict, account: str) -> tuple[list[str], st
     documents, packed = [], ""
     inline = req.get("Policy")
     if inline is not None:
+        _check_pattern(inline, "policy", _POLICY)
         if iam_policy.policy_size(inline) > SESSION_POLICY_LIMIT:
             raise _validation("policy", "policy", f"Member must have length less than or equal "
                                                    f"to {SESSION_POLICY_LIMIT}")

@@ -297,3 +297,26 @@ def test_model_patterns_of_version_ids_path_prefixes_and_role_descriptions(iam, 
     refused(iam.update_role_description, "\u2603", "description", description, RoleName=role,
             Description="\u2603")
     assert iam.get_role(RoleName=role)["Role"]["Description"] == "caf\u00e9\tok"
+
+
+def test_documents_hold_latin1_characters_only(iam, name):
+    """policyDocumentType's pattern: tab, line ends and U+0020..U+00FF; a pasted smart quote or
+    a snowman is the front end's ValidationError, before the document is parsed."""
+    pattern = "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"
+    snowman = doc().replace('"s3:GetObject"', '"s3:GetObject\u2603"')
+    quoted = doc().replace('"Version"', "\u201cVersion\u201d")
+    for document in (snowman, quoted):
+        assert error(iam.create_policy, PolicyName=name("lat"), PolicyDocument=document) == (
+            "ValidationError", 400, f"1 validation error detected: Value '{document}' at "
+            f"'policyDocument' failed to satisfy constraint: Member must satisfy regular "
+            f"expression pattern: {pattern}")
+    user = name("u")
+    iam.create_user(UserName=user)
+    assert error(iam.put_user_policy, UserName=user, PolicyName="p",
+                 PolicyDocument=snowman)[:2] == ("ValidationError", 400)
+    trust = TRUST.replace("sts:AssumeRole", "sts:AssumeRole\u2603")
+    assert "at 'assumeRolePolicyDocument' failed" in error(
+        iam.create_role, RoleName=name("r"), AssumeRolePolicyDocument=trust)[2]
+    latin = doc().replace('"Resource"', '"Condition": {"StringEquals": {"aws:PrincipalTag/team": '
+                                        '"caf\u00e9"}}, "Resource"')
+    iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=latin)

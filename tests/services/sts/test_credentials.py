@@ -155,6 +155,10 @@ def test_request_validation(nuvem, acct):
                  Policy="{not json")[:2] == ("MalformedPolicyDocument", 400)
     assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1", Policy=policy(
         {**allow("s3:*"), "Principal": "*"}))[:2] == ("MalformedPolicyDocument", 400)
+    snowman = policy(allow("s3:X")).replace("X", "\u2603")      # json.dumps would escape it
+    assert "at 'policy' failed to satisfy constraint: Member must satisfy regular expression " \
+        "pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" in error(
+            sts.assume_role, RoleArn=arn, RoleSessionName="s1", Policy=snowman)[2]
     # the model's patterns for ExternalId, SerialNumber and TokenCode
     assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1", ExternalId="a b") == (
         "ValidationError", 400, "1 validation error detected: Value 'a b' at 'externalId' failed "
