@@ -25,6 +25,7 @@ JSON or CBOR request shorter than SHORT_REQUEST bytes skips the bounds of at lea
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -270,6 +271,13 @@ def coral_message(problems: list[Problem]) -> str:
 
 
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")
+# a decimal number as Java's BigDecimal reads it: no NaN, Infinity, blanks or 1_000 (Python's float)
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def is_decimal(text: str) -> bool:
+    """Whether a message attribute of type Number (SQS, SNS) holds a number."""
+    return _DECIMAL.fullmatch(text) is not None
 
 
 def tag_text_ok(text: str) -> bool:

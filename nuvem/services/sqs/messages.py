@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from nuvem.context import Call
 from nuvem.errors import AwsError, WaitFor
+from nuvem.protocol.validate import is_decimal
 from nuvem.services.sqs import SERVICE
 from nuvem.services.sqs.errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong,
                                        EmptyBatchRequest, InvalidBatchEntryId,
@@ -116,12 +117,9 @@ def _check_attributes(attributes: dict, system: bool = False) -> int:
                 raise InvalidParameterValue(f"Message (user) attribute '{name}' must contain a "
                                             "non-empty message attribute value for message "
                                             f"attribute type '{data_type}'.")
-            if base == "Number":
-                try:
-                    float(string)
-                except ValueError:
-                    raise InvalidParameterValue(f"Could not cast message attribute '{name}' "
-                                                "value to number.") from None
+            if base == "Number" and not is_decimal(string):
+                raise InvalidParameterValue(f"Could not cast message attribute '{name}' value "
+                                            "to number.")
             size += len(string.encode())
         else:
             if binary is None or len(_binary(binary)) == 0:
