@@ -9,6 +9,10 @@ from nuvem.services import Service
 SERVICE = Service("iam")
 SERVICE.changes_identity = True
 
+from nuvem.services.iam.common import check_patterns  # noqa: E402
+
+SERVICE.before = check_patterns
+
 from nuvem.services.iam import (account, certificates, policies, providers, roles,  # noqa: E402,F401
                                 simulate,
                                 service_credentials, ssh_keys, users)  # (registers the operations)

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from nuvem.context import Call
 from nuvem.services.iam import SERVICE
-from nuvem.services.iam.common import (add_tags, boundary_out, check_name, check_path, drop_none, get_user,
+from nuvem.services.iam.common import (add_tags, boundary_out, check_path, drop_none, get_user,
                                        paginate, tag_list)
 from nuvem.services.iam.documents import encode
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists,
@@ -66,12 +66,9 @@ def delete_account_password_policy(ctx: Call, req: dict) -> dict:
 
 
 # -- account alias -------------------------------------------------------------------------------
-_ALIAS = r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"
-
-
 @SERVICE.op("CreateAccountAlias")
 def create_account_alias(ctx: Call, req: dict) -> dict:
-    alias = check_name(req["AccountAlias"], "accountAlias", _ALIAS)
+    alias = req["AccountAlias"]
     for other in ctx.store.query(AccountSettings):
         if other.Alias == alias and other.account != ctx.account:
             raise EntityAlreadyExists(f"The account alias {alias} already exists.")
@@ -322,7 +319,7 @@ def _device(ctx: Call, serial: str) -> MFADevice:
 
 @SERVICE.op("CreateVirtualMFADevice")
 def create_virtual_mfa_device(ctx: Call, req: dict) -> dict:
-    name = check_name(req["VirtualMFADeviceName"], "virtualMFADeviceName")
+    name = req["VirtualMFADeviceName"]
     if ctx.store.get(MFADevice, ctx.account, name.lower()):
         raise EntityAlreadyExists("MFADevice entity at the same path and name already exists.")
     seed = base64.b32encode(ctx.ids.token_bytes(40)).decode()

@@ -6,13 +6,14 @@ import re
 
 from nuvem.context import Call
 from nuvem.core.ids import BASE32
-from nuvem.protocol.validate import coral_message, tag_pattern_problems
+from nuvem.protocol import specs
+from nuvem.protocol.shape_plans import once
+from nuvem.protocol.validate import Problem, coral_message, tag_pattern_problems
 from nuvem.services.iam.errors import (InvalidInput, LimitExceeded, NoSuchEntity,
                                        ValidationError)
 from nuvem.services.iam.models import Group, InstanceProfile, Role, User
 
 _PATH = re.compile(r"^/([\x21-\x7e]*/)?$")
-_NAME = r"[\w+=,.@-]+"
 MAX_TAGS = 50
 
 
@@ -22,14 +23,30 @@ def new_id(ctx: Call, prefix: str) -> str:
     return prefix + ctx.ids.chars(BASE32, 17)
 
 
-def check_name(value: str, member: str, pattern: str = _NAME) -> str:
-    """IAM names (or another member's `pattern`): the model's patterns, which the generic
-    validator leaves to services; Java's \\w is ASCII."""
-    if not re.fullmatch(pattern, value, re.ASCII):
-        raise ValidationError(f"1 validation error detected: Value '{value}' at '{member}' failed "
-                              "to satisfy constraint: Member must satisfy regular expression "
-                              f"pattern: {pattern}")
-    return value
+def check_patterns(ctx: Call, req: dict) -> None:
+    """Runs before every IAM operation: its top-level strings against the model's patterns
+    (Java regular expressions Python reads alike, with an ASCII \\w), which the generic validator
+    leaves to services; every problem in one ValidationError, as IAM's front end lists them.
+    A `Path`/`NewPath` keeps IAM's own wording (check_path); tags are checked by check_tags."""
+    shape = specs.operation_model("iam", ctx.operation).input_shape
+    checks = once(shape, "_nuvem_iam_patterns", _pattern_checks) if shape is not None else None
+    if not checks:
+        return
+    problems = [Problem(member[:1].lower() + member[1:], member, "body", value,
+                        f"Member must satisfy regular expression pattern: {pattern}", sensitive)
+                for member, regex, pattern, sensitive in checks
+                if isinstance(value := req.get(member), str) and not regex.fullmatch(value)]
+    if problems:
+        raise ValidationError(coral_message(problems))
+
+
+def _pattern_checks(shape, recurse) -> list | None:
+    checks = [(name, re.compile(member.metadata["pattern"], re.ASCII), member.metadata["pattern"],
+               bool(member.metadata.get("sensitive")))
+              for name, member in shape.members.items()
+              if member.type_name == "string" and "pattern" in member.metadata
+              and name not in ("Path", "NewPath")]
+    return checks or None
 
 
 def check_path(path: str | None, member: str = "path") -> str:
@@ -38,20 +55,6 @@ def check_path(path: str | None, member: str = "path") -> str:
         raise ValidationError(f"The specified value for {member} is invalid. It must begin and end "
                               "with / and contain only alphanumeric characters and/or / characters.")
     return path
-
-
-# PathPrefix patterns: pathPrefixType; policyPathType (policy lists); pathType (a policy's entities)
-PATH_PREFIX = r"\u002F[\u0021-\u007F]*"
-POLICY_PATH = r"((/[A-Za-z0-9\.,\+@=_-]+)*)/"
-ENTITY_PATH = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)"
-
-
-def path_prefix(req: dict, pattern: str = PATH_PREFIX) -> str | None:
-    """A list operation's PathPrefix, checked against the model's pattern for it."""
-    prefix = req.get("PathPrefix")
-    if prefix is not None:
-        check_name(prefix, "pathPrefix", pattern)
-    return prefix
 
 
 def matches_prefix(path: str, prefix: str | None) -> bool:

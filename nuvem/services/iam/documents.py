@@ -9,16 +9,12 @@ from __future__ import annotations
 from urllib.parse import quote, unquote
 
 from nuvem.iam import policy
-from nuvem.services.iam.common import check_name
 
 KINDS = ("identity", "trust", "boundary")
-_CHARACTERS = r"[\u0009\u000A\u000D\u0020-\u00FF]+"      # policyDocumentType's pattern
 
 
-def normalize(text: str, member: str = "policyDocument") -> str:
-    """The document as stored: a client that sent it URL-encoded gets it back the same way.
-    First the model's pattern: tab, line ends and Latin-1 printable characters only."""
-    check_name(text, member, _CHARACTERS)
+def normalize(text: str) -> str:
+    """The document as stored: a client that sent it URL-encoded gets it back the same way."""
     stripped = text.lstrip()
     if stripped[:3].upper() == "%7B":
         return unquote(text)

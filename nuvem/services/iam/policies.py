@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from nuvem.context import Call
 from nuvem.iam.policy import check_size
 from nuvem.services.iam import SERVICE
-from nuvem.services.iam.common import (ENTITY_PATH, POLICY_PATH, add_tags, check_name, check_path,
-                                       drop_none, get_group, get_role, get_user, matches_prefix,
-                                       new_id, paginate, path_prefix, tag_list)
+from nuvem.services.iam.common import (add_tags, check_path, drop_none, get_group, get_role,
+                                       get_user, matches_prefix, new_id, paginate, tag_list)
 from nuvem.services.iam.documents import encode, normalize, validate_document
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, InvalidInput,
                                        LimitExceeded, NoSuchEntity)
@@ -121,7 +120,7 @@ def _managed_document(text: str) -> str:
 # -- managed policies ----------------------------------------------------------------------------
 @SERVICE.op("CreatePolicy")
 def create_policy(ctx: Call, req: dict) -> dict:
-    name = check_name(req["PolicyName"], "policyName")
+    name = req["PolicyName"]
     if ctx.store.get(Policy, ctx.account, name.lower()):
         raise EntityAlreadyExists(f"A policy called {name} already exists. Duplicate names are "
                                   "not allowed.")
@@ -156,7 +155,7 @@ def _policy_key(found: Found) -> str:
 
 @SERVICE.op("ListPolicies")
 def list_policies(ctx: Call, req: dict) -> dict:
-    prefix = path_prefix(req, POLICY_PATH)
+    prefix = req.get("PathPrefix")
     found = [f for f in _all_policies(ctx, req.get("Scope") or "All")
              if matches_prefix(f.path, prefix)]
     usage = req.get("PolicyUsageFilter")
@@ -202,13 +201,6 @@ def create_policy_version(ctx: Call, req: dict) -> dict:
     return {"PolicyVersion": version_out(Found(policy.arn, policy, None), version, document=False)}
 
 
-_VERSION_ID = r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?"      # policyVersionIdType
-
-
-def _version_id(req: dict) -> str:
-    return check_name(req["VersionId"], "versionId", _VERSION_ID)
-
-
 def _version(policy: Policy, version_id: str) -> PolicyVersion:
     version = policy.version(version_id)
     if version is None:
@@ -219,7 +211,7 @@ def _version(policy: Policy, version_id: str) -> PolicyVersion:
 
 @SERVICE.op("GetPolicyVersion")
 def get_policy_version(ctx: Call, req: dict) -> dict:
-    version_id = _version_id(req)
+    version_id = req["VersionId"]
     found = find_policy(ctx, req["PolicyArn"])
     if found.aws:
         if version_id != found.aws.DefaultVersionId:
@@ -243,7 +235,7 @@ def list_policy_versions(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("DeletePolicyVersion")
 def delete_policy_version(ctx: Call, req: dict) -> dict:
-    version_id = _version_id(req)
+    version_id = req["VersionId"]
     policy = customer_policy(ctx, req["PolicyArn"])
     version = _version(policy, version_id)
     if version.VersionId == policy.DefaultVersionId:
@@ -255,7 +247,7 @@ def delete_policy_version(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("SetDefaultPolicyVersion")
 def set_default_policy_version(ctx: Call, req: dict) -> dict:
-    version_id = _version_id(req)
+    version_id = req["VersionId"]
     policy = customer_policy(ctx, req["PolicyArn"])
     policy.DefaultVersionId = _version(policy, version_id).VersionId
     policy.UpdateDate = ctx.now
@@ -311,7 +303,7 @@ def _detach(ctx: Call, req: dict, kind: str) -> dict:
 def _list_attached(ctx: Call, req: dict, kind: str) -> dict:
     getter, member = _GETTERS[kind]
     entity = getter(ctx, req[member])
-    prefix = path_prefix(req, POLICY_PATH)
+    prefix = req.get("PathPrefix")
     items = []
     for arn in entity.AttachedPolicies:
         found = aws_policy(arn) or _customer(ctx, arn)
@@ -331,7 +323,7 @@ for _kind in _GETTERS:
 @SERVICE.op("ListEntitiesForPolicy")
 def list_entities_for_policy(ctx: Call, req: dict) -> dict:
     found = find_policy(ctx, req["PolicyArn"])
-    prefix = path_prefix(req, ENTITY_PATH)
+    prefix = req.get("PathPrefix")
     entity_filter, usage = req.get("EntityFilter"), req.get("PolicyUsageFilter")
     indexes = {"PermissionsPolicy": ("AttachedPolicies",),
                "PermissionsBoundary": ("PermissionsBoundary",)}.get(
@@ -367,7 +359,6 @@ def list_entities_for_policy(ctx: Call, req: dict) -> dict:
 def _put_inline(ctx: Call, req: dict, kind: str) -> dict:
     getter, member = _GETTERS[kind]
     entity = getter(ctx, req[member])
-    check_name(req["PolicyName"], "policyName")
     entity.InlinePolicies[req["PolicyName"]] = _document(req["PolicyDocument"])
     # the quota is the entity's inline policies together (2,048 user, 5,120 group, 10,240 role)
     check_size("".join(entity.InlinePolicies.values()), kind.lower(), req[member])

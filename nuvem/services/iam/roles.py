@@ -7,9 +7,9 @@ import re
 from nuvem.context import Call
 from nuvem.iam.policy import check_size
 from nuvem.services.iam import SERVICE
-from nuvem.services.iam.common import (add_tags, boundary_out, check_name, check_path, drop_none,
+from nuvem.services.iam.common import (add_tags, boundary_out, check_path, drop_none,
                                        get_instance_profile, get_role, matches_prefix, new_id,
-                                       paginate, path_prefix, tag_list)
+                                       paginate, tag_list)
 from nuvem.services.iam.documents import encode, normalize, validate_document
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, InvalidInput,
                                        LimitExceeded, MalformedPolicyDocument, NoSuchEntity,
@@ -65,8 +65,8 @@ def profile_out(ctx: Call, profile: InstanceProfile, tags: bool = False) -> dict
 _ENTITY_ARN = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/(?:.*/)?([^/]+)")
 
 
-def _trust(ctx: Call, text: str, member: str) -> str:
-    text = normalize(text, member)
+def _trust(ctx: Call, text: str) -> str:
+    text = normalize(text)
     doc = validate_document(text, "trust")
     check_size(text, "trust")
     _check_principals_exist(ctx, doc)
@@ -96,29 +96,19 @@ def _check_protected(role: Role) -> None:
                                  f"'{role.RoleName}' - this role is only modifiable by AWS")
 
 
-_DESCRIPTION = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"     # roleDescriptionType
-
-
-def _description(req: dict) -> str | None:
-    description = req.get("Description")
-    if description is not None:
-        check_name(description, "description", _DESCRIPTION)
-    return description
-
-
 def _new_role(ctx: Call, name: str, path: str, trust: str, req: dict) -> Role:
     if ctx.store.get(Role, ctx.account, name.lower()):
         raise EntityAlreadyExists(f"Role with name {name} already exists.")
     return Role(account=ctx.account, key=name.lower(), RoleName=name, Path=path,
                 RoleId=new_id(ctx, "AROA"), CreateDate=ctx.now, AssumeRolePolicyDocument=trust,
                 MaxSessionDuration=req.get("MaxSessionDuration") or 3600,
-                Description=_description(req))
+                Description=req.get("Description"))
 
 
 @SERVICE.op("CreateRole")
 def create_role(ctx: Call, req: dict) -> dict:
-    role = _new_role(ctx, check_name(req["RoleName"], "roleName"), check_path(req.get("Path")),
-                     _trust(ctx, req["AssumeRolePolicyDocument"], "assumeRolePolicyDocument"), req)
+    role = _new_role(ctx, req["RoleName"], check_path(req.get("Path")),
+                     _trust(ctx, req["AssumeRolePolicyDocument"]), req)
     if req.get("PermissionsBoundary"):
         from nuvem.services.iam.policies import attachable
         role.PermissionsBoundary = attachable(ctx, req["PermissionsBoundary"]).arn
@@ -134,7 +124,7 @@ def get_role_op(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListRoles")
 def list_roles(ctx: Call, req: dict) -> dict:
-    prefix = path_prefix(req)
+    prefix = req.get("PathPrefix")
     roles = [r for r in ctx.store.query(Role, account=ctx.account)
              if matches_prefix(r.Path, prefix)]
     page = paginate(roles, req, lambda r: r.key, "Roles")
@@ -147,7 +137,7 @@ def update_role(ctx: Call, req: dict) -> dict:
     role = get_role(ctx, req["RoleName"])
     _check_protected(role)
     if req.get("Description") is not None:
-        role.Description = _description(req)
+        role.Description = req["Description"]
     if req.get("MaxSessionDuration") is not None:
         role.MaxSessionDuration = req["MaxSessionDuration"]
     ctx.store.put(role)
@@ -158,7 +148,7 @@ def update_role(ctx: Call, req: dict) -> dict:
 def update_role_description(ctx: Call, req: dict) -> dict:
     role = get_role(ctx, req["RoleName"])
     _check_protected(role)
-    role.Description = _description(req)
+    role.Description = req["Description"]
     ctx.store.put(role)
     return {"Role": role_out(ctx, role)}
 
@@ -167,7 +157,7 @@ def update_role_description(ctx: Call, req: dict) -> dict:
 def update_assume_role_policy(ctx: Call, req: dict) -> dict:
     role = get_role(ctx, req["RoleName"])
     _check_protected(role)
-    role.AssumeRolePolicyDocument = _trust(ctx, req["PolicyDocument"], "policyDocument")
+    role.AssumeRolePolicyDocument = _trust(ctx, req["PolicyDocument"])
     ctx.store.put(role)
     return {}
 
@@ -252,7 +242,7 @@ def get_service_linked_role_deletion_status(ctx: Call, req: dict) -> dict:
 # -- instance profiles ---------------------------------------------------------------------------
 @SERVICE.op("CreateInstanceProfile")
 def create_instance_profile(ctx: Call, req: dict) -> dict:
-    name = check_name(req["InstanceProfileName"], "instanceProfileName")
+    name = req["InstanceProfileName"]
     if ctx.store.get(InstanceProfile, ctx.account, name.lower()):
         raise EntityAlreadyExists(f"Instance Profile {name} already exists.")
     profile = InstanceProfile(account=ctx.account, key=name.lower(), InstanceProfileName=name,
@@ -271,7 +261,7 @@ def get_instance_profile_op(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListInstanceProfiles")
 def list_instance_profiles(ctx: Call, req: dict) -> dict:
-    prefix = path_prefix(req)
+    prefix = req.get("PathPrefix")
     profiles = [p for p in ctx.store.query(InstanceProfile, account=ctx.account)
                 if matches_prefix(p.Path, prefix)]
     page = paginate(profiles, req, lambda p: p.key, "InstanceProfiles")
