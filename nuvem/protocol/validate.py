@@ -33,6 +33,7 @@ from typing import Any, Callable
 from botocore.model import OperationModel, Shape
 
 from nuvem.errors import AwsError, InvalidParameterValue, MissingParameter, ValidationError
+from nuvem.protocol import specs
 from nuvem.protocol.parsers import MALFORMED_XML_MESSAGE
 from nuvem.protocol.shape_plans import once
 
@@ -268,6 +269,31 @@ def coral_message(problems: list[Problem]) -> str:
     count = len(problems)
     noun = "error" if count == 1 else "errors"
     return f"{count} validation {noun} detected: " + "; ".join(_render(p) for p in problems)
+
+
+def pattern_check(service: str, keep: tuple[str, ...] = ()) -> Callable:
+    """A `Service.before` for query services whose model patterns Python's re reads as Java
+    does, given an ASCII \\w (IAM, STS): the top-level strings of a call against their member's
+    pattern, every problem in one ValidationError, a sensitive value never echoed. `keep`:
+    members the service words its own way."""
+    def build(shape: Shape, recurse) -> list | None:
+        checks = [(name, re.compile(member.metadata["pattern"], re.ASCII),
+                   member.metadata["pattern"], bool(member.metadata.get("sensitive")))
+                  for name, member in shape.members.items()
+                  if member.type_name == "string" and "pattern" in member.metadata
+                  and name not in keep]
+        return checks or None
+
+    def check(call, params: dict) -> None:
+        shape = specs.operation_model(service, call.operation).input_shape
+        checks = once(shape, f"_nuvem_patterns_{service}", build) if shape is not None else None
+        problems = [Problem(_path("", name), name, "body", value,
+                            f"Member must satisfy regular expression pattern: {pattern}", hidden)
+                    for name, regex, pattern, hidden in checks or ()
+                    if isinstance(value := params.get(name), str) and not regex.fullmatch(value)]
+        if problems:
+            raise ValidationError(coral_message(problems))
+    return check
 
 
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")

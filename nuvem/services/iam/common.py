@@ -6,9 +6,7 @@ import re
 
 from nuvem.context import Call
 from nuvem.core.ids import BASE32
-from nuvem.protocol import specs
-from nuvem.protocol.shape_plans import once
-from nuvem.protocol.validate import Problem, coral_message, tag_pattern_problems
+from nuvem.protocol.validate import coral_message, tag_pattern_problems
 from nuvem.services.iam.errors import (InvalidInput, LimitExceeded, NoSuchEntity,
                                        ValidationError)
 from nuvem.services.iam.models import Group, InstanceProfile, Role, User
@@ -21,32 +19,6 @@ def new_id(ctx: Call, prefix: str) -> str:
     """IAM unique ids: a 4-letter type prefix (AIDA user, AGPA group, AROA role, ANPA policy,
     AIPA instance profile) and 17 characters."""
     return prefix + ctx.ids.chars(BASE32, 17)
-
-
-def check_patterns(ctx: Call, req: dict) -> None:
-    """Runs before every IAM operation: its top-level strings against the model's patterns
-    (Java regular expressions Python reads alike, with an ASCII \\w), which the generic validator
-    leaves to services; every problem in one ValidationError, as IAM's front end lists them.
-    A `Path`/`NewPath` keeps IAM's own wording (check_path); tags are checked by check_tags."""
-    shape = specs.operation_model("iam", ctx.operation).input_shape
-    checks = once(shape, "_nuvem_iam_patterns", _pattern_checks) if shape is not None else None
-    if not checks:
-        return
-    problems = [Problem(member[:1].lower() + member[1:], member, "body", value,
-                        f"Member must satisfy regular expression pattern: {pattern}", sensitive)
-                for member, regex, pattern, sensitive in checks
-                if isinstance(value := req.get(member), str) and not regex.fullmatch(value)]
-    if problems:
-        raise ValidationError(coral_message(problems))
-
-
-def _pattern_checks(shape, recurse) -> list | None:
-    checks = [(name, re.compile(member.metadata["pattern"], re.ASCII), member.metadata["pattern"],
-               bool(member.metadata.get("sensitive")))
-              for name, member in shape.members.items()
-              if member.type_name == "string" and "pattern" in member.metadata
-              and name not in ("Path", "NewPath")]
-    return checks or None
 
 
 def check_path(path: str | None, member: str = "path") -> str:

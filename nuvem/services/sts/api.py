@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import zlib
 from datetime import timedelta
 
@@ -29,12 +28,6 @@ def _iam():
     from nuvem.services.iam import lookup
     return lookup
 
-# the model's patterns, which the generic validator leaves to services (Java's \w is ASCII)
-_NAME = r"[\w+=,.@-]*"
-_EXTERNAL_ID = r"[\w+=,.@:\/-]*"
-_SERIAL_NUMBER = r"[\w+=/:,.@-]*"
-_TOKEN_CODE = r"[\d]*"
-_POLICY = r"[\u0009\u000A\u000D\u0020-\u00FF]+"
 ROLE_CHAINING_LIMIT = 3600
 SESSION_POLICY_LIMIT = 2048          # plaintext characters of inline + managed session policies
 MAX_SESSION_TAGS = 50
@@ -45,20 +38,12 @@ def _validation(value, member: str, constraint: str) -> ValidationError:
                            f"satisfy constraint: {constraint}")
 
 
-def _check_pattern(value: str, member: str, pattern: str = _NAME) -> str:
-    if not re.fullmatch(pattern, value, re.ASCII):
-        raise _validation(value, member, f"Member must satisfy regular expression pattern: "
-                                         f"{pattern}")
-    return value
-
-
 def _session_policies(ctx: Call, req: dict, account: str) -> tuple[list[str], str]:
     """The documents of the inline `Policy` and the `PolicyArns` (validated), and the text that
     counts against the packed size."""
     documents, packed = [], ""
     inline = req.get("Policy")
     if inline is not None:
-        _check_pattern(inline, "policy", _POLICY)
         if iam_policy.policy_size(inline) > SESSION_POLICY_LIMIT:
             raise _validation("policy", "policy", f"Member must have length less than or equal "
                                                    f"to {SESSION_POLICY_LIMIT}")
@@ -132,10 +117,6 @@ def _check_mfa(ctx: Call, req: dict) -> bool:
     serial, code = req.get("SerialNumber"), req.get("TokenCode")
     if not serial and not code:
         return False
-    if serial:
-        _check_pattern(serial, "serialNumber", _SERIAL_NUMBER)
-    if code:
-        _check_pattern(code, "tokenCode", _TOKEN_CODE)
     failed = AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code. ")
     if not serial or not code:
         raise failed
@@ -191,7 +172,7 @@ def get_caller_identity(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("AssumeRole")
 def assume_role(ctx: Call, req: dict) -> dict:
-    name = _check_pattern(req["RoleSessionName"], "roleSessionName")
+    name = req["RoleSessionName"]
     role = _role_from_arn(ctx, req["RoleArn"])
     caller = ctx.principal
     chained = caller.kind == "assumed-role"
@@ -202,10 +183,6 @@ def assume_role(ctx: Call, req: dict) -> dict:
     if chained and duration > ROLE_CHAINING_LIMIT:
         raise ValidationError("The requested DurationSeconds exceeds the 1 hour session limit "
                               "for roles assumed by role chaining.")
-    if req.get("SourceIdentity") is not None:
-        _check_pattern(req["SourceIdentity"], "sourceIdentity")
-    if req.get("ExternalId") is not None:
-        _check_pattern(req["ExternalId"], "externalId", _EXTERNAL_ID)
     mfa = _check_mfa(ctx, req)
     parent = _caller_session(ctx)
     inherited = {k: v for k, v in (parent.tags if parent else {}).items()
@@ -257,7 +234,7 @@ def get_session_token(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetFederationToken")
 def get_federation_token(ctx: Call, req: dict) -> dict:
     _long_term_only(ctx, "GetFederationToken")
-    name = _check_pattern(req["Name"], "name")
+    name = req["Name"]
     caller = ctx.principal
     duration = req.get("DurationSeconds", 43200)
     if caller.kind == "root":
@@ -322,7 +299,7 @@ def assume_role_with_web_identity(ctx: Call, req: dict) -> dict:
     from nuvem.iam.evaluate import Principal as IamPrincipal
     from nuvem.iam.evaluate import Request, evaluate
 
-    name = _check_pattern(req["RoleSessionName"], "roleSessionName")
+    name = req["RoleSessionName"]
     role_arn = req["RoleArn"]
     parts = role_arn.split(":", 5)
     role = None
