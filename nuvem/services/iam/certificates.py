@@ -82,9 +82,8 @@ def get_server_certificate(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListServerCertificates")
 def list_server_certificates(ctx: Call, req: dict) -> dict:
-    prefix = req.get("PathPrefix")
     certs = [c for c in ctx.store.query(ServerCertificate, account=ctx.account)
-             if matches_prefix(c.Path, prefix)]
+             if matches_prefix(c.Path, req.get("PathPrefix"))]
     page = paginate(certs, req, lambda c: c.key, "ServerCertificateMetadataList")
     page["ServerCertificateMetadataList"] = [_metadata(c) for c in
                                              page["ServerCertificateMetadataList"]]

@@ -104,9 +104,9 @@ def version_out(found: Found, version: PolicyVersion | None, document: bool = Tr
     return out
 
 
-def _document(text: str) -> str:
+def _document(text: str, kind: str = "identity") -> str:
     text = normalize(text)
-    validate_document(text)
+    validate_document(text, kind)
     return text
 
 
@@ -155,9 +155,8 @@ def _policy_key(found: Found) -> str:
 
 @SERVICE.op("ListPolicies")
 def list_policies(ctx: Call, req: dict) -> dict:
-    prefix = req.get("PathPrefix")
     found = [f for f in _all_policies(ctx, req.get("Scope") or "All")
-             if matches_prefix(f.path, prefix)]
+             if matches_prefix(f.path, req.get("PathPrefix"))]
     usage = req.get("PolicyUsageFilter")
     if req.get("OnlyAttached"):
         if usage == "PermissionsBoundary":
@@ -211,14 +210,13 @@ def _version(policy: Policy, version_id: str) -> PolicyVersion:
 
 @SERVICE.op("GetPolicyVersion")
 def get_policy_version(ctx: Call, req: dict) -> dict:
-    version_id = req["VersionId"]
     found = find_policy(ctx, req["PolicyArn"])
     if found.aws:
-        if version_id != found.aws.DefaultVersionId:
-            raise NoSuchEntity(f"Policy {found.arn} version {version_id} does not exist or "
+        if req["VersionId"] != found.aws.DefaultVersionId:
+            raise NoSuchEntity(f"Policy {found.arn} version {req['VersionId']} does not exist or "
                                "is not attachable.")
         return {"PolicyVersion": version_out(found, None)}
-    return {"PolicyVersion": version_out(found, _version(found.customer, version_id))}
+    return {"PolicyVersion": version_out(found, _version(found.customer, req["VersionId"]))}
 
 
 @SERVICE.op("ListPolicyVersions")
@@ -235,9 +233,8 @@ def list_policy_versions(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("DeletePolicyVersion")
 def delete_policy_version(ctx: Call, req: dict) -> dict:
-    version_id = req["VersionId"]
     policy = customer_policy(ctx, req["PolicyArn"])
-    version = _version(policy, version_id)
+    version = _version(policy, req["VersionId"])
     if version.VersionId == policy.DefaultVersionId:
         raise DeleteConflict("Cannot delete the default version of a policy.")
     policy.Versions.remove(version)
@@ -247,9 +244,8 @@ def delete_policy_version(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("SetDefaultPolicyVersion")
 def set_default_policy_version(ctx: Call, req: dict) -> dict:
-    version_id = req["VersionId"]
     policy = customer_policy(ctx, req["PolicyArn"])
-    policy.DefaultVersionId = _version(policy, version_id).VersionId
+    policy.DefaultVersionId = _version(policy, req["VersionId"]).VersionId
     policy.UpdateDate = ctx.now
     ctx.store.put(policy)
     return {}
@@ -303,11 +299,10 @@ def _detach(ctx: Call, req: dict, kind: str) -> dict:
 def _list_attached(ctx: Call, req: dict, kind: str) -> dict:
     getter, member = _GETTERS[kind]
     entity = getter(ctx, req[member])
-    prefix = req.get("PathPrefix")
     items = []
     for arn in entity.AttachedPolicies:
         found = aws_policy(arn) or _customer(ctx, arn)
-        if found is not None and matches_prefix(found.Path, prefix):
+        if found is not None and matches_prefix(found.Path, req.get("PathPrefix")):
             items.append({"PolicyName": found.PolicyName, "PolicyArn": arn})
     items.sort(key=lambda i: (i["PolicyName"].lower(), i["PolicyArn"]))
     return paginate(items, req, lambda i: f"{i['PolicyName'].lower()}\x00{i['PolicyArn']}",
@@ -323,7 +318,6 @@ for _kind in _GETTERS:
 @SERVICE.op("ListEntitiesForPolicy")
 def list_entities_for_policy(ctx: Call, req: dict) -> dict:
     found = find_policy(ctx, req["PolicyArn"])
-    prefix = req.get("PathPrefix")
     entity_filter, usage = req.get("EntityFilter"), req.get("PolicyUsageFilter")
     indexes = {"PermissionsPolicy": ("AttachedPolicies",),
                "PermissionsBoundary": ("PermissionsBoundary",)}.get(
@@ -338,7 +332,7 @@ def list_entities_for_policy(ctx: Call, req: dict) -> dict:
             if index == "PermissionsBoundary" and cls is Group:
                 continue
             for e in ctx.store.query(cls, account=ctx.account, index=(index, found.arn)):
-                if matches_prefix(e.Path, prefix):
+                if matches_prefix(e.Path, req.get("PathPrefix")):
                     rows[f"{kind}\x00{e.key}"] = (kind, {name_field: getattr(e, name_field),
                                                          id_field: getattr(e, id_field)})
     if entity_filter == "LocalManagedPolicy" and found.aws or \

@@ -124,9 +124,8 @@ def get_role_op(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListRoles")
 def list_roles(ctx: Call, req: dict) -> dict:
-    prefix = req.get("PathPrefix")
     roles = [r for r in ctx.store.query(Role, account=ctx.account)
-             if matches_prefix(r.Path, prefix)]
+             if matches_prefix(r.Path, req.get("PathPrefix"))]
     page = paginate(roles, req, lambda r: r.key, "Roles")
     page["Roles"] = [role_out(ctx, r, full=False) for r in page["Roles"]]
     return page
@@ -261,9 +260,8 @@ def get_instance_profile_op(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListInstanceProfiles")
 def list_instance_profiles(ctx: Call, req: dict) -> dict:
-    prefix = req.get("PathPrefix")
     profiles = [p for p in ctx.store.query(InstanceProfile, account=ctx.account)
-                if matches_prefix(p.Path, prefix)]
+                if matches_prefix(p.Path, req.get("PathPrefix"))]
     page = paginate(profiles, req, lambda p: p.key, "InstanceProfiles")
     page["InstanceProfiles"] = [profile_out(ctx, p) for p in page["InstanceProfiles"]]
     return page

@@ -73,9 +73,8 @@ def get_user_op(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListUsers")
 def list_users(ctx: Call, req: dict) -> dict:
-    prefix = req.get("PathPrefix")
     users = [u for u in ctx.store.query(User, account=ctx.account)
-             if matches_prefix(u.Path, prefix)]
+             if matches_prefix(u.Path, req.get("PathPrefix"))]
     page = paginate(users, req, lambda u: u.key, "Users")
     page["Users"] = [user_out(ctx, u, tags=False) for u in page["Users"]]
     return page
@@ -322,9 +321,8 @@ def get_group_op(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListGroups")
 def list_groups(ctx: Call, req: dict) -> dict:
-    prefix = req.get("PathPrefix")
     groups = [g for g in ctx.store.query(Group, account=ctx.account)
-              if matches_prefix(g.Path, prefix)]
+              if matches_prefix(g.Path, req.get("PathPrefix"))]
     page = paginate(groups, req, lambda g: g.key, "Groups")
     page["Groups"] = [group_out(g) for g in page["Groups"]]
     return page
