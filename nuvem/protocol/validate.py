@@ -25,12 +25,15 @@ JSON or CBOR request shorter than SHORT_REQUEST bytes skips the bounds of at lea
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from botocore.model import OperationModel, Shape
 
 from nuvem.errors import AwsError, InvalidParameterValue, MissingParameter, ValidationError
+from nuvem.protocol import specs
 from nuvem.protocol.parsers import MALFORMED_XML_MESSAGE
 from nuvem.protocol.shape_plans import once
 
@@ -266,6 +269,61 @@ def coral_message(problems: list[Problem]) -> str:
     count = len(problems)
     noun = "error" if count == 1 else "errors"
     return f"{count} validation {noun} detected: " + "; ".join(_render(p) for p in problems)
+
+
+def pattern_check(service: str, keep: tuple[str, ...] = ()) -> Callable:
+    """A `Service.before` for query services whose model patterns Python's re reads as Java
+    does, given an ASCII \\w (IAM, STS): the top-level strings of a call against their member's
+    pattern, every problem in one ValidationError, a sensitive value never echoed. `keep`:
+    members the service words its own way."""
+    def build(shape: Shape, recurse) -> list | None:
+        checks = [(name, re.compile(member.metadata["pattern"], re.ASCII),
+                   member.metadata["pattern"], bool(member.metadata.get("sensitive")))
+                  for name, member in shape.members.items()
+                  if member.type_name == "string" and "pattern" in member.metadata
+                  and name not in keep]
+        return checks or None
+
+    def check(call, params: dict) -> None:
+        shape = specs.operation_model(service, call.operation).input_shape
+        checks = once(shape, f"_nuvem_patterns_{service}", build) if shape is not None else None
+        problems = [Problem(_path("", name), name, "body", value,
+                            f"Member must satisfy regular expression pattern: {pattern}", hidden)
+                    for name, regex, pattern, hidden in checks or ()
+                    if isinstance(value := params.get(name), str) and not regex.fullmatch(value)]
+        if problems:
+            raise ValidationError(coral_message(problems))
+    return check
+
+
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+# a decimal number as Java's BigDecimal reads it: no NaN, Infinity, blanks or 1_000 (Python's float)
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def is_decimal(text: str) -> bool:
+    """Whether a message attribute of type Number (SQS, SNS) holds a number."""
+    return _DECIMAL.fullmatch(text) is not None
+
+
+def tag_text_ok(text: str) -> bool:
+    """AWS's tag pattern [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]: letters, separators and digits of any
+    script, and _ . : / = + - @ (a Java pattern: the services that take tags check it)."""
+    return all(c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in text)
+
+
+def tag_pattern_problems(tags: list[dict], member: str = "tags") -> list[Problem]:
+    """The keys (pattern `+`) and values (`*`) of a Key/Value tag list outside AWS's tag pattern."""
+    problems = []
+    for i, tag in enumerate(tags, 1):
+        for name, repeat in (("Key", "+"), ("Value", "*")):
+            text = tag.get(name)
+            if text and not tag_text_ok(text):
+                problems.append(Problem(
+                    f"{member}.{i}.member.{name.lower()}", name, "body", text,
+                    f"Member must satisfy regular expression pattern: "
+                    f"[\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]{repeat}"))
+    return problems
 
 
 def _error(protocol: str, problems: list[Problem]) -> AwsError:

@@ -3,8 +3,8 @@ are checked before the handler runs, protocol/validate.py)."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from nuvem.protocol.validate import tag_text_ok
 from nuvem.services.dynamodb.errors import ValidationException
 
 INVALID = "One or more parameter values were invalid: "
@@ -231,14 +231,6 @@ def check_sse(spec: dict | None) -> None:
         raise invalid("SSEType KMS is required if KMSMasterKeyId is specified")
 
 
-_TAG_PUNCTUATION = frozenset("_.:/=+-@")
-
-
-def _tag_text_ok(text: str) -> bool:
-    """AWS's tag pattern: letters, separators and digits of any script, and _ . : / = + - @."""
-    return all(c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in text)
-
-
 def check_tags(tags: list[dict] | None, existing: int = 0) -> None:
     if not tags:
         return
@@ -247,9 +239,9 @@ def check_tags(tags: list[dict] | None, existing: int = 0) -> None:
         key, value = tag.get("Key"), tag.get("Value")
         if key.startswith("aws:"):
             raise ValidationException(f"Tag Key cannot be prefixed with aws:, Key: {key}")
-        if not _tag_text_ok(key):
+        if not tag_text_ok(key):
             raise ValidationException(f"The Tag Key provided is invalid, Key: {key}")
-        if value is None or not _tag_text_ok(value):
+        if value is None or not tag_text_ok(value):
             raise ValidationException("The Tag Value provided is invalid, Value: "
                                       f"{'null' if value is None else value}")
         if key in keys:

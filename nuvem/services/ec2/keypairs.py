@@ -41,6 +41,11 @@ def _tags(req: dict) -> list[dict]:
             raise InvalidParameterValue(
                 f"'{spec.get('ResourceType')}' is not a valid taggable resource type for this operation.")
         tags += spec.get("Tags") or []
+    for tag in tags:
+        if tag.get("Key", "").startswith("aws:"):
+            raise InvalidParameterValue(f"Value ( {tag['Key']} ) for parameter key is invalid. "
+                                        "Tag keys starting with 'aws:' are reserved for internal "
+                                        "use")
     return tags
 
 

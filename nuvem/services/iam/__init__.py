@@ -4,10 +4,12 @@ Policy simulation (SimulatePrincipalPolicy, SimulateCustomPolicy) and full polic
 from the evaluator in `nuvem/iam/`; `lookup.py` is the narrow read API authentication and
 authorization use.
 """
+from nuvem.protocol.validate import pattern_check
 from nuvem.services import Service
 
 SERVICE = Service("iam")
 SERVICE.changes_identity = True
+SERVICE.before = pattern_check("iam", keep=("Path", "NewPath"))   # paths: check_path's words
 
 from nuvem.services.iam import (account, certificates, policies, providers, roles,  # noqa: E402,F401
                                 simulate,

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from nuvem.context import Call
 from nuvem.services.iam import SERVICE
-from nuvem.services.iam.common import (add_tags, boundary_out, check_name, check_path, drop_none, get_user,
+from nuvem.services.iam.common import (add_tags, boundary_out, check_path, drop_none, get_user,
                                        paginate, tag_list)
 from nuvem.services.iam.documents import encode
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists,
@@ -319,7 +319,7 @@ def _device(ctx: Call, serial: str) -> MFADevice:
 
 @SERVICE.op("CreateVirtualMFADevice")
 def create_virtual_mfa_device(ctx: Call, req: dict) -> dict:
-    name = check_name(req["VirtualMFADeviceName"], "virtualMFADeviceName")
+    name = req["VirtualMFADeviceName"]
     if ctx.store.get(MFADevice, ctx.account, name.lower()):
         raise EntityAlreadyExists("MFADevice entity at the same path and name already exists.")
     seed = base64.b32encode(ctx.ids.token_bytes(40)).decode()

@@ -7,8 +7,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from nuvem.context import Call
 from nuvem.core.ids import ALNUM_UPPER
 from nuvem.services.iam import SERVICE
-from nuvem.services.iam.common import (add_tags, caller_user, check_name, check_path,
-                                       matches_prefix, new_id, paginate, replace, tag_list)
+from nuvem.services.iam.common import (add_tags, caller_user, check_path, matches_prefix, new_id,
+                                       paginate, replace, tag_list)
 from nuvem.services.iam.errors import (DuplicateCertificate, EntityAlreadyExists, KeyPairMismatch,
                                        LimitExceeded, MalformedCertificate, NoSuchEntity)
 from nuvem.services.iam.models import ServerCertificate, SigningCertificate, User
@@ -41,7 +41,7 @@ def _metadata(cert: ServerCertificate) -> dict:
 
 @SERVICE.op("UploadServerCertificate")
 def upload_server_certificate(ctx: Call, req: dict) -> dict:
-    name = check_name(req["ServerCertificateName"], "serverCertificateName")
+    name = req["ServerCertificateName"]
     if ctx.store.get(ServerCertificate, ctx.account, name.lower()):
         raise EntityAlreadyExists(f"The Server Certificate with name {name} already exists.")
     certificate = _certificate(req["CertificateBody"])
@@ -93,8 +93,7 @@ def list_server_certificates(ctx: Call, req: dict) -> dict:
 @SERVICE.op("UpdateServerCertificate")
 def update_server_certificate(ctx: Call, req: dict) -> dict:
     cert = _server(ctx, req["ServerCertificateName"])
-    new_name = check_name(req.get("NewServerCertificateName") or cert.ServerCertificateName,
-                          "newServerCertificateName")
+    new_name = req.get("NewServerCertificateName") or cert.ServerCertificateName
     if new_name.lower() != cert.key and ctx.store.get(ServerCertificate, ctx.account,
                                                       new_name.lower()):
         raise EntityAlreadyExists(f"The Server Certificate with name {new_name} already exists.")

@@ -6,12 +6,12 @@ import re
 
 from nuvem.context import Call
 from nuvem.core.ids import BASE32
+from nuvem.protocol.validate import coral_message, tag_pattern_problems
 from nuvem.services.iam.errors import (InvalidInput, LimitExceeded, NoSuchEntity,
                                        ValidationError)
 from nuvem.services.iam.models import Group, InstanceProfile, Role, User
 
 _PATH = re.compile(r"^/([\x21-\x7e]*/)?$")
-_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]+")      # the model's [\w+=,.@-]+, with Java's ASCII \w
 MAX_TAGS = 50
 
 
@@ -19,15 +19,6 @@ def new_id(ctx: Call, prefix: str) -> str:
     """IAM unique ids: a 4-letter type prefix (AIDA user, AGPA group, AROA role, ANPA policy,
     AIPA instance profile) and 17 characters."""
     return prefix + ctx.ids.chars(BASE32, 17)
-
-
-def check_name(value: str, member: str) -> str:
-    """IAM names: the model's pattern, which the generic validator leaves to services."""
-    if not _NAME.fullmatch(value):
-        raise ValidationError(f"1 validation error detected: Value '{value}' at '{member}' failed "
-                              "to satisfy constraint: Member must satisfy regular expression "
-                              "pattern: [\\w+=,.@-]+")
-    return value
 
 
 def check_path(path: str | None, member: str = "path") -> str:
@@ -95,6 +86,9 @@ def tag_list(ctx: Call, arn: str) -> list[dict]:
 
 
 def check_tags(tags: list[dict] | None) -> dict[str, str]:
+    problems = tag_pattern_problems(tags or [])
+    if problems:
+        raise ValidationError(coral_message(problems))
     out: dict[str, str] = {}
     for t in tags or []:
         if t["Key"].lower() in (k.lower() for k in out):

@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nuvem.context import Call
+from nuvem.iam.policy import check_size
 from nuvem.services.iam import SERVICE
-from nuvem.services.iam.common import (add_tags, check_name, check_path, drop_none, get_group, get_role,
+from nuvem.services.iam.common import (add_tags, check_path, drop_none, get_group, get_role,
                                        get_user, matches_prefix, new_id, paginate, tag_list)
 from nuvem.services.iam.documents import encode, normalize, validate_document
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, InvalidInput,
@@ -109,14 +110,21 @@ def _document(text: str, kind: str = "identity") -> str:
     return text
 
 
+def _managed_document(text: str) -> str:
+    """A managed policy version's document, within IAM's 6,144-character quota."""
+    text = _document(text)
+    check_size(text, "managed")
+    return text
+
+
 # -- managed policies ----------------------------------------------------------------------------
 @SERVICE.op("CreatePolicy")
 def create_policy(ctx: Call, req: dict) -> dict:
-    name = check_name(req["PolicyName"], "policyName")
+    name = req["PolicyName"]
     if ctx.store.get(Policy, ctx.account, name.lower()):
         raise EntityAlreadyExists(f"A policy called {name} already exists. Duplicate names are "
                                   "not allowed.")
-    document = _document(req["PolicyDocument"])
+    document = _managed_document(req["PolicyDocument"])
     policy = Policy(account=ctx.account, key=name.lower(), PolicyName=name,
                     Path=check_path(req.get("Path")), PolicyId=new_id(ctx, "ANPA"),
                     CreateDate=ctx.now, UpdateDate=ctx.now, DefaultVersionId="v1",
@@ -181,7 +189,8 @@ def create_policy_version(ctx: Call, req: dict) -> dict:
     if len(policy.Versions) >= MAX_VERSIONS:
         raise LimitExceeded(f"A managed policy can have up to {MAX_VERSIONS} versions. Before you "
                             "create a new version, you must delete an existing version.")
-    version = PolicyVersion(f"v{policy.NextVersion}", _document(req["PolicyDocument"]), ctx.now)
+    version = PolicyVersion(f"v{policy.NextVersion}", _managed_document(req["PolicyDocument"]),
+                            ctx.now)
     policy.NextVersion += 1
     policy.Versions.append(version)
     if req.get("SetAsDefault"):
@@ -344,8 +353,9 @@ def list_entities_for_policy(ctx: Call, req: dict) -> dict:
 def _put_inline(ctx: Call, req: dict, kind: str) -> dict:
     getter, member = _GETTERS[kind]
     entity = getter(ctx, req[member])
-    check_name(req["PolicyName"], "policyName")
     entity.InlinePolicies[req["PolicyName"]] = _document(req["PolicyDocument"])
+    # the quota is the entity's inline policies together (2,048 user, 5,120 group, 10,240 role)
+    check_size("".join(entity.InlinePolicies.values()), kind.lower(), req[member])
     ctx.store.put(entity)
     return {}
 

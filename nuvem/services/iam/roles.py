@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import json
+import re
 
 from nuvem.context import Call
+from nuvem.iam.policy import check_size
 from nuvem.services.iam import SERVICE
-from nuvem.services.iam.common import (add_tags, boundary_out, check_name, check_path, drop_none,
+from nuvem.services.iam.common import (add_tags, boundary_out, check_path, drop_none,
                                        get_instance_profile, get_role, matches_prefix, new_id,
                                        paginate, tag_list)
 from nuvem.services.iam.documents import encode, normalize, validate_document
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, InvalidInput,
-                                       LimitExceeded, NoSuchEntity, UnmodifiableEntity)
-from nuvem.services.iam.models import InstanceProfile, Role
+                                       LimitExceeded, MalformedPolicyDocument, NoSuchEntity,
+                                       UnmodifiableEntity)
+from nuvem.services.iam.models import InstanceProfile, Role, User
 from nuvem.services.iam.usage import role_last_used
 
 # Service principals whose service-linked role name is not simply the capitalised service name.
@@ -59,10 +62,32 @@ def profile_out(ctx: Call, profile: InstanceProfile, tags: bool = False) -> dict
     return drop_none(out)
 
 
-def _trust(text: str) -> str:
+_ENTITY_ARN = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/(?:.*/)?([^/]+)")
+
+
+def _trust(ctx: Call, text: str) -> str:
     text = normalize(text)
-    validate_document(text, "trust")
+    doc = validate_document(text, "trust")
+    check_size(text, "trust")
+    _check_principals_exist(ctx, doc)
     return text
+
+
+def _check_principals_exist(ctx: Call, doc: dict) -> None:
+    """IAM refuses a trust policy naming a user or role that does not exist (it stores their
+    unique ids); accounts, roots, sessions and other principal types are taken as given."""
+    statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+    for statement in statements:
+        principal = statement.get("Principal")
+        names = principal.get("AWS", []) if isinstance(principal, dict) else []
+        for arn in names if isinstance(names, list) else [names]:
+            match = _ENTITY_ARN.fullmatch(arn)
+            if match is None:
+                continue
+            account, kind, name = match.groups()
+            entity = ctx.store.get(User if kind == "user" else Role, account, name.lower())
+            if entity is None or entity.arn != arn:
+                raise MalformedPolicyDocument(f'Invalid principal in policy: "AWS":"{arn}"')
 
 
 def _check_protected(role: Role) -> None:
@@ -82,8 +107,8 @@ def _new_role(ctx: Call, name: str, path: str, trust: str, req: dict) -> Role:
 
 @SERVICE.op("CreateRole")
 def create_role(ctx: Call, req: dict) -> dict:
-    role = _new_role(ctx, check_name(req["RoleName"], "roleName"), check_path(req.get("Path")),
-                     _trust(req["AssumeRolePolicyDocument"]), req)
+    role = _new_role(ctx, req["RoleName"], check_path(req.get("Path")),
+                     _trust(ctx, req["AssumeRolePolicyDocument"]), req)
     if req.get("PermissionsBoundary"):
         from nuvem.services.iam.policies import attachable
         role.PermissionsBoundary = attachable(ctx, req["PermissionsBoundary"]).arn
@@ -131,7 +156,7 @@ def update_role_description(ctx: Call, req: dict) -> dict:
 def update_assume_role_policy(ctx: Call, req: dict) -> dict:
     role = get_role(ctx, req["RoleName"])
     _check_protected(role)
-    role.AssumeRolePolicyDocument = _trust(req["PolicyDocument"])
+    role.AssumeRolePolicyDocument = _trust(ctx, req["PolicyDocument"])
     ctx.store.put(role)
     return {}
 
@@ -216,7 +241,7 @@ def get_service_linked_role_deletion_status(ctx: Call, req: dict) -> dict:
 # -- instance profiles ---------------------------------------------------------------------------
 @SERVICE.op("CreateInstanceProfile")
 def create_instance_profile(ctx: Call, req: dict) -> dict:
-    name = check_name(req["InstanceProfileName"], "instanceProfileName")
+    name = req["InstanceProfileName"]
     if ctx.store.get(InstanceProfile, ctx.account, name.lower()):
         raise EntityAlreadyExists(f"Instance Profile {name} already exists.")
     profile = InstanceProfile(account=ctx.account, key=name.lower(), InstanceProfileName=name,

@@ -8,8 +8,8 @@ from nuvem.context import Call
 from nuvem.errors import AccessDenied
 from nuvem.services.iam import SERVICE
 from nuvem.services.iam.common import (add_tags, boundary_out, caller_user, calling_user_name,
-                                       check_name, check_path, drop_none, get_group, get_user,
-                                       matches_prefix, new_id, paginate, replace, tag_list)
+                                       check_path, drop_none, get_group, get_user, matches_prefix,
+                                       new_id, paginate, replace, tag_list)
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, LimitExceeded,
                                        InvalidUserType, NoSuchEntity, PasswordPolicyViolation,
                                        ValidationError)
@@ -44,7 +44,7 @@ def user_keys(ctx: Call, user: User) -> list[AccessKey]:
 # -- users ---------------------------------------------------------------------------------------
 @SERVICE.op("CreateUser")
 def create_user(ctx: Call, req: dict) -> dict:
-    name = check_name(req["UserName"], "userName")
+    name = req["UserName"]
     if ctx.store.get(User, ctx.account, name.lower()):
         raise EntityAlreadyExists(f"User with name {name} already exists.")
     user = User(account=ctx.account, key=name.lower(), UserName=name,
@@ -83,7 +83,7 @@ def list_users(ctx: Call, req: dict) -> dict:
 @SERVICE.op("UpdateUser")
 def update_user(ctx: Call, req: dict) -> dict:
     user = get_user(ctx, req["UserName"])
-    new_name = check_name(req.get("NewUserName") or user.UserName, "newUserName")
+    new_name = req.get("NewUserName") or user.UserName
     if new_name.lower() != user.key and ctx.store.get(User, ctx.account, new_name.lower()):
         raise EntityAlreadyExists(f"User with name {new_name} already exists.")
     keys = user_keys(ctx, user)
@@ -298,7 +298,7 @@ def delete_login_profile(ctx: Call, req: dict) -> dict:
 # -- groups --------------------------------------------------------------------------------------
 @SERVICE.op("CreateGroup")
 def create_group(ctx: Call, req: dict) -> dict:
-    name = check_name(req["GroupName"], "groupName")
+    name = req["GroupName"]
     if ctx.store.get(Group, ctx.account, name.lower()):
         raise EntityAlreadyExists(f"Group with name {name} already exists.")
     group = Group(account=ctx.account, key=name.lower(), GroupName=name,
@@ -331,7 +331,7 @@ def list_groups(ctx: Call, req: dict) -> dict:
 @SERVICE.op("UpdateGroup")
 def update_group(ctx: Call, req: dict) -> dict:
     group = get_group(ctx, req["GroupName"])
-    new_name = check_name(req.get("NewGroupName") or group.GroupName, "newGroupName")
+    new_name = req.get("NewGroupName") or group.GroupName
     if new_name.lower() != group.key and ctx.store.get(Group, ctx.account, new_name.lower()):
         raise EntityAlreadyExists(f"Group with name {new_name} already exists.")
     users = members(ctx, group)

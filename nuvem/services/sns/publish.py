@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 
 from nuvem.context import Call
+from nuvem.protocol.validate import is_decimal
 from nuvem.services.sns import SERVICE, delivery, platform
 from nuvem.services.sns.common import own, topic_of
 from nuvem.services.sns.errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong,
@@ -66,12 +67,9 @@ def check_attributes(attributes: dict | None) -> tuple[dict, int]:
             raise _attr_error(f"The message attribute '{name}' must contain non-empty message "
                               f"attribute value for message attribute type '{data_type}'.")
         if base == "Number":
-            try:
-                number = float(value)
-            except ValueError:
-                raise _attr_error(f"Could not cast message attribute '{name}' value to number."
-                                  ) from None
-            if abs(number) > 1e9 or len(value.split(".")[-1]) > 5 and "." in value:
+            if not is_decimal(value):
+                raise _attr_error(f"Could not cast message attribute '{name}' value to number.")
+            if abs(float(value)) > 1e9 or len(value.split(".")[-1]) > 5 and "." in value:
                 raise _attr_error(f"Value {value} for message attribute '{name}' is out of range "
                                   "or has too many decimal places.")
         if data_type == "String.Array":

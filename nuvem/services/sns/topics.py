@@ -24,6 +24,10 @@ SETTABLE = ("DeliveryPolicy", "DisplayName", "Policy", "TracingConfig", "KmsMast
             "SignatureVersion", "ContentBasedDeduplication", "ArchivePolicy",
             "FifoThroughputScope", *_FEEDBACK)
 CREATE_ONLY = ("FifoTopic",)
+# what a topic policy can grant (subscription and platform actions are out of its scope)
+_TOPIC_ACTIONS = {"*", "AddPermission", "DeleteTopic", "GetTopicAttributes",
+                  "ListSubscriptionsByTopic", "Publish", "Receive", "RemovePermission",
+                  "SetTopicAttributes", "Subscribe"}
 
 
 def _check_attribute(name: str, value: str, fifo: bool) -> str:
@@ -177,6 +181,8 @@ def add_permission(ctx: Call, req: dict) -> dict:
         raise invalid("AWSAccountId" if not req.get("AWSAccountId") else "ActionName")
     principals = [f"arn:aws:iam::{a}:root" for a in req["AWSAccountId"]]
     actions = [a if a.startswith("SNS:") else f"SNS:{a}" for a in req["ActionName"]]
+    if any(a[4:] not in _TOPIC_ACTIONS for a in actions):
+        raise invalid("Policy statement action out of service scope!")
     doc.setdefault("Statement", []).append({
         "Sid": label, "Effect": "Allow",
         "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},

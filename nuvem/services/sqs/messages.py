@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from nuvem.context import Call
 from nuvem.errors import AwsError, WaitFor
+from nuvem.protocol.validate import is_decimal
 from nuvem.services.sqs import SERVICE
 from nuvem.services.sqs.errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong,
                                        EmptyBatchRequest, InvalidBatchEntryId,
@@ -34,6 +35,7 @@ _INVALID_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ff
 _ASCII_VALID = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x80)])   # the ASCII part of the above
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _ATTR_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
+_FIFO_ID = re.compile(r"[!-~]{1,128}")      # alphanumeric and punctuation
 SYSTEM_NAMES = ("SenderId", "SentTimestamp", "ApproximateReceiveCount",
                 "ApproximateFirstReceiveTimestamp", "SequenceNumber", "MessageDeduplicationId",
                 "MessageGroupId", "AWSTraceHeader", "DeadLetterQueueSourceArn")
@@ -69,6 +71,14 @@ def md5_of_body(body: str) -> str:
 # -- validation -------------------------------------------------------------------------------------
 def _bad_value(name: str, value, reason: str) -> InvalidParameterValue:
     return InvalidParameterValue(f"Value {value} for parameter {name} is invalid. Reason: {reason}")
+
+
+def _fifo_id(name: str, value: str | None) -> str | None:
+    """MessageGroupId, MessageDeduplicationId or ReceiveRequestAttemptId, checked as SQS does."""
+    if value is not None and not _FIFO_ID.fullmatch(value):
+        raise _bad_value(name, value, f"{name} can only include alphanumeric and punctuation "
+                         "characters. 1 to 128 in length.")
+    return value
 
 
 def _int_param(req: dict, name: str, low: int, high: int, reason: str | None = None):
@@ -107,12 +117,9 @@ def _check_attributes(attributes: dict, system: bool = False) -> int:
                 raise InvalidParameterValue(f"Message (user) attribute '{name}' must contain a "
                                             "non-empty message attribute value for message "
                                             f"attribute type '{data_type}'.")
-            if base == "Number":
-                try:
-                    float(string)
-                except ValueError:
-                    raise InvalidParameterValue(f"Could not cast message attribute '{name}' "
-                                                "value to number.") from None
+            if base == "Number" and not is_decimal(string):
+                raise InvalidParameterValue(f"Could not cast message attribute '{name}' value "
+                                            "to number.")
             size += len(string.encode())
         else:
             if binary is None or len(_binary(binary)) == 0:
@@ -180,7 +187,8 @@ def enqueue(ctx: Call, queue: Queue, entry: dict) -> dict:
         raise InvalidParameterValue(f"One or more parameters are invalid. Reason: Message must "
                                     f"be shorter than {limit} bytes.")
     delay = entry.get("DelaySeconds")
-    group, dedup_id = entry.get("MessageGroupId"), entry.get("MessageDeduplicationId")
+    group = _fifo_id("MessageGroupId", entry.get("MessageGroupId") or None)
+    dedup_id = entry.get("MessageDeduplicationId")
     if delay is not None:
         if queue.fifo:
             raise _bad_value("DelaySeconds", delay, "The request include parameter that is not "
@@ -192,7 +200,7 @@ def enqueue(ctx: Call, queue: Queue, entry: dict) -> dict:
     if queue.fifo:
         if not group:
             raise MissingParameter("The request must contain the parameter MessageGroupId.")
-        if dedup_id is None:
+        if _fifo_id("MessageDeduplicationId", dedup_id) is None:
             if queue.attributes.get("ContentBasedDeduplication") != "true":
                 raise InvalidParameterValue("The queue should either have "
                                             "ContentBasedDeduplication enabled or "
@@ -464,6 +472,8 @@ def receive_message(ctx: Call, req: dict) -> dict:
         set(req.get("MessageSystemAttributeNames") or [])
     attribute_names = req.get("MessageAttributeNames") or []
     attempt = req.get("ReceiveRequestAttemptId")
+    if queue.fifo:      # a standard queue ignores it
+        _fifo_id("ReceiveRequestAttemptId", attempt)
     r = _Receiver(ctx, queue, visibility)
     if queue.fifo and attempt:
         found = _retry(ctx, queue, attempt)

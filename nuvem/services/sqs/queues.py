@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from nuvem.context import Call
 from nuvem.errors import AwsError
+from nuvem.iam.actions import action_info
 from nuvem.iam.middleware import ResourceView
 from nuvem.services.sqs import SERVICE
 from nuvem.services.sqs.errors import (InvalidAddress, InvalidAttributeName,
@@ -19,6 +20,7 @@ from nuvem.services.sqs.models import DeletedQueue, Message, Queue
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
+_ACCOUNT = re.compile(r"\d{12}")
 # attribute -> (min, max) for the integer ones
 _RANGES = {
     "DelaySeconds": (0, 900), "MaximumMessageSize": (1024, 1048576),
@@ -184,10 +186,11 @@ def _redrive_policy(ctx: Call, value: str, fifo: bool, source_arn: str) -> str:
 
 def _redrive_allow_policy(value: str) -> None:
     doc = _json_object("RedriveAllowPolicy", value)
-    permission = doc.get("redrivePermission")
+    permission, sources = doc.get("redrivePermission"), doc.get("sourceQueueArns")
     if permission not in ("allowAll", "denyAll", "byQueue"):
         raise _invalid("RedriveAllowPolicy")
-    if permission == "byQueue" and not doc.get("sourceQueueArns"):
+    # sourceQueueArns: 1 to 10 queues, and only with byQueue (SQS API reference)
+    if (permission == "byQueue") != bool(sources) or len(sources or ()) > 10:
         raise _invalid("RedriveAllowPolicy")
 
 
@@ -394,7 +397,16 @@ def add_permission(ctx: Call, req: dict) -> dict:
     if any(s.get("Sid") == label for s in policy["Statement"]):
         raise InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: "
                                     "Already exists.")
-    actions = [f"SQS:{a}" if a != "*" else "SQS:*" for a in req["Actions"]]
+    actions = [f"SQS:{a}" for a in req["Actions"]]
+    for action in req["Actions"]:   # SQS's policy actions (no batch names: they have none)
+        if action != "*" and action_info(f"sqs:{action}") is None:
+            raise InvalidParameterValue(f"Value SQS:{action} for parameter ActionName is "
+                                        "invalid. Reason: Please refer to the appropriate WSDL "
+                                        "for a list of valid actions.")
+    for account in req["AWSAccountIds"]:
+        if not _ACCOUNT.fullmatch(account):
+            raise InvalidParameterValue(f"Value {account} for parameter PrincipalId is invalid. "
+                                        "Reason: Unable to verify principal.")
     principals = [f"arn:aws:iam::{a}:root" for a in req["AWSAccountIds"]]
     policy["Statement"].append({
         "Sid": label, "Effect": "Allow",

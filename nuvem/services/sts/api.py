@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import zlib
 from datetime import timedelta
 
 from nuvem.context import Call
 from nuvem.iam import policy as iam_policy
+from nuvem.protocol.validate import coral_message, tag_pattern_problems
 from nuvem.services.sts import SERVICE
 from nuvem.services.sts.errors import (AccessDenied, ExpiredToken, InvalidIdentityToken,
                                        MalformedPolicyDocument,
@@ -28,7 +28,6 @@ def _iam():
     from nuvem.services.iam import lookup
     return lookup
 
-_NAME = re.compile(r"[\w+=,.@-]*")
 ROLE_CHAINING_LIMIT = 3600
 SESSION_POLICY_LIMIT = 2048          # plaintext characters of inline + managed session policies
 MAX_SESSION_TAGS = 50
@@ -37,13 +36,6 @@ MAX_SESSION_TAGS = 50
 def _validation(value, member: str, constraint: str) -> ValidationError:
     return ValidationError(f"1 validation error detected: Value '{value}' at '{member}' failed to "
                            f"satisfy constraint: {constraint}")
-
-
-def _check_name(value: str, member: str) -> str:
-    if not _NAME.fullmatch(value):
-        raise _validation(value, member, "Member must satisfy regular expression pattern: "
-                                         "[\\w+=,.@-]*")
-    return value
 
 
 def _session_policies(ctx: Call, req: dict, account: str) -> tuple[list[str], str]:
@@ -92,6 +84,9 @@ def _session_tags(req: dict, inherited: dict[str, str], transitive: list[str]) -
     if len(given) > MAX_SESSION_TAGS:
         raise _validation("tags", "tags", f"Member must have length less than or equal to "
                                           f"{MAX_SESSION_TAGS}")
+    problems = tag_pattern_problems(given)
+    if problems:
+        raise ValidationError(coral_message(problems))
     seen = set()
     for tag in given:
         key = tag["Key"]
@@ -177,7 +172,7 @@ def get_caller_identity(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("AssumeRole")
 def assume_role(ctx: Call, req: dict) -> dict:
-    name = _check_name(req["RoleSessionName"], "roleSessionName")
+    name = req["RoleSessionName"]
     role = _role_from_arn(ctx, req["RoleArn"])
     caller = ctx.principal
     chained = caller.kind == "assumed-role"
@@ -188,8 +183,6 @@ def assume_role(ctx: Call, req: dict) -> dict:
     if chained and duration > ROLE_CHAINING_LIMIT:
         raise ValidationError("The requested DurationSeconds exceeds the 1 hour session limit "
                               "for roles assumed by role chaining.")
-    if req.get("SourceIdentity") is not None:
-        _check_name(req["SourceIdentity"], "sourceIdentity")
     mfa = _check_mfa(ctx, req)
     parent = _caller_session(ctx)
     inherited = {k: v for k, v in (parent.tags if parent else {}).items()
@@ -241,7 +234,7 @@ def get_session_token(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetFederationToken")
 def get_federation_token(ctx: Call, req: dict) -> dict:
     _long_term_only(ctx, "GetFederationToken")
-    name = _check_name(req["Name"], "name")
+    name = req["Name"]
     caller = ctx.principal
     duration = req.get("DurationSeconds", 43200)
     if caller.kind == "root":
@@ -306,7 +299,7 @@ def assume_role_with_web_identity(ctx: Call, req: dict) -> dict:
     from nuvem.iam.evaluate import Principal as IamPrincipal
     from nuvem.iam.evaluate import Request, evaluate
 
-    name = _check_name(req["RoleSessionName"], "roleSessionName")
+    name = req["RoleSessionName"]
     role_arn = req["RoleArn"]
     parts = role_arn.split(":", 5)
     role = None

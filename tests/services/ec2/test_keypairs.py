@@ -74,3 +74,16 @@ def test_import_key_pair_fingerprints(nuvem):
 
 def test_delete_missing_key_name_succeeds(nuvem):
     assert nuvem.client("ec2", region="ca-central-1").delete_key_pair(KeyName="never")["Return"]
+
+
+def test_tag_keys_starting_with_aws_are_reserved(nuvem):
+    ec2 = nuvem.client("ec2", region="ap-south-1")
+    with pytest.raises(ClientError) as e:
+        ec2.create_key_pair(KeyName="reserved", TagSpecifications=[
+            {"ResourceType": "key-pair", "Tags": [{"Key": "aws:cloudformation:stack-name",
+                                                   "Value": "x"}]}])
+    assert code(e) == "InvalidParameterValue"
+    assert e.value.response["Error"]["Message"] == (
+        "Value ( aws:cloudformation:stack-name ) for parameter key is invalid. Tag keys starting "
+        "with 'aws:' are reserved for internal use")
+    assert ec2.describe_key_pairs()["KeyPairs"] == []

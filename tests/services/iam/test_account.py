@@ -78,6 +78,13 @@ def test_account_alias_is_unique_across_accounts(nuvem, name):
     assert error(two.delete_account_alias, AccountAlias=alias)[:2] == ("NoSuchEntity", 404)
     one.delete_account_alias(AccountAlias=alias)
     assert one.list_account_aliases()["AccountAliases"] == []
+    # lower-case letters, digits and single hyphens inside (the model's pattern)
+    for bad in ("My-alias", "my_alias", "my--alias", "-myalias", "myalias-"):
+        assert error(one.create_account_alias, AccountAlias=bad) == (
+            "ValidationError", 400, f"1 validation error detected: Value '{bad}' at "
+            "'accountAlias' failed to satisfy constraint: Member must satisfy regular expression "
+            "pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
+    assert one.list_account_aliases()["AccountAliases"] == []
 
 
 def test_summary_and_authorization_details(nuvem):

@@ -213,3 +213,110 @@ def test_every_curated_aws_policy_is_served(iam):
     assert len(actions) > 1000 and "s3:Get*" in actions and "ec2:Describe*" in actions
     lam = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
     assert iam.list_policy_versions(PolicyArn=lam)["Versions"][0]["IsDefaultVersion"] is True
+
+
+def _sized(characters: int) -> str:
+    """An identity policy of exactly `characters` non-whitespace characters (what IAM counts)."""
+    base = doc("s3:G")
+    body = len("".join(base.split()))
+    return doc("s3:G" + "x" * (characters - body))
+
+
+def test_policy_size_quotas(iam, name):
+    """Managed policies hold 6,144 characters, a role's trust policy 2,048 and an entity's inline
+    policies together 2,048 (user), 5,120 (group), 10,240 (role); whitespace does not count."""
+    n = name("big")
+    assert error(iam.create_policy, PolicyName=n, PolicyDocument=_sized(6145)) == (
+        "LimitExceeded", 409, "Cannot exceed quota for PolicySize: 6144")
+    arn = iam.create_policy(PolicyName=n, PolicyDocument=_sized(6144).replace(",", ",   "))[
+        "Policy"]["Arn"]
+    assert error(iam.create_policy_version, PolicyArn=arn, PolicyDocument=_sized(6145))[:2] == (
+        "LimitExceeded", 409)
+    user = name("u")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="a", PolicyDocument=_sized(1000))
+    assert error(iam.put_user_policy, UserName=user, PolicyName="b",
+                 PolicyDocument=_sized(1049)) == (
+        "LimitExceeded", 409, f"Maximum policy size of 2048 bytes exceeded for user {user}")
+    iam.put_user_policy(UserName=user, PolicyName="a", PolicyDocument=_sized(1048))  # replaces
+    iam.put_user_policy(UserName=user, PolicyName="b", PolicyDocument=_sized(1000))
+    assert sorted(iam.list_user_policies(UserName=user)["PolicyNames"]) == ["a", "b"]
+    group = name("g")
+    iam.create_group(GroupName=group)
+    assert error(iam.put_group_policy, GroupName=group, PolicyName="a",
+                 PolicyDocument=_sized(5121))[2] == (
+        f"Maximum policy size of 5120 bytes exceeded for group {group}")
+    role = name("r")
+    trust = json.loads(TRUST)
+    trust["Statement"][0]["Sid"] = "x" * (2049 - len("".join(json.dumps(trust).split())) - 9)
+    assert error(iam.create_role, RoleName=role, AssumeRolePolicyDocument=json.dumps(trust)) == (
+        "LimitExceeded", 409, "Cannot exceed quota for ACLSizePerRole: 2048")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST)
+    iam.put_role_policy(RoleName=role, PolicyName="a", PolicyDocument=_sized(6000))
+    assert error(iam.put_role_policy, RoleName=role, PolicyName="b",
+                 PolicyDocument=_sized(4241))[2] == (
+        f"Maximum policy size of 10240 bytes exceeded for role {role}")
+
+
+def test_model_patterns_of_version_ids_path_prefixes_and_role_descriptions(iam, name):
+    """IAM's front end checks these members against the model's patterns (ValidationError)."""
+    def refused(call, value, member, pattern, **kwargs):
+        assert error(call, **kwargs) == (
+            "ValidationError", 400, f"1 validation error detected: Value '{value}' at '{member}' "
+            f"failed to satisfy constraint: Member must satisfy regular expression pattern: "
+            f"{pattern}")
+
+    arn = iam.create_policy(PolicyName=name("pv"), PolicyDocument=doc())["Policy"]["Arn"]
+    version = "v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"
+    for call in (iam.get_policy_version, iam.delete_policy_version, iam.set_default_policy_version):
+        refused(call, "1", "versionId", version, PolicyArn=arn, VersionId="1")
+    assert error(iam.get_policy_version, PolicyArn=arn, VersionId="v2")[:2] == ("NoSuchEntity", 404)
+
+    prefix = "\\u002F[\\u0021-\\u007F]*"
+    for call in (iam.list_users, iam.list_groups, iam.list_roles, iam.list_instance_profiles,
+                 iam.list_server_certificates):
+        refused(call, "eng/", "pathPrefix", prefix, PathPrefix="eng/")
+    policy_path = "((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"
+    refused(iam.list_policies, "/eng", "pathPrefix", policy_path, PathPrefix="/eng")
+    user = name("u")
+    iam.create_user(UserName=user)
+    refused(iam.list_attached_user_policies, "/a#b/", "pathPrefix", policy_path, UserName=user,
+            PathPrefix="/a#b/")
+    refused(iam.list_entities_for_policy, "/eng", "pathPrefix",
+            "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)", PolicyArn=arn, PathPrefix="/eng")
+    assert iam.list_users(PathPrefix="/")["Users"]
+    assert iam.list_policies(Scope="Local", PathPrefix="/")["Policies"]
+
+    description = "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"
+    role = name("r")
+    refused(iam.create_role, "app \u2603", "description", description, RoleName=role,
+            AssumeRolePolicyDocument=TRUST, Description="app \u2603")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST, Description="caf\u00e9\tok")
+    refused(iam.update_role, "\u2603", "description", description, RoleName=role,
+            Description="\u2603")
+    refused(iam.update_role_description, "\u2603", "description", description, RoleName=role,
+            Description="\u2603")
+    assert iam.get_role(RoleName=role)["Role"]["Description"] == "caf\u00e9\tok"
+
+
+def test_documents_hold_latin1_characters_only(iam, name):
+    """policyDocumentType's pattern: tab, line ends and U+0020..U+00FF; a pasted smart quote or
+    a snowman is the front end's ValidationError, before the document is parsed."""
+    pattern = "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"
+    snowman = doc().replace('"s3:GetObject"', '"s3:GetObject\u2603"')
+    quoted = doc().replace('"Version"', "\u201cVersion\u201d")
+    for document in (snowman, quoted):
+        assert error(iam.create_policy, PolicyName=name("lat"), PolicyDocument=document) == (
+            "ValidationError", 400, f"1 validation error detected: Value '{document}' at "
+            f"'policyDocument' failed to satisfy constraint: Member must satisfy regular "
+            f"expression pattern: {pattern}")
+    user = name("u")
+    iam.create_user(UserName=user)
+    assert error(iam.put_user_policy, UserName=user, PolicyName="p",
+                 PolicyDocument=snowman)[:2] == ("ValidationError", 400)
+    trust = TRUST.replace("sts:AssumeRole", "sts:AssumeRole\u2603")
+    assert "at 'assumeRolePolicyDocument' failed" in error(
+        iam.create_role, RoleName=name("r"), AssumeRolePolicyDocument=trust)[2]
+    latin = doc().replace('"Resource"', '"Condition": {"StringEquals": {"aws:PrincipalTag/team": '
+                                        '"caf\u00e9"}}, "Resource"')
+    iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=latin)

@@ -123,3 +123,29 @@ def test_url_encoded_trust_policy_is_decoded_and_names_are_checked(iam, name):
     assert error(iam.create_user, UserName="sl/ash")[0] == "ValidationError"
     assert error(iam.create_role, RoleName=n, Path="no-slash",
                  AssumeRolePolicyDocument=TRUST)[0] == "ValidationError"
+
+
+def test_trust_policy_principals_must_exist(iam, name):
+    """A user or role named in a trust policy must exist (IAM keeps their unique ids): the path
+    is part of the ARN; accounts, roots, services and assumed-role sessions are not looked up."""
+    user, role = name("u"), name("r")
+    iam.create_user(UserName=user, Path="/eng/")
+    account = iam.get_user(UserName=user)["User"]["Arn"].split(":")[4]
+
+    def trusting(*arns):
+        return json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": list(arns)}, "Action": "sts:AssumeRole"}]})
+
+    for missing in (f"arn:aws:iam::{account}:user/{user}",          # the path is /eng/
+                    f"arn:aws:iam::{account}:role/{role}",            # itself, not created yet
+                    f"arn:aws:iam::{account}:user/eng/*"):
+        assert error(iam.create_role, RoleName=role, AssumeRolePolicyDocument=trusting(
+            f"arn:aws:iam::{account}:root", missing)) == (
+            "MalformedPolicyDocument", 400, f'Invalid principal in policy: "AWS":"{missing}"')
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trusting(
+        f"arn:aws:iam::{account}:user/eng/{user}", "111122223333",
+        f"arn:aws:sts::{account}:assumed-role/other/session"))
+    iam.update_assume_role_policy(RoleName=role, PolicyDocument=trusting(
+        f"arn:aws:iam::{account}:role/{role}"))
+    assert error(iam.update_assume_role_policy, RoleName=role, PolicyDocument=trusting(
+        f"arn:aws:iam::{account}:role/nope"))[:2] == ("MalformedPolicyDocument", 400)

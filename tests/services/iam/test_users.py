@@ -19,7 +19,15 @@ def test_user_lifecycle_and_errors(iam, name):
     assert error(iam.get_user, UserName=n)[0] == "NoSuchEntity"
 
     iam.tag_user(UserName=renamed, Tags=[{"Key": "env", "Value": "dev"}])
-    iam.untag_user(UserName=renamed, TagKeys=["team"])
+    # tag keys and values: letters, digits and separators of any script, and _ . : / = + - @
+    assert error(iam.tag_user, UserName=renamed, Tags=[
+        {"Key": "ok", "Value": "v!"}, {"Key": "k#", "Value": "fine"}]) == (
+        "ValidationError", 400, "2 validation errors detected: Value 'v!' at 'tags.1.member.value' "
+        "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+        "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*; Value 'k#' at 'tags.2.member.key' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")
+    iam.tag_user(UserName=renamed, Tags=[{"Key": "équipe 2", "Value": "a.b:c/d=e+f-g@h_i"}])
+    iam.untag_user(UserName=renamed, TagKeys=["team", "équipe 2"])
     assert iam.list_user_tags(UserName=renamed)["Tags"] == [{"Key": "env", "Value": "dev"}]
     iam.delete_user(UserName=renamed)
     assert error(iam.delete_user, UserName=renamed)[:2] == ("NoSuchEntity", 404)
@@ -151,3 +159,28 @@ def test_cli_creates_and_lists_users(nuvem, name):
     failed = nuvem.aws_cli("iam", "get-user", "--user-name", n + "nope", check=False)
     assert failed.returncode != 0 and "NoSuchEntity" in failed.stderr
     nuvem.aws_cli("iam", "delete-user", "--user-name", n)
+
+
+def test_every_top_level_member_meets_the_models_pattern(iam, name):
+    """IAM's front end checks each member's pattern before the operation runs: all problems in
+    one ValidationError; a sensitive value (a password) is not echoed."""
+    user = name("pat")
+    iam.create_user(UserName=user)
+    assert error(iam.create_service_linked_role, AWSServiceName="elasticbeanstalk.amazonaws.com",
+                 CustomSuffix="a b") == (
+        "ValidationError", 400, "1 validation error detected: Value 'a b' at 'customSuffix' "
+        "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+        "[\\w+=,.@-]+")
+    assert error(iam.delete_access_key, UserName="a b", AccessKeyId="AKIA!!!!!!!!!!!!!!!!")[2] == (
+        "2 validation errors detected: Value 'a b' at 'userName' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [\\w+=,.@-]+; Value "
+        "'AKIA!!!!!!!!!!!!!!!!' at 'accessKeyId' failed to satisfy constraint: Member must "
+        "satisfy regular expression pattern: [\\w]+")
+    assert error(iam.create_login_profile, UserName=user, Password="Abcdefgh1!\u2603")[2] == (
+        "1 validation error detected: Value at 'password' failed to satisfy constraint: Member "
+        "must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")
+    assert error(iam.enable_mfa_device, UserName=user, SerialNumber=f"arn:aws:iam::1:mfa/{user}",
+                 AuthenticationCode1="12345a", AuthenticationCode2="123456")[:2] == (
+        "ValidationError", 400)
+    assert error(iam.get_user, UserName="na\u00efve")[:2] == ("ValidationError", 400)  # ASCII \w
+    assert error(iam.get_user, UserName="nope" + user)[:2] == ("NoSuchEntity", 404)

@@ -201,6 +201,10 @@ def test_confirm_with_a_bad_token(sns, topic):
     ({"Message": "nope", "MessageStructure": "json"}, "failed to parse"),
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "abc"}}},
      "Could not cast message attribute 'a' value to number"),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "NaN"}}},
+     "Could not cast message attribute 'a' value to number"),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "1_0"}}},
+     "Could not cast message attribute 'a' value to number"),
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Weird", "StringValue": "1"}}},
      "invalid message attribute type"),
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "String.Array",
@@ -306,6 +310,13 @@ def test_topic_policy_and_authorization_error(nuvem):
     with pytest.raises(ClientError) as e:
         other.publish(TopicArn=arn, Message="x")
     assert err(e)[:2] == ("AuthorizationError", 403)
+    # a topic policy grants topic actions only (aws/aws-cli#3143, SNS's answer)
+    for action in ("SetSubscriptionAttributes", "Foo"):
+        with pytest.raises(ClientError) as e:
+            owner.add_permission(TopicArn=arn, Label="other", AWSAccountId=["616161616161"],
+                                 ActionName=["Subscribe", action])
+        assert err(e) == ("InvalidParameter", 400,
+                          "Invalid parameter: Policy statement action out of service scope!")
 
 
 def test_publish_is_about_its_topic_not_a_message_that_looks_like_a_topic_arn(nuvem):

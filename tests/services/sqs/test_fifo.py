@@ -112,3 +112,28 @@ def test_batch_send_fifo(nuvem, qname):
     assert result["Failed"][0]["Code"] == "MissingParameter"
     body = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
     assert body == ["x", "z"]
+
+
+def test_fifo_ids_are_printable_ascii_up_to_128(nuvem, qname):
+    """MessageGroupId, MessageDeduplicationId and ReceiveRequestAttemptId take alphanumeric and
+    punctuation characters, 1 to 128 (SendMessage and ReceiveMessage API references)."""
+    sqs = nuvem.client("sqs")
+    url = fifo(sqs, qname)
+    ok = "a-Z_0.9!~{}" + "x" * 117
+    sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId=ok, MessageDeduplicationId=ok)
+    for group, dedup in (("g g", "d"), ("g" * 129, "d"), ("g", "d\u00e9"), ("g", "d" * 129)):
+        with pytest.raises(ClientError) as e:
+            sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId=group,
+                             MessageDeduplicationId=dedup)
+        name, value = ("MessageGroupId", group) if group != "g" else ("MessageDeduplicationId", dedup)
+        assert error(e) == ("InvalidParameterValue", 400)
+        assert e.value.response["Error"]["Message"] == (
+            f"Value {value} for parameter {name} is invalid. Reason: {name} can only include "
+            "alphanumeric and punctuation characters. 1 to 128 in length.")
+    failed = sqs.send_message_batch(QueueUrl=url, Entries=[
+        {"Id": "1", "MessageBody": "x", "MessageGroupId": "g\t", "MessageDeduplicationId": "1"}])
+    assert failed["Failed"][0]["Code"] == "InvalidParameterValue"
+    with pytest.raises(ClientError) as e:
+        sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="try 1")
+    assert error(e) == ("InvalidParameterValue", 400)
+    assert "parameter ReceiveRequestAttemptId is invalid" in e.value.response["Error"]["Message"]

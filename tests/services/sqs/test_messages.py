@@ -95,10 +95,16 @@ def test_message_validation(sqs, qname):
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=url, MessageBody="bad \x01 char")
     assert error(e) == ("InvalidMessageContents", 400)
-    with pytest.raises(ClientError) as e:
+    for not_a_number in ("abc", "NaN", "Infinity", "1_000", " 1", "0x10"):   # Python floats
+        with pytest.raises(ClientError) as e:
+            sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={
+                "n": {"DataType": "Number", "StringValue": not_a_number}})
+        assert error(e) == ("InvalidParameterValue", 400)
+        assert e.value.response["Error"]["Message"] == (
+            "Could not cast message attribute 'n' value to number.")
+    for number in ("-1.5", ".5", "5.", "1E-3", "+2"):
         sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={
-            "n": {"DataType": "Number", "StringValue": "abc"}})
-    assert error(e) == ("InvalidParameterValue", 400)
+            "n": {"DataType": "Number", "StringValue": number}})
     with pytest.raises(ClientError) as e:
         sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=11)
     assert error(e) == ("InvalidParameterValue", 400)

@@ -147,6 +147,29 @@ def test_add_and_remove_permission(sqs, qname):
     assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 
 
+def test_add_permission_takes_policy_actions_and_account_ids(sqs, qname):
+    """SQS refuses an action a queue policy cannot name (batch actions are granted through
+    their single ones) and a principal that is not an account id."""
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    for action in ("SendMessageBatch", "Foo"):
+        with pytest.raises(ClientError) as e:
+            sqs.add_permission(QueueUrl=url, Label="p1", AWSAccountIds=["111111111111"],
+                               Actions=["SendMessage", action])
+        assert error(e) == ("InvalidParameterValue", 400)
+        assert e.value.response["Error"]["Message"] == (
+            f"Value SQS:{action} for parameter ActionName is invalid. Reason: Please refer to "
+            "the appropriate WSDL for a list of valid actions.")
+    with pytest.raises(ClientError) as e:
+        sqs.add_permission(QueueUrl=url, Label="p1", Actions=["SendMessage"],
+                           AWSAccountIds=["arn:aws:iam::111111111111:user/u"])
+    assert e.value.response["Error"]["Message"] == (
+        "Value arn:aws:iam::111111111111:user/u for parameter PrincipalId is invalid. Reason: "
+        "Unable to verify principal.")
+    assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    sqs.add_permission(QueueUrl=url, Label="p1", AWSAccountIds=["111111111111"],
+                       Actions=["*", "PurgeQueue"])
+
+
 def test_create_again_without_attributes_returns_the_queue(sqs, qname):
     url = sqs.create_queue(QueueName=qname, Attributes={"DelaySeconds": "3"})["QueueUrl"]
     assert sqs.create_queue(QueueName=qname)["QueueUrl"] == url

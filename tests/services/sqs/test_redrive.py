@@ -87,8 +87,16 @@ def test_redrive_allow_policy(sqs, qname):
         sqs.create_queue(QueueName=f"{qname}-src", Attributes={"RedrivePolicy": policy})
     assert error(e) == ("InvalidAttributeValue", 400)
     src_arn = arn.replace("-dlq", "-src")
+    # sourceQueueArns: up to 10, and only with byQueue
+    for refused in ({"redrivePermission": "byQueue", "sourceQueueArns": [src_arn] * 11},
+                    {"redrivePermission": "allowAll", "sourceQueueArns": [src_arn]},
+                    {"redrivePermission": "byQueue", "sourceQueueArns": []}):
+        with pytest.raises(ClientError) as e:
+            sqs.set_queue_attributes(QueueUrl=dlq, Attributes={
+                "RedriveAllowPolicy": json.dumps(refused)})
+        assert error(e) == ("InvalidAttributeValue", 400)
     sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"RedriveAllowPolicy": json.dumps(
-        {"redrivePermission": "byQueue", "sourceQueueArns": [src_arn]})})
+        {"redrivePermission": "byQueue", "sourceQueueArns": [src_arn] * 10})})
     sqs.create_queue(QueueName=f"{qname}-src", Attributes={"RedrivePolicy": policy})
 
 

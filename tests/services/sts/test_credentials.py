@@ -128,6 +128,11 @@ def test_session_tags_need_tag_session_and_become_principal_tags(nuvem, acct):
         ("UnauthorizedOperation", 403)
     assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1", Tags=tags,
                  TransitiveTagKeys=["other"])[:2] == ("ValidationError", 400)
+    assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1",
+                 Tags=[{"Key": "team!", "Value": "blue"}]) == (
+        "ValidationError", 400, "1 validation error detected: Value 'team!' at "
+        "'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")
 
 
 def test_source_identity(nuvem, acct):
@@ -150,6 +155,26 @@ def test_request_validation(nuvem, acct):
                  Policy="{not json")[:2] == ("MalformedPolicyDocument", 400)
     assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1", Policy=policy(
         {**allow("s3:*"), "Principal": "*"}))[:2] == ("MalformedPolicyDocument", 400)
+    snowman = policy(allow("s3:X")).replace("X", "\u2603")      # json.dumps would escape it
+    assert "at 'policy' failed to satisfy constraint: Member must satisfy regular expression " \
+        "pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" in error(
+            sts.assume_role, RoleArn=arn, RoleSessionName="s1", Policy=snowman)[2]
+    # the model's patterns for ExternalId, SerialNumber and TokenCode
+    assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1", ExternalId="a b") == (
+        "ValidationError", 400, "1 validation error detected: Value 'a b' at 'externalId' failed "
+        "to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*")
+    assert sts.assume_role(RoleArn=arn, RoleSessionName="s1", ExternalId="a:b/c=d@x")["Credentials"]
+    assert error(sts.assume_role, RoleArn=arn, RoleSessionName="séance")[2] == (   # \w is ASCII
+        "1 validation error detected: Value 'séance' at 'roleSessionName' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*")
+    assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1",
+                 SerialNumber="arn:aws:iam::123456789012:mfa/a b", TokenCode="123456")[2] == (
+        "1 validation error detected: Value 'arn:aws:iam::123456789012:mfa/a b' at 'serialNumber' "
+        "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+        "[\\w+=/:,.@-]*")
+    assert error(client(nuvem, "sts", acct.root).get_session_token,
+                 SerialNumber=f"arn:aws:iam::{acct.id}:mfa/x", TokenCode="12345a")[:2] == (
+        "ValidationError", 400)
 
 
 def test_policy_arns_are_session_policies(nuvem, acct):
