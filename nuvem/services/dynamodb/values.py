@@ -208,16 +208,16 @@ def check_attribute_names(attrs: dict) -> None:
 
 def check_item(table, item: dict, *, mismatch_as_key: bool = False) -> tuple[dict, int]:
     """A whole item (PutItem's `Item`) and its size: names and values validated, keys present
-    with declared types, size within the limit. `mismatch_as_key`: a key attribute of another
-    type gets a `Key`'s complaint (BatchWriteItem's wording), not PutItem's."""
+    with declared types, size within the limit. `mismatch_as_key`: a key attribute missing or
+    of another type gets a `Key`'s complaint (BatchWriteItem's wording), not PutItem's."""
     item = item or {}
     check_attribute_names(item)
     out, size = _checked_map(item, 1)
     for name, declared in table.key_types:
+        if mismatch_as_key and (name not in out or next(iter(out[name])) != declared):
+            raise invalid(KEY_MISMATCH)
         if name not in out:
             raise invalid(_INVALID + f"Missing the key {name} in the item")
-        if mismatch_as_key and next(iter(out[name])) != declared:
-            raise invalid(KEY_MISMATCH)
         check_key_value(table, name, out[name], declared=declared)
     if size > MAX_ITEM_SIZE:
         raise item_too_large()

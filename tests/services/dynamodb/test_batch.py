@@ -111,3 +111,14 @@ def test_batch_put_key_of_another_type_is_a_key_mismatch(ddb, tname, value):
         ddb.batch_write_item(RequestItems={tname: [{"PutRequest": {"Item": {"pk": value}}}]})
     assert error(e) == ("ValidationException", 400,
                         "The provided key element does not match the schema")
+
+
+def test_batch_put_without_the_key_is_a_key_mismatch(ddb, tname):
+    # LocalStack's AWS snapshot test_batch_write_not_matching_schema: an item holding neither
+    # key attribute; PutItem would say "Missing the key pk in the item"
+    make_table(ddb, tname, range_key=("sk", "S"))
+    for item in ({"nonKey": {"S": "hello"}}, {"pk": {"S": "a"}}):
+        with pytest.raises(ClientError) as e:
+            ddb.batch_write_item(RequestItems={tname: [{"PutRequest": {"Item": item}}]})
+        assert error(e) == ("ValidationException", 400,
+                            "The provided key element does not match the schema")
