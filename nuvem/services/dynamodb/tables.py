@@ -370,12 +370,16 @@ def update_table(ctx: Call, req: dict) -> dict:
     if "TableClass" in changes:
         table.table_class, table.table_class_given = req["TableClass"], True
         table.table_class_changed = ctx.now
+    sse_change = None
     if "SSESpecification" in changes:
-        _update_sse(ctx, table, req["SSESpecification"])
+        sse_change = _update_sse(ctx, table, req["SSESpecification"])
     if "OnDemandThroughput" in changes:
         table.on_demand = req["OnDemandThroughput"]
     ctx.store.put(table)
-    return {"TableDescription": describe(ctx, table, "UPDATING", index_status)}
+    description = describe(ctx, table, "UPDATING", index_status)
+    if sse_change:
+        description["SSEDescription"] = sse_change
+    return {"TableDescription": description}
 
 
 def _update_billing(ctx: Call, table: Table, req: dict) -> None:
@@ -439,7 +443,9 @@ def _update_stream(ctx: Call, table: Table, spec: dict) -> None:
         streams.disable(ctx, table)
 
 
-def _update_sse(ctx: Call, table: Table, spec: dict) -> None:
+def _update_sse(ctx: Call, table: Table, spec: dict) -> dict:
+    """Apply an SSE change; returns the SSEDescription UpdateTable answers with: the key being
+    moved to (or, when turning KMS off, away from) as UPDATING, as DynamoDB shows it."""
     check_sse(spec)
     wanted = _sse(ctx, spec)
     if wanted is None and table.sse is None:
@@ -448,7 +454,9 @@ def _update_sse(ctx: Call, table: Table, spec: dict) -> None:
             wanted["KMSMasterKeyArn"] == table.sse.get("KMSMasterKeyArn"):
         raise invalid("Table is already encrypted with given KMSMasterKeyId. Use "
                       "KMSMasterKeyId parameter if you want to change Master Key")
+    shown = {**(wanted or table.sse), "Status": "UPDATING"}
     table.sse = wanted
+    return shown
 
 
 def _update_indexes(ctx: Call, table: Table, req: dict) -> dict[str, str]:

@@ -650,3 +650,21 @@ def test_sse_specification_without_enabled(dynamodb, table_name):
             "Enabled": True, "KMSMasterKeyId": "alias/aws/dynamodb"})
     assert fail(e) == ("ValidationException", 400,
                        INVALID + "SSEType KMS is required if KMSMasterKeyId is specified")
+
+
+def test_update_sse_answers_the_key_being_changed_as_updating(dynamodb, table_name):
+    # LocalStack's AWS snapshots test_dynamodb_create_table_with_partial_sse_specification
+    # (turning KMS off answers the old key, UPDATING) and
+    # test_dynamodb_update_table_without_sse_specification_change (other updates keep ENABLED)
+    created = simple_table(dynamodb, table_name, SSESpecification={"Enabled": True},
+                           BillingMode="PROVISIONED",
+                           ProvisionedThroughput={"ReadCapacityUnits": 5,
+                                                  "WriteCapacityUnits": 5})
+    sse = created["SSEDescription"]
+    assert sse["Status"] == "ENABLED"
+    updated = dynamodb.update_table(TableName=table_name, BillingMode="PAY_PER_REQUEST")
+    assert updated["TableDescription"]["SSEDescription"] == sse
+    updated = dynamodb.update_table(TableName=table_name, SSESpecification={"Enabled": False})
+    assert updated["TableDescription"]["SSEDescription"] == {**sse, "Status": "UPDATING"}
+    table = dynamodb.describe_table(TableName=table_name)["Table"]
+    assert "SSEDescription" not in table and "SSESpecification" not in table
