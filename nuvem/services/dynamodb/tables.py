@@ -141,6 +141,8 @@ def describe(ctx: Call, table: Table, status: str | None = None,
                     described["IndexStatus"] = index_status[index["IndexName"]]
                     if described["IndexStatus"] == "CREATING":
                         described["Backfilling"] = False
+                if described.get("IndexStatus") == "ACTIVE":
+                    described["WarmThroughput"] = {**_warm(table, index), "Status": "ACTIVE"}
                 out[key].append(described)
     if table.stream:
         out["StreamSpecification"] = table.stream
@@ -178,11 +180,15 @@ _CAPACITY_OF = {"ReadUnitsPerSecond": "ReadCapacityUnits",
                 "WriteUnitsPerSecond": "WriteCapacityUnits"}
 
 
-def _warm(table: Table) -> dict:
-    """The table's warm throughput: the baseline or what was configured, raised to the
-    provisioned throughput (a new peak)."""
-    configured = table.warm or _WARM_BASELINE
-    return {unit: max(configured[unit], table.provisioned.get(_CAPACITY_OF[unit]) or 0)
+def _warm(table: Table, index: dict | None = None) -> dict:
+    """The warm throughput of the table (or of one of its GSIs): what was configured, else the
+    on-demand baseline, raised to the provisioned throughput (a new peak); a provisioned table
+    that configured none shows its provisioned throughput, as DescribeTable does."""
+    configured = table.warm if index is None else None
+    on_demand = _WARM_BASELINE if table.billing_mode == "PAY_PER_REQUEST" else {}
+    provisioned = table.provisioned if index is None else index["ProvisionedThroughput"]
+    return {unit: max((configured or on_demand).get(unit, 0),
+                      provisioned.get(_CAPACITY_OF[unit]) or 0)
             for unit in _WARM_BASELINE}
 
 
@@ -400,6 +406,7 @@ def _update_billing(ctx: Call, table: Table, req: dict) -> None:
             raise invalid("ProvisionedThroughput must be specified when BillingMode is "
                           "PROVISIONED")
         check_billing(mode, throughput)
+        table.warm = _warm(table)           # the on-demand baseline stays as a past peak
         table.billing_mode = mode
         table.provisioned = _throughput(throughput)
         for index in table.global_indexes:   # indexes not named in the request take the table's

@@ -668,3 +668,33 @@ def test_update_sse_answers_the_key_being_changed_as_updating(dynamodb, table_na
     assert updated["TableDescription"]["SSEDescription"] == {**sse, "Status": "UPDATING"}
     table = dynamodb.describe_table(TableName=table_name)["Table"]
     assert "SSEDescription" not in table and "SSESpecification" not in table
+
+
+def test_warm_throughput_of_provisioned_tables_and_of_indexes(dynamodb, table_name):
+    # LocalStack's AWS snapshots (resources/test_dynamodb.py, 2025): a provisioned table that
+    # configured none shows its provisioned throughput; an on-demand GSI the on-demand baseline
+    def warm(read, write):
+        return {"ReadUnitsPerSecond": read, "WriteUnitsPerSecond": write, "Status": "ACTIVE"}
+
+    g = {"IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+         "Projection": {"ProjectionType": "ALL"}}
+    defs = [{"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "g", "AttributeType": "S"}]
+    simple_table(dynamodb, table_name, AttributeDefinitions=defs, BillingMode="PROVISIONED",
+                 ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+                 GlobalSecondaryIndexes=[{**g, "ProvisionedThroughput": {
+                     "ReadCapacityUnits": 3, "WriteCapacityUnits": 2}}])
+    table = dynamodb.describe_table(TableName=table_name)["Table"]
+    assert table["WarmThroughput"] == warm(1, 1)
+    assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == warm(3, 2)
+    simple_table(dynamodb, table_name + "-od", AttributeDefinitions=defs,
+                 GlobalSecondaryIndexes=[g])
+    table = dynamodb.describe_table(TableName=table_name + "-od")["Table"]
+    assert table["WarmThroughput"] == warm(12000, 4000)
+    assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == warm(12000, 4000)
+    # the on-demand baseline it had stays when the table goes provisioned
+    dynamodb.update_table(TableName=table_name + "-od", BillingMode="PROVISIONED",
+                          ProvisionedThroughput={"ReadCapacityUnits": 5,
+                                                 "WriteCapacityUnits": 5})
+    table = dynamodb.describe_table(TableName=table_name + "-od")["Table"]
+    assert table["WarmThroughput"] == warm(12000, 4000)
