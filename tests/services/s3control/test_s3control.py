@@ -58,7 +58,8 @@ def test_account_public_access_block(control, account, s3, bucket):
     with pytest.raises(ClientError) as e:
         control.get_public_access_block(AccountId=account)
     assert error_of(e) == ("NoSuchPublicAccessBlockConfiguration", 404)
-    control.delete_public_access_block(AccountId=account)     # idempotent
+    again = control.delete_public_access_block(AccountId=account)     # idempotent
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 204
 
 
 def test_create_get_list_delete_access_point(control, account, bucket):
@@ -77,7 +78,8 @@ def test_create_get_list_delete_access_point(control, account, bucket):
     with pytest.raises(ClientError) as e:
         control.create_access_point(AccountId=account, Name="ap-one", Bucket=bucket)
     assert error_of(e) == ("AccessPointAlreadyOwnedByYou", 409)
-    control.delete_access_point(AccountId=account, Name="ap-one")
+    deleted = control.delete_access_point(AccountId=account, Name="ap-one")
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
     for call in (control.get_access_point, control.delete_access_point):
         with pytest.raises(ClientError) as e:
             call(AccountId=account, Name="ap-one")
