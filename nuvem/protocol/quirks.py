@@ -31,6 +31,8 @@ class Quirks:
     # Error body is a bare <Error> holding <RequestId> (and <HostId>) instead of
     # <ErrorResponse><Error/><RequestId/></ErrorResponse>; also no <Type>.
     bare_error_root: bool = False
+    # <Type>Sender</Type> in an <ErrorResponse> error body.
+    error_type: bool = True
     # iso8601 timestamps always carry milliseconds (".000Z"), not only when non-zero.
     iso8601_millis: bool = False
     # Operations whose XML body is a single element holding one output member as its text.
@@ -53,6 +55,14 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # <LocationConstraint xmlns="...">eu-west-1</LocationConstraint>, empty for us-east-1:
         # https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html
         text_root_members=MappingProxyType({"GetBucketLocation": "LocationConstraint"}),
+    ),
+    ("s3control", "rest-xml"): Quirks(
+        # S3's id headers, and errors as <ErrorResponse><Error><Code/><Message/>...</Error>
+        # <RequestId/><HostId/></ErrorResponse> with no <Type>, as recorded from AWS in
+        # LocalStack's tests/aws/services/s3control/test_s3control.snapshot.json.
+        request_id_header="x-amz-request-id",
+        host_id_header="x-amz-id-2",
+        error_type=False,
     ),
     ("dynamodb", "json"): Quirks(
         # "DynamoDB ... responses include an x-amz-crc32 header", which the SDKs verify and

@@ -606,19 +606,18 @@ def _ec2_error(info: _ErrorInfo, call: _Call) -> HttpResponse:
 def _rest_xml_error(info: _ErrorInfo, call: _Call) -> HttpResponse:
     bare = call.quirks.bare_error_root
     out = [xml.XML_DECLARATION, "<Error>" if bare else "<ErrorResponse><Error>"]
-    if not bare:
+    if not bare and call.quirks.error_type:
         out.append(xml.text_element("Type", info.fault))
     out.append(xml.text_element("Code", info.query_code))
     if info.message:
         out.append(xml.text_element("Message", info.message))
     _xml_error_fields(out, info, call.opts)
-    if bare:
-        out.append(xml.text_element("RequestId", call.request_id))
-        if call.quirks.host_id_header:
-            out.append(xml.text_element("HostId", host_id(call.request_id)))
+    if not bare:
         out.append("</Error>")
-    else:
-        out.append(f"</Error>{xml.text_element('RequestId', call.request_id)}</ErrorResponse>")
+    out.append(xml.text_element("RequestId", call.request_id))
+    if call.quirks.host_id_header:
+        out.append(xml.text_element("HostId", host_id(call.request_id)))
+    out.append("</Error>" if bare else "</ErrorResponse>")
     headers = [("Content-Type", "application/xml"), *info.headers, *call.id_headers()]
     return HttpResponse(info.status, headers, "".join(out).encode())
 

@@ -367,6 +367,19 @@ def test_s3_no_such_key_error():
     assert got["ResponseMetadata"]["RequestId"] == RID
 
 
+def test_s3control_error_has_s3_ids_and_no_type():
+    error = AwsError("The specified accesspoint does not exist", code="NoSuchAccessPoint",
+                     status=404, AccessPointName="ap")
+    response = fail("s3control", error)
+    assert response.body == (b'<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error>'
+                             b"<Code>NoSuchAccessPoint</Code>"
+                             b"<Message>The specified accesspoint does not exist</Message>"
+                             b"<AccessPointName>ap</AccessPointName></Error>"
+                             b"<RequestId>req-0123</RequestId><HostId>"
+                             + quirks.host_id(RID).encode() + b"</HostId></ErrorResponse>")
+    assert response.header("x-amz-request-id") == RID and response.header("x-amz-id-2")
+
+
 def test_s3_get_bucket_location_is_a_text_root():
     response = ok("s3", "GetBucketLocation", {"LocationConstraint": "eu-west-1"})
     assert response.body.endswith(b'<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'

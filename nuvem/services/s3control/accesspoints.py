@@ -34,7 +34,7 @@ def _check_name(name: str) -> None:
 def access_point_of(ctx: Call, req: dict) -> AccessPoint:
     point = ctx.store.get(AccessPoint, own_account(ctx, req), ctx.region, req["Name"])
     if point is None:
-        raise NoSuchAccessPoint()
+        raise NoSuchAccessPoint(AccessPointName=req["Name"])
     return point
 
 

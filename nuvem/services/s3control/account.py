@@ -33,9 +33,10 @@ def put_public_access_block(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("GetPublicAccessBlock")
 def get_public_access_block(ctx: Call, req: dict) -> dict:
-    settings = ctx.store.get(AccountSettings, own_account(ctx, req))
+    account = own_account(ctx, req)
+    settings = ctx.store.get(AccountSettings, account)
     if settings is None or not settings.public_access_block:
-        raise NoSuchPublicAccessBlockConfiguration()
+        raise NoSuchPublicAccessBlockConfiguration(AccountId=account)
     return {"PublicAccessBlockConfiguration": dict(settings.public_access_block)}
 
 

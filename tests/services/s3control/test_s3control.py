@@ -41,6 +41,11 @@ def test_account_public_access_block(control, account, s3, bucket):
     with pytest.raises(ClientError) as e:
         control.get_public_access_block(AccountId=account)
     assert error_of(e) == ("NoSuchPublicAccessBlockConfiguration", 404)
+    # S3 Control's error body: the account named, a HostId, no <Type>
+    assert e.value.response["Error"] == {
+        "Code": "NoSuchPublicAccessBlockConfiguration", "AccountId": account,
+        "Message": "The public access block configuration was not found"}
+    assert e.value.response["HostId"]
     control.put_public_access_block(AccountId=account, PublicAccessBlockConfiguration={
         "BlockPublicPolicy": True})
     got = control.get_public_access_block(AccountId=account)["PublicAccessBlockConfiguration"]
@@ -84,6 +89,7 @@ def test_create_get_list_delete_access_point(control, account, bucket):
         with pytest.raises(ClientError) as e:
             call(AccountId=account, Name="ap-one")
         assert error_of(e) == ("NoSuchAccessPoint", 404)
+        assert e.value.response["Error"]["AccessPointName"] == "ap-one"
 
 
 def test_vpc_access_point_and_own_settings(control, account, bucket):
