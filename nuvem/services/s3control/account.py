@@ -9,7 +9,8 @@ from nuvem.context import Call
 from nuvem.services.s3.access import BPA_FLAGS
 from nuvem.services.s3.models import AccountSettings
 from nuvem.services.s3control import SERVICE
-from nuvem.services.s3control.errors import AccessDenied, NoSuchPublicAccessBlockConfiguration
+from nuvem.services.s3control.errors import (AccessDenied, InvalidRequest,
+                                             NoSuchPublicAccessBlockConfiguration)
 
 
 def own_account(ctx: Call, req: dict) -> str:
@@ -24,7 +25,9 @@ def own_account(ctx: Call, req: dict) -> str:
 @SERVICE.op("PutPublicAccessBlock")
 def put_public_access_block(ctx: Call, req: dict) -> dict:
     account = own_account(ctx, req)
-    given = req.get("PublicAccessBlockConfiguration") or {}
+    given = req.get("PublicAccessBlockConfiguration")
+    if not given:
+        raise InvalidRequest("Must specify at least one configuration.")
     settings = ctx.store.get(AccountSettings, account) or AccountSettings(account=account)
     settings.public_access_block = {flag: bool(given.get(flag, False)) for flag in BPA_FLAGS}
     ctx.store.put(settings)

@@ -31,11 +31,12 @@ def s3_client(port: int, *, host: str = "localhost", key: str = "test", secret: 
     return to_loopback(client, port)
 
 
-def s3control_client(port: int, *, key: str = "test", secret: str = "test", token: str | None = None):
+def s3control_client(port: int, *, key: str = "test", secret: str = "test", token: str | None = None,
+                     **config):
     """S3 Control puts the account in the Host (`<account>.localhost:<port>`), even with
     inject_host_prefix off: sent to 127.0.0.1 like the others."""
     client = boto3.client(
         "s3control", endpoint_url=f"http://localhost:{port}", region_name="us-east-1",
         aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
-        config=Config(retries={"max_attempts": 1}))
+        config=Config(retries={"max_attempts": 1}, **config))
     return to_loopback(client, port)

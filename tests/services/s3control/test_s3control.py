@@ -67,6 +67,14 @@ def test_account_public_access_block(control, account, s3, bucket):
     assert again["ResponseMetadata"]["HTTPStatusCode"] == 204
 
 
+def test_empty_public_access_block_is_refused(nuvem, account):
+    unchecked = s3control_client(nuvem.port, parameter_validation=False)
+    with pytest.raises(ClientError) as e:
+        unchecked.put_public_access_block(AccountId=account, PublicAccessBlockConfiguration={})
+    assert error_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"] == "Must specify at least one configuration."
+
+
 def test_create_get_list_delete_access_point(control, account, bucket):
     created = control.create_access_point(AccountId=account, Name="ap-one", Bucket=bucket)
     arn = f"arn:aws:s3:us-east-1:{account}:accesspoint/ap-one"
