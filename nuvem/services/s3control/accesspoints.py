@@ -16,7 +16,7 @@ from nuvem.services.s3control.account import own_account
 from nuvem.services.s3control.errors import (AccessDenied, AccessPointAlreadyOwnedByYou,
                                              InvalidAccessPointName, InvalidNextToken,
                                              InvalidRequest, MalformedPolicy, NoSuchAccessPoint,
-                                             NoSuchAccessPointPolicy, NoSuchBucket)
+                                             NoSuchAccessPointPolicy)
 from nuvem.services.s3control.models import BPA_DEFAULT, AccessPoint
 
 ALIAS_SUFFIX = "-s3alias"
@@ -54,7 +54,7 @@ def create_access_point(ctx: Call, req: dict) -> dict:
     _check_name(name)
     bucket = ctx.store.get(Bucket, req["Bucket"])
     if bucket is None:
-        raise NoSuchBucket()
+        raise InvalidRequest("Amazon S3 AccessPoint can only be created for existing bucket")
     # A bucket of another account needs its owner named in BucketAccountId (cross-account
     # access points); otherwise it must be the caller's.
     if bucket.account != (req.get("BucketAccountId") or account):

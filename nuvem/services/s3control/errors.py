@@ -14,7 +14,6 @@ def _error(code: str, status: int, message: str) -> type[S3ControlError]:
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
 InvalidAccessPointName = _error("InvalidRequest", 400, "Your request contains an invalid access "
                                 "point name")
-NoSuchBucket = _error("NoSuchBucket", 404, "The specified bucket does not exist")
 NoSuchAccessPoint = _error("NoSuchAccessPoint", 404, "The specified accesspoint does not exist")
 NoSuchAccessPointPolicy = _error("NoSuchAccessPointPolicy", 404,
                                  "The specified accesspoint policy does not exist")

@@ -123,7 +123,9 @@ def test_invalid_names(control, account, bucket, name):
 def test_bucket_must_exist_and_be_the_callers(control, account):
     with pytest.raises(ClientError) as e:
         control.create_access_point(AccountId=account, Name="ap-none", Bucket="no-such-bkt-xyz")
-    assert error_of(e) == ("NoSuchBucket", 404)
+    assert error_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"] == (
+        "Amazon S3 AccessPoint can only be created for existing bucket")
     other = "111122223333" if account != "111122223333" else "444455556666"
     with pytest.raises(ClientError) as e:
         control.get_access_point(AccountId=other, Name="ap-none")
