@@ -15,7 +15,8 @@ from nuvem.services.s3control import SERVICE
 from nuvem.services.s3control.account import own_account
 from nuvem.services.s3control.errors import (AccessDenied, AccessPointAlreadyOwnedByYou,
                                              InvalidAccessPointName, InvalidNextToken,
-                                             InvalidRequest, MalformedPolicy, NoSuchAccessPoint,
+                                             InvalidRequest, InvalidURI, MalformedPolicy,
+                                             NoSuchAccessPoint,
                                              NoSuchAccessPointPolicy)
 from nuvem.services.s3control.models import BPA_DEFAULT, AccessPoint
 
@@ -24,9 +25,14 @@ _ALIAS_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 # "Access point naming rules": 3-50 characters, lowercase letters, numbers and hyphens, starting
 # and ending with a letter or number, not starting with "xn--" nor ending with "-s3alias".
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,48}[a-z0-9]")
+# A name outside this does not even parse as the request's URI (AWS answers InvalidURI for a
+# wrong length, an underscore, capitals); dots and misplaced hyphens get to the naming rules.
+_URI_NAME = re.compile(r"[a-z0-9.-]{3,50}")
 
 
 def _check_name(name: str) -> None:
+    if not _URI_NAME.fullmatch(name):
+        raise InvalidURI(URI=f"accesspoint/{name}")
     if not _NAME.fullmatch(name) or name.startswith("xn--") or name.endswith(ALIAS_SUFFIX):
         raise InvalidAccessPointName()
 

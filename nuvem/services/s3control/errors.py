@@ -12,8 +12,8 @@ def _error(code: str, status: int, message: str) -> type[S3ControlError]:
 
 
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
-InvalidAccessPointName = _error("InvalidRequest", 400, "Your request contains an invalid access "
-                                "point name")
+InvalidAccessPointName = _error("InvalidRequest", 400, "Your Amazon S3 AccessPoint name is invalid")
+InvalidURI = _error("InvalidURI", 400, "Couldn't parse the specified URI.")
 NoSuchAccessPoint = _error("NoSuchAccessPoint", 404, "The specified accesspoint does not exist")
 NoSuchAccessPointPolicy = _error("NoSuchAccessPointPolicy", 404,
                                  "The specified accesspoint policy does not exist")
