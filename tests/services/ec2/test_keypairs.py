@@ -87,3 +87,17 @@ def test_tag_keys_starting_with_aws_are_reserved(nuvem):
         "Value ( aws:cloudformation:stack-name ) for parameter key is invalid. Tag keys starting "
         "with 'aws:' are reserved for internal use")
     assert ec2.describe_key_pairs()["KeyPairs"] == []
+
+
+def test_imported_ed25519_fingerprint_is_the_one_aws_gives(nuvem):
+    """The public key and the fingerprint AWS answered for it, recorded in LocalStack's AWS
+    snapshot of its CloudFormation test test_keypair_create_import."""
+    ec2 = nuvem.client("ec2", region="eu-west-3")
+    material = ("ssh-ed25519 "
+                "AAAAC3NzaC1lZDI1NTE5AAAAILR+zNQbYY5ORuhYXGMTSnjRLzS9C5dUdWRKdlqi20q2")
+    imported = ec2.import_key_pair(KeyName="aws-recorded", PublicKeyMaterial=material)
+    assert imported["KeyFingerprint"] == "4LmcYnyBOqlloHZ5TKAxfa8BgMK2wL6WeOOTvXVdhmw="
+    described = ec2.describe_key_pairs(KeyNames=["aws-recorded"])["KeyPairs"][0]
+    assert (described["KeyType"], described["KeyFingerprint"]) == (
+        "ed25519", imported["KeyFingerprint"])
+    ec2.delete_key_pair(KeyName="aws-recorded")
