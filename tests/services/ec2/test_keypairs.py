@@ -44,7 +44,10 @@ def test_ed25519_and_duplicates(nuvem):
     ec2.delete_key_pair(KeyPairId=created["KeyPairId"])
     with pytest.raises(ClientError) as e:
         ec2.describe_key_pairs(KeyNames=["edkey"])
+    # as LocalStack's AWS snapshot test_deploy_instance_with_key_pair records
     assert code(e) == "InvalidKeyPair.NotFound"
+    assert e.value.response["Error"]["Message"] == "The key pair 'edkey' does not exist"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
 def test_import_key_pair_fingerprints(nuvem):
@@ -98,6 +101,6 @@ def test_imported_ed25519_fingerprint_is_the_one_aws_gives(nuvem):
     imported = ec2.import_key_pair(KeyName="aws-recorded", PublicKeyMaterial=material)
     assert imported["KeyFingerprint"] == "4LmcYnyBOqlloHZ5TKAxfa8BgMK2wL6WeOOTvXVdhmw="
     described = ec2.describe_key_pairs(KeyNames=["aws-recorded"])["KeyPairs"][0]
-    assert (described["KeyType"], described["KeyFingerprint"]) == (
-        "ed25519", imported["KeyFingerprint"])
+    assert (described["KeyType"], described["KeyFingerprint"], described["Tags"]) == (
+        "ed25519", imported["KeyFingerprint"], [])
     ec2.delete_key_pair(KeyName="aws-recorded")
