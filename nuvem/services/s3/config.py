@@ -22,8 +22,9 @@ from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of, update_bucket
 from nuvem.services.s3.errors import (
-    CrossLocationLoggingProhibitted, InvalidArgument, InvalidBucketAclWithObjectOwnership,
-    InvalidBucketState, InvalidRequest, InvalidTag, InvalidTargetBucketForLogging, MalformedXML,
+    CrossLocationLoggingProhibitted, IllegalVersioningConfigurationException, InvalidArgument,
+    InvalidBucketAclWithObjectOwnership, InvalidBucketState, InvalidRequest, InvalidTag,
+    InvalidTargetBucketForLogging, MalformedXML,
     NoSuchBucketPolicy, NoSuchCORSConfiguration, NoSuchPublicAccessBlockConfiguration,
     NoSuchTagSet, NoSuchWebsiteConfiguration, ObjectLockConfigurationNotFoundError,
     OwnershipControlsNotFoundError, ReplicationConfigurationNotFoundError)
@@ -441,6 +442,8 @@ def delete_bucket_ownership_controls(ctx: Call, req: dict) -> dict:
 def put_bucket_versioning(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
     cfg = req.get("VersioningConfiguration") or {}
+    if not cfg:
+        raise IllegalVersioningConfigurationException()
     status, mfa_delete = cfg.get("Status"), cfg.get("MFADelete")
     one_of(status, ("Enabled", "Suspended"))
     if mfa_delete is not None:

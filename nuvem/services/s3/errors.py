@@ -26,6 +26,8 @@ BucketAlreadyOwnedByYou = _error("BucketAlreadyOwnedByYou", 409,
                                  "Your previous request to create the named bucket succeeded and "
                                  "you already own it.")
 BucketNotEmpty = _error("BucketNotEmpty", 409, "The bucket you tried to delete is not empty")
+IllegalVersioningConfigurationException = _error("IllegalVersioningConfigurationException", 400,
+                                                 "The Versioning element must be specified")
 InvalidBucketName = _error("InvalidBucketName", 400, "The specified bucket is not valid.")
 InvalidArgument = _error("InvalidArgument", 400, "Invalid Argument")
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")

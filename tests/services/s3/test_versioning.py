@@ -84,6 +84,29 @@ def test_bucket_with_versions_is_not_empty(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.delete_bucket(Bucket=bucket)
     assert e.value.response["Error"]["Code"] == "BucketNotEmpty"
+    # test_delete_versioned_bucket_with_objects: a versioned bucket's message names the versions
+    assert e.value.response["Error"]["Message"] == (
+        "The bucket you tried to delete is not empty. You must delete all versions in the bucket.")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+def test_unversioned_bucket_not_empty_message(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.delete_bucket(Bucket=bucket)
+    assert e.value.response["Error"]["Message"] == "The bucket you tried to delete is not empty"
+
+
+def test_empty_versioning_configuration_is_refused(s3, bucket):
+    # test_bucket_versioning_crud: no Status at all is its own error, a wrong one MalformedXML
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={})
+    assert e.value.response["Error"] == {
+        "Code": "IllegalVersioningConfigurationException",
+        "Message": "The Versioning element must be specified"}
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "enabled"})
+    assert e.value.response["Error"]["Code"] == "MalformedXML"
 
 
 @pytest.fixture
