@@ -6,7 +6,8 @@ import hashlib
 from datetime import datetime, timezone
 
 from nuvem.context import Call
-from nuvem.services.s3.errors import AccessDenied, NoSuchBucket, NoSuchKey, NoSuchVersion
+from nuvem.services.s3.errors import (AccessDenied, InvalidVersionId, NoSuchBucket, NoSuchKey,
+                                      NoSuchVersion)
 from nuvem.services.s3.models import Bucket, S3Object
 
 
@@ -75,10 +76,7 @@ def find_object(ctx: Call, bucket: Bucket, key: str, version_id: str | None,
     for obj in versions(ctx, bucket.name, key):
         if obj.version_id == version_id:
             return obj
-    if version_id != "null" and not _valid_version_id(version_id):
-        from nuvem.services.s3.errors import InvalidArgument
-        raise InvalidArgument("Invalid version id specified", ArgumentName="versionId",
-                              ArgumentValue=version_id)
+    check_version_id(version_id)
     raise NoSuchVersion(Key=key, VersionId=version_id)
 
 
@@ -86,12 +84,26 @@ def marker_headers(obj: S3Object) -> dict[str, str]:
     return {"x-amz-delete-marker": "true", "x-amz-version-id": obj.version_id}
 
 
-def _valid_version_id(version_id: str) -> bool:
-    return len(version_id) == 32 and all(c.isalnum() or c in "._" for c in version_id)
+VERSION_ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._"
+
+
+def _version_check(body: str) -> str:
+    digest = hashlib.sha256(body.encode()).digest()
+    return VERSION_ID_CHARS[digest[0] % 64] + VERSION_ID_CHARS[digest[1] % 64]
 
 
 def new_version_id(ctx: Call) -> str:
-    return ctx.ids.chars("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._", 32)
+    # S3's version ids carry their own integrity, so a made-up or altered one is
+    # InvalidArgument rather than a missing version: ours end with two check characters
+    body = ctx.ids.chars(VERSION_ID_CHARS, 30)
+    return body + _version_check(body)
+
+
+def check_version_id(version_id: str, argument: str = "versionId") -> None:
+    """Raise InvalidVersionId for a VersionId S3 could not have issued (the version was not found)."""
+    if version_id != "null" and (len(version_id) != 32
+                                 or version_id[30:] != _version_check(version_id[:30])):
+        raise InvalidVersionId(ArgumentName=argument, ArgumentValue=version_id)
 
 
 def http_date(when: datetime) -> str:

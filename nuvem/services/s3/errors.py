@@ -30,6 +30,12 @@ IllegalVersioningConfigurationException = _error("IllegalVersioningConfiguration
                                                  "The Versioning element must be specified")
 InvalidBucketName = _error("InvalidBucketName", 400, "The specified bucket is not valid.")
 InvalidArgument = _error("InvalidArgument", 400, "Invalid Argument")
+
+
+class InvalidVersionId(InvalidArgument):
+    message = "Invalid version id specified"
+
+
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
 InvalidRange = _error("InvalidRange", 416, "The requested range is not satisfiable")
 UnsupportedHeader = _error("NotImplemented", 501,

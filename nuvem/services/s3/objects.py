@@ -15,12 +15,12 @@ from nuvem.services.s3 import SERVICE, customer_keys
 from nuvem.services.s3.access import check_public_acl
 from nuvem.services.s3.acl import acl_from_request, check_settable
 from nuvem.services.s3.bodies import read_range, receive_upload, requested_checksums
-from nuvem.services.s3.common import (bucket_of, current, find_object, marker_headers,
-                                      new_version_id, versions)
+from nuvem.services.s3.common import (bucket_of, check_version_id, current, find_object,
+                                      marker_headers, new_version_id, versions)
 from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
-                                      InvalidRange, InvalidRequest, InvalidTag, KeyTooLongError,
-                                      MalformedXML, NoSuchKey, NotModified, PreconditionFailed,
-                                      S3Error, UnsupportedHeader)
+                                      InvalidRange, InvalidRequest, InvalidTag, InvalidVersionId,
+                                      KeyTooLongError, MalformedXML, NoSuchKey, NoSuchVersion,
+                                      NotModified, PreconditionFailed, S3Error, UnsupportedHeader)
 from nuvem.services.s3.lifecycle import expiration
 from nuvem.services.s3.models import Bucket, S3Object
 from nuvem.services.s3.notifications import notify
@@ -545,9 +545,7 @@ def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req:
                 if obj.delete_marker:
                     out["DeleteMarker"] = True
                 return out
-        if version_id != "null" and len(version_id) != 32:
-            raise InvalidArgument("Invalid version id specified", ArgumentName="versionId",
-                                  ArgumentValue=version_id)
+        check_version_id(version_id)
         return {"VersionId": version_id}
     if_match = req.get("IfMatch")
     existing = current(ctx, bucket, key)
@@ -591,6 +589,8 @@ def delete_objects(ctx: Call, req: dict) -> dict:
             with ctx.runtime.store.tx():   # a savepoint: one key's failure keeps the others
                 out = delete_one(ctx, bucket, key, version_id, {**req, "IfMatch": item.get("ETag")})
         except (S3Error, AccessDenied) as error:     # an object lock refuses one key alone
+            if isinstance(error, InvalidVersionId):    # here S3 calls it a missing version
+                error = NoSuchVersion()
             errors.append({"Key": key, "Code": error.code, "Message": error.message,
                            **({"VersionId": version_id} if version_id else {})})
             continue
