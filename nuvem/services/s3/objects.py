@@ -19,8 +19,9 @@ from nuvem.services.s3.common import (bucket_of, check_version_id, current, find
                                       marker_headers, new_version_id, versions)
 from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
                                       InvalidRange, InvalidRequest, InvalidTag, InvalidVersionId,
-                                      KeyTooLongError, MalformedXML, NoSuchKey, NoSuchVersion,
-                                      NotModified, PreconditionFailed, S3Error, UnsupportedHeader)
+                                      KeyTooLongError, MalformedXML, MethodNotAllowed, NoSuchKey,
+                                      NoSuchVersion, NotModified, PreconditionFailed, S3Error,
+                                      UnsupportedHeader)
 from nuvem.services.s3.lifecycle import expiration
 from nuvem.services.s3.models import Bucket, S3Object
 from nuvem.services.s3.notifications import notify
@@ -450,7 +451,6 @@ def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
             raise AccessDenied("Access Denied") from None
         raise
     if obj.delete_marker:   # a delete marker named by its version
-        from nuvem.services.s3.errors import MethodNotAllowed
         raise MethodNotAllowed(Method=ctx.request.method, ResourceType="DeleteMarker",
                                headers=marker_headers(obj))
     customer_keys.check_read(obj.customer_key, req)
@@ -739,10 +739,18 @@ def get_object_attributes(ctx: Call, req: dict) -> dict:
     return out
 
 
+def _tagged_object(ctx: Call, req: dict) -> S3Object:
+    """The version a tagging call names: a delete marker, current or named, has no tags (405)."""
+    bucket = bucket_of(ctx, req["Bucket"])
+    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"), allow_marker=True)
+    if obj.delete_marker:
+        raise MethodNotAllowed(Method=ctx.request.method, ResourceType="DeleteMarker")
+    return obj
+
+
 @SERVICE.op("PutObjectTagging")
 def put_object_tagging(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    obj = _tagged_object(ctx, req)
     obj.tags = tags_of_set((req.get("Tagging") or {}).get("TagSet") or [])
     ctx.store.put(obj)
     return {"VersionId": obj.version_id} if obj.version_id != "null" else {}
@@ -750,8 +758,11 @@ def put_object_tagging(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("GetObjectTagging")
 def get_object_tagging(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    try:
+        obj = _tagged_object(ctx, req)
+    except NoSuchKey as missing:   # this one operation names the key with its bucket
+        missing.fields["Key"] = f"{req['Bucket']}/{req['Key']}"
+        raise
     out = {"TagSet": tagset(obj.tags)}
     if obj.version_id != "null":
         out["VersionId"] = obj.version_id
@@ -760,8 +771,7 @@ def get_object_tagging(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("DeleteObjectTagging")
 def delete_object_tagging(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    obj = _tagged_object(ctx, req)
     obj.tags = {}
     ctx.store.put(obj)
     return {"VersionId": obj.version_id} if obj.version_id != "null" else {}

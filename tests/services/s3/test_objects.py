@@ -204,6 +204,34 @@ def test_object_tagging(s3, bucket):
         {"Key": "bar", "Value": ""}, {"Key": "foo", "Value": "bar"}]
 
 
+def test_delete_marker_has_no_tags(s3, bucket):
+    # test_object_tagging_versioned: current or named by its version, a delete marker is 405
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+    tagging = {"Tagging": {"TagSet": [{"Key": "a", "Value": "b"}]}}
+    for version in ({"VersionId": marker}, {}):
+        for call, method, extra in ((s3.put_object_tagging, "PUT", tagging),
+                                    (s3.get_object_tagging, "GET", {}),
+                                    (s3.delete_object_tagging, "DELETE", {})):
+            with pytest.raises(ClientError) as e:
+                call(Bucket=bucket, Key="k", **version, **extra)
+            assert e.value.response["Error"] == {
+                "Code": "MethodNotAllowed", "Method": method, "ResourceType": "DeleteMarker",
+                "Message": "The specified method is not allowed against this resource."}
+            assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 405
+
+
+def test_missing_key_tagging_errors(s3, bucket):
+    # test_object_tagging_exc: GetObjectTagging alone names the key with its bucket
+    with pytest.raises(ClientError) as e:
+        s3.get_object_tagging(Bucket=bucket, Key="fake-key")
+    assert e.value.response["Error"]["Key"] == f"{bucket}/fake-key"
+    with pytest.raises(ClientError) as e:
+        s3.delete_object_tagging(Bucket=bucket, Key="fake-key")
+    assert e.value.response["Error"]["Key"] == "fake-key"
+
+
 def test_get_object_attributes(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"12345")
     out = s3.get_object_attributes(Bucket=bucket, Key="k",
