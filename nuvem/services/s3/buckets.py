@@ -56,10 +56,10 @@ def create_bucket(ctx: Call, req: dict) -> dict:
         if existing.region != "us-east-1" or region != "us-east-1":
             raise BucketAlreadyOwnedByYou(BucketName=name)
         return {"Location": f"/{name}"}   # us-east-1 answers 200 to its owner, as S3 does
-    ownership = req.get("ObjectOwnership") or "BucketOwnerEnforced"
+    ownership = req.get("ObjectOwnership", "BucketOwnerEnforced")
     if ownership not in _OWNERSHIPS:
-        raise InvalidArgument("Invalid x-amz-object-ownership header", ArgumentName="x-amz-object-ownership",
-                              ArgumentValue=ownership)
+        raise InvalidArgument(f"Invalid x-amz-object-ownership header: {ownership}",
+                              ArgumentName="x-amz-object-ownership")
     acl = req.get("ACL")
     grants = any(req.get(g) for g in ("GrantFullControl", "GrantRead", "GrantReadACP",
                                       "GrantWrite", "GrantWriteACP"))

@@ -385,6 +385,16 @@ def test_ownership_controls(s3, bucket):
         "OwnershipControlsNotFoundError", 404)
 
 
+@pytest.mark.parametrize("value", ["RandomValue", ""])
+def test_bad_ownership_at_creation(s3, value):
+    # test_bucket_ownership_controls_exc: the message names the value, no ArgumentValue
+    with pytest.raises(ClientError) as e:
+        s3.create_bucket(Bucket=f"cfg-own-{next(_n)}", ObjectOwnership=value)
+    assert e.value.response["Error"] == {
+        "Code": "InvalidArgument", "ArgumentName": "x-amz-object-ownership",
+        "Message": f"Invalid x-amz-object-ownership header: {value}"}
+
+
 # --- logging, request payment, accelerate ----------------------------------------------------
 
 def test_logging(s3, bucket):
