@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from datetime import datetime, timezone
 
 from nuvem.context import Call
@@ -83,6 +84,9 @@ def find_object(ctx: Call, bucket: Bucket, key: str, version_id: str | None,
 def marker_headers(obj: S3Object) -> dict[str, str]:
     return {"x-amz-delete-marker": "true", "x-amz-version-id": obj.version_id}
 
+
+# what a tag key or value may hold (letters, digits, spaces and + - = . _ : / @)
+TAG_CHARS = re.compile(r"^[\w\s+\-=._:/@]*$", re.UNICODE)
 
 VERSION_ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._"
 

@@ -15,8 +15,8 @@ from nuvem.services.s3 import SERVICE, customer_keys
 from nuvem.services.s3.access import check_public_acl
 from nuvem.services.s3.acl import acl_from_request, check_settable
 from nuvem.services.s3.bodies import read_range, receive_upload, requested_checksums
-from nuvem.services.s3.common import (bucket_of, check_version_id, current, find_object,
-                                      marker_headers, new_version_id, versions)
+from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, current,
+                                      find_object, marker_headers, new_version_id, versions)
 from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
                                       InvalidRange, InvalidRequest, InvalidTag, InvalidVersionId,
                                       KeyTooLongError, MalformedXML, MethodNotAllowed, NoSuchKey,
@@ -62,8 +62,11 @@ def parse_tagging(text: str | None) -> dict[str, str]:
         return {}
     tags: dict[str, str] = {}
     for k, v in parse_qsl(text, keep_blank_values=True):
-        if k in tags:
-            raise InvalidTag("Cannot provide multiple Tags with the same key", TagKey=k)
+        if k in tags or not (TAG_CHARS.match(k) and TAG_CHARS.match(v)):
+            # a repeated key, or a value that swallowed a wrong separator (k=v,k2=v2)
+            raise InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then "
+                                  "URLEncoded URL query parameters without tag name duplicates.",
+                                  ArgumentName="x-amz-tagging", ArgumentValue=text)
         tags[k] = v
     return check_tags(tags)
 
@@ -72,9 +75,9 @@ def check_tags(tags: dict[str, str], limit: int = MAX_TAGS) -> dict[str, str]:
     if len(tags) > limit:
         raise S3Error("Object tags cannot be greater than 10", code="BadRequest")
     for k, v in tags.items():
-        if not 1 <= len(k) <= 128:
+        if not 1 <= len(k) <= 128 or not TAG_CHARS.match(k):
             raise InvalidTag("The TagKey you have provided is invalid", TagKey=k)
-        if len(v) > 256:
+        if len(v) > 256 or not TAG_CHARS.match(v):
             raise InvalidTag("The TagValue you have provided is invalid", TagKey=k, TagValue=v)
         if k.startswith("aws:"):
             raise InvalidTag("Your TagKey cannot be prefixed with aws:", TagKey=k)

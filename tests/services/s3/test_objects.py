@@ -232,6 +232,32 @@ def test_missing_key_tagging_errors(s3, bucket):
     assert e.value.response["Error"]["Key"] == "fake-key"
 
 
+@pytest.mark.parametrize("header", ["key1=val1&key1=val2", "key1=val1,key2=val2"])
+def test_malformed_tagging_header(s3, bucket, header):
+    # test_object_tagging_exc: a repeated key or a wrong separator is the header's own error
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"", Tagging=header)
+    assert e.value.response["Error"] == {
+        "Code": "InvalidArgument", "ArgumentName": "x-amz-tagging", "ArgumentValue": header,
+        "Message": "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL "
+                   "query parameters without tag name duplicates."}
+
+
+def test_object_tag_characters(s3, bucket):
+    # test_tagging_validation: an object's tag set is held to the bucket's tag characters
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.put_object_tagging(Bucket=bucket, Key="k",
+                              Tagging={"TagSet": [{"Key": "Key1,Key2", "Value": "v"}]})
+    assert e.value.response["Error"] == {
+        "Code": "InvalidTag", "Message": "The TagKey you have provided is invalid",
+        "TagKey": "Key1,Key2"}
+    with pytest.raises(ClientError) as e:
+        s3.put_object_tagging(Bucket=bucket, Key="k",
+                              Tagging={"TagSet": [{"Key": "Key1", "Value": "Val1,Val2"}]})
+    assert e.value.response["Error"]["Message"] == "The TagValue you have provided is invalid"
+
+
 def test_get_object_attributes(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"12345")
     out = s3.get_object_attributes(Bucket=bucket, Key="k",
