@@ -285,13 +285,15 @@ def _copy_range(text: str | None, size: int) -> tuple[int, int]:
     if text is None:
         return 0, size - 1
     match = _COPY_RANGE.match(text.strip())
-    if not match:
+    if not match or int(match.group(1)) > int(match.group(2)):
         raise InvalidArgument("The x-amz-copy-source-range value must be of the form "
                               "bytes=first-last where first and last are the zero-based offsets "
                               "of the first and last bytes to copy",
                               ArgumentName="x-amz-copy-source-range", ArgumentValue=text)
     first, last = int(match.group(1)), int(match.group(2))
-    if first > last or last >= size:
+    if first >= size:   # S3 words a range that starts past the end apart
+        raise InvalidRequest("The specified copy range is invalid for the source object size")
+    if last >= size:
         raise InvalidArgument(f"Range specified is not valid for source object of size: {size}",
                               ArgumentName="x-amz-copy-source-range", ArgumentValue=text)
     return first, last

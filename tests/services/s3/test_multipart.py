@@ -270,6 +270,30 @@ def test_versioned_bucket_keeps_versions(s3, bucket):
     assert [v["VersionId"] for v in versions] == [out["VersionId"], first]
 
 
+FORM = ("The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
+        "last are the zero-based offsets of the first and last bytes to copy")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("bytes=1-0", {"Code": "InvalidArgument", "Message": FORM,
+                   "ArgumentName": "x-amz-copy-source-range", "ArgumentValue": "bytes=1-0"}),
+    ("bytes=0-100", {"Code": "InvalidArgument",
+                     "Message": "Range specified is not valid for source object of size: 10",
+                     "ArgumentName": "x-amz-copy-source-range", "ArgumentValue": "bytes=0-100"}),
+    ("bytes=100-200", {"Code": "InvalidRequest",
+                       "Message": "The specified copy range is invalid for the source object size"}),
+])
+def test_upload_part_copy_range_errors(s3, bucket, text, expected):
+    # test_upload_part_copy_range: a reversed range is malformed, one starting past the end is
+    # InvalidRequest, one ending past it InvalidArgument
+    s3.put_object(Bucket=bucket, Key="src", Body=b"0123456789")
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    with pytest.raises(ClientError) as e:
+        s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload_id, PartNumber=1,
+                            CopySource=f"{bucket}/src", CopySourceRange=text)
+    assert e.value.response["Error"] == expected
+
+
 def test_upload_part_copy_with_range(s3, bucket):
     source = bytes(range(256)) * (24 * 1024)           # 6 MiB
     s3.put_object(Bucket=bucket, Key="src", Body=source)
