@@ -156,7 +156,8 @@ def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> No
     live = existing is not None and not existing.delete_marker
     if if_none is not None:
         if if_none.strip() != "*":
-            raise UnsupportedHeader(Header="If-None-Match")
+            raise UnsupportedHeader(Header="If-None-Match", additionalMessage=(
+                "We don't accept the provided value of If-None-Match header for this API"))
         if live:
             raise PreconditionFailed(Condition="If-None-Match")
     if if_match is not None:
@@ -572,15 +573,25 @@ def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req:
     return {"DeleteMarker": True, "VersionId": marker.version_id}
 
 
+def check_bypass_header(bucket: Bucket, req: dict) -> None:
+    # the header at all, true or false, is refused where there is no lock to bypass
+    if "BypassGovernanceRetention" in req and not bucket.object_lock:
+        raise InvalidArgument("x-amz-bypass-governance-retention is only applicable to Object "
+                              "Lock enabled buckets.",
+                              ArgumentName="x-amz-bypass-governance-retention")
+
+
 @SERVICE.op("DeleteObject")
 def delete_object(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
+    check_bypass_header(bucket, req)
     return delete_one(ctx, bucket, req["Key"], req.get("VersionId"), req)
 
 
 @SERVICE.op("DeleteObjects")
 def delete_objects(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
+    check_bypass_header(bucket, req)
     spec = req.get("Delete") or {}
     items = spec.get("Objects") or []
     if not items or len(items) > 1000:

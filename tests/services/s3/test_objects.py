@@ -141,6 +141,9 @@ def test_conditional_writes(s3, bucket):
     assert e.value.response["Error"]["Message"] == \
         "A header you provided implies functionality that is not implemented"
     assert e.value.response["Error"]["Header"] == "If-None-Match"
+    # test_put_object_if_none_match_validation
+    assert e.value.response["Error"]["additionalMessage"] == \
+        "We don't accept the provided value of If-None-Match header for this API"
 
 
 def test_missing_things(s3, bucket):
@@ -256,6 +259,23 @@ def test_object_tag_characters(s3, bucket):
         s3.put_object_tagging(Bucket=bucket, Key="k",
                               Tagging={"TagSet": [{"Key": "Key1", "Value": "Val1,Val2"}]})
     assert e.value.response["Error"]["Message"] == "The TagValue you have provided is invalid"
+
+
+def test_bypass_governance_needs_an_object_lock_bucket(s3, bucket):
+    # test_delete_object_with_no_locking: true or false, the header is refused without a lock
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    expected = {"Code": "InvalidArgument", "ArgumentName": "x-amz-bypass-governance-retention",
+                "Message": "x-amz-bypass-governance-retention is only applicable to Object Lock "
+                           "enabled buckets."}
+    for bypass in (True, False):
+        with pytest.raises(ClientError) as e:
+            s3.delete_object(Bucket=bucket, Key="k", BypassGovernanceRetention=bypass)
+        assert e.value.response["Error"] == expected
+    with pytest.raises(ClientError) as e:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}]},
+                          BypassGovernanceRetention=True)
+    assert e.value.response["Error"] == expected
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
 
 
 def test_get_object_attributes(s3, bucket):
