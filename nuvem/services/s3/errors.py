@@ -40,6 +40,9 @@ InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
 InvalidRange = _error("InvalidRange", 416, "The requested range is not satisfiable")
 UnsupportedHeader = _error("NotImplemented", 501,
                            "A header you provided implies functionality that is not implemented")
+ConditionalRequestConflict = _error(
+    "ConditionalRequestConflict", 409,
+    "The conditional request cannot succeed due to a conflicting operation against this resource.")
 PreconditionFailed = _error("PreconditionFailed", 412,
                             "At least one of the pre-conditions you specified did not hold")
 NotModified = _error("NotModified", 304, "Not Modified")

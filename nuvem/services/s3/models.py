@@ -129,6 +129,8 @@ class Upload:
     sse: dict[str, str] = field(default_factory=dict)
     lock: dict[str, Any] = field(default_factory=dict)
     customer_key: str = ""             # SSE-C: the key's salted HMAC (customer_keys.py)
+    key_before: str | None = None      # the key's live version when the upload began
+    #                                    (multipart.key_state); None in uploads older than it
 
 
 @record("s3.Part", scope=Scope.GLOBAL, key=("bucket", "upload_id", "number"),

@@ -23,11 +23,11 @@ from nuvem.protocol import checksums as sums
 from nuvem.services.s3 import SERVICE, customer_keys
 from nuvem.services.s3.bodies import (DEFAULT_ALGORITHM, read_range, receive, receive_upload,
                                      requested_checksums)
-from nuvem.services.s3.common import bucket_of, canonical_id, owner, versions
-from nuvem.services.s3.errors import (BadDigest, EntityTooLarge, EntityTooSmall, InvalidArgument,
-                                      InvalidObjectState, InvalidPart, InvalidPartOrder,
-                                      InvalidRequest, MalformedXML, NoSuchUpload,
-                                      PreconditionFailed)
+from nuvem.services.s3.common import bucket_of, canonical_id, current, owner, versions
+from nuvem.services.s3.errors import (BadDigest, ConditionalRequestConflict, EntityTooLarge,
+                                      EntityTooSmall, InvalidArgument, InvalidObjectState,
+                                      InvalidPart, InvalidPartOrder, InvalidRequest, MalformedXML,
+                                      NoSuchUpload, PreconditionFailed)
 from nuvem.services.s3.lifecycle import abort_rule, expiration
 from nuvem.services.s3.models import Bucket, Chunk, Part, S3Object, Upload
 from nuvem.services.s3.objects import (ARCHIVED, check_key, check_read_conditions,
@@ -213,7 +213,8 @@ def create_multipart_upload(ctx: Call, req: dict) -> dict:
     sse = attributes["sse"]
     upload = Upload(bucket=bucket.name, key=key, upload_id=_new_upload_id(ctx, bucket.name, key),
                     initiated=ctx.now, initiator=ctx.principal.arn if ctx.principal else "",
-                    checksum_algorithm=algorithm, checksum_type=kind, **attributes)
+                    checksum_algorithm=algorithm, checksum_type=kind,
+                    key_before=key_state(current(ctx, bucket, key)), **attributes)
     ctx.store.put(upload)
     out = {"Bucket": bucket.name, "Key": key, "UploadId": upload.upload_id, **sse,
            **abort_rule(bucket, key, upload.tags, upload.initiated)}
@@ -497,6 +498,24 @@ def _location(ctx: Call, bucket: str, key: str) -> str:
     return f"{proto}://{host}/{bucket}/{quote(key)}"
 
 
+def key_state(obj: S3Object | None) -> str:
+    """What a conditional complete compares: the key's live version, "" when there is none."""
+    if obj is None or obj.delete_marker:
+        return ""
+    return f"{obj.version_id} {obj.etag} {obj.last_modified.isoformat()}"
+
+
+def check_unchanged_since_initiated(ctx: Call, bucket: Bucket, upload: Upload, req: dict) -> None:
+    # A conditional complete whose condition holds still fails if the key was written or
+    # deleted after the upload began: S3 answers 409 and the upload must start again.
+    condition = ("If-Match" if req.get("IfMatch") is not None else
+                 "If-None-Match" if req.get("IfNoneMatch") is not None else None)
+    if condition is None or upload.key_before is None:
+        return
+    if key_state(current(ctx, bucket, upload.key)) != upload.key_before:
+        raise ConditionalRequestConflict(Condition=condition, Key=upload.key)
+
+
 @SERVICE.op("CompleteMultipartUpload")
 def complete_multipart_upload(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
@@ -509,6 +528,7 @@ def complete_multipart_upload(ctx: Call, req: dict) -> dict:
             raise NoSuchUpload(UploadId=req["UploadId"])
         return _completed(ctx, bucket, done)
     check_write_conditions(ctx, bucket, upload.key, req)
+    check_unchanged_since_initiated(ctx, bucket, upload, req)
     parts = _chosen_parts(ctx, upload, req)
     algorithm, kind = _effective(upload)
     declared = req.get("ChecksumType")

@@ -161,6 +161,9 @@ def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> No
         if live:
             raise PreconditionFailed(Condition="If-None-Match")
     if if_match is not None:
+        if if_match.strip() == "*":     # a write's If-Match names an ETag
+            raise UnsupportedHeader(Header="If-Match", additionalMessage=(
+                "We don't accept the provided value of If-Match header for this API"))
         if not live:
             raise NoSuchKey(Key=key)
         if not etag_matches(if_match, existing.etag):

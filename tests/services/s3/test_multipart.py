@@ -254,6 +254,51 @@ def test_conditional_complete(s3, bucket):
                                  MultipartUpload={"Parts": done}, IfNoneMatch="*")
 
 
+CONFLICT = "The conditional request cannot succeed due to a conflicting operation against this " \
+    "resource."
+
+
+def test_conditional_complete_after_the_key_changed(s3, bucket):
+    # test_multipart_if_match_with_put(_identical), test_multipart_if_none_match_with_delete,
+    # test_multipart_if_match_with_delete: a condition that holds still fails with 409 if the key
+    # was written or deleted after the upload began
+    first = s3.put_object(Bucket=bucket, Key="k", Body=b"test")["ETag"]
+    upload_id, done = upload_parts(s3, bucket, "k", [b"new"])
+    again = s3.put_object(Bucket=bucket, Key="k", Body=b"test")["ETag"]      # the same bytes
+    assert again == first
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                     MultipartUpload={"Parts": done}, IfMatch=first)
+    assert e.value.response["Error"] == {"Code": "ConditionalRequestConflict", "Key": "k",
+                                         "Condition": "If-Match", "Message": CONFLICT}
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    upload_id, done = upload_parts(s3, bucket, "k", [b"new"])
+    s3.delete_object(Bucket=bucket, Key="k")
+    assert error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=upload_id,
+                 MultipartUpload={"Parts": done}, IfMatch=first)[:2] == ("NoSuchKey", 404)
+    assert error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=upload_id,
+                 MultipartUpload={"Parts": done}, IfNoneMatch="*") == (
+        "ConditionalRequestConflict", 409, CONFLICT)
+    # an upload begun after the change completes; one without a condition never conflicts
+    fresh, parts = upload_parts(s3, bucket, "k", [b"new"])
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=fresh,
+                                 MultipartUpload={"Parts": parts}, IfNoneMatch="*")
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                 MultipartUpload={"Parts": done})
+
+
+def test_write_if_match_star_is_not_implemented(s3, bucket):
+    # test_put_object_if_match_validation: a write's If-Match takes an ETag, never *
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"", IfMatch="*")
+    assert e.value.response["Error"] == {
+        "Code": "NotImplemented", "Header": "If-Match",
+        "Message": "A header you provided implies functionality that is not implemented",
+        "additionalMessage": "We don't accept the provided value of If-Match header for this API"}
+    assert error(s3.put_object, Bucket=bucket, Key="k", Body=b"", IfMatch="abcdef")[:2] == (
+        "NoSuchKey", 404)
+
+
 def test_versioned_bucket_keeps_versions(s3, bucket):
     try:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
