@@ -152,6 +152,9 @@ def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> No
     if_none, if_match = req.get("IfNoneMatch"), req.get("IfMatch")
     if if_none is None and if_match is None:
         return
+    if if_none is not None and if_match is not None:
+        raise UnsupportedHeader(Header="If-Match,If-None-Match", additionalMessage=(
+            "Multiple conditional request headers present in the request"))
     existing = current(ctx, bucket, key)
     live = existing is not None and not existing.delete_marker
     if if_none is not None:

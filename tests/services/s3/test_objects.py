@@ -144,6 +144,13 @@ def test_conditional_writes(s3, bucket):
     # test_put_object_if_none_match_validation
     assert e.value.response["Error"]["additionalMessage"] == \
         "We don't accept the provided value of If-None-Match header for this API"
+    # test_put_object_if_match_and_if_none_match_validation: one condition per write
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="once", Body=b"2", IfNoneMatch="*", IfMatch='"abc"')
+    assert error_of(e) == ("NotImplemented", 501)
+    assert e.value.response["Error"]["Header"] == "If-Match,If-None-Match"
+    assert e.value.response["Error"]["additionalMessage"] == \
+        "Multiple conditional request headers present in the request"
 
 
 def test_missing_things(s3, bucket):
