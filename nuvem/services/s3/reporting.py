@@ -7,6 +7,7 @@ import base64
 from typing import Callable
 
 from nuvem.context import Call
+from nuvem.protocol.serializers import STATUS as HTTP_STATUS
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of
 from nuvem.services.s3.config import STATUS, filter_members, one_of, save
@@ -68,6 +69,9 @@ _BY_ID: dict[str, tuple[str, str, Callable[[dict], None]]] = {
                            "IntelligentTieringConfigurationList", _check_intelligent_tiering),
 }
 
+# S3 answers these families' Put with 204 No Content, the others with 200
+_PUT_NO_CONTENT = {"Metrics"}
+
 
 def _register_by_id(family: str, member: str, list_member: str, check) -> None:
     def put(ctx: Call, req: dict) -> dict:
@@ -84,7 +88,7 @@ def _register_by_id(family: str, member: str, list_member: str, check) -> None:
             raise TooManyConfigurations()
         stored[req["Id"]] = cfg
         save(ctx, bucket, family, stored)
-        return {}
+        return {HTTP_STATUS: 204} if family in _PUT_NO_CONTENT else {}
 
     def get(ctx: Call, req: dict) -> dict:
         bucket = bucket_of(ctx, req["Bucket"])

@@ -493,8 +493,11 @@ def test_metrics_by_id(s3, bucket):
     assert error(s3.get_bucket_metrics_configuration, Bucket=bucket, Id="m1")[:2] == (
         "NoSuchConfiguration", 404)
     for i in range(105):
-        s3.put_bucket_metrics_configuration(Bucket=bucket, Id=f"m{i:03}", MetricsConfiguration={
-            "Id": f"m{i:03}", "Filter": {"Prefix": "p/"}})
+        out = s3.put_bucket_metrics_configuration(Bucket=bucket, Id=f"m{i:03}",
+                                                  MetricsConfiguration={
+                                                      "Id": f"m{i:03}", "Filter": {"Prefix": "p/"}})
+        # test_put_bucket_metrics_configuration: 204, where the other families answer 200
+        assert out["ResponseMetadata"]["HTTPStatusCode"] == 204
     got = s3.get_bucket_metrics_configuration(Bucket=bucket, Id="m001")
     assert got["MetricsConfiguration"] == {"Id": "m001", "Filter": {"Prefix": "p/"}}
     first = s3.list_bucket_metrics_configurations(Bucket=bucket)
