@@ -124,25 +124,31 @@ def storage_class(req: dict) -> str:
     return value
 
 
-def sse_of(req: dict, bucket: Bucket) -> dict[str, str]:
+def sse_of(req: dict, bucket: Bucket) -> dict:
     """Every object is encrypted at rest: SSE-S3 unless the request or the bucket default says
     aws:kms ("Setting default server-side encryption behavior")."""
     algorithm = req.get("ServerSideEncryption")
     key_id = req.get("SSEKMSKeyId")
+    bucket_key = req.get("BucketKeyEnabled")
     if key_id is not None and not (algorithm or "").startswith("aws:kms"):
         raise InvalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP "
                               "header x-amz-server-side-encryption : aws:kms")
-    if algorithm is None:
-        rules = ((bucket.config.get("Encryption") or {}).get("Rules") or [{}])
-        default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
-        algorithm = default.get("SSEAlgorithm", "AES256")
-        key_id = key_id or default.get("KMSMasterKeyID")
+    if algorithm is None or bucket_key is None:
+        rule = ((bucket.config.get("Encryption") or {}).get("Rules") or [{}])[0]
+        if bucket_key is None:      # the bucket's S3 Bucket Key setting, unless the write says
+            bucket_key = rule.get("BucketKeyEnabled")
+        if algorithm is None:
+            default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+            algorithm = default.get("SSEAlgorithm", "AES256")
+            key_id = key_id or default.get("KMSMasterKeyID")
     if algorithm not in ("AES256", "aws:kms", "aws:kms:dsse"):
         raise InvalidArgument("The encryption method specified is not supported",
                               ArgumentName="x-amz-server-side-encryption", ArgumentValue=algorithm)
     sse = {"ServerSideEncryption": algorithm}
     if algorithm.startswith("aws:kms"):
         sse["SSEKMSKeyId"] = key_id or f"arn:aws:kms:{bucket.region}:{bucket.account}:alias/aws/s3"
+        if bucket_key:      # a Bucket Key applies to KMS keys only, and is echoed when used
+            sse["BucketKeyEnabled"] = True
     return sse
 
 

@@ -278,6 +278,24 @@ def test_encryption_default_and_round_trip(s3, bucket):
     assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == default
 
 
+def test_bucket_key_is_echoed_on_kms_objects(s3, bucket):
+    # test_s3_bucket_encryption_sse_kms(_aws_managed_key): objects written under a KMS default
+    # with a Bucket Key say so on put, head and get; without one, or under SSE-S3, they do not
+    def kms(bucket_key):
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"},
+            "BucketKeyEnabled": bucket_key}]})
+    kms(True)
+    assert s3.put_object(Bucket=bucket, Key="k", Body=b"x")["BucketKeyEnabled"] is True
+    assert s3.head_object(Bucket=bucket, Key="k")["BucketKeyEnabled"] is True
+    assert s3.get_object(Bucket=bucket, Key="k")["BucketKeyEnabled"] is True
+    assert "BucketKeyEnabled" not in s3.put_object(Bucket=bucket, Key="s", Body=b"x",
+                                                   ServerSideEncryption="AES256")
+    kms(False)
+    out = s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert out["ServerSideEncryption"] == "aws:kms" and "BucketKeyEnabled" not in out
+
+
 def test_encryption_validation(s3, bucket):
     bad = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "DES"}}]}
     assert error(s3.put_bucket_encryption, Bucket=bucket,
