@@ -40,6 +40,51 @@ def test_cors_round_trip(s3, bucket):
     assert error(s3.get_bucket_cors, Bucket=bucket)[:2] == ("NoSuchCORSConfiguration", 404)
 
 
+def preflight(nuvem, path, **headers):
+    """An OPTIONS request as a browser sends it: (status, error code, message, method)."""
+    import http.client
+    import urllib.parse
+    import xml.etree.ElementTree as ET
+    url = urllib.parse.urlsplit(nuvem.endpoint)
+    connection = http.client.HTTPConnection(url.hostname, url.port)
+    connection.request("OPTIONS", path,
+                       headers={k.replace("_", "-"): v for k, v in headers.items()})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    if not body:
+        return response.status, None, None, None
+    error_ = ET.fromstring(body)
+    return (response.status, error_.findtext("Code"), error_.findtext("Message"),
+            error_.findtext("Method"))
+
+
+def test_cors_preflight_refusals(nuvem, s3, bucket):
+    # test_cors_http_options_no_config, test_cors_http_options_non_existent_bucket,
+    # test_cors_match_origins: the Origin first, then the bucket and its configuration, then
+    # the rules; the error names the method asked for, OPTIONS when none is
+    origin = "https://localhost:4200"
+    assert preflight(nuvem, f"/{bucket}/k") == (
+        400, "BadRequest", "Insufficient information. Origin request header needed.", None)
+    assert preflight(nuvem, "/no-such-bucket-cors/k", Origin=origin) == (
+        403, "AccessForbidden", "CORSResponse: Bucket not found", "OPTIONS")
+    assert preflight(nuvem, "/no-such-bucket-cors/k")[:2] == (400, "BadRequest")
+    not_enabled = "CORSResponse: CORS is not enabled for this bucket."
+    assert preflight(nuvem, f"/{bucket}/k", Origin=origin) == (
+        403, "AccessForbidden", not_enabled, "OPTIONS")
+    assert preflight(nuvem, f"/{bucket}/k", Origin=origin, Access_Control_Request_Method="PUT") \
+        == (403, "AccessForbidden", not_enabled, "PUT")
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [origin], "AllowedMethods": ["GET"]}]})
+    assert preflight(nuvem, f"/{bucket}/k", Origin="https://other.example",
+                     Access_Control_Request_Method="GET") == (
+        403, "AccessForbidden", "CORSResponse: This CORS request is not allowed. This is usually "
+        "because the evalution of Origin, request method / Access-Control-Request-Method or "
+        "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.", "GET")
+    assert preflight(nuvem, f"/{bucket}/k", Origin=origin, Access_Control_Request_Method="GET")[0] \
+        == 200
+
+
 def test_cors_validation(s3, bucket):
     bad = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "PATCH"]}]}
     assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=bad) == (
