@@ -104,7 +104,7 @@ def new_version_id(ctx: Call) -> str:
 
 
 def check_version_id(version_id: str, argument: str = "versionId") -> None:
-    """Raise InvalidVersionId for a VersionId S3 could not have issued (the version was not found)."""
+    """Raises InvalidVersionId for a VersionId S3 could not have issued (one not found)."""
     if version_id != "null" and (len(version_id) != 32
                                  or version_id[30:] != _version_check(version_id[:30])):
         raise InvalidVersionId(ArgumentName=argument, ArgumentValue=version_id)
