@@ -67,7 +67,7 @@ InvalidPartOrder = _error("InvalidPartOrder", 400, "The list of parts was not in
                           "Parts must be ordered by part number.")
 BadDigest = _error("BadDigest", 400,
                    "The Content-MD5 you specified did not match what we received.")
-InvalidDigest = _error("InvalidDigest", 400, "The Content-MD5 you specified is not valid.")
+InvalidDigest = _error("InvalidDigest", 400, "The Content-MD5 you specified was invalid.")
 InvalidEncryptionAlgorithmError = _error(
     "InvalidEncryptionAlgorithmError", 400,
     "The Encryption request you specified is not valid. Supported value: AES256.")

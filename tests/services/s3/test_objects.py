@@ -70,6 +70,13 @@ def test_checksums_are_validated_and_returned(s3, bucket):
         s3.put_object(Bucket=bucket, Key="k3", Body=body,
                       ContentMD5=base64.b64encode(hashlib.md5(b"x").digest()).decode())
     assert error_of(e) == ("BadDigest", 400)
+    # test_s3_invalid_content_md5: one that is not 16 base64 bytes is echoed back
+    for bad in ("__invalid__", "000", "not base64 encoded checksum", "MTIz"):
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket=bucket, Key="k3", Body=body, ContentMD5=bad)
+        assert e.value.response["Error"] == {
+            "Code": "InvalidDigest", "Message": "The Content-MD5 you specified was invalid.",
+            "Content-MD5": bad}
 
 
 def test_a_streamed_body_is_checked_whole_and_a_mismatch_stores_nothing(s3, bucket):
