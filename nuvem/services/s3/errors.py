@@ -48,6 +48,11 @@ PreconditionFailed = _error("PreconditionFailed", 412,
 NotModified = _error("NotModified", 304, "Not Modified")
 MalformedXML = _error("MalformedXML", 400, "The XML you provided was not well-formed or did not "
                       "validate against our published schema")
+MalformedACLError = _error("MalformedACLError", 400, "The XML you provided was not well-formed or "
+                           "did not validate against our published schema")
+MissingSecurityHeader = _error("MissingSecurityHeader", 400,
+                               "Your request was missing a required header")
+UnexpectedContent = _error("UnexpectedContent", 400, "This request does not support content")
 MalformedPolicy = _error("MalformedPolicy", 400, "Policies must be valid JSON and the first byte "
                          "must be '{'")
 InvalidLocationConstraint = _error("InvalidLocationConstraint", 400,
