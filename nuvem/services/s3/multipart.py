@@ -361,9 +361,10 @@ def list_parts(ctx: Call, req: dict) -> dict:
            "Initiator": _initiator(upload), "Owner": owner(upload.owner),
            "StorageClass": upload.storage_class,
            **abort_rule(bucket, upload.key, upload.tags, upload.initiated)}
+    # S3 names where the next page starts even on the last page (the marker when none is left)
+    out["NextPartNumberMarker"] = parts[-1]["PartNumber"] if parts else marker
     if parts:
         out["Parts"] = parts
-        out["NextPartNumberMarker"] = parts[-1]["PartNumber"]
     if upload.checksum_algorithm:
         out["ChecksumAlgorithm"] = upload.checksum_algorithm
         out["ChecksumType"] = upload.checksum_type
@@ -434,17 +435,18 @@ def list_multipart_uploads(ctx: Call, req: dict) -> dict:
             entry["ChecksumType"] = item.checksum_type
         uploads.append(entry)
         last = (item.key, item.upload_id)
+    # the next markers are there on every page, empty when nothing was listed; the prefix only
+    # when one was asked for
     out = {"Bucket": bucket.name, "KeyMarker": enc(key_marker or ""),
-           "UploadIdMarker": upload_id_marker or "", "Prefix": enc(prefix),
-           "MaxUploads": limit, "IsTruncated": truncated}
+           "UploadIdMarker": upload_id_marker or "", "MaxUploads": limit,
+           "IsTruncated": truncated, "NextKeyMarker": enc(last[0]) if last else "",
+           "NextUploadIdMarker": (last[1] or "") if last else ""}
+    if req.get("Prefix") is not None:
+        out["Prefix"] = enc(prefix)
     if delimiter:
         out["Delimiter"] = enc(delimiter)
     if encoding:
         out["EncodingType"] = encoding
-    if truncated and last is not None:
-        out["NextKeyMarker"] = enc(last[0])
-        if last[1]:
-            out["NextUploadIdMarker"] = last[1]
     if uploads:
         out["Uploads"] = uploads
     if prefixes:
@@ -627,7 +629,8 @@ def object_parts(obj: S3Object, req: dict) -> dict:
         parts.append(entry)
     out.update({"PartNumberMarker": marker, "MaxParts": limit,
                 "IsTruncated": len(numbers) > limit})
+    # S3 names where the next page starts even on the last page (the marker when none is left)
+    out["NextPartNumberMarker"] = parts[-1]["PartNumber"] if parts else marker
     if parts:
         out["Parts"] = parts
-        out["NextPartNumberMarker"] = parts[-1]["PartNumber"]
     return out

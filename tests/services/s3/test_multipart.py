@@ -479,3 +479,17 @@ def test_aws_cli_cp_multipart(nuvem, s3, bucket, tmp_path):
     nuvem.aws_cli("s3", "cp", f"s3://{bucket}/cli/big.bin", str(target))
     assert target.read_bytes() == data
     assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
+
+
+def test_listing_markers_on_the_last_page(s3, bucket):
+    # test_multipart_and_list_parts: the next markers are there even when nothing follows, and
+    # no Prefix unless one was asked for
+    assert {k: v for k, v in s3.list_multipart_uploads(Bucket=bucket).items()
+            if k.startswith("Next") or k == "Prefix"} == {"NextKeyMarker": "",
+                                                          "NextUploadIdMarker": ""}
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    assert s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id)["NextPartNumberMarker"] == 0
+    out = s3.list_multipart_uploads(Bucket=bucket)
+    assert (out["IsTruncated"], out["NextKeyMarker"], out["NextUploadIdMarker"]) == (
+        False, "k", upload_id)
+    assert s3.list_multipart_uploads(Bucket=bucket, Prefix="")["Prefix"] == ""
