@@ -307,6 +307,13 @@ def test_key_too_long_and_bad_storage_class(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", StorageClass="CHEAP")
     assert error_of(e) == ("InvalidStorageClass", 400)
+    # test_put_object_storage_class_outposts: S3 on Outposts' class, refused by a bucket here
+    for call, extra in ((s3.put_object, {"Body": b"x"}), (s3.create_multipart_upload, {})):
+        with pytest.raises(ClientError) as e:
+            call(Bucket=bucket, Key="k", StorageClass="OUTPOSTS", **extra)
+        assert e.value.response["Error"] == {
+            "Code": "InvalidStorageClass", "StorageClassRequested": "OUTPOSTS",
+            "Message": "The storage class you specified is not valid"}
 
 
 def test_another_accounts_root_needs_the_bucket_policy(nuvem, s3, bucket):
