@@ -10,7 +10,7 @@ import re
 
 from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
-from nuvem.services.s3.common import bucket_of, canonical_id, find_object, owner, update_bucket
+from nuvem.services.s3.common import bucket_of, canonical_id, owner, update_bucket, version_named
 from nuvem.services.s3.errors import (AccessControlListNotSupported, InvalidArgument,
                                       InvalidRequest, MalformedACLError, MissingSecurityHeader,
                                       UnexpectedContent)
@@ -184,7 +184,7 @@ def put_bucket_acl(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetObjectAcl")
 def get_object_acl(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
-    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    obj = version_named(ctx, bucket, req, marker_missing=True)
     holder = obj.owner or bucket.account
     grants = obj.acl.get("Grants")
     if grants is None:
@@ -195,7 +195,7 @@ def get_object_acl(ctx: Call, req: dict) -> dict:
 @SERVICE.op("PutObjectAcl")
 def put_object_acl(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
-    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    obj = version_named(ctx, bucket, req)
     grants = acl_from_request(req, obj.owner or bucket.account, bucket.account)
     if grants is None:
         raise MissingSecurityHeader(MissingHeaderName="x-amz-acl")

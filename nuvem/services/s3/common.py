@@ -7,8 +7,8 @@ import re
 from datetime import datetime, timezone
 
 from nuvem.context import Call
-from nuvem.services.s3.errors import (AccessDenied, InvalidVersionId, NoSuchBucket, NoSuchKey,
-                                      NoSuchVersion)
+from nuvem.services.s3.errors import (AccessDenied, InvalidVersionId, MethodNotAllowed,
+                                      NoSuchBucket, NoSuchKey, NoSuchVersion)
 from nuvem.services.s3.models import Bucket, S3Object
 
 
@@ -79,6 +79,17 @@ def find_object(ctx: Call, bucket: Bucket, key: str, version_id: str | None,
             return obj
     check_version_id(version_id)
     raise NoSuchVersion(Key=key, VersionId=version_id)
+
+
+def version_named(ctx: Call, bucket: Bucket, req: dict, *, marker_missing: bool = False
+                  ) -> S3Object:
+    """The version a sub-resource call (tagging, ACL) acts on. A delete marker has none: 405,
+    unless `marker_missing` and it is the current one (GetObjectAcl: NoSuchKey)."""
+    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"),
+                      allow_marker=not marker_missing)
+    if obj.delete_marker:
+        raise MethodNotAllowed(Method=ctx.request.method, ResourceType="DeleteMarker")
+    return obj
 
 
 def marker_headers(obj: S3Object) -> dict[str, str]:

@@ -16,7 +16,8 @@ from nuvem.services.s3.access import check_public_acl
 from nuvem.services.s3.acl import acl_from_request, check_settable
 from nuvem.services.s3.bodies import read_range, receive_upload, requested_checksums
 from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, current,
-                                      find_object, marker_headers, new_version_id, versions)
+                                      find_object, marker_headers, new_version_id,
+                                      version_named, versions)
 from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
                                       InvalidRange, InvalidRequest, InvalidTag, InvalidVersionId,
                                       KeyTooLongError, MalformedXML, MethodNotAllowed, NoSuchKey,
@@ -766,18 +767,9 @@ def get_object_attributes(ctx: Call, req: dict) -> dict:
     return out
 
 
-def _tagged_object(ctx: Call, req: dict) -> S3Object:
-    """The version a tagging call names: a delete marker, current or named, has no tags (405)."""
-    bucket = bucket_of(ctx, req["Bucket"])
-    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"), allow_marker=True)
-    if obj.delete_marker:
-        raise MethodNotAllowed(Method=ctx.request.method, ResourceType="DeleteMarker")
-    return obj
-
-
 @SERVICE.op("PutObjectTagging")
 def put_object_tagging(ctx: Call, req: dict) -> dict:
-    obj = _tagged_object(ctx, req)
+    obj = version_named(ctx, bucket_of(ctx, req["Bucket"]), req)
     obj.tags = tags_of_set((req.get("Tagging") or {}).get("TagSet") or [])
     ctx.store.put(obj)
     return {"VersionId": obj.version_id} if obj.version_id != "null" else {}
@@ -786,7 +778,7 @@ def put_object_tagging(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetObjectTagging")
 def get_object_tagging(ctx: Call, req: dict) -> dict:
     try:
-        obj = _tagged_object(ctx, req)
+        obj = version_named(ctx, bucket_of(ctx, req["Bucket"]), req)
     except NoSuchKey as missing:   # this one operation names the key with its bucket
         missing.fields["Key"] = f"{req['Bucket']}/{req['Key']}"
         raise
@@ -798,7 +790,7 @@ def get_object_tagging(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("DeleteObjectTagging")
 def delete_object_tagging(ctx: Call, req: dict) -> dict:
-    obj = _tagged_object(ctx, req)
+    obj = version_named(ctx, bucket_of(ctx, req["Bucket"]), req)
     obj.tags = {}
     ctx.store.put(obj)
     return {"VersionId": obj.version_id} if obj.version_id != "null" else {}

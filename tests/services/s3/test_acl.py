@@ -118,3 +118,21 @@ def test_acl_request_errors(s3, acl_bucket):
                          "Your request was missing a required header")
     assert refused(ACL="public-read", AccessControlPolicy={"Owner": owner, "Grants": [grant]}) \
         == ({"Code": "UnexpectedContent"}, "This request does not support content")
+
+
+def test_a_delete_marker_has_no_acl(s3, acl_bucket):
+    # test_put_object_acl_on_delete_marker: 405 for a marker, but reading the current one's ACL
+    # is NoSuchKey
+    s3.put_bucket_versioning(Bucket=acl_bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=acl_bucket, Key="k", Body=b"x")
+    marker = s3.delete_object(Bucket=acl_bucket, Key="k")["VersionId"]
+
+    def error(call, **kwargs):
+        with pytest.raises(ClientError) as e:
+            call(Bucket=acl_bucket, Key="k", **kwargs)
+        return e.value.response["Error"]["Code"], e.value.response["Error"].get("Method")
+
+    assert error(s3.put_object_acl, ACL="private") == ("MethodNotAllowed", "PUT")
+    assert error(s3.put_object_acl, ACL="private", VersionId=marker) == ("MethodNotAllowed", "PUT")
+    assert error(s3.get_object_acl) == ("NoSuchKey", None)
+    assert error(s3.get_object_acl, VersionId=marker) == ("MethodNotAllowed", "GET")
