@@ -69,9 +69,6 @@ _BY_ID: dict[str, tuple[str, str, Callable[[dict], None]]] = {
                            "IntelligentTieringConfigurationList", _check_intelligent_tiering),
 }
 
-# S3 answers these families' Put with 204 No Content, the others with 200
-_PUT_NO_CONTENT = {"Metrics"}
-
 
 def _register_by_id(family: str, member: str, list_member: str, check) -> None:
     def put(ctx: Call, req: dict) -> dict:
@@ -88,7 +85,7 @@ def _register_by_id(family: str, member: str, list_member: str, check) -> None:
             raise TooManyConfigurations()
         stored[req["Id"]] = cfg
         save(ctx, bucket, family, stored)
-        return {HTTP_STATUS: 204} if family in _PUT_NO_CONTENT else {}
+        return {HTTP_STATUS: 204}     # S3 answers every family's Put with 204 No Content
 
     def get(ctx: Call, req: dict) -> dict:
         bucket = bucket_of(ctx, req["Bucket"])

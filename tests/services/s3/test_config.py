@@ -559,7 +559,7 @@ def test_metrics_by_id(s3, bucket):
         out = s3.put_bucket_metrics_configuration(Bucket=bucket, Id=f"m{i:03}",
                                                   MetricsConfiguration={
                                                       "Id": f"m{i:03}", "Filter": {"Prefix": "p/"}})
-        # test_put_bucket_metrics_configuration: 204, where the other families answer 200
+        # test_put_bucket_metrics_configuration: 204, as for the other families
         assert out["ResponseMetadata"]["HTTPStatusCode"] == 204
     got = s3.get_bucket_metrics_configuration(Bucket=bucket, Id="m001")
     assert got["MetricsConfiguration"] == {"Id": "m001", "Filter": {"Prefix": "p/"}}
@@ -582,7 +582,11 @@ def test_metrics_by_id(s3, bucket):
 
 def test_analytics_inventory_tiering(s3, bucket):
     analytics = {"Id": "a1", "StorageClassAnalysis": {}}
-    s3.put_bucket_analytics_configuration(Bucket=bucket, Id="a1", AnalyticsConfiguration=analytics)
+    # test_s3_analytics_configurations, test_s3_inventory_report_crud,
+    # test_s3_intelligent_tier_config: every family's Put answers 204
+    put = s3.put_bucket_analytics_configuration(Bucket=bucket, Id="a1",
+                                                AnalyticsConfiguration=analytics)
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert s3.get_bucket_analytics_configuration(Bucket=bucket, Id="a1")[
         "AnalyticsConfiguration"]["Id"] == "a1"
     assert [c["Id"] for c in s3.list_bucket_analytics_configurations(Bucket=bucket)[
@@ -595,7 +599,9 @@ def test_analytics_inventory_tiering(s3, bucket):
                  "Schedule": {"Frequency": "Daily"},
                  "Destination": {"S3BucketDestination": {"Bucket": f"arn:aws:s3:::{bucket}",
                                                          "Format": "CSV"}}}
-    s3.put_bucket_inventory_configuration(Bucket=bucket, Id="i1", InventoryConfiguration=inventory)
+    put = s3.put_bucket_inventory_configuration(Bucket=bucket, Id="i1",
+                                                InventoryConfiguration=inventory)
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert s3.get_bucket_inventory_configuration(Bucket=bucket, Id="i1")[
         "InventoryConfiguration"] == inventory
     bad = {**inventory, "Schedule": {"Frequency": "Hourly"}}
@@ -604,8 +610,9 @@ def test_analytics_inventory_tiering(s3, bucket):
 
     tiering = {"Id": "t1", "Status": "Enabled",
                "Tierings": [{"Days": 90, "AccessTier": "ARCHIVE_ACCESS"}]}
-    s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="t1",
-                                                    IntelligentTieringConfiguration=tiering)
+    put = s3.put_bucket_intelligent_tiering_configuration(
+        Bucket=bucket, Id="t1", IntelligentTieringConfiguration=tiering)
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert s3.list_bucket_intelligent_tiering_configurations(Bucket=bucket)[
         "IntelligentTieringConfigurationList"] == [tiering]
     bad = {**tiering, "Tierings": [{"Days": 10, "AccessTier": "ARCHIVE_ACCESS"}]}
