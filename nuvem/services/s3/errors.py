@@ -62,10 +62,10 @@ IllegalLocationConstraintException = _error(
     "The unspecified location constraint is incompatible for the region specific endpoint this "
     "request was sent to.")
 EntityTooSmall = _error("EntityTooSmall", 400,
-                        "Your proposed upload is smaller than the minimum allowed object size.")
+                        "Your proposed upload is smaller than the minimum allowed size")
 EntityTooLarge = _error("EntityTooLarge", 400,
                         "Your proposed upload exceeds the maximum allowed size")
-InvalidPart = _error("InvalidPart", 400, "One or more of the specified parts could not be found. "
+InvalidPart = _error("InvalidPart", 400, "One or more of the specified parts could not be found.  "
                      "The part may not have been uploaded, or the specified entity tag may not "
                      "match the part's entity tag.")
 InvalidPartOrder = _error("InvalidPartOrder", 400, "The list of parts was not in ascending order. "

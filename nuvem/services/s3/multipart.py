@@ -456,7 +456,9 @@ def list_multipart_uploads(ctx: Call, req: dict) -> dict:
 
 # -- completing and aborting --------------------------------------------------------------------
 def _chosen_parts(ctx: Call, upload: Upload, req: dict) -> list[Part]:
-    listed = (req.get("MultipartUpload") or {}).get("Parts") or []
+    if req.get("MultipartUpload") is None:      # no body at all
+        raise InvalidRequest("You must specify at least one part")
+    listed = req["MultipartUpload"].get("Parts") or []
     if not listed:
         raise MalformedXML()
     stored = {p.number: p for p in _parts(ctx, upload)}
@@ -470,15 +472,13 @@ def _chosen_parts(ctx: Call, upload: Upload, req: dict) -> list[Part]:
             raise InvalidPartOrder(UploadId=upload.upload_id)
         previous = number
         part = stored.get(number)
-        etag = (item.get("ETag") or "").strip().strip('"')
+        etag = (item.get("ETag") or "").strip().strip('"')    # S3 names it unquoted
         if part is None or part.etag.strip('"') != etag:
-            raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(number),
-                              ETag=item.get("ETag") or "")
+            raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(number), ETag=etag)
         for name in sums.ALGORITHMS:
             given = item.get(f"Checksum{name}")
             if given is not None and name in part.checksum and given != part.checksum[name]:
-                raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(number),
-                                  ETag=item.get("ETag") or "")
+                raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(number), ETag=etag)
         if upload.checksum_algorithm and kind == "COMPOSITE" and \
                 item.get(f"Checksum{algorithm}") is None:
             raise InvalidRequest(f"The upload was created using a {algorithm.lower()} checksum. "
@@ -488,7 +488,7 @@ def _chosen_parts(ctx: Call, upload: Upload, req: dict) -> list[Part]:
     for part in chosen[:-1]:
         if part.size < MIN_PART_SIZE:
             raise EntityTooSmall(ProposedSize=str(part.size), MinSizeAllowed=str(MIN_PART_SIZE),
-                                 PartNumber=str(part.number), ETag=part.etag)
+                                 PartNumber=str(part.number), ETag=part.etag.strip('"'))
     return chosen
 
 

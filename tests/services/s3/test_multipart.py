@@ -493,3 +493,28 @@ def test_listing_markers_on_the_last_page(s3, bucket):
     assert (out["IsTruncated"], out["NextKeyMarker"], out["NextUploadIdMarker"]) == (
         False, "k", upload_id)
     assert s3.list_multipart_uploads(Bucket=bucket, Prefix="")["Prefix"] == ""
+
+
+def test_complete_refusals_as_s3_words_them(s3, bucket):
+    # test_multipart_complete_multipart_too_small, test_multipart_complete_multipart_wrong_part:
+    # no body at all, parts too small, a part that is not there; ETags named unquoted
+    upload_id, done = upload_parts(s3, bucket, "k", [b"test", b"test"])
+    assert error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=upload_id) == (
+        "InvalidRequest", 400, "You must specify at least one part")
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                     MultipartUpload={"Parts": done})
+    assert e.value.response["Error"] == {
+        "Code": "EntityTooSmall", "ProposedSize": "4", "MinSizeAllowed": "5242880",
+        "PartNumber": "1", "ETag": done[0]["ETag"].strip('"'),
+        "Message": "Your proposed upload is smaller than the minimum allowed size"}
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                     MultipartUpload={"Parts": [{"PartNumber": 3,
+                                                                 "ETag": done[0]["ETag"]}]})
+    assert e.value.response["Error"] == {
+        "Code": "InvalidPart", "UploadId": upload_id, "PartNumber": "3",
+        "ETag": done[0]["ETag"].strip('"'),
+        "Message": "One or more of the specified parts could not be found.  The part may not "
+                   "have been uploaded, or the specified entity tag may not match the part's "
+                   "entity tag."}
