@@ -104,6 +104,8 @@ ObjectLockConfigurationNotFoundError = _error(
 NoSuchObjectLockConfiguration = _error("NoSuchObjectLockConfiguration", 404,
                                        "The specified object does not have a ObjectLock "
                                        "configuration")
+IdMismatch = _error("IdMismatch", 400, "Document ID does not match the specified configuration ID.")
+InvalidS3DestinationBucket = _error("InvalidS3DestinationBucket", 400, "Invalid bucket ARN.")
 NoSuchConfiguration = _error("NoSuchConfiguration", 404,
                              "The specified configuration does not exist.")
 InvalidTag = _error("InvalidTag", 400, "The TagValue you have provided is invalid")

@@ -607,6 +607,18 @@ def test_analytics_inventory_tiering(s3, bucket):
     bad = {**inventory, "Schedule": {"Frequency": "Hourly"}}
     assert error(s3.put_bucket_inventory_configuration, Bucket=bucket, Id="i1",
                  InventoryConfiguration=bad)[:2] == ("MalformedXML", 400)
+    # test_s3_put_inventory_report_exceptions: the inventory API's own errors
+    assert error(s3.put_bucket_inventory_configuration, Bucket=bucket, Id="other",
+                 InventoryConfiguration=inventory) == (
+        "IdMismatch", 400, "Document ID does not match the specified configuration ID.")
+    bad = {**inventory, "Destination": {"S3BucketDestination": {"Bucket": "not-an-arn",
+                                                                "Format": "CSV"}}}
+    assert error(s3.put_bucket_inventory_configuration, Bucket=bucket, Id="i1",
+                 InventoryConfiguration=bad) == (
+        "InvalidS3DestinationBucket", 400, "Invalid bucket ARN.")
+    assert error(s3.put_bucket_inventory_configuration, Bucket=bucket, Id="i1",
+                 InventoryConfiguration={**inventory, "OptionalFields": ["TestField"]})[:2] \
+        == ("MalformedXML", 400)
 
     tiering = {"Id": "t1", "Status": "Enabled",
                "Tierings": [{"Days": 90, "AccessTier": "ARCHIVE_ACCESS"}]}
