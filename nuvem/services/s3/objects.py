@@ -800,7 +800,8 @@ def _locked_object(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
     bucket = bucket_of(ctx, req["Bucket"])
     if not bucket.object_lock:
         raise InvalidRequest("Bucket is missing Object Lock Configuration")
-    return bucket, find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    # a delete marker named by its version has no lock: 405
+    return bucket, version_named(ctx, bucket, req, marker_missing=True)
 
 
 @SERVICE.op("PutObjectRetention")

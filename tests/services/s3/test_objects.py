@@ -516,3 +516,22 @@ def test_object_lock_requests_are_validated(s3):
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES256",
                       SSEKMSKeyId="my-key")
     assert error_of(e) == ("InvalidArgument", 400)
+
+
+def test_a_delete_marker_has_no_lock(s3):
+    # test_object_lock_delete_markers: retention (and legal hold) of a marker's version is 405
+    bucket = f"lockdm-{datetime.now().strftime('%H%M%S%f')}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+    retention = {"Mode": "GOVERNANCE", "RetainUntilDate": datetime(2099, 1, 1, tzinfo=timezone.utc)}
+    for call, method, extra in (
+            (s3.put_object_retention, "PUT", {"Retention": retention}),
+            (s3.get_object_retention, "GET", {}),
+            (s3.put_object_legal_hold, "PUT", {"LegalHold": {"Status": "ON"}}),
+            (s3.get_object_legal_hold, "GET", {})):
+        with pytest.raises(ClientError) as e:
+            call(Bucket=bucket, Key="k", VersionId=marker, **extra)
+        assert error_of(e) == ("MethodNotAllowed", 405)
+        assert (e.value.response["Error"]["Method"],
+                e.value.response["Error"]["ResourceType"]) == (method, "DeleteMarker")
