@@ -176,6 +176,15 @@ def test_lifecycle_validation(s3, bucket, rule, code):
                  LifecycleConfiguration={"Rules": [rule]})[:2] == (code, 400)
 
 
+def test_lifecycle_duplicate_tag_keys(s3, bucket):
+    # test_put_bucket_lifecycle_conf_exc
+    rule = {**RULE, "Filter": {"And": {"Tags": [{"Key": "a", "Value": "1"},
+                                                {"Key": "a", "Value": "2"}]}}}
+    assert error(s3.put_bucket_lifecycle_configuration, Bucket=bucket,
+                 LifecycleConfiguration={"Rules": [rule]}) == (
+        "InvalidRequest", 400, "Duplicate Tag Keys are not allowed.")
+
+
 def test_lifecycle_duplicate_ids(s3, bucket):
     code, _, message = error(s3.put_bucket_lifecycle_configuration, Bucket=bucket,
                              LifecycleConfiguration={"Rules": [RULE, RULE]})
