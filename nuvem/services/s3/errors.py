@@ -38,6 +38,7 @@ class InvalidVersionId(InvalidArgument):
 
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
 InvalidRange = _error("InvalidRange", 416, "The requested range is not satisfiable")
+InvalidPartNumber = _error("InvalidPartNumber", 416, "The requested partnumber is not satisfiable")
 UnsupportedHeader = _error("NotImplemented", 501,
                            "A header you provided implies functionality that is not implemented")
 ConditionalRequestConflict = _error(

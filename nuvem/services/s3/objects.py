@@ -19,10 +19,10 @@ from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, cu
                                       find_object, marker_headers, new_version_id,
                                       version_named, versions)
 from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
-                                      InvalidRange, InvalidRequest, InvalidTag, InvalidVersionId,
-                                      KeyTooLongError, MalformedXML, MethodNotAllowed, NoSuchKey,
-                                      NoSuchVersion, NotModified, PreconditionFailed, S3Error,
-                                      UnsupportedHeader)
+                                      InvalidPartNumber, InvalidRange, InvalidRequest, InvalidTag,
+                                      InvalidVersionId, KeyTooLongError, MalformedXML,
+                                      MethodNotAllowed, NoSuchKey, NoSuchVersion, NotModified,
+                                      PreconditionFailed, S3Error, UnsupportedHeader)
 from nuvem.services.s3.lifecycle import expiration
 from nuvem.services.s3.models import Bucket, S3Object
 from nuvem.services.s3.notifications import notify
@@ -491,7 +491,7 @@ def _read_expiration(ctx: Call, bucket: Bucket, obj: S3Object, req: dict) -> dic
 def _part_range(obj: S3Object, number: int) -> tuple[int, int]:
     sizes = obj.part_sizes or [obj.size]
     if not 1 <= number <= max(len(sizes), 1) or number > 10000:
-        raise InvalidRange(ActualObjectSize=str(obj.size), RangeRequested=f"partNumber={number}") \
+        raise InvalidPartNumber(PartNumberRequested=str(number), ActualPartCount=str(len(sizes))) \
             if number > len(sizes) else InvalidArgument(
                 "Part number must be an integer between 1 and 10000, inclusive",
                 ArgumentName="partNumber", ArgumentValue=str(number))

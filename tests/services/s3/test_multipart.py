@@ -81,6 +81,13 @@ def test_three_part_round_trip(s3, bucket):
     assert part["Body"].read() == P2
     head = s3.head_object(Bucket=bucket, Key="big/obj", PartNumber=3)
     assert head["ContentLength"] == len(tail)
+    # test_get_object_part: a part the object does not have
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="big/obj", PartNumber=10)
+    assert e.value.response["Error"] == {
+        "Code": "InvalidPartNumber", "Message": "The requested partnumber is not satisfiable",
+        "PartNumberRequested": "10", "ActualPartCount": "3"}
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 416
     # the upload is gone once completed
     assert error(s3.list_parts, Bucket=bucket, Key="big/obj", UploadId=upload_id)[:2] == \
         ("NoSuchUpload", 404)
