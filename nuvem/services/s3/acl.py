@@ -10,19 +10,24 @@ import re
 
 from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
-from nuvem.services.s3.common import bucket_of, canonical_id, find_object, owner, update_bucket
+from nuvem.services.s3.common import bucket_of, canonical_id, owner, update_bucket, version_named
 from nuvem.services.s3.errors import (AccessControlListNotSupported, InvalidArgument,
-                                      InvalidRequest, MalformedXML)
+                                      InvalidRequest, MalformedACLError, MissingSecurityHeader,
+                                      UnexpectedContent)
 
 GROUPS = "http://acs.amazonaws.com/groups/"
 ALL_USERS = GROUPS + "global/AllUsers"
 AUTHENTICATED_USERS = GROUPS + "global/AuthenticatedUsers"
 LOG_DELIVERY = GROUPS + "s3/LogDelivery"
 PERMISSIONS = ("FULL_CONTROL", "READ", "WRITE", "READ_ACP", "WRITE_ACP")
-_HEADER_PERMISSIONS = {"GrantFullControl": "FULL_CONTROL", "GrantRead": "READ",
-                       "GrantReadACP": "READ_ACP", "GrantWrite": "WRITE",
-                       "GrantWriteACP": "WRITE_ACP"}
-_GRANTEE = re.compile(r'\s*(id|uri|emailAddress)\s*=\s*"?([^",]+)"?\s*(?:,|$)')
+GROUP_URIS = (ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY)
+# request member -> (permission, header)
+_GRANT_HEADERS = {"GrantFullControl": ("FULL_CONTROL", "x-amz-grant-full-control"),
+                  "GrantRead": ("READ", "x-amz-grant-read"),
+                  "GrantReadACP": ("READ_ACP", "x-amz-grant-read-acp"),
+                  "GrantWrite": ("WRITE", "x-amz-grant-write"),
+                  "GrantWriteACP": ("WRITE_ACP", "x-amz-grant-write-acp")}
+_GRANTEE = re.compile(r'\s*(id|uri|emailAddress)\s*=\s*"?([^",]*)"?\s*')
 _CANONICAL_ID = re.compile(r"[0-9a-f]{64}")
 
 
@@ -32,14 +37,24 @@ def _user(account_or_id: str) -> dict:
 
 
 def _check_grantees(grants: list[dict]) -> list[dict]:
-    """A CanonicalUser grantee must name a canonical user ID (S3: 400 InvalidArgument)."""
+    """An AccessControlPolicy's grantees: a canonical user ID, a group S3 knows (400 otherwise)."""
     for grant in grants:
         grantee = grant.get("Grantee") or {}
-        cid = grantee.get("ID")
-        if grantee.get("Type") == "CanonicalUser" and not _CANONICAL_ID.fullmatch(cid or ""):
-            raise InvalidArgument("Invalid id", ArgumentName="CanonicalUser/ID",
-                                  ArgumentValue=cid or "")
+        if grantee.get("Type") == "CanonicalUser":
+            _check_id(grantee.get("ID") or "", "CanonicalUser/ID")
+        elif grantee.get("Type") == "Group":
+            _check_uri(grantee.get("URI") or "", "Group/URI")
     return grants
+
+
+def _check_id(cid: str, argument: str) -> None:
+    if not _CANONICAL_ID.fullmatch(cid):
+        raise InvalidArgument("Invalid id", ArgumentName=argument, ArgumentValue=cid)
+
+
+def _check_uri(uri: str, argument: str) -> None:
+    if uri not in GROUP_URIS:
+        raise InvalidArgument("Invalid group uri", ArgumentName=argument, ArgumentValue=uri)
 
 
 def _group(uri: str) -> dict:
@@ -66,31 +81,49 @@ def canned_grants(acl: str | None, owner_account: str, bucket_owner: str | None 
 
 
 def grants_from_headers(req: dict) -> list[dict]:
+    """The x-amz-grant-* headers' grants: each a comma-separated list of id=, uri= or
+    emailAddress= grantees, checked as S3 checks them."""
     grants = []
-    for member, permission in _HEADER_PERMISSIONS.items():
-        for kind, value in _GRANTEE.findall(req.get(member) or ""):
-            grantee = ({"Type": "Group", "URI": value} if kind == "uri" else
-                       {"Type": "AmazonCustomerByEmail", "EmailAddress": value}
-                       if kind == "emailAddress" else _user(value))
+    for member, (permission, header) in _GRANT_HEADERS.items():
+        text = req.get(member)
+        for item in text.split(",") if text else ():
+            match = _GRANTEE.fullmatch(item)
+            if match is None:
+                raise InvalidArgument("Argument format not recognized", ArgumentName=header,
+                                      ArgumentValue=text)
+            kind, value = match.groups()
+            if kind == "uri":
+                _check_uri(value, "uri")
+                grantee = _group(value)
+            elif kind == "emailAddress":
+                grantee = {"Type": "AmazonCustomerByEmail", "EmailAddress": value}
+            else:
+                grantee = _user(value)
+                if not _CANONICAL_ID.fullmatch(grantee["ID"]):
+                    raise InvalidArgument("Invalid id", ArgumentName="id", ArgumentValue=value)
             grants.append({"Grantee": grantee, "Permission": permission})
     return grants
 
 
 def acl_from_request(req: dict, owner_account: str, bucket_owner: str | None = None) -> list[dict] | None:
     """The grants a Put*/Create* request asks for, or None if it names none."""
-    if any(req.get(m) for m in _HEADER_PERMISSIONS):
+    headers = any(req.get(m) for m in _GRANT_HEADERS)
+    policy = req.get("AccessControlPolicy")
+    if policy is not None and (headers or req.get("ACL")):
+        raise UnexpectedContent()      # headers and a body: S3 refuses the body
+    if headers:
         if req.get("ACL"):
             raise InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
         # the headers are the whole ACL: the owner keeps a grant only if they name one
-        return _check_grantees(grants_from_headers(req))
+        return grants_from_headers(req)
     if req.get("ACL"):
         return canned_grants(req["ACL"], owner_account, bucket_owner)
-    policy = req.get("AccessControlPolicy")
     if policy is not None:
         grants = policy.get("Grants") or []
-        for grant in grants:
-            if grant.get("Permission") not in PERMISSIONS or not grant.get("Grantee"):
-                raise MalformedXML()
+        if not (policy.get("Owner") or {}).get("ID") or any(
+                g.get("Permission") not in PERMISSIONS or not g.get("Grantee") for g in grants):
+            raise MalformedACLError()
+        _check_id(policy["Owner"]["ID"], "CanonicalUser/ID")
         return _check_grantees(grants)
     return None
 
@@ -140,7 +173,7 @@ def put_bucket_acl(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
     grants = acl_from_request(req, bucket.account)
     if grants is None:
-        raise MalformedXML()
+        raise MissingSecurityHeader(MissingHeaderName="x-amz-acl")
     check_settable(bucket, grants)
     from nuvem.services.s3.access import check_public_acl
     check_public_acl(ctx, bucket, grants)
@@ -151,7 +184,7 @@ def put_bucket_acl(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetObjectAcl")
 def get_object_acl(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
-    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    obj = version_named(ctx, bucket, req, marker_missing=True)
     holder = obj.owner or bucket.account
     grants = obj.acl.get("Grants")
     if grants is None:
@@ -162,10 +195,10 @@ def get_object_acl(ctx: Call, req: dict) -> dict:
 @SERVICE.op("PutObjectAcl")
 def put_object_acl(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
-    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    obj = version_named(ctx, bucket, req)
     grants = acl_from_request(req, obj.owner or bucket.account, bucket.account)
     if grants is None:
-        raise MalformedXML()
+        raise MissingSecurityHeader(MissingHeaderName="x-amz-acl")
     check_settable(bucket, grants)
     from nuvem.services.s3.access import check_public_acl
     check_public_acl(ctx, bucket, grants)

@@ -56,10 +56,10 @@ def create_bucket(ctx: Call, req: dict) -> dict:
         if existing.region != "us-east-1" or region != "us-east-1":
             raise BucketAlreadyOwnedByYou(BucketName=name)
         return {"Location": f"/{name}"}   # us-east-1 answers 200 to its owner, as S3 does
-    ownership = req.get("ObjectOwnership") or "BucketOwnerEnforced"
+    ownership = req.get("ObjectOwnership", "BucketOwnerEnforced")
     if ownership not in _OWNERSHIPS:
-        raise InvalidArgument("Invalid x-amz-object-ownership header", ArgumentName="x-amz-object-ownership",
-                              ArgumentValue=ownership)
+        raise InvalidArgument(f"Invalid x-amz-object-ownership header: {ownership}",
+                              ArgumentName="x-amz-object-ownership")
     acl = req.get("ACL")
     grants = any(req.get(g) for g in ("GrantFullControl", "GrantRead", "GrantReadACP",
                                       "GrantWrite", "GrantWriteACP"))
@@ -87,7 +87,10 @@ def create_bucket(ctx: Call, req: dict) -> dict:
 def delete_bucket(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
     if next(ctx.store.query(S3Object, prefix=(bucket.name,), limit=1), None) is not None:
-        raise BucketNotEmpty(BucketName=bucket.name)
+        # a bucket that has had versioning names what is left: versions and delete markers
+        versions = " You must delete all versions in the bucket." if bucket.versioning else ""
+        raise BucketNotEmpty(f"{BucketNotEmpty.message}.{versions}" if versions else None,
+                             BucketName=bucket.name)
     for upload in list(ctx.store.query(Upload, prefix=(bucket.name,))):
         from nuvem.services.s3.multipart import discard_upload
         discard_upload(ctx, upload)

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from datetime import datetime, timezone
 
 from nuvem.context import Call
-from nuvem.services.s3.errors import AccessDenied, NoSuchBucket, NoSuchKey, NoSuchVersion
+from nuvem.services.s3.errors import (AccessDenied, InvalidVersionId, MethodNotAllowed,
+                                      NoSuchBucket, NoSuchKey, NoSuchVersion)
 from nuvem.services.s3.models import Bucket, S3Object
 
 
@@ -75,23 +77,48 @@ def find_object(ctx: Call, bucket: Bucket, key: str, version_id: str | None,
     for obj in versions(ctx, bucket.name, key):
         if obj.version_id == version_id:
             return obj
-    if version_id != "null" and not _valid_version_id(version_id):
-        from nuvem.services.s3.errors import InvalidArgument
-        raise InvalidArgument("Invalid version id specified", ArgumentName="versionId",
-                              ArgumentValue=version_id)
+    check_version_id(version_id)
     raise NoSuchVersion(Key=key, VersionId=version_id)
+
+
+def version_named(ctx: Call, bucket: Bucket, req: dict, *, marker_missing: bool = False
+                  ) -> S3Object:
+    """The version a sub-resource call (tagging, ACL) acts on. A delete marker has none: 405,
+    unless `marker_missing` and it is the current one (GetObjectAcl: NoSuchKey)."""
+    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"),
+                      allow_marker=not marker_missing)
+    if obj.delete_marker:
+        raise MethodNotAllowed(Method=ctx.request.method, ResourceType="DeleteMarker")
+    return obj
 
 
 def marker_headers(obj: S3Object) -> dict[str, str]:
     return {"x-amz-delete-marker": "true", "x-amz-version-id": obj.version_id}
 
 
-def _valid_version_id(version_id: str) -> bool:
-    return len(version_id) == 32 and all(c.isalnum() or c in "._" for c in version_id)
+# what a tag key or value may hold (letters, digits, spaces and + - = . _ : / @)
+TAG_CHARS = re.compile(r"^[\w\s+\-=._:/@]*$", re.UNICODE)
+
+VERSION_ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._"
+
+
+def _version_check(body: str) -> str:
+    digest = hashlib.sha256(body.encode()).digest()
+    return VERSION_ID_CHARS[digest[0] % 64] + VERSION_ID_CHARS[digest[1] % 64]
 
 
 def new_version_id(ctx: Call) -> str:
-    return ctx.ids.chars("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._", 32)
+    # S3's version ids carry their own integrity, so a made-up or altered one is
+    # InvalidArgument rather than a missing version: ours end with two check characters
+    body = ctx.ids.chars(VERSION_ID_CHARS, 30)
+    return body + _version_check(body)
+
+
+def check_version_id(version_id: str, argument: str = "versionId") -> None:
+    """Raises InvalidVersionId for a VersionId S3 could not have issued (one not found)."""
+    if version_id != "null" and (len(version_id) != 32
+                                 or version_id[30:] != _version_check(version_id[:30])):
+        raise InvalidVersionId(ArgumentName=argument, ArgumentValue=version_id)
 
 
 def http_date(when: datetime) -> str:

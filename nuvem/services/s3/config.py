@@ -20,10 +20,11 @@ from typing import Any, Callable
 
 from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
-from nuvem.services.s3.common import bucket_of, update_bucket
+from nuvem.services.s3.common import TAG_CHARS, bucket_of, update_bucket
 from nuvem.services.s3.errors import (
-    CrossLocationLoggingProhibitted, InvalidArgument, InvalidBucketAclWithObjectOwnership,
-    InvalidBucketState, InvalidRequest, InvalidTag, InvalidTargetBucketForLogging, MalformedXML,
+    CrossLocationLoggingProhibitted, IllegalVersioningConfigurationException, InvalidArgument,
+    InvalidBucketAclWithObjectOwnership, InvalidBucketState, InvalidRequest, InvalidTag,
+    InvalidTargetBucketForLogging, MalformedXML,
     NoSuchBucketPolicy, NoSuchCORSConfiguration, NoSuchPublicAccessBlockConfiguration,
     NoSuchTagSet, NoSuchWebsiteConfiguration, ObjectLockConfigurationNotFoundError,
     OwnershipControlsNotFoundError, ReplicationConfigurationNotFoundError)
@@ -348,9 +349,6 @@ def get_bucket_accelerate_configuration(ctx: Call, req: dict) -> dict:
 
 # --- tagging ------------------------------------------------------------------------------------
 
-_TAG_CHARS = re.compile(r"^[\w\s+\-=._:/@]*$", re.UNICODE)
-
-
 def check_tags(tag_set: list[dict], limit: int = 50) -> dict[str, str]:
     if len(tag_set) > limit:
         raise InvalidTag(f"Bucket tag count cannot be greater than {limit}")
@@ -365,9 +363,9 @@ def check_tags(tag_set: list[dict], limit: int = 50) -> dict[str, str]:
         if len(value) > 256:
             raise InvalidTag("The TagValue you have provided is too long, max 256", TagKey=key,
                              TagValue=value)
-        if not _TAG_CHARS.match(key):
+        if not TAG_CHARS.match(key):
             raise InvalidTag("The TagKey you have provided is invalid", TagKey=key)
-        if not _TAG_CHARS.match(value):
+        if not TAG_CHARS.match(value):
             raise InvalidTag("The TagValue you have provided is invalid", TagKey=key,
                              TagValue=value)
         if key.lower().startswith("aws:"):
@@ -441,6 +439,8 @@ def delete_bucket_ownership_controls(ctx: Call, req: dict) -> dict:
 def put_bucket_versioning(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
     cfg = req.get("VersioningConfiguration") or {}
+    if not cfg:
+        raise IllegalVersioningConfigurationException()
     status, mfa_delete = cfg.get("Status"), cfg.get("MFADelete")
     one_of(status, ("Enabled", "Suspended"))
     if mfa_delete is not None:

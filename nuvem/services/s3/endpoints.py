@@ -199,20 +199,19 @@ def preflight(call: Call, uri_params: dict) -> HttpResponse:
     origin = request.headers.get("origin")
     method = request.headers.get("access-control-request-method")
     bucket = call.store.get(Bucket, uri_params.get("Bucket") or "")
-    if bucket is None:
-        _xml_error(call, 404 if uri_params.get("Bucket") else 403,
-                          "NoSuchBucket" if uri_params.get("Bucket") else "AccessForbidden",
-                          "The specified bucket does not exist" if uri_params.get("Bucket")
-                          else "CORSResponse: Bucket not found")
     if not origin:
         _xml_error(call, 400, "BadRequest",
-                          "Insufficient information. Origin request header needed.")
-    if not method:
-        _xml_error(call, 400, "BadRequest", "Invalid Access-Control-Request-Method: null")
+                   "Insufficient information. Origin request header needed.")
+    # S3 names the method asked for, or the preflight's own when none is
+    if bucket is None:
+        _xml_error(call, 403, "AccessForbidden", "CORSResponse: Bucket not found",
+                   Method=method or "OPTIONS", ResourceType="BUCKET")
     if not bucket.config.get("Cors"):
         _xml_error(call, 403, "AccessForbidden",
-                          "CORSResponse: CORS is not enabled for this bucket.",
-                          Method=method, ResourceType="BUCKET")
+                   "CORSResponse: CORS is not enabled for this bucket.",
+                   Method=method or "OPTIONS", ResourceType="BUCKET")
+    if not method:
+        _xml_error(call, 400, "BadRequest", "Invalid Access-Control-Request-Method: null")
     wanted = [h.strip().lower() for h in
               (request.headers.get("access-control-request-headers") or "").split(",") if h.strip()]
     rule = _cors_rule(bucket, origin, method, wanted)
@@ -220,7 +219,7 @@ def preflight(call: Call, uri_params: dict) -> HttpResponse:
         _xml_error(call, 403, "AccessForbidden",
                           "CORSResponse: This CORS request is not allowed. This is usually because "
                           "the evalution of Origin, request method / Access-Control-Request-Method "
-                          "or Access-Control-Request-Headerss are not whitelisted by the "
+                          "or Access-Control-Request-Headers are not whitelisted by the "
                           "resource's CORS spec.", Method=method, ResourceType="OBJECT")
     return _response(call, 200, _cors_headers(rule, origin, wanted) + [("Content-Length", "0")])
 

@@ -26,17 +26,34 @@ BucketAlreadyOwnedByYou = _error("BucketAlreadyOwnedByYou", 409,
                                  "Your previous request to create the named bucket succeeded and "
                                  "you already own it.")
 BucketNotEmpty = _error("BucketNotEmpty", 409, "The bucket you tried to delete is not empty")
+IllegalVersioningConfigurationException = _error("IllegalVersioningConfigurationException", 400,
+                                                 "The Versioning element must be specified")
 InvalidBucketName = _error("InvalidBucketName", 400, "The specified bucket is not valid.")
 InvalidArgument = _error("InvalidArgument", 400, "Invalid Argument")
+
+
+class InvalidVersionId(InvalidArgument):
+    message = "Invalid version id specified"
+
+
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
 InvalidRange = _error("InvalidRange", 416, "The requested range is not satisfiable")
+InvalidPartNumber = _error("InvalidPartNumber", 416, "The requested partnumber is not satisfiable")
 UnsupportedHeader = _error("NotImplemented", 501,
                            "A header you provided implies functionality that is not implemented")
+ConditionalRequestConflict = _error(
+    "ConditionalRequestConflict", 409,
+    "The conditional request cannot succeed due to a conflicting operation against this resource.")
 PreconditionFailed = _error("PreconditionFailed", 412,
                             "At least one of the pre-conditions you specified did not hold")
 NotModified = _error("NotModified", 304, "Not Modified")
 MalformedXML = _error("MalformedXML", 400, "The XML you provided was not well-formed or did not "
                       "validate against our published schema")
+MalformedACLError = _error("MalformedACLError", 400, "The XML you provided was not well-formed or "
+                           "did not validate against our published schema")
+MissingSecurityHeader = _error("MissingSecurityHeader", 400,
+                               "Your request was missing a required header")
+UnexpectedContent = _error("UnexpectedContent", 400, "This request does not support content")
 MalformedPolicy = _error("MalformedPolicy", 400, "Policies must be valid JSON and the first byte "
                          "must be '{'")
 InvalidLocationConstraint = _error("InvalidLocationConstraint", 400,
@@ -46,17 +63,17 @@ IllegalLocationConstraintException = _error(
     "The unspecified location constraint is incompatible for the region specific endpoint this "
     "request was sent to.")
 EntityTooSmall = _error("EntityTooSmall", 400,
-                        "Your proposed upload is smaller than the minimum allowed object size.")
+                        "Your proposed upload is smaller than the minimum allowed size")
 EntityTooLarge = _error("EntityTooLarge", 400,
                         "Your proposed upload exceeds the maximum allowed size")
-InvalidPart = _error("InvalidPart", 400, "One or more of the specified parts could not be found. "
+InvalidPart = _error("InvalidPart", 400, "One or more of the specified parts could not be found.  "
                      "The part may not have been uploaded, or the specified entity tag may not "
                      "match the part's entity tag.")
 InvalidPartOrder = _error("InvalidPartOrder", 400, "The list of parts was not in ascending order. "
                           "Parts must be ordered by part number.")
 BadDigest = _error("BadDigest", 400,
                    "The Content-MD5 you specified did not match what we received.")
-InvalidDigest = _error("InvalidDigest", 400, "The Content-MD5 you specified is not valid.")
+InvalidDigest = _error("InvalidDigest", 400, "The Content-MD5 you specified was invalid.")
 InvalidEncryptionAlgorithmError = _error(
     "InvalidEncryptionAlgorithmError", 400,
     "The Encryption request you specified is not valid. Supported value: AES256.")
@@ -88,6 +105,8 @@ ObjectLockConfigurationNotFoundError = _error(
 NoSuchObjectLockConfiguration = _error("NoSuchObjectLockConfiguration", 404,
                                        "The specified object does not have a ObjectLock "
                                        "configuration")
+IdMismatch = _error("IdMismatch", 400, "Document ID does not match the specified configuration ID.")
+InvalidS3DestinationBucket = _error("InvalidS3DestinationBucket", 400, "Invalid bucket ARN.")
 NoSuchConfiguration = _error("NoSuchConfiguration", 404,
                              "The specified configuration does not exist.")
 InvalidTag = _error("InvalidTag", 400, "The TagValue you have provided is invalid")

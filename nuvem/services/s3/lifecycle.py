@@ -214,6 +214,9 @@ def _check_lifecycle_rule(rule: dict, ids: set, ctx: Call) -> None:
     if filt is not None:
         filter_members(filt, ("Prefix", "Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan",
                                "And"))
+        keys = [t.get("Key") for t in (filt.get("And") or {}).get("Tags") or []]
+        if len(keys) != len(set(keys)):
+            raise InvalidRequest("Duplicate Tag Keys are not allowed.")
     rule_id = rule.get("ID")
     if rule_id is None:
         rule["ID"] = rule_id = new_id(ctx)

@@ -15,7 +15,7 @@ from nuvem.context import Call
 from nuvem.protocol.serializers_xml import Rows
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of, owner
-from nuvem.services.s3.errors import InvalidArgument
+from nuvem.services.s3.errors import InvalidArgument, InvalidVersionId
 from nuvem.services.s3.models import LISTED_FIELDS, S3Object
 
 _AFTER_ALL_RANKS = 1 << 62     # ranks are <= 0, so (bucket, key, this) follows every version
@@ -227,8 +227,7 @@ def list_object_versions(ctx: Call, req: dict) -> dict:
         found = next((v for v in ctx.store.query(S3Object, prefix=(bucket.name, key_marker))
                       if v.version_id == version_marker), None)
         if found is None:
-            raise InvalidArgument("Invalid version id specified", ArgumentName="version-id-marker",
-                                  ArgumentValue=version_marker)
+            raise InvalidVersionId(ArgumentName="version-id-marker", ArgumentValue=version_marker)
         after_rank = found.rank
     versions, markers, prefixes = [], [], []
     truncated, last, latest_key = False, None, None

@@ -91,7 +91,7 @@ class S3Object:
     part_checksums: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     acl: dict = field(default_factory=dict)
-    sse: dict[str, str] = field(default_factory=dict)
+    sse: dict[str, Any] = field(default_factory=dict)  # ServerSideEncryption, BucketKeyEnabled, ...
     lock: dict[str, Any] = field(default_factory=dict)      # Mode, RetainUntilDate, LegalHold
     customer_key: str = ""             # SSE-C: the key's salted HMAC (customer_keys.py)
     upload_id: str = ""                # the multipart upload completed into this version
@@ -126,9 +126,11 @@ class Upload:
     checksum_type: str = ""
     tags: dict[str, str] = field(default_factory=dict)
     acl: dict = field(default_factory=dict)
-    sse: dict[str, str] = field(default_factory=dict)
+    sse: dict[str, Any] = field(default_factory=dict)  # ServerSideEncryption, BucketKeyEnabled, ...
     lock: dict[str, Any] = field(default_factory=dict)
     customer_key: str = ""             # SSE-C: the key's salted HMAC (customer_keys.py)
+    key_before: str | None = None      # the key's live version when the upload began
+    #                                    (multipart.key_state); None in uploads older than it
 
 
 @record("s3.Part", scope=Scope.GLOBAL, key=("bucket", "upload_id", "number"),

@@ -23,11 +23,11 @@ from nuvem.protocol import checksums as sums
 from nuvem.services.s3 import SERVICE, customer_keys
 from nuvem.services.s3.bodies import (DEFAULT_ALGORITHM, read_range, receive, receive_upload,
                                      requested_checksums)
-from nuvem.services.s3.common import bucket_of, canonical_id, owner, versions
-from nuvem.services.s3.errors import (BadDigest, EntityTooLarge, EntityTooSmall, InvalidArgument,
-                                      InvalidObjectState, InvalidPart, InvalidPartOrder,
-                                      InvalidRequest, MalformedXML, NoSuchUpload,
-                                      PreconditionFailed)
+from nuvem.services.s3.common import bucket_of, canonical_id, current, owner, versions
+from nuvem.services.s3.errors import (BadDigest, ConditionalRequestConflict, EntityTooLarge,
+                                      EntityTooSmall, InvalidArgument, InvalidObjectState,
+                                      InvalidPart, InvalidPartOrder, InvalidRequest, MalformedXML,
+                                      NoSuchUpload, PreconditionFailed)
 from nuvem.services.s3.lifecycle import abort_rule, expiration
 from nuvem.services.s3.models import Bucket, Chunk, Part, S3Object, Upload
 from nuvem.services.s3.objects import (ARCHIVED, check_key, check_read_conditions,
@@ -213,7 +213,8 @@ def create_multipart_upload(ctx: Call, req: dict) -> dict:
     sse = attributes["sse"]
     upload = Upload(bucket=bucket.name, key=key, upload_id=_new_upload_id(ctx, bucket.name, key),
                     initiated=ctx.now, initiator=ctx.principal.arn if ctx.principal else "",
-                    checksum_algorithm=algorithm, checksum_type=kind, **attributes)
+                    checksum_algorithm=algorithm, checksum_type=kind,
+                    key_before=key_state(current(ctx, bucket, key)), **attributes)
     ctx.store.put(upload)
     out = {"Bucket": bucket.name, "Key": key, "UploadId": upload.upload_id, **sse,
            **abort_rule(bucket, key, upload.tags, upload.initiated)}
@@ -285,13 +286,15 @@ def _copy_range(text: str | None, size: int) -> tuple[int, int]:
     if text is None:
         return 0, size - 1
     match = _COPY_RANGE.match(text.strip())
-    if not match:
+    if not match or int(match.group(1)) > int(match.group(2)):
         raise InvalidArgument("The x-amz-copy-source-range value must be of the form "
                               "bytes=first-last where first and last are the zero-based offsets "
                               "of the first and last bytes to copy",
                               ArgumentName="x-amz-copy-source-range", ArgumentValue=text)
     first, last = int(match.group(1)), int(match.group(2))
-    if first > last or last >= size:
+    if first >= size:   # S3 words a range that starts past the end apart
+        raise InvalidRequest("The specified copy range is invalid for the source object size")
+    if last >= size:
         raise InvalidArgument(f"Range specified is not valid for source object of size: {size}",
                               ArgumentName="x-amz-copy-source-range", ArgumentValue=text)
     return first, last
@@ -358,9 +361,10 @@ def list_parts(ctx: Call, req: dict) -> dict:
            "Initiator": _initiator(upload), "Owner": owner(upload.owner),
            "StorageClass": upload.storage_class,
            **abort_rule(bucket, upload.key, upload.tags, upload.initiated)}
+    # S3 names where the next page starts even on the last page (the marker when none is left)
+    out["NextPartNumberMarker"] = parts[-1]["PartNumber"] if parts else marker
     if parts:
         out["Parts"] = parts
-        out["NextPartNumberMarker"] = parts[-1]["PartNumber"]
     if upload.checksum_algorithm:
         out["ChecksumAlgorithm"] = upload.checksum_algorithm
         out["ChecksumType"] = upload.checksum_type
@@ -431,17 +435,18 @@ def list_multipart_uploads(ctx: Call, req: dict) -> dict:
             entry["ChecksumType"] = item.checksum_type
         uploads.append(entry)
         last = (item.key, item.upload_id)
+    # the next markers are there on every page, empty when nothing was listed; the prefix only
+    # when one was asked for
     out = {"Bucket": bucket.name, "KeyMarker": enc(key_marker or ""),
-           "UploadIdMarker": upload_id_marker or "", "Prefix": enc(prefix),
-           "MaxUploads": limit, "IsTruncated": truncated}
+           "UploadIdMarker": upload_id_marker or "", "MaxUploads": limit,
+           "IsTruncated": truncated, "NextKeyMarker": enc(last[0]) if last else "",
+           "NextUploadIdMarker": (last[1] or "") if last else ""}
+    if req.get("Prefix") is not None:
+        out["Prefix"] = enc(prefix)
     if delimiter:
         out["Delimiter"] = enc(delimiter)
     if encoding:
         out["EncodingType"] = encoding
-    if truncated and last is not None:
-        out["NextKeyMarker"] = enc(last[0])
-        if last[1]:
-            out["NextUploadIdMarker"] = last[1]
     if uploads:
         out["Uploads"] = uploads
     if prefixes:
@@ -451,7 +456,9 @@ def list_multipart_uploads(ctx: Call, req: dict) -> dict:
 
 # -- completing and aborting --------------------------------------------------------------------
 def _chosen_parts(ctx: Call, upload: Upload, req: dict) -> list[Part]:
-    listed = (req.get("MultipartUpload") or {}).get("Parts") or []
+    if req.get("MultipartUpload") is None:      # no body at all
+        raise InvalidRequest("You must specify at least one part")
+    listed = req["MultipartUpload"].get("Parts") or []
     if not listed:
         raise MalformedXML()
     stored = {p.number: p for p in _parts(ctx, upload)}
@@ -465,15 +472,13 @@ def _chosen_parts(ctx: Call, upload: Upload, req: dict) -> list[Part]:
             raise InvalidPartOrder(UploadId=upload.upload_id)
         previous = number
         part = stored.get(number)
-        etag = (item.get("ETag") or "").strip().strip('"')
+        etag = (item.get("ETag") or "").strip().strip('"')    # S3 names it unquoted
         if part is None or part.etag.strip('"') != etag:
-            raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(number),
-                              ETag=item.get("ETag") or "")
+            raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(number), ETag=etag)
         for name in sums.ALGORITHMS:
             given = item.get(f"Checksum{name}")
             if given is not None and name in part.checksum and given != part.checksum[name]:
-                raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(number),
-                                  ETag=item.get("ETag") or "")
+                raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(number), ETag=etag)
         if upload.checksum_algorithm and kind == "COMPOSITE" and \
                 item.get(f"Checksum{algorithm}") is None:
             raise InvalidRequest(f"The upload was created using a {algorithm.lower()} checksum. "
@@ -483,7 +488,7 @@ def _chosen_parts(ctx: Call, upload: Upload, req: dict) -> list[Part]:
     for part in chosen[:-1]:
         if part.size < MIN_PART_SIZE:
             raise EntityTooSmall(ProposedSize=str(part.size), MinSizeAllowed=str(MIN_PART_SIZE),
-                                 PartNumber=str(part.number), ETag=part.etag)
+                                 PartNumber=str(part.number), ETag=part.etag.strip('"'))
     return chosen
 
 
@@ -493,6 +498,24 @@ def _location(ctx: Call, bucket: str, key: str) -> str:
     if host.startswith(f"{bucket}."):
         return f"{proto}://{host}/{quote(key)}"
     return f"{proto}://{host}/{bucket}/{quote(key)}"
+
+
+def key_state(obj: S3Object | None) -> str:
+    """What a conditional complete compares: the key's live version, "" when there is none."""
+    if obj is None or obj.delete_marker:
+        return ""
+    return f"{obj.version_id} {obj.etag} {obj.last_modified.isoformat()}"
+
+
+def check_unchanged_since_initiated(ctx: Call, bucket: Bucket, upload: Upload, req: dict) -> None:
+    # A conditional complete whose condition holds still fails if the key was written or
+    # deleted after the upload began: S3 answers 409 and the upload must start again.
+    condition = ("If-Match" if req.get("IfMatch") is not None else
+                 "If-None-Match" if req.get("IfNoneMatch") is not None else None)
+    if condition is None or upload.key_before is None:
+        return
+    if key_state(current(ctx, bucket, upload.key)) != upload.key_before:
+        raise ConditionalRequestConflict(Condition=condition, Key=upload.key)
 
 
 @SERVICE.op("CompleteMultipartUpload")
@@ -507,6 +530,7 @@ def complete_multipart_upload(ctx: Call, req: dict) -> dict:
             raise NoSuchUpload(UploadId=req["UploadId"])
         return _completed(ctx, bucket, done)
     check_write_conditions(ctx, bucket, upload.key, req)
+    check_unchanged_since_initiated(ctx, bucket, upload, req)
     parts = _chosen_parts(ctx, upload, req)
     algorithm, kind = _effective(upload)
     declared = req.get("ChecksumType")
@@ -605,7 +629,8 @@ def object_parts(obj: S3Object, req: dict) -> dict:
         parts.append(entry)
     out.update({"PartNumberMarker": marker, "MaxParts": limit,
                 "IsTruncated": len(numbers) > limit})
+    # S3 names where the next page starts even on the last page (the marker when none is left)
+    out["NextPartNumberMarker"] = parts[-1]["PartNumber"] if parts else marker
     if parts:
         out["Parts"] = parts
-        out["NextPartNumberMarker"] = parts[-1]["PartNumber"]
     return out

@@ -15,18 +15,21 @@ from nuvem.services.s3 import SERVICE, customer_keys
 from nuvem.services.s3.access import check_public_acl
 from nuvem.services.s3.acl import acl_from_request, check_settable
 from nuvem.services.s3.bodies import read_range, receive_upload, requested_checksums
-from nuvem.services.s3.common import (bucket_of, current, find_object, marker_headers,
-                                      new_version_id, versions)
+from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, current,
+                                      find_object, marker_headers, new_version_id,
+                                      version_named, versions)
 from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
-                                      InvalidRange, InvalidRequest, InvalidTag, KeyTooLongError,
-                                      MalformedXML, NoSuchKey, NotModified, PreconditionFailed,
-                                      S3Error, UnsupportedHeader)
+                                      InvalidPartNumber, InvalidRange, InvalidRequest, InvalidTag,
+                                      InvalidVersionId, KeyTooLongError, MalformedXML,
+                                      MethodNotAllowed, NoSuchKey, NoSuchVersion, NotModified,
+                                      PreconditionFailed, S3Error, UnsupportedHeader)
 from nuvem.services.s3.lifecycle import expiration
 from nuvem.services.s3.models import Bucket, S3Object
 from nuvem.services.s3.notifications import notify
 
+# what a write may name in a general purpose bucket (OUTPOSTS is S3 on Outposts' own: refused)
 STORAGE_CLASSES = ("STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
-                   "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR",
+                   "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR",
                    "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS", "FSX_ONTAP")
 ARCHIVED = ("GLACIER", "DEEP_ARCHIVE")
 CONTENT_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage",
@@ -61,8 +64,11 @@ def parse_tagging(text: str | None) -> dict[str, str]:
         return {}
     tags: dict[str, str] = {}
     for k, v in parse_qsl(text, keep_blank_values=True):
-        if k in tags:
-            raise InvalidTag("Cannot provide multiple Tags with the same key", TagKey=k)
+        if k in tags or not (TAG_CHARS.match(k) and TAG_CHARS.match(v)):
+            # a repeated key, or a value that swallowed a wrong separator (k=v,k2=v2)
+            raise InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then "
+                                  "URLEncoded URL query parameters without tag name duplicates.",
+                                  ArgumentName="x-amz-tagging", ArgumentValue=text)
         tags[k] = v
     return check_tags(tags)
 
@@ -71,9 +77,9 @@ def check_tags(tags: dict[str, str], limit: int = MAX_TAGS) -> dict[str, str]:
     if len(tags) > limit:
         raise S3Error("Object tags cannot be greater than 10", code="BadRequest")
     for k, v in tags.items():
-        if not 1 <= len(k) <= 128:
+        if not 1 <= len(k) <= 128 or not TAG_CHARS.match(k):
             raise InvalidTag("The TagKey you have provided is invalid", TagKey=k)
-        if len(v) > 256:
+        if len(v) > 256 or not TAG_CHARS.match(v):
             raise InvalidTag("The TagValue you have provided is invalid", TagKey=k, TagValue=v)
         if k.startswith("aws:"):
             raise InvalidTag("Your TagKey cannot be prefixed with aws:", TagKey=k)
@@ -120,25 +126,31 @@ def storage_class(req: dict) -> str:
     return value
 
 
-def sse_of(req: dict, bucket: Bucket) -> dict[str, str]:
+def sse_of(req: dict, bucket: Bucket) -> dict:
     """Every object is encrypted at rest: SSE-S3 unless the request or the bucket default says
     aws:kms ("Setting default server-side encryption behavior")."""
     algorithm = req.get("ServerSideEncryption")
     key_id = req.get("SSEKMSKeyId")
+    bucket_key = req.get("BucketKeyEnabled")
     if key_id is not None and not (algorithm or "").startswith("aws:kms"):
         raise InvalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP "
                               "header x-amz-server-side-encryption : aws:kms")
-    if algorithm is None:
-        rules = ((bucket.config.get("Encryption") or {}).get("Rules") or [{}])
-        default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
-        algorithm = default.get("SSEAlgorithm", "AES256")
-        key_id = key_id or default.get("KMSMasterKeyID")
+    if algorithm is None or bucket_key is None:
+        rule = ((bucket.config.get("Encryption") or {}).get("Rules") or [{}])[0]
+        if bucket_key is None:      # the bucket's S3 Bucket Key setting, unless the write says
+            bucket_key = rule.get("BucketKeyEnabled")
+        if algorithm is None:
+            default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+            algorithm = default.get("SSEAlgorithm", "AES256")
+            key_id = key_id or default.get("KMSMasterKeyID")
     if algorithm not in ("AES256", "aws:kms", "aws:kms:dsse"):
         raise InvalidArgument("The encryption method specified is not supported",
                               ArgumentName="x-amz-server-side-encryption", ArgumentValue=algorithm)
     sse = {"ServerSideEncryption": algorithm}
     if algorithm.startswith("aws:kms"):
         sse["SSEKMSKeyId"] = key_id or f"arn:aws:kms:{bucket.region}:{bucket.account}:alias/aws/s3"
+        if bucket_key:      # a Bucket Key applies to KMS keys only, and is echoed when used
+            sse["BucketKeyEnabled"] = True
     return sse
 
 
@@ -148,14 +160,21 @@ def check_write_conditions(ctx: Call, bucket: Bucket, key: str, req: dict) -> No
     if_none, if_match = req.get("IfNoneMatch"), req.get("IfMatch")
     if if_none is None and if_match is None:
         return
+    if if_none is not None and if_match is not None:
+        raise UnsupportedHeader(Header="If-Match,If-None-Match", additionalMessage=(
+            "Multiple conditional request headers present in the request"))
     existing = current(ctx, bucket, key)
     live = existing is not None and not existing.delete_marker
     if if_none is not None:
         if if_none.strip() != "*":
-            raise UnsupportedHeader(Header="If-None-Match")
+            raise UnsupportedHeader(Header="If-None-Match", additionalMessage=(
+                "We don't accept the provided value of If-None-Match header for this API"))
         if live:
             raise PreconditionFailed(Condition="If-None-Match")
     if if_match is not None:
+        if if_match.strip() == "*":     # a write's If-Match names an ETag
+            raise UnsupportedHeader(Header="If-Match", additionalMessage=(
+                "We don't accept the provided value of If-Match header for this API"))
         if not live:
             raise NoSuchKey(Key=key)
         if not etag_matches(if_match, existing.etag):
@@ -450,7 +469,6 @@ def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
             raise AccessDenied("Access Denied") from None
         raise
     if obj.delete_marker:   # a delete marker named by its version
-        from nuvem.services.s3.errors import MethodNotAllowed
         raise MethodNotAllowed(Method=ctx.request.method, ResourceType="DeleteMarker",
                                headers=marker_headers(obj))
     customer_keys.check_read(obj.customer_key, req)
@@ -473,7 +491,7 @@ def _read_expiration(ctx: Call, bucket: Bucket, obj: S3Object, req: dict) -> dic
 def _part_range(obj: S3Object, number: int) -> tuple[int, int]:
     sizes = obj.part_sizes or [obj.size]
     if not 1 <= number <= max(len(sizes), 1) or number > 10000:
-        raise InvalidRange(ActualObjectSize=str(obj.size), RangeRequested=f"partNumber={number}") \
+        raise InvalidPartNumber(PartNumberRequested=str(number), ActualPartCount=str(len(sizes))) \
             if number > len(sizes) else InvalidArgument(
                 "Part number must be an integer between 1 and 10000, inclusive",
                 ArgumentName="partNumber", ArgumentValue=str(number))
@@ -545,9 +563,7 @@ def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req:
                 if obj.delete_marker:
                     out["DeleteMarker"] = True
                 return out
-        if version_id != "null" and len(version_id) != 32:
-            raise InvalidArgument("Invalid version id specified", ArgumentName="versionId",
-                                  ArgumentValue=version_id)
+        check_version_id(version_id)
         return {"VersionId": version_id}
     if_match = req.get("IfMatch")
     existing = current(ctx, bucket, key)
@@ -571,15 +587,25 @@ def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req:
     return {"DeleteMarker": True, "VersionId": marker.version_id}
 
 
+def check_bypass_header(bucket: Bucket, req: dict) -> None:
+    # the header at all, true or false, is refused where there is no lock to bypass
+    if "BypassGovernanceRetention" in req and not bucket.object_lock:
+        raise InvalidArgument("x-amz-bypass-governance-retention is only applicable to Object "
+                              "Lock enabled buckets.",
+                              ArgumentName="x-amz-bypass-governance-retention")
+
+
 @SERVICE.op("DeleteObject")
 def delete_object(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
+    check_bypass_header(bucket, req)
     return delete_one(ctx, bucket, req["Key"], req.get("VersionId"), req)
 
 
 @SERVICE.op("DeleteObjects")
 def delete_objects(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
+    check_bypass_header(bucket, req)
     spec = req.get("Delete") or {}
     items = spec.get("Objects") or []
     if not items or len(items) > 1000:
@@ -591,6 +617,8 @@ def delete_objects(ctx: Call, req: dict) -> dict:
             with ctx.runtime.store.tx():   # a savepoint: one key's failure keeps the others
                 out = delete_one(ctx, bucket, key, version_id, {**req, "IfMatch": item.get("ETag")})
         except (S3Error, AccessDenied) as error:     # an object lock refuses one key alone
+            if isinstance(error, InvalidVersionId):    # here S3 calls it a missing version
+                error = NoSuchVersion()
             errors.append({"Key": key, "Code": error.code, "Message": error.message,
                            **({"VersionId": version_id} if version_id else {})})
             continue
@@ -741,8 +769,7 @@ def get_object_attributes(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("PutObjectTagging")
 def put_object_tagging(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    obj = version_named(ctx, bucket_of(ctx, req["Bucket"]), req)
     obj.tags = tags_of_set((req.get("Tagging") or {}).get("TagSet") or [])
     ctx.store.put(obj)
     return {"VersionId": obj.version_id} if obj.version_id != "null" else {}
@@ -750,8 +777,11 @@ def put_object_tagging(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("GetObjectTagging")
 def get_object_tagging(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    try:
+        obj = version_named(ctx, bucket_of(ctx, req["Bucket"]), req)
+    except NoSuchKey as missing:   # this one operation names the key with its bucket
+        missing.fields["Key"] = f"{req['Bucket']}/{req['Key']}"
+        raise
     out = {"TagSet": tagset(obj.tags)}
     if obj.version_id != "null":
         out["VersionId"] = obj.version_id
@@ -760,8 +790,7 @@ def get_object_tagging(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("DeleteObjectTagging")
 def delete_object_tagging(ctx: Call, req: dict) -> dict:
-    bucket = bucket_of(ctx, req["Bucket"])
-    obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    obj = version_named(ctx, bucket_of(ctx, req["Bucket"]), req)
     obj.tags = {}
     ctx.store.put(obj)
     return {"VersionId": obj.version_id} if obj.version_id != "null" else {}
@@ -771,7 +800,8 @@ def _locked_object(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
     bucket = bucket_of(ctx, req["Bucket"])
     if not bucket.object_lock:
         raise InvalidRequest("Bucket is missing Object Lock Configuration")
-    return bucket, find_object(ctx, bucket, req["Key"], req.get("VersionId"))
+    # a delete marker named by its version has no lock: 405
+    return bucket, version_named(ctx, bucket, req, marker_missing=True)
 
 
 @SERVICE.op("PutObjectRetention")

@@ -342,8 +342,7 @@ class SizedFile:
             raise EntityTooLarge("Your proposed upload exceeds the maximum allowed size",
                                  ProposedSize=str(self.size), MaxSizeAllowed=str(high))
         if not piece and self.size < low:
-            raise EntityTooSmall("Your proposed upload is smaller than the minimum allowed size",
-                                 ProposedSize=str(self.size), MinSizeAllowed=str(low))
+            raise EntityTooSmall(ProposedSize=str(self.size), MinSizeAllowed=str(low))
         return piece
 
 

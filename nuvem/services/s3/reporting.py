@@ -7,11 +7,13 @@ import base64
 from typing import Callable
 
 from nuvem.context import Call
+from nuvem.protocol import specs
+from nuvem.protocol.serializers import STATUS as HTTP_STATUS
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of
 from nuvem.services.s3.config import STATUS, filter_members, one_of, save
-from nuvem.services.s3.errors import (InvalidArgument, MalformedXML, NoSuchConfiguration,
-                                      TooManyConfigurations)
+from nuvem.services.s3.errors import (IdMismatch, InvalidArgument, InvalidS3DestinationBucket,
+                                      MalformedXML, NoSuchConfiguration, TooManyConfigurations)
 
 # --- analytics, metrics, inventory, intelligent-tiering: configurations by Id ------------------
 
@@ -37,9 +39,11 @@ def _check_inventory(cfg: dict) -> None:
     one_of((cfg.get("Schedule") or {}).get("Frequency"), ("Daily", "Weekly"))
     destination = (cfg.get("Destination") or {}).get("S3BucketDestination") or {}
     one_of(destination.get("Format"), ("CSV", "ORC", "Parquet"))
+    fields = specs.service_model("s3").shape_for("InventoryOptionalField").enum
+    for field in cfg.get("OptionalFields") or []:
+        one_of(field, fields)
     if not destination.get("Bucket", "").startswith("arn:aws:s3:::"):
-        raise InvalidArgument("Invalid bucket ARN.", ArgumentName="Bucket",
-                              ArgumentValue=destination.get("Bucket"))
+        raise InvalidS3DestinationBucket()
 
 
 _TIERS = {"ARCHIVE_ACCESS": (90, 730), "DEEP_ARCHIVE_ACCESS": (180, 730)}
@@ -76,6 +80,8 @@ def _register_by_id(family: str, member: str, list_member: str, check) -> None:
         if cfg is None:
             raise MalformedXML()
         if cfg.get("Id") != req["Id"]:
+            if family == "Inventory":       # the inventory API words it its own way
+                raise IdMismatch()
             raise InvalidArgument("Configuration Id does not match the id in the request",
                                   ArgumentName="id", ArgumentValue=req["Id"])
         check(cfg)
@@ -84,7 +90,7 @@ def _register_by_id(family: str, member: str, list_member: str, check) -> None:
             raise TooManyConfigurations()
         stored[req["Id"]] = cfg
         save(ctx, bucket, family, stored)
-        return {}
+        return {HTTP_STATUS: 204}     # S3 answers every family's Put with 204 No Content
 
     def get(ctx: Call, req: dict) -> dict:
         bucket = bucket_of(ctx, req["Bucket"])

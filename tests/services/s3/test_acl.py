@@ -78,3 +78,61 @@ def test_a_missing_key_is_404_to_whoever_may_list_the_bucket(s3, acl_bucket, ano
     assert error_of(anonymous.get_object, Bucket=acl_bucket, Key="gone") == ("NoSuchKey", 404)
     s3.put_object(Bucket=acl_bucket, Key="private", Body=b"x")
     assert error_of(anonymous.get_object, Bucket=acl_bucket, Key="private") == ("AccessDenied", 403)
+
+
+def test_acl_request_errors(s3, acl_bucket):
+    # test_s3_bucket_acl_exceptions: each way of naming grants is checked as S3 checks it
+    def refused(**kwargs):
+        with pytest.raises(ClientError) as e:
+            s3.put_bucket_acl(Bucket=acl_bucket, **kwargs)
+        error = e.value.response["Error"]
+        return {k: v for k, v in error.items() if k != "Message"}, error["Message"]
+
+    fake_group = "http://acs.amazonaws.com/groups/s3/FakeGroup"
+    assert refused(GrantWrite=f'uri="{fake_group}"') == ({
+        "Code": "InvalidArgument", "ArgumentName": "uri", "ArgumentValue": fake_group},
+        "Invalid group uri")
+    assert refused(GrantWrite='fakekey="1234"') == ({
+        "Code": "InvalidArgument", "ArgumentName": "x-amz-grant-write",
+        "ArgumentValue": 'fakekey="1234"'}, "Argument format not recognized")
+    assert refused(GrantWrite='id="wrong-id"') == ({
+        "Code": "InvalidArgument", "ArgumentName": "id", "ArgumentValue": "wrong-id"},
+        "Invalid id")
+    owner = s3.get_bucket_acl(Bucket=acl_bucket)["Owner"]
+    grant = {"Grantee": {"URI": "http://acs.amazonaws.com/groups/s3/LogDelivery",
+                         "Type": "Group"}, "Permission": "WRITE"}
+    malformed = ({"Code": "MalformedACLError"}, "The XML you provided was not well-formed or "
+                 "did not validate against our published schema")
+    assert refused(AccessControlPolicy={"Grants": [grant]}) == malformed       # no Owner
+    assert refused(AccessControlPolicy={}) == malformed
+    assert refused(AccessControlPolicy={"Owner": owner, "Grants": [
+        {**grant, "Permission": "WRONG-PERMISSION"}]}) == malformed
+    assert refused(AccessControlPolicy={"Owner": {"ID": "wrong-id"}, "Grants": [grant]}) == ({
+        "Code": "InvalidArgument", "ArgumentName": "CanonicalUser/ID",
+        "ArgumentValue": "wrong-id"}, "Invalid id")
+    assert refused(AccessControlPolicy={"Owner": owner, "Grants": [
+        {**grant, "Grantee": {"URI": fake_group, "Type": "Group"}}]}) == ({
+            "Code": "InvalidArgument", "ArgumentName": "Group/URI", "ArgumentValue": fake_group},
+        "Invalid group uri")
+    assert refused() == ({"Code": "MissingSecurityHeader", "MissingHeaderName": "x-amz-acl"},
+                         "Your request was missing a required header")
+    assert refused(ACL="public-read", AccessControlPolicy={"Owner": owner, "Grants": [grant]}) \
+        == ({"Code": "UnexpectedContent"}, "This request does not support content")
+
+
+def test_a_delete_marker_has_no_acl(s3, acl_bucket):
+    # test_put_object_acl_on_delete_marker: 405 for a marker, but reading the current one's ACL
+    # is NoSuchKey
+    s3.put_bucket_versioning(Bucket=acl_bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=acl_bucket, Key="k", Body=b"x")
+    marker = s3.delete_object(Bucket=acl_bucket, Key="k")["VersionId"]
+
+    def error(call, **kwargs):
+        with pytest.raises(ClientError) as e:
+            call(Bucket=acl_bucket, Key="k", **kwargs)
+        return e.value.response["Error"]["Code"], e.value.response["Error"].get("Method")
+
+    assert error(s3.put_object_acl, ACL="private") == ("MethodNotAllowed", "PUT")
+    assert error(s3.put_object_acl, ACL="private", VersionId=marker) == ("MethodNotAllowed", "PUT")
+    assert error(s3.get_object_acl) == ("NoSuchKey", None)
+    assert error(s3.get_object_acl, VersionId=marker) == ("MethodNotAllowed", "GET")

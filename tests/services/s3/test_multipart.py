@@ -81,6 +81,13 @@ def test_three_part_round_trip(s3, bucket):
     assert part["Body"].read() == P2
     head = s3.head_object(Bucket=bucket, Key="big/obj", PartNumber=3)
     assert head["ContentLength"] == len(tail)
+    # test_get_object_part: a part the object does not have
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="big/obj", PartNumber=10)
+    assert e.value.response["Error"] == {
+        "Code": "InvalidPartNumber", "Message": "The requested partnumber is not satisfiable",
+        "PartNumberRequested": "10", "ActualPartCount": "3"}
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 416
     # the upload is gone once completed
     assert error(s3.list_parts, Bucket=bucket, Key="big/obj", UploadId=upload_id)[:2] == \
         ("NoSuchUpload", 404)
@@ -254,6 +261,51 @@ def test_conditional_complete(s3, bucket):
                                  MultipartUpload={"Parts": done}, IfNoneMatch="*")
 
 
+CONFLICT = "The conditional request cannot succeed due to a conflicting operation against this " \
+    "resource."
+
+
+def test_conditional_complete_after_the_key_changed(s3, bucket):
+    # test_multipart_if_match_with_put(_identical), test_multipart_if_none_match_with_delete,
+    # test_multipart_if_match_with_delete: a condition that holds still fails with 409 if the key
+    # was written or deleted after the upload began
+    first = s3.put_object(Bucket=bucket, Key="k", Body=b"test")["ETag"]
+    upload_id, done = upload_parts(s3, bucket, "k", [b"new"])
+    again = s3.put_object(Bucket=bucket, Key="k", Body=b"test")["ETag"]      # the same bytes
+    assert again == first
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                     MultipartUpload={"Parts": done}, IfMatch=first)
+    assert e.value.response["Error"] == {"Code": "ConditionalRequestConflict", "Key": "k",
+                                         "Condition": "If-Match", "Message": CONFLICT}
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    upload_id, done = upload_parts(s3, bucket, "k", [b"new"])
+    s3.delete_object(Bucket=bucket, Key="k")
+    assert error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=upload_id,
+                 MultipartUpload={"Parts": done}, IfMatch=first)[:2] == ("NoSuchKey", 404)
+    assert error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=upload_id,
+                 MultipartUpload={"Parts": done}, IfNoneMatch="*") == (
+        "ConditionalRequestConflict", 409, CONFLICT)
+    # an upload begun after the change completes; one without a condition never conflicts
+    fresh, parts = upload_parts(s3, bucket, "k", [b"new"])
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=fresh,
+                                 MultipartUpload={"Parts": parts}, IfNoneMatch="*")
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                 MultipartUpload={"Parts": done})
+
+
+def test_write_if_match_star_is_not_implemented(s3, bucket):
+    # test_put_object_if_match_validation: a write's If-Match takes an ETag, never *
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"", IfMatch="*")
+    assert e.value.response["Error"] == {
+        "Code": "NotImplemented", "Header": "If-Match",
+        "Message": "A header you provided implies functionality that is not implemented",
+        "additionalMessage": "We don't accept the provided value of If-Match header for this API"}
+    assert error(s3.put_object, Bucket=bucket, Key="k", Body=b"", IfMatch="abcdef")[:2] == (
+        "NoSuchKey", 404)
+
+
 def test_versioned_bucket_keeps_versions(s3, bucket):
     try:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
@@ -268,6 +320,30 @@ def test_versioned_bucket_keeps_versions(s3, bucket):
     assert out["VersionId"] and out["VersionId"] != first
     versions = s3.list_object_versions(Bucket=bucket, Prefix="k")["Versions"]
     assert [v["VersionId"] for v in versions] == [out["VersionId"], first]
+
+
+FORM = ("The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
+        "last are the zero-based offsets of the first and last bytes to copy")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("bytes=1-0", {"Code": "InvalidArgument", "Message": FORM,
+                   "ArgumentName": "x-amz-copy-source-range", "ArgumentValue": "bytes=1-0"}),
+    ("bytes=0-100", {"Code": "InvalidArgument",
+                     "Message": "Range specified is not valid for source object of size: 10",
+                     "ArgumentName": "x-amz-copy-source-range", "ArgumentValue": "bytes=0-100"}),
+    ("bytes=100-200", {"Code": "InvalidRequest",
+                       "Message": "The specified copy range is invalid for the source object size"}),
+])
+def test_upload_part_copy_range_errors(s3, bucket, text, expected):
+    # test_upload_part_copy_range: a reversed range is malformed, one starting past the end is
+    # InvalidRequest, one ending past it InvalidArgument
+    s3.put_object(Bucket=bucket, Key="src", Body=b"0123456789")
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    with pytest.raises(ClientError) as e:
+        s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload_id, PartNumber=1,
+                            CopySource=f"{bucket}/src", CopySourceRange=text)
+    assert e.value.response["Error"] == expected
 
 
 def test_upload_part_copy_with_range(s3, bucket):
@@ -410,3 +486,42 @@ def test_aws_cli_cp_multipart(nuvem, s3, bucket, tmp_path):
     nuvem.aws_cli("s3", "cp", f"s3://{bucket}/cli/big.bin", str(target))
     assert target.read_bytes() == data
     assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
+
+
+def test_listing_markers_on_the_last_page(s3, bucket):
+    # test_multipart_and_list_parts: the next markers are there even when nothing follows, and
+    # no Prefix unless one was asked for
+    assert {k: v for k, v in s3.list_multipart_uploads(Bucket=bucket).items()
+            if k.startswith("Next") or k == "Prefix"} == {"NextKeyMarker": "",
+                                                          "NextUploadIdMarker": ""}
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    assert s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id)["NextPartNumberMarker"] == 0
+    out = s3.list_multipart_uploads(Bucket=bucket)
+    assert (out["IsTruncated"], out["NextKeyMarker"], out["NextUploadIdMarker"]) == (
+        False, "k", upload_id)
+    assert s3.list_multipart_uploads(Bucket=bucket, Prefix="")["Prefix"] == ""
+
+
+def test_complete_refusals_as_s3_words_them(s3, bucket):
+    # test_multipart_complete_multipart_too_small, test_multipart_complete_multipart_wrong_part:
+    # no body at all, parts too small, a part that is not there; ETags named unquoted
+    upload_id, done = upload_parts(s3, bucket, "k", [b"test", b"test"])
+    assert error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=upload_id) == (
+        "InvalidRequest", 400, "You must specify at least one part")
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                     MultipartUpload={"Parts": done})
+    assert e.value.response["Error"] == {
+        "Code": "EntityTooSmall", "ProposedSize": "4", "MinSizeAllowed": "5242880",
+        "PartNumber": "1", "ETag": done[0]["ETag"].strip('"'),
+        "Message": "Your proposed upload is smaller than the minimum allowed size"}
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                     MultipartUpload={"Parts": [{"PartNumber": 3,
+                                                                 "ETag": done[0]["ETag"]}]})
+    assert e.value.response["Error"] == {
+        "Code": "InvalidPart", "UploadId": upload_id, "PartNumber": "3",
+        "ETag": done[0]["ETag"].strip('"'),
+        "Message": "One or more of the specified parts could not be found.  The part may not "
+                   "have been uploaded, or the specified entity tag may not match the part's "
+                   "entity tag."}

@@ -70,6 +70,13 @@ def test_checksums_are_validated_and_returned(s3, bucket):
         s3.put_object(Bucket=bucket, Key="k3", Body=body,
                       ContentMD5=base64.b64encode(hashlib.md5(b"x").digest()).decode())
     assert error_of(e) == ("BadDigest", 400)
+    # test_s3_invalid_content_md5: one that is not 16 base64 bytes is echoed back
+    for bad in ("__invalid__", "000", "not base64 encoded checksum", "MTIz"):
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket=bucket, Key="k3", Body=body, ContentMD5=bad)
+        assert e.value.response["Error"] == {
+            "Code": "InvalidDigest", "Message": "The Content-MD5 you specified was invalid.",
+            "Content-MD5": bad}
 
 
 def test_a_streamed_body_is_checked_whole_and_a_mismatch_stores_nothing(s3, bucket):
@@ -141,6 +148,16 @@ def test_conditional_writes(s3, bucket):
     assert e.value.response["Error"]["Message"] == \
         "A header you provided implies functionality that is not implemented"
     assert e.value.response["Error"]["Header"] == "If-None-Match"
+    # test_put_object_if_none_match_validation
+    assert e.value.response["Error"]["additionalMessage"] == \
+        "We don't accept the provided value of If-None-Match header for this API"
+    # test_put_object_if_match_and_if_none_match_validation: one condition per write
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="once", Body=b"2", IfNoneMatch="*", IfMatch='"abc"')
+    assert error_of(e) == ("NotImplemented", 501)
+    assert e.value.response["Error"]["Header"] == "If-Match,If-None-Match"
+    assert e.value.response["Error"]["additionalMessage"] == \
+        "Multiple conditional request headers present in the request"
 
 
 def test_missing_things(s3, bucket):
@@ -204,6 +221,77 @@ def test_object_tagging(s3, bucket):
         {"Key": "bar", "Value": ""}, {"Key": "foo", "Value": "bar"}]
 
 
+def test_delete_marker_has_no_tags(s3, bucket):
+    # test_object_tagging_versioned: current or named by its version, a delete marker is 405
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+    tagging = {"Tagging": {"TagSet": [{"Key": "a", "Value": "b"}]}}
+    for version in ({"VersionId": marker}, {}):
+        for call, method, extra in ((s3.put_object_tagging, "PUT", tagging),
+                                    (s3.get_object_tagging, "GET", {}),
+                                    (s3.delete_object_tagging, "DELETE", {})):
+            with pytest.raises(ClientError) as e:
+                call(Bucket=bucket, Key="k", **version, **extra)
+            assert e.value.response["Error"] == {
+                "Code": "MethodNotAllowed", "Method": method, "ResourceType": "DeleteMarker",
+                "Message": "The specified method is not allowed against this resource."}
+            assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 405
+
+
+def test_missing_key_tagging_errors(s3, bucket):
+    # test_object_tagging_exc: GetObjectTagging alone names the key with its bucket
+    with pytest.raises(ClientError) as e:
+        s3.get_object_tagging(Bucket=bucket, Key="fake-key")
+    assert e.value.response["Error"]["Key"] == f"{bucket}/fake-key"
+    with pytest.raises(ClientError) as e:
+        s3.delete_object_tagging(Bucket=bucket, Key="fake-key")
+    assert e.value.response["Error"]["Key"] == "fake-key"
+
+
+@pytest.mark.parametrize("header", ["key1=val1&key1=val2", "key1=val1,key2=val2"])
+def test_malformed_tagging_header(s3, bucket, header):
+    # test_object_tagging_exc: a repeated key or a wrong separator is the header's own error
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"", Tagging=header)
+    assert e.value.response["Error"] == {
+        "Code": "InvalidArgument", "ArgumentName": "x-amz-tagging", "ArgumentValue": header,
+        "Message": "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL "
+                   "query parameters without tag name duplicates."}
+
+
+def test_object_tag_characters(s3, bucket):
+    # test_tagging_validation: an object's tag set is held to the bucket's tag characters
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.put_object_tagging(Bucket=bucket, Key="k",
+                              Tagging={"TagSet": [{"Key": "Key1,Key2", "Value": "v"}]})
+    assert e.value.response["Error"] == {
+        "Code": "InvalidTag", "Message": "The TagKey you have provided is invalid",
+        "TagKey": "Key1,Key2"}
+    with pytest.raises(ClientError) as e:
+        s3.put_object_tagging(Bucket=bucket, Key="k",
+                              Tagging={"TagSet": [{"Key": "Key1", "Value": "Val1,Val2"}]})
+    assert e.value.response["Error"]["Message"] == "The TagValue you have provided is invalid"
+
+
+def test_bypass_governance_needs_an_object_lock_bucket(s3, bucket):
+    # test_delete_object_with_no_locking: true or false, the header is refused without a lock
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    expected = {"Code": "InvalidArgument", "ArgumentName": "x-amz-bypass-governance-retention",
+                "Message": "x-amz-bypass-governance-retention is only applicable to Object Lock "
+                           "enabled buckets."}
+    for bypass in (True, False):
+        with pytest.raises(ClientError) as e:
+            s3.delete_object(Bucket=bucket, Key="k", BypassGovernanceRetention=bypass)
+        assert e.value.response["Error"] == expected
+    with pytest.raises(ClientError) as e:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}]},
+                          BypassGovernanceRetention=True)
+    assert e.value.response["Error"] == expected
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+
+
 def test_get_object_attributes(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"12345")
     out = s3.get_object_attributes(Bucket=bucket, Key="k",
@@ -219,6 +307,13 @@ def test_key_too_long_and_bad_storage_class(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", StorageClass="CHEAP")
     assert error_of(e) == ("InvalidStorageClass", 400)
+    # test_put_object_storage_class_outposts: S3 on Outposts' class, refused by a bucket here
+    for call, extra in ((s3.put_object, {"Body": b"x"}), (s3.create_multipart_upload, {})):
+        with pytest.raises(ClientError) as e:
+            call(Bucket=bucket, Key="k", StorageClass="OUTPOSTS", **extra)
+        assert e.value.response["Error"] == {
+            "Code": "InvalidStorageClass", "StorageClassRequested": "OUTPOSTS",
+            "Message": "The storage class you specified is not valid"}
 
 
 def test_another_accounts_root_needs_the_bucket_policy(nuvem, s3, bucket):
@@ -421,3 +516,22 @@ def test_object_lock_requests_are_validated(s3):
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES256",
                       SSEKMSKeyId="my-key")
     assert error_of(e) == ("InvalidArgument", 400)
+
+
+def test_a_delete_marker_has_no_lock(s3):
+    # test_object_lock_delete_markers: retention (and legal hold) of a marker's version is 405
+    bucket = f"lockdm-{datetime.now().strftime('%H%M%S%f')}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+    retention = {"Mode": "GOVERNANCE", "RetainUntilDate": datetime(2099, 1, 1, tzinfo=timezone.utc)}
+    for call, method, extra in (
+            (s3.put_object_retention, "PUT", {"Retention": retention}),
+            (s3.get_object_retention, "GET", {}),
+            (s3.put_object_legal_hold, "PUT", {"LegalHold": {"Status": "ON"}}),
+            (s3.get_object_legal_hold, "GET", {})):
+        with pytest.raises(ClientError) as e:
+            call(Bucket=bucket, Key="k", VersionId=marker, **extra)
+        assert error_of(e) == ("MethodNotAllowed", 405)
+        assert (e.value.response["Error"]["Method"],
+                e.value.response["Error"]["ResourceType"]) == (method, "DeleteMarker")

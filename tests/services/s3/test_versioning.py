@@ -84,6 +84,29 @@ def test_bucket_with_versions_is_not_empty(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.delete_bucket(Bucket=bucket)
     assert e.value.response["Error"]["Code"] == "BucketNotEmpty"
+    # test_delete_versioned_bucket_with_objects: a versioned bucket's message names the versions
+    assert e.value.response["Error"]["Message"] == (
+        "The bucket you tried to delete is not empty. You must delete all versions in the bucket.")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+def test_unversioned_bucket_not_empty_message(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.delete_bucket(Bucket=bucket)
+    assert e.value.response["Error"]["Message"] == "The bucket you tried to delete is not empty"
+
+
+def test_empty_versioning_configuration_is_refused(s3, bucket):
+    # test_bucket_versioning_crud: no Status at all is its own error, a wrong one MalformedXML
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={})
+    assert e.value.response["Error"] == {
+        "Code": "IllegalVersioningConfigurationException",
+        "Message": "The Versioning element must be specified"}
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "enabled"})
+    assert e.value.response["Error"]["Code"] == "MalformedXML"
 
 
 @pytest.fixture
@@ -185,3 +208,31 @@ def test_lifecycle_expiration_is_announced_on_writes_and_reads(clocked):
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
         {"ID": "off", "Status": "Disabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}}]})
     assert _expiry(s3.get_object(Bucket=bucket, Key="logs/a")) is None
+
+
+def test_made_up_version_id_is_invalid(s3, bucket):
+    # test_delete_object, test_get_object_with_version_unversioned_bucket, test_delete_objects:
+    # S3 knows a version id it could not have issued (here a real one's tail altered)
+    made_up = "HPniJFCxqTsMuIH9KX8K8wEjNUgmABCD"
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    for call in (s3.get_object, s3.head_object, s3.delete_object):
+        with pytest.raises(ClientError) as e:
+            call(Bucket=bucket, Key="k", VersionId=made_up)
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="k", VersionId=made_up)
+    assert e.value.response["Error"] == {
+        "Code": "InvalidArgument", "Message": "Invalid version id specified",
+        "ArgumentName": "versionId", "ArgumentValue": made_up}
+    out = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k", "VersionId": made_up}]})
+    assert out["Errors"] == [{"Key": "k", "VersionId": made_up, "Code": "NoSuchVersion",
+                              "Message": "The specified version does not exist."}]
+    assert "Deleted" not in out
+    # one S3 issued, once gone, is simply not there
+    versioned(s3, bucket)
+    gone = s3.put_object(Bucket=bucket, Key="k", Body=b"y")["VersionId"]
+    assert s3.delete_object(Bucket=bucket, Key="k", VersionId=gone)["VersionId"] == gone
+    assert s3.delete_object(Bucket=bucket, Key="k", VersionId=gone)["VersionId"] == gone
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="k", VersionId=gone)
+    assert e.value.response["Error"]["Code"] == "NoSuchVersion"
