@@ -105,8 +105,11 @@ def update_user(ctx: Call, req: dict) -> dict:
 @SERVICE.op("DeleteUser")
 def delete_user(ctx: Call, req: dict) -> dict:
     user = get_user(ctx, req["UserName"])
-    if (user_keys(ctx, user) or user.InlinePolicies or user.AttachedPolicies or user.Groups
-            or user.PasswordHash
+    if user.InlinePolicies:
+        raise DeleteConflict("Cannot delete entity, must delete policies first.")
+    if user.AttachedPolicies:
+        raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    if (user_keys(ctx, user) or user.Groups or user.PasswordHash
             or ctx.store.count(MFADevice, account=ctx.account, index=("user_key", user.key))
             or ctx.store.count(SSHPublicKey, account=ctx.account, index=("user_key", user.key))
             or ctx.store.count(SigningCertificate, account=ctx.account,

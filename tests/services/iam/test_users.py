@@ -55,6 +55,22 @@ def test_delete_conflicts_until_everything_is_removed(iam, name):
     iam.delete_group(GroupName=g)
 
 
+
+def test_delete_user_with_policies_names_them(iam, name):
+    """AWS's messages recorded for test_iam_users.py::test_delete_user_with_attached_policy and
+    test_delete_user_with_inline_policy."""
+    n = name("pol")
+    iam.create_user(UserName=n)
+    iam.attach_user_policy(UserName=n, PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    assert error(iam.delete_user, UserName=n) == (
+        "DeleteConflict", 409, "Cannot delete entity, must detach all policies first.")
+    iam.detach_user_policy(UserName=n, PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    iam.put_user_policy(UserName=n, PolicyName="inline", PolicyDocument=doc())
+    assert error(iam.delete_user, UserName=n) == (
+        "DeleteConflict", 409, "Cannot delete entity, must delete policies first.")
+    iam.delete_user_policy(UserName=n, PolicyName="inline")
+    iam.delete_user(UserName=n)
+
 def test_list_users_paginates_with_path_prefix(iam, name):
     prefix = f"/{name('pg')}/"
     names = sorted(name("pu") for _ in range(5))
