@@ -5,6 +5,7 @@ import json
 import re
 
 from nuvem.context import Call
+from nuvem.iam.conditions import glob_matcher
 from nuvem.iam.policy import check_size
 from nuvem.services.iam import SERVICE
 from nuvem.services.iam.common import (add_tags, boundary_out, check_path, drop_none,
@@ -64,20 +65,42 @@ def profile_out(ctx: Call, profile: InstanceProfile, tags: bool = False) -> dict
 
 _ENTITY_ARN = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/(?:.*/)?([^/]+)")
 
+# What a trust policy may grant: assuming the role, and what goes with it.
+_TRUST_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
+                  "sts:tagsession", "sts:setsourceidentity", "sts:setcontext")
+
 
 def _trust(ctx: Call, text: str) -> str:
     text = normalize(text)
+    try:
+        json.loads(text)
+    except ValueError:  # IAM words unparsable trust policies apart from other syntax errors
+        raise MalformedPolicyDocument("This policy contains invalid Json") from None
     doc = validate_document(text, "trust")
     check_size(text, "trust")
+    _check_trust_actions(doc)
     _check_principals_exist(ctx, doc)
     return text
+
+
+def _statements(doc: dict) -> list[dict]:
+    return doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+
+
+def _check_trust_actions(doc: dict) -> None:
+    for statement in _statements(doc):
+        actions = statement.get("Action", [])
+        for action in actions if isinstance(actions, list) else [actions]:
+            matches = glob_matcher(action, ignore_case=True)
+            if not any(matches(known) for known in _TRUST_ACTIONS):
+                raise MalformedPolicyDocument(
+                    "AssumeRole policy may only specify STS AssumeRole actions.")
 
 
 def _check_principals_exist(ctx: Call, doc: dict) -> None:
     """IAM refuses a trust policy naming a user or role that does not exist (it stores their
     unique ids); accounts, roots, sessions and other principal types are taken as given."""
-    statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
-    for statement in statements:
+    for statement in _statements(doc):
         principal = statement.get("Principal")
         names = principal.get("AWS", []) if isinstance(principal, dict) else []
         for arn in names if isinstance(names, list) else [names]:

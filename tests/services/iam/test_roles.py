@@ -40,7 +40,33 @@ def test_role_validation(nuvem, iam, name):
     assert error(unchecked.create_role, RoleName=n, AssumeRolePolicyDocument=TRUST,
                  MaxSessionDuration=43201)[0] == "ValidationError"
     assert error(iam.create_role, RoleName=n, AssumeRolePolicyDocument="{not json") == (
-        "MalformedPolicyDocument", 400, "Syntax errors in policy.")
+        "MalformedPolicyDocument", 400, "This policy contains invalid Json")
+
+
+def test_trust_policy_errors(iam, name):
+    """AWS's answers recorded for test_iam_roles.py::test_update_assume_role_policy_errors."""
+    n = name("trust")
+    iam.create_role(RoleName=n, AssumeRolePolicyDocument=TRUST)
+
+    def update(statement):
+        return error(iam.update_assume_role_policy, RoleName=n, PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, **statement}]}))
+    assert error(iam.update_assume_role_policy, RoleName=n, PolicyDocument="not valid json") == (
+        "MalformedPolicyDocument", 400, "This policy contains invalid Json")
+    for action in ("sts:InvalidAction", "s3:GetObject", ["sts:AssumeRole", "sts:GetCallerIdentity"]):
+        assert update({"Action": action}) == (
+            "MalformedPolicyDocument", 400,
+            "AssumeRole policy may only specify STS AssumeRole actions.")
+    assert update({"Action": "sts:AssumeRole", "Resource": "arn:aws:s3:::example_bucket"}) == (
+        "MalformedPolicyDocument", 400, "Has prohibited field Resource")
+    for action in ("sts:AssumeRole", ["sts:TagSession", "sts:SetSourceIdentity"], "sts:Assume*",
+                   "sts:*", "*", "STS:ASSUMEROLEWITHWEBIDENTITY"):
+        iam.update_assume_role_policy(RoleName=n, PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": action}]}))
+    iam.delete_role(RoleName=n)
 
 
 def test_raw_response_is_url_encoded(nuvem, iam, name):
