@@ -40,7 +40,13 @@ _SLR_NAMES = {
 }
 
 
-def role_out(ctx: Call, role: Role, full: bool = True) -> dict:
+# What IAM leaves out of the role it answers CreateRole and UpdateRoleDescription with (GetRole
+# has them all): the defaults it filled in, and on creation the description too.
+_NEW_ROLE_OMITS = ("Description", "MaxSessionDuration", "RoleLastUsed")
+_DESCRIBED_ROLE_OMITS = ("MaxSessionDuration", "RoleLastUsed")
+
+
+def role_out(ctx: Call, role: Role, full: bool = True, omit: tuple[str, ...] = ()) -> dict:
     out = {"Path": role.Path, "RoleName": role.RoleName, "RoleId": role.RoleId, "Arn": role.arn,
            "CreateDate": role.CreateDate,
            "AssumeRolePolicyDocument": encode(role.AssumeRolePolicyDocument),
@@ -49,6 +55,8 @@ def role_out(ctx: Call, role: Role, full: bool = True) -> dict:
         out["PermissionsBoundary"] = boundary_out(role.PermissionsBoundary)
         out["Tags"] = tag_list(ctx, role.arn) or None
         out["RoleLastUsed"] = role_last_used(ctx, role)
+    for member in omit:
+        out.pop(member, None)
     return drop_none(out)
 
 
@@ -137,7 +145,7 @@ def create_role(ctx: Call, req: dict) -> dict:
         role.PermissionsBoundary = attachable(ctx, req["PermissionsBoundary"]).arn
     ctx.store.put(role)
     add_tags(ctx, role.arn, req.get("Tags"))
-    return {"Role": role_out(ctx, role)}
+    return {"Role": role_out(ctx, role, omit=_NEW_ROLE_OMITS)}
 
 
 @SERVICE.op("GetRole")
@@ -172,7 +180,7 @@ def update_role_description(ctx: Call, req: dict) -> dict:
     _check_protected(role)
     role.Description = req["Description"]
     ctx.store.put(role)
-    return {"Role": role_out(ctx, role)}
+    return {"Role": role_out(ctx, role, omit=_DESCRIBED_ROLE_OMITS)}
 
 
 @SERVICE.op("UpdateAssumeRolePolicy")

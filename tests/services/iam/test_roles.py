@@ -69,6 +69,29 @@ def test_trust_policy_errors(iam, name):
     iam.delete_role(RoleName=n)
 
 
+def test_create_role_answers_without_defaults(iam, name):
+    """test_iam_roles.py's create and update snapshots: CreateRole answers neither the description
+    nor MaxSessionDuration and RoleLastUsed, UpdateRoleDescription the description only; GetRole
+    has them all."""
+    n, boundary = name("shape"), name("boundary")
+    arn = iam.create_policy(PolicyName=boundary, PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket",
+                                                "Resource": "*"}]}))["Policy"]["Arn"]
+    role = iam.create_role(RoleName=n, AssumeRolePolicyDocument=TRUST, Description="first",
+                           PermissionsBoundary=arn, Tags=[{"Key": "k", "Value": ""}])["Role"]
+    assert set(role) == {"Path", "RoleName", "RoleId", "Arn", "CreateDate",
+                         "AssumeRolePolicyDocument", "PermissionsBoundary", "Tags"}
+    described = iam.update_role_description(RoleName=n, Description="second")["Role"]
+    assert described["Description"] == "second"
+    assert "MaxSessionDuration" not in described and "RoleLastUsed" not in described
+    got = iam.get_role(RoleName=n)["Role"]
+    assert got["MaxSessionDuration"] == 3600 and got["RoleLastUsed"] == {}
+    assert got["Description"] == "second"
+    iam.delete_role_permissions_boundary(RoleName=n)
+    iam.delete_role(RoleName=n)
+    iam.delete_policy(PolicyArn=arn)
+
+
 def test_raw_response_is_url_encoded(nuvem, iam, name):
     n = name("raw")
     iam.create_role(RoleName=n, AssumeRolePolicyDocument=TRUST)
