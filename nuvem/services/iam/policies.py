@@ -79,6 +79,7 @@ def boundary_count(ctx: Call, arn: str) -> int:
 
 
 def policy_out(ctx: Call, found: Found, tags: bool = False) -> dict:
+    """`tags`: a customer managed policy's Tags, an empty list included (GetPolicy's answer)."""
     p = found.customer or found.aws
     out = {"PolicyName": p.PolicyName, "PolicyId": p.PolicyId, "Arn": found.arn, "Path": p.Path,
            "DefaultVersionId": p.DefaultVersionId, "AttachmentCount": attachment_count(ctx, found.arn),
@@ -86,7 +87,7 @@ def policy_out(ctx: Call, found: Found, tags: bool = False) -> dict:
            "Description": p.Description or None, "CreateDate": p.CreateDate,
            "UpdateDate": p.UpdateDate}
     if tags and found.customer:
-        out["Tags"] = tag_list(ctx, found.arn) or None
+        out["Tags"] = tag_list(ctx, found.arn)
     return drop_none(out)
 
 
@@ -132,7 +133,8 @@ def create_policy(ctx: Call, req: dict) -> dict:
                     Description=req.get("Description"))
     ctx.store.put(policy)
     add_tags(ctx, policy.arn, req.get("Tags"))
-    return {"Policy": policy_out(ctx, Found(policy.arn, policy, None), tags=True)}
+    return {"Policy": policy_out(ctx, Found(policy.arn, policy, None),
+                                 tags=bool(req.get("Tags")))}
 
 
 @SERVICE.op("GetPolicy")

@@ -187,6 +187,14 @@ def test_policy_tags(iam, name):
     assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
     iam.delete_policy(PolicyArn=arn)
 
+def test_get_policy_answers_tags_even_none(iam, name):
+    """test_iam_policies.py::test_policy_lifecycle: CreatePolicy without tags answers no Tags,
+    GetPolicy an empty list."""
+    created = iam.create_policy(PolicyName=name("nt"), PolicyDocument=doc())["Policy"]
+    assert "Tags" not in created
+    assert iam.get_policy(PolicyArn=created["Arn"])["Policy"]["Tags"] == []
+    iam.delete_policy(PolicyArn=created["Arn"])
+
 
 EXPECTED_AWS = {
     "AdministratorAccess": "/", "PowerUserAccess": "/", "ReadOnlyAccess": "/", "IAMFullAccess": "/",
