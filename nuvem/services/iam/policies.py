@@ -132,7 +132,7 @@ def create_policy(ctx: Call, req: dict) -> dict:
                     Versions=[PolicyVersion("v1", document, ctx.now)],
                     Description=req.get("Description"))
     ctx.store.put(policy)
-    add_tags(ctx, policy.arn, req.get("Tags"))
+    add_tags(ctx, policy.arn, req.get("Tags"), case_sensitive=True)
     return {"Policy": policy_out(ctx, Found(policy.arn, policy, None),
                                  tags=bool(req.get("Tags")))}
 
@@ -255,7 +255,7 @@ def set_default_policy_version(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("TagPolicy")
 def tag_policy(ctx: Call, req: dict) -> dict:
-    add_tags(ctx, customer_policy(ctx, req["PolicyArn"]).arn, req["Tags"])
+    add_tags(ctx, customer_policy(ctx, req["PolicyArn"]).arn, req["Tags"], case_sensitive=True)
     return {}
 
 

@@ -195,6 +195,24 @@ def test_get_policy_answers_tags_even_none(iam, name):
     assert iam.get_policy(PolicyArn=created["Arn"])["Policy"]["Tags"] == []
     iam.delete_policy(PolicyArn=created["Arn"])
 
+def test_policy_tag_keys_are_case_sensitive(iam, name):
+    """test_iam_policies.py::test_policy_tag_lifecycle, test_policy_tag_operations and
+    test_policy_tag_create_errors: a managed policy holds 'a' and 'A' as two tags (roles and
+    users refuse that), and only an exact repeat is a duplicate, worded without the note."""
+    arn = iam.create_policy(PolicyName=name("cs"), PolicyDocument=doc(), Tags=[
+        {"Key": "a", "Value": "lowercase"}, {"Key": "A", "Value": "uppercase"}])["Policy"]["Arn"]
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [
+        {"Key": "A", "Value": "uppercase"}, {"Key": "a", "Value": "lowercase"}]
+    iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "a", "Value": "new"}])
+    iam.untag_policy(PolicyArn=arn, TagKeys=["A"])
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "a", "Value": "new"}]
+    duplicate = [{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}]
+    assert error(iam.tag_policy, PolicyArn=arn, Tags=duplicate) == (
+        "InvalidInput", 400, "Duplicate tag keys found.")
+    assert error(iam.create_policy, PolicyName=name("cs"), PolicyDocument=doc(),
+                 Tags=duplicate) == ("InvalidInput", 400, "Duplicate tag keys found.")
+    iam.delete_policy(PolicyArn=arn)
+
 
 EXPECTED_AWS = {
     "AdministratorAccess": "/", "PowerUserAccess": "/", "ReadOnlyAccess": "/", "IAMFullAccess": "/",
