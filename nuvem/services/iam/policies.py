@@ -61,8 +61,8 @@ def attachable(ctx: Call, arn: str) -> Found:
     return find_policy(ctx, arn, "Policy {arn} does not exist or is not attachable.")
 
 
-def customer_policy(ctx: Call, arn: str) -> Policy:
-    found = find_policy(ctx, arn)
+def customer_policy(ctx: Call, arn: str, message: str = "Policy {arn} was not found.") -> Policy:
+    found = find_policy(ctx, arn, message)
     if found.customer is None:
         raise InvalidInput(f"Policy {arn} is an AWS managed policy and cannot be modified.")
     return found.customer
@@ -202,21 +202,24 @@ def create_policy_version(ctx: Call, req: dict) -> dict:
     return {"PolicyVersion": version_out(Found(policy.arn, policy, None), version, document=False)}
 
 
+def _missing_version(arn: str, version_id: str) -> str:
+    # also IAM's answer when the policy itself does not exist (GetPolicyVersion, SetDefault...)
+    return f"Policy {arn} version {version_id} does not exist or is not attachable."
+
+
 def _version(policy: Policy, version_id: str) -> PolicyVersion:
     version = policy.version(version_id)
     if version is None:
-        raise NoSuchEntity(f"Policy {policy.arn} version {version_id} does not exist or is not "
-                           "attachable.")
+        raise NoSuchEntity(_missing_version(policy.arn, version_id))
     return version
 
 
 @SERVICE.op("GetPolicyVersion")
 def get_policy_version(ctx: Call, req: dict) -> dict:
-    found = find_policy(ctx, req["PolicyArn"])
+    found = find_policy(ctx, req["PolicyArn"], _missing_version("{arn}", req["VersionId"]))
     if found.aws:
         if req["VersionId"] != found.aws.DefaultVersionId:
-            raise NoSuchEntity(f"Policy {found.arn} version {req['VersionId']} does not exist or "
-                               "is not attachable.")
+            raise NoSuchEntity(_missing_version(found.arn, req["VersionId"]))
         return {"PolicyVersion": version_out(found, None)}
     return {"PolicyVersion": version_out(found, _version(found.customer, req["VersionId"]))}
 
@@ -246,7 +249,7 @@ def delete_policy_version(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("SetDefaultPolicyVersion")
 def set_default_policy_version(ctx: Call, req: dict) -> dict:
-    policy = customer_policy(ctx, req["PolicyArn"])
+    policy = customer_policy(ctx, req["PolicyArn"], _missing_version("{arn}", req["VersionId"]))
     policy.DefaultVersionId = _version(policy, req["VersionId"]).VersionId
     policy.UpdateDate = ctx.now
     ctx.store.put(policy)

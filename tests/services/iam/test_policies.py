@@ -187,6 +187,8 @@ def test_policy_tags(iam, name):
     assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
     iam.delete_policy(PolicyArn=arn)
 
+
+
 def test_get_policy_answers_tags_even_none(iam, name):
     """test_iam_policies.py::test_policy_lifecycle: CreatePolicy without tags answers no Tags,
     GetPolicy an empty list."""
@@ -194,6 +196,7 @@ def test_get_policy_answers_tags_even_none(iam, name):
     assert "Tags" not in created
     assert iam.get_policy(PolicyArn=created["Arn"])["Policy"]["Tags"] == []
     iam.delete_policy(PolicyArn=created["Arn"])
+
 
 def test_policy_tag_keys_are_case_sensitive(iam, name):
     """test_iam_policies.py::test_policy_tag_lifecycle, test_policy_tag_operations and
@@ -213,6 +216,17 @@ def test_policy_tag_keys_are_case_sensitive(iam, name):
                  Tags=duplicate) == ("InvalidInput", 400, "Duplicate tag keys found.")
     iam.delete_policy(PolicyArn=arn)
 
+
+def test_version_calls_on_a_missing_policy(iam, name):
+    """test_iam_policies.py::test_policy_version_errors: GetPolicyVersion and
+    SetDefaultPolicyVersion answer a policy that does not exist as a missing version."""
+    arn = iam.create_policy(PolicyName=name("gone"), PolicyDocument=doc())["Policy"]["Arn"]
+    iam.delete_policy(PolicyArn=arn)
+    for call in (iam.get_policy_version, iam.set_default_policy_version):
+        assert error(call, PolicyArn=arn, VersionId="v1") == (
+            "NoSuchEntity", 404, f"Policy {arn} version v1 does not exist or is not attachable.")
+    assert error(iam.get_policy, PolicyArn=arn) == (
+        "NoSuchEntity", 404, f"Policy {arn} was not found.")
 
 EXPECTED_AWS = {
     "AdministratorAccess": "/", "PowerUserAccess": "/", "ReadOnlyAccess": "/", "IAMFullAccess": "/",
