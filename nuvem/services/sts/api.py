@@ -17,7 +17,7 @@ from nuvem.iam import policy as iam_policy
 from nuvem.protocol.validate import coral_message, tag_pattern_problems
 from nuvem.services.sts import SERVICE
 from nuvem.services.sts.errors import (AccessDenied, ExpiredToken, InvalidIdentityToken,
-                                       MalformedPolicyDocument,
+                                       InvalidParameterValue, MalformedPolicyDocument,
                                        PackedPolicyTooLarge, ValidationError)
 from nuvem.services.sts.models import Session
 
@@ -91,17 +91,19 @@ def _session_tags(req: dict, inherited: dict[str, str], transitive: list[str]) -
     for tag in given:
         key = tag["Key"]
         if key.lower() in seen:
-            raise ValidationError("Duplicate tag keys found. Please note that Tag keys are case "
-                                  "insensitive.")
+            raise InvalidParameterValue("Duplicate tag keys found. Please note that Tag keys are "
+                                        "case insensitive.")
         seen.add(key.lower())
         if key.lower() in {k.lower() for k in transitive}:
-            raise ValidationError(f"One or more transitive tag keys cannot be overridden: {key}")
+            raise InvalidParameterValue("One of the specified transitive tag keys can't be set "
+                                        "because it conflicts with a transitive tag key from the "
+                                        "calling session.")
         tags[key] = tag["Value"]
     new_transitive = list(transitive)
     for key in req.get("TransitiveTagKeys") or []:
         if key.lower() not in seen:
-            raise ValidationError("The specified transitive tag key must be included in the "
-                                  "requested tags.")
+            raise InvalidParameterValue("The specified transitive tag key must be included in "
+                                        "the requested tags.")
         new_transitive.append(key)
     return tags, new_transitive
 
