@@ -249,11 +249,10 @@ def get_federation_token(ctx: Call, req: dict) -> dict:
     session = _issue(ctx, duration, account=caller.account, kind="federated-user", CallerArn=arn,
                      UserId=user_id, entity_arn=caller.arn, entity_name=caller.entity_name,
                      session_policies=documents, no_permissions_without_policy=True, tags=tags)
-    out = {"Credentials": _credentials(session),
-           "FederatedUser": {"FederatedUserId": user_id, "Arn": arn}}
-    if packed_size is not None:
-        out["PackedPolicySize"] = packed_size
-    return out
+    # unlike AssumeRole's, always answered: 0 when no policy or tag was passed
+    return {"Credentials": _credentials(session),
+            "FederatedUser": {"FederatedUserId": user_id, "Arn": arn},
+            "PackedPolicySize": packed_size or 0}
 
 
 @SERVICE.op("GetAccessKeyInfo")

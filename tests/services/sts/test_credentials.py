@@ -254,7 +254,11 @@ def test_get_federation_token(nuvem, acct):
     client(nuvem, "ec2", creds).describe_regions()
     assert error(client(nuvem, "ec2", creds).describe_availability_zones)[:2] == \
         ("UnauthorizedOperation", 403)
-    bare = sts.get_federation_token(Name="dave")["Credentials"]     # no policy: no permissions
+    assert out["PackedPolicySize"] > 0
+    bare = sts.get_federation_token(Name="dave", DurationSeconds=900)
+    # test_sts.py::test_get_federation_token: AWS answers PackedPolicySize 0 without a policy
+    assert bare["PackedPolicySize"] == 0
+    bare = bare["Credentials"]     # no policy: no permissions
     assert error(client(nuvem, "ec2", bare).describe_regions)[:2] == ("UnauthorizedOperation", 403)
     nobody = acct.user("nobody")
     assert error(client(nuvem, "sts", nobody).get_federation_token, Name="x1")[:2] == \
