@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zlib
 from datetime import timedelta
 
@@ -153,6 +154,18 @@ def _issue(ctx: Call, seconds: int, **fields) -> Session:
 def _credentials(session: Session) -> dict:
     return {"AccessKeyId": session.AccessKeyId, "SecretAccessKey": session.SecretAccessKey,
             "SessionToken": session.SessionToken, "Expiration": session.Expiration}
+
+
+# partition, service and resource present (region and account may be empty)
+_ARN = re.compile(r"arn:[^:]+:[^:]+:[^:]*:[^:]*:.+", re.DOTALL)
+
+
+def authorize(call: Call, operation) -> None:
+    """STS answers a RoleArn that is no ARN at all before it authorizes anything."""
+    role_arn = call.params.get("RoleArn")
+    if role_arn is not None and not _ARN.fullmatch(role_arn):
+        raise ValidationError(f"{role_arn} is invalid")
+    call.runtime.authorizer.authorize(call, operation)
 
 
 def _role_from_arn(ctx: Call, role_arn: str):

@@ -160,6 +160,19 @@ def test_session_tag_errors(nuvem, acct):
             "because it conflicts with a transitive tag key from the calling session.")
     chained.assume_role(RoleArn=second, RoleSessionName="s2")
 
+
+def test_role_arn_that_is_no_arn(nuvem, acct):
+    """test_sts.py::test_sts_invalid_parameters: a RoleArn without partition, service or resource
+    is ValidationError '<arn> is invalid', before the caller is authorized (it was AccessDenied)."""
+    nobody = client(nuvem, "sts", acct.user("nobody"))
+    for arn in ("nothing-valid-in-here", "arn::b:::something/test-role",
+                "arn:a::::something/test-role", "arn:a:::something/test-role",
+                "arn:a:a::aaaaaaaaaa:"):
+        assert error(nobody.assume_role, RoleArn=arn, RoleSessionName="s1") == (
+            "ValidationError", 400, f"{arn} is invalid")
+    assert error(nobody.assume_role, RoleArn=f"arn:aws:iam::{acct.id}:role/none",
+                 RoleSessionName="s1")[:2] == ("AccessDenied", 403)
+
 def test_source_identity(nuvem, acct):
     arn = acct.role("r", trust({"AWS": acct.id}, ("sts:AssumeRole", "sts:SetSourceIdentity")))
     out = client(nuvem, "sts", acct.root).assume_role(RoleArn=arn, RoleSessionName="s1",
