@@ -10,7 +10,7 @@ from nuvem.services.iam.common import (add_tags, check_path, drop_none, get_grou
                                        get_user, matches_prefix, new_id, paginate, tag_list)
 from nuvem.services.iam.documents import encode, normalize, validate_document
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, InvalidInput,
-                                       LimitExceeded, NoSuchEntity)
+                                       LimitExceeded, NoSuchEntity, ValidationError)
 from nuvem.services.iam.managed import AwsPolicy, aws_policies, aws_policy
 from nuvem.services.iam.models import Group, Policy, PolicyVersion, Role, User
 
@@ -49,7 +49,7 @@ def _customer(ctx: Call, arn: str) -> Policy | None:
 
 def find_policy(ctx: Call, arn: str, message: str = "Policy {arn} was not found.") -> Found:
     if not arn.startswith("arn:"):
-        raise InvalidInput(f"ARN {arn} is not valid.")
+        raise ValidationError(f"ARN {arn} is not valid.")
     aws = aws_policy(arn)
     customer = None if aws else _customer(ctx, arn)
     if aws is None and customer is None:

@@ -228,6 +228,16 @@ def test_version_calls_on_a_missing_policy(iam, name):
     assert error(iam.get_policy, PolicyArn=arn) == (
         "NoSuchEntity", 404, f"Policy {arn} was not found.")
 
+
+def test_policy_arn_that_is_no_arn(iam, name):
+    """test_iam_roles.py::test_role_managed_policy_errors (2026; InvalidInput when recorded in
+    2023): a PolicyArn that is not an ARN is ValidationError."""
+    role = name("noarn")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST)
+    assert error(iam.attach_role_policy, RoleName=role, PolicyArn="longpolicynamebutnoarn") == (
+        "ValidationError", 400, "ARN longpolicynamebutnoarn is not valid.")
+    iam.delete_role(RoleName=role)
+
 EXPECTED_AWS = {
     "AdministratorAccess": "/", "PowerUserAccess": "/", "ReadOnlyAccess": "/", "IAMFullAccess": "/",
     "AmazonS3FullAccess": "/", "AmazonS3ReadOnlyAccess": "/", "AmazonEC2FullAccess": "/",
