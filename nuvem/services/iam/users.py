@@ -190,7 +190,9 @@ def delete_access_key(ctx: Call, req: dict) -> dict:
 def get_access_key_last_used(ctx: Call, req: dict) -> dict:
     key = ctx.store.get(AccessKey, req["AccessKeyId"])
     if key is None or key.account != ctx.account:
-        raise NoSuchEntity(f"The Access Key with id {req['AccessKeyId']} cannot be found.")
+        # IAM does not say whether the key exists elsewhere: the caller may not look at it
+        raise AccessDenied(f"User: {ctx.principal.arn} is not authorized to perform "
+                           f"iam:GetAccessKeyLastUsed on resource: access key {req['AccessKeyId']}")
     from nuvem.services.iam.usage import key_last_used
     when, service, region = key_last_used(ctx, key)
     return {"UserName": key.UserName, "AccessKeyLastUsed": drop_none({

@@ -159,7 +159,10 @@ def test_accounts_are_separate(nuvem, name):
     assert created["Arn"] == f"arn:aws:iam::111122223333:user/{n}"
     assert n not in [u["UserName"] for u in nuvem.client("iam", key="444455556666").list_users()["Users"]]
     key = theirs.create_access_key(UserName=n)["AccessKey"]["AccessKeyId"]
-    assert error(mine.get_access_key_last_used, AccessKeyId=key)[0] == "NoSuchEntity"
+    # test_iam_users.py::test_access_key_errors: another account's key (or none) is AccessDenied
+    assert error(mine.get_access_key_last_used, AccessKeyId=key) == (
+        "AccessDenied", 403, "User: arn:aws:iam::000000000000:root is not authorized to perform "
+        f"iam:GetAccessKeyLastUsed on resource: access key {key}")
     theirs.delete_access_key(UserName=n, AccessKeyId=key)
     theirs.delete_user(UserName=n)
     mine.delete_user(UserName=n)
