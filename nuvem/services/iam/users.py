@@ -365,8 +365,8 @@ def delete_group(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("AddUserToGroup")
 def add_user_to_group(ctx: Call, req: dict) -> dict:
+    user = get_user(ctx, req["UserName"])     # IAM looks the user up first
     group = get_group(ctx, req["GroupName"])
-    user = get_user(ctx, req["UserName"])
     if group.key not in user.Groups:
         if len(user.Groups) >= MAX_GROUPS_PER_USER:
             raise LimitExceeded(f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
@@ -377,8 +377,8 @@ def add_user_to_group(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("RemoveUserFromGroup")
 def remove_user_from_group(ctx: Call, req: dict) -> dict:
+    user = get_user(ctx, req["UserName"])     # IAM looks the user up first
     group = get_group(ctx, req["GroupName"])
-    user = get_user(ctx, req["UserName"])
     if group.key not in user.Groups:
         raise NoSuchEntity(f"User {user.UserName} is not in group {group.GroupName}.")
     user.Groups.remove(group.key)

@@ -145,6 +145,9 @@ def test_groups_membership(iam, name):
         iam.delete_user(UserName=u)
     assert error(iam.remove_user_from_group, GroupName=g + "2", UserName="ghost")[:2] == (
         "NoSuchEntity", 404)
+    # test_iam_groups.py::test_remove_user_from_unknown_group: the user is looked up first
+    assert error(iam.remove_user_from_group, GroupName="no-group", UserName="any-user") == (
+        "NoSuchEntity", 404, "The user with name any-user cannot be found.")
     iam.delete_group(GroupName=g + "2")
     assert error(iam.get_group, GroupName=g + "2")[2] == \
         f"The group with name {g}2 cannot be found."
