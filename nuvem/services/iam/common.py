@@ -89,7 +89,7 @@ def check_tags(tags: list[dict] | None, case_sensitive: bool = False) -> dict[st
     """`case_sensitive`: a managed policy's tag keys, where IAM tells 'a' from 'A'."""
     problems = tag_pattern_problems(tags or [])
     if problems:
-        raise ValidationError(coral_message(problems))
+        raise ValidationError(coral_message(problems, values=False))   # IAM quotes none (quirks.py)
     fold = (lambda k: k) if case_sensitive else str.lower
     out: dict[str, str] = {}
     for t in tags or []:

@@ -81,7 +81,7 @@ def test_account_alias_is_unique_across_accounts(nuvem, name):
     # lower-case letters, digits and single hyphens inside (the model's pattern)
     for bad in ("My-alias", "my_alias", "my--alias", "-myalias", "myalias-"):
         assert error(one.create_account_alias, AccountAlias=bad) == (
-            "ValidationError", 400, f"1 validation error detected: Value '{bad}' at "
+            "ValidationError", 400, "1 validation error detected: Value at "
             "'accountAlias' failed to satisfy constraint: Member must satisfy regular expression "
             "pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
     assert one.list_account_aliases()["AccountAliases"] == []

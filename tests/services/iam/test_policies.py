@@ -238,6 +238,34 @@ def test_policy_arn_that_is_no_arn(iam, name):
         "ValidationError", 400, "ARN longpolicynamebutnoarn is not valid.")
     iam.delete_role(RoleName=role)
 
+
+def test_validation_messages_quote_no_value(nuvem, iam, name):
+    """test_iam_policies.py::test_policy_version_errors, test_policy_tag_create_errors and
+    test_policy_tag_update_errors: IAM names the member that failed, never its value."""
+    unchecked = nuvem.client("iam", parameter_validation=False)
+    arn = iam.create_policy(PolicyName=name("nv"), PolicyDocument=doc())["Policy"]["Arn"]
+    assert error(unchecked.set_default_policy_version, PolicyArn=arn,
+                 VersionId="wrong_version_id")[2] == (
+        "1 validation error detected: Value at 'versionId' failed to satisfy constraint: Member "
+        "must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?")
+    prefix = "1 validation error detected: Value at "
+    for tags, message in (
+            ([{"Key": f"k{i}", "Value": ""} for i in range(51)],
+             "'tags' failed to satisfy constraint: Member must have length less than or equal "
+             "to 50"),
+            ([{"Key": "k" * 129, "Value": ""}], "'tags.1.member.key' failed to satisfy "
+             "constraint: Member must have length less than or equal to 128"),
+            ([{"Key": "k", "Value": "v" * 257}], "'tags.1.member.value' failed to satisfy "
+             "constraint: Member must have length less than or equal to 256"),
+            ([{"Key": "k!", "Value": ""}], "'tags.1.member.key' failed to satisfy constraint: "
+             "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")):
+        assert error(unchecked.tag_policy, PolicyArn=arn, Tags=tags) == (
+            "ValidationError", 400, prefix + message)
+    assert error(unchecked.untag_policy, PolicyArn=arn, TagKeys=[f"k{i}" for i in range(51)])[2] \
+        == prefix + "'tagKeys' failed to satisfy constraint: Member must have length less than " \
+        "or equal to 50"
+    iam.delete_policy(PolicyArn=arn)
+
 EXPECTED_AWS = {
     "AdministratorAccess": "/", "PowerUserAccess": "/", "ReadOnlyAccess": "/", "IAMFullAccess": "/",
     "AmazonS3FullAccess": "/", "AmazonS3ReadOnlyAccess": "/", "AmazonEC2FullAccess": "/",
@@ -312,7 +340,7 @@ def test_model_patterns_of_version_ids_path_prefixes_and_role_descriptions(iam, 
     """IAM's front end checks these members against the model's patterns (ValidationError)."""
     def refused(call, value, member, pattern, **kwargs):
         assert error(call, **kwargs) == (
-            "ValidationError", 400, f"1 validation error detected: Value '{value}' at '{member}' "
+            "ValidationError", 400, f"1 validation error detected: Value at '{member}' "
             f"failed to satisfy constraint: Member must satisfy regular expression pattern: "
             f"{pattern}")
 
@@ -357,8 +385,8 @@ def test_documents_hold_latin1_characters_only(iam, name):
     quoted = doc().replace('"Version"', "\u201cVersion\u201d")
     for document in (snowman, quoted):
         assert error(iam.create_policy, PolicyName=name("lat"), PolicyDocument=document) == (
-            "ValidationError", 400, f"1 validation error detected: Value '{document}' at "
-            f"'policyDocument' failed to satisfy constraint: Member must satisfy regular "
+            "ValidationError", 400, "1 validation error detected: Value at "
+            "'policyDocument' failed to satisfy constraint: Member must satisfy regular "
             f"expression pattern: {pattern}")
     user = name("u")
     iam.create_user(UserName=user)
