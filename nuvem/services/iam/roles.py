@@ -61,13 +61,16 @@ def role_out(ctx: Call, role: Role, full: bool = True, omit: tuple[str, ...] = (
 
 
 def profile_out(ctx: Call, profile: InstanceProfile, tags: bool = False) -> dict:
+    """`tags`: the profile's Tags, an empty list included (GetInstanceProfile's answer). Its
+    roles come without MaxSessionDuration, as IAM embeds them."""
     roles = [ctx.store.get(Role, ctx.account, k) for k in profile.Roles]
     out = {"Path": profile.Path, "InstanceProfileName": profile.InstanceProfileName,
            "InstanceProfileId": profile.InstanceProfileId, "Arn": profile.arn,
            "CreateDate": profile.CreateDate,
-           "Roles": [role_out(ctx, r, full=False) for r in roles if r]}
+           "Roles": [role_out(ctx, r, full=False, omit=("MaxSessionDuration",))
+                     for r in roles if r]}
     if tags:
-        out["Tags"] = tag_list(ctx, profile.arn) or None
+        out["Tags"] = tag_list(ctx, profile.arn)
     return drop_none(out)
 
 
@@ -280,7 +283,7 @@ def create_instance_profile(ctx: Call, req: dict) -> dict:
                               InstanceProfileId=new_id(ctx, "AIPA"), CreateDate=ctx.now)
     ctx.store.put(profile)
     add_tags(ctx, profile.arn, req.get("Tags"))
-    return {"InstanceProfile": profile_out(ctx, profile, tags=True)}
+    return {"InstanceProfile": profile_out(ctx, profile, tags=bool(req.get("Tags")))}
 
 
 @SERVICE.op("GetInstanceProfile")
@@ -326,8 +329,8 @@ def remove_role_from_instance_profile(ctx: Call, req: dict) -> dict:
     profile = get_instance_profile(ctx, req["InstanceProfileName"])
     role = get_role(ctx, req["RoleName"])
     if role.key not in profile.Roles:
-        raise NoSuchEntity(f"The role with name {role.RoleName} cannot be found in instance "
-                           f"profile {profile.InstanceProfileName}.")
+        raise NoSuchEntity(f"Role {role.RoleName} in Instance Profile "
+                           f"{profile.InstanceProfileName} cannot be found.")
     profile.Roles.remove(role.key)
     ctx.store.put(profile)
     return {}

@@ -131,6 +131,12 @@ def test_instance_profiles(iam, name):
     got = iam.get_instance_profile(InstanceProfileName=p)["InstanceProfile"]
     assert [x["RoleName"] for x in got["Roles"]] == [r]
     assert got["Roles"][0]["AssumeRolePolicyDocument"] == json.loads(TRUST)
+    # test_iam_instance_profiles.py: GetInstanceProfile answers Tags, [] when none, and embeds
+    # its roles without MaxSessionDuration; CreateInstanceProfile has no Tags unless given
+    assert got["Tags"] == [] and "Tags" not in profile
+    assert "MaxSessionDuration" not in got["Roles"][0]
+    assert error(iam.remove_role_from_instance_profile, InstanceProfileName=p, RoleName=r2) == (
+        "NoSuchEntity", 404, f"Role {r2} in Instance Profile {p} cannot be found.")
     listed = iam.list_instance_profiles_for_role(RoleName=r)["InstanceProfiles"]
     assert [x["InstanceProfileName"] for x in listed] == [p]
     assert p in [x["InstanceProfileName"] for x in iam.list_instance_profiles(PathPrefix="/x/")[
