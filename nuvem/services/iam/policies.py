@@ -1,6 +1,7 @@
 """Managed policies (customer and AWS), versions, attachments, inline policies, boundaries."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from nuvem.context import Call
@@ -59,6 +60,16 @@ def find_policy(ctx: Call, arn: str, message: str = "Policy {arn} was not found.
 
 def attachable(ctx: Call, arn: str) -> Found:
     return find_policy(ctx, arn, "Policy {arn} does not exist or is not attachable.")
+
+
+_POLICY_ARN = re.compile(r"arn:aws:iam::(\d{12}|aws):policy/.+", re.DOTALL)
+
+
+def boundary(ctx: Call, arn: str) -> str:
+    """The ARN of a permissions boundary's policy, refused in IAM's words for boundaries."""
+    if not _POLICY_ARN.fullmatch(arn):
+        raise InvalidInput(f"ARN {arn} is not valid.")
+    return find_policy(ctx, arn, "Scope ARN: {arn} does not exist or is not attachable.").arn
 
 
 def customer_policy(ctx: Call, arn: str, message: str = "Policy {arn} was not found.") -> Policy:
@@ -405,7 +416,7 @@ for _kind in _GETTERS:
 def _put_boundary(ctx: Call, req: dict, kind: str) -> dict:
     getter, member = _GETTERS[kind]
     entity = getter(ctx, req[member])
-    entity.PermissionsBoundary = attachable(ctx, req["PermissionsBoundary"]).arn
+    entity.PermissionsBoundary = boundary(ctx, req["PermissionsBoundary"])
     ctx.store.put(entity)
     return {}
 

@@ -144,8 +144,8 @@ def create_role(ctx: Call, req: dict) -> dict:
     role = _new_role(ctx, req["RoleName"], check_path(req.get("Path")),
                      _trust(ctx, req["AssumeRolePolicyDocument"]), req)
     if req.get("PermissionsBoundary"):
-        from nuvem.services.iam.policies import attachable
-        role.PermissionsBoundary = attachable(ctx, req["PermissionsBoundary"]).arn
+        from nuvem.services.iam.policies import boundary
+        role.PermissionsBoundary = boundary(ctx, req["PermissionsBoundary"])
     ctx.store.put(role)
     add_tags(ctx, role.arn, req.get("Tags"))
     return {"Role": role_out(ctx, role, omit=_NEW_ROLE_OMITS)}

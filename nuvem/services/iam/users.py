@@ -50,8 +50,8 @@ def create_user(ctx: Call, req: dict) -> dict:
     user = User(account=ctx.account, key=name.lower(), UserName=name,
                 Path=check_path(req.get("Path")), UserId=new_id(ctx, "AIDA"), CreateDate=ctx.now)
     if req.get("PermissionsBoundary"):
-        from nuvem.services.iam.policies import attachable
-        user.PermissionsBoundary = attachable(ctx, req["PermissionsBoundary"]).arn
+        from nuvem.services.iam.policies import boundary
+        user.PermissionsBoundary = boundary(ctx, req["PermissionsBoundary"])
     ctx.store.put(user)
     add_tags(ctx, user.arn, req.get("Tags"))
     return {"User": user_out(ctx, user)}

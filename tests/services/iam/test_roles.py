@@ -92,6 +92,28 @@ def test_create_role_answers_without_defaults(iam, name):
     iam.delete_policy(PolicyArn=arn)
 
 
+
+def test_permissions_boundary_errors(iam, name):
+    """test_iam_roles.py::test_role_permissions_boundary_errors: an ARN that is not a policy's is
+    InvalidInput, a policy that does not exist 'Scope ARN: ...' (users likewise)."""
+    role, user = name("pb"), name("pb")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST)
+    iam.create_user(UserName=user)
+    account = iam.get_role(RoleName=role)["Role"]["Arn"].split(":")[4]
+    invalid = f"arn:aws:iam::{account}:not_a_policy/invalid"
+    missing = f"arn:aws:iam::{account}:policy/nonexistent-policy"
+    for call in (lambda arn: iam.put_role_permissions_boundary(RoleName=role,
+                                                               PermissionsBoundary=arn),
+                 lambda arn: iam.create_role(RoleName=name("pb"), AssumeRolePolicyDocument=TRUST,
+                                             PermissionsBoundary=arn),
+                 lambda arn: iam.put_user_permissions_boundary(UserName=user,
+                                                               PermissionsBoundary=arn)):
+        assert error(call, invalid) == ("InvalidInput", 400, f"ARN {invalid} is not valid.")
+        assert error(call, missing) == (
+            "NoSuchEntity", 404, f"Scope ARN: {missing} does not exist or is not attachable.")
+    iam.delete_role(RoleName=role)
+    iam.delete_user(UserName=user)
+
 def test_raw_response_is_url_encoded(nuvem, iam, name):
     n = name("raw")
     iam.create_role(RoleName=n, AssumeRolePolicyDocument=TRUST)
