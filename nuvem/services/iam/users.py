@@ -95,10 +95,18 @@ def update_user(ctx: Call, req: dict) -> dict:
     for k in keys:
         k.user_key, k.UserName = user.key, user.UserName
         ctx.store.put(k)
-    for d in list(ctx.store.query(MFADevice, account=ctx.account,
-                                  index=("user_key", req["UserName"].lower()))):
-        d.user_key = user.key
-        ctx.store.put(d)
+    old_key = req["UserName"].lower()
+    for record in list(ctx.store.query(MFADevice, account=ctx.account,
+                                       index=("user_key", old_key))):
+        record.user_key = user.key
+        ctx.store.put(record)
+    # SSH keys, signing certificates and service credentials follow too (their ServiceUserName
+    # keeps the old name, as in IAM)
+    for kind in (SSHPublicKey, SigningCertificate, ServiceSpecificCredential):
+        for record in list(ctx.store.query(kind, account=ctx.account,
+                                           index=("user_key", old_key))):
+            record.user_key, record.UserName = user.key, user.UserName
+            ctx.store.put(record)
     return {}
 
 
