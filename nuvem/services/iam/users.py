@@ -387,10 +387,9 @@ def add_user_to_group(ctx: Call, req: dict) -> dict:
 def remove_user_from_group(ctx: Call, req: dict) -> dict:
     user = get_user(ctx, req["UserName"])     # IAM looks the user up first
     group = get_group(ctx, req["GroupName"])
-    if group.key not in user.Groups:
-        raise NoSuchEntity(f"User {user.UserName} is not in group {group.GroupName}.")
-    user.Groups.remove(group.key)
-    ctx.store.put(user)
+    if group.key in user.Groups:              # removing a non-member succeeds, as in IAM
+        user.Groups.remove(group.key)
+        ctx.store.put(user)
     return {}
 
 
