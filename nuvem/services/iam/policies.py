@@ -89,16 +89,17 @@ def boundary_count(ctx: Call, arn: str) -> int:
                for cls in (User, Role))
 
 
-def policy_out(ctx: Call, found: Found, tags: bool = False) -> dict:
-    """`tags`: a customer managed policy's Tags, an empty list included (GetPolicy's answer)."""
+def policy_out(ctx: Call, found: Found, tags: bool = False, description: bool = True) -> dict:
+    """`tags`: the policy's Tags, an empty list included (GetPolicy's answer). CreatePolicy and
+    ListPolicies answer no Description (IAM documents ListPolicies' omission)."""
     p = found.customer or found.aws
     out = {"PolicyName": p.PolicyName, "PolicyId": p.PolicyId, "Arn": found.arn, "Path": p.Path,
            "DefaultVersionId": p.DefaultVersionId, "AttachmentCount": attachment_count(ctx, found.arn),
            "PermissionsBoundaryUsageCount": boundary_count(ctx, found.arn), "IsAttachable": True,
-           "Description": p.Description or None, "CreateDate": p.CreateDate,
-           "UpdateDate": p.UpdateDate}
-    if tags and found.customer:
-        out["Tags"] = tag_list(ctx, found.arn)
+           "Description": (p.Description or None) if description else None,
+           "CreateDate": p.CreateDate, "UpdateDate": p.UpdateDate}
+    if tags:
+        out["Tags"] = tag_list(ctx, found.arn) if found.customer else []   # AWS's: untaggable
     return drop_none(out)
 
 
@@ -145,7 +146,7 @@ def create_policy(ctx: Call, req: dict) -> dict:
     ctx.store.put(policy)
     add_tags(ctx, policy.arn, req.get("Tags"), case_sensitive=True)
     return {"Policy": policy_out(ctx, Found(policy.arn, policy, None),
-                                 tags=bool(req.get("Tags")))}
+                                 tags=bool(req.get("Tags")), description=False)}
 
 
 @SERVICE.op("GetPolicy")
@@ -179,7 +180,7 @@ def list_policies(ctx: Call, req: dict) -> dict:
         else:
             found = [f for f in found if attachment_count(ctx, f.arn) or boundary_count(ctx, f.arn)]
     page = paginate(found, req, _policy_key, "Policies")
-    page["Policies"] = [policy_out(ctx, f) for f in page["Policies"]]
+    page["Policies"] = [policy_out(ctx, f, description=False) for f in page["Policies"]]
     return page
 
 

@@ -198,6 +198,23 @@ def test_get_policy_answers_tags_even_none(iam, name):
     iam.delete_policy(PolicyArn=created["Arn"])
 
 
+def test_description_only_in_get_policy(iam, name):
+    """test_iam_policies.py::test_policy_tag_lifecycle and test_iam_managed_policies.py: the
+    description is in GetPolicy's answer, not CreatePolicy's nor ListPolicies'; an AWS managed
+    policy has its description and Tags [] too."""
+    created = iam.create_policy(PolicyName=name("d"), PolicyDocument=doc(),
+                                Description="testing")["Policy"]
+    assert "Description" not in created
+    assert iam.get_policy(PolicyArn=created["Arn"])["Policy"]["Description"] == "testing"
+    listed = [p for p in iam.list_policies(Scope="Local")["Policies"]
+              if p["Arn"] == created["Arn"]]
+    assert len(listed) == 1 and "Description" not in listed[0]
+    aws = iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")["Policy"]
+    assert aws["Tags"] == [] and aws["Description"]
+    assert all("Description" not in p for p in iam.list_policies(Scope="AWS")["Policies"])
+    iam.delete_policy(PolicyArn=created["Arn"])
+
+
 def test_policy_tag_keys_are_case_sensitive(iam, name):
     """test_iam_policies.py::test_policy_tag_lifecycle, test_policy_tag_operations and
     test_policy_tag_create_errors: a managed policy holds 'a' and 'A' as two tags (roles and
