@@ -27,8 +27,7 @@ from nuvem.services.iam.usage import key_last_used, role_last_used
 # -- password policy -----------------------------------------------------------------------------
 _PASSWORD_DEFAULTS = {"MinimumPasswordLength": 6, "RequireSymbols": False,
                       "RequireNumbers": False, "RequireUppercaseCharacters": False,
-                      "RequireLowercaseCharacters": False, "AllowUsersToChangePassword": False,
-                      "HardExpiry": False}
+                      "RequireLowercaseCharacters": False, "AllowUsersToChangePassword": False}
 
 
 def _settings(ctx: Call) -> AccountSettings:
@@ -41,6 +40,8 @@ def update_account_password_policy(ctx: Call, req: dict) -> dict:
     for k in ("MaxPasswordAge", "PasswordReusePrevention"):
         if req.get(k):
             policy[k] = req[k]
+    if req.get("HardExpiry") is not None:     # answered only when it was set
+        policy["HardExpiry"] = req["HardExpiry"]
     settings = _settings(ctx)
     settings.PasswordPolicy = policy
     ctx.store.put(settings)

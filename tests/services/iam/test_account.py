@@ -67,6 +67,16 @@ def test_password_policy(nuvem):
     iam.delete_user(UserName="pw")
     iam.delete_account_password_policy()
     assert error(iam.delete_account_password_policy)[0] == "NoSuchEntity"
+    # test_iam_account_password_policy.py::test_update_account_password_policy_defaults and
+    # _custom_values: HardExpiry is answered only once set
+    iam.update_account_password_policy()
+    assert iam.get_account_password_policy()["PasswordPolicy"] == {
+        "AllowUsersToChangePassword": False, "ExpirePasswords": False,
+        "MinimumPasswordLength": 6, "RequireLowercaseCharacters": False,
+        "RequireNumbers": False, "RequireSymbols": False, "RequireUppercaseCharacters": False}
+    iam.update_account_password_policy(HardExpiry=True, MaxPasswordAge=60)
+    assert iam.get_account_password_policy()["PasswordPolicy"]["HardExpiry"] is True
+    iam.delete_account_password_policy()
 
 
 def test_account_alias_is_unique_across_accounts(nuvem, name):
