@@ -113,7 +113,7 @@ def add_tags(ctx: Call, arn: str, tags: list[dict] | None, case_sensitive: bool 
     merged = {k: v for k, v in current.items() if fold(k) not in replaced}
     merged.update(new)
     if len(merged) > MAX_TAGS:
-        raise LimitExceeded(f"The number of tags has reached the maximum limit of {MAX_TAGS}.")
+        raise LimitExceeded("The number of tags has reached the maximum limit.")
     ctx.store.untag(arn, [k for k in current if k not in merged])
     ctx.store.tag(arn, new)
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from nuvem.context import Call
 from nuvem.services.iam import SERVICE
 from nuvem.services.iam.common import add_tags, drop_none, paginate, tag_list
-from nuvem.services.iam.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
+from nuvem.services.iam.errors import (EntityAlreadyExists, InvalidInput, LimitExceeded,
+                                       NoSuchEntity, ValidationError)
 from nuvem.services.iam.models import OIDCProvider, SAMLProvider
 
 MAX_THUMBPRINTS = 5
@@ -17,18 +18,19 @@ _VALID_UNTIL = re.compile(r'validUntil\s*=\s*"([^"]+)"')
 
 
 # -- OpenID Connect ------------------------------------------------------------------------------
-def _oidc(ctx: Call, arn: str) -> OIDCProvider:
+def _oidc(ctx: Call, arn: str,
+          missing: str = "OpenIDConnect Provider not found for arn {arn}") -> OIDCProvider:
     prefix = f"arn:aws:iam::{ctx.account}:oidc-provider/"
     provider = ctx.store.get(OIDCProvider, ctx.account, arn[len(prefix):]) \
         if arn.startswith(prefix) else None
     if provider is None:
-        raise NoSuchEntity(f"OpenIDConnect Provider not found for arn {arn}")
+        raise NoSuchEntity(missing.format(arn=arn))
     return provider
 
 
 def _thumbprints(values: list[str]) -> list[str]:
     if len(values) > MAX_THUMBPRINTS:
-        raise LimitExceeded(f"Thumbprint list must contain at most {MAX_THUMBPRINTS} thumbprints.")
+        raise InvalidInput("Thumbprint list must contain fewer than 5 entries.")
     for t in values:
         if not _THUMBPRINT.match(t):
             raise InvalidInput(f"Thumbprint {t} is not a 40-character hexadecimal SHA-1 digest.")
@@ -38,6 +40,8 @@ def _thumbprints(values: list[str]) -> list[str]:
 @SERVICE.op("CreateOpenIDConnectProvider")
 def create_oidc_provider(ctx: Call, req: dict) -> dict:
     url = req["Url"]
+    if "://" not in url:
+        raise ValidationError("Invalid Open ID Connect Provider URL")
     if not url.startswith("https://"):
         raise InvalidInput("The URL must begin with https://")
     host = url[len("https://"):].rstrip("/")
@@ -61,7 +65,7 @@ def get_oidc_provider(ctx: Call, req: dict) -> dict:
     p = _oidc(ctx, req["OpenIDConnectProviderArn"])
     return drop_none({"Url": p.Url, "ClientIDList": p.ClientIDList,
                       "ThumbprintList": p.ThumbprintList, "CreateDate": p.CreateDate,
-                      "Tags": tag_list(ctx, p.arn) or None})
+                      "Tags": tag_list(ctx, p.arn)})
 
 
 @SERVICE.op("ListOpenIDConnectProviders")
@@ -72,7 +76,8 @@ def list_oidc_providers(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("DeleteOpenIDConnectProvider")
 def delete_oidc_provider(ctx: Call, req: dict) -> dict:
-    ctx.store.delete(_oidc(ctx, req["OpenIDConnectProviderArn"]))
+    ctx.store.delete(_oidc(ctx, req["OpenIDConnectProviderArn"],
+                           "OpenId connect Provider {arn} cannot be found."))
     return {}
 
 
