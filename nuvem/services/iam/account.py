@@ -314,7 +314,7 @@ def _device(ctx: Call, serial: str) -> MFADevice:
     if serial.startswith(prefix):
         device = ctx.store.get(MFADevice, ctx.account, serial.rsplit("/", 1)[-1].lower())
     if device is None or device.arn != serial:
-        raise NoSuchEntity(f"VirtualMFADevice with serial number {serial} doesn't exist.")
+        raise NoSuchEntity(f"MFA Device with serial number {serial} does not exist.")
     return device
 
 
@@ -322,7 +322,7 @@ def _device(ctx: Call, serial: str) -> MFADevice:
 def create_virtual_mfa_device(ctx: Call, req: dict) -> dict:
     name = req["VirtualMFADeviceName"]
     if ctx.store.get(MFADevice, ctx.account, name.lower()):
-        raise EntityAlreadyExists("MFADevice entity at the same path and name already exists.")
+        raise EntityAlreadyExists("MFA device already exists.")
     seed = base64.b32encode(ctx.ids.token_bytes(40)).decode()
     device = MFADevice(account=ctx.account, key=name.lower(), Name=name,
                        Path=check_path(req.get("Path")), Seed=seed)

@@ -23,7 +23,7 @@ def new_id(ctx: Call, prefix: str) -> str:
 
 def check_path(path: str | None, member: str = "path") -> str:
     path = path or "/"
-    if not _PATH.match(path) or "//" in path:
+    if not _PATH.match(path):
         raise ValidationError(f"The specified value for {member} is invalid. It must begin and end "
                               "with / and contain only alphanumeric characters and/or / characters.")
     return path

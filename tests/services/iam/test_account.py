@@ -51,6 +51,25 @@ def test_virtual_mfa_device_enable_with_two_consecutive_codes(iam, name):
     iam.delete_user(UserName=u)
 
 
+def test_virtual_mfa_device_errors(iam, name):
+    """test_iam_mfa.py::test_virtual_mfa_device_errors, test_enable_mfa_device_errors and
+    test_virtual_mfa_device_lifecycle[/test//double/] (AWS, 2026)."""
+    device = name("mfa")
+    serial = iam.create_virtual_mfa_device(
+        VirtualMFADeviceName=device, Path="/test//double/")["VirtualMFADevice"]["SerialNumber"]
+    assert serial.endswith(f":mfa/test//double/{device}")
+    assert error(iam.create_virtual_mfa_device, VirtualMFADeviceName=device) == (
+        "EntityAlreadyExists", 409, "MFA device already exists.")
+    missing = serial.replace(device, "nonexistent-device")
+    assert error(iam.delete_virtual_mfa_device, SerialNumber=missing) == (
+        "NoSuchEntity", 404, f"MFA Device with serial number {missing} does not exist.")
+    user = name("u")
+    iam.create_user(UserName=user)
+    assert error(iam.deactivate_mfa_device, UserName=user, SerialNumber=missing) == (
+        "NoSuchEntity", 404, f"MFA Device with serial number {missing} does not exist.")
+    iam.delete_user(UserName=user)
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+
 def test_password_policy(nuvem):
     iam = nuvem.client("iam", key="222233334444")
     assert error(iam.get_account_password_policy)[:2] == ("NoSuchEntity", 404)
