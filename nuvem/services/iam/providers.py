@@ -159,7 +159,8 @@ def create_saml_provider(ctx: Call, req: dict) -> dict:
     provider = SAMLProvider(account=ctx.account, Name=name,
                             SAMLMetadataDocument=req["SAMLMetadataDocument"],
                             SAMLProviderUUID=ctx.ids.uuid(), CreateDate=ctx.now,
-                            ValidUntil=_valid_until(ctx, req["SAMLMetadataDocument"]))
+                            ValidUntil=_valid_until(ctx, req["SAMLMetadataDocument"]),
+                            AssertionEncryptionMode=req.get("AssertionEncryptionMode") or "Allowed")
     ctx.store.put(provider)
     add_tags(ctx, provider.arn, req.get("Tags"))
     return drop_none({"SAMLProviderArn": provider.arn, "Tags": tag_list(ctx, provider.arn) or None})
@@ -168,9 +169,12 @@ def create_saml_provider(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetSAMLProvider")
 def get_saml_provider(ctx: Call, req: dict) -> dict:
     p = _saml(ctx, req["SAMLProviderArn"])
+    # no private keys: Nuvem does not decrypt SAML assertions (AddPrivateKey is not kept)
     return drop_none({"SAMLProviderUUID": p.SAMLProviderUUID,
                       "SAMLMetadataDocument": p.SAMLMetadataDocument, "CreateDate": p.CreateDate,
-                      "ValidUntil": p.ValidUntil, "Tags": tag_list(ctx, p.arn) or None})
+                      "ValidUntil": p.ValidUntil, "Tags": tag_list(ctx, p.arn),
+                      "AssertionEncryptionMode": p.AssertionEncryptionMode,
+                      "PrivateKeyList": []})
 
 
 @SERVICE.op("ListSAMLProviders")
@@ -186,7 +190,9 @@ def update_saml_provider(ctx: Call, req: dict) -> dict:
     if req.get("SAMLMetadataDocument"):
         p.SAMLMetadataDocument = req["SAMLMetadataDocument"]
         p.ValidUntil = _valid_until(ctx, p.SAMLMetadataDocument)
-        ctx.store.put(p)
+    if req.get("AssertionEncryptionMode"):
+        p.AssertionEncryptionMode = req["AssertionEncryptionMode"]
+    ctx.store.put(p)
     return {"SAMLProviderArn": p.arn}
 
 

@@ -59,11 +59,16 @@ def test_saml_provider_lifecycle(iam, name):
     assert arn.endswith(f":saml-provider/{n}")
     got = iam.get_saml_provider(SAMLProviderArn=arn)
     assert got["SAMLMetadataDocument"] == METADATA and got["ValidUntil"].year == 2031
+    # test_iam_saml_providers.py::test_get_saml_provider: these three are always answered
+    assert (got["AssertionEncryptionMode"], got["PrivateKeyList"], got["Tags"]) == (
+        "Allowed", [], [])
     assert error(iam.create_saml_provider, Name=n, SAMLMetadataDocument=METADATA)[:2] == (
         "EntityAlreadyExists", 409)
     listed = iam.list_saml_providers()["SAMLProviderList"]
     assert any(p["Arn"] == arn for p in listed)
     assert iam.update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=METADATA)[
         "SAMLProviderArn"] == arn
+    iam.update_saml_provider(SAMLProviderArn=arn, AssertionEncryptionMode="Required")
+    assert iam.get_saml_provider(SAMLProviderArn=arn)["AssertionEncryptionMode"] == "Required"
     iam.delete_saml_provider(SAMLProviderArn=arn)
     assert error(iam.get_saml_provider, SAMLProviderArn=arn)[:2] == ("NoSuchEntity", 404)
