@@ -35,6 +35,7 @@ from botocore.model import OperationModel, Shape
 from nuvem.errors import AwsError, InvalidParameterValue, MissingParameter, ValidationError
 from nuvem.protocol import specs
 from nuvem.protocol.parsers import MALFORMED_XML_MESSAGE
+from nuvem.protocol.quirks import quirks_for
 from nuvem.protocol.shape_plans import once
 
 _CODES = {"query": "ValidationError", "json": "ValidationException",
@@ -246,9 +247,11 @@ def _members_checker(shape: Shape, recurse) -> Checker | None:
     return check
 
 
-def _render(problem: Problem) -> str:
+def _render(problem: Problem, values: bool) -> str:
     value = problem.value
-    if value is None:
+    if not values:
+        shown = "Value"   # the service never quotes one (quirks.py)
+    elif value is None:
         shown = "Value null"
     elif problem.sensitive or isinstance(value, bytes):
         shown = "Value"  # AWS does not echo sensitive values
@@ -265,10 +268,12 @@ def _render(problem: Problem) -> str:
     return f"{shown} at '{problem.path}' failed to satisfy constraint: {problem.constraint}"
 
 
-def coral_message(problems: list[Problem]) -> str:
+def coral_message(problems: list[Problem], values: bool = True) -> str:
+    """`values`: whether the service quotes the failing values (`Quirks.validation_values`)."""
     count = len(problems)
     noun = "error" if count == 1 else "errors"
-    return f"{count} validation {noun} detected: " + "; ".join(_render(p) for p in problems)
+    return f"{count} validation {noun} detected: " + "; ".join(_render(p, values)
+                                                               for p in problems)
 
 
 def pattern_check(service: str, keep: tuple[str, ...] = ()) -> Callable:
@@ -284,6 +289,8 @@ def pattern_check(service: str, keep: tuple[str, ...] = ()) -> Callable:
                   and name not in keep]
         return checks or None
 
+    values = quirks_for(service, "query").validation_values
+
     def check(call, params: dict) -> None:
         shape = specs.operation_model(service, call.operation).input_shape
         checks = once(shape, f"_nuvem_patterns_{service}", build) if shape is not None else None
@@ -292,7 +299,7 @@ def pattern_check(service: str, keep: tuple[str, ...] = ()) -> Callable:
                     for name, regex, pattern, hidden in checks or ()
                     if isinstance(value := params.get(name), str) and not regex.fullmatch(value)]
         if problems:
-            raise ValidationError(coral_message(problems))
+            raise ValidationError(coral_message(problems, values))
     return check
 
 
@@ -326,7 +333,7 @@ def tag_pattern_problems(tags: list[dict], member: str = "tags") -> list[Problem
     return problems
 
 
-def _error(protocol: str, problems: list[Problem]) -> AwsError:
+def _error(protocol: str, problems: list[Problem], values: bool) -> AwsError:
     first = problems[0]
     if protocol == "ec2":
         if first.value is None:
@@ -343,8 +350,9 @@ def _error(protocol: str, problems: list[Problem]) -> AwsError:
                             code="InvalidRequest")
         return AwsError(MALFORMED_XML_MESSAGE, code="MalformedXML")
     if protocol == "query":
-        return ValidationError(coral_message(problems))
-    return AwsError(coral_message(problems), code=_CODES.get(protocol, "ValidationException"))
+        return ValidationError(coral_message(problems, values))
+    return AwsError(coral_message(problems, values),
+                    code=_CODES.get(protocol, "ValidationException"))
 
 
 def validate(params: dict, operation: OperationModel, protocol: str,
@@ -365,7 +373,8 @@ def validate(params: dict, operation: OperationModel, protocol: str,
     if nulls is not None:
         nulls(params, "", problems)
     if problems:
-        raise _error(protocol, problems)
+        values = quirks_for(operation.service_model.service_name, protocol).validation_values
+        raise _error(protocol, problems, values)
 
 
 _NULLS_CHECKED = frozenset({"json", "rest-json", "smithy-rpc-v2-cbor"})

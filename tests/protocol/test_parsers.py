@@ -564,9 +564,10 @@ def test_validate_query_and_json_wording():
     with pytest.raises(AwsError) as info:
         _validate("iam", "CreateRole", "query", {"RoleName": "r", "MaxSessionDuration": 10})
     assert info.value.code == "ValidationError"
+    # IAM names the members but quotes no value (quirks.py)
     assert info.value.message == (
-        "2 validation errors detected: Value null at 'assumeRolePolicyDocument' failed to satisfy "
-        "constraint: Member must not be null; Value '10' at 'maxSessionDuration' failed to "
+        "2 validation errors detected: Value at 'assumeRolePolicyDocument' failed to satisfy "
+        "constraint: Member must not be null; Value at 'maxSessionDuration' failed to "
         "satisfy constraint: Member must have value greater than or equal to 3600")
     with pytest.raises(AwsError) as info:
         _validate("dynamodb", "Scan", "json", {"TableName": "t", "Limit": 0, "Select": "SOME"})

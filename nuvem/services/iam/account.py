@@ -27,8 +27,7 @@ from nuvem.services.iam.usage import key_last_used, role_last_used
 # -- password policy -----------------------------------------------------------------------------
 _PASSWORD_DEFAULTS = {"MinimumPasswordLength": 6, "RequireSymbols": False,
                       "RequireNumbers": False, "RequireUppercaseCharacters": False,
-                      "RequireLowercaseCharacters": False, "AllowUsersToChangePassword": False,
-                      "HardExpiry": False}
+                      "RequireLowercaseCharacters": False, "AllowUsersToChangePassword": False}
 
 
 def _settings(ctx: Call) -> AccountSettings:
@@ -41,6 +40,8 @@ def update_account_password_policy(ctx: Call, req: dict) -> dict:
     for k in ("MaxPasswordAge", "PasswordReusePrevention"):
         if req.get(k):
             policy[k] = req[k]
+    if req.get("HardExpiry") is not None:     # answered only when it was set
+        policy["HardExpiry"] = req["HardExpiry"]
     settings = _settings(ctx)
     settings.PasswordPolicy = policy
     ctx.store.put(settings)
@@ -313,7 +314,7 @@ def _device(ctx: Call, serial: str) -> MFADevice:
     if serial.startswith(prefix):
         device = ctx.store.get(MFADevice, ctx.account, serial.rsplit("/", 1)[-1].lower())
     if device is None or device.arn != serial:
-        raise NoSuchEntity(f"VirtualMFADevice with serial number {serial} doesn't exist.")
+        raise NoSuchEntity(f"MFA Device with serial number {serial} does not exist.")
     return device
 
 
@@ -321,7 +322,7 @@ def _device(ctx: Call, serial: str) -> MFADevice:
 def create_virtual_mfa_device(ctx: Call, req: dict) -> dict:
     name = req["VirtualMFADeviceName"]
     if ctx.store.get(MFADevice, ctx.account, name.lower()):
-        raise EntityAlreadyExists("MFADevice entity at the same path and name already exists.")
+        raise EntityAlreadyExists("MFA device already exists.")
     seed = base64.b32encode(ctx.ids.token_bytes(40)).decode()
     device = MFADevice(account=ctx.account, key=name.lower(), Name=name,
                        Path=check_path(req.get("Path")), Seed=seed)

@@ -17,12 +17,12 @@ MAX_SIGNING_CERTIFICATES = 2
 _PUBLIC = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _certificate(body: str) -> x509.Certificate:
+def _certificate(body: str, malformed: str = "Unable to parse certificate. Please ensure the "
+                 "certificate is in PEM format.") -> x509.Certificate:
     try:
         return x509.load_pem_x509_certificate(body.strip().encode())
     except ValueError:
-        raise MalformedCertificate("Unable to parse certificate. Please ensure the certificate "
-                                   "is in PEM format.")
+        raise MalformedCertificate(malformed.format(body=body)) from None
 
 
 # -- server certificates -------------------------------------------------------------------------
@@ -151,7 +151,8 @@ def _signing_out(cert: SigningCertificate) -> dict:
 @SERVICE.op("UploadSigningCertificate")
 def upload_signing_certificate(ctx: Call, req: dict) -> dict:
     user = caller_user(ctx, req)
-    fingerprint = _certificate(req["CertificateBody"]).fingerprint(hashes.SHA256()).hex()
+    certificate = _certificate(req["CertificateBody"], "Certificate {body} is malformed.")
+    fingerprint = certificate.fingerprint(hashes.SHA256()).hex()
     certs = user_signing_certificates(ctx, user)
     if any(c.Fingerprint == fingerprint for c in certs):
         raise DuplicateCertificate("The request was rejected because the same certificate is "

@@ -23,7 +23,7 @@ def new_id(ctx: Call, prefix: str) -> str:
 
 def check_path(path: str | None, member: str = "path") -> str:
     path = path or "/"
-    if not _PATH.match(path) or "//" in path:
+    if not _PATH.match(path):
         raise ValidationError(f"The specified value for {member} is invalid. It must begin and end "
                               "with / and contain only alphanumeric characters and/or / characters.")
     return path
@@ -85,14 +85,17 @@ def tag_list(ctx: Call, arn: str) -> list[dict]:
     return [{"Key": k, "Value": v} for k, v in sorted(ctx.store.tags(arn).items())]
 
 
-def check_tags(tags: list[dict] | None) -> dict[str, str]:
+def check_tags(tags: list[dict] | None, case_sensitive: bool = False) -> dict[str, str]:
+    """`case_sensitive`: a managed policy's tag keys, where IAM tells 'a' from 'A'."""
     problems = tag_pattern_problems(tags or [])
     if problems:
-        raise ValidationError(coral_message(problems))
+        raise ValidationError(coral_message(problems, values=False))   # IAM quotes none (quirks.py)
+    fold = (lambda k: k) if case_sensitive else str.lower
     out: dict[str, str] = {}
     for t in tags or []:
-        if t["Key"].lower() in (k.lower() for k in out):
-            raise InvalidInput("Duplicate tag keys found. Please note that Tag keys are "
+        if fold(t["Key"]) in (fold(k) for k in out):
+            raise InvalidInput("Duplicate tag keys found." if case_sensitive else
+                               "Duplicate tag keys found. Please note that Tag keys are "
                                "case insensitive.")
         if t["Key"].lower().startswith("aws:"):
             raise InvalidInput("User-specified tag keys can't start with aws:")
@@ -100,15 +103,17 @@ def check_tags(tags: list[dict] | None) -> dict[str, str]:
     return out
 
 
-def add_tags(ctx: Call, arn: str, tags: list[dict] | None) -> None:
-    new = check_tags(tags)
+def add_tags(ctx: Call, arn: str, tags: list[dict] | None, case_sensitive: bool = False) -> None:
+    new = check_tags(tags, case_sensitive)
     if not new:
         return
     current = ctx.store.tags(arn)
-    merged = {k: v for k, v in current.items() if k.lower() not in {n.lower() for n in new}}
+    fold = (lambda k: k) if case_sensitive else str.lower
+    replaced = {fold(n) for n in new}
+    merged = {k: v for k, v in current.items() if fold(k) not in replaced}
     merged.update(new)
     if len(merged) > MAX_TAGS:
-        raise LimitExceeded(f"The number of tags has reached the maximum limit of {MAX_TAGS}.")
+        raise LimitExceeded("The number of tags has reached the maximum limit.")
     ctx.store.untag(arn, [k for k in current if k not in merged])
     ctx.store.tag(arn, new)
 

@@ -203,6 +203,7 @@ class SAMLProvider:
     SAMLProviderUUID: str
     CreateDate: datetime
     ValidUntil: datetime | None = None
+    AssertionEncryptionMode: str = "Allowed"      # or Required
 
     @property
     def arn(self) -> str:

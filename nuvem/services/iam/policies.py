@@ -1,6 +1,7 @@
 """Managed policies (customer and AWS), versions, attachments, inline policies, boundaries."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from nuvem.context import Call
@@ -10,7 +11,7 @@ from nuvem.services.iam.common import (add_tags, check_path, drop_none, get_grou
                                        get_user, matches_prefix, new_id, paginate, tag_list)
 from nuvem.services.iam.documents import encode, normalize, validate_document
 from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, InvalidInput,
-                                       LimitExceeded, NoSuchEntity)
+                                       LimitExceeded, NoSuchEntity, ValidationError)
 from nuvem.services.iam.managed import AwsPolicy, aws_policies, aws_policy
 from nuvem.services.iam.models import Group, Policy, PolicyVersion, Role, User
 
@@ -49,7 +50,7 @@ def _customer(ctx: Call, arn: str) -> Policy | None:
 
 def find_policy(ctx: Call, arn: str, message: str = "Policy {arn} was not found.") -> Found:
     if not arn.startswith("arn:"):
-        raise InvalidInput(f"ARN {arn} is not valid.")
+        raise ValidationError(f"ARN {arn} is not valid.")
     aws = aws_policy(arn)
     customer = None if aws else _customer(ctx, arn)
     if aws is None and customer is None:
@@ -61,8 +62,18 @@ def attachable(ctx: Call, arn: str) -> Found:
     return find_policy(ctx, arn, "Policy {arn} does not exist or is not attachable.")
 
 
-def customer_policy(ctx: Call, arn: str) -> Policy:
-    found = find_policy(ctx, arn)
+_POLICY_ARN = re.compile(r"arn:aws:iam::(\d{12}|aws):policy/.+", re.DOTALL)
+
+
+def boundary(ctx: Call, arn: str) -> str:
+    """The ARN of a permissions boundary's policy, refused in IAM's words for boundaries."""
+    if not _POLICY_ARN.fullmatch(arn):
+        raise InvalidInput(f"ARN {arn} is not valid.")
+    return find_policy(ctx, arn, "Scope ARN: {arn} does not exist or is not attachable.").arn
+
+
+def customer_policy(ctx: Call, arn: str, message: str = "Policy {arn} was not found.") -> Policy:
+    found = find_policy(ctx, arn, message)
     if found.customer is None:
         raise InvalidInput(f"Policy {arn} is an AWS managed policy and cannot be modified.")
     return found.customer
@@ -78,15 +89,17 @@ def boundary_count(ctx: Call, arn: str) -> int:
                for cls in (User, Role))
 
 
-def policy_out(ctx: Call, found: Found, tags: bool = False) -> dict:
+def policy_out(ctx: Call, found: Found, tags: bool = False, description: bool = True) -> dict:
+    """`tags`: the policy's Tags, an empty list included (GetPolicy's answer). CreatePolicy and
+    ListPolicies answer no Description (IAM documents ListPolicies' omission)."""
     p = found.customer or found.aws
     out = {"PolicyName": p.PolicyName, "PolicyId": p.PolicyId, "Arn": found.arn, "Path": p.Path,
            "DefaultVersionId": p.DefaultVersionId, "AttachmentCount": attachment_count(ctx, found.arn),
            "PermissionsBoundaryUsageCount": boundary_count(ctx, found.arn), "IsAttachable": True,
-           "Description": p.Description or None, "CreateDate": p.CreateDate,
-           "UpdateDate": p.UpdateDate}
-    if tags and found.customer:
-        out["Tags"] = tag_list(ctx, found.arn) or None
+           "Description": (p.Description or None) if description else None,
+           "CreateDate": p.CreateDate, "UpdateDate": p.UpdateDate}
+    if tags:
+        out["Tags"] = tag_list(ctx, found.arn) if found.customer else []   # AWS's: untaggable
     return drop_none(out)
 
 
@@ -131,8 +144,9 @@ def create_policy(ctx: Call, req: dict) -> dict:
                     Versions=[PolicyVersion("v1", document, ctx.now)],
                     Description=req.get("Description"))
     ctx.store.put(policy)
-    add_tags(ctx, policy.arn, req.get("Tags"))
-    return {"Policy": policy_out(ctx, Found(policy.arn, policy, None), tags=True)}
+    add_tags(ctx, policy.arn, req.get("Tags"), case_sensitive=True)
+    return {"Policy": policy_out(ctx, Found(policy.arn, policy, None),
+                                 tags=bool(req.get("Tags")), description=False)}
 
 
 @SERVICE.op("GetPolicy")
@@ -166,7 +180,7 @@ def list_policies(ctx: Call, req: dict) -> dict:
         else:
             found = [f for f in found if attachment_count(ctx, f.arn) or boundary_count(ctx, f.arn)]
     page = paginate(found, req, _policy_key, "Policies")
-    page["Policies"] = [policy_out(ctx, f) for f in page["Policies"]]
+    page["Policies"] = [policy_out(ctx, f, description=False) for f in page["Policies"]]
     return page
 
 
@@ -200,21 +214,24 @@ def create_policy_version(ctx: Call, req: dict) -> dict:
     return {"PolicyVersion": version_out(Found(policy.arn, policy, None), version, document=False)}
 
 
+def _missing_version(arn: str, version_id: str) -> str:
+    # also IAM's answer when the policy itself does not exist (GetPolicyVersion, SetDefault...)
+    return f"Policy {arn} version {version_id} does not exist or is not attachable."
+
+
 def _version(policy: Policy, version_id: str) -> PolicyVersion:
     version = policy.version(version_id)
     if version is None:
-        raise NoSuchEntity(f"Policy {policy.arn} version {version_id} does not exist or is not "
-                           "attachable.")
+        raise NoSuchEntity(_missing_version(policy.arn, version_id))
     return version
 
 
 @SERVICE.op("GetPolicyVersion")
 def get_policy_version(ctx: Call, req: dict) -> dict:
-    found = find_policy(ctx, req["PolicyArn"])
+    found = find_policy(ctx, req["PolicyArn"], _missing_version("{arn}", req["VersionId"]))
     if found.aws:
         if req["VersionId"] != found.aws.DefaultVersionId:
-            raise NoSuchEntity(f"Policy {found.arn} version {req['VersionId']} does not exist or "
-                               "is not attachable.")
+            raise NoSuchEntity(_missing_version(found.arn, req["VersionId"]))
         return {"PolicyVersion": version_out(found, None)}
     return {"PolicyVersion": version_out(found, _version(found.customer, req["VersionId"]))}
 
@@ -244,7 +261,7 @@ def delete_policy_version(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("SetDefaultPolicyVersion")
 def set_default_policy_version(ctx: Call, req: dict) -> dict:
-    policy = customer_policy(ctx, req["PolicyArn"])
+    policy = customer_policy(ctx, req["PolicyArn"], _missing_version("{arn}", req["VersionId"]))
     policy.DefaultVersionId = _version(policy, req["VersionId"]).VersionId
     policy.UpdateDate = ctx.now
     ctx.store.put(policy)
@@ -253,7 +270,7 @@ def set_default_policy_version(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("TagPolicy")
 def tag_policy(ctx: Call, req: dict) -> dict:
-    add_tags(ctx, customer_policy(ctx, req["PolicyArn"]).arn, req["Tags"])
+    add_tags(ctx, customer_policy(ctx, req["PolicyArn"]).arn, req["Tags"], case_sensitive=True)
     return {}
 
 
@@ -400,7 +417,7 @@ for _kind in _GETTERS:
 def _put_boundary(ctx: Call, req: dict, kind: str) -> dict:
     getter, member = _GETTERS[kind]
     entity = getter(ctx, req[member])
-    entity.PermissionsBoundary = attachable(ctx, req["PermissionsBoundary"]).arn
+    entity.PermissionsBoundary = boundary(ctx, req["PermissionsBoundary"])
     ctx.store.put(entity)
     return {}
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from nuvem.context import Call
 from nuvem.services.iam import SERVICE
 from nuvem.services.iam.common import add_tags, drop_none, paginate, tag_list
-from nuvem.services.iam.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
+from nuvem.services.iam.errors import (EntityAlreadyExists, InvalidInput, LimitExceeded,
+                                       NoSuchEntity, ValidationError)
 from nuvem.services.iam.models import OIDCProvider, SAMLProvider
 
 MAX_THUMBPRINTS = 5
@@ -17,18 +18,19 @@ _VALID_UNTIL = re.compile(r'validUntil\s*=\s*"([^"]+)"')
 
 
 # -- OpenID Connect ------------------------------------------------------------------------------
-def _oidc(ctx: Call, arn: str) -> OIDCProvider:
+def _oidc(ctx: Call, arn: str,
+          missing: str = "OpenIDConnect Provider not found for arn {arn}") -> OIDCProvider:
     prefix = f"arn:aws:iam::{ctx.account}:oidc-provider/"
     provider = ctx.store.get(OIDCProvider, ctx.account, arn[len(prefix):]) \
         if arn.startswith(prefix) else None
     if provider is None:
-        raise NoSuchEntity(f"OpenIDConnect Provider not found for arn {arn}")
+        raise NoSuchEntity(missing.format(arn=arn))
     return provider
 
 
 def _thumbprints(values: list[str]) -> list[str]:
     if len(values) > MAX_THUMBPRINTS:
-        raise LimitExceeded(f"Thumbprint list must contain at most {MAX_THUMBPRINTS} thumbprints.")
+        raise InvalidInput("Thumbprint list must contain fewer than 5 entries.")
     for t in values:
         if not _THUMBPRINT.match(t):
             raise InvalidInput(f"Thumbprint {t} is not a 40-character hexadecimal SHA-1 digest.")
@@ -38,6 +40,8 @@ def _thumbprints(values: list[str]) -> list[str]:
 @SERVICE.op("CreateOpenIDConnectProvider")
 def create_oidc_provider(ctx: Call, req: dict) -> dict:
     url = req["Url"]
+    if "://" not in url:
+        raise ValidationError("Invalid Open ID Connect Provider URL")
     if not url.startswith("https://"):
         raise InvalidInput("The URL must begin with https://")
     host = url[len("https://"):].rstrip("/")
@@ -61,7 +65,7 @@ def get_oidc_provider(ctx: Call, req: dict) -> dict:
     p = _oidc(ctx, req["OpenIDConnectProviderArn"])
     return drop_none({"Url": p.Url, "ClientIDList": p.ClientIDList,
                       "ThumbprintList": p.ThumbprintList, "CreateDate": p.CreateDate,
-                      "Tags": tag_list(ctx, p.arn) or None})
+                      "Tags": tag_list(ctx, p.arn)})
 
 
 @SERVICE.op("ListOpenIDConnectProviders")
@@ -72,7 +76,8 @@ def list_oidc_providers(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("DeleteOpenIDConnectProvider")
 def delete_oidc_provider(ctx: Call, req: dict) -> dict:
-    ctx.store.delete(_oidc(ctx, req["OpenIDConnectProviderArn"]))
+    ctx.store.delete(_oidc(ctx, req["OpenIDConnectProviderArn"],
+                           "OpenId connect Provider {arn} cannot be found."))
     return {}
 
 
@@ -154,7 +159,8 @@ def create_saml_provider(ctx: Call, req: dict) -> dict:
     provider = SAMLProvider(account=ctx.account, Name=name,
                             SAMLMetadataDocument=req["SAMLMetadataDocument"],
                             SAMLProviderUUID=ctx.ids.uuid(), CreateDate=ctx.now,
-                            ValidUntil=_valid_until(ctx, req["SAMLMetadataDocument"]))
+                            ValidUntil=_valid_until(ctx, req["SAMLMetadataDocument"]),
+                            AssertionEncryptionMode=req.get("AssertionEncryptionMode") or "Allowed")
     ctx.store.put(provider)
     add_tags(ctx, provider.arn, req.get("Tags"))
     return drop_none({"SAMLProviderArn": provider.arn, "Tags": tag_list(ctx, provider.arn) or None})
@@ -163,9 +169,12 @@ def create_saml_provider(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetSAMLProvider")
 def get_saml_provider(ctx: Call, req: dict) -> dict:
     p = _saml(ctx, req["SAMLProviderArn"])
+    # no private keys: Nuvem does not decrypt SAML assertions (AddPrivateKey is not kept)
     return drop_none({"SAMLProviderUUID": p.SAMLProviderUUID,
                       "SAMLMetadataDocument": p.SAMLMetadataDocument, "CreateDate": p.CreateDate,
-                      "ValidUntil": p.ValidUntil, "Tags": tag_list(ctx, p.arn) or None})
+                      "ValidUntil": p.ValidUntil, "Tags": tag_list(ctx, p.arn),
+                      "AssertionEncryptionMode": p.AssertionEncryptionMode,
+                      "PrivateKeyList": []})
 
 
 @SERVICE.op("ListSAMLProviders")
@@ -181,7 +190,9 @@ def update_saml_provider(ctx: Call, req: dict) -> dict:
     if req.get("SAMLMetadataDocument"):
         p.SAMLMetadataDocument = req["SAMLMetadataDocument"]
         p.ValidUntil = _valid_until(ctx, p.SAMLMetadataDocument)
-        ctx.store.put(p)
+    if req.get("AssertionEncryptionMode"):
+        p.AssertionEncryptionMode = req["AssertionEncryptionMode"]
+    ctx.store.put(p)
     return {"SAMLProviderArn": p.arn}
 
 

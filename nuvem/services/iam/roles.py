@@ -5,6 +5,7 @@ import json
 import re
 
 from nuvem.context import Call
+from nuvem.iam.conditions import glob_matcher
 from nuvem.iam.policy import check_size
 from nuvem.services.iam import SERVICE
 from nuvem.services.iam.common import (add_tags, boundary_out, check_path, drop_none,
@@ -39,7 +40,13 @@ _SLR_NAMES = {
 }
 
 
-def role_out(ctx: Call, role: Role, full: bool = True) -> dict:
+# What IAM leaves out of the role it answers CreateRole and UpdateRoleDescription with (GetRole
+# has them all): the defaults it filled in, and on creation the description too.
+_NEW_ROLE_OMITS = ("Description", "MaxSessionDuration", "RoleLastUsed")
+_DESCRIBED_ROLE_OMITS = ("MaxSessionDuration", "RoleLastUsed")
+
+
+def role_out(ctx: Call, role: Role, full: bool = True, omit: tuple[str, ...] = ()) -> dict:
     out = {"Path": role.Path, "RoleName": role.RoleName, "RoleId": role.RoleId, "Arn": role.arn,
            "CreateDate": role.CreateDate,
            "AssumeRolePolicyDocument": encode(role.AssumeRolePolicyDocument),
@@ -48,36 +55,63 @@ def role_out(ctx: Call, role: Role, full: bool = True) -> dict:
         out["PermissionsBoundary"] = boundary_out(role.PermissionsBoundary)
         out["Tags"] = tag_list(ctx, role.arn) or None
         out["RoleLastUsed"] = role_last_used(ctx, role)
+    for member in omit:
+        out.pop(member, None)
     return drop_none(out)
 
 
 def profile_out(ctx: Call, profile: InstanceProfile, tags: bool = False) -> dict:
+    """`tags`: the profile's Tags, an empty list included (GetInstanceProfile's answer). Its
+    roles come without MaxSessionDuration, as IAM embeds them."""
     roles = [ctx.store.get(Role, ctx.account, k) for k in profile.Roles]
     out = {"Path": profile.Path, "InstanceProfileName": profile.InstanceProfileName,
            "InstanceProfileId": profile.InstanceProfileId, "Arn": profile.arn,
            "CreateDate": profile.CreateDate,
-           "Roles": [role_out(ctx, r, full=False) for r in roles if r]}
+           "Roles": [role_out(ctx, r, full=False, omit=("MaxSessionDuration",))
+                     for r in roles if r]}
     if tags:
-        out["Tags"] = tag_list(ctx, profile.arn) or None
+        out["Tags"] = tag_list(ctx, profile.arn)
     return drop_none(out)
 
 
 _ENTITY_ARN = re.compile(r"arn:aws:iam::(\d{12}):(user|role)/(?:.*/)?([^/]+)")
 
+# What a trust policy may grant: assuming the role, and what goes with it.
+_TRUST_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
+                  "sts:tagsession", "sts:setsourceidentity", "sts:setcontext")
+
 
 def _trust(ctx: Call, text: str) -> str:
     text = normalize(text)
+    try:
+        json.loads(text)
+    except ValueError:  # IAM words unparsable trust policies apart from other syntax errors
+        raise MalformedPolicyDocument("This policy contains invalid Json") from None
     doc = validate_document(text, "trust")
     check_size(text, "trust")
+    _check_trust_actions(doc)
     _check_principals_exist(ctx, doc)
     return text
+
+
+def _statements(doc: dict) -> list[dict]:
+    return doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+
+
+def _check_trust_actions(doc: dict) -> None:
+    for statement in _statements(doc):
+        actions = statement.get("Action", [])
+        for action in actions if isinstance(actions, list) else [actions]:
+            matches = glob_matcher(action, ignore_case=True)
+            if not any(matches(known) for known in _TRUST_ACTIONS):
+                raise MalformedPolicyDocument(
+                    "AssumeRole policy may only specify STS AssumeRole actions.")
 
 
 def _check_principals_exist(ctx: Call, doc: dict) -> None:
     """IAM refuses a trust policy naming a user or role that does not exist (it stores their
     unique ids); accounts, roots, sessions and other principal types are taken as given."""
-    statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
-    for statement in statements:
+    for statement in _statements(doc):
         principal = statement.get("Principal")
         names = principal.get("AWS", []) if isinstance(principal, dict) else []
         for arn in names if isinstance(names, list) else [names]:
@@ -110,11 +144,11 @@ def create_role(ctx: Call, req: dict) -> dict:
     role = _new_role(ctx, req["RoleName"], check_path(req.get("Path")),
                      _trust(ctx, req["AssumeRolePolicyDocument"]), req)
     if req.get("PermissionsBoundary"):
-        from nuvem.services.iam.policies import attachable
-        role.PermissionsBoundary = attachable(ctx, req["PermissionsBoundary"]).arn
+        from nuvem.services.iam.policies import boundary
+        role.PermissionsBoundary = boundary(ctx, req["PermissionsBoundary"])
     ctx.store.put(role)
     add_tags(ctx, role.arn, req.get("Tags"))
-    return {"Role": role_out(ctx, role)}
+    return {"Role": role_out(ctx, role, omit=_NEW_ROLE_OMITS)}
 
 
 @SERVICE.op("GetRole")
@@ -149,7 +183,7 @@ def update_role_description(ctx: Call, req: dict) -> dict:
     _check_protected(role)
     role.Description = req["Description"]
     ctx.store.put(role)
-    return {"Role": role_out(ctx, role)}
+    return {"Role": role_out(ctx, role, omit=_DESCRIBED_ROLE_OMITS)}
 
 
 @SERVICE.op("UpdateAssumeRolePolicy")
@@ -249,7 +283,7 @@ def create_instance_profile(ctx: Call, req: dict) -> dict:
                               InstanceProfileId=new_id(ctx, "AIPA"), CreateDate=ctx.now)
     ctx.store.put(profile)
     add_tags(ctx, profile.arn, req.get("Tags"))
-    return {"InstanceProfile": profile_out(ctx, profile, tags=True)}
+    return {"InstanceProfile": profile_out(ctx, profile, tags=bool(req.get("Tags")))}
 
 
 @SERVICE.op("GetInstanceProfile")
@@ -295,8 +329,8 @@ def remove_role_from_instance_profile(ctx: Call, req: dict) -> dict:
     profile = get_instance_profile(ctx, req["InstanceProfileName"])
     role = get_role(ctx, req["RoleName"])
     if role.key not in profile.Roles:
-        raise NoSuchEntity(f"The role with name {role.RoleName} cannot be found in instance "
-                           f"profile {profile.InstanceProfileName}.")
+        raise NoSuchEntity(f"Role {role.RoleName} in Instance Profile "
+                           f"{profile.InstanceProfileName} cannot be found.")
     profile.Roles.remove(role.key)
     ctx.store.put(profile)
     return {}

@@ -50,8 +50,8 @@ def create_user(ctx: Call, req: dict) -> dict:
     user = User(account=ctx.account, key=name.lower(), UserName=name,
                 Path=check_path(req.get("Path")), UserId=new_id(ctx, "AIDA"), CreateDate=ctx.now)
     if req.get("PermissionsBoundary"):
-        from nuvem.services.iam.policies import attachable
-        user.PermissionsBoundary = attachable(ctx, req["PermissionsBoundary"]).arn
+        from nuvem.services.iam.policies import boundary
+        user.PermissionsBoundary = boundary(ctx, req["PermissionsBoundary"])
     ctx.store.put(user)
     add_tags(ctx, user.arn, req.get("Tags"))
     return {"User": user_out(ctx, user)}
@@ -95,18 +95,29 @@ def update_user(ctx: Call, req: dict) -> dict:
     for k in keys:
         k.user_key, k.UserName = user.key, user.UserName
         ctx.store.put(k)
-    for d in list(ctx.store.query(MFADevice, account=ctx.account,
-                                  index=("user_key", req["UserName"].lower()))):
-        d.user_key = user.key
-        ctx.store.put(d)
+    old_key = req["UserName"].lower()
+    for record in list(ctx.store.query(MFADevice, account=ctx.account,
+                                       index=("user_key", old_key))):
+        record.user_key = user.key
+        ctx.store.put(record)
+    # SSH keys, signing certificates and service credentials follow too (their ServiceUserName
+    # keeps the old name, as in IAM)
+    for kind in (SSHPublicKey, SigningCertificate, ServiceSpecificCredential):
+        for record in list(ctx.store.query(kind, account=ctx.account,
+                                           index=("user_key", old_key))):
+            record.user_key, record.UserName = user.key, user.UserName
+            ctx.store.put(record)
     return {}
 
 
 @SERVICE.op("DeleteUser")
 def delete_user(ctx: Call, req: dict) -> dict:
     user = get_user(ctx, req["UserName"])
-    if (user_keys(ctx, user) or user.InlinePolicies or user.AttachedPolicies or user.Groups
-            or user.PasswordHash
+    if user.InlinePolicies:
+        raise DeleteConflict("Cannot delete entity, must delete policies first.")
+    if user.AttachedPolicies:
+        raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    if (user_keys(ctx, user) or user.Groups or user.PasswordHash
             or ctx.store.count(MFADevice, account=ctx.account, index=("user_key", user.key))
             or ctx.store.count(SSHPublicKey, account=ctx.account, index=("user_key", user.key))
             or ctx.store.count(SigningCertificate, account=ctx.account,
@@ -187,7 +198,9 @@ def delete_access_key(ctx: Call, req: dict) -> dict:
 def get_access_key_last_used(ctx: Call, req: dict) -> dict:
     key = ctx.store.get(AccessKey, req["AccessKeyId"])
     if key is None or key.account != ctx.account:
-        raise NoSuchEntity(f"The Access Key with id {req['AccessKeyId']} cannot be found.")
+        # IAM does not say whether the key exists elsewhere: the caller may not look at it
+        raise AccessDenied(f"User: {ctx.principal.arn} is not authorized to perform "
+                           f"iam:GetAccessKeyLastUsed on resource: access key {req['AccessKeyId']}")
     from nuvem.services.iam.usage import key_last_used
     when, service, region = key_last_used(ctx, key)
     return {"UserName": key.UserName, "AccessKeyLastUsed": drop_none({
@@ -360,8 +373,8 @@ def delete_group(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("AddUserToGroup")
 def add_user_to_group(ctx: Call, req: dict) -> dict:
+    user = get_user(ctx, req["UserName"])     # IAM looks the user up first
     group = get_group(ctx, req["GroupName"])
-    user = get_user(ctx, req["UserName"])
     if group.key not in user.Groups:
         if len(user.Groups) >= MAX_GROUPS_PER_USER:
             raise LimitExceeded(f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
@@ -372,12 +385,11 @@ def add_user_to_group(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("RemoveUserFromGroup")
 def remove_user_from_group(ctx: Call, req: dict) -> dict:
+    user = get_user(ctx, req["UserName"])     # IAM looks the user up first
     group = get_group(ctx, req["GroupName"])
-    user = get_user(ctx, req["UserName"])
-    if group.key not in user.Groups:
-        raise NoSuchEntity(f"User {user.UserName} is not in group {group.GroupName}.")
-    user.Groups.remove(group.key)
-    ctx.store.put(user)
+    if group.key in user.Groups:              # removing a non-member succeeds, as in IAM
+        user.Groups.remove(group.key)
+        ctx.store.put(user)
     return {}
 
 

@@ -6,4 +6,6 @@ SERVICE = Service("sts")
 SERVICE.changes_identity = True
 SERVICE.before = pattern_check("sts")
 
-from nuvem.services.sts import api  # noqa: E402,F401  (registers the operations)
+from nuvem.services.sts import api  # noqa: E402  (registers the operations)
+
+SERVICE.authorize = api.authorize

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zlib
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from nuvem.iam import policy as iam_policy
 from nuvem.protocol.validate import coral_message, tag_pattern_problems
 from nuvem.services.sts import SERVICE
 from nuvem.services.sts.errors import (AccessDenied, ExpiredToken, InvalidIdentityToken,
-                                       MalformedPolicyDocument,
+                                       InvalidParameterValue, MalformedPolicyDocument,
                                        PackedPolicyTooLarge, ValidationError)
 from nuvem.services.sts.models import Session
 
@@ -91,17 +92,19 @@ def _session_tags(req: dict, inherited: dict[str, str], transitive: list[str]) -
     for tag in given:
         key = tag["Key"]
         if key.lower() in seen:
-            raise ValidationError("Duplicate tag keys found. Please note that Tag keys are case "
-                                  "insensitive.")
+            raise InvalidParameterValue("Duplicate tag keys found. Please note that Tag keys are "
+                                        "case insensitive.")
         seen.add(key.lower())
         if key.lower() in {k.lower() for k in transitive}:
-            raise ValidationError(f"One or more transitive tag keys cannot be overridden: {key}")
+            raise InvalidParameterValue("One of the specified transitive tag keys can't be set "
+                                        "because it conflicts with a transitive tag key from the "
+                                        "calling session.")
         tags[key] = tag["Value"]
     new_transitive = list(transitive)
     for key in req.get("TransitiveTagKeys") or []:
         if key.lower() not in seen:
-            raise ValidationError("The specified transitive tag key must be included in the "
-                                  "requested tags.")
+            raise InvalidParameterValue("The specified transitive tag key must be included in "
+                                        "the requested tags.")
         new_transitive.append(key)
     return tags, new_transitive
 
@@ -151,6 +154,18 @@ def _issue(ctx: Call, seconds: int, **fields) -> Session:
 def _credentials(session: Session) -> dict:
     return {"AccessKeyId": session.AccessKeyId, "SecretAccessKey": session.SecretAccessKey,
             "SessionToken": session.SessionToken, "Expiration": session.Expiration}
+
+
+# partition, service and resource present (region and account may be empty)
+_ARN = re.compile(r"arn:[^:]+:[^:]+:[^:]*:[^:]*:.+", re.DOTALL)
+
+
+def authorize(call: Call, operation) -> None:
+    """STS answers a RoleArn that is no ARN at all before it authorizes anything."""
+    role_arn = call.params.get("RoleArn")
+    if role_arn is not None and not _ARN.fullmatch(role_arn):
+        raise ValidationError(f"{role_arn} is invalid")
+    call.runtime.authorizer.authorize(call, operation)
 
 
 def _role_from_arn(ctx: Call, role_arn: str):
@@ -247,11 +262,10 @@ def get_federation_token(ctx: Call, req: dict) -> dict:
     session = _issue(ctx, duration, account=caller.account, kind="federated-user", CallerArn=arn,
                      UserId=user_id, entity_arn=caller.arn, entity_name=caller.entity_name,
                      session_policies=documents, no_permissions_without_policy=True, tags=tags)
-    out = {"Credentials": _credentials(session),
-           "FederatedUser": {"FederatedUserId": user_id, "Arn": arn}}
-    if packed_size is not None:
-        out["PackedPolicySize"] = packed_size
-    return out
+    # unlike AssumeRole's, always answered: 0 when no policy or tag was passed
+    return {"Credentials": _credentials(session),
+            "FederatedUser": {"FederatedUserId": user_id, "Arn": arn},
+            "PackedPolicySize": packed_size or 0}
 
 
 @SERVICE.op("GetAccessKeyInfo")

@@ -1,5 +1,6 @@
 """STS errors: the query codes and statuses of the STS model's error shapes."""
-from nuvem.errors import AccessDenied, AwsError, ValidationError  # noqa: F401  (re-exported)
+from nuvem.errors import (AccessDenied, AwsError, InvalidParameterValue,  # noqa: F401  (re-exported)
+                          ValidationError)
 
 
 class MalformedPolicyDocument(AwsError):

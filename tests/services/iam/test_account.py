@@ -51,6 +51,25 @@ def test_virtual_mfa_device_enable_with_two_consecutive_codes(iam, name):
     iam.delete_user(UserName=u)
 
 
+def test_virtual_mfa_device_errors(iam, name):
+    """test_iam_mfa.py::test_virtual_mfa_device_errors, test_enable_mfa_device_errors and
+    test_virtual_mfa_device_lifecycle[/test//double/] (AWS, 2026)."""
+    device = name("mfa")
+    serial = iam.create_virtual_mfa_device(
+        VirtualMFADeviceName=device, Path="/test//double/")["VirtualMFADevice"]["SerialNumber"]
+    assert serial.endswith(f":mfa/test//double/{device}")
+    assert error(iam.create_virtual_mfa_device, VirtualMFADeviceName=device) == (
+        "EntityAlreadyExists", 409, "MFA device already exists.")
+    missing = serial.replace(device, "nonexistent-device")
+    assert error(iam.delete_virtual_mfa_device, SerialNumber=missing) == (
+        "NoSuchEntity", 404, f"MFA Device with serial number {missing} does not exist.")
+    user = name("u")
+    iam.create_user(UserName=user)
+    assert error(iam.deactivate_mfa_device, UserName=user, SerialNumber=missing) == (
+        "NoSuchEntity", 404, f"MFA Device with serial number {missing} does not exist.")
+    iam.delete_user(UserName=user)
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+
 def test_password_policy(nuvem):
     iam = nuvem.client("iam", key="222233334444")
     assert error(iam.get_account_password_policy)[:2] == ("NoSuchEntity", 404)
@@ -67,6 +86,16 @@ def test_password_policy(nuvem):
     iam.delete_user(UserName="pw")
     iam.delete_account_password_policy()
     assert error(iam.delete_account_password_policy)[0] == "NoSuchEntity"
+    # test_iam_account_password_policy.py::test_update_account_password_policy_defaults and
+    # _custom_values: HardExpiry is answered only once set
+    iam.update_account_password_policy()
+    assert iam.get_account_password_policy()["PasswordPolicy"] == {
+        "AllowUsersToChangePassword": False, "ExpirePasswords": False,
+        "MinimumPasswordLength": 6, "RequireLowercaseCharacters": False,
+        "RequireNumbers": False, "RequireSymbols": False, "RequireUppercaseCharacters": False}
+    iam.update_account_password_policy(HardExpiry=True, MaxPasswordAge=60)
+    assert iam.get_account_password_policy()["PasswordPolicy"]["HardExpiry"] is True
+    iam.delete_account_password_policy()
 
 
 def test_account_alias_is_unique_across_accounts(nuvem, name):
@@ -81,7 +110,7 @@ def test_account_alias_is_unique_across_accounts(nuvem, name):
     # lower-case letters, digits and single hyphens inside (the model's pattern)
     for bad in ("My-alias", "my_alias", "my--alias", "-myalias", "myalias-"):
         assert error(one.create_account_alias, AccountAlias=bad) == (
-            "ValidationError", 400, f"1 validation error detected: Value '{bad}' at "
+            "ValidationError", 400, "1 validation error detected: Value at "
             "'accountAlias' failed to satisfy constraint: Member must satisfy regular expression "
             "pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
     assert one.list_account_aliases()["AccountAliases"] == []

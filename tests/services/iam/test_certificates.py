@@ -51,6 +51,10 @@ def test_signing_certificates(iam, name):
     n = name("signer")
     iam.create_user(UserName=n)
     bodies = [self_signed(f"s{i}")[0] for i in range(3)]
+    # test_iam_signing_certificates.py::test_signing_certificate_errors
+    assert error(iam.upload_signing_certificate, UserName=n,
+                 CertificateBody="invalid-certificate-body") == (
+        "MalformedCertificate", 400, "Certificate invalid-certificate-body is malformed.")
     first = iam.upload_signing_certificate(UserName=n, CertificateBody=bodies[0])["Certificate"]
     assert first["Status"] == "Active" and first["UserName"] == n
     assert error(iam.upload_signing_certificate, UserName=n, CertificateBody=bodies[0])[:2] == (

@@ -188,6 +188,101 @@ def test_policy_tags(iam, name):
     iam.delete_policy(PolicyArn=arn)
 
 
+
+def test_get_policy_answers_tags_even_none(iam, name):
+    """test_iam_policies.py::test_policy_lifecycle: CreatePolicy without tags answers no Tags,
+    GetPolicy an empty list."""
+    created = iam.create_policy(PolicyName=name("nt"), PolicyDocument=doc())["Policy"]
+    assert "Tags" not in created
+    assert iam.get_policy(PolicyArn=created["Arn"])["Policy"]["Tags"] == []
+    iam.delete_policy(PolicyArn=created["Arn"])
+
+
+def test_description_only_in_get_policy(iam, name):
+    """test_iam_policies.py::test_policy_tag_lifecycle and test_iam_managed_policies.py: the
+    description is in GetPolicy's answer, not CreatePolicy's nor ListPolicies'; an AWS managed
+    policy has its description and Tags [] too."""
+    created = iam.create_policy(PolicyName=name("d"), PolicyDocument=doc(),
+                                Description="testing")["Policy"]
+    assert "Description" not in created
+    assert iam.get_policy(PolicyArn=created["Arn"])["Policy"]["Description"] == "testing"
+    listed = [p for p in iam.list_policies(Scope="Local")["Policies"]
+              if p["Arn"] == created["Arn"]]
+    assert len(listed) == 1 and "Description" not in listed[0]
+    aws = iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")["Policy"]
+    assert aws["Tags"] == [] and aws["Description"]
+    assert all("Description" not in p for p in iam.list_policies(Scope="AWS")["Policies"])
+    iam.delete_policy(PolicyArn=created["Arn"])
+
+
+def test_policy_tag_keys_are_case_sensitive(iam, name):
+    """test_iam_policies.py::test_policy_tag_lifecycle, test_policy_tag_operations and
+    test_policy_tag_create_errors: a managed policy holds 'a' and 'A' as two tags (roles and
+    users refuse that), and only an exact repeat is a duplicate, worded without the note."""
+    arn = iam.create_policy(PolicyName=name("cs"), PolicyDocument=doc(), Tags=[
+        {"Key": "a", "Value": "lowercase"}, {"Key": "A", "Value": "uppercase"}])["Policy"]["Arn"]
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [
+        {"Key": "A", "Value": "uppercase"}, {"Key": "a", "Value": "lowercase"}]
+    iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "a", "Value": "new"}])
+    iam.untag_policy(PolicyArn=arn, TagKeys=["A"])
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "a", "Value": "new"}]
+    duplicate = [{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}]
+    assert error(iam.tag_policy, PolicyArn=arn, Tags=duplicate) == (
+        "InvalidInput", 400, "Duplicate tag keys found.")
+    assert error(iam.create_policy, PolicyName=name("cs"), PolicyDocument=doc(),
+                 Tags=duplicate) == ("InvalidInput", 400, "Duplicate tag keys found.")
+    iam.delete_policy(PolicyArn=arn)
+
+
+def test_version_calls_on_a_missing_policy(iam, name):
+    """test_iam_policies.py::test_policy_version_errors: GetPolicyVersion and
+    SetDefaultPolicyVersion answer a policy that does not exist as a missing version."""
+    arn = iam.create_policy(PolicyName=name("gone"), PolicyDocument=doc())["Policy"]["Arn"]
+    iam.delete_policy(PolicyArn=arn)
+    for call in (iam.get_policy_version, iam.set_default_policy_version):
+        assert error(call, PolicyArn=arn, VersionId="v1") == (
+            "NoSuchEntity", 404, f"Policy {arn} version v1 does not exist or is not attachable.")
+    assert error(iam.get_policy, PolicyArn=arn) == (
+        "NoSuchEntity", 404, f"Policy {arn} was not found.")
+
+
+def test_policy_arn_that_is_no_arn(iam, name):
+    """test_iam_roles.py::test_role_managed_policy_errors (2026; InvalidInput when recorded in
+    2023): a PolicyArn that is not an ARN is ValidationError."""
+    role = name("noarn")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST)
+    assert error(iam.attach_role_policy, RoleName=role, PolicyArn="longpolicynamebutnoarn") == (
+        "ValidationError", 400, "ARN longpolicynamebutnoarn is not valid.")
+    iam.delete_role(RoleName=role)
+
+
+def test_validation_messages_quote_no_value(nuvem, iam, name):
+    """test_iam_policies.py::test_policy_version_errors, test_policy_tag_create_errors and
+    test_policy_tag_update_errors: IAM names the member that failed, never its value."""
+    unchecked = nuvem.client("iam", parameter_validation=False)
+    arn = iam.create_policy(PolicyName=name("nv"), PolicyDocument=doc())["Policy"]["Arn"]
+    assert error(unchecked.set_default_policy_version, PolicyArn=arn,
+                 VersionId="wrong_version_id")[2] == (
+        "1 validation error detected: Value at 'versionId' failed to satisfy constraint: Member "
+        "must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?")
+    prefix = "1 validation error detected: Value at "
+    for tags, message in (
+            ([{"Key": f"k{i}", "Value": ""} for i in range(51)],
+             "'tags' failed to satisfy constraint: Member must have length less than or equal "
+             "to 50"),
+            ([{"Key": "k" * 129, "Value": ""}], "'tags.1.member.key' failed to satisfy "
+             "constraint: Member must have length less than or equal to 128"),
+            ([{"Key": "k", "Value": "v" * 257}], "'tags.1.member.value' failed to satisfy "
+             "constraint: Member must have length less than or equal to 256"),
+            ([{"Key": "k!", "Value": ""}], "'tags.1.member.key' failed to satisfy constraint: "
+             "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")):
+        assert error(unchecked.tag_policy, PolicyArn=arn, Tags=tags) == (
+            "ValidationError", 400, prefix + message)
+    assert error(unchecked.untag_policy, PolicyArn=arn, TagKeys=[f"k{i}" for i in range(51)])[2] \
+        == prefix + "'tagKeys' failed to satisfy constraint: Member must have length less than " \
+        "or equal to 50"
+    iam.delete_policy(PolicyArn=arn)
+
 EXPECTED_AWS = {
     "AdministratorAccess": "/", "PowerUserAccess": "/", "ReadOnlyAccess": "/", "IAMFullAccess": "/",
     "AmazonS3FullAccess": "/", "AmazonS3ReadOnlyAccess": "/", "AmazonEC2FullAccess": "/",
@@ -262,7 +357,7 @@ def test_model_patterns_of_version_ids_path_prefixes_and_role_descriptions(iam, 
     """IAM's front end checks these members against the model's patterns (ValidationError)."""
     def refused(call, value, member, pattern, **kwargs):
         assert error(call, **kwargs) == (
-            "ValidationError", 400, f"1 validation error detected: Value '{value}' at '{member}' "
+            "ValidationError", 400, f"1 validation error detected: Value at '{member}' "
             f"failed to satisfy constraint: Member must satisfy regular expression pattern: "
             f"{pattern}")
 
@@ -307,8 +402,8 @@ def test_documents_hold_latin1_characters_only(iam, name):
     quoted = doc().replace('"Version"', "\u201cVersion\u201d")
     for document in (snowman, quoted):
         assert error(iam.create_policy, PolicyName=name("lat"), PolicyDocument=document) == (
-            "ValidationError", 400, f"1 validation error detected: Value '{document}' at "
-            f"'policyDocument' failed to satisfy constraint: Member must satisfy regular "
+            "ValidationError", 400, "1 validation error detected: Value at "
+            "'policyDocument' failed to satisfy constraint: Member must satisfy regular "
             f"expression pattern: {pattern}")
     user = name("u")
     iam.create_user(UserName=user)

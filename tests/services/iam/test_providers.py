@@ -29,17 +29,46 @@ def test_oidc_provider_lifecycle(iam, name):
         "NoSuchEntity", 404)
 
 
+
+def test_oidc_provider_answers_and_errors(iam, name):
+    """test_iam_oidc.py (validated 2026): Tags [] when none, the create errors' words, the
+    delete of a provider that is gone, and the tag limit's message."""
+    arn = iam.create_open_id_connect_provider(Url=f"https://{name('o')}.example.com",
+                                              ThumbprintList=["a" * 40])["OpenIDConnectProviderArn"]
+    assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["Tags"] == []
+    assert error(iam.create_open_id_connect_provider, Url=f"https://{name('o')}.example.com",
+                 ThumbprintList=[c * 40 for c in "abcdef"]) == (
+        "InvalidInput", 400, "Thumbprint list must contain fewer than 5 entries.")
+    assert error(iam.create_open_id_connect_provider, Url="example.org",
+                 ThumbprintList=["a" * 40]) == (
+        "ValidationError", 400, "Invalid Open ID Connect Provider URL")
+    iam.tag_open_id_connect_provider(OpenIDConnectProviderArn=arn, Tags=[
+        {"Key": f"k{i:02d}", "Value": f"v{i}"} for i in range(50)])
+    assert error(iam.tag_open_id_connect_provider, OpenIDConnectProviderArn=arn,
+                 Tags=[{"Key": "string", "Value": "string"}]) == (
+        "LimitExceeded", 409, "The number of tags has reached the maximum limit.")
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert error(iam.get_open_id_connect_provider, OpenIDConnectProviderArn=arn) == (
+        "NoSuchEntity", 404, f"OpenIDConnect Provider not found for arn {arn}")
+    assert error(iam.delete_open_id_connect_provider, OpenIDConnectProviderArn=arn) == (
+        "NoSuchEntity", 404, f"OpenId connect Provider {arn} cannot be found.")
+
 def test_saml_provider_lifecycle(iam, name):
     n = name("saml")
     arn = iam.create_saml_provider(Name=n, SAMLMetadataDocument=METADATA)["SAMLProviderArn"]
     assert arn.endswith(f":saml-provider/{n}")
     got = iam.get_saml_provider(SAMLProviderArn=arn)
     assert got["SAMLMetadataDocument"] == METADATA and got["ValidUntil"].year == 2031
+    # test_iam_saml_providers.py::test_get_saml_provider: these three are always answered
+    assert (got["AssertionEncryptionMode"], got["PrivateKeyList"], got["Tags"]) == (
+        "Allowed", [], [])
     assert error(iam.create_saml_provider, Name=n, SAMLMetadataDocument=METADATA)[:2] == (
         "EntityAlreadyExists", 409)
     listed = iam.list_saml_providers()["SAMLProviderList"]
     assert any(p["Arn"] == arn for p in listed)
     assert iam.update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=METADATA)[
         "SAMLProviderArn"] == arn
+    iam.update_saml_provider(SAMLProviderArn=arn, AssertionEncryptionMode="Required")
+    assert iam.get_saml_provider(SAMLProviderArn=arn)["AssertionEncryptionMode"] == "Required"
     iam.delete_saml_provider(SAMLProviderArn=arn)
     assert error(iam.get_saml_provider, SAMLProviderArn=arn)[:2] == ("NoSuchEntity", 404)

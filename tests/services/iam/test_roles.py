@@ -40,8 +40,79 @@ def test_role_validation(nuvem, iam, name):
     assert error(unchecked.create_role, RoleName=n, AssumeRolePolicyDocument=TRUST,
                  MaxSessionDuration=43201)[0] == "ValidationError"
     assert error(iam.create_role, RoleName=n, AssumeRolePolicyDocument="{not json") == (
-        "MalformedPolicyDocument", 400, "Syntax errors in policy.")
+        "MalformedPolicyDocument", 400, "This policy contains invalid Json")
 
+
+def test_trust_policy_errors(iam, name):
+    """AWS's answers recorded for test_iam_roles.py::test_update_assume_role_policy_errors."""
+    n = name("trust")
+    iam.create_role(RoleName=n, AssumeRolePolicyDocument=TRUST)
+
+    def update(statement):
+        return error(iam.update_assume_role_policy, RoleName=n, PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, **statement}]}))
+    assert error(iam.update_assume_role_policy, RoleName=n, PolicyDocument="not valid json") == (
+        "MalformedPolicyDocument", 400, "This policy contains invalid Json")
+    for action in ("sts:InvalidAction", "s3:GetObject", ["sts:AssumeRole", "sts:GetCallerIdentity"]):
+        assert update({"Action": action}) == (
+            "MalformedPolicyDocument", 400,
+            "AssumeRole policy may only specify STS AssumeRole actions.")
+    assert update({"Action": "sts:AssumeRole", "Resource": "arn:aws:s3:::example_bucket"}) == (
+        "MalformedPolicyDocument", 400, "Has prohibited field Resource")
+    for action in ("sts:AssumeRole", ["sts:TagSession", "sts:SetSourceIdentity"], "sts:Assume*",
+                   "sts:*", "*", "STS:ASSUMEROLEWITHWEBIDENTITY"):
+        iam.update_assume_role_policy(RoleName=n, PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": action}]}))
+    iam.delete_role(RoleName=n)
+
+
+def test_create_role_answers_without_defaults(iam, name):
+    """test_iam_roles.py's create and update snapshots: CreateRole answers neither the description
+    nor MaxSessionDuration and RoleLastUsed, UpdateRoleDescription the description only; GetRole
+    has them all."""
+    n, boundary = name("shape"), name("boundary")
+    arn = iam.create_policy(PolicyName=boundary, PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket",
+                                                "Resource": "*"}]}))["Policy"]["Arn"]
+    role = iam.create_role(RoleName=n, AssumeRolePolicyDocument=TRUST, Description="first",
+                           PermissionsBoundary=arn, Tags=[{"Key": "k", "Value": ""}])["Role"]
+    assert set(role) == {"Path", "RoleName", "RoleId", "Arn", "CreateDate",
+                         "AssumeRolePolicyDocument", "PermissionsBoundary", "Tags"}
+    described = iam.update_role_description(RoleName=n, Description="second")["Role"]
+    assert described["Description"] == "second"
+    assert "MaxSessionDuration" not in described and "RoleLastUsed" not in described
+    got = iam.get_role(RoleName=n)["Role"]
+    assert got["MaxSessionDuration"] == 3600 and got["RoleLastUsed"] == {}
+    assert got["Description"] == "second"
+    iam.delete_role_permissions_boundary(RoleName=n)
+    iam.delete_role(RoleName=n)
+    iam.delete_policy(PolicyArn=arn)
+
+
+
+def test_permissions_boundary_errors(iam, name):
+    """test_iam_roles.py::test_role_permissions_boundary_errors: an ARN that is not a policy's is
+    InvalidInput, a policy that does not exist 'Scope ARN: ...' (users likewise)."""
+    role, user = name("pb"), name("pb")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST)
+    iam.create_user(UserName=user)
+    account = iam.get_role(RoleName=role)["Role"]["Arn"].split(":")[4]
+    invalid = f"arn:aws:iam::{account}:not_a_policy/invalid"
+    missing = f"arn:aws:iam::{account}:policy/nonexistent-policy"
+    for call in (lambda arn: iam.put_role_permissions_boundary(RoleName=role,
+                                                               PermissionsBoundary=arn),
+                 lambda arn: iam.create_role(RoleName=name("pb"), AssumeRolePolicyDocument=TRUST,
+                                             PermissionsBoundary=arn),
+                 lambda arn: iam.put_user_permissions_boundary(UserName=user,
+                                                               PermissionsBoundary=arn)):
+        assert error(call, invalid) == ("InvalidInput", 400, f"ARN {invalid} is not valid.")
+        assert error(call, missing) == (
+            "NoSuchEntity", 404, f"Scope ARN: {missing} does not exist or is not attachable.")
+    iam.delete_role(RoleName=role)
+    iam.delete_user(UserName=user)
 
 def test_raw_response_is_url_encoded(nuvem, iam, name):
     n = name("raw")
@@ -82,6 +153,12 @@ def test_instance_profiles(iam, name):
     got = iam.get_instance_profile(InstanceProfileName=p)["InstanceProfile"]
     assert [x["RoleName"] for x in got["Roles"]] == [r]
     assert got["Roles"][0]["AssumeRolePolicyDocument"] == json.loads(TRUST)
+    # test_iam_instance_profiles.py: GetInstanceProfile answers Tags, [] when none, and embeds
+    # its roles without MaxSessionDuration; CreateInstanceProfile has no Tags unless given
+    assert got["Tags"] == [] and "Tags" not in profile
+    assert "MaxSessionDuration" not in got["Roles"][0]
+    assert error(iam.remove_role_from_instance_profile, InstanceProfileName=p, RoleName=r2) == (
+        "NoSuchEntity", 404, f"Role {r2} in Instance Profile {p} cannot be found.")
     listed = iam.list_instance_profiles_for_role(RoleName=r)["InstanceProfiles"]
     assert [x["InstanceProfileName"] for x in listed] == [p]
     assert p in [x["InstanceProfileName"] for x in iam.list_instance_profiles(PathPrefix="/x/")[
@@ -119,7 +196,7 @@ def test_url_encoded_trust_policy_is_decoded_and_names_are_checked(iam, name):
     code, status, message = error(iam.create_role, RoleName="has space",
                                   AssumeRolePolicyDocument=TRUST)
     assert (code, status) == ("ValidationError", 400)
-    assert "Value 'has space' at 'roleName'" in message
+    assert "Value at 'roleName'" in message
     assert error(iam.create_user, UserName="sl/ash")[0] == "ValidationError"
     assert error(iam.create_role, RoleName=n, Path="no-slash",
                  AssumeRolePolicyDocument=TRUST)[0] == "ValidationError"

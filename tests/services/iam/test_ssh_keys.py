@@ -60,3 +60,27 @@ def test_service_specific_credentials(iam, name):
 def test_change_password_is_for_iam_users_only(iam):
     assert error(iam.change_password, OldPassword="a", NewPassword="b")[:2] == (
         "InvalidUserType", 400)
+
+
+def test_rename_keeps_ssh_keys_and_service_credentials(iam, name):
+    """test_iam_users.py::test_user_rename_updates_ssh_public_keys and
+    test_user_rename_updates_service_specific_credentials: they follow the user, under its new
+    name; the credential's ServiceUserName keeps the old one."""
+    n, renamed = name("mv"), name("mv")
+    iam.create_user(UserName=n)
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    body = public.public_bytes(serialization.Encoding.OpenSSH,
+                               serialization.PublicFormat.OpenSSH).decode()
+    key = iam.upload_ssh_public_key(UserName=n, SSHPublicKeyBody=body)["SSHPublicKey"]
+    cred = iam.create_service_specific_credential(
+        UserName=n, ServiceName="codecommit.amazonaws.com")["ServiceSpecificCredential"]
+    iam.update_user(UserName=n, NewUserName=renamed)
+    [listed] = iam.list_ssh_public_keys(UserName=renamed)["SSHPublicKeys"]
+    assert (listed["SSHPublicKeyId"], listed["UserName"]) == (key["SSHPublicKeyId"], renamed)
+    [moved] = iam.list_service_specific_credentials(UserName=renamed)["ServiceSpecificCredentials"]
+    assert moved["ServiceSpecificCredentialId"] == cred["ServiceSpecificCredentialId"]
+    assert (moved["UserName"], moved["ServiceUserName"]) == (renamed, cred["ServiceUserName"])
+    iam.delete_ssh_public_key(UserName=renamed, SSHPublicKeyId=key["SSHPublicKeyId"])
+    iam.delete_service_specific_credential(
+        UserName=renamed, ServiceSpecificCredentialId=cred["ServiceSpecificCredentialId"])
+    iam.delete_user(UserName=renamed)

@@ -22,9 +22,9 @@ def test_user_lifecycle_and_errors(iam, name):
     # tag keys and values: letters, digits and separators of any script, and _ . : / = + - @
     assert error(iam.tag_user, UserName=renamed, Tags=[
         {"Key": "ok", "Value": "v!"}, {"Key": "k#", "Value": "fine"}]) == (
-        "ValidationError", 400, "2 validation errors detected: Value 'v!' at 'tags.1.member.value' "
+        "ValidationError", 400, "2 validation errors detected: Value at 'tags.1.member.value' "
         "failed to satisfy constraint: Member must satisfy regular expression pattern: "
-        "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*; Value 'k#' at 'tags.2.member.key' failed to satisfy "
+        "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*; Value at 'tags.2.member.key' failed to satisfy "
         "constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")
     iam.tag_user(UserName=renamed, Tags=[{"Key": "équipe 2", "Value": "a.b:c/d=e+f-g@h_i"}])
     iam.untag_user(UserName=renamed, TagKeys=["team", "équipe 2"])
@@ -54,6 +54,22 @@ def test_delete_conflicts_until_everything_is_removed(iam, name):
     iam.delete_user(UserName=n)
     iam.delete_group(GroupName=g)
 
+
+
+def test_delete_user_with_policies_names_them(iam, name):
+    """AWS's messages recorded for test_iam_users.py::test_delete_user_with_attached_policy and
+    test_delete_user_with_inline_policy."""
+    n = name("pol")
+    iam.create_user(UserName=n)
+    iam.attach_user_policy(UserName=n, PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    assert error(iam.delete_user, UserName=n) == (
+        "DeleteConflict", 409, "Cannot delete entity, must detach all policies first.")
+    iam.detach_user_policy(UserName=n, PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    iam.put_user_policy(UserName=n, PolicyName="inline", PolicyDocument=doc())
+    assert error(iam.delete_user, UserName=n) == (
+        "DeleteConflict", 409, "Cannot delete entity, must delete policies first.")
+    iam.delete_user_policy(UserName=n, PolicyName="inline")
+    iam.delete_user(UserName=n)
 
 def test_list_users_paginates_with_path_prefix(iam, name):
     prefix = f"/{name('pg')}/"
@@ -126,9 +142,14 @@ def test_groups_membership(iam, name):
     assert [x["GroupName"] for x in iam.list_groups_for_user(UserName=users[0])["Groups"]] == [g + "2"]
     for u in users:
         iam.remove_user_from_group(GroupName=g + "2", UserName=u)
+        # test_iam_users.py::test_user_group_membership: removing a non-member succeeds
+        iam.remove_user_from_group(GroupName=g + "2", UserName=u)
         iam.delete_user(UserName=u)
     assert error(iam.remove_user_from_group, GroupName=g + "2", UserName="ghost")[:2] == (
         "NoSuchEntity", 404)
+    # test_iam_groups.py::test_remove_user_from_unknown_group: the user is looked up first
+    assert error(iam.remove_user_from_group, GroupName="no-group", UserName="any-user") == (
+        "NoSuchEntity", 404, "The user with name any-user cannot be found.")
     iam.delete_group(GroupName=g + "2")
     assert error(iam.get_group, GroupName=g + "2")[2] == \
         f"The group with name {g}2 cannot be found."
@@ -143,7 +164,10 @@ def test_accounts_are_separate(nuvem, name):
     assert created["Arn"] == f"arn:aws:iam::111122223333:user/{n}"
     assert n not in [u["UserName"] for u in nuvem.client("iam", key="444455556666").list_users()["Users"]]
     key = theirs.create_access_key(UserName=n)["AccessKey"]["AccessKeyId"]
-    assert error(mine.get_access_key_last_used, AccessKeyId=key)[0] == "NoSuchEntity"
+    # test_iam_users.py::test_access_key_errors: another account's key (or none) is AccessDenied
+    assert error(mine.get_access_key_last_used, AccessKeyId=key) == (
+        "AccessDenied", 403, "User: arn:aws:iam::000000000000:root is not authorized to perform "
+        f"iam:GetAccessKeyLastUsed on resource: access key {key}")
     theirs.delete_access_key(UserName=n, AccessKeyId=key)
     theirs.delete_user(UserName=n)
     mine.delete_user(UserName=n)
@@ -168,13 +192,13 @@ def test_every_top_level_member_meets_the_models_pattern(iam, name):
     iam.create_user(UserName=user)
     assert error(iam.create_service_linked_role, AWSServiceName="elasticbeanstalk.amazonaws.com",
                  CustomSuffix="a b") == (
-        "ValidationError", 400, "1 validation error detected: Value 'a b' at 'customSuffix' "
+        "ValidationError", 400, "1 validation error detected: Value at 'customSuffix' "
         "failed to satisfy constraint: Member must satisfy regular expression pattern: "
         "[\\w+=,.@-]+")
     assert error(iam.delete_access_key, UserName="a b", AccessKeyId="AKIA!!!!!!!!!!!!!!!!")[2] == (
-        "2 validation errors detected: Value 'a b' at 'userName' failed to satisfy constraint: "
+        "2 validation errors detected: Value at 'userName' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: [\\w+=,.@-]+; Value "
-        "'AKIA!!!!!!!!!!!!!!!!' at 'accessKeyId' failed to satisfy constraint: Member must "
+        "at 'accessKeyId' failed to satisfy constraint: Member must "
         "satisfy regular expression pattern: [\\w]+")
     assert error(iam.create_login_profile, UserName=user, Password="Abcdefgh1!\u2603")[2] == (
         "1 validation error detected: Value at 'password' failed to satisfy constraint: Member "

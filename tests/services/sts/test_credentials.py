@@ -126,14 +126,52 @@ def test_session_tags_need_tag_session_and_become_principal_tags(nuvem, acct):
     red = sts.assume_role(RoleArn=arn, RoleSessionName="s1", Tags=[{"Key": "team", "Value": "red"}])
     assert error(client(nuvem, "ec2", red["Credentials"]).describe_regions)[:2] == \
         ("UnauthorizedOperation", 403)
-    assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1", Tags=tags,
-                 TransitiveTagKeys=["other"])[:2] == ("ValidationError", 400)
     assert error(sts.assume_role, RoleArn=arn, RoleSessionName="s1",
                  Tags=[{"Key": "team!", "Value": "blue"}]) == (
         "ValidationError", 400, "1 validation error detected: Value 'team!' at "
         "'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular "
         "expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")
 
+
+
+def test_session_tag_errors(nuvem, acct):
+    """AWS's answers recorded for test_sts.py::test_assume_role_tag_validation and
+    test_iam_role_chaining_override_transitive_tags: InvalidParameterValue, not ValidationError."""
+    actions = ("sts:AssumeRole", "sts:TagSession")
+    second = acct.role("second", trust({"AWS": acct.id}, actions))
+    first = acct.role("first", trust({"AWS": acct.id}, actions), allow(list(actions)))
+    sts = client(nuvem, "sts", acct.root)
+    tag = [{"Key": "SessionTag1", "Value": "SessionValue1"}]
+    assert error(sts.assume_role, RoleArn=first, RoleSessionName="s1", Tags=tag,
+                 TransitiveTagKeys=["other"]) == (
+        "InvalidParameterValue", 400,
+        "The specified transitive tag key must be included in the requested tags.")
+    assert error(sts.assume_role, RoleArn=first, RoleSessionName="s1",
+                 Tags=tag + [{"Key": "sessiontag1", "Value": "v"}]) == (
+        "InvalidParameterValue", 400,
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+    session = sts.assume_role(RoleArn=first, RoleSessionName="s1", Tags=tag,
+                              TransitiveTagKeys=["SessionTag1"])["Credentials"]
+    chained = client(nuvem, "sts", session)
+    for key in ("SessionTag1", "sessiontag1"):
+        assert error(chained.assume_role, RoleArn=second, RoleSessionName="s2",
+                     Tags=[{"Key": key, "Value": "SessionValue2"}]) == (
+            "InvalidParameterValue", 400, "One of the specified transitive tag keys can't be set "
+            "because it conflicts with a transitive tag key from the calling session.")
+    chained.assume_role(RoleArn=second, RoleSessionName="s2")
+
+
+def test_role_arn_that_is_no_arn(nuvem, acct):
+    """test_sts.py::test_sts_invalid_parameters: a RoleArn without partition, service or resource
+    is ValidationError '<arn> is invalid', before the caller is authorized (it was AccessDenied)."""
+    nobody = client(nuvem, "sts", acct.user("nobody"))
+    for arn in ("nothing-valid-in-here", "arn::b:::something/test-role",
+                "arn:a::::something/test-role", "arn:a:::something/test-role",
+                "arn:a:a::aaaaaaaaaa:"):
+        assert error(nobody.assume_role, RoleArn=arn, RoleSessionName="s1") == (
+            "ValidationError", 400, f"{arn} is invalid")
+    assert error(nobody.assume_role, RoleArn=f"arn:aws:iam::{acct.id}:role/none",
+                 RoleSessionName="s1")[:2] == ("AccessDenied", 403)
 
 def test_source_identity(nuvem, acct):
     arn = acct.role("r", trust({"AWS": acct.id}, ("sts:AssumeRole", "sts:SetSourceIdentity")))
@@ -229,7 +267,11 @@ def test_get_federation_token(nuvem, acct):
     client(nuvem, "ec2", creds).describe_regions()
     assert error(client(nuvem, "ec2", creds).describe_availability_zones)[:2] == \
         ("UnauthorizedOperation", 403)
-    bare = sts.get_federation_token(Name="dave")["Credentials"]     # no policy: no permissions
+    assert out["PackedPolicySize"] > 0
+    bare = sts.get_federation_token(Name="dave", DurationSeconds=900)
+    # test_sts.py::test_get_federation_token: AWS answers PackedPolicySize 0 without a policy
+    assert bare["PackedPolicySize"] == 0
+    bare = bare["Credentials"]     # no policy: no permissions
     assert error(client(nuvem, "ec2", bare).describe_regions)[:2] == ("UnauthorizedOperation", 403)
     nobody = acct.user("nobody")
     assert error(client(nuvem, "sts", nobody).get_federation_token, Name="x1")[:2] == \
