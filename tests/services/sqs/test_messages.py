@@ -128,6 +128,17 @@ def test_json_error_types_are_sqs_own(sqs, qname):
     assert e.value.response["Error"]["QueryErrorCode"] == "MissingRequiredParameterException"
 
 
+def test_an_empty_string_attribute_is_refused(sqs, qname):
+    """LocalStack's AWS-validated test_send_message_with_empty_string_attribute."""
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={
+            "ErrorDetails": {"DataType": "String", "StringValue": ""}})
+    assert error(e) == ("InvalidParameterValue", 400)
+    assert e.value.response["Error"]["Message"] == (
+        "Message (user) attribute 'ErrorDetails' must contain a non-empty value of type 'String'.")
+
+
 def test_one_mebibyte_messages(sqs, qname):
     url = sqs.create_queue(QueueName=qname, Attributes={"MaximumMessageSize": "1048576"})["QueueUrl"]
     body = "y" * 1048576
