@@ -46,7 +46,9 @@ def parse_topic_arn(arn: str | None, member: str = "TopicArn",
     `region` (SNS serves only its own region's topics)."""
     m = _ARN.fullmatch(arn or "")
     if not m or (region is not None and m.group(1) != region):
-        raise invalid(f"{member}")
+        elements = (arn or "").count(":") + 1
+        raise invalid(member if elements >= 6 else f"{member} Reason: An ARN must have at least "
+                      f"6 elements, not {elements}")
     return m.group(1), m.group(2), m.group(3)
 
 

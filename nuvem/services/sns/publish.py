@@ -178,7 +178,8 @@ def _publish_to_endpoint(ctx: Call, arn: str, req: dict) -> dict:
 
 @SERVICE.op("Publish")
 def publish(ctx: Call, req: dict) -> dict:
-    targets = [k for k in ("TopicArn", "TargetArn", "PhoneNumber") if req.get(k)]
+    # an empty TopicArn is a malformed ARN, not a missing one
+    targets = [k for k in ("TopicArn", "TargetArn", "PhoneNumber") if req.get(k) is not None]
     if not targets:
         raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
     if len(targets) > 1:
@@ -189,7 +190,7 @@ def publish(ctx: Call, req: dict) -> dict:
         if not _PHONE.fullmatch(phone):
             raise invalid("PhoneNumber Reason: " + phone + " is not valid to publish to")
         return _publish(ctx, None, req, phone=phone)
-    arn = req.get("TopicArn") or req["TargetArn"]
+    arn = req[targets[0]]
     if ":endpoint/" in arn:
         return _publish_to_endpoint(ctx, arn, req)
     topic = topic_of(ctx, arn, targets[0], shared=True)

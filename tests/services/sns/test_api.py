@@ -102,6 +102,18 @@ def test_a_topic_of_another_region_is_an_invalid_parameter(sns, nuvem):
         assert err(e) == ("InvalidParameter", 400, "Invalid parameter: TopicArn")
 
 
+def test_a_malformed_topic_arn_says_how_many_elements_it_has(sns):
+    """LocalStack's AWS-validated test_publish_wrong_arn_format and test_create_topic_with_attributes
+    (an empty TopicArn is a one-element ARN, not a missing parameter)."""
+    for call, arn, elements in ((sns.publish, "randomstring", 1), (sns.publish, "randomstring:1", 2),
+                                (sns.publish, "", 1), (sns.get_topic_attributes, "test-topic", 1)):
+        kwargs = {"Message": "Good news everyone!"} if call == sns.publish else {}
+        with pytest.raises(ClientError) as e:
+            call(TopicArn=arn, **kwargs)
+        assert err(e) == ("InvalidParameter", 400, "Invalid parameter: TopicArn Reason: An ARN "
+                          f"must have at least 6 elements, not {elements}")
+
+
 def test_list_topics_pages_by_100(nuvem):
     sns = nuvem.client("sns", region="eu-west-3")
     arns = {sns.create_topic(Name=f"p{i:03d}")["TopicArn"] for i in range(105)}
@@ -127,6 +139,9 @@ def test_tags(sns):
     with pytest.raises(ClientError) as e:
         sns.list_tags_for_resource(ResourceArn=arn + "-missing")
     assert err(e)[:2] == ("ResourceNotFound", 404)
+    with pytest.raises(ClientError) as e:     # LocalStack's AWS-validated test_tags
+        sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "k2", "Value": "v2"}] * 2)
+    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: Duplicated keys are not allowed.")
 
 
 def test_delete_topic_removes_its_subscriptions(sns):
