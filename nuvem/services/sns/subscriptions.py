@@ -70,6 +70,9 @@ def _check_endpoint(read, topic: Topic, protocol: str, endpoint: str) -> str:
 
 
 def _check_attributes(protocol: str, attributes: dict, current: dict | None = None) -> dict:
+    """Subscribe's attributes (`current` None), or one SetSubscriptionAttributes change over
+    `current`. Subscribe's messages say "Attributes Reason: ", SetSubscriptionAttributes' do not."""
+    reason = "Attributes Reason: " if current is None else ""
     out = dict(current or {})
     for name, value in attributes.items():
         if name not in SETTABLE:
@@ -77,26 +80,26 @@ def _check_attributes(protocol: str, attributes: dict, current: dict | None = No
                           else "AttributeName")
         if name == "RawMessageDelivery":
             if value.lower() not in ("true", "false"):
-                raise invalid("Attributes Reason: RawMessageDelivery: Invalid value "
-                              f"[{value}]. Must be true or false.")
+                raise invalid(f"{reason}RawMessageDelivery: Invalid value [{value}]. Must be true "
+                              "or false.")
             if protocol not in RAW_PROTOCOLS and value.lower() == "true":
-                raise invalid(f"Attributes Reason: Delivery protocol [{protocol}] does not "
-                              "support raw message delivery.")
+                raise invalid(f"{reason}Delivery protocol [{protocol}] does not support raw "
+                              "message delivery.")
             value = value.lower()
         elif name == "FilterPolicyScope":
             if value not in ("MessageAttributes", "MessageBody"):
-                raise invalid("Attributes Reason: FilterPolicyScope: Invalid value "
-                              f"[{value}]. Please use either MessageBody or MessageAttributes")
+                raise invalid(f"{reason}FilterPolicyScope: Invalid value [{value}]. Please use "
+                              "either MessageBody or MessageAttributes")
         elif name in ("DeliveryPolicy", "RedrivePolicy", "ReplayPolicy") and value:
             try:
                 doc = json.loads(value)
             except ValueError:
-                raise invalid(f"{name}: failed to parse JSON.") from None
+                raise invalid(f"{reason}{name}: failed to parse JSON.") from None
             if name == "DeliveryPolicy":
                 retries.check_subscription_policy(doc)
             if name == "RedrivePolicy" and not (isinstance(doc, dict) and
                                                  _SQS_ARN.fullmatch(doc.get("deadLetterTargetArn") or "")):
-                raise invalid("RedrivePolicy: deadLetterTargetArn is missing or not an SQS ARN")
+                raise invalid(f"{reason}RedrivePolicy: deadLetterTargetArn is an invalid arn")
         out[name] = value
     scope = out.get("FilterPolicyScope", "MessageAttributes")
     if out.get("FilterPolicy"):
@@ -104,7 +107,7 @@ def _check_attributes(protocol: str, attributes: dict, current: dict | None = No
             if not parse_filter(out["FilterPolicy"], scope):
                 out.pop("FilterPolicy")
         except FilterPolicyError as e:
-            raise invalid(f"Filter policy: {e}") from None
+            raise invalid(f"{reason}FilterPolicy: {e}") from None
     for name in [k for k, v in out.items() if v == "" and k != "FilterPolicy"]:
         out.pop(name)
     return out

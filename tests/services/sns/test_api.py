@@ -537,3 +537,50 @@ def test_another_accounts_queue_confirms_a_subscription_its_owner_did_not_make(n
     assert subscribed["SubscriptionArn"].startswith(topic + ":")
     sns.publish(TopicArn=topic, Message="at once")
     assert [n["Message"] for n in received(url)] == ["at once"]
+
+
+FILTER_POLICY_ERRORS = [    # LocalStack's AWS-validated test_sns_filter_policy.py::test_validate_policy*
+    ({"key": [{"suffix": "value", "prefix": "value2"}]}, "Only one key allowed in match expression"),
+    ({"key": {"suffix": "value"}}, '"suffix" must be an object or an array'),
+    ({"key": [{"numeric": []}]}, "Invalid member in numeric match: ]"),
+    ({"key": [{"numeric": ["operator"]}]}, "Unrecognized numeric range operator: operator"),
+    ({"key": [{"numeric": [1, "<="]}]}, "Invalid member in numeric match: 1"),
+    ({"key": [{"numeric": ["=", "000"]}]}, "Value of equals must be numeric"),
+    ({"key": [{"numeric": [">="]}]}, "Value of >= must be numeric"),
+    ({"key": [{"numeric": ["<", 100, ">", 10]}]}, "Too many elements in numeric expression"),
+    ({"key": [{"numeric": [">=", 1, ">", 2]}]}, "Bad numeric range operator: >"),
+    ({"key": [{"numeric": [">", 3, "<", 1]}]}, "Bottom must be less than top"),
+    ({"key": [{"numeric": [">", 20, 30]}]}, "Bad value in numeric range: 30"),
+    ({"key": [{"numeric": [">", 20, "<", 30, "<", 50]}]},
+     "Too many terms in numeric range expression"),
+]
+
+
+def test_subscription_attribute_errors_in_sns_words(nuvem, sns, topic):
+    """Subscribe's say "Attributes Reason: ", SetSubscriptionAttributes' do not (LocalStack's
+    AWS-validated test_validate_set_sub_attributes, test_create_subscriptions_with_attributes and
+    the filter policy tests; SNS's JSON reader adds where it stopped, which Nuvem does not)."""
+    _, queue_arn = make_queue(nuvem, f"sub-attr-errors-{next(_names)}", topic)
+    for policy, message in FILTER_POLICY_ERRORS:
+        with pytest.raises(ClientError) as e:
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                          Attributes={"FilterPolicy": json.dumps(policy)})
+        assert err(e) == ("InvalidParameter", 400,
+                          f"Invalid parameter: Attributes Reason: FilterPolicy: {message}")
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                      Attributes={"RawMessageDelivery": "wrongvalue"})
+    assert err(e)[2] == ("Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value "
+                         "[wrongvalue]. Must be true or false.")
+    arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
+    for name, value, message in (
+            ("RawMessageDelivery", "test-ValUe", "RawMessageDelivery: Invalid value [test-ValUe]. "
+                                                 "Must be true or false."),
+            ("RedrivePolicy", json.dumps({"deadLetterTargetArn": "fake-arn"}),
+             "RedrivePolicy: deadLetterTargetArn is an invalid arn"),
+            ("RedrivePolicy", "{invalidjson}", "RedrivePolicy: failed to parse JSON."),
+            ("FilterPolicy", "{invalidjson}", "FilterPolicy: failed to parse JSON.")):
+        with pytest.raises(ClientError) as e:
+            sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName=name,
+                                            AttributeValue=value)
+        assert err(e) == ("InvalidParameter", 400, f"Invalid parameter: {message}")
