@@ -18,7 +18,7 @@ from nuvem.context import Call
 from nuvem.services.sns import SERVICE
 from nuvem.services.sns import platform, retries
 from nuvem.services.sns.common import dumps, page, subscription_of, subscriptions_of, topic_of
-from nuvem.services.sns.errors import NotFound, invalid
+from nuvem.services.sns.errors import InvalidParameter, NotFound, invalid
 from nuvem.services.sns.events import ConfirmationRequested, UnsubscribeConfirmationRequested
 from nuvem.services.sns.filters import FilterPolicyError
 from nuvem.services.sns.filters import parse as parse_filter
@@ -34,6 +34,7 @@ TOKEN_LIFETIME = timedelta(days=3)     # "confirmation tokens are valid for thre
 _SQS_ARN = re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?")
 _LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:.+)?")
 _PHONE = re.compile(r"\+?[0-9]{7,15}")
+_TOKEN = re.compile(r"[0-9a-f]+")      # the form of the tokens SNS (and Nuvem) sends
 
 
 def _check_endpoint(read, topic: Topic, protocol: str, endpoint: str) -> str:
@@ -168,7 +169,12 @@ def subscribe(ctx: Call, req: dict) -> dict:
 def confirm(ctx: Call, topic_arn: str, token: str) -> Subscription:
     """The subscription `token` confirms, now confirmed (ConfirmSubscription and the
     SubscribeURL link)."""
-    topic = topic_of(ctx, topic_arn)
+    if not _TOKEN.fullmatch(token):
+        raise InvalidParameter("Invalid token")
+    try:
+        topic = topic_of(ctx, topic_arn)
+    except NotFound:    # a token for a topic that is not there: the token is what is wrong
+        raise invalid("Token") from None
     sub = next(ctx.store.query(Subscription, account=topic.account, region=topic.region,
                                index=("token", token), limit=1), None)
     if sub is None:

@@ -203,9 +203,15 @@ def test_email_raw_delivery_is_refused(sns, topic):
 
 
 def test_confirm_with_a_bad_token(sns, topic):
+    """LocalStack's AWS-validated test_sns_confirm_subscription_wrong_token: a token of SNS's form
+    that confirms nothing (also on a topic that does not exist), and one not of that form."""
+    for arn in (topic, topic[:-1] + "i"):
+        with pytest.raises(ClientError) as e:
+            sns.confirm_subscription(TopicArn=arn, Token="0" * 64)
+        assert err(e) == ("InvalidParameter", 400, "Invalid parameter: Token")
     with pytest.raises(ClientError) as e:
-        sns.confirm_subscription(TopicArn=topic, Token="0" * 64)
-    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: Token")
+        sns.confirm_subscription(TopicArn=topic, Token="randomtoken")
+    assert err(e) == ("InvalidParameter", 400, "Invalid token")
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
