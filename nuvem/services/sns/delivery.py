@@ -238,16 +238,15 @@ def _forget_failures(runtime, sub: Subscription, m: Message) -> None:
             tx.delete(found)
 
 
+# SNS writes the ARNs in its links as they are, colons unescaped
 def unsubscribe_url(runtime, sub: Subscription) -> str:
-    # = urlencode({"Action": "Unsubscribe", "SubscriptionArn": sub.arn})
     return (runtime.config.endpoint + UNSUBSCRIBE_PATH + "?Action=Unsubscribe&SubscriptionArn=" +
-            urllib.parse.quote_plus(sub.arn, safe=""))
+            urllib.parse.quote(sub.arn, safe=":"))
 
 
 def subscribe_url(runtime, sub: Subscription, token: str) -> str:
-    return (runtime.config.endpoint + CONFIRM_PATH + "?" +
-            urllib.parse.urlencode({"Action": "ConfirmSubscription", "TopicArn": sub.topic_arn,
-                                    "Token": token}))
+    return (runtime.config.endpoint + CONFIRM_PATH + "?Action=ConfirmSubscription&TopicArn=" +
+            urllib.parse.quote(sub.topic_arn, safe=":") + "&Token=" + urllib.parse.quote(token))
 
 
 def notification(runtime, topic: Topic, sub: Subscription, m: Message) -> dict:
