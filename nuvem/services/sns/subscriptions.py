@@ -70,7 +70,8 @@ def _check_endpoint(read, topic: Topic, protocol: str, endpoint: str) -> str:
     return endpoint
 
 
-def _check_attributes(protocol: str, attributes: dict, current: dict | None = None) -> dict:
+def _check_attributes(protocol: str, fifo: bool, attributes: dict,
+                      current: dict | None = None) -> dict:
     """Subscribe's attributes (`current` None), or one SetSubscriptionAttributes change over
     `current`. Subscribe's messages say "Attributes Reason: ", SetSubscriptionAttributes' do not."""
     reason = "Attributes Reason: " if current is None else ""
@@ -101,6 +102,9 @@ def _check_attributes(protocol: str, attributes: dict, current: dict | None = No
             if name == "RedrivePolicy" and not (isinstance(doc, dict) and
                                                  _SQS_ARN.fullmatch(doc.get("deadLetterTargetArn") or "")):
                 raise invalid(f"{reason}RedrivePolicy: deadLetterTargetArn is an invalid arn")
+            if name == "RedrivePolicy" and fifo and not doc["deadLetterTargetArn"].endswith(".fifo"):
+                raise invalid(f"{reason}RedrivePolicy: must use a FIFO queue as DLQ for a FIFO "
+                              "Subscription to a FIFO Topic.")
         out[name] = value
     scope = out.get("FilterPolicyScope", "MessageAttributes")
     if out.get("FilterPolicy"):
@@ -138,7 +142,7 @@ def subscribe(ctx: Call, req: dict) -> dict:
     protocol = (req.get("Protocol") or "").lower()
     endpoint = req.get("Endpoint") or ""
     _check_endpoint(ctx.store, topic, protocol, endpoint)
-    attributes = _check_attributes(protocol, dict(req.get("Attributes") or {}))
+    attributes = _check_attributes(protocol, topic.fifo, dict(req.get("Attributes") or {}))
     for sub in subscriptions_of(ctx.store, topic):
         if sub.protocol == protocol and sub.endpoint == endpoint:
             if req.get("Attributes") and sub.attributes != attributes:
@@ -298,11 +302,12 @@ def set_subscription_attributes(ctx: Call, req: dict) -> dict:
     kept = {k: v for k, v in sub.attributes.items() if k == "ConfirmationWasAuthenticated"}
     rest = {k: v for k, v in sub.attributes.items() if k != "ConfirmationWasAuthenticated"}
     value = req.get("AttributeValue") or ""
+    fifo = sub.topic.endswith(".fifo")     # only a FIFO topic's name ends so
     if name == "FilterPolicy" and not value:
         rest.pop("FilterPolicy", None)
-        new = _check_attributes(sub.protocol, {}, rest)
+        new = _check_attributes(sub.protocol, fifo, {}, rest)
     else:
-        new = _check_attributes(sub.protocol, {name: value}, rest)
+        new = _check_attributes(sub.protocol, fifo, {name: value}, rest)
     sub.attributes = {**new, **kept}
     ctx.store.put(sub)
     return {}

@@ -214,32 +214,60 @@ def test_confirm_with_a_bad_token(sns, topic):
     assert err(e) == ("InvalidParameter", 400, "Invalid token")
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"Message": ""}, "Empty message"),
-    ({"Message": "x", "Subject": "a\nb"}, "Subject"),
-    ({"Message": "x" * (256 * 1024 + 1)}, "Message too long"),
-    ({"Message": "{}", "MessageStructure": "json"}, "No default entry"),
-    ({"Message": "nope", "MessageStructure": "json"}, "failed to parse"),
+_INVALID, _ATTRIBUTE = "InvalidParameter", "ParameterValueInvalid"
+
+
+@pytest.mark.parametrize("kwargs, code, fragment", [
+    ({"Message": ""}, _INVALID, "Empty message"),
+    ({"Message": "x", "Subject": "a\nb"}, _INVALID, "Subject"),
+    ({"Message": "x" * (256 * 1024 + 1)}, _INVALID, "Message too long"),
+    ({"Message": "{}", "MessageStructure": "json"}, _INVALID, "No default entry"),
+    ({"Message": "nope", "MessageStructure": "json"}, _INVALID, "failed to parse"),
+    ({"Message": "x", "MessageDeduplicationId": "d"}, _INVALID, "MessageDeduplicationId"),
+    # message attributes: ParameterValueInvalid in SNS's words, without "Invalid parameter: "
+    # (LocalStack's AWS-validated test_empty_or_wrong_message_attributes and
+    # test_message_attributes_prefixes)
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "abc"}}},
-     "Could not cast message attribute 'a' value to number"),
+     _ATTRIBUTE, "Could not cast message attribute 'a' value to number"),
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "NaN"}}},
-     "Could not cast message attribute 'a' value to number"),
+     _ATTRIBUTE, "Could not cast message attribute 'a' value to number"),
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "1_0"}}},
-     "Could not cast message attribute 'a' value to number"),
+     _ATTRIBUTE, "Could not cast message attribute 'a' value to number"),
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Weird", "StringValue": "1"}}},
-     "invalid message attribute type"),
+     _ATTRIBUTE, "The message attribute 'a' has an invalid message attribute type, the set of "
+                 "supported type prefixes is Binary, Number, and String."),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "String.", "StringValue": "1"}}},
+     _ATTRIBUTE, "invalid message attribute type"),
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "String.Array",
-                                                   "StringValue": "x"}}}, "JSON array"),
+                                                   "StringValue": "x"}}}, _ATTRIBUTE, "JSON array"),
     ({"Message": "x", "MessageAttributes": {f"a{i}": {"DataType": "String", "StringValue": "v"}
-                                            for i in range(11)}}, "exceeds the allowed maximum"),
-    ({"Message": "x", "MessageDeduplicationId": "d"}, "MessageDeduplicationId"),
+                                            for i in range(11)}},
+     _ATTRIBUTE, "exceeds the allowed maximum"),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "String", "StringValue": ""}}},
+     _ATTRIBUTE, "The message attribute 'a' must contain non-empty message attribute value for "
+                 "message attribute type 'String'."),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "BinaryValue": b"1"}}},
+     _ATTRIBUTE, "The message attribute 'a' with type 'Number' must use field 'String'."),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Binary", "StringValue": "1"}}},
+     _ATTRIBUTE, "The message attribute 'a' with type 'Binary' must use field 'Binary'."),
+    ({"Message": "x", "MessageAttributes": {"a" * 257: {"DataType": "String", "StringValue": "v"}}},
+     _ATTRIBUTE, "Length of message attribute name must be less than 256 bytes."),
+    ({"Message": "x", "MessageAttributes": {"a^": {"DataType": "String", "StringValue": "v"}}},
+     _ATTRIBUTE, "Invalid non-alphanumeric character '#x5E' was found in the message attribute "
+                 "name. Can only include alphanumeric characters, hyphens, underscores, or dots."),
+    ({"Message": "x", "MessageAttributes": {".a": {"DataType": "String", "StringValue": "v"}}},
+     _ATTRIBUTE, "Invalid message attribute name starting with character '.' was found."),
+    ({"Message": "x", "MessageAttributes": {"a.": {"DataType": "String", "StringValue": "v"}}},
+     _ATTRIBUTE, "Invalid message attribute name ending with character '.' was found."),
+    ({"Message": "x", "MessageAttributes": {"a..b": {"DataType": "String", "StringValue": "v"}}},
+     _ATTRIBUTE, "Message attribute name can not have successive '.' character."),
 ])
-def test_publish_validation(sns, topic, kwargs, fragment):
+def test_publish_validation(sns, topic, kwargs, code, fragment):
     with pytest.raises(ClientError) as e:
         sns.publish(TopicArn=topic, **kwargs)
-    code, status, message = err(e)
-    assert (code, status) == ("InvalidParameter", 400)
-    assert message.startswith("Invalid parameter: ") and fragment in message
+    got_code, status, message = err(e)
+    assert (got_code, status) == (code, 400)
+    assert message.startswith("Invalid parameter: ") == (code == _INVALID) and fragment in message
 
 
 def test_publish_returns_message_ids(sns, topic):
@@ -270,11 +298,26 @@ def test_fifo_publish_needs_group_and_deduplicates(sns):
 
 
 def test_publish_batch(sns, topic):
+    """An entry SNS refuses fails the whole batch, nothing published (LocalStack's AWS-validated
+    test_publish_batch_exceptions and test_empty_or_wrong_message_attributes)."""
     result = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
-        {"Id": "ok", "Message": "fine"}, {"Id": "bad", "Message": "x", "Subject": "a\nb"}])
-    assert [s["Id"] for s in result["Successful"]] == ["ok"]
-    assert result["Failed"][0]["Id"] == "bad" and result["Failed"][0]["Code"] == "InvalidParameter"
-    assert result["Failed"][0]["SenderFault"] is True
+        {"Id": "ok", "Message": "fine"}, {"Id": "also", "Message": "x", "Subject": "s"}])
+    assert [s["Id"] for s in result["Successful"]] == ["ok", "also"] and result["Failed"] == []
+    fifo = sns.create_topic(Name=f"api-{next(_names)}.fifo",
+                            Attributes={"FifoTopic": "true"})["TopicArn"]
+    for arn, bad, code in (
+            (topic, {"Message": "x", "Subject": "a\nb"}, "InvalidParameter"),
+            (topic, {"Message": json.dumps({"sqs": "x"}), "MessageStructure": "json"},
+             "InvalidParameter"),
+            (topic, {"Message": "x", "MessageAttributes": {
+                "attr1": {"DataType": "String", "StringValue": ""}}}, "ParameterValueInvalid"),
+            (fifo, {"Message": "x"}, "InvalidParameter"),
+            (fifo, {"Message": "x", "MessageGroupId": "g"}, "InvalidParameter")):
+        ok = {"MessageGroupId": "g", "MessageDeduplicationId": "d"} if arn == fifo else {}
+        with pytest.raises(ClientError) as e:
+            sns.publish_batch(TopicArn=arn, PublishBatchRequestEntries=[
+                {"Id": "ok", "Message": "fine", **ok}, {"Id": "bad", **bad}])
+        assert err(e)[:2] == (code, 400)
     for entries, code in (([], "EmptyBatchRequest"),
                           ([{"Id": str(i), "Message": "m"} for i in range(11)],
                            "TooManyEntriesInBatchRequest"),
@@ -591,3 +634,17 @@ def test_subscription_attribute_errors_in_sns_words(nuvem, sns, topic):
             sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName=name,
                                             AttributeValue=value)
         assert err(e) == ("InvalidParameter", 400, f"Invalid parameter: {message}")
+
+
+def test_a_fifo_subscription_needs_a_fifo_dead_letter_queue(nuvem, sns):
+    """LocalStack's AWS-validated test_validations_for_fifo."""
+    topic = sns.create_topic(Name=f"api-{next(_names)}.fifo",
+                             Attributes={"FifoTopic": "true"})["TopicArn"]
+    _, queue_arn = make_queue(nuvem, f"fifo-dlq-{next(_names)}.fifo", topic, FifoQueue="true")
+    _, standard_arn = make_queue(nuvem, f"fifo-dlq-{next(_names)}", topic)
+    arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
+    with pytest.raises(ClientError) as e:
+        sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RedrivePolicy",
+                                        AttributeValue=json.dumps({"deadLetterTargetArn": standard_arn}))
+    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: RedrivePolicy: must use a FIFO "
+                      "queue as DLQ for a FIFO Subscription to a FIFO Topic.")
