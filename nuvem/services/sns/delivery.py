@@ -250,7 +250,8 @@ def subscribe_url(runtime, sub: Subscription, token: str) -> str:
 
 
 def notification(runtime, topic: Topic, sub: Subscription, m: Message) -> dict:
-    """The JSON envelope of a Notification, signed, in the order SNS writes its fields."""
+    """The JSON envelope of a Notification, in the order SNS writes its fields; signed, but for
+    a FIFO topic's (SNS sends those unsigned)."""
     out: dict = {"Type": "Notification", "MessageId": m.message_id}
     if m.sequence is not None:
         out["SequenceNumber"] = m.sequence
@@ -259,7 +260,8 @@ def notification(runtime, topic: Topic, sub: Subscription, m: Message) -> dict:
         out["Subject"] = m.subject
     out["Message"] = _text_for(m, sub.protocol)
     out["Timestamp"] = m.timestamp
-    signing.sign(runtime, out, topic.attributes.get("SignatureVersion", "1"))
+    if m.sequence is None:
+        signing.sign(runtime, out, topic.attributes.get("SignatureVersion", "1"))
     out["UnsubscribeURL"] = unsubscribe_url(runtime, sub)
     if m.attributes:
         out["MessageAttributes"] = {

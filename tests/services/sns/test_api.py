@@ -648,3 +648,18 @@ def test_a_fifo_subscription_needs_a_fifo_dead_letter_queue(nuvem, sns):
                                         AttributeValue=json.dumps({"deadLetterTargetArn": standard_arn}))
     assert err(e) == ("InvalidParameter", 400, "Invalid parameter: RedrivePolicy: must use a FIFO "
                       "queue as DLQ for a FIFO Subscription to a FIFO Topic.")
+
+
+def test_a_fifo_topics_notification_is_not_signed(nuvem, sns):
+    """LocalStack's AWS-validated test_message_to_fifo_sqs: the envelope a FIFO topic sends to
+    SQS has its SequenceNumber and no SignatureVersion, Signature or SigningCertURL."""
+    topic = sns.create_topic(Name=f"api-{next(_names)}.fifo",
+                             Attributes={"FifoTopic": "true"})["TopicArn"]
+    url, queue_arn = make_queue(nuvem, f"fifo-note-{next(_names)}.fifo", topic, FifoQueue="true")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    sns.publish(TopicArn=topic, Message="Test", MessageGroupId="message-group-id-1",
+                MessageDeduplicationId="message-deduplication-id-1")
+    got = nuvem.client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
+    note = json.loads(got[0]["Body"])
+    assert list(note) == ["Type", "MessageId", "SequenceNumber", "TopicArn", "Message",
+                          "Timestamp", "UnsubscribeURL"]
