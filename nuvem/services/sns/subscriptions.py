@@ -49,7 +49,7 @@ def _check_endpoint(read, topic: Topic, protocol: str, endpoint: str) -> str:
             raise invalid("Email address")
     elif protocol == "sms":
         if not _PHONE.fullmatch(endpoint.replace("-", "").replace(" ", "")):
-            raise invalid("Invalid SMS endpoint")
+            raise InvalidParameter(f"Invalid SMS endpoint: {endpoint}")   # no "Invalid parameter: "
     elif protocol == "sqs":
         if not _SQS_ARN.fullmatch(endpoint):
             raise invalid("SQS endpoint ARN")

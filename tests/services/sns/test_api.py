@@ -195,6 +195,18 @@ def test_subscribe_endpoint_rules(sns, topic, protocol, endpoint):
     assert err(e)[:2] == ("InvalidParameter", 400)
 
 
+def test_sms_endpoint_and_phone_number_errors(sns, topic):
+    """LocalStack's AWS-validated test_publish_wrong_phone_format."""
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="NAA+15551234567")
+    assert err(e) == ("InvalidParameter", 400, "Invalid SMS endpoint: NAA+15551234567")
+    for number in ("+1a234", "NAA+15551234567"):
+        with pytest.raises(ClientError) as e:
+            sns.publish(PhoneNumber=number, Message="x")
+        assert err(e) == ("InvalidParameter", 400,
+                          f"Invalid parameter: PhoneNumber Reason: {number} is not valid to publish to")
+
+
 def test_email_raw_delivery_is_refused(sns, topic):
     with pytest.raises(ClientError) as e:
         sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com",
