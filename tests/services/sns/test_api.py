@@ -3,6 +3,7 @@ subscriptions, publish validation, FIFO deduplication, errors with SNS's codes a
 import itertools
 import json
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -589,7 +590,16 @@ def test_another_accounts_queue_confirms_a_subscription_its_owner_did_not_make(n
              if s["Endpoint"] == arn]
     assert sub["SubscriptionArn"] == "PendingConfirmation"
     sns.publish(TopicArn=topic, Message="before")
-    with urllib.request.urlopen(confirmation["SubscribeURL"]) as response:
+    # LocalStack's AWS-validated test_subscribe_external_http_endpoint: broken links
+    link, token = confirmation["SubscribeURL"], confirmation["Token"]
+    for broken, reason in ((link.replace(topic, "not-an-arn"), "Topic"),
+                           (link.replace(topic, topic.replace("us-east-1", "eu-central-1")), "Topic"),
+                           (link.replace(token, "abc123"), "Token")):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(broken)
+        assert e.value.code == 400
+        assert f"<Message>Invalid parameter: {reason}</Message>" in e.value.read().decode()
+    with urllib.request.urlopen(link) as response:
         assert response.status == 200
     sns.publish(TopicArn=topic, Message="after")
     assert [n["Message"] for n in received(url)] == ["after"]
