@@ -38,6 +38,10 @@ class FilterPolicyError(ValueError):
     """What is wrong with a policy, in SNS's words (the caller wraps it in InvalidParameter)."""
 
 
+class FilterScopeError(FilterPolicyError):
+    """A policy its FilterPolicyScope does not allow: SNS does not name FilterPolicy for it."""
+
+
 # -- validation ------------------------------------------------------------------------------------
 
 def parse(text: str, scope: str = "MessageAttributes") -> dict:
@@ -97,8 +101,8 @@ def _leaves(policy: dict, scope: str, depth: int):
             if not value:
                 raise FilterPolicyError("Empty arrays are not allowed")
             if depth > 0 and scope != "MessageBody":    # after the values' own checks, as SNS
-                raise FilterPolicyError("Filter policy scope MessageAttributes does not support "
-                                        "nested filter policy")
+                raise FilterScopeError("Filter policy scope MessageAttributes does not support "
+                                       "nested filter policy")
             yield key, value
         else:
             raise FilterPolicyError(f'"{key}" must be an object or an array')

@@ -20,7 +20,7 @@ from nuvem.services.sns import platform, retries
 from nuvem.services.sns.common import dumps, page, subscription_of, subscriptions_of, topic_of
 from nuvem.services.sns.errors import InvalidParameter, NotFound, invalid
 from nuvem.services.sns.events import ConfirmationRequested, UnsubscribeConfirmationRequested
-from nuvem.services.sns.filters import FilterPolicyError
+from nuvem.services.sns.filters import FilterPolicyError, FilterScopeError
 from nuvem.services.sns.filters import parse as parse_filter
 from nuvem.services.sns.models import Subscription, Topic, Unsubscribed
 
@@ -112,7 +112,8 @@ def _check_attributes(protocol: str, fifo: bool, attributes: dict,
             if not parse_filter(out["FilterPolicy"], scope):
                 out.pop("FilterPolicy")
         except FilterPolicyError as e:
-            raise invalid(f"{reason}FilterPolicy: {e}") from None
+            member = "" if isinstance(e, FilterScopeError) else "FilterPolicy: "
+            raise invalid(f"{reason}{member}{e}") from None
     for name in [k for k, v in out.items() if v == "" and k != "FilterPolicy"]:
         out.pop(name)
     return out

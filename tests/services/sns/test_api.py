@@ -651,7 +651,14 @@ def test_subscription_attribute_errors_in_sns_words(nuvem, sns, topic):
             ("RedrivePolicy", json.dumps({"deadLetterTargetArn": "fake-arn"}),
              "RedrivePolicy: deadLetterTargetArn is an invalid arn"),
             ("RedrivePolicy", "{invalidjson}", "RedrivePolicy: failed to parse JSON."),
-            ("FilterPolicy", "{invalidjson}", "FilterPolicy: failed to parse JSON.")):
+            ("FilterPolicy", "{invalidjson}", "FilterPolicy: failed to parse JSON."),
+            # LocalStack's AWS-validated test_sub_filter_policy_nested_property(_constraints)
+            ("FilterPolicy", json.dumps({"object": {"key": ["auto-"]}}),
+             "Filter policy scope MessageAttributes does not support nested filter policy"),
+            ("FilterPolicy", json.dumps({"key_a": "value_one"}),
+             'FilterPolicy: "key_a" must be an object or an array'),
+            ("FilterPolicyScope", "RandomValue", "FilterPolicyScope: Invalid value [RandomValue]. "
+                                                 "Please use either MessageBody or MessageAttributes")):
         with pytest.raises(ClientError) as e:
             sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName=name,
                                             AttributeValue=value)
