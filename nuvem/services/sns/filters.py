@@ -69,7 +69,7 @@ def validate(policy: dict, scope: str = "MessageAttributes") -> None:
         n = 1
         for _, conditions in leaves:
             for condition in conditions:
-                _check_condition(condition, scope)
+                _check_condition(condition)
             n *= max(1, len(conditions))
         combinations += n
     if combinations > MAX_COMBINATIONS:
@@ -108,10 +108,8 @@ def _leaves(policy: dict, scope: str, depth: int):
             raise FilterPolicyError(f'"{key}" must be an object or an array')
 
 
-def _check_condition(condition: Any, scope: str) -> None:
-    if condition is None:
-        if scope != "MessageBody":
-            raise FilterPolicyError("Match value must be String, number, true, false, or null")
+def _check_condition(condition: Any) -> None:
+    if condition is None:   # taken on either scope; an attribute is never null, so never matched
         return
     if isinstance(condition, (str, bool)):
         return

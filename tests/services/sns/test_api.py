@@ -663,6 +663,11 @@ def test_subscription_attribute_errors_in_sns_words(nuvem, sns, topic):
             sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName=name,
                                             AttributeValue=value)
         assert err(e) == ("InvalidParameter", 400, f"Invalid parameter: {message}")
+    null_too = json.dumps({"attr1": [None, {"anything-but": "whatever"}]})   # test_filter_policy
+    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="FilterPolicy",
+                                    AttributeValue=null_too)
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"][
+        "FilterPolicy"] == null_too
 
 
 def test_a_fifo_subscription_needs_a_fifo_dead_letter_queue(nuvem, sns):
