@@ -127,9 +127,11 @@ def _check_condition(condition: Any) -> None:
             raise FilterPolicyError(f"{op} match pattern must be a string")
     elif op == "anything-but":
         if isinstance(arg, dict):
-            if len(arg) != 1 or next(iter(arg)) not in ("prefix", "suffix") or \
-                    not isinstance(next(iter(arg.values())), str):
-                raise FilterPolicyError("Unsupported anything-but pattern: " + json.dumps(arg))
+            inner = next(iter(arg), "")
+            if len(arg) != 1 or inner not in ("prefix", "suffix"):
+                raise FilterPolicyError(f"Unsupported anything-but pattern: {inner}")
+            if not isinstance(arg[inner], str):
+                raise FilterPolicyError(f"{inner} match pattern must be a string")
         elif isinstance(arg, list):
             if not arg or not all(isinstance(a, (str, int, float)) and not isinstance(a, bool)
                                   for a in arg):

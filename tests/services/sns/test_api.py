@@ -625,6 +625,10 @@ FILTER_POLICY_ERRORS = [    # LocalStack's AWS-validated test_sns_filter_policy.
     ({"key": [{"numeric": [">", 20, 30]}]}, "Bad value in numeric range: 30"),
     ({"key": [{"numeric": [">", 20, "<", 30, "<", 50]}]},
      "Too many terms in numeric range expression"),
+    ({"key": [{"anything-but": {"wrong-operator": None}}]},
+     "Unsupported anything-but pattern: wrong-operator"),
+    ({"key": [{"anything-but": {"exists": False}}]}, "Unsupported anything-but pattern: exists"),
+    ({"key": [{"anything-but": {"prefix": False}}]}, "prefix match pattern must be a string"),
 ]
 
 
