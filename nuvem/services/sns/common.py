@@ -8,7 +8,7 @@ import json
 import re
 
 from nuvem.context import Call
-from nuvem.services.sns.errors import InvalidParameter, NotFound, invalid
+from nuvem.services.sns.errors import InvalidParameter, NotFound, SnsError, invalid
 from nuvem.services.sns.models import Subscription, Topic
 
 PAGE = 100            # ListTopics / ListSubscriptions page size
@@ -40,13 +40,21 @@ def _default_policy(arn: str, account: str) -> str:
             "Condition": {"StringEquals": {"AWS:SourceOwner": account}}}]})
 
 
+def _too_short(member: str, arn: str | None) -> SnsError | None:
+    """SNS's error for an ARN of fewer than its 6 elements, which says how many it has."""
+    elements = (arn or "").count(":") + 1
+    if elements >= 6:
+        return None
+    return invalid(f"{member} Reason: An ARN must have at least 6 elements, not {elements}")
+
+
 def parse_topic_arn(arn: str | None, member: str = "TopicArn",
                     region: str | None = None) -> tuple[str, str, str]:
     """(region, account, name) of a topic ARN, or InvalidParameter; also when it is not of
     `region` (SNS serves only its own region's topics)."""
     m = _ARN.fullmatch(arn or "")
     if not m or (region is not None and m.group(1) != region):
-        raise invalid(f"{member}")
+        raise _too_short(member, arn) or invalid(member)
     return m.group(1), m.group(2), m.group(3)
 
 
@@ -79,11 +87,7 @@ def own(topic: Topic) -> Topic:
 def subscription_of(ctx: Call, arn: str | None) -> Subscription:
     m = _SUB_ARN.fullmatch(arn or "")
     if not m:
-        parts = len((arn or "").split(":"))
-        if parts < 6:
-            raise InvalidParameter("Invalid parameter: SubscriptionArn Reason: An ARN must have "
-                                   f"at least 6 elements, not {parts}")
-        raise invalid("SubscriptionId")
+        raise _too_short("SubscriptionArn", arn) or invalid("SubscriptionId")
     sub = ctx.store.get(Subscription, m.group(2), m.group(1), m.group(3), m.group(4))
     if sub is None:
         raise NotFound("Subscription does not exist")

@@ -238,20 +238,20 @@ def _forget_failures(runtime, sub: Subscription, m: Message) -> None:
             tx.delete(found)
 
 
+# SNS writes the ARNs in its links as they are, colons unescaped
 def unsubscribe_url(runtime, sub: Subscription) -> str:
-    # = urlencode({"Action": "Unsubscribe", "SubscriptionArn": sub.arn})
     return (runtime.config.endpoint + UNSUBSCRIBE_PATH + "?Action=Unsubscribe&SubscriptionArn=" +
-            urllib.parse.quote_plus(sub.arn, safe=""))
+            urllib.parse.quote(sub.arn, safe=":"))
 
 
 def subscribe_url(runtime, sub: Subscription, token: str) -> str:
-    return (runtime.config.endpoint + CONFIRM_PATH + "?" +
-            urllib.parse.urlencode({"Action": "ConfirmSubscription", "TopicArn": sub.topic_arn,
-                                    "Token": token}))
+    return (runtime.config.endpoint + CONFIRM_PATH + "?Action=ConfirmSubscription&TopicArn=" +
+            urllib.parse.quote(sub.topic_arn, safe=":") + "&Token=" + urllib.parse.quote(token))
 
 
 def notification(runtime, topic: Topic, sub: Subscription, m: Message) -> dict:
-    """The JSON envelope of a Notification, signed, in the order SNS writes its fields."""
+    """The JSON envelope of a Notification, in the order SNS writes its fields; signed, but for
+    a FIFO topic's (SNS sends those unsigned)."""
     out: dict = {"Type": "Notification", "MessageId": m.message_id}
     if m.sequence is not None:
         out["SequenceNumber"] = m.sequence
@@ -260,7 +260,8 @@ def notification(runtime, topic: Topic, sub: Subscription, m: Message) -> dict:
         out["Subject"] = m.subject
     out["Message"] = _text_for(m, sub.protocol)
     out["Timestamp"] = m.timestamp
-    signing.sign(runtime, out, topic.attributes.get("SignatureVersion", "1"))
+    if m.sequence is None:
+        signing.sign(runtime, out, topic.attributes.get("SignatureVersion", "1"))
     out["UnsubscribeURL"] = unsubscribe_url(runtime, sub)
     if m.attributes:
         out["MessageAttributes"] = {

@@ -30,11 +30,16 @@ MAX_KEYS = 5             # attribute names (or leaf paths) per policy, per "$or"
 MAX_COMBINATIONS = 150   # the product of the value counts of the keys, summed over "$or"
 MAX_POLICY_BYTES = 256 * 1024
 _NUMERIC_OPS = ("<", "<=", "=", ">", ">=")
+_END = object()     # the end of a numeric condition's array
 _MISSING = object()
 
 
 class FilterPolicyError(ValueError):
     """What is wrong with a policy, in SNS's words (the caller wraps it in InvalidParameter)."""
+
+
+class FilterScopeError(FilterPolicyError):
+    """A policy its FilterPolicyScope does not allow: SNS does not name FilterPolicy for it."""
 
 
 # -- validation ------------------------------------------------------------------------------------
@@ -64,7 +69,7 @@ def validate(policy: dict, scope: str = "MessageAttributes") -> None:
         n = 1
         for _, conditions in leaves:
             for condition in conditions:
-                _check_condition(condition, scope)
+                _check_condition(condition)
             n *= max(1, len(conditions))
         combinations += n
     if combinations > MAX_COMBINATIONS:
@@ -84,9 +89,6 @@ def _branches(policy: dict) -> list[dict]:
 
 
 def _leaves(policy: dict, scope: str, depth: int):
-    if depth > 0 and scope != "MessageBody":
-        raise FilterPolicyError("Filter policy scope MessageAttributes does not support nested "
-                                "filter policy")
     if not policy and depth > 0:
         raise FilterPolicyError("Filter policy can not be empty")
     for key, value in policy.items():
@@ -98,15 +100,16 @@ def _leaves(policy: dict, scope: str, depth: int):
         elif isinstance(value, list):
             if not value:
                 raise FilterPolicyError("Empty arrays are not allowed")
+            if depth > 0 and scope != "MessageBody":    # after the values' own checks, as SNS
+                raise FilterScopeError("Filter policy scope MessageAttributes does not support "
+                                       "nested filter policy")
             yield key, value
         else:
             raise FilterPolicyError(f'"{key}" must be an object or an array')
 
 
-def _check_condition(condition: Any, scope: str) -> None:
-    if condition is None:
-        if scope != "MessageBody":
-            raise FilterPolicyError("Match value must be String, number, true, false, or null")
+def _check_condition(condition: Any) -> None:
+    if condition is None:   # taken on either scope; an attribute is never null, so never matched
         return
     if isinstance(condition, (str, bool)):
         return
@@ -114,17 +117,21 @@ def _check_condition(condition: Any, scope: str) -> None:
         if abs(condition) > 1e9:
             raise FilterPolicyError("Numeric match value must be between -1e9 and 1e9")
         return
-    if not isinstance(condition, dict) or len(condition) != 1:
+    if not isinstance(condition, dict):
         raise FilterPolicyError("Match value must be String, number, true, false, or null")
+    if len(condition) != 1:
+        raise FilterPolicyError("Only one key allowed in match expression")
     (op, arg), = condition.items()
     if op in ("prefix", "suffix", "equals-ignore-case"):
         if not isinstance(arg, str):
             raise FilterPolicyError(f"{op} match pattern must be a string")
     elif op == "anything-but":
         if isinstance(arg, dict):
-            if len(arg) != 1 or next(iter(arg)) not in ("prefix", "suffix") or \
-                    not isinstance(next(iter(arg.values())), str):
-                raise FilterPolicyError("Unsupported anything-but pattern: " + json.dumps(arg))
+            inner = next(iter(arg), "")
+            if len(arg) != 1 or inner not in ("prefix", "suffix"):
+                raise FilterPolicyError(f"Unsupported anything-but pattern: {inner}")
+            if not isinstance(arg[inner], str):
+                raise FilterPolicyError(f"{inner} match pattern must be a string")
         elif isinstance(arg, list):
             if not arg or not all(isinstance(a, (str, int, float)) and not isinstance(a, bool)
                                   for a in arg):
@@ -147,24 +154,51 @@ def _check_condition(condition: Any, scope: str) -> None:
         raise FilterPolicyError(f"Unrecognized match type {op}")
 
 
+def _token(value: Any) -> str:
+    """How SNS's JSON reader names the member it stopped at (`]`: the array ended)."""
+    if value is _END:
+        return "]"
+    if isinstance(value, dict):
+        return "{"
+    if isinstance(value, list):
+        return "["
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _numeric_bounds(arg: Any) -> list[tuple[str, float]]:
-    if not isinstance(arg, list) or not arg or len(arg) % 2:
+    """[op, value] or [lower op, value, upper op, value], read member by member with SNS's
+    message for the first one that does not fit."""
+    if not isinstance(arg, list):
         raise FilterPolicyError("Value of numeric must be an array.")
-    pairs = []
-    for i in range(0, len(arg), 2):
-        op, value = arg[i], arg[i + 1]
-        if op not in _NUMERIC_OPS:
-            raise FilterPolicyError(f"Unrecognized numeric range operator: {op}")
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise FilterPolicyError(f"Value of {op} must be numeric")
-        pairs.append((op, float(value)))
-    if len(pairs) > 2 or (len(pairs) == 2 and (pairs[0][0] not in (">", ">=") or
-                                                pairs[1][0] not in ("<", "<="))):
+    members = [*arg, _END]
+    op = members[0]
+    if not isinstance(op, str):
+        raise FilterPolicyError(f"Invalid member in numeric match: {_token(op)}")
+    if op not in _NUMERIC_OPS:
+        raise FilterPolicyError(f"Unrecognized numeric range operator: {op}")
+    if not _number(members[1]):
+        raise FilterPolicyError(f"Value of {'equals' if op == '=' else op} must be numeric")
+    pairs = [(op, float(members[1]))]
+    if members[2] is _END:
+        return pairs
+    if op not in (">", ">="):       # only a lower bound takes an upper one after it
         raise FilterPolicyError("Too many elements in numeric expression")
-    if len(pairs) == 2 and pairs[0][1] >= pairs[1][1]:
+    upper = members[2]
+    if not isinstance(upper, str):
+        raise FilterPolicyError(f"Bad value in numeric range: {_token(upper)}")
+    if upper not in ("<", "<="):
+        raise FilterPolicyError(f"Bad numeric range operator: {upper}")
+    if not _number(members[3]):
+        raise FilterPolicyError(f"Value of {upper} must be numeric")
+    if members[4] is not _END:
+        raise FilterPolicyError("Too many terms in numeric range expression")
+    pairs.append((upper, float(members[3])))
+    if pairs[0][1] >= pairs[1][1]:
         raise FilterPolicyError("Bottom must be less than top")
-    if any(op == "=" for op, _ in pairs) and len(pairs) > 1:
-        raise FilterPolicyError("Too many elements in numeric expression")
     return pairs
 
 

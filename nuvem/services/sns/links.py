@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from nuvem.context import Call
 from nuvem.services.sns import delivery, signing
-from nuvem.services.sns.common import subscription_of
-from nuvem.services.sns.errors import invalid
+from nuvem.services.sns.common import subscription_of, topic_of
+from nuvem.services.sns.errors import InvalidParameter, NotFound, invalid
 
 CERT_PATH = signing.CERT_PATH
 _OPERATIONS = {delivery.CONFIRM_PATH: "ConfirmSubscription",
@@ -31,6 +31,10 @@ def follow(call: Call, operation: str, params: dict) -> dict:
     if operation == "ConfirmSubscription":
         if not params.get("TopicArn") or not params.get("Token"):
             raise invalid("Token" if params.get("TopicArn") else "TopicArn")
+        try:    # a link to a topic that is not there (another region's) says only "Topic"
+            topic_of(call, params["TopicArn"])
+        except (InvalidParameter, NotFound):
+            raise invalid("Topic") from None
         sub = subscriptions.confirm(call, params["TopicArn"], params["Token"])
         return {"SubscriptionArn": sub.arn}
     subscriptions.remove(call, subscription_of(call, params.get("SubscriptionArn")))

@@ -15,7 +15,8 @@ from nuvem.services.sns import SERVICE, delivery, platform
 from nuvem.services.sns.common import own, topic_of
 from nuvem.services.sns.errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong,
                                        EmptyBatchRequest, EndpointDisabled, InvalidBatchEntryId,
-                                       SnsError, TooManyEntriesInBatchRequest, invalid)
+                                       InvalidParameterValue, SnsError,
+                                       TooManyEntriesInBatchRequest, invalid)
 from nuvem.services.sns.events import Delivery, Message, Published
 from nuvem.services.sns.models import Deduplication, Topic
 from nuvem.services.sns.subscriptions import timestamp
@@ -24,14 +25,32 @@ MAX_MESSAGE = 256 * 1024          # bytes of message + attributes
 MAX_ATTRIBUTES = 10
 MAX_BATCH = 10
 DEDUP_WINDOW = timedelta(minutes=5)
-_ATTR_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+_ATTR_NAME_CHAR = re.compile(r"[^A-Za-z0-9_.-]")
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _GROUP_ID = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
 _PHONE = re.compile(r"\+?[0-9]{7,15}")
 
 
 def _attr_error(text: str) -> SnsError:
-    return invalid(f"MessageAttributes Reason: {text}")
+    return InvalidParameterValue(text)
+
+
+def _check_attribute_name(name: str) -> None:
+    if len(name.encode()) > 256:
+        raise _attr_error("Length of message attribute name must be less than 256 bytes.")
+    bad = _ATTR_NAME_CHAR.search(name)
+    if bad:
+        raise _attr_error(f"Invalid non-alphanumeric character '#x{ord(bad.group()):X}' was found "
+                          "in the message attribute name. Can only include alphanumeric "
+                          "characters, hyphens, underscores, or dots.")
+    for where, found in (("starting", name.startswith(".")), ("ending", name.endswith("."))):
+        if found:
+            raise _attr_error(f"Invalid message attribute name {where} with character '.' was "
+                              "found.")
+    if ".." in name:
+        raise _attr_error("Message attribute name can not have successive '.' character.")
+    if not name or name.lower().startswith(("aws.", "amazon.")):
+        raise _attr_error(f"The message attribute name '{name}' is invalid.")
 
 
 def check_attributes(attributes: dict | None) -> tuple[dict, int]:
@@ -42,15 +61,18 @@ def check_attributes(attributes: dict | None) -> tuple[dict, int]:
                           f"allowed maximum [{MAX_ATTRIBUTES}].")
     out, size = {}, 0
     for name, attr in attributes.items():
-        if not _ATTR_NAME.fullmatch(name) or name.startswith((".",)) or name.endswith(".") or \
-                ".." in name or name.lower().startswith(("aws.", "amazon.")):
-            raise _attr_error(f"The message attribute name '{name}' is invalid.")
+        _check_attribute_name(name)
         data_type = attr.get("DataType") or ""
-        base = data_type.split(".", 1)[0]
-        if base not in ("String", "Number", "Binary"):
+        base, dot, custom = data_type.partition(".")
+        if base not in ("String", "Number", "Binary") or (dot and not custom):
             raise _attr_error(f"The message attribute '{name}' has an invalid message attribute "
                               "type, the set of supported type prefixes is Binary, Number, and "
                               "String.")
+        field, other = ("BinaryValue", "StringValue") if base == "Binary" else \
+            ("StringValue", "BinaryValue")
+        if attr.get(field) is None and attr.get(other) is not None:
+            raise _attr_error(f"The message attribute '{name}' with type '{base}' must use field "
+                              f"'{field.removesuffix('Value')}'.")
         if base == "Binary":
             value = attr.get("BinaryValue")
             if value is None or value == b"":
@@ -110,11 +132,32 @@ def _check_message(req: dict) -> None:
             raise invalid("Message Structure - JSON message body failed to parse")
 
 
-def _publish(ctx: Call, topic: Topic | None, req: dict, phone: str | None = None) -> dict:
+def _check(topic: Topic | None, req: dict) -> dict:
+    """Everything SNS checks in a message before publishing it (PublishBatch checks every entry
+    before it publishes one); the message attributes as stored."""
     _check_message(req)
     attributes, attr_size = check_attributes(req.get("MessageAttributes"))
     if len(req["Message"].encode()) + attr_size > MAX_MESSAGE:
         raise invalid("Message too long")
+    group, dedup = req.get("MessageGroupId"), req.get("MessageDeduplicationId")
+    if topic is not None and topic.fifo:
+        if not group:
+            raise invalid("The MessageGroupId parameter is required for FIFO topics")
+        if not _GROUP_ID.fullmatch(group):
+            raise invalid("MessageGroupId")
+        if not dedup and topic.attributes.get("ContentBasedDeduplication") != "true":
+            raise invalid("The topic should either have ContentBasedDeduplication enabled "
+                          "or MessageDeduplicationId provided explicitly")
+        if dedup and not _GROUP_ID.fullmatch(dedup):
+            raise invalid("MessageDeduplicationId")
+    elif topic is not None and dedup:
+        raise invalid("MessageDeduplicationId Reason: The request includes "
+                      "MessageDeduplicationId parameter that is not valid for this topic type")
+    return attributes
+
+
+def _publish(ctx: Call, topic: Topic | None, req: dict, phone: str | None = None) -> dict:
+    attributes = _check(topic, req)
     group, dedup = req.get("MessageGroupId"), req.get("MessageDeduplicationId")
     message_id = ctx.ids.uuid()
     message = Message(account=topic.account if topic else ctx.account,
@@ -127,17 +170,7 @@ def _publish(ctx: Call, topic: Topic | None, req: dict, phone: str | None = None
         ctx.emit(Delivery(subscription="", message=message, phone=phone))
         return {"MessageId": message_id}
     if topic.fifo:
-        if not group:
-            raise invalid("The MessageGroupId parameter is required for FIFO topics")
-        if not _GROUP_ID.fullmatch(group):
-            raise invalid("MessageGroupId")
-        if not dedup:
-            if topic.attributes.get("ContentBasedDeduplication") != "true":
-                raise invalid("The topic should either have ContentBasedDeduplication enabled "
-                              "or MessageDeduplicationId provided explicitly")
-            dedup = hashlib.sha256(req["Message"].encode()).hexdigest()
-        elif not _GROUP_ID.fullmatch(dedup):
-            raise invalid("MessageDeduplicationId")
+        dedup = dedup or hashlib.sha256(req["Message"].encode()).hexdigest()
         seen = ctx.store.get(Deduplication, topic.account, topic.region, topic.name, dedup)
         if seen is not None and seen.expires > ctx.now:
             return {"MessageId": seen.message_id, "SequenceNumber": seen.sequence}
@@ -150,9 +183,6 @@ def _publish(ctx: Call, topic: Topic | None, req: dict, phone: str | None = None
         message.group_id, message.dedup_id, message.sequence = group, dedup, sequence
         _fan_out(ctx, topic, message)
         return {"MessageId": message_id, "SequenceNumber": sequence}
-    if dedup:
-        raise invalid("MessageDeduplicationId Reason: The request includes "
-                      "MessageDeduplicationId parameter that is not valid for this topic type")
     message.group_id = group
     _fan_out(ctx, topic, message)
     return {"MessageId": message_id}
@@ -178,7 +208,8 @@ def _publish_to_endpoint(ctx: Call, arn: str, req: dict) -> dict:
 
 @SERVICE.op("Publish")
 def publish(ctx: Call, req: dict) -> dict:
-    targets = [k for k in ("TopicArn", "TargetArn", "PhoneNumber") if req.get(k)]
+    # an empty TopicArn is a malformed ARN, not a missing one
+    targets = [k for k in ("TopicArn", "TargetArn", "PhoneNumber") if req.get(k) is not None]
     if not targets:
         raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
     if len(targets) > 1:
@@ -189,7 +220,7 @@ def publish(ctx: Call, req: dict) -> dict:
         if not _PHONE.fullmatch(phone):
             raise invalid("PhoneNumber Reason: " + phone + " is not valid to publish to")
         return _publish(ctx, None, req, phone=phone)
-    arn = req.get("TopicArn") or req["TargetArn"]
+    arn = req[targets[0]]
     if ":endpoint/" in arn:
         return _publish_to_endpoint(ctx, arn, req)
     topic = topic_of(ctx, arn, targets[0], shared=True)
@@ -214,6 +245,8 @@ def publish_batch(ctx: Call, req: dict) -> dict:
     total = sum(len((e.get("Message") or "").encode()) + check_size(e) for e in entries)
     if total > MAX_MESSAGE:
         raise BatchRequestTooLong()
+    for entry in entries:   # an entry SNS refuses fails the whole batch
+        _check(topic, entry)
     successful, failed = [], []
     for entry in entries:
         try:

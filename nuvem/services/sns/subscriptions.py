@@ -18,9 +18,9 @@ from nuvem.context import Call
 from nuvem.services.sns import SERVICE
 from nuvem.services.sns import platform, retries
 from nuvem.services.sns.common import dumps, page, subscription_of, subscriptions_of, topic_of
-from nuvem.services.sns.errors import NotFound, invalid
+from nuvem.services.sns.errors import InvalidParameter, NotFound, invalid
 from nuvem.services.sns.events import ConfirmationRequested, UnsubscribeConfirmationRequested
-from nuvem.services.sns.filters import FilterPolicyError
+from nuvem.services.sns.filters import FilterPolicyError, FilterScopeError
 from nuvem.services.sns.filters import parse as parse_filter
 from nuvem.services.sns.models import Subscription, Topic, Unsubscribed
 
@@ -34,6 +34,7 @@ TOKEN_LIFETIME = timedelta(days=3)     # "confirmation tokens are valid for thre
 _SQS_ARN = re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?")
 _LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:.+)?")
 _PHONE = re.compile(r"\+?[0-9]{7,15}")
+_TOKEN = re.compile(r"[0-9a-f]+")      # the form of the tokens SNS (and Nuvem) sends
 
 
 def _check_endpoint(read, topic: Topic, protocol: str, endpoint: str) -> str:
@@ -48,7 +49,7 @@ def _check_endpoint(read, topic: Topic, protocol: str, endpoint: str) -> str:
             raise invalid("Email address")
     elif protocol == "sms":
         if not _PHONE.fullmatch(endpoint.replace("-", "").replace(" ", "")):
-            raise invalid("Invalid SMS endpoint")
+            raise InvalidParameter(f"Invalid SMS endpoint: {endpoint}")   # no "Invalid parameter: "
     elif protocol == "sqs":
         if not _SQS_ARN.fullmatch(endpoint):
             raise invalid("SQS endpoint ARN")
@@ -69,7 +70,11 @@ def _check_endpoint(read, topic: Topic, protocol: str, endpoint: str) -> str:
     return endpoint
 
 
-def _check_attributes(protocol: str, attributes: dict, current: dict | None = None) -> dict:
+def _check_attributes(protocol: str, fifo: bool, attributes: dict,
+                      current: dict | None = None) -> dict:
+    """Subscribe's attributes (`current` None), or one SetSubscriptionAttributes change over
+    `current`. Subscribe's messages say "Attributes Reason: ", SetSubscriptionAttributes' do not."""
+    reason = "Attributes Reason: " if current is None else ""
     out = dict(current or {})
     for name, value in attributes.items():
         if name not in SETTABLE:
@@ -77,26 +82,29 @@ def _check_attributes(protocol: str, attributes: dict, current: dict | None = No
                           else "AttributeName")
         if name == "RawMessageDelivery":
             if value.lower() not in ("true", "false"):
-                raise invalid("Attributes Reason: RawMessageDelivery: Invalid value "
-                              f"[{value}]. Must be true or false.")
+                raise invalid(f"{reason}RawMessageDelivery: Invalid value [{value}]. Must be true "
+                              "or false.")
             if protocol not in RAW_PROTOCOLS and value.lower() == "true":
-                raise invalid(f"Attributes Reason: Delivery protocol [{protocol}] does not "
-                              "support raw message delivery.")
+                raise invalid(f"{reason}Delivery protocol [{protocol}] does not support raw "
+                              "message delivery.")
             value = value.lower()
         elif name == "FilterPolicyScope":
             if value not in ("MessageAttributes", "MessageBody"):
-                raise invalid("Attributes Reason: FilterPolicyScope: Invalid value "
-                              f"[{value}]. Please use either MessageBody or MessageAttributes")
+                raise invalid(f"{reason}FilterPolicyScope: Invalid value [{value}]. Please use "
+                              "either MessageBody or MessageAttributes")
         elif name in ("DeliveryPolicy", "RedrivePolicy", "ReplayPolicy") and value:
             try:
                 doc = json.loads(value)
             except ValueError:
-                raise invalid(f"{name}: failed to parse JSON.") from None
+                raise invalid(f"{reason}{name}: failed to parse JSON.") from None
             if name == "DeliveryPolicy":
                 retries.check_subscription_policy(doc)
             if name == "RedrivePolicy" and not (isinstance(doc, dict) and
                                                  _SQS_ARN.fullmatch(doc.get("deadLetterTargetArn") or "")):
-                raise invalid("RedrivePolicy: deadLetterTargetArn is missing or not an SQS ARN")
+                raise invalid(f"{reason}RedrivePolicy: deadLetterTargetArn is an invalid arn")
+            if name == "RedrivePolicy" and fifo and not doc["deadLetterTargetArn"].endswith(".fifo"):
+                raise invalid(f"{reason}RedrivePolicy: must use a FIFO queue as DLQ for a FIFO "
+                              "Subscription to a FIFO Topic.")
         out[name] = value
     scope = out.get("FilterPolicyScope", "MessageAttributes")
     if out.get("FilterPolicy"):
@@ -104,7 +112,8 @@ def _check_attributes(protocol: str, attributes: dict, current: dict | None = No
             if not parse_filter(out["FilterPolicy"], scope):
                 out.pop("FilterPolicy")
         except FilterPolicyError as e:
-            raise invalid(f"Filter policy: {e}") from None
+            member = "" if isinstance(e, FilterScopeError) else "FilterPolicy: "
+            raise invalid(f"{reason}{member}{e}") from None
     for name in [k for k, v in out.items() if v == "" and k != "FilterPolicy"]:
         out.pop(name)
     return out
@@ -134,7 +143,7 @@ def subscribe(ctx: Call, req: dict) -> dict:
     protocol = (req.get("Protocol") or "").lower()
     endpoint = req.get("Endpoint") or ""
     _check_endpoint(ctx.store, topic, protocol, endpoint)
-    attributes = _check_attributes(protocol, dict(req.get("Attributes") or {}))
+    attributes = _check_attributes(protocol, topic.fifo, dict(req.get("Attributes") or {}))
     for sub in subscriptions_of(ctx.store, topic):
         if sub.protocol == protocol and sub.endpoint == endpoint:
             if req.get("Attributes") and sub.attributes != attributes:
@@ -165,7 +174,12 @@ def subscribe(ctx: Call, req: dict) -> dict:
 def confirm(ctx: Call, topic_arn: str, token: str) -> Subscription:
     """The subscription `token` confirms, now confirmed (ConfirmSubscription and the
     SubscribeURL link)."""
-    topic = topic_of(ctx, topic_arn)
+    if not _TOKEN.fullmatch(token):
+        raise InvalidParameter("Invalid token")
+    try:
+        topic = topic_of(ctx, topic_arn)
+    except NotFound:    # a token for a topic that is not there: the token is what is wrong
+        raise invalid("Token") from None
     sub = next(ctx.store.query(Subscription, account=topic.account, region=topic.region,
                                index=("token", token), limit=1), None)
     if sub is None:
@@ -289,11 +303,12 @@ def set_subscription_attributes(ctx: Call, req: dict) -> dict:
     kept = {k: v for k, v in sub.attributes.items() if k == "ConfirmationWasAuthenticated"}
     rest = {k: v for k, v in sub.attributes.items() if k != "ConfirmationWasAuthenticated"}
     value = req.get("AttributeValue") or ""
+    fifo = sub.topic.endswith(".fifo")     # only a FIFO topic's name ends so
     if name == "FilterPolicy" and not value:
         rest.pop("FilterPolicy", None)
-        new = _check_attributes(sub.protocol, {}, rest)
+        new = _check_attributes(sub.protocol, fifo, {}, rest)
     else:
-        new = _check_attributes(sub.protocol, {name: value}, rest)
+        new = _check_attributes(sub.protocol, fifo, {name: value}, rest)
     sub.attributes = {**new, **kept}
     ctx.store.put(sub)
     return {}

@@ -61,6 +61,8 @@ def _check_tags(tags: list[dict] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for tag in tags or []:
         key, value = tag.get("Key", ""), tag.get("Value", "")
+        if key in out:
+            raise InvalidParameter("Invalid parameter: Duplicated keys are not allowed.")
         if key.lower().startswith("aws:"):
             raise InvalidParameter("Invalid parameter: Tag Reason: Tag keys can't start with "
                                    "the reserved prefix aws:")

@@ -115,8 +115,7 @@ def _check_attributes(attributes: dict, system: bool = False) -> int:
         if base in ("String", "Number"):
             if string is None or string == "":
                 raise InvalidParameterValue(f"Message (user) attribute '{name}' must contain a "
-                                            "non-empty message attribute value for message "
-                                            f"attribute type '{data_type}'.")
+                                            f"non-empty value of type '{data_type}'.")
             if base == "Number" and not is_decimal(string):
                 raise InvalidParameterValue(f"Could not cast message attribute '{name}' value "
                                             "to number.")
@@ -165,6 +164,11 @@ def _find(ctx: Call, queue: Queue, handle: str) -> Message | None:
 
 
 # -- sending -------------------------------------------------------------------------------------
+_NO_GROUP_ID = "The request must contain the parameter MessageGroupId."
+_NO_DEDUPLICATION_ID = ("The queue should either have ContentBasedDeduplication enabled or "
+                        "MessageDeduplicationId provided explicitly")
+
+
 def enqueue(ctx: Call, queue: Queue, entry: dict) -> dict:
     """One message into `queue`, as SendMessage and each SendMessageBatch entry; the caller
     saves a FIFO queue (its sequence counter) and notifies waiters."""
@@ -199,12 +203,10 @@ def enqueue(ctx: Call, queue: Queue, entry: dict) -> dict:
     sequence_number = None
     if queue.fifo:
         if not group:
-            raise MissingParameter("The request must contain the parameter MessageGroupId.")
+            raise MissingParameter(_NO_GROUP_ID)
         if _fifo_id("MessageDeduplicationId", dedup_id) is None:
             if queue.attributes.get("ContentBasedDeduplication") != "true":
-                raise InvalidParameterValue("The queue should either have "
-                                            "ContentBasedDeduplication enabled or "
-                                            "MessageDeduplicationId provided explicitly")
+                raise InvalidParameterValue(_NO_DEDUPLICATION_ID)
             dedup_id = hashlib.sha256(body.encode()).hexdigest()
         key = (f"{group}\x00{dedup_id}" if queue.attributes.get("DeduplicationScope") ==
                "messageGroup" else dedup_id)
@@ -309,6 +311,13 @@ def send_message_batch(ctx: Call, req: dict) -> dict:
     if total > limit:
         raise BatchRequestTooLong(f"Batch requests cannot be longer than {limit} bytes. You have "
                                   f"sent {total} bytes.")
+    if queue.fifo:   # a FIFO entry without its ids fails the whole batch, not just itself
+        content_based = queue.attributes.get("ContentBasedDeduplication") == "true"
+        for entry in entries:
+            if not entry.get("MessageGroupId"):
+                raise InvalidParameterValue(_NO_GROUP_ID)
+            if not entry.get("MessageDeduplicationId") and not content_based:
+                raise InvalidParameterValue(_NO_DEDUPLICATION_ID)
     successful, failed = [], []
     for entry in entries:
         try:
@@ -520,6 +529,9 @@ def _retry(ctx: Call, queue: Queue, attempt: str) -> list[Message] | None:
 # -- deleting and visibility -------------------------------------------------------------------------
 def _delete(ctx: Call, queue: Queue, handle: str) -> None:
     m = _find(ctx, queue, handle)
+    if m is not None and queue.fifo and m.ready <= us(ctx.now):
+        # visible again: a FIFO queue refuses the handle (a standard queue deletes)
+        raise _bad_value("ReceiptHandle", handle, "The receipt handle has expired.")
     if m is not None:
         ctx.store.delete(m)
         if queue.fifo:

@@ -21,6 +21,7 @@ from nuvem.services.sqs.models import DeletedQueue, Message, Queue
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
 _ACCOUNT = re.compile(r"\d{12}")
+_QUEUE_ARN = re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?")
 # attribute -> (min, max) for the integer ones
 _RANGES = {
     "DelaySeconds": (0, 900), "MaximumMessageSize": (1024, 1048576),
@@ -59,6 +60,12 @@ def parse_url(ctx: Call, url: str) -> tuple[str, str]:
     return account, name
 
 
+def _no_such_queue(ctx: Call) -> QueueDoesNotExist:
+    # the query protocol's answer still names the WSDL of the clients that speak it
+    return QueueDoesNotExist("The specified queue does not exist for this wsdl version."
+                             if ctx.protocol == "query" else None)
+
+
 def by_url(ctx: Call, url: str, *, shared: bool = False) -> Queue:
     """The queue a QueueUrl names, or QueueDoesNotExist. `shared`: the caller never changes it,
     so it may be the instance other calls hold too (`store.get_shared`): a standard queue's
@@ -69,7 +76,7 @@ def by_url(ctx: Call, url: str, *, shared: bool = False) -> Queue:
         return seen[1] if shared else _own(seen[1])
     queue = (ctx.store.get_shared if shared else ctx.store.get)(Queue, account, ctx.region, name)
     if queue is None:
-        raise QueueDoesNotExist()
+        raise _no_such_queue(ctx)
     return queue
 
 
@@ -117,7 +124,9 @@ def validate_attributes(ctx: Call, attributes: dict, fifo: bool, creating: bool,
                 raise _invalid(name)
             value = value.lower()
             if name == "FifoQueue":
-                if not creating:
+                if not creating:    # a standard queue does not know the attribute at all
+                    if not fifo:
+                        raise InvalidAttributeName(f"Unknown Attribute {name}.")
                     raise _invalid(name, "Modifying queue type is not supported.")
                 if (value == "true") != fifo:
                     raise _invalid(name, "The queue name must end with the .fifo suffix for a "
@@ -135,6 +144,9 @@ def validate_attributes(ctx: Call, attributes: dict, fifo: bool, creating: bool,
         if name in _FIFO_ONLY and not fifo:
             raise InvalidAttributeName(f"Unknown Attribute {name}.")
         out[name] = value
+    if out.get("KmsMasterKeyId") and out.get("SqsManagedSseEnabled") == "true":
+        raise InvalidAttributeName("You can use one type of server-side encryption (SSE) at one "
+                                   "time. You can either enable KMS SSE or SQS SSE.")
     if out.get("FifoThroughputLimit") == "perMessageGroupId" and \
             out.get("DeduplicationScope", "messageGroup") == "queue" and \
             "DeduplicationScope" in out:
@@ -168,6 +180,9 @@ def _redrive_policy(ctx: Call, value: str, fifo: bool, source_arn: str) -> str:
     if not 1 <= count <= 1000:
         raise _invalid("RedrivePolicy", f"Invalid value for maxReceiveCount: {count}, valid "
                        "values are from 1 to 1000 both inclusive.")
+    if not _QUEUE_ARN.fullmatch(str(target)):   # refused before any lookup, in these words
+        raise InvalidParameterValue(f"Value {value} for parameter RedrivePolicy is invalid. "
+                                    "Reason: Invalid value for deadLetterTargetArn.")
     dlq = by_arn(ctx, str(target))
     if dlq is None:
         raise _invalid("RedrivePolicy", "Dead letter target does not exist.")
@@ -287,7 +302,7 @@ def get_queue_url(ctx: Call, req: dict) -> dict:
     account = req.get("QueueOwnerAWSAccountId") or ctx.account
     queue = ctx.store.get(Queue, account, ctx.region, req["QueueName"])
     if queue is None:
-        raise QueueDoesNotExist()
+        raise _no_such_queue(ctx)
     return {"QueueUrl": url_of(ctx, queue)}
 
 
@@ -392,7 +407,7 @@ def add_permission(ctx: Call, req: dict) -> dict:
     """Adds a statement to the queue policy, as SQS does (Label is the statement's Sid)."""
     queue = by_url(ctx, req["QueueUrl"])
     policy = json.loads(queue.attributes.get("Policy") or "null") or {
-        "Version": "2012-10-17", "Id": f"{queue.arn}/SQSDefaultPolicy", "Statement": []}
+        "Version": "2008-10-17", "Id": f"{queue.arn}/SQSDefaultPolicy", "Statement": []}
     label = req["Label"]
     if any(s.get("Sid") == label for s in policy["Statement"]):
         raise InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: "
@@ -424,8 +439,9 @@ def remove_permission(ctx: Call, req: dict) -> dict:
     policy = json.loads(queue.attributes.get("Policy") or "null")
     label = req["Label"]
     if not policy or not any(s.get("Sid") == label for s in policy.get("Statement", [])):
+        where = " on existing policy" if policy else ""   # a queue without a policy: no "on"
         raise InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: "
-                                    "can't find label on existing policy.")
+                                    f"can't find label{where}.")
     policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != label]
     if policy["Statement"]:
         queue.attributes["Policy"] = json.dumps(policy, separators=(",", ":"))

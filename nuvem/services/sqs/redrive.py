@@ -11,6 +11,8 @@ CancelMessageMoveTask stops it first. A task survives a restart: it is a record.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 
 from nuvem.context import Call
@@ -52,6 +54,20 @@ def list_dead_letter_source_queues(ctx: Call, req: dict) -> dict:
     return out
 
 
+def _task_handle(task_id: str, source_arn: str) -> str:
+    """AWS's form (the API reference's examples): base64 of {"taskId", "sourceArn"}."""
+    return base64.b64encode(json.dumps({"taskId": task_id, "sourceArn": source_arn},
+                                       separators=(",", ":")).encode()).decode()
+
+
+def _read_handle(handle: str) -> tuple[str, str]:
+    try:
+        doc = json.loads(base64.b64decode(handle, validate=True))
+        return str(doc["taskId"]), str(doc["sourceArn"])
+    except (ValueError, binascii.Error, TypeError, KeyError):
+        raise InvalidParameterValue("Value for parameter TaskHandle is invalid.") from None
+
+
 def _not_found(name: str) -> ResourceNotFoundException:
     return ResourceNotFoundException(f"The resource that you specified for the {name} "
                                      "parameter doesn't exist.")
@@ -86,7 +102,7 @@ def start_message_move_task(ctx: Call, req: dict) -> dict:
                                              region=source.region, prefix=(source.id,),
                                              fields=("seq",)))
     task = MoveTask(account=source.account, region=source.region, source=source.arn,
-                    handle=ctx.ids.token(24), destination=req.get("DestinationArn"),
+                    handle=_task_handle(ctx.ids.uuid(), source.arn), destination=req.get("DestinationArn"),
                     started=us(ctx.now) // 1000, status="RUNNING", to_move=to_move, rate=rate)
     if rate is None:
         _advance(ctx, task, source, to_move)
@@ -179,15 +195,17 @@ def list_message_move_tasks(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("CancelMessageMoveTask")
 def cancel_message_move_task(ctx: Call, req: dict) -> dict:
-    handle = req["TaskHandle"]
-    for t in ctx.store.query(MoveTask, account=ctx.account, region=ctx.region):
-        if t.handle == handle:
-            if t.status != "RUNNING":
-                raise ResourceNotFoundException("Task does not exist.")
-            t.status = "CANCELLED"
-            ctx.store.put(t)
-            return {"ApproximateNumberOfMessagesMoved": t.moved}
-    raise ResourceNotFoundException("Task does not exist.")
+    task_id, source_arn = _read_handle(req["TaskHandle"])
+    source = by_arn(ctx, source_arn)
+    if source is None:
+        raise _not_found("SourceArn")
+    task = ctx.store.get(MoveTask, source.account, source.region, source.arn,
+                         _task_handle(task_id, source.arn))
+    if task is None or task.status != "RUNNING":
+        raise ResourceNotFoundException("Task does not exist.")
+    task.status = "CANCELLED"
+    ctx.store.put(task)
+    return {"ApproximateNumberOfMessagesMoved": task.moved}
 
 
 # -- retention ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ subscriptions, publish validation, FIFO deduplication, errors with SNS's codes a
 import itertools
 import json
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -102,6 +103,18 @@ def test_a_topic_of_another_region_is_an_invalid_parameter(sns, nuvem):
         assert err(e) == ("InvalidParameter", 400, "Invalid parameter: TopicArn")
 
 
+def test_a_malformed_topic_arn_says_how_many_elements_it_has(sns):
+    """LocalStack's AWS-validated test_publish_wrong_arn_format and test_create_topic_with_attributes
+    (an empty TopicArn is a one-element ARN, not a missing parameter)."""
+    for call, arn, elements in ((sns.publish, "randomstring", 1), (sns.publish, "randomstring:1", 2),
+                                (sns.publish, "", 1), (sns.get_topic_attributes, "test-topic", 1)):
+        kwargs = {"Message": "Good news everyone!"} if call == sns.publish else {}
+        with pytest.raises(ClientError) as e:
+            call(TopicArn=arn, **kwargs)
+        assert err(e) == ("InvalidParameter", 400, "Invalid parameter: TopicArn Reason: An ARN "
+                          f"must have at least 6 elements, not {elements}")
+
+
 def test_list_topics_pages_by_100(nuvem):
     sns = nuvem.client("sns", region="eu-west-3")
     arns = {sns.create_topic(Name=f"p{i:03d}")["TopicArn"] for i in range(105)}
@@ -127,6 +140,9 @@ def test_tags(sns):
     with pytest.raises(ClientError) as e:
         sns.list_tags_for_resource(ResourceArn=arn + "-missing")
     assert err(e)[:2] == ("ResourceNotFound", 404)
+    with pytest.raises(ClientError) as e:     # LocalStack's AWS-validated test_tags
+        sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "k2", "Value": "v2"}] * 2)
+    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: Duplicated keys are not allowed.")
 
 
 def test_delete_topic_removes_its_subscriptions(sns):
@@ -180,6 +196,18 @@ def test_subscribe_endpoint_rules(sns, topic, protocol, endpoint):
     assert err(e)[:2] == ("InvalidParameter", 400)
 
 
+def test_sms_endpoint_and_phone_number_errors(sns, topic):
+    """LocalStack's AWS-validated test_publish_wrong_phone_format."""
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="NAA+15551234567")
+    assert err(e) == ("InvalidParameter", 400, "Invalid SMS endpoint: NAA+15551234567")
+    for number in ("+1a234", "NAA+15551234567"):
+        with pytest.raises(ClientError) as e:
+            sns.publish(PhoneNumber=number, Message="x")
+        assert err(e) == ("InvalidParameter", 400,
+                          f"Invalid parameter: PhoneNumber Reason: {number} is not valid to publish to")
+
+
 def test_email_raw_delivery_is_refused(sns, topic):
     with pytest.raises(ClientError) as e:
         sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com",
@@ -188,37 +216,71 @@ def test_email_raw_delivery_is_refused(sns, topic):
 
 
 def test_confirm_with_a_bad_token(sns, topic):
+    """LocalStack's AWS-validated test_sns_confirm_subscription_wrong_token: a token of SNS's form
+    that confirms nothing (also on a topic that does not exist), and one not of that form."""
+    for arn in (topic, topic[:-1] + "i"):
+        with pytest.raises(ClientError) as e:
+            sns.confirm_subscription(TopicArn=arn, Token="0" * 64)
+        assert err(e) == ("InvalidParameter", 400, "Invalid parameter: Token")
     with pytest.raises(ClientError) as e:
-        sns.confirm_subscription(TopicArn=topic, Token="0" * 64)
-    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: Token")
+        sns.confirm_subscription(TopicArn=topic, Token="randomtoken")
+    assert err(e) == ("InvalidParameter", 400, "Invalid token")
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"Message": ""}, "Empty message"),
-    ({"Message": "x", "Subject": "a\nb"}, "Subject"),
-    ({"Message": "x" * (256 * 1024 + 1)}, "Message too long"),
-    ({"Message": "{}", "MessageStructure": "json"}, "No default entry"),
-    ({"Message": "nope", "MessageStructure": "json"}, "failed to parse"),
+_INVALID, _ATTRIBUTE = "InvalidParameter", "ParameterValueInvalid"
+
+
+@pytest.mark.parametrize("kwargs, code, fragment", [
+    ({"Message": ""}, _INVALID, "Empty message"),
+    ({"Message": "x", "Subject": "a\nb"}, _INVALID, "Subject"),
+    ({"Message": "x" * (256 * 1024 + 1)}, _INVALID, "Message too long"),
+    ({"Message": "{}", "MessageStructure": "json"}, _INVALID, "No default entry"),
+    ({"Message": "nope", "MessageStructure": "json"}, _INVALID, "failed to parse"),
+    ({"Message": "x", "MessageDeduplicationId": "d"}, _INVALID, "MessageDeduplicationId"),
+    # message attributes: ParameterValueInvalid in SNS's words, without "Invalid parameter: "
+    # (LocalStack's AWS-validated test_empty_or_wrong_message_attributes and
+    # test_message_attributes_prefixes)
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "abc"}}},
-     "Could not cast message attribute 'a' value to number"),
+     _ATTRIBUTE, "Could not cast message attribute 'a' value to number"),
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "NaN"}}},
-     "Could not cast message attribute 'a' value to number"),
+     _ATTRIBUTE, "Could not cast message attribute 'a' value to number"),
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "StringValue": "1_0"}}},
-     "Could not cast message attribute 'a' value to number"),
+     _ATTRIBUTE, "Could not cast message attribute 'a' value to number"),
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Weird", "StringValue": "1"}}},
-     "invalid message attribute type"),
+     _ATTRIBUTE, "The message attribute 'a' has an invalid message attribute type, the set of "
+                 "supported type prefixes is Binary, Number, and String."),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "String.", "StringValue": "1"}}},
+     _ATTRIBUTE, "invalid message attribute type"),
     ({"Message": "x", "MessageAttributes": {"a": {"DataType": "String.Array",
-                                                   "StringValue": "x"}}}, "JSON array"),
+                                                   "StringValue": "x"}}}, _ATTRIBUTE, "JSON array"),
     ({"Message": "x", "MessageAttributes": {f"a{i}": {"DataType": "String", "StringValue": "v"}
-                                            for i in range(11)}}, "exceeds the allowed maximum"),
-    ({"Message": "x", "MessageDeduplicationId": "d"}, "MessageDeduplicationId"),
+                                            for i in range(11)}},
+     _ATTRIBUTE, "exceeds the allowed maximum"),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "String", "StringValue": ""}}},
+     _ATTRIBUTE, "The message attribute 'a' must contain non-empty message attribute value for "
+                 "message attribute type 'String'."),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Number", "BinaryValue": b"1"}}},
+     _ATTRIBUTE, "The message attribute 'a' with type 'Number' must use field 'String'."),
+    ({"Message": "x", "MessageAttributes": {"a": {"DataType": "Binary", "StringValue": "1"}}},
+     _ATTRIBUTE, "The message attribute 'a' with type 'Binary' must use field 'Binary'."),
+    ({"Message": "x", "MessageAttributes": {"a" * 257: {"DataType": "String", "StringValue": "v"}}},
+     _ATTRIBUTE, "Length of message attribute name must be less than 256 bytes."),
+    ({"Message": "x", "MessageAttributes": {"a^": {"DataType": "String", "StringValue": "v"}}},
+     _ATTRIBUTE, "Invalid non-alphanumeric character '#x5E' was found in the message attribute "
+                 "name. Can only include alphanumeric characters, hyphens, underscores, or dots."),
+    ({"Message": "x", "MessageAttributes": {".a": {"DataType": "String", "StringValue": "v"}}},
+     _ATTRIBUTE, "Invalid message attribute name starting with character '.' was found."),
+    ({"Message": "x", "MessageAttributes": {"a.": {"DataType": "String", "StringValue": "v"}}},
+     _ATTRIBUTE, "Invalid message attribute name ending with character '.' was found."),
+    ({"Message": "x", "MessageAttributes": {"a..b": {"DataType": "String", "StringValue": "v"}}},
+     _ATTRIBUTE, "Message attribute name can not have successive '.' character."),
 ])
-def test_publish_validation(sns, topic, kwargs, fragment):
+def test_publish_validation(sns, topic, kwargs, code, fragment):
     with pytest.raises(ClientError) as e:
         sns.publish(TopicArn=topic, **kwargs)
-    code, status, message = err(e)
-    assert (code, status) == ("InvalidParameter", 400)
-    assert message.startswith("Invalid parameter: ") and fragment in message
+    got_code, status, message = err(e)
+    assert (got_code, status) == (code, 400)
+    assert message.startswith("Invalid parameter: ") == (code == _INVALID) and fragment in message
 
 
 def test_publish_returns_message_ids(sns, topic):
@@ -249,11 +311,26 @@ def test_fifo_publish_needs_group_and_deduplicates(sns):
 
 
 def test_publish_batch(sns, topic):
+    """An entry SNS refuses fails the whole batch, nothing published (LocalStack's AWS-validated
+    test_publish_batch_exceptions and test_empty_or_wrong_message_attributes)."""
     result = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
-        {"Id": "ok", "Message": "fine"}, {"Id": "bad", "Message": "x", "Subject": "a\nb"}])
-    assert [s["Id"] for s in result["Successful"]] == ["ok"]
-    assert result["Failed"][0]["Id"] == "bad" and result["Failed"][0]["Code"] == "InvalidParameter"
-    assert result["Failed"][0]["SenderFault"] is True
+        {"Id": "ok", "Message": "fine"}, {"Id": "also", "Message": "x", "Subject": "s"}])
+    assert [s["Id"] for s in result["Successful"]] == ["ok", "also"] and result["Failed"] == []
+    fifo = sns.create_topic(Name=f"api-{next(_names)}.fifo",
+                            Attributes={"FifoTopic": "true"})["TopicArn"]
+    for arn, bad, code in (
+            (topic, {"Message": "x", "Subject": "a\nb"}, "InvalidParameter"),
+            (topic, {"Message": json.dumps({"sqs": "x"}), "MessageStructure": "json"},
+             "InvalidParameter"),
+            (topic, {"Message": "x", "MessageAttributes": {
+                "attr1": {"DataType": "String", "StringValue": ""}}}, "ParameterValueInvalid"),
+            (fifo, {"Message": "x"}, "InvalidParameter"),
+            (fifo, {"Message": "x", "MessageGroupId": "g"}, "InvalidParameter")):
+        ok = {"MessageGroupId": "g", "MessageDeduplicationId": "d"} if arn == fifo else {}
+        with pytest.raises(ClientError) as e:
+            sns.publish_batch(TopicArn=arn, PublishBatchRequestEntries=[
+                {"Id": "ok", "Message": "fine", **ok}, {"Id": "bad", **bad}])
+        assert err(e)[:2] == (code, 400)
     for entries, code in (([], "EmptyBatchRequest"),
                           ([{"Id": str(i), "Message": "m"} for i in range(11)],
                            "TooManyEntriesInBatchRequest"),
@@ -473,9 +550,10 @@ def test_a_big_topic_is_fanned_out_by_the_dispatcher_with_the_same_envelope(nuve
         notes[topic] = json.loads(got[0]["Body"])
     for topic, note in notes.items():
         assert note["TopicArn"] == topic and note["Type"] == "Notification"
+        # the ARN as it is, as SNS writes it (LocalStack's AWS-validated test_subscribe_sqs_queue)
         assert note["UnsubscribeURL"].endswith(
-            "SubscriptionArn=" + note["TopicArn"].replace(":", "%3A") + "%3A" +
-            note["UnsubscribeURL"].rsplit("%3A", 1)[1])
+            "?Action=Unsubscribe&SubscriptionArn=" + note["TopicArn"] + ":" +
+            note["UnsubscribeURL"].rsplit(":", 1)[1])
     a, b = notes[small], notes[big]
     assert list(a) == list(b)
     for key in ("Message", "Subject", "SignatureVersion", "SigningCertURL", "MessageAttributes"):
@@ -512,7 +590,16 @@ def test_another_accounts_queue_confirms_a_subscription_its_owner_did_not_make(n
              if s["Endpoint"] == arn]
     assert sub["SubscriptionArn"] == "PendingConfirmation"
     sns.publish(TopicArn=topic, Message="before")
-    with urllib.request.urlopen(confirmation["SubscribeURL"]) as response:
+    # LocalStack's AWS-validated test_subscribe_external_http_endpoint: broken links
+    link, token = confirmation["SubscribeURL"], confirmation["Token"]
+    for broken, reason in ((link.replace(topic, "not-an-arn"), "Topic"),
+                           (link.replace(topic, topic.replace("us-east-1", "eu-central-1")), "Topic"),
+                           (link.replace(token, "abc123"), "Token")):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(broken)
+        assert e.value.code == 400
+        assert f"<Message>Invalid parameter: {reason}</Message>" in e.value.read().decode()
+    with urllib.request.urlopen(link) as response:
         assert response.status == 200
     sns.publish(TopicArn=topic, Message="after")
     assert [n["Message"] for n in received(url)] == ["after"]
@@ -522,3 +609,95 @@ def test_another_accounts_queue_confirms_a_subscription_its_owner_did_not_make(n
     assert subscribed["SubscriptionArn"].startswith(topic + ":")
     sns.publish(TopicArn=topic, Message="at once")
     assert [n["Message"] for n in received(url)] == ["at once"]
+
+
+FILTER_POLICY_ERRORS = [    # LocalStack's AWS-validated test_sns_filter_policy.py::test_validate_policy*
+    ({"key": [{"suffix": "value", "prefix": "value2"}]}, "Only one key allowed in match expression"),
+    ({"key": {"suffix": "value"}}, '"suffix" must be an object or an array'),
+    ({"key": [{"numeric": []}]}, "Invalid member in numeric match: ]"),
+    ({"key": [{"numeric": ["operator"]}]}, "Unrecognized numeric range operator: operator"),
+    ({"key": [{"numeric": [1, "<="]}]}, "Invalid member in numeric match: 1"),
+    ({"key": [{"numeric": ["=", "000"]}]}, "Value of equals must be numeric"),
+    ({"key": [{"numeric": [">="]}]}, "Value of >= must be numeric"),
+    ({"key": [{"numeric": ["<", 100, ">", 10]}]}, "Too many elements in numeric expression"),
+    ({"key": [{"numeric": [">=", 1, ">", 2]}]}, "Bad numeric range operator: >"),
+    ({"key": [{"numeric": [">", 3, "<", 1]}]}, "Bottom must be less than top"),
+    ({"key": [{"numeric": [">", 20, 30]}]}, "Bad value in numeric range: 30"),
+    ({"key": [{"numeric": [">", 20, "<", 30, "<", 50]}]},
+     "Too many terms in numeric range expression"),
+    ({"key": [{"anything-but": {"wrong-operator": None}}]},
+     "Unsupported anything-but pattern: wrong-operator"),
+    ({"key": [{"anything-but": {"exists": False}}]}, "Unsupported anything-but pattern: exists"),
+    ({"key": [{"anything-but": {"prefix": False}}]}, "prefix match pattern must be a string"),
+]
+
+
+def test_subscription_attribute_errors_in_sns_words(nuvem, sns, topic):
+    """Subscribe's say "Attributes Reason: ", SetSubscriptionAttributes' do not (LocalStack's
+    AWS-validated test_validate_set_sub_attributes, test_create_subscriptions_with_attributes and
+    the filter policy tests; SNS's JSON reader adds where it stopped, which Nuvem does not)."""
+    _, queue_arn = make_queue(nuvem, f"sub-attr-errors-{next(_names)}", topic)
+    for policy, message in FILTER_POLICY_ERRORS:
+        with pytest.raises(ClientError) as e:
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                          Attributes={"FilterPolicy": json.dumps(policy)})
+        assert err(e) == ("InvalidParameter", 400,
+                          f"Invalid parameter: Attributes Reason: FilterPolicy: {message}")
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                      Attributes={"RawMessageDelivery": "wrongvalue"})
+    assert err(e)[2] == ("Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value "
+                         "[wrongvalue]. Must be true or false.")
+    arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
+    for name, value, message in (
+            ("RawMessageDelivery", "test-ValUe", "RawMessageDelivery: Invalid value [test-ValUe]. "
+                                                 "Must be true or false."),
+            ("RedrivePolicy", json.dumps({"deadLetterTargetArn": "fake-arn"}),
+             "RedrivePolicy: deadLetterTargetArn is an invalid arn"),
+            ("RedrivePolicy", "{invalidjson}", "RedrivePolicy: failed to parse JSON."),
+            ("FilterPolicy", "{invalidjson}", "FilterPolicy: failed to parse JSON."),
+            # LocalStack's AWS-validated test_sub_filter_policy_nested_property(_constraints)
+            ("FilterPolicy", json.dumps({"object": {"key": ["auto-"]}}),
+             "Filter policy scope MessageAttributes does not support nested filter policy"),
+            ("FilterPolicy", json.dumps({"key_a": "value_one"}),
+             'FilterPolicy: "key_a" must be an object or an array'),
+            ("FilterPolicyScope", "RandomValue", "FilterPolicyScope: Invalid value [RandomValue]. "
+                                                 "Please use either MessageBody or MessageAttributes")):
+        with pytest.raises(ClientError) as e:
+            sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName=name,
+                                            AttributeValue=value)
+        assert err(e) == ("InvalidParameter", 400, f"Invalid parameter: {message}")
+    null_too = json.dumps({"attr1": [None, {"anything-but": "whatever"}]})   # test_filter_policy
+    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="FilterPolicy",
+                                    AttributeValue=null_too)
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"][
+        "FilterPolicy"] == null_too
+
+
+def test_a_fifo_subscription_needs_a_fifo_dead_letter_queue(nuvem, sns):
+    """LocalStack's AWS-validated test_validations_for_fifo."""
+    topic = sns.create_topic(Name=f"api-{next(_names)}.fifo",
+                             Attributes={"FifoTopic": "true"})["TopicArn"]
+    _, queue_arn = make_queue(nuvem, f"fifo-dlq-{next(_names)}.fifo", topic, FifoQueue="true")
+    _, standard_arn = make_queue(nuvem, f"fifo-dlq-{next(_names)}", topic)
+    arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
+    with pytest.raises(ClientError) as e:
+        sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RedrivePolicy",
+                                        AttributeValue=json.dumps({"deadLetterTargetArn": standard_arn}))
+    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: RedrivePolicy: must use a FIFO "
+                      "queue as DLQ for a FIFO Subscription to a FIFO Topic.")
+
+
+def test_a_fifo_topics_notification_is_not_signed(nuvem, sns):
+    """LocalStack's AWS-validated test_message_to_fifo_sqs: the envelope a FIFO topic sends to
+    SQS has its SequenceNumber and no SignatureVersion, Signature or SigningCertURL."""
+    topic = sns.create_topic(Name=f"api-{next(_names)}.fifo",
+                             Attributes={"FifoTopic": "true"})["TopicArn"]
+    url, queue_arn = make_queue(nuvem, f"fifo-note-{next(_names)}.fifo", topic, FifoQueue="true")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    sns.publish(TopicArn=topic, Message="Test", MessageGroupId="message-group-id-1",
+                MessageDeduplicationId="message-deduplication-id-1")
+    got = nuvem.client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
+    note = json.loads(got[0]["Body"])
+    assert list(note) == ["Type", "MessageId", "SequenceNumber", "TopicArn", "Message",
+                          "Timestamp", "UnsubscribeURL"]

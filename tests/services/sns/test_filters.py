@@ -123,10 +123,13 @@ INVALID = [
     ('{"a": [{"numeric": [">", "x"]}]}', "MessageAttributes"),
     ('{"a": [{"numeric": ["<", 1, ">", 5]}]}', "MessageAttributes"),
     ('{"a": [{"numeric": [">", 5, "<", 1]}]}', "MessageAttributes"),
+    ('{"a": [{"numeric": [">", 5, 10]}]}', "MessageAttributes"),
+    ('{"a": [{"numeric": [">", 5, "<", 10, "<", 20]}]}', "MessageAttributes"),
+    ('{"a": [{"numeric": []}]}', "MessageAttributes"),
+    ('{"a": [{"prefix": "x", "suffix": "y"}]}', "MessageAttributes"),
     ('{"a": [{"exists": "yes"}]}', "MessageAttributes"),
     ('{"a": [{"cidr": "10.0.0.300/8"}]}', "MessageAttributes"),
     ('{"a": [{"wildcard": "x*"}]}', "MessageAttributes"),
-    ('{"a": [null]}', "MessageAttributes"),
     ('{"$or": [{"a": ["b"]}]}', "MessageAttributes"),
     ('{"a":["1"],"b":["1"],"c":["1"],"d":["1"],"e":["1"],"f":["1"]}', "MessageAttributes"),
     (json.dumps({k: [str(i) for i in range(7)] for k in "abc"}), "MessageAttributes"),  # 343 > 150
@@ -137,3 +140,11 @@ INVALID = [
 def test_invalid_policies(text, scope):
     with pytest.raises(FilterPolicyError):
         parse(text, scope)
+
+
+def test_null_is_a_match_value_on_the_attribute_scope_too():
+    """LocalStack's AWS-validated test_filter_policy: SNS takes {"attr1": [null, {"anything-but":
+    ...}]} on the MessageAttributes scope; a message without attr1 does not match it."""
+    policy = parse('{"attr1": [null, {"anything-but": "whatever"}]}', "MessageAttributes")
+    assert not matches(policy, attributes={})
+    assert matches(policy, attributes={"attr1": {"DataType": "Number", "StringValue": "99"}})

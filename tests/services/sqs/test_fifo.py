@@ -102,16 +102,48 @@ def test_receive_request_attempt_id(nuvem, qname):
 
 
 def test_batch_send_fifo(nuvem, qname):
+    """An entry without its group or deduplication id fails the whole batch, InvalidParameterValue
+    (LocalStack's AWS-validated test_send_batch_missing_message_group_id_for_fifo_queue and
+    test_send_batch_missing_deduplication_id_for_fifo_queue); other entry errors stay per entry."""
     sqs = nuvem.client("sqs")
     url = fifo(sqs, qname)
+    for entry, message in (
+            ({"MessageDeduplicationId": "2"},
+             "The request must contain the parameter MessageGroupId."),
+            ({"MessageGroupId": "g"}, "The queue should either have ContentBasedDeduplication "
+                                      "enabled or MessageDeduplicationId provided explicitly")):
+        with pytest.raises(ClientError) as e:
+            sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": "1", "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "1"},
+                {"Id": "2", "MessageBody": "y", **entry}])
+        assert error(e) == ("InvalidParameterValue", 400)
+        assert e.value.response["Error"]["Message"] == message
     result = sqs.send_message_batch(QueueUrl=url, Entries=[
         {"Id": "1", "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "1"},
-        {"Id": "2", "MessageBody": "y", "MessageDeduplicationId": "2"},
+        {"Id": "2", "MessageBody": "y", "MessageGroupId": "g", "MessageDeduplicationId": "2",
+         "DelaySeconds": 1},
         {"Id": "3", "MessageBody": "z", "MessageGroupId": "g", "MessageDeduplicationId": "3"}])
     assert [s["Id"] for s in result["Successful"]] == ["1", "3"]
-    assert result["Failed"][0]["Code"] == "MissingParameter"
+    assert result["Failed"][0]["Code"] == "InvalidParameterValue"
     body = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
     assert body == ["x", "z"]
+
+
+def test_an_expired_receipt_handle_deletes_nothing(server, qname):
+    """LocalStack's AWS-validated test_fifo_delete_message_with_expired_receipt_handle: once the
+    message is visible again, a FIFO queue refuses its old handle (a standard queue answers 200)."""
+    sqs = server.client("sqs")
+    url = fifo(sqs, qname, ContentBasedDeduplication="true")
+    sqs.send_message(QueueUrl=url, MessageBody="g1-m1", MessageGroupId="g1")
+    handle = sqs.receive_message(QueueUrl=url, VisibilityTimeout=1)["Messages"][0]["ReceiptHandle"]
+    advance(server, 2)
+    with pytest.raises(ClientError) as e:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    assert error(e) == ("InvalidParameterValue", 400)
+    assert e.value.response["Error"]["Message"] == (
+        f"Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has "
+        "expired.")
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "g1-m1"
 
 
 def test_fifo_ids_are_printable_ascii_up_to_128(nuvem, qname):

@@ -113,6 +113,32 @@ def test_message_validation(sqs, qname):
     assert error(e) == ("InvalidParameterValue", 400)
 
 
+def test_json_error_types_are_sqs_own(sqs, qname):
+    """SQS's JSON answers name InvalidParameterValue and MissingParameter by their exception
+    types (botocore's QueryErrorCode) while x-amzn-query-error keeps the query codes (LocalStack's
+    AWS-validated test_send_receive_max_number_of_messages, test_posting_to_fifo_requires_...)."""
+    url = sqs.create_queue(QueueName=qname + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    with pytest.raises(ClientError) as e:
+        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=11)
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert e.value.response["Error"]["QueryErrorCode"] == "InvalidParameterValueException"
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageDeduplicationId="d")
+    assert error(e) == ("MissingParameter", 400)
+    assert e.value.response["Error"]["QueryErrorCode"] == "MissingRequiredParameterException"
+
+
+def test_an_empty_string_attribute_is_refused(sqs, qname):
+    """LocalStack's AWS-validated test_send_message_with_empty_string_attribute."""
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={
+            "ErrorDetails": {"DataType": "String", "StringValue": ""}})
+    assert error(e) == ("InvalidParameterValue", 400)
+    assert e.value.response["Error"]["Message"] == (
+        "Message (user) attribute 'ErrorDetails' must contain a non-empty value of type 'String'.")
+
+
 def test_one_mebibyte_messages(sqs, qname):
     url = sqs.create_queue(QueueName=qname, Attributes={"MaximumMessageSize": "1048576"})["QueueUrl"]
     body = "y" * 1048576

@@ -147,6 +147,54 @@ def test_add_and_remove_permission(sqs, qname):
     assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 
 
+def test_permission_lifecycle_as_sqs_writes_it(sqs, qname):
+    """LocalStack's AWS-validated test_sqs_permission_lifecycle: the policy AddPermission writes
+    (Version 2008-10-17, SQSDefaultPolicy id) and RemovePermission's words without a policy."""
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.add_permission(QueueUrl=url, Label="crossaccountpermission",
+                       AWSAccountIds=["668614515564", "111111111111"], Actions=["ReceiveMessage"])
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])[
+        "Attributes"]["Policy"])
+    assert policy == {"Version": "2008-10-17", "Id": f"{arn}/SQSDefaultPolicy", "Statement": [{
+        "Sid": "crossaccountpermission", "Effect": "Allow",
+        "Principal": {"AWS": ["arn:aws:iam::668614515564:root", "arn:aws:iam::111111111111:root"]},
+        "Action": "SQS:ReceiveMessage", "Resource": arn}]}
+    sqs.remove_permission(QueueUrl=url, Label="crossaccountpermission")
+    with pytest.raises(ClientError) as e:
+        sqs.remove_permission(QueueUrl=url, Label="crossaccountpermission")
+    assert error(e) == ("InvalidParameterValue", 400)
+    assert e.value.response["Error"]["Message"] == (
+        "Value crossaccountpermission for parameter Label is invalid. Reason: can't find label.")
+
+
+def test_attribute_errors_in_sqs_words(sqs, qname):
+    """LocalStack's AWS-validated test_set_unsupported_attribute_fifo,
+    test_sse_kms_and_sqs_are_mutually_exclusive, test_invalid_dead_letter_arn_rejected_before_lookup."""
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    fifo_url = sqs.create_queue(QueueName=qname + ".fifo",
+                                Attributes={"FifoQueue": "true"})["QueueUrl"]
+    redrive = json.dumps({"deadLetterTargetArn": "dummy", "maxReceiveCount": 42})
+    for queue, attributes, code, message in (
+            (url, {"FifoQueue": "true"}, "InvalidAttributeName", "Unknown Attribute FifoQueue."),
+            (fifo_url, {"FifoQueue": "true"}, "InvalidAttributeValue",
+             "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not "
+             "supported."),
+            (url, {"KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "true"},
+             "InvalidAttributeName", "You can use one type of server-side encryption (SSE) at "
+             "one time. You can either enable KMS SSE or SQS SSE."),
+            (url, {"RedrivePolicy": redrive}, "InvalidParameterValue",
+             f"Value {redrive} for parameter RedrivePolicy is invalid. Reason: Invalid value for "
+             "deadLetterTargetArn.")):
+        with pytest.raises(ClientError) as e:
+            sqs.set_queue_attributes(QueueUrl=queue, Attributes=attributes)
+        assert error(e) == (code, 400)
+        assert e.value.response["Error"]["Message"] == message
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={
+        "KmsMasterKeyId": "testKeyId", "KmsDataKeyReusePeriodSeconds": "6000",
+        "SqsManagedSseEnabled": "false"})
+
+
 def test_add_permission_takes_policy_actions_and_account_ids(sqs, qname):
     """SQS refuses an action a queue policy cannot name (batch actions are granted through
     their single ones) and a principal that is not an account id."""

@@ -1,4 +1,5 @@
 """Dead-letter queues and message move tasks; retention."""
+import base64
 import json
 
 import pytest
@@ -55,6 +56,33 @@ def test_move_task_back_to_source(sqs, qname):
     with pytest.raises(ClientError) as e:      # not a dead-letter queue
         sqs.start_message_move_task(SourceArn=dlq_arn.replace("-dlq", "-src"))
     assert error(e)[0] == "InvalidParameterValue"
+
+
+def test_task_handles_and_their_errors(sqs, qname):
+    """LocalStack's AWS-validated test_cancel_with_invalid_task_handle,
+    test_cancel_with_invalid_source_arn_in_task_handle, ..._invalid_task_id_in_task_handle and
+    test_destination_needs_to_exist: a handle is base64 JSON naming the task and its source."""
+    src, dlq, dlq_arn = _pair(sqs, qname)
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn)["TaskHandle"]
+    assert json.loads(base64.b64decode(handle))["sourceArn"] == dlq_arn
+
+    def encoded(task_id, source_arn):
+        return base64.b64encode(json.dumps({"taskId": task_id, "sourceArn": source_arn}).encode()).decode()
+    missing_queue = "arn:aws:sqs:us-east-1:878966065785:test-queue-doesnt-exist-123456"
+    for bad, code, status, message in (
+            ("foobared", "InvalidParameterValue", 400, "Value for parameter TaskHandle is invalid."),
+            (encoded("10f57157-fc38-4da9-a113-4de7e12d05dd", missing_queue),
+             "ResourceNotFoundException", 404,
+             "The resource that you specified for the SourceArn parameter doesn't exist."),
+            (encoded("10f57157-fc38-4da9-a113-4de7e12d05aa", dlq_arn),
+             "ResourceNotFoundException", 404, "Task does not exist.")):
+        with pytest.raises(ClientError) as e:
+            sqs.cancel_message_move_task(TaskHandle=bad)
+        assert error(e) == (code, status)
+        assert e.value.response["Error"]["Message"] == message
+    with pytest.raises(ClientError) as e:
+        sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=dlq_arn + "-gone")
+    assert error(e) == ("ResourceNotFoundException", 404)
 
 
 def test_fifo_dead_letter_must_be_fifo(sqs, qname):
