@@ -644,10 +644,10 @@ def _check_signed_headers(request, signed: SignedRequest, family: str) -> None:
         raise error(family, "incomplete", "'Host' or ':authority' must be a 'SignedHeader' in "
                                           "the AWS Authorization.")
     if family == "rest-xml-s3" and not signed.presigned:
-        unsigned = sorted({name for name in request.headers.keys_lower()
-                           if name.startswith("x-amz-") and name not in names})
+        unsigned = [name for name in request.headers.keys_lower()      # each name once
+                    if name[:6] == "x-amz-" and name not in names]
         if unsigned:
-            raise error(family, "unsigned_headers", HeadersNotSigned=", ".join(unsigned))
+            raise error(family, "unsigned_headers", HeadersNotSigned=", ".join(sorted(unsigned)))
 
 
 # --- thin module helpers (no shared cache: a server holds one Verifier) ------------------------
