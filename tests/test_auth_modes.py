@@ -111,3 +111,21 @@ def test_off_mode_checks_nothing():
             assert server.client("sts").get_caller_identity()["Account"] == "000000000000"
     finally:
         server.stop()
+
+
+def test_the_manual_clock_moves_without_making_signatures_stale(manual_nuvem):
+    # Clients sign with real time: a request's date is checked against the real clock, so a
+    # test may move Nuvem's clock by days and go on calling, with a key Nuvem issued too.
+    iam = manual_nuvem.client("iam", key="555566667777")
+    iam.create_user(UserName="clockwise")
+    iam.put_user_policy(UserName="clockwise", PolicyName="regions", PolicyDocument=(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "ec2:DescribeRegions", "Resource": "*"}]}'))
+    key = iam.create_access_key(UserName="clockwise")["AccessKey"]
+    import boto3
+    ec2 = boto3.client("ec2", endpoint_url=manual_nuvem.endpoint, region_name="us-east-1",
+                       aws_access_key_id=key["AccessKeyId"],
+                       aws_secret_access_key=key["SecretAccessKey"])
+    manual_nuvem.admin("POST", "/_nuvem/clock", {"advance": 2 * 86400})
+    assert ec2.describe_regions()["Regions"]
+    assert manual_nuvem.client("sts").get_caller_identity()["Account"] == "000000000000"

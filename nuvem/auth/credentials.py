@@ -14,8 +14,10 @@ other service refuses them as AWS does. The key lookup is injected (`find_key`),
 never reads IAM's records.
 
 Temporary credentials (STS, `ASIA...` keys) must carry their session token
-(`X-Amz-Security-Token`), else the family's invalid-token error; after their expiration they are
-refused with `ExpiredToken` (query) / `ExpiredTokenException` (JSON). A long-term key sent with a
+(`X-Amz-Security-Token`), else the family's invalid-token error; after their expiration (on the
+runtime's clock, which tests may move) they are refused with `ExpiredToken` (query) /
+`ExpiredTokenException` (JSON). A request's own date is checked against the real clock, for
+every key: clients sign with real time. A long-term key sent with a
 session token is refused the same way AWS does (invalid token). AssumeRoleWithWebIdentity and
 AssumeRoleWithSAML are unsigned by design: they run as the anonymous principal and only the
 role's trust policy decides.
@@ -84,7 +86,7 @@ class Authenticator:
                     # A virtual-hosted request signs "/bucket" + path; routing read the bucket
                     # from Host (getattr: s3_host is new in routing).
                     host = getattr(route, "s3_host", None)
-                    sigv2.verify(request, signed_v2, owner.secret, now=self.clock.now(),
+                    sigv2.verify(request, signed_v2, owner.secret, now=_real_now(),
                                  bucket=host.bucket if host else None)
                     self._act_as(call, owner)
                 elif self.mode == "lenient":
@@ -107,7 +109,7 @@ class Authenticator:
         # An S3 object body can be large: its declared hash is checked while it is stored
         # (services/s3/bodies.py reads `request.payload_sha256`), every other body here.
         streamed = s3 and _streams_body(route)
-        self.verifier.verify(request, signed, owner.secret, now=self.clock.now(), s3=s3,
+        self.verifier.verify(request, signed, owner.secret, now=_real_now(), s3=s3,
                              family=family, check_body=not streamed)
         if streamed and sigv4.is_hex_sha256(signed.payload_hash):
             request.payload_sha256 = signed.payload_hash
@@ -172,9 +174,10 @@ class Authenticator:
 
 
 def _real_now() -> datetime:
-    """The time an unknown key's request is checked against: the real one even under the manual
-    clock, since clients sign with real time and a test that moves the clock by days must still
-    be able to call with `test`/`test`."""
+    """The time a request's own date (X-Amz-Date, Date, a presigned URL's expiry) is checked
+    against: the real one even under the manual clock, since clients sign with real time and a
+    test that moves the clock by days must still be able to call. What lives on Nuvem's time
+    (temporary credentials' expiration) is checked against the runtime's clock."""
     return datetime.now(timezone.utc)
 
 
