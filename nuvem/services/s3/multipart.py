@@ -311,7 +311,7 @@ def upload_part_copy(ctx: Call, req: dict) -> dict:
     if expected and expected != source_bucket.account:
         from nuvem.services.s3.errors import AccessDenied
         raise AccessDenied("Access Denied")
-    check_read_conditions(source, req, prefix="CopySource")
+    check_read_conditions(source, req, prefix="CopySource", now=ctx.now)
     if source.storage_class in ARCHIVED and not (source.lock or {}).get("Restore"):
         raise InvalidObjectState(StorageClass=source.storage_class)
     first, last = _copy_range(req.get("CopySourceRange"), source.size)

@@ -347,9 +347,11 @@ def _second(dt: datetime) -> datetime:
     return dt.astimezone(timezone.utc).replace(microsecond=0)
 
 
-def check_read_conditions(obj: S3Object, req: dict, prefix: str = "") -> None:
+def check_read_conditions(obj: S3Object, req: dict, prefix: str = "",
+                          now: datetime | None = None) -> None:
     """If-Match / If-Unmodified-Since fail with 412; If-None-Match / If-Modified-Since with 304
-    (412 for CopyObject's copy-source conditions). If-Match true overrides
+    (412 for CopyObject's copy-source conditions, named by their header, and a copy-source
+    If-Modified-Since later than `now` is ignored). If-Match true overrides
     If-Unmodified-Since false; If-None-Match false overrides If-Modified-Since true."""
     if_match, if_none = req.get(f"{prefix}IfMatch"), req.get(f"{prefix}IfNoneMatch")
     modified_since = req.get(f"{prefix}IfModifiedSince")
@@ -358,19 +360,24 @@ def check_read_conditions(obj: S3Object, req: dict, prefix: str = "") -> None:
             unmodified_since is None:
         return
     modified = _second(obj.last_modified)
-    not_modified = PreconditionFailed if prefix else NotModified
+    if prefix:
+        header = "x-amz-copy-source-"
+        if modified_since is not None and modified_since > now:
+            modified_since = None
+    else:
+        header = ""
     if if_match is not None:
         if not etag_matches(if_match, obj.etag):
-            raise PreconditionFailed(Condition="If-Match")
+            raise PreconditionFailed(Condition=f"{header}If-Match")
     elif unmodified_since is not None and modified > _second(unmodified_since):
-        raise PreconditionFailed(Condition="If-Unmodified-Since")
+        raise PreconditionFailed(Condition=f"{header}If-Unmodified-Since")
     if if_none is not None:
         if etag_matches(if_none, obj.etag):
-            raise not_modified(Condition="If-None-Match") if prefix else \
-                not_modified(headers=_validators(obj))
+            raise PreconditionFailed(Condition=f"{header}If-None-Match") if prefix else \
+                NotModified(headers=_validators(obj))
     elif modified_since is not None and modified <= _second(modified_since):
-        raise not_modified(Condition="If-Modified-Since") if prefix else \
-            not_modified(headers=_validators(obj))
+        raise PreconditionFailed(Condition=f"{header}If-Modified-Since") if prefix else \
+            NotModified(headers=_validators(obj))
 
 
 def _validators(obj: S3Object) -> dict[str, str]:
@@ -687,7 +694,7 @@ def copy_object(ctx: Call, req: dict) -> dict:
     check_key(key)
     source_bucket, source = copy_source(ctx, req["CopySource"])
     customer_keys.check_read(source.customer_key, req, copy_source=True)
-    check_read_conditions(source, req, prefix="CopySource")
+    check_read_conditions(source, req, prefix="CopySource", now=ctx.now)
     if source.storage_class in ARCHIVED and not (source.lock or {}).get("Restore"):
         raise InvalidObjectState(StorageClass=source.storage_class)
     check_write_conditions(ctx, bucket, key, req)

@@ -193,6 +193,29 @@ def test_copy_object_directives_and_self_copy(s3, bucket):
     assert error_of(e) == ("PreconditionFailed", 412)
 
 
+
+def test_copy_source_conditions_are_named_by_header(s3, bucket):
+    """LocalStack's AWS-validated test_s3_preconditions.py::test_s3_copy_object_preconditions."""
+    etag = s3.put_object(Bucket=bucket, Key="src", Body=b"data")["ETag"]
+    now = datetime.now(timezone.utc)
+    failing = {"If-Match": ("CopySourceIfMatch", "etag123"),
+               "If-Unmodified-Since": ("CopySourceIfUnmodifiedSince", now - timedelta(days=1)),
+               "If-None-Match": ("CopySourceIfNoneMatch", etag.strip('"')),
+               "If-Modified-Since": ("CopySourceIfModifiedSince", now)}
+    for condition, (member, value) in failing.items():
+        with pytest.raises(ClientError) as e:
+            s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src", **{member: value})
+        assert error_of(e) == ("PreconditionFailed", 412)
+        assert e.value.response["Error"]["Condition"] == f"x-amz-copy-source-{condition}"
+    # a date in the future is ignored
+    s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src",
+                   CopySourceIfModifiedSince=now + timedelta(days=1))
+    s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src",
+                   CopySourceIfMatch=etag.strip('"'), CopySourceIfNoneMatch="etag123",
+                   CopySourceIfModifiedSince=now - timedelta(days=1),
+                   CopySourceIfUnmodifiedSince=now + timedelta(seconds=1))
+
+
 def test_delete_objects_and_quiet(s3, bucket):
     for key in ("a", "b", "c"):
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")
