@@ -30,7 +30,7 @@ S3_PRINCIPAL = "s3.amazonaws.com"
 
 def _destinations(config: dict):
     """(ARN, configuration) of every destination in a notification configuration."""
-    for member, arn_member, _ in _DESTINATIONS:
+    for member, arn_member, *_ in _DESTINATIONS:
         for item in config.get(member) or []:
             yield item[arn_member], item
 
@@ -121,8 +121,9 @@ def _timestamp(ctx: Call) -> str:
 
 
 def _test_destinations(ctx: Call, bucket, config: dict) -> None:
-    """Send `s3:TestEvent` to each destination; refuse the configuration if one fails."""
-    failed = []
+    """Send `s3:TestEvent` to each destination; refuse the configuration naming every one that
+    failed (ArgumentName1, ArgumentValue1, ...) with why."""
+    failed = {}
     for arn, _ in _destinations(config):
         body = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent",
                            "Time": _timestamp(ctx),
@@ -130,13 +131,19 @@ def _test_destinations(ctx: Call, bucket, config: dict) -> None:
                            "HostId": host_id(ctx.request_id)})
         try:
             _send(ctx.runtime, arn, bucket.name, bucket.account, bucket.region, body)
-        except AwsError:
-            failed.append(arn)
+        except AwsError as e:
+            failed[arn] = _UNDELIVERABLE.get(e.code, "Permissions on the destination do not "
+                                                     "allow S3 to publish notifications from "
+                                                     "this bucket")
     if failed:
+        fields = {}
+        for n, (arn, why) in enumerate(failed.items(), 1):
+            fields[f"ArgumentName{n}"], fields[f"ArgumentValue{n}"] = arn, why
         raise InvalidArgument("Unable to validate the following destination configurations",
-                              ArgumentName=failed[0],
-                              ArgumentValue="Permissions on the destination do not allow S3 to "
-                                            "publish notifications from this bucket")
+                              **fields)
+
+
+_UNDELIVERABLE = {"QueueDoesNotExist": "The destination queue does not exist"}
 
 
 # --- notifications -------------------------------------------------------------------------------
@@ -154,10 +161,10 @@ EVENTS = ("s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCrea
           "s3:ObjectTagging:*", "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete",
           "s3:ObjectAnnotation:*", "s3:ObjectAnnotation:Put", "s3:ObjectAnnotation:Delete",
           "s3:ObjectRetention:Put")
-# (list member, ARN member, service in the ARN)
-_DESTINATIONS = (("TopicConfigurations", "TopicArn", "sns"),
-                 ("QueueConfigurations", "QueueArn", "sqs"),
-                 ("LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda"))
+# (list member, ARN member, service in the ARN, the destination's name in S3's errors)
+_DESTINATIONS = (("TopicConfigurations", "TopicArn", "sns", "Topic"),
+                 ("QueueConfigurations", "QueueArn", "sqs", "Queue"),
+                 ("LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda", "CloudFunction"))
 
 
 def event_matches(pattern: str, event: str) -> bool:
@@ -193,13 +200,12 @@ def _overlap(a: tuple, b: tuple) -> bool:
 def _check_notification(ctx: Call, cfg: dict) -> dict:
     out: dict = {}
     seen: list[tuple] = []
-    for member, arn_member, service in _DESTINATIONS:
+    for member, arn_member, service, destination in _DESTINATIONS:
         for config in cfg.get(member) or []:
             arn = config.get(arn_member) or ""
             if not re.fullmatch(rf"arn:aws[a-z-]*:{service}:[a-z0-9-]+:\d{{12}}:.+", arn):
-                raise InvalidArgument("Unable to validate the following destination "
-                                      "configurations", ArgumentName=arn,
-                                      ArgumentValue="The destination ARN is not valid")
+                raise InvalidArgument("The ARN could not be parsed", ArgumentName=destination,
+                                      ArgumentValue=arn)
             events = config.get("Events") or []
             if not events:
                 raise MalformedXML()

@@ -65,6 +65,35 @@ def test_a_queue_that_does_not_allow_s3_is_refused(nuvem, s3, bucket):
     assert "Unable to validate" in e.value.response["Error"]["Message"]
 
 
+
+def test_destination_errors_name_the_arn_that_failed(s3, bucket):
+    """LocalStack's AWS-validated test_s3_notifications_sqs.py::test_invalid_sqs_arn and
+    test_multiple_invalid_sqs_arns, test_s3_notifications_sns.py::test_invalid_topic_arn."""
+    def put(configuration, **kwargs):
+        with pytest.raises(ClientError) as e:
+            s3.put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration=configuration, **kwargs)
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        return e.value.response["Error"]
+    created = ["s3:ObjectCreated:*"]
+    for skip in (False, True):
+        assert put({"TopicConfigurations": [{"TopicArn": "invalid-topic", "Events": created}]},
+                   SkipDestinationValidation=skip) == {
+            "Code": "InvalidArgument", "Message": "The ARN could not be parsed",
+            "ArgumentName": "Topic", "ArgumentValue": "invalid-topic"}
+    missing = "arn:aws:sqs:us-east-1:000000000000:no-such-queue"
+    assert put({"QueueConfigurations": [{"QueueArn": missing, "Events": created},
+                                        {"QueueArn": "invalid_arn_2", "Events": created}]}) == {
+        "Code": "InvalidArgument", "Message": "The ARN could not be parsed",
+        "ArgumentName": "Queue", "ArgumentValue": "invalid_arn_2"}
+    assert put({"QueueConfigurations": [{"QueueArn": missing, "Events": created},
+                                        {"QueueArn": missing + "-2", "Events": created}]}) == {
+        "Code": "InvalidArgument",
+        "Message": "Unable to validate the following destination configurations",
+        "ArgumentName1": missing, "ArgumentValue1": "The destination queue does not exist",
+        "ArgumentName2": missing + "-2", "ArgumentValue2": "The destination queue does not exist"}
+
+
 def test_events_reach_a_topic(nuvem, s3, bucket):
     sns = nuvem.client("sns")
     topic = sns.create_topic(Name=f"{bucket}-topic")["TopicArn"]
