@@ -14,6 +14,7 @@ from nuvem.services.s3.common import bucket_of, canonical_id, owner, update_buck
 from nuvem.services.s3.errors import (AccessControlListNotSupported, InvalidArgument,
                                       InvalidRequest, MalformedACLError, MissingSecurityHeader,
                                       UnexpectedContent)
+from nuvem.services.s3.notifications import notify
 
 GROUPS = "http://acs.amazonaws.com/groups/"
 ALL_USERS = GROUPS + "global/AllUsers"
@@ -204,6 +205,7 @@ def put_object_acl(ctx: Call, req: dict) -> dict:
     check_public_acl(ctx, bucket, grants)
     obj.acl = {"Grants": grants}
     ctx.store.put(obj)
+    notify(ctx, bucket, "ObjectAcl:Put", obj)
     result = {}
     if obj.version_id != "null":
         result["VersionId"] = obj.version_id

@@ -58,19 +58,27 @@ def notify(ctx: Call, bucket, event_name: str, obj) -> None:
                                   bucket_account=bucket.account, region=bucket.region, body=body))
 
 
+_SUBRESOURCE_EVENTS = ("ObjectTagging:", "ObjectAcl:")
+
+
 def _record(ctx: Call, bucket, event_name: str, obj, item: dict) -> dict:
     principal = ctx.principal
     who = "AWS:" + principal.user_id if principal and principal.kind not in ("anonymous", "service") \
         else ("Amazon-S3" if principal and principal.kind == "service" else "anonymous")
     # the key URL-encoded as S3 sends it; the sequencer orders events of one key (hex)
-    described = {"key": quote_plus(obj.key, safe="/"),
-                 "sequencer": format(int(ctx.now.timestamp() * 1e6), "018X")}
-    if not event_name.startswith("ObjectRemoved"):
-        described.update({"size": obj.size, "eTag": obj.etag.strip('"')})
+    described = {"key": quote_plus(obj.key, safe="/")}
+    if event_name.startswith(_SUBRESOURCE_EVENTS):     # message version 2.3: key and ETag only
+        version = "2.3"
+        described["eTag"] = obj.etag.strip('"')
+    else:
+        version = "2.1"
+        described["sequencer"] = format(int(ctx.now.timestamp() * 1e6), "018X")
+        if not event_name.startswith("ObjectRemoved"):
+            described.update({"size": obj.size, "eTag": obj.etag.strip('"')})
     if obj.version_id != "null":
         described["versionId"] = obj.version_id
     return {
-        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": bucket.region,
+        "eventVersion": version, "eventSource": "aws:s3", "awsRegion": bucket.region,
         "eventTime": _timestamp(ctx),
         "eventName": event_name, "userIdentity": {"principalId": who},
         "requestParameters": {"sourceIPAddress": ctx.request.client_ip},

@@ -776,9 +776,11 @@ def get_object_attributes(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("PutObjectTagging")
 def put_object_tagging(ctx: Call, req: dict) -> dict:
-    obj = version_named(ctx, bucket_of(ctx, req["Bucket"]), req)
+    bucket = bucket_of(ctx, req["Bucket"])
+    obj = version_named(ctx, bucket, req)
     obj.tags = tags_of_set((req.get("Tagging") or {}).get("TagSet") or [])
     ctx.store.put(obj)
+    notify(ctx, bucket, "ObjectTagging:Put", obj)
     return {"VersionId": obj.version_id} if obj.version_id != "null" else {}
 
 
@@ -797,9 +799,11 @@ def get_object_tagging(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("DeleteObjectTagging")
 def delete_object_tagging(ctx: Call, req: dict) -> dict:
-    obj = version_named(ctx, bucket_of(ctx, req["Bucket"]), req)
+    bucket = bucket_of(ctx, req["Bucket"])
+    obj = version_named(ctx, bucket, req)
     obj.tags = {}
     ctx.store.put(obj)
+    notify(ctx, bucket, "ObjectTagging:Delete", obj)
     return {"VersionId": obj.version_id} if obj.version_id != "null" else {}
 
 

@@ -114,3 +114,25 @@ def test_events_reach_a_topic(nuvem, s3, bucket):
     bodies = receive(sqs, url, 2)
     names = [r["eventName"] for b in bodies for r in b.get("Records", [])]
     assert "ObjectCreated:Put" in names
+
+
+def test_tagging_and_acl_events_carry_key_and_etag(nuvem, s3, bucket):
+    """LocalStack's AWS-validated test_object_tagging_put_event, test_object_tagging_delete_event,
+    test_object_put_acl: message version 2.3, the object by key and ETag only."""
+    sqs, url, arn = queue_for(nuvem, f"{bucket}-subresources", bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn,
+                                 "Events": ["s3:ObjectTagging:*", "s3:ObjectAcl:Put"]}]})
+    receive(sqs, url)       # the test event
+    s3.put_object(Bucket=bucket, Key="tagged", Body=b"data")
+    s3.put_object_tagging(Bucket=bucket, Key="tagged",
+                          Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    s3.delete_object_tagging(Bucket=bucket, Key="tagged")
+    s3.put_object_acl(Bucket=bucket, Key="tagged", ACL="private")
+    records = [r for m in receive(sqs, url, 3) for r in m["Records"]]
+    assert [r["eventName"] for r in records] == ["ObjectTagging:Put", "ObjectTagging:Delete",
+                                                 "ObjectAcl:Put"]
+    for record in records:
+        assert record["eventVersion"] == "2.3"
+        assert record["s3"]["object"] == {"key": "tagged",
+                                          "eTag": hashlib.md5(b"data").hexdigest()}
