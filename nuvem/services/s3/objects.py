@@ -583,7 +583,10 @@ def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req:
         if existing is not None:
             check_lock(ctx, existing, req)
             ctx.store.delete(existing)
-            notify(ctx, bucket, "ObjectRemoved:Delete", existing)
+        else:       # S3 notifies the delete of a key that was not there too
+            existing = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null",
+                                last_modified=ctx.now)
+        notify(ctx, bucket, "ObjectRemoved:Delete", existing)
         return {}
     marker = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null",
                       last_modified=ctx.now, owner=ctx.account, delete_marker=True)

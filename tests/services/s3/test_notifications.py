@@ -136,3 +136,19 @@ def test_tagging_and_acl_events_carry_key_and_etag(nuvem, s3, bucket):
         assert record["eventVersion"] == "2.3"
         assert record["s3"]["object"] == {"key": "tagged",
                                           "eTag": hashlib.md5(b"data").hexdigest()}
+
+
+def test_deleting_keys_that_are_not_there_is_notified(nuvem, s3, bucket):
+    """LocalStack's AWS-validated test_s3_notifications_sqs.py::test_delete_objects."""
+    sqs, url, arn = queue_for(nuvem, f"{bucket}-removed", bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectRemoved:*"]}]})
+    receive(sqs, url)       # the test event
+    s3.put_object(Bucket=bucket, Key="there", Body=b"data")
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "there"}, {"Key": "dummy1"},
+                                                         {"Key": "dummy2"}], "Quiet": True})
+    records = [r for m in receive(sqs, url, 3) for r in m["Records"]]
+    assert sorted((r["eventName"], r["s3"]["object"]["key"]) for r in records) == [
+        ("ObjectRemoved:Delete", "dummy1"), ("ObjectRemoved:Delete", "dummy2"),
+        ("ObjectRemoved:Delete", "there")]
+    assert all(set(r["s3"]["object"]) == {"key", "sequencer"} for r in records)
