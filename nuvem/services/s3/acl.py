@@ -187,10 +187,12 @@ def get_object_acl(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
     obj = version_named(ctx, bucket, req, marker_missing=True)
     holder = obj.owner or bucket.account
+    return {"Owner": owner(holder), "Grants": _object_grants(obj, holder)}
+
+
+def _object_grants(obj, holder: str) -> list[dict]:
     grants = obj.acl.get("Grants")
-    if grants is None:
-        grants = canned_grants("private", holder)
-    return {"Owner": owner(holder), "Grants": grants}
+    return canned_grants("private", holder) if grants is None else grants
 
 
 @SERVICE.op("PutObjectAcl")
@@ -203,9 +205,11 @@ def put_object_acl(ctx: Call, req: dict) -> dict:
     check_settable(bucket, grants)
     from nuvem.services.s3.access import check_public_acl
     check_public_acl(ctx, bucket, grants)
+    changed = grants != _object_grants(obj, obj.owner or bucket.account)
     obj.acl = {"Grants": grants}
     ctx.store.put(obj)
-    notify(ctx, bucket, "ObjectAcl:Put", obj)
+    if changed:     # S3 sends no event for an ACL set to what it already was
+        notify(ctx, bucket, "ObjectAcl:Put", obj)
     result = {}
     if obj.version_id != "null":
         result["VersionId"] = obj.version_id
