@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from urllib.parse import quote_plus
 
 from nuvem.context import Call
@@ -46,14 +47,22 @@ def _matches(item: dict, event_name: str, key: str) -> bool:
     return True
 
 
-def notify(ctx: Call, bucket, event_name: str, obj) -> None:
-    """Queue the event message for each destination whose configuration matches."""
+def notify(ctx: Call, bucket, event_name: str, obj,
+           restore_expiry: datetime | None = None) -> None:
+    """Queue the event message for each destination whose configuration matches
+    (`restore_expiry`: when the copy an ObjectRestore:Completed event announces expires)."""
     config = bucket.config.get("Notification") or {}
     if not config:
         return
     for arn, item in _destinations(config):
         if _matches(item, event_name, obj.key):
-            body = json.dumps({"Records": [_record(ctx, bucket, event_name, obj, item)]})
+            record = _record(ctx, bucket, event_name, obj, item)
+            if restore_expiry is not None:      # S3 itself completes a restore
+                record["userIdentity"] = {"principalId": "AmazonCustomer:" + bucket.account}
+                record["glacierEventData"] = {"restoreEventData": {
+                    "lifecycleRestorationExpiryTime": _iso(restore_expiry),
+                    "lifecycleRestoreStorageClass": obj.storage_class}}
+            body = json.dumps({"Records": [record]})
             ctx.emit(Notification(destination=arn, bucket=bucket.name,
                                   bucket_account=bucket.account, region=bucket.region, body=body))
 
@@ -79,7 +88,7 @@ def _record(ctx: Call, bucket, event_name: str, obj, item: dict) -> dict:
         described["versionId"] = obj.version_id
     return {
         "eventVersion": version, "eventSource": "aws:s3", "awsRegion": bucket.region,
-        "eventTime": _timestamp(ctx),
+        "eventTime": _iso(ctx.now),
         "eventName": event_name, "userIdentity": {"principalId": who},
         "requestParameters": {"sourceIPAddress": ctx.request.client_ip},
         "responseElements": {"x-amz-request-id": ctx.request_id,
@@ -124,8 +133,8 @@ def deliver(runtime, event: Notification) -> None:
           event.body)
 
 
-def _timestamp(ctx: Call) -> str:
-    return ctx.now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ctx.now.microsecond // 1000:03d}Z"
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _test_destinations(ctx: Call, bucket, config: dict) -> None:
@@ -134,7 +143,7 @@ def _test_destinations(ctx: Call, bucket, config: dict) -> None:
     failed = {}
     for arn, _ in _destinations(config):
         body = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent",
-                           "Time": _timestamp(ctx),
+                           "Time": _iso(ctx.now),
                            "Bucket": bucket.name, "RequestId": ctx.request_id,
                            "HostId": host_id(ctx.request_id)})
         try:

@@ -894,4 +894,7 @@ def restore_object(ctx: Call, req: dict) -> dict:
     obj.lock = {**(obj.lock or {}), "Restore":
                 f'ongoing-request="false", expiry-date="{expiry.strftime("%a, %d %b %Y %H:%M:%S GMT")}"'}
     ctx.store.put(obj)
+    if not already:
+        notify(ctx, bucket, "ObjectRestore:Post", obj)
+        notify(ctx, bucket, "ObjectRestore:Completed", obj, restore_expiry=expiry)
     return {STATUS: 200 if already else 202}

@@ -156,3 +156,26 @@ def test_deleting_keys_that_are_not_there_is_notified(nuvem, s3, bucket):
         ("ObjectRemoved:Delete", "dummy1"), ("ObjectRemoved:Delete", "dummy2"),
         ("ObjectRemoved:Delete", "there")]
     assert all(set(r["s3"]["object"]) == {"key", "sequencer"} for r in records)
+
+
+def test_a_restore_is_posted_and_completed(nuvem, s3, bucket):
+    """LocalStack's AWS-validated test_s3_notifications_sqs.py::test_restore_object."""
+    sqs, url, arn = queue_for(nuvem, f"{bucket}-restores", bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectRestore:*"]}]})
+    receive(sqs, url)       # the test event
+    s3.put_object(Bucket=bucket, Key="cold", Body=b"something", StorageClass="GLACIER")
+    s3.restore_object(Bucket=bucket, Key="cold", RestoreRequest={
+        "Days": 1, "GlacierJobParameters": {"Tier": "Expedited"}})
+    posted, completed = [r for m in receive(sqs, url, 2) for r in m["Records"]]
+    assert (posted["eventName"], completed["eventName"]) == ("ObjectRestore:Post",
+                                                             "ObjectRestore:Completed")
+    for record in (posted, completed):
+        assert record["eventVersion"] == "2.1"
+        assert set(record["s3"]["object"]) == {"key", "size", "eTag", "sequencer"}
+    assert "glacierEventData" not in posted
+    owner = completed["s3"]["bucket"]["ownerIdentity"]["principalId"]
+    assert completed["userIdentity"] == {"principalId": f"AmazonCustomer:{owner}"}
+    restored = completed["glacierEventData"]["restoreEventData"]
+    assert restored["lifecycleRestoreStorageClass"] == "GLACIER"
+    assert restored["lifecycleRestorationExpiryTime"].endswith("Z")
