@@ -10,3 +10,4 @@ class Notification:
     bucket_account: str
     region: str
     body: str                 # the JSON event message
+    trace_header: str = ""    # the request's X-Amzn-Trace-Id: SQS's AWSTraceHeader

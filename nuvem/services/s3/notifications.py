@@ -64,7 +64,8 @@ def notify(ctx: Call, bucket, event_name: str, obj,
                     "lifecycleRestoreStorageClass": obj.storage_class}}
             body = json.dumps({"Records": [record]})
             ctx.emit(Notification(destination=arn, bucket=bucket.name,
-                                  bucket_account=bucket.account, region=bucket.region, body=body))
+                                  bucket_account=bucket.account, region=bucket.region, body=body,
+                                  trace_header=ctx.request.headers.get("x-amzn-trace-id") or ""))
 
 
 _SUBRESOURCE_EVENTS = ("ObjectTagging:", "ObjectAcl:")
@@ -101,7 +102,7 @@ def _record(ctx: Call, bucket, event_name: str, obj, item: dict) -> dict:
 
 
 def _send(runtime, destination: str, bucket_name: str, bucket_account: str, region: str,
-          body: str) -> None:
+          body: str, trace_header: str = "") -> None:
     """One message to one destination, through the front door; raises the target's error."""
     parts = destination.split(":")
     if len(parts) < 6:
@@ -115,9 +116,12 @@ def _send(runtime, destination: str, bucket_name: str, bucket_account: str, regi
         raise AwsError(f"Nuvem does not deliver S3 notifications to {service} yet",
                        code="InvalidArgument")
     if service == "sqs":
-        runtime.internal.call("sqs", "SendMessage", {
-            "QueueUrl": f"http://sqs.{target_region}.localhost/{account}/{name}",
-            "MessageBody": body}, **common)
+        message = {"QueueUrl": f"http://sqs.{target_region}.localhost/{account}/{name}",
+                   "MessageBody": body}
+        if trace_header:
+            message["MessageSystemAttributes"] = {"AWSTraceHeader": {
+                "DataType": "String", "StringValue": trace_header}}
+        runtime.internal.call("sqs", "SendMessage", message, **common)
     elif service == "sns":
         runtime.internal.call("sns", "Publish", {
             "TopicArn": destination, "Message": body,
@@ -130,7 +134,7 @@ def _send(runtime, destination: str, bucket_name: str, bucket_account: str, regi
 def deliver(runtime, event: Notification) -> None:
     """The dispatcher's handler: a failure is retried with backoff, then dead-lettered."""
     _send(runtime, event.destination, event.bucket, event.bucket_account, event.region,
-          event.body)
+          event.body, event.trace_header)
 
 
 def _iso(moment: datetime) -> str:

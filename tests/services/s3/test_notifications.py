@@ -179,3 +179,26 @@ def test_a_restore_is_posted_and_completed(nuvem, s3, bucket):
     restored = completed["glacierEventData"]["restoreEventData"]
     assert restored["lifecycleRestoreStorageClass"] == "GLACIER"
     assert restored["lifecycleRestorationExpiryTime"].endswith("Z")
+
+
+def test_the_trace_header_reaches_the_queue(nuvem, s3, bucket):
+    """LocalStack's AWS-validated test_s3_notifications_sqs.py::test_xray_header."""
+    sqs, url, arn = queue_for(nuvem, f"{bucket}-traced", bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    receive(sqs, url)       # the test event
+    trace = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+
+    def add_trace(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = trace
+    s3.meta.events.register("before-send.s3.PutObject", add_trace)
+    try:
+        s3.put_object(Bucket=bucket, Key="traced", Body=b"something")
+    finally:
+        s3.meta.events.unregister("before-send.s3.PutObject", add_trace)
+    for _ in range(20):
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1,
+                                  MessageSystemAttributeNames=["AWSTraceHeader"])
+        if got.get("Messages"):
+            break
+    assert got["Messages"][0]["Attributes"] == {"AWSTraceHeader": trace}
