@@ -13,12 +13,13 @@ Unsigned requests are the anonymous principal, never root: S3 lets its policies 
 other service refuses them as AWS does. The key lookup is injected (`find_key`), so this module
 never reads IAM's records.
 
+A request's own date is checked against the real clock, for every key (clients sign with real
+time); what lives on Nuvem's time is checked against the runtime's clock, which tests may move.
+
 Temporary credentials (STS, `ASIA...` keys) must carry their session token
 (`X-Amz-Security-Token`), else the family's invalid-token error; after their expiration (on the
-runtime's clock, which tests may move) they are refused with `ExpiredToken` (query) /
-`ExpiredTokenException` (JSON). A request's own date is checked against the real clock, for
-every key: clients sign with real time. A long-term key sent with a
-session token is refused the same way AWS does (invalid token). AssumeRoleWithWebIdentity and
+runtime's clock) they are refused with `ExpiredToken` (query) / `ExpiredTokenException` (JSON).
+A long-term key sent with a session token is refused the same way AWS does (invalid token). AssumeRoleWithWebIdentity and
 AssumeRoleWithSAML are unsigned by design: they run as the anonymous principal and only the
 role's trust policy decides.
 """

@@ -75,12 +75,8 @@ def save(ctx, change: TableStats) -> None:
     if key in book.marked:
         ctx.store.on_commit(lambda: book.merge(key, change))
         return
-    stats = ctx.store.get(TableStats, *key)
-    if stats is not None and stats.unflushed not in (0, book.token):
-        stats = recount(ctx.store, *key)            # this write's change included
-        stats.unflushed = book.token
-        ctx.store.put(stats)
-    else:
+    stats, recounted = _stored(ctx.store, book, key, mark=book.token)
+    if not recounted:               # else the recount has this write's change in it already
         counts = {("items",): change.items, ("size",): change.size,
                   ("unflushed",): book.token - (stats.unflushed if stats else 0)}
         for name, (items, size) in change.indexes.items():
@@ -92,13 +88,21 @@ def save(ctx, change: TableStats) -> None:
 
 def stored(ctx, table: Table) -> TableStats | None:
     """The table's stored counts, without the ledger's pending change (for a change made by
-    reading and putting them back: an index's backfill), counted again if another process
-    left them unflushed."""
-    stats = ctx.store.get(TableStats, table.account, table.region, table.id)
-    if stats is not None and stats.unflushed not in (0, ledger(ctx.runtime).token):
-        stats = recount(ctx.store, table.account, table.region, table.id)
-        ctx.store.put(stats)
-    return stats
+    reading and putting them back: an index's backfill)."""
+    key = (table.account, table.region, table.id)
+    return _stored(ctx.store, ledger(ctx.runtime), key, mark=0)[0]
+
+
+def _stored(store, book: Ledger, key: tuple, mark: int) -> tuple[TableStats | None, bool]:
+    """The stored counts, and whether they were counted again (and stored, with `unflushed`
+    = `mark`) because another process left them unflushed."""
+    stats = store.get(TableStats, *key)
+    if stats is None or stats.unflushed in (0, book.token):
+        return stats, False
+    stats = recount(store, *key)
+    stats.unflushed = mark
+    store.put(stats)
+    return stats, True
 
 
 def read(ctx, table: Table) -> TableStats | None:
