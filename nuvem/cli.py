@@ -65,9 +65,14 @@ def cmd_serve(args) -> None:
                         format="%(asctime)s %(levelname)s %(message)s")
     from nuvem.runtime import Runtime
     from nuvem.server import serve
+    from nuvem.store.api import StoreError
     where = "in memory" if config.ephemeral else f"in {os.path.abspath(config.state_dir)}"
     logging.getLogger("nuvem").info("Nuvem on %s (state %s)", config.endpoint, where)
-    serve(Runtime(config))
+    try:
+        runtime = Runtime(config)
+    except StoreError as e:     # a state directory in use, or written by a newer Nuvem
+        sys.exit(f"nuvem: {e}")
+    serve(runtime)
 
 
 def _endpoint(args) -> str:

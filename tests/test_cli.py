@@ -36,3 +36,22 @@ def test_reset_of_a_state_dir_that_is_not_served(tmp_path):
     (state / "nuvem.db").write_bytes(b"")
     out = nuvem_cmd("reset", "--state-dir", str(state), "--port", str(free_port()))
     assert out.returncode == 0 and not state.exists()
+
+
+def test_a_state_dir_is_served_by_one_nuvem_at_a_time(tmp_path):
+    from tests.conftest import free_port
+    state = str(tmp_path / "state")
+    first = NuvemServer(state_dir=state).start()
+    try:
+        first.client("s3").create_bucket(Bucket="mine")
+        out = nuvem_cmd("serve", "--state-dir", state, "--port", str(free_port()))
+        assert out.returncode == 1
+        assert "is in use by another process" in out.stderr and "Traceback" not in out.stderr
+        assert [b["Name"] for b in first.client("s3").list_buckets()["Buckets"]] == ["mine"]
+    finally:
+        first.kill()
+    second = NuvemServer(state_dir=state).start()      # a crashed server's hold is gone
+    try:
+        assert [b["Name"] for b in second.client("s3").list_buckets()["Buckets"]] == ["mine"]
+    finally:
+        second.stop()

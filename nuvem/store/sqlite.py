@@ -19,6 +19,13 @@ should the thread fall behind.
 Ephemeral mode (`state_dir=None`) uses a database file in a private temporary directory with
 `synchronous=OFF`, deleted on close: the same code path and the same concurrency as file mode
 (a real `:memory:` database cannot be shared between connections without table-level locking).
+
+One process. The database is opened through SQLite's `unix-excl` VFS: the first connection
+takes a lock on the file for the whole process, and the WAL index lives in this process's memory
+instead of a shared `-shm` file. Connections of this process still share the database as usual,
+but no transaction takes a file lock any more (a write took seven `fcntl` calls, a read four),
+and a second process cannot open a state directory that one Nuvem already serves: two servers
+would each trust caches the other does not see.
 """
 from __future__ import annotations
 
@@ -30,6 +37,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import urllib.parse
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -628,8 +636,8 @@ class SqliteStore:
             root = Path(state_dir)
             root.mkdir(parents=True, exist_ok=True)
         self.path = root / DB_NAME
-        self._pragmas = (f"PRAGMA busy_timeout = {int(busy_timeout_ms)}",
-                         f"PRAGMA synchronous = {synchronous}",
+        self._busy_timeout = f"PRAGMA busy_timeout = {int(busy_timeout_ms)}"
+        self._pragmas = (f"PRAGMA synchronous = {synchronous}",
                          "PRAGMA foreign_keys = OFF", "PRAGMA temp_store = MEMORY",
                          "PRAGMA cache_size = -16000",
                          f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
@@ -651,8 +659,15 @@ class SqliteStore:
         self._closing = threading.Event()
         self._checkpointer: threading.Thread | None = None
         try:
-            self._writer = self._connect()
-            mode = self._writer.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            try:    # at once: another process's lock (unix-excl) is held as long as it runs
+                self._writer = self._connect("PRAGMA busy_timeout = 0")
+                mode = self._writer.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                self._writer.execute(self._busy_timeout)
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e):
+                    raise
+                raise StoreError(f"{self.path} is in use by another process (another Nuvem "
+                                 "serving this state directory?)") from None
             if mode.lower() != "wal":
                 self._writer.close()
                 raise StoreError(f"{self.path}: SQLite cannot use WAL here (got {mode}); "
@@ -685,9 +700,11 @@ class SqliteStore:
                 db.close()
 
     # -- connections ---------------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+    def _connect(self, busy_timeout: str | None = None) -> sqlite3.Connection:
+        uri = f"file:{urllib.parse.quote(str(self.path))}?vfs=unix-excl"
+        db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
                              cached_statements=512)
+        db.execute(busy_timeout or self._busy_timeout)
         for pragma in self._pragmas:
             db.execute(pragma)
         return db

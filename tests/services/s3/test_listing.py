@@ -2,6 +2,7 @@
 carries, prefixes and delimiters, paging and url encoding."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from datetime import timedelta
@@ -168,7 +169,8 @@ def test_objects_stored_by_an_older_nuvem_list_as_ever(tmp_path):
         expected = s3.list_objects_v2(Bucket="older")["Contents"]
     finally:
         server.stop()
-    with sqlite3.connect(tmp_path / "nuvem.db") as db:
+    # the server opens its state directory only when no other process has the file open
+    with contextlib.closing(sqlite3.connect(tmp_path / "nuvem.db")) as db, db:
         for pk, doc in db.execute("SELECT pk, doc FROM records WHERE kind = 's3.Object'"):
             obj = json.loads(doc)
             summary = [obj[name] for name in ("key", "delete_marker", "last_modified", "etag",
