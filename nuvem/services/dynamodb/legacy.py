@@ -34,6 +34,11 @@ _PARAMETERS = {
              ("ProjectionExpression", "FilterExpression"), ("FilterExpression",)),
 }
 
+# A legacy parameter that clashes only with its own expression: Query's KeyConditions goes with a
+# FilterExpression or ProjectionExpression (DynamoDB's KeyConditions page: "If a FilterExpression
+# or QueryFilter is present, it will be applied after the items are retrieved").
+_CLASHES_ONLY_WITH = {"KeyConditions": "KeyConditionExpression"}
+
 _ARITY = {"EQ": 1, "NE": 1, "LE": 1, "LT": 1, "GE": 1, "GT": 1, "CONTAINS": 1, "NOT_CONTAINS": 1,
           "BEGINS_WITH": 1, "NULL": 0, "NOT_NULL": 0, "BETWEEN": 2}
 _SCALAR = ("S", "N", "B")
@@ -46,7 +51,8 @@ def check_no_mix(request: dict, operation: str) -> None:
     """Rejects a request mixing legacy and expression parameters, and expression attribute names
     or values given with no expression to use them."""
     legacy, expression, valued = _PARAMETERS.get(operation, ((), (), ()))
-    used_legacy = [p for p in legacy if request.get(p) is not None]
+    used_legacy = [p for p in legacy if request.get(p) is not None
+                   and request.get(_CLASHES_ONLY_WITH.get(p, p)) is not None]
     used_expression = [p for p in expression if request.get(p) is not None]
     if used_legacy and used_expression:
         raise ValidationException(

@@ -365,3 +365,34 @@ def test_expression_attribute_names_cannot_be_empty(ddb, tname):
                         ExpressionAttributeValues={":v": {"S": "v"}})
     assert error(e) == ("ValidationException", 400, "ExpressionAttributeNames contains invalid "
                         "value: Empty attribute name for key #n")
+
+
+def test_key_conditions_go_with_filter_and_projection_expressions(ddb, tname):
+    # Alternator's AWS-run test_projection_expression.py::test_projection_expression_query and
+    # test_limits.py::test_limit_expression_len query with KeyConditions beside a
+    # ProjectionExpression or FilterExpression: only KeyConditionExpression clashes with it
+    make_table(ddb, tname, range_key=("sk", "S"))
+    for i in range(3):
+        ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "sk": {"S": str(i)},
+                                            "m": {"M": {"x": {"N": str(i)}}}, "b": {"S": "b"}})
+    key = {"pk": {"AttributeValueList": [{"S": "a"}], "ComparisonOperator": "EQ"}}
+    got = ddb.query(TableName=tname, KeyConditions=key, ProjectionExpression="m.x, #b",
+                    FilterExpression="m.x > :v", ExpressionAttributeNames={"#b": "b"},
+                    ExpressionAttributeValues={":v": {"N": "0"}})
+    assert got["Items"] == [{"m": {"M": {"x": {"N": str(i)}}}, "b": {"S": "b"}} for i in (1, 2)]
+    mixes = [({"ProjectionExpression": "m", "AttributesToGet": ["m"]},
+              "Non-expression parameters: {AttributesToGet} "
+              "Expression parameters: {ProjectionExpression}"),
+             ({"KeyConditionExpression": "pk = :v", "ExpressionAttributeValues": {":v": {"S": "a"}}},
+              "Non-expression parameters: {KeyConditions} "
+              "Expression parameters: {KeyConditionExpression}")]
+    for extra, parameters in mixes:
+        with pytest.raises(ClientError) as e:
+            ddb.query(TableName=tname, KeyConditions=key, **extra)
+        assert error(e) == ("ValidationException", 400, "Can not use both expression and "
+                            "non-expression parameters in the same request: " + parameters)
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=tname, KeyConditions=key, FilterExpression="sk = :v",
+                  ExpressionAttributeValues={":v": {"S": "1"}})
+    assert error(e) == ("ValidationException", 400, "Filter Expression can only contain "
+                        "non-primary key attributes: Primary key attribute: sk")
