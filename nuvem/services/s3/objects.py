@@ -211,11 +211,12 @@ def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> None:
 def default_lock(ctx: Call, bucket: Bucket, req: dict) -> dict:
     lock = {}
     if req.get("ObjectLockMode") or req.get("ObjectLockRetainUntilDate"):
-        if not bucket.object_lock:
-            raise InvalidRequest("Bucket is missing Object Lock Configuration")
+        # the pair is checked before the bucket's lock (versitygw issue 2028, from S3)
         if not (req.get("ObjectLockMode") and req.get("ObjectLockRetainUntilDate")):
             raise InvalidArgument("x-amz-object-lock-retain-until-date and "
                                   "x-amz-object-lock-mode must both be supplied")
+        if not bucket.object_lock:
+            raise InvalidRequest("Bucket is missing Object Lock Configuration")
         if req["ObjectLockMode"] not in LOCK_MODES:
             raise InvalidArgument("Unknown wormMode directive.",
                                   ArgumentName="x-amz-object-lock-mode",
@@ -231,6 +232,8 @@ def default_lock(ctx: Call, bucket: Bucket, req: dict) -> dict:
             lock["Mode"] = rule.get("Mode")
             lock["RetainUntilDate"] = ctx.now + timedelta(days=days)
     if req.get("ObjectLockLegalHoldStatus"):
+        if req["ObjectLockLegalHoldStatus"] not in ("ON", "OFF"):
+            raise InvalidArgument("Legal Hold must be either of 'ON' or 'OFF'")
         if not bucket.object_lock:
             raise InvalidRequest("Bucket is missing Object Lock Configuration")
         lock["LegalHold"] = req["ObjectLockLegalHoldStatus"]

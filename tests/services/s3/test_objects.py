@@ -541,6 +541,24 @@ def test_object_lock_requests_are_validated(s3):
     assert error_of(e) == ("InvalidArgument", 400)
 
 
+def test_object_lock_headers_are_checked_before_the_bucket_and_legal_hold_is_on_or_off(s3, bucket):
+    # versitygw's PutObject_invalid_legal_hold and issue 2028: a lone lock mode is refused as
+    # such even where the bucket has no lock; a legal hold other than ON/OFF is InvalidArgument
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE")
+    assert error_of(e) == ("InvalidArgument", 400)
+    assert e.value.response["Error"]["Message"] == \
+        "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied"
+    locked = f"{bucket[:50]}-lock"
+    s3.create_bucket(Bucket=locked, ObjectLockEnabledForBucket=True)
+    for write in (lambda **kw: s3.put_object(Bucket=locked, Key="k", Body=b"x", **kw),
+                  lambda **kw: s3.create_multipart_upload(Bucket=locked, Key="k", **kw)):
+        with pytest.raises(ClientError) as e:
+            write(ObjectLockLegalHoldStatus="invalid_status")
+        assert error_of(e) == ("InvalidArgument", 400)
+        assert e.value.response["Error"]["Message"] == "Legal Hold must be either of 'ON' or 'OFF'"
+
+
 def test_a_delete_marker_has_no_lock(s3):
     # test_object_lock_delete_markers: retention (and legal hold) of a marker's version is 405
     bucket = f"lockdm-{datetime.now().strftime('%H%M%S%f')}"
