@@ -22,16 +22,19 @@ _OWNERSHIPS = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter")
 MAX_BUCKETS = 10000     # the default quota (it was 100 until 2024)
 
 
+def valid_name(name: str) -> bool:
+    if (not _NAME.match(name) or ".." in name or ".-" in name or "-." in name
+            or name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES)):
+        return False
+    try:
+        ipaddress.IPv4Address(name)
+        return False
+    except ValueError:
+        return True
+
+
 def check_name(name: str) -> None:
-    bad = (not _NAME.match(name) or ".." in name or ".-" in name or "-." in name
-           or name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES))
-    if not bad:
-        try:
-            ipaddress.IPv4Address(name)
-            bad = True
-        except ValueError:
-            pass
-    if bad:
+    if not valid_name(name):
         raise InvalidBucketName(BucketName=name)
 
 

@@ -7,7 +7,7 @@ import hashlib
 import re
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from nuvem.context import Call
 from nuvem.protocol.serializers import STATUS
@@ -15,6 +15,7 @@ from nuvem.services.s3 import SERVICE, customer_keys
 from nuvem.services.s3.access import check_public_acl
 from nuvem.services.s3.acl import acl_from_request, check_settable
 from nuvem.services.s3.bodies import read_range, receive_upload, requested_checksums
+from nuvem.services.s3.buckets import valid_name as valid_bucket_name
 from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, current,
                                       find_object, marker_headers, new_version_id,
                                       version_named, versions)
@@ -655,17 +656,29 @@ def delete_objects(ctx: Call, req: dict) -> dict:
 
 
 # -- copying ------------------------------------------------------------------------------------
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def parse_copy_source(text: str) -> tuple[str, str, str | None]:
+    """`bucket/key[?versionId=...]`, percent-encoded; S3 names the part it cannot use
+    (versitygw's CopyObject_invalid_copy_source, issues 1388-1390)."""
     source, _, query = text.partition("?")
-    source = unquote(source).lstrip("/")
-    bucket, _, key = source.partition("/")
+    try:
+        if _BAD_ESCAPE.search(source):
+            raise ValueError
+        source = unquote_to_bytes(source).decode()
+    except ValueError:
+        raise InvalidArgument("Invalid copy source encoding", ArgumentName="x-amz-copy-source",
+                              ArgumentValue=text) from None
+    bucket, _, key = source.lstrip("/").partition("/")
     version_id = None
     if query:
         params = dict(parse_qsl(query, keep_blank_values=True))
         version_id = params.get("versionId")
-    if not bucket or not key:
-        raise InvalidArgument("Invalid copy source object key", ArgumentName="x-amz-copy-source",
-                              ArgumentValue=text)
+    for part, wrong in (("bucket name", not valid_bucket_name(bucket)), ("object key", not key)):
+        if wrong:
+            raise InvalidArgument(f"Invalid copy source {part}", ArgumentName="x-amz-copy-source",
+                                  ArgumentValue=text)
     return bucket, key, version_id
 
 
@@ -706,9 +719,10 @@ def copy_object(ctx: Call, req: dict) -> dict:
     check_write_conditions(ctx, bucket, key, req)
     directive = req.get("MetadataDirective") or "COPY"
     tag_directive = req.get("TaggingDirective") or "COPY"
-    if directive not in ("COPY", "REPLACE") or tag_directive not in ("COPY", "REPLACE"):
-        raise InvalidArgument("Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
-                              ArgumentValue=directive)
+    for name, value in (("metadata", directive), ("tagging", tag_directive)):
+        if value not in ("COPY", "REPLACE"):
+            raise InvalidArgument(f"Unknown {name} directive.",
+                                  ArgumentName=f"x-amz-{name}-directive", ArgumentValue=value)
     same = source_bucket.name == bucket.name and source.key == key
     changes = (directive == "REPLACE" or req.get("StorageClass") or req.get("WebsiteRedirectLocation")
                or req.get("ServerSideEncryption") or req.get("SSEKMSKeyId")

@@ -193,6 +193,33 @@ def test_copy_object_directives_and_self_copy(s3, bucket):
     assert error_of(e) == ("PreconditionFailed", 412)
 
 
+@pytest.mark.parametrize("source, message", [
+    ("", "Invalid copy source bucket name"), ("192.168.1.1/foo", "Invalid copy source bucket name"),
+    ("my-buc@k&()t/obj", "Invalid copy source bucket name"), ("bucket", "Invalid copy source object key"),
+    ("bucket/", "Invalid copy source object key"), ("bucket/%ZZ", "Invalid copy source encoding"),
+    ("%", "Invalid copy source encoding"), ("bucket/%C3%", "Invalid copy source encoding")])
+def test_copy_source_names_the_part_it_cannot_use(nuvem, bucket, source, message):
+    # versitygw's CopyObject_invalid_copy_source and issues 1388-1390; the header is sent as is
+    client = nuvem.client("s3")
+    client.meta.events.register("before-call.s3.CopyObject", lambda params, **_:
+                                params["headers"].update({"x-amz-copy-source": source}))
+    with pytest.raises(ClientError) as e:
+        client.copy_object(Bucket=bucket, Key="dst", CopySource="placeholder/key")
+    assert error_of(e) == ("InvalidArgument", 400)
+    assert e.value.response["Error"]["Message"] == message
+    assert e.value.response["Error"]["ArgumentName"] == "x-amz-copy-source"
+
+
+def test_copy_with_an_unknown_tagging_directive_names_it(s3, bucket):
+    # versitygw's CopyObject_invalid_tagging_directive (it was reported as the metadata directive)
+    s3.put_object(Bucket=bucket, Key="src", Body=b"data")
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src", TaggingDirective="invalid")
+    assert error_of(e) == ("InvalidArgument", 400)
+    error = e.value.response["Error"]
+    assert (error["Message"], error["ArgumentName"], error["ArgumentValue"]) == \
+        ("Unknown tagging directive.", "x-amz-tagging-directive", "invalid")
+
 
 def test_copy_source_conditions_are_named_by_header(s3, bucket):
     """LocalStack's AWS-validated test_s3_preconditions.py::test_s3_copy_object_preconditions."""
