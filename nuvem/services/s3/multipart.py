@@ -335,21 +335,23 @@ def upload_part_copy(ctx: Call, req: dict) -> dict:
 
 
 # -- listing ------------------------------------------------------------------------------------
-def _limit(value, name: str) -> int:
-    if value is None:
-        return MAX_LISTED
+def _non_negative(value, name: str) -> int:
     value = int(value)
     if value < 0:
         raise InvalidArgument(f"Argument {name} must be an integer between 0 and 2147483647",
                               ArgumentName=name, ArgumentValue=str(value))
-    return min(value, MAX_LISTED)
+    return value
+
+
+def _limit(value, name: str) -> int:
+    return MAX_LISTED if value is None else min(_non_negative(value, name), MAX_LISTED)
 
 
 @SERVICE.op("ListParts")
 def list_parts(ctx: Call, req: dict) -> dict:
     bucket, upload = _upload_of(ctx, req)
     limit = _limit(req.get("MaxParts"), "max-parts")
-    marker = int(req.get("PartNumberMarker") or 0)
+    marker = _non_negative(req.get("PartNumberMarker") or 0, "part-number-marker")
     page = list(_parts(ctx, upload, marker, limit + 1)) if limit else []
     truncated = len(page) > limit
     page = page[:limit]
@@ -468,6 +470,9 @@ def _chosen_parts(ctx: Call, upload: Upload, req: dict) -> list[Part]:
         number = item.get("PartNumber")
         if number is None:
             raise MalformedXML()
+        if number < 1:      # versitygw issue 1072, from S3
+            raise InvalidArgument("PartNumber must be >= 1", ArgumentName="PartNumber",
+                                  ArgumentValue=str(number))
         if number <= previous:
             raise InvalidPartOrder(UploadId=upload.upload_id)
         previous = number
@@ -521,6 +526,9 @@ def check_unchanged_since_initiated(ctx: Call, bucket: Bucket, upload: Upload, r
 @SERVICE.op("CompleteMultipartUpload")
 def complete_multipart_upload(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
+    if (req.get("MpuObjectSize") or 0) < 0:
+        raise InvalidRequest("Value for x-amz-mp-object-size header is less than zero: "
+                             f"'{req['MpuObjectSize']}'")
     upload = ctx.store.get(Upload, bucket.name, req["Key"], req["UploadId"])
     if upload is None:
         # S3 answers a repeated complete (a client retrying) as it answered the first one.
@@ -615,7 +623,7 @@ def object_parts(obj: S3Object, req: dict) -> dict:
     out: dict = {"TotalPartsCount": total}
     if not obj.part_checksums:
         return out
-    marker = int(req.get("PartNumberMarker") or 0)
+    marker = _non_negative(req.get("PartNumberMarker") or 0, "part-number-marker")
     limit = _limit(req.get("MaxParts"), "max-parts")
     numbers = list(range(marker + 1, total + 1))
     page = numbers[:limit]

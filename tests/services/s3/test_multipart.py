@@ -525,3 +525,25 @@ def test_complete_refusals_as_s3_words_them(s3, bucket):
         "Message": "One or more of the specified parts could not be found.  The part may not "
                    "have been uploaded, or the specified entity tag may not match the part's "
                    "entity tag."}
+
+
+def test_complete_and_list_parts_refuse_negative_numbers(s3, bucket):
+    # versitygw's CompleteMultipartUpload part-number cases, issues 1072 and 1383: a part number
+    # below 1 and a negative x-amz-mp-object-size are refused before the parts are looked at,
+    # a negative part-number-marker as max-parts is
+    upload_id, done = upload_parts(s3, bucket, "k", [b"only"])
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                     MultipartUpload={"Parts": [{"PartNumber": 0, "ETag": "x"}]})
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["Message"],
+            e.value.response["Error"]["ArgumentName"]) == \
+        ("InvalidArgument", "PartNumber must be >= 1", "PartNumber")
+    assert error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=upload_id,
+                 MpuObjectSize=-1, MultipartUpload={"Parts": done}) == (
+        "InvalidRequest", 400, "Value for x-amz-mp-object-size header is less than zero: '-1'")
+    assert error(s3.list_parts, Bucket=bucket, Key="k", UploadId=upload_id,
+                 PartNumberMarker=-2) == (
+        "InvalidArgument", 400,
+        "Argument part-number-marker must be an integer between 0 and 2147483647")
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                 MpuObjectSize=4, MultipartUpload={"Parts": done})
