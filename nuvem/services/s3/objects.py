@@ -288,6 +288,8 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     check_write_conditions(ctx, bucket, key, req)
     attributes = new_object_attributes(ctx, bucket, req)
     wanted = requested_checksums(req, ctx.request.headers)
+    if attributes["lock"] and event == "ObjectCreated:Put":
+        check_integrity_declared(req, wanted)
     got = receive_upload(ctx, req.get("Body"), wanted, content_md5=req.get("ContentMD5"))
     obj = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null",
                    last_modified=ctx.now, etag=f'"{got.md5.hex()}"', size=got.size,
@@ -301,6 +303,15 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     if obj.version_id != "null":
         result["VersionId"] = obj.version_id
     return result
+
+
+def check_integrity_declared(req: dict, wanted: dict) -> None:
+    """A PutObject that locks its object (its own lock headers or the bucket's default
+    retention) must let S3 check the body: Content-MD5, or a checksum header or trailer."""
+    if not (req.get("ContentMD5") or any(wanted.values())
+            or getattr(req.get("Body"), "trailer_algorithms", None)):
+        raise InvalidRequest("Content-MD5 OR x-amz-checksum- HTTP header is required for Put "
+                             "Object requests with Object Lock parameters")
 
 
 def new_object_attributes(ctx: Call, bucket: Bucket, req: dict) -> dict:

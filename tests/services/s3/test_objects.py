@@ -603,3 +603,26 @@ def test_a_delete_marker_has_no_lock(s3):
         assert error_of(e) == ("MethodNotAllowed", 405)
         assert (e.value.response["Error"]["Method"],
                 e.value.response["Error"]["ResourceType"]) == (method, "DeleteMarker")
+
+
+def test_a_put_that_locks_its_object_must_declare_an_integrity_check(nuvem, s3):
+    # versitygw issue 1740 (and S3's PutObject reference): lock headers, or the bucket's default
+    # retention, need Content-MD5 or an x-amz-checksum- header; botocore sends a CRC32 by default
+    bucket = f"lockmd5-{datetime.now().strftime('%H%M%S%f')}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    bare = nuvem.client("s3", request_checksum_calculation="when_required")
+    later = datetime(2099, 1, 1, tzinfo=timezone.utc)
+    bare.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    s3.put_object(Bucket=bucket, Key="held", Body=b"x", ObjectLockLegalHoldStatus="OFF")
+    bare.put_object(Bucket=bucket, Key="held", Body=b"x", ObjectLockLegalHoldStatus="OFF",
+                    ContentMD5=base64.b64encode(hashlib.md5(b"x").digest()).decode())
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+    for kwargs in ({"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": later},
+                   {"ObjectLockLegalHoldStatus": "OFF"}, {}):
+        with pytest.raises(ClientError) as e:
+            bare.put_object(Bucket=bucket, Key="k", Body=b"x", **kwargs)
+        assert error_of(e) == ("InvalidRequest", 400)
+        assert e.value.response["Error"]["Message"] == ("Content-MD5 OR x-amz-checksum- HTTP header "
+                                                        "is required for Put Object requests with "
+                                                        "Object Lock parameters")
