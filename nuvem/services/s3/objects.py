@@ -846,17 +846,19 @@ def _locked_object(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
     return bucket, version_named(ctx, bucket, req, marker_missing=True)
 
 
+# The lock operations check their body before the bucket's lock and the key (versitygw's
+# PutObjectLegalHold_invalid_status and PutObjectRetention_invalid_mode name no object there).
 @SERVICE.op("PutObjectRetention")
 def put_object_retention(ctx: Call, req: dict) -> dict:
-    bucket, obj = _locked_object(ctx, req)
     retention = req.get("Retention") or {}
     if retention.get("Mode") not in (None, *LOCK_MODES):
         raise MalformedXML()
-    lock = dict(obj.lock or {})
-    old_until = lock.get("RetainUntilDate")
     new_until = retention.get("RetainUntilDate")
     if new_until:
         check_retain_until(new_until, ctx.now)
+    bucket, obj = _locked_object(ctx, req)
+    lock = dict(obj.lock or {})
+    old_until = lock.get("RetainUntilDate")
     # COMPLIANCE can be neither shortened nor turned into GOVERNANCE while it lasts
     if lock.get("Mode") == "COMPLIANCE" and old_until and _aware(old_until) > ctx.now and (
             not new_until or _aware(new_until) < _aware(old_until)
@@ -887,10 +889,10 @@ def get_object_retention(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("PutObjectLegalHold")
 def put_object_legal_hold(ctx: Call, req: dict) -> dict:
-    bucket, obj = _locked_object(ctx, req)
     status = (req.get("LegalHold") or {}).get("Status")
     if status not in ("ON", "OFF"):
         raise MalformedXML()
+    bucket, obj = _locked_object(ctx, req)
     obj.lock = {**(obj.lock or {}), "LegalHold": status}
     ctx.store.put(obj)
     return {}

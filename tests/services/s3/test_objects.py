@@ -626,3 +626,22 @@ def test_a_put_that_locks_its_object_must_declare_an_integrity_check(nuvem, s3):
         assert e.value.response["Error"]["Message"] == ("Content-MD5 OR x-amz-checksum- HTTP header "
                                                         "is required for Put Object requests with "
                                                         "Object Lock parameters")
+
+
+def test_lock_bodies_are_checked_before_the_bucket_and_the_key(s3, bucket):
+    # versitygw's PutObjectLegalHold_invalid_status / _invalid_body (a bucket without lock) and
+    # PutObjectRetention_invalid_mode / _expired_retain_until_date: the key does not exist
+    for body in ({"Status": "invalid_status"}, None):
+        with pytest.raises(ClientError) as e:
+            s3.put_object_legal_hold(Bucket=bucket, Key="missing",
+                                     **({"LegalHold": body} if body else {}))
+        assert error_of(e) == ("MalformedXML", 400)
+    locked = f"{bucket[:50]}-lock"
+    s3.create_bucket(Bucket=locked, ObjectLockEnabledForBucket=True)
+    later, past = datetime(2099, 1, 1, tzinfo=timezone.utc), datetime(2000, 1, 1, tzinfo=timezone.utc)
+    for retention, code in (({"Mode": "invalid_mode", "RetainUntilDate": later}, "MalformedXML"),
+                            ({"Mode": "COMPLIANCE", "RetainUntilDate": past}, "InvalidArgument"),
+                            ({"Mode": "COMPLIANCE", "RetainUntilDate": later}, "NoSuchKey")):
+        with pytest.raises(ClientError) as e:
+            s3.put_object_retention(Bucket=locked, Key="missing", Retention=retention)
+        assert e.value.response["Error"]["Code"] == code
