@@ -36,6 +36,7 @@ ARCHIVED = ("GLACIER", "DEEP_ARCHIVE")
 CONTENT_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage",
                    "CacheControl", "Expires", "WebsiteRedirectLocation")
 LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
+OBJECT_ATTRIBUTES = {"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"}
 MAX_METADATA = 2048
 MAX_TAGS = 10
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -783,11 +784,18 @@ def copy_object(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetObjectAttributes")
 def get_object_attributes(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
+    wanted = set(req.get("ObjectAttributes") or []) - {""}
+    if not wanted:      # S3's own words, not the generic missing-header ones (versitygw issue 915)
+        raise InvalidRequest("The x-amz-object-attributes header specifying the attributes to be "
+                             "retrieved is either missing or empty")
+    unknown = sorted(wanted - OBJECT_ATTRIBUTES)
+    if unknown:
+        raise InvalidArgument("Invalid attribute name specified.",
+                              ArgumentName="x-amz-object-attributes", ArgumentValue=unknown[0])
     obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"), allow_marker=True)
     if obj.delete_marker:
         raise NoSuchKey(Key=obj.key, headers=marker_headers(obj))
     customer_keys.check_read(obj.customer_key, req)
-    wanted = set(req.get("ObjectAttributes") or [])
     out: dict = {"LastModified": obj.last_modified}
     if obj.version_id != "null":
         out["VersionId"] = obj.version_id

@@ -645,3 +645,24 @@ def test_lock_bodies_are_checked_before_the_bucket_and_the_key(s3, bucket):
         with pytest.raises(ClientError) as e:
             s3.put_object_retention(Bucket=locked, Key="missing", Retention=retention)
         assert e.value.response["Error"]["Code"] == code
+
+
+def test_object_attributes_header_is_checked_in_s3s_words(s3, bucket):
+    # versitygw's GetObjectAttributes_empty_attrs, _invalid_attrs, _invalid_single_attribute
+    # (no such key: the header is checked first) and _non_existing_bucket (the bucket before it)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=[])
+    assert error_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"] == ("The x-amz-object-attributes header specifying "
+                                                    "the attributes to be retrieved is either "
+                                                    "missing or empty")
+    for key, names in (("k", ["ETag", "Invalid_argument"]), ("missing", ["invalid_attr"])):
+        with pytest.raises(ClientError) as e:
+            s3.get_object_attributes(Bucket=bucket, Key=key, ObjectAttributes=names)
+        assert error_of(e) == ("InvalidArgument", 400)
+        assert (e.value.response["Error"]["Message"], e.value.response["Error"]["ArgumentName"]) == \
+            ("Invalid attribute name specified.", "x-amz-object-attributes")
+    with pytest.raises(ClientError) as e:
+        s3.get_object_attributes(Bucket=f"{bucket}-none", Key="k", ObjectAttributes=[])
+    assert error_of(e) == ("NoSuchBucket", 404)
