@@ -7,6 +7,7 @@ import re
 from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of, owner
+from nuvem.services.s3.config import check_tags
 from nuvem.services.s3.errors import (BucketAlreadyExists, BucketAlreadyOwnedByYou,
                                       BucketNotEmpty, IllegalLocationConstraintException,
                                       InvalidArgument, InvalidBucketAclWithObjectOwnership,
@@ -69,6 +70,7 @@ def create_bucket(ctx: Call, req: dict) -> dict:
     if ownership == "BucketOwnerEnforced" and (grants or acl not in (None, "private",
                                                                       "bucket-owner-full-control")):
         raise InvalidBucketAclWithObjectOwnership()
+    tags = check_tags((req.get("CreateBucketConfiguration") or {}).get("Tags") or [])
     if ctx.store.count(Bucket, index=("account", ctx.account)) >= MAX_BUCKETS:
         from nuvem.services.s3.errors import TooManyBuckets
         raise TooManyBuckets()
@@ -83,6 +85,8 @@ def create_bucket(ctx: Call, req: dict) -> dict:
     from nuvem.services.s3.acl import canned_grants, grants_from_headers
     bucket.acl = {"Grants": grants_from_headers(req) if grants else canned_grants(acl, ctx.account)}
     ctx.store.put(bucket)
+    if tags:
+        ctx.store.tag(bucket.arn, tags)
     return {"Location": f"/{name}", "BucketArn": bucket.arn}
 
 

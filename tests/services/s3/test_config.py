@@ -304,16 +304,35 @@ def test_tagging_round_trip(s3, bucket):
     assert error(s3.get_bucket_tagging, Bucket=bucket)[0] == "NoSuchTagSet"
 
 
-@pytest.mark.parametrize("tag_set", [
-    [{"Key": f"k{i}", "Value": "v"} for i in range(51)],
-    [{"Key": "k", "Value": "a"}, {"Key": "k", "Value": "b"}],
-    [{"Key": "x" * 129, "Value": "v"}],
-    [{"Key": "aws:thing", "Value": "v"}],
-    [{"Key": "k", "Value": "bad<value>"}],
-])
-def test_tagging_validation(s3, bucket, tag_set):
-    assert error(s3.put_bucket_tagging, Bucket=bucket,
-                 Tagging={"TagSet": tag_set})[:2] == ("InvalidTag", 400)
+TAG_SET_ERRORS = [
+    ([{"Key": f"k{i}", "Value": "v"} for i in range(51)],
+     ("BadRequest", 400, "Bucket tag count cannot be greater than 50")),
+    ([{"Key": "k", "Value": "a"}, {"Key": "k", "Value": "b"}],
+     ("InvalidTag", 400, "Cannot provide multiple Tags with the same key")),
+    ([{"Key": "x" * 129, "Value": "v"}], ("InvalidTag", 400, "The TagKey you have provided is invalid")),
+    ([{"Key": "user!name", "Value": "v"}], ("InvalidTag", 400, "The TagKey you have provided is invalid")),
+    ([{"Key": "k", "Value": "v" * 257}], ("InvalidTag", 400, "The TagValue you have provided is invalid")),
+    ([{"Key": "k", "Value": "bad<value>"}], ("InvalidTag", 400, "The TagValue you have provided is invalid")),
+]
+
+
+@pytest.mark.parametrize("tag_set, expected", TAG_SET_ERRORS + [
+    ([{"Key": "aws:thing", "Value": "v"}], ("InvalidTag", 400, "System tags cannot be added/updated by requester"))])
+def test_tagging_validation(s3, bucket, tag_set, expected):
+    # versitygw issue 1232 and its PutBucketTagging cases: a key over 128 is invalid, not too long
+    assert error(s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": tag_set}) == expected
+
+
+@pytest.mark.parametrize("tag_set, expected", TAG_SET_ERRORS)
+def test_create_bucket_with_tags(s3, tag_set, expected):
+    # versitygw's CreateBucket_long_tags, _invalid_tags, _duplicate_keys, _tag_count_limit: the
+    # same checks as PutBucketTagging, and a refused bucket is not created; good tags are kept
+    name = f"cfg-tags-{next(_n)}-{id(s3) % 100000}"
+    assert error(s3.create_bucket, Bucket=name,
+                 CreateBucketConfiguration={"Tags": tag_set}) == expected
+    assert error(s3.head_bucket, Bucket=name)[:2] == ("404", 404)
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"Tags": [{"Key": "team", "Value": "a"}]})
+    assert s3.get_bucket_tagging(Bucket=name)["TagSet"] == [{"Key": "team", "Value": "a"}]
 
 
 # --- encryption, public access block ---------------------------------------------------------
