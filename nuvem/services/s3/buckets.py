@@ -67,6 +67,10 @@ def create_bucket(ctx: Call, req: dict) -> dict:
     acl = req.get("ACL")
     grants = any(req.get(g) for g in ("GrantFullControl", "GrantRead", "GrantReadACP",
                                       "GrantWrite", "GrantWriteACP"))
+    # an ACL that does not parse is refused as such, before Object Ownership (versitygw's
+    # CreateBucket_invalid_canned_acl, issues 1379 and 1384)
+    from nuvem.services.s3.acl import canned_grants, grants_from_headers
+    acl_grants = grants_from_headers(req) if grants else canned_grants(acl, ctx.account)
     if ownership == "BucketOwnerEnforced" and (grants or acl not in (None, "private",
                                                                       "bucket-owner-full-control")):
         raise InvalidBucketAclWithObjectOwnership()
@@ -82,8 +86,7 @@ def create_bucket(ctx: Call, req: dict) -> dict:
         bucket.object_lock = True
         bucket.versioning = "Enabled"
         bucket.config["ObjectLock"] = {"ObjectLockEnabled": "Enabled"}
-    from nuvem.services.s3.acl import canned_grants, grants_from_headers
-    bucket.acl = {"Grants": grants_from_headers(req) if grants else canned_grants(acl, ctx.account)}
+    bucket.acl = {"Grants": acl_grants}
     ctx.store.put(bucket)
     if tags:
         ctx.store.tag(bucket.arn, tags)
