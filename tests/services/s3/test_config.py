@@ -235,6 +235,14 @@ def test_policy_round_trip_and_status(s3, bucket):
     (lambda b: policy(b, Action=["s3:GetObject", "s3:ListBucket"]),
      "Action does not apply to any resource(s) in statement"),
     (lambda b: policy(b, Sid="x" * 21000), "Policy exceeds the maximum allowed document size."),
+    # versitygw's PutBucketPolicy_invalid_json, _invalid_action, _empty_resources_array,
+    # _principals_aws_struct_empty_string_slice
+    (lambda b: "{true}", "This policy contains invalid Json"),
+    (lambda b: '{"Principal": "*" ', "This policy contains invalid Json"),
+    (lambda b: '"Statement": []}', "Policies must be valid JSON and the first byte must be '{'"),
+    (lambda b: policy(b, Action=[]), "Policy has invalid action"),
+    (lambda b: policy(b, Resource=[]), "Policy has invalid resource"),
+    (lambda b: policy(b, Principal={"AWS": []}), "Invalid principal in policy"),
 ])
 def test_policy_validation(s3, bucket, make, message):
     assert error(s3.put_bucket_policy, Bucket=bucket, Policy=make(bucket)) == (
