@@ -67,6 +67,8 @@ def filter_members(filt: dict, allowed: tuple) -> list[str]:
 # --- CORS ----------------------------------------------------------------------------------------
 
 _CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
+# a header name is an HTTP token (RFC 9110 tchar); "*" is the wildcard S3 checks on its own
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def _check_cors(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
@@ -88,6 +90,10 @@ def _check_cors(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
             if "*" in header:
                 raise InvalidRequest(f'ExposeHeader "{header}" contains wildcard. We currently do '
                                      "not support wildcard for ExposeHeader.")
+        # S3 names both kinds AllowedHeader here (versitygw's PutBucketCors_invalid_header)
+        for header in (rule.get("AllowedHeaders") or []) + (rule.get("ExposeHeaders") or []):
+            if not _HEADER_NAME.fullmatch(header):
+                raise InvalidRequest(f'AllowedHeader "{header}" contains invalid character.')
         if len(rule.get("ID") or "") > 255:
             raise InvalidArgument("ID length should not exceed allowed limit of 255",
                                   ArgumentName="ID", ArgumentValue=rule["ID"])

@@ -96,6 +96,21 @@ def test_cors_validation(s3, bucket):
     assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=two)[0] == "InvalidRequest"
 
 
+@pytest.mark.parametrize("header", ["invalid header", "X-Custom:Header", "X(Custom)", "Bad/Header",
+                                    "X[Key]", "Bad=Name", 'X"Quote"'])
+@pytest.mark.parametrize("kind", ["AllowedHeaders", "ExposeHeaders"])
+def test_cors_header_names_must_be_tokens(s3, bucket, kind, header):
+    # versitygw's PutBucketCors_invalid_header: both lists, named AllowedHeader by S3
+    rule = {"AllowedOrigins": ["http://origin.com"], "AllowedMethods": ["POST"],
+            kind: ["X-Amz-Date", header]}
+    assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration={"CORSRules": [rule]}) == (
+        "InvalidRequest", 400, f'AllowedHeader "{header}" contains invalid character.')
+    rule[kind] = ["X-Amz-Date", "X-Amz-Meta-Something", "Content-Type"]
+    if kind == "AllowedHeaders":
+        rule[kind].append("*")
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})
+
+
 # --- website ---------------------------------------------------------------------------------
 
 def test_website_round_trip(s3, bucket):
