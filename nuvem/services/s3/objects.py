@@ -478,11 +478,23 @@ def _http(value: datetime) -> str:
     return http_date(value)
 
 
+_OVERRIDABLE = frozenset(f"response-{name}" for name in (
+    "cache-control", "content-disposition", "content-encoding", "content-language",
+    "content-type", "expires"))
+
+
 def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
     if ctx.request.headers.get("x-amz-server-side-encryption") is not None:
         # the object's encryption is fixed when written; a read may not name one (400)
         raise InvalidArgument("x-amz-server-side-encryption header is not supported for this "
                               "operation.")
+    if ctx.request.query:       # a response-* override S3 does not know (versitygw issue 2075)
+        for name, value in ctx.request.query_list():
+            if name.startswith("response-") and name not in _OVERRIDABLE:
+                raise InvalidArgument(f"{name} is not in the set of overridable response headers. "
+                                      "Please refer to the S3 API documentation for a complete "
+                                      "list of overridable response headers.",
+                                      ArgumentName=name, ArgumentValue=value)
     bucket = bucket_of(ctx, req["Bucket"])
     try:
         obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))

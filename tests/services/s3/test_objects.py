@@ -666,3 +666,21 @@ def test_object_attributes_header_is_checked_in_s3s_words(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.get_object_attributes(Bucket=f"{bucket}-none", Key="k", ObjectAttributes=[])
     assert error_of(e) == ("NoSuchBucket", 404)
+
+
+def test_a_response_override_s3_does_not_know_is_refused(nuvem, bucket):
+    # versitygw issue 2075: a response-* query parameter outside S3's six is InvalidArgument
+    client = nuvem.client("s3")
+    client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    client.meta.events.register("before-sign.s3.*", lambda request, **_: setattr(
+        request, "url", request.url + ("&" if "?" in request.url else "?") + "response-fdsjkljj=dummy"))
+    with pytest.raises(ClientError) as e:
+        client.get_object(Bucket=bucket, Key="k")
+    assert error_of(e) == ("InvalidArgument", 400)
+    error = e.value.response["Error"]
+    assert (error["ArgumentName"], error["ArgumentValue"]) == ("response-fdsjkljj", "dummy")
+    assert error["Message"].startswith("response-fdsjkljj is not in the set of overridable "
+                                       "response headers.")
+    with pytest.raises(ClientError) as e:
+        client.head_object(Bucket=bucket, Key="k")
+    assert error_of(e) == ("400", 400)
