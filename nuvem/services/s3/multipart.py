@@ -40,6 +40,7 @@ MAX_PART_NUMBER = 10000
 MAX_LISTED = 1000
 CRCS = ("CRC32", "CRC32C", "CRC64NVME")
 _ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_UPLOAD_ID = re.compile(r"[0-9a-f]{14}[0-9A-Za-z]{50}")     # what _new_upload_id makes
 _COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
 
 
@@ -418,6 +419,10 @@ def list_multipart_uploads(ctx: Call, req: dict) -> dict:
     prefix, delimiter = req.get("Prefix") or "", req.get("Delimiter") or None
     key_marker = req.get("KeyMarker") or None
     upload_id_marker = (req.get("UploadIdMarker") or None) if key_marker else None
+    if upload_id_marker and not _UPLOAD_ID.fullmatch(upload_id_marker):
+        # one no upload could have (versitygw issue 1797); without key-marker it is ignored
+        raise InvalidArgument("Invalid uploadId marker", ArgumentName="upload-id-marker",
+                              ArgumentValue=upload_id_marker)
     limit = _limit(req.get("MaxUploads"), "max-uploads")
     uploads, prefixes, truncated, last = [], [], False, None
     for kind, item in _walk_uploads(ctx, bucket.name, prefix, delimiter, key_marker,

@@ -156,6 +156,14 @@ def test_list_multipart_uploads(s3, bucket):
         [("a/1", ids["a/1"][1]), ("a/2", ids["a/2"][0])]
     page = s3.list_multipart_uploads(Bucket=bucket, KeyMarker="a/2")
     assert [u["Key"] for u in page["Uploads"]] == ["b", "c/x/y"]
+    # versitygw issues 1797, 1799, 2150: a key marker need not be a key; an upload id marker no
+    # upload could have is refused, and ignored (not echoed) without a key marker
+    page = s3.list_multipart_uploads(Bucket=bucket, KeyMarker="a/11")
+    assert [u["Key"] for u in page["Uploads"]] == ["a/2", "b", "c/x/y"]
+    assert error(s3.list_multipart_uploads, Bucket=bucket, KeyMarker="a/1",
+                 UploadIdMarker="invalid_marker") == ("InvalidArgument", 400, "Invalid uploadId marker")
+    page = s3.list_multipart_uploads(Bucket=bucket, UploadIdMarker="invalid_marker")
+    assert page["UploadIdMarker"] == "" and len(page["Uploads"]) == 5
     # prefix and delimiter
     out = s3.list_multipart_uploads(Bucket=bucket, Delimiter="/")
     assert [u["Key"] for u in out["Uploads"]] == ["b"]
