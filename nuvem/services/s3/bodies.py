@@ -60,6 +60,9 @@ def requested_checksums(req: dict, headers) -> dict[str, str | None]:
     if len(wanted) > 1:
         raise InvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum "
                              "Types are not allowed.")
+    if wanted and getattr(req.get("Body"), "trailer_algorithms", None):
+        # a checksum header next to an x-amz-trailer one (versitygw issue 1657, S3's words)
+        raise InvalidRequest("Expecting a single x-amz-checksum- header")
     declared = req.get("ChecksumAlgorithm")
     if declared and declared.upper() not in wanted:
         if wanted:

@@ -684,3 +684,26 @@ def test_a_response_override_s3_does_not_know_is_refused(nuvem, bucket):
     with pytest.raises(ClientError) as e:
         client.head_object(Bucket=bucket, Key="k")
     assert error_of(e) == ("400", 400)
+
+
+def test_a_checksum_header_next_to_a_trailer_is_refused(nuvem, bucket):
+    # versitygw issue 1657: x-amz-trailer and an x-amz-checksum-* header together
+    import urllib.error
+    import urllib.request
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    url = f"{nuvem.endpoint}/{bucket}/k"
+    crc = base64.b64encode(zlib.crc32(b"hello").to_bytes(4, "big")).decode()
+    body = f"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:{crc}\r\n\r\n".encode()
+    request = AWSRequest(method="PUT", url=url, data=body, headers={
+        "Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": "5",
+        "x-amz-trailer": "x-amz-checksum-crc32",
+        "x-amz-checksum-sha1": base64.b64encode(hashlib.sha1(b"hello").digest()).decode()})
+    request.context["checksum"] = {"request_algorithm": {"in": "trailer", "algorithm": "crc32"}}
+    S3SigV4Auth(Credentials("test", "test"), "s3", "us-east-1").add_auth(request)
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(urllib.request.Request(
+            url, data=body, method="PUT", headers=dict(request.prepare().headers)))
+    assert e.value.code == 400
+    assert b"<Message>Expecting a single x-amz-checksum- header</Message>" in e.value.read()
