@@ -699,3 +699,37 @@ def test_owner_root_can_always_manage_a_policy_that_denies_it(s3, bucket):
     assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == deny_all
     s3.delete_bucket_policy(Bucket=bucket)
     s3.list_objects_v2(Bucket=bucket)
+
+
+def _without_integrity_headers(request, **_):
+    for name in [h for h in request.headers.keys() if h.lower() == "content-md5"
+                 or h.lower().startswith("x-amz-checksum-") or h.lower() == "x-amz-sdk-checksum-algorithm"]:
+        del request.headers[name]
+
+
+def test_operations_that_need_a_body_checksum_refuse_none_and_check_the_one_given(nuvem, bucket):
+    # versitygw issue 1301 (S3's words) and PutBucketCors_md5: the model's httpChecksumRequired
+    # operations need Content-MD5 or x-amz-checksum-*, and a wrong one is refused
+    bare = nuvem.client("s3")
+    bare.meta.events.register("before-sign.s3.*", _without_integrity_headers)
+    cors = {"CORSRules": [{"AllowedOrigins": ["http://origin.com"], "AllowedMethods": ["GET"]}]}
+    for call in (lambda: bare.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors),
+                 lambda: bare.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}]}),
+                 lambda: bare.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": []})):
+        with pytest.raises(ClientError) as e:
+            call()
+        r = e.value.response
+        assert (r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Message"]) == (
+            "InvalidRequest", 400, "Missing required header for this request: Content-MD5 OR "
+                                   "x-amz-checksum-*")
+    s3 = nuvem.client("s3")
+    assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=cors, ContentMD5="invalid")[:2] == \
+        ("InvalidDigest", 400)
+    assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=cors,
+                 ContentMD5="uU0nuZNNPgilLlLX2n2r+s==")[:2] == ("BadDigest", 400)
+    wrong_crc = nuvem.client("s3")
+    wrong_crc.meta.events.register("before-sign.s3.PutBucketCors", lambda request, **_:
+                                   request.headers.replace_header("x-amz-checksum-crc32", "AAAAAA=="))
+    assert error(wrong_crc.put_bucket_cors, Bucket=bucket, CORSConfiguration=cors) == (
+        "BadDigest", 400, "The CRC32 you specified did not match the calculated checksum.")
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors)
