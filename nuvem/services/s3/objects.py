@@ -53,9 +53,15 @@ class InvalidStorageClass(S3Error):
 
 
 # -- writing ------------------------------------------------------------------------------------
-def check_key(key: str) -> None:
-    if len(key.encode()) > 1024:
+def check_key_length(key: str) -> None:
+    """S3 refuses a key over 1,024 UTF-8 bytes on every object operation, reads and deletes
+    too (versitygw issue 2080). Up to 256 characters cannot be over: nothing to encode."""
+    if len(key) > 256 and len(key.encode()) > 1024:
         raise KeyTooLongError(Size=str(len(key.encode())), MaxSizeAllowed="1024")
+
+
+def check_key(key: str) -> None:
+    check_key_length(key)
     if not key:
         raise InvalidArgument("Invalid key", ArgumentName="key", ArgumentValue="")
 
@@ -495,6 +501,7 @@ def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
                                       "Please refer to the S3 API documentation for a complete "
                                       "list of overridable response headers.",
                                       ArgumentName=name, ArgumentValue=value)
+    check_key_length(req["Key"])
     bucket = bucket_of(ctx, req["Bucket"])
     try:
         obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
@@ -635,6 +642,7 @@ def check_bypass_header(bucket: Bucket, req: dict) -> None:
 
 @SERVICE.op("DeleteObject")
 def delete_object(ctx: Call, req: dict) -> dict:
+    check_key_length(req["Key"])
     bucket = bucket_of(ctx, req["Bucket"])
     check_bypass_header(bucket, req)
     return delete_one(ctx, bucket, req["Key"], req.get("VersionId"), req)
@@ -648,6 +656,8 @@ def delete_objects(ctx: Call, req: dict) -> dict:
     items = spec.get("Objects") or []
     if not items or len(items) > 1000:
         raise MalformedXML()
+    for item in items:      # a key too long refuses the whole request: nothing is deleted
+        check_key_length(item.get("Key", ""))
     deleted, errors = [], []
     for item in items:
         key, version_id = item.get("Key", ""), item.get("VersionId")

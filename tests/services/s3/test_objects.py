@@ -707,3 +707,26 @@ def test_a_checksum_header_next_to_a_trailer_is_refused(nuvem, bucket):
             url, data=body, method="PUT", headers=dict(request.prepare().headers)))
     assert e.value.code == 400
     assert b"<Message>Expecting a single x-amz-checksum- header</Message>" in e.value.read()
+
+
+def test_a_key_too_long_is_refused_by_reads_and_deletes(s3, bucket):
+    # versitygw issue 2080 and s3fs-fuse's KeyTooLongError on HeadObject; a DeleteObjects naming
+    # one deletes nothing (aws-sdk-net issue 3828)
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"x")
+    long_key = "k" * 1025
+    for call in (s3.get_object, s3.delete_object):
+        with pytest.raises(ClientError) as e:
+            call(Bucket=bucket, Key=long_key)
+        assert error_of(e) == ("KeyTooLongError", 400)
+        assert (e.value.response["Error"]["Size"], e.value.response["Error"]["MaxSizeAllowed"]) == \
+            ("1025", "1024")
+    with pytest.raises(ClientError) as e:
+        s3.head_object(Bucket=bucket, Key=long_key)
+    assert error_of(e) == ("400", 400)
+    with pytest.raises(ClientError) as e:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "kept"}, {"Key": long_key}]})
+    assert error_of(e) == ("KeyTooLongError", 400)
+    assert s3.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"x"
+    with pytest.raises(ClientError) as e:      # 1,024 bytes: not too long, just missing
+        s3.head_object(Bucket=bucket, Key="é" * 512)
+    assert error_of(e) == ("404", 404)
