@@ -420,7 +420,9 @@ def parse_range(text: str | None, size: int) -> tuple[int, int] | None:
         length = int(last)
         if length == 0:
             raise InvalidRange(ActualObjectSize=str(size), RangeRequested=text)
-        return (max(size - length, 0), size - 1) if size else _unsatisfiable(text, size)
+        # an empty object's suffix range is the whole (empty) object: 200, no Content-Range
+        # (RFC 9110 14.1.2; versitygw's GetObject_zero_len_with_range)
+        return (max(size - length, 0), size - 1) if size else None
     start = int(first)
     end = int(last) if last else size - 1
     if last and end < start:

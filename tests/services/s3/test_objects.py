@@ -111,6 +111,20 @@ def test_ranges(s3, bucket):
     assert error_of(e) == ("InvalidRange", 416)
 
 
+def test_ranges_of_an_empty_object(s3, bucket):
+    # versitygw's GetObject_zero_len_with_range: a suffix range is the whole empty object (200,
+    # no Content-Range); a range that starts at a byte is unsatisfiable
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"")
+    for read in (s3.get_object, s3.head_object):
+        out = read(Bucket=bucket, Key="empty", Range="bytes=-1")
+        assert (out["ResponseMetadata"]["HTTPStatusCode"], out["ContentLength"]) == (200, 0)
+        assert "ContentRange" not in out
+    for text in ("bytes=00-01", "bytes=-0", "bytes=0-0", "bytes=0-"):
+        with pytest.raises(ClientError) as e:
+            s3.get_object(Bucket=bucket, Key="empty", Range=text)
+        assert error_of(e) == ("InvalidRange", 416)
+
+
 def test_conditional_reads(s3, bucket):
     etag = s3.put_object(Bucket=bucket, Key="c", Body=b"x")["ETag"]
     assert s3.get_object(Bucket=bucket, Key="c", IfMatch=etag)["Body"].read() == b"x"
