@@ -67,8 +67,19 @@ def requested_checksums(req: dict, headers) -> dict[str, str | None]:
     if declared and declared.upper() not in wanted:
         if wanted:
             raise InvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
-        wanted[declared.upper()] = None
+        # the SDK's header only says what it sent (S3's words, versitygw issue 1593)
+        if not getattr(req.get("Body"), "trailer_algorithms", None):
+            raise InvalidRequest("x-amz-sdk-checksum-algorithm specified, but no corresponding "
+                                 "x-amz-checksum-* or x-amz-trailer headers were found.")
     return wanted
+
+
+def checksum_algorithm(name: str) -> str:
+    """A x-amz-checksum-algorithm S3 computes (CreateMultipartUpload, CopyObject), upper-cased."""
+    if name.upper() not in checksums.ALGORITHMS:
+        raise InvalidRequest("Checksum algorithm provided is unsupported. Please try again with "
+                             "any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+    return name.upper()
 
 
 def receive_upload(ctx, body: BinaryIO | None, wanted: dict[str, str | None], *,

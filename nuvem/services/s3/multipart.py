@@ -21,8 +21,8 @@ from urllib.parse import quote
 from nuvem.context import Call
 from nuvem.protocol import checksums as sums
 from nuvem.services.s3 import SERVICE, customer_keys
-from nuvem.services.s3.bodies import (DEFAULT_ALGORITHM, read_range, receive, receive_upload,
-                                     requested_checksums)
+from nuvem.services.s3.bodies import (DEFAULT_ALGORITHM, checksum_algorithm, read_range, receive,
+                                     receive_upload, requested_checksums)
 from nuvem.services.s3.common import bucket_of, canonical_id, current, owner, versions
 from nuvem.services.s3.errors import (BadDigest, ConditionalRequestConflict, EntityTooLarge,
                                       EntityTooSmall, InvalidArgument, InvalidObjectState,
@@ -103,9 +103,7 @@ def _checksum_mode(req: dict) -> tuple[str, str]:
                              "x-amz-checksum-algorithm header.")
     if not algorithm:
         return "", ""
-    if algorithm not in sums.ALGORITHMS:
-        raise InvalidRequest("Checksum algorithm provided is unsupported. Please try again with "
-                             "any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+    checksum_algorithm(algorithm)
     if kind not in ("", "COMPOSITE", "FULL_OBJECT"):
         raise InvalidRequest("Value for x-amz-checksum-type header is invalid.")
     if algorithm == "CRC64NVME":

@@ -14,7 +14,8 @@ from nuvem.protocol.serializers import STATUS
 from nuvem.services.s3 import SERVICE, customer_keys
 from nuvem.services.s3.access import check_public_acl
 from nuvem.services.s3.acl import acl_from_request, check_settable
-from nuvem.services.s3.bodies import read_range, receive_upload, requested_checksums
+from nuvem.services.s3.bodies import (checksum_algorithm, read_range, receive_upload,
+                                      requested_checksums)
 from nuvem.services.s3.buckets import valid_name as valid_bucket_name
 from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, current,
                                       find_object, marker_headers, new_version_id,
@@ -777,8 +778,8 @@ def copy_object(ctx: Call, req: dict) -> dict:
     tags = parse_tagging(req.get("Tagging")) if tag_directive == "REPLACE" else dict(source.tags)
     etag = source.etag if not source.part_sizes else f'"{full_md5(ctx, source)}"'
     checksum = dict(source.checksum)
-    algorithm = req.get("ChecksumAlgorithm")
-    if (algorithm and algorithm.upper() != checksum.get("Algorithm")) or \
+    algorithm = req.get("ChecksumAlgorithm") and checksum_algorithm(req["ChecksumAlgorithm"])
+    if (algorithm and algorithm != checksum.get("Algorithm")) or \
             checksum.get("Type") == "COMPOSITE":
         from nuvem.protocol import checksums as sums
         h = sums.new((algorithm or checksum.get("Algorithm") or "CRC64NVME").upper())

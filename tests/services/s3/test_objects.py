@@ -744,3 +744,23 @@ def test_a_key_too_long_is_refused_by_reads_and_deletes(s3, bucket):
     with pytest.raises(ClientError) as e:      # 1,024 bytes: not too long, just missing
         s3.head_object(Bucket=bucket, Key="é" * 512)
     assert error_of(e) == ("404", 404)
+
+
+def test_a_checksum_algorithm_without_its_checksum_or_unknown_is_refused(nuvem, s3, bucket):
+    # versitygw issue 1593 (S3's words, also in Hadoop's S3A reports) and CopyObject's invalid
+    # algorithm: both were 500s or computed silently
+    bare = nuvem.client("s3", request_checksum_calculation="when_required")
+    bare.meta.events.register("before-call.s3.PutObject", lambda params, **_:
+                              params["headers"].update({"x-amz-sdk-checksum-algorithm": "CRC32"}))
+    with pytest.raises(ClientError) as e:
+        bare.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert error_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"] == (
+        "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or "
+        "x-amz-trailer headers were found.")
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src",
+                       ChecksumAlgorithm="invalid_checksum_algo")
+    assert error_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"].startswith("Checksum algorithm provided is unsupported.")
