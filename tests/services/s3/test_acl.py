@@ -149,3 +149,13 @@ def test_create_bucket_refuses_an_acl_that_does_not_parse_before_ownership(s3, b
             ("InvalidArgument", argument)
     assert error_of(s3.create_bucket, Bucket=f"{bucket[:50]}-acl", ACL="public-read") == \
         ("InvalidBucketAclWithObjectOwnership", 400)
+
+
+@pytest.mark.parametrize("grantee", [{"Type": "invalid_type", "ID": "grt1"}, {"Type": "CanonicalUser"},
+                                     {"Type": "Group"}])
+def test_a_grantee_of_no_known_type_or_without_its_member_is_malformed(s3, acl_bucket, grantee):
+    # versitygw's PutBucketAcl_invalid_grantee_type_in_body and _empty_grantee_ID_in_body
+    owner = s3.get_bucket_acl(Bucket=acl_bucket)["Owner"]
+    assert error_of(s3.put_bucket_acl, Bucket=acl_bucket, AccessControlPolicy={
+        "Owner": owner, "Grants": [{"Grantee": grantee, "Permission": "READ"}]}) == \
+        ("MalformedACLError", 400)
