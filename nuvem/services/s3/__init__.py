@@ -13,5 +13,16 @@ SERVICE = Service("s3")
 SERVICE.blocking = frozenset({"CopyObject", "UploadPartCopy", "CompleteMultipartUpload",
                               "DeleteObjects"})
 
-from nuvem.services.s3 import (access, acl, buckets, config, endpoints, lifecycle,  # noqa: E402,F401
-                               listing, multipart, notifications, objects, policy, reporting)
+from nuvem.services.s3 import (access, acl, bodies, buckets, config, endpoints,  # noqa: E402,F401
+                               lifecycle, listing, multipart, notifications, objects, policy,
+                               reporting)
+
+# Operations whose body S3 checks by Content-MD5 or x-amz-checksum-* (the model's
+# httpChecksumRequired/requestChecksumRequired): wrapped here, so no other operation pays for it.
+SERVICE.operations.update({name: bodies.integrity_required(SERVICE.operations[name]) for name in (
+    "DeleteObjects", "PutBucketAcl", "PutBucketCors", "PutBucketEncryption",
+    "PutBucketLifecycleConfiguration", "PutBucketLogging", "PutBucketOwnershipControls",
+    "PutBucketPolicy", "PutBucketReplication", "PutBucketRequestPayment", "PutBucketTagging",
+    "PutBucketVersioning", "PutBucketWebsite", "PutObjectAcl", "PutObjectLegalHold",
+    "PutObjectLockConfiguration", "PutObjectRetention", "PutObjectTagging",
+    "PutPublicAccessBlock")})

@@ -37,6 +37,17 @@ def _user(account_or_id: str) -> dict:
     return {"Type": "CanonicalUser", "ID": cid}
 
 
+# the member each grantee type must name (versitygw's PutBucketAcl_invalid_grantee_type_in_body
+# and _empty_grantee_ID_in_body: an unknown type or a missing one is MalformedACLError)
+_GRANTEE_MEMBER = {"CanonicalUser": "ID", "Group": "URI", "AmazonCustomerByEmail": "EmailAddress"}
+
+
+def _malformed(grant: dict) -> bool:
+    grantee = grant.get("Grantee") or {}
+    member = _GRANTEE_MEMBER.get(grantee.get("Type"))
+    return grant.get("Permission") not in PERMISSIONS or member is None or not grantee.get(member)
+
+
 def _check_grantees(grants: list[dict]) -> list[dict]:
     """An AccessControlPolicy's grantees: a canonical user ID, a group S3 knows (400 otherwise)."""
     for grant in grants:
@@ -121,8 +132,7 @@ def acl_from_request(req: dict, owner_account: str, bucket_owner: str | None = N
         return canned_grants(req["ACL"], owner_account, bucket_owner)
     if policy is not None:
         grants = policy.get("Grants") or []
-        if not (policy.get("Owner") or {}).get("ID") or any(
-                g.get("Permission") not in PERMISSIONS or not g.get("Grantee") for g in grants):
+        if not (policy.get("Owner") or {}).get("ID") or any(map(_malformed, grants)):
             raise MalformedACLError()
         _check_id(policy["Owner"]["ID"], "CanonicalUser/ID")
         return _check_grantees(grants)

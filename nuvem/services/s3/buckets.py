@@ -7,6 +7,7 @@ import re
 from nuvem.context import Call
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of, owner
+from nuvem.services.s3.config import check_tags
 from nuvem.services.s3.errors import (BucketAlreadyExists, BucketAlreadyOwnedByYou,
                                       BucketNotEmpty, IllegalLocationConstraintException,
                                       InvalidArgument, InvalidBucketAclWithObjectOwnership,
@@ -22,16 +23,19 @@ _OWNERSHIPS = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter")
 MAX_BUCKETS = 10000     # the default quota (it was 100 until 2024)
 
 
+def valid_name(name: str) -> bool:
+    if (not _NAME.match(name) or ".." in name or ".-" in name or "-." in name
+            or name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES)):
+        return False
+    try:
+        ipaddress.IPv4Address(name)
+        return False
+    except ValueError:
+        return True
+
+
 def check_name(name: str) -> None:
-    bad = (not _NAME.match(name) or ".." in name or ".-" in name or "-." in name
-           or name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES))
-    if not bad:
-        try:
-            ipaddress.IPv4Address(name)
-            bad = True
-        except ValueError:
-            pass
-    if bad:
+    if not valid_name(name):
         raise InvalidBucketName(BucketName=name)
 
 
@@ -63,9 +67,14 @@ def create_bucket(ctx: Call, req: dict) -> dict:
     acl = req.get("ACL")
     grants = any(req.get(g) for g in ("GrantFullControl", "GrantRead", "GrantReadACP",
                                       "GrantWrite", "GrantWriteACP"))
+    # an ACL that does not parse is refused as such, before Object Ownership (versitygw's
+    # CreateBucket_invalid_canned_acl, issues 1379 and 1384)
+    from nuvem.services.s3.acl import canned_grants, grants_from_headers
+    acl_grants = grants_from_headers(req) if grants else canned_grants(acl, ctx.account)
     if ownership == "BucketOwnerEnforced" and (grants or acl not in (None, "private",
                                                                       "bucket-owner-full-control")):
         raise InvalidBucketAclWithObjectOwnership()
+    tags = check_tags((req.get("CreateBucketConfiguration") or {}).get("Tags") or [])
     if ctx.store.count(Bucket, index=("account", ctx.account)) >= MAX_BUCKETS:
         from nuvem.services.s3.errors import TooManyBuckets
         raise TooManyBuckets()
@@ -77,9 +86,10 @@ def create_bucket(ctx: Call, req: dict) -> dict:
         bucket.object_lock = True
         bucket.versioning = "Enabled"
         bucket.config["ObjectLock"] = {"ObjectLockEnabled": "Enabled"}
-    from nuvem.services.s3.acl import canned_grants, grants_from_headers
-    bucket.acl = {"Grants": grants_from_headers(req) if grants else canned_grants(acl, ctx.account)}
+    bucket.acl = {"Grants": acl_grants}
     ctx.store.put(bucket)
+    if tags:
+        ctx.store.tag(bucket.arn, tags)
     return {"Location": f"/{name}", "BucketArn": bucket.arn}
 
 

@@ -27,7 +27,7 @@ from nuvem.services.s3.errors import (
     InvalidTargetBucketForLogging, MalformedXML,
     NoSuchBucketPolicy, NoSuchCORSConfiguration, NoSuchPublicAccessBlockConfiguration,
     NoSuchTagSet, NoSuchWebsiteConfiguration, ObjectLockConfigurationNotFoundError,
-    OwnershipControlsNotFoundError, ReplicationConfigurationNotFoundError)
+    OwnershipControlsNotFoundError, ReplicationConfigurationNotFoundError, S3Error)
 from nuvem.services.s3.models import Bucket
 
 # A new bucket's: SSE-S3, and SSE-C writes blocked (S3's default since April 2026).
@@ -67,6 +67,8 @@ def filter_members(filt: dict, allowed: tuple) -> list[str]:
 # --- CORS ----------------------------------------------------------------------------------------
 
 _CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
+# a header name is an HTTP token (RFC 9110 tchar); "*" is the wildcard S3 checks on its own
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def _check_cors(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
@@ -88,6 +90,10 @@ def _check_cors(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
             if "*" in header:
                 raise InvalidRequest(f'ExposeHeader "{header}" contains wildcard. We currently do '
                                      "not support wildcard for ExposeHeader.")
+        # S3 names both kinds AllowedHeader here (versitygw's PutBucketCors_invalid_header)
+        for header in (rule.get("AllowedHeaders") or []) + (rule.get("ExposeHeaders") or []):
+            if not _HEADER_NAME.fullmatch(header):
+                raise InvalidRequest(f'AllowedHeader "{header}" contains invalid character.')
         if len(rule.get("ID") or "") > 255:
             raise InvalidArgument("ID length should not exceed allowed limit of 255",
                                   ArgumentName="ID", ArgumentValue=rule["ID"])
@@ -350,22 +356,18 @@ def get_bucket_accelerate_configuration(ctx: Call, req: dict) -> dict:
 # --- tagging ------------------------------------------------------------------------------------
 
 def check_tags(tag_set: list[dict], limit: int = 50) -> dict[str, str]:
+    """A bucket's tag set (PutBucketTagging, CreateBucket's Tags), refused in S3's words
+    (versitygw's CreateBucket_*tags* cases and issue 1232, from S3's answers)."""
     if len(tag_set) > limit:
-        raise InvalidTag(f"Bucket tag count cannot be greater than {limit}")
+        raise S3Error(f"Bucket tag count cannot be greater than {limit}", code="BadRequest")
     tags: dict[str, str] = {}
     for tag in tag_set:
         key, value = tag.get("Key"), tag.get("Value")
         if key is None or value is None:
             raise MalformedXML()
-        if not key or len(key) > 128:
-            raise InvalidTag("The TagKey you have provided is too long, max 128" if key else
-                             "The TagKey you have provided is invalid", TagKey=key)
-        if len(value) > 256:
-            raise InvalidTag("The TagValue you have provided is too long, max 256", TagKey=key,
-                             TagValue=value)
-        if not TAG_CHARS.match(key):
+        if not 1 <= len(key) <= 128 or not TAG_CHARS.match(key):
             raise InvalidTag("The TagKey you have provided is invalid", TagKey=key)
-        if not TAG_CHARS.match(value):
+        if len(value) > 256 or not TAG_CHARS.match(value):
             raise InvalidTag("The TagValue you have provided is invalid", TagKey=key,
                              TagValue=value)
         if key.lower().startswith("aws:"):

@@ -21,8 +21,8 @@ from urllib.parse import quote
 from nuvem.context import Call
 from nuvem.protocol import checksums as sums
 from nuvem.services.s3 import SERVICE, customer_keys
-from nuvem.services.s3.bodies import (DEFAULT_ALGORITHM, read_range, receive, receive_upload,
-                                     requested_checksums)
+from nuvem.services.s3.bodies import (DEFAULT_ALGORITHM, checksum_algorithm, read_range, receive,
+                                     receive_upload, requested_checksums)
 from nuvem.services.s3.common import bucket_of, canonical_id, current, owner, versions
 from nuvem.services.s3.errors import (BadDigest, ConditionalRequestConflict, EntityTooLarge,
                                       EntityTooSmall, InvalidArgument, InvalidObjectState,
@@ -40,6 +40,7 @@ MAX_PART_NUMBER = 10000
 MAX_LISTED = 1000
 CRCS = ("CRC32", "CRC32C", "CRC64NVME")
 _ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_UPLOAD_ID = re.compile(r"[0-9a-f]{14}[0-9A-Za-z]{50}")     # what _new_upload_id makes
 _COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
 
 
@@ -102,9 +103,7 @@ def _checksum_mode(req: dict) -> tuple[str, str]:
                              "x-amz-checksum-algorithm header.")
     if not algorithm:
         return "", ""
-    if algorithm not in sums.ALGORITHMS:
-        raise InvalidRequest("Checksum algorithm provided is unsupported. Please try again with "
-                             "any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+    checksum_algorithm(algorithm)
     if kind not in ("", "COMPOSITE", "FULL_OBJECT"):
         raise InvalidRequest("Value for x-amz-checksum-type header is invalid.")
     if algorithm == "CRC64NVME":
@@ -335,21 +334,23 @@ def upload_part_copy(ctx: Call, req: dict) -> dict:
 
 
 # -- listing ------------------------------------------------------------------------------------
-def _limit(value, name: str) -> int:
-    if value is None:
-        return MAX_LISTED
+def _non_negative(value, name: str) -> int:
     value = int(value)
     if value < 0:
         raise InvalidArgument(f"Argument {name} must be an integer between 0 and 2147483647",
                               ArgumentName=name, ArgumentValue=str(value))
-    return min(value, MAX_LISTED)
+    return value
+
+
+def _limit(value, name: str) -> int:
+    return MAX_LISTED if value is None else min(_non_negative(value, name), MAX_LISTED)
 
 
 @SERVICE.op("ListParts")
 def list_parts(ctx: Call, req: dict) -> dict:
     bucket, upload = _upload_of(ctx, req)
     limit = _limit(req.get("MaxParts"), "max-parts")
-    marker = int(req.get("PartNumberMarker") or 0)
+    marker = _non_negative(req.get("PartNumberMarker") or 0, "part-number-marker")
     page = list(_parts(ctx, upload, marker, limit + 1)) if limit else []
     truncated = len(page) > limit
     page = page[:limit]
@@ -416,6 +417,10 @@ def list_multipart_uploads(ctx: Call, req: dict) -> dict:
     prefix, delimiter = req.get("Prefix") or "", req.get("Delimiter") or None
     key_marker = req.get("KeyMarker") or None
     upload_id_marker = (req.get("UploadIdMarker") or None) if key_marker else None
+    if upload_id_marker and not _UPLOAD_ID.fullmatch(upload_id_marker):
+        # one no upload could have (versitygw issue 1797); without key-marker it is ignored
+        raise InvalidArgument("Invalid uploadId marker", ArgumentName="upload-id-marker",
+                              ArgumentValue=upload_id_marker)
     limit = _limit(req.get("MaxUploads"), "max-uploads")
     uploads, prefixes, truncated, last = [], [], False, None
     for kind, item in _walk_uploads(ctx, bucket.name, prefix, delimiter, key_marker,
@@ -468,6 +473,9 @@ def _chosen_parts(ctx: Call, upload: Upload, req: dict) -> list[Part]:
         number = item.get("PartNumber")
         if number is None:
             raise MalformedXML()
+        if number < 1:      # versitygw issue 1072, from S3
+            raise InvalidArgument("PartNumber must be >= 1", ArgumentName="PartNumber",
+                                  ArgumentValue=str(number))
         if number <= previous:
             raise InvalidPartOrder(UploadId=upload.upload_id)
         previous = number
@@ -521,6 +529,9 @@ def check_unchanged_since_initiated(ctx: Call, bucket: Bucket, upload: Upload, r
 @SERVICE.op("CompleteMultipartUpload")
 def complete_multipart_upload(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
+    if (req.get("MpuObjectSize") or 0) < 0:
+        raise InvalidRequest("Value for x-amz-mp-object-size header is less than zero: "
+                             f"'{req['MpuObjectSize']}'")
     upload = ctx.store.get(Upload, bucket.name, req["Key"], req["UploadId"])
     if upload is None:
         # S3 answers a repeated complete (a client retrying) as it answered the first one.
@@ -615,7 +626,7 @@ def object_parts(obj: S3Object, req: dict) -> dict:
     out: dict = {"TotalPartsCount": total}
     if not obj.part_checksums:
         return out
-    marker = int(req.get("PartNumberMarker") or 0)
+    marker = _non_negative(req.get("PartNumberMarker") or 0, "part-number-marker")
     limit = _limit(req.get("MaxParts"), "max-parts")
     numbers = list(range(marker + 1, total + 1))
     page = numbers[:limit]

@@ -7,14 +7,16 @@ import hashlib
 import re
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from nuvem.context import Call
 from nuvem.protocol.serializers import STATUS
 from nuvem.services.s3 import SERVICE, customer_keys
 from nuvem.services.s3.access import check_public_acl
 from nuvem.services.s3.acl import acl_from_request, check_settable
-from nuvem.services.s3.bodies import read_range, receive_upload, requested_checksums
+from nuvem.services.s3.bodies import (checksum_algorithm, read_range, receive_upload,
+                                      requested_checksums)
+from nuvem.services.s3.buckets import valid_name as valid_bucket_name
 from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, current,
                                       find_object, marker_headers, new_version_id,
                                       version_named, versions)
@@ -35,6 +37,7 @@ ARCHIVED = ("GLACIER", "DEEP_ARCHIVE")
 CONTENT_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage",
                    "CacheControl", "Expires", "WebsiteRedirectLocation")
 LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
+OBJECT_ATTRIBUTES = {"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"}
 MAX_METADATA = 2048
 MAX_TAGS = 10
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -51,9 +54,15 @@ class InvalidStorageClass(S3Error):
 
 
 # -- writing ------------------------------------------------------------------------------------
-def check_key(key: str) -> None:
-    if len(key.encode()) > 1024:
+def check_key_length(key: str) -> None:
+    """S3 refuses a key over 1,024 UTF-8 bytes on every object operation, reads and deletes
+    too (versitygw issue 2080). Up to 256 characters cannot be over: nothing to encode."""
+    if len(key) > 256 and len(key.encode()) > 1024:
         raise KeyTooLongError(Size=str(len(key.encode())), MaxSizeAllowed="1024")
+
+
+def check_key(key: str) -> None:
+    check_key_length(key)
     if not key:
         raise InvalidArgument("Invalid key", ArgumentName="key", ArgumentValue="")
 
@@ -211,11 +220,12 @@ def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> None:
 def default_lock(ctx: Call, bucket: Bucket, req: dict) -> dict:
     lock = {}
     if req.get("ObjectLockMode") or req.get("ObjectLockRetainUntilDate"):
-        if not bucket.object_lock:
-            raise InvalidRequest("Bucket is missing Object Lock Configuration")
+        # the pair is checked before the bucket's lock (versitygw issue 2028, from S3)
         if not (req.get("ObjectLockMode") and req.get("ObjectLockRetainUntilDate")):
             raise InvalidArgument("x-amz-object-lock-retain-until-date and "
                                   "x-amz-object-lock-mode must both be supplied")
+        if not bucket.object_lock:
+            raise InvalidRequest("Bucket is missing Object Lock Configuration")
         if req["ObjectLockMode"] not in LOCK_MODES:
             raise InvalidArgument("Unknown wormMode directive.",
                                   ArgumentName="x-amz-object-lock-mode",
@@ -231,6 +241,8 @@ def default_lock(ctx: Call, bucket: Bucket, req: dict) -> dict:
             lock["Mode"] = rule.get("Mode")
             lock["RetainUntilDate"] = ctx.now + timedelta(days=days)
     if req.get("ObjectLockLegalHoldStatus"):
+        if req["ObjectLockLegalHoldStatus"] not in ("ON", "OFF"):
+            raise InvalidArgument("Legal Hold must be either of 'ON' or 'OFF'")
         if not bucket.object_lock:
             raise InvalidRequest("Bucket is missing Object Lock Configuration")
         lock["LegalHold"] = req["ObjectLockLegalHoldStatus"]
@@ -284,6 +296,8 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     check_write_conditions(ctx, bucket, key, req)
     attributes = new_object_attributes(ctx, bucket, req)
     wanted = requested_checksums(req, ctx.request.headers)
+    if attributes["lock"] and event == "ObjectCreated:Put":
+        check_integrity_declared(req, wanted)
     got = receive_upload(ctx, req.get("Body"), wanted, content_md5=req.get("ContentMD5"))
     obj = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null",
                    last_modified=ctx.now, etag=f'"{got.md5.hex()}"', size=got.size,
@@ -297,6 +311,15 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     if obj.version_id != "null":
         result["VersionId"] = obj.version_id
     return result
+
+
+def check_integrity_declared(req: dict, wanted: dict) -> None:
+    """A PutObject that locks its object (its own lock headers or the bucket's default
+    retention) must let S3 check the body: Content-MD5, or a checksum header or trailer."""
+    if not (req.get("ContentMD5") or any(wanted.values())
+            or getattr(req.get("Body"), "trailer_algorithms", None)):
+        raise InvalidRequest("Content-MD5 OR x-amz-checksum- HTTP header is required for Put "
+                             "Object requests with Object Lock parameters")
 
 
 def new_object_attributes(ctx: Call, bucket: Bucket, req: dict) -> dict:
@@ -398,7 +421,9 @@ def parse_range(text: str | None, size: int) -> tuple[int, int] | None:
         length = int(last)
         if length == 0:
             raise InvalidRange(ActualObjectSize=str(size), RangeRequested=text)
-        return (max(size - length, 0), size - 1) if size else _unsatisfiable(text, size)
+        # an empty object's suffix range is the whole (empty) object: 200, no Content-Range
+        # (RFC 9110 14.1.2; versitygw's GetObject_zero_len_with_range)
+        return (max(size - length, 0), size - 1) if size else None
     start = int(first)
     end = int(last) if last else size - 1
     if last and end < start:
@@ -462,11 +487,24 @@ def _http(value: datetime) -> str:
     return http_date(value)
 
 
+_OVERRIDABLE = frozenset(f"response-{name}" for name in (
+    "cache-control", "content-disposition", "content-encoding", "content-language",
+    "content-type", "expires"))
+
+
 def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
     if ctx.request.headers.get("x-amz-server-side-encryption") is not None:
         # the object's encryption is fixed when written; a read may not name one (400)
         raise InvalidArgument("x-amz-server-side-encryption header is not supported for this "
                               "operation.")
+    if ctx.request.query:       # a response-* override S3 does not know (versitygw issue 2075)
+        for name, value in ctx.request.query_list():
+            if name.startswith("response-") and name not in _OVERRIDABLE:
+                raise InvalidArgument(f"{name} is not in the set of overridable response headers. "
+                                      "Please refer to the S3 API documentation for a complete "
+                                      "list of overridable response headers.",
+                                      ArgumentName=name, ArgumentValue=value)
+    check_key_length(req["Key"])
     bucket = bucket_of(ctx, req["Bucket"])
     try:
         obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"))
@@ -607,6 +645,7 @@ def check_bypass_header(bucket: Bucket, req: dict) -> None:
 
 @SERVICE.op("DeleteObject")
 def delete_object(ctx: Call, req: dict) -> dict:
+    check_key_length(req["Key"])
     bucket = bucket_of(ctx, req["Bucket"])
     check_bypass_header(bucket, req)
     return delete_one(ctx, bucket, req["Key"], req.get("VersionId"), req)
@@ -620,6 +659,8 @@ def delete_objects(ctx: Call, req: dict) -> dict:
     items = spec.get("Objects") or []
     if not items or len(items) > 1000:
         raise MalformedXML()
+    for item in items:      # a key too long refuses the whole request: nothing is deleted
+        check_key_length(item.get("Key", ""))
     deleted, errors = [], []
     for item in items:
         key, version_id = item.get("Key", ""), item.get("VersionId")
@@ -652,17 +693,29 @@ def delete_objects(ctx: Call, req: dict) -> dict:
 
 
 # -- copying ------------------------------------------------------------------------------------
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def parse_copy_source(text: str) -> tuple[str, str, str | None]:
+    """`bucket/key[?versionId=...]`, percent-encoded; S3 names the part it cannot use
+    (versitygw's CopyObject_invalid_copy_source, issues 1388-1390)."""
     source, _, query = text.partition("?")
-    source = unquote(source).lstrip("/")
-    bucket, _, key = source.partition("/")
+    try:
+        if _BAD_ESCAPE.search(source):
+            raise ValueError
+        source = unquote_to_bytes(source).decode()
+    except ValueError:
+        raise InvalidArgument("Invalid copy source encoding", ArgumentName="x-amz-copy-source",
+                              ArgumentValue=text) from None
+    bucket, _, key = source.lstrip("/").partition("/")
     version_id = None
     if query:
         params = dict(parse_qsl(query, keep_blank_values=True))
         version_id = params.get("versionId")
-    if not bucket or not key:
-        raise InvalidArgument("Invalid copy source object key", ArgumentName="x-amz-copy-source",
-                              ArgumentValue=text)
+    for part, wrong in (("bucket name", not valid_bucket_name(bucket)), ("object key", not key)):
+        if wrong:
+            raise InvalidArgument(f"Invalid copy source {part}", ArgumentName="x-amz-copy-source",
+                                  ArgumentValue=text)
     return bucket, key, version_id
 
 
@@ -703,9 +756,10 @@ def copy_object(ctx: Call, req: dict) -> dict:
     check_write_conditions(ctx, bucket, key, req)
     directive = req.get("MetadataDirective") or "COPY"
     tag_directive = req.get("TaggingDirective") or "COPY"
-    if directive not in ("COPY", "REPLACE") or tag_directive not in ("COPY", "REPLACE"):
-        raise InvalidArgument("Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
-                              ArgumentValue=directive)
+    for name, value in (("metadata", directive), ("tagging", tag_directive)):
+        if value not in ("COPY", "REPLACE"):
+            raise InvalidArgument(f"Unknown {name} directive.",
+                                  ArgumentName=f"x-amz-{name}-directive", ArgumentValue=value)
     same = source_bucket.name == bucket.name and source.key == key
     changes = (directive == "REPLACE" or req.get("StorageClass") or req.get("WebsiteRedirectLocation")
                or req.get("ServerSideEncryption") or req.get("SSEKMSKeyId")
@@ -724,8 +778,8 @@ def copy_object(ctx: Call, req: dict) -> dict:
     tags = parse_tagging(req.get("Tagging")) if tag_directive == "REPLACE" else dict(source.tags)
     etag = source.etag if not source.part_sizes else f'"{full_md5(ctx, source)}"'
     checksum = dict(source.checksum)
-    algorithm = req.get("ChecksumAlgorithm")
-    if (algorithm and algorithm.upper() != checksum.get("Algorithm")) or \
+    algorithm = req.get("ChecksumAlgorithm") and checksum_algorithm(req["ChecksumAlgorithm"])
+    if (algorithm and algorithm != checksum.get("Algorithm")) or \
             checksum.get("Type") == "COMPOSITE":
         from nuvem.protocol import checksums as sums
         h = sums.new((algorithm or checksum.get("Algorithm") or "CRC64NVME").upper())
@@ -755,11 +809,18 @@ def copy_object(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetObjectAttributes")
 def get_object_attributes(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
+    wanted = set(req.get("ObjectAttributes") or []) - {""}
+    if not wanted:      # S3's own words, not the generic missing-header ones (versitygw issue 915)
+        raise InvalidRequest("The x-amz-object-attributes header specifying the attributes to be "
+                             "retrieved is either missing or empty")
+    unknown = sorted(wanted - OBJECT_ATTRIBUTES)
+    if unknown:
+        raise InvalidArgument("Invalid attribute name specified.",
+                              ArgumentName="x-amz-object-attributes", ArgumentValue=unknown[0])
     obj = find_object(ctx, bucket, req["Key"], req.get("VersionId"), allow_marker=True)
     if obj.delete_marker:
         raise NoSuchKey(Key=obj.key, headers=marker_headers(obj))
     customer_keys.check_read(obj.customer_key, req)
-    wanted = set(req.get("ObjectAttributes") or [])
     out: dict = {"LastModified": obj.last_modified}
     if obj.version_id != "null":
         out["VersionId"] = obj.version_id
@@ -818,17 +879,19 @@ def _locked_object(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
     return bucket, version_named(ctx, bucket, req, marker_missing=True)
 
 
+# The lock operations check their body before the bucket's lock and the key (versitygw's
+# PutObjectLegalHold_invalid_status and PutObjectRetention_invalid_mode name no object there).
 @SERVICE.op("PutObjectRetention")
 def put_object_retention(ctx: Call, req: dict) -> dict:
-    bucket, obj = _locked_object(ctx, req)
     retention = req.get("Retention") or {}
     if retention.get("Mode") not in (None, *LOCK_MODES):
         raise MalformedXML()
-    lock = dict(obj.lock or {})
-    old_until = lock.get("RetainUntilDate")
     new_until = retention.get("RetainUntilDate")
     if new_until:
         check_retain_until(new_until, ctx.now)
+    bucket, obj = _locked_object(ctx, req)
+    lock = dict(obj.lock or {})
+    old_until = lock.get("RetainUntilDate")
     # COMPLIANCE can be neither shortened nor turned into GOVERNANCE while it lasts
     if lock.get("Mode") == "COMPLIANCE" and old_until and _aware(old_until) > ctx.now and (
             not new_until or _aware(new_until) < _aware(old_until)
@@ -859,10 +922,10 @@ def get_object_retention(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("PutObjectLegalHold")
 def put_object_legal_hold(ctx: Call, req: dict) -> dict:
-    bucket, obj = _locked_object(ctx, req)
     status = (req.get("LegalHold") or {}).get("Status")
     if status not in ("ON", "OFF"):
         raise MalformedXML()
+    bucket, obj = _locked_object(ctx, req)
     obj.lock = {**(obj.lock or {}), "LegalHold": status}
     ctx.store.put(obj)
     return {}

@@ -88,6 +88,8 @@ def _check_principal(principal) -> None:
     if not isinstance(principal, dict) or not principal or \
             any(k not in _PRINCIPAL_KINDS for k in principal):
         raise MalformedPolicy("Invalid principal in policy")
+    if "AWS" in principal and not _as_list(principal["AWS"]):
+        raise MalformedPolicy("Invalid principal in policy")     # {"AWS": []}
     for value in _as_list(principal.get("AWS", [])):
         if not isinstance(value, str) or not _AWS_PRINCIPAL.match(value):
             raise MalformedPolicy("Invalid principal in policy")
@@ -100,6 +102,10 @@ def check_policy(text: str, bucket: str) -> dict:
     try:
         doc = json.loads(text)
     except ValueError:
+        # a document that starts as an object but does not parse has its own message
+        # (versitygw's PutBucketPolicy_invalid_json)
+        if text.startswith("{"):
+            raise MalformedPolicy("This policy contains invalid Json") from None
         doc = None
     if not isinstance(doc, dict):
         raise MalformedPolicy()
@@ -122,11 +128,17 @@ def check_policy(text: str, bucket: str) -> dict:
         _check_principal(st.get("Principal", st.get("NotPrincipal")))
         if "Action" not in st and "NotAction" not in st:
             raise MalformedPolicy("Missing required field Action")
-        for action in _as_list(st.get("Action", st.get("NotAction"))):
+        actions = _as_list(st.get("Action", st.get("NotAction")))
+        if not actions:
+            raise MalformedPolicy("Policy has invalid action")
+        for action in actions:
             _check_action(action)
         if "Resource" not in st and "NotResource" not in st:
             raise MalformedPolicy("Missing required field Resource")
-        for resource in _as_list(st.get("Resource", st.get("NotResource"))):
+        resources = _as_list(st.get("Resource", st.get("NotResource")))
+        if not resources:
+            raise MalformedPolicy("Policy has invalid resource")
+        for resource in resources:
             _check_resource(resource, bucket)
         if "Action" in st and "Resource" in st:
             _check_actions_apply(_as_list(st["Action"]), _as_list(st["Resource"]))

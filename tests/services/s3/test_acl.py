@@ -136,3 +136,26 @@ def test_a_delete_marker_has_no_acl(s3, acl_bucket):
     assert error(s3.put_object_acl, ACL="private", VersionId=marker) == ("MethodNotAllowed", "PUT")
     assert error(s3.get_object_acl) == ("NoSuchKey", None)
     assert error(s3.get_object_acl, VersionId=marker) == ("MethodNotAllowed", "GET")
+
+
+def test_create_bucket_refuses_an_acl_that_does_not_parse_before_ownership(s3, bucket):
+    # versitygw's CreateBucket_invalid_canned_acl, issues 1379 and 1384: under the default
+    # BucketOwnerEnforced an unknown canned ACL or a malformed grant is InvalidArgument naming it
+    for kwargs, argument in (({"ACL": "privatee"}, "x-amz-acl"),
+                             ({"GrantFullControl": "fdjklasaj"}, "x-amz-grant-full-control")):
+        with pytest.raises(ClientError) as e:
+            s3.create_bucket(Bucket=f"{bucket[:50]}-acl", **kwargs)
+        assert (e.value.response["Error"]["Code"], e.value.response["Error"]["ArgumentName"]) == \
+            ("InvalidArgument", argument)
+    assert error_of(s3.create_bucket, Bucket=f"{bucket[:50]}-acl", ACL="public-read") == \
+        ("InvalidBucketAclWithObjectOwnership", 400)
+
+
+@pytest.mark.parametrize("grantee", [{"Type": "invalid_type", "ID": "grt1"}, {"Type": "CanonicalUser"},
+                                     {"Type": "Group"}])
+def test_a_grantee_of_no_known_type_or_without_its_member_is_malformed(s3, acl_bucket, grantee):
+    # versitygw's PutBucketAcl_invalid_grantee_type_in_body and _empty_grantee_ID_in_body
+    owner = s3.get_bucket_acl(Bucket=acl_bucket)["Owner"]
+    assert error_of(s3.put_bucket_acl, Bucket=acl_bucket, AccessControlPolicy={
+        "Owner": owner, "Grants": [{"Grantee": grantee, "Permission": "READ"}]}) == \
+        ("MalformedACLError", 400)

@@ -96,6 +96,21 @@ def test_cors_validation(s3, bucket):
     assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=two)[0] == "InvalidRequest"
 
 
+@pytest.mark.parametrize("header", ["invalid header", "X-Custom:Header", "X(Custom)", "Bad/Header",
+                                    "X[Key]", "Bad=Name", 'X"Quote"'])
+@pytest.mark.parametrize("kind", ["AllowedHeaders", "ExposeHeaders"])
+def test_cors_header_names_must_be_tokens(s3, bucket, kind, header):
+    # versitygw's PutBucketCors_invalid_header: both lists, named AllowedHeader by S3
+    rule = {"AllowedOrigins": ["http://origin.com"], "AllowedMethods": ["POST"],
+            kind: ["X-Amz-Date", header]}
+    assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration={"CORSRules": [rule]}) == (
+        "InvalidRequest", 400, f'AllowedHeader "{header}" contains invalid character.')
+    rule[kind] = ["X-Amz-Date", "X-Amz-Meta-Something", "Content-Type"]
+    if kind == "AllowedHeaders":
+        rule[kind].append("*")
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})
+
+
 # --- website ---------------------------------------------------------------------------------
 
 def test_website_round_trip(s3, bucket):
@@ -235,6 +250,14 @@ def test_policy_round_trip_and_status(s3, bucket):
     (lambda b: policy(b, Action=["s3:GetObject", "s3:ListBucket"]),
      "Action does not apply to any resource(s) in statement"),
     (lambda b: policy(b, Sid="x" * 21000), "Policy exceeds the maximum allowed document size."),
+    # versitygw's PutBucketPolicy_invalid_json, _invalid_action, _empty_resources_array,
+    # _principals_aws_struct_empty_string_slice
+    (lambda b: "{true}", "This policy contains invalid Json"),
+    (lambda b: '{"Principal": "*" ', "This policy contains invalid Json"),
+    (lambda b: '"Statement": []}', "Policies must be valid JSON and the first byte must be '{'"),
+    (lambda b: policy(b, Action=[]), "Policy has invalid action"),
+    (lambda b: policy(b, Resource=[]), "Policy has invalid resource"),
+    (lambda b: policy(b, Principal={"AWS": []}), "Invalid principal in policy"),
 ])
 def test_policy_validation(s3, bucket, make, message):
     assert error(s3.put_bucket_policy, Bucket=bucket, Policy=make(bucket)) == (
@@ -304,16 +327,35 @@ def test_tagging_round_trip(s3, bucket):
     assert error(s3.get_bucket_tagging, Bucket=bucket)[0] == "NoSuchTagSet"
 
 
-@pytest.mark.parametrize("tag_set", [
-    [{"Key": f"k{i}", "Value": "v"} for i in range(51)],
-    [{"Key": "k", "Value": "a"}, {"Key": "k", "Value": "b"}],
-    [{"Key": "x" * 129, "Value": "v"}],
-    [{"Key": "aws:thing", "Value": "v"}],
-    [{"Key": "k", "Value": "bad<value>"}],
-])
-def test_tagging_validation(s3, bucket, tag_set):
-    assert error(s3.put_bucket_tagging, Bucket=bucket,
-                 Tagging={"TagSet": tag_set})[:2] == ("InvalidTag", 400)
+TAG_SET_ERRORS = [
+    ([{"Key": f"k{i}", "Value": "v"} for i in range(51)],
+     ("BadRequest", 400, "Bucket tag count cannot be greater than 50")),
+    ([{"Key": "k", "Value": "a"}, {"Key": "k", "Value": "b"}],
+     ("InvalidTag", 400, "Cannot provide multiple Tags with the same key")),
+    ([{"Key": "x" * 129, "Value": "v"}], ("InvalidTag", 400, "The TagKey you have provided is invalid")),
+    ([{"Key": "user!name", "Value": "v"}], ("InvalidTag", 400, "The TagKey you have provided is invalid")),
+    ([{"Key": "k", "Value": "v" * 257}], ("InvalidTag", 400, "The TagValue you have provided is invalid")),
+    ([{"Key": "k", "Value": "bad<value>"}], ("InvalidTag", 400, "The TagValue you have provided is invalid")),
+]
+
+
+@pytest.mark.parametrize("tag_set, expected", TAG_SET_ERRORS + [
+    ([{"Key": "aws:thing", "Value": "v"}], ("InvalidTag", 400, "System tags cannot be added/updated by requester"))])
+def test_tagging_validation(s3, bucket, tag_set, expected):
+    # versitygw issue 1232 and its PutBucketTagging cases: a key over 128 is invalid, not too long
+    assert error(s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": tag_set}) == expected
+
+
+@pytest.mark.parametrize("tag_set, expected", TAG_SET_ERRORS)
+def test_create_bucket_with_tags(s3, tag_set, expected):
+    # versitygw's CreateBucket_long_tags, _invalid_tags, _duplicate_keys, _tag_count_limit: the
+    # same checks as PutBucketTagging, and a refused bucket is not created; good tags are kept
+    name = f"cfg-tags-{next(_n)}-{id(s3) % 100000}"
+    assert error(s3.create_bucket, Bucket=name,
+                 CreateBucketConfiguration={"Tags": tag_set}) == expected
+    assert error(s3.head_bucket, Bucket=name)[:2] == ("404", 404)
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"Tags": [{"Key": "team", "Value": "a"}]})
+    assert s3.get_bucket_tagging(Bucket=name)["TagSet"] == [{"Key": "team", "Value": "a"}]
 
 
 # --- encryption, public access block ---------------------------------------------------------
@@ -657,3 +699,37 @@ def test_owner_root_can_always_manage_a_policy_that_denies_it(s3, bucket):
     assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == deny_all
     s3.delete_bucket_policy(Bucket=bucket)
     s3.list_objects_v2(Bucket=bucket)
+
+
+def _without_integrity_headers(request, **_):
+    for name in [h for h in request.headers.keys() if h.lower() == "content-md5"
+                 or h.lower().startswith("x-amz-checksum-") or h.lower() == "x-amz-sdk-checksum-algorithm"]:
+        del request.headers[name]
+
+
+def test_operations_that_need_a_body_checksum_refuse_none_and_check_the_one_given(nuvem, bucket):
+    # versitygw issue 1301 (S3's words) and PutBucketCors_md5: the model's httpChecksumRequired
+    # operations need Content-MD5 or x-amz-checksum-*, and a wrong one is refused
+    bare = nuvem.client("s3")
+    bare.meta.events.register("before-sign.s3.*", _without_integrity_headers)
+    cors = {"CORSRules": [{"AllowedOrigins": ["http://origin.com"], "AllowedMethods": ["GET"]}]}
+    for call in (lambda: bare.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors),
+                 lambda: bare.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}]}),
+                 lambda: bare.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": []})):
+        with pytest.raises(ClientError) as e:
+            call()
+        r = e.value.response
+        assert (r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Message"]) == (
+            "InvalidRequest", 400, "Missing required header for this request: Content-MD5 OR "
+                                   "x-amz-checksum-*")
+    s3 = nuvem.client("s3")
+    assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=cors, ContentMD5="invalid")[:2] == \
+        ("InvalidDigest", 400)
+    assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=cors,
+                 ContentMD5="uU0nuZNNPgilLlLX2n2r+s==")[:2] == ("BadDigest", 400)
+    wrong_crc = nuvem.client("s3")
+    wrong_crc.meta.events.register("before-sign.s3.PutBucketCors", lambda request, **_:
+                                   request.headers.replace_header("x-amz-checksum-crc32", "AAAAAA=="))
+    assert error(wrong_crc.put_bucket_cors, Bucket=bucket, CORSConfiguration=cors) == (
+        "BadDigest", 400, "The CRC32 you specified did not match the calculated checksum.")
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors)

@@ -156,6 +156,14 @@ def test_list_multipart_uploads(s3, bucket):
         [("a/1", ids["a/1"][1]), ("a/2", ids["a/2"][0])]
     page = s3.list_multipart_uploads(Bucket=bucket, KeyMarker="a/2")
     assert [u["Key"] for u in page["Uploads"]] == ["b", "c/x/y"]
+    # versitygw issues 1797, 1799, 2150: a key marker need not be a key; an upload id marker no
+    # upload could have is refused, and ignored (not echoed) without a key marker
+    page = s3.list_multipart_uploads(Bucket=bucket, KeyMarker="a/11")
+    assert [u["Key"] for u in page["Uploads"]] == ["a/2", "b", "c/x/y"]
+    assert error(s3.list_multipart_uploads, Bucket=bucket, KeyMarker="a/1",
+                 UploadIdMarker="invalid_marker") == ("InvalidArgument", 400, "Invalid uploadId marker")
+    page = s3.list_multipart_uploads(Bucket=bucket, UploadIdMarker="invalid_marker")
+    assert page["UploadIdMarker"] == "" and len(page["Uploads"]) == 5
     # prefix and delimiter
     out = s3.list_multipart_uploads(Bucket=bucket, Delimiter="/")
     assert [u["Key"] for u in out["Uploads"]] == ["b"]
@@ -525,3 +533,25 @@ def test_complete_refusals_as_s3_words_them(s3, bucket):
         "Message": "One or more of the specified parts could not be found.  The part may not "
                    "have been uploaded, or the specified entity tag may not match the part's "
                    "entity tag."}
+
+
+def test_complete_and_list_parts_refuse_negative_numbers(s3, bucket):
+    # versitygw's CompleteMultipartUpload part-number cases, issues 1072 and 1383: a part number
+    # below 1 and a negative x-amz-mp-object-size are refused before the parts are looked at,
+    # a negative part-number-marker as max-parts is
+    upload_id, done = upload_parts(s3, bucket, "k", [b"only"])
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                     MultipartUpload={"Parts": [{"PartNumber": 0, "ETag": "x"}]})
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["Message"],
+            e.value.response["Error"]["ArgumentName"]) == \
+        ("InvalidArgument", "PartNumber must be >= 1", "PartNumber")
+    assert error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=upload_id,
+                 MpuObjectSize=-1, MultipartUpload={"Parts": done}) == (
+        "InvalidRequest", 400, "Value for x-amz-mp-object-size header is less than zero: '-1'")
+    assert error(s3.list_parts, Bucket=bucket, Key="k", UploadId=upload_id,
+                 PartNumberMarker=-2) == (
+        "InvalidArgument", 400,
+        "Argument part-number-marker must be an integer between 0 and 2147483647")
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
+                                 MpuObjectSize=4, MultipartUpload={"Parts": done})

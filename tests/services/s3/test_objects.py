@@ -111,6 +111,20 @@ def test_ranges(s3, bucket):
     assert error_of(e) == ("InvalidRange", 416)
 
 
+def test_ranges_of_an_empty_object(s3, bucket):
+    # versitygw's GetObject_zero_len_with_range: a suffix range is the whole empty object (200,
+    # no Content-Range); a range that starts at a byte is unsatisfiable
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"")
+    for read in (s3.get_object, s3.head_object):
+        out = read(Bucket=bucket, Key="empty", Range="bytes=-1")
+        assert (out["ResponseMetadata"]["HTTPStatusCode"], out["ContentLength"]) == (200, 0)
+        assert "ContentRange" not in out
+    for text in ("bytes=00-01", "bytes=-0", "bytes=0-0", "bytes=0-"):
+        with pytest.raises(ClientError) as e:
+            s3.get_object(Bucket=bucket, Key="empty", Range=text)
+        assert error_of(e) == ("InvalidRange", 416)
+
+
 def test_conditional_reads(s3, bucket):
     etag = s3.put_object(Bucket=bucket, Key="c", Body=b"x")["ETag"]
     assert s3.get_object(Bucket=bucket, Key="c", IfMatch=etag)["Body"].read() == b"x"
@@ -192,6 +206,33 @@ def test_copy_object_directives_and_self_copy(s3, bucket):
         s3.copy_object(Bucket=bucket, Key="x", CopySource=f"{bucket}/src", CopySourceIfMatch='"no"')
     assert error_of(e) == ("PreconditionFailed", 412)
 
+
+@pytest.mark.parametrize("source, message", [
+    ("", "Invalid copy source bucket name"), ("192.168.1.1/foo", "Invalid copy source bucket name"),
+    ("my-buc@k&()t/obj", "Invalid copy source bucket name"), ("bucket", "Invalid copy source object key"),
+    ("bucket/", "Invalid copy source object key"), ("bucket/%ZZ", "Invalid copy source encoding"),
+    ("%", "Invalid copy source encoding"), ("bucket/%C3%", "Invalid copy source encoding")])
+def test_copy_source_names_the_part_it_cannot_use(nuvem, bucket, source, message):
+    # versitygw's CopyObject_invalid_copy_source and issues 1388-1390; the header is sent as is
+    client = nuvem.client("s3")
+    client.meta.events.register("before-call.s3.CopyObject", lambda params, **_:
+                                params["headers"].update({"x-amz-copy-source": source}))
+    with pytest.raises(ClientError) as e:
+        client.copy_object(Bucket=bucket, Key="dst", CopySource="placeholder/key")
+    assert error_of(e) == ("InvalidArgument", 400)
+    assert e.value.response["Error"]["Message"] == message
+    assert e.value.response["Error"]["ArgumentName"] == "x-amz-copy-source"
+
+
+def test_copy_with_an_unknown_tagging_directive_names_it(s3, bucket):
+    # versitygw's CopyObject_invalid_tagging_directive (it was reported as the metadata directive)
+    s3.put_object(Bucket=bucket, Key="src", Body=b"data")
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src", TaggingDirective="invalid")
+    assert error_of(e) == ("InvalidArgument", 400)
+    error = e.value.response["Error"]
+    assert (error["Message"], error["ArgumentName"], error["ArgumentValue"]) == \
+        ("Unknown tagging directive.", "x-amz-tagging-directive", "invalid")
 
 
 def test_copy_source_conditions_are_named_by_header(s3, bucket):
@@ -541,6 +582,24 @@ def test_object_lock_requests_are_validated(s3):
     assert error_of(e) == ("InvalidArgument", 400)
 
 
+def test_object_lock_headers_are_checked_before_the_bucket_and_legal_hold_is_on_or_off(s3, bucket):
+    # versitygw's PutObject_invalid_legal_hold and issue 2028: a lone lock mode is refused as
+    # such even where the bucket has no lock; a legal hold other than ON/OFF is InvalidArgument
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE")
+    assert error_of(e) == ("InvalidArgument", 400)
+    assert e.value.response["Error"]["Message"] == \
+        "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied"
+    locked = f"{bucket[:50]}-lock"
+    s3.create_bucket(Bucket=locked, ObjectLockEnabledForBucket=True)
+    for write in (lambda **kw: s3.put_object(Bucket=locked, Key="k", Body=b"x", **kw),
+                  lambda **kw: s3.create_multipart_upload(Bucket=locked, Key="k", **kw)):
+        with pytest.raises(ClientError) as e:
+            write(ObjectLockLegalHoldStatus="invalid_status")
+        assert error_of(e) == ("InvalidArgument", 400)
+        assert e.value.response["Error"]["Message"] == "Legal Hold must be either of 'ON' or 'OFF'"
+
+
 def test_a_delete_marker_has_no_lock(s3):
     # test_object_lock_delete_markers: retention (and legal hold) of a marker's version is 405
     bucket = f"lockdm-{datetime.now().strftime('%H%M%S%f')}"
@@ -558,3 +617,150 @@ def test_a_delete_marker_has_no_lock(s3):
         assert error_of(e) == ("MethodNotAllowed", 405)
         assert (e.value.response["Error"]["Method"],
                 e.value.response["Error"]["ResourceType"]) == (method, "DeleteMarker")
+
+
+def test_a_put_that_locks_its_object_must_declare_an_integrity_check(nuvem, s3):
+    # versitygw issue 1740 (and S3's PutObject reference): lock headers, or the bucket's default
+    # retention, need Content-MD5 or an x-amz-checksum- header; botocore sends a CRC32 by default
+    bucket = f"lockmd5-{datetime.now().strftime('%H%M%S%f')}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    bare = nuvem.client("s3", request_checksum_calculation="when_required")
+    later = datetime(2099, 1, 1, tzinfo=timezone.utc)
+    bare.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    s3.put_object(Bucket=bucket, Key="held", Body=b"x", ObjectLockLegalHoldStatus="OFF")
+    bare.put_object(Bucket=bucket, Key="held", Body=b"x", ObjectLockLegalHoldStatus="OFF",
+                    ContentMD5=base64.b64encode(hashlib.md5(b"x").digest()).decode())
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+    for kwargs in ({"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": later},
+                   {"ObjectLockLegalHoldStatus": "OFF"}, {}):
+        with pytest.raises(ClientError) as e:
+            bare.put_object(Bucket=bucket, Key="k", Body=b"x", **kwargs)
+        assert error_of(e) == ("InvalidRequest", 400)
+        assert e.value.response["Error"]["Message"] == ("Content-MD5 OR x-amz-checksum- HTTP header "
+                                                        "is required for Put Object requests with "
+                                                        "Object Lock parameters")
+
+
+def test_lock_bodies_are_checked_before_the_bucket_and_the_key(s3, bucket):
+    # versitygw's PutObjectLegalHold_invalid_status / _invalid_body (a bucket without lock) and
+    # PutObjectRetention_invalid_mode / _expired_retain_until_date: the key does not exist
+    for body in ({"Status": "invalid_status"}, None):
+        with pytest.raises(ClientError) as e:
+            s3.put_object_legal_hold(Bucket=bucket, Key="missing",
+                                     **({"LegalHold": body} if body else {}))
+        assert error_of(e) == ("MalformedXML", 400)
+    locked = f"{bucket[:50]}-lock"
+    s3.create_bucket(Bucket=locked, ObjectLockEnabledForBucket=True)
+    later, past = datetime(2099, 1, 1, tzinfo=timezone.utc), datetime(2000, 1, 1, tzinfo=timezone.utc)
+    for retention, code in (({"Mode": "invalid_mode", "RetainUntilDate": later}, "MalformedXML"),
+                            ({"Mode": "COMPLIANCE", "RetainUntilDate": past}, "InvalidArgument"),
+                            ({"Mode": "COMPLIANCE", "RetainUntilDate": later}, "NoSuchKey")):
+        with pytest.raises(ClientError) as e:
+            s3.put_object_retention(Bucket=locked, Key="missing", Retention=retention)
+        assert e.value.response["Error"]["Code"] == code
+
+
+def test_object_attributes_header_is_checked_in_s3s_words(s3, bucket):
+    # versitygw's GetObjectAttributes_empty_attrs, _invalid_attrs, _invalid_single_attribute
+    # (no such key: the header is checked first) and _non_existing_bucket (the bucket before it)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=[])
+    assert error_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"] == ("The x-amz-object-attributes header specifying "
+                                                    "the attributes to be retrieved is either "
+                                                    "missing or empty")
+    for key, names in (("k", ["ETag", "Invalid_argument"]), ("missing", ["invalid_attr"])):
+        with pytest.raises(ClientError) as e:
+            s3.get_object_attributes(Bucket=bucket, Key=key, ObjectAttributes=names)
+        assert error_of(e) == ("InvalidArgument", 400)
+        assert (e.value.response["Error"]["Message"], e.value.response["Error"]["ArgumentName"]) == \
+            ("Invalid attribute name specified.", "x-amz-object-attributes")
+    with pytest.raises(ClientError) as e:
+        s3.get_object_attributes(Bucket=f"{bucket}-none", Key="k", ObjectAttributes=[])
+    assert error_of(e) == ("NoSuchBucket", 404)
+
+
+def test_a_response_override_s3_does_not_know_is_refused(nuvem, bucket):
+    # versitygw issue 2075: a response-* query parameter outside S3's six is InvalidArgument
+    client = nuvem.client("s3")
+    client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    client.meta.events.register("before-sign.s3.*", lambda request, **_: setattr(
+        request, "url", request.url + ("&" if "?" in request.url else "?") + "response-fdsjkljj=dummy"))
+    with pytest.raises(ClientError) as e:
+        client.get_object(Bucket=bucket, Key="k")
+    assert error_of(e) == ("InvalidArgument", 400)
+    error = e.value.response["Error"]
+    assert (error["ArgumentName"], error["ArgumentValue"]) == ("response-fdsjkljj", "dummy")
+    assert error["Message"].startswith("response-fdsjkljj is not in the set of overridable "
+                                       "response headers.")
+    with pytest.raises(ClientError) as e:
+        client.head_object(Bucket=bucket, Key="k")
+    assert error_of(e) == ("400", 400)
+
+
+def test_a_checksum_header_next_to_a_trailer_is_refused(nuvem, bucket):
+    # versitygw issue 1657: x-amz-trailer and an x-amz-checksum-* header together
+    import urllib.error
+    import urllib.request
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    url = f"{nuvem.endpoint}/{bucket}/k"
+    crc = base64.b64encode(zlib.crc32(b"hello").to_bytes(4, "big")).decode()
+    body = f"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:{crc}\r\n\r\n".encode()
+    request = AWSRequest(method="PUT", url=url, data=body, headers={
+        "Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": "5",
+        "x-amz-trailer": "x-amz-checksum-crc32",
+        "x-amz-checksum-sha1": base64.b64encode(hashlib.sha1(b"hello").digest()).decode()})
+    request.context["checksum"] = {"request_algorithm": {"in": "trailer", "algorithm": "crc32"}}
+    S3SigV4Auth(Credentials("test", "test"), "s3", "us-east-1").add_auth(request)
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(urllib.request.Request(
+            url, data=body, method="PUT", headers=dict(request.prepare().headers)))
+    assert e.value.code == 400
+    assert b"<Message>Expecting a single x-amz-checksum- header</Message>" in e.value.read()
+
+
+def test_a_key_too_long_is_refused_by_reads_and_deletes(s3, bucket):
+    # versitygw issue 2080 and s3fs-fuse's KeyTooLongError on HeadObject; a DeleteObjects naming
+    # one deletes nothing (aws-sdk-net issue 3828)
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"x")
+    long_key = "k" * 1025
+    for call in (s3.get_object, s3.delete_object):
+        with pytest.raises(ClientError) as e:
+            call(Bucket=bucket, Key=long_key)
+        assert error_of(e) == ("KeyTooLongError", 400)
+        assert (e.value.response["Error"]["Size"], e.value.response["Error"]["MaxSizeAllowed"]) == \
+            ("1025", "1024")
+    with pytest.raises(ClientError) as e:
+        s3.head_object(Bucket=bucket, Key=long_key)
+    assert error_of(e) == ("400", 400)
+    with pytest.raises(ClientError) as e:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "kept"}, {"Key": long_key}]})
+    assert error_of(e) == ("KeyTooLongError", 400)
+    assert s3.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"x"
+    with pytest.raises(ClientError) as e:      # 1,024 bytes: not too long, just missing
+        s3.head_object(Bucket=bucket, Key="é" * 512)
+    assert error_of(e) == ("404", 404)
+
+
+def test_a_checksum_algorithm_without_its_checksum_or_unknown_is_refused(nuvem, s3, bucket):
+    # versitygw issue 1593 (S3's words, also in Hadoop's S3A reports) and CopyObject's invalid
+    # algorithm: both were 500s or computed silently
+    bare = nuvem.client("s3", request_checksum_calculation="when_required")
+    bare.meta.events.register("before-call.s3.PutObject", lambda params, **_:
+                              params["headers"].update({"x-amz-sdk-checksum-algorithm": "CRC32"}))
+    with pytest.raises(ClientError) as e:
+        bare.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert error_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"] == (
+        "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or "
+        "x-amz-trailer headers were found.")
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src",
+                       ChecksumAlgorithm="invalid_checksum_algo")
+    assert error_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"].startswith("Checksum algorithm provided is unsupported.")
