@@ -347,6 +347,8 @@ def update_table(ctx: Call, req: dict) -> dict:
                            "GlobalSecondaryIndexUpdates", "SSESpecification",
                            "DeletionProtectionEnabled", "OnDemandThroughput", "TableClass",
                            "ReplicaUpdates", "WarmThroughput") if req.get(k) is not None]
+    if req.get("GlobalSecondaryIndexUpdates") == []:    # AWS takes an empty list as no change
+        changes.remove("GlobalSecondaryIndexUpdates")
     if not changes:
         raise ValidationException(_NOTHING)
     for only, label in (("SSESpecification", "Server-Side Encryption modification"),
@@ -377,7 +379,7 @@ def update_table(ctx: Call, req: dict) -> dict:
     _update_billing(ctx, table, req)
     if stream_change:
         _update_stream(ctx, table, req["StreamSpecification"])
-    if req.get("GlobalSecondaryIndexUpdates") is not None:
+    if "GlobalSecondaryIndexUpdates" in changes:
         index_status = _update_indexes(ctx, table, req)
     if "DeletionProtectionEnabled" in changes:
         table.deletion_protection = bool(req["DeletionProtectionEnabled"])
@@ -477,8 +479,6 @@ def _update_sse(ctx: Call, table: Table, spec: dict) -> dict:
 def _update_indexes(ctx: Call, table: Table, req: dict) -> dict[str, str]:
     from nuvem.services.dynamodb import indexes
     updates = req["GlobalSecondaryIndexUpdates"]
-    if not updates:
-        raise invalid("List of GlobalSecondaryIndexUpdates is empty")
     problems = [problem for i, update in enumerate(updates, 1) if update.get("Create")
                 for problem in pattern_problems(
                     update["Create"]["IndexName"],
