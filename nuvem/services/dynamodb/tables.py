@@ -23,7 +23,8 @@ from nuvem.services.dynamodb.tables_validation import (INVALID, MAX_PROJECTED, c
                                                        check_create, check_index_throughput,
                                                        check_key_schema, check_projection,
                                                        check_sse, check_stream, check_tag_count,
-                                                       check_tags, constraint_errors, invalid,
+                                                       check_table_class, check_tags,
+                                                       constraint_errors, invalid,
                                                        pattern_problems)
 
 ACCOUNT_MAX_CAPACITY = 80000
@@ -384,6 +385,7 @@ def update_table(ctx: Call, req: dict) -> dict:
     if "DeletionProtectionEnabled" in changes:
         table.deletion_protection = bool(req["DeletionProtectionEnabled"])
     if "TableClass" in changes:
+        check_table_class(req["TableClass"])
         table.table_class, table.table_class_given = req["TableClass"], True
         table.table_class_changed = ctx.now
     sse_change = None

@@ -311,6 +311,22 @@ def test_update_throughput_and_billing(dynamodb, table_name):
     assert table["ProvisionedThroughput"]["WriteCapacityUnits"] == 4
 
 
+def test_unknown_table_class_in_dynamodb_words(dynamodb, table_name):
+    # not the front end's enum message (Alternator's AWS-checked
+    # test_tableclass.py::test_tableclass_create_table_bad_tableclass, _update_table)
+    refusal = ("ValidationException", 400, "Invalid table-class parameter provided. Please try "
+               "again with a valid table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS].")
+    for table_class in ("invalid_tableclass_name", "standard"):
+        with pytest.raises(ClientError) as e:
+            simple_table(dynamodb, table_name, TableClass=table_class)
+        assert fail(e) == refusal
+    simple_table(dynamodb, table_name)
+    with pytest.raises(ClientError) as e:
+        dynamodb.update_table(TableName=table_name, TableClass="junk")
+    assert fail(e) == refusal
+    assert "TableClassSummary" not in dynamodb.describe_table(TableName=table_name)["Table"]
+
+
 def test_update_settings_that_must_come_alone(dynamodb, table_name):
     simple_table(dynamodb, table_name)
     with pytest.raises(ClientError) as e:
