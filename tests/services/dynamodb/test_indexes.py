@@ -272,3 +272,30 @@ def test_gsi_projection_of_unprojected_attribute(ddb, tname):
         _q(ddb, tname, "by_tag", "tag = :t", {":t": {"S": "t"}}, ProjectionExpression="note, x")
     assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
                         "Global secondary index by_tag does not project [x]")
+
+
+def test_index_filters_only_on_what_it_holds(ddb, tname):
+    # an LSI refuses too, even when the whole item is asked for (Alternator's AWS-checked
+    # test_lsi.py::test_lsi_keys_only_filter_on_non_projected_attribute)
+    _table(ddb, tname)
+    ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "sk": {"N": "1"}, "rank": {"N": "2"},
+                                        "d": {"S": "x"}, "tag": {"S": "t"}, "note": {"S": "n"}})
+    refusal = ("ValidationException", 400, "One or more parameter values were invalid: "
+               "Secondary index by_rank does not project one or more filter attributes: [d]")
+    for extra in ({}, {"Select": "ALL_ATTRIBUTES"}, {"ProjectionExpression": "d"}):
+        with pytest.raises(ClientError) as e:
+            _q(ddb, tname, "by_rank", "pk = :p", {":p": {"S": "a"}, ":d": {"S": "x"}},
+               FilterExpression="d = :d", **extra)
+        assert error(e) == refusal
+    with pytest.raises(ClientError) as e:
+        ddb.scan(TableName=tname, IndexName="by_tag", FilterExpression="d = :d OR note = :d",
+                 ExpressionAttributeValues={":d": {"S": "x"}})
+    assert error(e)[2].endswith("Secondary index by_tag does not project one or more filter "
+                                "attributes: [d]")
+    # the table's own sort key is held, and a filter on it may ask for the rest of the item
+    out = _q(ddb, tname, "by_rank", "pk = :p", {":p": {"S": "a"}, ":s": {"N": "1"}},
+             FilterExpression="sk = :s", ProjectionExpression="d")
+    assert out["Items"] == [{"d": {"S": "x"}}]
+    out = ddb.scan(TableName=tname, IndexName="by_tag", FilterExpression="note = :n",
+                   ExpressionAttributeValues={":n": {"S": "n"}})
+    assert out["Count"] == 1
