@@ -115,13 +115,15 @@ def check_no_empty_keys(table, attrs: dict, *, by_update_expression: bool = Fals
         raise _empty_key(index, name, kind)
 
 
-def check_item(table, attrs: dict, by_update_expression: bool = False) -> None:
+def check_item(table, attrs: dict, by_update_expression: bool = False,
+               given: frozenset[str] = frozenset()) -> None:
     """Refuse an item whose index key attributes have the wrong type, are empty or too big
-    (DynamoDB checks them on every write, also for an index still backfilling)."""
+    (DynamoDB checks them on every write, also for an index still backfilling). `given`: the
+    attributes an update expression sets to a value as given, whose type is refused as a put's."""
     for index, position, name, value in _key_values(table, attrs):
         expected = table.attribute_type(name)
         actual = next(iter(value))
-        if actual != expected and by_update_expression:
+        if actual != expected and by_update_expression and name not in given:
             raise ValidationException("The update expression attempted to update the "
                                       "secondary index key to unsupported type")
         if actual != expected:
