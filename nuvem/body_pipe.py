@@ -98,16 +98,16 @@ class BodyPipe(io.RawIOBase):
         raise io.UnsupportedOperation("a streamed request body has no position")
 
     def read(self, size: int = -1) -> bytes:
-        """`size` bytes (fewer only at the end), or all that remains for size < 0."""
-        with self._cond:
-            self._wait(lambda: size >= 0 and self._buffered >= size)
-            if size < 0 or size >= self._buffered:
-                out = b"".join(self._chunks)
-                self._chunks.clear()
-            else:
-                out = self._take(size)
-            self._took(out)
-        return out
+        """`size` bytes (fewer only at the end), or all that remains for size < 0. The pieces are
+        taken as they come: a reader waiting for more than HIGH_WATER would wait for ever."""
+        parts, got = [], 0
+        while size < 0 or got < size:
+            piece = self.read1(size - got if size >= 0 else -1)
+            if not piece:
+                break
+            parts.append(piece)
+            got += len(piece)
+        return b"".join(parts)
 
     def read1(self, size: int = -1) -> bytes:
         """What has arrived, up to `size` bytes, as the event loop fed it (never joined into a
@@ -137,17 +137,6 @@ class BodyPipe(io.RawIOBase):
         if self._paused and self._buffered < LOW_WATER:
             self._paused = False
             self._loop.call_soon_threadsafe(self._on_room)
-
-    def _take(self, size: int) -> bytes:
-        parts, need = [], size
-        while need:
-            chunk = self._chunks.popleft()
-            if len(chunk) > need:
-                self._chunks.appendleft(chunk[need:])
-                chunk = chunk[:need]
-            parts.append(chunk)
-            need -= len(chunk)
-        return b"".join(parts)
 
     def readinto(self, buffer) -> int:
         data = self.read(len(buffer))

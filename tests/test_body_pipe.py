@@ -51,6 +51,28 @@ def test_reader_gets_whole_pieces_and_the_feeder_pauses_at_the_high_water_mark(m
     assert all(len(p) == 256 for p in got[:-1])
 
 
+def test_reading_more_than_the_high_water_mark_at_once_takes_the_pieces_as_they_come(monkeypatch):
+    # a reader that only waited for the whole body held a paused feeder for ever: a DynamoDB
+    # request over 8 MiB (a BatchWriteItem of 25 items near 400 KB) never got an answer
+    monkeypatch.setattr(body_pipe, "HIGH_WATER", 1000)
+    monkeypatch.setattr(body_pipe, "LOW_WATER", 300)
+
+    async def scenario(size):
+        room = asyncio.Event()
+        pipe = BodyPipe(asyncio.get_running_loop(), on_room=room.set)
+        worker = asyncio.get_running_loop().run_in_executor(None, pipe.read, size)
+        for i in range(40):
+            if not pipe.feed(bytes([i]) * 100):
+                room.clear()
+                await asyncio.wait_for(room.wait(), 5)
+        pipe.finish()
+        return await worker
+
+    body = b"".join(bytes([i]) * 100 for i in range(40))
+    assert asyncio.run(scenario(-1)) == body
+    assert asyncio.run(scenario(3500)) == body[:3500]
+
+
 def test_an_error_reaches_the_reader_and_discarding_drops_the_rest():
     async def scenario():
         pipe = BodyPipe(asyncio.get_running_loop())

@@ -41,6 +41,8 @@ class Quirks:
     body_crc32: bool = False
     # Validation messages quote the value that failed ("Value 'x' at 'name' failed to ...").
     validation_values: bool = True
+    # An operation without an output shape answers with an empty body, not "{}".
+    empty_body_without_output: bool = False
 
 
 DEFAULT = Quirks()
@@ -70,6 +72,9 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # "DynamoDB ... responses include an x-amz-crc32 header", which the SDKs verify and
         # retry on mismatch: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html
         body_crc32=True,
+        # TagResource and UntagResource answer with an empty body (AWS's answers recorded by
+        # ScyllaDB's Alternator suite, test_manual_requests.py::test_tags_return_empty_body).
+        empty_body_without_output=True,
     ),
     ("iam", "query"): Quirks(
         # "Value at 'versionId' failed to satisfy constraint: ...": IAM names the member, never

@@ -225,7 +225,7 @@ def _json_response(result: Mapping, operation: OperationModel, call: _Call) -> H
     headers = [("Content-Type", _json_content_type(call.service)), *call.id_headers()]
     if shape is None:
         _no_output(result, operation, call)
-        return HttpResponse(200, headers, b"{}")
+        return HttpResponse(200, headers, b"" if call.quirks.empty_body_without_output else b"{}")
     if shape.event_stream_name:
         return _rpc_event_stream(result, shape, _json_encoder(call.opts), call)
     if not result:          # most writes' answer (DynamoDB's PutItem): nothing to walk

@@ -60,6 +60,22 @@ def projected_names(table, index: dict) -> set[str] | None:
     return names
 
 
+def not_held(paths, held: set[str]) -> list[str]:
+    """The top-level names of `paths` not in `held`, each once, in the order written."""
+    return list(dict.fromkeys(p[0] for p in paths if p and p[0] not in held))
+
+
+def check_filter_held(table, index: dict, paths) -> None:
+    """A read of an index filters only on attributes it holds (an LSI too, although it reads
+    the rest from the table when asked to)."""
+    held = projected_names(table, index)
+    missing = [] if held is None else not_held(paths, held)
+    if missing:
+        raise ValidationException(f"One or more parameter values were invalid: Secondary index "
+                                  f"{index['IndexName']} does not project one or more filter "
+                                  f"attributes: [{', '.join(missing)}]")
+
+
 def project(table, index: dict, attrs: dict) -> dict:
     names = projected_names(table, index)
     return dict(attrs) if names is None else {k: v for k, v in attrs.items() if k in names}
@@ -99,13 +115,15 @@ def check_no_empty_keys(table, attrs: dict, *, by_update_expression: bool = Fals
         raise _empty_key(index, name, kind)
 
 
-def check_item(table, attrs: dict, by_update_expression: bool = False) -> None:
+def check_item(table, attrs: dict, by_update_expression: bool = False,
+               given: frozenset[str] = frozenset()) -> None:
     """Refuse an item whose index key attributes have the wrong type, are empty or too big
-    (DynamoDB checks them on every write, also for an index still backfilling)."""
+    (DynamoDB checks them on every write, also for an index still backfilling). `given`: the
+    attributes an update expression sets to a value as given, whose type is refused as a put's."""
     for index, position, name, value in _key_values(table, attrs):
         expected = table.attribute_type(name)
         actual = next(iter(value))
-        if actual != expected and by_update_expression:
+        if actual != expected and by_update_expression and name not in given:
             raise ValidationException("The update expression attempted to update the "
                                       "secondary index key to unsupported type")
         if actual != expected:

@@ -223,6 +223,14 @@ def check_update_paths(table: Table, key: dict, update) -> None:
     indexes.check_scalar_keys(table, referenced_paths(update))
 
 
+def _set_as_given(update) -> frozenset[str]:
+    """The top-level attributes an update expression SETs to a value as given (`SET a = :v`)."""
+    from nuvem.services.dynamodb.expression_parser import SetAction, Value
+    return frozenset(a.path.elements[0] for a in update.actions
+                     if isinstance(a, SetAction) and len(a.path.elements) == 1
+                     and isinstance(a.value, Value))
+
+
 # -- operations ----------------------------------------------------------------------------------
 @SERVICE.op("PutItem")
 def put_item(ctx, req: dict) -> dict:
@@ -328,8 +336,9 @@ def update_item(ctx, req: dict) -> dict:
         if new.get(name) != key[name]:
             raise ValidationException(key_update_message(name))
     values.check_size(new, updated=True)
-    indexes.check_item(table, new,
-                       by_update_expression=req.get("UpdateExpression") is not None)
+    by_expression = req.get("UpdateExpression") is not None
+    indexes.check_item(table, new, by_update_expression=by_expression,
+                       given=_set_as_given(update) if by_expression else frozenset())
     touched = store_item(ctx, table, pk, sk, old, new)
     out = {}
     if mode == "ALL_OLD" and old_attrs:

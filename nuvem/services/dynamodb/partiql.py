@@ -238,25 +238,15 @@ def _check_index_holds(table, index: dict, is_global: bool, stmt: Select) -> Non
     """A SELECT on an index filters only on attributes the index holds, and reads from a GSI
     only those (an LSI's others are fetched from the table)."""
     from nuvem.services.dynamodb.evaluation import referenced_paths
+    if stmt.where is not None:
+        indexes.check_filter_held(table, index, referenced_paths(Condition(stmt.where, "WHERE")))
     held = indexes.projected_names(table, index)
-    if held is None:
-        return
-    name = index["IndexName"]
-    filtered = [] if stmt.where is None else referenced_paths(Condition(stmt.where, "WHERE"))
-    missing = _not_held(filtered, held)
-    if missing:
-        raise ValidationException(f"One or more parameter values were invalid: Secondary index "
-                                  f"{name} does not project one or more filter attributes: "
-                                  f"[{', '.join(missing)}]")
-    missing = _not_held(stmt.projection or [], held) if is_global else []
+    missing = (indexes.not_held(stmt.projection or [], held)
+               if is_global and held is not None else [])
     if missing:
         raise ValidationException(f"One or more parameter values were invalid: Global secondary "
-                                  f"index {name} does not project [{', '.join(missing)}]")
-
-
-def _not_held(paths, held: set[str]) -> list[str]:
-    """The top-level names of `paths` not in `held`, each once, in the order written."""
-    return list(dict.fromkeys(p[0] for p in paths if p[0] not in held))
+                                  f"index {index['IndexName']} does not project "
+                                  f"[{', '.join(missing)}]")
 
 
 def run_select(ctx, stmt: Select, req: dict) -> dict:

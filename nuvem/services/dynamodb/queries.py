@@ -261,10 +261,13 @@ def _check_filter_keys(req: dict, source: Source, filt) -> None:
                                       f"Primary key attribute: {name}")
 
 
-def _check_filter_paths(table, filt) -> None:
+def _check_filter_paths(source: Source, filt) -> None:
     if filt is not None:
         from nuvem.services.dynamodb.evaluation import referenced_paths
-        indexes.check_scalar_keys(table, referenced_paths(filt))
+        paths = referenced_paths(filt)
+        indexes.check_scalar_keys(source.table, paths)
+        if source.index:
+            indexes.check_filter_held(source.table, source.index, paths)
 
 
 def _check_key_type(source: Source, name: str, value: dict) -> None:
@@ -296,7 +299,7 @@ def query(ctx, req: dict) -> dict:
                                   "parameter must be specified in the request.")
     filt = _filter(req, ex, "QueryFilter")
     _check_filter_keys(req, source, filt)
-    _check_filter_paths(table, filt)
+    _check_filter_paths(source, filt)
     proj = projection(req, ex, table)
     select = _select(req, source)
     _check_projected(source, proj)
@@ -394,7 +397,7 @@ def scan(ctx, req: dict) -> dict:
                                   f"than TotalSegments: {total}")
     ex = expressions(req, "Scan")
     filt = _filter(req, ex, "ScanFilter")
-    _check_filter_paths(table, filt)
+    _check_filter_paths(source, filt)
     proj = projection(req, ex, table)
     select = _select(req, source)
     _check_projected(source, proj)

@@ -23,7 +23,8 @@ from nuvem.services.dynamodb.tables_validation import (INVALID, MAX_PROJECTED, c
                                                        check_create, check_index_throughput,
                                                        check_key_schema, check_projection,
                                                        check_sse, check_stream, check_tag_count,
-                                                       check_tags, constraint_errors, invalid,
+                                                       check_table_class, check_tags,
+                                                       constraint_errors, invalid,
                                                        pattern_problems)
 
 ACCOUNT_MAX_CAPACITY = 80000
@@ -296,6 +297,12 @@ def list_tables(ctx: Call, req: dict) -> dict:
     return out
 
 
+# DeleteTable's TableDescription leaves out the schema DescribeTable gives (Alternator's
+# AWS-checked test_table.py::test_delete_table_description, _with_si).
+_NOT_IN_DELETE_DESCRIPTION = ("AttributeDefinitions", "KeySchema", "CreationDateTime",
+                              "LocalSecondaryIndexes", "GlobalSecondaryIndexes")
+
+
 @SERVICE.op("DeleteTable")
 def delete_table(ctx: Call, req: dict) -> dict:
     table = find(ctx, req["TableName"])
@@ -303,6 +310,8 @@ def delete_table(ctx: Call, req: dict) -> dict:
         raise ValidationException("Resource cannot be deleted as it is currently protected "
                                   "against deletion. Disable deletion protection first.")
     description = describe(ctx, table, "DELETING")
+    for schema_field in _NOT_IN_DELETE_DESCRIPTION:
+        description.pop(schema_field, None)
     drop_contents(ctx, table)
     if table.stream:
         from nuvem.services.dynamodb import streams
@@ -339,6 +348,8 @@ def update_table(ctx: Call, req: dict) -> dict:
                            "GlobalSecondaryIndexUpdates", "SSESpecification",
                            "DeletionProtectionEnabled", "OnDemandThroughput", "TableClass",
                            "ReplicaUpdates", "WarmThroughput") if req.get(k) is not None]
+    if req.get("GlobalSecondaryIndexUpdates") == []:    # AWS takes an empty list as no change
+        changes.remove("GlobalSecondaryIndexUpdates")
     if not changes:
         raise ValidationException(_NOTHING)
     for only, label in (("SSESpecification", "Server-Side Encryption modification"),
@@ -369,11 +380,12 @@ def update_table(ctx: Call, req: dict) -> dict:
     _update_billing(ctx, table, req)
     if stream_change:
         _update_stream(ctx, table, req["StreamSpecification"])
-    if req.get("GlobalSecondaryIndexUpdates") is not None:
+    if "GlobalSecondaryIndexUpdates" in changes:
         index_status = _update_indexes(ctx, table, req)
     if "DeletionProtectionEnabled" in changes:
         table.deletion_protection = bool(req["DeletionProtectionEnabled"])
     if "TableClass" in changes:
+        check_table_class(req["TableClass"])
         table.table_class, table.table_class_given = req["TableClass"], True
         table.table_class_changed = ctx.now
     sse_change = None
@@ -469,8 +481,6 @@ def _update_sse(ctx: Call, table: Table, spec: dict) -> dict:
 def _update_indexes(ctx: Call, table: Table, req: dict) -> dict[str, str]:
     from nuvem.services.dynamodb import indexes
     updates = req["GlobalSecondaryIndexUpdates"]
-    if not updates:
-        raise invalid("List of GlobalSecondaryIndexUpdates is empty")
     problems = [problem for i, update in enumerate(updates, 1) if update.get("Create")
                 for problem in pattern_problems(
                     update["Create"]["IndexName"],

@@ -97,6 +97,17 @@ def check_projection(projection: dict | None) -> int:
     return len(seen)
 
 
+TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
+
+
+def check_table_class(table_class: str | None) -> None:
+    """DynamoDB words this refusal itself (the model overlay drops the enum)."""
+    if table_class is not None and table_class not in TABLE_CLASSES:
+        raise ValidationException("Invalid table-class parameter provided. Please try again "
+                                  "with a valid table-class value: "
+                                  f"[{', '.join(TABLE_CLASSES)}].")
+
+
 def check_billing(mode: str, throughput: dict | None) -> None:
     if mode == "PAY_PER_REQUEST" and throughput:
         raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
@@ -130,6 +141,7 @@ def check_create(req: dict) -> None:
                                       ("GlobalSecondaryIndexes", "globalSecondaryIndexes"))
         for i, index in enumerate(req.get(param) or [], 1)
         for problem in pattern_problems(index["IndexName"], f"{member}.{i}.member.indexName")])
+    check_table_class(req.get("TableClass"))
     definitions = req.get("AttributeDefinitions") or []
     names = [d["AttributeName"] for d in definitions]
     for i, name in enumerate(names):

@@ -272,10 +272,12 @@ def remember(ctx, operation: str, req: dict, actions: list, response: dict) -> N
 
 # -- TransactWriteItems --------------------------------------------------------------------------
 def check_total_size(actions: list[Action]) -> None:
-    """The aggregate size of the items (and keys) of a transaction is at most 4 MB."""
-    if sum(a.size for a in actions) > MAX_REQUEST_BYTES:
-        raise ValidationException("Transaction request size has exceeded the maximum allowed "
-                                  "size of 4 MB")
+    """The aggregate size of the items (and keys) of a transaction is at most 4 MB; AWS's
+    message says so twice."""
+    size = sum(a.size for a in actions)
+    if size > MAX_REQUEST_BYTES:
+        limit = "Transaction payload size cannot exceed 4MB. Payload Size: "
+        raise ValidationException(f"{limit}: {limit}{size}")
 
 
 def _plan(ctx, entry: dict) -> Action:

@@ -23,6 +23,7 @@ from nuvem.services.dynamodbstreams.errors import (ExpiredIteratorException,
 
 ITERATOR_LIFETIME = timedelta(minutes=15)
 MAX_RECORDS = 1000
+MAX_STREAMS = 100           # a ListStreams page (not in the model: "The upper limit is 100")
 
 
 def _parse_stream_arn(arn: str) -> tuple[str, str, str, str] | None:
@@ -56,10 +57,21 @@ def _last_seq(stream: Stream) -> int:
     return max(stream.first_seq, stream.next_seq - 1)
 
 
+def _limit(req: dict, maximum: int) -> int:
+    """The request's Limit (the maximum if none), refused above the maximum in the front end's
+    words."""
+    limit = req.get("Limit") or maximum
+    if limit > maximum:
+        raise ValidationException(f"1 validation error detected: Value '{limit}' at 'limit' "
+                                  "failed to satisfy constraint: Member must have value less "
+                                  f"than or equal to {maximum}")
+    return limit
+
+
 # -- ListStreams / DescribeStream ----------------------------------------------------------------
 @SERVICE.op("ListStreams")
 def list_streams(ctx: Call, req: dict) -> dict:
-    limit = min(req.get("Limit") or 100, 100)
+    limit = _limit(req, MAX_STREAMS)
     kwargs: dict = {}
     table = req.get("TableName")
     if table:
@@ -170,11 +182,7 @@ def get_shard_iterator(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetRecords")
 def get_records(ctx: Call, req: dict) -> dict:
     stream, after = _read_iterator(ctx, req["ShardIterator"])
-    limit = req.get("Limit") or MAX_RECORDS
-    if limit > MAX_RECORDS:
-        raise ValidationException(f"1 validation error detected: Value '{limit}' at 'limit' "
-                                  "failed to satisfy constraint: Member must have value less "
-                                  f"than or equal to {MAX_RECORDS}")
+    limit = _limit(req, MAX_RECORDS)
     if after < stream.trimmed:
         raise TrimmedDataAccessException()
     key = stream_key(stream)

@@ -112,12 +112,18 @@ def test_index_key_type_checked_on_write(ddb, tname):
     with pytest.raises(ClientError) as e:
         ddb.update_item(TableName=tname, Key=key, AttributeUpdates={"city": {"Value": {"N": "1"}}})
     assert "Type mismatch for Index Key city" in error(e)[2]
-    # an update expression has its own wording, whether the value is given or copied
-    for expression in ("SET city = :v", "SET city = n"):
+    # a value given as is gets a put's words (Alternator's AWS-checked
+    # test_lsi.py::test_lsi_wrong_type_attribute_update_nested), a computed one its own
+    for value in ({"N": "1"}, {"M": {"a": {"N": "3"}}}):
         with pytest.raises(ClientError) as e:
-            ddb.update_item(TableName=tname, Key=key, UpdateExpression=expression,
-                            **({"ExpressionAttributeValues": {":v": {"N": "1"}}}
-                               if ":v" in expression else {}))
+            ddb.update_item(TableName=tname, Key=key, UpdateExpression="SET city = :v",
+                            ExpressionAttributeValues={":v": value})
+        assert error(e) == ("ValidationException", 400, "One or more parameter values were "
+                            "invalid: Type mismatch for Index Key city Expected: S Actual: "
+                            f"{next(iter(value))} IndexName: by_city")
+    for expression in ("SET city = n", "SET city = if_not_exists(nothing, n)"):
+        with pytest.raises(ClientError) as e:
+            ddb.update_item(TableName=tname, Key=key, UpdateExpression=expression)
         assert error(e) == ("ValidationException", 400, "The update expression attempted to "
                             "update the secondary index key to unsupported type")
     # a transaction's Update action is worded as a Put (captured from AWS by the
@@ -272,3 +278,30 @@ def test_gsi_projection_of_unprojected_attribute(ddb, tname):
         _q(ddb, tname, "by_tag", "tag = :t", {":t": {"S": "t"}}, ProjectionExpression="note, x")
     assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
                         "Global secondary index by_tag does not project [x]")
+
+
+def test_index_filters_only_on_what_it_holds(ddb, tname):
+    # an LSI refuses too, even when the whole item is asked for (Alternator's AWS-checked
+    # test_lsi.py::test_lsi_keys_only_filter_on_non_projected_attribute)
+    _table(ddb, tname)
+    ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "sk": {"N": "1"}, "rank": {"N": "2"},
+                                        "d": {"S": "x"}, "tag": {"S": "t"}, "note": {"S": "n"}})
+    refusal = ("ValidationException", 400, "One or more parameter values were invalid: "
+               "Secondary index by_rank does not project one or more filter attributes: [d]")
+    for extra in ({}, {"Select": "ALL_ATTRIBUTES"}, {"ProjectionExpression": "d"}):
+        with pytest.raises(ClientError) as e:
+            _q(ddb, tname, "by_rank", "pk = :p", {":p": {"S": "a"}, ":d": {"S": "x"}},
+               FilterExpression="d = :d", **extra)
+        assert error(e) == refusal
+    with pytest.raises(ClientError) as e:
+        ddb.scan(TableName=tname, IndexName="by_tag", FilterExpression="d = :d OR note = :d",
+                 ExpressionAttributeValues={":d": {"S": "x"}})
+    assert error(e)[2].endswith("Secondary index by_tag does not project one or more filter "
+                                "attributes: [d]")
+    # the table's own sort key is held, and a filter on it may ask for the rest of the item
+    out = _q(ddb, tname, "by_rank", "pk = :p", {":p": {"S": "a"}, ":s": {"N": "1"}},
+             FilterExpression="sk = :s", ProjectionExpression="d")
+    assert out["Items"] == [{"d": {"S": "x"}}]
+    out = ddb.scan(TableName=tname, IndexName="by_tag", FilterExpression="note = :n",
+                   ExpressionAttributeValues={":n": {"S": "n"}})
+    assert out["Count"] == 1

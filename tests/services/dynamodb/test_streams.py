@@ -171,6 +171,13 @@ def test_list_streams(dynamodb, streams, table_name):
     assert len(page["Streams"]) == 1 and page["LastEvaluatedStreamArn"] == page["Streams"][0]["StreamArn"]
     rest = streams.list_streams(ExclusiveStartStreamArn=page["LastEvaluatedStreamArn"])["Streams"]
     assert page["Streams"][0] not in rest and len(rest) == len(listed) - 1
+    # a page holds at most 100 (Alternator's AWS-checked
+    # test_streams.py::test_list_streams_too_high_limit)
+    with pytest.raises(ClientError) as e:
+        streams.list_streams(Limit=101)
+    assert fail(e) == ("ValidationException", 400, "1 validation error detected: Value '101' at "
+                       "'limit' failed to satisfy constraint: Member must have value less than "
+                       "or equal to 100")
 
 
 def test_disabled_stream_has_a_closed_shard(dynamodb, streams, table_name):

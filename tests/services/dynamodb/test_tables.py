@@ -209,6 +209,9 @@ def test_lsi_and_projection_round_trip(dynamodb, table_name):
     assert index["IndexName"] == "by-l"
     assert index["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "b"]}
     assert index["ItemCount"] == 0 and "IndexStatus" not in index
+    # DeleteTable leaves the indexes out (test_table.py::test_delete_table_description_with_si)
+    assert "LocalSecondaryIndexes" not in dynamodb.delete_table(
+        TableName=table_name)["TableDescription"]
 
 
 def test_missing_table(dynamodb):
@@ -250,6 +253,8 @@ def test_delete_removes_items_and_honours_protection(dynamodb, table_name):
     dynamodb.update_table(TableName=table_name, DeletionProtectionEnabled=False)
     gone = dynamodb.delete_table(TableName=table_name)["TableDescription"]
     assert gone["TableStatus"] == "DELETING" and gone["ItemCount"] == 1
+    # the schema is left out (Alternator's test_table.py::test_delete_table_description)
+    assert not {"KeySchema", "AttributeDefinitions", "CreationDateTime"} & set(gone)
     dynamodb.get_waiter("table_not_exists").wait(TableName=table_name,
                                                  WaiterConfig={"Delay": 1, "MaxAttempts": 1})
     simple_table(dynamodb, table_name)                 # a new incarnation starts empty
@@ -260,9 +265,12 @@ def test_delete_removes_items_and_honours_protection(dynamodb, table_name):
 def test_update_throughput_and_billing(dynamodb, table_name):
     dynamodb.create_table(TableName=table_name, KeySchema=HASH, AttributeDefinitions=PK,
                           ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
-    with pytest.raises(ClientError) as e:
-        dynamodb.update_table(TableName=table_name)
-    assert fail(e)[2].startswith("At least one of ProvisionedThroughput, BillingMode, ")
+    # an empty list of index updates is no change (Alternator's AWS-checked
+    # test_gsi_updatetable.py::test_updatetable_empty)
+    for nothing in ({}, {"GlobalSecondaryIndexUpdates": []}):
+        with pytest.raises(ClientError) as e:
+            dynamodb.update_table(TableName=table_name, **nothing)
+        assert fail(e)[2].startswith("At least one of ProvisionedThroughput, BillingMode, ")
     with pytest.raises(ClientError) as e:
         dynamodb.update_table(TableName=table_name, ProvisionedThroughput={
             "ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
@@ -301,6 +309,22 @@ def test_update_throughput_and_billing(dynamodb, table_name):
     table = dynamodb.describe_table(TableName=table_name)["Table"]
     assert table["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
     assert table["ProvisionedThroughput"]["WriteCapacityUnits"] == 4
+
+
+def test_unknown_table_class_in_dynamodb_words(dynamodb, table_name):
+    # not the front end's enum message (Alternator's AWS-checked
+    # test_tableclass.py::test_tableclass_create_table_bad_tableclass, _update_table)
+    refusal = ("ValidationException", 400, "Invalid table-class parameter provided. Please try "
+               "again with a valid table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS].")
+    for table_class in ("invalid_tableclass_name", "standard"):
+        with pytest.raises(ClientError) as e:
+            simple_table(dynamodb, table_name, TableClass=table_class)
+        assert fail(e) == refusal
+    simple_table(dynamodb, table_name)
+    with pytest.raises(ClientError) as e:
+        dynamodb.update_table(TableName=table_name, TableClass="junk")
+    assert fail(e) == refusal
+    assert "TableClassSummary" not in dynamodb.describe_table(TableName=table_name)["Table"]
 
 
 def test_update_settings_that_must_come_alone(dynamodb, table_name):
@@ -424,8 +448,15 @@ def test_stream_specification_updates(dynamodb, table_name):
 
 def test_tags(dynamodb, table_name):
     arn = simple_table(dynamodb, table_name)["TableArn"]
+    bodies = []
+    dynamodb.meta.events.register("before-parse.dynamodb.*",
+                                  lambda response_dict, **_: bodies.append(response_dict["body"]))
     dynamodb.tag_resource(ResourceArn=arn, Tags=[{"Key": "b", "Value": "2"},
                                                  {"Key": "a", "Value": "1"}])
+    dynamodb.untag_resource(ResourceArn=arn, TagKeys=["missing"])
+    # an empty body, not "{}" (Alternator's AWS-checked
+    # test_manual_requests.py::test_tags_return_empty_body)
+    assert bodies == [b"", b""]
     assert dynamodb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [
         {"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
     dynamodb.untag_resource(ResourceArn=arn, TagKeys=["a", "missing"])
