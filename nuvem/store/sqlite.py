@@ -409,6 +409,32 @@ class SqliteTx(_View):
         super().__init__(store)
         self._wait = wait
 
+    def get_shared(self, cls, *key):
+        """As a snapshot's, but the record a transaction read last stays valid, without asking
+        SQLite again, until a write of its kind: this process is the database's only writer
+        (see One process), and every write of a kind goes through this class (`_wrote`)."""
+        store = self._store
+        meta = store._meta(cls)
+        pk = meta.pk_of(key)
+        writes = store._writes.get(meta.kind, 0)
+        known = store._latest.get((meta.kind, pk))
+        if known is not None and known[0] == writes and not CHECK_SHARED:
+            return known[1]
+        row = self._conn().execute(_GET, (meta.kind, pk)).fetchone()
+        found = None if row is None else store._decode_shared(meta, row[0], row[1])
+        if known is not None and known[0] == writes and (
+                None if known[1] is None else meta.encode(known[1])) != (
+                None if found is None else meta.encode(found)):     # only under CHECK_SHARED
+            raise RuntimeError(f"the {meta.kind} record kept by get_shared is not the stored one")
+        if len(store._latest) >= SHARED_RECORDS:
+            store._latest.clear()
+        store._latest[meta.kind, pk] = (writes, found)
+        return found
+
+    def _wrote(self, kind: str) -> None:
+        writes = self._store._writes
+        writes[kind] = writes.get(kind, 0) + 1
+
     def _conn(self) -> sqlite3.Connection:
         db = super()._conn()
         if not self._begun:
@@ -451,6 +477,7 @@ class SqliteTx(_View):
             store._depth -= 1
             if exc_type is not None:
                 del store._on_commit[self._callbacks_before:]
+                store._latest.clear()       # it may hold what the savepoint undoes
                 db.execute(f"ROLLBACK TO {self._savepoint}")
             db.execute(f"RELEASE {self._savepoint}")
             return
@@ -461,10 +488,12 @@ class SqliteTx(_View):
                     db.execute("COMMIT")
                     store._commits += 1
                 except BaseException:
+                    store._latest.clear()
                     if db.in_transaction:       # SQLite may have rolled back already
                         db.execute("ROLLBACK")
                     raise
             elif self._begun and db.in_transaction:
+                store._latest.clear()       # it may hold what the rollback undoes
                 db.execute("ROLLBACK")
             if exc_type is None:
                 for callback in store._on_commit:     # still under the write lock
@@ -491,6 +520,7 @@ class SqliteTx(_View):
         meta = self._store._meta(type(rec))
         kind, pk = meta.kind, meta.pk(rec)
         doc, summary = meta.encode_with_summary(rec)
+        self._wrote(kind)
         if replace and not (meta.indexes or meta.blobs or meta.has_arn):
             db.execute(_UPSERT, (kind, pk, meta.version, doc, summary))
             return True
@@ -539,6 +569,7 @@ class SqliteTx(_View):
         else:
             meta = self._store._meta(type(target))
             pk = meta.pk(target)
+        self._wrote(meta.kind)
         if db.execute(_DELETE, (meta.kind, pk)).rowcount == 0:
             return False
         if meta.indexes:
@@ -568,6 +599,7 @@ class SqliteTx(_View):
             args += (where, where, counts[path])
         args += (meta.kind, meta.pk_of(key), meta.version)
         db = self._conn()
+        self._wrote(meta.kind)
         if db.execute(sql, args).rowcount == 0:
             # not stored, or stored at an older version: store it as it reads, then add
             self.put(self.get(cls, *key) or meta.cls(**dict(zip(meta.storage_fields, key))))
@@ -652,6 +684,8 @@ class SqliteStore:
         self._readers_lock = threading.Lock()
         self._kinds: dict[str, RecordType] = {}
         self._shared: dict[tuple, Any] = {}          # (kind, version, document) -> record
+        self._writes: dict[str, int] = {}            # kind -> writes so far (SqliteTx._wrote)
+        self._latest: dict[tuple, tuple] = {}        # (kind, pk) -> (writes, record): get_shared
         self._adders: dict[tuple, tuple] = {}         # see _adder
         self._listeners: list[Callable[[], None]] = []
         self._closed = False
@@ -821,6 +855,7 @@ class SqliteStore:
         with self.tx() as tx:
             for table in _DATA_TABLES:
                 tx._conn().execute(f"DELETE FROM {table}")
+            self._latest.clear()
         self.blobs.clear()
 
     def close(self) -> None:

@@ -44,6 +44,70 @@ def test_a_changed_shared_record_is_caught_when_checking(store, monkeypatch):
             read.get_shared(Queue, "111122223333", "us-east-1", "q")
 
 
+class _Undone(Exception):
+    pass
+
+
+def test_a_transaction_reuses_the_shared_record_until_its_kind_is_written(store, monkeypatch):
+    # without the suite's check, which reads the stored record again to compare
+    monkeypatch.setattr(sqlite, "CHECK_SHARED", False)
+    key = ("111122223333", "us-east-1", "q")
+    statements: list[str] = []
+    store._writer.set_trace_callback(statements.append)
+
+    def shared(tx):
+        statements.clear()
+        return tx.get_shared(Queue, *key)
+
+    with store.tx() as tx:
+        tx.put(_queue(url="one"))
+    with store.tx() as tx:
+        first = shared(tx)
+    with store.tx() as tx:
+        assert shared(tx) is first and statements == []        # SQLite not asked
+    with store.tx() as tx:
+        tx.put(_queue(name="other", url="x"))                    # any write of the kind
+    with store.tx() as tx:
+        assert shared(tx) is first and statements != []
+    with pytest.raises(_Undone):
+        with store.tx() as tx:
+            tx.put(_queue(url="undone"))
+            assert shared(tx).url == "undone"
+            raise _Undone
+    with store.tx() as tx:
+        assert shared(tx).url == "one"
+        with pytest.raises(_Undone):
+            with store.tx() as inner:
+                inner.put(_queue(url="undone too"))
+                assert shared(inner).url == "undone too"
+                raise _Undone
+        assert shared(tx).url == "one"
+    with store.tx() as tx:
+        tx.delete(Queue, *key)
+    with store.tx() as tx:
+        assert shared(tx) is None
+        tx.put(_queue(url="again"))
+    with store.tx() as tx:
+        assert shared(tx).url == "again"
+    store.reset()
+    with store.tx() as tx:
+        assert shared(tx) is None
+
+
+def test_a_stale_shared_record_is_caught_when_checking(store, monkeypatch):
+    # the suite runs with NUVEM_CHECK_SHARED=1: a transaction's reused record is compared with
+    # the stored one, so a write that failed to invalidate it fails loudly
+    monkeypatch.setattr(sqlite, "CHECK_SHARED", True)
+    with store.tx() as tx:
+        tx.put(_queue(url="one"))
+    with store.tx() as tx:
+        tx.get_shared(Queue, "111122223333", "us-east-1", "q")
+    with store.tx() as tx:       # written behind the transactions' back
+        tx._conn().execute("UPDATE records SET doc = json_set(doc, '$.url', 'two')")
+    with store.tx() as tx, pytest.raises(RuntimeError, match="is not the stored one"):
+        tx.get_shared(Queue, "111122223333", "us-east-1", "q")
+
+
 def test_get_document_gives_the_stored_text(store):
     with store.tx() as tx:
         tx.put(_queue(url="one"))
