@@ -415,12 +415,11 @@ class SqliteTx(_View):
         (see One process), and every write of a kind goes through this class (`_wrote`)."""
         store = self._store
         meta = store._meta(cls)
-        pk = meta.pk_of(key)
         writes = store._writes.get(meta.kind, 0)
-        known = store._latest.get((meta.kind, pk))
+        known = store._latest.get((meta.kind, key))     # by the key given: no encoding
         if known is not None and known[0] == writes and not CHECK_SHARED:
             return known[1]
-        row = self._conn().execute(_GET, (meta.kind, pk)).fetchone()
+        row = self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
         found = None if row is None else store._decode_shared(meta, row[0], row[1])
         if known is not None and known[0] == writes and (
                 None if known[1] is None else meta.encode(known[1])) != (
@@ -428,7 +427,7 @@ class SqliteTx(_View):
             raise RuntimeError(f"the {meta.kind} record kept by get_shared is not the stored one")
         if len(store._latest) >= SHARED_RECORDS:
             store._latest.clear()
-        store._latest[meta.kind, pk] = (writes, found)
+        store._latest[meta.kind, key] = (writes, found)
         return found
 
     def _wrote(self, kind: str) -> None:
@@ -685,7 +684,7 @@ class SqliteStore:
         self._kinds: dict[str, RecordType] = {}
         self._shared: dict[tuple, Any] = {}          # (kind, version, document) -> record
         self._writes: dict[str, int] = {}            # kind -> writes so far (SqliteTx._wrote)
-        self._latest: dict[tuple, tuple] = {}        # (kind, pk) -> (writes, record): get_shared
+        self._latest: dict[tuple, tuple] = {}        # (kind, key) -> (writes, record): get_shared
         self._adders: dict[tuple, tuple] = {}         # see _adder
         self._listeners: list[Callable[[], None]] = []
         self._closed = False
