@@ -513,7 +513,7 @@ def test_pending_delivery_survives_a_restart(tmp_path, endpoint):
         server = NuvemServer(state_dir=state)
         server.start()
         wait_for(lambda: [n for n in hook.of_type("Notification") if n["Message"] == "survive"][1:],
-                 timeout=20)
+                 timeout=45)   # the retry (20 s apart) comes about 20 s after the restart
     finally:
         server.stop()
 
