@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from nuvem.context import Call
+from nuvem.errors import AwsError
 from nuvem.iam import actions
 from nuvem.iam.middleware import ResourceView
 from nuvem.protocol.routing import s3_host
@@ -113,8 +114,15 @@ def authorize(call: Call, operation) -> None:
     point = resolve(call)
     authorizer = call.runtime.authorizer
     if point is None:
-        authorizer.authorize(call, operation, resource_view,
-                             owner=owner_check(SERVICE, operation))
+        try:
+            authorizer.authorize(call, operation, resource_view,
+                                 owner=owner_check(SERVICE, operation))
+        except AwsError as denied:
+            if operation.name == "HeadBucket":    # S3 names the bucket's Region to anyone
+                bucket = call.tx.get_shared(Bucket, call.params.get("Bucket", ""))
+                if bucket is not None:
+                    denied.headers["x-amz-bucket-region"] = bucket.region
+            raise
         return
     if authorizer.mode == "off" or call.principal is None:
         return

@@ -159,3 +159,21 @@ def test_a_grantee_of_no_known_type_or_without_its_member_is_malformed(s3, acl_b
     assert error_of(s3.put_bucket_acl, Bucket=acl_bucket, AccessControlPolicy={
         "Owner": owner, "Grants": [{"Grantee": grantee, "Permission": "READ"}]}) == \
         ("MalformedACLError", 400)
+
+
+def test_a_refused_head_bucket_still_names_the_region(nuvem):
+    # "regardless of the permissions on the bucket, you will receive a response header with the
+    # correct bucket location" (HeadBucket's API reference); a missing bucket has no Region
+    nuvem.client("s3", region="eu-west-2").create_bucket(
+        Bucket="region-told", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    anonymous = boto3.client("s3", endpoint_url=nuvem.endpoint, region_name="eu-west-2",
+                             config=Config(signature_version=UNSIGNED,
+                                           retries={"max_attempts": 1}))
+    with pytest.raises(ClientError) as e:
+        anonymous.head_bucket(Bucket="region-told")
+    meta = e.value.response["ResponseMetadata"]
+    assert meta["HTTPStatusCode"] == 403
+    assert meta["HTTPHeaders"]["x-amz-bucket-region"] == "eu-west-2"
+    with pytest.raises(ClientError) as e:
+        anonymous.head_bucket(Bucket="region-told-missing")
+    assert "x-amz-bucket-region" not in e.value.response["ResponseMetadata"]["HTTPHeaders"]
