@@ -504,6 +504,9 @@ def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
                                       "Please refer to the S3 API documentation for a complete "
                                       "list of overridable response headers.",
                                       ArgumentName=name, ArgumentValue=value)
+        number = req.get("PartNumber")
+        if number is not None and number < 1:   # refused before the key is looked up
+            raise _part_number_refused(number)
     check_key_length(req["Key"])
     bucket = bucket_of(ctx, req["Bucket"])
     try:
@@ -533,13 +536,16 @@ def _read_expiration(ctx: Call, bucket: Bucket, obj: S3Object, req: dict) -> dic
     return expiration(bucket, obj)
 
 
+def _part_number_refused(number: int) -> InvalidArgument:
+    return InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
+                           ArgumentName="partNumber", ArgumentValue=str(number))
+
+
 def _part_range(obj: S3Object, number: int) -> tuple[int, int]:
     sizes = obj.part_sizes or [obj.size]
     if not 1 <= number <= max(len(sizes), 1) or number > 10000:
         raise InvalidPartNumber(PartNumberRequested=str(number), ActualPartCount=str(len(sizes))) \
-            if number > len(sizes) else InvalidArgument(
-                "Part number must be an integer between 1 and 10000, inclusive",
-                ArgumentName="partNumber", ArgumentValue=str(number))
+            if number > len(sizes) else _part_number_refused(number)
     start = sum(sizes[:number - 1])
     return start, start + sizes[number - 1] - 1
 

@@ -764,3 +764,16 @@ def test_a_checksum_algorithm_without_its_checksum_or_unknown_is_refused(nuvem, 
                        ChecksumAlgorithm="invalid_checksum_algo")
     assert error_of(e) == ("InvalidRequest", 400)
     assert e.value.response["Error"]["Message"].startswith("Checksum algorithm provided is unsupported.")
+
+
+def test_a_part_number_below_one_is_refused_before_the_key_is_looked_up(s3, bucket):
+    # versitygw's HeadObject_invalid_part_number: a key that is not there still gets the 400
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="missing", PartNumber=0)
+    assert e.value.response["Error"] == {
+        "Code": "InvalidArgument",
+        "Message": "Part number must be an integer between 1 and 10000, inclusive",
+        "ArgumentName": "partNumber", "ArgumentValue": "0"}
+    with pytest.raises(ClientError) as e:
+        s3.head_object(Bucket=bucket, Key="missing", PartNumber=-3)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
