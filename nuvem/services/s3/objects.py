@@ -20,11 +20,12 @@ from nuvem.services.s3.buckets import valid_name as valid_bucket_name
 from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, current,
                                       find_object, marker_headers, new_version_id,
                                       version_named, versions)
-from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
-                                      InvalidPartNumber, InvalidRange, InvalidRequest, InvalidTag,
-                                      InvalidVersionId, KeyTooLongError, MalformedXML,
-                                      MethodNotAllowed, NoSuchKey, NoSuchVersion, NotModified,
-                                      PreconditionFailed, S3Error, UnsupportedHeader)
+from nuvem.services.s3.errors import (AccessDenied, EmptyVersionId, InvalidArgument,
+                                      InvalidObjectState, InvalidPartNumber, InvalidRange,
+                                      InvalidRequest, InvalidTag, InvalidVersionId,
+                                      KeyTooLongError, MalformedXML, MethodNotAllowed, NoSuchKey,
+                                      NoSuchVersion, NotModified, PreconditionFailed, S3Error,
+                                      UnsupportedHeader)
 from nuvem.services.s3.lifecycle import expiration
 from nuvem.services.s3.models import Bucket, S3Object
 from nuvem.services.s3.notifications import notify
@@ -722,6 +723,8 @@ def parse_copy_source(text: str) -> tuple[str, str, str | None]:
         if wrong:
             raise InvalidArgument(f"Invalid copy source {part}", ArgumentName="x-amz-copy-source",
                                   ArgumentValue=text)
+    if version_id == "":
+        raise EmptyVersionId(ArgumentName="x-amz-copy-source", ArgumentValue="")
     return bucket, key, version_id
 
 
