@@ -728,8 +728,9 @@ def parse_copy_source(text: str) -> tuple[str, str, str | None]:
     return bucket, key, version_id
 
 
-def copy_source(ctx: Call, text: str) -> tuple[Bucket, S3Object]:
-    name, key, version_id = parse_copy_source(text)
+def copy_source(ctx: Call, source: tuple[str, str, str | None]) -> tuple[Bucket, S3Object]:
+    """The bucket and object `parse_copy_source` names."""
+    name, key, version_id = source
     bucket = ctx.store.get(Bucket, name)
     if bucket is None:
         from nuvem.services.s3.errors import NoSuchBucket
@@ -757,7 +758,7 @@ def copy_object(ctx: Call, req: dict) -> dict:
     bucket = bucket_of(ctx, req["Bucket"])
     key = req["Key"]
     check_key(key)
-    source_bucket, source = copy_source(ctx, req["CopySource"])
+    source_bucket, source = copy_source(ctx, parse_copy_source(req["CopySource"]))
     customer_keys.check_read(source.customer_key, req, copy_source=True)
     check_read_conditions(source, req, prefix="CopySource", now=ctx.now)
     if source.storage_class in ARCHIVED and not (source.lock or {}).get("Restore"):

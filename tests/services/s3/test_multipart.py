@@ -354,6 +354,21 @@ def test_upload_part_copy_range_errors(s3, bucket, text, expected):
     assert e.value.response["Error"] == expected
 
 
+def test_upload_part_copy_checks_its_request_before_the_upload(nuvem, s3, bucket):
+    # versitygw's UploadPartCopy_invalid_part_number and _invalid_copy_source: an upload id
+    # that names nothing is not what they are told about
+    assert error(s3.upload_part_copy, Bucket=bucket, Key="k", UploadId="made-up",
+                 PartNumber=-10, CopySource="bucket/key")[:2] == ("InvalidArgument", 400)
+    client = nuvem.client("s3")     # the header as sent, not as botocore would quote it
+    client.meta.events.register("before-call.s3.UploadPartCopy", lambda params, **_:
+                                params["headers"].update({"x-amz-copy-source": "bucket/%ZZ"}))
+    assert error(client.upload_part_copy, Bucket=bucket, Key="k", UploadId="made-up",
+                 PartNumber=1, CopySource="placeholder/key") == \
+        ("InvalidArgument", 400, "Invalid copy source encoding")
+    assert error(s3.upload_part_copy, Bucket=bucket, Key="k", UploadId="made-up",
+                 PartNumber=1, CopySource=f"{bucket}/key")[:2] == ("NoSuchUpload", 404)
+
+
 def test_upload_part_copy_with_range(s3, bucket):
     source = bytes(range(256)) * (24 * 1024)           # 6 MiB
     s3.put_object(Bucket=bucket, Key="src", Body=source)
