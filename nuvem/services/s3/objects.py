@@ -74,8 +74,8 @@ def parse_tagging(text: str | None) -> dict[str, str]:
         return {}
     tags: dict[str, str] = {}
     for k, v in parse_qsl(text, keep_blank_values=True):
-        if k in tags or not (TAG_CHARS.match(k) and TAG_CHARS.match(v)):
-            # a repeated key, or a value that swallowed a wrong separator (k=v,k2=v2)
+        if not k or k in tags or not (TAG_CHARS.match(k) and TAG_CHARS.match(v)):
+            # no key ("="), a repeated key, or a value that swallowed a wrong separator (a=b,c)
             raise InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then "
                                   "URLEncoded URL query parameters without tag name duplicates.",
                                   ArgumentName="x-amz-tagging", ArgumentValue=text)
