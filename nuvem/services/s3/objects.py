@@ -493,6 +493,11 @@ _OVERRIDABLE = frozenset(f"response-{name}" for name in (
     "content-type", "expires"))
 
 
+# S3's words for them (versitygw's RouterGetUploadsWithKey, RouterListVersionsWithKey)
+_BUCKET_LISTINGS = {"uploads": "Key is not expected for the GET method ?uploads subresource",
+                    "versions": "There is no such thing as the ?versions sub-resource for a key"}
+
+
 def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
     if ctx.request.headers.get("x-amz-server-side-encryption") is not None:
         # the object's encryption is fixed when written; a read may not name one (400)
@@ -500,6 +505,8 @@ def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
                               "operation.")
     if ctx.request.query:       # a response-* override S3 does not know (versitygw issue 2075)
         for name, value in ctx.request.query_list():
+            if name in _BUCKET_LISTINGS:    # a bucket's listing asked of a key
+                raise InvalidRequest(_BUCKET_LISTINGS[name])
             if name.startswith("response-") and name not in _OVERRIDABLE:
                 raise InvalidArgument(f"{name} is not in the set of overridable response headers. "
                                       "Please refer to the S3 API documentation for a complete "

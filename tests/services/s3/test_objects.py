@@ -778,3 +778,19 @@ def test_a_part_number_below_one_is_refused_before_the_key_is_looked_up(s3, buck
     with pytest.raises(ClientError) as e:
         s3.head_object(Bucket=bucket, Key="missing", PartNumber=-3)
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize("query, message", [
+    ("uploads", "Key is not expected for the GET method ?uploads subresource"),
+    ("versions", "There is no such thing as the ?versions sub-resource for a key")])
+def test_a_bucket_listing_asked_of_a_key_is_refused(nuvem, bucket, query, message):
+    # versitygw's RouterGetUploadsWithKey, RouterListVersionsWithKey: not a GetObject that
+    # ignores the sub-resource
+    client = nuvem.client("s3")
+    client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    client.meta.events.register("before-sign.s3.GetObject", lambda request, **_: setattr(
+        request, "url", request.url + "?" + query))
+    with pytest.raises(ClientError) as e:
+        client.get_object(Bucket=bucket, Key="k")
+    assert error_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"] == message
