@@ -794,3 +794,24 @@ def test_a_bucket_listing_asked_of_a_key_is_refused(nuvem, bucket, query, messag
         client.get_object(Bucket=bucket, Key="k")
     assert error_of(e) == ("InvalidRequest", 400)
     assert e.value.response["Error"]["Message"] == message
+
+
+@pytest.mark.parametrize("copy", [False, True])
+def test_a_part_number_without_an_upload_id_is_refused(nuvem, bucket, copy):
+    # versitygw's RouterPutPartNumberWithoutUploadId and "UploadPartCopy w/o upload ID": a
+    # PUT with ?partNumber= alone is not a whole-object write
+    client = nuvem.client("s3")
+    client.put_object(Bucket=bucket, Key="src", Body=b"x")
+    operation = "CopyObject" if copy else "PutObject"
+    client.meta.events.register(f"before-sign.s3.{operation}", lambda request, **_: setattr(
+        request, "url", request.url + "?partNumber=1"))
+    with pytest.raises(ClientError) as e:
+        if copy:
+            client.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/src")
+        else:
+            client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert e.value.response["Error"] == {
+        "Code": "InvalidArgument",
+        "Message": "This operation does not accept partNumber without uploadId",
+        "ArgumentName": "partNumber", "ArgumentValue": "partNumber"}
+    assert "Contents" not in client.list_objects_v2(Bucket=bucket, Prefix="k")
