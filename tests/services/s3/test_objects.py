@@ -815,3 +815,20 @@ def test_a_part_number_without_an_upload_id_is_refused(nuvem, bucket, copy):
         "Message": "This operation does not accept partNumber without uploadId",
         "ArgumentName": "partNumber", "ArgumentValue": "partNumber"}
     assert "Contents" not in client.list_objects_v2(Bucket=bucket, Prefix="k")
+
+
+def test_an_x_amz_content_sha256_s3_does_not_know_is_refused(nuvem, bucket):
+    # versitygw's InvalidArgSHA256Payload and mint's presigned PUT with "invalid-sha256": neither
+    # a SHA-256 nor a payload mode S3 knows (it was taken, the body unchecked)
+    client = nuvem.client("s3")
+
+    def declare(request, **_):
+        request.headers["x-amz-content-sha256"] = "invalid-sha256"
+    client.meta.events.register("before-send.s3.PutObject", declare)
+    with pytest.raises(ClientError) as e:
+        client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    error = e.value.response["Error"]
+    assert (error["Code"], error["ArgumentName"], error["ArgumentValue"]) == \
+        ("InvalidArgument", "x-amz-content-sha256", "invalid-sha256")
+    assert error["Message"].startswith("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
+                                       "STREAMING-UNSIGNED-PAYLOAD-TRAILER, ")
