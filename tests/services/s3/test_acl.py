@@ -159,3 +159,16 @@ def test_a_grantee_of_no_known_type_or_without_its_member_is_malformed(s3, acl_b
     assert error_of(s3.put_bucket_acl, Bucket=acl_bucket, AccessControlPolicy={
         "Owner": owner, "Grants": [{"Grantee": grantee, "Permission": "READ"}]}) == \
         ("MalformedACLError", 400)
+
+
+def test_an_unknown_canned_acl_has_an_empty_message(nuvem, acl_bucket):
+    # versitygw's PutBucketAcl_invalid_canned_acl: S3 sends <Message></Message>, no reason
+    client = nuvem.client("s3")
+    bodies = []
+    client.meta.events.register("before-parse.s3.PutBucketAcl", lambda response_dict, **_:
+                                bodies.append(response_dict["body"]))
+    with pytest.raises(ClientError) as e:
+        client.put_bucket_acl(Bucket=acl_bucket, ACL="invalid_acl")
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["ArgumentName"]) == \
+        ("InvalidArgument", "x-amz-acl")
+    assert b"<Code>InvalidArgument</Code><Message></Message><ArgumentName>" in bodies[0]
