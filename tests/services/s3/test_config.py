@@ -144,6 +144,41 @@ def test_website_validation(s3, bucket):
         "IndexDocument": {"Suffix": "index.html"}})[0] == "InvalidArgument"
 
 
+def test_website_routing_rules_are_checked_in_s3s_words(s3, bucket):
+    # versitygw's PutBucketWebsite_invalid_http_redirect_code, _invalid_http_error_code,
+    # _too_many_routing_rules, _invalid_redirect_protocol, _empty_routing_rule_redirect
+    def put(*rules, **redirect_all):
+        cfg = ({"RedirectAllRequestsTo": redirect_all} if redirect_all else
+               {"IndexDocument": {"Suffix": "index.html"}, "RoutingRules": list(rules)})
+        return error(s3.put_bucket_website, Bucket=bucket, WebsiteConfiguration=cfg)
+    to = {"HostName": "example.com"}
+    for code in ("306", "309", "399"):
+        assert put({"Redirect": {**to, "HttpRedirectCode": code}}) == (
+            "InvalidRequest", 400, f"The provided HTTP redirect code ({code}) is not valid. "
+                                   "Valid codes are 3XX except 300.")
+    for code in ("399", "418", "499", "506"):
+        assert put({"Condition": {"HttpErrorCodeReturnedEquals": code}, "Redirect": to}) == (
+            "InvalidRequest", 400, f"The provided HTTP error code ({code}) is not valid. "
+                                   "Valid codes are 4XX or 5XX.")
+    assert put({"Redirect": {**to, "HttpRedirectCode": "3xx"}})[:2] == ("MalformedXML", 400)
+    assert put({"Condition": {"HttpErrorCodeReturnedEquals": "4xx"}, "Redirect": to})[:2] == \
+        ("MalformedXML", 400)
+    assert put({"Condition": {"KeyPrefixEquals": "docs/"}, "Redirect": {}})[:2] == \
+        ("MalformedXML", 400)
+    assert put(*[{"Condition": {"KeyPrefixEquals": f"p{i}/"}, "Redirect": to}
+                 for i in range(51)]) == (
+        "InvalidRequest", 400, "51 routing rules provided, the number of routing rules in a "
+                               "website configuration is limited to 50.")
+    protocol = ("InvalidRequest", 400, "Invalid protocol, protocol can be http or https. If not "
+                                       "defined the protocol will be selected automatically.")
+    assert put({"Redirect": {**to, "Protocol": "ftp"}}) == protocol
+    assert put(HostName="example.com", Protocol="ftp") == protocol
+    s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "index.html"},
+        "RoutingRules": [{"Condition": {"HttpErrorCodeReturnedEquals": "404"},
+                          "Redirect": {**to, "HttpRedirectCode": "308"}}]})
+
+
 # --- lifecycle -------------------------------------------------------------------------------
 
 RULE = {"ID": "expire-logs", "Filter": {"Prefix": "logs/"}, "Status": "Enabled",
