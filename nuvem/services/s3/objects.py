@@ -225,13 +225,14 @@ def default_lock(ctx: Call, bucket: Bucket, req: dict) -> dict:
         if not (req.get("ObjectLockMode") and req.get("ObjectLockRetainUntilDate")):
             raise InvalidArgument("x-amz-object-lock-retain-until-date and "
                                   "x-amz-object-lock-mode must both be supplied")
+        # so is a date in the past (versitygw's CreateMultipartUpload_past_retain_until_date)
+        check_retain_until(req["ObjectLockRetainUntilDate"], ctx.now)
         if not bucket.object_lock:
             raise InvalidRequest("Bucket is missing Object Lock Configuration")
         if req["ObjectLockMode"] not in LOCK_MODES:
             raise InvalidArgument("Unknown wormMode directive.",
                                   ArgumentName="x-amz-object-lock-mode",
                                   ArgumentValue=req["ObjectLockMode"])
-        check_retain_until(req["ObjectLockRetainUntilDate"], ctx.now)
         lock["Mode"] = req.get("ObjectLockMode")
         lock["RetainUntilDate"] = req.get("ObjectLockRetainUntilDate")
     elif bucket.object_lock:

@@ -601,6 +601,17 @@ def test_object_lock_headers_are_checked_before_the_bucket_and_legal_hold_is_on_
         assert e.value.response["Error"]["Message"] == "Legal Hold must be either of 'ON' or 'OFF'"
 
 
+def test_a_past_retain_until_date_is_refused_before_the_buckets_lock(s3, bucket):
+    # versitygw's CreateMultipartUpload_past_retain_until_date: on a bucket without a lock
+    past = datetime.now(timezone.utc) - timedelta(hours=5)
+    for write in (lambda **kw: s3.put_object(Bucket=bucket, Key="k", Body=b"x", **kw),
+                  lambda **kw: s3.create_multipart_upload(Bucket=bucket, Key="k", **kw)):
+        with pytest.raises(ClientError) as e:
+            write(ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=past)
+        assert error_of(e) == ("InvalidArgument", 400)
+        assert e.value.response["Error"]["Message"] == "The retain until date must be in the future!"
+
+
 def test_a_delete_marker_has_no_lock(s3):
     # test_object_lock_delete_markers: retention (and legal hold) of a marker's version is 405
     bucket = f"lockdm-{datetime.now().strftime('%H%M%S%f')}"
