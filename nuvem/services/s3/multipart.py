@@ -100,16 +100,18 @@ def _initiator(upload: Upload) -> dict:
 def _checksum_mode(req: dict) -> tuple[str, str]:
     """(algorithm, type) of a new upload; ("", "") when it declares none (S3 then gives the
     object a full-object CRC64NVME)."""
+    # both in any case, the type checked first (versitygw's CreateMultipartUpload_valid_algo_type,
+    # _invalid_checksum_type)
     algorithm = (req.get("ChecksumAlgorithm") or "").upper()
-    kind = req.get("ChecksumType") or ""
+    kind = (req.get("ChecksumType") or "").upper()
+    if kind not in ("", "COMPOSITE", "FULL_OBJECT"):
+        raise InvalidRequest("Value for x-amz-checksum-type header is invalid.")
     if kind and not algorithm:
         raise InvalidRequest("The x-amz-checksum-type header can only be used with the "
                              "x-amz-checksum-algorithm header.")
     if not algorithm:
         return "", ""
     checksum_algorithm(algorithm)
-    if kind not in ("", "COMPOSITE", "FULL_OBJECT"):
-        raise InvalidRequest("Value for x-amz-checksum-type header is invalid.")
     if algorithm == "CRC64NVME":
         kind = kind or "FULL_OBJECT"
         if kind == "COMPOSITE":

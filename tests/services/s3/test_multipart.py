@@ -473,6 +473,16 @@ def test_full_object_crc(s3, bucket):
     assert out["ChecksumType"] == "FULL_OBJECT"
 
 
+def test_checksum_type_is_read_in_any_case_and_checked_first(s3, bucket):
+    # versitygw's CreateMultipartUpload_valid_algo_type and _invalid_checksum_type
+    created = s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="crc32C",
+                                         ChecksumType="Full_Object")
+    assert (created["ChecksumAlgorithm"], created["ChecksumType"]) == ("CRC32C", "FULL_OBJECT")
+    assert error(s3.create_multipart_upload, Bucket=bucket, Key="k",
+                 ChecksumType="invalid_checksum_type") == (
+        "InvalidRequest", 400, "Value for x-amz-checksum-type header is invalid.")
+
+
 def test_default_checksum_is_full_object_crc64nvme(s3, bucket):
     upload_id, done = upload_parts(s3, bucket, "k", [P1, b"end"])
     out = s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
