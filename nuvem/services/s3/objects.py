@@ -289,19 +289,23 @@ def checksum_fields(checksum: dict) -> dict:
             "ChecksumType": checksum.get("Type", "FULL_OBJECT")}
 
 
-def _refuse_part_number(ctx: Call) -> None:
-    """A part number without an upload id: not taken for a whole-object write (versitygw's
-    RouterPutPartNumberWithoutUploadId and its REST tests run against S3)."""
-    if any(name == "partNumber" for name, _ in ctx.request.query_list()):
+def _refuse_upload_parameters(ctx: Call) -> None:
+    """A part number without an upload id, or an upload id without a part number: not taken for
+    a whole-object write (versitygw's RouterPutPartNumberWithoutUploadId,
+    RouterPUTObjectOnlyUploadId and its REST tests run against S3)."""
+    names = {name for name, _ in ctx.request.query_list()}
+    if "partNumber" in names:
         raise InvalidArgument("This operation does not accept partNumber without uploadId",
                               ArgumentName="partNumber", ArgumentValue="partNumber")
+    if "uploadId" in names:
+        raise MethodNotAllowed(Method=ctx.request.method, ResourceType="UPLOAD")
 
 
 @SERVICE.op("PutObject")
 def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     """Also the write behind browser POST uploads, which notify `ObjectCreated:Post`."""
     if ctx.request.query:
-        _refuse_part_number(ctx)
+        _refuse_upload_parameters(ctx)
     bucket = bucket_of(ctx, req["Bucket"])
     key = req["Key"]
     check_key(key)
@@ -774,7 +778,7 @@ def full_md5(ctx: Call, obj: S3Object) -> str:
 @SERVICE.op("CopyObject")
 def copy_object(ctx: Call, req: dict) -> dict:
     if ctx.request.query:
-        _refuse_part_number(ctx)
+        _refuse_upload_parameters(ctx)
     bucket = bucket_of(ctx, req["Bucket"])
     key = req["Key"]
     check_key(key)

@@ -828,6 +828,19 @@ def test_a_part_number_without_an_upload_id_is_refused(nuvem, bucket, copy):
     assert "Contents" not in client.list_objects_v2(Bucket=bucket, Prefix="k")
 
 
+def test_an_upload_id_without_a_part_number_is_not_a_put(nuvem, bucket):
+    # versitygw's RouterPUTObjectOnlyUploadId and "UploadPartCopy w/o part number" (run
+    # against S3): 405 for the upload, not a whole-object write
+    client = nuvem.client("s3")
+    client.meta.events.register("before-sign.s3.PutObject", lambda request, **_: setattr(
+        request, "url", request.url + "?uploadId=my-upload-id"))
+    with pytest.raises(ClientError) as e:
+        client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert error_of(e) == ("MethodNotAllowed", 405)
+    assert (e.value.response["Error"]["Method"], e.value.response["Error"]["ResourceType"]) == \
+        ("PUT", "UPLOAD")
+
+
 def test_an_x_amz_content_sha256_s3_does_not_know_is_refused(nuvem, bucket):
     # versitygw's InvalidArgSHA256Payload and mint's presigned PUT with "invalid-sha256": neither
     # a SHA-256 nor a payload mode S3 knows (it was taken, the body unchecked)
