@@ -66,9 +66,9 @@ def filter_members(filt: dict, allowed: tuple) -> list[str]:
 
 # --- CORS ----------------------------------------------------------------------------------------
 
-_CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
+CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
 # a header name is an HTTP token (RFC 9110 tchar); "*" is the wildcard S3 checks on its own
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def _check_cors(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
@@ -79,7 +79,7 @@ def _check_cors(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
         if not rule.get("AllowedMethods") or not rule.get("AllowedOrigins"):
             raise MalformedXML()
         for method in rule["AllowedMethods"]:
-            if method not in _CORS_METHODS:
+            if method not in CORS_METHODS:
                 raise InvalidRequest("Found unsupported HTTP method in CORS config. Unsupported "
                                      f"method is {method}")
         for kind in ("AllowedOrigin", "AllowedHeader"):
@@ -92,7 +92,7 @@ def _check_cors(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
                                      "not support wildcard for ExposeHeader.")
         # S3 names both kinds AllowedHeader here (versitygw's PutBucketCors_invalid_header)
         for header in (rule.get("AllowedHeaders") or []) + (rule.get("ExposeHeaders") or []):
-            if not _HEADER_NAME.fullmatch(header):
+            if not HEADER_NAME.fullmatch(header):
                 raise InvalidRequest(f'AllowedHeader "{header}" contains invalid character.')
         if len(rule.get("ID") or "") > 255:
             raise InvalidArgument("ID length should not exceed allowed limit of 255",

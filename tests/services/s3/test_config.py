@@ -85,6 +85,26 @@ def test_cors_preflight_refusals(nuvem, s3, bucket):
         == 200
 
 
+def test_cors_preflight_checks_the_method_and_headers_asked_for(nuvem, s3, bucket):
+    # versitygw's PreflightOPTIONS_invalid_request_method and _invalid_request_headers: a
+    # method CORS rules cannot name (case counts) or a header that is no HTTP token is BadRequest
+    origin = "https://localhost:4200"
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [origin], "AllowedMethods": ["GET"], "AllowedHeaders": ["*"]}]})
+    for method in ("get", "Put", "PATCH", "OPTIONS", "something"):
+        assert preflight(nuvem, f"/{bucket}/k", Origin=origin,
+                         Access_Control_Request_Method=method)[:3] == (
+            400, "BadRequest", f"Invalid Access-Control-Request-Method: {method}")
+    for headers, bad in (("X-Amz-Date,invalid header", "invalid header"),
+                         ("Authorization,X-Custom:Header", "X-Custom:Header"),
+                         ("Date,X[Key]", "X[Key]")):
+        assert preflight(nuvem, f"/{bucket}/k", Origin=origin, Access_Control_Request_Method="GET",
+                         Access_Control_Request_Headers=headers)[:3] == (
+            400, "BadRequest", f'Access-Control-Request-Headers "{bad}" contains invalid character.')
+    assert preflight(nuvem, f"/{bucket}/k", Origin=origin, Access_Control_Request_Method="GET",
+                     Access_Control_Request_Headers="X-Amz-Date, X-Amz-Content-Sha256")[0] == 200
+
+
 def test_cors_validation(s3, bucket):
     bad = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "PATCH"]}]}
     assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=bad) == (
