@@ -589,9 +589,7 @@ def get_object(ctx: Call, req: dict) -> dict:
         out["ContentLength"] = end - start + 1
         out["ContentRange"] = f"bytes {start}-{end}/{obj.size}"
         out[STATUS] = 206
-        if out.get("ChecksumType") == "FULL_OBJECT" or req.get("Range"):
-            for k in [k for k in out if k.startswith("Checksum")]:
-                del out[k]
+        _drop_whole_checksums(out, req)
     if obj.data is not None:       # inline: bytes, so the server sends it without a stream
         out["Body"] = obj.data[start:end + 1]
     else:
@@ -604,8 +602,18 @@ def _span(obj: S3Object, req: dict) -> tuple[int, int] | None:
     if number is not None:
         if req.get("Range"):
             raise InvalidRequest("Cannot specify both Range header and partNumber query parameter")
-        return _part_range(obj, number)
+        start, end = _part_range(obj, number)
+        # an empty object's part 1 is the whole (empty) object, no Content-Range (versitygw's
+        # HeadObject_empty_object_part_number_1)
+        return (start, end) if end >= start else None
     return parse_range(req.get("Range"), obj.size)
+
+
+def _drop_whole_checksums(out: dict, req: dict) -> None:
+    """A range, or a part of an object whose checksum covers it whole, carries no checksum."""
+    if out.get("ChecksumType") == "FULL_OBJECT" or req.get("Range"):
+        for k in [k for k in out if k.startswith("Checksum")]:
+            del out[k]
 
 
 @SERVICE.op("HeadObject")
@@ -620,6 +628,8 @@ def head_object(ctx: Call, req: dict) -> dict:
         out["ContentLength"] = span[1] - span[0] + 1
         out["ContentRange"] = f"bytes {span[0]}-{span[1]}/{obj.size}"
         out[STATUS] = 206
+        # as GetObject does (versitygw's HeadObject_ranged_with_checksum_mode)
+        _drop_whole_checksums(out, req)
     return out
 
 
