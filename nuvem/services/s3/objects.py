@@ -527,6 +527,12 @@ def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
                                       "Please refer to the S3 API documentation for a complete "
                                       "list of overridable response headers.",
                                       ArgumentName=name, ArgumentValue=value)
+            if name in _OVERRIDABLE and (ctx.principal is None
+                                         or ctx.principal.kind == "anonymous"):
+                # overrides need a signed request (GetObject's reference; versitygw's
+                # HeadObject_overrides_fail_public)
+                raise InvalidRequest("Request specific response headers cannot be used for "
+                                     "anonymous GET requests.")
         number = req.get("PartNumber")
         if number is not None and number < 1:   # refused before the key is looked up
             raise _part_number_refused(number)
