@@ -46,6 +46,10 @@ UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 STREAMING_SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+# What S3 takes in x-amz-content-sha256 besides a SHA-256 in hex.
+S3_PAYLOAD_MODES = frozenset({
+    UNSIGNED_PAYLOAD, STREAMING_UNSIGNED_TRAILER, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
+    "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"})
 _AMZ_FORMAT = "%Y%m%dT%H%M%SZ"
 _QUERY_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date",
                  "X-Amz-SignedHeaders", "X-Amz-Expires")
@@ -106,6 +110,13 @@ _S3_TABLE = {
                          "header does not match what was computed."),
     "missing_content_sha256": ("InvalidRequest", 400, "Missing required header for this request: "
                                                       "x-amz-content-sha256"),
+    "bad_content_sha256": ("InvalidArgument", 400, "x-amz-content-sha256 must be "
+                           "UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+                           "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, "
+                           "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, "
+                           "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, "
+                           "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 "
+                           "value."),
     "no_date": ("AccessDenied", 403, "AWS authentication requires a valid Date or x-amz-date "
                                      "header"),
     "two_mechanisms": ("InvalidArgument", 400, "Only one auth mechanism allowed; only the "
@@ -123,7 +134,8 @@ _TABLES = {
 # Kinds only S3 distinguishes fall back to these for the others.
 _FALLBACK = {"skewed": "expired", "query_incomplete": "incomplete", "no_date": "incomplete",
              "unsigned_headers": "incomplete", "payload_mismatch": "bad_signature",
-             "missing_content_sha256": "incomplete", "two_mechanisms": "incomplete"}
+             "missing_content_sha256": "incomplete", "bad_content_sha256": "incomplete",
+             "two_mechanisms": "incomplete"}
 
 S3_SERVICES = frozenset({"s3", "s3control"})
 
@@ -136,7 +148,7 @@ def family_of(protocol: str, service: str) -> str:
 def error(family: str, kind: str, message: str | None = None, **fields) -> AwsError:
     """The AwsError a family answers for `kind` (unknown_key, bad_signature, expired, skewed,
     incomplete, query_incomplete, missing, expired_token, unsigned_headers, payload_mismatch,
-    missing_content_sha256, no_date, two_mechanisms)."""
+    missing_content_sha256, bad_content_sha256, no_date, two_mechanisms)."""
     table = _TABLES.get(family, _QUERY_TABLE)
     entry = table.get(kind) or table[_FALLBACK[kind]]
     code, status, default = entry
@@ -620,8 +632,14 @@ def check_unsigned(request, signed: SignedRequest, *, now: datetime, s3: bool,
                     f"'{signed.date}' != '{signed.amz_date.strftime('%Y%m%d')}', from "
                     f"'{signed.amz_date_text}'.")
     _check_signed_headers(request, signed, family)
-    if s3 and not signed.presigned and not signed.payload_hash:
-        raise error(family, "missing_content_sha256")
+    if s3 and not signed.presigned:
+        payload = signed.payload_hash
+        if not payload:
+            raise error(family, "missing_content_sha256")
+        # a length test first: a hex SHA-256 (most requests) pays nothing more
+        if len(payload) != 64 and payload not in S3_PAYLOAD_MODES:
+            raise error(family, "bad_content_sha256", ArgumentName="x-amz-content-sha256",
+                        ArgumentValue=payload)
 
 
 def _not_yet_current(family: str, signed: SignedRequest, now: datetime) -> AwsError:

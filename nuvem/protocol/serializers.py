@@ -609,7 +609,7 @@ def _rest_xml_error(info: _ErrorInfo, call: _Call) -> HttpResponse:
     if not bare and call.quirks.error_type:
         out.append(xml.text_element("Type", info.fault))
     out.append(xml.text_element("Code", info.query_code))
-    if info.message:
+    if info.message or bare:    # S3's <Error> always holds a <Message>, empty for some errors
         out.append(xml.text_element("Message", info.message))
     _xml_error_fields(out, info, call.opts)
     if not bare:

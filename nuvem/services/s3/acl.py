@@ -88,7 +88,8 @@ def canned_grants(acl: str | None, owner_account: str, bucket_owner: str | None 
                                       if bucket_owner and bucket_owner != owner_account else []),
     }.get(acl)
     if extra is None:
-        raise InvalidArgument(None, ArgumentName="x-amz-acl", ArgumentValue=acl)
+        # S3 names no reason: an empty <Message> (versitygw's PutBucketAcl_invalid_canned_acl)
+        raise InvalidArgument("", ArgumentName="x-amz-acl", ArgumentValue=acl)
     return grants + [{"Grantee": g, "Permission": p} for g, p in extra]
 
 

@@ -7,8 +7,8 @@ import re
 from datetime import datetime, timezone
 
 from nuvem.context import Call
-from nuvem.services.s3.errors import (AccessDenied, InvalidVersionId, MethodNotAllowed,
-                                      NoSuchBucket, NoSuchKey, NoSuchVersion)
+from nuvem.services.s3.errors import (AccessDenied, EmptyVersionId, InvalidVersionId,
+                                      MethodNotAllowed, NoSuchBucket, NoSuchKey, NoSuchVersion)
 from nuvem.services.s3.models import Bucket, S3Object
 
 
@@ -116,6 +116,8 @@ def new_version_id(ctx: Call) -> str:
 
 def check_version_id(version_id: str, argument: str = "versionId") -> None:
     """Raises InvalidVersionId for a VersionId S3 could not have issued (one not found)."""
+    if not version_id:      # `?versionId=` (versitygw's *_empty_version_id)
+        raise EmptyVersionId(ArgumentName=argument, ArgumentValue="")
     if version_id != "null" and (len(version_id) != 32
                                  or version_id[30:] != _version_check(version_id[:30])):
         raise InvalidVersionId(ArgumentName=argument, ArgumentValue=version_id)

@@ -66,9 +66,9 @@ def filter_members(filt: dict, allowed: tuple) -> list[str]:
 
 # --- CORS ----------------------------------------------------------------------------------------
 
-_CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
+CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
 # a header name is an HTTP token (RFC 9110 tchar); "*" is the wildcard S3 checks on its own
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def _check_cors(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
@@ -79,7 +79,7 @@ def _check_cors(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
         if not rule.get("AllowedMethods") or not rule.get("AllowedOrigins"):
             raise MalformedXML()
         for method in rule["AllowedMethods"]:
-            if method not in _CORS_METHODS:
+            if method not in CORS_METHODS:
                 raise InvalidRequest("Found unsupported HTTP method in CORS config. Unsupported "
                                      f"method is {method}")
         for kind in ("AllowedOrigin", "AllowedHeader"):
@@ -92,7 +92,7 @@ def _check_cors(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
                                      "not support wildcard for ExposeHeader.")
         # S3 names both kinds AllowedHeader here (versitygw's PutBucketCors_invalid_header)
         for header in (rule.get("AllowedHeaders") or []) + (rule.get("ExposeHeaders") or []):
-            if not _HEADER_NAME.fullmatch(header):
+            if not HEADER_NAME.fullmatch(header):
                 raise InvalidRequest(f'AllowedHeader "{header}" contains invalid character.')
         if len(rule.get("ID") or "") > 255:
             raise InvalidArgument("ID length should not exceed allowed limit of 255",
@@ -101,6 +101,28 @@ def _check_cors(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
 
 
 # --- website -------------------------------------------------------------------------------------
+
+# What S3 takes in a routing rule (versitygw's PutBucketWebsite_invalid_http_redirect_code and
+# _invalid_http_error_code): the redirect codes in use, the error codes 400-417 and 500-505.
+_REDIRECT_CODES = frozenset({301, 302, 303, 304, 305, 307, 308})
+_ERROR_CODES = frozenset({*range(400, 418), *range(500, 506)})
+
+
+def _website_protocol(redirect: dict) -> None:
+    if redirect.get("Protocol", "http") not in ("http", "https"):
+        raise InvalidRequest("Invalid protocol, protocol can be http or https. If not defined the "
+                             "protocol will be selected automatically.")
+
+
+def _http_code(text: str | None, valid: frozenset, message: str) -> None:
+    """A routing rule's status code: not a number is malformed, one S3 does not take is named."""
+    if text is None:
+        return
+    if not text.isdigit():
+        raise MalformedXML()
+    if int(text) not in valid:
+        raise InvalidRequest(message.format(int(text)))
+
 
 def _check_website(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
     redirect_all = cfg.get("RedirectAllRequestsTo")
@@ -111,7 +133,7 @@ def _check_website(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
                                   ArgumentValue="not null")
         if not redirect_all.get("HostName"):
             raise MalformedXML()
-        one_of(redirect_all.get("Protocol", "http"), ("http", "https"))
+        _website_protocol(redirect_all)
         return cfg
     index = cfg.get("IndexDocument")
     if index is None:
@@ -125,11 +147,14 @@ def _check_website(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
     if cfg.get("ErrorDocument") is not None and not cfg["ErrorDocument"].get("Key"):
         raise MalformedXML()
     rules = cfg.get("RoutingRules")
-    if rules is not None and not 1 <= len(rules) <= 50:
+    if rules == []:
         raise MalformedXML()
+    if rules is not None and len(rules) > 50:
+        raise InvalidRequest(f"{len(rules)} routing rules provided, the number of routing rules "
+                             "in a website configuration is limited to 50.")
     for rule in rules or []:
         redirect, condition = rule.get("Redirect"), rule.get("Condition")
-        if redirect is None:
+        if not redirect:        # missing or empty (versitygw's _empty_routing_rule_redirect)
             raise MalformedXML()
         if condition is not None and not any(condition.values()):
             raise InvalidRequest("Condition cannot be empty. To redirect all requests without a "
@@ -137,11 +162,11 @@ def _check_website(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
         if redirect.get("ReplaceKeyWith") is not None and \
                 redirect.get("ReplaceKeyPrefixWith") is not None:
             raise InvalidRequest("You can only define ReplaceKeyPrefix or ReplaceKey but not both.")
-        code = redirect.get("HttpRedirectCode")
-        if code is not None and not (re.fullmatch(r"3\d\d", code) and code != "300"):
-            raise InvalidRequest(f"The provided HTTP redirect code ({code}) is not valid. Valid "
-                                 "codes are 3XX except 300.")
-        one_of(redirect.get("Protocol", "http"), ("http", "https"))
+        _http_code(redirect.get("HttpRedirectCode"), _REDIRECT_CODES, "The provided HTTP redirect "
+                   "code ({}) is not valid. Valid codes are 3XX except 300.")
+        _http_code((condition or {}).get("HttpErrorCodeReturnedEquals"), _ERROR_CODES,
+                   "The provided HTTP error code ({}) is not valid. Valid codes are 4XX or 5XX.")
+        _website_protocol(redirect)
     return cfg
 
 

@@ -22,6 +22,7 @@ from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.access import resource_view
 from nuvem.services.s3.bodies import read_range
 from nuvem.services.s3.common import current, http_date
+from nuvem.services.s3.config import CORS_METHODS, HEADER_NAME
 from nuvem.services.s3.errors import S3Error
 from nuvem.services.s3.models import Bucket, S3Object
 
@@ -210,10 +211,18 @@ def preflight(call: Call, uri_params: dict) -> HttpResponse:
         _xml_error(call, 403, "AccessForbidden",
                    "CORSResponse: CORS is not enabled for this bucket.",
                    Method=method or "OPTIONS", ResourceType="BUCKET")
-    if not method:
-        _xml_error(call, 400, "BadRequest", "Invalid Access-Control-Request-Method: null")
-    wanted = [h.strip().lower() for h in
-              (request.headers.get("access-control-request-headers") or "").split(",") if h.strip()]
+    # a method CORS rules cannot name (case counts), a header that is no HTTP token (versitygw's
+    # PreflightOPTIONS_invalid_request_method, _invalid_request_headers)
+    if method not in CORS_METHODS:
+        _xml_error(call, 400, "BadRequest",
+                   f"Invalid Access-Control-Request-Method: {method or 'null'}")
+    asked = [h.strip() for h in
+             (request.headers.get("access-control-request-headers") or "").split(",") if h.strip()]
+    for header in asked:
+        if not HEADER_NAME.fullmatch(header):
+            _xml_error(call, 400, "BadRequest",
+                       f'Access-Control-Request-Headers "{header}" contains invalid character.')
+    wanted = [h.lower() for h in asked]
     rule = _cors_rule(bucket, origin, method, wanted)
     if rule is None:
         _xml_error(call, 403, "AccessForbidden",

@@ -36,6 +36,10 @@ class InvalidVersionId(InvalidArgument):
     message = "Invalid version id specified"
 
 
+class EmptyVersionId(InvalidVersionId):
+    message = "Version id cannot be the empty string"
+
+
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
 InvalidRange = _error("InvalidRange", 416, "The requested range is not satisfiable")
 InvalidPartNumber = _error("InvalidPartNumber", 416, "The requested partnumber is not satisfiable")

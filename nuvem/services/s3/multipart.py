@@ -32,7 +32,7 @@ from nuvem.services.s3.lifecycle import abort_rule, expiration
 from nuvem.services.s3.models import Bucket, Chunk, Part, S3Object, Upload
 from nuvem.services.s3.objects import (ARCHIVED, check_key, check_read_conditions,
                                        check_write_conditions, copy_source,
-                                       new_object_attributes, store_version)
+                                       new_object_attributes, parse_copy_source, store_version)
 
 MIN_PART_SIZE = 5 * 1024 * 1024          # every part but the last ("Multipart upload limits")
 MAX_PART_SIZE = 5 * 1024 ** 3
@@ -47,10 +47,14 @@ _COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
 # -- finding ------------------------------------------------------------------------------------
 def _upload_of(ctx: Call, req: dict):
     bucket = bucket_of(ctx, req["Bucket"])
+    return bucket, _upload_in(ctx, bucket, req)
+
+
+def _upload_in(ctx: Call, bucket: Bucket, req: dict) -> Upload:
     upload = ctx.store.get(Upload, bucket.name, req["Key"], req["UploadId"])
     if upload is None:
         raise NoSuchUpload(UploadId=req["UploadId"])
-    return bucket, upload
+    return upload
 
 
 def _parts(ctx: Call, upload: Upload, after: int = 0, limit: int | None = None):
@@ -96,16 +100,18 @@ def _initiator(upload: Upload) -> dict:
 def _checksum_mode(req: dict) -> tuple[str, str]:
     """(algorithm, type) of a new upload; ("", "") when it declares none (S3 then gives the
     object a full-object CRC64NVME)."""
+    # both in any case, the type checked first (versitygw's CreateMultipartUpload_valid_algo_type,
+    # _invalid_checksum_type)
     algorithm = (req.get("ChecksumAlgorithm") or "").upper()
-    kind = req.get("ChecksumType") or ""
+    kind = (req.get("ChecksumType") or "").upper()
+    if kind not in ("", "COMPOSITE", "FULL_OBJECT"):
+        raise InvalidRequest("Value for x-amz-checksum-type header is invalid.")
     if kind and not algorithm:
         raise InvalidRequest("The x-amz-checksum-type header can only be used with the "
                              "x-amz-checksum-algorithm header.")
     if not algorithm:
         return "", ""
     checksum_algorithm(algorithm)
-    if kind not in ("", "COMPOSITE", "FULL_OBJECT"):
-        raise InvalidRequest("Value for x-amz-checksum-type header is invalid.")
     if algorithm == "CRC64NVME":
         kind = kind or "FULL_OBJECT"
         if kind == "COMPOSITE":
@@ -301,10 +307,14 @@ def _copy_range(text: str | None, size: int) -> tuple[int, int]:
 
 @SERVICE.op("UploadPartCopy")
 def upload_part_copy(ctx: Call, req: dict) -> dict:
-    bucket, upload = _upload_of(ctx, req)
+    bucket = bucket_of(ctx, req["Bucket"])
+    # the part number and the copy source's form are checked before the upload is looked up
+    # (versitygw's UploadPartCopy_invalid_part_number, UploadPartCopy_invalid_copy_source)
     number = _part_number(req.get("PartNumber"))
+    named = parse_copy_source(req["CopySource"])
+    upload = _upload_in(ctx, bucket, req)
     customer_keys.check_part(upload.customer_key, req)
-    source_bucket, source = copy_source(ctx, req["CopySource"])
+    source_bucket, source = copy_source(ctx, named)
     customer_keys.check_read(source.customer_key, req, copy_source=True)
     expected = req.get("ExpectedSourceBucketOwner")
     if expected and expected != source_bucket.account:

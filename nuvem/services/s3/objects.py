@@ -20,11 +20,12 @@ from nuvem.services.s3.buckets import valid_name as valid_bucket_name
 from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, current,
                                       find_object, marker_headers, new_version_id,
                                       version_named, versions)
-from nuvem.services.s3.errors import (AccessDenied, InvalidArgument, InvalidObjectState,
-                                      InvalidPartNumber, InvalidRange, InvalidRequest, InvalidTag,
-                                      InvalidVersionId, KeyTooLongError, MalformedXML,
-                                      MethodNotAllowed, NoSuchKey, NoSuchVersion, NotModified,
-                                      PreconditionFailed, S3Error, UnsupportedHeader)
+from nuvem.services.s3.errors import (AccessDenied, EmptyVersionId, InvalidArgument,
+                                      InvalidObjectState, InvalidPartNumber, InvalidRange,
+                                      InvalidRequest, InvalidTag, InvalidVersionId,
+                                      KeyTooLongError, MalformedXML, MethodNotAllowed, NoSuchKey,
+                                      NoSuchVersion, NotModified, PreconditionFailed, S3Error,
+                                      UnsupportedHeader)
 from nuvem.services.s3.lifecycle import expiration
 from nuvem.services.s3.models import Bucket, S3Object
 from nuvem.services.s3.notifications import notify
@@ -73,8 +74,8 @@ def parse_tagging(text: str | None) -> dict[str, str]:
         return {}
     tags: dict[str, str] = {}
     for k, v in parse_qsl(text, keep_blank_values=True):
-        if k in tags or not (TAG_CHARS.match(k) and TAG_CHARS.match(v)):
-            # a repeated key, or a value that swallowed a wrong separator (k=v,k2=v2)
+        if not k or k in tags or not (TAG_CHARS.match(k) and TAG_CHARS.match(v)):
+            # no key ("="), a repeated key, or a value that swallowed a wrong separator (a=b,c)
             raise InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then "
                                   "URLEncoded URL query parameters without tag name duplicates.",
                                   ArgumentName="x-amz-tagging", ArgumentValue=text)
@@ -224,13 +225,14 @@ def default_lock(ctx: Call, bucket: Bucket, req: dict) -> dict:
         if not (req.get("ObjectLockMode") and req.get("ObjectLockRetainUntilDate")):
             raise InvalidArgument("x-amz-object-lock-retain-until-date and "
                                   "x-amz-object-lock-mode must both be supplied")
+        # so is a date in the past (versitygw's CreateMultipartUpload_past_retain_until_date)
+        check_retain_until(req["ObjectLockRetainUntilDate"], ctx.now)
         if not bucket.object_lock:
             raise InvalidRequest("Bucket is missing Object Lock Configuration")
         if req["ObjectLockMode"] not in LOCK_MODES:
             raise InvalidArgument("Unknown wormMode directive.",
                                   ArgumentName="x-amz-object-lock-mode",
                                   ArgumentValue=req["ObjectLockMode"])
-        check_retain_until(req["ObjectLockRetainUntilDate"], ctx.now)
         lock["Mode"] = req.get("ObjectLockMode")
         lock["RetainUntilDate"] = req.get("ObjectLockRetainUntilDate")
     elif bucket.object_lock:
@@ -287,9 +289,23 @@ def checksum_fields(checksum: dict) -> dict:
             "ChecksumType": checksum.get("Type", "FULL_OBJECT")}
 
 
+def _refuse_upload_parameters(ctx: Call) -> None:
+    """A part number without an upload id, or an upload id without a part number: not taken for
+    a whole-object write (versitygw's RouterPutPartNumberWithoutUploadId,
+    RouterPUTObjectOnlyUploadId and its REST tests run against S3)."""
+    names = {name for name, _ in ctx.request.query_list()}
+    if "partNumber" in names:
+        raise InvalidArgument("This operation does not accept partNumber without uploadId",
+                              ArgumentName="partNumber", ArgumentValue="partNumber")
+    if "uploadId" in names:
+        raise MethodNotAllowed(Method=ctx.request.method, ResourceType="UPLOAD")
+
+
 @SERVICE.op("PutObject")
 def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     """Also the write behind browser POST uploads, which notify `ObjectCreated:Post`."""
+    if ctx.request.query:
+        _refuse_upload_parameters(ctx)
     bucket = bucket_of(ctx, req["Bucket"])
     key = req["Key"]
     check_key(key)
@@ -492,6 +508,11 @@ _OVERRIDABLE = frozenset(f"response-{name}" for name in (
     "content-type", "expires"))
 
 
+# S3's words for them (versitygw's RouterGetUploadsWithKey, RouterListVersionsWithKey)
+_BUCKET_LISTINGS = {"uploads": "Key is not expected for the GET method ?uploads subresource",
+                    "versions": "There is no such thing as the ?versions sub-resource for a key"}
+
+
 def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
     if ctx.request.headers.get("x-amz-server-side-encryption") is not None:
         # the object's encryption is fixed when written; a read may not name one (400)
@@ -499,11 +520,22 @@ def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
                               "operation.")
     if ctx.request.query:       # a response-* override S3 does not know (versitygw issue 2075)
         for name, value in ctx.request.query_list():
+            if name in _BUCKET_LISTINGS:    # a bucket's listing asked of a key
+                raise InvalidRequest(_BUCKET_LISTINGS[name])
             if name.startswith("response-") and name not in _OVERRIDABLE:
                 raise InvalidArgument(f"{name} is not in the set of overridable response headers. "
                                       "Please refer to the S3 API documentation for a complete "
                                       "list of overridable response headers.",
                                       ArgumentName=name, ArgumentValue=value)
+            if name in _OVERRIDABLE and (ctx.principal is None
+                                         or ctx.principal.kind == "anonymous"):
+                # overrides need a signed request (GetObject's reference; versitygw's
+                # HeadObject_overrides_fail_public)
+                raise InvalidRequest("Request specific response headers cannot be used for "
+                                     "anonymous GET requests.")
+        number = req.get("PartNumber")
+        if number is not None and number < 1:   # refused before the key is looked up
+            raise _part_number_refused(number)
     check_key_length(req["Key"])
     bucket = bucket_of(ctx, req["Bucket"])
     try:
@@ -533,13 +565,16 @@ def _read_expiration(ctx: Call, bucket: Bucket, obj: S3Object, req: dict) -> dic
     return expiration(bucket, obj)
 
 
+def _part_number_refused(number: int) -> InvalidArgument:
+    return InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
+                           ArgumentName="partNumber", ArgumentValue=str(number))
+
+
 def _part_range(obj: S3Object, number: int) -> tuple[int, int]:
     sizes = obj.part_sizes or [obj.size]
     if not 1 <= number <= max(len(sizes), 1) or number > 10000:
         raise InvalidPartNumber(PartNumberRequested=str(number), ActualPartCount=str(len(sizes))) \
-            if number > len(sizes) else InvalidArgument(
-                "Part number must be an integer between 1 and 10000, inclusive",
-                ArgumentName="partNumber", ArgumentValue=str(number))
+            if number > len(sizes) else _part_number_refused(number)
     start = sum(sizes[:number - 1])
     return start, start + sizes[number - 1] - 1
 
@@ -560,9 +595,7 @@ def get_object(ctx: Call, req: dict) -> dict:
         out["ContentLength"] = end - start + 1
         out["ContentRange"] = f"bytes {start}-{end}/{obj.size}"
         out[STATUS] = 206
-        if out.get("ChecksumType") == "FULL_OBJECT" or req.get("Range"):
-            for k in [k for k in out if k.startswith("Checksum")]:
-                del out[k]
+        _drop_whole_checksums(out, req)
     if obj.data is not None:       # inline: bytes, so the server sends it without a stream
         out["Body"] = obj.data[start:end + 1]
     else:
@@ -575,8 +608,18 @@ def _span(obj: S3Object, req: dict) -> tuple[int, int] | None:
     if number is not None:
         if req.get("Range"):
             raise InvalidRequest("Cannot specify both Range header and partNumber query parameter")
-        return _part_range(obj, number)
+        start, end = _part_range(obj, number)
+        # an empty object's part 1 is the whole (empty) object, no Content-Range (versitygw's
+        # HeadObject_empty_object_part_number_1)
+        return (start, end) if end >= start else None
     return parse_range(req.get("Range"), obj.size)
+
+
+def _drop_whole_checksums(out: dict, req: dict) -> None:
+    """A range, or a part of an object whose checksum covers it whole, carries no checksum."""
+    if out.get("ChecksumType") == "FULL_OBJECT" or req.get("Range"):
+        for k in [k for k in out if k.startswith("Checksum")]:
+            del out[k]
 
 
 @SERVICE.op("HeadObject")
@@ -591,6 +634,8 @@ def head_object(ctx: Call, req: dict) -> dict:
         out["ContentLength"] = span[1] - span[0] + 1
         out["ContentRange"] = f"bytes {span[0]}-{span[1]}/{obj.size}"
         out[STATUS] = 206
+        # as GetObject does (versitygw's HeadObject_ranged_with_checksum_mode)
+        _drop_whole_checksums(out, req)
     return out
 
 
@@ -716,11 +761,14 @@ def parse_copy_source(text: str) -> tuple[str, str, str | None]:
         if wrong:
             raise InvalidArgument(f"Invalid copy source {part}", ArgumentName="x-amz-copy-source",
                                   ArgumentValue=text)
+    if version_id == "":
+        raise EmptyVersionId(ArgumentName="x-amz-copy-source", ArgumentValue="")
     return bucket, key, version_id
 
 
-def copy_source(ctx: Call, text: str) -> tuple[Bucket, S3Object]:
-    name, key, version_id = parse_copy_source(text)
+def copy_source(ctx: Call, source: tuple[str, str, str | None]) -> tuple[Bucket, S3Object]:
+    """The bucket and object `parse_copy_source` names."""
+    name, key, version_id = source
     bucket = ctx.store.get(Bucket, name)
     if bucket is None:
         from nuvem.services.s3.errors import NoSuchBucket
@@ -745,10 +793,12 @@ def full_md5(ctx: Call, obj: S3Object) -> str:
 
 @SERVICE.op("CopyObject")
 def copy_object(ctx: Call, req: dict) -> dict:
+    if ctx.request.query:
+        _refuse_upload_parameters(ctx)
     bucket = bucket_of(ctx, req["Bucket"])
     key = req["Key"]
     check_key(key)
-    source_bucket, source = copy_source(ctx, req["CopySource"])
+    source_bucket, source = copy_source(ctx, parse_copy_source(req["CopySource"]))
     customer_keys.check_read(source.customer_key, req, copy_source=True)
     check_read_conditions(source, req, prefix="CopySource", now=ctx.now)
     if source.storage_class in ARCHIVED and not (source.lock or {}).get("Restore"):

@@ -177,3 +177,32 @@ def test_a_refused_head_bucket_still_names_the_region(nuvem):
     with pytest.raises(ClientError) as e:
         anonymous.head_bucket(Bucket="region-told-missing")
     assert "x-amz-bucket-region" not in e.value.response["ResponseMetadata"]["HTTPHeaders"]
+
+
+def test_an_unknown_canned_acl_has_an_empty_message(nuvem, acl_bucket):
+    # versitygw's PutBucketAcl_invalid_canned_acl: S3 sends <Message></Message>, no reason
+    client = nuvem.client("s3")
+    bodies = []
+    client.meta.events.register("before-parse.s3.PutBucketAcl", lambda response_dict, **_:
+                                bodies.append(response_dict["body"]))
+    with pytest.raises(ClientError) as e:
+        client.put_bucket_acl(Bucket=acl_bucket, ACL="invalid_acl")
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["ArgumentName"]) == \
+        ("InvalidArgument", "x-amz-acl")
+    assert b"<Code>InvalidArgument</Code><Message></Message><ArgumentName>" in bodies[0]
+
+
+def test_response_overrides_need_a_signed_request(s3, acl_bucket, anonymous):
+    # GetObject's reference and versitygw's HeadObject_overrides_fail_public: an anonymous read
+    # of a public object may not ask for response-* overrides
+    s3.put_object(Bucket=acl_bucket, Key="k", Body=b"x", ACL="public-read")
+    assert anonymous.get_object(Bucket=acl_bucket, Key="k")["Body"].read() == b"x"
+    with pytest.raises(ClientError) as e:
+        anonymous.get_object(Bucket=acl_bucket, Key="k", ResponseContentType="text/html")
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]) == (
+        "InvalidRequest",
+        "Request specific response headers cannot be used for anonymous GET requests.")
+    assert error_of(anonymous.head_object, Bucket=acl_bucket, Key="k",
+                    ResponseCacheControl="max-age=90") == ("400", 400)
+    got = s3.get_object(Bucket=acl_bucket, Key="k", ResponseContentType="text/html")
+    assert got["ContentType"] == "text/html"

@@ -85,6 +85,26 @@ def test_cors_preflight_refusals(nuvem, s3, bucket):
         == 200
 
 
+def test_cors_preflight_checks_the_method_and_headers_asked_for(nuvem, s3, bucket):
+    # versitygw's PreflightOPTIONS_invalid_request_method and _invalid_request_headers: a
+    # method CORS rules cannot name (case counts) or a header that is no HTTP token is BadRequest
+    origin = "https://localhost:4200"
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [origin], "AllowedMethods": ["GET"], "AllowedHeaders": ["*"]}]})
+    for method in ("get", "Put", "PATCH", "OPTIONS", "something"):
+        assert preflight(nuvem, f"/{bucket}/k", Origin=origin,
+                         Access_Control_Request_Method=method)[:3] == (
+            400, "BadRequest", f"Invalid Access-Control-Request-Method: {method}")
+    for headers, bad in (("X-Amz-Date,invalid header", "invalid header"),
+                         ("Authorization,X-Custom:Header", "X-Custom:Header"),
+                         ("Date,X[Key]", "X[Key]")):
+        assert preflight(nuvem, f"/{bucket}/k", Origin=origin, Access_Control_Request_Method="GET",
+                         Access_Control_Request_Headers=headers)[:3] == (
+            400, "BadRequest", f'Access-Control-Request-Headers "{bad}" contains invalid character.')
+    assert preflight(nuvem, f"/{bucket}/k", Origin=origin, Access_Control_Request_Method="GET",
+                     Access_Control_Request_Headers="X-Amz-Date, X-Amz-Content-Sha256")[0] == 200
+
+
 def test_cors_validation(s3, bucket):
     bad = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "PATCH"]}]}
     assert error(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration=bad) == (
@@ -142,6 +162,41 @@ def test_website_validation(s3, bucket):
     assert error(s3.put_bucket_website, Bucket=bucket, WebsiteConfiguration={
         "RedirectAllRequestsTo": {"HostName": "x.com"},
         "IndexDocument": {"Suffix": "index.html"}})[0] == "InvalidArgument"
+
+
+def test_website_routing_rules_are_checked_in_s3s_words(s3, bucket):
+    # versitygw's PutBucketWebsite_invalid_http_redirect_code, _invalid_http_error_code,
+    # _too_many_routing_rules, _invalid_redirect_protocol, _empty_routing_rule_redirect
+    def put(*rules, **redirect_all):
+        cfg = ({"RedirectAllRequestsTo": redirect_all} if redirect_all else
+               {"IndexDocument": {"Suffix": "index.html"}, "RoutingRules": list(rules)})
+        return error(s3.put_bucket_website, Bucket=bucket, WebsiteConfiguration=cfg)
+    to = {"HostName": "example.com"}
+    for code in ("306", "309", "399"):
+        assert put({"Redirect": {**to, "HttpRedirectCode": code}}) == (
+            "InvalidRequest", 400, f"The provided HTTP redirect code ({code}) is not valid. "
+                                   "Valid codes are 3XX except 300.")
+    for code in ("399", "418", "499", "506"):
+        assert put({"Condition": {"HttpErrorCodeReturnedEquals": code}, "Redirect": to}) == (
+            "InvalidRequest", 400, f"The provided HTTP error code ({code}) is not valid. "
+                                   "Valid codes are 4XX or 5XX.")
+    assert put({"Redirect": {**to, "HttpRedirectCode": "3xx"}})[:2] == ("MalformedXML", 400)
+    assert put({"Condition": {"HttpErrorCodeReturnedEquals": "4xx"}, "Redirect": to})[:2] == \
+        ("MalformedXML", 400)
+    assert put({"Condition": {"KeyPrefixEquals": "docs/"}, "Redirect": {}})[:2] == \
+        ("MalformedXML", 400)
+    assert put(*[{"Condition": {"KeyPrefixEquals": f"p{i}/"}, "Redirect": to}
+                 for i in range(51)]) == (
+        "InvalidRequest", 400, "51 routing rules provided, the number of routing rules in a "
+                               "website configuration is limited to 50.")
+    protocol = ("InvalidRequest", 400, "Invalid protocol, protocol can be http or https. If not "
+                                       "defined the protocol will be selected automatically.")
+    assert put({"Redirect": {**to, "Protocol": "ftp"}}) == protocol
+    assert put(HostName="example.com", Protocol="ftp") == protocol
+    s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "index.html"},
+        "RoutingRules": [{"Condition": {"HttpErrorCodeReturnedEquals": "404"},
+                          "Redirect": {**to, "HttpRedirectCode": "308"}}]})
 
 
 # --- lifecycle -------------------------------------------------------------------------------

@@ -354,6 +354,21 @@ def test_upload_part_copy_range_errors(s3, bucket, text, expected):
     assert e.value.response["Error"] == expected
 
 
+def test_upload_part_copy_checks_its_request_before_the_upload(nuvem, s3, bucket):
+    # versitygw's UploadPartCopy_invalid_part_number and _invalid_copy_source: an upload id
+    # that names nothing is not what they are told about
+    assert error(s3.upload_part_copy, Bucket=bucket, Key="k", UploadId="made-up",
+                 PartNumber=-10, CopySource="bucket/key")[:2] == ("InvalidArgument", 400)
+    client = nuvem.client("s3")     # the header as sent, not as botocore would quote it
+    client.meta.events.register("before-call.s3.UploadPartCopy", lambda params, **_:
+                                params["headers"].update({"x-amz-copy-source": "bucket/%ZZ"}))
+    assert error(client.upload_part_copy, Bucket=bucket, Key="k", UploadId="made-up",
+                 PartNumber=1, CopySource="placeholder/key") == \
+        ("InvalidArgument", 400, "Invalid copy source encoding")
+    assert error(s3.upload_part_copy, Bucket=bucket, Key="k", UploadId="made-up",
+                 PartNumber=1, CopySource=f"{bucket}/key")[:2] == ("NoSuchUpload", 404)
+
+
 def test_upload_part_copy_with_range(s3, bucket):
     source = bytes(range(256)) * (24 * 1024)           # 6 MiB
     s3.put_object(Bucket=bucket, Key="src", Body=source)
@@ -456,6 +471,16 @@ def test_full_object_crc(s3, bucket):
                                        ChecksumType="FULL_OBJECT")
     assert out["ChecksumCRC32"] == crc32_b64(P1 + tail)
     assert out["ChecksumType"] == "FULL_OBJECT"
+
+
+def test_checksum_type_is_read_in_any_case_and_checked_first(s3, bucket):
+    # versitygw's CreateMultipartUpload_valid_algo_type and _invalid_checksum_type
+    created = s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="crc32C",
+                                         ChecksumType="Full_Object")
+    assert (created["ChecksumAlgorithm"], created["ChecksumType"]) == ("CRC32C", "FULL_OBJECT")
+    assert error(s3.create_multipart_upload, Bucket=bucket, Key="k",
+                 ChecksumType="invalid_checksum_type") == (
+        "InvalidRequest", 400, "Value for x-amz-checksum-type header is invalid.")
 
 
 def test_default_checksum_is_full_object_crc64nvme(s3, bucket):

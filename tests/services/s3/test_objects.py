@@ -125,6 +125,21 @@ def test_ranges_of_an_empty_object(s3, bucket):
         assert error_of(e) == ("InvalidRange", 416)
 
 
+def test_part_one_of_an_empty_object_and_checksums_of_ranged_heads(s3, bucket):
+    # versitygw's HeadObject_empty_object_part_number_1: the whole empty object, its checksum
+    # kept; HeadObject_ranged_with_checksum_mode: a ranged HEAD carries none, as a ranged GET
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"", ChecksumAlgorithm="SHA256")
+    for read in (s3.get_object, s3.head_object):
+        out = read(Bucket=bucket, Key="empty", PartNumber=1, ChecksumMode="ENABLED")
+        assert (out["ResponseMetadata"]["HTTPStatusCode"], out["ContentLength"]) == (200, 0)
+        assert "ContentRange" not in out and out["ChecksumSHA256"]
+    s3.put_object(Bucket=bucket, Key="full", Body=b"x" * 500, ChecksumAlgorithm="SHA256")
+    for kwargs in ({"Range": "bytes=0-99"}, {"PartNumber": 1}):
+        out = s3.head_object(Bucket=bucket, Key="full", ChecksumMode="ENABLED", **kwargs)
+        assert out["ResponseMetadata"]["HTTPStatusCode"] == 206
+        assert not [k for k in out if k.startswith("Checksum")]
+
+
 def test_conditional_reads(s3, bucket):
     etag = s3.put_object(Bucket=bucket, Key="c", Body=b"x")["ETag"]
     assert s3.get_object(Bucket=bucket, Key="c", IfMatch=etag)["Body"].read() == b"x"
@@ -313,9 +328,10 @@ def test_missing_key_tagging_errors(s3, bucket):
     assert e.value.response["Error"]["Key"] == "fake-key"
 
 
-@pytest.mark.parametrize("header", ["key1=val1&key1=val2", "key1=val1,key2=val2"])
+@pytest.mark.parametrize("header", ["key1=val1&key1=val2", "key1=val1,key2=val2", "="])
 def test_malformed_tagging_header(s3, bucket, header):
-    # test_object_tagging_exc: a repeated key or a wrong separator is the header's own error
+    # test_object_tagging_exc: a repeated key or a wrong separator is the header's own error;
+    # so is a tag without a key (versitygw's PutObject_tagging)
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket=bucket, Key="k", Body=b"", Tagging=header)
     assert e.value.response["Error"] == {
@@ -600,6 +616,17 @@ def test_object_lock_headers_are_checked_before_the_bucket_and_legal_hold_is_on_
         assert e.value.response["Error"]["Message"] == "Legal Hold must be either of 'ON' or 'OFF'"
 
 
+def test_a_past_retain_until_date_is_refused_before_the_buckets_lock(s3, bucket):
+    # versitygw's CreateMultipartUpload_past_retain_until_date: on a bucket without a lock
+    past = datetime.now(timezone.utc) - timedelta(hours=5)
+    for write in (lambda **kw: s3.put_object(Bucket=bucket, Key="k", Body=b"x", **kw),
+                  lambda **kw: s3.create_multipart_upload(Bucket=bucket, Key="k", **kw)):
+        with pytest.raises(ClientError) as e:
+            write(ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=past)
+        assert error_of(e) == ("InvalidArgument", 400)
+        assert e.value.response["Error"]["Message"] == "The retain until date must be in the future!"
+
+
 def test_a_delete_marker_has_no_lock(s3):
     # test_object_lock_delete_markers: retention (and legal hold) of a marker's version is 405
     bucket = f"lockdm-{datetime.now().strftime('%H%M%S%f')}"
@@ -764,3 +791,83 @@ def test_a_checksum_algorithm_without_its_checksum_or_unknown_is_refused(nuvem, 
                        ChecksumAlgorithm="invalid_checksum_algo")
     assert error_of(e) == ("InvalidRequest", 400)
     assert e.value.response["Error"]["Message"].startswith("Checksum algorithm provided is unsupported.")
+
+
+def test_a_part_number_below_one_is_refused_before_the_key_is_looked_up(s3, bucket):
+    # versitygw's HeadObject_invalid_part_number: a key that is not there still gets the 400
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="missing", PartNumber=0)
+    assert e.value.response["Error"] == {
+        "Code": "InvalidArgument",
+        "Message": "Part number must be an integer between 1 and 10000, inclusive",
+        "ArgumentName": "partNumber", "ArgumentValue": "0"}
+    with pytest.raises(ClientError) as e:
+        s3.head_object(Bucket=bucket, Key="missing", PartNumber=-3)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize("query, message", [
+    ("uploads", "Key is not expected for the GET method ?uploads subresource"),
+    ("versions", "There is no such thing as the ?versions sub-resource for a key")])
+def test_a_bucket_listing_asked_of_a_key_is_refused(nuvem, bucket, query, message):
+    # versitygw's RouterGetUploadsWithKey, RouterListVersionsWithKey: not a GetObject that
+    # ignores the sub-resource
+    client = nuvem.client("s3")
+    client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    client.meta.events.register("before-sign.s3.GetObject", lambda request, **_: setattr(
+        request, "url", request.url + "?" + query))
+    with pytest.raises(ClientError) as e:
+        client.get_object(Bucket=bucket, Key="k")
+    assert error_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"] == message
+
+
+@pytest.mark.parametrize("copy", [False, True])
+def test_a_part_number_without_an_upload_id_is_refused(nuvem, bucket, copy):
+    # versitygw's RouterPutPartNumberWithoutUploadId and "UploadPartCopy w/o upload ID": a
+    # PUT with ?partNumber= alone is not a whole-object write
+    client = nuvem.client("s3")
+    client.put_object(Bucket=bucket, Key="src", Body=b"x")
+    operation = "CopyObject" if copy else "PutObject"
+    client.meta.events.register(f"before-sign.s3.{operation}", lambda request, **_: setattr(
+        request, "url", request.url + "?partNumber=1"))
+    with pytest.raises(ClientError) as e:
+        if copy:
+            client.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/src")
+        else:
+            client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert e.value.response["Error"] == {
+        "Code": "InvalidArgument",
+        "Message": "This operation does not accept partNumber without uploadId",
+        "ArgumentName": "partNumber", "ArgumentValue": "partNumber"}
+    assert "Contents" not in client.list_objects_v2(Bucket=bucket, Prefix="k")
+
+
+def test_an_upload_id_without_a_part_number_is_not_a_put(nuvem, bucket):
+    # versitygw's RouterPUTObjectOnlyUploadId and "UploadPartCopy w/o part number" (run
+    # against S3): 405 for the upload, not a whole-object write
+    client = nuvem.client("s3")
+    client.meta.events.register("before-sign.s3.PutObject", lambda request, **_: setattr(
+        request, "url", request.url + "?uploadId=my-upload-id"))
+    with pytest.raises(ClientError) as e:
+        client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert error_of(e) == ("MethodNotAllowed", 405)
+    assert (e.value.response["Error"]["Method"], e.value.response["Error"]["ResourceType"]) == \
+        ("PUT", "UPLOAD")
+
+
+def test_an_x_amz_content_sha256_s3_does_not_know_is_refused(nuvem, bucket):
+    # versitygw's InvalidArgSHA256Payload and mint's presigned PUT with "invalid-sha256": neither
+    # a SHA-256 nor a payload mode S3 knows (it was taken, the body unchecked)
+    client = nuvem.client("s3")
+
+    def declare(request, **_):
+        request.headers["x-amz-content-sha256"] = "invalid-sha256"
+    client.meta.events.register("before-send.s3.PutObject", declare)
+    with pytest.raises(ClientError) as e:
+        client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    error = e.value.response["Error"]
+    assert (error["Code"], error["ArgumentName"], error["ArgumentValue"]) == \
+        ("InvalidArgument", "x-amz-content-sha256", "invalid-sha256")
+    assert error["Message"].startswith("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
+                                       "STREAMING-UNSIGNED-PAYLOAD-TRAILER, ")

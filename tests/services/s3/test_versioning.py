@@ -236,3 +236,20 @@ def test_made_up_version_id_is_invalid(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.get_object(Bucket=bucket, Key="k", VersionId=gone)
     assert e.value.response["Error"]["Code"] == "NoSuchVersion"
+
+
+def test_an_empty_version_id_is_refused_in_its_own_words(s3, bucket):
+    # versitygw's GetObject_empty_version_id, PutObjectTagging_empty_version_id: `?versionId=`
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    calls = [(s3.get_object, {}), (s3.delete_object, {}), (s3.get_object_tagging, {}),
+             (s3.put_object_tagging, {"Tagging": {"TagSet": []}}), (s3.get_object_acl, {})]
+    for call, more in calls:
+        with pytest.raises(ClientError) as e:
+            call(Bucket=bucket, Key="k", VersionId="", **more)
+        assert e.value.response["Error"]["Message"] == "Version id cannot be the empty string"
+        assert e.value.response["Error"]["ArgumentName"] == "versionId"
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=bucket, Key="copy",
+                       CopySource={"Bucket": bucket, "Key": "k", "VersionId": ""})
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["ArgumentName"]) == \
+        ("InvalidArgument", "x-amz-copy-source")
