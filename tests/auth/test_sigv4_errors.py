@@ -374,3 +374,29 @@ def test_signing_key_cache_is_bounded():
     for i in range(10):
         verifier.signing_key(f"s{i}", "20150830", "us-east-1", "iam")
     assert len(verifier._keys) == 4
+
+
+def test_headers_differing_only_in_their_signature_parse_alike():
+    # the parse of a header is kept without its signature (sigv4._PARSED_HEADERS): each request
+    # still gets its own signature, wherever the header puts it
+    def request(auth: str, date: str | None = "20261129T120000Z") -> HttpRequest:
+        headers = [("Authorization", auth)] + ([("X-Amz-Date", date)] if date else [])
+        return HttpRequest(method="GET", path="/", headers=Headers(headers))
+
+    scope = "Credential=AKIDPARSED/20261129/us-east-1/sts/aws4_request"
+    for signature in ("a" * 64, "b" * 64):
+        for auth in (f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=host;x-amz-date, "
+                     f"Signature={signature}",
+                     f"AWS4-HMAC-SHA256 Signature={signature}, {scope}, "
+                     "SignedHeaders=Host;X-Amz-Date"):
+            signed = sigv4.parse_auth(request(auth))
+            assert (signed.signature, signed.access_key, signed.signed_headers) == (
+                signature, "AKIDPARSED", ["host", "x-amz-date"])
+    # a header known already, without its date: refused as before
+    with pytest.raises(AwsError, match="requires existence of either a 'X-Amz-Date'"):
+        sigv4.parse_auth(request(f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=host, "
+                                 f"Signature={'c' * 64}", date=None))
+    with pytest.raises(AwsError, match="requires 'Signature' parameter. Authorization header "
+                                       "requires existence of either a 'X-Amz-Date'"):
+        sigv4.parse_auth(request(f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=host, Signature=",
+                                 date=None))
