@@ -108,8 +108,24 @@ def expressions(req: dict, operation: str):
     if not uses_expressions(req):
         return None
     from nuvem.services.dynamodb import legacy
-    from nuvem.services.dynamodb.expressions import Expressions
     legacy.check_no_mix(req, operation)
+    return _parser(req)
+
+
+def key_and_expressions(req: dict, operation: str):
+    """`values.key_values` of the request's Key and its `expressions`, checked in DynamoDB's
+    order: the mixing check, the Key's values, the expression attribute names and values. The
+    Key meets the table's schema (`values.match_key`) once the expressions are parsed."""
+    if not uses_expressions(req):
+        return values.key_values(req.get("Key")), None
+    from nuvem.services.dynamodb import legacy
+    legacy.check_no_mix(req, operation)
+    key = values.key_values(req.get("Key"))
+    return key, _parser(req)
+
+
+def _parser(req: dict):
+    from nuvem.services.dynamodb.expressions import Expressions
     return Expressions(req.get("ExpressionAttributeNames"), req.get("ExpressionAttributeValues"))
 
 
@@ -237,11 +253,13 @@ def put_item(ctx, req: dict) -> dict:
     table = table_of(ctx, req)
     ex = expressions(req, "PutItem")
     mode = _return_values(req, ("NONE", "ALL_OLD"))
-    item, size = values.check_item(table, req.get("Item") or {})
-    indexes.check_item(table, item)
+    item, size = values.item_values(req.get("Item"))
     cond = condition(req, ex)
     if ex is not None:
         ex.check_unused()
+    # the request is checked before the table's schema, as DynamoDB does
+    values.check_item_keys(table, item)
+    indexes.check_item(table, item)
     pk, sk = values.item_key(table, item)
     if cond is None and mode == "NONE":
         old, touched = put_item_record(ctx, table, pk, sk, item, size)
@@ -259,11 +277,11 @@ def put_item(ctx, req: dict) -> dict:
 @SERVICE.op("GetItem")
 def get_item(ctx, req: dict) -> dict:
     table = table_of(ctx, req)
-    ex = expressions(req, "GetItem")
-    key = values.check_key(table, req.get("Key"))
+    key, ex = key_and_expressions(req, "GetItem")
     proj = projection(req, ex, table)
     if ex is not None:
         ex.check_unused()
+    values.match_key(table, key)
     pk, sk = values.item_key(table, key)
     out, size = {}, 0
     if proj is None:        # the whole item: its stored JSON goes out as it is
@@ -285,12 +303,12 @@ def get_item(ctx, req: dict) -> dict:
 @SERVICE.op("DeleteItem")
 def delete_item(ctx, req: dict) -> dict:
     table = table_of(ctx, req)
-    ex = expressions(req, "DeleteItem")
+    key, ex = key_and_expressions(req, "DeleteItem")
     mode = _return_values(req, ("NONE", "ALL_OLD"))
-    key = values.check_key(table, req.get("Key"))
     cond = condition(req, ex)
     if ex is not None:
         ex.check_unused()
+    values.match_key(table, key)
     pk, sk = values.item_key(table, key)
     old = get_item_record(ctx, table, pk, sk)
     check_condition(cond, old, req)
@@ -305,9 +323,8 @@ def delete_item(ctx, req: dict) -> dict:
 @SERVICE.op("UpdateItem")
 def update_item(ctx, req: dict) -> dict:
     table = table_of(ctx, req)
-    ex = expressions(req, "UpdateItem")
+    key, ex = key_and_expressions(req, "UpdateItem")
     mode = _return_values(req, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
-    key = values.check_key(table, req.get("Key"))
     update = None
     if ex is not None:
         if req.get("UpdateExpression") is not None:
@@ -318,6 +335,7 @@ def update_item(ctx, req: dict) -> dict:
     cond = condition(req, ex)
     if ex is not None:
         ex.check_unused()
+    values.match_key(table, key)
     if update is not None:
         check_update_paths(table, key, update)
     pk, sk = values.item_key(table, key)

@@ -396,3 +396,45 @@ def test_key_conditions_go_with_filter_and_projection_expressions(ddb, tname):
                   ExpressionAttributeValues={":v": {"S": "1"}})
     assert error(e) == ("ValidationException", 400, "Filter Expression can only contain "
                         "non-primary key attributes: Primary key attribute: sk")
+
+
+def test_request_checked_before_the_table_key_schema(nuvem, tname):
+    # dynalite's AWS-recorded updateItem.js, getItem.js and putItem.js validations: the Key's
+    # (or Item's) values, then the expressions, then the key matched to the table's schema
+    ddb = nuvem.client("dynamodb", parameter_validation=False)
+    make_table(ddb, tname)
+
+    def refusal(operation, **params):
+        with pytest.raises(ClientError) as e:
+            getattr(ddb, operation)(TableName=tname, **params)
+        code, status, message = error(e)
+        assert (code, status) == ("ValidationException", 400)
+        return message
+
+    # the expressions before the key schema ("syntax errors in UpdateExpression", ...)
+    assert refusal("update_item", Key={}, UpdateExpression="set a b").startswith(
+        "Invalid UpdateExpression: Syntax error; ")
+    assert refusal("update_item", Key={}, UpdateExpression="remove a",
+                   ExpressionAttributeNames={"#a": "a"}) == (
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}")
+    assert refusal("delete_item", Key={}, ConditionExpression="") == (
+        "Invalid ConditionExpression: The expression can not be empty;")
+    assert refusal("get_item", Key={}, AttributesToGet=["a", "a"]) == (
+        "One or more parameter values were invalid: Duplicate value in attribute name: a")
+    assert refusal("put_item", Item={}, Expected={"a": {}}) == (
+        "One or more parameter values were invalid: Value must be provided when Exists is null "
+        "for Attribute: a")
+    # the Key's values before the expressions, but after the mixing check
+    assert refusal("update_item", Key={"pk": {}}, ConditionExpression="", UpdateExpression="",
+                   ExpressionAttributeNames={}, ExpressionAttributeValues={}) == (
+        "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+    assert refusal("update_item", Key={"pk": {}}, Expected={"a": {}},
+                   ExpressionAttributeNames={}) == (
+        "ExpressionAttributeNames can only be specified when using expressions")
+    # the schema last
+    assert refusal("update_item", Key={"pk": {"N": "1"}}, UpdateExpression="set a = :v",
+                   ExpressionAttributeValues={":v": {"S": "a"}}) == (
+        "The provided key element does not match the schema")
+    # a number beside another type is read first ("empty/invalid numbers in Key")
+    assert refusal("update_item", Key={"pk": {"S": "a", "N": "b"}}) == (
+        "The parameter cannot be converted to a numeric value: b")
