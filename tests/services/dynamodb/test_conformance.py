@@ -438,3 +438,24 @@ def test_request_checked_before_the_table_key_schema(nuvem, tname):
     # a number beside another type is read first ("empty/invalid numbers in Key")
     assert refusal("update_item", Key={"pk": {"S": "a", "N": "b"}}) == (
         "The parameter cannot be converted to a numeric value: b")
+
+
+def test_list_elements_past_the_end_are_appended_by_index_across_clauses(ddb, tname):
+    # dynalite's AWS-recorded updateItem.js 'should update nested attributes': SET and ADD
+    # elements past a list's end are appended in index order, whichever clause names them
+    make_table(ddb, tname)
+    key = {"pk": {"S": "a"}}
+    ddb.update_item(TableName=tname, Key=key, UpdateExpression="SET b = :b, c = :c",
+                    ExpressionAttributeValues={
+                        ":b": {"M": {"a": {"N": "1"}, "b": {"N": "2"}, "c": {"N": "3"}}},
+                        ":c": {"L": [{"N": "1"}, {"N": "3"}]}})
+    got = ddb.update_item(
+        TableName=tname, Key=key, ReturnValues="UPDATED_NEW",
+        UpdateExpression="SET b.c = ((c[1]) + (b.a)), b.a = pk, c[1] = pk, c[4] = b.a - b.b, "
+                         "c[2] = b.c ADD c[8] :s, c[6] :n",
+        ExpressionAttributeValues={":n": {"N": "2"}, ":s": {"SS": ["a"]}})
+    assert got["Attributes"] == {"b": {"M": {"a": key["pk"], "c": {"N": "4"}}},
+                                 "c": {"L": [key["pk"], {"N": "3"}, {"N": "2"}]}}
+    item = ddb.get_item(TableName=tname, Key=key)["Item"]
+    assert item["c"] == {"L": [{"N": "1"}, key["pk"], {"N": "3"}, {"N": "-1"}, {"N": "2"},
+                               {"SS": ["a"]}]}
