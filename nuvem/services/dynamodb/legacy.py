@@ -123,12 +123,12 @@ def condition_from_expected(expected: dict, conditional_operator: str | None) ->
         op = spec.get("ComparisonOperator")
         value, values = spec.get("Value"), spec.get("AttributeValueList")
         exists = spec.get("Exists")
+        if value is not None and values is not None:    # with or without a ComparisonOperator
+            raise ValidationException(f"{INVALID}Value and AttributeValueList cannot be used "
+                                      f"together for Attribute: {name}")
         if op is not None:
             if exists is not None:
                 raise ValidationException(f"{INVALID}Exists and ComparisonOperator cannot be used "
-                                          f"together for Attribute: {name}")
-            if value is not None and values is not None:
-                raise ValidationException(f"{INVALID}Value and AttributeValueList cannot be used "
                                           f"together for Attribute: {name}")
             if value is None and values is None and op not in ("NULL", "NOT_NULL"):
                 raise ValidationException(f"{INVALID}Value or AttributeValueList must be used with "

@@ -459,3 +459,13 @@ def test_list_elements_past_the_end_are_appended_by_index_across_clauses(ddb, tn
     item = ddb.get_item(TableName=tname, Key=key)["Item"]
     assert item["c"] == {"L": [{"N": "1"}, key["pk"], {"N": "3"}, {"N": "-1"}, {"N": "2"},
                                {"SS": ["a"]}]}
+
+
+def test_expected_value_and_list_clash_without_an_operator(ddb, tname):
+    # dynalite's AWS-recorded deleteItem.js 'AttributeValueList and Value are used together'
+    make_table(ddb, tname)
+    with pytest.raises(ClientError) as e:
+        ddb.delete_item(TableName=tname, Key={"pk": {"S": "a"}},
+                        Expected={"a": {"Value": {"S": "a"}, "AttributeValueList": []}})
+    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
+                        "Value and AttributeValueList cannot be used together for Attribute: a")

@@ -808,6 +808,8 @@ INVALID_EXPECTED = [
      I + "AttributeValueList can only be used with a ComparisonOperator for Attribute: a"),
     ({"a": {"Value": {"S": "a"}, "AttributeValueList": [], "ComparisonOperator": "EQ"}},
      I + "Value and AttributeValueList cannot be used together for Attribute: a"),
+    ({"a": {"Value": {"S": "a"}, "AttributeValueList": []}},
+     I + "Value and AttributeValueList cannot be used together for Attribute: a"),
     ({"a": {"ComparisonOperator": "LT"}},
      I + "Value or AttributeValueList must be used with ComparisonOperator: LT for Attribute: a"),
     ({"a": {}}, I + "Value must be provided when Exists is null for Attribute: a"),
