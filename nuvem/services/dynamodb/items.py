@@ -105,26 +105,29 @@ def uses_expressions(req: dict) -> bool:
 def expressions(req: dict, operation: str):
     """The request's Expressions parser, after the legacy/expression mixing check; None when
     the request has neither."""
+    return parser(req) if mixing_checked(req, operation) else None
+
+
+def mixing_checked(req: dict, operation: str) -> bool:
+    """Whether the request has expression or legacy parameters, which do not mix (checked)."""
     if not uses_expressions(req):
-        return None
+        return False
     from nuvem.services.dynamodb import legacy
     legacy.check_no_mix(req, operation)
-    return _parser(req)
+    return True
 
 
 def key_and_expressions(req: dict, operation: str):
     """`values.key_values` of the request's Key and its `expressions`, checked in DynamoDB's
     order: the mixing check, the Key's values, the expression attribute names and values. The
     Key meets the table's schema (`values.match_key`) once the expressions are parsed."""
-    if not uses_expressions(req):
-        return values.key_values(req.get("Key")), None
-    from nuvem.services.dynamodb import legacy
-    legacy.check_no_mix(req, operation)
+    uses = mixing_checked(req, operation)
     key = values.key_values(req.get("Key"))
-    return key, _parser(req)
+    return key, parser(req) if uses else None
 
 
-def _parser(req: dict):
+def parser(req: dict):
+    """The request's Expressions: its expression attribute names and values, checked."""
     from nuvem.services.dynamodb.expressions import Expressions
     return Expressions(req.get("ExpressionAttributeNames"), req.get("ExpressionAttributeValues"))
 

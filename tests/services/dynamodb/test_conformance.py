@@ -469,3 +469,52 @@ def test_expected_value_and_list_clash_without_an_operator(ddb, tname):
                         Expected={"a": {"Value": {"S": "a"}, "AttributeValueList": []}})
     assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
                         "Value and AttributeValueList cannot be used together for Attribute: a")
+
+
+def test_query_and_scan_check_the_request_in_dynamodbs_order(nuvem, tname):
+    # dynalite's AWS-recorded scan.js and query.js validations: after the mixing check,
+    # AttributesToGet, the legacy conditions, the ExclusiveStartKey's values, the segments, and
+    # only then the expression attribute names and values and the table's schema
+    ddb = nuvem.client("dynamodb", parameter_validation=False)
+    make_table(ddb, tname, range_key=("sk", "S"))
+
+    def refusal(operation, **params):
+        with pytest.raises(ClientError) as e:
+            getattr(ddb, operation)(TableName=tname, **params)
+        code, status, message = error(e)
+        assert (code, status) == ("ValidationException", 400)
+        return message
+
+    bad_filter = {"a": {"ComparisonOperator": "EQ", "AttributeValueList": [{}]}}
+    assert refusal("scan", Segment=1, ScanFilter=bad_filter, ExclusiveStartKey={"a": {}},
+                   AttributesToGet=["a", "a"]) == (
+        "One or more parameter values were invalid: Duplicate value in attribute name: a")
+    assert refusal("scan", Segment=1, ScanFilter=bad_filter, ExclusiveStartKey={"a": {}}) == (
+        "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+    assert refusal("scan", TotalSegments=1, FilterExpression="", ExpressionAttributeNames={},
+                   ExclusiveStartKey={"a": {"S": "a", "N": "b"}}) == (
+        "The provided starting key is invalid: The parameter cannot be converted to a numeric "
+        "value: b")
+    assert refusal("scan", Segment=1, FilterExpression="", ExpressionAttributeNames={}) == (
+        "The TotalSegments parameter is required but was not present in the request when "
+        "Segment parameter is present")
+    # names and values given without expressions come before ConditionalOperator's count
+    assert refusal("scan", ScanFilter=bad_filter, ConditionalOperator="OR",
+                   ExpressionAttributeNames={}) == (
+        "ExpressionAttributeNames can only be specified when using expressions")
+    # KeyConditions: each condition's values and argument count, then how many there are
+    # (worded apart from the filters'), all before the key schema and the start key's
+    null = {"ComparisonOperator": "NULL"}
+    assert refusal("query", KeyConditions={
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "b"}]},
+        "sk": null, "c": null}) == "The parameter cannot be converted to a numeric value: b"
+    assert refusal("query", KeyConditions={"pk": {"ComparisonOperator": "EQ"}, "sk": null}) == (
+        "The attempted filter operation is not supported for the provided filter argument count")
+    assert refusal("query", KeyConditions={}) == "Conditions can be of length 1 or 2 only"
+    assert refusal("query", KeyConditions={"pk": null}, ExclusiveStartKey={"pk": {}}) == (
+        "The provided starting key is invalid: Supplied AttributeValue is empty, must contain "
+        "exactly one of the supported datatypes")
+    assert refusal("query", KeyConditions={"pk": null}, AttributesToGet=["a", "a"]) == (
+        "One or more parameter values were invalid: Duplicate value in attribute name: a")
+    assert refusal("query", KeyConditions={"pk": null}) == (
+        "Attempted conditional constraint is not an indexable operation")
