@@ -71,8 +71,9 @@ def _plan_writes(ctx, name: str, requests: list) -> tuple:
     for request in requests:
         put, delete = request.get("PutRequest"), request.get("DeleteRequest")
         if (put is None) == (delete is None):
-            raise ValidationException("Supplied WriteRequest must contain exactly one of "
-                                      "PutRequest or DeleteRequest")
+            # sic: DynamoDB words a request with neither as it does a value with two types
+            raise ValidationException("Supplied AttributeValue has more than one datatypes set, "
+                                      "must contain exactly one of the supported datatypes")
         if put is not None:
             item, size = values.check_item(table, put.get("Item") or {}, mismatch_as_key=True)
             indexes.check_item(table, item)
