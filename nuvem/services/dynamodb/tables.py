@@ -24,6 +24,7 @@ from nuvem.services.dynamodb.tables_validation import (INVALID, MAX_PROJECTED, c
                                                        check_key_schema, check_projection,
                                                        check_sse, check_stream, check_tag_count,
                                                        check_table_class, check_tags,
+                                                       check_throughput_bounds,
                                                        constraint_errors, invalid,
                                                        pattern_problems)
 
@@ -343,6 +344,7 @@ _NOTHING = ("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEna
 
 @SERVICE.op("UpdateTable")
 def update_table(ctx: Call, req: dict) -> dict:
+    check_throughput_bounds(req.get("ProvisionedThroughput"))   # before the table is looked up
     table = find(ctx, req["TableName"])
     changes = [k for k in ("ProvisionedThroughput", "BillingMode", "StreamSpecification",
                            "GlobalSecondaryIndexUpdates", "SSESpecification",

@@ -13,6 +13,7 @@ MAX_GSI = 20
 MAX_LSI = 5
 MAX_PROJECTED = 100
 MAX_TAGS = 50
+MAX_CAPACITY_UNITS = 1_000_000_000_000
 
 
 def invalid(detail: str) -> ValidationException:
@@ -108,6 +109,14 @@ def check_table_class(table_class: str | None) -> None:
                                   f"[{', '.join(TABLE_CLASSES)}].")
 
 
+def check_throughput_bounds(throughput: dict | None) -> None:
+    """Provisioned units past DynamoDB's bound, read units reported first."""
+    for name in ("ReadCapacityUnits", "WriteCapacityUnits"):
+        value = (throughput or {}).get(name)
+        if value is not None and value > MAX_CAPACITY_UNITS:
+            raise ValidationException(f"Given value {value} for {name} is out of bounds")
+
+
 def check_billing(mode: str, throughput: dict | None) -> None:
     if mode == "PAY_PER_REQUEST" and throughput:
         raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
@@ -142,6 +151,7 @@ def check_create(req: dict) -> None:
         for i, index in enumerate(req.get(param) or [], 1)
         for problem in pattern_problems(index["IndexName"], f"{member}.{i}.member.indexName")])
     check_table_class(req.get("TableClass"))
+    check_throughput_bounds(req.get("ProvisionedThroughput"))
     definitions = req.get("AttributeDefinitions") or []
     names = [d["AttributeName"] for d in definitions]
     for i, name in enumerate(names):

@@ -262,6 +262,25 @@ def test_delete_removes_items_and_honours_protection(dynamodb, table_name):
     assert dynamodb.describe_table(TableName=table_name)["Table"]["ItemCount"] == 0
 
 
+def test_throughput_past_the_bound_is_refused(dynamodb, table_name):
+    # dynalite's AWS-recorded createTable.js and updateTable.js 'high
+    # ProvisionedThroughput.ReadCapacityUnits' (before the key schema and the table are looked at)
+    def throughput(read, write):
+        return {"ReadCapacityUnits": read, "WriteCapacityUnits": write}
+    big = 1_000_000_000_001
+    for units, message in ((throughput(big, big), f"Given value {big} for ReadCapacityUnits is "
+                                                   "out of bounds"),
+                           (throughput(big - 1, big), f"Given value {big} for "
+                                                      "WriteCapacityUnits is out of bounds")):
+        with pytest.raises(ClientError) as e:
+            dynamodb.create_table(TableName=table_name, KeySchema=HASH, AttributeDefinitions=[],
+                                  ProvisionedThroughput=units)
+        assert fail(e) == ("ValidationException", 400, message)
+        with pytest.raises(ClientError) as e:
+            dynamodb.update_table(TableName=table_name, ProvisionedThroughput=units)
+        assert fail(e) == ("ValidationException", 400, message)
+
+
 def test_update_throughput_and_billing(dynamodb, table_name):
     dynamodb.create_table(TableName=table_name, KeySchema=HASH, AttributeDefinitions=PK,
                           ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
