@@ -379,6 +379,7 @@ def update_table(ctx: Call, req: dict) -> dict:
     index_status: dict[str, str] = {}
     if "WarmThroughput" in changes:
         _configure_warm(table, req["WarmThroughput"])
+    in_force = table.billing_mode, table.provisioned, table.decreases_today
     _update_billing(ctx, table, req)
     if stream_change:
         _update_stream(ctx, table, req["StreamSpecification"])
@@ -397,6 +398,13 @@ def update_table(ctx: Call, req: dict) -> dict:
         table.on_demand = req["OnDemandThroughput"]
     ctx.store.put(table)
     description = describe(ctx, table, "UPDATING", index_status)
+    if "ProvisionedThroughput" in changes and table.billing_mode == in_force[0]:
+        # AWS answers with the units still in force (and the day's decreases before this
+        # one) beside the new increase or decrease time: the change applies while UPDATING
+        _, units, decreases = in_force
+        description["ProvisionedThroughput"].update(
+            ReadCapacityUnits=units["ReadCapacityUnits"],
+            WriteCapacityUnits=units["WriteCapacityUnits"], NumberOfDecreasesToday=decreases)
     if sse_change:
         description["SSEDescription"] = sse_change
     return {"TableDescription": description}

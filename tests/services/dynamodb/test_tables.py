@@ -303,6 +303,11 @@ def test_update_throughput_and_billing(dynamodb, table_name):
     updated = dynamodb.update_table(TableName=table_name, ProvisionedThroughput={
         "ReadCapacityUnits": 2, "WriteCapacityUnits": 7})["TableDescription"]
     assert updated["TableStatus"] == "UPDATING"
+    # the answer shows the units still in force, as dynalite's AWS-recorded updateTable.js
+    # 'should double rates and then reduce if requested' has them, with the change's time
+    in_force = updated["ProvisionedThroughput"]
+    assert (in_force["ReadCapacityUnits"], in_force["WriteCapacityUnits"]) == (5, 5)
+    assert in_force["NumberOfDecreasesToday"] == 0 and "LastDecreaseDateTime" in in_force
     table = dynamodb.describe_table(TableName=table_name)["Table"]
     throughput = table["ProvisionedThroughput"]
     assert (throughput["ReadCapacityUnits"], throughput["WriteCapacityUnits"]) == (2, 7)
