@@ -10,7 +10,7 @@ from nuvem.services.dynamodb.errors import (ConditionalCheckFailedException,
                                             ResourceNotFoundException, ValidationException)
 from nuvem.services.dynamodb.models import IndexItem, Item, Table, TableStats, stored_attrs
 from nuvem.services.dynamodb.tables import lookup
-from nuvem.services.dynamodb.tables_validation import constraint_errors, name_problems
+from nuvem.services.dynamodb.tables_validation import check_table_name_given
 
 _EXPRESSION_PARAMS = frozenset((
     "ConditionExpression", "UpdateExpression", "ProjectionExpression", "ExpressionAttributeNames",
@@ -36,11 +36,7 @@ def table_of(ctx, req: dict) -> Table:
     try:
         return find_table(ctx, name)
     except ResourceNotFoundException:
-        if not name.startswith("arn:"):
-            # the member is the ARN-capable shape: at least 1 character, not 3
-            problems = name_problems(name, "tableName", shortest=1)
-            if problems:
-                raise constraint_errors(problems) from None
+        check_table_name_given(name)
         raise
 
 

@@ -23,7 +23,8 @@ from nuvem.services.dynamodb.tables_validation import (INVALID, MAX_PROJECTED, c
                                                        check_create, check_index_throughput,
                                                        check_key_schema, check_projection,
                                                        check_sse, check_stream, check_tag_count,
-                                                       check_table_class, check_tags,
+                                                       check_table_class,
+                                                       check_table_name_given, check_tags,
                                                        check_throughput_bounds,
                                                        constraint_errors, invalid,
                                                        pattern_problems)
@@ -70,6 +71,8 @@ def find(ctx: Call, name_or_arn: str, *, error=None) -> Table:
     """The table a TableName (or table ARN) names, or ResourceNotFoundException."""
     table = lookup(ctx, name_or_arn)
     if table is None:
+        if error is None:   # a backup's or export's table is refused in their own words
+            check_table_name_given(name_or_arn)
         parsed = parse_arn(name_or_arn)
         name = parsed[2] if parsed and not parsed[3] else name_or_arn
         if error is not None:

@@ -47,6 +47,16 @@ def name_problems(name: str, member: str, *, shortest: int = 3) -> list[str]:
     return problems
 
 
+def check_table_name_given(name_or_arn: str) -> None:
+    """For a table not found: a TableName no table can have (CreateTable refuses it) gets the
+    validator's complaint instead, as AWS checks the name before it looks for the table."""
+    if not name_or_arn.startswith("arn:"):
+        # the member is the ARN-capable shape: at least 1 character, not 3
+        problems = name_problems(name_or_arn, "tableName", shortest=1)
+        if problems:
+            raise constraint_errors(problems)
+
+
 def check_name(name: str, member: str = "tableName", *, more: list[str] = ()) -> None:
     """A table, index or backup name; `more`: other such problems of the request, reported
     together."""
