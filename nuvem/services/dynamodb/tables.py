@@ -27,7 +27,7 @@ from nuvem.services.dynamodb.tables_validation import (INVALID, MAX_PROJECTED, c
                                                        check_table_name_given, check_tags,
                                                        check_throughput_bounds,
                                                        constraint_errors, invalid,
-                                                       pattern_problems)
+                                                       name_problems, pattern_problems)
 
 ACCOUNT_MAX_CAPACITY = 80000
 TABLE_MAX_CAPACITY = 40000
@@ -84,15 +84,20 @@ def find(ctx: Call, name_or_arn: str, *, error=None) -> Table:
 def _by_resource_arn(ctx: Call, arn: str, *, streams: bool = False):
     """The table a ResourceArn (tags, policies) names, with DynamoDB's ARN complaints; with
     `streams`, a stream ARN names its Stream (policies may be set on streams too)."""
+    def refused(policy_words: str) -> ValidationException:
+        # the tagging operations word any ARN naming no possible table of the region alike
+        # (dynalite's AWS-recorded listTagsOfResource.js, ack-api-quirks' live catalogue)
+        return invalid(policy_words) if streams else ValidationException(
+            f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
+
     if not arn.startswith("arn:"):
-        raise invalid(f"ARNs must start with 'arn:': {arn}")
+        raise refused(f"ARNs must start with 'arn:': {arn}")
     parsed = parse_arn(arn)
     if parsed is None:
-        raise invalid(f"Provided Arn is not a DynamoDB resource arn: {arn}")
+        raise refused(f"Provided Arn is not a DynamoDB resource arn: {arn}")
     region, account, name, rest = parsed
-    if region != ctx.region:    # the tagging and the resource policy operations word it apart
-        raise invalid(f"Invalid resource Arn: {arn}") if streams else ValidationException(
-            f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
+    if region != ctx.region or (not streams and name_problems(name, "tableName")):
+        raise refused(f"Invalid resource Arn: {arn}")
     if rest and not (streams and rest.startswith("stream/") and rest.count("/") == 1):
         raise invalid("Invalid resource arn provided, only table or stream is accepted. "
                       f"Provided resource arn: {arn}")
