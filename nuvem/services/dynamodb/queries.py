@@ -19,6 +19,7 @@ from nuvem.services.dynamodb.models import (IndexItem, Item, decode_attrs, encod
                                             stored_attrs)
 
 PAGE_BYTES = 1024 * 1024
+_INVALID_START = "The provided starting key is invalid"
 _INVALID = "One or more parameter values were invalid: "
 
 
@@ -71,12 +72,29 @@ class Source:
         from the start): exactly this source's key attributes, with their types."""
         if start is None:
             return None
+        self.check_index_start(start)
         names = self.key_names()
-        if set(start) != set(names) or any(
-                next(iter(start[name])) != self.table.attribute_type(name) for name in names):
-            raise ValidationException("The provided starting key is invalid: The provided key "
-                                      "element does not match the schema")
+        if set(start) != set(names) or not all(self._typed(n, start[n]) for n in names):
+            raise ValidationException(f"{_INVALID_START}: {values.KEY_MISMATCH}")
         return self.record_key(start)
+
+    def check_index_start(self, start: dict | None) -> None:
+        """An index's start key is first checked for its size and the index's own key
+        attributes, in words of their own, before what else the request asks of the index
+        (dynalite's AWS-recorded scan.js 'ExclusiveStartKey is invalid for local index',
+        '... does not match schema for global index')."""
+        if start is None or not self.index:
+            return
+        if len(start) != len(self.key_names()):
+            raise ValidationException(_INVALID_START)
+        for name in filter(None, (self.hash_key, self.range_key)):
+            if name not in start:
+                raise ValidationException(_INVALID_START)
+            if not self._typed(name, start[name]):
+                raise ValidationException(values.KEY_MISMATCH)
+
+    def _typed(self, name: str, value: dict) -> bool:
+        return next(iter(value)) == self.table.attribute_type(name)
 
 
 def _checked_first(req: dict, filter_param: str) -> tuple:
@@ -101,7 +119,7 @@ def _checked_first(req: dict, filter_param: str) -> tuple:
             start = values.key_values(start)
         except ValidationException as e:
             raise ValidationException(
-                f"The provided starting key is invalid: {e.message}") from None
+                f"{_INVALID_START}: {e.message}") from None
     return proj, kc, filt, start
 
 
@@ -420,19 +438,23 @@ def scan(ctx, req: dict) -> dict:
                                   f"parameter TotalSegments: Segment: {segment} is not less "
                                   f"than TotalSegments: {total}")
     ex = parser(req) if uses else None
-    source = Source(table, req)
     filt = _filter(req, ex, legacy_filt)
-    _check_filter_paths(source, filt)
     proj = _projection(req, ex, table, legacy_proj)
-    select = _select(req, source)
-    _check_projected(source, proj)
     if ex is not None:
         ex.check_unused()
+    # then the table: the index, its start key, Select, the whole start key, the filter's paths
+    # (dynalite's AWS-recorded scan.js 'ExclusiveStartKey does not match schema', 'specifying
+    # ALL_ATTRIBUTES when global index does not have ALL')
+    source = Source(table, req)
+    source.check_index_start(start)
+    select = _select(req, source)
     start = source.start_after(start)
+    _check_filter_paths(source, filt)
+    _check_projected(source, proj)
     # A segment's pages resume only from its own keys (the start key's partition is in it).
     if (start is not None and segment is not None
             and _segment_of(start[2 if source.index else 1], total) != segment):
-        raise ValidationException("The provided starting key is invalid: Invalid "
+        raise ValidationException(f"{_INVALID_START}: Invalid "
                                   "ExclusiveStartKey. Please use ExclusiveStartKey with correct "
                                   f"Segment. TotalSegments: {total} Segment: {segment}")
     segment = None if segment is None else (segment, total)

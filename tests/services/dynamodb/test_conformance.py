@@ -518,3 +518,38 @@ def test_query_and_scan_check_the_request_in_dynamodbs_order(nuvem, tname):
         "One or more parameter values were invalid: Duplicate value in attribute name: a")
     assert refusal("query", KeyConditions={"pk": null}) == (
         "Attempted conditional constraint is not an indexable operation")
+
+
+def test_scan_start_keys_of_an_index_are_checked_first_by_size_and_index_keys(nuvem, tname):
+    # dynalite's AWS-recorded scan.js 'ExclusiveStartKey is invalid for local index', '... does
+    # not match schema for global index', 'global hash in ExclusiveStartKey but bad in query',
+    # 'ExclusiveStartKey does not match schema', 'specifying ALL_ATTRIBUTES when global index
+    # does not have ALL'
+    ddb = nuvem.client("dynamodb", parameter_validation=False)
+    make_table(ddb, tname, range_key=("sk", "S"), attrs=[("g", "S")],
+               gsis=[("by-g", "g", None, "KEYS_ONLY")])
+
+    def refusal(**params):
+        with pytest.raises(ClientError) as e:
+            ddb.scan(TableName=tname, **params)
+        code, status, message = error(e)
+        assert (code, status) == ("ValidationException", 400)
+        return message
+
+    s, n = {"S": "a"}, {"N": "1"}
+    invalid, mismatch = "The provided starting key is invalid", \
+        "The provided key element does not match the schema"
+    for start, message in (({"pk": s, "sk": s}, invalid),                 # a key short
+                           ({"pk": s, "sk": s, "x": s}, invalid),         # the index key missing
+                           ({"x": s, "y": s, "g": n}, mismatch),          # the index key's type
+                           ({"x": n, "y": n, "g": s}, f"{invalid}: {mismatch}"),
+                           ({"pk": n, "sk": s, "g": s}, f"{invalid}: {mismatch}")):
+        assert refusal(IndexName="by-g", ExclusiveStartKey=start) == message
+    assert refusal(IndexName="by-g", Select="ALL_ATTRIBUTES",
+                   ExclusiveStartKey={"x": n, "y": n, "g": s}).startswith(
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported")
+    assert refusal(IndexName="by-g", Select="ALL_ATTRIBUTES",
+                   ExclusiveStartKey={"pk": s, "g": s}) == invalid
+    # the table's start key comes before the filter's paths into a key
+    assert refusal(FilterExpression="attribute_exists(pk.b)", ExclusiveStartKey={"pk": n}) == (
+        f"{invalid}: {mismatch}")
