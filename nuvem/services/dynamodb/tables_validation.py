@@ -150,11 +150,17 @@ def check_index_throughput(mode: str, index: dict, creating_table: bool) -> None
                       f"index: {name} when BillingMode is PAY_PER_REQUEST")
 
 
-def check_create(req: dict) -> None:
-    """Every CreateTable rule, in the order DynamoDB reports them."""
-    if "TableName" not in req:     # DynamoDB's own words (the model overlay leaves it to us)
+def check_table_name_present(req: dict) -> None:
+    """DynamoDB's own words for a missing TableName where the model overlay leaves it to us
+    (CreateTable, DescribeTimeToLive, UpdateTimeToLive)."""
+    if "TableName" not in req:
         raise ValidationException("The parameter 'TableName' is required but was not present "
                                   "in the request")
+
+
+def check_create(req: dict) -> None:
+    """Every CreateTable rule, in the order DynamoDB reports them."""
+    check_table_name_present(req)
     check_name(req["TableName"], more=_key_schema_problems(req["KeySchema"]) + [
         problem for param, member in (("LocalSecondaryIndexes", "localSecondaryIndexes"),
                                       ("GlobalSecondaryIndexes", "globalSecondaryIndexes"))
