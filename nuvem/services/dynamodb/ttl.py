@@ -101,8 +101,10 @@ def update_time_to_live(ctx: Call, req: dict) -> dict:
     if spec is None:
         raise constraint_errors(["Value null at 'timeToLiveSpecification' failed to satisfy "
                                  "constraint: Member must not be null"])
-    table = find(ctx, req["TableName"])
     enabled, name = spec["Enabled"], spec["AttributeName"]
+    if not name:    # DynamoDB's words, not the validator's (the model overlay leaves it to us)
+        raise ValidationException("TimeToLiveSpecification.AttributeName must be non empty")
+    table = find(ctx, req["TableName"])
     active = table.ttl_status == "ENABLED"
     if active and table.ttl_attribute != name:      # to enable anew or to disable alike
         raise ValidationException("TimeToLive is active on a different AttributeName: current "

@@ -84,6 +84,12 @@ def test_missing_parameters_in_dynamodbs_words(nuvem, table_name):
     assert fail(e) == ("ValidationException", 400, "1 validation error detected: Value null at "
                        "'timeToLiveSpecification' failed to satisfy constraint: Member must not "
                        "be null")
+    # ... 'empty TimeToLiveSpecification.AttributeName', before the table is looked for
+    with pytest.raises(ClientError) as e:
+        unchecked.update_time_to_live(TableName="no-such-table", TimeToLiveSpecification={
+            "AttributeName": "", "Enabled": True})
+    assert fail(e) == ("ValidationException", 400,
+                       "TimeToLiveSpecification.AttributeName must be non empty")
 
 
 def test_changes_are_allowed_again_after_an_hour(manual_nuvem, table_name):
