@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from nuvem.services.dynamodb import SERVICE, indexes, table_stats, values
 from nuvem.services.dynamodb.errors import ValidationException
-from nuvem.services.dynamodb.items import (apply_projection, collection_metrics, consumed,
-                                           expressions, find_table, get_item_record, projection,
-                                           put_item_record, store_item)
+from nuvem.services.dynamodb.items import (apply_projection, check_projection_keys,
+                                           collection_metrics, consumed, expressions, find_table,
+                                           get_item_record, projection, put_item_record,
+                                           store_item)
 
 MAX_GET_KEYS = 100
 MAX_WRITES = 25
@@ -24,7 +25,8 @@ def batch_get_item(ctx, req: dict) -> dict:
     for name, spec in request_items.items():
         table = find_table(ctx, name)
         ex = expressions(spec, "BatchGetItem")
-        proj = projection(spec, ex, table)
+        proj = projection(spec, ex)
+        check_projection_keys(table, proj)
         if ex is not None:
             ex.check_unused()
         keys, seen = [], set()

@@ -140,18 +140,22 @@ def condition(req: dict, ex):
     return None
 
 
-def projection(req: dict, ex, table: Table):
-    """ProjectionExpression or AttributesToGet, or None for the whole item."""
+def projection(req: dict, ex):
+    """ProjectionExpression or AttributesToGet, parsed, or None for the whole item (its paths
+    into key attributes are refused by `check_projection_keys` once the table is known)."""
     if ex is None:
         return None
     if req.get("ProjectionExpression") is not None:
-        proj = ex.projection(req["ProjectionExpression"])
-        indexes.check_scalar_keys(table, proj.paths)
-        return proj
+        return ex.projection(req["ProjectionExpression"])
     if req.get("AttributesToGet"):
         from nuvem.services.dynamodb import legacy
         return legacy.projection_from_attributes_to_get(req["AttributesToGet"])
     return None
+
+
+def check_projection_keys(table: Table, proj) -> None:
+    if proj is not None:
+        indexes.check_scalar_keys(table, proj.paths)
 
 
 def check_condition(cond, old: Item | None, req: dict) -> None:
@@ -249,14 +253,14 @@ def _set_as_given(update) -> frozenset[str]:
 # -- operations ----------------------------------------------------------------------------------
 @SERVICE.op("PutItem")
 def put_item(ctx, req: dict) -> dict:
-    table = table_of(ctx, req)
     ex = expressions(req, "PutItem")
     mode = _return_values(req, ("NONE", "ALL_OLD"))
     item, size = values.item_values(req.get("Item"))
     cond = condition(req, ex)
     if ex is not None:
         ex.check_unused()
-    # the request is checked before the table's schema, as DynamoDB does
+    # the request is checked before the table is looked at, as DynamoDB does
+    table = table_of(ctx, req)
     values.check_item_keys(table, item)
     indexes.check_item(table, item)
     pk, sk = values.item_key(table, item)
@@ -275,11 +279,12 @@ def put_item(ctx, req: dict) -> dict:
 
 @SERVICE.op("GetItem")
 def get_item(ctx, req: dict) -> dict:
-    table = table_of(ctx, req)
     key, ex = key_and_expressions(req, "GetItem")
-    proj = projection(req, ex, table)
+    proj = projection(req, ex)
     if ex is not None:
         ex.check_unused()
+    table = table_of(ctx, req)
+    check_projection_keys(table, proj)
     values.match_key(table, key)
     pk, sk = values.item_key(table, key)
     out, size = {}, 0
@@ -301,12 +306,12 @@ def get_item(ctx, req: dict) -> dict:
 
 @SERVICE.op("DeleteItem")
 def delete_item(ctx, req: dict) -> dict:
-    table = table_of(ctx, req)
     key, ex = key_and_expressions(req, "DeleteItem")
     mode = _return_values(req, ("NONE", "ALL_OLD"))
     cond = condition(req, ex)
     if ex is not None:
         ex.check_unused()
+    table = table_of(ctx, req)
     values.match_key(table, key)
     pk, sk = values.item_key(table, key)
     old = get_item_record(ctx, table, pk, sk)
@@ -321,7 +326,6 @@ def delete_item(ctx, req: dict) -> dict:
 
 @SERVICE.op("UpdateItem")
 def update_item(ctx, req: dict) -> dict:
-    table = table_of(ctx, req)
     key, ex = key_and_expressions(req, "UpdateItem")
     mode = _return_values(req, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
     update = None
@@ -334,6 +338,7 @@ def update_item(ctx, req: dict) -> dict:
     cond = condition(req, ex)
     if ex is not None:
         ex.check_unused()
+    table = table_of(ctx, req)
     values.match_key(table, key)
     if update is not None:
         check_update_paths(table, key, update)

@@ -13,8 +13,8 @@ import hashlib
 from nuvem.protocol.serializers import EncodedList
 from nuvem.services.dynamodb import SERVICE, indexes, values
 from nuvem.services.dynamodb.errors import ValidationException
-from nuvem.services.dynamodb.items import (apply_projection, consumed, mixing_checked, parser,
-                                           projection, table_of)
+from nuvem.services.dynamodb.items import (apply_projection, check_projection_keys, consumed,
+                                           mixing_checked, parser, projection, table_of)
 from nuvem.services.dynamodb.models import (IndexItem, Item, decode_attrs, encode_attrs,
                                             stored_attrs)
 
@@ -170,7 +170,9 @@ def _filter(req: dict, ex, legacy_filter):
 
 def _projection(req: dict, ex, table, legacy_projection):
     if req.get("ProjectionExpression") is not None:
-        return projection(req, ex, table)
+        proj = projection(req, ex)
+        check_projection_keys(table, proj)
+        return proj
     return legacy_projection
 
 
@@ -325,10 +327,10 @@ def query(ctx, req: dict) -> dict:
         raise ValidationException("1 validation error detected: Value at 'Limit' failed to "
                                   "satisfy constraint: Member must have value greater than or "
                                   "equal to 1")
-    table = table_of(ctx, req)
     uses = mixing_checked(req, "Query")
     legacy_proj, legacy_kc, legacy_filt, start = _checked_first(req, "QueryFilter")
     ex = parser(req) if uses else None
+    table = table_of(ctx, req)
     source = Source(table, req)
     if req.get("KeyConditionExpression") is not None:
         kc = ex.key_condition(req["KeyConditionExpression"], source.hash_key, source.range_key)
@@ -423,7 +425,6 @@ def _show(value: dict) -> str:
 
 @SERVICE.op("Scan")
 def scan(ctx, req: dict) -> dict:
-    table = table_of(ctx, req)
     uses = mixing_checked(req, "Scan")
     legacy_proj, _, legacy_filt, start = _checked_first(req, "ScanFilter")
     segment, total = req.get("Segment"), req.get("TotalSegments")
@@ -439,6 +440,7 @@ def scan(ctx, req: dict) -> dict:
                                   f"than TotalSegments: {total}")
     ex = parser(req) if uses else None
     filt = _filter(req, ex, legacy_filt)
+    table = table_of(ctx, req)
     proj = _projection(req, ex, table, legacy_proj)
     if ex is not None:
         ex.check_unused()

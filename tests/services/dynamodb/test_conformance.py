@@ -553,3 +553,38 @@ def test_scan_start_keys_of_an_index_are_checked_first_by_size_and_index_keys(nu
     # the table's start key comes before the filter's paths into a key
     assert refusal(FilterExpression="attribute_exists(pk.b)", ExclusiveStartKey={"pk": n}) == (
         f"{invalid}: {mismatch}")
+
+
+def test_a_bad_request_on_a_missing_table_gets_the_validation_error(nuvem):
+    # dynalite's AWS-recorded putItem.js, getItem.js, deleteItem.js, updateItem.js, query.js and
+    # scan.js validations run against a table that does not exist: DynamoDB checks the request
+    # before it looks for the table
+    ddb = nuvem.client("dynamodb", parameter_validation=False)
+    name = "no-such-table-for-validation"
+
+    def refusal(operation, **params):
+        with pytest.raises(ClientError) as e:
+            getattr(ddb, operation)(TableName=name, **params)
+        return error(e)
+
+    def invalid(message):
+        return ("ValidationException", 400, message)
+
+    empty = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+    assert refusal("put_item", Item={"a": {}}) == invalid(empty)
+    assert refusal("put_item", Item={"a": {"S": "k"}, "b": {"S": "x" * 409600}}) == invalid(
+        "Item size has exceeded the maximum allowed size")
+    assert refusal("get_item", Key={"a": {"N": "b"}}) == invalid(
+        "The parameter cannot be converted to a numeric value: b")
+    assert refusal("get_item", Key={}, AttributesToGet=["a", "a"]) == invalid(
+        "One or more parameter values were invalid: Duplicate value in attribute name: a")
+    assert refusal("delete_item", Key={}, Expected={"a": {"ComparisonOperator": "LT"}}) == \
+        invalid("One or more parameter values were invalid: Value or AttributeValueList must be "
+                "used with ComparisonOperator: LT for Attribute: a")
+    assert refusal("update_item", Key={}, UpdateExpression="set a b")[2].startswith(
+        "Invalid UpdateExpression: Syntax error; ")
+    assert refusal("query", KeyConditions={}) == invalid("Conditions can be of length 1 or 2 only")
+    assert refusal("scan", ExclusiveStartKey={"a": {}}) == invalid(
+        "The provided starting key is invalid: " + empty)
+    # a valid request is answered that the table is missing
+    assert refusal("get_item", Key={"a": {"S": "k"}})[:2] == ("ResourceNotFoundException", 400)
