@@ -27,7 +27,8 @@ from nuvem.services.dynamodb.tables_validation import (INVALID, MAX_PROJECTED, c
                                                        check_table_name_given, check_tags,
                                                        check_throughput_bounds,
                                                        constraint_errors, invalid,
-                                                       name_problems, pattern_problems)
+                                                       name_problems, pattern_problems,
+                                                       undefined_keys)
 
 ACCOUNT_MAX_CAPACITY = 80000
 TABLE_MAX_CAPACITY = 40000
@@ -576,9 +577,7 @@ def _create_index(ctx: Call, table: Table, index: dict, definitions: list[dict])
     keys = [k["AttributeName"] for k in index["KeySchema"]]
     # the index's keys are declared again, even those the table already knows
     if any(k not in given for k in keys):
-        raise invalid("Some index key attributes are not defined in AttributeDefinitions. "
-                      f"Keys: [{', '.join(keys)}], AttributeDefinitions: "
-                      f"[{', '.join(d['AttributeName'] for d in definitions)}]")
+        raise undefined_keys(keys, [d["AttributeName"] for d in definitions])
     for name, kind in given.items():
         if known.get(name, kind) != kind:
             existing = next(schema for schema in [table.key_schema] + [

@@ -81,12 +81,13 @@ def check_key_schema(schema: list[dict]) -> None:
         raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH "
                                   "key type")
     if len(schema) > 1:
-        if schema[1].get("KeyType") != "RANGE":
-            raise ValidationException("Invalid KeySchema: The second KeySchemaElement is not a "
-                                      "RANGE key type")
+        # the names before the second element's type (dynalite's AWS-recorded createTable.js '5')
         if schema[0]["AttributeName"] == schema[1]["AttributeName"]:
             raise ValidationException("Both the Hash Key and the Range Key element in the "
                                       "KeySchema have the same name")
+        if schema[1].get("KeyType") != "RANGE":
+            raise ValidationException("Invalid KeySchema: The second KeySchemaElement is not a "
+                                      "RANGE key type")
 
 
 def check_projection(projection: dict | None) -> int:
@@ -201,35 +202,34 @@ def check_create(req: dict) -> None:
             raise invalid(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSI}")
     seen: set[str] = set()
     projected = 0
+    # index by index: its keys defined, its key schema, an LSI's range key and hash key, its
+    # projection (dynalite's AWS-recorded createTable.js '15' to '21')
     for index in (lsis or []) + (gsis or []):
         name = index["IndexName"]
         if name in seen:
             raise invalid(f"Duplicate index name: {name}")
         seen.add(name)
+        keys = [k["AttributeName"] for k in index["KeySchema"]]
+        if any(k not in names for k in keys):
+            raise undefined_keys(keys, names)
         check_key_schema(index["KeySchema"])
+        if index in (lsis or []):
+            if len(keys) < 2:
+                raise invalid(f"Index KeySchema does not have a range key for index: {name}")
+            if keys[0] != schema[0]["AttributeName"]:
+                raise invalid(f"Index KeySchema does not have the same leading hash key as "
+                              f"table KeySchema for index: {name}. index hash key: {keys[0]}, "
+                              f"table hash key: {schema[0]['AttributeName']}")
         projected += check_projection(index.get("Projection"))
-        used += [k["AttributeName"] for k in index["KeySchema"]]
-    for index in lsis or []:
-        keys = index["KeySchema"]
-        if keys[0]["AttributeName"] != schema[0]["AttributeName"]:
-            raise invalid(f"Index KeySchema does not have the same leading hash key as table "
-                          f"KeySchema for index: {index['IndexName']}. index hash key: "
-                          f"{keys[0]['AttributeName']}, table hash key: "
-                          f"{schema[0]['AttributeName']}")
-        if len(keys) < 2:
-            raise invalid(f"Index KeySchema does not have a range key for index: "
-                          f"{index['IndexName']}")
+        used += keys
     for index in gsis or []:
         check_index_throughput(mode, index, creating_table=True)
     if projected > MAX_PROJECTED:
         raise invalid("The number of NonKeyAttributes projected into all secondary indexes "
                       f"exceeds the limit of {MAX_PROJECTED}")
     distinct = list(dict.fromkeys(used))
-    missing = [k for k in distinct if k not in names]
-    if missing:
-        raise invalid("Some index key attributes are not defined in AttributeDefinitions. "
-                      f"Keys: [{', '.join(distinct)}], AttributeDefinitions: "
-                      f"[{', '.join(names)}]")
+    if any(k not in names for k in distinct):
+        raise undefined_keys(distinct, names)
     if len(names) != len(distinct):
         if lsis is None and gsis is None:
             raise invalid("Number of attributes in KeySchema does not exactly match number of "
@@ -239,6 +239,11 @@ def check_create(req: dict) -> None:
     check_stream(req.get("StreamSpecification"), creating=True)
     check_sse(req.get("SSESpecification"))
     check_tags(req.get("Tags"))
+
+
+def undefined_keys(keys: list[str], names: list[str]) -> ValidationException:
+    return invalid("Some index key attributes are not defined in AttributeDefinitions. "
+                   f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(names)}]")
 
 
 def check_stream(spec: dict | None, creating: bool) -> None:

@@ -262,6 +262,31 @@ def test_delete_removes_items_and_honours_protection(dynamodb, table_name):
     assert dynamodb.describe_table(TableName=table_name)["Table"]["ItemCount"] == 0
 
 
+def test_create_checks_each_index_in_dynamodbs_order(dynamodb, table_name):
+    # dynalite's AWS-recorded createTable.js '5', '15', '17', '18', '20': the key names before
+    # the second key type; per index, its keys defined, its key schema, an LSI's range key and
+    # hash key, then its projection (each of these LSIs has no Projection)
+    def refused(**kwargs):
+        with pytest.raises(ClientError) as e:
+            dynamodb.create_table(TableName=table_name, **PPR, **kwargs)
+        return fail(e)[2]
+
+    def key(name, kind):
+        return {"AttributeName": name, "KeyType": kind}
+
+    assert refused(KeySchema=[key("pk", "HASH"), key("pk", "HASH")], AttributeDefinitions=PK_SK) \
+        == "Both the Hash Key and the Range Key element in the KeySchema have the same name"
+    for keys, message in (
+            ([key("c", "RANGE"), key("d", "RANGE")], "Some index key attributes are not defined "
+             "in AttributeDefinitions. Keys: [c, d], AttributeDefinitions: [pk, sk]"),
+            ([key("sk", "HASH")], "Index KeySchema does not have a range key for index: ix1"),
+            ([key("sk", "HASH"), key("pk", "RANGE")], "Index KeySchema does not have the same "
+             "leading hash key as table KeySchema for index: ix1. index hash key: sk, table hash "
+             "key: pk")):
+        assert refused(KeySchema=HASH_RANGE, AttributeDefinitions=PK_SK, LocalSecondaryIndexes=[
+            {"IndexName": "ix1", "KeySchema": keys, "Projection": {}}]) == INVALID + message
+
+
 def test_throughput_past_the_bound_is_refused(dynamodb, table_name):
     # dynalite's AWS-recorded createTable.js and updateTable.js 'high
     # ProvisionedThroughput.ReadCapacityUnits' (before the key schema and the table are looked at)
