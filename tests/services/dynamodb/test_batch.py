@@ -137,3 +137,26 @@ def test_batch_of_large_items_over_8_mib(ddb, tname):
         for i in range(25)]})
     assert out["UnprocessedItems"] == {}
     assert ddb.describe_table(TableName=tname)["Table"]["ItemCount"] == 25
+
+
+def test_batch_requests_checked_before_any_table_is_looked_up(nuvem, ddb, tname):
+    # dynalite's AWS-recorded batchGetItem.js and batchWriteItem.js validations, run against a
+    # table that does not exist: every table's requests are checked first
+    unchecked = nuvem.client("dynamodb", parameter_validation=False)
+    make_table(ddb, tname)
+    empty = ("ValidationException", 400, "Supplied AttributeValue is empty, must contain exactly "
+             "one of the supported datatypes")
+    with pytest.raises(ClientError) as e:
+        unchecked.batch_get_item(RequestItems={"no-such-table": {"Keys": [{"pk": {"S": "a"}}]},
+                                               tname: {"Keys": [{"pk": {}}]}})
+    assert error(e) == empty
+    with pytest.raises(ClientError) as e:
+        unchecked.batch_write_item(RequestItems={
+            "no-such-table": [{"PutRequest": {"Item": {"pk": {"S": "a"}}}}],
+            tname: [{"DeleteRequest": {"Key": {"pk": {}}}}]})
+    assert error(e) == empty
+    with pytest.raises(ClientError) as e:
+        unchecked.batch_write_item(RequestItems={"no-such-table": [
+            {"PutRequest": {"Item": {"pk": {"S": "a"}, "b": {"S": "x" * 409600}}}}]})
+    assert error(e) == ("ValidationException", 400,
+                        "Item size has exceeded the maximum allowed size")
