@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from nuvem.services.dynamodb import SERVICE, indexes, table_stats, values
 from nuvem.services.dynamodb.errors import ValidationException
-from nuvem.services.dynamodb.items import (apply_projection, collection_metrics, consumed,
-                                           expressions, find_table, get_item_record, projection,
-                                           put_item_record, store_item)
+from nuvem.services.dynamodb.items import (apply_projection, check_projection_keys,
+                                           collection_metrics, consumed, expressions, find_table,
+                                           get_item_record, projection, put_item_record,
+                                           store_item)
 
 MAX_GET_KEYS = 100
 MAX_WRITES = 25
@@ -20,21 +21,26 @@ def batch_get_item(ctx, req: dict) -> dict:
     request_items = req.get("RequestItems") or {}
     if sum(len(spec.get("Keys") or []) for spec in request_items.values()) > MAX_GET_KEYS:
         raise ValidationException("Too many items requested for the BatchGetItem call")
-    plans = []
+    # every table's request is checked before any table is looked up, as DynamoDB does
+    requested = []
     for name, spec in request_items.items():
-        table = find_table(ctx, name)
         ex = expressions(spec, "BatchGetItem")
-        proj = projection(spec, ex, table)
+        proj = projection(spec, ex)
         if ex is not None:
             ex.check_unused()
+        given = [values.key_values(key) for key in spec.get("Keys") or []]
+        requested.append((name, spec, proj, given))
+    plans = []
+    for name, spec, proj, given in requested:
+        table = find_table(ctx, name)
+        check_projection_keys(table, proj)
         keys, seen = [], set()
-        for key in spec.get("Keys") or []:
-            checked = values.check_key(table, key)
-            ident = values.item_key(table, checked)
+        for key in given:
+            ident = values.item_key(table, values.match_key(table, key))
             if ident in seen:
                 raise ValidationException(_DUPLICATES)
             seen.add(ident)
-            keys.append((checked, ident))
+            keys.append((key, ident))
         plans.append((name, spec, table, proj, keys))
     responses: dict[str, list] = {}
     unprocessed: dict[str, dict] = {}
@@ -65,22 +71,34 @@ def batch_get_item(ctx, req: dict) -> dict:
     return out
 
 
-def _plan_writes(ctx, name: str, requests: list) -> tuple:
-    table = find_table(ctx, name)
-    planned, seen = [], set()
+def _checked_writes(requests: list) -> list[tuple]:
+    """A table's write requests as far as DynamoDB checks them before it looks the table up:
+    (item, its size, None) for a put, (None, 0, key) for a delete, values validated."""
+    checked = []
     for request in requests:
         put, delete = request.get("PutRequest"), request.get("DeleteRequest")
         if (put is None) == (delete is None):
-            raise ValidationException("Supplied WriteRequest must contain exactly one of "
-                                      "PutRequest or DeleteRequest")
+            # sic: DynamoDB words a request with neither as it does a value with two types
+            raise ValidationException("Supplied AttributeValue has more than one datatypes set, "
+                                      "must contain exactly one of the supported datatypes")
         if put is not None:
-            item, size = values.check_item(table, put.get("Item") or {}, mismatch_as_key=True)
+            checked.append((*values.item_values(put.get("Item")), None))
+        else:
+            checked.append((None, 0, values.key_values(delete.get("Key"))))
+    return checked
+
+
+def _plan_writes(ctx, name: str, checked: list[tuple]) -> tuple:
+    table = find_table(ctx, name)
+    planned, seen = [], set()
+    for item, size, key in checked:
+        if item is not None:
+            values.check_item_keys(table, item, mismatch_as_key=True)
             indexes.check_item(table, item)
             ident = values.item_key(table, item)
             planned.append((ident, item, values.key_of(table, item), size))
         else:
-            key = values.check_key(table, delete.get("Key"))
-            ident = values.item_key(table, key)
+            ident = values.item_key(table, values.match_key(table, key))
             planned.append((ident, None, key, 0))
         if ident in seen:
             raise ValidationException(_DUPLICATES)
@@ -95,8 +113,9 @@ def batch_write_item(ctx, req: dict) -> dict:
         raise ValidationException("The requestItems parameter is required for BatchWriteItem")
     if sum(len(r or []) for r in request_items.values()) > MAX_WRITES:
         raise ValidationException("Too many items requested for the BatchWriteItem call")
-    plans = [(name, *_plan_writes(ctx, name, requests))
-             for name, requests in request_items.items()]
+    # every table's requests are checked before any table is looked up, as DynamoDB does
+    checked = {name: _checked_writes(requests) for name, requests in request_items.items()}
+    plans = [(name, *_plan_writes(ctx, name, writes)) for name, writes in checked.items()]
     mode = req.get("ReturnConsumedCapacity")
     capacity: list[dict] = []
     metrics: dict[str, list] = {}

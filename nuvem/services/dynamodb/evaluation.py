@@ -441,22 +441,25 @@ def apply_update(update, item: dict | None, key: dict | None = None) -> dict:
     update applied. Operands are read from the item as it was before the update."""
     original = item if item is not None else (key or {})
     new = copy.deepcopy(original)
-    sets = [(a.path.elements, _set_value(a.value, original))
-            for a in update.actions if isinstance(a, SetAction)]
-    # in path order, so that several elements set past a list's end are appended by index
-    for elements, value in sorted(sets, key=lambda s: _path_order(s[0])):
-        _assign(new, elements, value)
+    # SET, ADD and DELETE together in path order, so that several elements given past a list's
+    # end are appended by index whichever clause names them (as DynamoDB does); REMOVE after
+    changes = [(a.path.elements, a, _set_value(a.value, original) if isinstance(a, SetAction)
+                else a.value.value)
+               for a in update.actions if isinstance(a, (SetAction, AddAction, DeleteAction))]
+    for elements, action, value in sorted(changes, key=lambda c: _path_order(c[0])):
+        if isinstance(action, SetAction):
+            _assign(new, elements, value)
+        elif isinstance(action, AddAction):
+            _add(new, elements, value)
+        else:
+            _delete(new, elements, value)
     removes = [a.path.elements for a in update.actions if isinstance(a, RemoveAction)]
     for elements in sorted(removes, key=_path_order, reverse=True):
         if item is None and len(elements) > 1:
             continue  # DynamoDB ignores a nested REMOVE on an item that does not exist
         _remove(new, elements)
     for action in update.actions:
-        if isinstance(action, AddAction):
-            _add(new, action.path.elements, action.value.value)
-        elif isinstance(action, DeleteAction):
-            _delete(new, action.path.elements, action.value.value)
-        elif isinstance(action, LegacyUpdateAction):
+        if isinstance(action, LegacyUpdateAction):
             elements = action.path.elements
             if action.action == "PUT":
                 _assign(new, elements, action.value)

@@ -10,7 +10,7 @@ from nuvem.services.dynamodb.errors import (ConditionalCheckFailedException,
                                             ResourceNotFoundException, ValidationException)
 from nuvem.services.dynamodb.models import IndexItem, Item, Table, TableStats, stored_attrs
 from nuvem.services.dynamodb.tables import lookup
-from nuvem.services.dynamodb.tables_validation import constraint_errors, name_problems
+from nuvem.services.dynamodb.tables_validation import check_table_name_given
 
 _EXPRESSION_PARAMS = frozenset((
     "ConditionExpression", "UpdateExpression", "ProjectionExpression", "ExpressionAttributeNames",
@@ -36,11 +36,7 @@ def table_of(ctx, req: dict) -> Table:
     try:
         return find_table(ctx, name)
     except ResourceNotFoundException:
-        if not name.startswith("arn:"):
-            # the member is the ARN-capable shape: at least 1 character, not 3
-            problems = name_problems(name, "tableName", shortest=1)
-            if problems:
-                raise constraint_errors(problems) from None
+        check_table_name_given(name)
         raise
 
 
@@ -105,11 +101,30 @@ def uses_expressions(req: dict) -> bool:
 def expressions(req: dict, operation: str):
     """The request's Expressions parser, after the legacy/expression mixing check; None when
     the request has neither."""
+    return parser(req) if mixing_checked(req, operation) else None
+
+
+def mixing_checked(req: dict, operation: str) -> bool:
+    """Whether the request has expression or legacy parameters, which do not mix (checked)."""
     if not uses_expressions(req):
-        return None
+        return False
     from nuvem.services.dynamodb import legacy
-    from nuvem.services.dynamodb.expressions import Expressions
     legacy.check_no_mix(req, operation)
+    return True
+
+
+def key_and_expressions(req: dict, operation: str):
+    """`values.key_values` of the request's Key and its `expressions`, checked in DynamoDB's
+    order: the mixing check, the Key's values, the expression attribute names and values. The
+    Key meets the table's schema (`values.match_key`) once the expressions are parsed."""
+    uses = mixing_checked(req, operation)
+    key = values.key_values(req.get("Key"))
+    return key, parser(req) if uses else None
+
+
+def parser(req: dict):
+    """The request's Expressions: its expression attribute names and values, checked."""
+    from nuvem.services.dynamodb.expressions import Expressions
     return Expressions(req.get("ExpressionAttributeNames"), req.get("ExpressionAttributeValues"))
 
 
@@ -125,18 +140,22 @@ def condition(req: dict, ex):
     return None
 
 
-def projection(req: dict, ex, table: Table):
-    """ProjectionExpression or AttributesToGet, or None for the whole item."""
+def projection(req: dict, ex):
+    """ProjectionExpression or AttributesToGet, parsed, or None for the whole item (its paths
+    into key attributes are refused by `check_projection_keys` once the table is known)."""
     if ex is None:
         return None
     if req.get("ProjectionExpression") is not None:
-        proj = ex.projection(req["ProjectionExpression"])
-        indexes.check_scalar_keys(table, proj.paths)
-        return proj
+        return ex.projection(req["ProjectionExpression"])
     if req.get("AttributesToGet"):
         from nuvem.services.dynamodb import legacy
         return legacy.projection_from_attributes_to_get(req["AttributesToGet"])
     return None
+
+
+def check_projection_keys(table: Table, proj) -> None:
+    if proj is not None:
+        indexes.check_scalar_keys(table, proj.paths)
 
 
 def check_condition(cond, old: Item | None, req: dict) -> None:
@@ -234,14 +253,16 @@ def _set_as_given(update) -> frozenset[str]:
 # -- operations ----------------------------------------------------------------------------------
 @SERVICE.op("PutItem")
 def put_item(ctx, req: dict) -> dict:
-    table = table_of(ctx, req)
     ex = expressions(req, "PutItem")
     mode = _return_values(req, ("NONE", "ALL_OLD"))
-    item, size = values.check_item(table, req.get("Item") or {})
-    indexes.check_item(table, item)
+    item, size = values.item_values(req.get("Item"))
     cond = condition(req, ex)
     if ex is not None:
         ex.check_unused()
+    # the request is checked before the table is looked at, as DynamoDB does
+    table = table_of(ctx, req)
+    values.check_item_keys(table, item)
+    indexes.check_item(table, item)
     pk, sk = values.item_key(table, item)
     if cond is None and mode == "NONE":
         old, touched = put_item_record(ctx, table, pk, sk, item, size)
@@ -258,12 +279,13 @@ def put_item(ctx, req: dict) -> dict:
 
 @SERVICE.op("GetItem")
 def get_item(ctx, req: dict) -> dict:
-    table = table_of(ctx, req)
-    ex = expressions(req, "GetItem")
-    key = values.check_key(table, req.get("Key"))
-    proj = projection(req, ex, table)
+    key, ex = key_and_expressions(req, "GetItem")
+    proj = projection(req, ex)
     if ex is not None:
         ex.check_unused()
+    table = table_of(ctx, req)
+    check_projection_keys(table, proj)
+    values.match_key(table, key)
     pk, sk = values.item_key(table, key)
     out, size = {}, 0
     if proj is None:        # the whole item: its stored JSON goes out as it is
@@ -284,13 +306,13 @@ def get_item(ctx, req: dict) -> dict:
 
 @SERVICE.op("DeleteItem")
 def delete_item(ctx, req: dict) -> dict:
-    table = table_of(ctx, req)
-    ex = expressions(req, "DeleteItem")
+    key, ex = key_and_expressions(req, "DeleteItem")
     mode = _return_values(req, ("NONE", "ALL_OLD"))
-    key = values.check_key(table, req.get("Key"))
     cond = condition(req, ex)
     if ex is not None:
         ex.check_unused()
+    table = table_of(ctx, req)
+    values.match_key(table, key)
     pk, sk = values.item_key(table, key)
     old = get_item_record(ctx, table, pk, sk)
     check_condition(cond, old, req)
@@ -304,10 +326,8 @@ def delete_item(ctx, req: dict) -> dict:
 
 @SERVICE.op("UpdateItem")
 def update_item(ctx, req: dict) -> dict:
-    table = table_of(ctx, req)
-    ex = expressions(req, "UpdateItem")
+    key, ex = key_and_expressions(req, "UpdateItem")
     mode = _return_values(req, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
-    key = values.check_key(table, req.get("Key"))
     update = None
     if ex is not None:
         if req.get("UpdateExpression") is not None:
@@ -318,6 +338,8 @@ def update_item(ctx, req: dict) -> dict:
     cond = condition(req, ex)
     if ex is not None:
         ex.check_unused()
+    table = table_of(ctx, req)
+    values.match_key(table, key)
     if update is not None:
         check_update_paths(table, key, update)
     pk, sk = values.item_key(table, key)

@@ -59,6 +59,14 @@ def check_no_mix(request: dict, operation: str) -> None:
             "Can not use both expression and non-expression parameters in the same request: "
             f"Non-expression parameters: {{{', '.join(used_legacy)}}} "
             f"Expression parameters: {{{', '.join(used_expression)}}}")
+    if not used_expression:
+        if request.get("ExpressionAttributeNames") is not None:
+            raise ValidationException(
+                "ExpressionAttributeNames can only be specified when using expressions")
+        if request.get("ExpressionAttributeValues") is not None:
+            raise ValidationException(
+                "ExpressionAttributeValues can only be specified when using expressions"
+                + null_suffix(list(valued)))
     if request.get("ConditionalOperator") is not None:
         # it joins the conditions of Expected / QueryFilter / ScanFilter: there must be some
         sizes = [len(request.get(p) or ()) for p in ("Expected", "QueryFilter", "ScanFilter")]
@@ -68,20 +76,15 @@ def check_no_mix(request: dict, operation: str) -> None:
         if max(sizes) < 2:
             raise ValidationException("ConditionalOperator can only be used when Filter or "
                                       "Expected has two or more elements")
-    if not used_expression:
-        if request.get("ExpressionAttributeNames") is not None:
-            raise ValidationException(
-                "ExpressionAttributeNames can only be specified when using expressions")
-        if request.get("ExpressionAttributeValues") is not None:
-            raise ValidationException(
-                "ExpressionAttributeValues can only be specified when using expressions"
-                + null_suffix(list(valued)))
 
 
-def _arguments(op: str, values: list) -> None:
+def _arguments(op: str, values: list, *, key: bool = False) -> None:
     count = len(values)
     ok = count >= 1 if op == "IN" else count == _ARITY.get(op, -1)
     if not ok:
+        if key:     # KeyConditions are worded apart
+            raise ValidationException("The attempted filter operation is not supported for the "
+                                      "provided filter argument count")
         raise ValidationException(f"{INVALID}Invalid number of argument(s) for the {op} ComparisonOperator")
 
 
@@ -123,12 +126,12 @@ def condition_from_expected(expected: dict, conditional_operator: str | None) ->
         op = spec.get("ComparisonOperator")
         value, values = spec.get("Value"), spec.get("AttributeValueList")
         exists = spec.get("Exists")
+        if value is not None and values is not None:    # with or without a ComparisonOperator
+            raise ValidationException(f"{INVALID}Value and AttributeValueList cannot be used "
+                                      f"together for Attribute: {name}")
         if op is not None:
             if exists is not None:
                 raise ValidationException(f"{INVALID}Exists and ComparisonOperator cannot be used "
-                                          f"together for Attribute: {name}")
-            if value is not None and values is not None:
-                raise ValidationException(f"{INVALID}Value and AttributeValueList cannot be used "
                                           f"together for Attribute: {name}")
             if value is None and values is None and op not in ("NULL", "NOT_NULL"):
                 raise ValidationException(f"{INVALID}Value or AttributeValueList must be used with "
@@ -166,18 +169,27 @@ _KEY_OPERATORS = {"EQ": "=", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">", "BEGI
                   "BETWEEN": "BETWEEN"}
 
 
-def key_condition_from_legacy(key_conditions: dict, hash_key: str, range_key: str | None,
-                              key_types: dict[str, str] | None = None) -> KeyCondition:
+def checked_key_conditions(key_conditions: dict) -> dict[str, tuple[str, list]]:
+    """KeyConditions as far as DynamoDB checks them before it looks at the table: each
+    condition's values and argument count, then how many there are. {name: (operator, values)}
+    for `key_condition_from_legacy`."""
     by_attribute = {}
-    for name, spec in (key_conditions or {}).items():
+    for name, spec in key_conditions.items():
         spec = spec or {}
         op = spec.get("ComparisonOperator")
-        values = list(spec.get("AttributeValueList") or [])
-        _arguments(op, values)
+        values = [check_value(v) for v in spec.get("AttributeValueList") or []]
+        _arguments(op, values, key=True)
         _check_types(op, values)
         by_attribute[name] = (op, values)
     if len(by_attribute) not in (1, 2):
         raise ValidationException("Conditions can be of length 1 or 2 only")
+    return by_attribute
+
+
+def key_condition_from_legacy(by_attribute: dict[str, tuple[str, list]], hash_key: str,
+                              range_key: str | None,
+                              key_types: dict[str, str] | None = None) -> KeyCondition:
+    """The key condition of `checked_key_conditions` on the table's or index's key schema."""
     return key_condition_from_parts(
         {name: (_KEY_OPERATORS.get(op), values) for name, (op, values) in by_attribute.items()},
         hash_key, range_key, key_types)

@@ -265,9 +265,11 @@ def run_select(ctx, stmt: Select, req: dict) -> dict:
              "ConsistentRead": req.get("ConsistentRead"), "Limit": req.get("Limit"),
              "ReturnConsumedCapacity": req.get("ReturnConsumedCapacity")}
     source = Source(table, inner)
+    start = None
     if req.get("NextToken"):
         inner["ExclusiveStartKey"] = decode_token(req["NextToken"])
-    start = source.start_after(inner)
+        start = values.key_values(inner["ExclusiveStartKey"])
+    start = source.start_after(start)
     _check_no_overlap(source, stmt.where)
     conjuncts = _conjuncts(stmt.where)
     hash_value = range_hit = None

@@ -13,12 +13,13 @@ import hashlib
 from nuvem.protocol.serializers import EncodedList
 from nuvem.services.dynamodb import SERVICE, indexes, values
 from nuvem.services.dynamodb.errors import ValidationException
-from nuvem.services.dynamodb.items import (apply_projection, consumed, expressions, projection,
-                                           table_of)
+from nuvem.services.dynamodb.items import (apply_projection, check_projection_keys, consumed,
+                                           mixing_checked, parser, projection, table_of)
 from nuvem.services.dynamodb.models import (IndexItem, Item, decode_attrs, encode_attrs,
                                             stored_attrs)
 
 PAGE_BYTES = 1024 * 1024
+_INVALID_START = "The provided starting key is invalid"
 _INVALID = "One or more parameter values were invalid: "
 
 
@@ -66,22 +67,60 @@ class Source:
             names += [n for n in (self.hash_key, self.range_key) if n and n not in names]
         return names
 
-    def start_after(self, req: dict) -> tuple | None:
-        start = req.get("ExclusiveStartKey")
-        if not start:
+    def start_after(self, start: dict | None) -> tuple | None:
+        """The store key to resume after, from ExclusiveStartKey's validated values (None:
+        from the start): exactly this source's key attributes, with their types."""
+        if start is None:
             return None
+        self.check_index_start(start)
         names = self.key_names()
-        if set(start) != set(names):
-            raise ValidationException("The provided starting key is invalid: The provided key "
-                                      "element does not match the schema")
-        checked = {}
-        for name in names:
-            v = values.check_value(start[name])
-            if next(iter(v)) != self.table.attribute_type(name):
-                raise ValidationException("The provided starting key is invalid: The provided "
-                                          "key element does not match the schema")
-            checked[name] = v
-        return self.record_key(checked)
+        if set(start) != set(names) or not all(self._typed(n, start[n]) for n in names):
+            raise ValidationException(f"{_INVALID_START}: {values.KEY_MISMATCH}")
+        return self.record_key(start)
+
+    def check_index_start(self, start: dict | None) -> None:
+        """An index's start key is first checked for its size and the index's own key
+        attributes, in words of their own, before what else the request asks of the index
+        (dynalite's AWS-recorded scan.js 'ExclusiveStartKey is invalid for local index',
+        '... does not match schema for global index')."""
+        if start is None or not self.index:
+            return
+        if len(start) != len(self.key_names()):
+            raise ValidationException(_INVALID_START)
+        for name in filter(None, (self.hash_key, self.range_key)):
+            if name not in start:
+                raise ValidationException(_INVALID_START)
+            if not self._typed(name, start[name]):
+                raise ValidationException(values.KEY_MISMATCH)
+
+    def _typed(self, name: str, value: dict) -> bool:
+        return next(iter(value)) == self.table.attribute_type(name)
+
+
+def _checked_first(req: dict, filter_param: str) -> tuple:
+    """What DynamoDB checks of a Query or Scan between the mixing check and the expression
+    attribute names and values, in its order: AttributesToGet (no duplicates), the legacy
+    conditions (KeyConditions, then QueryFilter or ScanFilter), the ExclusiveStartKey's values.
+    (legacy projection, `legacy.checked_key_conditions`, legacy filter, start key values)."""
+    names, key_conditions = req.get("AttributesToGet"), req.get("KeyConditions")
+    conditions = req.get(filter_param)
+    proj = kc = filt = None
+    if names or key_conditions is not None or conditions:
+        from nuvem.services.dynamodb import legacy
+        if names:
+            proj = legacy.projection_from_attributes_to_get(names)
+        if key_conditions is not None:
+            kc = legacy.checked_key_conditions(key_conditions)
+        if conditions:
+            filt = legacy.condition_from_filter(conditions, req.get("ConditionalOperator"))
+    start = req.get("ExclusiveStartKey")
+    if start is not None:     # an empty one too: it is no key of the table's
+        try:
+            start = values.key_values(start)
+        except ValidationException as e:
+            raise ValidationException(
+                f"{_INVALID_START}: {e.message}") from None
+    return proj, kc, filt, start
 
 
 def _select(req: dict, source: Source) -> str:
@@ -123,15 +162,18 @@ def _check_projected(source: Source, proj) -> None:
                                   f"project [{', '.join(missing)}]")
 
 
-def _filter(req: dict, ex, legacy_param: str):
-    if ex is None:
-        return None
+def _filter(req: dict, ex, legacy_filter):
     if req.get("FilterExpression") is not None:
         return ex.condition(req["FilterExpression"], "FilterExpression")
-    if req.get(legacy_param):
-        from nuvem.services.dynamodb import legacy
-        return legacy.condition_from_filter(req[legacy_param], req.get("ConditionalOperator"))
-    return None
+    return legacy_filter
+
+
+def _projection(req: dict, ex, table, legacy_projection):
+    if req.get("ProjectionExpression") is not None:
+        proj = projection(req, ex)
+        check_projection_keys(table, proj)
+        return proj
+    return legacy_projection
 
 
 def _from_table(source: Source, select: str) -> bool:
@@ -285,22 +327,23 @@ def query(ctx, req: dict) -> dict:
         raise ValidationException("1 validation error detected: Value at 'Limit' failed to "
                                   "satisfy constraint: Member must have value greater than or "
                                   "equal to 1")
+    uses = mixing_checked(req, "Query")
+    legacy_proj, legacy_kc, legacy_filt, start = _checked_first(req, "QueryFilter")
+    ex = parser(req) if uses else None
     table = table_of(ctx, req)
     source = Source(table, req)
-    ex = expressions(req, "Query")
     if req.get("KeyConditionExpression") is not None:
         kc = ex.key_condition(req["KeyConditionExpression"], source.hash_key, source.range_key)
-    elif req.get("KeyConditions"):
+    elif legacy_kc is not None:
         from nuvem.services.dynamodb import legacy
-        kc = legacy.key_condition_from_legacy(req["KeyConditions"], source.hash_key,
-                                              source.range_key)
+        kc = legacy.key_condition_from_legacy(legacy_kc, source.hash_key, source.range_key)
     else:
         raise ValidationException("Either the KeyConditions or KeyConditionExpression "
                                   "parameter must be specified in the request.")
-    filt = _filter(req, ex, "QueryFilter")
+    filt = _filter(req, ex, legacy_filt)
     _check_filter_keys(req, source, filt)
     _check_filter_paths(source, filt)
-    proj = projection(req, ex, table)
+    proj = _projection(req, ex, table, legacy_proj)
     select = _select(req, source)
     _check_projected(source, proj)
     ex.check_unused()
@@ -341,7 +384,7 @@ def query(ctx, req: dict) -> dict:
         startswith = rv[0]
     forward = req.get("ScanIndexForward", True) is not False
     plain = _plain(source, select, proj, filt)
-    start = source.start_after(req)
+    start = source.start_after(start)
     if start is not None:
         _check_start(start[len(source.base):], ipk, op, rv)
     records = source.read(ctx, prefix=prefix, startswith=startswith, start_after=start,
@@ -382,8 +425,8 @@ def _show(value: dict) -> str:
 
 @SERVICE.op("Scan")
 def scan(ctx, req: dict) -> dict:
-    table = table_of(ctx, req)
-    source = Source(table, req)
+    uses = mixing_checked(req, "Scan")
+    legacy_proj, _, legacy_filt, start = _checked_first(req, "ScanFilter")
     segment, total = req.get("Segment"), req.get("TotalSegments")
     if segment is not None and total is None:
         raise ValidationException("The TotalSegments parameter is required but was not "
@@ -395,19 +438,25 @@ def scan(ctx, req: dict) -> dict:
         raise ValidationException("The Segment parameter is zero-based and must be less than "
                                   f"parameter TotalSegments: Segment: {segment} is not less "
                                   f"than TotalSegments: {total}")
-    ex = expressions(req, "Scan")
-    filt = _filter(req, ex, "ScanFilter")
-    _check_filter_paths(source, filt)
-    proj = projection(req, ex, table)
-    select = _select(req, source)
-    _check_projected(source, proj)
+    ex = parser(req) if uses else None
+    filt = _filter(req, ex, legacy_filt)
+    table = table_of(ctx, req)
+    proj = _projection(req, ex, table, legacy_proj)
     if ex is not None:
         ex.check_unused()
-    start = source.start_after(req)
+    # then the table: the index, its start key, Select, the whole start key, the filter's paths
+    # (dynalite's AWS-recorded scan.js 'ExclusiveStartKey does not match schema', 'specifying
+    # ALL_ATTRIBUTES when global index does not have ALL')
+    source = Source(table, req)
+    source.check_index_start(start)
+    select = _select(req, source)
+    start = source.start_after(start)
+    _check_filter_paths(source, filt)
+    _check_projected(source, proj)
     # A segment's pages resume only from its own keys (the start key's partition is in it).
     if (start is not None and segment is not None
             and _segment_of(start[2 if source.index else 1], total) != segment):
-        raise ValidationException("The provided starting key is invalid: Invalid "
+        raise ValidationException(f"{_INVALID_START}: Invalid "
                                   "ExclusiveStartKey. Please use ExclusiveStartKey with correct "
                                   f"Segment. TotalSegments: {total} Segment: {segment}")
     segment = None if segment is None else (segment, total)

@@ -13,6 +13,7 @@ MAX_GSI = 20
 MAX_LSI = 5
 MAX_PROJECTED = 100
 MAX_TAGS = 50
+MAX_CAPACITY_UNITS = 1_000_000_000_000
 
 
 def invalid(detail: str) -> ValidationException:
@@ -46,6 +47,16 @@ def name_problems(name: str, member: str, *, shortest: int = 3) -> list[str]:
     return problems
 
 
+def check_table_name_given(name_or_arn: str) -> None:
+    """For a table not found: a TableName no table can have (CreateTable refuses it) gets the
+    validator's complaint instead, as AWS checks the name before it looks for the table."""
+    if not name_or_arn.startswith("arn:"):
+        # the member is the ARN-capable shape: at least 1 character, not 3
+        problems = name_problems(name_or_arn, "tableName", shortest=1)
+        if problems:
+            raise constraint_errors(problems)
+
+
 def check_name(name: str, member: str = "tableName", *, more: list[str] = ()) -> None:
     """A table, index or backup name; `more`: other such problems of the request, reported
     together."""
@@ -70,12 +81,13 @@ def check_key_schema(schema: list[dict]) -> None:
         raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH "
                                   "key type")
     if len(schema) > 1:
-        if schema[1].get("KeyType") != "RANGE":
-            raise ValidationException("Invalid KeySchema: The second KeySchemaElement is not a "
-                                      "RANGE key type")
+        # the names before the second element's type (dynalite's AWS-recorded createTable.js '5')
         if schema[0]["AttributeName"] == schema[1]["AttributeName"]:
             raise ValidationException("Both the Hash Key and the Range Key element in the "
                                       "KeySchema have the same name")
+        if schema[1].get("KeyType") != "RANGE":
+            raise ValidationException("Invalid KeySchema: The second KeySchemaElement is not a "
+                                      "RANGE key type")
 
 
 def check_projection(projection: dict | None) -> int:
@@ -108,6 +120,14 @@ def check_table_class(table_class: str | None) -> None:
                                   f"[{', '.join(TABLE_CLASSES)}].")
 
 
+def check_throughput_bounds(throughput: dict | None) -> None:
+    """Provisioned units past DynamoDB's bound, read units reported first."""
+    for name in ("ReadCapacityUnits", "WriteCapacityUnits"):
+        value = (throughput or {}).get(name)
+        if value is not None and value > MAX_CAPACITY_UNITS:
+            raise ValidationException(f"Given value {value} for {name} is out of bounds")
+
+
 def check_billing(mode: str, throughput: dict | None) -> None:
     if mode == "PAY_PER_REQUEST" and throughput:
         raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
@@ -131,17 +151,24 @@ def check_index_throughput(mode: str, index: dict, creating_table: bool) -> None
                       f"index: {name} when BillingMode is PAY_PER_REQUEST")
 
 
-def check_create(req: dict) -> None:
-    """Every CreateTable rule, in the order DynamoDB reports them."""
-    if "TableName" not in req:     # DynamoDB's own words (the model overlay leaves it to us)
+def check_table_name_present(req: dict) -> None:
+    """DynamoDB's own words for a missing TableName where the model overlay leaves it to us
+    (CreateTable, DescribeTimeToLive, UpdateTimeToLive)."""
+    if "TableName" not in req:
         raise ValidationException("The parameter 'TableName' is required but was not present "
                                   "in the request")
+
+
+def check_create(req: dict) -> None:
+    """Every CreateTable rule, in the order DynamoDB reports them."""
+    check_table_name_present(req)
     check_name(req["TableName"], more=_key_schema_problems(req["KeySchema"]) + [
         problem for param, member in (("LocalSecondaryIndexes", "localSecondaryIndexes"),
                                       ("GlobalSecondaryIndexes", "globalSecondaryIndexes"))
         for i, index in enumerate(req.get(param) or [], 1)
         for problem in pattern_problems(index["IndexName"], f"{member}.{i}.member.indexName")])
     check_table_class(req.get("TableClass"))
+    check_throughput_bounds(req.get("ProvisionedThroughput"))
     definitions = req.get("AttributeDefinitions") or []
     names = [d["AttributeName"] for d in definitions]
     for i, name in enumerate(names):
@@ -175,35 +202,34 @@ def check_create(req: dict) -> None:
             raise invalid(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSI}")
     seen: set[str] = set()
     projected = 0
+    # index by index: its keys defined, its key schema, an LSI's range key and hash key, its
+    # projection (dynalite's AWS-recorded createTable.js '15' to '21')
     for index in (lsis or []) + (gsis or []):
         name = index["IndexName"]
         if name in seen:
             raise invalid(f"Duplicate index name: {name}")
         seen.add(name)
+        keys = [k["AttributeName"] for k in index["KeySchema"]]
+        if any(k not in names for k in keys):
+            raise undefined_keys(keys, names)
         check_key_schema(index["KeySchema"])
+        if index in (lsis or []):
+            if len(keys) < 2:
+                raise invalid(f"Index KeySchema does not have a range key for index: {name}")
+            if keys[0] != schema[0]["AttributeName"]:
+                raise invalid(f"Index KeySchema does not have the same leading hash key as "
+                              f"table KeySchema for index: {name}. index hash key: {keys[0]}, "
+                              f"table hash key: {schema[0]['AttributeName']}")
         projected += check_projection(index.get("Projection"))
-        used += [k["AttributeName"] for k in index["KeySchema"]]
-    for index in lsis or []:
-        keys = index["KeySchema"]
-        if keys[0]["AttributeName"] != schema[0]["AttributeName"]:
-            raise invalid(f"Index KeySchema does not have the same leading hash key as table "
-                          f"KeySchema for index: {index['IndexName']}. index hash key: "
-                          f"{keys[0]['AttributeName']}, table hash key: "
-                          f"{schema[0]['AttributeName']}")
-        if len(keys) < 2:
-            raise invalid(f"Index KeySchema does not have a range key for index: "
-                          f"{index['IndexName']}")
+        used += keys
     for index in gsis or []:
         check_index_throughput(mode, index, creating_table=True)
     if projected > MAX_PROJECTED:
         raise invalid("The number of NonKeyAttributes projected into all secondary indexes "
                       f"exceeds the limit of {MAX_PROJECTED}")
     distinct = list(dict.fromkeys(used))
-    missing = [k for k in distinct if k not in names]
-    if missing:
-        raise invalid("Some index key attributes are not defined in AttributeDefinitions. "
-                      f"Keys: [{', '.join(distinct)}], AttributeDefinitions: "
-                      f"[{', '.join(names)}]")
+    if any(k not in names for k in distinct):
+        raise undefined_keys(distinct, names)
     if len(names) != len(distinct):
         if lsis is None and gsis is None:
             raise invalid("Number of attributes in KeySchema does not exactly match number of "
@@ -213,6 +239,11 @@ def check_create(req: dict) -> None:
     check_stream(req.get("StreamSpecification"), creating=True)
     check_sse(req.get("SSESpecification"))
     check_tags(req.get("Tags"))
+
+
+def undefined_keys(keys: list[str], names: list[str]) -> ValidationException:
+    return invalid("Some index key attributes are not defined in AttributeDefinitions. "
+                   f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(names)}]")
 
 
 def check_stream(spec: dict | None, creating: bool) -> None:

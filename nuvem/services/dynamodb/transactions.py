@@ -32,10 +32,10 @@ from nuvem.services.dynamodb import SERVICE, values
 from nuvem.services.dynamodb.errors import (IdempotentParameterMismatchException,
                                             TransactionCanceledException, ValidationException)
 from nuvem.services.dynamodb.expression_parser import SetAction, Value
-from nuvem.services.dynamodb.items import (apply_projection, check_update_paths,
-                                           collection_metrics, condition, expressions,
-                                           find_table, get_item_record, key_update_message,
-                                           projection, store_item)
+from nuvem.services.dynamodb.items import (apply_projection, check_projection_keys,
+                                           check_update_paths, collection_metrics, condition,
+                                           expressions, find_table, get_item_record,
+                                           key_update_message, projection, store_item)
 from nuvem.services.dynamodb.models import Table
 from nuvem.store.records import Scope, record
 
@@ -430,7 +430,8 @@ def transact_get_items(ctx, req: dict) -> dict:
             raise ValidationException("TransactItems can only contain Get")
         table = find_table(ctx, spec["TableName"])
         ex = expressions(spec, "GetItem")
-        proj = projection(spec, ex, table)
+        proj = projection(spec, ex)
+        check_projection_keys(table, proj)
         if ex is not None:
             ex.check_unused()
         key, refusal = _checked_key(table, spec.get("Key"))

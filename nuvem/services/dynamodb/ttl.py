@@ -20,6 +20,7 @@ from nuvem.context import Call
 from nuvem.services.dynamodb import SERVICE
 from nuvem.services.dynamodb.errors import ValidationException
 from nuvem.services.dynamodb.models import Item, Table, TtlEntry
+from nuvem.services.dynamodb.tables_validation import check_table_name_present, constraint_errors
 
 log = logging.getLogger("nuvem.dynamodb")
 
@@ -88,15 +89,22 @@ def _description(table: Table) -> dict:
 @SERVICE.op("DescribeTimeToLive")
 def describe_time_to_live(ctx: Call, req: dict) -> dict:
     from nuvem.services.dynamodb.tables import find
+    check_table_name_present(req)
     return {"TimeToLiveDescription": _description(find(ctx, req["TableName"]))}
 
 
 @SERVICE.op("UpdateTimeToLive")
 def update_time_to_live(ctx: Call, req: dict) -> dict:
     from nuvem.services.dynamodb.tables import find
-    table = find(ctx, req["TableName"])
-    spec = req["TimeToLiveSpecification"]
+    check_table_name_present(req)
+    spec = req.get("TimeToLiveSpecification")
+    if spec is None:
+        raise constraint_errors(["Value null at 'timeToLiveSpecification' failed to satisfy "
+                                 "constraint: Member must not be null"])
     enabled, name = spec["Enabled"], spec["AttributeName"]
+    if not name:    # DynamoDB's words, not the validator's (the model overlay leaves it to us)
+        raise ValidationException("TimeToLiveSpecification.AttributeName must be non empty")
+    table = find(ctx, req["TableName"])
     active = table.ttl_status == "ENABLED"
     if active and table.ttl_attribute != name:      # to enable anew or to disable alike
         raise ValidationException("TimeToLive is active on a different AttributeName: current "

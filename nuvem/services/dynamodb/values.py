@@ -154,6 +154,8 @@ def _checked_other(value, depth: int) -> dict:
         raise invalid("Supplied AttributeValue is empty, must contain exactly one of the "
                       "supported datatypes")
     if len(present) > 1:
+        if "N" in present:      # DynamoDB reads the number first: a bad one is refused as such
+            canonical_number(value["N"])
         raise invalid("Supplied AttributeValue has more than one datatypes set, must contain "
                       "exactly one of the supported datatypes")
     kind = present[0]
@@ -207,21 +209,33 @@ def check_attribute_names(attrs: dict) -> None:
 
 
 def check_item(table, item: dict, *, mismatch_as_key: bool = False) -> tuple[dict, int]:
-    """A whole item (PutItem's `Item`) and its size: names and values validated, keys present
-    with declared types, size within the limit. `mismatch_as_key`: a key attribute missing or
-    of another type gets a `Key`'s complaint (BatchWriteItem's wording), not PutItem's."""
+    """A whole item (PutItem's `Item`) and its size: `item_values`, then `check_item_keys`."""
+    out, size = item_values(item)
+    check_item_keys(table, out, mismatch_as_key=mismatch_as_key)
+    return out, size
+
+
+def item_values(item: dict) -> tuple[dict, int]:
+    """An item's names and values validated, and its size within the limit: what DynamoDB
+    checks of the request before it looks at the table."""
     item = item or {}
     check_attribute_names(item)
     out, size = _checked_map(item, 1)
-    for name, declared in table.key_types:
-        if mismatch_as_key and (name not in out or next(iter(out[name])) != declared):
-            raise invalid(KEY_MISMATCH)
-        if name not in out:
-            raise invalid(_INVALID + f"Missing the key {name} in the item")
-        check_key_value(table, name, out[name], declared=declared)
     if size > MAX_ITEM_SIZE:
         raise item_too_large()
     return out, size
+
+
+def check_item_keys(table, item: dict, *, mismatch_as_key: bool = False) -> None:
+    """The table's key attributes present in a validated item, with their declared types.
+    `mismatch_as_key`: a key attribute missing or of another type gets a `Key`'s complaint
+    (BatchWriteItem's wording), not PutItem's."""
+    for name, declared in table.key_types:
+        if mismatch_as_key and (name not in item or next(iter(item[name])) != declared):
+            raise invalid(KEY_MISMATCH)
+        if name not in item:
+            raise invalid(_INVALID + f"Missing the key {name} in the item")
+        check_key_value(table, name, item[name], declared=declared)
 
 
 def key_names(table) -> list[str]:
@@ -270,18 +284,26 @@ def key_size_problem(kind: str, raw: str | bytes, is_hash: bool) -> str | None:
 
 
 def check_key(table, key: dict | None) -> dict:
-    """A `Key` parameter: exactly the table's key attributes, with their types."""
-    key = key or {}
-    if set(key) != set(key_names(table)):
+    """A `Key` parameter: `key_values`, then `match_key`."""
+    return match_key(table, key_values(key))
+
+
+def key_values(key: dict | None) -> dict:
+    """A `Key` parameter's values validated (numbers canonical): DynamoDB checks them before the
+    request's expressions, and matches the key to the table's schema after them."""
+    return {name: check_value(v) for name, v in (key or {}).items()}
+
+
+def match_key(table, key: dict) -> dict:
+    """A validated `Key`: exactly the table's key attributes, with their types."""
+    if len(key) != len(table.key_types):
         raise invalid(KEY_MISMATCH)
-    out = {}
     for name, declared in table.key_types:
-        v = check_value(key[name])
-        if next(iter(v)) != declared:
+        v = key.get(name)
+        if v is None or next(iter(v)) != declared:
             raise invalid(KEY_MISMATCH)
         check_key_value(table, name, v, declared=declared)
-        out[name] = v
-    return out
+    return key
 
 
 def check_size(item: dict, *, updated: bool = False) -> int:

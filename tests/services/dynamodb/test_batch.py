@@ -82,9 +82,12 @@ def test_batch_write_validation(ddb, tname):
     assert error(e) == ("ValidationException", 400,
                         "The provided key element does not match the schema")
     assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": {"S": "good"}})
+    # a request with neither PutRequest nor DeleteRequest, worded as dynalite's AWS-recorded
+    # batchWriteItem.js 'empty item in RequestItems' has it
     with pytest.raises(ClientError) as e:
         ddb.batch_write_item(RequestItems={tname: [{}]})
-    assert error(e)[:2] == ("ValidationException", 400)
+    assert error(e) == ("ValidationException", 400, "Supplied AttributeValue has more than one "
+                        "datatypes set, must contain exactly one of the supported datatypes")
     # DynamoDB's own sentence for an empty (or missing) RequestItems, not the model's generic
     # length complaint
     with pytest.raises(ClientError) as e:
@@ -134,3 +137,26 @@ def test_batch_of_large_items_over_8_mib(ddb, tname):
         for i in range(25)]})
     assert out["UnprocessedItems"] == {}
     assert ddb.describe_table(TableName=tname)["Table"]["ItemCount"] == 25
+
+
+def test_batch_requests_checked_before_any_table_is_looked_up(nuvem, ddb, tname):
+    # dynalite's AWS-recorded batchGetItem.js and batchWriteItem.js validations, run against a
+    # table that does not exist: every table's requests are checked first
+    unchecked = nuvem.client("dynamodb", parameter_validation=False)
+    make_table(ddb, tname)
+    empty = ("ValidationException", 400, "Supplied AttributeValue is empty, must contain exactly "
+             "one of the supported datatypes")
+    with pytest.raises(ClientError) as e:
+        unchecked.batch_get_item(RequestItems={"no-such-table": {"Keys": [{"pk": {"S": "a"}}]},
+                                               tname: {"Keys": [{"pk": {}}]}})
+    assert error(e) == empty
+    with pytest.raises(ClientError) as e:
+        unchecked.batch_write_item(RequestItems={
+            "no-such-table": [{"PutRequest": {"Item": {"pk": {"S": "a"}}}}],
+            tname: [{"DeleteRequest": {"Key": {"pk": {}}}}]})
+    assert error(e) == empty
+    with pytest.raises(ClientError) as e:
+        unchecked.batch_write_item(RequestItems={"no-such-table": [
+            {"PutRequest": {"Item": {"pk": {"S": "a"}, "b": {"S": "x" * 409600}}}}]})
+    assert error(e) == ("ValidationException", 400,
+                        "Item size has exceeded the maximum allowed size")

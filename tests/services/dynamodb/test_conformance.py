@@ -396,3 +396,195 @@ def test_key_conditions_go_with_filter_and_projection_expressions(ddb, tname):
                   ExpressionAttributeValues={":v": {"S": "1"}})
     assert error(e) == ("ValidationException", 400, "Filter Expression can only contain "
                         "non-primary key attributes: Primary key attribute: sk")
+
+
+def test_request_checked_before_the_table_key_schema(nuvem, tname):
+    # dynalite's AWS-recorded updateItem.js, getItem.js and putItem.js validations: the Key's
+    # (or Item's) values, then the expressions, then the key matched to the table's schema
+    ddb = nuvem.client("dynamodb", parameter_validation=False)
+    make_table(ddb, tname)
+
+    def refusal(operation, **params):
+        with pytest.raises(ClientError) as e:
+            getattr(ddb, operation)(TableName=tname, **params)
+        code, status, message = error(e)
+        assert (code, status) == ("ValidationException", 400)
+        return message
+
+    # the expressions before the key schema ("syntax errors in UpdateExpression", ...)
+    assert refusal("update_item", Key={}, UpdateExpression="set a b").startswith(
+        "Invalid UpdateExpression: Syntax error; ")
+    assert refusal("update_item", Key={}, UpdateExpression="remove a",
+                   ExpressionAttributeNames={"#a": "a"}) == (
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}")
+    assert refusal("delete_item", Key={}, ConditionExpression="") == (
+        "Invalid ConditionExpression: The expression can not be empty;")
+    assert refusal("get_item", Key={}, AttributesToGet=["a", "a"]) == (
+        "One or more parameter values were invalid: Duplicate value in attribute name: a")
+    assert refusal("put_item", Item={}, Expected={"a": {}}) == (
+        "One or more parameter values were invalid: Value must be provided when Exists is null "
+        "for Attribute: a")
+    # the Key's values before the expressions, but after the mixing check
+    assert refusal("update_item", Key={"pk": {}}, ConditionExpression="", UpdateExpression="",
+                   ExpressionAttributeNames={}, ExpressionAttributeValues={}) == (
+        "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+    assert refusal("update_item", Key={"pk": {}}, Expected={"a": {}},
+                   ExpressionAttributeNames={}) == (
+        "ExpressionAttributeNames can only be specified when using expressions")
+    # the schema last
+    assert refusal("update_item", Key={"pk": {"N": "1"}}, UpdateExpression="set a = :v",
+                   ExpressionAttributeValues={":v": {"S": "a"}}) == (
+        "The provided key element does not match the schema")
+    # a number beside another type is read first ("empty/invalid numbers in Key")
+    assert refusal("update_item", Key={"pk": {"S": "a", "N": "b"}}) == (
+        "The parameter cannot be converted to a numeric value: b")
+
+
+def test_list_elements_past_the_end_are_appended_by_index_across_clauses(ddb, tname):
+    # dynalite's AWS-recorded updateItem.js 'should update nested attributes': SET and ADD
+    # elements past a list's end are appended in index order, whichever clause names them
+    make_table(ddb, tname)
+    key = {"pk": {"S": "a"}}
+    ddb.update_item(TableName=tname, Key=key, UpdateExpression="SET b = :b, c = :c",
+                    ExpressionAttributeValues={
+                        ":b": {"M": {"a": {"N": "1"}, "b": {"N": "2"}, "c": {"N": "3"}}},
+                        ":c": {"L": [{"N": "1"}, {"N": "3"}]}})
+    got = ddb.update_item(
+        TableName=tname, Key=key, ReturnValues="UPDATED_NEW",
+        UpdateExpression="SET b.c = ((c[1]) + (b.a)), b.a = pk, c[1] = pk, c[4] = b.a - b.b, "
+                         "c[2] = b.c ADD c[8] :s, c[6] :n",
+        ExpressionAttributeValues={":n": {"N": "2"}, ":s": {"SS": ["a"]}})
+    assert got["Attributes"] == {"b": {"M": {"a": key["pk"], "c": {"N": "4"}}},
+                                 "c": {"L": [key["pk"], {"N": "3"}, {"N": "2"}]}}
+    item = ddb.get_item(TableName=tname, Key=key)["Item"]
+    assert item["c"] == {"L": [{"N": "1"}, key["pk"], {"N": "3"}, {"N": "-1"}, {"N": "2"},
+                               {"SS": ["a"]}]}
+
+
+def test_expected_value_and_list_clash_without_an_operator(ddb, tname):
+    # dynalite's AWS-recorded deleteItem.js 'AttributeValueList and Value are used together'
+    make_table(ddb, tname)
+    with pytest.raises(ClientError) as e:
+        ddb.delete_item(TableName=tname, Key={"pk": {"S": "a"}},
+                        Expected={"a": {"Value": {"S": "a"}, "AttributeValueList": []}})
+    assert error(e) == ("ValidationException", 400, "One or more parameter values were invalid: "
+                        "Value and AttributeValueList cannot be used together for Attribute: a")
+
+
+def test_query_and_scan_check_the_request_in_dynamodbs_order(nuvem, tname):
+    # dynalite's AWS-recorded scan.js and query.js validations: after the mixing check,
+    # AttributesToGet, the legacy conditions, the ExclusiveStartKey's values, the segments, and
+    # only then the expression attribute names and values and the table's schema
+    ddb = nuvem.client("dynamodb", parameter_validation=False)
+    make_table(ddb, tname, range_key=("sk", "S"))
+
+    def refusal(operation, **params):
+        with pytest.raises(ClientError) as e:
+            getattr(ddb, operation)(TableName=tname, **params)
+        code, status, message = error(e)
+        assert (code, status) == ("ValidationException", 400)
+        return message
+
+    bad_filter = {"a": {"ComparisonOperator": "EQ", "AttributeValueList": [{}]}}
+    assert refusal("scan", Segment=1, ScanFilter=bad_filter, ExclusiveStartKey={"a": {}},
+                   AttributesToGet=["a", "a"]) == (
+        "One or more parameter values were invalid: Duplicate value in attribute name: a")
+    assert refusal("scan", Segment=1, ScanFilter=bad_filter, ExclusiveStartKey={"a": {}}) == (
+        "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+    assert refusal("scan", TotalSegments=1, FilterExpression="", ExpressionAttributeNames={},
+                   ExclusiveStartKey={"a": {"S": "a", "N": "b"}}) == (
+        "The provided starting key is invalid: The parameter cannot be converted to a numeric "
+        "value: b")
+    assert refusal("scan", Segment=1, FilterExpression="", ExpressionAttributeNames={}) == (
+        "The TotalSegments parameter is required but was not present in the request when "
+        "Segment parameter is present")
+    # names and values given without expressions come before ConditionalOperator's count
+    assert refusal("scan", ScanFilter=bad_filter, ConditionalOperator="OR",
+                   ExpressionAttributeNames={}) == (
+        "ExpressionAttributeNames can only be specified when using expressions")
+    # KeyConditions: each condition's values and argument count, then how many there are
+    # (worded apart from the filters'), all before the key schema and the start key's
+    null = {"ComparisonOperator": "NULL"}
+    assert refusal("query", KeyConditions={
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "b"}]},
+        "sk": null, "c": null}) == "The parameter cannot be converted to a numeric value: b"
+    assert refusal("query", KeyConditions={"pk": {"ComparisonOperator": "EQ"}, "sk": null}) == (
+        "The attempted filter operation is not supported for the provided filter argument count")
+    assert refusal("query", KeyConditions={}) == "Conditions can be of length 1 or 2 only"
+    assert refusal("query", KeyConditions={"pk": null}, ExclusiveStartKey={"pk": {}}) == (
+        "The provided starting key is invalid: Supplied AttributeValue is empty, must contain "
+        "exactly one of the supported datatypes")
+    assert refusal("query", KeyConditions={"pk": null}, AttributesToGet=["a", "a"]) == (
+        "One or more parameter values were invalid: Duplicate value in attribute name: a")
+    assert refusal("query", KeyConditions={"pk": null}) == (
+        "Attempted conditional constraint is not an indexable operation")
+
+
+def test_scan_start_keys_of_an_index_are_checked_first_by_size_and_index_keys(nuvem, tname):
+    # dynalite's AWS-recorded scan.js 'ExclusiveStartKey is invalid for local index', '... does
+    # not match schema for global index', 'global hash in ExclusiveStartKey but bad in query',
+    # 'ExclusiveStartKey does not match schema', 'specifying ALL_ATTRIBUTES when global index
+    # does not have ALL'
+    ddb = nuvem.client("dynamodb", parameter_validation=False)
+    make_table(ddb, tname, range_key=("sk", "S"), attrs=[("g", "S")],
+               gsis=[("by-g", "g", None, "KEYS_ONLY")])
+
+    def refusal(**params):
+        with pytest.raises(ClientError) as e:
+            ddb.scan(TableName=tname, **params)
+        code, status, message = error(e)
+        assert (code, status) == ("ValidationException", 400)
+        return message
+
+    s, n = {"S": "a"}, {"N": "1"}
+    invalid, mismatch = "The provided starting key is invalid", \
+        "The provided key element does not match the schema"
+    for start, message in (({"pk": s, "sk": s}, invalid),                 # a key short
+                           ({"pk": s, "sk": s, "x": s}, invalid),         # the index key missing
+                           ({"x": s, "y": s, "g": n}, mismatch),          # the index key's type
+                           ({"x": n, "y": n, "g": s}, f"{invalid}: {mismatch}"),
+                           ({"pk": n, "sk": s, "g": s}, f"{invalid}: {mismatch}")):
+        assert refusal(IndexName="by-g", ExclusiveStartKey=start) == message
+    assert refusal(IndexName="by-g", Select="ALL_ATTRIBUTES",
+                   ExclusiveStartKey={"x": n, "y": n, "g": s}).startswith(
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported")
+    assert refusal(IndexName="by-g", Select="ALL_ATTRIBUTES",
+                   ExclusiveStartKey={"pk": s, "g": s}) == invalid
+    # the table's start key comes before the filter's paths into a key
+    assert refusal(FilterExpression="attribute_exists(pk.b)", ExclusiveStartKey={"pk": n}) == (
+        f"{invalid}: {mismatch}")
+
+
+def test_a_bad_request_on_a_missing_table_gets_the_validation_error(nuvem):
+    # dynalite's AWS-recorded putItem.js, getItem.js, deleteItem.js, updateItem.js, query.js and
+    # scan.js validations run against a table that does not exist: DynamoDB checks the request
+    # before it looks for the table
+    ddb = nuvem.client("dynamodb", parameter_validation=False)
+    name = "no-such-table-for-validation"
+
+    def refusal(operation, **params):
+        with pytest.raises(ClientError) as e:
+            getattr(ddb, operation)(TableName=name, **params)
+        return error(e)
+
+    def invalid(message):
+        return ("ValidationException", 400, message)
+
+    empty = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+    assert refusal("put_item", Item={"a": {}}) == invalid(empty)
+    assert refusal("put_item", Item={"a": {"S": "k"}, "b": {"S": "x" * 409600}}) == invalid(
+        "Item size has exceeded the maximum allowed size")
+    assert refusal("get_item", Key={"a": {"N": "b"}}) == invalid(
+        "The parameter cannot be converted to a numeric value: b")
+    assert refusal("get_item", Key={}, AttributesToGet=["a", "a"]) == invalid(
+        "One or more parameter values were invalid: Duplicate value in attribute name: a")
+    assert refusal("delete_item", Key={}, Expected={"a": {"ComparisonOperator": "LT"}}) == \
+        invalid("One or more parameter values were invalid: Value or AttributeValueList must be "
+                "used with ComparisonOperator: LT for Attribute: a")
+    assert refusal("update_item", Key={}, UpdateExpression="set a b")[2].startswith(
+        "Invalid UpdateExpression: Syntax error; ")
+    assert refusal("query", KeyConditions={}) == invalid("Conditions can be of length 1 or 2 only")
+    assert refusal("scan", ExclusiveStartKey={"a": {}}) == invalid(
+        "The provided starting key is invalid: " + empty)
+    # a valid request is answered that the table is missing
+    assert refusal("get_item", Key={"a": {"S": "k"}})[:2] == ("ResourceNotFoundException", 400)

@@ -644,9 +644,10 @@ def test_key_condition_schema_types():
     assert kc.range_op == ">"
     assert msg(Expressions(None, KVALUES).key_condition, "pk = :r", "pk", "sk", types) == (
         "One or more parameter values were invalid: Condition parameter type does not match schema type")
-    assert msg(legacy.key_condition_from_legacy, {
+    assert msg(legacy.key_condition_from_legacy, legacy.checked_key_conditions({
         "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "h"}]},
-        "sk": {"ComparisonOperator": "GT", "AttributeValueList": [{"S": "x"}]}}, "pk", "sk", types) == (
+        "sk": {"ComparisonOperator": "GT", "AttributeValueList": [{"S": "x"}]}}), "pk", "sk",
+               types) == (
         "One or more parameter values were invalid: Condition parameter type does not match schema type")
 
 
@@ -808,6 +809,8 @@ INVALID_EXPECTED = [
      I + "AttributeValueList can only be used with a ComparisonOperator for Attribute: a"),
     ({"a": {"Value": {"S": "a"}, "AttributeValueList": [], "ComparisonOperator": "EQ"}},
      I + "Value and AttributeValueList cannot be used together for Attribute: a"),
+    ({"a": {"Value": {"S": "a"}, "AttributeValueList": []}},
+     I + "Value and AttributeValueList cannot be used together for Attribute: a"),
     ({"a": {"ComparisonOperator": "LT"}},
      I + "Value or AttributeValueList must be used with ComparisonOperator: LT for Attribute: a"),
     ({"a": {}}, I + "Value must be provided when Exists is null for Attribute: a"),
@@ -827,22 +830,24 @@ def test_invalid_expected(expected_, message):
 
 
 def test_legacy_key_conditions():
-    kc = legacy.key_condition_from_legacy({
+    kc = legacy.key_condition_from_legacy(legacy.checked_key_conditions({
         "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "h"}]},
-        "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "1"}, {"N": "2"}]}},
+        "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "1"}, {"N": "2"}]}}),
         "pk", "sk")
     assert (kc.hash_value, kc.range_op, kc.range_values) == (
         {"S": "h"}, "BETWEEN", [{"N": "1"}, {"N": "2"}])
-    kc = legacy.key_condition_from_legacy({
+    kc = legacy.key_condition_from_legacy(legacy.checked_key_conditions({
         "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "h"}]},
-        "sk": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"S": "p"}]}}, "pk", "sk")
+        "sk": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"S": "p"}]}}),
+        "pk", "sk")
     assert kc.range_op == "begins_with"
 
 
 @pytest.mark.parametrize("conditions,message", [
     ({}, "Conditions can be of length 1 or 2 only"),
+    # dynalite's AWS-recorded query.js 'incorrect number of filter arguments'
     ({"pk": {"ComparisonOperator": "EQ", "AttributeValueList": []}},
-     I + "Invalid number of argument(s) for the EQ ComparisonOperator"),
+     "The attempted filter operation is not supported for the provided filter argument count"),
     ({"pk": {"ComparisonOperator": "NOT_NULL"}},
      "Attempted conditional constraint is not an indexable operation"),
     ({"sk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "1"}]}},
@@ -851,7 +856,10 @@ def test_legacy_key_conditions():
      "Query key condition not supported"),
 ])
 def test_invalid_legacy_key_conditions(conditions, message):
-    assert msg(legacy.key_condition_from_legacy, conditions, "pk", "sk") == message
+    def key_condition(conditions):
+        return legacy.key_condition_from_legacy(legacy.checked_key_conditions(conditions),
+                                                "pk", "sk")
+    assert msg(key_condition, conditions) == message
 
 
 def test_attribute_updates():

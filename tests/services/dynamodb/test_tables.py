@@ -262,6 +262,50 @@ def test_delete_removes_items_and_honours_protection(dynamodb, table_name):
     assert dynamodb.describe_table(TableName=table_name)["Table"]["ItemCount"] == 0
 
 
+def test_create_checks_each_index_in_dynamodbs_order(dynamodb, table_name):
+    # dynalite's AWS-recorded createTable.js '5', '15', '17', '18', '20': the key names before
+    # the second key type; per index, its keys defined, its key schema, an LSI's range key and
+    # hash key, then its projection (each of these LSIs has no Projection)
+    def refused(**kwargs):
+        with pytest.raises(ClientError) as e:
+            dynamodb.create_table(TableName=table_name, **PPR, **kwargs)
+        return fail(e)[2]
+
+    def key(name, kind):
+        return {"AttributeName": name, "KeyType": kind}
+
+    assert refused(KeySchema=[key("pk", "HASH"), key("pk", "HASH")], AttributeDefinitions=PK_SK) \
+        == "Both the Hash Key and the Range Key element in the KeySchema have the same name"
+    for keys, message in (
+            ([key("c", "RANGE"), key("d", "RANGE")], "Some index key attributes are not defined "
+             "in AttributeDefinitions. Keys: [c, d], AttributeDefinitions: [pk, sk]"),
+            ([key("sk", "HASH")], "Index KeySchema does not have a range key for index: ix1"),
+            ([key("sk", "HASH"), key("pk", "RANGE")], "Index KeySchema does not have the same "
+             "leading hash key as table KeySchema for index: ix1. index hash key: sk, table hash "
+             "key: pk")):
+        assert refused(KeySchema=HASH_RANGE, AttributeDefinitions=PK_SK, LocalSecondaryIndexes=[
+            {"IndexName": "ix1", "KeySchema": keys, "Projection": {}}]) == INVALID + message
+
+
+def test_throughput_past_the_bound_is_refused(dynamodb, table_name):
+    # dynalite's AWS-recorded createTable.js and updateTable.js 'high
+    # ProvisionedThroughput.ReadCapacityUnits' (before the key schema and the table are looked at)
+    def throughput(read, write):
+        return {"ReadCapacityUnits": read, "WriteCapacityUnits": write}
+    big = 1_000_000_000_001
+    for units, message in ((throughput(big, big), f"Given value {big} for ReadCapacityUnits is "
+                                                   "out of bounds"),
+                           (throughput(big - 1, big), f"Given value {big} for "
+                                                      "WriteCapacityUnits is out of bounds")):
+        with pytest.raises(ClientError) as e:
+            dynamodb.create_table(TableName=table_name, KeySchema=HASH, AttributeDefinitions=[],
+                                  ProvisionedThroughput=units)
+        assert fail(e) == ("ValidationException", 400, message)
+        with pytest.raises(ClientError) as e:
+            dynamodb.update_table(TableName=table_name, ProvisionedThroughput=units)
+        assert fail(e) == ("ValidationException", 400, message)
+
+
 def test_update_throughput_and_billing(dynamodb, table_name):
     dynamodb.create_table(TableName=table_name, KeySchema=HASH, AttributeDefinitions=PK,
                           ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
@@ -284,6 +328,11 @@ def test_update_throughput_and_billing(dynamodb, table_name):
     updated = dynamodb.update_table(TableName=table_name, ProvisionedThroughput={
         "ReadCapacityUnits": 2, "WriteCapacityUnits": 7})["TableDescription"]
     assert updated["TableStatus"] == "UPDATING"
+    # the answer shows the units still in force, as dynalite's AWS-recorded updateTable.js
+    # 'should double rates and then reduce if requested' has them, with the change's time
+    in_force = updated["ProvisionedThroughput"]
+    assert (in_force["ReadCapacityUnits"], in_force["WriteCapacityUnits"]) == (5, 5)
+    assert in_force["NumberOfDecreasesToday"] == 0 and "LastDecreaseDateTime" in in_force
     table = dynamodb.describe_table(TableName=table_name)["Table"]
     throughput = table["ProvisionedThroughput"]
     assert (throughput["ReadCapacityUnits"], throughput["WriteCapacityUnits"]) == (2, 7)
@@ -474,10 +523,14 @@ def test_tags(dynamodb, table_name):
         dynamodb.list_tags_of_resource(ResourceArn=missing)
     assert fail(e) == ("ResourceNotFoundException", 400,
                        f"Requested resource not found: ResourcArn: {missing} not found")
-    with pytest.raises(ClientError) as e:
-        dynamodb.list_tags_of_resource(ResourceArn="arn:aws:sqs:us-east-1:000000000000:q")
-    assert fail(e)[2] == (INVALID + "Provided Arn is not a DynamoDB resource arn: "
-                          "arn:aws:sqs:us-east-1:000000000000:q")
+    # any ARN naming no possible table of the region is worded alike (dynalite's AWS-recorded
+    # listTagsOfResource.js 'no ResourceArn' and 'short table name')
+    for bad in ("arn:aws:sqs:us-east-1:000000000000:q", "abcd", "a:b:c:d:e:f/g",
+                arn.replace(table_name, "ab")):
+        with pytest.raises(ClientError) as e:
+            dynamodb.list_tags_of_resource(ResourceArn=bad)
+        assert fail(e) == ("ValidationException", 400,
+                           f"Invalid TableArn: Invalid ResourceArn provided as input {bad}")
     # another region's ARN: each family words it its own way (ack-api-quirks' live catalogue)
     elsewhere = arn.replace(":us-east-1:", ":us-west-2:")
     for call in (lambda: dynamodb.list_tags_of_resource(ResourceArn=elsewhere),

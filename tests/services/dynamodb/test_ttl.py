@@ -69,6 +69,29 @@ def test_describe_and_update_rules(dynamodb, table_name):
                        "Requested resource not found: Table: no-such-table not found")
 
 
+def test_missing_parameters_in_dynamodbs_words(nuvem, table_name):
+    # dynalite's AWS-recorded describeTimeToLive.js and updateTimeToLive.js 'no TableName'
+    unchecked = nuvem.client("dynamodb", parameter_validation=False)
+    missing = ("ValidationException", 400,
+               "The parameter 'TableName' is required but was not present in the request")
+    for call in (lambda: unchecked.describe_time_to_live(),
+                 lambda: unchecked.update_time_to_live()):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert fail(e) == missing
+    with pytest.raises(ClientError) as e:
+        unchecked.update_time_to_live(TableName=table_name)
+    assert fail(e) == ("ValidationException", 400, "1 validation error detected: Value null at "
+                       "'timeToLiveSpecification' failed to satisfy constraint: Member must not "
+                       "be null")
+    # ... 'empty TimeToLiveSpecification.AttributeName', before the table is looked for
+    with pytest.raises(ClientError) as e:
+        unchecked.update_time_to_live(TableName="no-such-table", TimeToLiveSpecification={
+            "AttributeName": "", "Enabled": True})
+    assert fail(e) == ("ValidationException", 400,
+                       "TimeToLiveSpecification.AttributeName must be non empty")
+
+
 def test_changes_are_allowed_again_after_an_hour(manual_nuvem, table_name):
     client = manual_nuvem.client("dynamodb")
     simple_table(client, table_name)
