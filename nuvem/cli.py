@@ -59,6 +59,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def cmd_serve(args) -> None:
+    # botocore imports awscrt.auth only to learn whether it could sign requests with the CRT,
+    # which a server never does: refused, it leaves awscrt's 4 MiB library unloaded until a
+    # CRC32C or CRC64NVME checksum needs it (protocol/checksums.py imports awscrt.checksums).
+    sys.modules.setdefault("awscrt.auth", None)
     config = Config.from_env(host=args.host, port=args.port, state_dir=args.state_dir,
                              ephemeral=args.ephemeral)
     logging.basicConfig(level=config.log_level.upper(), stream=sys.stderr,

@@ -55,3 +55,23 @@ def test_a_state_dir_is_served_by_one_nuvem_at_a_time(tmp_path):
         assert [b["Name"] for b in second.client("s3").list_buckets()["Buckets"]] == ["mine"]
     finally:
         second.stop()
+
+
+def test_served_without_awscrt_until_a_checksum_needs_it():
+    # cli.cmd_serve keeps botocore from loading awscrt (4 MiB of an idle server) just to learn
+    # it could sign with it; S3's CRC32C and CRC64NVME still use its C code once needed
+    server = NuvemServer().start()
+    try:
+        def mapped() -> bool:
+            return "_awscrt" in open(f"/proc/{server.proc.pid}/maps").read()
+
+        server.client("sts").get_caller_identity()
+        assert not mapped()
+        s3 = server.client("s3")
+        s3.create_bucket(Bucket="crc32c")
+        put = s3.put_object(Bucket="crc32c", Key="k", Body=b"x" * 100_000,
+                            ChecksumAlgorithm="CRC32C")
+        assert put["ChecksumCRC32C"] == "a1uQAw=="      # as awscrt computes it
+        assert mapped()
+    finally:
+        server.stop()

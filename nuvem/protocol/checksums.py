@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import struct
 import zlib
@@ -18,16 +19,25 @@ from typing import Protocol
 
 from nuvem.errors import AwsError
 
-try:  # optional C implementations; the pure-Python tables below give the same values
-    from awscrt import checksums as _crt
-except ImportError:  # pragma: no cover - depends on the environment
-    _crt = None
 try:
     from isal.isal_zlib import crc32 as _crc32
 except ImportError:  # pragma: no cover - depends on the environment
     _crc32 = zlib.crc32
 
 
+@functools.cache
+def _crt():
+    """awscrt's C checksums, imported at their first use (its library is 4 MiB of a server's
+    memory, which a server that never meets a CRC32C or CRC64NVME does without; see
+    cli.cmd_serve). None if not installed: the pure-Python tables below give the same values."""
+    try:
+        from awscrt import checksums
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return checksums
+
+
+@functools.cache
 def _tables(poly: int) -> tuple[list[int], ...]:
     """Eight lookup tables for a reflected CRC: table k advances a byte k+1 positions at once."""
     base = []
@@ -45,8 +55,8 @@ def _tables(poly: int) -> tuple[list[int], ...]:
 
 # Reflected forms of the Castagnoli polynomial 0x1EDC6F41 and the NVMe polynomial
 # 0xAD93D23594C93659 (CRC-64/NVME, as S3 uses for CRC64NVME).
-_CRC32C = _tables(0x82F63B78)
-_CRC64NVME = _tables(0x9A6C9329AC4BC9B5)
+_CRC32C_POLY = 0x82F63B78
+_CRC64NVME_POLY = 0x9A6C9329AC4BC9B5
 _WORDS = struct.Struct("<Q")
 
 
@@ -68,16 +78,18 @@ def _crc(tables: tuple[list[int], ...], mask: int, data, crc: int) -> int:
 
 def crc32c(data, crc: int = 0) -> int:
     """CRC-32C (Castagnoli); like `zlib.crc32`, pass the previous result to continue."""
-    if _crt is not None:
-        return _crt.crc32c(bytes(data), crc)
-    return _crc(_CRC32C, 0xFFFFFFFF, data, crc)
+    crt = _crt()
+    if crt is not None:
+        return crt.crc32c(bytes(data), crc)
+    return _crc(_tables(_CRC32C_POLY), 0xFFFFFFFF, data, crc)
 
 
 def crc64nvme(data, crc: int = 0) -> int:
     """CRC-64/NVME; pass the previous result to continue."""
-    if _crt is not None and hasattr(_crt, "crc64nvme"):
-        return _crt.crc64nvme(bytes(data), crc)
-    return _crc(_CRC64NVME, 0xFFFFFFFFFFFFFFFF, data, crc)
+    crt = _crt()
+    if crt is not None and hasattr(crt, "crc64nvme"):
+        return crt.crc64nvme(bytes(data), crc)
+    return _crc(_tables(_CRC64NVME_POLY), 0xFFFFFFFFFFFFFFFF, data, crc)
 
 
 class Checksum(Protocol):

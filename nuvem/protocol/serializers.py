@@ -36,7 +36,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import cbor2
 from botocore.model import NoShapeFoundError, OperationModel, ServiceModel
 
 from nuvem.errors import AwsError, InternalFailure
@@ -201,6 +200,7 @@ def _json_escape(match: re.Match) -> str:
 
 
 def _dump_cbor(value: Any) -> bytes:
+    import cbor2     # where used: see parsers._CborReader
     try:
         return cbor2.dumps(value)
     except UnicodeEncodeError:
@@ -215,6 +215,7 @@ def _without_surrogates(value: Any) -> Any:
         return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_without_surrogates(item) for item in value]
+    import cbor2
     if isinstance(value, cbor2.CBORTag):
         return cbor2.CBORTag(value.tag, _without_surrogates(value.value))
     return value

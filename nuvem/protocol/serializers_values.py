@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Callable
 
-from cbor2 import CBORTag
 
 from nuvem.protocol.shape_plans import once
 
@@ -432,6 +431,7 @@ def cbor_value(shape, value: Any, opts: Options) -> Any:
     if kind == "timestamp":
         # Tag 1 (epoch seconds) as a float, whatever the model's timestampFormat says.
         seconds = epoch_seconds(shape, value, opts)
+        from cbor2 import CBORTag      # where used: see parsers._CborReader
         return CBORTag(1, float(seconds)) if seconds is not None else str(value)
     if kind == "blob":
         return to_bytes(shape, value, opts)
