@@ -1,5 +1,7 @@
 """Edge cases of DynamoDB's item API that independent conformance suites (written to pass against
 DynamoDB itself) check: error codes and messages, and results AWS gives in corner cases."""
+import functools
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -398,18 +400,22 @@ def test_key_conditions_go_with_filter_and_projection_expressions(ddb, tname):
                         "non-primary key attributes: Primary key attribute: sk")
 
 
+def refused(ddb, table: str, operation: str, **params) -> str:
+    """The message of the ValidationException (400) that a call on `table` gets."""
+    with pytest.raises(ClientError) as e:
+        getattr(ddb, operation)(TableName=table, **params)
+    code, status, message = error(e)
+    assert (code, status) == ("ValidationException", 400)
+    return message
+
+
 def test_request_checked_before_the_table_key_schema(nuvem, tname):
     # dynalite's AWS-recorded updateItem.js, getItem.js and putItem.js validations: the Key's
     # (or Item's) values, then the expressions, then the key matched to the table's schema
     ddb = nuvem.client("dynamodb", parameter_validation=False)
     make_table(ddb, tname)
 
-    def refusal(operation, **params):
-        with pytest.raises(ClientError) as e:
-            getattr(ddb, operation)(TableName=tname, **params)
-        code, status, message = error(e)
-        assert (code, status) == ("ValidationException", 400)
-        return message
+    refusal = functools.partial(refused, ddb, tname)
 
     # the expressions before the key schema ("syntax errors in UpdateExpression", ...)
     assert refusal("update_item", Key={}, UpdateExpression="set a b").startswith(
@@ -478,12 +484,7 @@ def test_query_and_scan_check_the_request_in_dynamodbs_order(nuvem, tname):
     ddb = nuvem.client("dynamodb", parameter_validation=False)
     make_table(ddb, tname, range_key=("sk", "S"))
 
-    def refusal(operation, **params):
-        with pytest.raises(ClientError) as e:
-            getattr(ddb, operation)(TableName=tname, **params)
-        code, status, message = error(e)
-        assert (code, status) == ("ValidationException", 400)
-        return message
+    refusal = functools.partial(refused, ddb, tname)
 
     bad_filter = {"a": {"ComparisonOperator": "EQ", "AttributeValueList": [{}]}}
     assert refusal("scan", Segment=1, ScanFilter=bad_filter, ExclusiveStartKey={"a": {}},
