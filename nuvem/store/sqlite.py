@@ -23,7 +23,7 @@ Ephemeral mode (`state_dir=None`) uses a database file in a private temporary di
 One process. The database is opened through SQLite's `unix-excl` VFS: the first connection
 takes a lock on the file for the whole process, and the WAL index lives in this process's memory
 instead of a shared `-shm` file. Connections of this process still share the database as usual,
-but no transaction takes a file lock any more (a write took seven `fcntl` calls, a read four),
+but no transaction takes a file lock any more (a write took six `fcntl` calls, a read four),
 and a second process cannot open a state directory that one Nuvem already serves: two servers
 would each trust caches the other does not see.
 """
