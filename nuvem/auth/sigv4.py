@@ -216,11 +216,13 @@ _PARSED_HEADERS_MAX = 256
 
 
 def _parse_header(request, auth: str, family: str) -> SignedRequest:
+    signature, key = "", None
     at = auth.find("Signature=")
-    end = auth.find(",", at) if at >= 0 else -1
-    end = len(auth) if end < 0 else end
-    signature = auth[at + 10:end].strip() if at >= 0 else ""
-    key = (auth[:at] + auth[end:], family)
+    if at >= 0:
+        end = auth.find(",", at)
+        end = len(auth) if end < 0 else end
+        signature = auth[at + 10:end].strip()
+        key = (auth[:at] + auth[end:], family)
     known = _PARSED_HEADERS.get(key) if signature else None
     date_value = request.headers.get("x-amz-date") or request.headers.get("date")
     if known is None:

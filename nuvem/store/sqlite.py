@@ -389,6 +389,10 @@ class _View:
             args = [rows[-1][0]] + args[1:]
 
 
+def _stored_form(meta: RecordType, rec) -> str | None:
+    return None if rec is None else meta.encode(rec)
+
+
 class SqliteTx(_View):
     """A write transaction; `with store.tx() as tx:`.
 
@@ -417,13 +421,12 @@ class SqliteTx(_View):
         meta = store._meta(cls)
         writes = store._writes.get(meta.kind, 0)
         known = store._latest.get((meta.kind, key))     # by the key given: no encoding
-        if known is not None and known[0] == writes and not CHECK_SHARED:
+        kept = known is not None and known[0] == writes
+        if kept and not CHECK_SHARED:
             return known[1]
         row = self._conn().execute(_GET, (meta.kind, meta.pk_of(key))).fetchone()
         found = None if row is None else store._decode_shared(meta, row[0], row[1])
-        if known is not None and known[0] == writes and (
-                None if known[1] is None else meta.encode(known[1])) != (
-                None if found is None else meta.encode(found)):     # only under CHECK_SHARED
+        if kept and _stored_form(meta, known[1]) != _stored_form(meta, found):
             raise RuntimeError(f"the {meta.kind} record kept by get_shared is not the stored one")
         if len(store._latest) >= SHARED_RECORDS:
             store._latest.clear()
