@@ -6,9 +6,10 @@ or DescribeRegions) and writes precomputed bytes. Whatever throughput boto3 reac
 is what the client side of the benchmark can drive at most.
 
 For S3 (benchmarks/s3.py) it answers by method alone: any PUT gets a 200 with an ETag and a
-CRC32 (what PutObject and CreateBucket return), any GET a fixed 1 KiB object with the headers
-Nuvem sends (ETag, Last-Modified, CRC32, so boto3 validates the same checksum), and
-`Expect: 100-continue` gets its interim 100.
+CRC32 (what PutObject, UploadPart and CreateBucket return; an upload's body is read and
+dropped), any GET a fixed 1 KiB object with the headers Nuvem sends (ETag, Last-Modified,
+CRC32, so boto3 validates the same checksum), a POST `?uploads` a fixed upload id and any other
+POST with an `uploadId` a completed upload; `Expect: 100-continue` gets its interim 100.
 
 For SQS (benchmarks/sqs.py; JSON protocol, picked by the `X-Amz-Target` header) it answers
 CreateQueue, GetQueueUrl and SetQueueAttributes with fixed bytes, SendMessage and
@@ -97,6 +98,15 @@ S3_GET = ("HTTP/1.1 200 OK\r\n" + _S3_HEAD + "Last-Modified: Sat, 28 Nov 2026 00
           "Accept-Ranges: bytes\r\nContent-Type: binary/octet-stream\r\n"
           f"Content-Length: {len(S3_OBJECT)}\r\n\r\n").encode() + S3_OBJECT
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_S3_NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+S3_CREATE_UPLOAD = _response("200 OK", (
+    f'<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult {_S3_NS}>'
+    "<Bucket>canned</Bucket><Key>canned</Key><UploadId>canned-upload</UploadId>"
+    "</InitiateMultipartUploadResult>"))
+S3_COMPLETE_UPLOAD = _response("200 OK", (
+    f'<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult {_S3_NS}>'
+    "<Location>http://127.0.0.1/canned/canned</Location><Bucket>canned</Bucket>"
+    f'<Key>canned</Key><ETag>"{_ETAG}-8"</ETag></CompleteMultipartUploadResult>'))
 
 
 QUEUE_URL = "http://127.0.0.1/000000000000/canned"
@@ -231,8 +241,16 @@ async def _connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
                     target = value.strip()
             if expect:
                 writer.write(CONTINUE)
-            body = await reader.readexactly(length) if length else b""
             method = lines[0].split(b" ", 1)[0]
+            if method == b"PUT":
+                # an upload's body, read and dropped piece by piece: joining it would add copies
+                # to the client's wall time that no real server needs
+                while length:
+                    piece = await reader.read(min(length, 1 << 20))
+                    if not piece:
+                        raise ConnectionError("the client closed the body early")
+                    length -= len(piece)
+            body = await reader.readexactly(length) if length else b""
             if target.startswith(b"AmazonSQS."):
                 writer.write(_sqs(target[10:], body))
             elif target.startswith(b"DynamoDB_20120810."):
@@ -241,6 +259,10 @@ async def _connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
                 writer.write(S3_PUT)
             elif method == b"GET":
                 writer.write(S3_GET)
+            elif method == b"POST" and b"?uploads" in lines[0]:
+                writer.write(S3_CREATE_UPLOAD)
+            elif method == b"POST" and b"uploadId=" in lines[0]:
+                writer.write(S3_COMPLETE_UPLOAD)
             else:
                 writer.write(RESPONSES.get(_action(body), NOT_FOUND))
             await writer.drain()
