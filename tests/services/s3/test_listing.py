@@ -89,15 +89,19 @@ def test_start_after(s3, filled):
     assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["a/"] and page["IsTruncated"]
 
 
-def test_a_bad_continuation_token_is_refused_an_empty_one_ignored(s3, filled):
+def test_a_bad_or_empty_continuation_token_is_refused(s3, filled):
     with pytest.raises(ClientError) as caught:
         s3.list_objects_v2(Bucket=filled, ContinuationToken="not-a-token")
     assert caught.value.response["Error"]["Code"] == "InvalidArgument"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    # an empty token lists from the start, and is echoed (ceph/s3-tests'
-    # test_bucket_listv2_continuationtoken_empty)
-    page = s3.list_objects_v2(Bucket=filled, ContinuationToken="")
-    assert page["ContinuationToken"] == "" and page["KeyCount"] == len(KEYS)
+    # an empty token too, named without a value (LocalStack's AWS-validated
+    # test_list_objects_v2_continuation_start_after; ceph's upstream s3-tests expect a listing,
+    # their AWS-run forks the 400)
+    with pytest.raises(ClientError) as caught:
+        s3.list_objects_v2(Bucket=filled, ContinuationToken="")
+    assert caught.value.response["Error"] == {
+        "Code": "InvalidArgument", "Message": "The continuation token provided is incorrect",
+        "ArgumentName": "continuation-token"}
 
 
 def test_url_encoding(s3, bucket):
