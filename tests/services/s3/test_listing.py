@@ -188,3 +188,16 @@ def test_objects_stored_by_an_older_nuvem_list_as_ever(tmp_path):
     finally:
         server.stop()
     assert got == expected and [c["ChecksumAlgorithm"] for c in got] == [["CRC32"], ["SHA256"]]
+
+
+def test_list_buckets_by_region_refuses_a_region_that_is_none(s3, bucket):
+    # LocalStack's AWS-validated test_list_buckets_region_validation (it listed nothing)
+    with pytest.raises(ClientError) as caught:
+        s3.list_buckets(BucketRegion="eu-east-1")
+    assert caught.value.response["Error"] == {
+        "Code": "InvalidArgument", "Message": "Argument value eu-east-1 is not a valid AWS Region",
+        "ArgumentName": "bucket-region"}
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert [b["Name"] for b in s3.list_buckets(BucketRegion="us-east-1", Prefix=bucket)[
+        "Buckets"]] == [bucket]
+    assert s3.list_buckets(BucketRegion="eu-west-1", Prefix=bucket)["Buckets"] == []
