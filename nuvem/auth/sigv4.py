@@ -702,7 +702,7 @@ def _check_signed_headers(request, signed: SignedRequest, family: str) -> None:
             raise error(family, "unsigned_headers", HeadersNotSigned="host")
         raise error(family, "incomplete", "'Host' or ':authority' must be a 'SignedHeader' in "
                                           "the AWS Authorization.")
-    if family == "rest-xml-s3" and not signed.presigned:
+    if family == "rest-xml-s3":     # presigned URLs too (x-amz-acl sent beside one is refused)
         unsigned = [name for name in request.headers.keys_lower()      # each name once
                     if name[:6] == "x-amz-" and name not in names]
         if unsigned:

@@ -926,3 +926,21 @@ def test_a_request_no_operation_takes_is_refused_as_s3_refuses_it(nuvem, bucket,
     if response.status == 412:
         assert error.findtext("Condition") == \
             "Bucket POST must be of the enclosure-type multipart/form-data"
+
+
+def test_a_presigned_url_refuses_x_amz_headers_it_did_not_sign(nuvem, bucket):
+    # LocalStack's AWS-validated test_s3_put_presigned_url_same_header_and_qs_parameter: an
+    # x-amz-* header sent beside a presigned URL must be signed too (it was taken)
+    import urllib.error
+    import urllib.request
+    import xml.etree.ElementTree as ET
+    url = nuvem.client("s3", signature_version="s3v4").generate_presigned_url(
+        "put_object", Params={"Bucket": bucket, "Key": "k"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(urllib.request.Request(url, data=b"x", method="PUT",
+                                                      headers={"x-amz-acl": "public-read"}))
+    error = ET.fromstring(e.value.read())
+    assert (e.value.code, error.findtext("Code"), error.findtext("HeadersNotSigned")) == \
+        (403, "AccessDenied", "x-amz-acl")
+    assert urllib.request.urlopen(urllib.request.Request(url, data=b"x", method="PUT")).status \
+        == 200
