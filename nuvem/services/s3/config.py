@@ -144,8 +144,13 @@ def _check_website(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
     if not suffix or "/" in suffix:
         raise InvalidArgument("The IndexDocument Suffix is not well formed",
                               ArgumentName="IndexDocument", ArgumentValue=suffix)
-    if cfg.get("ErrorDocument") is not None and not cfg["ErrorDocument"].get("Key"):
-        raise MalformedXML()
+    error_document = cfg.get("ErrorDocument")
+    if error_document is not None and not error_document.get("Key"):
+        # named by S3 when empty (versitygw's PutBucketWebsite_empty_error_document_key)
+        if error_document.get("Key") is None:
+            raise MalformedXML()
+        raise InvalidArgument("The ErrorDocument Key is not well formed",
+                              ArgumentName="ErrorDocument", ArgumentValue="")
     rules = cfg.get("RoutingRules")
     if rules == []:
         raise MalformedXML()

@@ -151,7 +151,7 @@ def test_website_round_trip(s3, bucket):
     assert got["RedirectAllRequestsTo"]["HostName"] == "example.com"
 
 
-def test_website_validation(s3, bucket):
+def test_website_validation(nuvem, s3, bucket):
     code, status, message = error(s3.put_bucket_website, Bucket=bucket,
                                   WebsiteConfiguration={"ErrorDocument": {"Key": "e.html"}})
     assert (code, status) == ("InvalidArgument", 400)
@@ -162,6 +162,11 @@ def test_website_validation(s3, bucket):
     assert error(s3.put_bucket_website, Bucket=bucket, WebsiteConfiguration={
         "RedirectAllRequestsTo": {"HostName": "x.com"},
         "IndexDocument": {"Suffix": "index.html"}})[0] == "InvalidArgument"
+    # versitygw's PutBucketWebsite_empty_error_document_key (it was MalformedXML)
+    unchecked = nuvem.client("s3", parameter_validation=False)
+    assert error(unchecked.put_bucket_website, Bucket=bucket, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": ""}}) == (
+        "InvalidArgument", 400, "The ErrorDocument Key is not well formed")
 
 
 def test_website_routing_rules_are_checked_in_s3s_words(s3, bucket):
