@@ -336,8 +336,12 @@ def put_bucket_logging(ctx: Call, req: dict) -> dict:
         raise InvalidTargetBucketForLogging("The owner for the bucket to be logged and the target "
                                             "bucket must be the same.", TargetBucket=name)
     if target.region != bucket.region:
-        raise CrossLocationLoggingProhibitted(TargetBucketLocation=target.region,
-                                              SourceBucketLocation=bucket.region)
+        # us-east-1 is no location to S3 (as in GetBucketLocation): not named (LocalStack's
+        # AWS-validated test_put_bucket_logging_cross_locations)
+        raise CrossLocationLoggingProhibitted(**{
+            name: region for name, region in (("TargetBucketLocation", target.region),
+                                              ("SourceBucketLocation", bucket.region))
+            if region != "us-east-1"})
     if enabled.get("TargetGrants") and target.ownership == "BucketOwnerEnforced":
         raise InvalidTargetBucketForLogging("Target Bucket does not support target grants when "
                                             "Object Ownership is set to Bucket owner enforced.",

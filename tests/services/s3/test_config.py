@@ -589,6 +589,27 @@ def test_logging(s3, bucket):
     assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
 
 
+def test_logging_to_another_region_names_the_regions_but_us_east_1(nuvem, s3, bucket):
+    # LocalStack's AWS-validated test_put_bucket_logging_cross_locations: a us-east-1 source
+    # is not named (it was SourceBucketLocation us-east-1)
+    west = nuvem.client("s3", region="us-west-2")
+    europe = nuvem.client("s3", region="eu-west-1")
+    target, source = f"cfg-{next(_n)}-west", f"cfg-{next(_n)}-europe"
+    west.create_bucket(Bucket=target, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    europe.create_bucket(Bucket=source,
+                         CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    status = {"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": "log"}}
+    for client, name, named in ((s3, bucket, {}), (europe, source,
+                                                   {"SourceBucketLocation": "eu-west-1"})):
+        with pytest.raises(ClientError) as e:
+            client.put_bucket_logging(Bucket=name, BucketLoggingStatus=status)
+        assert e.value.response["Error"] == {
+            "Code": "CrossLocationLoggingProhibitted",
+            "Message": "Cross S3 location logging not allowed. ",
+            "TargetBucketLocation": "us-west-2", **named}
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
 def test_request_payment(s3, bucket):
     assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
     s3.put_bucket_request_payment(Bucket=bucket,
