@@ -237,6 +237,9 @@ def test_copy_source_names_the_part_it_cannot_use(nuvem, bucket, source, message
     assert error_of(e) == ("InvalidArgument", 400)
     assert e.value.response["Error"]["Message"] == message
     assert e.value.response["Error"]["ArgumentName"] == "x-amz-copy-source"
+    if "encoding" not in message:   # named, not echoed (LocalStack's AWS-validated
+        # test_s3_copy_object_wrong_format)
+        assert e.value.response["Error"]["ArgumentValue"] == "x-amz-copy-source"
 
 
 def test_copy_with_an_unknown_tagging_directive_names_it(s3, bucket):
