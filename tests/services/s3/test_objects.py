@@ -947,3 +947,20 @@ def test_a_presigned_url_refuses_x_amz_headers_it_did_not_sign(nuvem, bucket):
         (403, "AccessDenied", "x-amz-acl")
     assert urllib.request.urlopen(urllib.request.Request(url, data=b"x", method="PUT")).status \
         == 200
+
+
+def test_a_presigned_url_whose_credential_does_not_parse_is_a_query_error(nuvem, bucket):
+    # LocalStack's AWS-validated test_presigned_double_encoded_credentials (it was the
+    # Authorization header's AuthorizationHeaderMalformed)
+    import urllib.error
+    import urllib.request
+    import xml.etree.ElementTree as ET
+    url = nuvem.client("s3", signature_version="s3v4").generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "k"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(url.replace("%2F", "%252F"))
+    error = ET.fromstring(e.value.read())
+    assert (e.value.code, error.findtext("Code"), error.findtext("Message")) == (
+        400, "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; "
+        "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/"
+        "aws4_request\".")
