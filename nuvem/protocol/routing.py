@@ -246,17 +246,26 @@ class Router:
             route.preflight = request.method == "OPTIONS"
             route.uri_params = _bucket_and_key(path)
             return route
-        if service == "s3" and _is_post_object(request, path):
-            # A browser-based upload: no operation models it (services/s3/post_object.py).
-            route.post_object = True
-            route.uri_params = _bucket_and_key(path)
+        if service == "s3" and request.method == "POST" and not request.query:
+            if _is_post_object(request, path):
+                # A browser-based upload: no operation models it (services/s3/post_object.py).
+                route.post_object = True
+                route.uri_params = _bucket_and_key(path)
+            else:   # no operation is a POST without a sub-resource
+                route.error = _s3_unrouted(request, path)
             return route
+        if service == "s3" and request.method != "PUT" and "x-amz-copy-source" in request.headers:
+            from nuvem.services.s3.unrouted import copy_source_refused
+            route.error = copy_source_refused(request)
+            if route.error:
+                return route
         if route.protocol in _REST:
             try:
                 route.operation, route.uri_params = _rest_router(service).match(
                     request.method, path, request.query_list(), request.headers)
             except NoMatchingOperation:
-                route.error = _unknown_operation(route.protocol, request.method + " " + path)
+                route.error = (_s3_unrouted(request, path) if service == "s3" else
+                               _unknown_operation(route.protocol, request.method + " " + path))
         elif not name or name not in model.operation_names:
             route.error = _unknown_operation(route.protocol, name)
         else:
@@ -315,15 +324,19 @@ def _settle_collision(names: list[str], request: HttpRequest, credential: Creden
 
 
 def _is_post_object(request: HttpRequest, path: str) -> bool:
-    """POST Object: a multipart/form-data POST to a bucket (path-style "/bucket" or a virtual
-    host's "/"), with no query."""
-    if request.method != "POST" or request.query:
-        return False
+    """POST Object: a multipart/form-data POST (with no query) to a bucket (path-style "/bucket"
+    or a virtual host's "/")."""
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type != "multipart/form-data":
         return False
     params = _bucket_and_key(path)
     return "Bucket" in params and "Key" not in params
+
+
+def _s3_unrouted(request: HttpRequest, path: str) -> AwsError:
+    """S3's own refusal of a request none of its operations takes (not a 404 of ours)."""
+    from nuvem.services.s3.unrouted import no_operation
+    return no_operation(request, path)
 
 
 def _bucket_and_key(path: str) -> dict[str, str]:

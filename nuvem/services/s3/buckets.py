@@ -1,10 +1,12 @@
 """Buckets: one global name space. Naming rules, LocationConstraint, deletion only when empty."""
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
 from nuvem.context import Call
+from nuvem.protocol import specs
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of, owner
 from nuvem.services.s3.config import check_tags
@@ -32,6 +34,14 @@ def valid_name(name: str) -> bool:
         return False
     except ValueError:
         return True
+
+
+@functools.cache
+def _regions() -> frozenset[str]:
+    """The Regions a bucket may be in: the model's LocationConstraint values, us-east-1 (which
+    is written as none) and not the legacy "EU"."""
+    enum = specs.service_model("s3").shape_for("BucketLocationConstraint").enum
+    return frozenset(enum) - {"EU"} | {"us-east-1"}
 
 
 def check_name(name: str) -> None:
@@ -131,6 +141,10 @@ def list_buckets(ctx: Call, req: dict) -> dict:
     prefix = req.get("Prefix") or ""
     after = req.get("ContinuationToken")
     region = req.get("BucketRegion")
+    if region and region not in _regions():   # (LocalStack's AWS-validated
+        # test_list_buckets_region_validation)
+        raise InvalidArgument(f"Argument value {region} is not a valid AWS Region",
+                              ArgumentName="bucket-region")
     out, token = [], None
     for bucket in ctx.store.query(Bucket, index=("account", ctx.account)):
         if not bucket.name.startswith(prefix) or (after and bucket.name <= after):

@@ -144,8 +144,13 @@ def _check_website(ctx: Call, bucket: Bucket, cfg: dict) -> dict:
     if not suffix or "/" in suffix:
         raise InvalidArgument("The IndexDocument Suffix is not well formed",
                               ArgumentName="IndexDocument", ArgumentValue=suffix)
-    if cfg.get("ErrorDocument") is not None and not cfg["ErrorDocument"].get("Key"):
-        raise MalformedXML()
+    error_document = cfg.get("ErrorDocument")
+    if error_document is not None and not error_document.get("Key"):
+        # named by S3 when empty (versitygw's PutBucketWebsite_empty_error_document_key)
+        if error_document.get("Key") is None:
+            raise MalformedXML()
+        raise InvalidArgument("The ErrorDocument Key is not well formed",
+                              ArgumentName="ErrorDocument", ArgumentValue="")
     rules = cfg.get("RoutingRules")
     if rules == []:
         raise MalformedXML()
@@ -331,8 +336,12 @@ def put_bucket_logging(ctx: Call, req: dict) -> dict:
         raise InvalidTargetBucketForLogging("The owner for the bucket to be logged and the target "
                                             "bucket must be the same.", TargetBucket=name)
     if target.region != bucket.region:
-        raise CrossLocationLoggingProhibitted(TargetBucketLocation=target.region,
-                                              SourceBucketLocation=bucket.region)
+        # us-east-1 is no location to S3 (as in GetBucketLocation): not named (LocalStack's
+        # AWS-validated test_put_bucket_logging_cross_locations)
+        raise CrossLocationLoggingProhibitted(**{
+            name: region for name, region in (("TargetBucketLocation", target.region),
+                                              ("SourceBucketLocation", bucket.region))
+            if region != "us-east-1"})
     if enabled.get("TargetGrants") and target.ownership == "BucketOwnerEnforced":
         raise InvalidTargetBucketForLogging("Target Bucket does not support target grants when "
                                             "Object Ownership is set to Bucket owner enforced.",

@@ -176,16 +176,18 @@ def _page(ctx: Call, req: dict, after: str | None, with_owner: bool, from_key: s
 def list_objects_v2(ctx: Call, req: dict) -> dict:
     token = req.get("ContinuationToken")
     after, from_key = req.get("StartAfter") or None, None
-    if token:       # an empty one is no token (and echoed as sent)
+    if token is not None:
         # the token says where the next page starts: after a key ("K"), or past everything
-        # under a common prefix ("P")
+        # under a common prefix ("P"); an empty one is refused too, with no ArgumentValue
+        # (LocalStack's AWS-validated test_list_objects_v2_continuation_start_after)
         try:
             kind, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition("\0")
         except (binascii.Error, UnicodeDecodeError, ValueError):
             kind, value = "", ""
         if kind not in ("K", "P") or not value:
             raise InvalidArgument("The continuation token provided is incorrect",
-                                  ArgumentName="continuation-token", ArgumentValue=token)
+                                  ArgumentName="continuation-token",
+                                  **({"ArgumentValue": token} if token else {}))
         after, from_key = (value, None) if kind == "K" else (None, _after(value))
     out, last = _page(ctx, req, after, bool(req.get("FetchOwner")), from_key)
     out["KeyCount"] = len(out.get("Contents", ())) + len(out.get("CommonPrefixes", ()))

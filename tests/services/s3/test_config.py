@@ -151,7 +151,7 @@ def test_website_round_trip(s3, bucket):
     assert got["RedirectAllRequestsTo"]["HostName"] == "example.com"
 
 
-def test_website_validation(s3, bucket):
+def test_website_validation(nuvem, s3, bucket):
     code, status, message = error(s3.put_bucket_website, Bucket=bucket,
                                   WebsiteConfiguration={"ErrorDocument": {"Key": "e.html"}})
     assert (code, status) == ("InvalidArgument", 400)
@@ -162,6 +162,11 @@ def test_website_validation(s3, bucket):
     assert error(s3.put_bucket_website, Bucket=bucket, WebsiteConfiguration={
         "RedirectAllRequestsTo": {"HostName": "x.com"},
         "IndexDocument": {"Suffix": "index.html"}})[0] == "InvalidArgument"
+    # versitygw's PutBucketWebsite_empty_error_document_key (it was MalformedXML)
+    unchecked = nuvem.client("s3", parameter_validation=False)
+    assert error(unchecked.put_bucket_website, Bucket=bucket, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": ""}}) == (
+        "InvalidArgument", 400, "The ErrorDocument Key is not well formed")
 
 
 def test_website_routing_rules_are_checked_in_s3s_words(s3, bucket):
@@ -582,6 +587,27 @@ def test_logging(s3, bucket):
         "InvalidTargetBucketForLogging", 400)
     s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})
     assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+
+
+def test_logging_to_another_region_names_the_regions_but_us_east_1(nuvem, s3, bucket):
+    # LocalStack's AWS-validated test_put_bucket_logging_cross_locations: a us-east-1 source
+    # is not named (it was SourceBucketLocation us-east-1)
+    west = nuvem.client("s3", region="us-west-2")
+    europe = nuvem.client("s3", region="eu-west-1")
+    target, source = f"cfg-{next(_n)}-west", f"cfg-{next(_n)}-europe"
+    west.create_bucket(Bucket=target, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    europe.create_bucket(Bucket=source,
+                         CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    status = {"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": "log"}}
+    for client, name, named in ((s3, bucket, {}), (europe, source,
+                                                   {"SourceBucketLocation": "eu-west-1"})):
+        with pytest.raises(ClientError) as e:
+            client.put_bucket_logging(Bucket=name, BucketLoggingStatus=status)
+        assert e.value.response["Error"] == {
+            "Code": "CrossLocationLoggingProhibitted",
+            "Message": "Cross S3 location logging not allowed. ",
+            "TargetBucketLocation": "us-west-2", **named}
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
 def test_request_payment(s3, bucket):
