@@ -372,8 +372,9 @@ def list_parts(ctx: Call, req: dict) -> dict:
            "Initiator": _initiator(upload), "Owner": owner(upload.owner),
            "StorageClass": upload.storage_class,
            **abort_rule(bucket, upload.key, upload.tags, upload.initiated)}
-    # S3 names where the next page starts even on the last page (the marker when none is left)
-    out["NextPartNumberMarker"] = parts[-1]["PartNumber"] if parts else marker
+    # S3 names where the next page starts even on the last page; 0 on a page with no part
+    # (LocalStack's AWS-validated test_list_parts_pagination, test_get_object_attributes)
+    out["NextPartNumberMarker"] = parts[-1]["PartNumber"] if parts else 0
     if parts:
         out["Parts"] = parts
     if upload.checksum_algorithm:
@@ -440,7 +441,6 @@ def list_multipart_uploads(ctx: Call, req: dict) -> dict:
             break
         if kind == "prefix":
             prefixes.append({"Prefix": enc(item)})
-            last = (item, None)
             continue
         entry = {"UploadId": item.upload_id, "Key": enc(item.key), "Initiated": item.initiated,
                  "StorageClass": item.storage_class, "Owner": owner(item.owner),
@@ -450,12 +450,13 @@ def list_multipart_uploads(ctx: Call, req: dict) -> dict:
             entry["ChecksumType"] = item.checksum_type
         uploads.append(entry)
         last = (item.key, item.upload_id)
-    # the next markers are there on every page, empty when nothing was listed; the prefix only
-    # when one was asked for
+    # the next markers are there on every page: the last upload listed, empty when none was,
+    # even on a page of common prefixes only (LocalStack's AWS-validated
+    # test_list_multipart_uploads_marker_common_prefixes); the prefix only when one was asked for
     out = {"Bucket": bucket.name, "KeyMarker": enc(key_marker or ""),
            "UploadIdMarker": upload_id_marker or "", "MaxUploads": limit,
            "IsTruncated": truncated, "NextKeyMarker": enc(last[0]) if last else "",
-           "NextUploadIdMarker": (last[1] or "") if last else ""}
+           "NextUploadIdMarker": last[1] if last else ""}
     if req.get("Prefix") is not None:
         out["Prefix"] = enc(prefix)
     if delimiter:
@@ -650,8 +651,9 @@ def object_parts(obj: S3Object, req: dict) -> dict:
         parts.append(entry)
     out.update({"PartNumberMarker": marker, "MaxParts": limit,
                 "IsTruncated": len(numbers) > limit})
-    # S3 names where the next page starts even on the last page (the marker when none is left)
-    out["NextPartNumberMarker"] = parts[-1]["PartNumber"] if parts else marker
+    # S3 names where the next page starts even on the last page; 0 on a page with no part
+    # (LocalStack's AWS-validated test_list_parts_pagination, test_get_object_attributes)
+    out["NextPartNumberMarker"] = parts[-1]["PartNumber"] if parts else 0
     if parts:
         out["Parts"] = parts
     return out

@@ -124,6 +124,9 @@ def test_list_parts_paging(s3, bucket):
     page = s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id, PartNumberMarker=5)
     assert [(p["PartNumber"], p["Size"]) for p in page["Parts"]] == [(8, 8)]
     assert page["IsTruncated"] is False
+    # past the last part: no part, and 0 as the next marker (test_list_parts_pagination)
+    page = s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id, PartNumberMarker=10)
+    assert "Parts" not in page and (page["PartNumberMarker"], page["NextPartNumberMarker"]) == (10, 0)
     # boto3's paginator follows NextPartNumberMarker
     numbers = [p["PartNumber"]
                for page in s3.get_paginator("list_parts").paginate(
@@ -172,8 +175,11 @@ def test_list_multipart_uploads(s3, bucket):
     assert [p["Prefix"] for p in out["CommonPrefixes"]] == ["c/x/"] and "Uploads" not in out
     out = s3.list_multipart_uploads(Bucket=bucket, Prefix="a/")
     assert [u["Key"] for u in out["Uploads"]] == ["a/1", "a/1", "a/2"]
+    # a page of common prefixes only names no next upload (LocalStack's AWS-validated
+    # test_list_multipart_uploads_marker_common_prefixes)
     page = s3.list_multipart_uploads(Bucket=bucket, Delimiter="/", MaxUploads=1)
-    assert page["CommonPrefixes"] == [{"Prefix": "a/"}] and page["NextKeyMarker"] == "a/"
+    assert page["CommonPrefixes"] == [{"Prefix": "a/"}] and page["IsTruncated"] is True
+    assert (page["NextKeyMarker"], page["NextUploadIdMarker"]) == ("", "")
     page = s3.list_multipart_uploads(Bucket=bucket, Delimiter="/", KeyMarker="a/")
     assert [u["Key"] for u in page["Uploads"]] == ["b"]
     assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["c/"]
@@ -453,6 +459,9 @@ def test_crc32_composite_checksum(s3, bucket):
     page = s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=["ObjectParts"],
                                     MaxParts=1)["ObjectParts"]
     assert page["IsTruncated"] is True and page["NextPartNumberMarker"] == 1
+    page = s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=["ObjectParts"],
+                                    MaxParts=1, PartNumberMarker=10)["ObjectParts"]
+    assert "Parts" not in page and page["NextPartNumberMarker"] == 0
 
 
 def test_full_object_crc(s3, bucket):
@@ -580,3 +589,16 @@ def test_complete_and_list_parts_refuse_negative_numbers(s3, bucket):
         "Argument part-number-marker must be an integer between 0 and 2147483647")
     s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id,
                                  MpuObjectSize=4, MultipartUpload={"Parts": done})
+
+
+def test_an_empty_number_in_the_query_is_not_sent(nuvem, s3, bucket):
+    # LocalStack's AWS-validated test_list_parts_empty_part_number_marker: S3 takes
+    # `part-number-marker=` and `max-parts=` as absent (boto3 must not validate to send them)
+    raw = nuvem.client("s3", parameter_validation=False)
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=1, Body=b"data")
+    for blank in ({"PartNumberMarker": ""}, {"MaxParts": ""}):
+        page = raw.list_parts(Bucket=bucket, Key="k", UploadId=upload_id, **blank)
+        assert (page["PartNumberMarker"], page["MaxParts"], page["NextPartNumberMarker"]) == \
+            (0, 1000, 1)
+        assert [p["PartNumber"] for p in page["Parts"]] == [1]
