@@ -14,6 +14,7 @@ directory), as users run it, and again with `--ephemeral`.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import itertools
 import os
@@ -165,6 +166,35 @@ def pages(running, c, bucket: str, total: int, count: int, seed: int) -> tuple[f
     return (targets.cpu_seconds(running.pid) - cpu0) * 1000 / count, count / wall
 
 
+class BeforeFirstByte:
+    """Seconds a client spends in its uploads before it sends a byte of them (botocore computes
+    the body's CRC32 and, over plain HTTP, its SHA-256 for the signature first): from the start
+    of each PutObject/UploadPart call to its `before-send` event, summed over an operation."""
+
+    def __init__(self, client):
+        self.total, self._started = 0.0, 0.0
+        for name in ("PutObject", "UploadPart"):
+            client.meta.events.register(f"before-parameter-build.s3.{name}", self._start)
+            client.meta.events.register(f"before-send.s3.{name}", self._send)
+
+    def _start(self, **_) -> None:
+        self._started = time.perf_counter()
+
+    def _send(self, **_) -> None:
+        self.total += time.perf_counter() - self._started
+
+
+def md5_seconds(body: bytes) -> float:
+    """What the server's MD5 (S3's ETag) of `body` takes at least here, best of three: a hash
+    that cannot start before the client's first byte nor be split."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        hashlib.md5(body).digest()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def timed(running, fn) -> tuple[float, float]:
     """(wall seconds, server CPU seconds) of fn()."""
     cpu0, t0 = targets.cpu_seconds(running.pid), time.perf_counter()
@@ -184,6 +214,7 @@ class Result:
     page_ms: list[float] = field(default_factory=list)
     pages_s: list[float] = field(default_factory=list)
     big: dict[str, list[float]] = field(default_factory=dict)      # name -> MiB/s per run
+    presend: dict[str, list[float]] = field(default_factory=dict)  # name -> BeforeFirstByte s
     big_cpu: dict[str, list[float]] = field(default_factory=dict)  # name -> server CPU ms per MiB
     rss: dict[str, float] = field(default_factory=dict)
     failure: str = ""
@@ -209,10 +240,11 @@ def bench(args) -> tuple[list[Result], list[str]]:
     chosen += targets.comparisons(args.no_moto, args.no_canned, notes)
     results = {t.name: Result(t.name, t.version) for t in chosen}
     running: dict[str, targets.Running] = {}
-    clients, ops = {}, {}
+    clients, ops, presend = {}, {}, {}
     data = os.urandom(BIG)
     mp_data = data * (PART * PARTS // BIG)
     mp_parts = [mp_data[n * PART:(n + 1) * PART] for n in range(PARTS)]
+    args.md5_s = {"put64": md5_seconds(data), "mp128": sum(md5_seconds(p) for p in mp_parts)}
 
     def fail(name: str, error: BaseException) -> None:
         results[name].failure = f"{type(error).__name__}: {error}"
@@ -229,6 +261,7 @@ def bench(args) -> tuple[list[Result], list[str]]:
                 r = running[t.name] = t.spawn(targets.free_port())
                 r.wait_listening()
                 c = clients[t.name] = run.client("s3", r.endpoint)
+                presend[t.name] = BeforeFirstByte(c)
                 deadline = time.monotonic() + 30
                 while True:
                     try:
@@ -281,7 +314,9 @@ def bench(args) -> tuple[list[Result], list[str]]:
                         if label == "get64" and t.name == CANNED:
                             continue      # its GET answers 1 KiB
                         size = (BIG if label in ("put64", "get64") else PART * PARTS) / MiB
+                        presend[t.name].total = 0.0
                         wall, cpu = timed(r, fn)
+                        res.presend.setdefault(label, []).append(presend[t.name].total)
                         res.big.setdefault(label, []).append(size / wall)
                         res.big_cpu.setdefault(label, []).append(cpu * 1000 / size)
                         line += f"; {label} {size / wall:.0f} MiB/s"
@@ -520,6 +555,19 @@ def report(results: list[Result], scale_rows: list[dict], args, notes: list[str]
         out.append(f"| {label}: MiB/s | " + " | ".join(cells) + f" | {ratio} | {verdict} |")
         cpu = [_cell(r.big_cpu.get(key, []), 2) for r in big]
         out.append(f"| … server CPU ms/MiB | " + " | ".join(cpu) + " | | |")
+    client = ca or nv
+    if client and getattr(args, "md5_s", None):
+        bounds = []
+        for key, what in (("put64", "the 64 MiB PUT"), ("mp128", "the 8 parts in turn")):
+            before = run.med(client.presend.get(key, []))
+            size = (BIG if key == "put64" else PART * PARTS) / MiB
+            bounds.append(f"{what}: {before * 1000:.0f} ms of the client's before its first "
+                          f"byte + {args.md5_s[key] * 1000:.0f} ms of MD5, at most "
+                          f"{size / (before + args.md5_s[key]):.0f} MiB/s")
+        out += ["", "A server that computes S3's ETag (the MD5 of the body, or of each part) "
+                "cannot start it before the client's first byte nor split it, so the client's "
+                f"hashing (measured against the {client.name} server) and the MD5 (hashlib, "
+                "here) add up whatever else the server does: " + "; ".join(bounds) + "."]
 
     mem = [r for r in servers if r.rss]
     if mem:
