@@ -254,4 +254,15 @@ def add_cors_headers(call: Call, response: HttpResponse) -> None:
                                 if h[0] != "Access-Control-Allow-Headers")
 
 
-SERVICE.after = add_cors_headers
+def finish_response(call: Call, response: HttpResponse) -> None:
+    """S3's last touches on an ordinary response: a listing's `x-amz-bucket-region` (sent on
+    every successful ListObjects(V2), though no model has it: versitygw issue 1814 quotes S3),
+    and the CORS headers."""
+    if call.operation in ("ListObjectsV2", "ListObjects") and response.status == 200:
+        bucket = call.memo.get(("s3.Bucket", call.params.get("Bucket")))
+        if bucket is not None:
+            response.headers.append(("x-amz-bucket-region", bucket.region))
+    add_cors_headers(call, response)
+
+
+SERVICE.after = finish_response

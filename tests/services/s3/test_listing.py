@@ -201,3 +201,18 @@ def test_list_buckets_by_region_refuses_a_region_that_is_none(s3, bucket):
     assert [b["Name"] for b in s3.list_buckets(BucketRegion="us-east-1", Prefix=bucket)[
         "Buckets"]] == [bucket]
     assert s3.list_buckets(BucketRegion="eu-west-1", Prefix=bucket)["Buckets"] == []
+
+
+def test_a_listing_names_its_bucket_region(nuvem, filled):
+    # S3 sends x-amz-bucket-region on every successful ListObjects(V2) (versitygw issue 1814
+    # quotes its response), though no model declares it
+    s3 = nuvem.client("s3", region="eu-west-1")
+    s3.create_bucket(Bucket=f"{filled}-eu",
+                     CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    for name, region in ((filled, "us-east-1"), (f"{filled}-eu", "eu-west-1")):
+        for call in (s3.list_objects_v2, s3.list_objects):
+            headers = call(Bucket=name)["ResponseMetadata"]["HTTPHeaders"]
+            assert headers["x-amz-bucket-region"] == region
+    with pytest.raises(ClientError) as e:
+        s3.list_objects_v2(Bucket=f"{filled}-missing")
+    assert "x-amz-bucket-region" not in e.value.response["ResponseMetadata"]["HTTPHeaders"]
