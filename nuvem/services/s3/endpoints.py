@@ -257,11 +257,15 @@ def add_cors_headers(call: Call, response: HttpResponse) -> None:
 def finish_response(call: Call, response: HttpResponse) -> None:
     """S3's last touches on an ordinary response: a listing's `x-amz-bucket-region` (sent on
     every successful ListObjects(V2), though no model has it: versitygw issue 1814 quotes S3),
-    and the CORS headers."""
-    if call.operation in ("ListObjectsV2", "ListObjects") and response.status == 200:
-        bucket = call.memo.get(("s3.Bucket", call.params.get("Bucket")))
-        if bucket is not None:
-            response.headers.append(("x-amz-bucket-region", bucket.region))
+    HeadBucket's `Content-Type: application/xml` (with no body; moto issue 6042 quotes S3), and
+    the CORS headers."""
+    if response.status == 200:
+        if call.operation in ("ListObjectsV2", "ListObjects"):
+            bucket = call.memo.get(("s3.Bucket", call.params.get("Bucket")))
+            if bucket is not None:
+                response.headers.append(("x-amz-bucket-region", bucket.region))
+        elif call.operation == "HeadBucket" and response.header("content-type") is None:
+            response.headers.append(("Content-Type", "application/xml"))
     add_cors_headers(call, response)
 
 

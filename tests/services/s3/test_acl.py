@@ -177,6 +177,11 @@ def test_a_refused_head_bucket_still_names_the_region(nuvem):
     with pytest.raises(ClientError) as e:
         anonymous.head_bucket(Bucket="region-told-missing")
     assert "x-amz-bucket-region" not in e.value.response["ResponseMetadata"]["HTTPHeaders"]
+    # allowed, as S3 answers it (moto issue 6042 quotes the headers)
+    out = nuvem.client("s3", region="eu-west-2").head_bucket(Bucket="region-told")
+    headers = out["ResponseMetadata"]["HTTPHeaders"]
+    assert (headers["x-amz-bucket-region"], headers["x-amz-access-point-alias"],
+            headers["content-type"]) == ("eu-west-2", "false", "application/xml")
 
 
 def test_an_unknown_canned_acl_has_an_empty_message(nuvem, acl_bucket):
