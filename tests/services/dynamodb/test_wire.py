@@ -1,0 +1,35 @@
+"""DynamoDB's HTTP front end: what it answers before any operation runs (targets, bodies), and the
+headers of every answer. Raw HTTP, since an SDK never sends most of these requests.
+
+The facts come from AWS's answers recorded by dynalite (test/connection.js, test/listTables.js)
+and ScyllaDB's Alternator suite (test/alternator/test_manual_requests.py), which run against
+DynamoDB itself.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.test_bad_input import JSON10, request, signed
+
+
+def call(nuvem, target: str, body: bytes, **headers: str):
+    return request(nuvem.endpoint, "POST", "/", body, signed("dynamodb", **{
+        "Content-Type": JSON10, "X-Amz-Target": target, **headers}))
+
+
+@pytest.mark.parametrize("target", [
+    "DynamoDB_20120810.ListTable",          # no such operation
+    "DynamoDB_20120810ListTables",          # no dot
+    "whatever",
+    "DynamoDB_20120810.",
+    "Foo_20120810.ListTables",              # another prefix, DynamoDB's signing name
+    "DynamoDB_20111205.ListTables",         # the 2011 API, which Nuvem does not serve
+])
+def test_a_target_naming_no_operation_is_unknown_operation(nuvem, target):
+    # dynalite's connection.js 'incorrect target', 'incorrect target operation'; Alternator's
+    # test_unknown_operation: 400 and a body that is the type alone.
+    reply = call(nuvem, target, b"{}")
+    assert reply.status == 400
+    assert json.loads(reply.body) == {"__type": "UnknownOperationException"}
