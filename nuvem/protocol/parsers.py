@@ -33,6 +33,7 @@ from xml.etree import ElementTree
 from botocore.model import OperationModel, Shape
 
 from nuvem.errors import AwsError, InvalidParameterValue, MalformedInput, ValidationError
+from nuvem.protocol.quirks import quirks_for
 from nuvem.protocol.shape_plans import once
 from nuvem.protocol.wire import Headers, HttpRequest
 
@@ -624,11 +625,12 @@ def _gunzip(data: bytes, protocol: str) -> bytes:
     return out
 
 
-def _load_json(data: bytes, protocol: str) -> Any:
+def _load_json(data: bytes, protocol: str, message: _Message | None = None) -> Any:
     try:
         return json.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise malformed(protocol, f"Malformed JSON body: {exc}") from None
+        quiet = message is not None and _json_body_required(message, protocol)
+        raise malformed(protocol, "" if quiet else f"Malformed JSON body: {exc}") from None
 
 
 def _load_xml(data: bytes, protocol: str) -> Any:
@@ -660,13 +662,19 @@ def _parse_query(message: _Message, shape: Shape, protocol: str) -> dict:
 
 def _parse_json(message: _Message, shape: Shape, protocol: str) -> dict:
     body = message.body()
-    if not body.strip():
+    if not body.strip() and not _json_body_required(message, protocol):
         return {}
-    document = _load_json(body, protocol)
+    document = _load_json(body, protocol, message)
     try:
         return _json_decoder(shape)(document)
     except _Unfit:   # the general decoder finds the same value and words the protocol's error
         return _decode_members(_JsonReader(protocol), shape, document, "")
+
+
+def _json_body_required(message: _Message, protocol: str) -> bool:
+    """Whether the service refuses a JSON body that is empty (quirks.py); asked only of a body
+    that is empty or not JSON."""
+    return quirks_for(message.operation.service_model.service_name, protocol).json_body_required
 
 
 # --- JSON bodies, fast -------------------------------------------------------------------------

@@ -43,6 +43,9 @@ class Quirks:
     validation_values: bool = True
     # An operation without an output shape answers with an empty body, not "{}".
     empty_body_without_output: bool = False
+    # A JSON request body must be a JSON document: an empty one is refused too, and either
+    # refusal is a SerializationException without a message.
+    json_body_required: bool = False
 
 
 DEFAULT = Quirks()
@@ -75,6 +78,10 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # TagResource and UntagResource answer with an empty body (AWS's answers recorded by
         # ScyllaDB's Alternator suite, test_manual_requests.py::test_tags_return_empty_body).
         empty_body_without_output=True,
+        # {"__type":"com.amazon.coral.service#SerializationException"} and nothing else, for a
+        # body that is empty or not JSON (AWS's answers recorded by dynalite's listTables.js
+        # 'should return 400 if no body' and connection.js 'body is ... but not JSON').
+        json_body_required=True,
     ),
     ("iam", "query"): Quirks(
         # "Value at 'versionId' failed to satisfy constraint: ...": IAM names the member, never

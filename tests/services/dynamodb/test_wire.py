@@ -33,3 +33,12 @@ def test_a_target_naming_no_operation_is_unknown_operation(nuvem, target):
     reply = call(nuvem, target, b"{}")
     assert reply.status == 400
     assert json.loads(reply.body) == {"__type": "UnknownOperationException"}
+
+
+@pytest.mark.parametrize("body", [b"", b"  \n", b"hi", b"{", b'{"Limit": 1'])
+def test_a_body_that_is_empty_or_not_json_is_a_serialization_exception(nuvem, body):
+    # dynalite's listTables.js 'should return 400 if no body' and connection.js 'body is
+    # application/x-amz-json-1.0 but not JSON': the type alone, no message.
+    reply = call(nuvem, "DynamoDB_20120810.ListTables", body)
+    assert reply.status == 400
+    assert json.loads(reply.body) == {"__type": "SerializationException"}
