@@ -18,6 +18,7 @@ from nuvem.errors import AwsError, InternalFailure, ReadBodyFirst, WaitFor
 from nuvem.protocol import specs
 from nuvem.protocol.chunked import decode_request_body
 from nuvem.protocol.parsers import params_body_size, parse_request
+from nuvem.protocol.quirks import quirks_for
 from nuvem.protocol.routing import Route, Router, not_implemented
 from nuvem.protocol.serializers import serialize_error, serialize_response
 from nuvem.protocol.validate import validate
@@ -72,8 +73,7 @@ class Gateway:
                 inline = False
             if (response := admin.serve(call)) is not None:     # Nuvem's own /_nuvem endpoints
                 return response
-            route = self.router.route(request)
-            call.service, call.protocol = route.service, route.protocol
+            route = self._route(call)
             if route.error:
                 raise route.error
             if route.operation is None:          # data planes: S3 websites, CORS preflights
@@ -153,6 +153,13 @@ class Gateway:
         self._audit(call, started)
         return response
 
+    def _route(self, call: Call) -> Route:
+        route = self.router.route(call.request)
+        call.service, call.protocol = route.service, route.protocol
+        if quirks_for(route.service, route.protocol).base32_request_id:   # DynamoDB's form
+            call.request_id = self.runtime.ids.base32_request_id()
+        return route
+
     @staticmethod
     def _after(call: Call, route: Route, response: HttpResponse) -> None:
         """The service's last touch on a response (S3's CORS headers); never fails the call."""
@@ -191,8 +198,7 @@ class Gateway:
                     received_at=self.runtime.clock.now())
         route: Route | None = None
         try:
-            route = self.router.route(request)
-            call.service, call.protocol = route.service, route.protocol
+            route = self._route(call)
         except Exception:   # whatever the partial request says: answer in S3's words
             log.debug("cannot route a refused request", exc_info=True)
             route = None

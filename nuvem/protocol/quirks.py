@@ -43,6 +43,8 @@ class Quirks:
     validation_values: bool = True
     # An operation without an output shape answers with an empty body, not "{}".
     empty_body_without_output: bool = False
+    # Request ids are 52 characters of [0-9A-V] (`Ids.base32_request_id`), not UUIDs.
+    base32_request_id: bool = False
     # A JSON request body must be a JSON document: an empty one is refused too, and either
     # refusal is a SerializationException without a message.
     json_body_required: bool = False
@@ -82,6 +84,15 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # body that is empty or not JSON (AWS's answers recorded by dynalite's listTables.js
         # 'should return 400 if no body' and connection.js 'body is ... but not JSON').
         json_body_required=True,
+        # "x-amzn-requestid" matching /^[0-9A-Z]{52}$/ in every answer dynalite's connection.js
+        # recorded; quoted ids are base32hex ("Request ID: NVCM3BFHQ8J8GBT6P6SG7G2KJJVV4KQNSO5AEMV
+        # JF66Q9ASUAAJG", aws-dynamodb-session-tomcat issue 4).
+        base32_request_id=True,
+    ),
+    ("dynamodbstreams", "json"): Quirks(
+        # DynamoDB's ids ("Request ID: LDJJKB4G38BFRI1T6PO7R5R8GNVV4KQNSO5AEMVJF66Q9ASUAAJG" from
+        # DynamoDBStreamsClient, aws-sdk-java-v2 issue 470).
+        base32_request_id=True,
     ),
     ("iam", "query"): Quirks(
         # "Value at 'versionId' failed to satisfy constraint: ...": IAM names the member, never

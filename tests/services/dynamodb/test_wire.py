@@ -8,6 +8,8 @@ DynamoDB itself.
 from __future__ import annotations
 
 import json
+import re
+import zlib
 
 import pytest
 
@@ -42,3 +44,26 @@ def test_a_body_that_is_empty_or_not_json_is_a_serialization_exception(nuvem, bo
     reply = call(nuvem, "DynamoDB_20120810.ListTables", body)
     assert reply.status == 400
     assert json.loads(reply.body) == {"__type": "SerializationException"}
+
+
+@pytest.mark.parametrize("target,body,status", [
+    ("DynamoDB_20120810.ListTables", b"{}", 200),
+    ("DynamoDB_20120810.DescribeTable", b'{"TableName": "no-such-table"}', 400),
+    ("DynamoDB_20120810.NoSuchOperation", b"{}", 400),
+    ("DynamoDB_20120810.ListTables", b"", 400),
+    ("DynamoDBStreams_20120810.ListStreams", b"{}", 200),
+])
+def test_every_answer_has_dynamodbs_request_id_and_crc32(nuvem, target, body, status):
+    # dynalite's connection.js: x-amzn-requestid matches /^[0-9A-Z]{52}$/ and x-amz-crc32 is
+    # the CRC32 of the body, on errors too; DynamoDB Streams' ids have the same form.
+    reply = call(nuvem, target, body)
+    assert reply.status == status
+    assert re.fullmatch(r"[0-9A-V]{51}[0G]", reply.headers["x-amzn-requestid"])
+    if target.startswith("DynamoDB_"):
+        assert reply.headers["x-amz-crc32"] == str(zlib.crc32(reply.body))
+
+
+def test_boto3_sees_the_request_id(ddb):
+    metadata = ddb.list_tables()["ResponseMetadata"]
+    assert metadata["RequestId"] == metadata["HTTPHeaders"]["x-amzn-requestid"]
+    assert len(metadata["RequestId"]) == 52
