@@ -43,6 +43,8 @@ class Quirks:
     validation_values: bool = True
     # An operation without an output shape answers with an empty body, not "{}".
     empty_body_without_output: bool = False
+    # A request body longer than this is refused with 413 and no body, unread and unrouted.
+    max_request_bytes: int | None = None
     # Request ids are 52 characters of [0-9A-V] (`Ids.base32_request_id`), not UUIDs.
     base32_request_id: bool = False
     # A JSON request body must be a JSON document: an empty one is refused too, and either
@@ -88,6 +90,10 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # recorded; quoted ids are base32hex ("Request ID: NVCM3BFHQ8J8GBT6P6SG7G2KJJVV4KQNSO5AEMV
         # JF66Q9ASUAAJG", aws-dynamodb-session-tomcat issue 4).
         base32_request_id=True,
+        # "The total request size exceeds 16 MB" (BatchWriteItem's reference): 413, with a
+        # Content-Length or chunked (Alternator's test_too_large_request_content_length and
+        # _chunked, which pass against AWS; dynalite's connection.js '413 if request too large').
+        max_request_bytes=16 * 1024 * 1024,
     ),
     ("dynamodbstreams", "json"): Quirks(
         # DynamoDB's ids ("Request ID: LDJJKB4G38BFRI1T6PO7R5R8GNVV4KQNSO5AEMVJF66Q9ASUAAJG" from

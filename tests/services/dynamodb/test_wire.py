@@ -7,11 +7,13 @@ DynamoDB itself.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import zlib
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.test_bad_input import JSON10, request, signed
 
@@ -67,3 +69,36 @@ def test_boto3_sees_the_request_id(ddb):
     metadata = ddb.list_tables()["ResponseMetadata"]
     assert metadata["RequestId"] == metadata["HTTPHeaders"]["x-amzn-requestid"]
     assert len(metadata["RequestId"]) == 52
+
+
+SIXTEEN_MB = 16 * 1024 * 1024
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_over_16_mb_is_413_with_no_body(nuvem, chunked):
+    # Alternator's test_too_large_request_content_length and _chunked (which pass against AWS);
+    # dynalite's connection.js '413 if request too large' (no body). 16 MB exactly is served.
+    head, tail = b'{"TableName": "no-such-table",', b'"Item": {"p": {"S": "x"}}}'
+    exact = head + b" " * (SIXTEEN_MB - len(head) - len(tail)) + tail
+    for body, status in ((exact, 400), (exact + b" ", 413)):
+        headers = signed("dynamodb", **{"Content-Type": JSON10,
+                                        "X-Amz-Target": "DynamoDB_20120810.PutItem"})
+        connection = http.client.HTTPConnection("127.0.0.1", nuvem.port, timeout=30)
+        try:
+            connection.request("POST", "/", body=iter([body]) if chunked else body,
+                               headers=headers, encode_chunked=chunked)
+            response = connection.getresponse()
+            reply = response.status, response.read()
+        finally:
+            connection.close()
+        assert reply[0] == status
+        if status == 413:
+            assert reply[1] == b""
+        else:
+            assert json.loads(reply[1])["__type"] == "ResourceNotFoundException"
+
+
+def test_boto3_sees_413_for_an_item_over_16_mb(ddb):
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName="no-such-table", Item={"p": {"S": "x" * SIXTEEN_MB}})
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
