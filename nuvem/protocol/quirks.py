@@ -43,6 +43,9 @@ class Quirks:
     validation_values: bool = True
     # An operation without an output shape answers with an empty body, not "{}".
     empty_body_without_output: bool = False
+    # JSON errors' `__type` as "<namespace>#<code>": the namespaces of the model's error shapes,
+    # of ValidationException, and of the front end's other errors; None: the code alone.
+    error_namespaces: tuple[str, str, str] | None = None
     # A request body longer than this is refused with 413 and no body, unread and unrouted.
     max_request_bytes: int | None = None
     # Request ids are 52 characters of [0-9A-V] (`Ids.base32_request_id`), not UUIDs.
@@ -94,6 +97,13 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # Content-Length or chunked (Alternator's test_too_large_request_content_length and
         # _chunked, which pass against AWS; dynalite's connection.js '413 if request too large').
         max_request_bytes=16 * 1024 * 1024,
+        # "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException" (the error
+        # example of the developer guide's Programming.Errors page);
+        # "com.amazon.coral.validate#ValidationException" and "com.amazon.coral.service#" for
+        # SerializationException, UnknownOperationException, the signature errors (dynalite's
+        # AWS-recorded connection.js and helpers.js).
+        error_namespaces=("com.amazonaws.dynamodb.v20120810", "com.amazon.coral.validate",
+                          "com.amazon.coral.service"),
     ),
     ("dynamodbstreams", "json"): Quirks(
         # DynamoDB's ids ("Request ID: LDJJKB4G38BFRI1T6PO7R5R8GNVV4KQNSO5AEMVJF66Q9ASUAAJG" from

@@ -36,7 +36,8 @@ def test_a_target_naming_no_operation_is_unknown_operation(nuvem, target):
     # test_unknown_operation: 400 and a body that is the type alone.
     reply = call(nuvem, target, b"{}")
     assert reply.status == 400
-    assert json.loads(reply.body) == {"__type": "UnknownOperationException"}
+    assert json.loads(reply.body) == {
+        "__type": "com.amazon.coral.service#UnknownOperationException"}
 
 
 @pytest.mark.parametrize("body", [b"", b"  \n", b"hi", b"{", b'{"Limit": 1'])
@@ -45,7 +46,7 @@ def test_a_body_that_is_empty_or_not_json_is_a_serialization_exception(nuvem, bo
     # application/x-amz-json-1.0 but not JSON': the type alone, no message.
     reply = call(nuvem, "DynamoDB_20120810.ListTables", body)
     assert reply.status == 400
-    assert json.loads(reply.body) == {"__type": "SerializationException"}
+    assert json.loads(reply.body) == {"__type": "com.amazon.coral.service#SerializationException"}
 
 
 @pytest.mark.parametrize("target,body,status", [
@@ -95,10 +96,29 @@ def test_a_body_over_16_mb_is_413_with_no_body(nuvem, chunked):
         if status == 413:
             assert reply[1] == b""
         else:
-            assert json.loads(reply[1])["__type"] == "ResourceNotFoundException"
+            assert json.loads(reply[1])["__type"] == (
+                "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException")
 
 
 def test_boto3_sees_413_for_an_item_over_16_mb(ddb):
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName="no-such-table", Item={"p": {"S": "x" * SIXTEEN_MB}})
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
+@pytest.mark.parametrize("target,body,error_type", [
+    ("DynamoDB_20120810.DescribeTable", b'{"TableName": "no-such-table"}',
+     "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"),
+    ("DynamoDB_20120810.ListTables", b'{"Limit": 0}', "com.amazon.coral.validate#ValidationException"),
+    ("DynamoDB_20120810.ListTables", b'{"Limit": "x"}',
+     "com.amazon.coral.service#SerializationException"),
+])
+def test_error_types_carry_their_namespace(nuvem, ddb, target, body, error_type):
+    # The developer guide's error example ("com.amazonaws.dynamodb.v20120810#Provisioned
+    # ThroughputExceededException"); dynalite's helpers.js and connection.js for coral's.
+    reply = call(nuvem, target, body)
+    assert reply.status == 400
+    assert json.loads(reply.body)["__type"] == error_type
+    with pytest.raises(ClientError) as e:     # what the SDKs make of it: the name after '#'
+        ddb.describe_table(TableName="no-such-table")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
