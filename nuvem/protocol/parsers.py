@@ -572,7 +572,7 @@ class _Message:
         self.request = request
         self.protocol = protocol
         self.headers = request.headers
-        self._inflate = False
+        self._inflate: Callable[[bytes], bytes] | None = None   # inflates the body as read
         content_encoding = request.headers.get("content-encoding")
         if content_encoding:
             self._unwrap_encodings(content_encoding, operation)
@@ -580,13 +580,20 @@ class _Message:
         self.operation = operation
 
     def _unwrap_encodings(self, content_encoding: str, operation: OperationModel) -> None:
-        """Content-Encoding without aws-chunked and the gzip of request compression (inflated
-        when the body is read)."""
+        """Content-Encoding without aws-chunked and the gzip of request compression, or the
+        codings the service inflates (quirks.py), inflated when the body is read."""
         encodings = [e.strip() for e in content_encoding.split(",") if e.strip()]
         kept = [e for e in encodings if e.lower() != "aws-chunked"]  # a transfer detail, never data
+        quirks = quirks_for(operation.service_model.service_name, self.protocol)
         if kept and kept[-1].lower() == "gzip" and operation.request_compression:
             kept.pop()  # request compression: the SDK appended gzip after any modelled encoding
-            self._inflate = True
+            self._inflate = functools.partial(_gunzip, protocol=self.protocol)
+        elif kept and quirks.request_encodings is not None:
+            coding = kept.pop().lower()
+            if kept or coding not in quirks.request_encodings:
+                raise _not_inflated()
+            self._inflate = functools.partial(_inflate, coding=coding,
+                                              limit=quirks.max_request_bytes or MAX_INFLATED_BODY)
         if kept != encodings:
             items = [(k, v) for k, v in self.request.headers.items()
                      if k.lower() != "content-encoding"]
@@ -598,7 +605,7 @@ class _Message:
         if self._body is None:
             data = self.request.body_bytes()
             if self._inflate:
-                data = _gunzip(data, self.protocol)
+                data = self._inflate(data)
             self._body = data
         return self._body
 
@@ -623,6 +630,35 @@ def _gunzip(data: bytes, protocol: str) -> bytes:
     if inflater.unconsumed_tail:
         raise malformed(protocol, "The decompressed request body is too large")
     return out
+
+
+def _inflate(data: bytes, coding: str, limit: int) -> bytes:
+    """A gzip body (one member or several; what follows the last is ignored, as DynamoDB does)
+    or a deflate one (a single zlib stream), inflated for a service that takes both."""
+    out, left = [], limit + 1       # one byte over the limit tells it was passed
+    try:
+        while left > 0:
+            inflater = zlib.decompressobj(wbits=31 if coding == "gzip" else 15)
+            out.append(inflater.decompress(data, left))
+            left -= len(out[-1])
+            if not inflater.eof:
+                if left > 0:
+                    raise _not_inflated()    # cut short
+                break
+            data = inflater.unused_data
+            if coding != "gzip" or not data.startswith(b"\x1f\x8b"):
+                break
+    except zlib.error:
+        raise _not_inflated() from None
+    if left <= 0:
+        raise AwsError("", code="RequestEntityTooLarge", status=413)
+    if coding == "deflate" and data:
+        raise _not_inflated()
+    return b"".join(out)
+
+
+def _not_inflated() -> AwsError:
+    return AwsError("", code="InternalServerError", status=500, sender_fault=False)
 
 
 def _load_json(data: bytes, protocol: str, message: _Message | None = None) -> Any:

@@ -46,6 +46,9 @@ class Quirks:
     # JSON errors' `__type` as "<namespace>#<code>": the namespaces of the model's error shapes,
     # of ValidationException, and of the front end's other errors; None: the code alone.
     error_namespaces: tuple[str, str, str] | None = None
+    # Content-Encodings the service inflates for any operation (otherwise only the model's
+    # request compression is); any other coding, or a body that does not inflate, is a 500.
+    request_encodings: frozenset[str] | None = None
     # A request body longer than this is refused with 413 and no body, unread and unrouted.
     max_request_bytes: int | None = None
     # Request ids are 52 characters of [0-9A-V] (`Ids.base32_request_id`), not UUIDs.
@@ -97,6 +100,10 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # Content-Length or chunked (Alternator's test_too_large_request_content_length and
         # _chunked, which pass against AWS; dynalite's connection.js '413 if request too large').
         max_request_bytes=16 * 1024 * 1024,
+        # gzip (concatenated members too, anything after them ignored) and deflate bodies of
+        # any operation; a broken one, or another coding, is InternalServerError (Alternator's
+        # test_compressed_request.py, run against DynamoDB).
+        request_encodings=frozenset({"gzip", "deflate"}),
         # "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException" (the error
         # example of the developer guide's Programming.Errors page);
         # "com.amazon.coral.validate#ValidationException" and "com.amazon.coral.service#" for
