@@ -51,6 +51,8 @@ class Quirks:
     request_encodings: frozenset[str] | None = None
     # A request body longer than this is refused with 413 and no body, unread and unrouted.
     max_request_bytes: int | None = None
+    # The Server header every answer carries, if any.
+    server_header: str | None = None
     # Request ids are 52 characters of [0-9A-V] (`Ids.base32_request_id`), not UUIDs.
     base32_request_id: bool = False
     # A JSON request body must be a JSON document: an empty one is refused too, and either
@@ -96,6 +98,9 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # recorded; quoted ids are base32hex ("Request ID: NVCM3BFHQ8J8GBT6P6SG7G2KJJVV4KQNSO5AEMV
         # JF66Q9ASUAAJG", aws-dynamodb-session-tomcat issue 4).
         base32_request_id=True,
+        # "server: Server" in the headers boto3 shows of DynamoDB's answers (quoted in many
+        # projects' logs); Alternator's test_http_headers.py checks AWS sends one, errors too.
+        server_header="Server",
         # "The total request size exceeds 16 MB" (BatchWriteItem's reference): 413, with a
         # Content-Length or chunked (Alternator's test_too_large_request_content_length and
         # _chunked, which pass against AWS; dynalite's connection.js '413 if request too large').

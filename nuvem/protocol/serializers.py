@@ -73,6 +73,8 @@ class _Call:
         headers = [(self.quirks.request_id_header, self.request_id)]
         if self.quirks.host_id_header:
             headers.append((self.quirks.host_id_header, host_id(self.request_id)))
+        if self.quirks.server_header:
+            headers.append(("Server", self.quirks.server_header))
         return headers
 
 

@@ -61,11 +61,13 @@ def test_a_body_that_is_empty_or_not_json_is_a_serialization_exception(nuvem, bo
 def test_every_answer_has_dynamodbs_request_id_and_crc32(nuvem, target, body, status):
     # dynalite's connection.js: x-amzn-requestid matches /^[0-9A-Z]{52}$/ and x-amz-crc32 is
     # the CRC32 of the body, on errors too; DynamoDB Streams' ids have the same form.
+    # Alternator's test_http_headers.py: DynamoDB's answers carry a Server header ("Server").
     reply = call(nuvem, target, body)
     assert reply.status == status
     assert re.fullmatch(r"[0-9A-V]{51}[0G]", reply.headers["x-amzn-requestid"])
     if target.startswith("DynamoDB_"):
         assert reply.headers["x-amz-crc32"] == str(zlib.crc32(reply.body))
+        assert reply.headers["server"] == "Server"
 
 
 def test_boto3_sees_the_request_id(ddb):
