@@ -1,9 +1,11 @@
-"""DynamoDB's HTTP front end: what it answers before any operation runs (targets, bodies), and the
-headers of every answer. Raw HTTP, since an SDK never sends most of these requests.
+"""DynamoDB's HTTP front end: what it answers before any operation runs (targets, bodies, sizes,
+compressed requests), and the headers, error types and compression of every answer. Raw HTTP,
+since an SDK never sends most of these requests.
 
 The facts come from AWS's answers recorded by dynalite (test/connection.js, test/listTables.js)
-and ScyllaDB's Alternator suite (test/alternator/test_manual_requests.py), which run against
-DynamoDB itself.
+and ScyllaDB's Alternator suite (test/alternator/test_manual_requests.py,
+test_compressed_request.py, test_compressed_response.py, test_http_headers.py), which run
+against DynamoDB itself.
 """
 from __future__ import annotations
 
@@ -117,13 +119,16 @@ def test_boto3_sees_413_for_an_item_over_16_mb(ddb):
     ("DynamoDB_20120810.ListTables", b'{"Limit": "x"}',
      "com.amazon.coral.service#SerializationException"),
 ])
-def test_error_types_carry_their_namespace(nuvem, ddb, target, body, error_type):
+def test_error_types_carry_their_namespace(nuvem, target, body, error_type):
     # The developer guide's error example ("com.amazonaws.dynamodb.v20120810#Provisioned
     # ThroughputExceededException"); dynalite's helpers.js and connection.js for coral's.
     reply = call(nuvem, target, body)
     assert reply.status == 400
     assert json.loads(reply.body)["__type"] == error_type
-    with pytest.raises(ClientError) as e:     # what the SDKs make of it: the name after '#'
+
+
+def test_sdks_read_the_error_code_after_the_namespace(ddb):
+    with pytest.raises(ClientError) as e:
         ddb.describe_table(TableName="no-such-table")
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
