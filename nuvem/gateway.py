@@ -18,6 +18,7 @@ from nuvem.errors import AwsError, InternalFailure, ReadBodyFirst, WaitFor
 from nuvem.protocol import specs
 from nuvem.protocol.chunked import decode_request_body
 from nuvem.protocol.parsers import params_body_size, parse_request
+from nuvem.protocol.quirks import Quirks, quirks_for
 from nuvem.protocol.routing import Route, Router, not_implemented
 from nuvem.protocol.serializers import serialize_error, serialize_response
 from nuvem.protocol.validate import validate
@@ -72,8 +73,13 @@ class Gateway:
                 inline = False
             if (response := admin.serve(call)) is not None:     # Nuvem's own /_nuvem endpoints
                 return response
-            route = self.router.route(request)
-            call.service, call.protocol = route.service, route.protocol
+            route, quirks = self._route(call)
+            if (quirks.max_request_bytes and request.streamed    # (a body held whole is small)
+                    and _longer_than(request, quirks.max_request_bytes)):
+                # DynamoDB's HTTP front end refuses it before anything else, with no body.
+                call.status, call.error = 413, "RequestEntityTooLarge"
+                self._audit(call, started)
+                return HttpResponse(413)
             if route.error:
                 raise route.error
             if route.operation is None:          # data planes: S3 websites, CORS preflights
@@ -153,6 +159,14 @@ class Gateway:
         self._audit(call, started)
         return response
 
+    def _route(self, call: Call) -> tuple[Route, Quirks]:
+        route = self.router.route(call.request)
+        call.service, call.protocol = route.service, route.protocol
+        quirks = quirks_for(route.service, route.protocol)
+        if quirks.base32_request_id:   # DynamoDB's form
+            call.request_id = self.runtime.ids.base32_request_id()
+        return route, quirks
+
     @staticmethod
     def _after(call: Call, route: Route, response: HttpResponse) -> None:
         """The service's last touch on a response (S3's CORS headers); never fails the call."""
@@ -191,8 +205,7 @@ class Gateway:
                     received_at=self.runtime.clock.now())
         route: Route | None = None
         try:
-            route = self.router.route(request)
-            call.service, call.protocol = route.service, route.protocol
+            route = self._route(call)[0]
         except Exception:   # whatever the partial request says: answer in S3's words
             log.debug("cannot route a refused request", exc_info=True)
             route = None
@@ -223,3 +236,11 @@ class Gateway:
         access_log.write(f"{call.service or '-'}.{call.operation or '-'} {call.status} "
                          f"acct={call.account or '-'} region={call.region or '-'} "
                          f"principal={principal} {elapsed:.1f}ms req={call.request_id}{error}")
+
+
+def _longer_than(request: HttpRequest, limit: int) -> bool:
+    """Whether the body is over `limit` bytes: by its Content-Length, unread, if it has one."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit():
+        return int(declared) > limit
+    return len(request.body_bytes()) > limit

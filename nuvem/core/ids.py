@@ -16,7 +16,9 @@ HEX = "0123456789abcdef"
 BASE32 = string.ascii_uppercase + "234567"              # AWS access key id characters
 ALNUM_UPPER = string.ascii_uppercase + string.digits
 SECRET_CHARS = string.ascii_letters + string.digits + "+/"
-REQUEST_ID_POOL = 4096                                  # 256 request ids
+REQUEST_ID_POOL = 4096                                  # 256 UUIDs' random bytes
+# A byte's low 5 bits as a base32hex digit (256 is a multiple of 32: every digit as likely).
+_BASE32HEX = bytes(b"0123456789ABCDEFGHIJKLMNOPQRSTUV"[b & 31] for b in range(256))
 
 
 class Ids:
@@ -52,18 +54,29 @@ class Ids:
         return _uuid4(self.token_bytes(16))
 
     def request_id(self) -> str:
-        """A call's `x-amzn-RequestId`, a random UUID whose bytes come from a pool of the CSPRNG's
-        output drawn REQUEST_ID_POOL bytes at a time: one getrandom call per call cost about
-        10 us of server CPU in place, a few percent of a small call."""
+        """A call's `x-amzn-RequestId`, a random UUID."""
+        return _uuid4(self._pooled(16))
+
+    def base32_request_id(self) -> str:
+        """DynamoDB's `x-amzn-RequestId`: 52 characters of [0-9A-V] as the base32hex of 32
+        random bytes has them, the last one 0 or G (its 4 padding bits):
+        `LDJJKB4G38BFRI1T6PO7R5R8GNVV4KQNSO5AEMVJF66Q9ASUAAJG`. A digit per random byte
+        (base64's b32hexencode took 4 us)."""
+        raw = self._pooled(52)
+        return (raw[:51].translate(_BASE32HEX) + (b"G" if raw[51] & 1 else b"0")).decode("ascii")
+
+    def _pooled(self, n: int) -> bytes:
+        """Random bytes for request ids, from a pool of the CSPRNG's output drawn
+        REQUEST_ID_POOL bytes at a time: one getrandom call per call cost about 10 us of server
+        CPU in place, a few percent of a small call."""
         if self._rng:
-            return self.uuid()
+            return self.token_bytes(n)
         with self._lock:
             at = self._pool_at
-            if at + 16 > len(self._pool):
+            if at + n > len(self._pool):
                 self._pool, at = secrets.token_bytes(REQUEST_ID_POOL), 0
-            self._pool_at = at + 16
-            raw = self._pool[at:at + 16]
-        return _uuid4(raw)
+            self._pool_at = at + n
+            return self._pool[at:at + n]
 
     def new(self, prefix: str, length: int = 17) -> str:
         """An EC2-style resource id: `i-0123456789abcdef0` (17 hex digits; 8 for old shapes)."""

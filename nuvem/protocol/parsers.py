@@ -33,6 +33,7 @@ from xml.etree import ElementTree
 from botocore.model import OperationModel, Shape
 
 from nuvem.errors import AwsError, InvalidParameterValue, MalformedInput, ValidationError
+from nuvem.protocol.quirks import quirks_for
 from nuvem.protocol.shape_plans import once
 from nuvem.protocol.wire import Headers, HttpRequest
 
@@ -571,7 +572,7 @@ class _Message:
         self.request = request
         self.protocol = protocol
         self.headers = request.headers
-        self._inflate = False
+        self._inflate: Callable[[bytes], bytes] | None = None   # inflates the body as read
         content_encoding = request.headers.get("content-encoding")
         if content_encoding:
             self._unwrap_encodings(content_encoding, operation)
@@ -579,13 +580,20 @@ class _Message:
         self.operation = operation
 
     def _unwrap_encodings(self, content_encoding: str, operation: OperationModel) -> None:
-        """Content-Encoding without aws-chunked and the gzip of request compression (inflated
-        when the body is read)."""
+        """Content-Encoding without aws-chunked and the gzip of request compression, or the
+        codings the service inflates (quirks.py), inflated when the body is read."""
         encodings = [e.strip() for e in content_encoding.split(",") if e.strip()]
         kept = [e for e in encodings if e.lower() != "aws-chunked"]  # a transfer detail, never data
+        quirks = quirks_for(operation.service_model.service_name, self.protocol)
         if kept and kept[-1].lower() == "gzip" and operation.request_compression:
             kept.pop()  # request compression: the SDK appended gzip after any modelled encoding
-            self._inflate = True
+            self._inflate = functools.partial(_gunzip, protocol=self.protocol)
+        elif kept and quirks.request_encodings is not None:
+            coding = kept.pop().lower()
+            if kept or coding not in quirks.request_encodings:
+                raise _not_inflated()
+            self._inflate = functools.partial(_inflate, coding=coding,
+                                              limit=quirks.max_request_bytes or MAX_INFLATED_BODY)
         if kept != encodings:
             items = [(k, v) for k, v in self.request.headers.items()
                      if k.lower() != "content-encoding"]
@@ -597,7 +605,7 @@ class _Message:
         if self._body is None:
             data = self.request.body_bytes()
             if self._inflate:
-                data = _gunzip(data, self.protocol)
+                data = self._inflate(data)
             self._body = data
         return self._body
 
@@ -624,11 +632,41 @@ def _gunzip(data: bytes, protocol: str) -> bytes:
     return out
 
 
-def _load_json(data: bytes, protocol: str) -> Any:
+def _inflate(data: bytes, coding: str, limit: int) -> bytes:
+    """A gzip body (one member or several; what follows the last is ignored, as DynamoDB does)
+    or a deflate one (a single zlib stream), inflated for a service that takes both."""
+    out, left = [], limit + 1       # one byte over the limit tells it was passed
+    try:
+        while left > 0:
+            inflater = zlib.decompressobj(wbits=31 if coding == "gzip" else 15)
+            out.append(inflater.decompress(data, left))
+            left -= len(out[-1])
+            if not inflater.eof:
+                if left > 0:
+                    raise _not_inflated()    # cut short
+                break
+            data = inflater.unused_data
+            if coding != "gzip" or not data.startswith(b"\x1f\x8b"):
+                break
+    except zlib.error:
+        raise _not_inflated() from None
+    if left <= 0:
+        raise AwsError("", code="RequestEntityTooLarge", status=413)
+    if coding == "deflate" and data:
+        raise _not_inflated()
+    return b"".join(out)
+
+
+def _not_inflated() -> AwsError:
+    return AwsError("", code="InternalServerError", status=500, sender_fault=False)
+
+
+def _load_json(data: bytes, protocol: str, message: _Message | None = None) -> Any:
     try:
         return json.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise malformed(protocol, f"Malformed JSON body: {exc}") from None
+        quiet = message is not None and _json_body_required(message, protocol)
+        raise malformed(protocol, "" if quiet else f"Malformed JSON body: {exc}") from None
 
 
 def _load_xml(data: bytes, protocol: str) -> Any:
@@ -660,13 +698,19 @@ def _parse_query(message: _Message, shape: Shape, protocol: str) -> dict:
 
 def _parse_json(message: _Message, shape: Shape, protocol: str) -> dict:
     body = message.body()
-    if not body.strip():
+    if not body.strip() and not _json_body_required(message, protocol):
         return {}
-    document = _load_json(body, protocol)
+    document = _load_json(body, protocol, message)
     try:
         return _json_decoder(shape)(document)
     except _Unfit:   # the general decoder finds the same value and words the protocol's error
         return _decode_members(_JsonReader(protocol), shape, document, "")
+
+
+def _json_body_required(message: _Message, protocol: str) -> bool:
+    """Whether the service refuses a JSON body that is empty (quirks.py); asked only of a body
+    that is empty or not JSON."""
+    return quirks_for(message.operation.service_model.service_name, protocol).json_body_required
 
 
 # --- JSON bodies, fast -------------------------------------------------------------------------

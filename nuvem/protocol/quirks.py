@@ -43,6 +43,21 @@ class Quirks:
     validation_values: bool = True
     # An operation without an output shape answers with an empty body, not "{}".
     empty_body_without_output: bool = False
+    # JSON errors' `__type` as "<namespace>#<code>": the namespaces of the model's error shapes,
+    # of ValidationException, and of the front end's other errors; None: the code alone.
+    error_namespaces: tuple[str, str, str] | None = None
+    # Content-Encodings the service inflates for any operation (otherwise only the model's
+    # request compression is); any other coding, or a body that does not inflate, is a 500.
+    request_encodings: frozenset[str] | None = None
+    # A request body longer than this is refused with 413 and no body, unread and unrouted.
+    max_request_bytes: int | None = None
+    # The Server header every answer carries, if any.
+    server_header: str | None = None
+    # Request ids are 52 characters of [0-9A-V] (`Ids.base32_request_id`), not UUIDs.
+    base32_request_id: bool = False
+    # A JSON request body must be a JSON document: an empty one is refused too, and either
+    # refusal is a SerializationException without a message.
+    json_body_required: bool = False
 
 
 DEFAULT = Quirks()
@@ -75,6 +90,37 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # TagResource and UntagResource answer with an empty body (AWS's answers recorded by
         # ScyllaDB's Alternator suite, test_manual_requests.py::test_tags_return_empty_body).
         empty_body_without_output=True,
+        # {"__type":"com.amazon.coral.service#SerializationException"} and nothing else, for a
+        # body that is empty or not JSON (AWS's answers recorded by dynalite's listTables.js
+        # 'should return 400 if no body' and connection.js 'body is ... but not JSON').
+        json_body_required=True,
+        # "x-amzn-requestid" matching /^[0-9A-Z]{52}$/ in every answer dynalite's connection.js
+        # recorded; quoted ids are base32hex ("Request ID: NVCM3BFHQ8J8GBT6P6SG7G2KJJVV4KQNSO5AEMV
+        # JF66Q9ASUAAJG", aws-dynamodb-session-tomcat issue 4).
+        base32_request_id=True,
+        # "server: Server" in the headers boto3 shows of DynamoDB's answers (quoted in many
+        # projects' logs); Alternator's test_http_headers.py checks AWS sends one, errors too.
+        server_header="Server",
+        # "The total request size exceeds 16 MB" (BatchWriteItem's reference): 413, with a
+        # Content-Length or chunked (Alternator's test_too_large_request_content_length and
+        # _chunked, which pass against AWS; dynalite's connection.js '413 if request too large').
+        max_request_bytes=16 * 1024 * 1024,
+        # gzip (concatenated members too, anything after them ignored) and deflate bodies of
+        # any operation; a broken one, or another coding, is InternalServerError (Alternator's
+        # test_compressed_request.py, run against DynamoDB).
+        request_encodings=frozenset({"gzip", "deflate"}),
+        # "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException" (the error
+        # example of the developer guide's Programming.Errors page);
+        # "com.amazon.coral.validate#ValidationException" and "com.amazon.coral.service#" for
+        # SerializationException, UnknownOperationException, the signature errors (dynalite's
+        # AWS-recorded connection.js and helpers.js).
+        error_namespaces=("com.amazonaws.dynamodb.v20120810", "com.amazon.coral.validate",
+                          "com.amazon.coral.service"),
+    ),
+    ("dynamodbstreams", "json"): Quirks(
+        # DynamoDB's ids ("Request ID: LDJJKB4G38BFRI1T6PO7R5R8GNVV4KQNSO5AEMVJF66Q9ASUAAJG" from
+        # DynamoDBStreamsClient, aws-sdk-java-v2 issue 470).
+        base32_request_id=True,
     ),
     ("iam", "query"): Quirks(
         # "Value at 'versionId' failed to satisfy constraint: ...": IAM names the member, never

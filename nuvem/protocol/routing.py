@@ -234,7 +234,7 @@ class Router:
                 path = "/" + route.s3_host.bucket + request.path
             if route.region is None and route.s3_host:   # unsigned: the region the host names
                 route.region = route.s3_host.region
-        name = self._operation_name(request, route)
+        name = self._operation_name(request, route, self.index[service])
         if service not in self.implemented:
             route.error = not_implemented(
                 route.protocol,
@@ -273,10 +273,12 @@ class Router:
         return route
 
     @staticmethod
-    def _operation_name(request: HttpRequest, route: Route) -> str | None:
+    def _operation_name(request: HttpRequest, route: Route, entry: dict) -> str | None:
         if route.protocol == "json":
-            target = request.headers.get("x-amz-target") or ""
-            return target.rsplit(".", 1)[-1] if "." in target else None
+            # Only "<the service's own target prefix>.<operation>" names an operation: another
+            # prefix (an older API version, another service's) is an unknown operation.
+            prefix, _, name = (request.headers.get("x-amz-target") or "").rpartition(".")
+            return name if prefix == entry.get("targetPrefix") else None
         if route.protocol == "smithy-rpc-v2-cbor":
             match = _CBOR_PATH.match(request.path)
             return unquote(match.group(2)) if match else None

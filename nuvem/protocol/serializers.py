@@ -73,6 +73,8 @@ class _Call:
         headers = [(self.quirks.request_id_header, self.request_id)]
         if self.quirks.host_id_header:
             headers.append((self.quirks.host_id_header, host_id(self.request_id)))
+        if self.quirks.server_header:
+            headers.append(("Server", self.quirks.server_header))
         return headers
 
 
@@ -629,13 +631,23 @@ def _message_key(shape) -> str:
 
 
 def _error_document(info: _ErrorInfo, call: _Call, member_value, with_type: bool) -> dict:
-    document: dict = {"__type": info.code} if with_type else {}
+    document: dict = {"__type": _error_type(info, call)} if with_type else {}
     if info.message:
         document[_message_key(info.shape)] = info.message
     if info.body:
         document.update(member_value(info.shape, info.body, call.opts))
     document.update(info.loose)
     return document
+
+
+def _error_type(info: _ErrorInfo, call: _Call) -> str:
+    namespaces = call.quirks.error_namespaces
+    if namespaces is None:
+        return info.code
+    model, validation, front_end = namespaces
+    if info.shape is not None:
+        return f"{model}#{info.code}"
+    return f"{validation if info.code == 'ValidationException' else front_end}#{info.code}"
 
 
 def _query_error_header(info: _ErrorInfo, call: _Call) -> list[tuple[str, str]]:

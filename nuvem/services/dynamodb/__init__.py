@@ -4,10 +4,13 @@ models.py: the records. values.py: AttributeValues (validation, numbers, sizes, 
 expressions.py / evaluation.py / legacy.py: the expression language (parse, evaluate, the legacy
 parameters). tables.py: the control plane. items.py, queries.py, batch.py, indexes.py: the data plane.
 streams.py: stream records; ttl.py: TTL settings and the expiry sweep; backups.py: backups, PITR.
+compression.py: compressed answers for clients that accept them.
 """
 from nuvem.services import Service
+from nuvem.services.dynamodb.compression import compress_response
 
 SERVICE = Service("dynamodb")
+SERVICE.after = compress_response
 
 from nuvem.services.dynamodb import (  # noqa: E402,F401  (registers the operations)
     tables, items, queries, batch, ttl, backups, transactions, partiql)

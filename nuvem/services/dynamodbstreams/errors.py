@@ -14,7 +14,10 @@ class ResourceNotFoundException(AwsError):
 
 class ExpiredIteratorException(AwsError):
     code = "ExpiredIteratorException"
-    message = "The shard iterator has expired and can no longer be used to retrieve stream records."
+    # As AWS words it (a GetRecords stack trace quoting it with a DynamoDB request id, in
+    # spring-integration-aws pull request 59); Kinesis's "Iterator expired. The iterator was
+    # created at time ..." is not DynamoDB Streams'.
+    message = "Shard iterator has expired"
 
 
 class TrimmedDataAccessException(AwsError):

@@ -230,8 +230,7 @@ def test_iterators_expire_after_15_minutes(manual_nuvem, table_name):
     advance(manual_nuvem, 2 * 60)
     with pytest.raises(ClientError) as e:
         streams.get_records(ShardIterator=iterator)
-    assert fail(e)[:2] == ("ExpiredIteratorException", 400)
-    assert fail(e)[2].startswith("Iterator expired. The iterator was created at time ")
+    assert fail(e) == ("ExpiredIteratorException", 400, "Shard iterator has expired")
     streams.get_records(ShardIterator=fresh)       # issued 2 minutes ago
 
 
