@@ -163,8 +163,8 @@ class Gateway:
         route = self.router.route(call.request)
         call.service, call.protocol = route.service, route.protocol
         quirks = quirks_for(route.service, route.protocol)
-        if quirks.base32_request_id:   # DynamoDB's form
-            call.request_id = self.runtime.ids.base32_request_id()
+        if quirks.base32_request_id:   # S3's and DynamoDB's forms
+            call.request_id = self.runtime.ids.base32_request_id(quirks.base32_request_id)
         return route, quirks
 
     @staticmethod

@@ -57,13 +57,15 @@ class Ids:
         """A call's `x-amzn-RequestId`, a random UUID."""
         return _uuid4(self._pooled(16))
 
-    def base32_request_id(self) -> str:
-        """DynamoDB's `x-amzn-RequestId`: 52 characters of [0-9A-V] as the base32hex of 32
-        random bytes has them, the last one 0 or G (its 4 padding bits):
-        `LDJJKB4G38BFRI1T6PO7R5R8GNVV4KQNSO5AEMVJF66Q9ASUAAJG`. A digit per random byte
-        (base64's b32hexencode took 4 us)."""
-        raw = self._pooled(52)
-        return (raw[:51].translate(_BASE32HEX) + (b"G" if raw[51] & 1 else b"0")).decode("ascii")
+    def base32_request_id(self, length: int = 52) -> str:
+        """`length` characters of [0-9A-V] as the base32hex of random bytes has them: S3's 16
+        (10 bytes, `KBVNBFV16VFPH1D0`), DynamoDB's 52 (32 bytes, the last character 0 or G: its
+        4 padding bits, `LDJJKB4G38BFRI1T6PO7R5R8GNVV4KQNSO5AEMVJF66Q9ASUAAJG`). A digit per
+        random byte (base64's b32hexencode took 4 us)."""
+        raw = self._pooled(length)
+        if length * 5 % 8 == 0:
+            return raw.translate(_BASE32HEX).decode("ascii")
+        return (raw[:-1].translate(_BASE32HEX) + (b"G" if raw[-1] & 1 else b"0")).decode("ascii")
 
     def _pooled(self, n: int) -> bytes:
         """Random bytes for request ids, from a pool of the CSPRNG's output drawn
@@ -93,10 +95,6 @@ class Ids:
     def account_id(self) -> str:
         """A 12-digit account id (no leading zero, so it survives being read as a number)."""
         return self.chars("123456789", 1) + self.digits(11)
-
-    def s3_request_id(self) -> str:
-        """S3's `x-amz-request-id`: 16 upper-case hex characters."""
-        return self.hex(16).upper()
 
     def host_id(self) -> str:
         """S3's `x-amz-id-2`: base64 of random bytes, 76 characters."""

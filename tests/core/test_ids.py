@@ -19,7 +19,8 @@ def test_formats():
     assert re.fullmatch(r"ASIA[A-Z2-7]{16}", ids.access_key_id("ASIA"))
     assert re.fullmatch(r"[A-Za-z0-9+/]{40}", ids.secret())
     assert re.fullmatch(r"[1-9][0-9]{11}", ids.account_id())
-    assert re.fullmatch(r"[0-9A-F]{16}", ids.s3_request_id())
+    assert re.fullmatch(r"[0-9A-V]{16}", ids.base32_request_id(16))          # S3's
+    assert re.fullmatch(r"[0-9A-V]{51}[0G]", ids.base32_request_id())         # DynamoDB's
     assert re.fullmatch(r"[A-Za-z0-9+/]{75}=", ids.host_id())   # like S3's x-amz-id-2
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", ids.token())
     assert re.fullmatch(r"[0-9]{6}", ids.digits(6))
@@ -27,7 +28,7 @@ def test_formats():
 
 def sample(ids: Ids) -> list[str]:
     return [ids.request_id(), ids.new("i"), ids.access_key_id(), ids.secret(), ids.host_id(),
-            ids.s3_request_id(), ids.account_id(), ids.token()]
+            ids.base32_request_id(16), ids.account_id(), ids.token()]
 
 
 def test_a_seed_makes_sequences_reproducible():

@@ -1,6 +1,7 @@
 """S3 objects over the wire with boto3: writes, reads, conditions, ranges, copies, deletes."""
 import base64
 import hashlib
+import re
 import zlib
 from datetime import datetime, timedelta, timezone
 
@@ -29,8 +30,17 @@ def test_put_get_head_round_trip_with_metadata_and_etag(s3, bucket):
     assert got["ETag"] == put["ETag"] and got["ContentLength"] == len(body)
     head = s3.head_object(Bucket=bucket, Key="a/b.txt")
     assert head["ContentLength"] == len(body) and head["ETag"] == put["ETag"]
-    assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
-    assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-id-2"]
+    # S3's id forms ("x-amz-request-id: KBVNBFV16VFPH1D0" and a 76-character x-amz-id-2 in an
+    # S3 answer quoted by versitygw issue 1814), the same in an error's body
+    headers = head["ResponseMetadata"]["HTTPHeaders"]
+    assert re.fullmatch(r"[0-9A-V]{16}", headers["x-amz-request-id"])
+    assert re.fullmatch(r"[A-Za-z0-9+/]{75}=", headers["x-amz-id-2"])
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="missing")
+    meta = e.value.response["ResponseMetadata"]
+    assert re.fullmatch(r"[0-9A-V]{16}", meta["RequestId"])
+    assert (meta["RequestId"], meta["HostId"]) == (meta["HTTPHeaders"]["x-amz-request-id"],
+                                                   meta["HTTPHeaders"]["x-amz-id-2"])
 
 
 def test_default_content_type_and_large_body_streams(s3, bucket):
