@@ -152,6 +152,25 @@ def test_summary_and_authorization_details(nuvem):
     assert len(paged["Policies"]) + len(rest["Policies"]) == 2
 
 
+
+def test_summary_counts_providers_and_server_certificates(nuvem):
+    """GetAccountSummary counts OIDC and SAML providers together and the server certificates, and
+    answers AccountPasswordPresent (test_iam_account_summary.py::test_get_account_summary_format,
+    test_get_account_summary_with_resources)."""
+    from tests.services.iam.test_certificates import self_signed
+    from tests.services.iam.test_providers import METADATA
+    iam = nuvem.client("iam", key="555566668888")
+    before = iam.get_account_summary()["SummaryMap"]
+    assert before["AccountPasswordPresent"] == 0
+    assert (before["Providers"], before["ServerCertificates"]) == (0, 0)
+    iam.create_open_id_connect_provider(Url="https://oidc.summary.example", ThumbprintList=["a" * 40])
+    iam.create_saml_provider(Name="summary", SAMLMetadataDocument=METADATA)
+    body, key, _ = self_signed()
+    iam.upload_server_certificate(ServerCertificateName="summary", CertificateBody=body,
+                                  PrivateKey=key)
+    after = iam.get_account_summary()["SummaryMap"]
+    assert (after["Providers"], after["ServerCertificates"]) == (2, 1)
+
 def _png_modules(png: bytes) -> list[list[int]]:
     """The dark (1) and light (0) pixels of a PNG: grayscale or palette, 1 to 8 bits a pixel,
     no interlacing (what QR code writers produce), read with zlib only."""
