@@ -147,7 +147,8 @@ def _user_detail(ctx: Call, u: User) -> dict:
     groups = [ctx.store.get(Group, ctx.account, k) for k in u.Groups]
     return drop_none({
         "Path": u.Path, "UserName": u.UserName, "UserId": u.UserId, "Arn": u.arn,
-        "CreateDate": u.CreateDate, "UserPolicyList": _inline(u.InlinePolicies),
+        # IAM leaves out a user's empty UserPolicyList (a group's and a role's stay)
+        "CreateDate": u.CreateDate, "UserPolicyList": _inline(u.InlinePolicies) or None,
         "GroupList": [g.GroupName for g in groups if g],
         "AttachedManagedPolicies": _attached(ctx, u.AttachedPolicies),
         "PermissionsBoundary": boundary_out(u.PermissionsBoundary),

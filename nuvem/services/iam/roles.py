@@ -62,12 +62,12 @@ def role_out(ctx: Call, role: Role, full: bool = True, omit: tuple[str, ...] = (
 
 def profile_out(ctx: Call, profile: InstanceProfile, tags: bool = False) -> dict:
     """`tags`: the profile's Tags, an empty list included (GetInstanceProfile's answer). Its
-    roles come without MaxSessionDuration, as IAM embeds them."""
+    roles come without Description and MaxSessionDuration, as IAM embeds them."""
     roles = [ctx.store.get(Role, ctx.account, k) for k in profile.Roles]
     out = {"Path": profile.Path, "InstanceProfileName": profile.InstanceProfileName,
            "InstanceProfileId": profile.InstanceProfileId, "Arn": profile.arn,
            "CreateDate": profile.CreateDate,
-           "Roles": [role_out(ctx, r, full=False, omit=("MaxSessionDuration",))
+           "Roles": [role_out(ctx, r, full=False, omit=("Description", "MaxSessionDuration"))
                      for r in roles if r]}
     if tags:
         out["Tags"] = tag_list(ctx, profile.arn)
