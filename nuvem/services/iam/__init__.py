@@ -9,7 +9,17 @@ from nuvem.services import Service
 
 SERVICE = Service("iam")
 SERVICE.changes_identity = True
-SERVICE.before = pattern_check("iam", keep=("Path", "NewPath"))   # paths: check_path's words
+_model_patterns = pattern_check("iam", keep=("Path", "NewPath"))   # paths: check_path's words
+
+
+def _authorize(call, operation) -> None:
+    """A member that fails the model's pattern is answered before the caller is authorized, as
+    IAM's front end does (lengths and enums are checked earlier still, by the gateway)."""
+    _model_patterns(call, call.params)
+    call.runtime.authorizer.authorize(call, operation)
+
+
+SERVICE.authorize = _authorize
 
 from nuvem.services.iam import (account, certificates, policies, providers, roles,  # noqa: E402,F401
                                 simulate,
