@@ -37,6 +37,19 @@ _SLR_NAMES = {
     "lambda.amazonaws.com": "Lambda",
     "dynamodb.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_DynamoDBTable",
     "ecs.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_ECSService",
+    "eks.amazonaws.com": "AmazonEKS",
+    "eks-nodegroup.amazonaws.com": "AmazonEKSNodegroup",
+    "elasticbeanstalk.amazonaws.com": "ElasticBeanstalk",
+    "elasticfilesystem.amazonaws.com": "AmazonElasticFileSystem",
+    "elasticmapreduce.amazonaws.com": "EMRCleanup",
+    "events.amazonaws.com": "CloudWatchEvents",
+    "guardduty.amazonaws.com": "AmazonGuardDuty",
+    "mq.amazonaws.com": "AmazonMQ",
+    "replication.dynamodb.amazonaws.com": "DynamoDBReplication",
+    "securityhub.amazonaws.com": "SecurityHub",
+    "ssm.amazonaws.com": "AmazonSSM",
+    "sso.amazonaws.com": "SSO",
+    "transitgateway.amazonaws.com": "VPCTransitGateway",
 }
 
 

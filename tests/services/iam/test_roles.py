@@ -187,6 +187,19 @@ def test_service_linked_role(iam):
     assert error(iam.get_role, RoleName=role["RoleName"])[0] == "NoSuchEntity"
 
 
+def test_service_linked_role_names(nuvem):
+    """AWS's own names, not the capitalised service (test_iam.py::
+    test_service_linked_role_name_should_match_aws: ECS, AmazonEKS; AWS documents the others)."""
+    iam = nuvem.client("iam", key="555566661111")
+    for service, name in (("ecs.amazonaws.com", "AWSServiceRoleForECS"),
+                          ("eks.amazonaws.com", "AWSServiceRoleForAmazonEKS"),
+                          ("elasticbeanstalk.amazonaws.com", "AWSServiceRoleForElasticBeanstalk"),
+                          ("ssm.amazonaws.com", "AWSServiceRoleForAmazonSSM")):
+        role = iam.create_service_linked_role(AWSServiceName=service)["Role"]
+        assert role["RoleName"] == name
+        assert role["Arn"].endswith(f":role/aws-service-role/{service}/{name}")
+
+
 def test_url_encoded_trust_policy_is_decoded_and_names_are_checked(iam, name):
     from urllib.parse import quote
     n = name("enc")
