@@ -1,7 +1,9 @@
 """Roles (trust policies, session duration), instance profiles and service-linked roles."""
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 
 from nuvem.context import Call
@@ -19,38 +21,13 @@ from nuvem.services.iam.models import InstanceProfile, Role, User
 from nuvem.services.iam.usage import role_last_used
 
 # Service principals whose service-linked role name is not simply the capitalised service name.
-_SLR_NAMES = {
-    "autoscaling.amazonaws.com": "AutoScaling",
-    "elasticloadbalancing.amazonaws.com": "ElasticLoadBalancing",
-    "ecs.amazonaws.com": "ECS",
-    "rds.amazonaws.com": "RDS",
-    "elasticache.amazonaws.com": "ElastiCache",
-    "es.amazonaws.com": "AmazonElasticsearchService",
-    "opensearchservice.amazonaws.com": "AmazonOpenSearchService",
-    "organizations.amazonaws.com": "Organizations",
-    "support.amazonaws.com": "Support",
-    "trustedadvisor.amazonaws.com": "TrustedAdvisor",
-    "spot.amazonaws.com": "EC2Spot",
-    "ec2scheduled.amazonaws.com": "EC2Scheduled",
-    "cloudtrail.amazonaws.com": "CloudTrail",
-    "config.amazonaws.com": "Config",
-    "lambda.amazonaws.com": "Lambda",
-    "dynamodb.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_DynamoDBTable",
-    "ecs.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_ECSService",
-    "eks.amazonaws.com": "AmazonEKS",
-    "eks-nodegroup.amazonaws.com": "AmazonEKSNodegroup",
-    "elasticbeanstalk.amazonaws.com": "ElasticBeanstalk",
-    "elasticfilesystem.amazonaws.com": "AmazonElasticFileSystem",
-    "elasticmapreduce.amazonaws.com": "EMRCleanup",
-    "events.amazonaws.com": "CloudWatchEvents",
-    "guardduty.amazonaws.com": "AmazonGuardDuty",
-    "mq.amazonaws.com": "AmazonMQ",
-    "replication.dynamodb.amazonaws.com": "DynamoDBReplication",
-    "securityhub.amazonaws.com": "SecurityHub",
-    "ssm.amazonaws.com": "AmazonSSM",
-    "sso.amazonaws.com": "SSO",
-    "transitgateway.amazonaws.com": "VPCTransitGateway",
-}
+_SLR_DATA = os.path.join(os.path.dirname(__file__), "data", "service_linked_roles.json")
+
+
+@functools.lru_cache(maxsize=1)
+def _slr_names() -> dict[str, str]:
+    with open(_SLR_DATA) as f:
+        return json.load(f)["names"]
 
 
 # What IAM leaves out of the role it answers CreateRole and UpdateRoleDescription with (GetRole
@@ -250,7 +227,7 @@ def create_service_linked_role(ctx: Call, req: dict) -> dict:
     service = req["AWSServiceName"]
     if not service.endswith(".amazonaws.com"):
         raise InvalidInput(f"Service principal {service} is not a valid AWS service principal.")
-    base = _SLR_NAMES.get(service) or service.split(".")[0].capitalize()
+    base = _slr_names().get(service) or service.split(".")[0].capitalize()
     name = f"AWSServiceRoleFor{base}"
     if req.get("CustomSuffix"):
         name += f"_{req['CustomSuffix']}"

@@ -189,12 +189,15 @@ def test_service_linked_role(iam):
 
 def test_service_linked_role_names(nuvem):
     """AWS's own names, not the capitalised service (test_iam.py::
-    test_service_linked_role_name_should_match_aws: ECS, AmazonEKS; AWS documents the others)."""
+    test_service_linked_role_name_should_match_aws: ECS, AmazonEKS; the others as IAM lists them)."""
     iam = nuvem.client("iam", key="555566661111")
     for service, name in (("ecs.amazonaws.com", "AWSServiceRoleForECS"),
                           ("eks.amazonaws.com", "AWSServiceRoleForAmazonEKS"),
                           ("elasticbeanstalk.amazonaws.com", "AWSServiceRoleForElasticBeanstalk"),
-                          ("ssm.amazonaws.com", "AWSServiceRoleForAmazonSSM")):
+                          ("ssm.amazonaws.com", "AWSServiceRoleForAmazonSSM"),
+                          ("acm.amazonaws.com", "AWSServiceRoleForCertificateManager"),
+                          ("lexv2.amazonaws.com", "AWSServiceRoleForLexV2Bots"),
+                          ("batch.amazonaws.com", "AWSServiceRoleForBatch")):
         role = iam.create_service_linked_role(AWSServiceName=service)["Role"]
         assert role["RoleName"] == name
         assert role["Arn"].endswith(f":role/aws-service-role/{service}/{name}")
