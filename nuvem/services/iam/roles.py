@@ -20,6 +20,7 @@ from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, Inva
 from nuvem.services.iam.models import InstanceProfile, Role, User
 from nuvem.services.iam.usage import role_last_used
 
+_SLR_PATH = "/aws-service-role/"   # IAM keeps it for service-linked roles
 # Service principals whose service-linked role name is not simply the capitalised service name.
 _SLR_DATA = os.path.join(os.path.dirname(__file__), "data", "service_linked_roles.json")
 
@@ -131,8 +132,11 @@ def _new_role(ctx: Call, name: str, path: str, trust: str, req: dict) -> Role:
 
 @SERVICE.op("CreateRole")
 def create_role(ctx: Call, req: dict) -> dict:
-    role = _new_role(ctx, req["RoleName"], check_path(req.get("Path")),
-                     _trust(ctx, req["AssumeRolePolicyDocument"]), req)
+    path = check_path(req.get("Path"))
+    if path.startswith(_SLR_PATH):
+        raise InvalidInput(f"Path prefix '{_SLR_PATH}' can only be used for AWS Service linked "
+                           "Roles")
+    role = _new_role(ctx, req["RoleName"], path, _trust(ctx, req["AssumeRolePolicyDocument"]), req)
     if req.get("PermissionsBoundary"):
         from nuvem.services.iam.policies import boundary
         role.PermissionsBoundary = boundary(ctx, req["PermissionsBoundary"])
@@ -236,7 +240,7 @@ def create_service_linked_role(ctx: Call, req: dict) -> dict:
     if ctx.store.get(Role, ctx.account, name.lower()):
         raise InvalidInput(f"Service role name {name} has been taken in this account, "
                            "please try a different suffix.")
-    role = _new_role(ctx, name, f"/aws-service-role/{service}/", trust, req)
+    role = _new_role(ctx, name, f"{_SLR_PATH}{service}/", trust, req)
     role.ServiceLinked = True
     ctx.store.put(role)
     return {"Role": role_out(ctx, role)}

@@ -201,6 +201,11 @@ def test_service_linked_role_names(nuvem):
         role = iam.create_service_linked_role(AWSServiceName=service)["Role"]
         assert role["RoleName"] == name
         assert role["Arn"].endswith(f":role/aws-service-role/{service}/{name}")
+    # the path is the service's: IAM refuses it to CreateRole (InvalidInput, as the SDKs report it)
+    for path in ("/aws-service-role/", "/aws-service-role/ecs.amazonaws.com/"):
+        assert error(iam.create_role, RoleName="mine", AssumeRolePolicyDocument=TRUST,
+                     Path=path) == ("InvalidInput", 400, "Path prefix '/aws-service-role/' can "
+                                    "only be used for AWS Service linked Roles")
 
 
 def test_url_encoded_trust_policy_is_decoded_and_names_are_checked(iam, name):
