@@ -6,6 +6,7 @@ authorization use.
 """
 from nuvem.protocol.validate import pattern_check
 from nuvem.services import Service
+from nuvem.services.iam.common import check_tag_keys
 
 SERVICE = Service("iam")
 SERVICE.changes_identity = True
@@ -16,6 +17,7 @@ def _authorize(call, operation) -> None:
     """A member that fails the model's pattern is answered before the caller is authorized, as
     IAM's front end does (lengths and enums are checked earlier still, by the gateway)."""
     _model_patterns(call, call.params)
+    check_tag_keys(call.params.get("TagKeys"))
     call.runtime.authorizer.authorize(call, operation)
 
 
