@@ -22,8 +22,7 @@ def _credential(ctx: Call, req: dict) -> ServiceSpecificCredential:
     user = caller_user(ctx, req)
     cred = ctx.store.get(ServiceSpecificCredential, ctx.account, req["ServiceSpecificCredentialId"])
     if cred is None or cred.user_key != user.key:
-        raise NoSuchEntity(f"No such credential {req['ServiceSpecificCredentialId']} exists for "
-                           f"user {user.UserName}.")
+        raise NoSuchEntity(f"No such credential {req['ServiceSpecificCredentialId']} exists")
     return cred
 
 

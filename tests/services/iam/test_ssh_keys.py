@@ -51,6 +51,13 @@ def test_service_specific_credentials(iam, name):
                      ServiceName=service) == ("NoSuchEntity", 404, message)
     assert iam.list_service_specific_credentials(
         UserName=n, ServiceName="cassandra.amazonaws.com")["ServiceSpecificCredentials"] == []
+    # test_iam.py::test_user_match_id_mismatch: an id of the right form that is no credential
+    for call, extra in ((iam.update_service_specific_credential, {"Status": "Inactive"}),
+                        (iam.reset_service_specific_credential, {}),
+                        (iam.delete_service_specific_credential, {})):
+        assert error(call, UserName=n, ServiceSpecificCredentialId="satisfiesregexbutstillinvalid",
+                     **extra) == ("NoSuchEntity", 404,
+                                  "No such credential satisfiesregexbutstillinvalid exists")
     reset = iam.reset_service_specific_credential(
         UserName=n, ServiceSpecificCredentialId=cred["ServiceSpecificCredentialId"])
     assert reset["ServiceSpecificCredential"]["ServicePassword"] != cred["ServicePassword"]
