@@ -6,10 +6,22 @@ authorization use.
 """
 from nuvem.protocol.validate import pattern_check
 from nuvem.services import Service
+from nuvem.services.iam.common import check_tag_keys
 
 SERVICE = Service("iam")
 SERVICE.changes_identity = True
-SERVICE.before = pattern_check("iam", keep=("Path", "NewPath"))   # paths: check_path's words
+_model_patterns = pattern_check("iam", keep=("Path", "NewPath"))   # paths: check_path's words
+
+
+def _authorize(call, operation) -> None:
+    """A member that fails the model's pattern is answered before the caller is authorized, as
+    IAM's front end does (lengths and enums are checked earlier still, by the gateway)."""
+    _model_patterns(call, call.params)
+    check_tag_keys(call.params.get("TagKeys"))
+    call.runtime.authorizer.authorize(call, operation)
+
+
+SERVICE.authorize = _authorize
 
 from nuvem.services.iam import (account, certificates, policies, providers, roles,  # noqa: E402,F401
                                 simulate,

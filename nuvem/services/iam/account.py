@@ -19,7 +19,8 @@ from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists,
                                        InvalidAuthenticationCode, NoSuchEntity, ReportExpired,
                                        ReportNotPresent, ValidationError)
 from nuvem.services.iam.models import (AccountSettings, Group, InstanceProfile,
-                                       MFADevice, Policy, Role, User)
+                                       MFADevice, OIDCProvider, Policy, Role, SAMLProvider,
+                                       ServerCertificate, User)
 from nuvem.services.iam.policies import Found, policy_out
 from nuvem.services.iam.managed import aws_policy
 from nuvem.services.iam.usage import key_last_used, role_last_used
@@ -118,9 +119,13 @@ def get_account_summary(ctx: Call, req: dict) -> dict:
                "InstanceProfiles": ctx.store.count(InstanceProfile, account=a),
                "PolicyVersionsInUse": sum(len(p.Versions) for p in policies),
                "MFADevices": len(mfa), "MFADevicesInUse": sum(1 for d in mfa if d.user_key),
-               "ServerCertificates": 0, "Providers": 0,
+               "ServerCertificates": ctx.store.count(ServerCertificate, account=a),
+               "Providers": (ctx.store.count(OIDCProvider, account=a)
+                             + ctx.store.count(SAMLProvider, account=a)),
                "AccountMFAEnabled": int(any(d.user_key == ROOT_KEY for d in mfa)),
-               "AccountAccessKeysPresent": 0, "AccountSigningCertificatesPresent": 0}
+               # the root user has no password, access keys nor certificates in Nuvem
+               "AccountPasswordPresent": 0, "AccountAccessKeysPresent": 0,
+               "AccountSigningCertificatesPresent": 0}
     return {"SummaryMap": summary}
 
 
@@ -142,7 +147,8 @@ def _user_detail(ctx: Call, u: User) -> dict:
     groups = [ctx.store.get(Group, ctx.account, k) for k in u.Groups]
     return drop_none({
         "Path": u.Path, "UserName": u.UserName, "UserId": u.UserId, "Arn": u.arn,
-        "CreateDate": u.CreateDate, "UserPolicyList": _inline(u.InlinePolicies),
+        # IAM leaves out a user's empty UserPolicyList (a group's and a role's stay)
+        "CreateDate": u.CreateDate, "UserPolicyList": _inline(u.InlinePolicies) or None,
         "GroupList": [g.GroupName for g in groups if g],
         "AttachedManagedPolicies": _attached(ctx, u.AttachedPolicies),
         "PermissionsBoundary": boundary_out(u.PermissionsBoundary),

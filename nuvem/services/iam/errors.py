@@ -82,11 +82,6 @@ class DuplicateCertificate(AwsError):
     status = 409
 
 
-class NotSupportedService(AwsError):
-    code = "NotSupportedService"
-    status = 404
-
-
 class InvalidUserType(AwsError):
     code = "InvalidUserType"
     status = 400

@@ -1,7 +1,9 @@
 """Roles (trust policies, session duration), instance profiles and service-linked roles."""
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 
 from nuvem.context import Call
@@ -18,26 +20,15 @@ from nuvem.services.iam.errors import (DeleteConflict, EntityAlreadyExists, Inva
 from nuvem.services.iam.models import InstanceProfile, Role, User
 from nuvem.services.iam.usage import role_last_used
 
+_SLR_PATH = "/aws-service-role/"   # IAM keeps it for service-linked roles
 # Service principals whose service-linked role name is not simply the capitalised service name.
-_SLR_NAMES = {
-    "autoscaling.amazonaws.com": "AutoScaling",
-    "elasticloadbalancing.amazonaws.com": "ElasticLoadBalancing",
-    "ecs.amazonaws.com": "ECS",
-    "rds.amazonaws.com": "RDS",
-    "elasticache.amazonaws.com": "ElastiCache",
-    "es.amazonaws.com": "AmazonElasticsearchService",
-    "opensearchservice.amazonaws.com": "AmazonOpenSearchService",
-    "organizations.amazonaws.com": "Organizations",
-    "support.amazonaws.com": "Support",
-    "trustedadvisor.amazonaws.com": "TrustedAdvisor",
-    "spot.amazonaws.com": "EC2Spot",
-    "ec2scheduled.amazonaws.com": "EC2Scheduled",
-    "cloudtrail.amazonaws.com": "CloudTrail",
-    "config.amazonaws.com": "Config",
-    "lambda.amazonaws.com": "Lambda",
-    "dynamodb.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_DynamoDBTable",
-    "ecs.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_ECSService",
-}
+_SLR_DATA = os.path.join(os.path.dirname(__file__), "data", "service_linked_roles.json")
+
+
+@functools.lru_cache(maxsize=1)
+def _slr_names() -> dict[str, str]:
+    with open(_SLR_DATA) as f:
+        return json.load(f)["names"]
 
 
 # What IAM leaves out of the role it answers CreateRole and UpdateRoleDescription with (GetRole
@@ -62,12 +53,12 @@ def role_out(ctx: Call, role: Role, full: bool = True, omit: tuple[str, ...] = (
 
 def profile_out(ctx: Call, profile: InstanceProfile, tags: bool = False) -> dict:
     """`tags`: the profile's Tags, an empty list included (GetInstanceProfile's answer). Its
-    roles come without MaxSessionDuration, as IAM embeds them."""
+    roles come without Description and MaxSessionDuration, as IAM embeds them."""
     roles = [ctx.store.get(Role, ctx.account, k) for k in profile.Roles]
     out = {"Path": profile.Path, "InstanceProfileName": profile.InstanceProfileName,
            "InstanceProfileId": profile.InstanceProfileId, "Arn": profile.arn,
            "CreateDate": profile.CreateDate,
-           "Roles": [role_out(ctx, r, full=False, omit=("MaxSessionDuration",))
+           "Roles": [role_out(ctx, r, full=False, omit=("Description", "MaxSessionDuration"))
                      for r in roles if r]}
     if tags:
         out["Tags"] = tag_list(ctx, profile.arn)
@@ -141,8 +132,11 @@ def _new_role(ctx: Call, name: str, path: str, trust: str, req: dict) -> Role:
 
 @SERVICE.op("CreateRole")
 def create_role(ctx: Call, req: dict) -> dict:
-    role = _new_role(ctx, req["RoleName"], check_path(req.get("Path")),
-                     _trust(ctx, req["AssumeRolePolicyDocument"]), req)
+    path = check_path(req.get("Path"))
+    if path.startswith(_SLR_PATH):
+        raise InvalidInput(f"Path prefix '{_SLR_PATH}' can only be used for AWS Service linked "
+                           "Roles")
+    role = _new_role(ctx, req["RoleName"], path, _trust(ctx, req["AssumeRolePolicyDocument"]), req)
     if req.get("PermissionsBoundary"):
         from nuvem.services.iam.policies import boundary
         role.PermissionsBoundary = boundary(ctx, req["PermissionsBoundary"])
@@ -237,7 +231,7 @@ def create_service_linked_role(ctx: Call, req: dict) -> dict:
     service = req["AWSServiceName"]
     if not service.endswith(".amazonaws.com"):
         raise InvalidInput(f"Service principal {service} is not a valid AWS service principal.")
-    base = _SLR_NAMES.get(service) or service.split(".")[0].capitalize()
+    base = _slr_names().get(service) or service.split(".")[0].capitalize()
     name = f"AWSServiceRoleFor{base}"
     if req.get("CustomSuffix"):
         name += f"_{req['CustomSuffix']}"
@@ -246,7 +240,7 @@ def create_service_linked_role(ctx: Call, req: dict) -> dict:
     if ctx.store.get(Role, ctx.account, name.lower()):
         raise InvalidInput(f"Service role name {name} has been taken in this account, "
                            "please try a different suffix.")
-    role = _new_role(ctx, name, f"/aws-service-role/{service}/", trust, req)
+    role = _new_role(ctx, name, f"{_SLR_PATH}{service}/", trust, req)
     role.ServiceLinked = True
     ctx.store.put(role)
     return {"Role": role_out(ctx, role)}

@@ -6,7 +6,7 @@ from nuvem.context import Call
 from nuvem.core.ids import SECRET_CHARS
 from nuvem.services.iam import SERVICE
 from nuvem.services.iam.common import caller_user, get_user, paginate
-from nuvem.services.iam.errors import LimitExceeded, NoSuchEntity, NotSupportedService
+from nuvem.services.iam.errors import LimitExceeded, NoSuchEntity
 from nuvem.services.iam.models import ServiceSpecificCredential, User
 
 SERVICES = ("codecommit.amazonaws.com", "cassandra.amazonaws.com")
@@ -22,8 +22,7 @@ def _credential(ctx: Call, req: dict) -> ServiceSpecificCredential:
     user = caller_user(ctx, req)
     cred = ctx.store.get(ServiceSpecificCredential, ctx.account, req["ServiceSpecificCredentialId"])
     if cred is None or cred.user_key != user.key:
-        raise NoSuchEntity(f"No such credential {req['ServiceSpecificCredentialId']} exists for "
-                           f"user {user.UserName}.")
+        raise NoSuchEntity(f"No such credential {req['ServiceSpecificCredentialId']} exists")
     return cred
 
 
@@ -38,12 +37,18 @@ def _with_password(cred: ServiceSpecificCredential) -> dict:
     return {**_metadata(cred), "ServicePassword": cred.ServicePassword}
 
 
+def _supported(service: str) -> str:
+    # IAM answers NoSuchEntity here, not the model's NotSupportedService
+    if service not in SERVICES:
+        raise NoSuchEntity(f"No such service {service} is supported for Service Specific "
+                           "Credentials")
+    return service
+
+
 @SERVICE.op("CreateServiceSpecificCredential")
 def create_service_specific_credential(ctx: Call, req: dict) -> dict:
     user = get_user(ctx, req["UserName"])
-    service = req["ServiceName"]
-    if service not in SERVICES:
-        raise NotSupportedService(f"The specified service {service} is not supported.")
+    service = _supported(req["ServiceName"])
     if sum(c.ServiceName == service for c in user_credentials(ctx, user)) >= MAX_PER_SERVICE:
         raise LimitExceeded(f"Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: "
                             f"{MAX_PER_SERVICE}")
@@ -65,7 +70,8 @@ def list_service_specific_credentials(ctx: Call, req: dict) -> dict:
     else:
         creds = user_credentials(ctx, caller_user(ctx, req))
     if req.get("ServiceName"):
-        creds = [c for c in creds if c.ServiceName == req["ServiceName"]]
+        service = _supported(req["ServiceName"])
+        creds = [c for c in creds if c.ServiceName == service]
     items = [_metadata(c) for c in creds]
     return paginate(items, req, lambda i: i["ServiceSpecificCredentialId"],
                     "ServiceSpecificCredentials")

@@ -117,9 +117,16 @@ def delete_user(ctx: Call, req: dict) -> dict:
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
     if user.AttachedPolicies:
         raise DeleteConflict("Cannot delete entity, must detach all policies first.")
-    if (user_keys(ctx, user) or user.Groups or user.PasswordHash
-            or ctx.store.count(MFADevice, account=ctx.account, index=("user_key", user.key))
-            or ctx.store.count(SSHPublicKey, account=ctx.account, index=("user_key", user.key))
+    # IAM names the first dependency left, each in its own words
+    if user.PasswordHash:
+        raise DeleteConflict("Cannot delete entity, must delete login profile first.")
+    if user_keys(ctx, user):
+        raise DeleteConflict("Cannot delete entity, must delete access keys first.")
+    if ctx.store.count(MFADevice, account=ctx.account, index=("user_key", user.key)):
+        raise DeleteConflict("Cannot delete entity, must delete MFA device first.")
+    if user.Groups:
+        raise DeleteConflict("Cannot delete entity, must remove users from group first.")
+    if (ctx.store.count(SSHPublicKey, account=ctx.account, index=("user_key", user.key))
             or ctx.store.count(SigningCertificate, account=ctx.account,
                                index=("user_key", user.key))
             or ctx.store.count(ServiceSpecificCredential, account=ctx.account,

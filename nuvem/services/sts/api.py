@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from nuvem.context import Call
 from nuvem.iam import policy as iam_policy
-from nuvem.protocol.validate import coral_message, tag_pattern_problems
+from nuvem.protocol.validate import coral_message, pattern_check, tag_pattern_problems
 from nuvem.services.sts import SERVICE
 from nuvem.services.sts.errors import (AccessDenied, ExpiredToken, InvalidIdentityToken,
                                        InvalidParameterValue, MalformedPolicyDocument,
@@ -160,8 +160,13 @@ def _credentials(session: Session) -> dict:
 _ARN = re.compile(r"arn:[^:]+:[^:]+:[^:]*:[^:]*:.+", re.DOTALL)
 
 
+_model_patterns = pattern_check("sts")
+
+
 def authorize(call: Call, operation) -> None:
-    """STS answers a RoleArn that is no ARN at all before it authorizes anything."""
+    """STS answers a member that fails the model's pattern (a RoleSessionName with a colon), then
+    a RoleArn that is no ARN at all, before it authorizes anything."""
+    _model_patterns(call, call.params)
     role_arn = call.params.get("RoleArn")
     if role_arn is not None and not _ARN.fullmatch(role_arn):
         raise ValidationError(f"{role_arn} is invalid")

@@ -152,6 +152,53 @@ def test_summary_and_authorization_details(nuvem):
     assert len(paged["Policies"]) + len(rest["Policies"]) == 2
 
 
+
+
+def test_authorization_details_shapes(nuvem):
+    """As AWS answers (test_iam_account_authorization_details.py::..._filter_role, _no_filter,
+    _with_inline_policies): a user without inline policies has no UserPolicyList, while groups
+    and roles keep an empty list; roles embedded in an instance profile have no Description."""
+    iam = nuvem.client("iam", key="555566669999")
+    iam.create_user(UserName="plain")
+    iam.create_user(UserName="inline")
+    iam.put_user_policy(UserName="inline", PolicyName="p", PolicyDocument=doc())
+    iam.create_group(GroupName="g")
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST, Description="testing role")
+    iam.create_instance_profile(InstanceProfileName="ip")
+    iam.add_role_to_instance_profile(InstanceProfileName="ip", RoleName="r")
+    details = iam.get_account_authorization_details()
+    users = {u["UserName"]: u for u in details["UserDetailList"]}
+    assert "UserPolicyList" not in users["plain"] and users["plain"]["Tags"] == []
+    assert [p["PolicyName"] for p in users["inline"]["UserPolicyList"]] == ["p"]
+    group, = details["GroupDetailList"]
+    assert group["GroupPolicyList"] == [] and group["AttachedManagedPolicies"] == []
+    role, = details["RoleDetailList"]
+    assert role["RolePolicyList"] == [] and role["RoleLastUsed"] == {} and role["Tags"] == []
+    assert "Description" not in role
+    embedded, = role["InstanceProfileList"][0]["Roles"]
+    assert sorted(embedded) == ["Arn", "AssumeRolePolicyDocument", "CreateDate", "Path", "RoleId",
+                                "RoleName"]
+    got, = iam.get_instance_profile(InstanceProfileName="ip")["InstanceProfile"]["Roles"]
+    assert "Description" not in got
+
+def test_summary_counts_providers_and_server_certificates(nuvem):
+    """GetAccountSummary counts OIDC and SAML providers together and the server certificates, and
+    answers AccountPasswordPresent (test_iam_account_summary.py::test_get_account_summary_format,
+    test_get_account_summary_with_resources)."""
+    from tests.services.iam.test_certificates import self_signed
+    from tests.services.iam.test_providers import METADATA
+    iam = nuvem.client("iam", key="555566668888")
+    before = iam.get_account_summary()["SummaryMap"]
+    assert before["AccountPasswordPresent"] == 0
+    assert (before["Providers"], before["ServerCertificates"]) == (0, 0)
+    iam.create_open_id_connect_provider(Url="https://oidc.summary.example", ThumbprintList=["a" * 40])
+    iam.create_saml_provider(Name="summary", SAMLMetadataDocument=METADATA)
+    body, key, _ = self_signed()
+    iam.upload_server_certificate(ServerCertificateName="summary", CertificateBody=body,
+                                  PrivateKey=key)
+    after = iam.get_account_summary()["SummaryMap"]
+    assert (after["Providers"], after["ServerCertificates"]) == (2, 1)
+
 def _png_modules(png: bytes) -> list[list[int]]:
     """The dark (1) and light (0) pixels of a PNG: grayscale or palette, 1 to 8 bits a pixel,
     no interlacing (what QR code writers produce), read with zlib only."""

@@ -281,6 +281,17 @@ def test_validation_messages_quote_no_value(nuvem, iam, name):
     assert error(unchecked.untag_policy, PolicyArn=arn, TagKeys=[f"k{i}" for i in range(51)])[2] \
         == prefix + "'tagKeys' failed to satisfy constraint: Member must have length less than " \
         "or equal to 50"
+    # a key outside the tag pattern: the list's whole constraint set, on every Untag* call
+    # (test_iam_roles.py::test_role_tag_errors, as AWS words it)
+    role = name("utk")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST)
+    for call, target in ((iam.untag_policy, {"PolicyArn": arn}), (iam.untag_role, {"RoleName": role})):
+        assert error(call, TagKeys=["fine", "a*b"], **target) == ("ValidationError", 400, prefix + (
+            "'tagKeys' failed to satisfy constraint: Member must satisfy constraint: [Member must "
+            "have length less than or equal to 128, Member must have length greater than or equal "
+            "to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+, "
+            "Member must not be null]"))
+    iam.delete_role(RoleName=role)
     iam.delete_policy(PolicyArn=arn)
 
 EXPECTED_AWS = {

@@ -187,6 +187,27 @@ def test_service_linked_role(iam):
     assert error(iam.get_role, RoleName=role["RoleName"])[0] == "NoSuchEntity"
 
 
+def test_service_linked_role_names(nuvem):
+    """AWS's own names, not the capitalised service (test_iam.py::
+    test_service_linked_role_name_should_match_aws: ECS, AmazonEKS; the others as IAM lists them)."""
+    iam = nuvem.client("iam", key="555566661111")
+    for service, name in (("ecs.amazonaws.com", "AWSServiceRoleForECS"),
+                          ("eks.amazonaws.com", "AWSServiceRoleForAmazonEKS"),
+                          ("elasticbeanstalk.amazonaws.com", "AWSServiceRoleForElasticBeanstalk"),
+                          ("ssm.amazonaws.com", "AWSServiceRoleForAmazonSSM"),
+                          ("acm.amazonaws.com", "AWSServiceRoleForCertificateManager"),
+                          ("lexv2.amazonaws.com", "AWSServiceRoleForLexV2Bots"),
+                          ("batch.amazonaws.com", "AWSServiceRoleForBatch")):
+        role = iam.create_service_linked_role(AWSServiceName=service)["Role"]
+        assert role["RoleName"] == name
+        assert role["Arn"].endswith(f":role/aws-service-role/{service}/{name}")
+    # the path is the service's: IAM refuses it to CreateRole (InvalidInput, as the SDKs report it)
+    for path in ("/aws-service-role/", "/aws-service-role/ecs.amazonaws.com/"):
+        assert error(iam.create_role, RoleName="mine", AssumeRolePolicyDocument=TRUST,
+                     Path=path) == ("InvalidInput", 400, "Path prefix '/aws-service-role/' can "
+                                    "only be used for AWS Service linked Roles")
+
+
 def test_url_encoded_trust_policy_is_decoded_and_names_are_checked(iam, name):
     from urllib.parse import quote
     n = name("enc")

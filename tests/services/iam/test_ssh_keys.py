@@ -41,8 +41,23 @@ def test_service_specific_credentials(iam, name):
         UserName=n, ServiceName="codecommit.amazonaws.com")["ServiceSpecificCredential"]
     assert cred["ServiceUserName"] == f"{n}-at-000000000000" and len(cred["ServicePassword"]) == 44
     assert cred["ServiceSpecificCredentialId"].startswith("ACCA")
-    assert error(iam.create_service_specific_credential, UserName=n,
-                 ServiceName="s3.amazonaws.com")[:2] == ("NotSupportedService", 404)
+    # test_iam.py::test_create_service_specific_credential_invalid_service,
+    # test_list_service_specific_credential_different_service: IAM says NoSuchEntity
+    for service in ("s3.amazonaws.com", "o3on3n3onosneo"):
+        message = f"No such service {service} is supported for Service Specific Credentials"
+        assert error(iam.create_service_specific_credential, UserName=n,
+                     ServiceName=service) == ("NoSuchEntity", 404, message)
+        assert error(iam.list_service_specific_credentials, UserName=n,
+                     ServiceName=service) == ("NoSuchEntity", 404, message)
+    assert iam.list_service_specific_credentials(
+        UserName=n, ServiceName="cassandra.amazonaws.com")["ServiceSpecificCredentials"] == []
+    # test_iam.py::test_user_match_id_mismatch: an id of the right form that is no credential
+    for call, extra in ((iam.update_service_specific_credential, {"Status": "Inactive"}),
+                        (iam.reset_service_specific_credential, {}),
+                        (iam.delete_service_specific_credential, {})):
+        assert error(call, UserName=n, ServiceSpecificCredentialId="satisfiesregexbutstillinvalid",
+                     **extra) == ("NoSuchEntity", 404,
+                                  "No such credential satisfiesregexbutstillinvalid exists")
     reset = iam.reset_service_specific_credential(
         UserName=n, ServiceSpecificCredentialId=cred["ServiceSpecificCredentialId"])
     assert reset["ServiceSpecificCredential"]["ServicePassword"] != cred["ServicePassword"]

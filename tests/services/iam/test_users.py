@@ -71,6 +71,39 @@ def test_delete_user_with_policies_names_them(iam, name):
     iam.delete_user_policy(UserName=n, PolicyName="inline")
     iam.delete_user(UserName=n)
 
+
+def test_delete_user_names_what_is_left(iam, name):
+    """IAM's DeleteConflict names the login profile, access keys, MFA device and group as AWS
+    answers them (terraform destroy logs, CloudFormation DELETE_FAILED reasons); a service
+    credential is 'referenced objects'
+    (test_iam.py::test_delete_user_after_service_credential_created)."""
+    import time
+    from tests.services.iam.test_account import totp
+    n, g = name("left"), name("leftg")
+    iam.create_user(UserName=n)
+    iam.create_group(GroupName=g)
+    iam.add_user_to_group(UserName=n, GroupName=g)
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=n)["VirtualMFADevice"]
+    step = int(time.time()) // 30
+    iam.enable_mfa_device(UserName=n, SerialNumber=device["SerialNumber"],
+                          AuthenticationCode1=totp(device["Base32StringSeed"], step - 1),
+                          AuthenticationCode2=totp(device["Base32StringSeed"], step))
+    key = iam.create_access_key(UserName=n)["AccessKey"]["AccessKeyId"]
+    iam.create_login_profile(UserName=n, Password="Correct-Horse-1")
+    iam.create_service_specific_credential(UserName=n, ServiceName="codecommit.amazonaws.com")
+    for left, undo in (
+            ("delete login profile", lambda: iam.delete_login_profile(UserName=n)),
+            ("delete access keys", lambda: iam.delete_access_key(UserName=n, AccessKeyId=key)),
+            ("delete MFA device", lambda: iam.deactivate_mfa_device(
+                UserName=n, SerialNumber=device["SerialNumber"])),
+            ("remove users from group", lambda: iam.remove_user_from_group(
+                UserName=n, GroupName=g))):
+        assert error(iam.delete_user, UserName=n) == (
+            "DeleteConflict", 409, f"Cannot delete entity, must {left} first.")
+        undo()
+    assert error(iam.delete_user, UserName=n)[2] == (
+        "Cannot delete entity, must remove referenced objects first.")
+
 def test_list_users_paginates_with_path_prefix(iam, name):
     prefix = f"/{name('pg')}/"
     names = sorted(name("pu") for _ in range(5))
@@ -208,3 +241,21 @@ def test_every_top_level_member_meets_the_models_pattern(iam, name):
         "ValidationError", 400)
     assert error(iam.get_user, UserName="na\u00efve")[:2] == ("ValidationError", 400)  # ASCII \w
     assert error(iam.get_user, UserName="nope" + user)[:2] == ("NoSuchEntity", 404)
+
+
+def test_model_patterns_come_before_authorization(nuvem, iam, name):
+    """A user who may do nothing gets the pattern's ValidationError, not AccessDenied, as the
+    model's other constraints (lengths) already are: IAM validates before it authorizes."""
+    import boto3
+    from botocore.config import Config
+    user = name("nobody")
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    nobody = boto3.client("iam", endpoint_url=nuvem.endpoint, region_name="us-east-1",
+                          aws_access_key_id=key["AccessKeyId"],
+                          aws_secret_access_key=key["SecretAccessKey"],
+                          config=Config(retries={"max_attempts": 1}))
+    assert error(nobody.get_user, UserName="a b") == (
+        "ValidationError", 400, "1 validation error detected: Value at 'userName' failed to "
+        "satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+    assert error(nobody.get_user, UserName=user)[:2] == ("AccessDenied", 403)

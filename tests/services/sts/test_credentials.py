@@ -173,6 +173,19 @@ def test_role_arn_that_is_no_arn(nuvem, acct):
     assert error(nobody.assume_role, RoleArn=f"arn:aws:iam::{acct.id}:role/none",
                  RoleSessionName="s1")[:2] == ("AccessDenied", 403)
 
+
+def test_model_patterns_come_before_authorization(nuvem, acct):
+    """test_sts.py::test_sts_invalid_parameters 'invalid-session-name': a RoleSessionName outside
+    [\\w+=,.@-]* is the front end's ValidationError even for a role nobody may assume (it was
+    AccessDenied); a caller without any permission gets it too."""
+    message = ("1 validation error detected: Value 'Session1:2' at 'roleSessionName' failed to "
+               "satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*")
+    for caller in (acct.root, acct.user("nobody2")):
+        sts = client(nuvem, "sts", caller, parameter_validation=False)
+        for arn in ("arn:a:b:::something/test-role", f"arn:aws:iam::{acct.id}:role/none"):
+            assert error(sts.assume_role, RoleArn=arn, RoleSessionName="Session1:2") == (
+                "ValidationError", 400, message)
+
 def test_source_identity(nuvem, acct):
     arn = acct.role("r", trust({"AWS": acct.id}, ("sts:AssumeRole", "sts:SetSourceIdentity")))
     out = client(nuvem, "sts", acct.root).assume_role(RoleArn=arn, RoleSessionName="s1",
