@@ -88,12 +88,26 @@ def _int_param(req: dict, name: str, low: int, high: int, reason: str | None = N
     return value
 
 
-def _check_attributes(attributes: dict, system: bool = False) -> int:
-    """Validates message attributes as SQS does; returns their size in bytes."""
+def _attributes_size(attributes: dict) -> int:
+    """What message attributes add to a message's size: each name, type and value, in bytes
+    (SQS counts them against MaximumMessageSize and a batch's limit)."""
+    size = 0
+    for name, value in attributes.items():
+        data_type = value.get("DataType") or ""
+        string, binary = value.get("StringValue"), value.get("BinaryValue")
+        size += len(name.encode()) + len(data_type.encode())
+        if data_type.startswith("Binary"):
+            size += len(_binary(binary)) if binary is not None else 0
+        elif string is not None:
+            size += len(string.encode())
+    return size
+
+
+def _check_attributes(attributes: dict, system: bool = False) -> None:
+    """Validates message attributes as SQS does."""
     if len(attributes) > 10 and not system:
         raise InvalidParameterValue(f"Number of message attributes [{len(attributes)}] exceeds "
                                     "the allowed maximum [10].")
-    size = 0
     for name, value in attributes.items():
         if system and name != "AWSTraceHeader":
             raise InvalidParameterValue(f"Message system attribute name '{name}' is invalid.")
@@ -119,15 +133,11 @@ def _check_attributes(attributes: dict, system: bool = False) -> int:
             if base == "Number" and not is_decimal(string):
                 raise InvalidParameterValue(f"Could not cast message attribute '{name}' value "
                                             "to number.")
-            size += len(string.encode())
         else:
             if binary is None or len(_binary(binary)) == 0:
                 raise InvalidParameterValue(f"Message (user) attribute '{name}' must contain a "
                                             "non-empty message attribute value for message "
                                             f"attribute type '{data_type}'.")
-            size += len(_binary(binary))
-        size += len(name.encode()) + len(data_type.encode())
-    return size
 
 
 def _clean(attributes: dict) -> dict:
@@ -185,7 +195,9 @@ def enqueue(ctx: Call, queue: Queue, entry: dict) -> dict:
         data = body.encode()
     attributes = entry.get("MessageAttributes") or {}
     system = entry.get("MessageSystemAttributes") or {}
-    size = len(data) + _check_attributes(attributes) + _check_attributes(system, True)
+    _check_attributes(attributes)
+    _check_attributes(system, True)
+    size = len(data) + _attributes_size(attributes) + _attributes_size(system)
     limit = queue.int_attr("MaximumMessageSize")
     if size > limit:
         raise InvalidParameterValue(f"One or more parameters are invalid. Reason: Message must "
@@ -306,7 +318,9 @@ def send_message_batch(ctx: Call, req: dict) -> dict:
         queue = by_url(ctx, req["QueueUrl"])
     entries = req.get("Entries") or []
     _check_batch(entries, "SendMessageBatchRequestEntry")
-    total = sum(len((e.get("MessageBody") or "").encode()) for e in entries)
+    total = sum(len((e.get("MessageBody") or "").encode()) +
+                _attributes_size(e.get("MessageAttributes") or {}) +
+                _attributes_size(e.get("MessageSystemAttributes") or {}) for e in entries)
     limit = max(262144, queue.int_attr("MaximumMessageSize"))
     if total > limit:
         raise BatchRequestTooLong(f"Batch requests cannot be longer than {limit} bytes. You have "

@@ -260,3 +260,25 @@ def test_max_number_of_messages_and_order(sqs, qname):
     assert len(got) == 10
     rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     assert sorted(int(m["Body"]) for m in got + rest) == list(range(15))
+
+
+def test_message_attributes_count_towards_the_size_limits(sqs, qname):
+    """LocalStack's AWS-validated test_send_oversized_message and
+    test_send_message_batch_with_oversized_contents: an attribute's name, type and value count
+    towards the message's MaximumMessageSize and the batch's 262,144 bytes."""
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    attributes = {"k": {"DataType": "String", "StringValue": "x"}}    # 8 bytes
+    sqs.send_message(QueueUrl=url, MessageBody="a" * (262144 - 8), MessageAttributes=attributes)
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="a" * (262144 - 7),
+                         MessageAttributes=attributes)
+    assert error(e) == ("InvalidParameterValue", 400)
+    assert e.value.response["Error"]["Message"] == \
+        "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes."
+    with pytest.raises(ClientError) as e:
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": "1", "MessageBody": "a" * (262144 - 8), "MessageAttributes": attributes},
+            {"Id": "2", "MessageBody": "a"}])
+    assert error(e) == ("AWS.SimpleQueueService.BatchRequestTooLong", 400)
+    assert e.value.response["Error"]["Message"] == \
+        "Batch requests cannot be longer than 262144 bytes. You have sent 262145 bytes."
