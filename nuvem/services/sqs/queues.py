@@ -16,7 +16,7 @@ from nuvem.services.sqs.errors import (InvalidAddress, InvalidAttributeName,
                                        InvalidAttributeValue, InvalidParameterValue,
                                        PurgeQueueInProgress, QueueDeletedRecently,
                                        QueueDoesNotExist, QueueNameExists)
-from nuvem.services.sqs.models import DeletedQueue, Message, Queue
+from nuvem.services.sqs.models import Dedup, DeletedQueue, Message, Queue
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
@@ -351,6 +351,10 @@ def purge_queue(ctx: Call, req: dict) -> dict:
         raise PurgeQueueInProgress(f"Only one PurgeQueue operation on {queue.name} is allowed "
                                    "every 60 seconds.")
     _delete_messages(ctx, queue)
+    if queue.fifo:      # a purged FIFO queue takes its deduplication ids again at once
+        for seen in ctx.store.query(Dedup, account=queue.account, region=queue.region,
+                                    prefix=(queue.id,)):
+            ctx.store.delete(seen)
     queue.purged_at = ctx.now
     ctx.store.put(queue)
     return {}

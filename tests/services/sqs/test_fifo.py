@@ -169,3 +169,16 @@ def test_fifo_ids_are_printable_ascii_up_to_128(nuvem, qname):
         sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="try 1")
     assert error(e) == ("InvalidParameterValue", 400)
     assert "parameter ReceiveRequestAttemptId is invalid" in e.value.response["Error"]["Message"]
+
+
+def test_purge_forgets_deduplication_ids(nuvem, qname):
+    """LocalStack's AWS-validated test_purge_queue_clears_fifo_deduplication_cache: after a
+    purge, a message with a deduplication id seen before it is taken."""
+    sqs = nuvem.client("sqs")
+    url = fifo(sqs, qname)
+    sqs.send_message(QueueUrl=url, MessageBody="message-1", MessageGroupId="g",
+                     MessageDeduplicationId="d")
+    sqs.purge_queue(QueueUrl=url)
+    sqs.send_message(QueueUrl=url, MessageBody="message-2", MessageGroupId="g",
+                     MessageDeduplicationId="d")
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["message-2"]
