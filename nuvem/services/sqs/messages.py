@@ -470,8 +470,9 @@ def _message_out(r: _Receiver, m: Message, system_names: set, attribute_names: l
         chosen = {}
         for name, value in m.attributes.items():
             for wanted in attribute_names:
-                if wanted in ("All", ".*") or name == wanted or \
-                        (wanted.endswith(".*") and name.startswith(wanted[:-1])):
+                # "Hel.*" is the prefix "Hel" (it takes "Hello" and "Help.Me")
+                if wanted in ("All", "*", ".*") or name == wanted or \
+                        (wanted.endswith(".*") and name.startswith(wanted[:-2])):
                     chosen[name] = value
                     break
         if chosen:

@@ -69,6 +69,24 @@ def test_attribute_name_selection(sqs, qname):
     assert "Attributes" not in m
 
 
+def test_attribute_name_wildcards(sqs, qname):
+    """LocalStack's AWS-validated test_receive_message_message_attribute_names_filters: "*"
+    takes every attribute as "All" and ".*" do, and "Hel.*" is the prefix "Hel"."""
+    url = sqs.create_queue(QueueName=qname, Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="msg", MessageAttributes={
+        "Help.Me": {"DataType": "String", "StringValue": "Me"},
+        "Hello": {"DataType": "String", "StringValue": "There"},
+        "General": {"DataType": "String", "StringValue": "Kenobi"}})
+    for names, chosen, md5 in (
+            (["*"], {"Help.Me", "Hello", "General"}, "4c360f3fdafd970e05fae2f149d997f5"),
+            (["Hel.*"], {"Help.Me", "Hello"}, "83fee93c1bcd8b9a5a923ffacdc636c7")):
+        m = sqs.receive_message(QueueUrl=url, MessageAttributeNames=names)["Messages"][0]
+        assert set(m["MessageAttributes"]) == chosen and m["MD5OfMessageAttributes"] == md5
+    for names in (["AWS."], ["..foo"]):     # names no attribute can have: none, no error
+        assert "MessageAttributes" not in sqs.receive_message(
+            QueueUrl=url, MessageAttributeNames=names)["Messages"][0]
+
+
 @pytest.mark.parametrize("body, valid", [
     ("tab\tnew line\ncr\r delete\x7f ~", True), ("bell \x07", False), ("vt \x0b", False),
     ("unit separator \x1f", False), ("\x00", False), ("é € \U0001F600 \ud7ff \ue000", True),
