@@ -265,14 +265,15 @@ def create_queue(ctx: Call, req: dict) -> dict:
     name = req["QueueName"]
     given = req.get("Attributes") or {}
     fifo = name.endswith(".fifo")
-    if fifo and str(given.get("FifoQueue", "true")).lower() != "true":
+    # the .fifo suffix goes with FifoQueue=true, never alone
+    if fifo and str(given.get("FifoQueue", "false")).lower() != "true":
         raise InvalidParameterValue("Can only include alphanumeric characters, hyphens, or "
                                     "underscores. 1 to 80 in length")
     if not (_FIFO_NAME if fifo else _NAME).match(name):
         raise InvalidParameterValue("Can only include alphanumeric characters, hyphens, or "
                                     "underscores. 1 to 80 in length")
     if str(given.get("FifoQueue", "false")).lower() == "true" and not fifo:
-        raise InvalidAttributeValue(
+        raise InvalidParameterValue(
             "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
             "underscores, must end with .fifo suffix and be 1 to 80 in length.")
     chosen = validate_attributes(ctx, given, fifo, creating=True,

@@ -52,13 +52,16 @@ def test_attribute_validation(sqs, qname, attributes, code):
 
 
 def test_bad_names(sqs):
-    for name in ("has space", "x" * 81, "bad.fifo.name"):
+    """A .fifo name without FifoQueue=true, and FifoQueue=true without the suffix, are
+    InvalidParameterValue (LocalStack's AWS-validated test_standard_queue_cannot_have_fifo_suffix,
+    test_fifo_queue_requires_suffix)."""
+    for name in ("has space", "x" * 81, "bad.fifo.name", "plain.fifo"):
         with pytest.raises(ClientError) as e:
             sqs.create_queue(QueueName=name)
         assert error(e) == ("InvalidParameterValue", 400)
     with pytest.raises(ClientError) as e:
         sqs.create_queue(QueueName="plain", Attributes={"FifoQueue": "true"})
-    assert error(e) == ("InvalidAttributeValue", 400)
+    assert error(e) == ("InvalidParameterValue", 400)
 
 
 def test_attributes_all_and_set(sqs, qname):
