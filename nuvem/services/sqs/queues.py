@@ -20,6 +20,7 @@ from nuvem.services.sqs.models import Dedup, DeletedQueue, Message, Queue
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
+_BARE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}(\.fifo)?")
 _ACCOUNT = re.compile(r"\d{12}")
 _QUEUE_ARN = re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?")
 # attribute -> (min, max) for the integer ones
@@ -49,7 +50,10 @@ def us(when: datetime) -> int:
 
 # -- finding queues ------------------------------------------------------------------------------
 def parse_url(ctx: Call, url: str) -> tuple[str, str]:
-    """(account, name) of a QueueUrl in any host form: the last two path segments."""
+    """(account, name) of a QueueUrl in any host form: the last two path segments. SQS also
+    takes a bare queue name there, for the caller's own account."""
+    if _BARE_NAME.fullmatch(url):
+        return ctx.account, url
     path = url.split("?", 1)[0].rstrip("/")
     parts = path.split("/")
     if len(parts) < 2 or not parts[-1]:
@@ -522,13 +526,17 @@ def queue_accesses(call: Call) -> list | None:
     third of an SNS delivery's. The generic reading would also take any parameter that looks
     like a queue ARN (a message body) for the resource; the QueueUrl is what SQS acts on."""
     from nuvem.iam.actions import Access
-    found = _URL_TAIL.search(str(call.params.get("QueueUrl") or ""))
-    if found is None:
+    url = str(call.params.get("QueueUrl") or "")
+    if _BARE_NAME.fullmatch(url):       # see parse_url
+        account, name = call.account, url
+    elif found := _URL_TAIL.search(url):
+        account, name = found["Account"], found["QueueName"]
+    else:
         return None         # the generic reading (and then the handler's InvalidAddress)
     region = call.region
     partition = ("aws-cn" if region.startswith("cn-") else
                  "aws-us-gov" if region.startswith("us-gov-") else "aws")
-    arn = f"arn:{partition}:sqs:{region}:{found['Account']}:{found['QueueName']}"
+    arn = f"arn:{partition}:sqs:{region}:{account}:{name}"
     return [Access(_QUEUE_ACTIONS[call.operation], [arn], {})]
 
 

@@ -23,6 +23,18 @@ def test_create_is_idempotent_and_url_uses_the_request_host(nuvem, sqs, qname):
         "Attributes"] == {"VisibilityTimeout": "45"}
 
 
+def test_a_queue_name_serves_as_its_url(sqs, qname):
+    """LocalStack's AWS-validated test_posting_to_queue_via_queue_name: QueueUrl may be the bare
+    name of a queue of the caller's account."""
+    sqs.create_queue(QueueName=qname)
+    sent = sqs.send_message(QueueUrl=qname, MessageBody="Using name instead of URL")
+    assert sent["MD5OfMessageBody"] == "86a83f96652a1bfad3891e7d523750cb"
+    assert sqs.receive_message(QueueUrl=qname)["Messages"][0]["MessageId"] == sent["MessageId"]
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=qname + "-none", MessageBody="x")
+    assert error(e) == ("AWS.SimpleQueueService.NonExistentQueue", 400)
+
+
 def test_missing_queue_errors(sqs):
     with pytest.raises(ClientError) as e:
         sqs.get_queue_url(QueueName="no-such-queue")
