@@ -22,9 +22,8 @@ from nuvem.services.sqs import SERVICE
 from nuvem.services.sqs.errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong,
                                        EmptyBatchRequest, InvalidBatchEntryId,
                                        InvalidMessageContents, InvalidParameterValue,
-                                       MessageNotInflight, MissingParameter,
-                                       ReceiptHandleIsInvalid, TooManyEntriesInBatchRequest,
-                                       UnsupportedOperation)
+                                       MissingParameter, ReceiptHandleIsInvalid,
+                                       TooManyEntriesInBatchRequest, UnsupportedOperation)
 from nuvem.services.sqs.models import Dedup, Message, Queue, ReceiveAttempt
 from nuvem.services.sqs.queues import by_arn, by_url, us
 
@@ -299,7 +298,7 @@ def _check_batch(entries: list, what: str) -> None:
 
 def _failure(entry_id: str, error: AwsError) -> dict:
     """A batch entry's failure, with the error's query code as SQS gives it
-    (AWS.SimpleQueueService.MessageNotInflight)."""
+    (the model's AWS.SimpleQueueService.* codes)."""
     from nuvem.protocol import specs
     code = error.code
     try:
@@ -578,8 +577,11 @@ def delete_message_batch(ctx: Call, req: dict) -> dict:
 def _change_visibility(ctx: Call, queue: Queue, handle: str, timeout) -> None:
     m = _find(ctx, queue, handle)
     now = us(ctx.now)
-    if m is None or m.ready <= now:
-        raise MessageNotInflight()
+    if m is None:       # deleted, or received again since
+        raise _bad_value("ReceiptHandle", handle, "Message does not exist or is not available "
+                         "for visibility timeout change.")
+    if m.ready <= now:  # its timeout is over: SQS answers OK and changes nothing
+        return
     if timeout is None or not 0 <= timeout <= MAX_VISIBILITY or \
             (now - (m.received or now)) // 1_000_000 + timeout > MAX_VISIBILITY:
         raise _bad_value("VisibilityTimeout", timeout, "Total VisibilityTimeout for the message "

@@ -184,7 +184,7 @@ def test_batches_with_per_entry_failures(sqs, qname):
         {"Id": "c1", "ReceiptHandle": msgs[1]["ReceiptHandle"], "VisibilityTimeout": 0},
         {"Id": "c2", "ReceiptHandle": msgs[0]["ReceiptHandle"], "VisibilityTimeout": 0}])
     assert [s["Id"] for s in changed["Successful"]] == ["c1"]
-    assert changed["Failed"][0]["Code"] == "AWS.SimpleQueueService.MessageNotInflight"
+    assert changed["Failed"][0]["Code"] == "InvalidParameterValue"   # deleted
 
 
 @pytest.mark.parametrize("entries,code", [
@@ -250,8 +250,19 @@ def test_visibility_timeout_and_receive_count(manual_nuvem, qname):
     with pytest.raises(ClientError) as e:     # that handle's receive is over
         sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=second["ReceiptHandle"],
                                       VisibilityTimeout=5)
-    assert error(e) == ("AWS.SimpleQueueService.MessageNotInflight", 400)
+    assert error(e) == ("InvalidParameterValue", 400)
+    advance(manual_nuvem, 31)   # the third receive's timeout is over: a change is OK, and no-op
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=third["ReceiptHandle"],
+                                  VisibilityTimeout=100)
+    third = sqs.receive_message(QueueUrl=url)["Messages"][0]
     sqs.delete_message(QueueUrl=url, ReceiptHandle=third["ReceiptHandle"])
+    with pytest.raises(ClientError) as e:     # deleted
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=third["ReceiptHandle"],
+                                      VisibilityTimeout=5)
+    assert error(e) == ("InvalidParameterValue", 400)
+    assert e.value.response["Error"]["Message"] == (
+        f"Value {third['ReceiptHandle']} for parameter ReceiptHandle is invalid. Reason: Message "
+        "does not exist or is not available for visibility timeout change.")
     advance(manual_nuvem, 31)
     assert "Messages" not in sqs.receive_message(QueueUrl=url)
 
