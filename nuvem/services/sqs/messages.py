@@ -33,7 +33,7 @@ FIFO_SCAN_LIMIT = 10_000          # ready messages a FIFO receive looks at to fi
 _INVALID_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ASCII_VALID = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x80)])   # the ASCII part of the above
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
-_ATTR_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
+_ATTR_NAME = re.compile(r"^[\w\-.]{1,256}$")     # letters and digits of any script: "attr.1øßä"
 _FIFO_ID = re.compile(r"[!-~]{1,128}")      # alphanumeric and punctuation
 SYSTEM_NAMES = ("SenderId", "SentTimestamp", "ApproximateReceiveCount",
                 "ApproximateFirstReceiveTimestamp", "SequenceNumber", "MessageDeduplicationId",
@@ -132,6 +132,9 @@ def _check_attributes(attributes: dict, system: bool = False) -> None:
             if base == "Number" and not is_decimal(string):
                 raise InvalidParameterValue(f"Could not cast message attribute '{name}' value "
                                             "to number.")
+            if _INVALID_CHARS.search(string):     # the message body's characters only
+                raise InvalidParameterValue(f"Message (user) attribute '{name}' value contains "
+                                            "invalid characters.")
         else:
             if binary is None or len(_binary(binary)) == 0:
                 raise InvalidParameterValue(f"Message (user) attribute '{name}' must contain a "

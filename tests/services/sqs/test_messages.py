@@ -131,6 +131,21 @@ def test_message_validation(sqs, qname):
     assert error(e) == ("InvalidParameterValue", 400)
 
 
+def test_attribute_names_and_string_values(sqs, qname):
+    """LocalStack's AWS-validated test_send_message_with_invalid_string_attributes and
+    test_invalid_string_attributes_cause_invalid_parameter_value_error: a name may hold letters
+    of any script; a String value takes the body's characters only."""
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="test", MessageAttributes={
+        "attr.1øßä": {"StringValue": "Valida", "DataType": "String"}})
+    for name, value in (("attr1", "Invalid-\x08,\x0b"), ("Invalid-§-attr", "Valid"),
+                        ("aWs.-Invalid-attr", "Valid"), ("Invalid.", "Valid"), ("L" * 257, "Valid")):
+        with pytest.raises(ClientError) as e:
+            sqs.send_message(QueueUrl=url, MessageBody="test", MessageAttributes={
+                name: {"StringValue": value, "DataType": "String"}})
+        assert error(e) == ("InvalidParameterValue", 400)
+
+
 def test_json_error_types_are_sqs_own(sqs, qname):
     """SQS's JSON answers name InvalidParameterValue and MissingParameter by their exception
     types (botocore's QueryErrorCode) while x-amzn-query-error keeps the query codes (LocalStack's
