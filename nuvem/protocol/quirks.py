@@ -46,6 +46,9 @@ class Quirks:
     # A query request sent to a resource's own URL (any path but "/") names the resource in this
     # input member when its form does not (read by the parser).
     query_path_member: str | None = None
+    # A missing required member is MissingParameter "The request must contain the parameter X."
+    # (the first one), not a ValidationError listing every problem.
+    missing_parameter: bool = False
 
 
 DEFAULT = Quirks()
@@ -89,6 +92,9 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # is the endpoint"): https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-making-api-requests-xml.html
         # and LocalStack's AWS-validated TestSqsQueryApi tests.
         query_path_member="QueueUrl",
+        # "<Code>MissingParameter</Code> ... The request must contain the parameter MessageBody."
+        # (LocalStack's AWS-validated test_valid_action_with_missing_parameter_raises_exception)
+        missing_parameter=True,
     ),
     ("ec2", "ec2"): Quirks(
         # <launchTime>2016-09-26T10:35:00.000Z</launchTime>: EC2 always writes milliseconds.
