@@ -102,6 +102,13 @@ def _attributes_size(attributes: dict) -> int:
     return size
 
 
+def _valid_attribute_name(name: str, system: bool = False) -> bool:
+    lowered = name.lower()
+    return bool(_ATTR_NAME.match(name)) and ".." not in name and not name.startswith(".") and \
+        not name.endswith(".") and (system or not (lowered.startswith("aws.") or
+                                                   lowered.startswith("amazon.")))
+
+
 def _check_attributes(attributes: dict, system: bool = False) -> None:
     """Validates message attributes as SQS does."""
     if len(attributes) > 10 and not system:
@@ -110,10 +117,7 @@ def _check_attributes(attributes: dict, system: bool = False) -> None:
     for name, value in attributes.items():
         if system and name != "AWSTraceHeader":
             raise InvalidParameterValue(f"Message system attribute name '{name}' is invalid.")
-        lowered = name.lower()
-        if not _ATTR_NAME.match(name) or ".." in name or name.startswith(".") or \
-                name.endswith(".") or (not system and (lowered.startswith("aws.") or
-                                                       lowered.startswith("amazon."))):
+        if not _valid_attribute_name(name, system):
             raise InvalidParameterValue(f"Message attribute name '{name}' is invalid.")
         data_type = value.get("DataType") or ""
         base = data_type.split(".", 1)[0]
@@ -477,8 +481,12 @@ def _message_out(r: _Receiver, m: Message, system_names: set, attribute_names: l
                         (wanted.endswith(".*") and name.startswith(wanted[:-2])):
                     chosen[name] = value
                     break
-        if chosen:
+        # names that could select an attribute but select none give an empty map (JSON); names
+        # no attribute can have ("AWS.", "..foo") give none
+        if chosen or any(wanted in ("All", "*", ".*") or _valid_attribute_name(
+                wanted[:-2] if wanted.endswith(".*") else wanted) for wanted in attribute_names):
             out["MessageAttributes"] = chosen
+        if chosen:
             out["MD5OfMessageAttributes"] = md5_of_attributes(chosen)
     return out
 

@@ -85,6 +85,8 @@ def test_attribute_name_wildcards(sqs, qname):
     for names in (["AWS."], ["..foo"]):     # names no attribute can have: none, no error
         assert "MessageAttributes" not in sqs.receive_message(
             QueueUrl=url, MessageAttributeNames=names)["Messages"][0]
+    m = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["Foo", "Help"])["Messages"][0]
+    assert m["MessageAttributes"] == {} and "MD5OfMessageAttributes" not in m   # none matches
 
 
 @pytest.mark.parametrize("body, valid", [
