@@ -368,8 +368,10 @@ def purge_queue(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetQueueAttributes")
 def get_queue_attributes(ctx: Call, req: dict) -> dict:
     queue = by_url(ctx, req["QueueUrl"])
-    attributes = attributes_of(ctx, queue, req.get("AttributeNames") or [])
-    return {"Attributes": attributes} if attributes else {}
+    names = req.get("AttributeNames") or []
+    attributes = attributes_of(ctx, queue, names)
+    # names asked for and none set (a removed Policy): an empty map, as SQS's JSON answer has
+    return {"Attributes": attributes} if attributes or names else {}
 
 
 @SERVICE.op("SetQueueAttributes")
@@ -407,8 +409,7 @@ def untag_queue(ctx: Call, req: dict) -> dict:
 @SERVICE.op("ListQueueTags")
 def list_queue_tags(ctx: Call, req: dict) -> dict:
     queue = by_url(ctx, req["QueueUrl"])
-    tags = ctx.store.tags(queue.arn)
-    return {"Tags": tags} if tags else {}
+    return {"Tags": ctx.store.tags(queue.arn)}     # an empty map when untagged, as in SQS's JSON
 
 
 @SERVICE.op("AddPermission")

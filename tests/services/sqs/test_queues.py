@@ -138,6 +138,16 @@ def test_tags(sqs, qname):
     assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"env": "dev"}
 
 
+def test_empty_maps_in_answers(sqs, qname):
+    """LocalStack's AWS-validated test_tag_untag_queue (get-tag-after-untag) and
+    test_sqs_permission_lifecycle (get-queue-policy-attribute-after-removal): SQS's JSON answers
+    carry an empty Tags map, and an empty Attributes map when the names asked for are unset."""
+    url = sqs.create_queue(QueueName=qname, tags={"tag1": "value1"})["QueueUrl"]
+    sqs.untag_queue(QueueUrl=url, TagKeys=["tag1"])
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {}
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"] == {}
+
+
 def test_purge_and_purge_in_progress(sqs, qname):
     url = sqs.create_queue(QueueName=qname)["QueueUrl"]
     sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "m"} for i in range(3)])
