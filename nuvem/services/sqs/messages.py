@@ -438,17 +438,26 @@ def _receive_standard(r: _Receiver, count: int) -> None:
 
 
 def _receive_fifo(r: _Receiver, count: int) -> None:
-    """Strict order per group: the ready messages in sequence order, skipping every group that
-    has a message in flight (and the rest of a group after one it could not take)."""
+    """Groups in the order their first messages became visible; from each, its messages in
+    sequence up to the first one not visible (in flight or delayed), which holds back the rest
+    of the group (SQS: a receive takes a group's run, not sends interleaved across groups)."""
     ctx, queue = r.ctx, r.queue
-    blocked = {m.group_id for m in ctx.store.query(
-        Message, account=queue.account, region=queue.region, prefix=(queue.id,),
-        gt=(queue.id, r.now)) if m.receipt}
-    ready = sorted(_ready(ctx, queue, r.now, None, FIFO_SCAN_LIMIT), key=lambda m: m.seq)
-    for m in ready:
-        if len(r.taken) >= count:
-            break
-        if m.group_id not in blocked:
+    hidden: dict[str, int] = {}     # group -> the lowest sequence of its messages not visible
+    for m in ctx.store.query(Message, account=queue.account, region=queue.region,
+                             prefix=(queue.id,), ge=(queue.id, r.now + 1),
+                             fields=("group_id", "seq")):
+        if m.seq < hidden.get(m.group_id, m.seq + 1):
+            hidden[m.group_id] = m.seq
+    runs: dict[str, list[Message]] = {}
+    for m in _ready(ctx, queue, r.now, None, FIFO_SCAN_LIMIT):
+        if m.group_id not in hidden or m.seq < hidden[m.group_id]:
+            runs.setdefault(m.group_id, []).append(m)
+    for run in runs.values():
+        run.sort(key=lambda m: m.seq)
+    for run in sorted(runs.values(), key=lambda run: (run[0].ready, run[0].seq)):
+        for m in run:
+            if len(r.taken) >= count:
+                return
             r.offer(m)      # taken, or expired / dead-lettered: the group goes on either way
 
 
