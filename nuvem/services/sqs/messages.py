@@ -211,13 +211,13 @@ def enqueue(ctx: Call, queue: Queue, entry: dict) -> dict:
     delay = entry.get("DelaySeconds")
     group = _fifo_id("MessageGroupId", entry.get("MessageGroupId") or None)
     dedup_id = entry.get("MessageDeduplicationId")
-    if delay is not None:
-        if queue.fifo:
-            raise _bad_value("DelaySeconds", delay, "The request include parameter that is not "
-                             "valid for this queue type.")
+    if delay is not None and queue.fifo and delay != 0:   # a FIFO message takes 0, a no-op
+        raise _bad_value("DelaySeconds", delay, "The request include parameter that is not "
+                         "valid for this queue type.")
+    if delay is not None and not queue.fifo:
         _int_param(entry, "DelaySeconds", 0, 900, "DelaySeconds must be >= 0 and <= 900.")
     else:
-        delay = queue.int_attr("DelaySeconds")
+        delay = queue.int_attr("DelaySeconds")      # a FIFO queue's delay is the queue's
     sequence_number = None
     if queue.fifo:
         if not group:

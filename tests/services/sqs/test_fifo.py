@@ -225,3 +225,14 @@ def test_purge_forgets_deduplication_ids(nuvem, qname):
     sqs.send_message(QueueUrl=url, MessageBody="message-2", MessageGroupId="g",
                      MessageDeduplicationId="d")
     assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["message-2"]
+
+
+def test_a_zero_delay_is_taken(nuvem, qname):
+    """LocalStack's AWS-validated test_send_message_with_delay_0_works_for_fifo: DelaySeconds=0
+    is no per-message delay, so a FIFO queue takes it."""
+    sqs = nuvem.client("sqs")
+    url = fifo(sqs, qname)
+    sent = sqs.send_message(QueueUrl=url, DelaySeconds=0, MessageBody="Hello World!",
+                            MessageGroupId="test", MessageDeduplicationId="42")
+    got = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]
+    assert got["MD5OfBody"] == sent["MD5OfMessageBody"]
