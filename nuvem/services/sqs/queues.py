@@ -264,8 +264,17 @@ def attributes_of(ctx: Call, queue: Queue, names: list[str]) -> dict:
 
 
 # -- operations ----------------------------------------------------------------------------------
+def _not_at_a_queue_url(ctx: Call) -> None:
+    """CreateQueue and ListQueues are the service endpoint's, never a queue URL's (the query
+    protocol's old clients send other actions there)."""
+    if ctx.request.path not in ("", "/"):
+        raise AwsError(f"The action {ctx.operation} is not valid for this endpoint.",
+                       code="InvalidAction")
+
+
 @SERVICE.op("CreateQueue")
 def create_queue(ctx: Call, req: dict) -> dict:
+    _not_at_a_queue_url(ctx)
     name = req["QueueName"]
     given = req.get("Attributes") or {}
     fifo = name.endswith(".fifo")
@@ -313,6 +322,7 @@ def get_queue_url(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListQueues")
 def list_queues(ctx: Call, req: dict) -> dict:
+    _not_at_a_queue_url(ctx)
     limit = req.get("MaxResults")
     if limit is not None and not 1 <= limit <= 1000:
         raise InvalidParameterValue(f"Value {limit} for parameter MaxResults is invalid. "
