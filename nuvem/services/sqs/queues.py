@@ -151,6 +151,8 @@ def validate_attributes(ctx: Call, attributes: dict, fifo: bool, creating: bool,
     if out.get("KmsMasterKeyId") and out.get("SqsManagedSseEnabled") == "true":
         raise InvalidAttributeName("You can use one type of server-side encryption (SSE) at one "
                                    "time. You can either enable KMS SSE or SQS SSE.")
+    if out.get("KmsMasterKeyId"):       # KMS SSE takes the place of SQS SSE (on by default)
+        out["SqsManagedSseEnabled"] = "false"
     if out.get("FifoThroughputLimit") == "perMessageGroupId" and \
             out.get("DeduplicationScope", "messageGroup") == "queue" and \
             "DeduplicationScope" in out:

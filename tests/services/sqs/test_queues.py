@@ -220,6 +220,15 @@ def test_attribute_errors_in_sqs_words(sqs, qname):
         "SqsManagedSseEnabled": "false"})
 
 
+def test_a_kms_key_turns_sqs_managed_encryption_off(sqs, qname):
+    """SQS SSE is on by default and only one kind of SSE goes at a time: a queue given a KMS key
+    answers SqsManagedSseEnabled=false (LocalStack's AWS-validated test_sse_queue_attributes)."""
+    url = sqs.create_queue(QueueName=qname, Attributes={"KmsMasterKeyId": "testKeyId"})["QueueUrl"]
+    names = ["KmsMasterKeyId", "SqsManagedSseEnabled"]
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"] == {
+        "KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "false"}
+
+
 def test_add_permission_takes_policy_actions_and_account_ids(sqs, qname):
     """SQS refuses an action a queue policy cannot name (batch actions are granted through
     their single ones) and a principal that is not an account id."""
