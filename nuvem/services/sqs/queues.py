@@ -174,21 +174,23 @@ def _json_object(name: str, value: str) -> dict:
 def _redrive_policy(ctx: Call, value: str, fifo: bool, source_arn: str) -> str:
     doc = _json_object("RedrivePolicy", value)
     target, count = doc.get("deadLetterTargetArn"), doc.get("maxReceiveCount")
+
+    def bad(reason: str) -> InvalidParameterValue:
+        # a policy SQS cannot read, in these words (the queues it names are checked after)
+        return InvalidParameterValue(f"Value {value} for parameter RedrivePolicy is invalid. "
+                                     f"Reason: {reason}")
     if not target or count is None:
-        raise _invalid("RedrivePolicy", "Redrive policy does not contain mandatory attribute: "
-                       f"{'deadLetterTargetArn' if not target else 'maxReceiveCount'}.")
+        raise bad("Redrive policy does not contain mandatory attribute: "
+                  f"{'deadLetterTargetArn' if not target else 'maxReceiveCount'}.")
     try:
         count = int(count)
     except (TypeError, ValueError):
-        raise _invalid("RedrivePolicy", "Invalid value for maxReceiveCount: "
-                       f"{doc.get('maxReceiveCount')}, valid values are from 1 to 1000 both "
-                       "inclusive.")
-    if not 1 <= count <= 1000:
-        raise _invalid("RedrivePolicy", f"Invalid value for maxReceiveCount: {count}, valid "
-                       "values are from 1 to 1000 both inclusive.")
-    if not _QUEUE_ARN.fullmatch(str(target)):   # refused before any lookup, in these words
-        raise InvalidParameterValue(f"Value {value} for parameter RedrivePolicy is invalid. "
-                                    "Reason: Invalid value for deadLetterTargetArn.")
+        count = doc.get("maxReceiveCount")
+    if not isinstance(count, int) or not 1 <= count <= 1000:
+        raise bad(f"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 "
+                  "both inclusive.")
+    if not _QUEUE_ARN.fullmatch(str(target)):   # refused before any lookup
+        raise bad("Invalid value for deadLetterTargetArn.")
     dlq = by_arn(ctx, str(target))
     if dlq is None:
         raise _invalid("RedrivePolicy", "Dead letter target does not exist.")

@@ -55,7 +55,12 @@ def test_missing_queue_errors(sqs):
     ({"Bogus": "1"}, "InvalidAttributeName"),
     ({"ContentBasedDeduplication": "true"}, "InvalidAttributeName"),   # FIFO only
     ({"Policy": "{not json"}, "InvalidAttributeValue"),
-    ({"RedrivePolicy": json.dumps({"maxReceiveCount": 3})}, "InvalidAttributeValue"),
+    # LocalStack's AWS-validated test_redrive_policy_attribute_validity
+    ({"RedrivePolicy": json.dumps({"maxReceiveCount": 3})}, "InvalidParameterValue"),
+    ({"RedrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:q"})},
+     "InvalidParameterValue"),
+    ({"RedrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:q",
+                                   "maxReceiveCount": "invalid"})}, "InvalidParameterValue"),
 ])
 def test_attribute_validation(sqs, qname, attributes, code):
     with pytest.raises(ClientError) as e:
