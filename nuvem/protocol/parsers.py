@@ -27,7 +27,7 @@ import math
 import re
 import zlib
 from typing import Any, BinaryIO, Callable
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 from xml.etree import ElementTree
 
 from botocore.model import OperationModel, Shape
@@ -693,7 +693,12 @@ def _parse_query(message: _Message, shape: Shape, protocol: str) -> dict:
     for key in ("Action", "Version"):  # protocol keys, never members
         root.kids.pop(key, None)
     reader = _Ec2Reader(protocol) if protocol == "ec2" else _QueryReader(protocol)
-    return _decode_members(reader, shape, root, "")
+    params = _decode_members(reader, shape, root, "")
+    request = message.request
+    member = quirks_for(message.operation.service_model.service_name, protocol).query_path_member
+    if member and member not in params and member in shape.members and request.path not in ("", "/"):
+        params[member] = f"{request.scheme}://{request.host}{unquote(request.path)}"
+    return params
 
 
 def _parse_json(message: _Message, shape: Shape, protocol: str) -> dict:

@@ -1,7 +1,7 @@
 """The one table of per-(service, protocol) wire behaviours that the models do not describe.
 
-The serializers look an entry up by botocore service name and protocol and read its fields; the
-generic code never names a service. Spec gaps that are plain data (S3 root element names, SQS's
+The serializers (and the query parser) look an entry up by botocore service name and protocol and
+read its fields; the generic code never names a service. Spec gaps that are plain data (S3 root element names, SQS's
 query error codes) are not quirks: they live in the `extras/` model overlays. Each entry links the
 AWS behaviour it copies and is exercised by tests/protocol/test_serializers.py.
 """
@@ -58,6 +58,12 @@ class Quirks:
     # A JSON request body must be a JSON document: an empty one is refused too, and either
     # refusal is a SerializationException without a message.
     json_body_required: bool = False
+    # A query request sent to a resource's own URL (any path but "/") names the resource in this
+    # input member when its form does not (read by the parser).
+    query_path_member: str | None = None
+    # A missing required member is MissingParameter "The request must contain the parameter X."
+    # (the first one), not a ValidationError listing every problem.
+    missing_parameter: bool = False
 
 
 DEFAULT = Quirks()
@@ -128,6 +134,15 @@ _TABLE: Mapping[tuple[str, str], Quirks] = MappingProxyType({
         # "Value at 'versionId' failed to satisfy constraint: ...": IAM names the member, never
         # the value (AWS's answers recorded in 2026 by LocalStack's IAM snapshot tests).
         validation_values=False,
+    ),
+    ("sqs", "query"): Quirks(
+        # Old clients send GET/POST to the queue URL with no QueueUrl parameter ("the queue URL
+        # is the endpoint"): https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-making-api-requests-xml.html
+        # and LocalStack's AWS-validated TestSqsQueryApi tests.
+        query_path_member="QueueUrl",
+        # "<Code>MissingParameter</Code> ... The request must contain the parameter MessageBody."
+        # (LocalStack's AWS-validated test_valid_action_with_missing_parameter_raises_exception)
+        missing_parameter=True,
     ),
     ("ec2", "ec2"): Quirks(
         # <launchTime>2016-09-26T10:35:00.000Z</launchTime>: EC2 always writes milliseconds.

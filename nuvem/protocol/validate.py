@@ -373,8 +373,11 @@ def validate(params: dict, operation: OperationModel, protocol: str,
     if nulls is not None:
         nulls(params, "", problems)
     if problems:
-        values = quirks_for(operation.service_model.service_name, protocol).validation_values
-        raise _error(protocol, problems, values)
+        quirks = quirks_for(operation.service_model.service_name, protocol)
+        missing = next((p for p in problems if p.value is None), None)
+        if quirks.missing_parameter and missing is not None:
+            raise MissingParameter(f"The request must contain the parameter {missing.wire_name}.")
+        raise _error(protocol, problems, quirks.validation_values)
 
 
 _NULLS_CHECKED = frozenset({"json", "rest-json", "smithy-rpc-v2-cbor"})

@@ -338,5 +338,8 @@ def test_sqs_works_out_its_message_accesses_as_the_reference_data_does(operation
                accesses("sqs", model, params, ACCOUNT, region)]
     own = queue_accesses(SimpleNamespace(params=params, region=region, operation=operation))
     assert [(a.action, a.resources, a.context) for a in own] == generic
-    assert queue_accesses(SimpleNamespace(params={"QueueUrl": "q"}, region=region,
+    assert queue_accesses(SimpleNamespace(params={"QueueUrl": "no/url"}, region=region,
                                           operation=operation)) is None
+    bare = queue_accesses(SimpleNamespace(params={"QueueUrl": "q"}, region=region,
+                                          operation=operation, account=ACCOUNT))
+    assert bare[0].resources[0].endswith(f":sqs:{region}:{ACCOUNT}:q")   # the caller's queue q

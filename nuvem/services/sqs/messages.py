@@ -22,9 +22,8 @@ from nuvem.services.sqs import SERVICE
 from nuvem.services.sqs.errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong,
                                        EmptyBatchRequest, InvalidBatchEntryId,
                                        InvalidMessageContents, InvalidParameterValue,
-                                       MessageNotInflight, MissingParameter,
-                                       ReceiptHandleIsInvalid, TooManyEntriesInBatchRequest,
-                                       UnsupportedOperation)
+                                       MissingParameter, ReceiptHandleIsInvalid,
+                                       TooManyEntriesInBatchRequest, UnsupportedOperation)
 from nuvem.services.sqs.models import Dedup, Message, Queue, ReceiveAttempt
 from nuvem.services.sqs.queues import by_arn, by_url, us
 
@@ -34,7 +33,7 @@ FIFO_SCAN_LIMIT = 10_000          # ready messages a FIFO receive looks at to fi
 _INVALID_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ASCII_VALID = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x80)])   # the ASCII part of the above
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
-_ATTR_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
+_ATTR_NAME = re.compile(r"^[\w\-.]{1,256}$")     # letters and digits of any script: "attr.1øßä"
 _FIFO_ID = re.compile(r"[!-~]{1,128}")      # alphanumeric and punctuation
 SYSTEM_NAMES = ("SenderId", "SentTimestamp", "ApproximateReceiveCount",
                 "ApproximateFirstReceiveTimestamp", "SequenceNumber", "MessageDeduplicationId",
@@ -88,19 +87,37 @@ def _int_param(req: dict, name: str, low: int, high: int, reason: str | None = N
     return value
 
 
-def _check_attributes(attributes: dict, system: bool = False) -> int:
-    """Validates message attributes as SQS does; returns their size in bytes."""
+def _attributes_size(attributes: dict) -> int:
+    """What message attributes add to a message's size: each name, type and value, in bytes
+    (SQS counts them against MaximumMessageSize and a batch's limit)."""
+    size = 0
+    for name, value in attributes.items():
+        data_type = value.get("DataType") or ""
+        string, binary = value.get("StringValue"), value.get("BinaryValue")
+        size += len(name.encode()) + len(data_type.encode())
+        if data_type.startswith("Binary"):
+            size += len(_binary(binary)) if binary is not None else 0
+        elif string is not None:
+            size += len(string.encode())
+    return size
+
+
+def _valid_attribute_name(name: str, system: bool = False) -> bool:
+    lowered = name.lower()
+    return bool(_ATTR_NAME.match(name)) and ".." not in name and not name.startswith(".") and \
+        not name.endswith(".") and (system or not (lowered.startswith("aws.") or
+                                                   lowered.startswith("amazon.")))
+
+
+def _check_attributes(attributes: dict, system: bool = False) -> None:
+    """Validates message attributes as SQS does."""
     if len(attributes) > 10 and not system:
         raise InvalidParameterValue(f"Number of message attributes [{len(attributes)}] exceeds "
                                     "the allowed maximum [10].")
-    size = 0
     for name, value in attributes.items():
         if system and name != "AWSTraceHeader":
             raise InvalidParameterValue(f"Message system attribute name '{name}' is invalid.")
-        lowered = name.lower()
-        if not _ATTR_NAME.match(name) or ".." in name or name.startswith(".") or \
-                name.endswith(".") or (not system and (lowered.startswith("aws.") or
-                                                       lowered.startswith("amazon."))):
+        if not _valid_attribute_name(name, system):
             raise InvalidParameterValue(f"Message attribute name '{name}' is invalid.")
         data_type = value.get("DataType") or ""
         base = data_type.split(".", 1)[0]
@@ -119,15 +136,14 @@ def _check_attributes(attributes: dict, system: bool = False) -> int:
             if base == "Number" and not is_decimal(string):
                 raise InvalidParameterValue(f"Could not cast message attribute '{name}' value "
                                             "to number.")
-            size += len(string.encode())
+            if _INVALID_CHARS.search(string):     # the message body's characters only
+                raise InvalidParameterValue(f"Message (user) attribute '{name}' value contains "
+                                            "invalid characters.")
         else:
             if binary is None or len(_binary(binary)) == 0:
                 raise InvalidParameterValue(f"Message (user) attribute '{name}' must contain a "
                                             "non-empty message attribute value for message "
                                             f"attribute type '{data_type}'.")
-            size += len(_binary(binary))
-        size += len(name.encode()) + len(data_type.encode())
-    return size
 
 
 def _clean(attributes: dict) -> dict:
@@ -185,7 +201,9 @@ def enqueue(ctx: Call, queue: Queue, entry: dict) -> dict:
         data = body.encode()
     attributes = entry.get("MessageAttributes") or {}
     system = entry.get("MessageSystemAttributes") or {}
-    size = len(data) + _check_attributes(attributes) + _check_attributes(system, True)
+    _check_attributes(attributes)
+    _check_attributes(system, True)
+    size = len(data) + _attributes_size(attributes) + _attributes_size(system)
     limit = queue.int_attr("MaximumMessageSize")
     if size > limit:
         raise InvalidParameterValue(f"One or more parameters are invalid. Reason: Message must "
@@ -193,13 +211,13 @@ def enqueue(ctx: Call, queue: Queue, entry: dict) -> dict:
     delay = entry.get("DelaySeconds")
     group = _fifo_id("MessageGroupId", entry.get("MessageGroupId") or None)
     dedup_id = entry.get("MessageDeduplicationId")
-    if delay is not None:
-        if queue.fifo:
-            raise _bad_value("DelaySeconds", delay, "The request include parameter that is not "
-                             "valid for this queue type.")
+    if delay is not None and queue.fifo and delay != 0:   # a FIFO message takes 0, a no-op
+        raise _bad_value("DelaySeconds", delay, "The request include parameter that is not "
+                         "valid for this queue type.")
+    if delay is not None and not queue.fifo:
         _int_param(entry, "DelaySeconds", 0, 900, "DelaySeconds must be >= 0 and <= 900.")
     else:
-        delay = queue.int_attr("DelaySeconds")
+        delay = queue.int_attr("DelaySeconds")      # a FIFO queue's delay is the queue's
     sequence_number = None
     if queue.fifo:
         if not group:
@@ -287,7 +305,7 @@ def _check_batch(entries: list, what: str) -> None:
 
 def _failure(entry_id: str, error: AwsError) -> dict:
     """A batch entry's failure, with the error's query code as SQS gives it
-    (AWS.SimpleQueueService.MessageNotInflight)."""
+    (the model's AWS.SimpleQueueService.* codes)."""
     from nuvem.protocol import specs
     code = error.code
     try:
@@ -306,7 +324,9 @@ def send_message_batch(ctx: Call, req: dict) -> dict:
         queue = by_url(ctx, req["QueueUrl"])
     entries = req.get("Entries") or []
     _check_batch(entries, "SendMessageBatchRequestEntry")
-    total = sum(len((e.get("MessageBody") or "").encode()) for e in entries)
+    total = sum(len((e.get("MessageBody") or "").encode()) +
+                _attributes_size(e.get("MessageAttributes") or {}) +
+                _attributes_size(e.get("MessageSystemAttributes") or {}) for e in entries)
     limit = max(262144, queue.int_attr("MaximumMessageSize"))
     if total > limit:
         raise BatchRequestTooLong(f"Batch requests cannot be longer than {limit} bytes. You have "
@@ -418,17 +438,26 @@ def _receive_standard(r: _Receiver, count: int) -> None:
 
 
 def _receive_fifo(r: _Receiver, count: int) -> None:
-    """Strict order per group: the ready messages in sequence order, skipping every group that
-    has a message in flight (and the rest of a group after one it could not take)."""
+    """Groups in the order their first messages became visible; from each, its messages in
+    sequence up to the first one not visible (in flight or delayed), which holds back the rest
+    of the group (SQS: a receive takes a group's run, not sends interleaved across groups)."""
     ctx, queue = r.ctx, r.queue
-    blocked = {m.group_id for m in ctx.store.query(
-        Message, account=queue.account, region=queue.region, prefix=(queue.id,),
-        gt=(queue.id, r.now)) if m.receipt}
-    ready = sorted(_ready(ctx, queue, r.now, None, FIFO_SCAN_LIMIT), key=lambda m: m.seq)
-    for m in ready:
-        if len(r.taken) >= count:
-            break
-        if m.group_id not in blocked:
+    hidden: dict[str, int] = {}     # group -> the lowest sequence of its messages not visible
+    for m in ctx.store.query(Message, account=queue.account, region=queue.region,
+                             prefix=(queue.id,), ge=(queue.id, r.now + 1),
+                             fields=("group_id", "seq")):
+        if m.seq < hidden.get(m.group_id, m.seq + 1):
+            hidden[m.group_id] = m.seq
+    runs: dict[str, list[Message]] = {}
+    for m in _ready(ctx, queue, r.now, None, FIFO_SCAN_LIMIT):
+        if m.group_id not in hidden or m.seq < hidden[m.group_id]:
+            runs.setdefault(m.group_id, []).append(m)
+    for run in runs.values():
+        run.sort(key=lambda m: m.seq)
+    for run in sorted(runs.values(), key=lambda run: (run[0].ready, run[0].seq)):
+        for m in run:
+            if len(r.taken) >= count:
+                return
             r.offer(m)      # taken, or expired / dead-lettered: the group goes on either way
 
 
@@ -456,12 +485,17 @@ def _message_out(r: _Receiver, m: Message, system_names: set, attribute_names: l
         chosen = {}
         for name, value in m.attributes.items():
             for wanted in attribute_names:
-                if wanted in ("All", ".*") or name == wanted or \
-                        (wanted.endswith(".*") and name.startswith(wanted[:-1])):
+                # "Hel.*" is the prefix "Hel" (it takes "Hello" and "Help.Me")
+                if wanted in ("All", "*", ".*") or name == wanted or \
+                        (wanted.endswith(".*") and name.startswith(wanted[:-2])):
                     chosen[name] = value
                     break
-        if chosen:
+        # names that could select an attribute but select none give an empty map (JSON); names
+        # no attribute can have ("AWS.", "..foo") give none
+        if chosen or any(wanted in ("All", "*", ".*") or _valid_attribute_name(
+                wanted[:-2] if wanted.endswith(".*") else wanted) for wanted in attribute_names):
             out["MessageAttributes"] = chosen
+        if chosen:
             out["MD5OfMessageAttributes"] = md5_of_attributes(chosen)
     return out
 
@@ -563,8 +597,11 @@ def delete_message_batch(ctx: Call, req: dict) -> dict:
 def _change_visibility(ctx: Call, queue: Queue, handle: str, timeout) -> None:
     m = _find(ctx, queue, handle)
     now = us(ctx.now)
-    if m is None or m.ready <= now:
-        raise MessageNotInflight()
+    if m is None:       # deleted, or received again since
+        raise _bad_value("ReceiptHandle", handle, "Message does not exist or is not available "
+                         "for visibility timeout change.")
+    if m.ready <= now:  # its timeout is over: SQS answers OK and changes nothing
+        return
     if timeout is None or not 0 <= timeout <= MAX_VISIBILITY or \
             (now - (m.received or now)) // 1_000_000 + timeout > MAX_VISIBILITY:
         raise _bad_value("VisibilityTimeout", timeout, "Total VisibilityTimeout for the message "

@@ -16,10 +16,11 @@ from nuvem.services.sqs.errors import (InvalidAddress, InvalidAttributeName,
                                        InvalidAttributeValue, InvalidParameterValue,
                                        PurgeQueueInProgress, QueueDeletedRecently,
                                        QueueDoesNotExist, QueueNameExists)
-from nuvem.services.sqs.models import DeletedQueue, Message, Queue
+from nuvem.services.sqs.models import Dedup, DeletedQueue, Message, Queue
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
+_BARE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}(\.fifo)?")
 _ACCOUNT = re.compile(r"\d{12}")
 _QUEUE_ARN = re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?")
 # attribute -> (min, max) for the integer ones
@@ -49,7 +50,10 @@ def us(when: datetime) -> int:
 
 # -- finding queues ------------------------------------------------------------------------------
 def parse_url(ctx: Call, url: str) -> tuple[str, str]:
-    """(account, name) of a QueueUrl in any host form: the last two path segments."""
+    """(account, name) of a QueueUrl in any host form: the last two path segments. SQS also
+    takes a bare queue name there, for the caller's own account."""
+    if _BARE_NAME.fullmatch(url):
+        return ctx.account, url
     path = url.split("?", 1)[0].rstrip("/")
     parts = path.split("/")
     if len(parts) < 2 or not parts[-1]:
@@ -147,6 +151,8 @@ def validate_attributes(ctx: Call, attributes: dict, fifo: bool, creating: bool,
     if out.get("KmsMasterKeyId") and out.get("SqsManagedSseEnabled") == "true":
         raise InvalidAttributeName("You can use one type of server-side encryption (SSE) at one "
                                    "time. You can either enable KMS SSE or SQS SSE.")
+    if out.get("KmsMasterKeyId"):       # KMS SSE takes the place of SQS SSE (on by default)
+        out["SqsManagedSseEnabled"] = "false"
     if out.get("FifoThroughputLimit") == "perMessageGroupId" and \
             out.get("DeduplicationScope", "messageGroup") == "queue" and \
             "DeduplicationScope" in out:
@@ -168,21 +174,23 @@ def _json_object(name: str, value: str) -> dict:
 def _redrive_policy(ctx: Call, value: str, fifo: bool, source_arn: str) -> str:
     doc = _json_object("RedrivePolicy", value)
     target, count = doc.get("deadLetterTargetArn"), doc.get("maxReceiveCount")
+
+    def bad(reason: str) -> InvalidParameterValue:
+        # a policy SQS cannot read, in these words (the queues it names are checked after)
+        return InvalidParameterValue(f"Value {value} for parameter RedrivePolicy is invalid. "
+                                     f"Reason: {reason}")
     if not target or count is None:
-        raise _invalid("RedrivePolicy", "Redrive policy does not contain mandatory attribute: "
-                       f"{'deadLetterTargetArn' if not target else 'maxReceiveCount'}.")
+        raise bad("Redrive policy does not contain mandatory attribute: "
+                  f"{'deadLetterTargetArn' if not target else 'maxReceiveCount'}.")
     try:
         count = int(count)
     except (TypeError, ValueError):
-        raise _invalid("RedrivePolicy", "Invalid value for maxReceiveCount: "
-                       f"{doc.get('maxReceiveCount')}, valid values are from 1 to 1000 both "
-                       "inclusive.")
-    if not 1 <= count <= 1000:
-        raise _invalid("RedrivePolicy", f"Invalid value for maxReceiveCount: {count}, valid "
-                       "values are from 1 to 1000 both inclusive.")
-    if not _QUEUE_ARN.fullmatch(str(target)):   # refused before any lookup, in these words
-        raise InvalidParameterValue(f"Value {value} for parameter RedrivePolicy is invalid. "
-                                    "Reason: Invalid value for deadLetterTargetArn.")
+        count = doc.get("maxReceiveCount")
+    if not isinstance(count, int) or not 1 <= count <= 1000:
+        raise bad(f"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 "
+                  "both inclusive.")
+    if not _QUEUE_ARN.fullmatch(str(target)):   # refused before any lookup
+        raise bad("Invalid value for deadLetterTargetArn.")
     dlq = by_arn(ctx, str(target))
     if dlq is None:
         raise _invalid("RedrivePolicy", "Dead letter target does not exist.")
@@ -260,19 +268,29 @@ def attributes_of(ctx: Call, queue: Queue, names: list[str]) -> dict:
 
 
 # -- operations ----------------------------------------------------------------------------------
+def _not_at_a_queue_url(ctx: Call) -> None:
+    """CreateQueue and ListQueues are the service endpoint's, never a queue URL's (the query
+    protocol's old clients send other actions there)."""
+    if ctx.request.path not in ("", "/"):
+        raise AwsError(f"The action {ctx.operation} is not valid for this endpoint.",
+                       code="InvalidAction")
+
+
 @SERVICE.op("CreateQueue")
 def create_queue(ctx: Call, req: dict) -> dict:
+    _not_at_a_queue_url(ctx)
     name = req["QueueName"]
     given = req.get("Attributes") or {}
     fifo = name.endswith(".fifo")
-    if fifo and str(given.get("FifoQueue", "true")).lower() != "true":
+    # the .fifo suffix goes with FifoQueue=true, never alone
+    if fifo and str(given.get("FifoQueue", "false")).lower() != "true":
         raise InvalidParameterValue("Can only include alphanumeric characters, hyphens, or "
                                     "underscores. 1 to 80 in length")
     if not (_FIFO_NAME if fifo else _NAME).match(name):
         raise InvalidParameterValue("Can only include alphanumeric characters, hyphens, or "
                                     "underscores. 1 to 80 in length")
     if str(given.get("FifoQueue", "false")).lower() == "true" and not fifo:
-        raise InvalidAttributeValue(
+        raise InvalidParameterValue(
             "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
             "underscores, must end with .fifo suffix and be 1 to 80 in length.")
     chosen = validate_attributes(ctx, given, fifo, creating=True,
@@ -308,6 +326,7 @@ def get_queue_url(ctx: Call, req: dict) -> dict:
 
 @SERVICE.op("ListQueues")
 def list_queues(ctx: Call, req: dict) -> dict:
+    _not_at_a_queue_url(ctx)
     limit = req.get("MaxResults")
     if limit is not None and not 1 <= limit <= 1000:
         raise InvalidParameterValue(f"Value {limit} for parameter MaxResults is invalid. "
@@ -351,6 +370,10 @@ def purge_queue(ctx: Call, req: dict) -> dict:
         raise PurgeQueueInProgress(f"Only one PurgeQueue operation on {queue.name} is allowed "
                                    "every 60 seconds.")
     _delete_messages(ctx, queue)
+    if queue.fifo:      # a purged FIFO queue takes its deduplication ids again at once
+        for seen in ctx.store.query(Dedup, account=queue.account, region=queue.region,
+                                    prefix=(queue.id,)):
+            ctx.store.delete(seen)
     queue.purged_at = ctx.now
     ctx.store.put(queue)
     return {}
@@ -359,8 +382,10 @@ def purge_queue(ctx: Call, req: dict) -> dict:
 @SERVICE.op("GetQueueAttributes")
 def get_queue_attributes(ctx: Call, req: dict) -> dict:
     queue = by_url(ctx, req["QueueUrl"])
-    attributes = attributes_of(ctx, queue, req.get("AttributeNames") or [])
-    return {"Attributes": attributes} if attributes else {}
+    names = req.get("AttributeNames") or []
+    attributes = attributes_of(ctx, queue, names)
+    # names asked for and none set (a removed Policy): an empty map, as SQS's JSON answer has
+    return {"Attributes": attributes} if attributes or names else {}
 
 
 @SERVICE.op("SetQueueAttributes")
@@ -398,8 +423,7 @@ def untag_queue(ctx: Call, req: dict) -> dict:
 @SERVICE.op("ListQueueTags")
 def list_queue_tags(ctx: Call, req: dict) -> dict:
     queue = by_url(ctx, req["QueueUrl"])
-    tags = ctx.store.tags(queue.arn)
-    return {"Tags": tags} if tags else {}
+    return {"Tags": ctx.store.tags(queue.arn)}     # an empty map when untagged, as in SQS's JSON
 
 
 @SERVICE.op("AddPermission")
@@ -517,13 +541,17 @@ def queue_accesses(call: Call) -> list | None:
     third of an SNS delivery's. The generic reading would also take any parameter that looks
     like a queue ARN (a message body) for the resource; the QueueUrl is what SQS acts on."""
     from nuvem.iam.actions import Access
-    found = _URL_TAIL.search(str(call.params.get("QueueUrl") or ""))
-    if found is None:
+    url = str(call.params.get("QueueUrl") or "")
+    if _BARE_NAME.fullmatch(url):       # see parse_url
+        account, name = call.account, url
+    elif found := _URL_TAIL.search(url):
+        account, name = found["Account"], found["QueueName"]
+    else:
         return None         # the generic reading (and then the handler's InvalidAddress)
     region = call.region
     partition = ("aws-cn" if region.startswith("cn-") else
                  "aws-us-gov" if region.startswith("us-gov-") else "aws")
-    arn = f"arn:{partition}:sqs:{region}:{found['Account']}:{found['QueueName']}"
+    arn = f"arn:{partition}:sqs:{region}:{account}:{name}"
     return [Access(_QUEUE_ACTIONS[call.operation], [arn], {})]
 
 

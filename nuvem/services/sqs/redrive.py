@@ -134,7 +134,9 @@ def _advance(ctx: Call, task: MoveTask, source: Queue, limit: int) -> None:
         m.receive_count = 0
         move(ctx, m, source, target, dead_letter=False)
         task.moved += 1
-    if task.moved >= task.to_move or len(messages) < limit:
+    # A task without a rate is done after its one pass, even when some messages had no source
+    # queue to go back to (they stay; the periodic job only paces tasks that have a rate)
+    if task.moved >= task.to_move or len(messages) < limit or task.rate is None:
         task.status = "COMPLETED"
 
 

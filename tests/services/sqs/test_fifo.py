@@ -52,20 +52,63 @@ def test_order_per_group_and_blocking(nuvem, qname):
                                          MessageGroupId=group)["SequenceNumber"])
     assert seqs == sorted(seqs) and len(set(seqs)) == 8
     first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, AttributeNames=["All"])["Messages"]
-    assert [m["Body"] for m in first] == ["a0", "b0", "a1"]
+    assert [m["Body"] for m in first] == ["a0", "a1", "a2"]      # a group's run, not interleaved
     assert first[0]["Attributes"]["MessageGroupId"] == "a"
     assert first[0]["Attributes"]["SequenceNumber"] == seqs[0]
     assert first[0]["Attributes"]["MessageDeduplicationId"] == hashlib.sha256(b"a0").hexdigest()
-    # both groups have messages in flight: nothing more until they are deleted
-    assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=first[1]["ReceiptHandle"])   # b0
+    # a3 waits behind a0..a2 in flight
     nxt = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    assert [m["Body"] for m in nxt] == ["b1", "b2", "b3"]
-    # a0 goes back (visibility 0): order within the group is kept
+    assert [m["Body"] for m in nxt] == ["b0", "b1", "b2", "b3"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    # a0 goes back (visibility 0): it comes again, a1 in flight still holds back the rest
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"], VisibilityTimeout=0)
-    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first[2]["ReceiptHandle"], VisibilityTimeout=0)
     again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    assert [m["Body"] for m in again] == ["a0", "a1", "a2", "a3"]
+    assert [m["Body"] for m in again] == ["a0"]
+    for m in first[1:] + again:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["a3"]
+
+
+def _bodies(sqs, url, **kw):
+    return [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, **kw)[
+        "Messages"]]
+
+
+def test_groups_come_in_the_order_their_heads_became_visible(nuvem, qname):
+    """LocalStack's AWS-validated test_fifo_receive_message_group_id_ordering,
+    test_fifo_receive_message_with_zero_visibility_timeout,
+    test_fifo_message_group_visibility_after_terminate_visibility_timeout,
+    test_fifo_message_group_visibility_after_delete and _after_partial_delete."""
+    sqs = nuvem.client("sqs")
+
+    def queue(name, *sends):
+        url = fifo(sqs, name, ContentBasedDeduplication="true")
+        for body in sends:
+            sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=body[:2])
+        return url
+    url = queue(qname + "-a", "g1-m1", "g2-m1", "g1-m2", "g1-m3")
+    assert _bodies(sqs, url) == ["g1-m1", "g1-m2", "g1-m3", "g2-m1"]
+    url = queue(qname + "-b", "g1-m1", "g2-m1", "g2-m2", "g3-m1", "g1-m2")
+    assert [m["Body"] for m in sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=0)["Messages"]] == \
+        ["g1-m1", "g1-m2", "g2-m1"]
+    # groups made visible again go behind g3, which was visible all along
+    assert _bodies(sqs, url, VisibilityTimeout=0) == ["g3-m1", "g1-m1", "g1-m2", "g2-m1", "g2-m2"]
+    url = queue(qname + "-c", "g1-m1", "g1-m2", "g2-m1")
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"],
+                                  VisibilityTimeout=0)
+    assert _bodies(sqs, url) == ["g2-m1", "g1-m1"]
+    sends = ("g1-m1", "g2-m1", "g1-m2", "g2-m2", "g1-m3", "g1-m4", "g3-m1")
+    url = queue(qname + "-d", *sends)
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    for m in first:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    assert _bodies(sqs, url) == ["g2-m1", "g2-m2", "g1-m3", "g1-m4", "g3-m1"]
+    url = queue(qname + "-e", *sends)
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"])
+    assert _bodies(sqs, url) == ["g2-m1", "g2-m2", "g3-m1"]
 
 
 def test_deduplication_window(server, qname):
@@ -169,3 +212,27 @@ def test_fifo_ids_are_printable_ascii_up_to_128(nuvem, qname):
         sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="try 1")
     assert error(e) == ("InvalidParameterValue", 400)
     assert "parameter ReceiveRequestAttemptId is invalid" in e.value.response["Error"]["Message"]
+
+
+def test_purge_forgets_deduplication_ids(nuvem, qname):
+    """LocalStack's AWS-validated test_purge_queue_clears_fifo_deduplication_cache: after a
+    purge, a message with a deduplication id seen before it is taken."""
+    sqs = nuvem.client("sqs")
+    url = fifo(sqs, qname)
+    sqs.send_message(QueueUrl=url, MessageBody="message-1", MessageGroupId="g",
+                     MessageDeduplicationId="d")
+    sqs.purge_queue(QueueUrl=url)
+    sqs.send_message(QueueUrl=url, MessageBody="message-2", MessageGroupId="g",
+                     MessageDeduplicationId="d")
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["message-2"]
+
+
+def test_a_zero_delay_is_taken(nuvem, qname):
+    """LocalStack's AWS-validated test_send_message_with_delay_0_works_for_fifo: DelaySeconds=0
+    is no per-message delay, so a FIFO queue takes it."""
+    sqs = nuvem.client("sqs")
+    url = fifo(sqs, qname)
+    sent = sqs.send_message(QueueUrl=url, DelaySeconds=0, MessageBody="Hello World!",
+                            MessageGroupId="test", MessageDeduplicationId="42")
+    got = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]
+    assert got["MD5OfBody"] == sent["MD5OfMessageBody"]

@@ -69,6 +69,26 @@ def test_attribute_name_selection(sqs, qname):
     assert "Attributes" not in m
 
 
+def test_attribute_name_wildcards(sqs, qname):
+    """LocalStack's AWS-validated test_receive_message_message_attribute_names_filters: "*"
+    takes every attribute as "All" and ".*" do, and "Hel.*" is the prefix "Hel"."""
+    url = sqs.create_queue(QueueName=qname, Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="msg", MessageAttributes={
+        "Help.Me": {"DataType": "String", "StringValue": "Me"},
+        "Hello": {"DataType": "String", "StringValue": "There"},
+        "General": {"DataType": "String", "StringValue": "Kenobi"}})
+    for names, chosen, md5 in (
+            (["*"], {"Help.Me", "Hello", "General"}, "4c360f3fdafd970e05fae2f149d997f5"),
+            (["Hel.*"], {"Help.Me", "Hello"}, "83fee93c1bcd8b9a5a923ffacdc636c7")):
+        m = sqs.receive_message(QueueUrl=url, MessageAttributeNames=names)["Messages"][0]
+        assert set(m["MessageAttributes"]) == chosen and m["MD5OfMessageAttributes"] == md5
+    for names in (["AWS."], ["..foo"]):     # names no attribute can have: none, no error
+        assert "MessageAttributes" not in sqs.receive_message(
+            QueueUrl=url, MessageAttributeNames=names)["Messages"][0]
+    m = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["Foo", "Help"])["Messages"][0]
+    assert m["MessageAttributes"] == {} and "MD5OfMessageAttributes" not in m   # none matches
+
+
 @pytest.mark.parametrize("body, valid", [
     ("tab\tnew line\ncr\r delete\x7f ~", True), ("bell \x07", False), ("vt \x0b", False),
     ("unit separator \x1f", False), ("\x00", False), ("é € \U0001F600 \ud7ff \ue000", True),
@@ -111,6 +131,21 @@ def test_message_validation(sqs, qname):
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=url, MessageBody="x", DelaySeconds=901)
     assert error(e) == ("InvalidParameterValue", 400)
+
+
+def test_attribute_names_and_string_values(sqs, qname):
+    """LocalStack's AWS-validated test_send_message_with_invalid_string_attributes and
+    test_invalid_string_attributes_cause_invalid_parameter_value_error: a name may hold letters
+    of any script; a String value takes the body's characters only."""
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="test", MessageAttributes={
+        "attr.1øßä": {"StringValue": "Valida", "DataType": "String"}})
+    for name, value in (("attr1", "Invalid-\x08,\x0b"), ("Invalid-§-attr", "Valid"),
+                        ("aWs.-Invalid-attr", "Valid"), ("Invalid.", "Valid"), ("L" * 257, "Valid")):
+        with pytest.raises(ClientError) as e:
+            sqs.send_message(QueueUrl=url, MessageBody="test", MessageAttributes={
+                name: {"StringValue": value, "DataType": "String"}})
+        assert error(e) == ("InvalidParameterValue", 400)
 
 
 def test_json_error_types_are_sqs_own(sqs, qname):
@@ -166,7 +201,7 @@ def test_batches_with_per_entry_failures(sqs, qname):
         {"Id": "c1", "ReceiptHandle": msgs[1]["ReceiptHandle"], "VisibilityTimeout": 0},
         {"Id": "c2", "ReceiptHandle": msgs[0]["ReceiptHandle"], "VisibilityTimeout": 0}])
     assert [s["Id"] for s in changed["Successful"]] == ["c1"]
-    assert changed["Failed"][0]["Code"] == "AWS.SimpleQueueService.MessageNotInflight"
+    assert changed["Failed"][0]["Code"] == "InvalidParameterValue"   # deleted
 
 
 @pytest.mark.parametrize("entries,code", [
@@ -232,8 +267,19 @@ def test_visibility_timeout_and_receive_count(manual_nuvem, qname):
     with pytest.raises(ClientError) as e:     # that handle's receive is over
         sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=second["ReceiptHandle"],
                                       VisibilityTimeout=5)
-    assert error(e) == ("AWS.SimpleQueueService.MessageNotInflight", 400)
+    assert error(e) == ("InvalidParameterValue", 400)
+    advance(manual_nuvem, 31)   # the third receive's timeout is over: a change is OK, and no-op
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=third["ReceiptHandle"],
+                                  VisibilityTimeout=100)
+    third = sqs.receive_message(QueueUrl=url)["Messages"][0]
     sqs.delete_message(QueueUrl=url, ReceiptHandle=third["ReceiptHandle"])
+    with pytest.raises(ClientError) as e:     # deleted
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=third["ReceiptHandle"],
+                                      VisibilityTimeout=5)
+    assert error(e) == ("InvalidParameterValue", 400)
+    assert e.value.response["Error"]["Message"] == (
+        f"Value {third['ReceiptHandle']} for parameter ReceiptHandle is invalid. Reason: Message "
+        "does not exist or is not available for visibility timeout change.")
     advance(manual_nuvem, 31)
     assert "Messages" not in sqs.receive_message(QueueUrl=url)
 
@@ -260,3 +306,25 @@ def test_max_number_of_messages_and_order(sqs, qname):
     assert len(got) == 10
     rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     assert sorted(int(m["Body"]) for m in got + rest) == list(range(15))
+
+
+def test_message_attributes_count_towards_the_size_limits(sqs, qname):
+    """LocalStack's AWS-validated test_send_oversized_message and
+    test_send_message_batch_with_oversized_contents: an attribute's name, type and value count
+    towards the message's MaximumMessageSize and the batch's 262,144 bytes."""
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    attributes = {"k": {"DataType": "String", "StringValue": "x"}}    # 8 bytes
+    sqs.send_message(QueueUrl=url, MessageBody="a" * (262144 - 8), MessageAttributes=attributes)
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="a" * (262144 - 7),
+                         MessageAttributes=attributes)
+    assert error(e) == ("InvalidParameterValue", 400)
+    assert e.value.response["Error"]["Message"] == \
+        "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes."
+    with pytest.raises(ClientError) as e:
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": "1", "MessageBody": "a" * (262144 - 8), "MessageAttributes": attributes},
+            {"Id": "2", "MessageBody": "a"}])
+    assert error(e) == ("AWS.SimpleQueueService.BatchRequestTooLong", 400)
+    assert e.value.response["Error"]["Message"] == \
+        "Batch requests cannot be longer than 262144 bytes. You have sent 262145 bytes."

@@ -91,3 +91,42 @@ def test_query_errors_use_query_codes(nuvem, qname):
         (403, "AWS.SimpleQueueService.PurgeQueueInProgress")
     status, doc = query(nuvem, {"Action": "DeleteMessage", "QueueUrl": url, "ReceiptHandle": "junk"})
     assert (status, doc.find("q:Error/q:Code", NS).text) == (400, "ReceiptHandleIsInvalid")
+
+
+def test_requests_to_the_queue_url_name_that_queue(nuvem, qname):
+    """Old clients use the queue URL as the endpoint, without a QueueUrl parameter (LocalStack's
+    AWS-validated TestSqsQueryApi: test_get_send_and_receive_messages, test_get_delete_queue,
+    test_get_on_deleted_queue_fails, test_overwrite_queue_url_in_params, test_get_create_queue_fails,
+    test_get_list_queues_fails)."""
+    status, doc = query(nuvem, {"Action": "CreateQueue", "QueueName": qname})
+    path = urllib.parse.urlsplit(doc.find("q:CreateQueueResult/q:QueueUrl", NS).text).path
+    _, other = query(nuvem, {"Action": "CreateQueue", "QueueName": qname + "-other"})
+    other_url = other.find("q:CreateQueueResult/q:QueueUrl", NS).text
+    assert query(nuvem, {"Action": "SendMessage", "MessageBody": "foobar"}, path)[0] == 200
+    status, doc = query(nuvem, {"Action": "ReceiveMessage"}, path)
+    assert doc.find("q:ReceiveMessageResult/q:Message/q:Body", NS).text == "foobar"
+    # a QueueUrl parameter wins over the path
+    status, doc = query(nuvem, {"Action": "GetQueueAttributes", "QueueUrl": other_url,
+                                "AttributeName.1": "QueueArn"}, path)
+    assert doc.find("q:GetQueueAttributesResult/q:Attribute/q:Value", NS).text.endswith("-other")
+    for action in ("CreateQueue", "ListQueues"):      # the service endpoint's only
+        status, doc = query(nuvem, {"Action": action, "QueueName": qname + "-x"}, path)
+        assert status == 400 and doc.find("q:Error/q:Code", NS).text == "InvalidAction"
+        assert doc.find("q:Error/q:Message", NS).text == \
+            f"The action {action} is not valid for this endpoint."
+    assert query(nuvem, {"Action": "DeleteQueue"}, path)[0] == 200
+    status, doc = query(nuvem, {"Action": "GetQueueAttributes", "AttributeName.1": "QueueArn"}, path)
+    assert status == 400
+    assert doc.find("q:Error/q:Code", NS).text == "AWS.SimpleQueueService.NonExistentQueue"
+
+
+def test_a_missing_parameter_is_missing_parameter(nuvem, qname):
+    """LocalStack's AWS-validated test_valid_action_with_missing_parameter_raises_exception:
+    SQS's query answer names the first missing parameter (not the validator's list)."""
+    _, doc = query(nuvem, {"Action": "CreateQueue", "QueueName": qname})
+    path = urllib.parse.urlsplit(doc.find("q:CreateQueueResult/q:QueueUrl", NS).text).path
+    status, doc = query(nuvem, {"Action": "SendMessage"}, path)
+    assert status == 400
+    assert doc.find("q:Error/q:Code", NS).text == "MissingParameter"
+    assert doc.find("q:Error/q:Message", NS).text == \
+        "The request must contain the parameter MessageBody."

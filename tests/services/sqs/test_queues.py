@@ -23,6 +23,18 @@ def test_create_is_idempotent_and_url_uses_the_request_host(nuvem, sqs, qname):
         "Attributes"] == {"VisibilityTimeout": "45"}
 
 
+def test_a_queue_name_serves_as_its_url(sqs, qname):
+    """LocalStack's AWS-validated test_posting_to_queue_via_queue_name: QueueUrl may be the bare
+    name of a queue of the caller's account."""
+    sqs.create_queue(QueueName=qname)
+    sent = sqs.send_message(QueueUrl=qname, MessageBody="Using name instead of URL")
+    assert sent["MD5OfMessageBody"] == "86a83f96652a1bfad3891e7d523750cb"
+    assert sqs.receive_message(QueueUrl=qname)["Messages"][0]["MessageId"] == sent["MessageId"]
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=qname + "-none", MessageBody="x")
+    assert error(e) == ("AWS.SimpleQueueService.NonExistentQueue", 400)
+
+
 def test_missing_queue_errors(sqs):
     with pytest.raises(ClientError) as e:
         sqs.get_queue_url(QueueName="no-such-queue")
@@ -43,7 +55,12 @@ def test_missing_queue_errors(sqs):
     ({"Bogus": "1"}, "InvalidAttributeName"),
     ({"ContentBasedDeduplication": "true"}, "InvalidAttributeName"),   # FIFO only
     ({"Policy": "{not json"}, "InvalidAttributeValue"),
-    ({"RedrivePolicy": json.dumps({"maxReceiveCount": 3})}, "InvalidAttributeValue"),
+    # LocalStack's AWS-validated test_redrive_policy_attribute_validity
+    ({"RedrivePolicy": json.dumps({"maxReceiveCount": 3})}, "InvalidParameterValue"),
+    ({"RedrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:q"})},
+     "InvalidParameterValue"),
+    ({"RedrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:q",
+                                   "maxReceiveCount": "invalid"})}, "InvalidParameterValue"),
 ])
 def test_attribute_validation(sqs, qname, attributes, code):
     with pytest.raises(ClientError) as e:
@@ -52,13 +69,16 @@ def test_attribute_validation(sqs, qname, attributes, code):
 
 
 def test_bad_names(sqs):
-    for name in ("has space", "x" * 81, "bad.fifo.name"):
+    """A .fifo name without FifoQueue=true, and FifoQueue=true without the suffix, are
+    InvalidParameterValue (LocalStack's AWS-validated test_standard_queue_cannot_have_fifo_suffix,
+    test_fifo_queue_requires_suffix)."""
+    for name in ("has space", "x" * 81, "bad.fifo.name", "plain.fifo"):
         with pytest.raises(ClientError) as e:
             sqs.create_queue(QueueName=name)
         assert error(e) == ("InvalidParameterValue", 400)
     with pytest.raises(ClientError) as e:
         sqs.create_queue(QueueName="plain", Attributes={"FifoQueue": "true"})
-    assert error(e) == ("InvalidAttributeValue", 400)
+    assert error(e) == ("InvalidParameterValue", 400)
 
 
 def test_attributes_all_and_set(sqs, qname):
@@ -121,6 +141,16 @@ def test_tags(sqs, qname):
     assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "b", "env": "dev"}
     sqs.untag_queue(QueueUrl=url, TagKeys=["team"])
     assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"env": "dev"}
+
+
+def test_empty_maps_in_answers(sqs, qname):
+    """LocalStack's AWS-validated test_tag_untag_queue (get-tag-after-untag) and
+    test_sqs_permission_lifecycle (get-queue-policy-attribute-after-removal): SQS's JSON answers
+    carry an empty Tags map, and an empty Attributes map when the names asked for are unset."""
+    url = sqs.create_queue(QueueName=qname, tags={"tag1": "value1"})["QueueUrl"]
+    sqs.untag_queue(QueueUrl=url, TagKeys=["tag1"])
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {}
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"] == {}
 
 
 def test_purge_and_purge_in_progress(sqs, qname):
@@ -193,6 +223,15 @@ def test_attribute_errors_in_sqs_words(sqs, qname):
     sqs.set_queue_attributes(QueueUrl=url, Attributes={
         "KmsMasterKeyId": "testKeyId", "KmsDataKeyReusePeriodSeconds": "6000",
         "SqsManagedSseEnabled": "false"})
+
+
+def test_a_kms_key_turns_sqs_managed_encryption_off(sqs, qname):
+    """SQS SSE is on by default and only one kind of SSE goes at a time: a queue given a KMS key
+    answers SqsManagedSseEnabled=false (LocalStack's AWS-validated test_sse_queue_attributes)."""
+    url = sqs.create_queue(QueueName=qname, Attributes={"KmsMasterKeyId": "testKeyId"})["QueueUrl"]
+    names = ["KmsMasterKeyId", "SqsManagedSseEnabled"]
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"] == {
+        "KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "false"}
 
 
 def test_add_permission_takes_policy_actions_and_account_ids(sqs, qname):

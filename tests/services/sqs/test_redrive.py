@@ -58,6 +58,21 @@ def test_move_task_back_to_source(sqs, qname):
     assert error(e)[0] == "InvalidParameterValue"
 
 
+def test_a_move_task_without_a_rate_completes_in_one_pass(sqs, qname):
+    """A message sent straight to the dead-letter queue has no source to go back to: it stays,
+    and the task still completes (it stayed RUNNING, and the periodic job failed on it)."""
+    src, dlq, dlq_arn = _pair(sqs, qname)
+    sqs.send_message(QueueUrl=dlq, MessageBody="sent here")
+    sqs.send_message(QueueUrl=src, MessageBody="dead-lettered")
+    for _ in range(3):
+        sqs.receive_message(QueueUrl=src)
+    sqs.start_message_move_task(SourceArn=dlq_arn)
+    task = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]
+    assert task["Status"] == "COMPLETED" and task["ApproximateNumberOfMessagesMoved"] == 1
+    assert sqs.receive_message(QueueUrl=src)["Messages"][0]["Body"] == "dead-lettered"
+    assert sqs.receive_message(QueueUrl=dlq)["Messages"][0]["Body"] == "sent here"
+
+
 def test_task_handles_and_their_errors(sqs, qname):
     """LocalStack's AWS-validated test_cancel_with_invalid_task_handle,
     test_cancel_with_invalid_source_arn_in_task_handle, ..._invalid_task_id_in_task_handle and
