@@ -14,7 +14,7 @@ from urllib.parse import quote
 from nuvem.context import Call
 from nuvem.protocol.serializers_xml import Rows
 from nuvem.services.s3 import SERVICE
-from nuvem.services.s3.common import bucket_of, owner
+from nuvem.services.s3.common import bucket_of, owner, version_rank
 from nuvem.services.s3.errors import InvalidArgument, InvalidVersionId
 from nuvem.services.s3.models import LISTED_FIELDS, S3Object
 
@@ -228,9 +228,10 @@ def list_object_versions(ctx: Call, req: dict) -> dict:
     if key_marker and version_marker:
         found = next((v for v in ctx.store.query(S3Object, prefix=(bucket.name, key_marker))
                       if v.version_id == version_marker), None)
-        if found is None:
+        # a version deleted since: its id says where it was (ids made before it did not)
+        after_rank = found.rank if found is not None else version_rank(version_marker)
+        if after_rank is None:
             raise InvalidVersionId(ArgumentName="version-id-marker", ArgumentValue=version_marker)
-        after_rank = found.rank
     versions, markers, prefixes = [], [], []
     truncated, last, latest_key = False, None, None
     if key_marker and after_rank is not None:

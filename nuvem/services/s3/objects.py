@@ -203,9 +203,7 @@ def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> None:
     replaced = None
     existing = list(ctx.store.query(S3Object, prefix=(bucket.name, obj.key),
                                     fields=("rank", "version_id", "lock")))
-    if bucket.versioning == "Enabled":
-        obj.version_id = obj.version_id if obj.version_id != "null" else new_version_id(ctx)
-    else:
+    if bucket.versioning != "Enabled":
         obj.version_id = "null"
         replaced = next((v for v in existing if v.version_id == "null"), None)
         if replaced is not None:
@@ -215,6 +213,8 @@ def store_version(ctx: Call, bucket: Bucket, obj: S3Object) -> None:
     obj.rank = (min(v.rank for v in existing) - 1) if existing else 0
     if replaced is not None and not existing:
         obj.rank = replaced.rank
+    if bucket.versioning == "Enabled" and obj.version_id == "null":
+        obj.version_id = new_version_id(ctx, obj.rank)
     ctx.store.put(obj)
 
 
@@ -673,9 +673,7 @@ def delete_one(ctx: Call, bucket: Bucket, key: str, version_id: str | None, req:
         return {}
     marker = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null",
                       last_modified=ctx.now, owner=ctx.account, delete_marker=True)
-    if bucket.versioning == "Enabled":
-        marker.version_id = new_version_id(ctx)
-    store_version(ctx, bucket, marker)
+    store_version(ctx, bucket, marker)      # which gives it a version id if versioning is on
     notify(ctx, bucket, "ObjectRemoved:DeleteMarkerCreated", marker)
     return {"DeleteMarker": True, "VersionId": marker.version_id}
 
