@@ -107,7 +107,7 @@ def _version_check(body: str) -> str:
     return VERSION_ID_CHARS[digest[0] % 64] + VERSION_ID_CHARS[digest[1] % 64]
 
 
-# A version id made since session 13 carries its version's rank, so a listing can go on from
+# A version id carries its version's rank, so a listing can go on from
 # a version-id-marker whose version was deleted since, as S3 does (LocalStack's AWS-validated
 # test_list_object_versions): 8 characters of (rank + _RANK_OFFSET) masked by a hash of the 22
 # random ones, which keep ids unguessable. Its check characters are computed over "r" + body,
