@@ -238,10 +238,12 @@ def _part_wanted(upload: Upload, req: dict, body) -> tuple[dict, list[str]]:
     if upload.checksum_algorithm:
         algorithm = upload.checksum_algorithm
         other = sorted(sent - {algorithm})
-        if other:
+        # a composite upload's parts must carry its checksum; S3 computes a full-object
+        # upload's itself (LocalStack's AWS-validated test_multipart_parts_checksum_exceptions)
+        if other or (algorithm not in sent and upload.checksum_type == "COMPOSITE"):
+            actual = other[0].lower() if other else "null"
             raise InvalidRequest(f"Checksum Type mismatch occurred, expected checksum Type: "
-                                 f"{algorithm.lower()}, actual checksum Type: "
-                                 f"{other[0].lower()}")
+                                 f"{algorithm.lower()}, actual checksum Type: {actual}")
         if algorithm not in sent:
             wanted[algorithm] = None
         return wanted, [algorithm]

@@ -516,6 +516,22 @@ def test_checksum_mode_errors(s3, bucket):
     assert (code, status) == ("InvalidRequest", 400) and "mismatch" in message
 
 
+def test_composite_upload_parts_must_carry_its_checksum(nuvem, bucket):
+    # LocalStack's AWS-validated test_multipart_parts_checksum_exceptions; a full-object
+    # upload's part checksum S3 computes itself
+    s3 = nuvem.client("s3", request_checksum_calculation="when_required")
+    composite = s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="SHA256")
+    assert error(s3.upload_part, Bucket=bucket, Key="k", UploadId=composite["UploadId"],
+                 PartNumber=1, Body=b"x") == (
+        "InvalidRequest", 400, "Checksum Type mismatch occurred, expected checksum Type: sha256, "
+                               "actual checksum Type: null")
+    full = s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="CRC32",
+                                      ChecksumType="FULL_OBJECT")
+    part = s3.upload_part(Bucket=bucket, Key="k", UploadId=full["UploadId"], PartNumber=1,
+                          Body=b"x")
+    assert part["ChecksumCRC32"] == base64.b64encode(zlib.crc32(b"x").to_bytes(4, "big")).decode()
+
+
 def test_aws_cli_cp_multipart(nuvem, s3, bucket, tmp_path):
     data = os.urandom(20 * MiB)
     source = tmp_path / "big.bin"
