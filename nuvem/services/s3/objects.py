@@ -814,7 +814,10 @@ def copy_object(ctx: Call, req: dict) -> dict:
     same = source_bucket.name == bucket.name and source.key == key
     changes = (directive == "REPLACE" or req.get("StorageClass") or req.get("WebsiteRedirectLocation")
                or req.get("ServerSideEncryption") or req.get("SSEKMSKeyId")
-               or req.get("SSECustomerAlgorithm"))
+               or req.get("SSECustomerAlgorithm")
+               # a default encryption the bucket was given applies anew (LocalStack's
+               # AWS-validated test_copy_in_place_with_bucket_encryption)
+               or "Encryption" in bucket.config)
     if same and not changes and req.get("CopySource", "").find("versionId=") < 0 and \
             bucket.versioning != "Enabled":
         raise InvalidRequest("This copy request is illegal because it is trying to copy an object "

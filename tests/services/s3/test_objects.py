@@ -232,6 +232,20 @@ def test_copy_object_directives_and_self_copy(s3, bucket):
     assert error_of(e) == ("PreconditionFailed", 412)
 
 
+def test_copy_to_itself_is_a_change_once_the_bucket_has_its_own_encryption(s3, bucket):
+    # LocalStack's AWS-validated test_copy_in_place_with_bucket_encryption and
+    # test_s3_copy_object_in_place (the same copy refused without it)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"")
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k")
+    assert error_of(e) == ("InvalidRequest", 400)
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+         "BucketKeyEnabled": False}]})
+    copied = s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k")
+    assert copied["ServerSideEncryption"] == "AES256"
+
+
 @pytest.mark.parametrize("source, message", [
     ("", "Invalid copy source bucket name"), ("192.168.1.1/foo", "Invalid copy source bucket name"),
     ("my-buc@k&()t/obj", "Invalid copy source bucket name"), ("bucket", "Invalid copy source object key"),
