@@ -762,6 +762,13 @@ def test_analytics_inventory_tiering(s3, bucket):
     bad = {**tiering, "Tierings": [{"Days": 10, "AccessTier": "ARCHIVE_ACCESS"}]}
     assert error(s3.put_bucket_intelligent_tiering_configuration, Bucket=bucket, Id="t1",
                  IntelligentTieringConfiguration=bad)[:2] == ("InvalidArgument", 400)
+    # an Id other than the document's: LocalStack's AWS-validated test_s3_intelligent_tier_config
+    # and test_s3_analytics_configurations
+    assert error(s3.put_bucket_intelligent_tiering_configuration, Bucket=bucket, Id="other",
+                 IntelligentTieringConfiguration=tiering)[:2] == ("MalformedXML", 400)
+    analytics = {"Id": "a1", "Filter": {"Prefix": "test_ls"}, "StorageClassAnalysis": {}}
+    assert error(s3.put_bucket_analytics_configuration, Bucket=bucket, Id="different-id",
+                 AnalyticsConfiguration=analytics)[:2] == ("MalformedXML", 400)
 
 
 def test_missing_bucket(s3):
