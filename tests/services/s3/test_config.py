@@ -241,6 +241,9 @@ def test_lifecycle_generates_ids_and_old_api(s3, bucket):
     ({k: v for k, v in RULE.items() if k != "Filter"}, "MalformedXML"),
     ({**RULE, "Prefix": "x/"}, "MalformedXML"),
     ({"ID": "a", "Filter": {}, "Status": "Enabled"}, "InvalidRequest"),
+    # an empty action is malformed, not missing (test_put_bucket_lifecycle_conf_exc)
+    ({"ID": "a", "Filter": {}, "Status": "Enabled", "NoncurrentVersionExpiration": {}},
+     "MalformedXML"),
     ({**RULE, "ID": "x" * 256}, "InvalidArgument"),
     ({**RULE, "Expiration": {"Days": 0}}, "InvalidArgument"),
     ({**RULE, "Transitions": [{"Days": 10, "StorageClass": "STANDARD_IA"}]}, "InvalidArgument"),
