@@ -43,7 +43,7 @@ def _html_error(call: Call, status: int, code: str, message: str, **extra) -> Ht
 
 def _response(call: Call, status: int, headers: list, body=b"") -> HttpResponse:
     headers = headers + [("x-amz-request-id", call.request_id),
-                         ("x-amz-id-2", host_id(call.request_id))]
+                         ("x-amz-id-2", host_id(call.request_id)), ("Server", "AmazonS3")]
     if call.request.method == "HEAD":
         body = b""
     return HttpResponse(status, headers, body)

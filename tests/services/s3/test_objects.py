@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import re
+import urllib.request
 import zlib
 from datetime import datetime, timedelta, timezone
 
@@ -41,6 +42,22 @@ def test_put_get_head_round_trip_with_metadata_and_etag(s3, bucket):
     assert re.fullmatch(r"[0-9A-V]{16}", meta["RequestId"])
     assert (meta["RequestId"], meta["HostId"]) == (meta["HTTPHeaders"]["x-amz-request-id"],
                                                    meta["HTTPHeaders"]["x-amz-id-2"])
+
+
+def test_every_answer_names_its_server_as_s3_does(nuvem, s3, bucket):
+    # LocalStack's AWS-validated test_get_object_content_length_with_virtual_host records
+    # "server" among a presigned GET's headers; S3 sends "AmazonS3"
+    s3.put_object(Bucket=bucket, Key="k", Body=b"123")
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={
+        "CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]})
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"})
+    preflight = urllib.request.Request(f"{nuvem.endpoint}/{bucket}/k", method="OPTIONS", headers={
+        "Origin": "http://example.com", "Access-Control-Request-Method": "GET"})
+    with urllib.request.urlopen(url) as got, urllib.request.urlopen(preflight) as allowed:
+        assert got.headers["Server"] == allowed.headers["Server"] == "AmazonS3"
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="missing")
+    assert e.value.response["ResponseMetadata"]["HTTPHeaders"]["server"] == "AmazonS3"
 
 
 def test_default_content_type_and_large_body_streams(s3, bucket):
