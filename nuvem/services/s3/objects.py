@@ -938,9 +938,12 @@ def _locked_object(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
 @SERVICE.op("PutObjectRetention")
 def put_object_retention(ctx: Call, req: dict) -> dict:
     retention = req.get("Retention") or {}
-    if retention.get("Mode") not in (None, *LOCK_MODES):
-        raise MalformedXML()
     new_until = retention.get("RetainUntilDate")
+    # a mode without a date or the reverse is malformed; neither clears the retention (LocalStack's
+    # AWS-validated test_s3_object_retention_exc, test_s3_object_retention)
+    if retention.get("Mode") not in (None, *LOCK_MODES) or \
+            (retention.get("Mode") is None) != (new_until is None):
+        raise MalformedXML()
     if new_until:
         check_retain_until(new_until, ctx.now)
     bucket, obj = _locked_object(ctx, req)

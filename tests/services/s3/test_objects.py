@@ -724,7 +724,10 @@ def test_lock_bodies_are_checked_before_the_bucket_and_the_key(s3, bucket):
     locked = f"{bucket[:50]}-lock"
     s3.create_bucket(Bucket=locked, ObjectLockEnabledForBucket=True)
     later, past = datetime(2099, 1, 1, tzinfo=timezone.utc), datetime(2000, 1, 1, tzinfo=timezone.utc)
+    # a mode without a date, or the reverse: LocalStack's AWS-validated test_s3_object_retention_exc
     for retention, code in (({"Mode": "invalid_mode", "RetainUntilDate": later}, "MalformedXML"),
+                            ({"Mode": "GOVERNANCE"}, "MalformedXML"),
+                            ({"RetainUntilDate": later}, "MalformedXML"),
                             ({"Mode": "COMPLIANCE", "RetainUntilDate": past}, "InvalidArgument"),
                             ({"Mode": "COMPLIANCE", "RetainUntilDate": later}, "NoSuchKey")):
         with pytest.raises(ClientError) as e:
