@@ -583,7 +583,10 @@ def _part_range(obj: S3Object, number: int) -> tuple[int, int]:
 def get_object(ctx: Call, req: dict) -> dict:
     bucket, obj = _read_target(ctx, req)
     if obj.storage_class in ARCHIVED and not (obj.lock or {}).get("Restore"):
-        raise InvalidObjectState(StorageClass=obj.storage_class)
+        # the class is also a header, as on a read (LocalStack's AWS-validated
+        # test_put_object_storage_class[GLACIER-False])
+        raise InvalidObjectState(StorageClass=obj.storage_class,
+                                 headers={"x-amz-storage-class": obj.storage_class})
     out = describe(bucket, obj, req, checksums=True)
     out.update(_read_expiration(ctx, bucket, obj, req))
     span = _span(obj, req)

@@ -1008,3 +1008,15 @@ def test_a_presigned_url_whose_credential_does_not_parse_is_a_query_error(nuvem,
         400, "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; "
         "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/"
         "aws4_request\".")
+
+
+def test_an_archived_object_is_unreadable_until_restored_and_says_its_class(s3, bucket):
+    # LocalStack's AWS-validated test_put_object_storage_class[GLACIER-False]: the error carries
+    # the class as a member and as x-amz-storage-class
+    s3.put_object(Bucket=bucket, Key="cold", Body=b"body-test", StorageClass="GLACIER")
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="cold")
+    assert error_of(e) == ("InvalidObjectState", 403)
+    assert e.value.response["Error"]["StorageClass"] == "GLACIER"
+    assert e.value.response["StorageClass"] == "GLACIER"
+    assert s3.head_object(Bucket=bucket, Key="cold")["StorageClass"] == "GLACIER"
