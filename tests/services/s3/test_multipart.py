@@ -446,7 +446,8 @@ def test_crc32_composite_checksum(s3, bucket):
                                                        "ObjectSize"])
     assert attrs["ETag"] == multipart_etag(P1, P2, tail).strip('"')
     assert attrs["ObjectSize"] == 10 * MiB + len(tail)
-    assert attrs["Checksum"]["ChecksumCRC32"] == expected
+    # without its part count (LocalStack's AWS-validated test_complete_multipart_parts_checksum)
+    assert attrs["Checksum"] == {"ChecksumCRC32": crc32_b64(digests), "ChecksumType": "COMPOSITE"}
     parts = attrs["ObjectParts"]
     assert parts["TotalPartsCount"] == 3
     assert [(p["PartNumber"], p["Size"], p["ChecksumCRC32"]) for p in parts["Parts"]] == \
