@@ -531,13 +531,14 @@ def test_composite_upload_parts_must_carry_its_checksum(nuvem, bucket):
     part = s3.upload_part(Bucket=bucket, Key="k", UploadId=full["UploadId"], PartNumber=1,
                           Body=b"x")
     assert part["ChecksumCRC32"] == base64.b64encode(zlib.crc32(b"x").to_bytes(4, "big")).decode()
-    # a checksum the part was not uploaded with is no match (test_multipart_parts_checksum_exceptions)
+    # a checksum the part was not uploaded with does not match it
+    # (test_multipart_parts_checksum_exceptions)
     plain = s3.create_multipart_upload(Bucket=bucket, Key="p")["UploadId"]
     etag = s3.upload_part(Bucket=bucket, Key="p", UploadId=plain, PartNumber=1, Body=b"abc")["ETag"]
     sha256 = base64.b64encode(hashlib.sha256(b"abc").digest()).decode()
+    parts = [{"PartNumber": 1, "ETag": etag, "ChecksumSHA256": sha256}]
     assert error(s3.complete_multipart_upload, Bucket=bucket, Key="p", UploadId=plain,
-                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag,
-                                             "ChecksumSHA256": sha256}]})[:2] == ("InvalidPart", 400)
+                 MultipartUpload={"Parts": parts})[:2] == ("InvalidPart", 400)
 
 
 def test_aws_cli_cp_multipart(nuvem, s3, bucket, tmp_path):
