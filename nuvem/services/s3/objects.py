@@ -19,7 +19,7 @@ from nuvem.services.s3.bodies import (checksum_algorithm, read_range, receive_up
 from nuvem.services.s3.buckets import valid_name as valid_bucket_name
 from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, current,
                                       find_object, marker_headers, new_version_id,
-                                      version_named, versions)
+                                      version_field, version_named, versions)
 from nuvem.services.s3.errors import (AccessDenied, EmptyVersionId, InvalidArgument,
                                       InvalidObjectState, InvalidPartNumber, InvalidRange,
                                       InvalidRequest, InvalidTag, InvalidVersionId,
@@ -324,6 +324,8 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     notify(ctx, bucket, event, obj)
     result = {"ETag": obj.etag, **sse, **checksum_fields(obj.checksum),
               **expiration(bucket, obj)}
+    # a suspended bucket's put names no version (versitygw's
+    # Versioning_PutObject_suspended_null_versionId_obj)
     if obj.version_id != "null":
         result["VersionId"] = obj.version_id
     return result
@@ -459,9 +461,7 @@ def describe(bucket: Bucket, obj: S3Object, req: dict, *, checksums: bool) -> di
                  "Metadata": dict(obj.metadata), **obj.sse}
     for name, value in obj.headers.items():
         out[name] = _when(value) if name == "Expires" else value
-    if obj.version_id != "null" or bucket.versioning:
-        # the null version is named once the bucket has had versioning (x-amz-version-id: null)
-        out["VersionId"] = obj.version_id
+    out.update(version_field(bucket, obj))
     if obj.storage_class != "STANDARD":
         out["StorageClass"] = obj.storage_class
     if obj.part_sizes:
@@ -821,8 +821,9 @@ def copy_object(ctx: Call, req: dict) -> dict:
                # a default encryption the bucket was given applies anew (LocalStack's
                # AWS-validated test_copy_in_place_with_bucket_encryption)
                or "Encryption" in bucket.config)
-    if same and not changes and req.get("CopySource", "").find("versionId=") < 0 and \
-            bucket.versioning != "Enabled":
+    # a versioned bucket is no exception (LocalStack's AWS-validated
+    # test_s3_copy_object_in_place_versioned); naming a version restores it
+    if same and not changes and req.get("CopySource", "").find("versionId=") < 0:
         raise InvalidRequest("This copy request is illegal because it is trying to copy an object "
                              "to itself without changing the object's metadata, storage class, "
                              "website redirect location or encryption attributes.")
@@ -857,9 +858,9 @@ def copy_object(ctx: Call, req: dict) -> dict:
               **expiration(bucket, obj)}
     if source.version_id != "null":
         result["CopySourceVersionId"] = source.version_id
-    if obj.version_id != "null":
-        result["VersionId"] = obj.version_id
-    return result
+    # unlike PutObject's, a copy's null version is named (LocalStack's AWS-validated
+    # test_s3_copy_object_in_place_suspended_only)
+    return {**result, **version_field(bucket, obj)}
 
 
 # -- attributes, tagging, retention -------------------------------------------------------------
