@@ -85,6 +85,22 @@ def test_cors_preflight_refusals(nuvem, s3, bucket):
         == 200
 
 
+def test_cors_preflight_refused_names_the_resource_asked_about(nuvem, s3, bucket):
+    # LocalStack's AWS-validated test_cors_options_fails_partial_origin (the bucket) and
+    # test_cors_match_origins (an object)
+    import urllib.error
+    import urllib.request
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": ["http://*.origin.com"], "AllowedMethods": ["GET"]}]})
+    for path, kind in ((f"/{bucket}", "BUCKET"), (f"/{bucket}/k", "OBJECT")):
+        request = urllib.request.Request(f"{nuvem.endpoint}{path}", method="OPTIONS", headers={
+            "Origin": "http://test.origin.com.evil", "Access-Control-Request-Method": "GET"})
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(request)
+        assert e.value.code == 403
+        assert f"<ResourceType>{kind}</ResourceType>".encode() in e.value.read()
+
+
 def test_cors_preflight_checks_the_method_and_headers_asked_for(nuvem, s3, bucket):
     # versitygw's PreflightOPTIONS_invalid_request_method and _invalid_request_headers: a
     # method CORS rules cannot name (case counts) or a header that is no HTTP token is BadRequest
