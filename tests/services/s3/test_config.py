@@ -400,7 +400,8 @@ def test_tagging_round_trip(s3, bucket):
                                                              {"Key": "env", "Value": "dev"}]})
     tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
     assert tags == {"team": "a", "env": "dev"}
-    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": "b"}]})
+    put = s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": "b"}]})
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 204     # test_bucket_tagging_crud
     assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "team", "Value": "b"}]
     assert s3.delete_bucket_tagging(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert error(s3.get_bucket_tagging, Bucket=bucket)[0] == "NoSuchTagSet"
