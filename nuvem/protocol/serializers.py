@@ -274,7 +274,7 @@ def _cbor_encoder(opts: Options):
 def _xml_encoder(opts: Options):
     def encode(shape, value):
         tag = shape.serialization.get("name") or shape.name
-        return "text/xml", xml.document(tag, "", shape, value, opts, declaration=False)
+        return "text/xml", xml.document(tag, "", shape, value, opts, declaration="")
     return encode
 
 
@@ -386,7 +386,8 @@ def _payload(value: Any, shape, name: str, call: _Call, as_json: bool) -> tuple[
         return _dump_json(json_value(member, value, opts)), "application/json"
     namespace = member._shape_model.get("xmlNamespace") or call.service.metadata.get("xmlNamespace")
     tag = _payload_root(member, name, call.service)
-    return xml.document(tag, xml.ns_attr(namespace), member, value, opts), "application/xml"
+    return (xml.document(tag, xml.ns_attr(namespace), member, value, opts,
+                         declaration=call.quirks.xml_declaration), "application/xml")
 
 
 def _payload_root(member, name: str, service: ServiceModel) -> str:
@@ -439,9 +440,11 @@ def _rest_xml_body(result: Mapping, shape, operation: OperationModel, call: _Cal
         value = result.get(text_member)
         text = "" if value is None else xml.esc(to_str(member, value, call.opts))
         tag = member.serialization.get("name", text_member)
-        return f"{xml.XML_DECLARATION}<{tag}{namespace}>{text}</{tag}>".encode(), "application/xml"
+        return (f"{call.quirks.xml_declaration}<{tag}{namespace}>{text}</{tag}>".encode(),
+                "application/xml")
     tag = shape.serialization.get("name", shape.name)
-    return xml.document(tag, namespace, shape, result, call.opts, body_only=True), "application/xml"
+    return (xml.document(tag, namespace, shape, result, call.opts, body_only=True,
+                         declaration=call.quirks.xml_declaration), "application/xml")
 
 
 def _rest_json_response(result, operation, call):
@@ -608,7 +611,7 @@ def _ec2_error(info: _ErrorInfo, call: _Call) -> HttpResponse:
 
 def _rest_xml_error(info: _ErrorInfo, call: _Call) -> HttpResponse:
     bare = call.quirks.bare_error_root
-    out = [xml.XML_DECLARATION, "<Error>" if bare else "<ErrorResponse><Error>"]
+    out = [call.quirks.xml_declaration, "<Error>" if bare else "<ErrorResponse><Error>"]
     if not bare and call.quirks.error_type:
         out.append(xml.text_element("Type", info.fault))
     out.append(xml.text_element("Code", info.query_code))

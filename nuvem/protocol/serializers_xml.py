@@ -3,7 +3,8 @@
 Element names follow botocore's parser (the reference client): a member's `locationName` (which
 botocore merges with its target shape's own), list items named by the list member's `locationName`
 (default `member`, or for flattened lists the member's own name), maps as
-`<entry><key/><value/></entry>` unless flattened. Structure members come in model order.
+`<entry><key/><value/></entry>` unless flattened. Structure members come in model order, or
+in the order an overlay's `nuvemXmlOrder` gives.
 
 Namespaces: a reference's `xmlNamespace` (on a member, a list member, a map key or value) is declared
 on that element. A shape's own default namespace is written only on the document root, while a
@@ -137,9 +138,9 @@ def write_value(out: list, tag: str, attrs: str, shape, value: Any, opts: Option
 
 
 def document(tag: str, attrs: str, shape, value: Any, opts: Options, body_only: bool = False,
-             declaration: bool = True) -> bytes:
-    """A whole XML document whose root element holds a structure."""
-    out = [XML_DECLARATION] if declaration else []
+             declaration: str = XML_DECLARATION) -> bytes:
+    """A whole XML document whose root element holds a structure, after `declaration`."""
+    out = [declaration]
     write_struct(out, tag, attrs, shape, value, opts, body_only)
     return "".join(out).encode()
 
@@ -173,9 +174,20 @@ _TIMESTAMP_TEXT = {False: iso8601, True: lambda value: iso8601(value, True)}
 _STORED_TIMESTAMP_TEXT = {False: stored_iso8601(False), True: stored_iso8601(True)}
 
 
+def _in_wire_order(shape) -> list:
+    """A structure's members in model order, or first those an overlay's `nuvemXmlOrder` lists,
+    in its order, where the service writes them in another (S3's listings: clients that read the
+    document in one pass take the bucket's name, given first, for each object after it)."""
+    members = list(shape.members.items())
+    order = shape._shape_model.get("nuvemXmlOrder")
+    if order:
+        members.sort(key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    return members
+
+
 class _Plan:
-    """A structure's members as the writer needs them, in model order, for `Options` with this
-    `iso8601_millis`."""
+    """A structure's members as the writer needs them, in wire order (`_in_wire_order`), for
+    `Options` with this `iso8601_millis`."""
     __slots__ = ("shape", "names", "attributes", "elements", "body_elements", "text",
                  "body_text", "rows")
 
@@ -184,7 +196,7 @@ class _Plan:
         self.names = shape.members
         refs = shape._shape_model.get("members", {})
         attributes, elements, body_elements = [], [], []
-        for name, member in shape.members.items():
+        for name, member in _in_wire_order(shape):
             ser = member.serialization
             tag = ser.get("name", name)
             if ser.get("xmlAttribute"):

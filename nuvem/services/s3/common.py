@@ -96,6 +96,12 @@ def marker_headers(obj: S3Object) -> dict[str, str]:
     return {"x-amz-delete-marker": "true", "x-amz-version-id": obj.version_id}
 
 
+def version_field(bucket: Bucket, obj: S3Object) -> dict:
+    """The VersionId of a version read or copied: the null version is named too once the bucket
+    has had versioning (x-amz-version-id: null)."""
+    return {"VersionId": obj.version_id} if obj.version_id != "null" or bucket.versioning else {}
+
+
 # what a tag key or value may hold (letters, digits, spaces and + - = . _ : / @)
 TAG_CHARS = re.compile(r"^[\w\s+\-=._:/@]*$", re.UNICODE)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from nuvem.context import Call
+from nuvem.protocol.serializers import STATUS as HTTP_STATUS
 from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import TAG_CHARS, bucket_of, update_bucket
 from nuvem.services.s3.errors import (
@@ -419,7 +420,8 @@ def put_bucket_tagging(ctx: Call, req: dict) -> dict:
     old = ctx.store.tags(bucket.arn)
     ctx.store.untag(bucket.arn, [k for k in old if k not in tags])
     ctx.store.tag(bucket.arn, tags)
-    return {}
+    # 204 No Content, as S3 answers (LocalStack's AWS-validated test_bucket_tagging_crud)
+    return {HTTP_STATUS: 204}
 
 
 @SERVICE.op("GetBucketTagging")

@@ -43,7 +43,7 @@ def _html_error(call: Call, status: int, code: str, message: str, **extra) -> Ht
 
 def _response(call: Call, status: int, headers: list, body=b"") -> HttpResponse:
     headers = headers + [("x-amz-request-id", call.request_id),
-                         ("x-amz-id-2", host_id(call.request_id))]
+                         ("x-amz-id-2", host_id(call.request_id)), ("Server", "AmazonS3")]
     if call.request.method == "HEAD":
         body = b""
     return HttpResponse(status, headers, body)
@@ -229,7 +229,10 @@ def preflight(call: Call, uri_params: dict) -> HttpResponse:
                           "CORSResponse: This CORS request is not allowed. This is usually because "
                           "the evalution of Origin, request method / Access-Control-Request-Method "
                           "or Access-Control-Request-Headers are not whitelisted by the "
-                          "resource's CORS spec.", Method=method, ResourceType="OBJECT")
+                          "resource's CORS spec.", Method=method,
+                          # a preflight of the bucket itself names it (LocalStack's AWS-validated
+                          # test_cors_options_fails_partial_origin)
+                          ResourceType="OBJECT" if uri_params.get("Key") else "BUCKET")
     return _response(call, 200, _cors_headers(rule, origin, wanted) + [("Content-Length", "0")])
 
 

@@ -227,7 +227,9 @@ def _check_lifecycle_rule(rule: dict, ids: set, ctx: Call) -> None:
         raise InvalidArgument("Rule ID must be unique. Found same ID for more than one rule",
                               ArgumentName="ID", ArgumentValue=rule_id)
     ids.add(rule_id)
-    if not any(rule.get(a) for a in _ACTIONS):
+    # an action given empty is malformed, not missing (LocalStack's AWS-validated
+    # test_put_bucket_lifecycle_conf_exc: a NoncurrentVersionExpiration without NoncurrentDays)
+    if not any(rule.get(a) is not None for a in _ACTIONS):
         raise InvalidRequest("At least one action needs to be specified in a rule")
     expiration = rule.get("Expiration")
     if expiration is not None:

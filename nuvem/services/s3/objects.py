@@ -19,7 +19,7 @@ from nuvem.services.s3.bodies import (checksum_algorithm, read_range, receive_up
 from nuvem.services.s3.buckets import valid_name as valid_bucket_name
 from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, current,
                                       find_object, marker_headers, new_version_id,
-                                      version_named, versions)
+                                      version_field, version_named, versions)
 from nuvem.services.s3.errors import (AccessDenied, EmptyVersionId, InvalidArgument,
                                       InvalidObjectState, InvalidPartNumber, InvalidRange,
                                       InvalidRequest, InvalidTag, InvalidVersionId,
@@ -324,6 +324,8 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     notify(ctx, bucket, event, obj)
     result = {"ETag": obj.etag, **sse, **checksum_fields(obj.checksum),
               **expiration(bucket, obj)}
+    # a suspended bucket's put names no version (versitygw's
+    # Versioning_PutObject_suspended_null_versionId_obj)
     if obj.version_id != "null":
         result["VersionId"] = obj.version_id
     return result
@@ -459,9 +461,7 @@ def describe(bucket: Bucket, obj: S3Object, req: dict, *, checksums: bool) -> di
                  "Metadata": dict(obj.metadata), **obj.sse}
     for name, value in obj.headers.items():
         out[name] = _when(value) if name == "Expires" else value
-    if obj.version_id != "null" or bucket.versioning:
-        # the null version is named once the bucket has had versioning (x-amz-version-id: null)
-        out["VersionId"] = obj.version_id
+    out.update(version_field(bucket, obj))
     if obj.storage_class != "STANDARD":
         out["StorageClass"] = obj.storage_class
     if obj.part_sizes:
@@ -553,15 +553,12 @@ def _read_target(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
     return bucket, obj
 
 
-def _read_expiration(ctx: Call, bucket: Bucket, obj: S3Object, req: dict) -> dict:
-    """x-amz-expiration of an object read, for its current version only (lifecycle
-    expiration acts on current versions)."""
-    if not bucket.config.get("Lifecycle"):
+def _read_expiration(bucket: Bucket, obj: S3Object, req: dict) -> dict:
+    """x-amz-expiration of an object read without a version id: a read of a version by its id
+    announces none, the current one's included (LocalStack's AWS-validated
+    test_bucket_lifecycle_configuration_object_expiry_versioned)."""
+    if not bucket.config.get("Lifecycle") or req.get("VersionId") is not None:
         return {}
-    if req.get("VersionId") is not None:
-        latest = current(ctx, bucket, obj.key)
-        if latest is None or latest.version_id != obj.version_id:
-            return {}
     return expiration(bucket, obj)
 
 
@@ -583,9 +580,12 @@ def _part_range(obj: S3Object, number: int) -> tuple[int, int]:
 def get_object(ctx: Call, req: dict) -> dict:
     bucket, obj = _read_target(ctx, req)
     if obj.storage_class in ARCHIVED and not (obj.lock or {}).get("Restore"):
-        raise InvalidObjectState(StorageClass=obj.storage_class)
+        # the class is also a header, as on a read (LocalStack's AWS-validated
+        # test_put_object_storage_class[GLACIER-False])
+        raise InvalidObjectState(StorageClass=obj.storage_class,
+                                 headers={"x-amz-storage-class": obj.storage_class})
     out = describe(bucket, obj, req, checksums=True)
-    out.update(_read_expiration(ctx, bucket, obj, req))
+    out.update(_read_expiration(bucket, obj, req))
     span = _span(obj, req)
     if span is None:
         start, end = 0, obj.size - 1
@@ -595,7 +595,7 @@ def get_object(ctx: Call, req: dict) -> dict:
         out["ContentLength"] = end - start + 1
         out["ContentRange"] = f"bytes {start}-{end}/{obj.size}"
         out[STATUS] = 206
-        _drop_whole_checksums(out, req)
+        _drop_whole_checksums(out, req, whole=end - start + 1 == obj.size)
     if obj.data is not None:       # inline: bytes, so the server sends it without a stream
         out["Body"] = obj.data[start:end + 1]
     else:
@@ -615,8 +615,12 @@ def _span(obj: S3Object, req: dict) -> tuple[int, int] | None:
     return parse_range(req.get("Range"), obj.size)
 
 
-def _drop_whole_checksums(out: dict, req: dict) -> None:
-    """A range, or a part of an object whose checksum covers it whole, carries no checksum."""
+def _drop_whole_checksums(out: dict, req: dict, whole: bool) -> None:
+    """A range, or a part of an object whose checksum covers it whole, carries no checksum; a
+    range over the whole object keeps it (LocalStack's AWS-validated test_get_object_range:
+    bytes=0-100 and bytes=-15 of 10 bytes)."""
+    if req.get("Range") and whole:
+        return
     if out.get("ChecksumType") == "FULL_OBJECT" or req.get("Range"):
         for k in [k for k in out if k.startswith("Checksum")]:
             del out[k]
@@ -626,7 +630,7 @@ def _drop_whole_checksums(out: dict, req: dict) -> None:
 def head_object(ctx: Call, req: dict) -> dict:
     bucket, obj = _read_target(ctx, req)
     out = describe(bucket, obj, req, checksums=True)
-    out.update(_read_expiration(ctx, bucket, obj, req))
+    out.update(_read_expiration(bucket, obj, req))
     span = _span(obj, req)
     if span is None:
         out["ContentLength"] = obj.size
@@ -635,7 +639,7 @@ def head_object(ctx: Call, req: dict) -> dict:
         out["ContentRange"] = f"bytes {span[0]}-{span[1]}/{obj.size}"
         out[STATUS] = 206
         # as GetObject does (versitygw's HeadObject_ranged_with_checksum_mode)
-        _drop_whole_checksums(out, req)
+        _drop_whole_checksums(out, req, whole=span[1] - span[0] + 1 == obj.size)
     return out
 
 
@@ -812,9 +816,13 @@ def copy_object(ctx: Call, req: dict) -> dict:
     same = source_bucket.name == bucket.name and source.key == key
     changes = (directive == "REPLACE" or req.get("StorageClass") or req.get("WebsiteRedirectLocation")
                or req.get("ServerSideEncryption") or req.get("SSEKMSKeyId")
-               or req.get("SSECustomerAlgorithm"))
-    if same and not changes and req.get("CopySource", "").find("versionId=") < 0 and \
-            bucket.versioning != "Enabled":
+               or req.get("SSECustomerAlgorithm")
+               # a default encryption the bucket was given applies anew (LocalStack's
+               # AWS-validated test_copy_in_place_with_bucket_encryption)
+               or "Encryption" in bucket.config)
+    # a versioned bucket is no exception (LocalStack's AWS-validated
+    # test_s3_copy_object_in_place_versioned); naming a version restores it
+    if same and not changes and req.get("CopySource", "").find("versionId=") < 0:
         raise InvalidRequest("This copy request is illegal because it is trying to copy an object "
                              "to itself without changing the object's metadata, storage class, "
                              "website redirect location or encryption attributes.")
@@ -849,9 +857,9 @@ def copy_object(ctx: Call, req: dict) -> dict:
               **expiration(bucket, obj)}
     if source.version_id != "null":
         result["CopySourceVersionId"] = source.version_id
-    if obj.version_id != "null":
-        result["VersionId"] = obj.version_id
-    return result
+    # unlike PutObject's, a copy's null version is named (LocalStack's AWS-validated
+    # test_s3_copy_object_in_place_suspended_only)
+    return {**result, **version_field(bucket, obj)}
 
 
 # -- attributes, tagging, retention -------------------------------------------------------------
@@ -880,7 +888,12 @@ def get_object_attributes(ctx: Call, req: dict) -> dict:
     if "ObjectSize" in wanted:
         out["ObjectSize"] = obj.size
     if "Checksum" in wanted and obj.checksum:
-        out["Checksum"] = checksum_fields(obj.checksum)
+        checksum = checksum_fields(obj.checksum)
+        # a composite checksum comes without its '-<parts>' here (ObjectParts counts them), as
+        # AWS answers in LocalStack's AWS-validated test_complete_multipart_parts_checksum
+        name = f"Checksum{obj.checksum['Algorithm']}"
+        checksum[name] = checksum[name].split("-")[0]
+        out["Checksum"] = checksum
     if "ObjectParts" in wanted and obj.part_sizes:
         from nuvem.services.s3.multipart import object_parts
         out["ObjectParts"] = object_parts(obj, req)
@@ -933,9 +946,12 @@ def _locked_object(ctx: Call, req: dict) -> tuple[Bucket, S3Object]:
 @SERVICE.op("PutObjectRetention")
 def put_object_retention(ctx: Call, req: dict) -> dict:
     retention = req.get("Retention") or {}
-    if retention.get("Mode") not in (None, *LOCK_MODES):
-        raise MalformedXML()
     new_until = retention.get("RetainUntilDate")
+    # a mode without a date or the reverse is malformed; neither clears the retention (LocalStack's
+    # AWS-validated test_s3_object_retention_exc, test_s3_object_retention)
+    if retention.get("Mode") not in (None, *LOCK_MODES) or \
+            (retention.get("Mode") is None) != (new_until is None):
+        raise MalformedXML()
     if new_until:
         check_retain_until(new_until, ctx.now)
     bucket, obj = _locked_object(ctx, req)

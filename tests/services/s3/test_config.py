@@ -85,6 +85,22 @@ def test_cors_preflight_refusals(nuvem, s3, bucket):
         == 200
 
 
+def test_cors_preflight_refused_names_the_resource_asked_about(nuvem, s3, bucket):
+    # LocalStack's AWS-validated test_cors_options_fails_partial_origin (the bucket) and
+    # test_cors_match_origins (an object)
+    import urllib.error
+    import urllib.request
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": ["http://*.origin.com"], "AllowedMethods": ["GET"]}]})
+    for path, kind in ((f"/{bucket}", "BUCKET"), (f"/{bucket}/k", "OBJECT")):
+        request = urllib.request.Request(f"{nuvem.endpoint}{path}", method="OPTIONS", headers={
+            "Origin": "http://test.origin.com.evil", "Access-Control-Request-Method": "GET"})
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(request)
+        assert e.value.code == 403
+        assert f"<ResourceType>{kind}</ResourceType>".encode() in e.value.read()
+
+
 def test_cors_preflight_checks_the_method_and_headers_asked_for(nuvem, s3, bucket):
     # versitygw's PreflightOPTIONS_invalid_request_method and _invalid_request_headers: a
     # method CORS rules cannot name (case counts) or a header that is no HTTP token is BadRequest
@@ -241,6 +257,9 @@ def test_lifecycle_generates_ids_and_old_api(s3, bucket):
     ({k: v for k, v in RULE.items() if k != "Filter"}, "MalformedXML"),
     ({**RULE, "Prefix": "x/"}, "MalformedXML"),
     ({"ID": "a", "Filter": {}, "Status": "Enabled"}, "InvalidRequest"),
+    # an empty action is malformed, not missing (test_put_bucket_lifecycle_conf_exc)
+    ({"ID": "a", "Filter": {}, "Status": "Enabled", "NoncurrentVersionExpiration": {}},
+     "MalformedXML"),
     ({**RULE, "ID": "x" * 256}, "InvalidArgument"),
     ({**RULE, "Expiration": {"Days": 0}}, "InvalidArgument"),
     ({**RULE, "Transitions": [{"Days": 10, "StorageClass": "STANDARD_IA"}]}, "InvalidArgument"),
@@ -381,7 +400,8 @@ def test_tagging_round_trip(s3, bucket):
                                                              {"Key": "env", "Value": "dev"}]})
     tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
     assert tags == {"team": "a", "env": "dev"}
-    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": "b"}]})
+    put = s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": "b"}]})
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 204     # test_bucket_tagging_crud
     assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "team", "Value": "b"}]
     assert s3.delete_bucket_tagging(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert error(s3.get_bucket_tagging, Bucket=bucket)[0] == "NoSuchTagSet"
@@ -762,6 +782,13 @@ def test_analytics_inventory_tiering(s3, bucket):
     bad = {**tiering, "Tierings": [{"Days": 10, "AccessTier": "ARCHIVE_ACCESS"}]}
     assert error(s3.put_bucket_intelligent_tiering_configuration, Bucket=bucket, Id="t1",
                  IntelligentTieringConfiguration=bad)[:2] == ("InvalidArgument", 400)
+    # an Id other than the document's: LocalStack's AWS-validated test_s3_intelligent_tier_config
+    # and test_s3_analytics_configurations
+    assert error(s3.put_bucket_intelligent_tiering_configuration, Bucket=bucket, Id="other",
+                 IntelligentTieringConfiguration=tiering)[:2] == ("MalformedXML", 400)
+    analytics = {"Id": "a1", "Filter": {"Prefix": "test_ls"}, "StorageClassAnalysis": {}}
+    assert error(s3.put_bucket_analytics_configuration, Bucket=bucket, Id="different-id",
+                 AnalyticsConfiguration=analytics)[:2] == ("MalformedXML", 400)
 
 
 def test_missing_bucket(s3):

@@ -446,7 +446,8 @@ def test_crc32_composite_checksum(s3, bucket):
                                                        "ObjectSize"])
     assert attrs["ETag"] == multipart_etag(P1, P2, tail).strip('"')
     assert attrs["ObjectSize"] == 10 * MiB + len(tail)
-    assert attrs["Checksum"]["ChecksumCRC32"] == expected
+    # without its part count (LocalStack's AWS-validated test_complete_multipart_parts_checksum)
+    assert attrs["Checksum"] == {"ChecksumCRC32": crc32_b64(digests), "ChecksumType": "COMPOSITE"}
     parts = attrs["ObjectParts"]
     assert parts["TotalPartsCount"] == 3
     assert [(p["PartNumber"], p["Size"], p["ChecksumCRC32"]) for p in parts["Parts"]] == \
@@ -514,6 +515,30 @@ def test_checksum_mode_errors(s3, bucket):
                                   UploadId=created["UploadId"], PartNumber=1, Body=b"x",
                                   ChecksumAlgorithm="CRC32")
     assert (code, status) == ("InvalidRequest", 400) and "mismatch" in message
+
+
+def test_composite_upload_parts_must_carry_its_checksum(nuvem, bucket):
+    # LocalStack's AWS-validated test_multipart_parts_checksum_exceptions; a full-object
+    # upload's part checksum S3 computes itself
+    s3 = nuvem.client("s3", request_checksum_calculation="when_required")
+    composite = s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="SHA256")
+    assert error(s3.upload_part, Bucket=bucket, Key="k", UploadId=composite["UploadId"],
+                 PartNumber=1, Body=b"x") == (
+        "InvalidRequest", 400, "Checksum Type mismatch occurred, expected checksum Type: sha256, "
+                               "actual checksum Type: null")
+    full = s3.create_multipart_upload(Bucket=bucket, Key="k", ChecksumAlgorithm="CRC32",
+                                      ChecksumType="FULL_OBJECT")
+    part = s3.upload_part(Bucket=bucket, Key="k", UploadId=full["UploadId"], PartNumber=1,
+                          Body=b"x")
+    assert part["ChecksumCRC32"] == base64.b64encode(zlib.crc32(b"x").to_bytes(4, "big")).decode()
+    # a checksum the part was not uploaded with does not match it
+    # (test_multipart_parts_checksum_exceptions)
+    plain = s3.create_multipart_upload(Bucket=bucket, Key="p")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="p", UploadId=plain, PartNumber=1, Body=b"abc")["ETag"]
+    sha256 = base64.b64encode(hashlib.sha256(b"abc").digest()).decode()
+    parts = [{"PartNumber": 1, "ETag": etag, "ChecksumSHA256": sha256}]
+    assert error(s3.complete_multipart_upload, Bucket=bucket, Key="p", UploadId=plain,
+                 MultipartUpload={"Parts": parts})[:2] == ("InvalidPart", 400)
 
 
 def test_aws_cli_cp_multipart(nuvem, s3, bucket, tmp_path):

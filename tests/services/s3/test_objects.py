@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import re
+import urllib.request
 import zlib
 from datetime import datetime, timedelta, timezone
 
@@ -41,6 +42,22 @@ def test_put_get_head_round_trip_with_metadata_and_etag(s3, bucket):
     assert re.fullmatch(r"[0-9A-V]{16}", meta["RequestId"])
     assert (meta["RequestId"], meta["HostId"]) == (meta["HTTPHeaders"]["x-amz-request-id"],
                                                    meta["HTTPHeaders"]["x-amz-id-2"])
+
+
+def test_every_answer_names_its_server_as_s3_does(nuvem, s3, bucket):
+    # LocalStack's AWS-validated test_get_object_content_length_with_virtual_host records
+    # "server" among a presigned GET's headers; S3 sends "AmazonS3"
+    s3.put_object(Bucket=bucket, Key="k", Body=b"123")
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={
+        "CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]})
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"})
+    preflight = urllib.request.Request(f"{nuvem.endpoint}/{bucket}/k", method="OPTIONS", headers={
+        "Origin": "http://example.com", "Access-Control-Request-Method": "GET"})
+    with urllib.request.urlopen(url) as got, urllib.request.urlopen(preflight) as allowed:
+        assert got.headers["Server"] == allowed.headers["Server"] == "AmazonS3"
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="missing")
+    assert e.value.response["ResponseMetadata"]["HTTPHeaders"]["server"] == "AmazonS3"
 
 
 def test_default_content_type_and_large_body_streams(s3, bucket):
@@ -119,6 +136,12 @@ def test_ranges(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.get_object(Bucket=bucket, Key="r", Range="bytes=10-20")
     assert error_of(e) == ("InvalidRange", 416)
+    # a range over the whole object keeps its checksum, a shorter one has none (LocalStack's
+    # AWS-validated test_get_object_range)
+    for text, whole in (("bytes=0-100", True), ("bytes=-15", True), ("bytes=0-8", False)):
+        out = s3.get_object(Bucket=bucket, Key="r", Range=text, ChecksumMode="ENABLED")
+        assert out["ResponseMetadata"]["HTTPStatusCode"] == 206
+        assert ("ChecksumCRC32" in out, "ChecksumType" in out) == (whole, whole), text
 
 
 def test_ranges_of_an_empty_object(s3, bucket):
@@ -230,6 +253,20 @@ def test_copy_object_directives_and_self_copy(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.copy_object(Bucket=bucket, Key="x", CopySource=f"{bucket}/src", CopySourceIfMatch='"no"')
     assert error_of(e) == ("PreconditionFailed", 412)
+
+
+def test_copy_to_itself_is_a_change_once_the_bucket_has_its_own_encryption(s3, bucket):
+    # LocalStack's AWS-validated test_copy_in_place_with_bucket_encryption and
+    # test_s3_copy_object_in_place (the same copy refused without it)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"")
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k")
+    assert error_of(e) == ("InvalidRequest", 400)
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+         "BucketKeyEnabled": False}]})
+    copied = s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k")
+    assert copied["ServerSideEncryption"] == "AES256"
 
 
 @pytest.mark.parametrize("source, message", [
@@ -693,7 +730,10 @@ def test_lock_bodies_are_checked_before_the_bucket_and_the_key(s3, bucket):
     locked = f"{bucket[:50]}-lock"
     s3.create_bucket(Bucket=locked, ObjectLockEnabledForBucket=True)
     later, past = datetime(2099, 1, 1, tzinfo=timezone.utc), datetime(2000, 1, 1, tzinfo=timezone.utc)
+    # a mode without a date, or the reverse: LocalStack's AWS-validated test_s3_object_retention_exc
     for retention, code in (({"Mode": "invalid_mode", "RetainUntilDate": later}, "MalformedXML"),
+                            ({"Mode": "GOVERNANCE"}, "MalformedXML"),
+                            ({"RetainUntilDate": later}, "MalformedXML"),
                             ({"Mode": "COMPLIANCE", "RetainUntilDate": past}, "InvalidArgument"),
                             ({"Mode": "COMPLIANCE", "RetainUntilDate": later}, "NoSuchKey")):
         with pytest.raises(ClientError) as e:
@@ -974,3 +1014,15 @@ def test_a_presigned_url_whose_credential_does_not_parse_is_a_query_error(nuvem,
         400, "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; "
         "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/"
         "aws4_request\".")
+
+
+def test_an_archived_object_is_unreadable_until_restored_and_says_its_class(s3, bucket):
+    # LocalStack's AWS-validated test_put_object_storage_class[GLACIER-False]: the error carries
+    # the class as a member and as x-amz-storage-class
+    s3.put_object(Bucket=bucket, Key="cold", Body=b"body-test", StorageClass="GLACIER")
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="cold")
+    assert error_of(e) == ("InvalidObjectState", 403)
+    assert e.value.response["Error"]["StorageClass"] == "GLACIER"
+    assert e.value.response["StorageClass"] == "GLACIER"
+    assert s3.head_object(Bucket=bucket, Key="cold")["StorageClass"] == "GLACIER"

@@ -55,6 +55,23 @@ def test_null_version_and_suspension(s3, bucket):
     assert s3.head_object(Bucket=bucket, Key="k")["VersionId"] == "null"
 
 
+def test_a_copy_to_itself_in_a_versioned_bucket_must_change_something(s3, bucket):
+    # LocalStack's AWS-validated test_s3_copy_object_in_place_versioned and _suspended_only
+    versioned(s3, bucket)
+    v1 = s3.put_object(Bucket=bucket, Key="k", Body=b"x")["VersionId"]
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k")
+    assert e.value.response["Error"]["Code"] == "InvalidRequest"
+    restored = s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k?versionId={v1}")
+    assert restored["CopySourceVersionId"] == v1 and restored["VersionId"] != v1
+    # once suspended, the copy names the null version it writes; a put does not
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    copied = s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/k",
+                            MetadataDirective="REPLACE")
+    assert copied["VersionId"] == "null"
+    assert "VersionId" not in s3.put_object(Bucket=bucket, Key="k", Body=b"y")
+
+
 def test_a_never_versioned_bucket_names_no_version(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     assert "VersionId" not in s3.get_object(Bucket=bucket, Key="k")
@@ -209,10 +226,12 @@ def test_lifecycle_expiration_is_announced_on_writes_and_reads(clocked):
     tagged = s3.put_object(Bucket=bucket, Key="logs/t", Body=b"1", Tagging="tmp=1")
     assert _expiry(tagged) == expected("logs/t", 1, "sooner")        # the earliest rule wins
     assert _expiry(s3.put_object(Bucket=bucket, Key="other", Body=b"1")) is None
-    # only the current version expires: an older one read by its id says nothing
+    # a version read by its id says nothing, the current one too (LocalStack's AWS-validated
+    # test_bucket_lifecycle_configuration_object_expiry_versioned)
     old = first["VersionId"]
-    s3.put_object(Bucket=bucket, Key="logs/a", Body=b"2")
+    latest = s3.put_object(Bucket=bucket, Key="logs/a", Body=b"2")["VersionId"]
     assert _expiry(s3.head_object(Bucket=bucket, Key="logs/a", VersionId=old)) is None
+    assert _expiry(s3.head_object(Bucket=bucket, Key="logs/a", VersionId=latest)) is None
     assert _expiry(s3.head_object(Bucket=bucket, Key="logs/a")) is not None
     copied = s3.copy_object(Bucket=bucket, Key="logs/c", CopySource=f"{bucket}/other")
     assert _expiry(copied) == expected("logs/c", 3, "expire%20logs")
