@@ -84,6 +84,8 @@ def create_topic(ctx: Call, req: dict) -> dict:
     if not fifo and not _NAME.fullmatch(name):
         raise invalid("Topic Name")
     attributes = {k: _check_attribute(k, v, fifo) for k, v in attributes.items()}
+    if not fifo:    # a standard topic lists no FifoTopic, even when created with "false"
+        attributes.pop("FifoTopic", None)
     tags = _check_tags(req.get("Tags"))
     existing = ctx.store.get(Topic, ctx.account, ctx.region, name)
     if existing is not None:

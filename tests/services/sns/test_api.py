@@ -64,6 +64,18 @@ def test_fifo_topic_attributes(sns):
     assert attrs["FifoTopic"] == "true" and attrs["ContentBasedDeduplication"] == "true"
 
 
+def test_a_standard_topic_created_with_fifo_false_lists_no_fifo_attribute(sns):
+    """LocalStack's AWS-validated test_topic_get_attributes_with_fifo_false."""
+    arn = sns.create_topic(Name=f"api-{next(_names)}", Attributes={"FifoTopic": "false"})[
+        "TopicArn"]
+    assert "FifoTopic" not in sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert sns.create_topic(Name=arn.split(":")[-1], Attributes={"FifoTopic": "false"})[
+        "TopicArn"] == arn
+    with pytest.raises(ClientError) as e:
+        sns.set_topic_attributes(TopicArn=arn, AttributeName="FifoTopic", AttributeValue="false")
+    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: AttributeName")
+
+
 def test_set_topic_attributes(sns, topic):
     sns.set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="Shop")
     sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
@@ -206,6 +218,17 @@ def test_sms_endpoint_and_phone_number_errors(sns, topic):
             sns.publish(PhoneNumber=number, Message="x")
         assert err(e) == ("InvalidParameter", 400,
                           f"Invalid parameter: PhoneNumber Reason: {number} is not valid to publish to")
+
+
+def test_sms_endpoints_take_single_separators_between_digits(sns, topic):
+    """LocalStack's AWS-validated test_subscribe_sms_obscure_phone_number and
+    test_subscribe_invalid_sms."""
+    assert sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+12/34-567.890")[
+        "SubscriptionArn"].startswith(topic + ":")
+    for number in ("+15--551234567", "NAA+15551234567", "+15551234567.", "/+15551234567"):
+        with pytest.raises(ClientError) as e:
+            sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint=number)
+        assert err(e) == ("InvalidParameter", 400, f"Invalid SMS endpoint: {number}")
 
 
 def test_email_raw_delivery_is_refused(sns, topic):
