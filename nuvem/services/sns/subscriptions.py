@@ -33,7 +33,8 @@ SETTABLE = ("DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDe
 TOKEN_LIFETIME = timedelta(days=3)     # "confirmation tokens are valid for three days"
 _SQS_ARN = re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?")
 _LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:.+)?")
-_PHONE = re.compile(r"\+?[0-9]{7,15}")
+# digits, single separators between them: SNS takes "+12/34-567.890", refuses "+15--551234567"
+_PHONE = re.compile(r"\+?[0-9]+(?:[-./ ][0-9]+)*")
 _TOKEN = re.compile(r"[0-9a-f]+")      # the form of the tokens SNS (and Nuvem) sends
 
 
@@ -48,7 +49,7 @@ def _check_endpoint(read, topic: Topic, protocol: str, endpoint: str) -> str:
         if not re.fullmatch(r"[^@\s]+@[^@\s]+", endpoint):
             raise invalid("Email address")
     elif protocol == "sms":
-        if not _PHONE.fullmatch(endpoint.replace("-", "").replace(" ", "")):
+        if not _PHONE.fullmatch(endpoint) or not 7 <= sum(c.isdigit() for c in endpoint) <= 15:
             raise InvalidParameter(f"Invalid SMS endpoint: {endpoint}")   # no "Invalid parameter: "
     elif protocol == "sqs":
         if not _SQS_ARN.fullmatch(endpoint):
