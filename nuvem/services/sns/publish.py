@@ -28,7 +28,7 @@ DEDUP_WINDOW = timedelta(minutes=5)
 _ATTR_NAME_CHAR = re.compile(r"[^A-Za-z0-9_.-]")
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _GROUP_ID = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
-_PHONE = re.compile(r"\+?[0-9]{7,15}")
+PHONE_NUMBER = re.compile(r"\+?[0-9]{7,15}")     # what Publish and the opt-out calls take
 
 
 def _attr_error(text: str) -> SnsError:
@@ -217,7 +217,7 @@ def publish(ctx: Call, req: dict) -> dict:
                       "specified")
     if targets[0] == "PhoneNumber":
         phone = req["PhoneNumber"]
-        if not _PHONE.fullmatch(phone):
+        if not PHONE_NUMBER.fullmatch(phone):
             raise invalid("PhoneNumber Reason: " + phone + " is not valid to publish to")
         return _publish(ctx, None, req, phone=phone)
     arn = req[targets[0]]

@@ -231,6 +231,17 @@ def test_sms_endpoints_take_single_separators_between_digits(sns, topic):
         assert err(e) == ("InvalidParameter", 400, f"Invalid SMS endpoint: {number}")
 
 
+def test_no_phone_number_is_opted_out(sns):
+    """LocalStack's AWS-validated test_list_opted_out: nobody replies STOP to the mailbox."""
+    assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == []
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15551234567")[
+        "isOptedOut"] is False
+    sns.opt_in_phone_number(phoneNumber="+15551234567")
+    with pytest.raises(ClientError) as e:
+        sns.check_if_phone_number_is_opted_out(phoneNumber="invalid-number")
+    assert err(e)[:2] == ("InvalidParameter", 400)
+
+
 def test_email_raw_delivery_is_refused(sns, topic):
     with pytest.raises(ClientError) as e:
         sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com",
