@@ -115,9 +115,19 @@ def _check_attributes(protocol: str, fifo: bool, attributes: dict,
         except FilterPolicyError as e:
             member = "" if isinstance(e, FilterScopeError) else "FilterPolicy: "
             raise invalid(f"{reason}{member}{e}") from None
-    for name in [k for k, v in out.items() if v == "" and k != "FilterPolicy"]:
+    for name in [k for k, v in out.items() if v == ""]:
         out.pop(name)
     return out
+
+
+# what a subscription without these attributes has
+_DEFAULTS = {"RawMessageDelivery": "false", "FilterPolicyScope": "MessageAttributes"}
+
+
+def _same_attributes(sub: Subscription, attributes: dict) -> bool:
+    """Whether Subscribe's `attributes` are the subscription's: those the request leaves out
+    are not compared, and a default matches an attribute never set."""
+    return all(sub.attributes.get(k, _DEFAULTS.get(k)) == v for k, v in attributes.items())
 
 
 def _needs_confirmation(ctx: Call, protocol: str, endpoint: str) -> bool:
@@ -147,7 +157,7 @@ def subscribe(ctx: Call, req: dict) -> dict:
     attributes = _check_attributes(protocol, topic.fifo, dict(req.get("Attributes") or {}))
     for sub in subscriptions_of(ctx.store, topic):
         if sub.protocol == protocol and sub.endpoint == endpoint:
-            if req.get("Attributes") and sub.attributes != attributes:
+            if req.get("Attributes") and not _same_attributes(sub, attributes):
                 raise invalid("Attributes Reason: Subscription already exists with different "
                               "attributes")
             if not sub.confirmed:
@@ -292,6 +302,8 @@ def get_subscription_attributes(ctx: Call, req: dict) -> dict:
     out.update({k: v for k, v in sub.attributes.items() if k != "ConfirmationWasAuthenticated"})
     if "FilterPolicy" in out:
         out.setdefault("FilterPolicyScope", "MessageAttributes")
+    else:       # the scope is listed with a filter policy only
+        out.pop("FilterPolicyScope", None)
     return {"Attributes": out}
 
 

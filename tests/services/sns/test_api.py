@@ -231,6 +231,34 @@ def test_sms_endpoints_take_single_separators_between_digits(sns, topic):
         assert err(e) == ("InvalidParameter", 400, f"Invalid SMS endpoint: {number}")
 
 
+def test_subscribe_is_idempotent_over_default_attributes(nuvem, sns, topic):
+    """LocalStack's AWS-validated test_subscribe_idempotency and
+    test_create_subscriptions_with_attributes: an empty FilterPolicy is none, the scope is
+    listed with a filter policy only, and a default value matches a missing attribute."""
+    _, queue_arn = make_queue(nuvem, f"idem-{next(_names)}", topic)
+
+    def subscribe(attributes=None):
+        extra = {} if attributes is None else {"Attributes": attributes}
+        return sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                             ReturnSubscriptionArn=True, **extra)["SubscriptionArn"]
+
+    arn = subscribe({"RawMessageDelivery": "TrUe", "FilterPolicyScope": "MessageBody",
+                     "FilterPolicy": ""})
+    attrs = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    assert attrs["RawMessageDelivery"] == "true"
+    assert "FilterPolicy" not in attrs and "FilterPolicyScope" not in attrs
+    sns.unsubscribe(SubscriptionArn=arn)
+    arn = subscribe({"RawMessageDelivery": "True"})
+    for attributes in ({"RawMessageDelivery": "true"}, None, {},
+                       {"RawMessageDelivery": "true", "FilterPolicyScope": "MessageAttributes"},
+                       {"FilterPolicyScope": "MessageAttributes"}):
+        assert subscribe(attributes) == arn
+    with pytest.raises(ClientError) as e:
+        subscribe({"RawMessageDelivery": "false", "FilterPolicyScope": "MessageBody"})
+    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: Attributes Reason: "
+                      "Subscription already exists with different attributes")
+
+
 def test_no_phone_number_is_opted_out(sns):
     """LocalStack's AWS-validated test_list_opted_out: nobody replies STOP to the mailbox."""
     assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == []
