@@ -126,7 +126,7 @@ def _check_message(req: dict) -> None:
             raise invalid("Message Structure - JSON message body failed to parse") from None
         if not isinstance(doc, dict):
             raise invalid("Message Structure - JSON message body failed to parse")
-        if "default" not in doc:
+        if not isinstance(doc.get("default"), str):     # an object there is no entry either
             raise invalid("Message Structure - No default entry in JSON message body")
         if not all(isinstance(v, str) for v in doc.values()):
             raise invalid("Message Structure - JSON message body failed to parse")

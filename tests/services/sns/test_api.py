@@ -297,6 +297,9 @@ _INVALID, _ATTRIBUTE = "InvalidParameter", "ParameterValueInvalid"
     ({"Message": "x", "Subject": "a\nb"}, _INVALID, "Subject"),
     ({"Message": "x" * (256 * 1024 + 1)}, _INVALID, "Message too long"),
     ({"Message": "{}", "MessageStructure": "json"}, _INVALID, "No default entry"),
+    # LocalStack's AWS-validated test_message_structure_json_exc: an object is no entry
+    ({"Message": '{"default": {"object": "test"}}', "MessageStructure": "json"}, _INVALID,
+     "No default entry"),
     ({"Message": "nope", "MessageStructure": "json"}, _INVALID, "failed to parse"),
     ({"Message": "x", "MessageDeduplicationId": "d"}, _INVALID, "MessageDeduplicationId"),
     # message attributes: ParameterValueInvalid in SNS's words, without "Invalid parameter: "
