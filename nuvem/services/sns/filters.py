@@ -26,6 +26,8 @@ import json
 import math
 from typing import Any
 
+from nuvem.services.sns.common import json_failure
+
 MAX_KEYS = 5             # attribute names (or leaf paths) per policy, per "$or" branch
 MAX_COMBINATIONS = 150   # the product of the value counts of the keys, summed over "$or"
 MAX_POLICY_BYTES = 256 * 1024
@@ -50,8 +52,8 @@ def parse(text: str, scope: str = "MessageAttributes") -> dict:
         raise FilterPolicyError("Filter policy is too long")
     try:
         policy = json.loads(text)
-    except ValueError:
-        raise FilterPolicyError("failed to parse JSON.") from None
+    except ValueError as e:
+        raise FilterPolicyError(json_failure(e)) from None
     if not isinstance(policy, dict):
         raise FilterPolicyError("Filter policy must be a JSON object")
     if not policy:

@@ -17,7 +17,8 @@ from datetime import timedelta
 from nuvem.context import Call
 from nuvem.services.sns import SERVICE
 from nuvem.services.sns import platform, retries
-from nuvem.services.sns.common import dumps, page, subscription_of, subscriptions_of, topic_of
+from nuvem.services.sns.common import (dumps, json_failure, page, subscription_of, subscriptions_of,
+                                       topic_of)
 from nuvem.services.sns.errors import InvalidParameter, NotFound, invalid
 from nuvem.services.sns.events import ConfirmationRequested, UnsubscribeConfirmationRequested
 from nuvem.services.sns.filters import FilterPolicyError, FilterScopeError
@@ -96,8 +97,8 @@ def _check_attributes(protocol: str, fifo: bool, attributes: dict,
         elif name in ("DeliveryPolicy", "RedrivePolicy", "ReplayPolicy") and value:
             try:
                 doc = json.loads(value)
-            except ValueError:
-                raise invalid(f"{reason}{name}: failed to parse JSON.") from None
+            except ValueError as e:
+                raise invalid(f"{reason}{name}: {json_failure(e)}") from None
             if name == "DeliveryPolicy":
                 retries.check_subscription_policy(doc)
             if name == "RedrivePolicy" and not (isinstance(doc, dict) and

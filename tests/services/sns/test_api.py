@@ -697,10 +697,17 @@ FILTER_POLICY_ERRORS = [    # LocalStack's AWS-validated test_sns_filter_policy.
 ]
 
 
+# what SNS's JSON reader says, and where it stopped
+_JSON_AT = ("\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); "
+            "line: 1, column: {}]")
+_UNQUOTED_NAME = ("failed to parse JSON. Unexpected character ('i' (code 105)): was expecting "
+                  "double-quote to start field name" + _JSON_AT.format(2))
+
+
 def test_subscription_attribute_errors_in_sns_words(nuvem, sns, topic):
     """Subscribe's say "Attributes Reason: ", SetSubscriptionAttributes' do not (LocalStack's
     AWS-validated test_validate_set_sub_attributes, test_create_subscriptions_with_attributes and
-    the filter policy tests; SNS's JSON reader adds where it stopped, which Nuvem does not)."""
+    the filter policy tests)."""
     _, queue_arn = make_queue(nuvem, f"sub-attr-errors-{next(_names)}", topic)
     for policy, message in FILTER_POLICY_ERRORS:
         with pytest.raises(ClientError) as e:
@@ -708,6 +715,12 @@ def test_subscription_attribute_errors_in_sns_words(nuvem, sns, topic):
                           Attributes={"FilterPolicy": json.dumps(policy)})
         assert err(e) == ("InvalidParameter", 400,
                           f"Invalid parameter: Attributes Reason: FilterPolicy: {message}")
+    with pytest.raises(ClientError) as e:     # LocalStack's test_subscribe_invalid_filter_policy
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                      Attributes={"FilterPolicy": "invalid-json"})
+    assert err(e)[2] == ("Invalid parameter: Attributes Reason: FilterPolicy: failed to parse "
+                         "JSON. Unrecognized token 'invalid': was expecting (JSON String, Number, "
+                         "Array, Object or token 'null', 'true' or 'false')" + _JSON_AT.format(8))
     with pytest.raises(ClientError) as e:
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
                       Attributes={"RawMessageDelivery": "wrongvalue"})
@@ -719,8 +732,8 @@ def test_subscription_attribute_errors_in_sns_words(nuvem, sns, topic):
                                                  "Must be true or false."),
             ("RedrivePolicy", json.dumps({"deadLetterTargetArn": "fake-arn"}),
              "RedrivePolicy: deadLetterTargetArn is an invalid arn"),
-            ("RedrivePolicy", "{invalidjson}", "RedrivePolicy: failed to parse JSON."),
-            ("FilterPolicy", "{invalidjson}", "FilterPolicy: failed to parse JSON."),
+            ("RedrivePolicy", "{invalidjson}", "RedrivePolicy: " + _UNQUOTED_NAME),
+            ("FilterPolicy", "{invalidjson}", "FilterPolicy: " + _UNQUOTED_NAME),
             # LocalStack's AWS-validated test_sub_filter_policy_nested_property(_constraints)
             ("FilterPolicy", json.dumps({"object": {"key": ["auto-"]}}),
              "Filter policy scope MessageAttributes does not support nested filter policy"),
