@@ -299,6 +299,9 @@ def _send_to_queue(runtime, topic: Topic, queue_arn: str, body: str, m: Message,
     if name.endswith(".fifo"):
         params["MessageGroupId"] = m.group_id or "default"
         params["MessageDeduplicationId"] = m.dedup_id or m.message_id
+    elif m.group_id and not topic.fifo:
+        # a standard topic passes a group to a standard (fair) queue; a FIFO topic does not
+        params["MessageGroupId"] = m.group_id
     runtime.internal.call("sqs", "SendMessage", params,
                           principal=service_principal("sns.amazonaws.com"), account=account,
                           region=region, source_arn=topic.arn, source_account=topic.account,

@@ -779,3 +779,22 @@ def test_a_fifo_topics_notification_is_not_signed(nuvem, sns):
     note = json.loads(got[0]["Body"])
     assert list(note) == ["Type", "MessageId", "SequenceNumber", "TopicArn", "Message",
                           "Timestamp", "UnsubscribeURL"]
+
+
+def test_a_standard_topics_message_group_reaches_a_standard_queue(nuvem, sns, topic):
+    """LocalStack's AWS-validated test_publish_message_group_id (the standard queue receives the
+    group) and test_fifo_topic_to_regular_sqs (a FIFO topic's group does not reach one)."""
+    sqs = nuvem.client("sqs")
+    url, queue_arn = make_queue(nuvem, f"fair-{next(_names)}", topic)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    sns.publish(TopicArn=topic, Message="grouped", MessageGroupId="my-group-id-1")
+    got = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], WaitTimeSeconds=5)["Messages"]
+    assert got[0]["Attributes"]["MessageGroupId"] == "my-group-id-1"
+    fifo = sns.create_topic(Name=f"api-{next(_names)}.fifo", Attributes={
+        "FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
+    url, queue_arn = make_queue(nuvem, f"fair-{next(_names)}", fifo)
+    sns.subscribe(TopicArn=fifo, Protocol="sqs", Endpoint=queue_arn)
+    sns.publish(TopicArn=fifo, Message="Test", MessageGroupId="message-group-id-1")
+    got = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], WaitTimeSeconds=5)["Messages"]
+    assert json.loads(got[0]["Body"])["SequenceNumber"]
+    assert "MessageGroupId" not in got[0]["Attributes"]
