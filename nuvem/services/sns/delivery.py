@@ -160,11 +160,13 @@ def _passes(sub: Subscription, m: Message) -> bool:
 
 
 def _text_for(m: Message, protocol: str) -> str:
-    """The message a protocol gets: with MessageStructure json, its own entry or `default`."""
+    """The message a protocol gets: with MessageStructure json, its own entry (if a string) or
+    `default`."""
     if m.structure != "json":
         return m.message
     doc = json.loads(m.message)
-    return doc.get(protocol, doc["default"])
+    entry = doc.get(protocol)
+    return entry if isinstance(entry, str) else doc["default"]
 
 
 def deliver(runtime, event: Delivery) -> None:

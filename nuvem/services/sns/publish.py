@@ -126,10 +126,9 @@ def _check_message(req: dict) -> None:
             raise invalid("Message Structure - JSON message body failed to parse") from None
         if not isinstance(doc, dict):
             raise invalid("Message Structure - JSON message body failed to parse")
-        if not isinstance(doc.get("default"), str):     # an object there is no entry either
+        # an entry that is not a string is ignored: no default, or the protocol gets the default
+        if not isinstance(doc.get("default"), str):
             raise invalid("Message Structure - No default entry in JSON message body")
-        if not all(isinstance(v, str) for v in doc.values()):
-            raise invalid("Message Structure - JSON message body failed to parse")
 
 
 def _check(topic: Topic | None, req: dict) -> dict:

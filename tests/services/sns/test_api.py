@@ -798,3 +798,18 @@ def test_a_standard_topics_message_group_reaches_a_standard_queue(nuvem, sns, to
     got = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], WaitTimeSeconds=5)["Messages"]
     assert json.loads(got[0]["Body"])["SequenceNumber"]
     assert "MessageGroupId" not in got[0]["Attributes"]
+
+
+def test_a_structured_entry_that_is_not_a_string_gets_the_default(nuvem, sns, topic):
+    """LocalStack's AWS-validated test_message_structure_json_to_sqs: an "sqs" object is ignored
+    and the queue gets the default; a string entry is the queue's."""
+    sqs = nuvem.client("sqs")
+    url, queue_arn = make_queue(nuvem, f"structured-{next(_names)}", topic)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    for entry, expected in (({"field": "value"}, "default field"),
+                            (json.dumps({"field": "value"}), '{"field": "value"}')):
+        sns.publish(TopicArn=topic, MessageStructure="json",
+                    Message=json.dumps({"default": "default field", "sqs": entry}))
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"][0]
+        assert json.loads(got["Body"])["Message"] == expected
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=got["ReceiptHandle"])
