@@ -304,6 +304,9 @@ def _send_to_queue(runtime, topic: Topic, queue_arn: str, body: str, m: Message,
     elif m.group_id and not topic.fifo:
         # a standard topic passes a group to a standard (fair) queue; a FIFO topic does not
         params["MessageGroupId"] = m.group_id
+    if m.trace_header:      # X-Ray propagation: the queue's message carries AWSTraceHeader
+        params["MessageSystemAttributes"] = {"AWSTraceHeader": {
+            "DataType": "String", "StringValue": m.trace_header}}
     runtime.internal.call("sqs", "SendMessage", params,
                           principal=service_principal("sns.amazonaws.com"), account=account,
                           region=region, source_arn=topic.arn, source_account=topic.account,

@@ -164,7 +164,8 @@ def _publish(ctx: Call, topic: Topic | None, req: dict, phone: str | None = None
                       topic=topic.name if topic else "", message_id=message_id,
                       message=req["Message"], timestamp=timestamp(ctx.now),
                       subject=req.get("Subject"), structure=req.get("MessageStructure"),
-                      attributes=attributes)
+                      attributes=attributes,
+                      trace_header=ctx.request.headers.get("x-amzn-trace-id"))
     if phone is not None:
         ctx.emit(Delivery(subscription="", message=message, phone=phone))
         return {"MessageId": message_id}

@@ -813,3 +813,21 @@ def test_a_structured_entry_that_is_not_a_string_gets_the_default(nuvem, sns, to
         got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"][0]
         assert json.loads(got["Body"])["Message"] == expected
         sqs.delete_message(QueueUrl=url, ReceiptHandle=got["ReceiptHandle"])
+
+
+def test_publish_passes_its_trace_header_to_the_queue(nuvem, topic):
+    """LocalStack's AWS-validated test_publish_sqs_from_sns_with_xray_propagation."""
+    trace = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+    sns = nuvem.client("sns")       # its own client: the hook must not reach the others
+
+    def add_trace_header(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    sns.meta.events.register("before-send.sns.Publish", add_trace_header)
+    sqs = nuvem.client("sqs")
+    url, queue_arn = make_queue(nuvem, f"xray-{next(_names)}", topic)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    sns.publish(TargetArn=topic, Message="X-Ray propagation test msg")
+    got = sqs.receive_message(QueueUrl=url, AttributeNames=["AWSTraceHeader"],
+                              WaitTimeSeconds=5)["Messages"]
+    assert got[0]["Attributes"]["AWSTraceHeader"] == trace
