@@ -17,8 +17,8 @@ from datetime import timedelta
 from nuvem.context import Call
 from nuvem.services.sns import SERVICE
 from nuvem.services.sns import platform, retries
-from nuvem.services.sns.common import (dumps, json_failure, page, subscription_of, subscriptions_of,
-                                       topic_of)
+from nuvem.services.sns.common import (dumps, json_failure, page, parse_topic_arn, subscription_of,
+                                       subscriptions_of, topic_of)
 from nuvem.services.sns.errors import InvalidParameter, NotFound, invalid
 from nuvem.services.sns.events import ConfirmationRequested, UnsubscribeConfirmationRequested
 from nuvem.services.sns.filters import FilterPolicyError, FilterScopeError
@@ -188,15 +188,18 @@ def confirm(ctx: Call, topic_arn: str, token: str) -> Subscription:
     SubscribeURL link)."""
     if not _TOKEN.fullmatch(token):
         raise InvalidParameter("Invalid token")
+    region, account, _ = parse_topic_arn(topic_arn, region=ctx.region)
     try:
         topic = topic_of(ctx, topic_arn)
-    except NotFound:    # a token for a topic that is not there: the token is what is wrong
-        raise invalid("Token") from None
-    sub = next(ctx.store.query(Subscription, account=topic.account, region=topic.region,
+    except NotFound:    # SNS goes by the token then: it confirms the subscription the token is for
+        topic = None
+    sub = next(ctx.store.query(Subscription, account=account, region=region,
                                index=("token", token), limit=1), None)
     if sub is None:
+        if topic is None:
+            raise invalid("Token")
         return _restore(ctx, topic, token)
-    if sub.topic != topic.name:
+    if topic is not None and sub.topic != topic.name:
         raise invalid("Token")
     if sub.token_sent is not None and ctx.now - sub.token_sent > TOKEN_LIFETIME:
         raise invalid("Token")

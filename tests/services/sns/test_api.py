@@ -289,6 +289,10 @@ def test_confirm_with_a_bad_token(sns, topic):
     assert err(e) == ("InvalidParameter", 400, "Invalid token")
 
 
+def sub_arn_in(xml: str) -> str:
+    return xml.split("<SubscriptionArn>")[1].split("</SubscriptionArn>")[0]
+
+
 _INVALID, _ATTRIBUTE = "InvalidParameter", "ParameterValueInvalid"
 
 
@@ -664,7 +668,11 @@ def test_another_accounts_queue_confirms_a_subscription_its_owner_did_not_make(n
             urllib.request.urlopen(broken)
         assert e.value.code == 400
         assert f"<Message>Invalid parameter: {reason}</Message>" in e.value.read().decode()
-    with urllib.request.urlopen(link) as response:
+    # ... and a topic of the same region that is not there: SNS goes by the token and confirms
+    with urllib.request.urlopen(link.replace(topic, topic[:-1] + "Z")) as response:
+        assert response.status == 200
+        assert sub_arn_in(response.read().decode()).startswith(topic + ":")
+    with urllib.request.urlopen(link) as response:      # confirming again answers the same
         assert response.status == 200
     sns.publish(TopicArn=topic, Message="after")
     assert [n["Message"] for n in received(url)] == ["after"]
