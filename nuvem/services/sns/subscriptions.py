@@ -23,7 +23,7 @@ from nuvem.services.sns.errors import InvalidParameter, NotFound, invalid
 from nuvem.services.sns.events import ConfirmationRequested, UnsubscribeConfirmationRequested
 from nuvem.services.sns.filters import FilterPolicyError, FilterScopeError
 from nuvem.services.sns.filters import parse as parse_filter
-from nuvem.services.sns.models import Subscription, Topic, Unsubscribed
+from nuvem.services.sns.models import Subscription, Topic, Unsubscribed, partition
 
 PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda",
              "firehose")
@@ -174,7 +174,7 @@ def subscribe(ctx: Call, req: dict) -> dict:
                        id=ctx.ids.uuid(), protocol=protocol, endpoint=endpoint, owner=owner,
                        attributes=attributes,
                        confirmed=not _needs_confirmation(ctx, protocol, endpoint),
-                       created=ctx.now)
+                       created=ctx.now, principal=ctx.principal.arn if ctx.principal else None)
     if not sub.confirmed:
         _request_confirmation(ctx, sub)
     ctx.store.put(sub)
@@ -301,8 +301,8 @@ def get_subscription_attributes(ctx: Call, req: dict) -> dict:
            "RawMessageDelivery": "false"}
     if sub.protocol in ("http", "https"):
         out["EffectiveDeliveryPolicy"] = dumps(retries.effective(topic, sub))
-    if sub.protocol == "sqs":
-        out["SubscriptionPrincipal"] = f"arn:aws:iam::{sub.owner}:root"
+    out["SubscriptionPrincipal"] = (sub.principal or
+                                    f"arn:{partition(sub.region)}:iam::{sub.owner}:root")
     out.update({k: v for k, v in sub.attributes.items() if k != "ConfirmationWasAuthenticated"})
     if "FilterPolicy" in out:
         out.setdefault("FilterPolicyScope", "MessageAttributes")

@@ -839,3 +839,30 @@ def test_publish_passes_its_trace_header_to_the_queue(nuvem, topic):
     got = sqs.receive_message(QueueUrl=url, AttributeNames=["AWSTraceHeader"],
                               WaitTimeSeconds=5)["Messages"]
     assert got[0]["Attributes"]["AWSTraceHeader"] == trace
+
+
+def test_every_subscription_names_who_subscribed_it(nuvem, sns, topic):
+    """LocalStack's AWS-validated test_subscribe_sms_endpoint and
+    test_subscribe_external_http_endpoint_content_type: SubscriptionPrincipal is the subscriber's
+    ARN, whatever the protocol."""
+    import boto3
+    from botocore.config import Config
+    iam = nuvem.client("iam")
+    name = f"subscriber-{next(_names)}"
+    user_arn = iam.create_user(UserName=name)["User"]["Arn"]
+    iam.put_user_policy(UserName=name, PolicyName="subscribe", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sns:Subscribe", "Resource": topic}]}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    user = boto3.client("sns", endpoint_url=nuvem.endpoint, region_name="us-east-1",
+                        aws_access_key_id=key["AccessKeyId"],
+                        aws_secret_access_key=key["SecretAccessKey"],
+                        config=Config(retries={"max_attempts": 1}))
+    by_user = user.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+123123123")
+    by_root = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint="http://example.com/",
+                            ReturnSubscriptionArn=True)
+    for sub, principal in ((by_user, user_arn),
+                           (by_root, f"arn:aws:iam::{topic.split(':')[4]}:root")):
+        attrs = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])[
+            "Attributes"]
+        assert attrs["SubscriptionPrincipal"] == principal
