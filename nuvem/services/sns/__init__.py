@@ -12,7 +12,8 @@ from nuvem.services import Service
 
 SERVICE = Service("sns")
 
-from nuvem.services.sns import access, platform, publish, sms, subscriptions, topics  # noqa: E402,F401
+from nuvem.services.sns import (access, platform, publish, sms,  # noqa: E402,F401
+                                subscriptions, topics)
 
 SERVICE.resource_view = access.resource_view
 SERVICE.authorize = access.authorize

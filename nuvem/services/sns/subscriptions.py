@@ -101,6 +101,7 @@ def _check_attributes(protocol: str, fifo: bool, attributes: dict,
                 raise invalid(f"{reason}{name}: {json_failure(e)}") from None
             if name == "DeliveryPolicy":
                 retries.check_subscription_policy(doc)
+                value = dumps(retries.kept_subscription_policy(doc))
             if name == "RedrivePolicy" and not (isinstance(doc, dict) and
                                                  _SQS_ARN.fullmatch(doc.get("deadLetterTargetArn") or "")):
                 raise invalid(f"{reason}RedrivePolicy: deadLetterTargetArn is an invalid arn")

@@ -41,6 +41,7 @@ def _check_attribute(name: str, value: str, fifo: bool) -> str:
         except ValueError:
             raise invalid("DeliveryPolicy: failed to parse JSON") from None
         retries.check_topic_policy(doc)
+        value = dumps(retries.kept_topic_policy(doc))
     elif name == "SignatureVersion" and value not in ("1", "2"):
         raise invalid("SignatureVersion")
     elif name in ("ContentBasedDeduplication", "FifoTopic"):
