@@ -234,6 +234,8 @@ def _restore(ctx: Call, topic: Topic, token: str) -> Subscription:
 
 @SERVICE.op("Unsubscribe")
 def unsubscribe(ctx: Call, req: dict) -> dict:
+    if req.get("SubscriptionArn") is None:      # SNS's words, not the front end's (extras/sns)
+        raise invalid("SubscriptionArn Reason: no value for required parameter")
     try:
         sub = subscription_of(ctx, req["SubscriptionArn"])
     except NotFound:        # removed already: SNS answers a repeated Unsubscribe as the first

@@ -866,3 +866,21 @@ def test_every_subscription_names_who_subscribed_it(nuvem, sns, topic):
         attrs = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])[
             "Attributes"]
         assert attrs["SubscriptionPrincipal"] == principal
+
+
+def test_unsubscribe_arn_errors_in_sns_words(nuvem):
+    """LocalStack's AWS-validated test_unsubscribe_wrong_arn_format and
+    test_unsubscribe_from_deleted_topic (the "pending confirmation" answer is no ARN either)."""
+    sns = nuvem.client("sns", parameter_validation=False)
+    for kwargs, reason in (
+            ({}, "SubscriptionArn Reason: no value for required parameter"),
+            ({"SubscriptionArn": "randomstring"},
+             "SubscriptionArn Reason: An ARN must have at least 6 elements, not 1"),
+            ({"SubscriptionArn": "pending confirmation"},
+             "SubscriptionArn Reason: An ARN must have at least 6 elements, not 1"),
+            ({"SubscriptionArn": "arn:aws:sns:us-east-1:random"},
+             "SubscriptionArn Reason: An ARN must have at least 6 elements, not 5"),
+            ({"SubscriptionArn": "arn:aws:sns:us-east-1:111111111111:random"}, "SubscriptionId")):
+        with pytest.raises(ClientError) as e:
+            sns.unsubscribe(**kwargs)
+        assert err(e) == ("InvalidParameter", 400, f"Invalid parameter: {reason}")
