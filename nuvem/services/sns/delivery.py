@@ -228,8 +228,7 @@ def _failed(runtime, topic: Topic, sub: Subscription, m: Message, error: Excepti
     target = json.loads(redrive)["deadLetterTargetArn"]
     log.warning("sns: message %s to %s failed %d time(s); moved to %s", m.message_id, sub.arn,
                 record.failures, target)
-    _send_to_queue(runtime, topic, target, json.dumps(notification(runtime, topic, sub, m),
-                                                      indent=2), m)
+    _sqs(runtime, topic, sub, m, queue=target)
 
 
 def _forget_failures(runtime, sub: Subscription, m: Message) -> None:
@@ -276,13 +275,16 @@ def _raw(sub: Subscription) -> bool:
     return sub.attributes.get("RawMessageDelivery") == "true"
 
 
-def _sqs(runtime, topic: Topic, sub: Subscription, m: Message, batch: dict | None = None
-         ) -> None:
+def _sqs(runtime, topic: Topic, sub: Subscription, m: Message, batch: dict | None = None,
+         queue: str | None = None) -> None:
+    """To the subscription's queue, or to `queue` (its dead-letter queue, which gets what the
+    endpoint would: a raw subscription's message with its attributes, else the envelope)."""
+    queue = queue or sub.endpoint
     if _raw(sub):
-        _send_to_queue(runtime, topic, sub.endpoint, _text_for(m, "sqs"), m, attributes=True,
+        _send_to_queue(runtime, topic, queue, _text_for(m, sub.protocol), m, attributes=True,
                        batch=batch)
     else:
-        _send_to_queue(runtime, topic, sub.endpoint,
+        _send_to_queue(runtime, topic, queue,
                        json.dumps(notification(runtime, topic, sub, m), indent=2), m)
 
 

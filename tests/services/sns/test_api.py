@@ -884,3 +884,24 @@ def test_unsubscribe_arn_errors_in_sns_words(nuvem):
         with pytest.raises(ClientError) as e:
             sns.unsubscribe(**kwargs)
         assert err(e) == ("InvalidParameter", 400, f"Invalid parameter: {reason}")
+
+
+def test_a_raw_subscriptions_dead_letter_queue_gets_the_raw_message(nuvem, sns, topic):
+    """LocalStack's AWS-validated test_redrive_policy_sqs_queue_subscription[True]: the
+    dead-letter queue gets what the endpoint would have, the message and its attributes."""
+    sqs = nuvem.client("sqs")
+    _, refusing = make_queue(nuvem, f"refusing-{next(_names)}", topic + "-other")
+    dlq_url, dlq_arn = make_queue(nuvem, f"raw-dlq-{next(_names)}", topic)
+    arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=refusing,
+                        Attributes={"RawMessageDelivery": "true"})["SubscriptionArn"]
+    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RedrivePolicy",
+                                    AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}))
+    sns.publish(TopicArn=topic, Message="test_dlq_after_sqs_endpoint_deleted", MessageAttributes={
+        "attr1": {"DataType": "Number", "StringValue": "111"},
+        "attr2": {"DataType": "Binary", "BinaryValue": b"\x02\x03\x04"}})
+    got = sqs.receive_message(QueueUrl=dlq_url, MessageAttributeNames=["All"],
+                              WaitTimeSeconds=5)["Messages"]
+    assert got[0]["Body"] == "test_dlq_after_sqs_endpoint_deleted"
+    assert got[0]["MessageAttributes"] == {
+        "attr1": {"DataType": "Number", "StringValue": "111"},
+        "attr2": {"DataType": "Binary", "BinaryValue": b"\x02\x03\x04"}}
