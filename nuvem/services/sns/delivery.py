@@ -317,7 +317,7 @@ def _send_to_queue(runtime, topic: Topic, queue_arn: str, body: str, m: Message,
 
 def _post(url: str, body: str, headers: dict) -> int:
     request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
-        "User-Agent": USER_AGENT, **headers})
+        "User-Agent": USER_AGENT, "Accept-Encoding": "gzip,deflate", **headers})
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
             response.read()
@@ -331,7 +331,7 @@ def _http(runtime, topic: Topic, sub: Subscription, envelope: dict, m: Message |
     headers = {"Content-Type": retries.content_type(topic, sub),
                "x-amz-sns-message-type": kind, "x-amz-sns-message-id": envelope["MessageId"],
                "x-amz-sns-topic-arn": envelope["TopicArn"]}
-    if kind == "Notification":
+    if kind != "SubscriptionConfirmation":      # Notification, UnsubscribeConfirmation
         headers["x-amz-sns-subscription-arn"] = sub.arn
     if kind == "Notification" and _raw(sub):
         headers["x-amz-sns-rawdelivery"] = "true"
