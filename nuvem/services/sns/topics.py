@@ -144,8 +144,6 @@ def _attributes_out(ctx: Call, topic: Topic) -> dict[str, str]:
         "EffectiveDeliveryPolicy": dumps(retries.effective_for_topic(topic)),
     }
     out.update({k: v for k, v in topic.attributes.items() if k not in ("Policy", "DisplayName")})
-    if topic.fifo:
-        out.setdefault("FifoThroughputScope", "Topic")
     return out
 
 
