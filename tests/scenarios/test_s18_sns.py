@@ -261,6 +261,8 @@ def test_http_subscription_confirm_and_signed_delivery(nuvem, endpoint):
     headers = hook.received[0][0]
     assert headers["x-amz-sns-topic-arn"] == topic
     assert headers["user-agent"] == "Amazon Simple Notification Service Agent"
+    assert headers["accept-encoding"] == "gzip,deflate"
+    assert "x-amz-sns-subscription-arn" not in headers
     assert confirmation["TopicArn"] == topic and confirmation["Token"]
     assert verify_sns_message(confirmation)
     forged = dict(confirmation, Token="0" * len(confirmation["Token"]))
@@ -298,6 +300,9 @@ def test_http_subscription_confirm_and_signed_delivery(nuvem, endpoint):
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
     goodbye = wait_for(lambda: hook.of_type("UnsubscribeConfirmation"))[0]
     assert goodbye["TopicArn"] == topic and goodbye["Token"] and verify_sns_message(goodbye)
+    headers = [h for h, _ in hook.received
+               if h["x-amz-sns-message-type"] == "UnsubscribeConfirmation"][0]
+    assert headers["x-amz-sns-subscription-arn"] == sub_arn     # as on a Notification
     assert goodbye["Message"].startswith(f"You have chosen to deactivate subscription {sub_arn}.")
     sns.publish(TopicArn=topic, Message="nobody listens")
     with urllib.request.urlopen(goodbye["SubscribeURL"], timeout=5) as response:

@@ -16,6 +16,33 @@ _ARN = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,2
 _SUB_ARN = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,256}):"
                       r"([0-9a-f-]{36})")
 
+_JSON_AT = ("\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); "
+            "line: {}, column: {}]")
+_TOKEN_START = re.compile(r"(?![tfnNI])[^\W\d]\w*")    # a Java identifier, not true/false/null
+
+
+def json_failure(error: ValueError) -> str:
+    """"failed to parse JSON." and, where Python's reader stops where SNS's (Jackson) does, what
+    Jackson says there: "Unexpected character ('i' (code 105)): was expecting double-quote to
+    start field name\n at [Source: ...; line: 1, column: 2]"."""
+    detail = None
+    if isinstance(error, json.JSONDecodeError) and error.pos < len(error.doc):
+        char, column = error.doc[error.pos], error.colno
+        unexpected = f"Unexpected character ('{char}' (code {ord(char)})): "
+        token = _TOKEN_START.match(error.doc, error.pos)
+        if error.msg.startswith("Expecting property name") and char.isprintable():
+            detail = unexpected + "was expecting double-quote to start field name"
+        elif error.msg == "Expecting ':' delimiter" and char.isprintable():
+            detail = unexpected + "was expecting a colon to separate field name and value"
+        elif error.msg == "Expecting value" and token:
+            detail = (f"Unrecognized token '{token.group()}': was expecting (JSON String, Number, "
+                      "Array, Object or token 'null', 'true' or 'false')")
+            column += len(token.group())
+        if detail:
+            detail = " " + detail + _JSON_AT.format(error.lineno, column)
+    return "failed to parse JSON." + (detail or "")
+
+
 def dumps(doc) -> str:
     return json.dumps(doc, separators=(",", ":"))
 

@@ -160,11 +160,13 @@ def _passes(sub: Subscription, m: Message) -> bool:
 
 
 def _text_for(m: Message, protocol: str) -> str:
-    """The message a protocol gets: with MessageStructure json, its own entry or `default`."""
+    """The message a protocol gets: with MessageStructure json, its own entry (if a string) or
+    `default`."""
     if m.structure != "json":
         return m.message
     doc = json.loads(m.message)
-    return doc.get(protocol, doc["default"])
+    entry = doc.get(protocol)
+    return entry if isinstance(entry, str) else doc["default"]
 
 
 def deliver(runtime, event: Delivery) -> None:
@@ -226,8 +228,7 @@ def _failed(runtime, topic: Topic, sub: Subscription, m: Message, error: Excepti
     target = json.loads(redrive)["deadLetterTargetArn"]
     log.warning("sns: message %s to %s failed %d time(s); moved to %s", m.message_id, sub.arn,
                 record.failures, target)
-    _send_to_queue(runtime, topic, target, json.dumps(notification(runtime, topic, sub, m),
-                                                      indent=2), m)
+    _sqs(runtime, topic, sub, m, queue=target)
 
 
 def _forget_failures(runtime, sub: Subscription, m: Message) -> None:
@@ -274,13 +275,16 @@ def _raw(sub: Subscription) -> bool:
     return sub.attributes.get("RawMessageDelivery") == "true"
 
 
-def _sqs(runtime, topic: Topic, sub: Subscription, m: Message, batch: dict | None = None
-         ) -> None:
+def _sqs(runtime, topic: Topic, sub: Subscription, m: Message, batch: dict | None = None,
+         queue: str | None = None) -> None:
+    """To the subscription's queue, or to `queue` (its dead-letter queue, which gets what the
+    endpoint would: a raw subscription's message with its attributes, else the envelope)."""
+    queue = queue or sub.endpoint
     if _raw(sub):
-        _send_to_queue(runtime, topic, sub.endpoint, _text_for(m, "sqs"), m, attributes=True,
+        _send_to_queue(runtime, topic, queue, _text_for(m, sub.protocol), m, attributes=True,
                        batch=batch)
     else:
-        _send_to_queue(runtime, topic, sub.endpoint,
+        _send_to_queue(runtime, topic, queue,
                        json.dumps(notification(runtime, topic, sub, m), indent=2), m)
 
 
@@ -299,6 +303,12 @@ def _send_to_queue(runtime, topic: Topic, queue_arn: str, body: str, m: Message,
     if name.endswith(".fifo"):
         params["MessageGroupId"] = m.group_id or "default"
         params["MessageDeduplicationId"] = m.dedup_id or m.message_id
+    elif m.group_id and not topic.fifo:
+        # a standard topic passes a group to a standard (fair) queue; a FIFO topic does not
+        params["MessageGroupId"] = m.group_id
+    if m.trace_header:      # X-Ray propagation: the queue's message carries AWSTraceHeader
+        params["MessageSystemAttributes"] = {"AWSTraceHeader": {
+            "DataType": "String", "StringValue": m.trace_header}}
     runtime.internal.call("sqs", "SendMessage", params,
                           principal=service_principal("sns.amazonaws.com"), account=account,
                           region=region, source_arn=topic.arn, source_account=topic.account,
@@ -307,7 +317,7 @@ def _send_to_queue(runtime, topic: Topic, queue_arn: str, body: str, m: Message,
 
 def _post(url: str, body: str, headers: dict) -> int:
     request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
-        "User-Agent": USER_AGENT, **headers})
+        "User-Agent": USER_AGENT, "Accept-Encoding": "gzip,deflate", **headers})
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
             response.read()
@@ -321,7 +331,7 @@ def _http(runtime, topic: Topic, sub: Subscription, envelope: dict, m: Message |
     headers = {"Content-Type": retries.content_type(topic, sub),
                "x-amz-sns-message-type": kind, "x-amz-sns-message-id": envelope["MessageId"],
                "x-amz-sns-topic-arn": envelope["TopicArn"]}
-    if kind == "Notification":
+    if kind != "SubscriptionConfirmation":      # Notification, UnsubscribeConfirmation
         headers["x-amz-sns-subscription-arn"] = sub.arn
     if kind == "Notification" and _raw(sub):
         headers["x-amz-sns-rawdelivery"] = "true"

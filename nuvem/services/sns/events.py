@@ -29,6 +29,7 @@ class Message:
     group_id: str | None = None
     dedup_id: str | None = None
     sequence: str | None = None
+    trace_header: str | None = None         # Publish's X-Amzn-Trace-Id, passed on to SQS
 
 
 @event("sns.Published")

@@ -26,6 +26,8 @@ import json
 import math
 from typing import Any
 
+from nuvem.services.sns.common import json_failure
+
 MAX_KEYS = 5             # attribute names (or leaf paths) per policy, per "$or" branch
 MAX_COMBINATIONS = 150   # the product of the value counts of the keys, summed over "$or"
 MAX_POLICY_BYTES = 256 * 1024
@@ -50,8 +52,8 @@ def parse(text: str, scope: str = "MessageAttributes") -> dict:
         raise FilterPolicyError("Filter policy is too long")
     try:
         policy = json.loads(text)
-    except ValueError:
-        raise FilterPolicyError("failed to parse JSON.") from None
+    except ValueError as e:
+        raise FilterPolicyError(json_failure(e)) from None
     if not isinstance(policy, dict):
         raise FilterPolicyError("Filter policy must be a JSON object")
     if not policy:
@@ -217,7 +219,7 @@ def matches(policy: dict | None, *, attributes: dict | None = None, body: str | 
             return False
         if not isinstance(document, dict):
             return False
-        return _match_object(policy, document)
+        return _match_body(policy, _flatten(document))
     values = {name: _attribute_values(attr) for name, attr in (attributes or {}).items()}
     return _match_attributes(policy, values)
 
@@ -254,37 +256,34 @@ def _match_attributes(policy: dict, values: dict) -> bool:
     return True
 
 
-def _match_object(policy: dict, document: Any) -> bool:
+def _flatten(document: Any, path: str = "", out: dict | None = None) -> dict[str, list]:
+    """The values of a JSON body by their dotted paths, arrays looked through (a list of lists
+    of objects too): {"a": {"b": 1}}, {"a.b": 1} and {"a": [{"b": 1}]} all have 1 at "a.b", and a
+    policy's nested keys name the same paths, as SNS matches them."""
+    if out is None:
+        out = {}
+    if isinstance(document, dict):
+        for key, value in document.items():
+            _flatten(value, f"{path}.{key}" if path else key, out)
+    elif isinstance(document, list):
+        for item in document:
+            _flatten(item, path, out)
+    else:
+        out.setdefault(path, []).append(document)
+    return out
+
+
+def _match_body(policy: dict, values: dict[str, list], path: str = "") -> bool:
     for key, spec in policy.items():
         if key == "$or":
-            if not any(_match_object(sub, document) for sub in spec):
+            if not any(_match_body(sub, values, path) for sub in spec):
                 return False
             continue
-        value = document.get(key, _MISSING) if isinstance(document, dict) else _MISSING
+        at = f"{path}.{key}" if path else key
         if isinstance(spec, dict):
-            candidates = value if isinstance(value, list) else [value]
-            if not any(_match_object(spec, c) for c in candidates if isinstance(c, dict)) and \
-                    not (value is _MISSING and _only_absence(spec)):
+            if not _match_body(spec, values, at):
                 return False
-            continue
-        if value is _MISSING:
-            leaf = _MISSING
-        elif isinstance(value, list):
-            leaf = value
-        else:
-            leaf = [value]
-        if not _match_leaf(spec, leaf):
-            return False
-    return True
-
-
-def _only_absence(spec: dict) -> bool:
-    """A nested policy whose every leaf asks for absence matches a missing parent."""
-    for value in spec.values():
-        if isinstance(value, dict):
-            if not _only_absence(value):
-                return False
-        elif not any(isinstance(c, dict) and c.get("exists") is False for c in value):
+        elif not _match_leaf(spec, values.get(at, _MISSING)):
             return False
     return True
 

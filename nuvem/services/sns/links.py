@@ -31,11 +31,15 @@ def follow(call: Call, operation: str, params: dict) -> dict:
     if operation == "ConfirmSubscription":
         if not params.get("TopicArn") or not params.get("Token"):
             raise invalid("Token" if params.get("TopicArn") else "TopicArn")
-        try:    # a link to a topic that is not there (another region's) says only "Topic"
-            topic_of(call, params["TopicArn"])
-        except (InvalidParameter, NotFound):
-            raise invalid("Topic") from None
-        sub = subscriptions.confirm(call, params["TopicArn"], params["Token"])
+        try:    # a link to a topic that is not there (another region's) says only "Topic",
+            # unless its token is a subscription's there, which SNS then confirms
+            sub = subscriptions.confirm(call, params["TopicArn"], params["Token"])
+        except InvalidParameter:
+            try:
+                topic_of(call, params["TopicArn"])
+            except (InvalidParameter, NotFound):
+                raise invalid("Topic") from None
+            raise
         return {"SubscriptionArn": sub.arn}
     subscriptions.remove(call, subscription_of(call, params.get("SubscriptionArn")))
     return {}

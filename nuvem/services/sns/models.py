@@ -47,6 +47,7 @@ class Subscription:
     token: str | None = None         # the confirmation token while pending
     token_sent: datetime | None = None
     created: datetime | None = None
+    principal: str | None = None     # who subscribed it (SubscriptionPrincipal); None: the root
 
     @property
     def topic_arn(self) -> str:

@@ -28,7 +28,7 @@ DEDUP_WINDOW = timedelta(minutes=5)
 _ATTR_NAME_CHAR = re.compile(r"[^A-Za-z0-9_.-]")
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _GROUP_ID = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
-_PHONE = re.compile(r"\+?[0-9]{7,15}")
+PHONE_NUMBER = re.compile(r"\+?[0-9]{7,15}")     # what Publish and the opt-out calls take
 
 
 def _attr_error(text: str) -> SnsError:
@@ -126,10 +126,9 @@ def _check_message(req: dict) -> None:
             raise invalid("Message Structure - JSON message body failed to parse") from None
         if not isinstance(doc, dict):
             raise invalid("Message Structure - JSON message body failed to parse")
-        if "default" not in doc:
+        # an entry that is not a string is ignored: no default, or the protocol gets the default
+        if not isinstance(doc.get("default"), str):
             raise invalid("Message Structure - No default entry in JSON message body")
-        if not all(isinstance(v, str) for v in doc.values()):
-            raise invalid("Message Structure - JSON message body failed to parse")
 
 
 def _check(topic: Topic | None, req: dict) -> dict:
@@ -165,7 +164,8 @@ def _publish(ctx: Call, topic: Topic | None, req: dict, phone: str | None = None
                       topic=topic.name if topic else "", message_id=message_id,
                       message=req["Message"], timestamp=timestamp(ctx.now),
                       subject=req.get("Subject"), structure=req.get("MessageStructure"),
-                      attributes=attributes)
+                      attributes=attributes,
+                      trace_header=ctx.request.headers.get("x-amzn-trace-id"))
     if phone is not None:
         ctx.emit(Delivery(subscription="", message=message, phone=phone))
         return {"MessageId": message_id}
@@ -217,7 +217,7 @@ def publish(ctx: Call, req: dict) -> dict:
                       "specified")
     if targets[0] == "PhoneNumber":
         phone = req["PhoneNumber"]
-        if not _PHONE.fullmatch(phone):
+        if not PHONE_NUMBER.fullmatch(phone):
             raise invalid("PhoneNumber Reason: " + phone + " is not valid to publish to")
         return _publish(ctx, None, req, phone=phone)
     arn = req[targets[0]]

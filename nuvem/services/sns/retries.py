@@ -146,14 +146,44 @@ def effective_for_topic(topic: Topic) -> dict:
 def effective(topic: Topic | None, sub: Subscription) -> dict:
     """A subscription's EffectiveDeliveryPolicy: its policy merged over the topic's."""
     http, own = _parts(topic, sub)
-    out: dict = {"healthyRetryPolicy": _http_policy(http, own).as_json(),
-                 "sicklyRetryPolicy": None,
-                 "throttlePolicy": own.get("throttlePolicy") or http.get("defaultThrottlePolicy"),
-                 "guaranteed": False}
-    request = own.get("requestPolicy") or http.get("defaultRequestPolicy")
-    if request:
-        out["requestPolicy"] = request
+    return {"healthyRetryPolicy": _http_policy(http, own).as_json(),
+            "sicklyRetryPolicy": None,
+            "throttlePolicy": own.get("throttlePolicy") or http.get("defaultThrottlePolicy"),
+            "requestPolicy": own.get("requestPolicy") or http.get("defaultRequestPolicy"),
+            "guaranteed": False}
+
+
+# -- policies as SNS keeps them (Get*Attributes' DeliveryPolicy) ---------------------------------
+_TOPIC_HTTP_ORDER = ("defaultHealthyRetryPolicy", "defaultSicklyRetryPolicy",
+                     "defaultThrottlePolicy", "disableSubscriptionOverrides",
+                     "defaultRequestPolicy")
+
+
+def _retry_in_order(section: dict | None) -> dict | None:
+    return None if section is None else {k: section[k] for k in _FIELDS if k in section}
+
+
+def kept_topic_policy(doc: dict) -> dict:
+    """A topic's DeliveryPolicy as SNS keeps it: members set to null dropped, the `http`
+    section's disableSubscriptionOverrides false unless set, its members in SNS's order."""
+    out = {k: v for k, v in doc.items() if v is not None}
+    http = out.get("http")
+    if http is not None:
+        http = {k: v for k, v in http.items() if v is not None}
+        http.setdefault("disableSubscriptionOverrides", False)
+        if "defaultHealthyRetryPolicy" in http:
+            http["defaultHealthyRetryPolicy"] = _retry_in_order(http["defaultHealthyRetryPolicy"])
+        out["http"] = {**{k: http[k] for k in _TOPIC_HTTP_ORDER if k in http}, **http}
     return out
+
+
+def kept_subscription_policy(doc: dict) -> dict:
+    """A subscription's DeliveryPolicy as SNS keeps it: every member, null when not set."""
+    return {"healthyRetryPolicy": _retry_in_order(doc.get("healthyRetryPolicy")),
+            "sicklyRetryPolicy": doc.get("sicklyRetryPolicy"),
+            "throttlePolicy": doc.get("throttlePolicy"),
+            "requestPolicy": doc.get("requestPolicy"),
+            "guaranteed": doc.get("guaranteed", False)}
 
 
 # -- checks when a policy is set -----------------------------------------------------------------

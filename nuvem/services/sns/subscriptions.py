@@ -17,12 +17,13 @@ from datetime import timedelta
 from nuvem.context import Call
 from nuvem.services.sns import SERVICE
 from nuvem.services.sns import platform, retries
-from nuvem.services.sns.common import dumps, page, subscription_of, subscriptions_of, topic_of
+from nuvem.services.sns.common import (dumps, json_failure, page, parse_topic_arn, subscription_of,
+                                       subscriptions_of, topic_of)
 from nuvem.services.sns.errors import InvalidParameter, NotFound, invalid
 from nuvem.services.sns.events import ConfirmationRequested, UnsubscribeConfirmationRequested
 from nuvem.services.sns.filters import FilterPolicyError, FilterScopeError
 from nuvem.services.sns.filters import parse as parse_filter
-from nuvem.services.sns.models import Subscription, Topic, Unsubscribed
+from nuvem.services.sns.models import Subscription, Topic, Unsubscribed, partition
 
 PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda",
              "firehose")
@@ -33,7 +34,8 @@ SETTABLE = ("DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDe
 TOKEN_LIFETIME = timedelta(days=3)     # "confirmation tokens are valid for three days"
 _SQS_ARN = re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?")
 _LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:.+)?")
-_PHONE = re.compile(r"\+?[0-9]{7,15}")
+# digits, single separators between them: SNS takes "+12/34-567.890", refuses "+15--551234567"
+_PHONE = re.compile(r"\+?[0-9]+(?:[-./ ][0-9]+)*")
 _TOKEN = re.compile(r"[0-9a-f]+")      # the form of the tokens SNS (and Nuvem) sends
 
 
@@ -48,7 +50,7 @@ def _check_endpoint(read, topic: Topic, protocol: str, endpoint: str) -> str:
         if not re.fullmatch(r"[^@\s]+@[^@\s]+", endpoint):
             raise invalid("Email address")
     elif protocol == "sms":
-        if not _PHONE.fullmatch(endpoint.replace("-", "").replace(" ", "")):
+        if not _PHONE.fullmatch(endpoint) or not 7 <= sum(c.isdigit() for c in endpoint) <= 15:
             raise InvalidParameter(f"Invalid SMS endpoint: {endpoint}")   # no "Invalid parameter: "
     elif protocol == "sqs":
         if not _SQS_ARN.fullmatch(endpoint):
@@ -95,10 +97,11 @@ def _check_attributes(protocol: str, fifo: bool, attributes: dict,
         elif name in ("DeliveryPolicy", "RedrivePolicy", "ReplayPolicy") and value:
             try:
                 doc = json.loads(value)
-            except ValueError:
-                raise invalid(f"{reason}{name}: failed to parse JSON.") from None
+            except ValueError as e:
+                raise invalid(f"{reason}{name}: {json_failure(e)}") from None
             if name == "DeliveryPolicy":
                 retries.check_subscription_policy(doc)
+                value = dumps(retries.kept_subscription_policy(doc))
             if name == "RedrivePolicy" and not (isinstance(doc, dict) and
                                                  _SQS_ARN.fullmatch(doc.get("deadLetterTargetArn") or "")):
                 raise invalid(f"{reason}RedrivePolicy: deadLetterTargetArn is an invalid arn")
@@ -114,9 +117,19 @@ def _check_attributes(protocol: str, fifo: bool, attributes: dict,
         except FilterPolicyError as e:
             member = "" if isinstance(e, FilterScopeError) else "FilterPolicy: "
             raise invalid(f"{reason}{member}{e}") from None
-    for name in [k for k, v in out.items() if v == "" and k != "FilterPolicy"]:
+    for name in [k for k, v in out.items() if v == ""]:
         out.pop(name)
     return out
+
+
+# what a subscription without these attributes has
+_DEFAULTS = {"RawMessageDelivery": "false", "FilterPolicyScope": "MessageAttributes"}
+
+
+def _same_attributes(sub: Subscription, attributes: dict) -> bool:
+    """Whether Subscribe's `attributes` are the subscription's: those the request leaves out
+    are not compared, and a default matches an attribute never set."""
+    return all(sub.attributes.get(k, _DEFAULTS.get(k)) == v for k, v in attributes.items())
 
 
 def _needs_confirmation(ctx: Call, protocol: str, endpoint: str) -> bool:
@@ -146,7 +159,7 @@ def subscribe(ctx: Call, req: dict) -> dict:
     attributes = _check_attributes(protocol, topic.fifo, dict(req.get("Attributes") or {}))
     for sub in subscriptions_of(ctx.store, topic):
         if sub.protocol == protocol and sub.endpoint == endpoint:
-            if req.get("Attributes") and sub.attributes != attributes:
+            if req.get("Attributes") and not _same_attributes(sub, attributes):
                 raise invalid("Attributes Reason: Subscription already exists with different "
                               "attributes")
             if not sub.confirmed:
@@ -162,7 +175,7 @@ def subscribe(ctx: Call, req: dict) -> dict:
                        id=ctx.ids.uuid(), protocol=protocol, endpoint=endpoint, owner=owner,
                        attributes=attributes,
                        confirmed=not _needs_confirmation(ctx, protocol, endpoint),
-                       created=ctx.now)
+                       created=ctx.now, principal=ctx.principal.arn if ctx.principal else None)
     if not sub.confirmed:
         _request_confirmation(ctx, sub)
     ctx.store.put(sub)
@@ -176,15 +189,18 @@ def confirm(ctx: Call, topic_arn: str, token: str) -> Subscription:
     SubscribeURL link)."""
     if not _TOKEN.fullmatch(token):
         raise InvalidParameter("Invalid token")
+    region, account, _ = parse_topic_arn(topic_arn, region=ctx.region)
     try:
         topic = topic_of(ctx, topic_arn)
-    except NotFound:    # a token for a topic that is not there: the token is what is wrong
-        raise invalid("Token") from None
-    sub = next(ctx.store.query(Subscription, account=topic.account, region=topic.region,
+    except NotFound:    # SNS goes by the token then: it confirms the subscription the token is for
+        topic = None
+    sub = next(ctx.store.query(Subscription, account=account, region=region,
                                index=("token", token), limit=1), None)
     if sub is None:
+        if topic is None:
+            raise invalid("Token")
         return _restore(ctx, topic, token)
-    if sub.topic != topic.name:
+    if topic is not None and sub.topic != topic.name:
         raise invalid("Token")
     if sub.token_sent is not None and ctx.now - sub.token_sent > TOKEN_LIFETIME:
         raise invalid("Token")
@@ -218,6 +234,8 @@ def _restore(ctx: Call, topic: Topic, token: str) -> Subscription:
 
 @SERVICE.op("Unsubscribe")
 def unsubscribe(ctx: Call, req: dict) -> dict:
+    if req.get("SubscriptionArn") is None:      # SNS's words, not the front end's (extras/sns)
+        raise invalid("SubscriptionArn Reason: no value for required parameter")
     try:
         sub = subscription_of(ctx, req["SubscriptionArn"])
     except NotFound:        # removed already: SNS answers a repeated Unsubscribe as the first
@@ -286,11 +304,13 @@ def get_subscription_attributes(ctx: Call, req: dict) -> dict:
            "RawMessageDelivery": "false"}
     if sub.protocol in ("http", "https"):
         out["EffectiveDeliveryPolicy"] = dumps(retries.effective(topic, sub))
-    if sub.protocol == "sqs":
-        out["SubscriptionPrincipal"] = f"arn:aws:iam::{sub.owner}:root"
+    out["SubscriptionPrincipal"] = (sub.principal or
+                                    f"arn:{partition(sub.region)}:iam::{sub.owner}:root")
     out.update({k: v for k, v in sub.attributes.items() if k != "ConfirmationWasAuthenticated"})
     if "FilterPolicy" in out:
         out.setdefault("FilterPolicyScope", "MessageAttributes")
+    else:       # the scope is listed with a filter policy only
+        out.pop("FilterPolicyScope", None)
     return {"Attributes": out}
 
 

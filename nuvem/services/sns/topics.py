@@ -41,6 +41,7 @@ def _check_attribute(name: str, value: str, fifo: bool) -> str:
         except ValueError:
             raise invalid("DeliveryPolicy: failed to parse JSON") from None
         retries.check_topic_policy(doc)
+        value = dumps(retries.kept_topic_policy(doc))
     elif name == "SignatureVersion" and value not in ("1", "2"):
         raise invalid("SignatureVersion")
     elif name in ("ContentBasedDeduplication", "FifoTopic"):
@@ -84,6 +85,8 @@ def create_topic(ctx: Call, req: dict) -> dict:
     if not fifo and not _NAME.fullmatch(name):
         raise invalid("Topic Name")
     attributes = {k: _check_attribute(k, v, fifo) for k, v in attributes.items()}
+    if not fifo:    # a standard topic lists no FifoTopic, even when created with "false"
+        attributes.pop("FifoTopic", None)
     tags = _check_tags(req.get("Tags"))
     existing = ctx.store.get(Topic, ctx.account, ctx.region, name)
     if existing is not None:
@@ -141,8 +144,6 @@ def _attributes_out(ctx: Call, topic: Topic) -> dict[str, str]:
         "EffectiveDeliveryPolicy": dumps(retries.effective_for_topic(topic)),
     }
     out.update({k: v for k, v in topic.attributes.items() if k not in ("Policy", "DisplayName")})
-    if topic.fifo:
-        out.setdefault("FifoThroughputScope", "Topic")
     return out
 
 

@@ -62,6 +62,21 @@ def test_fifo_topic_attributes(sns):
         "TopicArn"]
     attrs = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
     assert attrs["FifoTopic"] == "true" and attrs["ContentBasedDeduplication"] == "true"
+    # LocalStack's AWS-validated test_create_topic_with_attributes (2025): no FifoThroughputScope
+    # unless it is set
+    assert "FifoThroughputScope" not in attrs
+
+
+def test_a_standard_topic_created_with_fifo_false_lists_no_fifo_attribute(sns):
+    """LocalStack's AWS-validated test_topic_get_attributes_with_fifo_false."""
+    arn = sns.create_topic(Name=f"api-{next(_names)}", Attributes={"FifoTopic": "false"})[
+        "TopicArn"]
+    assert "FifoTopic" not in sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert sns.create_topic(Name=arn.split(":")[-1], Attributes={"FifoTopic": "false"})[
+        "TopicArn"] == arn
+    with pytest.raises(ClientError) as e:
+        sns.set_topic_attributes(TopicArn=arn, AttributeName="FifoTopic", AttributeValue="false")
+    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: AttributeName")
 
 
 def test_set_topic_attributes(sns, topic):
@@ -208,6 +223,56 @@ def test_sms_endpoint_and_phone_number_errors(sns, topic):
                           f"Invalid parameter: PhoneNumber Reason: {number} is not valid to publish to")
 
 
+def test_sms_endpoints_take_single_separators_between_digits(sns, topic):
+    """LocalStack's AWS-validated test_subscribe_sms_obscure_phone_number and
+    test_subscribe_invalid_sms."""
+    assert sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+12/34-567.890")[
+        "SubscriptionArn"].startswith(topic + ":")
+    for number in ("+15--551234567", "NAA+15551234567", "+15551234567.", "/+15551234567"):
+        with pytest.raises(ClientError) as e:
+            sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint=number)
+        assert err(e) == ("InvalidParameter", 400, f"Invalid SMS endpoint: {number}")
+
+
+def test_subscribe_is_idempotent_over_default_attributes(nuvem, sns, topic):
+    """LocalStack's AWS-validated test_subscribe_idempotency and
+    test_create_subscriptions_with_attributes: an empty FilterPolicy is none, the scope is
+    listed with a filter policy only, and a default value matches a missing attribute."""
+    _, queue_arn = make_queue(nuvem, f"idem-{next(_names)}", topic)
+
+    def subscribe(attributes=None):
+        extra = {} if attributes is None else {"Attributes": attributes}
+        return sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                             ReturnSubscriptionArn=True, **extra)["SubscriptionArn"]
+
+    arn = subscribe({"RawMessageDelivery": "TrUe", "FilterPolicyScope": "MessageBody",
+                     "FilterPolicy": ""})
+    attrs = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    assert attrs["RawMessageDelivery"] == "true"
+    assert "FilterPolicy" not in attrs and "FilterPolicyScope" not in attrs
+    sns.unsubscribe(SubscriptionArn=arn)
+    arn = subscribe({"RawMessageDelivery": "True"})
+    for attributes in ({"RawMessageDelivery": "true"}, None, {},
+                       {"RawMessageDelivery": "true", "FilterPolicyScope": "MessageAttributes"},
+                       {"FilterPolicyScope": "MessageAttributes"}):
+        assert subscribe(attributes) == arn
+    with pytest.raises(ClientError) as e:
+        subscribe({"RawMessageDelivery": "false", "FilterPolicyScope": "MessageBody"})
+    assert err(e) == ("InvalidParameter", 400, "Invalid parameter: Attributes Reason: "
+                      "Subscription already exists with different attributes")
+
+
+def test_no_phone_number_is_opted_out(sns):
+    """LocalStack's AWS-validated test_list_opted_out: nobody replies STOP to the mailbox."""
+    assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == []
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15551234567")[
+        "isOptedOut"] is False
+    sns.opt_in_phone_number(phoneNumber="+15551234567")
+    with pytest.raises(ClientError) as e:
+        sns.check_if_phone_number_is_opted_out(phoneNumber="invalid-number")
+    assert err(e)[:2] == ("InvalidParameter", 400)
+
+
 def test_email_raw_delivery_is_refused(sns, topic):
     with pytest.raises(ClientError) as e:
         sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com",
@@ -227,6 +292,10 @@ def test_confirm_with_a_bad_token(sns, topic):
     assert err(e) == ("InvalidParameter", 400, "Invalid token")
 
 
+def sub_arn_in(xml: str) -> str:
+    return xml.split("<SubscriptionArn>")[1].split("</SubscriptionArn>")[0]
+
+
 _INVALID, _ATTRIBUTE = "InvalidParameter", "ParameterValueInvalid"
 
 
@@ -235,6 +304,9 @@ _INVALID, _ATTRIBUTE = "InvalidParameter", "ParameterValueInvalid"
     ({"Message": "x", "Subject": "a\nb"}, _INVALID, "Subject"),
     ({"Message": "x" * (256 * 1024 + 1)}, _INVALID, "Message too long"),
     ({"Message": "{}", "MessageStructure": "json"}, _INVALID, "No default entry"),
+    # LocalStack's AWS-validated test_message_structure_json_exc: an object is no entry
+    ({"Message": '{"default": {"object": "test"}}', "MessageStructure": "json"}, _INVALID,
+     "No default entry"),
     ({"Message": "nope", "MessageStructure": "json"}, _INVALID, "failed to parse"),
     ({"Message": "x", "MessageDeduplicationId": "d"}, _INVALID, "MessageDeduplicationId"),
     # message attributes: ParameterValueInvalid in SNS's words, without "Invalid parameter: "
@@ -599,7 +671,11 @@ def test_another_accounts_queue_confirms_a_subscription_its_owner_did_not_make(n
             urllib.request.urlopen(broken)
         assert e.value.code == 400
         assert f"<Message>Invalid parameter: {reason}</Message>" in e.value.read().decode()
-    with urllib.request.urlopen(link) as response:
+    # ... and a topic of the same region that is not there: SNS goes by the token and confirms
+    with urllib.request.urlopen(link.replace(topic, topic[:-1] + "Z")) as response:
+        assert response.status == 200
+        assert sub_arn_in(response.read().decode()).startswith(topic + ":")
+    with urllib.request.urlopen(link) as response:      # confirming again answers the same
         assert response.status == 200
     sns.publish(TopicArn=topic, Message="after")
     assert [n["Message"] for n in received(url)] == ["after"]
@@ -632,10 +708,17 @@ FILTER_POLICY_ERRORS = [    # LocalStack's AWS-validated test_sns_filter_policy.
 ]
 
 
+# what SNS's JSON reader says, and where it stopped
+_JSON_AT = ("\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); "
+            "line: 1, column: {}]")
+_UNQUOTED_NAME = ("failed to parse JSON. Unexpected character ('i' (code 105)): was expecting "
+                  "double-quote to start field name" + _JSON_AT.format(2))
+
+
 def test_subscription_attribute_errors_in_sns_words(nuvem, sns, topic):
     """Subscribe's say "Attributes Reason: ", SetSubscriptionAttributes' do not (LocalStack's
     AWS-validated test_validate_set_sub_attributes, test_create_subscriptions_with_attributes and
-    the filter policy tests; SNS's JSON reader adds where it stopped, which Nuvem does not)."""
+    the filter policy tests)."""
     _, queue_arn = make_queue(nuvem, f"sub-attr-errors-{next(_names)}", topic)
     for policy, message in FILTER_POLICY_ERRORS:
         with pytest.raises(ClientError) as e:
@@ -643,6 +726,12 @@ def test_subscription_attribute_errors_in_sns_words(nuvem, sns, topic):
                           Attributes={"FilterPolicy": json.dumps(policy)})
         assert err(e) == ("InvalidParameter", 400,
                           f"Invalid parameter: Attributes Reason: FilterPolicy: {message}")
+    with pytest.raises(ClientError) as e:     # LocalStack's test_subscribe_invalid_filter_policy
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                      Attributes={"FilterPolicy": "invalid-json"})
+    assert err(e)[2] == ("Invalid parameter: Attributes Reason: FilterPolicy: failed to parse "
+                         "JSON. Unrecognized token 'invalid': was expecting (JSON String, Number, "
+                         "Array, Object or token 'null', 'true' or 'false')" + _JSON_AT.format(8))
     with pytest.raises(ClientError) as e:
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
                       Attributes={"RawMessageDelivery": "wrongvalue"})
@@ -654,8 +743,8 @@ def test_subscription_attribute_errors_in_sns_words(nuvem, sns, topic):
                                                  "Must be true or false."),
             ("RedrivePolicy", json.dumps({"deadLetterTargetArn": "fake-arn"}),
              "RedrivePolicy: deadLetterTargetArn is an invalid arn"),
-            ("RedrivePolicy", "{invalidjson}", "RedrivePolicy: failed to parse JSON."),
-            ("FilterPolicy", "{invalidjson}", "FilterPolicy: failed to parse JSON."),
+            ("RedrivePolicy", "{invalidjson}", "RedrivePolicy: " + _UNQUOTED_NAME),
+            ("FilterPolicy", "{invalidjson}", "FilterPolicy: " + _UNQUOTED_NAME),
             # LocalStack's AWS-validated test_sub_filter_policy_nested_property(_constraints)
             ("FilterPolicy", json.dumps({"object": {"key": ["auto-"]}}),
              "Filter policy scope MessageAttributes does not support nested filter policy"),
@@ -701,3 +790,121 @@ def test_a_fifo_topics_notification_is_not_signed(nuvem, sns):
     note = json.loads(got[0]["Body"])
     assert list(note) == ["Type", "MessageId", "SequenceNumber", "TopicArn", "Message",
                           "Timestamp", "UnsubscribeURL"]
+
+
+def test_a_standard_topics_message_group_reaches_a_standard_queue(nuvem, sns, topic):
+    """LocalStack's AWS-validated test_publish_message_group_id (the standard queue receives the
+    group) and test_fifo_topic_to_regular_sqs (a FIFO topic's group does not reach one)."""
+    sqs = nuvem.client("sqs")
+    url, queue_arn = make_queue(nuvem, f"fair-{next(_names)}", topic)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    sns.publish(TopicArn=topic, Message="grouped", MessageGroupId="my-group-id-1")
+    got = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], WaitTimeSeconds=5)["Messages"]
+    assert got[0]["Attributes"]["MessageGroupId"] == "my-group-id-1"
+    fifo = sns.create_topic(Name=f"api-{next(_names)}.fifo", Attributes={
+        "FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
+    url, queue_arn = make_queue(nuvem, f"fair-{next(_names)}", fifo)
+    sns.subscribe(TopicArn=fifo, Protocol="sqs", Endpoint=queue_arn)
+    sns.publish(TopicArn=fifo, Message="Test", MessageGroupId="message-group-id-1")
+    got = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], WaitTimeSeconds=5)["Messages"]
+    assert json.loads(got[0]["Body"])["SequenceNumber"]
+    assert "MessageGroupId" not in got[0]["Attributes"]
+
+
+def test_a_structured_entry_that_is_not_a_string_gets_the_default(nuvem, sns, topic):
+    """LocalStack's AWS-validated test_message_structure_json_to_sqs: an "sqs" object is ignored
+    and the queue gets the default; a string entry is the queue's."""
+    sqs = nuvem.client("sqs")
+    url, queue_arn = make_queue(nuvem, f"structured-{next(_names)}", topic)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    for entry, expected in (({"field": "value"}, "default field"),
+                            (json.dumps({"field": "value"}), '{"field": "value"}')):
+        sns.publish(TopicArn=topic, MessageStructure="json",
+                    Message=json.dumps({"default": "default field", "sqs": entry}))
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"][0]
+        assert json.loads(got["Body"])["Message"] == expected
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=got["ReceiptHandle"])
+
+
+def test_publish_passes_its_trace_header_to_the_queue(nuvem, topic):
+    """LocalStack's AWS-validated test_publish_sqs_from_sns_with_xray_propagation."""
+    trace = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+    sns = nuvem.client("sns")       # its own client: the hook must not reach the others
+
+    def add_trace_header(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    sns.meta.events.register("before-send.sns.Publish", add_trace_header)
+    sqs = nuvem.client("sqs")
+    url, queue_arn = make_queue(nuvem, f"xray-{next(_names)}", topic)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    sns.publish(TargetArn=topic, Message="X-Ray propagation test msg")
+    got = sqs.receive_message(QueueUrl=url, AttributeNames=["AWSTraceHeader"],
+                              WaitTimeSeconds=5)["Messages"]
+    assert got[0]["Attributes"]["AWSTraceHeader"] == trace
+
+
+def test_every_subscription_names_who_subscribed_it(nuvem, sns, topic):
+    """LocalStack's AWS-validated test_subscribe_sms_endpoint and
+    test_subscribe_external_http_endpoint_content_type: SubscriptionPrincipal is the subscriber's
+    ARN, whatever the protocol."""
+    import boto3
+    from botocore.config import Config
+    iam = nuvem.client("iam")
+    name = f"subscriber-{next(_names)}"
+    user_arn = iam.create_user(UserName=name)["User"]["Arn"]
+    iam.put_user_policy(UserName=name, PolicyName="subscribe", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sns:Subscribe", "Resource": topic}]}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    user = boto3.client("sns", endpoint_url=nuvem.endpoint, region_name="us-east-1",
+                        aws_access_key_id=key["AccessKeyId"],
+                        aws_secret_access_key=key["SecretAccessKey"],
+                        config=Config(retries={"max_attempts": 1}))
+    by_user = user.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+123123123")
+    by_root = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint="http://example.com/",
+                            ReturnSubscriptionArn=True)
+    for sub, principal in ((by_user, user_arn),
+                           (by_root, f"arn:aws:iam::{topic.split(':')[4]}:root")):
+        attrs = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])[
+            "Attributes"]
+        assert attrs["SubscriptionPrincipal"] == principal
+
+
+def test_unsubscribe_arn_errors_in_sns_words(nuvem):
+    """LocalStack's AWS-validated test_unsubscribe_wrong_arn_format and
+    test_unsubscribe_from_deleted_topic (the "pending confirmation" answer is no ARN either)."""
+    sns = nuvem.client("sns", parameter_validation=False)
+    for kwargs, reason in (
+            ({}, "SubscriptionArn Reason: no value for required parameter"),
+            ({"SubscriptionArn": "randomstring"},
+             "SubscriptionArn Reason: An ARN must have at least 6 elements, not 1"),
+            ({"SubscriptionArn": "pending confirmation"},
+             "SubscriptionArn Reason: An ARN must have at least 6 elements, not 1"),
+            ({"SubscriptionArn": "arn:aws:sns:us-east-1:random"},
+             "SubscriptionArn Reason: An ARN must have at least 6 elements, not 5"),
+            ({"SubscriptionArn": "arn:aws:sns:us-east-1:111111111111:random"}, "SubscriptionId")):
+        with pytest.raises(ClientError) as e:
+            sns.unsubscribe(**kwargs)
+        assert err(e) == ("InvalidParameter", 400, f"Invalid parameter: {reason}")
+
+
+def test_a_raw_subscriptions_dead_letter_queue_gets_the_raw_message(nuvem, sns, topic):
+    """LocalStack's AWS-validated test_redrive_policy_sqs_queue_subscription[True]: the
+    dead-letter queue gets what the endpoint would have, the message and its attributes."""
+    sqs = nuvem.client("sqs")
+    _, refusing = make_queue(nuvem, f"refusing-{next(_names)}", topic + "-other")
+    dlq_url, dlq_arn = make_queue(nuvem, f"raw-dlq-{next(_names)}", topic)
+    arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=refusing,
+                        Attributes={"RawMessageDelivery": "true"})["SubscriptionArn"]
+    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RedrivePolicy",
+                                    AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}))
+    sns.publish(TopicArn=topic, Message="test_dlq_after_sqs_endpoint_deleted", MessageAttributes={
+        "attr1": {"DataType": "Number", "StringValue": "111"},
+        "attr2": {"DataType": "Binary", "BinaryValue": b"\x02\x03\x04"}})
+    got = sqs.receive_message(QueueUrl=dlq_url, MessageAttributeNames=["All"],
+                              WaitTimeSeconds=5)["Messages"]
+    assert got[0]["Body"] == "test_dlq_after_sqs_endpoint_deleted"
+    assert got[0]["MessageAttributes"] == {
+        "attr1": {"DataType": "Number", "StringValue": "111"},
+        "attr2": {"DataType": "Binary", "BinaryValue": b"\x02\x03\x04"}}

@@ -148,3 +148,52 @@ def test_effective_policies_merge_topic_and_subscription(sns):
         "numNoDelayRetries": 0, "numMinDelayRetries": 0, "backoffFunction": "exponential"}
     assert effective["throttlePolicy"] == {"maxReceivesPerSecond": 3}
     assert effective["sicklyRetryPolicy"] is None and effective["guaranteed"] is False
+
+
+def test_delivery_policies_are_kept_as_sns_keeps_them(nuvem):
+    """LocalStack's AWS-validated test_topic_delivery_policy_crud and
+    test_subscribe_external_http_endpoint_content_type: a topic's policy loses its nulls and gets
+    disableSubscriptionOverrides; a subscription's has every member, null when not set."""
+    sns = nuvem.client("sns")
+    topic = sns.create_topic(Name=f"kept-{next(_names)}.fifo", Attributes={
+        "FifoTopic": "true", "DeliveryPolicy": json.dumps(
+            {"http": {"defaultRequestPolicy": {"headerContentType": "application/json"}}})})[
+        "TopicArn"]
+
+    def topic_policy():
+        attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+        return json.loads(attrs["DeliveryPolicy"]) if "DeliveryPolicy" in attrs else None
+
+    def set_topic_policy(value):
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="DeliveryPolicy",
+                                 AttributeValue=value)
+
+    kept = topic_policy()
+    assert kept == {"http": {"disableSubscriptionOverrides": False,
+                             "defaultRequestPolicy": {"headerContentType": "application/json"}}}
+    assert list(kept["http"]) == ["disableSubscriptionOverrides", "defaultRequestPolicy"]
+    retry = {"minDelayTarget": 5, "maxDelayTarget": 6, "numRetries": 1}
+    set_topic_policy(json.dumps({"http": {"defaultHealthyRetryPolicy": retry}}))
+    assert topic_policy() == {"http": {"defaultHealthyRetryPolicy": retry,
+                                       "disableSubscriptionOverrides": False}}
+    set_topic_policy(json.dumps({"http": {"defaultHealthyRetryPolicy": None}}))
+    assert topic_policy() == {"http": {"disableSubscriptionOverrides": False}}
+    set_topic_policy("")
+    assert topic_policy() is None
+
+    standard = sns.create_topic(Name=f"kept-{next(_names)}")["TopicArn"]
+    arn = sns.subscribe(TopicArn=standard, Protocol="http", Endpoint="http://example.com/",
+                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="DeliveryPolicy",
+                                    AttributeValue=json.dumps(
+                                        {"requestPolicy": {"headerContentType": "text/csv"}}))
+    attrs = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    own = json.loads(attrs["DeliveryPolicy"])
+    effective = json.loads(attrs["EffectiveDeliveryPolicy"])
+    assert own == {"healthyRetryPolicy": None, "sicklyRetryPolicy": None, "throttlePolicy": None,
+                   "requestPolicy": {"headerContentType": "text/csv"}, "guaranteed": False}
+    assert list(own) == list(effective)
+    assert effective["healthyRetryPolicy"] == {
+        "minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 3, "numMaxDelayRetries": 0,
+        "numNoDelayRetries": 0, "numMinDelayRetries": 0, "backoffFunction": "linear"}
+    assert effective["requestPolicy"] == {"headerContentType": "text/csv"}

@@ -110,6 +110,28 @@ def test_body_scope(policy, expected):
     assert matches(policy, body=json.dumps(BODY), scope="MessageBody") is expected
 
 
+# LocalStack's AWS-validated test_filter_policy_on_message_body_dot_attribute and
+# test_filter_policy_on_message_body_array_of_object_attributes: a policy's nested keys and a
+# body's dotted keys name the same paths, and arrays (of arrays) of objects are looked through
+PATH_CASES = [
+    ({"object.nested": ["v"]}, {"object": {"nested": "v"}}, True),
+    ({"object.nested": ["v"]}, {"object.nested": "v"}, True),
+    ({"object.nested": ["v"]}, {"object": {"nested": "w"}}, False),
+    ({"object": {"nested": ["v"]}}, {"object.nested": "v"}, True),
+    ({"a.b.c": ["v"]}, {"a.b": {"c": "v"}}, True),
+    ({"a.b.c": ["v"]}, {"a": {"b.c": "v"}}, True),
+    ({"r": {"s3": {"key": [{"prefix": "auto-"}]}}}, {"r": [{"s3": [[{"key": "auto-1"}]]}]}, True),
+    ({"r": {"s3": {"key": [{"prefix": "auto-"}]}}}, {"r": [{"s3": [[{"key": "home-1"}]]}]}, False),
+    ({"r": {"key": [{"exists": False}]}}, {"r": {"other": 1}}, True),
+]
+
+
+@pytest.mark.parametrize("policy, body, expected", PATH_CASES)
+def test_body_scope_paths(policy, body, expected):
+    parse(json.dumps(policy), "MessageBody")
+    assert matches(policy, body=json.dumps(body), scope="MessageBody") is expected
+
+
 def test_body_scope_needs_a_json_object():
     assert not matches({"a": ["b"]}, body="plain text", scope="MessageBody")
 
