@@ -6,7 +6,11 @@ runs, and reports failures the way each family of AWS front ends does.
   must not be null; Value '0' at 'maxResults' failed to satisfy constraint: ...", with the code
   `ValidationError` (query) or `ValidationException` (the others). Member paths are
   lowerCamelCase, list items `name.N.member`, a structure's members in AWS's order
-  (`problem_order`).
+  (`problem_order`). A string or number of a list, or a key or value of a map of strings or
+  numbers, that breaks its constraints is reported on the list or map, with all of them: "Value '[a, ]' at 'names' failed
+  to satisfy constraint: Member must satisfy constraint: [Member must have length less than or
+  equal to 128, Member must have length greater than or equal to 1]" ("Map keys must satisfy
+  constraint: [...]", "Map value must ...").
 - ec2: the first problem only, `MissingParameter` "The request must contain the parameter X" or
   `InvalidParameterValue`.
 - rest-xml (S3, Route 53, CloudFront): only missing members are checked here. S3 answers a body
@@ -139,13 +143,24 @@ def _build(shape: Shape, bounds: bool, short: bool, recurse) -> Checker | None:
         inner = _members_checker(shape, recurse)
     elif kind == "list":
         item = recurse(shape.member)
-        if item is not None:
+        if item is not None and shape.member.type_name in _SCALARS:
+            inner = _set_checker(member_constraint(shape), item, list, iter)
+        elif item is not None:
             def inner(value, path, wire, location, protocol, problems):
                 if isinstance(value, list):
                     for index, element in enumerate(value, 1):
                         if element is not None:
                             item(element, f"{path}.{index}.member", wire, location, protocol,
                                  problems)
+    elif kind == "map" and shape.value.type_name in _SCALARS:
+        # a map of strings or numbers: the set form for its keys and its values
+        key_check, value_check = recurse(shape.key), recurse(shape.value)
+        inner = _both(
+            key_check and _set_checker(f"Map keys must satisfy constraint: "
+                                       f"[{_constraints(shape.key)}]", key_check, dict, iter),
+            value_check and _set_checker(f"Map value must satisfy constraint: "
+                                         f"[{_constraints(shape.value)}]", value_check, dict,
+                                         dict.values))
     elif kind == "map":
         key_check = recurse(shape.key)
         value_check = recurse(shape.value)
@@ -158,13 +173,65 @@ def _build(shape: Shape, bounds: bool, short: bool, recurse) -> Checker | None:
                         if element is not None and value_check is not None:
                             value_check(element, f"{path}.{key}.member", wire, location,
                                         protocol, problems)
-    if own is None or inner is None:
-        return own or inner
+    return _both(own, inner)
+
+
+def _both(first: Checker | None, second: Checker | None) -> Checker | None:
+    if first is None or second is None:
+        return first or second
 
     def both(value, path, wire, location, protocol, problems):
-        own(value, path, wire, location, protocol, problems)
-        inner(value, path, wire, location, protocol, problems)
+        first(value, path, wire, location, protocol, problems)
+        second(value, path, wire, location, protocol, problems)
     return both
+
+
+_SCALARS = frozenset({"string", "integer", "long", "float", "double", "blob"})
+
+
+def _constraints(shape: Shape) -> str:
+    """Every constraint of a scalar shape, as AWS lists them for a list's member or a map's key
+    or value: maximum, minimum, pattern, enum."""
+    metadata = shape.metadata
+    measure = _MEASURE.get(shape.type_name)
+    parts = []
+    if measure and "max" in metadata:
+        parts.append(f"Member must have {measure} less than or equal to {metadata['max']}")
+    if measure and "min" in metadata:
+        parts.append(f"Member must have {measure} greater than or equal to {metadata['min']}")
+    if "pattern" in metadata:
+        parts.append(f"Member must satisfy regular expression pattern: {metadata['pattern']}")
+    if metadata.get("enum"):
+        parts.append(f"Member must satisfy enum value set: [{', '.join(metadata['enum'])}]")
+    return ", ".join(parts)
+
+
+def member_constraint(shape: Shape) -> str:
+    """The constraint a list of strings or numbers puts on its members, in AWS's words. Some
+    lists' members also "must not be null" (IAM's tag keys, not its client ids or thumbprints):
+    the model overlay marks those `memberNotNull`."""
+    text = _constraints(shape.member)
+    if shape._shape_model.get("memberNotNull"):
+        text += ", Member must not be null"
+    return f"Member must satisfy constraint: [{text}]"
+
+
+def _set_checker(constraint: str, item: Checker, kind: type, elements) -> Checker:
+    """AWS reports the strings or numbers of a list (or a map's keys or values) that break their
+    shape's constraints once, on the whole list or map, with all those constraints
+    ("Value '[a, bb]' at 'names' failed to satisfy constraint: Member must satisfy constraint:
+    [...]"); `elements(value)` gives what to check in a value of type `kind`."""
+    def check(value, path, wire, location, protocol, problems):
+        if isinstance(value, kind):
+            broken: list[Problem] = []
+            for element in elements(value):
+                if element is not None:
+                    item(element, path, wire, location, protocol, broken)
+                    if broken:
+                        problems.append(Problem(path, wire, location, value, constraint,
+                                                broken[0].sensitive))
+                        return
+    return check
 
 
 def _bounds(shape: Shape, short: bool) -> tuple[Any, Any, Any]:
