@@ -283,7 +283,7 @@ def _java_hash(text: str) -> int:
     return h ^ (h >> 16)
 
 
-def problem_order(names) -> dict[str, tuple[int, int]]:
+def problem_order(names) -> dict[str, int]:
     """A sort key per member name: AWS lists a structure's problems in the order a Java HashMap
     of its members' lowerCamel names iterates (their hash's bucket in a table grown by 0.75 loads
     from 16; model order within a bucket). Recorded: DynamoDB Scan's nine problems (dynalite's
@@ -293,7 +293,7 @@ def problem_order(names) -> dict[str, tuple[int, int]]:
     buckets = 16
     while len(names) > buckets * 3 // 4:
         buckets *= 2
-    return {name: (_java_hash(_path("", name)) & (buckets - 1), i)
+    return {name: (_java_hash(_path("", name)) & (buckets - 1)) << 16 | i   # one int: sorts fast
             for i, name in enumerate(names)}
 
 
