@@ -7,10 +7,11 @@ runs, and reports failures the way each family of AWS front ends does.
   `ValidationError` (query) or `ValidationException` (the others). Member paths are
   lowerCamelCase, list items `name.N.member`, a structure's members in AWS's order
   (`problem_order`). A string or number of a list, or a key or value of a map of strings or
-  numbers, that breaks its constraints is reported on the list or map, with all of them: "Value '[a, ]' at 'names' failed
-  to satisfy constraint: Member must satisfy constraint: [Member must have length less than or
-  equal to 128, Member must have length greater than or equal to 1]" ("Map keys must satisfy
-  constraint: [...]", "Map value must ...").
+  numbers, that breaks its constraints is reported on the list or map, with all of them:
+  "Value '[a, ]' at 'names' failed to satisfy constraint: Member must satisfy constraint:
+  [Member must have length less than or equal to 128, Member must have length greater than or
+  equal to 1]" ("Map keys must satisfy constraint: [...]", "Map value must ..."); EC2 names
+  the member's own value.
 - ec2: the first problem only, `MissingParameter` "The request must contain the parameter X" or
   `InvalidParameterValue`.
 - rest-xml (S3, Route 53, CloudFront): only missing members are checked here. S3 answers a body
@@ -143,15 +144,15 @@ def _build(shape: Shape, bounds: bool, short: bool, recurse) -> Checker | None:
         inner = _members_checker(shape, recurse)
     elif kind == "list":
         item = recurse(shape.member)
-        if item is not None and shape.member.type_name in _SCALARS:
-            inner = _set_checker(member_constraint(shape), item, list, iter)
-        elif item is not None:
+        if item is not None:
             def inner(value, path, wire, location, protocol, problems):
                 if isinstance(value, list):
                     for index, element in enumerate(value, 1):
                         if element is not None:
                             item(element, f"{path}.{index}.member", wire, location, protocol,
                                  problems)
+            if shape.member.type_name in _SCALARS:
+                inner = _set_checker(member_constraint(shape), item, list, iter, inner)
     elif kind == "map" and shape.value.type_name in _SCALARS:
         # a map of strings or numbers: the set form for its keys and its values
         key_check, value_check = recurse(shape.key), recurse(shape.value)
@@ -216,13 +217,17 @@ def member_constraint(shape: Shape) -> str:
     return f"Member must satisfy constraint: [{text}]"
 
 
-def _set_checker(constraint: str, item: Checker, kind: type, elements) -> Checker:
+def _set_checker(constraint: str, item: Checker, kind: type, elements,
+                 ec2: Checker | None = None) -> Checker:
     """AWS reports the strings or numbers of a list (or a map's keys or values) that break their
     shape's constraints once, on the whole list or map, with all those constraints
     ("Value '[a, bb]' at 'names' failed to satisfy constraint: Member must satisfy constraint:
-    [...]"); `elements(value)` gives what to check in a value of type `kind`."""
+    [...]"); `elements(value)` gives what to check in a value of type `kind`. EC2, which names
+    one value and its parameter, checks them with `ec2`, member by member."""
     def check(value, path, wire, location, protocol, problems):
-        if isinstance(value, kind):
+        if protocol == "ec2" and ec2 is not None:
+            ec2(value, path, wire, location, protocol, problems)
+        elif isinstance(value, kind):
             broken: list[Problem] = []
             for element in elements(value):
                 if element is not None:
@@ -288,7 +293,8 @@ def problem_order(names) -> dict[str, int]:
     of its members' lowerCamel names iterates (their hash's bucket in a table grown by 0.75 loads
     from 16; model order within a bucket). Recorded: DynamoDB Scan's nine problems (dynalite's
     scan.js 'incorrect attributes') and IAM CreateOpenIDConnectProvider's clientIDList,
-    thumbprintList, url (test_iam_oidc.py::test_create_open_id_connect_provider_validation_errors)."""
+    thumbprintList, url (test_iam_oidc.py::
+    test_create_open_id_connect_provider_validation_errors)."""
     names = list(names)
     buckets = 16
     while len(names) > buckets * 3 // 4:
