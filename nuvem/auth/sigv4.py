@@ -16,7 +16,8 @@ test) is taken as UTF-8.
 
 Errors depend on the protocol family: `error(family, kind)` holds the table. `family_of(protocol,
 service)` names the family: "query", "ec2", "json", "rest-json", "rest-xml",
-"smithy-rpc-v2-cbor", and "rest-xml-s3" for S3 (and S3 Control, which signs like S3).
+"smithy-rpc-v2-cbor", "rest-xml-s3" for S3 (and S3 Control, which signs like S3), and
+"json-dynamodb" for DynamoDB.
 
 Hot path: a `Verifier` keeps a small LRU of derived signing keys per (secret, date, region,
 service), so a verification is two HMACs plus the canonical request's hash.
@@ -82,10 +83,15 @@ _JSON_TABLE = {
     "expired": ("InvalidSignatureException", 400, "Signature expired"),
     "incomplete": ("IncompleteSignatureException", 400, "The request signature does not conform "
                                                         "to AWS standards."),
-    "missing": ("MissingAuthenticationTokenException", 403, "Missing Authentication Token"),
+    # 400, as Kinesis answers (AWS's answer recorded by kinesalite's connection.js)
+    "missing": ("MissingAuthenticationTokenException", 400, "Missing Authentication Token"),
     "expired_token": ("ExpiredTokenException", 400, "The security token included in the request "
                                                     "is expired"),
 }
+# DynamoDB words a missing signature its own way (AWS's answer recorded by dynalite's
+# connection.js 'should return MissingAuthenticationTokenException if no Authorization header').
+_DYNAMODB_TABLE = {**_JSON_TABLE, "missing": (
+    "MissingAuthenticationTokenException", 400, "Request is missing Authentication Token")}
 # REST-JSON services (Lambda, API Gateway, ...) answer the same codes with 403.
 _REST_JSON_TABLE = {kind: (code, 403, message) for kind, (code, _, message) in _JSON_TABLE.items()}
 _S3_TABLE = {
@@ -129,7 +135,7 @@ _EC2_TABLE = {**_QUERY_TABLE, "unknown_key": (
 _TABLES = {
     "query": _QUERY_TABLE, "ec2": _EC2_TABLE, "rest-xml": _QUERY_TABLE,
     "json": _JSON_TABLE, "smithy-rpc-v2-cbor": _JSON_TABLE, "rest-json": _REST_JSON_TABLE,
-    "rest-xml-s3": _S3_TABLE,
+    "rest-xml-s3": _S3_TABLE, "json-dynamodb": _DYNAMODB_TABLE,
 }
 # Kinds only S3 distinguishes fall back to these for the others.
 _FALLBACK = {"skewed": "expired", "query_incomplete": "incomplete", "no_date": "incomplete",
@@ -141,8 +147,10 @@ S3_SERVICES = frozenset({"s3", "s3control"})
 
 
 def family_of(protocol: str, service: str) -> str:
-    """The error family of a request: its protocol, with S3 apart."""
-    return "rest-xml-s3" if service in S3_SERVICES else protocol
+    """The error family of a request: its protocol, with S3 and DynamoDB apart."""
+    if service in S3_SERVICES:
+        return "rest-xml-s3"
+    return "json-dynamodb" if service == "dynamodb" else protocol
 
 
 def error(family: str, kind: str, message: str | None = None, **fields) -> AwsError:
@@ -187,6 +195,10 @@ def parse_auth(request, family: str = "query") -> SignedRequest | None:
     Raises the family's IncompleteSignature-style error when the signature is malformed.
     """
     auth = request.headers.get("authorization")
+    if auth is not None and family == "json-dynamodb" and not auth.lstrip().startswith("AWS4-"):
+        # DynamoDB takes a header that is no signature as none ('Authorization: AWS4', dynalite's
+        # connection.js 'if incomplete Authorization header')
+        auth = None
     query = request.query
     presigned = "X-Amz-" in query and any(
         key in ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature")
@@ -258,18 +270,27 @@ def _no_date(family: str, auth: str) -> AwsError:
                                f"'X-Amz-Date' or a 'Date' header. Authorization={auth}")
 
 
+# JSON front ends name a header's missing parameters before its algorithm ('Authorization: X' and
+# 'AWS4-' answered so, recorded by kinesalite's and dynalite's connection.js).
+_PARAMETERS_FIRST = frozenset({"json", "json-dynamodb"})
+
+
+def _bad_algorithm(family: str, algorithm: str, auth: str) -> AwsError:
+    if family == "rest-xml-s3":
+        return error(family, "incomplete", "The authorization header is malformed; the "
+                     "authorization mechanism you have provided is not supported. Please use "
+                     f"{ALGORITHM}.")
+    return error(family, "incomplete", f"Unsupported AWS 'algorithm': '{algorithm}'. "
+                 f"Authorization={auth}")
+
+
 def _parse_header_fields(auth: str, family: str, date_missing: bool) -> tuple:
     """(access key, date, region, service, signature, signed headers) of an Authorization
     header, or the family's error for a malformed one (which names a missing date header too;
     with the header well formed, the date is checked apart)."""
     algorithm, _, rest = auth.strip().partition(" ")
-    if algorithm != ALGORITHM:
-        if family == "rest-xml-s3":
-            raise error(family, "incomplete", "The authorization header is malformed; the "
-                        "authorization mechanism you have provided is not supported. Please use "
-                        f"{ALGORITHM}.")
-        raise error(family, "incomplete", f"Unsupported AWS 'algorithm': '{algorithm}'. "
-                    f"Authorization={auth}")
+    if algorithm != ALGORITHM and family not in _PARAMETERS_FIRST:
+        raise _bad_algorithm(family, algorithm, auth)
     params: dict[str, str] = {}
     for component in rest.split(","):
         component = component.strip()
@@ -287,6 +308,8 @@ def _parse_header_fields(auth: str, family: str, date_missing: bool) -> tuple:
             missing.append("Authorization header requires existence of either a 'X-Amz-Date' "
                            "or a 'Date' header.")
         raise _incomplete(family, " ".join(missing) + f" Authorization={auth}")
+    if algorithm != ALGORITHM:
+        raise _bad_algorithm(family, algorithm, auth)
     if date_missing:
         raise _no_date(family, auth)
     access_key, date, region, service = _credential(params["Credential"], family)

@@ -4,8 +4,9 @@ Overlays live in `extras/<service>/<api-version>/service-2.nuvem-extras.json` an
 `{"merge": {...}}` format. Each entry restores a Smithy trait the JSON model lost (S3 root element
 names, EC2 error shapes, ...), gives an enum's values in the order AWS lists them in its
 validation messages (DynamoDB's), a structure's members in the order the service writes them
-(`nuvemXmlOrder`, S3's listings), or drops a constraint the service words its own refusal of
-(DynamoDB's empty BatchWriteItem, CreateTable without TableName, Query's Limit), and has a test
+(`nuvemXmlOrder`, S3's listings), drops a constraint the service words its own refusal of
+(DynamoDB's empty BatchWriteItem, CreateTable without TableName, Query's Limit), or marks a
+list whose members AWS says "must not be null" (`memberNotNull`, IAM's tag keys), and has a test
 that uses it.
 """
 from __future__ import annotations

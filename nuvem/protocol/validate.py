@@ -5,7 +5,13 @@ runs, and reports failures the way each family of AWS front ends does.
   "2 validation errors detected: Value null at 'queueUrl' failed to satisfy constraint: Member
   must not be null; Value '0' at 'maxResults' failed to satisfy constraint: ...", with the code
   `ValidationError` (query) or `ValidationException` (the others). Member paths are
-  lowerCamelCase, list items `name.N.member`.
+  lowerCamelCase, list items `name.N.member`, a structure's members in AWS's order
+  (`problem_order`). A string or number of a list, or a key or value of a map of strings or
+  numbers, that breaks its constraints is reported on the list or map, with all of them:
+  "Value '[a, ]' at 'names' failed to satisfy constraint: Member must satisfy constraint:
+  [Member must have length less than or equal to 128, Member must have length greater than or
+  equal to 1]" ("Map keys must satisfy constraint: [...]", "Map value must ..."); EC2 names
+  the member's own value.
 - ec2: the first problem only, `MissingParameter` "The request must contain the parameter X" or
   `InvalidParameterValue`.
 - rest-xml (S3, Route 53, CloudFront): only missing members are checked here. S3 answers a body
@@ -145,6 +151,17 @@ def _build(shape: Shape, bounds: bool, short: bool, recurse) -> Checker | None:
                         if element is not None:
                             item(element, f"{path}.{index}.member", wire, location, protocol,
                                  problems)
+            if shape.member.type_name in _SCALARS:
+                inner = _set_checker(member_constraint(shape), item, list, iter, inner)
+    elif kind == "map" and shape.value.type_name in _SCALARS:
+        # a map of strings or numbers: the set form for its keys and its values
+        key_check, value_check = recurse(shape.key), recurse(shape.value)
+        inner = _both(
+            key_check and _set_checker(f"Map keys must satisfy constraint: "
+                                       f"[{_constraints(shape.key)}]", key_check, dict, iter),
+            value_check and _set_checker(f"Map value must satisfy constraint: "
+                                         f"[{_constraints(shape.value)}]", value_check, dict,
+                                         dict.values))
     elif kind == "map":
         key_check = recurse(shape.key)
         value_check = recurse(shape.value)
@@ -157,13 +174,69 @@ def _build(shape: Shape, bounds: bool, short: bool, recurse) -> Checker | None:
                         if element is not None and value_check is not None:
                             value_check(element, f"{path}.{key}.member", wire, location,
                                         protocol, problems)
-    if own is None or inner is None:
-        return own or inner
+    return _both(own, inner)
+
+
+def _both(first: Checker | None, second: Checker | None) -> Checker | None:
+    if first is None or second is None:
+        return first or second
 
     def both(value, path, wire, location, protocol, problems):
-        own(value, path, wire, location, protocol, problems)
-        inner(value, path, wire, location, protocol, problems)
+        first(value, path, wire, location, protocol, problems)
+        second(value, path, wire, location, protocol, problems)
     return both
+
+
+_SCALARS = frozenset({"string", "integer", "long", "float", "double", "blob"})
+
+
+def _constraints(shape: Shape) -> str:
+    """Every constraint of a scalar shape, as AWS lists them for a list's member or a map's key
+    or value: maximum, minimum, pattern, enum."""
+    metadata = shape.metadata
+    measure = _MEASURE.get(shape.type_name)
+    parts = []
+    if measure and "max" in metadata:
+        parts.append(f"Member must have {measure} less than or equal to {metadata['max']}")
+    if measure and "min" in metadata:
+        parts.append(f"Member must have {measure} greater than or equal to {metadata['min']}")
+    if "pattern" in metadata:
+        parts.append(f"Member must satisfy regular expression pattern: {metadata['pattern']}")
+    if metadata.get("enum"):
+        parts.append(f"Member must satisfy enum value set: [{', '.join(metadata['enum'])}]")
+    return ", ".join(parts)
+
+
+def member_constraint(shape: Shape) -> str:
+    """The constraint a list of strings or numbers puts on its members, in AWS's words. Some
+    lists' members also "must not be null" (IAM's tag keys, not its client ids or thumbprints):
+    the model overlay marks those `memberNotNull`."""
+    text = _constraints(shape.member)
+    if shape._shape_model.get("memberNotNull"):
+        text += ", Member must not be null"
+    return f"Member must satisfy constraint: [{text}]"
+
+
+def _set_checker(constraint: str, item: Checker, kind: type, elements,
+                 ec2: Checker | None = None) -> Checker:
+    """AWS reports the strings or numbers of a list (or a map's keys or values) that break their
+    shape's constraints once, on the whole list or map, with all those constraints
+    ("Value '[a, bb]' at 'names' failed to satisfy constraint: Member must satisfy constraint:
+    [...]"); `elements(value)` gives what to check in a value of type `kind`. EC2, which names
+    one value and its parameter, checks them with `ec2`, member by member."""
+    def check(value, path, wire, location, protocol, problems):
+        if protocol == "ec2" and ec2 is not None:
+            ec2(value, path, wire, location, protocol, problems)
+        elif isinstance(value, kind):
+            broken: list[Problem] = []
+            for element in elements(value):
+                if element is not None:
+                    item(element, path, wire, location, protocol, broken)
+                    if broken:
+                        problems.append(Problem(path, wire, location, value, constraint,
+                                                broken[0].sensitive))
+                        return
+    return check
 
 
 def _bounds(shape: Shape, short: bool) -> tuple[Any, Any, Any]:
@@ -207,11 +280,34 @@ def _bounds_checker(shape: Shape, short: bool) -> Checker | None:
     return check
 
 
+def _java_hash(text: str) -> int:
+    """Java's String.hashCode, spread as java.util.HashMap spreads it (Java 8 and later)."""
+    h = 0
+    for char in text:
+        h = (31 * h + ord(char)) & 0xFFFFFFFF
+    return h ^ (h >> 16)
+
+
+def problem_order(names) -> dict[str, int]:
+    """A sort key per member name: AWS lists a structure's problems in the order a Java HashMap
+    of its members' lowerCamel names iterates (their hash's bucket in a table grown by 0.75 loads
+    from 16; model order within a bucket). Recorded: DynamoDB Scan's nine problems (dynalite's
+    scan.js 'incorrect attributes') and IAM CreateOpenIDConnectProvider's clientIDList,
+    thumbprintList, url (test_iam_oidc.py::
+    test_create_open_id_connect_provider_validation_errors)."""
+    names = list(names)
+    buckets = 16
+    while len(names) > buckets * 3 // 4:
+        buckets *= 2
+    return {name: (_java_hash(_path("", name)) & (buckets - 1)) << 16 | i   # one int: sorts fast
+            for i, name in enumerate(names)}
+
+
 def _members_checker(shape: Shape, recurse) -> Checker | None:
     # Only the members present or required (an S3 PutObject has 50 members and sends a few), in
-    # the model's order, as AWS lists the problems.
+    # AWS's order (problem_order).
     required = tuple(shape.required_members)
-    order = {name: i for i, name in enumerate(shape.members)}
+    order = problem_order(shape.members)
     checks: dict[str, Checker] = {}
     for name, member in shape.members.items():
         check = recurse(member)
@@ -279,12 +375,13 @@ def coral_message(problems: list[Problem], values: bool = True) -> str:
 def pattern_check(service: str, keep: tuple[str, ...] = ()) -> Callable:
     """A `Service.before` for query services whose model patterns Python's re reads as Java
     does, given an ASCII \\w (IAM, STS): the top-level strings of a call against their member's
-    pattern, every problem in one ValidationError, a sensitive value never echoed. `keep`:
-    members the service words its own way."""
+    pattern, every problem in one ValidationError in AWS's order, a sensitive value never
+    echoed. `keep`: members the service words its own way."""
     def build(shape: Shape, recurse) -> list | None:
+        order = problem_order(shape.members)
         checks = [(name, re.compile(member.metadata["pattern"], re.ASCII),
                    member.metadata["pattern"], bool(member.metadata.get("sensitive")))
-                  for name, member in shape.members.items()
+                  for name, member in sorted(shape.members.items(), key=lambda m: order[m[0]])
                   if member.type_name == "string" and "pattern" in member.metadata
                   and name not in keep]
         return checks or None

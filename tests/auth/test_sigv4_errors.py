@@ -64,7 +64,8 @@ def raw(headers: dict, path="/", query="", method="GET") -> HttpRequest:
     ("query", "incomplete", "IncompleteSignature", 400),
     ("json", "incomplete", "IncompleteSignatureException", 400),
     ("query", "missing", "MissingAuthenticationToken", 403),
-    ("json", "missing", "MissingAuthenticationTokenException", 403),
+    ("json", "missing", "MissingAuthenticationTokenException", 400),
+    ("rest-json", "missing", "MissingAuthenticationTokenException", 403),
     ("rest-xml-s3", "skewed", "RequestTimeTooSkewed", 403),
     ("query", "skewed", "SignatureDoesNotMatch", 403),
     ("rest-xml-s3", "expired", "AccessDenied", 403),
@@ -90,7 +91,8 @@ def test_error_messages():
 def test_family_of():
     assert sigv4.family_of("rest-xml", "s3") == "rest-xml-s3"
     assert sigv4.family_of("rest-xml", "route53") == "rest-xml"
-    assert sigv4.family_of("json", "dynamodb") == "json"
+    assert sigv4.family_of("json", "dynamodb") == "json-dynamodb"
+    assert sigv4.family_of("json", "sqs") == "json"
 
 
 def test_bad_signature_message_shows_canonical_request():

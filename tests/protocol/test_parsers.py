@@ -560,6 +560,29 @@ def _validate(service, operation, protocol, params):
     validate(params, specs.operation_model(service, operation), protocol)
 
 
+def test_validate_reports_a_list_of_strings_on_the_list():
+    # a member breaking its constraints: the list, with the whole set (test_role_tag_errors);
+    # once however many members break them; a map of strings likewise (Map keys / Map value)
+    with pytest.raises(AwsError) as info:
+        _validate("sns", "UntagResource", "query",
+                  {"ResourceArn": "arn", "TagKeys": ["", "k" * 129]})
+    assert info.value.message == (
+        "1 validation error detected: Value '[, " + "k" * 129 + "]' at 'tagKeys' failed to "
+        "satisfy constraint: Member must satisfy constraint: [Member must have length less than "
+        "or equal to 128, Member must have length greater than or equal to 1]")
+    with pytest.raises(AwsError) as info:
+        _validate("iam", "PutAccountProperties", "query", {"Properties": {"k": ""}})
+    assert info.value.message.endswith(
+        "at 'properties' failed to satisfy constraint: Map value must satisfy constraint: "
+        "[Member must have length less than or equal to 1024, Member must have length greater "
+        "than or equal to 1]")
+    # EC2 names the one value and its parameter, as before
+    with pytest.raises(AwsError) as info:
+        _validate("ec2", "DescribeAccountAttributes", "ec2", {"AttributeNames": ["nope"]})
+    assert info.value.message == ("Value (nope) for parameter AttributeName is invalid. It must "
+                                  "satisfy enum value set: [supported-platforms, default-vpc].")
+
+
 def test_validate_query_and_json_wording():
     with pytest.raises(AwsError) as info:
         _validate("iam", "CreateRole", "query", {"RoleName": "r", "MaxSessionDuration": 10})

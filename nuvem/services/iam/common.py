@@ -6,7 +6,9 @@ import re
 
 from nuvem.context import Call
 from nuvem.core.ids import BASE32
-from nuvem.protocol.validate import Problem, coral_message, tag_pattern_problems, tag_text_ok
+from nuvem.protocol import specs
+from nuvem.protocol.validate import (Problem, coral_message, member_constraint,
+                                     tag_pattern_problems, tag_text_ok)
 from nuvem.services.iam.errors import (InvalidInput, LimitExceeded, NoSuchEntity,
                                        ValidationError)
 from nuvem.services.iam.models import Group, InstanceProfile, Role, User
@@ -103,17 +105,13 @@ def check_tags(tags: list[dict] | None, case_sensitive: bool = False) -> dict[st
     return out
 
 
-# IAM words a bad key of an Untag* call's TagKeys as the list's whole constraint set
-_TAG_KEYS_CONSTRAINT = (
-    "Member must satisfy constraint: [Member must have length less than or equal to 128, Member "
-    "must have length greater than or equal to 1, Member must satisfy regular expression pattern: "
-    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+, Member must not be null]")
-
-
 def check_tag_keys(keys: list[str] | None) -> None:
+    """The pattern of an Untag* call's TagKeys (the front end checked their lengths), broken as
+    AWS words any member's constraint: on the list, with all of them (validate._set_checker)."""
     if keys and not all(tag_text_ok(k) for k in keys):
+        constraint = member_constraint(specs.service_model("iam").shape_for("tagKeyListType"))
         raise ValidationError(coral_message(
-            [Problem("tagKeys", "TagKeys", "body", None, _TAG_KEYS_CONSTRAINT)], values=False))
+            [Problem("tagKeys", "TagKeys", "body", None, constraint)], values=False))
 
 
 def add_tags(ctx: Call, arn: str, tags: list[dict] | None, case_sensitive: bool = False) -> None:

@@ -325,3 +325,29 @@ def test_key_condition_value_errors(ddb, tname):
         with pytest.raises(ClientError) as e:
             ddb.query(**base, KeyConditionExpression=expr, ExpressionAttributeValues=vals)
         assert error(e) == ("ValidationException", 400, message), expr
+
+
+def test_scan_lists_the_front_ends_problems_in_aws_order(nuvem):
+    # dynalite's scan.js 'should return ValidationException for incorrect attributes': AWS's
+    # problems in its own order (select, totalSegments, returnConsumedCapacity,
+    # conditionalOperator, scanFilter, segment, attributesToGet), ConditionalOperator's values
+    # as [OR, AND] and ComparisonOperator's in AWS's order too
+    unchecked = nuvem.client("dynamodb", parameter_validation=False)
+    with pytest.raises(ClientError) as e:
+        unchecked.scan(TableName="abc", ReturnConsumedCapacity="hi", AttributesToGet=[],
+                       Segment=-1, TotalSegments=-1, Select="hi", ConditionalOperator="AN",
+                       ScanFilter={"a": {}, "b": {"ComparisonOperator": ""}})
+    assert error(e) == ("ValidationException", 400, (
+        "8 validation errors detected: Value 'hi' at 'select' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, "
+        "ALL_PROJECTED_ATTRIBUTES]; Value '-1' at 'totalSegments' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 1; Value 'hi' at 'returnConsumedCapacity' "
+        "failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; "
+        "Value 'AN' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy "
+        "enum value set: [OR, AND]; Value null at 'scanFilter.a.member.comparisonOperator' failed "
+        "to satisfy constraint: Member must not be null; Value '' at "
+        "'scanFilter.b.member.comparisonOperator' failed to satisfy constraint: Member must "
+        "satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, "
+        "BEGINS_WITH, GE, CONTAINS]; Value '-1' at 'segment' failed to satisfy constraint: Member "
+        "must have value greater than or equal to 0; Value '[]' at 'attributesToGet' failed to "
+        "satisfy constraint: Member must have length greater than or equal to 1"))

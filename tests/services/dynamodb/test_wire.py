@@ -127,6 +127,34 @@ def test_error_types_carry_their_namespace(nuvem, target, body, error_type):
     assert json.loads(reply.body)["__type"] == error_type
 
 
+@pytest.mark.parametrize("authorization", [None, "AWS4", "  AWS4 ", "Bearer x"])
+def test_a_request_without_a_signature_is_missing_its_token(nuvem, authorization):
+    # dynalite's connection.js 'if no Authorization header' and 'if incomplete Authorization
+    # header' ('AWS4'): 400, not the 403 of REST-JSON services, in DynamoDB's words.
+    headers = {"Content-Type": JSON10, "X-Amz-Target": "DynamoDB_20120810.ListTables"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    reply = request(nuvem.endpoint, "POST", "/", b"{}", headers)
+    assert reply.status == 400
+    assert json.loads(reply.body) == {
+        "__type": "com.amazon.coral.service#MissingAuthenticationTokenException",
+        "message": "Request is missing Authentication Token"}
+
+
+def test_an_aws4_header_names_its_missing_parameters_before_its_algorithm(nuvem):
+    # dynalite's connection.js 'if Authorization header is "AWS4-"'
+    reply = request(nuvem.endpoint, "POST", "/", b"{}", {
+        "Content-Type": JSON10, "X-Amz-Target": "DynamoDB_20120810.ListTables",
+        "Authorization": "AWS4-"})
+    assert reply.status == 400
+    assert json.loads(reply.body) == {
+        "__type": "com.amazon.coral.service#IncompleteSignatureException",
+        "message": "Authorization header requires 'Credential' parameter. Authorization header "
+                   "requires 'Signature' parameter. Authorization header requires "
+                   "'SignedHeaders' parameter. Authorization header requires existence of "
+                   "either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-"}
+
+
 def test_sdks_read_the_error_code_after_the_namespace(ddb):
     with pytest.raises(ClientError) as e:
         ddb.describe_table(TableName="no-such-table")

@@ -291,6 +291,14 @@ def test_validation_messages_quote_no_value(nuvem, iam, name):
             "have length less than or equal to 128, Member must have length greater than or equal "
             "to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+, "
             "Member must not be null]"))
+    # a key too long or empty: the same words, from the front end (test_role_tag_errors)
+    for keys in (["fine", "k" * 129], [""]):
+        assert error(unchecked.untag_role, RoleName=role, TagKeys=keys) == (
+            "ValidationError", 400, prefix + (
+                "'tagKeys' failed to satisfy constraint: Member must satisfy constraint: [Member "
+                "must have length less than or equal to 128, Member must have length greater than "
+                "or equal to 1, Member must satisfy regular expression pattern: "
+                "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+, Member must not be null]"))
     iam.delete_role(RoleName=role)
     iam.delete_policy(PolicyArn=arn)
 

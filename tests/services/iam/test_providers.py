@@ -53,6 +53,20 @@ def test_oidc_provider_answers_and_errors(iam, name):
     assert error(iam.delete_open_id_connect_provider, OpenIDConnectProviderArn=arn) == (
         "NoSuchEntity", 404, f"OpenId connect Provider {arn} cannot be found.")
 
+def test_oidc_provider_list_members_are_reported_on_the_list(iam):
+    """test_iam_oidc.py::test_create_open_id_connect_provider_validation_errors (validated 2026):
+    a too-long member of ClientIDList and ThumbprintList names the list with its members' whole
+    constraint set, and the problems come in AWS's order, not the model's (Url first)."""
+    assert error(iam.create_open_id_connect_provider, Url="b" * 256, ThumbprintList=["b" * 41],
+                 ClientIDList=["b" * 256]) == ("ValidationError", 400, (
+        "3 validation errors detected: Value at 'clientIDList' failed to satisfy constraint: "
+        "Member must satisfy constraint: [Member must have length less than or equal to 255, "
+        "Member must have length greater than or equal to 1]; Value at 'thumbprintList' failed "
+        "to satisfy constraint: Member must satisfy constraint: [Member must have length less "
+        "than or equal to 40, Member must have length greater than or equal to 40]; Value at "
+        "'url' failed to satisfy constraint: Member must have length less than or equal to 255"))
+
+
 def test_saml_provider_lifecycle(iam, name):
     n = name("saml")
     arn = iam.create_saml_provider(Name=n, SAMLMetadataDocument=METADATA)["SAMLProviderArn"]

@@ -228,11 +228,11 @@ def test_every_top_level_member_meets_the_models_pattern(iam, name):
         "ValidationError", 400, "1 validation error detected: Value at 'customSuffix' "
         "failed to satisfy constraint: Member must satisfy regular expression pattern: "
         "[\\w+=,.@-]+")
+    # in AWS's order (validate.problem_order)
     assert error(iam.delete_access_key, UserName="a b", AccessKeyId="AKIA!!!!!!!!!!!!!!!!")[2] == (
-        "2 validation errors detected: Value at 'userName' failed to satisfy constraint: "
-        "Member must satisfy regular expression pattern: [\\w+=,.@-]+; Value "
-        "at 'accessKeyId' failed to satisfy constraint: Member must "
-        "satisfy regular expression pattern: [\\w]+")
+        "2 validation errors detected: Value at 'accessKeyId' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [\\w]+; Value at 'userName' failed to "
+        "satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
     assert error(iam.create_login_profile, UserName=user, Password="Abcdefgh1!\u2603")[2] == (
         "1 validation error detected: Value at 'password' failed to satisfy constraint: Member "
         "must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")
