@@ -9,7 +9,6 @@ of precedence. Evaluation lives in evaluation.py, the legacy parameters in legac
 from __future__ import annotations
 
 import base64
-import sys
 
 from nuvem.services.dynamodb.errors import ValidationException
 from nuvem.services.dynamodb.expression_parser import (  # noqa: F401  (AST re-exported)
@@ -42,7 +41,6 @@ ORDERED_TYPES = ("S", "N", "B")
 MAX_PATH_DEPTH = 32
 MAX_EXPRESSION_BYTES = 4096
 MAX_OPERATORS = 300
-_RECURSION_LIMIT = 20000
 
 _ADD_DELETE_TYPE_WORDS = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "NULL": "NULL",
                           "BOOL": "BOOLEAN", "L": "LIST", "M": "MAP"}
@@ -370,9 +368,6 @@ class Expressions:
         if size > MAX_EXPRESSION_BYTES:
             raise ValidationException(f"Invalid {kind}: Expression size has exceeded the maximum "
                                       f"allowed size; expression size: {size}")
-        if sys.getrecursionlimit() < _RECURSION_LIMIT:
-            # a valid 4 KB expression can nest a few hundred levels of parentheses
-            sys.setrecursionlimit(_RECURSION_LIMIT)
         parser = _Parser(text, keywords)
         try:
             return getattr(parser, rule)()
