@@ -359,8 +359,17 @@ def _utf8_size(text: str) -> int:
 
 
 def _number_size(text: str) -> int:
-    digits = len(text.replace("-", "").replace(".", "").strip("0")) or 1
-    return (digits + 1) // 2 + 1 + (1 if text.startswith("-") else 0)
+    """A number's bytes, from its canonical text: 1, a byte per two significant digits on each
+    side of the point, each side rounded up, and 1 for a minus sign (zero costs 1)."""
+    whole, _, fraction = text.lstrip("-").partition(".")
+    whole = whole.lstrip("0")
+    if not fraction:
+        whole = whole.rstrip("0")        # an integer's trailing zeros are not significant
+        if not whole:
+            return 1
+    elif not whole:
+        fraction = fraction.lstrip("0")  # nor a pure fraction's leading ones
+    return 1 + (len(whole) + 1) // 2 + (len(fraction) + 1) // 2 + (text[0] == "-")
 
 
 def value_size(value: dict) -> int:
