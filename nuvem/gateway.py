@@ -97,10 +97,10 @@ class Gateway:
             decode_request_body(request)
             runtime.authenticator.authenticate(call, route, runtime.config.default_region)
             runtime.note_use(call)
+            service = services.load(route.service)   # before parsing: loading may set its limits
             call.params = parse_request(request, operation, route.protocol, route.uri_params)
             validate(call.params, operation, route.protocol,
                      params_body_size(request, route.protocol))
-            service = services.load(route.service)
             handler = service.operations.get(operation.name)
             if handler is None:
                 raise not_implemented(route.protocol,

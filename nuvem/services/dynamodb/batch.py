@@ -19,6 +19,10 @@ _DUPLICATES = "Provided list of item keys contains duplicates"
 @SERVICE.op("BatchGetItem")
 def batch_get_item(ctx, req: dict) -> dict:
     request_items = req.get("RequestItems") or {}
+    if not request_items:     # the validation framework's words, without the value
+        raise ValidationException("1 validation error detected: Value at 'RequestItems' failed "
+                                  "to satisfy constraint: Member must have length greater than "
+                                  "or equal to 1")
     if sum(len(spec.get("Keys") or []) for spec in request_items.values()) > MAX_GET_KEYS:
         raise ValidationException("Too many items requested for the BatchGetItem call")
     # every table's request is checked before any table is looked up, as DynamoDB does

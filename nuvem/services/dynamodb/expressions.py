@@ -9,7 +9,6 @@ of precedence. Evaluation lives in evaluation.py, the legacy parameters in legac
 from __future__ import annotations
 
 import base64
-import sys
 
 from nuvem.services.dynamodb.errors import ValidationException
 from nuvem.services.dynamodb.expression_parser import (  # noqa: F401  (AST re-exported)
@@ -18,7 +17,7 @@ from nuvem.services.dynamodb.expression_parser import (  # noqa: F401  (AST re-e
     DeleteAction, Func, FuncCond, In, KeyCondition, LegacyCond, LegacyUpdateAction, Not, Or, Path,
     Projection, RemoveAction, SetAction, Update, Value, _Parser, _Syntax, literal_path, path_str)
 from nuvem.services.dynamodb.reserved import RESERVED_WORDS
-from nuvem.services.dynamodb.values import check_value
+from nuvem.services.dynamodb.values import MAX_DEPTH, checked_value
 
 # ---------------------------------------------------------------------------------------------
 # Validation
@@ -42,7 +41,6 @@ ORDERED_TYPES = ("S", "N", "B")
 MAX_PATH_DEPTH = 32
 MAX_EXPRESSION_BYTES = 4096
 MAX_OPERATORS = 300
-_RECURSION_LIMIT = 20000
 
 _ADD_DELETE_TYPE_WORDS = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "NULL": "NULL",
                           "BOOL": "BOOLEAN", "L": "LIST", "M": "MAP"}
@@ -314,19 +312,22 @@ def _key_ok(key: str, prefix: str) -> bool:
     return len(key) > 1 and key[0] == prefix and all(c in _WORD for c in key[1:])
 
 
-def _checked_value(key: str, value) -> dict:
-    """DynamoDB checks every ExpressionAttributeValues entry up front, used or not."""
+def _checked_value(key: str, value, levels: int) -> dict:
+    """DynamoDB checks every ExpressionAttributeValues entry up front, used or not (nested at
+    most `levels` levels)."""
     try:
-        return check_value(value)
+        return checked_value(value, MAX_DEPTH + 1 - levels)[0]
     except ValidationException as e:
-        raise ValidationException("ExpressionAttributeValues contains invalid value: "
-                                  f"{e.message} for key {key}") from None
+        # the same class: a value nested too deep stays one (`values.TooDeep`)
+        raise type(e)("ExpressionAttributeValues contains invalid value: "
+                      f"{e.message} for key {key}") from None
 
 
 class Expressions:
     """One per request: holds ExpressionAttributeNames/Values and tracks which were used."""
 
-    def __init__(self, names: dict[str, str] | None, values: dict[str, dict] | None):
+    def __init__(self, names: dict[str, str] | None, values: dict[str, dict] | None,
+                 value_levels: int = MAX_DEPTH):
         self.names = names
         self.values = values
         self.used_names: set[str] = set()
@@ -346,7 +347,8 @@ class Expressions:
                     raise ValidationException(f"{param} contains invalid value: Empty attribute "
                                               f"name for key {key}")
         if values:
-            self.values = {key: _checked_value(key, value) for key, value in values.items()}
+            self.values = {key: _checked_value(key, value, value_levels)
+                           for key, value in values.items()}
 
     # -- placeholder lookup (marks used)
     def _name(self, placeholder: str) -> str | None:
@@ -370,9 +372,6 @@ class Expressions:
         if size > MAX_EXPRESSION_BYTES:
             raise ValidationException(f"Invalid {kind}: Expression size has exceeded the maximum "
                                       f"allowed size; expression size: {size}")
-        if sys.getrecursionlimit() < _RECURSION_LIMIT:
-            # a valid 4 KB expression can nest a few hundred levels of parentheses
-            sys.setrecursionlimit(_RECURSION_LIMIT)
         parser = _Parser(text, keywords)
         try:
             return getattr(parser, rule)()

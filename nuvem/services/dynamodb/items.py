@@ -98,10 +98,10 @@ def uses_expressions(req: dict) -> bool:
         any(req.get(p) is not None for p in _EXPRESSION_PARAMS)
 
 
-def expressions(req: dict, operation: str):
+def expressions(req: dict, operation: str, value_levels: int = values.MAX_DEPTH):
     """The request's Expressions parser, after the legacy/expression mixing check; None when
     the request has neither."""
-    return parser(req) if mixing_checked(req, operation) else None
+    return parser(req, value_levels) if mixing_checked(req, operation) else None
 
 
 def mixing_checked(req: dict, operation: str) -> bool:
@@ -122,10 +122,12 @@ def key_and_expressions(req: dict, operation: str):
     return key, parser(req) if uses else None
 
 
-def parser(req: dict):
-    """The request's Expressions: its expression attribute names and values, checked."""
+def parser(req: dict, value_levels: int = values.MAX_DEPTH):
+    """The request's Expressions: its expression attribute names and values, checked (values
+    nested at most `value_levels` levels)."""
     from nuvem.services.dynamodb.expressions import Expressions
-    return Expressions(req.get("ExpressionAttributeNames"), req.get("ExpressionAttributeValues"))
+    return Expressions(req.get("ExpressionAttributeNames"), req.get("ExpressionAttributeValues"),
+                       value_levels)
 
 
 def condition(req: dict, ex):
@@ -255,7 +257,10 @@ def _set_as_given(update) -> frozenset[str]:
 def put_item(ctx, req: dict) -> dict:
     ex = expressions(req, "PutItem")
     mode = _return_values(req, ("NONE", "ALL_OLD"))
-    item, size = values.item_values(req.get("Item"))
+    try:
+        item, size = values.item_values(req.get("Item"))
+    except values.TooDeep as e:
+        raise values.single_item_nesting(e, req["Item"].values()) from None
     cond = condition(req, ex)
     if ex is not None:
         ex.check_unused()
@@ -326,7 +331,11 @@ def delete_item(ctx, req: dict) -> dict:
 
 @SERVICE.op("UpdateItem")
 def update_item(ctx, req: dict) -> dict:
-    key, ex = key_and_expressions(req, "UpdateItem")
+    try:
+        key, ex = key_and_expressions(req, "UpdateItem")
+    except values.TooDeep as e:
+        raise values.single_item_nesting(
+            e, (req.get("ExpressionAttributeValues") or {}).values()) from None
     mode = _return_values(req, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
     update = None
     if ex is not None:

@@ -29,7 +29,8 @@ from nuvem.services.dynamodb.expression_parser import (AddAction, And, Between, 
                                                        SetAction, Update, Value)
 from nuvem.services.dynamodb.items import key_update_message, find_table
 from nuvem.services.dynamodb import transactions as tx
-from nuvem.services.dynamodb.partiql_parser import Delete, Exists, Insert, Select, parse
+from nuvem.services.dynamodb.partiql_parser import (Delete, Exists, Insert, Select,
+                                                     checked_parameters, parse)
 from nuvem.services.dynamodb.partiql_parser import Update as UpdateStatement
 
 MAX_BATCH = 25
@@ -414,8 +415,11 @@ def run_write(ctx, stmt, spec: dict, req: dict) -> tuple[dict, list]:
     return {"Items": _returned(stmt, action, update)}, out.get("ConsumedCapacity", [])
 
 
-def _statement(spec: dict):
-    return parse(spec.get("Statement") or "", spec.get("Parameters"))
+def _statement(spec: dict, parameters: list | None = None):
+    """`spec`'s statement parsed, with its parameters (checked here unless given checked)."""
+    if parameters is None:
+        parameters = checked_parameters(spec.get("Parameters"))
+    return parse(spec.get("Statement") or "", parameters)
 
 
 # -- operations ----------------------------------------------------------------------------------
@@ -511,10 +515,11 @@ def batch_execute_statement(ctx, req: dict) -> dict:
     return out
 
 
-def _transaction_statement(i: int, spec: dict):
-    """A transaction's statement: a refusal of it names its place, as AWS words it."""
+def _transaction_statement(i: int, spec: dict, parameters: list):
+    """A transaction's statement: a refusal of it names its place, as AWS words it (not of its
+    parameters, all checked before any statement is parsed)."""
     try:
-        return _statement(spec)
+        return _statement(spec, parameters)
     except ValidationException as e:
         raise ValidationException(f"Validation failed in TransactStatements[{i}]: "
                                   f"{e.message}") from None
@@ -526,7 +531,9 @@ def execute_transaction(ctx, req: dict) -> dict:
     previous = tx.replay(ctx, "ExecuteTransaction", req)
     if previous is not None:
         return previous
-    parsed = [(_transaction_statement(i, spec), spec) for i, spec in enumerate(statements)]
+    parameters = [checked_parameters(spec.get("Parameters")) for spec in statements]
+    parsed = [(_transaction_statement(i, spec, checked), spec)
+              for i, (spec, checked) in enumerate(zip(statements, parameters))]
     for i, (stmt, _) in enumerate(parsed):
         if getattr(stmt, "returning", None) is not None:
             problem = "RETURNING clause is not supported in ExecuteTransaction."

@@ -9,7 +9,9 @@ Errors: ValidationException "Statement wasn't well formed, can't be processed: <
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from nuvem.services.dynamodb import values
 from nuvem.services.dynamodb.errors import ValidationException
@@ -639,7 +641,7 @@ class Parser:
             self.i += 1
             if self.used >= len(self.parameters):
                 raise ValidationException(PARAMETER_COUNT)
-            value = values.check_value(self.parameters[self.used])
+            value = self.parameters[self.used]      # checked by `checked_parameters`
             self.used += 1
             return value
         if t.kind == "STRING":
@@ -718,17 +720,68 @@ def _check_ordered(op: str, operands) -> None:
                                           f"operator or function: {op}, operand type: {kind}")
 
 
+def _scale(mantissa: str, exp: int) -> int | None:
+    """The scale (digits after the point less the exponent) Java's BigDecimal gives a number,
+    None when it or the exponent does not fit a 32-bit integer (the number does not parse)."""
+    scale = len(mantissa.partition(".")[2]) - exp
+    return scale if exp in _INT32 and scale in _INT32 else None
+
+
 def _number(text: str, path: str) -> str:
-    """A number literal's canonical text. One whose exponent, or scale (the digits after the
-    point less the exponent), does not fit a 32-bit integer does not parse at all."""
+    """A number literal's canonical text."""
     mantissa, _, exponent = text.lower().partition("e")
-    exp = int(exponent) if exponent else 0
-    if exp not in _INT32 or len(mantissa.partition(".")[2]) - exp not in _INT32:
+    if _scale(mantissa, int(exponent) if exponent else 0) is None:
         raise malformed("")
     try:
         return values.canonical_number(text)
     except ValidationException as e:
         raise ValidationException(f"{e.message} under {path}") from None
+
+
+_PARAMETER_NUMBER = re.compile(r"([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))[eE]([+-]?[0-9]+)\Z")
+
+
+def checked_parameters(parameters: list | None) -> list:
+    """A statement's parameters, validated as item values (`values.check_value`), each number
+    first read as Java's BigDecimal reads it, in document order: a problem in a value nested
+    deeper than DynamoDB's limit is the nesting error, reached first."""
+    for parameter in parameters or ():
+        _check_parameter_numbers(parameter, 1)
+    return [values.check_value(p) for p in parameters or ()]
+
+
+def _check_parameter_numbers(value, depth: int) -> None:
+    if type(value) is not dict or len(value) != 1:
+        return                              # check_value's to refuse
+    (kind, v), = value.items()
+    if kind == "N":
+        _parameter_number(v)
+    elif kind == "NS" and type(v) is list:
+        for text in v:
+            _parameter_number(text)
+    elif kind in ("L", "M") and depth < values.MAX_DEPTH and type(v) in (list, dict):
+        for member in (v if kind == "L" else v.values()):
+            _check_parameter_numbers(member, depth + 1)
+
+
+def _parameter_number(text) -> None:
+    """An exponent or scale outside a 32-bit integer cannot be converted; the magnitude
+    (precision less scale) is worked out in wrapping 32-bit arithmetic, so 1e2147483647
+    underflows. Other numbers are left to `values.parse_number`, which words them alike."""
+    match = _PARAMETER_NUMBER.match(text) if type(text) is str else None
+    if match is None:
+        return
+    mantissa, exp = match.group(1), int(match.group(2))
+    scale = _scale(mantissa, exp)
+    if scale is None:
+        raise ValidationException(f"The parameter cannot be converted to a numeric value: {text}")
+    digits = mantissa.lstrip("+-").replace(".", "").lstrip("0")
+    if not digits:
+        return
+    magnitude = len(digits) - scale
+    wrapped = (magnitude + 2**31) % 2**32 - 2**31
+    if wrapped != magnitude:
+        values.check_number(Decimal(f"1e{wrapped - 1}"))
 
 
 def parse(text: str, parameters: list | None):

@@ -20,6 +20,7 @@ from nuvem.services.dynamodb.models import (IndexItem, Item, decode_attrs, encod
 
 PAGE_BYTES = 1024 * 1024
 _INVALID_START = "The provided starting key is invalid"
+_START_MISMATCH = f"{_INVALID_START}: {values.KEY_MISMATCH}"
 _INVALID = "One or more parameter values were invalid: "
 
 
@@ -67,15 +68,16 @@ class Source:
             names += [n for n in (self.hash_key, self.range_key) if n and n not in names]
         return names
 
-    def start_after(self, start: dict | None) -> tuple | None:
+    def start_after(self, start: dict | None, mismatch: str = _START_MISMATCH) -> tuple | None:
         """The store key to resume after, from ExclusiveStartKey's validated values (None:
-        from the start): exactly this source's key attributes, with their types."""
+        from the start): exactly this source's key attributes, with their types (else
+        `mismatch`: Query's refusal is shorter than Scan's)."""
         if start is None:
             return None
         self.check_index_start(start)
         names = self.key_names()
         if set(start) != set(names) or not all(self._typed(n, start[n]) for n in names):
-            raise ValidationException(f"{_INVALID_START}: {values.KEY_MISMATCH}")
+            raise ValidationException(mismatch)
         return self.record_key(start)
 
     def check_index_start(self, start: dict | None) -> None:
@@ -123,7 +125,7 @@ def _checked_first(req: dict, filter_param: str) -> tuple:
     return proj, kc, filt, start
 
 
-def _select(req: dict, source: Source) -> str:
+def _select(req: dict, source: Source, operation: str) -> str:
     select = req.get("Select")
     given = ("ProjectionExpression" if req.get("ProjectionExpression") is not None
              else "AttributesToGet" if req.get("AttributesToGet") else None)
@@ -132,8 +134,10 @@ def _select(req: dict, source: Source) -> str:
             return "SPECIFIC_ATTRIBUTES"
         return "ALL_PROJECTED_ATTRIBUTES" if source.index else "ALL_ATTRIBUTES"
     if select == "SPECIFIC_ATTRIBUTES" and not given:
-        raise ValidationException(_INVALID + "Select type SPECIFIC_ATTRIBUTES requires "
-                                  "ProjectionExpression or AttributesToGet")
+        # Query's refusal is in the validation envelope, Scan's bare
+        raise ValidationException(("1 validation error detected: " if operation == "Query"
+                                   else "") + "Must specify the AttributesToGet or "
+                                  "ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
     if select != "SPECIFIC_ATTRIBUTES" and given:
         wanted = "only the Count" if select == "COUNT" else select
         raise ValidationException(f"Cannot specify the {given} when choosing to get {wanted}")
@@ -344,7 +348,7 @@ def query(ctx, req: dict) -> dict:
     _check_filter_keys(req, source, filt)
     _check_filter_paths(source, filt)
     proj = _projection(req, ex, table, legacy_proj)
-    select = _select(req, source)
+    select = _select(req, source, "Query")
     _check_projected(source, proj)
     ex.check_unused()
     _check_key_type(source, source.hash_key, kc.hash_value)
@@ -384,7 +388,7 @@ def query(ctx, req: dict) -> dict:
         startswith = rv[0]
     forward = req.get("ScanIndexForward", True) is not False
     plain = _plain(source, select, proj, filt)
-    start = source.start_after(start)
+    start = source.start_after(start, _INVALID_START)
     if start is not None:
         _check_start(start[len(source.base):], ipk, op, rv)
     records = source.read(ctx, prefix=prefix, startswith=startswith, start_after=start,
@@ -449,7 +453,7 @@ def scan(ctx, req: dict) -> dict:
     # ALL_ATTRIBUTES when global index does not have ALL')
     source = Source(table, req)
     source.check_index_start(start)
-    select = _select(req, source)
+    select = _select(req, source, "Scan")
     start = source.start_after(start)
     _check_filter_paths(source, filt)
     _check_projected(source, proj)

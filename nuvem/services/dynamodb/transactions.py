@@ -44,6 +44,8 @@ TOKEN_LIFETIME = timedelta(minutes=10)
 _KINDS = ("ConditionCheck", "Put", "Delete", "Update")
 _CANCELLED = "Transaction cancelled, please refer cancellation reasons for specific reasons"
 SAME_ITEM = "Transaction request cannot include multiple operations on one item"
+# a transaction takes ExpressionAttributeValues a level deeper than an item may nest
+VALUE_LEVELS = values.MAX_DEPTH + 1
 
 
 @record("dynamodb.TransactionToken", scope=Scope.REGION, key=("token",))
@@ -290,7 +292,7 @@ def _plan(ctx, entry: dict) -> Action:
     table = find_table(ctx, spec["TableName"])
     # the single-item operation with the same parameters (for the legacy-mixing check)
     ex = expressions(spec, {"ConditionCheck": "DeleteItem", "Put": "PutItem",
-                            "Delete": "DeleteItem", "Update": "UpdateItem"}[kind])
+                            "Delete": "DeleteItem", "Update": "UpdateItem"}[kind], VALUE_LEVELS)
     return_old = spec.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
     invalid = None
     if kind == "Put":
@@ -367,7 +369,10 @@ def update_builder(table: Table, key: dict, update) -> Callable:
         from nuvem.services.dynamodb.evaluation import apply_update
         if old is None and update.removes_only():
             return None
-        new = {k: values.check_value(v) for k, v in apply_update(update, old, key).items()}
+        try:
+            new = {k: values.check_value(v) for k, v in apply_update(update, old, key).items()}
+        except values.TooDeep:
+            raise ValidationException("Nesting Levels have exceeded supported limits") from None
         for name in values.key_names(table):
             if new.get(name) != key[name]:
                 raise ValidationException(key_update_message(name))
@@ -378,12 +383,25 @@ def update_builder(table: Table, key: dict, update) -> Callable:
     return build
 
 
+def _check_value_depths(entries: list) -> None:
+    """ExpressionAttributeValues nested past VALUE_LEVELS, refused before any table is looked
+    up, naming the value's key."""
+    for entry in entries:
+        for spec in entry.values() if type(entry) is dict else ():
+            given = spec.get("ExpressionAttributeValues") if type(spec) is dict else None
+            for key, value in given.items() if type(given) is dict else ():
+                if values.nesting_levels(value, VALUE_LEVELS) > VALUE_LEVELS:
+                    raise ValidationException("ExpressionAttributeValues contains invalid "
+                                              f"value: {values.NESTING} for key {key}")
+
+
 @SERVICE.op("TransactWriteItems")
 def transact_write_items(ctx, req: dict) -> dict:
     entries = req.get("TransactItems") or []
     previous = replay(ctx, "TransactWriteItems", req)
     if previous is not None:
         return previous
+    _check_value_depths(entries)
     actions = [_plan(ctx, entry) for entry in entries]
     check_refusals([a.invalid for a in actions])
     check_distinct(actions)

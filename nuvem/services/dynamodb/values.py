@@ -91,7 +91,7 @@ def check_value(value) -> dict:
 
 def checked_value(value, depth: int = 1) -> tuple[dict, int]:
     """`check_value` and its result's size (`value_size`) in one walk of the value (at `depth`:
-    an attribute is at 1)."""
+    an attribute is at 1; one at 0 may nest a level more)."""
     if type(value) is dict and len(value) == 1:      # the usual shape: one type, one value
         (kind, v), = value.items()
         if kind == "S" and type(v) is str:
@@ -140,9 +140,43 @@ def _checked_map(attrs: dict, depth: int) -> tuple[dict, int]:
     return out, size
 
 
-def _too_deep() -> ValidationException:
-    return invalid("Nesting Levels have exceeded supported limits: Attributes in the item have "
-                   "nested levels beyond supported limit")
+NESTING = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested "
+           "levels beyond supported limit")
+# DynamoDB's request reader refuses a value nested past this many levels itself, before the
+# operations' own checks word it (62 levels are theirs, 64 the reader's; 63 is a guess)
+READER_DEPTH = 63
+
+
+class TooDeep(ValidationException):
+    """A value nested past MAX_DEPTH levels, which operations word in their own ways."""
+
+
+def _too_deep() -> TooDeep:
+    return TooDeep(NESTING)
+
+
+def nesting_levels(value, limit: int) -> int:
+    """The levels `value` spans (itself the first), counted no further than `limit` + 1."""
+    members = ()
+    if type(value) is dict and len(value) == 1:
+        (kind, v), = value.items()
+        if kind == "M" and type(v) is dict:
+            members = v.values()
+        elif kind == "L" and type(v) is list:
+            members = v
+    if not members:
+        return 1
+    if limit <= 1:
+        return 2
+    return 1 + max(nesting_levels(m, limit - 1) for m in members)
+
+
+def single_item_nesting(error: TooDeep, attribute_values) -> ValidationException:
+    """PutItem's and UpdateItem's refusal of a value nested too deep: in the validation
+    envelope, unless one goes past READER_DEPTH (then `error`, as the reader words it)."""
+    if any(nesting_levels(v, READER_DEPTH) > READER_DEPTH for v in attribute_values):
+        return error
+    return ValidationException(f"1 validation error detected: {NESTING}")
 
 
 def _checked_other(value, depth: int) -> dict:
@@ -325,8 +359,17 @@ def _utf8_size(text: str) -> int:
 
 
 def _number_size(text: str) -> int:
-    digits = len(text.replace("-", "").replace(".", "").strip("0")) or 1
-    return (digits + 1) // 2 + 1 + (1 if text.startswith("-") else 0)
+    """A number's bytes, from its canonical text: 1, a byte per two significant digits on each
+    side of the point, each side rounded up, and 1 for a minus sign (zero costs 1)."""
+    whole, _, fraction = text.lstrip("-").partition(".")
+    whole = whole.lstrip("0")
+    if not fraction:
+        whole = whole.rstrip("0")        # an integer's trailing zeros are not significant
+        if not whole:
+            return 1
+    elif not whole:
+        fraction = fraction.lstrip("0")  # nor a pure fraction's leading ones
+    return 1 + (len(whole) + 1) // 2 + (len(fraction) + 1) // 2 + (text[0] == "-")
 
 
 def value_size(value: dict) -> int:

@@ -94,6 +94,13 @@ def test_batch_write_validation(ddb, tname):
         ddb.batch_write_item(RequestItems={})
     assert error(e) == ("ValidationException", 400,
                         "The requestItems parameter is required for BatchWriteItem")
+    # BatchGetItem's is the validation framework's, without the value (paritysuite registry row
+    # batch-get-item-empty-request-items-message, us-east-1; BatchWriteItem's has not moved)
+    with pytest.raises(ClientError) as e:
+        ddb.batch_get_item(RequestItems={})
+    assert error(e) == ("ValidationException", 400, "1 validation error detected: Value at "
+                        "'RequestItems' failed to satisfy constraint: Member must have length "
+                        "greater than or equal to 1")
 
 
 def test_batch_with_aws_cli(nuvem, ddb, tname):

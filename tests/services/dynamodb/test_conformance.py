@@ -267,8 +267,10 @@ def test_documents_nest_at_most_32_levels(ddb, tname):
                "nested levels beyond supported limit")
     ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}, "d": nested(32)})
     assert ddb.get_item(TableName=tname, Key={"pk": {"S": "a"}})["Item"]["d"] == nested(32)
+    with pytest.raises(ClientError) as e:   # PutItem's in the validation envelope (nubo-db's)
+        ddb.put_item(TableName=tname, Item={"pk": {"S": "b"}, "d": nested(33)})
+    assert error(e) == ("ValidationException", 400, f"1 validation error detected: {message}")
     for call in (
-            lambda: ddb.put_item(TableName=tname, Item={"pk": {"S": "b"}, "d": nested(33)}),
             lambda: ddb.batch_write_item(RequestItems={tname: [
                 {"PutRequest": {"Item": {"pk": {"S": "b"}, "d": nested(33)}}}]}),
             lambda: ddb.transact_write_items(TransactItems=[
@@ -279,6 +281,79 @@ def test_documents_nest_at_most_32_levels(ddb, tname):
         with pytest.raises(ClientError) as e:
             call()
         assert error(e) == ("ValidationException", 400, message)
+
+
+NESTING = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested "
+           "levels beyond supported limit")
+
+
+def _wrapped(wraps, leaf=None):
+    """`wraps` single-key maps around a leaf: the leaf sits at level wraps + 1."""
+    value = leaf or {"S": "leaf"}
+    for _ in range(wraps):
+        value = {"M": {"n": value}}
+    return value
+
+
+def _refused(call):
+    with pytest.raises(ClientError) as e:
+        call()
+    return error(e)
+
+
+def test_single_item_operations_word_nesting_by_depth(ddb, tname):
+    # nubo-db/dynamodb-conformance tier3 limits/nestingDepth (us-east-1, 2026-10): PutItem and
+    # UpdateItem put the refusal in the validation envelope, until the request reader refuses
+    # the value itself (past about 62 levels)
+    make_table(ddb, tname)
+    envelope = ("ValidationException", 400, f"1 validation error detected: {NESTING}")
+    for wraps, answer in ((32, envelope), (61, envelope),
+                          (63, ("ValidationException", 400, NESTING))):
+        assert _refused(lambda: ddb.put_item(TableName=tname, Item={
+            "pk": {"S": "deep"}, "d": _wrapped(wraps)})) == answer
+    ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}})
+
+    def update(deep):
+        return ddb.update_item(TableName=tname, Key={"pk": {"S": "a"}},
+                               UpdateExpression="SET touched = :t",
+                               ConditionExpression="#d = :deep",
+                               ExpressionAttributeNames={"#d": "data"},
+                               ExpressionAttributeValues={":t": {"S": "y"}, ":deep": deep})
+    assert _refused(lambda: update(_wrapped(31)))[0] == "ConditionalCheckFailedException"
+    assert _refused(lambda: update(_wrapped(32))) == envelope
+    assert _refused(lambda: update(_wrapped(63))) == (
+        "ValidationException", 400,
+        f"ExpressionAttributeValues contains invalid value: {NESTING} for key :deep")
+
+
+def test_transactions_take_expression_values_a_level_deeper(ddb, tname):
+    # nubo-db/dynamodb-conformance tier3 limits/nestingDepth, TransactWriteItems (us-east-1)
+    make_table(ddb, tname)
+    ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}})
+
+    def check(deep, table=tname):
+        return ddb.transact_write_items(TransactItems=[{"ConditionCheck": {
+            "TableName": table, "Key": {"pk": {"S": "a"}}, "ConditionExpression": "#d = :deep",
+            "ExpressionAttributeNames": {"#d": "data"}, "ExpressionAttributeValues": {
+                ":deep": deep}}}])
+    with pytest.raises(ClientError) as e:       # the condition is evaluated
+        check(_wrapped(32))
+    assert [r["Code"] for r in e.value.response["CancellationReasons"]] == [
+        "ConditionalCheckFailed"]
+    named = ("ValidationException", 400,
+             f"ExpressionAttributeValues contains invalid value: {NESTING} for key :deep")
+    deep_list = {"S": "leaf"}
+    for _ in range(61):
+        deep_list = {"L": [deep_list]}
+    assert _refused(lambda: check(_wrapped(33))) == named
+    assert _refused(lambda: check(deep_list)) == named
+    assert _refused(lambda: check(_wrapped(61), table="no-such-table")) == named
+    with pytest.raises(ClientError) as e:       # writing it into the item cancels
+        ddb.transact_write_items(TransactItems=[{"Update": {
+            "TableName": tname, "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET deep = :deep",
+            "ExpressionAttributeValues": {":deep": _wrapped(32)}}}])
+    assert e.value.response["CancellationReasons"] == [{
+        "Code": "ValidationError", "Message": "Nesting Levels have exceeded supported limits"}]
 
 
 def test_update_table_index_keys_are_declared_again_with_their_type(ddb, tname):

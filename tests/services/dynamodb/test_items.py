@@ -395,6 +395,27 @@ def test_attribute_name_length_limit(ddb, tname):
             "constraint: Member must have length less than or equal to 65535"))
 
 
+@pytest.mark.parametrize("number, cost", [
+    ("0", 1), ("-0", 1), ("1", 2), ("1234", 3), ("100", 2), ("1010", 3), ("0.0000001", 2),
+    ("1E125", 2), ("1.5", 3), ("1.200", 3), ("3.14159", 5), ("123456", 4), ("100.5", 4),
+    ("0.15", 2), ("-42", 3)])
+def test_a_number_costs_its_significant_digits_on_each_side_of_the_point(ddb, tname, number,
+                                                                         cost):
+    # nubo-db/dynamodb-conformance tier3 limits/numberByteSize (each literal measured against
+    # the 400 KB gate): 1 byte, a byte per two significant digits of the integer part and of
+    # the fraction, each rounded up, and 1 for a minus sign
+    make_table(ddb, tname)
+
+    def item(key, total):
+        padding = total - (2 + len(key)) - (1 + cost) - 1
+        return {"pk": {"S": key}, "n": {"N": number}, "p": {"S": "x" * padding}}
+    ddb.put_item(TableName=tname, Item=item("at", 409_600))
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=tname, Item=item("over", 409_601))
+    assert error(e) == ("ValidationException", 400,
+                        "Item size has exceeded the maximum allowed size")
+
+
 def test_item_size_counts_utf8_bytes_and_nesting(ddb, tname):
     make_table(ddb, tname)
     item = {"pk": {"S": "é"}, "näme": {"S": "€uro"}, "ss": {"SS": ["ü", "a"]},

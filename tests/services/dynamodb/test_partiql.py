@@ -617,3 +617,72 @@ def test_from_first_update(ddb, tname):
             {"Statement": f"SELECT * FROM \"{tname}\" WHERE"}])
     assert error(e)[2] == ("Validation failed in TransactStatements[1]: Statement wasn't well "
                            "formed, can't be processed: Unexpected term")
+
+
+NESTING = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested "
+           "levels beyond supported limit")
+UNCONVERTIBLE = "The parameter cannot be converted to a numeric value"
+
+
+def _nested(depth, leaf=S("leaf")):
+    for _ in range(depth):
+        leaf = {"M": {"n": leaf}}
+    return leaf
+
+
+def _refusal(call):
+    with pytest.raises(ClientError) as e:
+        call()
+    code, status, message = error(e)
+    assert (code, status) == ("ValidationException", 400)
+    return message
+
+
+@pytest.mark.parametrize("number", ["1e99999999999", "-1e99999999999", "1e-99999999999",
+                                    "1e2147483648", "1e-2147483648"])
+def test_parameter_exponent_outside_32_bits_cannot_be_converted(ddb, orders, number):
+    # nubo-db/dynamodb-conformance tier3 partiqlParameterNumbers: a parameter is read as
+    # Java's BigDecimal reads it, unlike an item value
+    for statement in (f"SELECT * FROM \"{orders}\" WHERE pk = 'a' AND n = ?",
+                      f"INSERT INTO \"{orders}\" VALUE {{'pk': 'z', 'sk': 1, 'n': ?}}",
+                      f"UPDATE \"{orders}\" SET n = ? WHERE pk = 'a' AND sk = 1",
+                      f"SELECT * FROM \"{orders}\" WHERE pk = ?"):
+        assert _refusal(lambda: run(ddb, statement, {"N": number})) == \
+            f"{UNCONVERTIBLE}: {number}"
+    select = f"SELECT * FROM \"{orders}\" WHERE pk = 'a' AND n = ?"
+    for inside in ({"L": [N(1), {"N": number}]}, {"M": {"x": {"N": number}}},
+                   {"NS": ["1", number]}):
+        assert _refusal(lambda: run(ddb, select, inside)) == f"{UNCONVERTIBLE}: {number}"
+
+
+def test_parameter_magnitude_wraps_at_32_bits(ddb, orders):
+    select = f"SELECT * FROM \"{orders}\" WHERE pk = 'a' AND n = ?"
+    assert _refusal(lambda: run(ddb, select, {"N": "1e2147483647"})) == (
+        "Number underflow. Attempting to store a number with magnitude smaller than supported "
+        "range")
+
+
+def test_parameter_problems_in_document_order(ddb, orders):
+    pair = f"SELECT * FROM \"{orders}\" WHERE pk = 'a' AND x = ? AND y = ?"
+    single = f"SELECT * FROM \"{orders}\" WHERE pk = 'a' AND x = ?"
+    bad = {"N": "abc"}
+    for depth in (40, 100):
+        deep = _nested(depth)
+        assert _refusal(lambda: run(ddb, pair, deep, bad)) == NESTING
+        assert _refusal(lambda: run(ddb, pair, bad, deep)) == f"{UNCONVERTIBLE}: abc"
+        assert _refusal(lambda: run(ddb, single, {"M": {"d": deep, "bad": bad}})) == NESTING
+        assert _refusal(lambda: run(ddb, single, {"M": {"bad": bad, "d": deep}})) == \
+            f"{UNCONVERTIBLE}: abc"
+        assert _refusal(lambda: run(ddb, single, _nested(depth, bad))) == NESTING
+        assert _refusal(lambda: run(ddb, pair, deep, {"N": "1e126"})) == NESTING
+        batch = ddb.batch_execute_statement(Statements=[{"Statement": pair,
+                                                         "Parameters": [deep, bad]}])
+        assert batch["Responses"][0]["Error"] == {"Code": "ValidationError", "Message": NESTING}
+
+
+def test_transaction_parameters_are_refused_without_the_statements_place(ddb, orders):
+    update = f"UPDATE \"{orders}\" SET x = ? SET y = ? WHERE pk = 'a' AND sk = 1"
+    for params, message in (([_nested(40), {"N": "abc"}], NESTING),
+                            ([{"N": "1e99999999999"}, N(1)], f"{UNCONVERTIBLE}: 1e99999999999")):
+        assert _refusal(lambda: ddb.execute_transaction(TransactStatements=[
+            {"Statement": update, "Parameters": params}])) == message

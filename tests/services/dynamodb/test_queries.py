@@ -351,3 +351,26 @@ def test_scan_lists_the_front_ends_problems_in_aws_order(nuvem):
         "BEGINS_WITH, GE, CONTAINS]; Value '-1' at 'segment' failed to satisfy constraint: Member "
         "must have value greater than or equal to 0; Value '[]' at 'attributesToGet' failed to "
         "satisfy constraint: Member must have length greater than or equal to 1"))
+
+
+def test_query_and_scan_word_the_same_refusals_apart(ddb, tname):
+    # nubo-db/dynamodb-conformance tier3 error-messages query.test.ts and scan.test.ts (Scan's
+    # us-east-1 wording in paritysuite's registry rows scan-specific-attributes-message and
+    # scan-bad-start-key-message): Query puts SPECIFIC_ATTRIBUTES' refusal in the validation
+    # envelope and answers a start key off the schema in short
+    make_table(ddb, tname, range_key=("sk", "S"))
+    query = {"KeyConditionExpression": "pk = :v", "ExpressionAttributeValues": {":v": {"S": "v"}}}
+    specific = ("Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+                "SPECIFIC_ATTRIBUTES")
+    for call, message in (
+            (lambda: ddb.query(TableName=tname, Select="SPECIFIC_ATTRIBUTES", **query),
+             f"1 validation error detected: {specific}"),
+            (lambda: ddb.scan(TableName=tname, Select="SPECIFIC_ATTRIBUTES"), specific),
+            (lambda: ddb.query(TableName=tname, ExclusiveStartKey={"bad": {"S": "p"}}, **query),
+             "The provided starting key is invalid"),
+            (lambda: ddb.scan(TableName=tname, ExclusiveStartKey={"bad": {"S": "p"}}),
+             "The provided starting key is invalid: The provided key element does not match "
+             "the schema")):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error(e) == ("ValidationException", 400, message)

@@ -112,6 +112,22 @@ def test_boto3_sees_413_for_an_item_over_16_mb(ddb):
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
 
 
+@pytest.mark.parametrize("depth, envelope", [(33, "1 validation error detected: "), (400, ""),
+                                             (2000, "")])
+def test_an_item_nested_past_32_levels_is_refused_however_deep(nuvem, depth, envelope):
+    # nubo-db/dynamodb-conformance's nesting cases (40 and 100 levels, against AWS): the
+    # nesting limit's own words, whichever request the server saw first (the recursion limit
+    # that lets the body parse is raised when DynamoDB loads, not by its first expression)
+    body = (b'{"TableName": "no-such-table", "Item": {"k": ' + b'{"L": [' * depth +
+            b'{"S": "x"}' + b"]}" * depth + b"}}")
+    reply = call(nuvem, "DynamoDB_20120810.PutItem", body)
+    assert reply.status == 400
+    assert json.loads(reply.body) == {
+        "__type": "com.amazon.coral.validate#ValidationException",
+        "message": f"{envelope}Nesting Levels have exceeded supported limits: Attributes in the "
+                   "item have nested levels beyond supported limit"}
+
+
 @pytest.mark.parametrize("target,body,error_type", [
     ("DynamoDB_20120810.DescribeTable", b'{"TableName": "no-such-table"}',
      "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"),
