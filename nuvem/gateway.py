@@ -75,7 +75,7 @@ class Gateway:
                 return response
             route, quirks = self._route(call)
             if (quirks.max_request_bytes and request.streamed    # (a body held whole is small)
-                    and _longer_than(request, quirks.max_request_bytes)):
+                    and request.body_longer_than(quirks.max_request_bytes)):
                 # DynamoDB's HTTP front end refuses it before anything else, with no body.
                 call.status, call.error = 413, "RequestEntityTooLarge"
                 self._audit(call, started)
@@ -236,11 +236,3 @@ class Gateway:
         access_log.write(f"{call.service or '-'}.{call.operation or '-'} {call.status} "
                          f"acct={call.account or '-'} region={call.region or '-'} "
                          f"principal={principal} {elapsed:.1f}ms req={call.request_id}{error}")
-
-
-def _longer_than(request: HttpRequest, limit: int) -> bool:
-    """Whether the body is over `limit` bytes: by its Content-Length, unread, if it has one."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit():
-        return int(declared) > limit
-    return len(request.body_bytes()) > limit

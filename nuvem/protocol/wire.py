@@ -103,6 +103,20 @@ class HttpRequest:
             self._body_bytes = self.body.read()
         return self._body_bytes
 
+    def body_longer_than(self, limit: int) -> bool:
+        """Whether the body is over `limit` bytes: by its Content-Length, unread, if it has one;
+        else by reading at most one byte past `limit` (a shorter body is then `body_bytes`)."""
+        declared = self.headers.get("content-length")
+        if declared is not None and declared.isdigit():
+            return int(declared) > limit
+        if self._body_bytes is None:
+            self.body.seek(0)
+            data = self.body.read(limit + 1)
+            if len(data) > limit:
+                return True
+            self._body_bytes = data
+        return len(self._body_bytes) > limit
+
     def query_list(self) -> list[tuple[str, str]]:
         """Decoded query parameters in order; a key without '=' has the value ''."""
         if self._query_list is None:

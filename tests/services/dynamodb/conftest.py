@@ -56,3 +56,16 @@ def make_table(ddb, name, hash_key=("pk", "S"), range_key=None, *, lsis=(), gsis
                      AttributeDefinitions=[{"AttributeName": n, "AttributeType": t}
                                            for n, t in defs.items()], **kwargs)
     return name
+
+
+# DynamoDB's refusal of an item (or a value) nested beyond 32 levels
+NESTING = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested "
+           "levels beyond supported limit")
+
+
+def nested(wraps: int, leaf: dict | None = None) -> dict:
+    """`wraps` single-key maps around a leaf: the leaf sits at level wraps + 1."""
+    value = leaf or {"S": "leaf"}
+    for _ in range(wraps):
+        value = {"M": {"n": value}}
+    return value

@@ -5,7 +5,7 @@ import functools
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.dynamodb.conftest import error, make_table
+from tests.services.dynamodb.conftest import NESTING, error, make_table, nested
 
 
 def test_removing_from_a_missing_item_creates_nothing(ddb, tname):
@@ -283,18 +283,6 @@ def test_documents_nest_at_most_32_levels(ddb, tname):
         assert error(e) == ("ValidationException", 400, message)
 
 
-NESTING = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested "
-           "levels beyond supported limit")
-
-
-def _wrapped(wraps, leaf=None):
-    """`wraps` single-key maps around a leaf: the leaf sits at level wraps + 1."""
-    value = leaf or {"S": "leaf"}
-    for _ in range(wraps):
-        value = {"M": {"n": value}}
-    return value
-
-
 def _refused(call):
     with pytest.raises(ClientError) as e:
         call()
@@ -310,7 +298,7 @@ def test_single_item_operations_word_nesting_by_depth(ddb, tname):
     for wraps, answer in ((32, envelope), (61, envelope),
                           (63, ("ValidationException", 400, NESTING))):
         assert _refused(lambda: ddb.put_item(TableName=tname, Item={
-            "pk": {"S": "deep"}, "d": _wrapped(wraps)})) == answer
+            "pk": {"S": "deep"}, "d": nested(wraps)})) == answer
     ddb.put_item(TableName=tname, Item={"pk": {"S": "a"}})
 
     def update(deep):
@@ -319,9 +307,9 @@ def test_single_item_operations_word_nesting_by_depth(ddb, tname):
                                ConditionExpression="#d = :deep",
                                ExpressionAttributeNames={"#d": "data"},
                                ExpressionAttributeValues={":t": {"S": "y"}, ":deep": deep})
-    assert _refused(lambda: update(_wrapped(31)))[0] == "ConditionalCheckFailedException"
-    assert _refused(lambda: update(_wrapped(32))) == envelope
-    assert _refused(lambda: update(_wrapped(63))) == (
+    assert _refused(lambda: update(nested(31)))[0] == "ConditionalCheckFailedException"
+    assert _refused(lambda: update(nested(32))) == envelope
+    assert _refused(lambda: update(nested(63))) == (
         "ValidationException", 400,
         f"ExpressionAttributeValues contains invalid value: {NESTING} for key :deep")
 
@@ -337,7 +325,7 @@ def test_transactions_take_expression_values_a_level_deeper(ddb, tname):
             "ExpressionAttributeNames": {"#d": "data"}, "ExpressionAttributeValues": {
                 ":deep": deep}}}])
     with pytest.raises(ClientError) as e:       # the condition is evaluated
-        check(_wrapped(32))
+        check(nested(32))
     assert [r["Code"] for r in e.value.response["CancellationReasons"]] == [
         "ConditionalCheckFailed"]
     named = ("ValidationException", 400,
@@ -345,13 +333,13 @@ def test_transactions_take_expression_values_a_level_deeper(ddb, tname):
     deep_list = {"S": "leaf"}
     for _ in range(61):
         deep_list = {"L": [deep_list]}
-    assert _refused(lambda: check(_wrapped(33))) == named
+    assert _refused(lambda: check(nested(33))) == named
     assert _refused(lambda: check(deep_list)) == named
-    assert _refused(lambda: check(_wrapped(61), table="no-such-table")) == named
+    assert _refused(lambda: check(nested(61), table="no-such-table")) == named
     with pytest.raises(ClientError) as e:       # writing it into the item cancels
         ddb.transact_write_items(TransactItems=[{"Update": {
             "TableName": tname, "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET deep = :deep",
-            "ExpressionAttributeValues": {":deep": _wrapped(32)}}}])
+            "ExpressionAttributeValues": {":deep": nested(32)}}}])
     assert e.value.response["CancellationReasons"] == [{
         "Code": "ValidationError", "Message": "Nesting Levels have exceeded supported limits"}]
 

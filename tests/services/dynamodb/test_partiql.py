@@ -5,7 +5,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.dynamodb.conftest import error, make_table
+from tests.services.dynamodb.conftest import NESTING, error, make_table, nested
 
 MALFORMED = "Statement wasn't well formed, can't be processed: "
 CANCELLED = "Transaction cancelled, please refer cancellation reasons for specific reasons "
@@ -619,15 +619,7 @@ def test_from_first_update(ddb, tname):
                            "formed, can't be processed: Unexpected term")
 
 
-NESTING = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested "
-           "levels beyond supported limit")
 UNCONVERTIBLE = "The parameter cannot be converted to a numeric value"
-
-
-def _nested(depth, leaf=S("leaf")):
-    for _ in range(depth):
-        leaf = {"M": {"n": leaf}}
-    return leaf
 
 
 def _refusal(call):
@@ -667,13 +659,13 @@ def test_parameter_problems_in_document_order(ddb, orders):
     single = f"SELECT * FROM \"{orders}\" WHERE pk = 'a' AND x = ?"
     bad = {"N": "abc"}
     for depth in (40, 100):
-        deep = _nested(depth)
+        deep = nested(depth)
         assert _refusal(lambda: run(ddb, pair, deep, bad)) == NESTING
         assert _refusal(lambda: run(ddb, pair, bad, deep)) == f"{UNCONVERTIBLE}: abc"
         assert _refusal(lambda: run(ddb, single, {"M": {"d": deep, "bad": bad}})) == NESTING
         assert _refusal(lambda: run(ddb, single, {"M": {"bad": bad, "d": deep}})) == \
             f"{UNCONVERTIBLE}: abc"
-        assert _refusal(lambda: run(ddb, single, _nested(depth, bad))) == NESTING
+        assert _refusal(lambda: run(ddb, single, nested(depth, bad))) == NESTING
         assert _refusal(lambda: run(ddb, pair, deep, {"N": "1e126"})) == NESTING
         batch = ddb.batch_execute_statement(Statements=[{"Statement": pair,
                                                          "Parameters": [deep, bad]}])
@@ -682,7 +674,7 @@ def test_parameter_problems_in_document_order(ddb, orders):
 
 def test_transaction_parameters_are_refused_without_the_statements_place(ddb, orders):
     update = f"UPDATE \"{orders}\" SET x = ? SET y = ? WHERE pk = 'a' AND sk = 1"
-    for params, message in (([_nested(40), {"N": "abc"}], NESTING),
+    for params, message in (([nested(40), {"N": "abc"}], NESTING),
                             ([{"N": "1e99999999999"}, N(1)], f"{UNCONVERTIBLE}: 1e99999999999")):
         assert _refusal(lambda: ddb.execute_transaction(TransactStatements=[
             {"Statement": update, "Parameters": params}])) == message
