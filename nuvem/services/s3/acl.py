@@ -13,7 +13,7 @@ from nuvem.services.s3 import SERVICE
 from nuvem.services.s3.common import bucket_of, canonical_id, owner, update_bucket, version_named
 from nuvem.services.s3.errors import (AccessControlListNotSupported, InvalidArgument,
                                       InvalidRequest, MalformedACLError, MissingSecurityHeader,
-                                      UnexpectedContent)
+                                      UnexpectedContent, UnresolvableGrantByEmailAddress)
 from nuvem.services.s3.notifications import notify
 
 GROUPS = "http://acs.amazonaws.com/groups/"
@@ -56,6 +56,8 @@ def _check_grantees(grants: list[dict]) -> list[dict]:
             _check_id(grantee.get("ID") or "", "CanonicalUser/ID")
         elif grantee.get("Type") == "Group":
             _check_uri(grantee.get("URI") or "", "Group/URI")
+        else:
+            raise UnresolvableGrantByEmailAddress()
     return grants
 
 
@@ -95,7 +97,8 @@ def canned_grants(acl: str | None, owner_account: str, bucket_owner: str | None 
 
 def grants_from_headers(req: dict) -> list[dict]:
     """The x-amz-grant-* headers' grants: each a comma-separated list of id=, uri= or
-    emailAddress= grantees, checked as S3 checks them."""
+    emailAddress= grantees, checked as S3 checks them. No Nuvem account has an e-mail address on
+    record, so an emailAddress= grantee never resolves (nor does an AmazonCustomerByEmail one)."""
     grants = []
     for member, (permission, header) in _GRANT_HEADERS.items():
         text = req.get(member)
@@ -109,7 +112,7 @@ def grants_from_headers(req: dict) -> list[dict]:
                 _check_uri(value, "uri")
                 grantee = _group(value)
             elif kind == "emailAddress":
-                grantee = {"Type": "AmazonCustomerByEmail", "EmailAddress": value}
+                raise UnresolvableGrantByEmailAddress()
             else:
                 grantee = _user(value)
                 if not _CANONICAL_ID.fullmatch(grantee["ID"]):

@@ -55,6 +55,9 @@ MalformedXML = _error("MalformedXML", 400, "The XML you provided was not well-fo
                       "validate against our published schema")
 MalformedACLError = _error("MalformedACLError", 400, "The XML you provided was not well-formed or "
                            "did not validate against our published schema")
+UnresolvableGrantByEmailAddress = _error(
+    "UnresolvableGrantByEmailAddress", 400,
+    "The e-mail address you provided does not match any account on record.")
 MissingSecurityHeader = _error("MissingSecurityHeader", 400,
                                "Your request was missing a required header")
 UnexpectedContent = _error("UnexpectedContent", 400, "This request does not support content")

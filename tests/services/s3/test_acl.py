@@ -211,3 +211,19 @@ def test_response_overrides_need_a_signed_request(s3, acl_bucket, anonymous):
                     ResponseCacheControl="max-age=90") == ("400", 400)
     got = s3.get_object(Bucket=acl_bucket, Key="k", ResponseContentType="text/html")
     assert got["ContentType"] == "text/html"
+
+
+def test_an_email_grantee_never_resolves(s3, acl_bucket):
+    # (ceph/s3-tests' test_bucket_acl_grant_email_not_exist: no account has this address on record)
+    owner = s3.get_bucket_acl(Bucket=acl_bucket)["Owner"]
+    by_email = {"Type": "AmazonCustomerByEmail", "EmailAddress": "nobody@example.invalid"}
+    calls = [(s3.put_bucket_acl, {"AccessControlPolicy": {"Owner": owner, "Grants": [
+                 {"Grantee": by_email, "Permission": "FULL_CONTROL"}]}}),
+             (s3.put_bucket_acl, {"GrantRead": 'emailAddress="nobody@example.invalid"'})]
+    for call, kwargs in calls:
+        with pytest.raises(ClientError) as e:
+            call(Bucket=acl_bucket, **kwargs)
+        err = e.value.response["Error"]
+        assert (err["Code"], err["Message"], e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+            "UnresolvableGrantByEmailAddress",
+            "The e-mail address you provided does not match any account on record.", 400)
