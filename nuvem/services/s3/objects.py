@@ -23,9 +23,9 @@ from nuvem.services.s3.common import (TAG_CHARS, bucket_of, check_version_id, cu
 from nuvem.services.s3.errors import (AccessDenied, EmptyVersionId, InvalidArgument,
                                       InvalidObjectState, InvalidPartNumber, InvalidRange,
                                       InvalidRequest, InvalidTag, InvalidVersionId,
-                                      KeyTooLongError, MalformedXML, MethodNotAllowed, NoSuchKey,
-                                      NoSuchVersion, NotModified, PreconditionFailed, S3Error,
-                                      UnsupportedHeader)
+                                      KeyTooLongError, MalformedXML, MethodNotAllowed,
+                                      MissingContentLength, NoSuchKey, NoSuchVersion, NotModified,
+                                      PreconditionFailed, S3Error, UnsupportedHeader)
 from nuvem.services.s3.lifecycle import expiration
 from nuvem.services.s3.models import Bucket, S3Object
 from nuvem.services.s3.notifications import notify
@@ -315,6 +315,8 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     if attributes["lock"] and event == "ObjectCreated:Put":
         check_integrity_declared(req, wanted)
     got = receive_upload(ctx, req.get("Body"), wanted, content_md5=req.get("ContentMD5"))
+    if not got.size and ctx.request.method == "PUT":
+        _check_length_stated(ctx.request.headers)
     obj = S3Object(bucket=bucket.name, key=key, rank=0, version_id="null",
                    last_modified=ctx.now, etag=f'"{got.md5.hex()}"', size=got.size,
                    data=got.data, chunks=got.chunks,
@@ -329,6 +331,13 @@ def put_object(ctx: Call, req: dict, event: str = "ObjectCreated:Put") -> dict:
     if obj.version_id != "null":
         result["VersionId"] = obj.version_id
     return result
+
+
+def _check_length_stated(headers) -> None:
+    """S3 takes a PUT body only of a stated length: a request with neither Content-Length nor
+    Transfer-Encoding (which arrives empty, so only an empty upload is checked) is 411."""
+    if "content-length" not in headers and "transfer-encoding" not in headers:
+        raise MissingContentLength()
 
 
 def check_integrity_declared(req: dict, wanted: dict) -> None:

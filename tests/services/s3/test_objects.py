@@ -1026,3 +1026,30 @@ def test_an_archived_object_is_unreadable_until_restored_and_says_its_class(s3, 
     assert e.value.response["Error"]["StorageClass"] == "GLACIER"
     assert e.value.response["StorageClass"] == "GLACIER"
     assert s3.head_object(Bucket=bucket, Key="cold")["StorageClass"] == "GLACIER"
+
+
+def test_a_put_without_content_length_is_411(nuvem, s3, bucket):
+    # ceph/s3-tests' test_object_create_bad_contentlength_none (fails only on RGW): S3 takes no
+    # PUT body of unstated length; with Content-Length: 0 the empty object is stored
+    import http.client
+    import urllib.parse
+    import xml.etree.ElementTree as ET
+    url = urllib.parse.urlsplit(s3.generate_presigned_url(
+        "put_object", Params={"Bucket": bucket, "Key": "k"}))
+    connection = http.client.HTTPConnection(url.hostname, url.port)
+    for length, expected in ((None, 411), ("0", 200)):
+        connection.putrequest("PUT", f"{url.path}?{url.query}", skip_accept_encoding=True)
+        if length is not None:
+            connection.putheader("Content-Length", length)
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+        assert response.status == expected
+        if expected == 411:
+            error = ET.fromstring(body)
+            assert (error.findtext("Code"), error.findtext("Message")) == (
+                "MissingContentLength", "You must provide the Content-Length HTTP header.")
+            with pytest.raises(ClientError):
+                s3.head_object(Bucket=bucket, Key="k")
+    connection.close()
+    assert s3.head_object(Bucket=bucket, Key="k")["ContentLength"] == 0
