@@ -59,6 +59,10 @@ def resource_view(call: Call, access) -> ResourceView | None:
     arn = access.resources[0] if access.resources else ""
     if not arn.startswith(ARN_PREFIX):
         return None
+    if call.operation == "CreateBucket":
+        # the bucket to be is the caller's, with no policy yet: its identity policies decide
+        # (a missing bucket's view would leave the answer to the handler, which creates it)
+        return ResourceView(account=call.account)
     if call.tx is not None:
         return _view(call, access, arn, call.tx)
     with call.runtime.store.read() as read:   # authorization runs before the call's transaction

@@ -227,3 +227,27 @@ def test_an_email_grantee_never_resolves(s3, acl_bucket):
         assert (err["Code"], err["Message"], e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
             "UnresolvableGrantByEmailAddress",
             "The e-mail address you provided does not match any account on record.", 400)
+
+
+def test_creating_a_bucket_needs_s3_create_bucket(nuvem, s3, anonymous, request):
+    # ceph/s3-tests' test_bucket_create_bad_authorization_none (fails only on RGW): S3 refuses an
+    # unsigned CreateBucket, and a user needs s3:CreateBucket (both created the bucket)
+    name = f"t-create-auth-{abs(hash(request.node.name)) % 10**8}"
+    iam = nuvem.client("iam")
+    iam.create_user(UserName=name)
+    access = iam.create_access_key(UserName=name)["AccessKey"]
+    user = boto3.client("s3", endpoint_url=nuvem.endpoint, region_name="us-east-1",
+                        aws_access_key_id=access["AccessKeyId"],
+                        aws_secret_access_key=access["SecretAccessKey"],
+                        config=Config(retries={"max_attempts": 1}))
+    for client in (anonymous, user):
+        with pytest.raises(ClientError) as e:
+            client.create_bucket(Bucket=name)
+        assert (e.value.response["Error"]["Code"],
+                e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDenied", 403)
+        assert error_of(s3.head_bucket, Bucket=name) == ("404", 404)
+    iam.put_user_policy(UserName=name, PolicyName="create", PolicyDocument=(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "s3:CreateBucket", "Resource": "*"}]}'))
+    user.create_bucket(Bucket=name)
+    s3.head_bucket(Bucket=name)
