@@ -77,10 +77,11 @@ class NuvemServer:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def client(self, service: str, region: str = "us-east-1", key: str = "test", **config):
+    def client(self, service: str, region: str = "us-east-1", key: str = "test",
+               secret: str = "test", **config):
         return boto3.client(
             service, endpoint_url=self.endpoint, region_name=region,
-            aws_access_key_id=key, aws_secret_access_key="test",
+            aws_access_key_id=key, aws_secret_access_key=secret,
             config=BotoConfig(retries={"max_attempts": 1}, **config))
 
     def aws_cli(self, *args: str, env: dict | None = None, check: bool = True):

@@ -236,10 +236,7 @@ def test_creating_a_bucket_needs_s3_create_bucket(nuvem, s3, anonymous, request)
     iam = nuvem.client("iam")
     iam.create_user(UserName=name)
     access = iam.create_access_key(UserName=name)["AccessKey"]
-    user = boto3.client("s3", endpoint_url=nuvem.endpoint, region_name="us-east-1",
-                        aws_access_key_id=access["AccessKeyId"],
-                        aws_secret_access_key=access["SecretAccessKey"],
-                        config=Config(retries={"max_attempts": 1}))
+    user = nuvem.client("s3", key=access["AccessKeyId"], secret=access["SecretAccessKey"])
     for client in (anonymous, user):
         with pytest.raises(ClientError) as e:
             client.create_bucket(Bucket=name)
