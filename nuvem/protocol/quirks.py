@@ -1,8 +1,9 @@
 """The one table of per-(service, protocol) wire behaviours that the models do not describe.
 
-The serializers (and the query parser) look an entry up by botocore service name and protocol and
-read its fields; the generic code never names a service. Spec gaps that are plain data (S3 root element names, SQS's
-query error codes) are not quirks: they live in the `extras/` model overlays. Each entry links the
+The serializers (and the parsers, the gateway) look an entry up by botocore service name and
+protocol and read its fields; the generic code never names a service. Spec gaps that are plain
+data (S3 root element names, SQS's query error codes) are not quirks: they live in the `extras/`
+model overlays. Each entry links the
 AWS behaviour it copies and is exercised by tests/protocol/test_serializers.py.
 """
 from __future__ import annotations

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from nuvem.services.dynamodb import ttl
 from nuvem.services.dynamodb.models import Stream, StreamRecord, Table
+from nuvem.services.dynamodb.values import item_size
 
 RETENTION = timedelta(hours=24)
 # The API's Identity shape (Lambda's event form spells it {"type", "principalId"})
@@ -64,35 +65,6 @@ def disable(ctx, table: Table) -> None:
     table.stream = None
 
 
-def attribute_size(value: dict) -> int:
-    """An AttributeValue's size in DynamoDB's item-size terms (close enough for SizeBytes)."""
-    (kind, v), = value.items()
-    if kind == "S":
-        return len(v.encode())
-    if kind == "N":
-        digits = v.lstrip("-").replace(".", "").lstrip("0") or "0"
-        return (len(digits) + 1) // 2 + 1
-    if kind == "B":
-        return len(v)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "SS":
-        return sum(len(s.encode()) for s in v)
-    if kind == "NS":
-        return sum(attribute_size({"N": n}) for n in v)
-    if kind == "BS":
-        return sum(len(b) for b in v)
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + attribute_size(x) + 1 for k, x in v.items())
-    if kind == "L":
-        return 3 + sum(attribute_size(x) + 1 for x in v)
-    return 0
-
-
-def image_size(attrs: dict | None) -> int:
-    return sum(len(k.encode()) + attribute_size(v) for k, v in (attrs or {}).items())
-
-
 def record_change(ctx, table: Table, old: dict | None, new: dict | None, *,
                   service_delete: bool = False) -> None:
     """Called in the write's transaction for every item change of `table` (old/new: the item's
@@ -114,8 +86,8 @@ def record_change(ctx, table: Table, old: dict | None, new: dict | None, *,
         body["NewImage"] = new
     if old is not None and view in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
         body["OldImage"] = old
-    body["SizeBytes"] = image_size(keys) + image_size(body.get("NewImage")) + \
-        image_size(body.get("OldImage"))
+    body["SizeBytes"] = item_size(keys) + item_size(body.get("NewImage") or {}) + \
+        item_size(body.get("OldImage") or {})
     body["StreamViewType"] = view
     event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
     seq = stream.next_seq
